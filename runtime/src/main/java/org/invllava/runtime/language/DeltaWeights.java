@@ -1,0 +1,81 @@
+package org.invllava.runtime.language;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import org.invllava.runtime.weights.TensorLoader;
+import org.invllava.runtime.weights.WeightException;
+
+/**
+ * The Inverse-LLaVA delta applied to the base LLaMA weights: LoRA folded at load
+ * ({@code W ← W + (alpha/rank)·B·A}, in float32, then cast) and the fusion tensors.
+ */
+final class DeltaWeights {
+    static final String PREFIX = "language_model.";
+
+    private final TensorLoader base;
+    private final TensorLoader delta;
+    private final double loraScale;
+    private final DataType type;
+
+    DeltaWeights(TensorLoader base, TensorLoader delta, double loraScale, DataType type) {
+        this.base = base;
+        this.delta = delta;
+        this.loraScale = loraScale;
+        this.type = type;
+    }
+
+    TensorLoader base() {
+        return base;
+    }
+
+    TensorLoader delta() {
+        return delta;
+    }
+
+    /** The base weight {@code name} ([out, in]); LoRA is folded in when {@code requireLora}. */
+    NDArray linear(String name, long out, long in, boolean requireLora) {
+        String lora = PREFIX + name.substring(0, name.length() - ".weight".length());
+        boolean present = delta != null && (delta.contains(lora + ".lora_a.weight") || delta.contains(lora + ".lora_b.weight"));
+        if (!present) {
+            if (requireLora) {
+                throw new WeightException(delta.checkpoint().source() + ": missing tensor " + lora + ".lora_a.weight");
+            }
+            return base.load(name, out, in);
+        }
+        if (!requireLora) {
+            throw new WeightException(delta.checkpoint().source() + ": unexpected LoRA tensor " + lora
+                    + " on a layer excluded from adaptation");
+        }
+        NDArray w = base.load(name, DataType.FLOAT32, out, in);
+        NDManager owner = w.getManager();
+        long rank = delta.checkpoint().require(lora + ".lora_a.weight").shape()[0];
+        try (NDManager scope = owner.newSubManager()) {
+            w.tempAttach(scope);
+            NDArray a = delta.load(lora + ".lora_a.weight", DataType.FLOAT32, rank, in);
+            NDArray b = delta.load(lora + ".lora_b.weight", DataType.FLOAT32, out, rank);
+            a.attach(scope);
+            b.attach(scope);
+            NDArray folded = w.add(b.matMul(a).mul((float) loraScale)).toType(type, true); // [out, in]
+            folded.attach(owner);
+            return folded;
+        }
+    }
+
+    /** A fusion tensor of the delta, in the compute dtype. */
+    NDArray fusion(String name, long... shape) {
+        if (delta == null) {
+            throw new WeightException("fusion layers configured but no Inverse-LLaVA delta given");
+        }
+        return delta.load(PREFIX + name, shape);
+    }
+
+    /** A scalar fusion scale ([] as specified, or [1] as some exports write it) as a Java float. */
+    float scalar(String name) {
+        long[] shape = delta.checkpoint().require(PREFIX + name).shape();
+        NDArray s = delta.load(PREFIX + name, DataType.FLOAT32, shape.length == 1 && shape[0] == 1 ? shape : new long[0]);
+        float v = s.toFloatArray()[0];
+        s.close();
+        return v;
+    }
+}

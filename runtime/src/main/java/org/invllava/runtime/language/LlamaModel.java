@@ -1,0 +1,134 @@
+package org.invllava.runtime.language;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.invllava.runtime.config.InverseLlavaConfig;
+import org.invllava.runtime.config.LlamaConfig;
+import org.invllava.runtime.nn.Linear;
+import org.invllava.runtime.nn.RmsNorm;
+import org.invllava.runtime.nn.Scopes;
+import org.invllava.runtime.weights.TensorLoader;
+
+/** HF {@code LlamaForCausalLM} with the Inverse-LLaVA fusion on {@code fusion.layers}. */
+public final class LlamaModel {
+    private final LlamaConfig config;
+    private final NDArray embedTokens; // [V, D]
+    private final List<DecoderLayer> layers;
+    private final RmsNorm norm;
+    private final Linear lmHead;
+    private final Rope rope;
+
+    private LlamaModel(LlamaConfig config, NDArray embedTokens, List<DecoderLayer> layers, RmsNorm norm,
+                       Linear lmHead, Rope rope) {
+        this.config = config;
+        this.embedTokens = embedTokens;
+        this.layers = layers;
+        this.norm = norm;
+        this.lmHead = lmHead;
+        this.rope = rope;
+    }
+
+    /**
+     * Wires every weight by name: the base checkpoint's {@code model.*} and {@code lm_head}, the delta's
+     * fusion tensors on fusion layers and LoRA on every other adapted layer.
+     */
+    public static LlamaModel load(LlamaConfig c, TensorLoader base, TensorLoader delta, InverseLlavaConfig.Model spec,
+                                  int visualDim, DataType type, NDManager manager) {
+        InverseLlavaConfig.Adaptation lora = spec == null ? null : spec.adaptation();
+        DeltaWeights w = new DeltaWeights(base, delta, lora == null ? 0 : lora.scale(), type);
+        Set<Integer> fusionLayers = spec == null ? Set.of() : Set.copyOf(spec.fusion().layers());
+        for (int l : fusionLayers) {
+            if (l < 0 || l >= c.numHiddenLayers()) {
+                throw new IllegalArgumentException("fusion layer " + l + " does not exist (" + c.numHiddenLayers() + " layers)");
+            }
+        }
+        long d = c.hiddenSize();
+        long qDim = (long) c.numAttentionHeads() * c.headDim();
+        long kvDim = (long) c.numKeyValueHeads() * c.headDim();
+        float eps = c.rmsNormEps().floatValue();
+        NDArray embed = base.load("model.embed_tokens.weight", c.vocabSize(), d);
+        List<DecoderLayer> layers = new ArrayList<>();
+        for (int i = 0; i < c.numHiddenLayers(); i++) {
+            String p = "model.layers." + i + ".";
+            boolean fused = fusionLayers.contains(i);
+            boolean adapted = lora != null && !fused && !lora.excludedLayerIndices().contains(i);
+            Map<String, FusionProjection> fusion = new HashMap<>();
+            if (fused) {
+                for (String target : spec.fusion().targets()) {
+                    long out = target.equals("q") ? qDim : kvDim;
+                    fusion.put(target, fusionProjection(w, p + "self_attn.fusion.", target, out, d, visualDim,
+                            spec.fusion().visualNormEps().floatValue()));
+                }
+            }
+            Attention attn = new Attention(
+                    new Linear(w.linear(p + "self_attn.q_proj.weight", qDim, d, adapted && lora.targets("q_proj"))),
+                    new Linear(w.linear(p + "self_attn.k_proj.weight", kvDim, d, adapted && lora.targets("k_proj"))),
+                    new Linear(w.linear(p + "self_attn.v_proj.weight", kvDim, d, adapted && lora.targets("v_proj"))),
+                    new Linear(w.linear(p + "self_attn.o_proj.weight", d, qDim, adapted && lora.targets("o_proj"))),
+                    fusion, c.numAttentionHeads(), c.numKeyValueHeads(), c.headDim());
+            Mlp mlp = new Mlp(
+                    new Linear(w.linear(p + "mlp.gate_proj.weight", c.intermediateSize(), d, adapted && lora.targets("gate_proj"))),
+                    new Linear(w.linear(p + "mlp.up_proj.weight", c.intermediateSize(), d, adapted && lora.targets("up_proj"))),
+                    new Linear(w.linear(p + "mlp.down_proj.weight", d, c.intermediateSize(), adapted && lora.targets("down_proj"))));
+            layers.add(new DecoderLayer(i, new RmsNorm(base.load(p + "input_layernorm.weight", d), eps), attn,
+                    new RmsNorm(base.load(p + "post_attention_layernorm.weight", d), eps), mlp));
+        }
+        RmsNorm norm = new RmsNorm(base.load("model.norm.weight", d), eps);
+        Linear head = base.contains("lm_head.weight") || !c.tieWordEmbeddings()
+                ? new Linear(base.load("lm_head.weight", c.vocabSize(), d))
+                : new Linear(embed);
+        Rope rope = new Rope(manager, c.headDim(), c.ropeTheta(), c.maxPositionEmbeddings(), type);
+        return new LlamaModel(c, embed, List.copyOf(layers), norm, head, rope);
+    }
+
+    private static FusionProjection fusionProjection(DeltaWeights w, String prefix, String target, long out, long d,
+                                                     long dv, float eps) {
+        return new FusionProjection(
+                new Linear(w.fusion(prefix + "text_to_vision." + target + ".weight", dv, d)),
+                new Linear(w.fusion(prefix + "output." + target + ".weight", out, 2 * dv)),
+                new RmsNorm(w.fusion(prefix + "visual_norm." + target + ".weight", dv), eps),
+                w.scalar(prefix + "scales." + target));
+    }
+
+    /** Tensors of a base checkpoint inference never reads. */
+    public static boolean isUnused(String name) {
+        return name.endsWith("rotary_emb.inv_freq");
+    }
+
+    public LlamaConfig config() {
+        return config;
+    }
+
+    public int maxPositions() {
+        return rope.maxPositions();
+    }
+
+    /** Token embeddings [T, D] of {@code ids} (all valid vocabulary ids). */
+    public NDArray embed(NDManager manager, long[] ids) {
+        return embedTokens.get(manager, new NDIndex("{}", manager.create(ids))); // [T, D]
+    }
+
+    /** Runs {@code embeds} [T, D] through every layer, appending to {@code cache}; returns final-norm hidden [T, D]. */
+    public NDArray forward(NDArray embeds, FusionStreams streams, KvCache cache) {
+        NDArray x = embeds;
+        for (DecoderLayer layer : layers) {
+            x = Scopes.scoped(x, in -> layer.forward(in, streams, rope, cache));
+        }
+        cache.advance((int) embeds.getShape().get(0));
+        return norm.forward(x);
+    }
+
+    /** Float32 logits [V] of the last position of {@code hidden} [T, D]. */
+    public float[] lastLogits(NDArray hidden) {
+        long t = hidden.getShape().get(0);
+        NDArray last = hidden.get(new NDIndex((t - 1) + ":" + t)); // [1, D]
+        return lmHead.forward(last).toType(DataType.FLOAT32, false).toFloatArray();
+    }
+}

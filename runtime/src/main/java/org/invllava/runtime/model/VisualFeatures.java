@@ -1,0 +1,10 @@
+package org.invllava.runtime.model;
+
+/** Patch features of one image: {@code data} is [patches, dim] row-major float32. */
+public record VisualFeatures(int patches, int dim, float[] data) {
+    public VisualFeatures {
+        if ((long) patches * dim != data.length) {
+            throw new IllegalArgumentException("features of " + data.length + " floats are not " + patches + "x" + dim);
+        }
+    }
+}
