@@ -1,0 +1,115 @@
+package org.invllava.runtime.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.invllava.runtime.generate.GenerationResult;
+import org.invllava.runtime.generate.Generator;
+import org.invllava.runtime.generate.Sampler;
+import org.invllava.runtime.generate.SamplingParams;
+import org.invllava.runtime.generate.TokenListener;
+import org.invllava.runtime.model.InverseLlavaModel;
+import org.invllava.runtime.model.LoadOptions;
+import org.invllava.runtime.model.ModelPaths;
+import org.invllava.runtime.model.VisualFeatures;
+import org.invllava.runtime.tokenizer.ChatTemplate;
+import org.invllava.runtime.vision.ImageDecoder;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Answers one question about one image (or none), streaming tokens or printing one JSON object. */
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        description = "Answer a question about an image with Inverse-LLaVA.")
+final class GenerateCommand implements Callable<Integer> {
+    /** Decoded-pixel guard against decompression bombs for CLI input. */
+    static final long MAX_PIXELS = 64L << 20;
+
+    @Option(names = "--vision-model", required = true, description = "CLIP checkpoint directory")
+    Path vision;
+    @Option(names = "--language-model", required = true, description = "LLaMA/Vicuna checkpoint directory (with tokenizer.model)")
+    Path language;
+    @Option(names = "--fusion-checkpoint", required = true, description = "Inverse-LLaVA release bundle directory")
+    Path fusion;
+    @Option(names = "--image", description = "PNG or JPEG image; omit for a text-only question")
+    Path image;
+    @Option(names = "--prompt", required = true, description = "the user's question (the template is applied)")
+    String prompt;
+    @Option(names = "--max-new-tokens", defaultValue = "" + SamplingParams.DEFAULT_MAX_NEW_TOKENS)
+    int maxNewTokens;
+    @Option(names = "--temperature", defaultValue = "0", description = "0 = greedy (default)")
+    double temperature;
+    @Option(names = "--top-p", defaultValue = "1.0")
+    double topP;
+    @Option(names = "--top-k", defaultValue = "0", description = "0 = off")
+    int topK;
+    @Option(names = "--seed", defaultValue = "0")
+    long seed;
+    @Option(names = "--stop", description = "stop string (repeatable)")
+    List<String> stop;
+    @Option(names = "--dtype", defaultValue = "float32", description = "float32 (exact, default) or float16")
+    String dtype;
+    @Option(names = "--device", defaultValue = "auto", description = "auto (GPU if the CUDA engine sees one), cpu, gpu, gpu:N")
+    String device;
+    @Option(names = "--output", defaultValue = "text", description = "text (stream to stdout) or json (one object)")
+    String output;
+
+    @Override
+    public Integer call() throws IOException {
+        if (!output.equals("text") && !output.equals("json")) {
+            throw new IllegalArgumentException("--output must be text or json, got " + output);
+        }
+        if (prompt.isBlank()) {
+            throw new IllegalArgumentException("--prompt must not be empty");
+        }
+        SamplingParams params = new SamplingParams(maxNewTokens, temperature, topP, topK, seed, stop);
+        LoadOptions options = new LoadOptions(LoadOptions.parseDtype(dtype), LoadOptions.parseDevice(device));
+        byte[] imageBytes = image == null ? null : readImage(image);
+        try (InverseLlavaModel model = InverseLlavaModel.load(new ModelPaths(vision, language, fusion), options)) {
+            List<VisualFeatures> features = imageBytes == null ? List.of()
+                    : model.encodeImages(List.of(new ImageDecoder(MAX_PIXELS).decode(imageBytes)));
+            int[] ids = model.tokenizer().encodePrompt(ChatTemplate.vicunaV1(prompt, imageBytes != null));
+            PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+            TokenListener listener = output.equals("text") ? (i, t, delta) -> out.print(delta) : (i, t, delta) -> { };
+            GenerationResult r = new Generator(model).generate(ids, features, params, listener);
+            if (output.equals("json")) {
+                out.println(toJson(r));
+            } else {
+                out.println();
+            }
+        }
+        return 0;
+    }
+
+    private static byte[] readImage(Path image) throws IOException {
+        if (!Files.isRegularFile(image)) {
+            throw new IllegalArgumentException(image + ": image file not found");
+        }
+        return Files.readAllBytes(image);
+    }
+
+    static String toJson(GenerationResult r) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode root = json.createObjectNode();
+        ArrayNode prompt = root.putArray("prompt_token_ids");
+        for (int id : r.promptTokenIds()) {
+            prompt.add(id);
+        }
+        ArrayNode tokens = root.putArray("token_ids");
+        for (int id : r.tokenIds()) {
+            tokens.add(id);
+        }
+        root.put("text", r.text());
+        ArrayNode top = root.putArray("first_step_top_logits");
+        for (Sampler.TopLogit t : r.firstStepTopLogits()) {
+            top.addObject().put("id", t.id()).put("logit", t.logit());
+        }
+        return json.writeValueAsString(root);
+    }
+}
