@@ -128,6 +128,6 @@ final class ZipIndex {
                 throw new IOException("unexpected end of file at " + (pos + buf.position()));
             }
         }
-        return buf;
+        return buf.flip();
     }
 }
