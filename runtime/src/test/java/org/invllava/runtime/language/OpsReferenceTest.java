@@ -1,0 +1,98 @@
+package org.invllava.runtime.language;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.Random;
+import org.invllava.runtime.nn.RmsNorm;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The NDArray ops against naive Java loops written straight from MODEL_SPEC.md. */
+class OpsReferenceTest {
+    private NDManager m;
+    private final Random random = new Random(7);
+
+    @BeforeEach
+    void open() {
+        m = NDManager.newBaseManager();
+    }
+
+    @AfterEach
+    void close() {
+        m.close();
+    }
+
+    private float[] gaussian(int n) {
+        float[] out = new float[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = (float) random.nextGaussian() * 3;
+        }
+        return out;
+    }
+
+    @Test
+    void rmsNormMatchesNaive() {
+        int t = 3;
+        int d = 16;
+        float[] x = gaussian(t * d);
+        float[] w = gaussian(d);
+        float eps = 1e-5f;
+        float[] got = new RmsNorm(m.create(w), eps).forward(m.create(x, new Shape(t, d))).toFloatArray();
+        for (int i = 0; i < t; i++) {
+            double ms = 0;
+            for (int j = 0; j < d; j++) {
+                ms += x[i * d + j] * x[i * d + j];
+            }
+            double r = 1 / Math.sqrt(ms / d + eps);
+            for (int j = 0; j < d; j++) {
+                assertEquals(w[j] * x[i * d + j] * r, got[i * d + j], 1e-5);
+            }
+        }
+    }
+
+    @Test
+    void ropeMatchesNaive() {
+        int heads = 2;
+        int t = 5;
+        int d = 8;
+        int start = 3;
+        double theta = 10000;
+        float[] x = gaussian(heads * t * d);
+        Rope rope = new Rope(m, d, theta, 64, DataType.FLOAT32);
+        float[] got = rope.apply(m.create(x, new Shape(heads, t, d)), start).toFloatArray();
+        for (int h = 0; h < heads; h++) {
+            for (int p = 0; p < t; p++) {
+                int base = (h * t + p) * d;
+                for (int i = 0; i < d / 2; i++) {
+                    double angle = (start + p) / Math.pow(theta, 2.0 * i / d);
+                    double x1 = x[base + i];
+                    double x2 = x[base + i + d / 2];
+                    assertEquals(x1 * Math.cos(angle) - x2 * Math.sin(angle), got[base + i], 1e-4);
+                    assertEquals(x2 * Math.cos(angle) + x1 * Math.sin(angle), got[base + i + d / 2], 1e-4);
+                }
+            }
+        }
+    }
+
+    @Test
+    void repeatKvServesEachGroupFromItsKvHead() {
+        int kvHeads = 2;
+        int groups = 3;
+        int s = 4;
+        int d = 2;
+        float[] kv = gaussian(kvHeads * s * d);
+        NDArray out = Attention.repeatKv(m.create(kv, new Shape(kvHeads, s, d)), groups, s);
+        assertEquals(new Shape(kvHeads * groups, s, d), out.getShape());
+        float[] got = out.toFloatArray();
+        for (int h = 0; h < kvHeads * groups; h++) {
+            for (int i = 0; i < s * d; i++) {
+                assertEquals(kv[(h / groups) * s * d + i], got[h * s * d + i], 0f);
+            }
+        }
+    }
+}
