@@ -1,0 +1,116 @@
+package org.invllava.runtime.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.invllava.runtime.Golden;
+import org.junit.jupiter.api.Test;
+
+/** The {@code generate} command's JSON contract and its errors: non-zero exit, one line on stderr. */
+class MainTest {
+    record Run(int code, String out, String err) {
+    }
+
+    static Run run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = Main.run(args);
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    static List<String> generateArgs(String image, String... extra) {
+        Path g = Golden.tinyModel();
+        List<String> args = new ArrayList<>(List.of("generate", "--vision-model", g.resolve("vision").toString(),
+                "--language-model", g.resolve("language").toString(),
+                "--fusion-checkpoint", g.resolve("inverse-llava").toString(),
+                "--prompt", "What is in the image?", "--device", "cpu"));
+        if (image != null) {
+            args.add("--image");
+            args.add(g.resolve(image).toString());
+        }
+        args.addAll(List.of(extra));
+        return args;
+    }
+
+    private static JsonNode json(Run r) throws Exception {
+        assertEquals(0, r.code(), r.err());
+        return new ObjectMapper().readTree(r.out());
+    }
+
+    @Test
+    void jsonOutputMatchesTheGoldenCase() throws Exception {
+        JsonNode c = Golden.expected().get("cases").get("image.png");
+        JsonNode j = json(run(generateArgs("image.png", "--max-new-tokens", "24", "--output", "json").toArray(String[]::new)));
+        assertArrayEquals(Golden.ints(Golden.expected().get("prompt_token_ids")), Golden.ints(j.get("prompt_token_ids")));
+        assertArrayEquals(Golden.ints(c.get("greedy_token_ids")), Golden.ints(j.get("token_ids")));
+        assertEquals(c.get("greedy_text").asText(), j.get("text").asText());
+        assertEquals(8, j.get("first_step_top_logits").size());
+        assertEquals(c.get("first_step_top8_ids").get(0).asInt(), j.get("first_step_top_logits").get(0).get("id").asInt());
+        assertEquals(c.get("first_step_top8_logits").get(7).asDouble(),
+                j.get("first_step_top_logits").get(7).get("logit").asDouble(), 1e-4);
+    }
+
+    @Test
+    void stopStringEndsTheAnswerBeforeIt() throws Exception {
+        JsonNode j = json(run(generateArgs("image.png", "--stop", " brain", "--output", "json").toArray(String[]::new)));
+        assertEquals("Fly labels", j.get("text").asText());
+        assertEquals(3, j.get("token_ids").size());
+    }
+
+    @Test
+    void seededSamplingIsReproducible() throws Exception {
+        String[] a = generateArgs("image2.png", "--temperature", "1.0", "--top-p", "0.9", "--seed", "7",
+                "--max-new-tokens", "8", "--output", "json").toArray(String[]::new);
+        String[] b = generateArgs("image2.png", "--temperature", "1.0", "--top-p", "0.9", "--seed", "8",
+                "--max-new-tokens", "8", "--output", "json").toArray(String[]::new);
+        JsonNode first = json(run(a));
+        assertEquals(first.get("token_ids"), json(run(a)).get("token_ids"));
+        assertNotEquals(first.get("token_ids"), json(run(b)).get("token_ids"));
+    }
+
+    @Test
+    void textOnlyQuestionWorks() throws Exception {
+        JsonNode j = json(run(generateArgs(null, "--max-new-tokens", "4", "--output", "json").toArray(String[]::new)));
+        assertTrue(j.get("prompt_token_ids").toString().indexOf("-200") < 0);
+        assertEquals(4, j.get("token_ids").size());
+    }
+
+    @Test
+    void errorsExitNonZeroWithOneLine() {
+        assertOneLineError(run(generateArgs("missing.png").toArray(String[]::new)), "image file not found");
+        assertOneLineError(run(generateArgs("image.png", "--dtype", "bfloat16").toArray(String[]::new)), "bfloat16");
+        assertOneLineError(run(generateArgs("image.png", "--dtype", "int4").toArray(String[]::new)), "unknown dtype");
+        assertOneLineError(run(generateArgs("image.png", "--temperature", "-1").toArray(String[]::new)), "temperature");
+        assertOneLineError(run(generateArgs("image.png", "--output", "xml").toArray(String[]::new)), "--output");
+        assertOneLineError(run(generateArgs("expected.json").toArray(String[]::new)), "not a PNG or JPEG");
+        Run missing = run("generate", "--prompt", "x");
+        assertNotEquals(0, missing.code());
+        assertTrue(missing.err().contains("Missing required options"), missing.err());
+    }
+
+    private static void assertOneLineError(Run r, String fragment) {
+        assertNotEquals(0, r.code());
+        assertTrue(r.out().isEmpty(), r.out());
+        String err = r.err().strip();
+        assertTrue(err.startsWith("error: ") && err.contains(fragment) && !err.contains("\n"), err);
+    }
+}
