@@ -1,13 +1,91 @@
 package org.invllava.runtime.cli;
 
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.invllava.runtime.bench.DtypeResult;
+import org.invllava.runtime.bench.MachineProbe;
+import org.invllava.runtime.bench.ModelBench;
+import org.invllava.runtime.demo.DemoModelFactory;
+import org.invllava.runtime.demo.ModelShape;
+import org.invllava.runtime.model.LoadOptions;
+import org.invllava.runtime.model.ModelPaths;
+import org.invllava.runtime.weights.DType;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-/** Placeholder replaced below. */
-@Command(name = "bench", description = "Benchmark (see README).")
+/**
+ * Benchmarks random weights of the real shapes (CLIP ViT-L/14-336 and a TinyLlama-1.1B-shaped LLaMA)
+ * per compute dtype, next to this machine's measured bandwidth and GEMM rate.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure vision, prefill and decode speed and memory with random weights of real shapes.")
 final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--dtypes", defaultValue = "float32,float16", split = ",")
+    List<String> dtypes;
+    @Option(names = "--shape", defaultValue = "benchmark", description = "benchmark (real shapes) or tiny")
+    String shapeName;
+    @Option(names = "--prefill-tokens", defaultValue = "640")
+    int prefillTokens;
+    @Option(names = "--decode-tokens", defaultValue = "32")
+    int decodeTokens;
+    @Option(names = "--images", defaultValue = "3", description = "timed vision encodes (after one warm-up)")
+    int images;
+    @Option(names = "--work-dir", description = "where the random checkpoint is written (default: a temporary folder)")
+    Path workDir;
+    @Option(names = "--json", description = "also write the results as JSON to this file")
+    Path json;
+
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
+        ModelShape shape = switch (shapeName) {
+            case "benchmark" -> ModelShape.benchmark();
+            case "tiny" -> ModelShape.tiny();
+            default -> throw new IllegalArgumentException("--shape must be benchmark or tiny");
+        };
+        PrintStream out = System.out;
+        Path dir = workDir != null ? workDir : Files.createTempDirectory("inverse-llava-bench");
+        out.printf("writing random %s-shape checkpoint (F16) to %s ...%n", shapeName, dir);
+        ModelPaths paths = Files.isRegularFile(dir.resolve("inverse-llava/COMPLETE"))
+                ? new ModelPaths(dir.resolve("vision"), dir.resolve("language"), dir.resolve("inverse-llava"))
+                : new DemoModelFactory(shape, DType.F16, 1).write(dir);
+        double bandwidth;
+        List<DtypeResult> results = new ArrayList<>();
+        try (NDManager probe = NDManager.newBaseManager(Device.cpu())) {
+            bandwidth = MachineProbe.readBandwidth(probe, 5);
+            out.printf(Locale.ROOT, "machine: read bandwidth %.1f GB/s (1 GiB float32 sum)%n", bandwidth / 1e9);
+            ModelBench bench = new ModelBench(paths, shape, prefillTokens, decodeTokens, images);
+            for (String name : dtypes) {
+                DataType type = LoadOptions.parseDtype(name);
+                double gemm = MachineProbe.gemmFlops(probe, type, 3);
+                out.printf(Locale.ROOT, "machine: %s GEMM %.1f GFLOP/s (512x4096 · 4096x4096)%n", name, gemm / 1e9);
+                results.add(bench.run(name, new LoadOptions(type, Device.cpu()), gemm, bandwidth));
+            }
+        }
+        out.println();
+        out.println("| dtype | load s | vision ms/image | prefill tok/s (" + prefillTokens + ") | prefill / GEMM | "
+                + "decode ms/token | decode / roofline | peak RSS GiB |");
+        out.println("|---|---|---|---|---|---|---|---|");
+        for (DtypeResult r : results) {
+            out.printf(Locale.ROOT, "| %s | %.1f | %.0f | %.0f | %.2f (%.0f of %.0f GFLOP/s) | %.1f | %.2f (%.1f of %.1f GB/s) | %.2f |%n",
+                    r.dtype(), r.loadSeconds(), r.visionMsPerImage(), r.prefillTokensPerSecond(), r.prefillGemmRatio(),
+                    r.prefillFlops() / 1e9, r.gemmFlops() / 1e9, r.decodeMsPerToken(), r.decodeRooflineRatio(),
+                    r.decodeWeightBytes() / (r.decodeMsPerToken() / 1000) / 1e9, r.bandwidth() / 1e9,
+                    r.peakRssBytes() / (double) (1L << 30));
+        }
+        if (json != null) {
+            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), results);
+        }
         return 0;
     }
 }

@@ -13,20 +13,16 @@ import org.invllava.runtime.nn.Linear;
  * is added to q, k and v before they are split into heads and before RoPE.
  */
 final class Attention {
-    private final Linear q;
-    private final Linear k;
-    private final Linear v;
+    private final Linear qkv;
     private final Linear o;
     private final Map<String, FusionProjection> fusion;
     private final int heads;
     private final int kvHeads;
     private final int headDim;
 
-    Attention(Linear q, Linear k, Linear v, Linear o, Map<String, FusionProjection> fusion,
-              int heads, int kvHeads, int headDim) {
-        this.q = q;
-        this.k = k;
-        this.v = v;
+    /** {@code qkv} is q_proj, k_proj and v_proj merged into one [(H + 2·H_kv)·D, D_model] projection. */
+    Attention(Linear qkv, Linear o, Map<String, FusionProjection> fusion, int heads, int kvHeads, int headDim) {
+        this.qkv = qkv;
         this.o = o;
         this.fusion = Map.copyOf(fusion);
         this.heads = heads;
@@ -38,14 +34,19 @@ final class Attention {
     NDArray forward(NDArray h, FusionStreams streams, Rope rope, KvCache cache, int layer) {
         int t = (int) h.getShape().get(0);
         int past = cache.length();
-        NDArray qs = rope.apply(splitHeads(project("q", q, h, streams), t, heads), past); // [H, T, D]
-        NDArray ks = rope.apply(splitHeads(project("k", k, h, streams), t, kvHeads), past); // [H_kv, T, D]
-        NDArray vs = splitHeads(project("v", v, h, streams), t, kvHeads); // [H_kv, T, D]
-        NDArray[] kv = cache.append(layer, ks, vs); // [H_kv, S, D] each, owned by the cache
+        long qDim = (long) heads * headDim;
+        long kvDim = (long) kvHeads * headDim;
+        NDArray projected = qkv.forward(h); // [T, (H + 2·H_kv)·D]
+        NDArray q = fuse("q", projected.get(new NDIndex(":, 0:" + qDim)), h, streams); // [T, H·D]
+        NDArray k = fuse("k", projected.get(new NDIndex(":, " + qDim + ":" + (qDim + kvDim))), h, streams);
+        NDArray v = fuse("v", projected.get(new NDIndex(":, " + (qDim + kvDim) + ":")), h, streams);
+        NDArray qs = rope.apply(splitHeads(q, t, heads), past); // [H, T, D]
+        NDArray ks = rope.apply(splitHeads(k, t, kvHeads), past); // [H_kv, T, D]
+        NDArray vs = splitHeads(v, t, kvHeads); // [H_kv, T, D]
+        NDArray[] kv = cache.append(layer, ks, vs, h.getManager()); // [H_kv, S, D] views in this scope
         int s = past + t;
-        NDIndex all = new NDIndex(":");
-        NDArray keys = repeatKv(kv[0].get(h.getManager(), all), heads / kvHeads, s); // [H, S, D] view in this scope
-        NDArray values = repeatKv(kv[1].get(h.getManager(), all), heads / kvHeads, s); // [H, S, D]
+        NDArray keys = repeatKv(kv[0], heads / kvHeads, s); // [H, S, D]
+        NDArray values = repeatKv(kv[1], heads / kvHeads, s); // [H, S, D]
         NDArray scores = qs.matMul(keys.transpose(0, 2, 1)).mul((float) (1.0 / Math.sqrt(headDim))); // [H, T, S]
         if (t > 1) {
             scores = scores.add(causalMask(h.getManager(), t, past, scores));
@@ -54,8 +55,8 @@ final class Attention {
         return o.forward(ctx.transpose(1, 0, 2).reshape(new Shape(t, (long) heads * headDim))); // [T, H·D]
     }
 
-    private NDArray project(String target, Linear proj, NDArray h, FusionStreams streams) {
-        NDArray out = proj.forward(h);
+    /** Adds the inverse-fusion update of {@code target} (fusion layers only), before heads and RoPE. */
+    private NDArray fuse(String target, NDArray out, NDArray h, FusionStreams streams) {
         FusionProjection f = fusion.get(target);
         return f == null ? out : out.add(f.delta(h, streams));
     }

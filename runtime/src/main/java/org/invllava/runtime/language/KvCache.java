@@ -2,18 +2,27 @@ package org.invllava.runtime.language;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
 
-/** Keys and values of one sequence, per layer, each [H_kv, S, D], owned by the cache's own manager. */
+/**
+ * Keys and values of one sequence, per layer, in preallocated [H_kv, capacity, D] buffers written in
+ * place; capacity doubles when full (so appends cost amortised O(new tokens)), up to the context length.
+ */
 public final class KvCache implements AutoCloseable {
+    private static final int MIN_CAPACITY = 256;
+
     private final NDManager manager;
     private final NDArray[] keys;
     private final NDArray[] values;
+    private final int maxLength;
     private int length;
 
-    public KvCache(NDManager parent, int layers) {
+    public KvCache(NDManager parent, int layers, int maxLength) {
         this.manager = parent.newSubManager();
         this.keys = new NDArray[layers];
         this.values = new NDArray[layers];
+        this.maxLength = maxLength;
     }
 
     /** Number of positions already cached. */
@@ -21,18 +30,35 @@ public final class KvCache implements AutoCloseable {
         return length;
     }
 
-    /** Appends [H_kv, T, D] keys/values to {@code layer} and returns everything cached so far. */
-    NDArray[] append(int layer, NDArray k, NDArray v) {
-        keys[layer] = extend(keys[layer], k);
-        values[layer] = extend(values[layer], v);
-        return new NDArray[] {keys[layer], values[layer]};
+    /**
+     * Writes [H_kv, T, D] keys/values of the current step into {@code layer} and returns views of everything
+     * cached so far, [H_kv, length + T, D], owned by {@code scope}.
+     */
+    NDArray[] append(int layer, NDArray k, NDArray v, NDManager scope) {
+        int t = (int) k.getShape().get(1);
+        keys[layer] = ensureCapacity(keys[layer], k, length + t);
+        values[layer] = ensureCapacity(values[layer], v, length + t);
+        NDIndex slot = new NDIndex(":, " + length + ":" + (length + t) + ", :");
+        keys[layer].set(slot, k);
+        values[layer].set(slot, v);
+        NDIndex filled = new NDIndex(":, 0:" + (length + t) + ", :");
+        return new NDArray[] {keys[layer].get(scope, filled), values[layer].get(scope, filled)};
     }
 
-    private NDArray extend(NDArray old, NDArray add) {
-        NDArray next = old == null ? add.duplicate() : old.concat(add, 1); // [H_kv, S+T, D]
-        next.attach(manager);
-        if (old != null) {
+    private NDArray ensureCapacity(NDArray buffer, NDArray like, int needed) {
+        long capacity = buffer == null ? 0 : buffer.getShape().get(1);
+        if (needed <= capacity) {
+            return buffer;
+        }
+        long grown = Math.min(maxLength, Math.max(needed, Math.max(MIN_CAPACITY, capacity * 2)));
+        Shape s = like.getShape();
+        NDArray next = manager.zeros(new Shape(s.get(0), grown, s.get(2)), like.getDataType()); // [H_kv, cap, D]
+        if (buffer != null) {
+            NDIndex filled = new NDIndex(":, 0:" + length + ", :");
+            NDArray old = buffer.get(filled); // a view: closed before the buffer so no storage outlives it
+            next.set(filled, old);
             old.close();
+            buffer.close();
         }
         return next;
     }

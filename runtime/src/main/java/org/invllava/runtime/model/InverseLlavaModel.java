@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,7 +26,6 @@ import org.invllava.runtime.weights.WeightException;
  */
 public final class InverseLlavaModel implements AutoCloseable {
     private final NDManager manager;
-    private final List<ByteBuffer> pinned;
     private final InverseLlavaConfig bundle;
     private final ClipVisionTower vision;
     private final LlamaModel language;
@@ -35,10 +33,9 @@ public final class InverseLlavaModel implements AutoCloseable {
     private final ImagePreprocessor preprocessor;
     private final DataType dtype;
 
-    private InverseLlavaModel(NDManager manager, List<ByteBuffer> pinned, InverseLlavaConfig bundle, ClipVisionTower vision,
+    private InverseLlavaModel(NDManager manager, InverseLlavaConfig bundle, ClipVisionTower vision,
                               LlamaModel language, LlamaTokenizer tokenizer, ImagePreprocessor preprocessor, DataType dtype) {
         this.manager = manager;
-        this.pinned = pinned;
         this.bundle = bundle;
         this.vision = vision;
         this.language = language;
@@ -59,19 +56,18 @@ public final class InverseLlavaModel implements AutoCloseable {
                     + " pieces, more than vocab_size " + llamaConfig.vocabSize());
         }
         NDManager manager = NDManager.newBaseManager(options.device());
-        List<ByteBuffer> pinned = new ArrayList<>();
         try {
-            TensorLoader visionWeights = new TensorLoader(Checkpoint.open(paths.vision()), manager, options.dtype(), pinned);
+            TensorLoader visionWeights = new TensorLoader(Checkpoint.open(paths.vision()), manager, options.dtype());
             ClipVisionTower tower = ClipVisionTower.load(visionConfig, spec.vision().featureLayers(), visionWeights);
             visionWeights.checkAllUsed(tower::isUnused);
 
-            TensorLoader base = new TensorLoader(Checkpoint.open(paths.language()), manager, options.dtype(), pinned);
-            TensorLoader delta = new TensorLoader(Checkpoint.openFile(release.weights()), manager, options.dtype(), pinned);
+            TensorLoader base = new TensorLoader(Checkpoint.open(paths.language()), manager, options.dtype());
+            TensorLoader delta = new TensorLoader(Checkpoint.openFile(release.weights()), manager, options.dtype());
             LlamaModel language = LlamaModel.load(llamaConfig, base, delta, spec, tower.featureDim(), options.dtype(), manager);
             base.checkAllUsed(LlamaModel::isUnused);
             delta.checkAllUsed(name -> false);
             ImagePreprocessor pre = ImagePreprocessor.forModel(paths.vision(), visionConfig.imageSize());
-            return new InverseLlavaModel(manager, pinned, release.config(), tower, language, tokenizer, pre, options.dtype());
+            return new InverseLlavaModel(manager, release.config(), tower, language, tokenizer, pre, options.dtype());
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -155,15 +151,9 @@ public final class InverseLlavaModel implements AutoCloseable {
         return new Sequence(manager, language, dtype, vision.featureDim());
     }
 
-    /** Total bytes of weights held (for memory reports). */
-    public long pinnedBytes() {
-        return pinned.stream().mapToLong(ByteBuffer::capacity).sum();
-    }
-
     @Override
     public void close() {
         manager.close();
-        pinned.clear();
     }
 
     public static ModelPaths paths(Path vision, Path language, Path fusion) {

@@ -67,7 +67,7 @@ public record ReleaseBundle(Path dir, InverseLlavaConfig config) {
         return out;
     }
 
-    static String sha256(Path file) {
+    public static String sha256(Path file) {
         if (!Files.isRegularFile(file)) {
             throw new WeightException(file + ": listed in checksums.sha256 but missing");
         }

@@ -24,7 +24,7 @@ public final class Sequence implements AutoCloseable {
         this.language = language;
         this.dtype = dtype;
         this.visualDim = visualDim;
-        this.cache = new KvCache(manager, language.config().numHiddenLayers());
+        this.cache = new KvCache(manager, language.config().numHiddenLayers(), language.maxPositions());
     }
 
     public int length() {

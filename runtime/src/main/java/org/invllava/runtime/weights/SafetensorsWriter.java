@@ -11,14 +11,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Writes safetensors files (header JSON padded to 8 bytes, tensors in insertion order). Used to make
  * benchmark and demo checkpoints with the real names and shapes, and by tests.
  */
 public final class SafetensorsWriter {
-    /** One tensor to write: raw little-endian bytes of {@code dtype}. */
-    public record Entry(DType dtype, long[] shape, ByteBuffer data) {
+    /** One tensor to write: raw little-endian bytes of {@code dtype}, produced when written. */
+    public record Entry(DType dtype, long[] shape, Supplier<ByteBuffer> data) {
+        long byteLength() {
+            return TensorInfo.numel(shape) * dtype.bytes();
+        }
     }
 
     private final Map<String, Entry> tensors = new LinkedHashMap<>();
@@ -28,7 +32,14 @@ public final class SafetensorsWriter {
         if (data.remaining() != expected) {
             throw new IllegalArgumentException(name + ": " + data.remaining() + " bytes for " + expected);
         }
-        tensors.put(name, new Entry(dtype, shape.clone(), data.duplicate()));
+        ByteBuffer copy = data.duplicate();
+        tensors.put(name, new Entry(dtype, shape.clone(), copy::duplicate));
+        return this;
+    }
+
+    /** Adds a tensor whose bytes are produced only while the file is written (large random weights). */
+    public SafetensorsWriter addLazy(String name, DType dtype, long[] shape, Supplier<ByteBuffer> data) {
+        tensors.put(name, new Entry(dtype, shape.clone(), data));
         return this;
     }
 
@@ -75,7 +86,7 @@ public final class SafetensorsWriter {
             for (long d : e.getValue().shape()) {
                 shape.add(d);
             }
-            long len = e.getValue().data().remaining();
+            long len = e.getValue().byteLength();
             t.putArray("data_offsets").add(offset).add(offset + len);
             offset += len;
         }
@@ -90,8 +101,11 @@ public final class SafetensorsWriter {
             out.write(len.array());
             out.write(headerBytes);
             byte[] chunk = new byte[1 << 20];
-            for (Entry e : tensors.values()) {
-                ByteBuffer d = e.data().duplicate();
+            for (Map.Entry<String, Entry> e : tensors.entrySet()) {
+                ByteBuffer d = e.getValue().data().get();
+                if (d.remaining() != e.getValue().byteLength()) {
+                    throw new IllegalStateException(e.getKey() + ": produced " + d.remaining() + " bytes");
+                }
                 while (d.hasRemaining()) {
                     int n = Math.min(chunk.length, d.remaining());
                     d.get(chunk, 0, n);

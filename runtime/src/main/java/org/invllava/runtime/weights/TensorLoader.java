@@ -24,21 +24,18 @@ import java.util.function.Predicate;
  * remembering which tensors were used so that unexpected ones can be reported.
  *
  * <p>F32 and F16 data are memory-mapped and wrapped without copying when they already have the compute
- * dtype. BF16 is widened to F32 in Java (DJL 0.36 aborts on BF16 arrays) and then cast if needed.
+ * dtype (the engine keeps the mapped buffer referenced for as long as the array lives). BF16 is widened to F32 in Java (DJL 0.36 aborts on BF16 arrays) and then cast if needed.
  */
 public final class TensorLoader {
     private final Checkpoint checkpoint;
     private final NDManager manager;
     private final DataType computeType;
     private final Set<String> used = new LinkedHashSet<>();
-    /** Mapped regions stay referenced for as long as the arrays that wrap them. */
-    private final List<ByteBuffer> pinned;
 
-    public TensorLoader(Checkpoint checkpoint, NDManager manager, DataType computeType, List<ByteBuffer> pinned) {
+    public TensorLoader(Checkpoint checkpoint, NDManager manager, DataType computeType) {
         this.checkpoint = checkpoint;
         this.manager = manager;
         this.computeType = computeType;
-        this.pinned = pinned;
     }
 
     public Checkpoint checkpoint() {
@@ -75,7 +72,6 @@ public final class TensorLoader {
             NDArray f32 = manager.create(widenBf16(raw), shape, DataType.FLOAT32);
             return castOwned(f32, type);
         }
-        pinned.add(raw);
         NDArray wrapped = manager.create(raw, shape, info.dtype().djlType());
         return castOwned(wrapped, type);
     }

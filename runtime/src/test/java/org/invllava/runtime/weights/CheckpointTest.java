@@ -13,7 +13,6 @@ import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
@@ -53,7 +52,7 @@ class CheckpointTest {
     }
 
     private float[] load(Checkpoint c, String name, long... shape) {
-        TensorLoader loader = new TensorLoader(c, manager, DataType.FLOAT32, new ArrayList<>());
+        TensorLoader loader = new TensorLoader(c, manager, DataType.FLOAT32);
         return loader.load(name, shape).toFloatArray();
     }
 
@@ -96,7 +95,7 @@ class CheckpointTest {
     void bf16CanBeComputedInFloat16WithoutTouchingDjlBf16() throws IOException {
         Path bf = dir.resolve("bf16.safetensors");
         twoTensors(DType.BF16).write(bf);
-        TensorLoader loader = new TensorLoader(Checkpoint.openFile(bf), manager, DataType.FLOAT16, new ArrayList<>());
+        TensorLoader loader = new TensorLoader(Checkpoint.openFile(bf), manager, DataType.FLOAT16);
         NDArray h = loader.load("b", 5);
         assertEquals(DataType.FLOAT16, h.getDataType());
         float[] back = h.toType(DataType.FLOAT32, false).toFloatArray();
@@ -144,7 +143,7 @@ class CheckpointTest {
         Path f = dir.resolve("model.safetensors");
         twoTensors(DType.F32).write(f);
         Checkpoint c = Checkpoint.open(dir);
-        TensorLoader loader = new TensorLoader(c, manager, DataType.FLOAT32, new ArrayList<>());
+        TensorLoader loader = new TensorLoader(c, manager, DataType.FLOAT32);
         WeightException missing = assertThrows(WeightException.class, () -> loader.load("c", 1));
         assertTrue(missing.getMessage().contains("missing tensor c") && missing.getMessage().contains("model.safetensors"),
                 missing.getMessage());

@@ -1,0 +1,51 @@
+package org.invllava.runtime.bench;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+/** What this machine can do through the same engine: streaming read bandwidth and GEMM throughput. */
+public final class MachineProbe {
+    private MachineProbe() {
+    }
+
+    /** Bytes/s of summing a 1 GiB float32 array (best of {@code runs}). */
+    public static double readBandwidth(NDManager manager, int runs) {
+        long n = 1L << 28;
+        try (NDManager m = manager.newSubManager()) {
+            NDArray a = m.ones(new Shape(n), DataType.FLOAT32);
+            double best = Double.MAX_VALUE;
+            for (int i = 0; i < runs + 1; i++) {
+                long t0 = System.nanoTime();
+                a.sum().toFloatArray();
+                double s = (System.nanoTime() - t0) / 1e9;
+                if (i > 0) {
+                    best = Math.min(best, s);
+                }
+            }
+            return n * 4 / best;
+        }
+    }
+
+    /** FLOP/s of a [512, 4096]·[4096, 4096] matrix product in {@code type} (best of {@code runs}). */
+    public static double gemmFlops(NDManager manager, DataType type, int runs) {
+        try (NDManager m = manager.newSubManager()) {
+            NDArray a = m.randomUniform(-1, 1, new Shape(512, 4096)).toType(type, false);
+            NDArray b = m.randomUniform(-1, 1, new Shape(4096, 4096)).toType(type, false);
+            double best = Double.MAX_VALUE;
+            for (int i = 0; i < runs + 1; i++) {
+                try (NDManager step = m.newSubManager()) {
+                    a.tempAttach(step);
+                    long t0 = System.nanoTime();
+                    a.matMul(b).toType(DataType.FLOAT32, false).sum().toFloatArray();
+                    double s = (System.nanoTime() - t0) / 1e9;
+                    if (i > 0) {
+                        best = Math.min(best, s);
+                    }
+                }
+            }
+            return 2.0 * 512 * 4096 * 4096 / best;
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package org.invllava.runtime.bench;
+
+import ai.djl.ndarray.types.DataType;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.invllava.runtime.demo.ModelShape;
+import org.invllava.runtime.generate.Sampler;
+import org.invllava.runtime.model.ExpandedSequence;
+import org.invllava.runtime.model.InverseLlavaModel;
+import org.invllava.runtime.model.LoadOptions;
+import org.invllava.runtime.model.ModelPaths;
+import org.invllava.runtime.model.Sequence;
+import org.invllava.runtime.model.VisualFeatures;
+import org.invllava.runtime.tokenizer.LlamaTokenizer;
+import org.invllava.runtime.vision.RgbImage;
+
+/** Vision, prefill and decode timings of one model in one dtype, plus its peak resident memory. */
+public final class ModelBench {
+    private final ModelPaths paths;
+    private final ModelShape shape;
+    private final int prefillTokens;
+    private final int decodeTokens;
+    private final int images;
+
+    public ModelBench(ModelPaths paths, ModelShape shape, int prefillTokens, int decodeTokens, int images) {
+        if (prefillTokens <= shape.patches()) {
+            throw new IllegalArgumentException("prefill tokens must exceed the " + shape.patches() + " patch slots");
+        }
+        this.paths = paths;
+        this.shape = shape;
+        this.prefillTokens = prefillTokens;
+        this.decodeTokens = decodeTokens;
+        this.images = images;
+    }
+
+    public DtypeResult run(String dtypeName, LoadOptions options, double gemmFlops, double bandwidth) {
+        ProcessMemory.resetPeak();
+        long t0 = System.nanoTime();
+        try (InverseLlavaModel model = InverseLlavaModel.load(paths, options)) {
+            double load = (System.nanoTime() - t0) / 1e9;
+            RgbImage img = randomImage(shape.imageSize(), 1);
+            model.encodeImages(List.of(img)); // warm-up
+            long v0 = System.nanoTime();
+            VisualFeatures features = null;
+            for (int i = 0; i < images; i++) {
+                features = model.encodeImages(List.of(randomImage(shape.imageSize(), i + 2))).get(0);
+            }
+            double visionMs = (System.nanoTime() - v0) / 1e6 / images;
+
+            int[] prompt = promptIds(prefillTokens - shape.patches() + 1);
+            ExpandedSequence seq = ExpandedSequence.build(prompt, List.of(features), model.visualDim(), shape.vocab());
+            double prefillSeconds = Double.MAX_VALUE;
+            double decodeMs = 0;
+            for (int run = 0; run < 2; run++) {
+                try (Sequence s = model.newSequence()) {
+                    long p0 = System.nanoTime();
+                    float[] logits = s.prefill(seq);
+                    prefillSeconds = Math.min(prefillSeconds, (System.nanoTime() - p0) / 1e9);
+                    if (run == 1) {
+                        decodeMs = medianDecodeMs(s, logits);
+                    }
+                }
+            }
+            return new DtypeResult(dtypeName, load, visionMs, seq.length(), seq.length() / prefillSeconds,
+                    prefillFlops(seq.length()) / prefillSeconds, decodeMs, decodeBytes(options.dtype()),
+                    ProcessMemory.peakRss(), gemmFlops, bandwidth);
+        }
+    }
+
+    private double medianDecodeMs(Sequence s, float[] logits) {
+        double[] times = new double[decodeTokens];
+        for (int i = 0; i < decodeTokens; i++) {
+            int token = Sampler.argMax(logits);
+            long d0 = System.nanoTime();
+            logits = s.decode(token);
+            times[i] = (System.nanoTime() - d0) / 1e6;
+        }
+        Arrays.sort(times);
+        return times[times.length / 2];
+    }
+
+    private double decodeBytes(DataType type) {
+        return (double) shape.decodeWeightParams() * type.getNumOfBytes();
+    }
+
+    /** Matmul FLOPs of a prefill of {@code t} tokens: 2·params·t plus causal attention (q·kᵀ and p·v). */
+    private double prefillFlops(int t) {
+        double linear = 2.0 * (shape.decodeWeightParams() - (double) shape.vocab() * shape.hidden()) * t
+                + 2.0 * shape.vocab() * shape.hidden();
+        double attention = 4.0 * t * (double) t * shape.hidden() * shape.layers();
+        return linear + attention;
+    }
+
+    private int[] promptIds(int textTokens) {
+        List<Integer> ids = new ArrayList<>();
+        ids.add(1);
+        SplittableRandom r = new SplittableRandom(5);
+        for (int i = 1; i < textTokens; i++) {
+            ids.add(259 + r.nextInt(shape.vocab() - 259));
+            if (i == 8) {
+                ids.add(LlamaTokenizer.IMAGE_TOKEN_ID);
+            }
+        }
+        return ids.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    static RgbImage randomImage(int size, long seed) {
+        byte[] px = new byte[size * size * 3];
+        new java.util.Random(seed).nextBytes(px);
+        return new RgbImage(size, size, px);
+    }
+}

@@ -1,0 +1,82 @@
+package org.invllava.runtime.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.invllava.runtime.demo.DemoModelFactory;
+import org.invllava.runtime.demo.ModelShape;
+import org.invllava.runtime.generate.GenerationResult;
+import org.invllava.runtime.generate.Generator;
+import org.invllava.runtime.generate.Sampler;
+import org.invllava.runtime.generate.SamplingParams;
+import org.invllava.runtime.tokenizer.ChatTemplate;
+import org.invllava.runtime.vision.RgbImage;
+import org.invllava.runtime.weights.DType;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The generated demo model (project-made tokenizer, grouped KV heads, F16 weights) passes the loader's
+ * checks and runs; this needs no golden data, so it also runs on a fresh clone.
+ */
+class DemoModelTest {
+    @TempDir
+    static Path dir;
+    static ModelPaths paths;
+
+    @BeforeAll
+    static void write() throws Exception {
+        paths = new DemoModelFactory(ModelShape.tiny(), DType.F16, 3).write(dir);
+    }
+
+    private static List<VisualFeatures> image(InverseLlavaModel model) {
+        byte[] px = new byte[112 * 112 * 3];
+        new java.util.Random(1).nextBytes(px);
+        return model.encodeImages(List.of(new RgbImage(112, 112, px)));
+    }
+
+    @Test
+    void loadsAndGeneratesWithTheProjectTokenizer() {
+        try (InverseLlavaModel model = InverseLlavaModel.load(paths, LoadOptions.defaults())) {
+            String text = "what color is the car on the left?";
+            assertEquals(text, model.tokenizer().decode(model.tokenizer().encode(text)));
+            int[] ids = model.tokenizer().encodePrompt(ChatTemplate.vicunaV1(text, true));
+            GenerationResult r = new Generator(model).generate(ids, image(model), SamplingParams.greedy(6), (i, t, d) -> { });
+            assertTrue(r.tokenIds().length >= 1 && r.tokenIds().length <= 6);
+            assertEquals(ids.length - 1 + 64, r.expandedPromptLength());
+        }
+    }
+
+    @Test
+    void groupedKvHeadsDecodeEqualsFullRecomputation() {
+        try (InverseLlavaModel model = InverseLlavaModel.load(paths, LoadOptions.defaults())) {
+            assertTrue(model.language().config().kvGroups() > 1);
+            List<VisualFeatures> images = image(model);
+            int[] prompt = model.tokenizer().encodePrompt(ChatTemplate.vicunaV1("describe", true));
+            int vocab = model.language().config().vocabSize();
+            List<Integer> generated = new ArrayList<>();
+            try (Sequence cached = model.newSequence()) {
+                float[] logits = cached.prefill(ExpandedSequence.build(prompt, images, model.visualDim(), vocab));
+                for (int step = 0; step < 4; step++) {
+                    generated.add(Sampler.argMax(logits));
+                    logits = cached.decode(generated.get(generated.size() - 1));
+                }
+                int[] all = new int[prompt.length + generated.size()];
+                System.arraycopy(prompt, 0, all, 0, prompt.length);
+                for (int i = 0; i < generated.size(); i++) {
+                    all[prompt.length + i] = generated.get(i);
+                }
+                try (Sequence fresh = model.newSequence()) {
+                    float[] full = fresh.prefill(ExpandedSequence.build(all, images, model.visualDim(), vocab));
+                    for (int v = 0; v < full.length; v++) {
+                        assertEquals(full[v], logits[v], 1e-4, "vocab " + v);
+                    }
+                }
+            }
+        }
+    }
+}
