@@ -6,6 +6,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import java.util.Map;
 import org.invllava.runtime.nn.Activations;
+import org.invllava.runtime.nn.Fp16OnCpu;
 import org.invllava.runtime.nn.Linear;
 
 /**
@@ -47,11 +48,11 @@ final class Attention {
         int s = past + t;
         NDArray keys = repeatKv(kv[0], heads / kvHeads, s); // [H, S, D]
         NDArray values = repeatKv(kv[1], heads / kvHeads, s); // [H, S, D]
-        NDArray scores = qs.matMul(keys.transpose(0, 2, 1)).mul((float) (1.0 / Math.sqrt(headDim))); // [H, T, S]
+        NDArray scores = Fp16OnCpu.matMul(qs, keys.transpose(0, 2, 1)).mul((float) (1.0 / Math.sqrt(headDim))); // [H, T, S]
         if (t > 1) {
             scores = scores.add(causalMask(h.getManager(), t, past, scores));
         }
-        NDArray ctx = Activations.softmaxFp32(scores).matMul(values); // [H, T, D]
+        NDArray ctx = Fp16OnCpu.matMul(Activations.softmaxFp32(scores), values); // [H, T, D]
         return o.forward(ctx.transpose(1, 0, 2).reshape(new Shape(t, (long) heads * headDim))); // [T, H·D]
     }
 

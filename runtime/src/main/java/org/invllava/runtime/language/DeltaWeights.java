@@ -1,6 +1,8 @@
 package org.invllava.runtime.language;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import org.invllava.runtime.weights.TensorLoader;
@@ -47,19 +49,33 @@ final class DeltaWeights {
             throw new WeightException(delta.checkpoint().source() + ": unexpected LoRA tensor " + lora
                     + " on a layer excluded from adaptation");
         }
-        NDArray w = base.load(name, DataType.FLOAT32, out, in);
-        NDManager owner = w.getManager();
         long rank = delta.checkpoint().require(lora + ".lora_a.weight").shape()[0];
+        NDArray w = base.load(name, DataType.FLOAT32, out, in);
+        NDArray a = delta.load(lora + ".lora_a.weight", DataType.FLOAT32, rank, in);
+        NDArray b = delta.load(lora + ".lora_b.weight", DataType.FLOAT32, out, rank);
+        NDManager owner = w.getManager();
+        NDArray folded;
         try (NDManager scope = owner.newSubManager()) {
-            w.tempAttach(scope);
-            NDArray a = delta.load(lora + ".lora_a.weight", DataType.FLOAT32, rank, in);
-            NDArray b = delta.load(lora + ".lora_b.weight", DataType.FLOAT32, out, rank);
-            a.attach(scope);
-            b.attach(scope);
-            NDArray folded = w.add(b.matMul(a).mul((float) loraScale)).toType(type, true); // [out, in]
+            NDArray update = b.matMul(a); // [out, in]
+            update.attach(scope);
+            NDArray sum = w.add(update.mul((float) loraScale));
+            sum.attach(scope);
+            folded = sum.toType(type, true);
             folded.attach(owner);
-            return folded;
         }
+        base.release(w);
+        delta.release(a);
+        delta.release(b);
+        return folded;
+    }
+
+    /** Rows of {@code parts} stacked into one weight (merged projections); the parts are released. */
+    NDArray merge(NDArray... parts) {
+        NDArray merged = NDArrays.concat(new NDList(parts), 0);
+        for (NDArray p : parts) {
+            base.release(p);
+        }
+        return merged;
     }
 
     /** A fusion tensor of the delta, in the compute dtype. */
@@ -75,7 +91,7 @@ final class DeltaWeights {
         long[] shape = delta.checkpoint().require(PREFIX + name).shape();
         NDArray s = delta.load(PREFIX + name, DataType.FLOAT32, shape.length == 1 && shape[0] == 1 ? shape : new long[0]);
         float v = s.toFloatArray()[0];
-        s.close();
+        delta.release(s);
         return v;
     }
 }

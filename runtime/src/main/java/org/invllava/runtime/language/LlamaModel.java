@@ -67,17 +67,17 @@ public final class LlamaModel {
                             spec.fusion().visualNormEps().floatValue()));
                 }
             }
-            Linear qkv = Linear.concat(
-                    new Linear(w.linear(p + "self_attn.q_proj.weight", qDim, d, adapted && lora.targets("q_proj"))),
-                    new Linear(w.linear(p + "self_attn.k_proj.weight", kvDim, d, adapted && lora.targets("k_proj"))),
-                    new Linear(w.linear(p + "self_attn.v_proj.weight", kvDim, d, adapted && lora.targets("v_proj"))));
+            Linear qkv = new Linear(w.merge(
+                    w.linear(p + "self_attn.q_proj.weight", qDim, d, adapted && lora.targets("q_proj")),
+                    w.linear(p + "self_attn.k_proj.weight", kvDim, d, adapted && lora.targets("k_proj")),
+                    w.linear(p + "self_attn.v_proj.weight", kvDim, d, adapted && lora.targets("v_proj"))));
             Attention attn = new Attention(qkv,
                     new Linear(w.linear(p + "self_attn.o_proj.weight", d, qDim, adapted && lora.targets("o_proj"))),
                     fusion, c.numAttentionHeads(), c.numKeyValueHeads(), c.headDim());
             long ffn = c.intermediateSize();
-            Mlp mlp = new Mlp(Linear.concat(
-                    new Linear(w.linear(p + "mlp.gate_proj.weight", ffn, d, adapted && lora.targets("gate_proj"))),
-                    new Linear(w.linear(p + "mlp.up_proj.weight", ffn, d, adapted && lora.targets("up_proj")))),
+            Mlp mlp = new Mlp(new Linear(w.merge(
+                    w.linear(p + "mlp.gate_proj.weight", ffn, d, adapted && lora.targets("gate_proj")),
+                    w.linear(p + "mlp.up_proj.weight", ffn, d, adapted && lora.targets("up_proj")))),
                     new Linear(w.linear(p + "mlp.down_proj.weight", d, ffn, adapted && lora.targets("down_proj"))), ffn);
             layers.add(new DecoderLayer(i, new RmsNorm(base.load(p + "input_layernorm.weight", d), eps), attn,
                     new RmsNorm(base.load(p + "post_attention_layernorm.weight", d), eps), mlp));

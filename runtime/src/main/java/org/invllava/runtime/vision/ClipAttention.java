@@ -3,6 +3,7 @@ package org.invllava.runtime.vision;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import org.invllava.runtime.nn.Activations;
+import org.invllava.runtime.nn.Fp16OnCpu;
 import org.invllava.runtime.nn.Linear;
 
 /** CLIP self-attention: biased q/k/v/out projections, q scaled by head_dim^-0.5, no mask. */
@@ -29,8 +30,8 @@ final class ClipAttention {
         NDArray qh = splitHeads(q.forward(x).mul((float) Math.pow(headDim, -0.5)), b, t); // [B, H, T, D]
         NDArray kh = splitHeads(k.forward(x), b, t); // [B, H, T, D]
         NDArray vh = splitHeads(v.forward(x), b, t); // [B, H, T, D]
-        NDArray probs = Activations.softmaxFp32(qh.matMul(kh.transpose(0, 1, 3, 2))); // [B, H, T, T]
-        NDArray ctx = probs.matMul(vh).transpose(0, 2, 1, 3).reshape(new Shape(b, t, (long) heads * headDim)); // [B, T, H·D]
+        NDArray probs = Activations.softmaxFp32(Fp16OnCpu.matMul(qh, kh.transpose(0, 1, 3, 2))); // [B, H, T, T]
+        NDArray ctx = Fp16OnCpu.matMul(probs, vh).transpose(0, 2, 1, 3).reshape(new Shape(b, t, (long) heads * headDim)); // [B, T, H·D]
         return out.forward(ctx);
     }
 

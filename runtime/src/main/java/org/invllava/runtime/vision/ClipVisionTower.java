@@ -4,11 +4,13 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
 import java.util.ArrayList;
 import java.util.List;
 import org.invllava.runtime.config.ClipVisionConfig;
+import org.invllava.runtime.nn.Fp16OnCpu;
 import org.invllava.runtime.nn.LayerNorm;
 import org.invllava.runtime.nn.Linear;
 import org.invllava.runtime.nn.Scopes;
@@ -107,13 +109,22 @@ public final class ClipVisionTower {
         return false;
     }
 
+    /** The stride-p convolution of the patch embedding (float32 for float16 input on the CPU). */
+    private NDArray patchify(NDArray px) {
+        Shape stride = new Shape(config.patchSize(), config.patchSize());
+        if (!Fp16OnCpu.upcast(px, config.numPatches())) {
+            return Conv2d.conv2d(px, patchEmbedding, null, stride).singletonOrThrow();
+        }
+        return Conv2d.conv2d(px.toType(DataType.FLOAT32, false), Fp16OnCpu.widenWeight(patchEmbedding, px), null, stride)
+                .singletonOrThrow().toType(DataType.FLOAT16, false);
+    }
+
     /** {@code pixels} [B, 3, S, S] → features [B, patches, featureDim]. */
     public NDArray encode(NDArray pixels) {
         long b = pixels.getShape().get(0);
         long d = config.hiddenSize();
         NDArray x = Scopes.scoped(pixels, px -> {
-            NDArray patches = Conv2d.conv2d(px, patchEmbedding, null, new Shape(config.patchSize(), config.patchSize()))
-                    .singletonOrThrow(); // [B, D, g, g]
+            NDArray patches = patchify(px); // [B, D, g, g]
             patches = patches.reshape(new Shape(b, d, config.numPatches())).transpose(0, 2, 1); // [B, N, D]
             NDArray cls = px.getManager().zeros(new Shape(b, 1, d), patches.getDataType()).add(classEmbedding); // [B, 1, D]
             NDArray emb = cls.concat(patches, 1).add(positionEmbedding); // [B, N+1, D]

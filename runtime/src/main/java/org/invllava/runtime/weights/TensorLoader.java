@@ -14,7 +14,9 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Predicate;
@@ -31,6 +33,8 @@ public final class TensorLoader {
     private final NDManager manager;
     private final DataType computeType;
     private final Set<String> used = new LinkedHashSet<>();
+    /** Zero-copy arrays and the region they wrap, so {@link #release} can unmap it at once. */
+    private final Map<NDArray, ByteBuffer> wrapped = new IdentityHashMap<>();
 
     public TensorLoader(Checkpoint checkpoint, NDManager manager, DataType computeType) {
         this.checkpoint = checkpoint;
@@ -69,20 +73,33 @@ public final class TensorLoader {
         ByteBuffer raw = map(info);
         Shape shape = new Shape(info.shape());
         if (info.dtype() == DType.BF16) {
-            NDArray f32 = manager.create(widenBf16(raw), shape, DataType.FLOAT32);
-            return castOwned(f32, type);
+            ByteBuffer f32 = widenBf16(raw);
+            Buffers.free(raw);
+            return wrapOrCast(f32, shape, DataType.FLOAT32, type);
         }
-        NDArray wrapped = manager.create(raw, shape, info.dtype().djlType());
-        return castOwned(wrapped, type);
+        return wrapOrCast(raw, shape, info.dtype().djlType(), type);
     }
 
-    private static NDArray castOwned(NDArray array, DataType type) {
-        if (array.getDataType() == type) {
+    /** Wraps {@code data} when it already has the wanted type; otherwise casts a copy and frees {@code data}. */
+    private NDArray wrapOrCast(ByteBuffer data, Shape shape, DataType stored, DataType type) {
+        NDArray array = manager.create(data, shape, stored);
+        if (stored == type) {
+            wrapped.put(array, data);
             return array;
         }
         NDArray cast = array.toType(type, true);
         array.close();
+        Buffers.free(data);
         return cast;
+    }
+
+    /**
+     * Closes an array this loader returned once the caller has copied what it needs (merged, folded), and
+     * frees the file region it wrapped now rather than at the next GC.
+     */
+    public void release(NDArray array) {
+        array.close();
+        Buffers.free(wrapped.remove(array));
     }
 
     private ByteBuffer map(TensorInfo info) {
