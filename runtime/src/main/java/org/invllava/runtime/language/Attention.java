@@ -3,6 +3,7 @@ package org.invllava.runtime.language;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Map;
 import org.invllava.runtime.nn.Activations;
@@ -45,14 +46,7 @@ final class Attention {
         NDArray ks = rope.apply(splitHeads(k, t, kvHeads), past); // [H_kv, T, D]
         NDArray vs = splitHeads(v, t, kvHeads); // [H_kv, T, D]
         NDArray[] kv = cache.append(layer, ks, vs, h.getManager()); // [H_kv, S, D] views in this scope
-        int s = past + t;
-        NDArray keys = repeatKv(kv[0], heads / kvHeads, s); // [H, S, D]
-        NDArray values = repeatKv(kv[1], heads / kvHeads, s); // [H, S, D]
-        NDArray scores = Fp16OnCpu.matMul(qs, keys.transpose(0, 2, 1)).mul((float) (1.0 / Math.sqrt(headDim))); // [H, T, S]
-        if (t > 1) {
-            scores = scores.add(causalMask(h.getManager(), t, past, scores));
-        }
-        NDArray ctx = Fp16OnCpu.matMul(Activations.softmaxFp32(scores), values); // [H, T, D]
+        NDArray ctx = attend(qs, kv[0], kv[1], past); // [H, T, D]
         return o.forward(ctx.transpose(1, 0, 2).reshape(new Shape(t, (long) heads * headDim))); // [T, H·D]
     }
 
@@ -66,25 +60,41 @@ final class Attention {
         return x.reshape(new Shape(t, n, headDim)).transpose(1, 0, 2); // [n, T, D]
     }
 
-    /** HF repeat_kv: KV head j serves query heads {@code j·groups .. (j+1)·groups−1}. */
-    static NDArray repeatKv(NDArray kv, int groups, int s) {
-        if (groups == 1) {
-            return kv;
+    /**
+     * Causal {@code softmax(q·kᵀ/√D + mask)·v} for q [H, T, D] at positions {@code past ..} and keys/values
+     * [H_kv, S, D]. Query head h reads KV head h / G (HF repeat_kv) without repeating K and V: q is viewed as
+     * [H_kv, G·T, D]. Float16 on the CPU computes in float32 (its batched matmul kernel is very slow there).
+     */
+    static NDArray attend(NDArray q, NDArray k, NDArray v, int past) {
+        DataType type = q.getDataType();
+        boolean widen = Fp16OnCpu.upcast(q, Fp16OnCpu.UPCAST_ROWS);
+        if (widen) {
+            q = q.toType(DataType.FLOAT32, false);
+            k = k.toType(DataType.FLOAT32, false);
+            v = v.toType(DataType.FLOAT32, false);
         }
-        long kvHeads = kv.getShape().get(0);
-        long d = kv.getShape().get(2);
-        return kv.expandDims(1).broadcast(new Shape(kvHeads, groups, s, d)).reshape(new Shape(kvHeads * groups, s, d)); // [H, S, D]
+        long heads = q.getShape().get(0);
+        long t = q.getShape().get(1);
+        long d = q.getShape().get(2);
+        long kvHeads = k.getShape().get(0);
+        int groups = (int) (heads / kvHeads);
+        NDArray grouped = q.reshape(new Shape(kvHeads, groups * t, d)); // [H_kv, G·T, D]
+        NDArray scores = grouped.matMul(k.transpose(0, 2, 1)).mul((float) (1.0 / Math.sqrt(d))); // [H_kv, G·T, S]
+        if (t > 1) {
+            scores = scores.add(causalMask(q.getManager(), groups, (int) t, past, scores.getDataType())); // + [G·T, S]
+        }
+        NDArray ctx = Activations.softmaxFp32(scores).matMul(v).reshape(new Shape(heads, t, d)); // [H, T, D]
+        return widen ? ctx.toType(type, false) : ctx;
     }
 
-    /** 0 where query i (at position past+i) may see key j, −inf elsewhere: [T, S]. */
-    private static NDArray causalMask(NDManager m, int t, int past, NDArray like) {
+    /** Row g·T + i: 0 where query i (at position past + i) may see key j, −inf elsewhere: [G·T, S]. */
+    private static NDArray causalMask(NDManager m, int groups, int t, int past, DataType type) {
         int s = past + t;
-        float[] mask = new float[t * s];
-        for (int i = 0; i < t; i++) {
-            for (int j = past + i + 1; j < s; j++) {
-                mask[i * s + j] = Float.NEGATIVE_INFINITY;
-            }
+        float[] mask = new float[groups * t * s];
+        for (int row = 0; row < groups * t; row++) {
+            int i = row % t;
+            java.util.Arrays.fill(mask, row * s + past + i + 1, (row + 1) * s, Float.NEGATIVE_INFINITY);
         }
-        return m.create(mask, new Shape(t, s)).toType(like.getDataType(), false);
+        return m.create(mask, new Shape((long) groups * t, s)).toType(type, false);
     }
 }

@@ -2,7 +2,6 @@ package org.invllava.runtime.language;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -80,18 +79,47 @@ class OpsReferenceTest {
     }
 
     @Test
-    void repeatKvServesEachGroupFromItsKvHead() {
-        int kvHeads = 2;
-        int groups = 3;
-        int s = 4;
-        int d = 2;
-        float[] kv = gaussian(kvHeads * s * d);
-        NDArray out = Attention.repeatKv(m.create(kv, new Shape(kvHeads, s, d)), groups, s);
-        assertEquals(new Shape(kvHeads * groups, s, d), out.getShape());
-        float[] got = out.toFloatArray();
-        for (int h = 0; h < kvHeads * groups; h++) {
-            for (int i = 0; i < s * d; i++) {
-                assertEquals(kv[(h / groups) * s * d + i], got[h * s * d + i], 0f);
+    void groupedCausalAttentionMatchesNaive() {
+        for (DataType type : new DataType[] {DataType.FLOAT32, DataType.FLOAT16}) {
+            int heads = 6;
+            int kvHeads = 2;
+            int t = 3;
+            int past = 4;
+            int s = past + t;
+            int d = 4;
+            float[] q = gaussian(heads * t * d);
+            float[] k = gaussian(kvHeads * s * d);
+            float[] v = gaussian(kvHeads * s * d);
+            float[] got = Attention.attend(m.create(q, new Shape(heads, t, d)).toType(type, false),
+                    m.create(k, new Shape(kvHeads, s, d)).toType(type, false),
+                    m.create(v, new Shape(kvHeads, s, d)).toType(type, false), past)
+                    .toType(DataType.FLOAT32, false).toFloatArray();
+            double tol = type == DataType.FLOAT32 ? 1e-4 : 0.1;
+            for (int h = 0; h < heads; h++) {
+                int kv = h / (heads / kvHeads); // HF repeat_kv: consecutive query heads share a KV head
+                for (int i = 0; i < t; i++) {
+                    double[] scores = new double[past + i + 1];
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (int j = 0; j <= past + i; j++) {
+                        for (int x = 0; x < d; x++) {
+                            scores[j] += q[(h * t + i) * d + x] * k[(kv * s + j) * d + x];
+                        }
+                        scores[j] /= Math.sqrt(d);
+                        max = Math.max(max, scores[j]);
+                    }
+                    double total = 0;
+                    for (int j = 0; j < scores.length; j++) {
+                        scores[j] = Math.exp(scores[j] - max);
+                        total += scores[j];
+                    }
+                    for (int x = 0; x < d; x++) {
+                        double out = 0;
+                        for (int j = 0; j < scores.length; j++) {
+                            out += scores[j] / total * v[(kv * s + j) * d + x];
+                        }
+                        assertEquals(out, got[(h * t + i) * d + x], tol, type + " head " + h + " query " + i);
+                    }
+                }
             }
         }
     }
