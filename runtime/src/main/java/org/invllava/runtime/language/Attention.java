@@ -45,6 +45,9 @@ final class Attention {
         NDArray qs = rope.apply(splitHeads(q, t, heads), past); // [H, T, D]
         NDArray ks = rope.apply(splitHeads(k, t, kvHeads), past); // [H_kv, T, D]
         NDArray vs = splitHeads(v, t, kvHeads); // [H_kv, T, D]
+        DataType cached = Fp16OnCpu.attentionType(ks); // float16 on the CPU caches float32: no per-step casts
+        ks = ks.toType(cached, false);
+        vs = vs.toType(cached, false);
         NDArray[] kv = cache.append(layer, ks, vs, h.getManager()); // [H_kv, S, D] views in this scope
         NDArray ctx = attend(qs, kv[0], kv[1], past); // [H, T, D]
         return o.forward(ctx.transpose(1, 0, 2).reshape(new Shape(t, (long) heads * headDim))); // [T, H·D]
@@ -67,12 +70,10 @@ final class Attention {
      */
     static NDArray attend(NDArray q, NDArray k, NDArray v, int past) {
         DataType type = q.getDataType();
-        boolean widen = Fp16OnCpu.upcast(q, Fp16OnCpu.UPCAST_ROWS);
-        if (widen) {
-            q = q.toType(DataType.FLOAT32, false);
-            k = k.toType(DataType.FLOAT32, false);
-            v = v.toType(DataType.FLOAT32, false);
-        }
+        DataType compute = Fp16OnCpu.attentionType(q);
+        q = q.toType(compute, false);
+        k = k.toType(compute, false);
+        v = v.toType(compute, false);
         long heads = q.getShape().get(0);
         long t = q.getShape().get(1);
         long d = q.getShape().get(2);
@@ -84,7 +85,7 @@ final class Attention {
             scores = scores.add(causalMask(q.getManager(), groups, (int) t, past, scores.getDataType())); // + [G·T, S]
         }
         NDArray ctx = Activations.softmaxFp32(scores).matMul(v).reshape(new Shape(heads, t, d)); // [H, T, D]
-        return widen ? ctx.toType(type, false) : ctx;
+        return ctx.toType(type, false);
     }
 
     /** Row g·T + i: 0 where query i (at position past + i) may see key j, −inf elsewhere: [G·T, S]. */

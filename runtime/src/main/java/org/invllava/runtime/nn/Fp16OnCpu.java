@@ -21,6 +21,11 @@ public final class Fp16OnCpu {
         return x.getDataType() == DataType.FLOAT16 && rows >= UPCAST_ROWS && Device.cpu().equals(x.getDevice());
     }
 
+    /** The dtype attention runs in for activations like {@code x}: float32 for float16 on the CPU. */
+    public static DataType attentionType(NDArray x) {
+        return upcast(x, UPCAST_ROWS) ? DataType.FLOAT32 : x.getDataType();
+    }
+
     /** {@code a · b} (batched), through float32 for large float16 products on the CPU. */
     public static NDArray matMul(NDArray a, NDArray b) {
         long rows = a.getShape().get(a.getShape().dimension() - 2);
