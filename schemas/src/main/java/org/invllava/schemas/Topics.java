@@ -1,0 +1,31 @@
+package org.invllava.schemas;
+
+import java.util.List;
+
+/** Topic names shared by every service, with the partition counts and message sizes they are created with. */
+public final class Topics {
+    public static final String IMAGES = "vlm.images";
+    public static final String PROMPTS = "vlm.prompts";
+    public static final String FEATURES = "vlm.features";
+    public static final String TOKENS = "vlm.tokens";
+    public static final String CONTROL = "vlm.control";
+    public static final String DEAD_LETTER = "vlm.dead-letter";
+
+    /** Large enough for images (10 MiB limit at the gateway) and 576x4096 float32 features (9.4 MB). */
+    public static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+    /** A topic and the record type it carries. */
+    public record Spec(String name, Class<?> valueType, int defaultPartitions) {
+    }
+
+    public static final List<Spec> ALL = List.of(
+            new Spec(IMAGES, ImageRequest.class, 4),
+            new Spec(PROMPTS, PromptRequest.class, 4),
+            new Spec(FEATURES, VisualFeatures.class, 4),
+            new Spec(TOKENS, TokenChunk.class, 4),
+            new Spec(CONTROL, ControlMessage.class, 1),
+            new Spec(DEAD_LETTER, DeadLetter.class, 1));
+
+    private Topics() {
+    }
+}
