@@ -23,8 +23,10 @@ public final class ModelBench {
     private final int prefillTokens;
     private final int decodeTokens;
     private final int images;
+    private final int kvTokens;
 
-    public ModelBench(ModelPaths paths, ModelShape shape, int prefillTokens, int decodeTokens, int images) {
+    /** {@code kvTokens} > 0 reserves the KV cache for that many positions before decoding (memory check). */
+    public ModelBench(ModelPaths paths, ModelShape shape, int prefillTokens, int decodeTokens, int images, int kvTokens) {
         if (prefillTokens <= shape.patches()) {
             throw new IllegalArgumentException("prefill tokens must exceed the " + shape.patches() + " patch slots");
         }
@@ -33,6 +35,7 @@ public final class ModelBench {
         this.prefillTokens = prefillTokens;
         this.decodeTokens = decodeTokens;
         this.images = images;
+        this.kvTokens = kvTokens;
     }
 
     public DtypeResult run(String dtypeName, LoadOptions options, double gemmFlops, double bandwidth) {
@@ -59,6 +62,9 @@ public final class ModelBench {
                     float[] logits = s.prefill(seq);
                     prefillSeconds = Math.min(prefillSeconds, (System.nanoTime() - p0) / 1e9);
                     if (run == 1) {
+                        if (kvTokens > 0) {
+                            s.reserve(kvTokens);
+                        }
                         decodeMs = medianDecodeMs(s, logits);
                     }
                 }

@@ -33,7 +33,8 @@ import picocli.CommandLine.Option;
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--dtypes", defaultValue = "float32,float16", split = ",")
     List<String> dtypes;
-    @Option(names = "--shape", defaultValue = "benchmark", description = "benchmark (real shapes) or tiny")
+    @Option(names = "--shape", defaultValue = "benchmark",
+            description = "benchmark (CLIP-L/336 + TinyLlama-1.1B shape), llama7b (CLIP-L/336 + Vicuna-7B shape) or tiny")
     String shapeName;
     @Option(names = "--prefill-tokens", defaultValue = "640")
     int prefillTokens;
@@ -41,6 +42,9 @@ final class BenchCommand implements Callable<Integer> {
     int decodeTokens;
     @Option(names = "--images", defaultValue = "3", description = "timed vision encodes (after one warm-up)")
     int images;
+    @Option(names = "--kv-tokens", defaultValue = "0",
+            description = "reserve the KV cache for this many positions before decoding (0: grow as needed)")
+    int kvTokens;
     @Option(names = "--work-dir", description = "where the random checkpoint is written (default: a temporary folder)")
     Path workDir;
     @Option(names = "--json", description = "also write the results as JSON to this file")
@@ -50,8 +54,9 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         ModelShape shape = switch (shapeName) {
             case "benchmark" -> ModelShape.benchmark();
+            case "llama7b" -> ModelShape.llama7b();
             case "tiny" -> ModelShape.tiny();
-            default -> throw new IllegalArgumentException("--shape must be benchmark or tiny");
+            default -> throw new IllegalArgumentException("--shape must be benchmark, llama7b or tiny");
         };
         PrintStream out = System.out;
         Path dir = workDir != null ? workDir : Files.createTempDirectory("inverse-llava-bench");
@@ -64,7 +69,7 @@ final class BenchCommand implements Callable<Integer> {
         try (NDManager probe = NDManager.newBaseManager(Device.cpu())) {
             bandwidth = MachineProbe.readBandwidth(probe, 5);
             out.printf(Locale.ROOT, "machine: read bandwidth %.1f GB/s (1 GiB float32 sum)%n", bandwidth / 1e9);
-            ModelBench bench = new ModelBench(paths, shape, prefillTokens, decodeTokens, images);
+            ModelBench bench = new ModelBench(paths, shape, prefillTokens, decodeTokens, images, kvTokens);
             for (String name : dtypes) {
                 DataType type = LoadOptions.parseDtype(name);
                 double gemm = MachineProbe.gemmFlops(probe, type, 3);

@@ -21,6 +21,11 @@ public record ModelShape(int clipHidden, int clipLayers, int clipHeads, int clip
         return new ModelShape(1024, 24, 16, 4096, 14, 336, 2048, 22, 32, 4, 5632, 32000, 2048, 8);
     }
 
+    /** CLIP ViT-L/14-336 and a LLaMA-2-7B (Vicuna-7B) shape, LoRA rank 64: the memory-budget check. */
+    public static ModelShape llama7b() {
+        return new ModelShape(1024, 24, 16, 4096, 14, 336, 4096, 32, 32, 32, 11008, 32000, 4096, 64);
+    }
+
     /** A few MB: the bundled demo model of the local stack and quick bench runs. */
     public static ModelShape tiny() {
         return new ModelShape(64, 2, 4, 128, 14, 112, 64, 2, 4, 2, 172, 2048, 1024, 4);

@@ -3,6 +3,7 @@ package org.invllava.runtime.language;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 /**
@@ -51,6 +52,9 @@ public final class KvCache implements AutoCloseable {
             return buffer;
         }
         long grown = Math.min(maxLength, Math.max(needed, Math.max(MIN_CAPACITY, capacity * 2)));
+        if (buffer != null && buffer.getDataType() != like.getDataType()) {
+            throw new IllegalStateException("KV cache holds " + buffer.getDataType() + ", got " + like.getDataType());
+        }
         Shape s = like.getShape();
         NDArray next = manager.zeros(new Shape(s.get(0), grown, s.get(2)), like.getDataType()); // [H_kv, cap, D]
         if (buffer != null) {
@@ -61,6 +65,18 @@ public final class KvCache implements AutoCloseable {
             buffer.close();
         }
         return next;
+    }
+
+    /** Allocates every layer's buffers for {@code tokens} positions now (capacity planning, memory checks). */
+    public void reserve(int tokens, long kvHeads, long headDim, DataType type) {
+        int capacity = Math.min(tokens, maxLength);
+        for (int layer = 0; layer < keys.length; layer++) {
+            try (NDManager scope = manager.newSubManager()) {
+                NDArray like = scope.zeros(new Shape(kvHeads, 1, headDim), type);
+                keys[layer] = ensureCapacity(keys[layer], like, capacity);
+                values[layer] = ensureCapacity(values[layer], like, capacity);
+            }
+        }
     }
 
     /** Called once every layer has appended the step's tokens. */

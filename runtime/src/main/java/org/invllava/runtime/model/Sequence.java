@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import org.invllava.runtime.language.FusionStreams;
 import org.invllava.runtime.language.KvCache;
 import org.invllava.runtime.language.LlamaModel;
+import org.invllava.runtime.nn.Fp16OnCpu;
 
 /**
  * One sequence being generated: prefill fuses the whole expanded prompt, each decode step embeds one text
@@ -60,6 +61,13 @@ public final class Sequence implements AutoCloseable {
                     step.ones(new Shape(1, 1), dtype), step.zeros(new Shape(1, 1), dtype));
             return language.lastLogits(language.forward(embeds, streams, cache));
         }
+    }
+
+    /** Allocates the KV cache for {@code tokens} positions up front (it otherwise grows by doubling). */
+    public void reserve(int tokens) {
+        var c = language.config();
+        cache.reserve(tokens, c.numKeyValueHeads(), c.headDim(),
+                Fp16OnCpu.attentionType(dtype, manager.getDevice()));
     }
 
     private void checkRoom(int tokens) {

@@ -23,7 +23,11 @@ public final class Fp16OnCpu {
 
     /** The dtype attention runs in for activations like {@code x}: float32 for float16 on the CPU. */
     public static DataType attentionType(NDArray x) {
-        return upcast(x, UPCAST_ROWS) ? DataType.FLOAT32 : x.getDataType();
+        return attentionType(x.getDataType(), x.getDevice());
+    }
+
+    public static DataType attentionType(DataType type, Device device) {
+        return type == DataType.FLOAT16 && Device.cpu().equals(device) ? DataType.FLOAT32 : type;
     }
 
     /** {@code a · b} (batched), through float32 for large float16 products on the CPU. */

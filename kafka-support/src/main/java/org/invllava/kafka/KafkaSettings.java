@@ -1,0 +1,60 @@
+package org.invllava.kafka;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.invllava.schemas.Topics;
+
+/**
+ * Client settings every service shares: where Kafka is, who this instance is, and room for large records
+ * (features and images exceed Kafka's 1 MB default on the producer, the topic and the consumer fetch).
+ */
+public record KafkaSettings(String bootstrapServers, String clientId, int maxMessageBytes) {
+    public KafkaSettings {
+        Objects.requireNonNull(bootstrapServers, "bootstrap servers");
+        Objects.requireNonNull(clientId, "client id");
+        if (maxMessageBytes < 1 << 20) {
+            throw new IllegalArgumentException("max message bytes below 1 MiB: " + maxMessageBytes);
+        }
+    }
+
+    public static KafkaSettings of(String bootstrapServers, String clientId) {
+        return new KafkaSettings(bootstrapServers, clientId, Topics.MAX_MESSAGE_BYTES);
+    }
+
+    /** Idempotent, fully acknowledged, byte-array producer. */
+    public Map<String, Object> producer() {
+        Map<String, Object> p = new HashMap<>();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId + "-producer");
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, maxMessageBytes);
+        p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Math.max(64L << 20, 4L * maxMessageBytes));
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        return p;
+    }
+
+    /** Byte-array consumer in {@code groupId}, manual commits, from the earliest offset of new groups. */
+    public Map<String, Object> consumer(String groupId) {
+        Map<String, Object> c = new HashMap<>();
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        c.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-consumer");
+        if (groupId != null) {
+            c.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        }
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, maxMessageBytes);
+        c.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Math.max(52428800, maxMessageBytes));
+        c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        return c;
+    }
+}

@@ -1,0 +1,68 @@
+package org.invllava.kafka;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.invllava.schemas.Topics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Creates the pipeline's topics at start-up when absent, with explicit partitions and message size. */
+public final class TopicSetup {
+    private static final Logger LOG = LoggerFactory.getLogger(TopicSetup.class);
+
+    private TopicSetup() {
+    }
+
+    /**
+     * Ensures every topic of {@link Topics#ALL} exists; {@code partitions} overrides a topic's default count.
+     * Existing topics are left alone, with a warning when they have fewer partitions than asked.
+     */
+    public static void ensure(Admin admin, Map<String, Integer> partitions, int maxMessageBytes, short replication)
+            throws InterruptedException {
+        Set<String> existing;
+        try {
+            existing = admin.listTopics().names().get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot list Kafka topics: " + e.getCause().getMessage(), e.getCause());
+        }
+        List<NewTopic> create = new ArrayList<>();
+        for (Topics.Spec spec : Topics.ALL) {
+            int count = partitions.getOrDefault(spec.name(), spec.defaultPartitions());
+            if (existing.contains(spec.name())) {
+                warnIfFewer(admin, spec.name(), count);
+                continue;
+            }
+            create.add(new NewTopic(spec.name(), count, replication)
+                    .configs(Map.of("max.message.bytes", String.valueOf(maxMessageBytes))));
+        }
+        if (create.isEmpty()) {
+            return;
+        }
+        try {
+            admin.createTopics(create).all().get();
+            LOG.info("created topics {}", create.stream().map(NewTopic::name).toList());
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw new IllegalStateException("cannot create Kafka topics: " + e.getCause().getMessage(), e.getCause());
+            }
+        }
+    }
+
+    private static void warnIfFewer(Admin admin, String topic, int wanted) throws InterruptedException {
+        try {
+            TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+            if (d.partitions().size() < wanted) {
+                LOG.warn("topic {} has {} partitions, fewer than the {} configured", topic, d.partitions().size(), wanted);
+            }
+        } catch (ExecutionException e) {
+            LOG.warn("cannot describe topic {}: {}", topic, e.getCause().getMessage());
+        }
+    }
+}

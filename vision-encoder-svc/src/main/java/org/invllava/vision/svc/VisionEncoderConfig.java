@@ -1,0 +1,32 @@
+package org.invllava.vision.svc;
+
+import java.time.Duration;
+import org.invllava.kafka.KafkaSettings;
+import org.invllava.schemas.TensorDType;
+
+/**
+ * How the vision encoder consumes and batches: up to {@code maxBatch} images are encoded together, waiting
+ * at most {@code maxWait} after the first for more; images over {@code maxImageBytes} or {@code maxPixels}
+ * are refused; features travel as {@code featureDtype} (F32 keeps the model's output exact).
+ */
+public record VisionEncoderConfig(KafkaSettings kafka, String groupId, int maxBatch, Duration maxWait,
+                                  int maxImageBytes, long maxPixels, TensorDType featureDtype, int cacheEntries) {
+    public static final String DEFAULT_GROUP = "vision-encoder";
+
+    public VisionEncoderConfig {
+        if (maxBatch < 1) {
+            throw new IllegalArgumentException("max batch must be at least 1");
+        }
+        if (maxWait.isNegative()) {
+            throw new IllegalArgumentException("max wait must not be negative");
+        }
+        if (maxImageBytes < 1 || maxPixels < 1) {
+            throw new IllegalArgumentException("image limits must be positive");
+        }
+    }
+
+    public static VisionEncoderConfig defaults(KafkaSettings kafka) {
+        return new VisionEncoderConfig(kafka, DEFAULT_GROUP, 8, Duration.ofMillis(20), 10 << 20, 40_000_000L,
+                TensorDType.F32, 64);
+    }
+}

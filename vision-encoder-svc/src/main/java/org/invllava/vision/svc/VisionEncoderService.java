@@ -1,0 +1,232 @@
+package org.invllava.vision.svc;
+
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.invllava.kafka.DeadLetters;
+import org.invllava.runtime.model.InverseLlavaModel;
+import org.invllava.runtime.model.VisualFeatures;
+import org.invllava.runtime.vision.ImageDecoder;
+import org.invllava.runtime.vision.ImageException;
+import org.invllava.runtime.vision.RgbImage;
+import org.invllava.schemas.AvroCodec;
+import org.invllava.schemas.ErrorCodes;
+import org.invllava.schemas.ErrorInfo;
+import org.invllava.schemas.ImageRequest;
+import org.invllava.schemas.PoisonRecordException;
+import org.invllava.schemas.Topics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Consumes {@code vlm.images}, encodes images in micro-batches and publishes one {@code vlm.features} record
+ * per request: the features, or an error when the image is unusable. Offsets are committed only after the
+ * batch's records are acknowledged by Kafka (at-least-once); undecodable records are dead-lettered.
+ */
+public final class VisionEncoderService implements Runnable, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(VisionEncoderService.class);
+    private static final AvroCodec<ImageRequest> IMAGES = AvroCodec.of(ImageRequest.class);
+    private static final AvroCodec<org.invllava.schemas.VisualFeatures> FEATURES =
+            AvroCodec.of(org.invllava.schemas.VisualFeatures.class);
+
+    private final VisionEncoderConfig config;
+    private final InverseLlavaModel model;
+    private final String encoderId;
+    private final Consumer<byte[], byte[]> consumer;
+    private final Producer<byte[], byte[]> producer;
+    private final DeadLetters deadLetters;
+    private final ImageDecoder decoder;
+    private final FeatureCache cache;
+    private final AtomicBoolean running = new AtomicBoolean(true);
+
+    /** A request ready to encode, or already answered. */
+    private record Item(ConsumerRecord<byte[], byte[]> record, ImageRequest request, RgbImage image, String sha256) {
+    }
+
+    public VisionEncoderService(VisionEncoderConfig config, InverseLlavaModel model, String encoderId) {
+        this.config = config;
+        this.model = model;
+        this.encoderId = encoderId;
+        Map<String, Object> c = config.kafka().consumer(config.groupId());
+        c.put("max.poll.records", config.maxBatch());
+        this.consumer = new KafkaConsumer<>(c);
+        this.producer = new KafkaProducer<>(config.kafka().producer());
+        this.deadLetters = new DeadLetters(producer, "vision-encoder-svc");
+        this.decoder = new ImageDecoder(config.maxPixels());
+        this.cache = new FeatureCache(config.cacheEntries());
+    }
+
+    @Override
+    public void run() {
+        try {
+            consumer.subscribe(List.of(Topics.IMAGES));
+            while (running.get()) {
+                List<ConsumerRecord<byte[], byte[]>> batch = nextBatch();
+                if (!batch.isEmpty()) {
+                    process(batch);
+                    consumer.commitSync(nextOffsets(batch));
+                }
+            }
+        } catch (WakeupException e) {
+            if (running.get()) {
+                throw e;
+            }
+        } finally {
+            consumer.close();
+        }
+    }
+
+    /** Waits for a first record, then up to {@code maxWait} for more, up to {@code maxBatch}. */
+    private List<ConsumerRecord<byte[], byte[]>> nextBatch() {
+        List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>();
+        ConsumerRecords<byte[], byte[]> first = consumer.poll(Duration.ofMillis(200));
+        first.forEach(batch::add);
+        long until = System.nanoTime() + config.maxWait().toNanos();
+        while (!batch.isEmpty() && batch.size() < config.maxBatch() && System.nanoTime() < until) {
+            consumer.poll(Duration.ofNanos(Math.max(0, until - System.nanoTime()))).forEach(batch::add);
+        }
+        return batch;
+    }
+
+    private void process(List<ConsumerRecord<byte[], byte[]>> batch) {
+        List<Future<RecordMetadata>> sent = new ArrayList<>();
+        List<Item> toEncode = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> record : batch) {
+            Item item = admit(record, sent);
+            if (item != null) {
+                VisualFeatures cached = cache.get(item.sha256());
+                if (cached != null) {
+                    sent.add(send(item, cached, null));
+                } else {
+                    toEncode.add(item);
+                }
+            }
+        }
+        encode(toEncode, sent);
+        for (Future<RecordMetadata> f : sent) {
+            try {
+                f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while publishing features", e);
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("cannot publish features: " + e.getCause().getMessage(), e);
+            }
+        }
+    }
+
+    /** Decodes and checks one record; answers it with an error (or dead-letters it) and returns null when unusable. */
+    private Item admit(ConsumerRecord<byte[], byte[]> record, List<Future<RecordMetadata>> sent) {
+        ImageRequest request;
+        try {
+            request = IMAGES.decode(record.value());
+        } catch (PoisonRecordException e) {
+            deadLetters.publish(record, e.getMessage());
+            return null;
+        }
+        Item item = new Item(record, request, null, null);
+        if (request.getDeadlineEpochMs() < System.currentTimeMillis()) {
+            sent.add(send(item, null, new ErrorInfo(ErrorCodes.DEADLINE_EXCEEDED, "deadline passed before the image was encoded")));
+            return null;
+        }
+        ByteBuffer bytes = request.getImage();
+        if (bytes.remaining() > config.maxImageBytes()) {
+            sent.add(send(item, null, new ErrorInfo(ErrorCodes.IMAGE_TOO_LARGE,
+                    "image of " + bytes.remaining() + " bytes exceeds the limit of " + config.maxImageBytes())));
+            return null;
+        }
+        byte[] raw = new byte[bytes.remaining()];
+        bytes.duplicate().get(raw);
+        try {
+            return new Item(record, request, decoder.decode(raw), sha256(raw));
+        } catch (ImageException e) {
+            String code = e.getMessage().contains("more than the limit") ? ErrorCodes.IMAGE_TOO_LARGE : ErrorCodes.INVALID_IMAGE;
+            sent.add(send(item, null, new ErrorInfo(code, e.getMessage())));
+            return null;
+        }
+    }
+
+    private void encode(List<Item> items, List<Future<RecordMetadata>> sent) {
+        if (items.isEmpty()) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        List<VisualFeatures> features;
+        try {
+            features = model.encodeImages(items.stream().map(Item::image).toList());
+        } catch (RuntimeException e) {
+            LOG.error("encoding a batch of {} failed", items.size(), e);
+            for (Item item : items) {
+                sent.add(send(item, null, new ErrorInfo(ErrorCodes.INTERNAL, "vision encoder failed: " + e.getMessage())));
+            }
+            return;
+        }
+        LOG.debug("encoded {} image(s) in {} ms", items.size(), (System.nanoTime() - t0) / 1_000_000);
+        for (int i = 0; i < items.size(); i++) {
+            cache.put(items.get(i).sha256(), features.get(i));
+            sent.add(send(items.get(i), features.get(i), null));
+        }
+    }
+
+    private Future<RecordMetadata> send(Item item, VisualFeatures features, ErrorInfo error) {
+        String id = item.request().getRequestId();
+        org.invllava.schemas.VisualFeatures.Builder out = org.invllava.schemas.VisualFeatures.newBuilder()
+                .setRequestId(id).setEncoderId(encoderId).setImageSha256(item.sha256() == null ? "" : item.sha256())
+                .setDtype(config.featureDtype()).setError(error);
+        if (features != null) {
+            out.setShape(List.of(features.patches(), features.dim())).setData(FeatureCodec.toBytes(features, config.featureDtype()));
+        } else {
+            out.setShape(List.of()).setData(ByteBuffer.allocate(0));
+        }
+        if (error != null) {
+            LOG.info("request {}: {} ({})", id, error.getCode(), error.getMessage());
+        }
+        return producer.send(new ProducerRecord<>(Topics.FEATURES, id.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                FEATURES.encode(out.build())));
+    }
+
+    private static Map<TopicPartition, OffsetAndMetadata> nextOffsets(List<ConsumerRecord<byte[], byte[]>> batch) {
+        Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : batch) {
+            out.merge(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1),
+                    (a, b) -> a.offset() >= b.offset() ? a : b);
+        }
+        return out;
+    }
+
+    static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Stops the loop (from any thread); the consumer leaves its group when {@link #run} returns. */
+    @Override
+    public void close() {
+        running.set(false);
+        consumer.wakeup();
+        producer.close(Duration.ofSeconds(5));
+    }
+}

@@ -1,0 +1,175 @@
+package org.invllava.vision.svc;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import javax.imageio.ImageIO;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.invllava.kafka.KafkaSettings;
+import org.invllava.kafka.TopicSetup;
+import org.invllava.kafka.local.EmbeddedKafka;
+import org.invllava.runtime.demo.DemoModelFactory;
+import org.invllava.runtime.demo.ModelShape;
+import org.invllava.runtime.model.InverseLlavaModel;
+import org.invllava.runtime.model.LoadOptions;
+import org.invllava.runtime.vision.ImageDecoder;
+import org.invllava.runtime.weights.DType;
+import org.invllava.schemas.AvroCodec;
+import org.invllava.schemas.DeadLetter;
+import org.invllava.schemas.ErrorCodes;
+import org.invllava.schemas.ImageRequest;
+import org.invllava.schemas.TensorDType;
+import org.invllava.schemas.Topics;
+import org.invllava.schemas.VisualFeatures;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The vision encoder against a real broker and the real engine (generated tiny model, no golden data needed). */
+class VisionEncoderServiceTest {
+    @TempDir
+    static Path dir;
+    static EmbeddedKafka kafka;
+    static InverseLlavaModel model;
+    static VisionEncoderService service;
+    static Thread loop;
+    static KafkaSettings settings;
+
+    @BeforeAll
+    static void start() throws Exception {
+        kafka = EmbeddedKafka.start(null, Topics.MAX_MESSAGE_BYTES);
+        settings = KafkaSettings.of(kafka.bootstrapServers(), "test");
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            TopicSetup.ensure(admin, Map.of(), Topics.MAX_MESSAGE_BYTES, (short) 1);
+        }
+        model = InverseLlavaModel.load(new DemoModelFactory(ModelShape.tiny(), DType.F32, 5).write(dir), LoadOptions.defaults());
+        VisionEncoderConfig config = new VisionEncoderConfig(settings, "vision-test", 4, Duration.ofMillis(50), 100_000,
+                1_000_000, TensorDType.F32, 16);
+        service = new VisionEncoderService(config, model, "demo");
+        loop = new Thread(service, "vision-encoder");
+        loop.start();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (service != null) {
+            service.close();
+            loop.join(10_000);
+        }
+        if (model != null) {
+            model.close();
+        }
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+
+    static byte[] png(int w, int h, long seed) throws Exception {
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        Random r = new Random(seed);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                img.setRGB(x, y, r.nextInt(1 << 24));
+            }
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(img, "png", out);
+        return out.toByteArray();
+    }
+
+    static byte[] request(String id, byte[] image, long deadline) {
+        return AvroCodec.of(ImageRequest.class).encode(ImageRequest.newBuilder().setRequestId(id)
+                .setImage(ByteBuffer.wrap(image)).setContentType(null).setDeadlineEpochMs(deadline)
+                .setCreatedAtEpochMs(System.currentTimeMillis()).build());
+    }
+
+    @Test
+    void encodesBatchesAnswersBadImagesAndKeepsServing() throws Exception {
+        long later = System.currentTimeMillis() + 60_000;
+        byte[] valid = png(130, 90, 1);
+        byte[] huge = png(300, 300, 2); // random pixels: > 100 kB as PNG
+        assertTrue(huge.length > 100_000);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(settings.producer())) {
+            send(producer, "ok-1", request("ok-1", valid, later));
+            send(producer, "corrupt", request("corrupt", "not an image".getBytes(), later));
+            send(producer, "huge", request("huge", huge, later));
+            send(producer, "late", request("late", valid, System.currentTimeMillis() - 1));
+            send(producer, "poison", "{\"not\": \"avro\"}".getBytes());
+            send(producer, "ok-2", request("ok-2", valid, later));
+            send(producer, "ok-3", request("ok-3", png(112, 112, 3), later));
+            producer.flush();
+        }
+        Map<String, VisualFeatures> got = readFeatures(6);
+        var direct = model.encodeImages(List.of(new ImageDecoder(1 << 24).decode(valid))).get(0);
+        for (String id : List.of("ok-1", "ok-2")) {
+            VisualFeatures f = got.get(id);
+            assertNull(f.getError(), id);
+            assertEquals(List.of(64, 64), f.getShape());
+            assertEquals(VisionEncoderService.sha256(valid), f.getImageSha256());
+            assertArrayEquals(direct.data(), FeatureCodec.fromBytes(f.getData(), f.getDtype(), f.getShape()).data(), 0f);
+        }
+        assertNull(got.get("ok-3").getError());
+        assertEquals(ErrorCodes.INVALID_IMAGE, got.get("corrupt").getError().getCode());
+        assertEquals(ErrorCodes.IMAGE_TOO_LARGE, got.get("huge").getError().getCode());
+        assertEquals(ErrorCodes.DEADLINE_EXCEEDED, got.get("late").getError().getCode());
+        assertTrue(got.get("huge").getError().getMessage().contains("100000"), got.get("huge").getError().getMessage());
+
+        DeadLetter letter = readOne(Topics.DEAD_LETTER, AvroCodec.of(DeadLetter.class));
+        assertEquals(Topics.IMAGES, letter.getSourceTopic());
+        assertEquals("vision-encoder-svc", letter.getService());
+        assertTrue(letter.getReason().contains("not Avro single-object encoded"), letter.getReason());
+    }
+
+    private static void send(KafkaProducer<byte[], byte[]> p, String key, byte[] value) {
+        p.send(new ProducerRecord<>(Topics.IMAGES, key.getBytes(StandardCharsets.UTF_8), value));
+    }
+
+    private static Map<String, VisualFeatures> readFeatures(int expected) {
+        AvroCodec<VisualFeatures> codec = AvroCodec.of(VisualFeatures.class);
+        Map<String, VisualFeatures> out = new HashMap<>();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(settings.consumer("reader-" + System.nanoTime()))) {
+            c.subscribe(List.of(Topics.FEATURES));
+            long until = System.currentTimeMillis() + 60_000;
+            while (out.size() < expected && System.currentTimeMillis() < until) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    VisualFeatures f = codec.decode(r.value());
+                    out.put(f.getRequestId(), f);
+                }
+            }
+        }
+        assertEquals(expected, out.size(), "features received: " + out.keySet());
+        return out;
+    }
+
+    private static <T extends org.apache.avro.specific.SpecificRecord> T readOne(String topic, AvroCodec<T> codec) {
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(settings.consumer("reader-" + System.nanoTime()))) {
+            c.subscribe(List.of(topic));
+            long until = System.currentTimeMillis() + 30_000;
+            while (System.currentTimeMillis() < until) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    return codec.decode(r.value());
+                }
+            }
+        }
+        assertNotNull(null, "nothing on " + topic);
+        return null;
+    }
+}
