@@ -41,6 +41,9 @@ public record KafkaSettings(String bootstrapServers, String clientId, int maxMes
         return p;
     }
 
+    /** How soon a crashed consumer's partitions move to another instance (Kafka's default is 45 s). */
+    public static final int SESSION_TIMEOUT_MS = 10_000;
+
     /** Byte-array consumer in {@code groupId}, manual commits, from the earliest offset of new groups. */
     public Map<String, Object> consumer(String groupId) {
         Map<String, Object> c = new HashMap<>();
@@ -50,6 +53,8 @@ public record KafkaSettings(String bootstrapServers, String clientId, int maxMes
             c.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         }
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        c.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, SESSION_TIMEOUT_MS);
+        c.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, SESSION_TIMEOUT_MS / 3);
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, maxMessageBytes);
         c.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Math.max(52428800, maxMessageBytes));

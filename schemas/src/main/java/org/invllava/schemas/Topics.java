@@ -10,6 +10,8 @@ public final class Topics {
     public static final String TOKENS = "vlm.tokens";
     public static final String CONTROL = "vlm.control";
     public static final String DEAD_LETTER = "vlm.dead-letter";
+    /** Internal to fusion-llm-svc: prompts joined with their features, consumed by the generation scheduler. */
+    public static final String WORK = "vlm.work";
 
     /** Large enough for images (10 MiB limit at the gateway) and 576x4096 float32 features (9.4 MB). */
     public static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -24,7 +26,8 @@ public final class Topics {
             new Spec(FEATURES, VisualFeatures.class, 4),
             new Spec(TOKENS, TokenChunk.class, 4),
             new Spec(CONTROL, ControlMessage.class, 1),
-            new Spec(DEAD_LETTER, DeadLetter.class, 1));
+            new Spec(DEAD_LETTER, DeadLetter.class, 1),
+            new Spec(WORK, WorkItem.class, 4));
 
     private Topics() {
     }

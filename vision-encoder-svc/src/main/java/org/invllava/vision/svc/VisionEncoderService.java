@@ -24,6 +24,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.invllava.kafka.DeadLetters;
+import org.invllava.kafka.FeatureCodec;
 import org.invllava.runtime.model.InverseLlavaModel;
 import org.invllava.runtime.model.VisualFeatures;
 import org.invllava.runtime.vision.ImageDecoder;

@@ -1,4 +1,4 @@
-package org.invllava.vision.svc;
+package org.invllava.kafka;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

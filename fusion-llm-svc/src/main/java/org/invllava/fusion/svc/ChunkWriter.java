@@ -1,0 +1,69 @@
+package org.invllava.fusion.svc;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.invllava.schemas.AvroCodec;
+import org.invllava.schemas.ErrorInfo;
+import org.invllava.schemas.FinishReason;
+import org.invllava.schemas.TokenChunk;
+import org.invllava.schemas.Topics;
+import org.invllava.schemas.Usage;
+
+/**
+ * Publishes one request's chunks to {@code vlm.tokens}, numbered from 0 without gaps, keyed by request id
+ * (so they stay in order on one partition). {@link #finish} writes the last chunk and waits for every ack.
+ */
+final class ChunkWriter {
+    private static final AvroCodec<TokenChunk> CODEC = AvroCodec.of(TokenChunk.class);
+
+    private final Producer<byte[], byte[]> producer;
+    private final String requestId;
+    private final String replyTo;
+    private final List<Future<RecordMetadata>> pending = new ArrayList<>();
+    private int sequence;
+
+    ChunkWriter(Producer<byte[], byte[]> producer, String requestId, String replyTo) {
+        this.producer = producer;
+        this.requestId = requestId;
+        this.replyTo = replyTo;
+    }
+
+    void token(int tokenId, String text) {
+        send(chunk().setText(text).setTokenIds(List.of(tokenId)).build());
+    }
+
+    /** The last chunk; returns once Kafka has acknowledged every chunk of the request. */
+    void finish(FinishReason reason, Usage usage, ErrorInfo error) {
+        send(chunk().setText("").setTokenIds(List.of()).setFinishReason(reason).setUsage(usage).setError(error).build());
+        for (Future<RecordMetadata> f : pending) {
+            try {
+                f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while publishing chunks", e);
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("cannot publish chunks of " + requestId + ": " + e.getCause().getMessage(), e);
+            }
+        }
+    }
+
+    int sent() {
+        return sequence;
+    }
+
+    private TokenChunk.Builder chunk() {
+        return TokenChunk.newBuilder().setRequestId(requestId).setReplyTo(replyTo).setSequence(sequence++)
+                .setFinishReason(null).setUsage(null).setError(null);
+    }
+
+    private void send(TokenChunk c) {
+        pending.add(producer.send(new ProducerRecord<>(Topics.TOKENS, requestId.getBytes(StandardCharsets.UTF_8),
+                CODEC.encode(c))));
+    }
+}

@@ -1,0 +1,53 @@
+package org.invllava.fusion.svc;
+
+import java.util.Properties;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.invllava.kafka.KafkaSettings;
+import org.invllava.runtime.model.InverseLlavaModel;
+
+/** The fusion LLM service: the join topology (Kafka Streams) feeding the generation scheduler. */
+public final class FusionLlmService implements AutoCloseable {
+    private final KafkaStreams streams;
+    private final GenerationScheduler scheduler;
+    private final Thread schedulerThread;
+
+    public FusionLlmService(FusionLlmConfig config, InverseLlavaModel model) {
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
+        p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir());
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, -1);
+        p.put(StreamsConfig.producerPrefix("max.request.size"), config.kafka().maxMessageBytes());
+        p.put(StreamsConfig.consumerPrefix("max.partition.fetch.bytes"), config.kafka().maxMessageBytes());
+        p.put(StreamsConfig.consumerPrefix("session.timeout.ms"), KafkaSettings.SESSION_TIMEOUT_MS);
+        p.put(StreamsConfig.consumerPrefix("heartbeat.interval.ms"), KafkaSettings.SESSION_TIMEOUT_MS / 3);
+        p.put(StreamsConfig.topicPrefix("max.message.bytes"), config.kafka().maxMessageBytes());
+        this.streams = new KafkaStreams(JoinTopology.build(config.joinWindow()), p);
+        this.scheduler = new GenerationScheduler(config, model);
+        this.schedulerThread = new Thread(scheduler, "generation-scheduler");
+    }
+
+    public void start() {
+        streams.start();
+        schedulerThread.start();
+    }
+
+    public boolean isRunning() {
+        return streams.state().isRunningOrRebalancing() && schedulerThread.isAlive();
+    }
+
+    /** Crash simulation for tests: stops generating at once, commits nothing more. */
+    void kill() {
+        scheduler.kill();
+        streams.close(java.time.Duration.ofSeconds(5));
+    }
+
+    @Override
+    public void close() {
+        scheduler.close();
+        streams.close(java.time.Duration.ofSeconds(10));
+    }
+}

@@ -1,0 +1,155 @@
+package org.invllava.fusion.svc;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.invllava.kafka.DeadLetters;
+import org.invllava.runtime.model.InverseLlavaModel;
+import org.invllava.schemas.AvroCodec;
+import org.invllava.schemas.PoisonRecordException;
+import org.invllava.schemas.Topics;
+import org.invllava.schemas.WorkItem;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Consumes {@code vlm.work} and hands each request to a bounded pool of {@code maxConcurrent} generation threads.
+ * The poll loop never blocks on a generation: it pauses its partitions while the pool is full and resumes when a
+ * slot frees, so the consumer is never kicked out of its group. An offset is committed only once every request
+ * at or before it has written its last chunk (at-least-once).
+ */
+public final class GenerationScheduler implements Runnable, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(GenerationScheduler.class);
+    private static final AvroCodec<WorkItem> WORK = AvroCodec.of(WorkItem.class);
+
+    private final FusionLlmConfig config;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final ExecutorService pool;
+    private final OffsetTracker offsets = new OffsetTracker();
+    private final RequestWorker worker;
+    private final DeadLetters deadLetters;
+    private final Cancellations cancellations;
+    private final Thread cancellationThread;
+    private final AtomicBoolean running = new AtomicBoolean(true);
+
+    public GenerationScheduler(FusionLlmConfig config, InverseLlavaModel model) {
+        this.config = config;
+        Map<String, Object> c = config.kafka().consumer(config.workGroupId());
+        c.put("max.poll.records", config.maxConcurrent());
+        this.consumer = new KafkaConsumer<>(c);
+        this.producer = new KafkaProducer<>(config.kafka().producer());
+        this.pool = Executors.newFixedThreadPool(config.maxConcurrent(), r -> {
+            Thread t = new Thread(r, "generation");
+            t.setDaemon(true);
+            return t;
+        });
+        this.cancellations = new Cancellations(config.kafka());
+        this.cancellationThread = new Thread(cancellations, "control-follower");
+        this.cancellationThread.setDaemon(true);
+        this.worker = new RequestWorker(model, producer, cancellations::isCancelled);
+        this.deadLetters = new DeadLetters(producer, "fusion-llm-svc");
+    }
+
+    @Override
+    public void run() {
+        cancellationThread.start();
+        try {
+            consumer.subscribe(List.of(Topics.WORK), new ConsumerRebalanceListener() {
+                @Override
+                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                    commit();
+                    offsets.revoked(partitions);
+                }
+
+                @Override
+                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                }
+            });
+            while (running.get()) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                    dispatch(r);
+                }
+                if (offsets.inFlightCount() >= config.maxConcurrent()) {
+                    consumer.pause(consumer.assignment());
+                } else {
+                    consumer.resume(consumer.paused());
+                }
+                commit();
+            }
+        } catch (WakeupException e) {
+            if (running.get()) {
+                throw e;
+            }
+        } finally {
+            consumer.close();
+        }
+    }
+
+    private void dispatch(ConsumerRecord<byte[], byte[]> record) {
+        TopicPartition tp = new TopicPartition(record.topic(), record.partition());
+        offsets.started(tp, record.offset());
+        WorkItem work;
+        try {
+            work = WORK.decode(record.value());
+        } catch (PoisonRecordException e) {
+            deadLetters.publish(record, e.getMessage());
+            offsets.finished(tp, record.offset());
+            return;
+        }
+        pool.execute(() -> {
+            try {
+                worker.answer(work);
+            } catch (RuntimeException e) {
+                // chunks could not be written: leave the offset uncommitted so another attempt redoes it
+                LOG.error("request {} not completed; it will be redone", work.getPrompt().getRequestId(), e);
+                return;
+            }
+            offsets.finished(tp, record.offset());
+        });
+    }
+
+    private void commit() {
+        Map<TopicPartition, OffsetAndMetadata> ready = offsets.committable();
+        if (!ready.isEmpty()) {
+            consumer.commitSync(ready);
+            offsets.markCommitted(ready);
+        }
+    }
+
+    /** Stops taking work, lets running generations finish for up to 30 s, then leaves the group. */
+    @Override
+    public void close() {
+        running.set(false);
+        consumer.wakeup();
+        pool.shutdown();
+        try {
+            pool.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        cancellations.close();
+        producer.close(Duration.ofSeconds(5));
+    }
+
+    /** Abrupt stop for crash tests: no graceful drain, nothing more committed. */
+    void kill() {
+        running.set(false);
+        pool.shutdownNow();
+        consumer.wakeup();
+        cancellations.close();
+        producer.close(Duration.ZERO);
+    }
+}

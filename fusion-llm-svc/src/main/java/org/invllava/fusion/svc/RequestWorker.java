@@ -1,0 +1,107 @@
+package org.invllava.fusion.svc;
+
+import java.util.List;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.producer.Producer;
+import org.invllava.runtime.generate.GenerationResult;
+import org.invllava.runtime.generate.Generator;
+import org.invllava.runtime.generate.SamplingParams;
+import org.invllava.runtime.model.ContextLengthException;
+import org.invllava.runtime.model.InverseLlavaModel;
+import org.invllava.runtime.model.VisualFeatures;
+import org.invllava.runtime.tokenizer.ChatTemplate;
+import org.invllava.schemas.ErrorCodes;
+import org.invllava.schemas.ErrorInfo;
+import org.invllava.schemas.FinishReason;
+import org.invllava.schemas.PromptRequest;
+import org.invllava.schemas.SamplingParameters;
+import org.invllava.schemas.Usage;
+import org.invllava.schemas.WorkItem;
+import org.invllava.kafka.FeatureCodec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Answers one joined request: a chunk per sampled token as soon as it is sampled, then a final chunk with the
+ * finish reason and usage, or with an error code. Deterministic for a given request (greedy or seeded), so a
+ * redo after a crash produces the same chunks.
+ */
+final class RequestWorker {
+    private static final Logger LOG = LoggerFactory.getLogger(RequestWorker.class);
+
+    /** Thrown from the token listener to stop generating (cancel, deadline). */
+    private static final class Stop extends RuntimeException {
+        final FinishReason reason;
+        final ErrorInfo error;
+
+        Stop(FinishReason reason, ErrorInfo error) {
+            super(null, null, false, false);
+            this.reason = reason;
+            this.error = error;
+        }
+    }
+
+    private final InverseLlavaModel model;
+    private final Producer<byte[], byte[]> producer;
+    private final Predicate<String> cancelled;
+
+    RequestWorker(InverseLlavaModel model, Producer<byte[], byte[]> producer, Predicate<String> cancelled) {
+        this.model = model;
+        this.producer = producer;
+        this.cancelled = cancelled;
+    }
+
+    void answer(WorkItem work) {
+        PromptRequest p = work.getPrompt();
+        ChunkWriter out = new ChunkWriter(producer, p.getRequestId(), p.getReplyTo());
+        ErrorInfo invalid = validate(work);
+        if (invalid != null) {
+            out.finish(FinishReason.ERROR, null, invalid);
+            return;
+        }
+        try {
+            List<VisualFeatures> images = work.getFeatures() == null ? List.of()
+                    : List.of(FeatureCodec.fromBytes(work.getFeatures().getData(), work.getFeatures().getDtype(),
+                            work.getFeatures().getShape()));
+            int[] ids = model.tokenizer().encodePrompt(ChatTemplate.vicunaV1(p.getQuestion(), p.getHasImage()));
+            GenerationResult r = new Generator(model).generate(ids, images, sampling(p.getSampling()), (i, token, text) -> {
+                if (cancelled.test(p.getRequestId())) {
+                    throw new Stop(FinishReason.CANCELLED, null);
+                }
+                if (System.currentTimeMillis() > p.getDeadlineEpochMs()) {
+                    throw new Stop(FinishReason.ERROR, new ErrorInfo(ErrorCodes.DEADLINE_EXCEEDED, "deadline passed while generating"));
+                }
+                out.token(token, text);
+            });
+            FinishReason reason = r.finishReason() == GenerationResult.FinishReason.STOP ? FinishReason.STOP : FinishReason.LENGTH;
+            out.finish(reason, new Usage(r.expandedPromptLength(), r.tokenIds().length), null);
+        } catch (Stop s) {
+            out.finish(s.reason, null, s.error);
+        } catch (ContextLengthException e) {
+            out.finish(FinishReason.ERROR, null, new ErrorInfo(ErrorCodes.PROMPT_TOO_LONG, e.getMessage()));
+        } catch (IllegalArgumentException e) {
+            out.finish(FinishReason.ERROR, null, new ErrorInfo(ErrorCodes.INVALID_REQUEST, e.getMessage()));
+        } catch (RuntimeException e) {
+            LOG.error("request {} failed", p.getRequestId(), e);
+            out.finish(FinishReason.ERROR, null, new ErrorInfo(ErrorCodes.INTERNAL, "generation failed: " + e.getMessage()));
+        }
+    }
+
+    private static ErrorInfo validate(WorkItem work) {
+        PromptRequest p = work.getPrompt();
+        if (p.getQuestion() == null || p.getQuestion().isBlank()) {
+            return new ErrorInfo(ErrorCodes.INVALID_REQUEST, "the prompt is empty");
+        }
+        if (System.currentTimeMillis() > p.getDeadlineEpochMs()) {
+            return new ErrorInfo(ErrorCodes.DEADLINE_EXCEEDED, "deadline passed before generation started");
+        }
+        if (work.getFeatures() != null && work.getFeatures().getError() != null) {
+            return work.getFeatures().getError();
+        }
+        return null;
+    }
+
+    static SamplingParams sampling(SamplingParameters s) {
+        return new SamplingParams(s.getMaxNewTokens(), s.getTemperature(), s.getTopP(), s.getTopK(), s.getSeed(), s.getStop());
+    }
+}

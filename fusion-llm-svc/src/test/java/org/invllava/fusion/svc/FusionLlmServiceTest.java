@@ -1,0 +1,250 @@
+package org.invllava.fusion.svc;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.invllava.kafka.FeatureCodec;
+import org.invllava.kafka.KafkaSettings;
+import org.invllava.kafka.TopicSetup;
+import org.invllava.kafka.local.EmbeddedKafka;
+import org.invllava.runtime.demo.DemoModelFactory;
+import org.invllava.runtime.demo.ModelShape;
+import org.invllava.runtime.generate.Generator;
+import org.invllava.runtime.model.InverseLlavaModel;
+import org.invllava.runtime.model.LoadOptions;
+import org.invllava.runtime.model.VisualFeatures;
+import org.invllava.runtime.tokenizer.ChatTemplate;
+import org.invllava.runtime.vision.RgbImage;
+import org.invllava.runtime.weights.DType;
+import org.invllava.schemas.AvroCodec;
+import org.invllava.schemas.DeadLetter;
+import org.invllava.schemas.ErrorCodes;
+import org.invllava.schemas.ErrorInfo;
+import org.invllava.schemas.FinishReason;
+import org.invllava.schemas.PromptRequest;
+import org.invllava.schemas.SamplingParameters;
+import org.invllava.schemas.TensorDType;
+import org.invllava.schemas.TokenChunk;
+import org.invllava.schemas.Topics;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Join, generation, errors, dead letters and a crash redo, against a real broker and the real engine. */
+class FusionLlmServiceTest {
+    @TempDir
+    static Path dir;
+    static EmbeddedKafka kafka;
+    static KafkaSettings settings;
+    static InverseLlavaModel model;
+    static KafkaProducer<byte[], byte[]> producer;
+    static int instances;
+
+    @BeforeAll
+    static void start() throws Exception {
+        kafka = EmbeddedKafka.start(null, Topics.MAX_MESSAGE_BYTES);
+        settings = KafkaSettings.of(kafka.bootstrapServers(), "test");
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            TopicSetup.ensure(admin, Map.of(), Topics.MAX_MESSAGE_BYTES, (short) 1);
+        }
+        model = InverseLlavaModel.load(new DemoModelFactory(ModelShape.tiny(), DType.F32, 9).write(dir.resolve("model")),
+                LoadOptions.defaults());
+        producer = new KafkaProducer<>(settings.producer());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        producer.close();
+        model.close();
+        kafka.close();
+    }
+
+    /** Instances of one {@code name} share their groups; each test uses its own, so none waits on another's. */
+    static FusionLlmService newService(String name, int maxConcurrent) {
+        FusionLlmConfig config = new FusionLlmConfig(settings, "join-" + name, Duration.ofMinutes(1), "fusion-" + name,
+                maxConcurrent, dir.resolve("state-" + instances++).toString());
+        FusionLlmService s = new FusionLlmService(config, model);
+        s.start();
+        return s;
+    }
+
+    static PromptRequest prompt(String id, String question, boolean image, int maxTokens) {
+        return PromptRequest.newBuilder().setRequestId(id).setQuestion(question).setHasImage(image)
+                .setSampling(SamplingParameters.newBuilder().setMaxNewTokens(maxTokens).build())
+                .setDeadlineEpochMs(System.currentTimeMillis() + 120_000).setReplyTo("gw-test")
+                .setCreatedAtEpochMs(System.currentTimeMillis()).build();
+    }
+
+    static void send(String topic, String key, byte[] value) throws Exception {
+        producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value)).get();
+    }
+
+    static void sendPrompt(PromptRequest p) throws Exception {
+        send(Topics.PROMPTS, p.getRequestId(), AvroCodec.of(PromptRequest.class).encode(p));
+    }
+
+    static void sendFeatures(String id, VisualFeatures f, ErrorInfo error) throws Exception {
+        var out = org.invllava.schemas.VisualFeatures.newBuilder().setRequestId(id).setEncoderId("demo").setImageSha256("x")
+                .setDtype(TensorDType.F32).setError(error);
+        if (f != null) {
+            out.setShape(List.of(f.patches(), f.dim())).setData(FeatureCodec.toBytes(f, TensorDType.F32));
+        } else {
+            out.setShape(List.of()).setData(java.nio.ByteBuffer.allocate(0));
+        }
+        send(Topics.FEATURES, id, AvroCodec.of(org.invllava.schemas.VisualFeatures.class).encode(out.build()));
+    }
+
+    static VisualFeatures features(long seed) {
+        byte[] px = new byte[112 * 112 * 3];
+        new Random(seed).nextBytes(px);
+        return model.encodeImages(List.of(new RgbImage(112, 112, px))).get(0);
+    }
+
+    static int[] direct(String question, VisualFeatures f, int maxTokens) {
+        int[] ids = model.tokenizer().encodePrompt(ChatTemplate.vicunaV1(question, f != null));
+        return new Generator(model).generate(ids, f == null ? List.of() : List.of(f),
+                org.invllava.runtime.generate.SamplingParams.greedy(maxTokens), (i, t, d) -> { }).tokenIds();
+    }
+
+    /** Reads vlm.tokens until every id in {@code ids} has its final chunk; {@code onChunk} sees each chunk. */
+    static Map<String, List<TokenChunk>> readAnswers(List<String> ids, Consumer<TokenChunk> onChunk) {
+        AvroCodec<TokenChunk> codec = AvroCodec.of(TokenChunk.class);
+        Map<String, List<TokenChunk>> out = new HashMap<>();
+        Map<String, Boolean> done = new HashMap<>();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(settings.consumer("reader-" + System.nanoTime()))) {
+            c.subscribe(List.of(Topics.TOKENS));
+            long until = System.currentTimeMillis() + 90_000;
+            while (done.size() < ids.size() && System.currentTimeMillis() < until) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(100))) {
+                    TokenChunk chunk = codec.decode(r.value());
+                    if (!ids.contains(chunk.getRequestId())) {
+                        continue;
+                    }
+                    out.computeIfAbsent(chunk.getRequestId(), k -> new ArrayList<>()).add(chunk);
+                    onChunk.accept(chunk);
+                    if (chunk.getFinishReason() != null) {
+                        done.put(chunk.getRequestId(), true);
+                    }
+                }
+            }
+        }
+        assertEquals(ids.size(), done.size(), "finished: " + done.keySet());
+        return out;
+    }
+
+    /** Chunks deduplicated by sequence (as the gateway does), checking duplicates are identical and none is missing. */
+    static List<TokenChunk> exactlyOnce(List<TokenChunk> chunks) {
+        Map<Integer, TokenChunk> bySeq = new java.util.TreeMap<>();
+        for (TokenChunk c : chunks) {
+            TokenChunk prev = bySeq.putIfAbsent(c.getSequence(), c);
+            if (prev != null) {
+                assertEquals(prev, c, "a redo must reproduce chunk " + c.getSequence());
+            }
+        }
+        List<TokenChunk> ordered = new ArrayList<>(bySeq.values());
+        for (int i = 0; i < ordered.size(); i++) {
+            assertEquals(i, ordered.get(i).getSequence(), "gap in the chunk sequence");
+        }
+        assertNotNull(ordered.get(ordered.size() - 1).getFinishReason());
+        return ordered;
+    }
+
+    static int[] ids(List<TokenChunk> chunks) {
+        return chunks.stream().flatMap(c -> c.getTokenIds().stream()).mapToInt(Integer::intValue).toArray();
+    }
+
+    @Test
+    void answersJoinedAndTextOnlyRequestsAndReportsBadOnes() throws Exception {
+        try (FusionLlmService service = newService("serve", 2)) {
+            VisualFeatures f = features(1);
+            sendFeatures("img-1", f, null); // features may arrive before the prompt
+            sendPrompt(prompt("img-1", "what is in the image?", true, 12));
+            sendPrompt(prompt("txt-1", "say something", false, 6));
+            sendPrompt(prompt("bad-image", "what is it?", true, 5));
+            sendFeatures("bad-image", null, new ErrorInfo(ErrorCodes.INVALID_IMAGE, "cannot decode image"));
+            sendPrompt(prompt("empty", "  ", false, 5));
+            sendPrompt(prompt("long", "word ".repeat(3000), false, 5));
+            send(Topics.PROMPTS, "poison", "definitely not avro".getBytes());
+            sendPrompt(prompt("after-poison", "still serving?", false, 3));
+
+            Map<String, List<TokenChunk>> answers = readAnswers(
+                    List.of("img-1", "txt-1", "bad-image", "empty", "long", "after-poison"), c -> { });
+            List<TokenChunk> img = exactlyOnce(answers.get("img-1"));
+            assertArrayEquals(direct("what is in the image?", f, 12), ids(img));
+            TokenChunk last = img.get(img.size() - 1);
+            assertEquals(ids(img).length, last.getUsage().getCompletionTokens());
+            assertArrayEquals(direct("say something", null, 6), ids(exactlyOnce(answers.get("txt-1"))));
+            assertError(answers.get("bad-image"), ErrorCodes.INVALID_IMAGE);
+            assertError(answers.get("empty"), ErrorCodes.INVALID_REQUEST);
+            assertError(answers.get("long"), ErrorCodes.PROMPT_TOO_LONG);
+            assertEquals(FinishReason.LENGTH, exactlyOnce(answers.get("after-poison")).get(3).getFinishReason());
+            DeadLetter letter = readDeadLetter();
+            assertEquals(Topics.PROMPTS, letter.getSourceTopic());
+            assertTrue(letter.getReason().contains("not Avro"), letter.getReason());
+        }
+    }
+
+    @Test
+    void aKilledInstanceIsRedoneByAnotherWithoutLostChunks() throws Exception {
+        int maxTokens = 600;
+        FusionLlmService first = newService("crash", 1);
+        sendPrompt(prompt("crash-1", "tell me a long story", false, maxTokens));
+        boolean[] killed = {false};
+        FusionLlmService[] second = {null};
+        try {
+            Map<String, List<TokenChunk>> answers = readAnswers(List.of("crash-1"), chunk -> {
+                if (!killed[0] && chunk.getSequence() >= 3) {
+                    killed[0] = true;
+                    first.kill();
+                    second[0] = newService("crash", 1);
+                }
+            });
+            assertTrue(killed[0], "the first instance finished before it could be killed");
+            List<TokenChunk> all = answers.get("crash-1");
+            List<TokenChunk> once = exactlyOnce(all);
+            assertTrue(all.size() > once.size(), "the redo should have re-sent early chunks");
+            assertArrayEquals(direct("tell me a long story", null, maxTokens), ids(once));
+        } finally {
+            if (second[0] != null) {
+                second[0].close();
+            }
+        }
+    }
+
+    private static void assertError(List<TokenChunk> chunks, String code) {
+        TokenChunk last = exactlyOnce(chunks).get(0);
+        assertEquals(FinishReason.ERROR, last.getFinishReason());
+        assertEquals(code, last.getError().getCode(), last.getError().getMessage());
+    }
+
+    private static DeadLetter readDeadLetter() {
+        AvroCodec<DeadLetter> codec = AvroCodec.of(DeadLetter.class);
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(settings.consumer("dlq-" + System.nanoTime()))) {
+            c.subscribe(List.of(Topics.DEAD_LETTER));
+            long until = System.currentTimeMillis() + 30_000;
+            while (System.currentTimeMillis() < until) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(100))) {
+                    return codec.decode(r.value());
+                }
+            }
+        }
+        throw new AssertionError("no dead letter");
+    }
+}
