@@ -39,8 +39,8 @@ public final class FusionLlmService implements AutoCloseable {
         return streams.state().isRunningOrRebalancing() && schedulerThread.isAlive();
     }
 
-    /** Crash simulation for tests: stops generating at once, commits nothing more. */
-    void kill() {
+    /** Crash simulation (tests, chaos drills): stops generating at once and commits nothing more. */
+    public void kill() {
         scheduler.kill();
         streams.close(java.time.Duration.ofSeconds(5));
     }

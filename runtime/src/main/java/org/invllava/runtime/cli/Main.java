@@ -16,12 +16,17 @@ public final class Main implements Runnable {
 
     /** Runs the CLI and returns its exit code: errors print one line on stderr and give a non-zero code. */
     public static int run(String... args) {
+        return commandLine().execute(args);
+    }
+
+    /** The CLI with its error handling, for launchers that add commands (the local stack adds {@code serve}). */
+    public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("error: " + oneLine(e));
             return 1;
         });
-        return cli.execute(args);
+        return cli;
     }
 
     static String oneLine(Throwable e) {

@@ -1,0 +1,101 @@
+package org.invllava.gateway;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.invllava.kafka.KafkaSettings;
+import org.invllava.schemas.AvroCodec;
+import org.invllava.schemas.PoisonRecordException;
+import org.invllava.schemas.TokenChunk;
+import org.invllava.schemas.Topics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Follows every partition of {@code vlm.tokens} from the end (no consumer group: each gateway replica sees
+ * all chunks) and hands the chunks addressed to this instance to their client streams.
+ */
+final class TokenRelay implements Runnable, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(TokenRelay.class);
+    private static final AvroCodec<TokenChunk> CODEC = AvroCodec.of(TokenChunk.class);
+
+    private final String instanceId;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final Map<String, ClientStream> streams = new ConcurrentHashMap<>();
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private volatile boolean ready;
+
+    TokenRelay(KafkaSettings kafka, String instanceId) {
+        this.instanceId = instanceId;
+        this.consumer = new KafkaConsumer<>(kafka.consumer(null));
+    }
+
+    void register(ClientStream stream) {
+        streams.put(stream.requestId(), stream);
+    }
+
+    void unregister(String requestId) {
+        streams.remove(requestId);
+    }
+
+    int active() {
+        return streams.size();
+    }
+
+    boolean ready() {
+        return ready;
+    }
+
+    @Override
+    public void run() {
+        try {
+            List<TopicPartition> parts = consumer.partitionsFor(Topics.TOKENS).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(parts);
+            consumer.seekToEnd(parts);
+            parts.forEach(consumer::position); // resolve the end now, before any request is accepted
+            ready = true;
+            while (running.get()) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                    relay(r);
+                }
+            }
+        } catch (WakeupException e) {
+            if (running.get()) {
+                throw e;
+            }
+        } finally {
+            ready = false;
+            consumer.close();
+        }
+    }
+
+    private void relay(ConsumerRecord<byte[], byte[]> r) {
+        TokenChunk chunk;
+        try {
+            chunk = CODEC.decode(r.value());
+        } catch (PoisonRecordException e) {
+            LOG.warn("skipping undecodable chunk at {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
+            return;
+        }
+        if (!instanceId.equals(chunk.getReplyTo())) {
+            return;
+        }
+        ClientStream stream = streams.get(chunk.getRequestId());
+        if (stream != null && stream.deliver(chunk)) {
+            streams.remove(chunk.getRequestId());
+        }
+    }
+
+    @Override
+    public void close() {
+        running.set(false);
+        consumer.wakeup();
+    }
+}

@@ -1,0 +1,63 @@
+package org.invllava.stack;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.invllava.runtime.model.LoadOptions;
+import org.invllava.runtime.model.ModelPaths;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code serve}: the local stack until interrupted. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Run Kafka (embedded unless --bootstrap-servers), the vision encoder, the fusion LLM and the gateway.")
+final class ServeCommand implements Callable<Integer> {
+    @Option(names = "--vision-model", description = "CLIP checkpoint directory (all three model options, or none for the demo model)")
+    Path vision;
+    @Option(names = "--language-model", description = "LLaMA/Vicuna checkpoint directory")
+    Path language;
+    @Option(names = "--fusion-checkpoint", description = "Inverse-LLaVA release bundle directory")
+    Path fusion;
+    @Option(names = "--port", defaultValue = "8080", description = "gateway port (0: any free port)")
+    int port;
+    @Option(names = "--bootstrap-servers", description = "use this Kafka cluster instead of the embedded broker")
+    String bootstrapServers;
+    @Option(names = "--dtype", defaultValue = "float32")
+    String dtype;
+    @Option(names = "--device", defaultValue = "auto")
+    String device;
+    @Option(names = "--work-dir", description = "broker log, Streams state and the demo model (default: a temporary folder)")
+    Path workDir;
+
+    @Override
+    public Integer call() throws Exception {
+        boolean any = vision != null || language != null || fusion != null;
+        boolean all = vision != null && language != null && fusion != null;
+        if (any && !all) {
+            throw new IllegalArgumentException("give all of --vision-model, --language-model and --fusion-checkpoint, or none");
+        }
+        Path dir = workDir != null ? workDir : Files.createTempDirectory("inverse-llava-stack");
+        LocalStack.Options options = new LocalStack.Options(all ? new ModelPaths(vision, language, fusion) : null,
+                new LoadOptions(LoadOptions.parseDtype(dtype), LoadOptions.parseDevice(device)), bootstrapServers, port, 1,
+                LocalStack.GatewayLimits.defaults(), dir);
+        LocalStack stack = LocalStack.start(options);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stack.close();
+            stopped.countDown();
+        }));
+        int p = stack.gatewayPorts().get(0);
+        System.out.println("Inverse-LLaVA local stack is up.");
+        if (stack.usesDemoModel()) {
+            System.out.println("  model:     the bundled DEMO model (random weights): its answers are NOT meaningful.");
+            System.out.println("             Give --vision-model, --language-model and --fusion-checkpoint for real answers.");
+        }
+        System.out.println("  kafka:     " + stack.bootstrapServers() + (bootstrapServers == null ? " (embedded KRaft broker)" : ""));
+        System.out.println("  websocket: ws://127.0.0.1:" + p + "/v1/stream");
+        System.out.println("  health:    http://127.0.0.1:" + p + "/q/health/ready   metrics: http://127.0.0.1:" + p + "/q/metrics");
+        System.out.println("Stop with Ctrl-C.");
+        stopped.await();
+        return 0;
+    }
+}

@@ -1,0 +1,14 @@
+package org.invllava.stack;
+
+import org.invllava.runtime.cli.Main;
+
+/** {@code bin/inverse-llava}: the runtime's commands ({@code generate}, {@code bench}) plus {@code serve}. */
+public final class StackMain {
+    private StackMain() {
+    }
+
+    public static void main(String[] args) {
+        System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
+        System.exit(Main.commandLine().addSubcommand("serve", new ServeCommand()).execute(args));
+    }
+}
