@@ -9,6 +9,7 @@ public final class StackMain {
 
     public static void main(String[] args) {
         System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
-        System.exit(Main.commandLine().addSubcommand("serve", new ServeCommand()).execute(args));
+        System.exit(Main.commandLine().addSubcommand("serve", new ServeCommand())
+                .addSubcommand("bench-pipeline", new PipelineBenchCommand()).execute(args));
     }
 }

@@ -1,12 +1,8 @@
 package org.invllava.stack;
 
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Random;
-import javax.imageio.ImageIO;
 import org.invllava.runtime.generate.Generator;
 import org.invllava.runtime.generate.SamplingParams;
 import org.invllava.runtime.model.InverseLlavaModel;
@@ -28,17 +24,8 @@ final class StackFixture {
                 new LocalStack.GatewayLimits(MAX_IMAGE_BYTES, 8000, 2048, 64, Duration.ofSeconds(90)), dir));
     }
 
-    static byte[] png(int w, int h, long seed) throws Exception {
-        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        Random r = new Random(seed);
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                img.setRGB(x, y, r.nextInt(1 << 24));
-            }
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ImageIO.write(img, "png", out);
-        return out.toByteArray();
+    static byte[] png(int w, int h, long seed) {
+        return DemoImages.png(w, h, seed);
     }
 
     /** Greedy ids of the model called in-process, without Kafka: what the pipeline must reproduce. */

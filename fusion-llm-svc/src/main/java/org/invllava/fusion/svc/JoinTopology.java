@@ -47,7 +47,7 @@ public final class JoinTopology {
         KStream<String, WorkItem> withImage = valid.filter((k, p) -> p.getHasImage())
                 .join(featureIn.filter((k, v) -> v.ok()).mapValues(Decoded::value), WorkItem::new,
                         JoinWindows.ofTimeDifferenceWithNoGrace(joinWindow),
-                        StreamJoined.with(Serdes.String(), prompts, features));
+                        StreamJoined.with(Serdes.String(), prompts, features).withStoreName("prompt-features-join"));
         textOnly.merge(withImage).to(Topics.WORK, Produced.with(Serdes.String(), work));
         return builder.build();
     }

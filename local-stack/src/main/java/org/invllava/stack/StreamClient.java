@@ -15,17 +15,17 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
-/** A real WebSocket client of {@code /v1/stream}: sends one request and collects the messages until the end. */
-final class StreamClient {
-    static final ObjectMapper JSON = new ObjectMapper();
+/** A WebSocket client of {@code /v1/stream}: sends one request and collects the messages until the end. */
+public final class StreamClient {
+    public static final ObjectMapper JSON = new ObjectMapper();
 
     /** Everything the server sent, in order, and how the socket ended. */
-    record Answer(List<JsonNode> messages, int closeCode) {
-        List<JsonNode> tokens() {
+    public record Answer(List<JsonNode> messages, int closeCode) {
+        public List<JsonNode> tokens() {
             return messages.stream().filter(m -> m.path("type").asText().equals("token")).toList();
         }
 
-        int[] tokenIds() {
+        public int[] tokenIds() {
             return tokens().stream().flatMap(t -> {
                 List<Integer> ids = new ArrayList<>();
                 t.get("token_ids").forEach(n -> ids.add(n.asInt()));
@@ -33,18 +33,18 @@ final class StreamClient {
             }).mapToInt(Integer::intValue).toArray();
         }
 
-        JsonNode last() {
+        public JsonNode last() {
             return messages.get(messages.size() - 1);
         }
 
-        String text() {
+        public String text() {
             StringBuilder sb = new StringBuilder();
             tokens().forEach(t -> sb.append(t.get("text").asText()));
             return sb.toString();
         }
     }
 
-    static ObjectNode request(String prompt, byte[] image, int maxTokens) {
+    public static ObjectNode request(String prompt, byte[] image, int maxTokens) {
         ObjectNode r = JSON.createObjectNode().put("prompt", prompt).put("max_tokens", maxTokens).put("temperature", 0);
         if (image != null) {
             r.put("image", Base64.getEncoder().encodeToString(image));
@@ -52,12 +52,12 @@ final class StreamClient {
         return r;
     }
 
-    static Answer ask(int port, String message) throws Exception {
+    public static Answer ask(int port, String message) throws Exception {
         return ask(port, message, m -> { });
     }
 
     /** Sends {@code message}; {@code onMessage} sees every server message as it arrives. */
-    static Answer ask(int port, String message, Consumer<JsonNode> onMessage) throws Exception {
+    public static Answer ask(int port, String message, Consumer<JsonNode> onMessage) throws Exception {
         List<JsonNode> messages = new ArrayList<>();
         CompletableFuture<Integer> closed = new CompletableFuture<>();
         StringBuilder partial = new StringBuilder();

@@ -1,0 +1,162 @@
+package org.invllava.stack;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.invllava.kafka.KafkaSettings;
+import org.invllava.runtime.generate.Generator;
+import org.invllava.runtime.generate.SamplingParams;
+import org.invllava.runtime.model.LoadOptions;
+import org.invllava.runtime.model.ModelPaths;
+import org.invllava.runtime.model.VisualFeatures;
+import org.invllava.runtime.tokenizer.ChatTemplate;
+import org.invllava.runtime.vision.ImageDecoder;
+import org.invllava.schemas.Topics;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code bench-pipeline}: time to first token and inter-token latency through the whole stack (WebSocket,
+ * Kafka, three services) against calling the model in-process, requests/s with concurrent clients, and the
+ * largest record seen on each topic.
+ */
+@Command(name = "bench-pipeline", mixinStandardHelpOptions = true,
+        description = "Latency and throughput of the local stack against the direct model path.")
+final class PipelineBenchCommand implements Callable<Integer> {
+    @Option(names = "--vision-model")
+    Path vision;
+    @Option(names = "--language-model")
+    Path language;
+    @Option(names = "--fusion-checkpoint")
+    Path fusion;
+    @Option(names = "--requests", defaultValue = "50")
+    int requests;
+    @Option(names = "--clients", defaultValue = "8")
+    int clients;
+    @Option(names = "--max-tokens", defaultValue = "16")
+    int maxTokens;
+    @Option(names = "--image", description = "PNG/JPEG sent with every request (default: a generated 336x336 image)")
+    Path image;
+
+    /** Milliseconds to first token and between tokens. */
+    record Timing(double ttftMs, List<Double> interTokenMs) {
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        ModelPaths paths = vision == null ? null : new ModelPaths(vision, language, fusion);
+        Path dir = Files.createTempDirectory("inverse-llava-bench-pipeline");
+        try (LocalStack stack = LocalStack.start(new LocalStack.Options(paths, LoadOptions.defaults(), null, 0, 1,
+                LocalStack.GatewayLimits.defaults(), dir))) {
+            byte[] img = image != null ? Files.readAllBytes(image) : DemoImages.png(336, 336, 1);
+            int port = stack.gatewayPorts().get(0);
+            String question = "What is in the image?";
+            List<Timing> direct = new ArrayList<>();
+            List<Timing> pipeline = new ArrayList<>();
+            for (int i = 0; i < requests + 2; i++) {
+                Timing d = direct(stack, question, img);
+                Timing p = viaPipeline(port, question, img);
+                if (i >= 2) { // the first two warm up the JIT and the connections
+                    direct.add(d);
+                    pipeline.add(p);
+                }
+            }
+            double rps = throughput(port, question, img);
+            System.out.printf(Locale.ROOT, "%s model, %d requests of %d tokens, image %d bytes%n",
+                    stack.usesDemoModel() ? "demo" : "given", requests, maxTokens, img.length);
+            System.out.println("| path | TTFT p50 ms | TTFT p99 ms | inter-token p50 ms | inter-token p99 ms |");
+            System.out.println("|---|---|---|---|---|");
+            row("direct (in-process)", direct);
+            row("pipeline (WebSocket + Kafka)", pipeline);
+            System.out.printf(Locale.ROOT, "throughput with %d concurrent clients: %.1f requests/s%n", clients, rps);
+            System.out.println("largest record per topic (bytes): " + largestRecords(stack.bootstrapServers()));
+        }
+        return 0;
+    }
+
+    private Timing direct(LocalStack stack, String question, byte[] img) {
+        long t0 = System.nanoTime();
+        List<VisualFeatures> f = stack.model().encodeImages(List.of(new ImageDecoder(1L << 26).decode(img)));
+        int[] ids = stack.model().tokenizer().encodePrompt(ChatTemplate.vicunaV1(question, true));
+        List<Long> times = new ArrayList<>();
+        new Generator(stack.model()).generate(ids, f, SamplingParams.greedy(maxTokens), (i, t, d) -> times.add(System.nanoTime()));
+        return timing(t0, times);
+    }
+
+    private Timing viaPipeline(int port, String question, byte[] img) throws Exception {
+        List<Long> times = Collections.synchronizedList(new ArrayList<>());
+        long t0 = System.nanoTime();
+        StreamClient.ask(port, StreamClient.request(question, img, maxTokens).toString(), m -> {
+            if (m.path("type").asText().equals("token")) {
+                times.add(System.nanoTime());
+            }
+        });
+        return timing(t0, times);
+    }
+
+    private static Timing timing(long t0, List<Long> times) {
+        List<Double> gaps = new ArrayList<>();
+        for (int i = 1; i < times.size(); i++) {
+            gaps.add((times.get(i) - times.get(i - 1)) / 1e6);
+        }
+        return new Timing(times.isEmpty() ? Double.NaN : (times.get(0) - t0) / 1e6, gaps);
+    }
+
+    private double throughput(int port, String question, byte[] img) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        try {
+            long t0 = System.nanoTime();
+            List<Future<?>> done = new ArrayList<>();
+            for (int i = 0; i < requests; i++) {
+                done.add(pool.submit(() -> StreamClient.ask(port, StreamClient.request(question, img, maxTokens).toString())));
+            }
+            for (Future<?> f : done) {
+                f.get();
+            }
+            return requests / ((System.nanoTime() - t0) / 1e9);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static void row(String name, List<Timing> timings) {
+        List<Double> ttft = timings.stream().map(Timing::ttftMs).sorted().toList();
+        List<Double> itl = timings.stream().flatMap(t -> t.interTokenMs().stream()).sorted().toList();
+        System.out.printf(Locale.ROOT, "| %s | %.1f | %.1f | %.2f | %.2f |%n", name, pct(ttft, 50), pct(ttft, 99), pct(itl, 50), pct(itl, 99));
+    }
+
+    static double pct(List<Double> sorted, int p) {
+        if (sorted.isEmpty()) {
+            return Double.NaN;
+        }
+        return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p / 100.0 * sorted.size()) - 1));
+    }
+
+    private static Map<String, Integer> largestRecords(String bootstrap) {
+        Map<String, Integer> out = new TreeMap<>();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(KafkaSettings.of(bootstrap, "bench").consumer("bench-sizes"))) {
+            List<String> topics = Topics.ALL.stream().map(Topics.Spec::name).toList();
+            c.subscribe(topics);
+            long idle = System.currentTimeMillis();
+            while (System.currentTimeMillis() - idle < 3000) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    idle = System.currentTimeMillis();
+                    out.merge(r.topic(), r.serializedValueSize(), Math::max);
+                }
+            }
+        }
+        return out;
+    }
+}
