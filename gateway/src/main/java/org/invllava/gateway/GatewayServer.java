@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.invllava.observability.Metrics;
@@ -44,18 +45,27 @@ public final class GatewayServer implements AutoCloseable {
     private final KafkaProducer<byte[], byte[]> producer;
     private final TokenRelay relay;
     private final Thread relayThread;
-    private final Metrics metrics = new Metrics();
-    private final ClientStream.GatewayMetrics streamMetrics = new ClientStream.GatewayMetrics(metrics);
+    private final Metrics metrics;
+    private final ClientStream.GatewayMetrics streamMetrics;
+    private final BooleanSupplier othersReady;
     private HttpServer server;
 
-    public GatewayServer(GatewayConfig config) {
+    /**
+     * {@code metrics} is the registry served at {@code /q/metrics} (in the local stack, shared by every service);
+     * {@code othersReady} adds the readiness of services running in the same process.
+     */
+    public GatewayServer(GatewayConfig config, Metrics metrics, BooleanSupplier othersReady) {
         this.config = config;
+        this.metrics = metrics;
+        this.streamMetrics = new ClientStream.GatewayMetrics(metrics);
+        this.othersReady = othersReady;
         this.vertx = Vertx.vertx();
         this.producer = new KafkaProducer<>(config.kafka().producer());
         this.relay = new TokenRelay(config.kafka(), config.instanceId());
         this.relayThread = new Thread(relay, "token-relay-" + config.instanceId());
         this.relayThread.setDaemon(true);
-        metrics.gauge("gateway_active_streams", "Answers being streamed", relay::active);
+        metrics.gauge("gateway_active_streams_" + config.instanceId().replaceAll("[^a-zA-Z0-9_]", "_"),
+                "Answers being streamed by this gateway", relay::active);
     }
 
     /** Starts relaying and listening; returns the bound port. */
@@ -77,7 +87,7 @@ public final class GatewayServer implements AutoCloseable {
     }
 
     public boolean ready() {
-        return relay.ready() && server != null;
+        return relay.ready() && server != null && othersReady.getAsBoolean();
     }
 
     private void onHttp(HttpServerRequest req) {

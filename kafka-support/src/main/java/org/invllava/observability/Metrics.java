@@ -12,7 +12,10 @@ import java.util.function.DoubleSupplier;
  * buckets. Thread-safe; label values are given at registration.
  */
 public final class Metrics {
-    private static final double[] LATENCY_BUCKETS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+    /** Seconds, from 5 ms to a minute. */
+    public static final double[] LATENCY_BUCKETS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+    /** Counts such as batch sizes. */
+    public static final double[] SIZE_BUCKETS = {1, 2, 4, 8, 16, 32, 64};
 
     private final Map<String, Object> metrics = new ConcurrentHashMap<>();
     private final Map<String, String> help = new ConcurrentHashMap<>();
@@ -27,9 +30,14 @@ public final class Metrics {
         metrics.put(key(name, ""), value);
     }
 
+    /** A latency histogram in seconds. */
     public Histogram histogram(String name, String description) {
+        return histogram(name, description, LATENCY_BUCKETS);
+    }
+
+    public Histogram histogram(String name, String description, double[] buckets) {
         help.putIfAbsent(name, description);
-        return (Histogram) metrics.computeIfAbsent(key(name, ""), k -> new Histogram(LATENCY_BUCKETS));
+        return (Histogram) metrics.computeIfAbsent(key(name, ""), k -> new Histogram(buckets));
     }
 
     private static String key(String name, String labels) {

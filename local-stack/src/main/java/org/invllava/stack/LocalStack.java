@@ -13,6 +13,7 @@ import org.invllava.gateway.GatewayServer;
 import org.invllava.kafka.KafkaSettings;
 import org.invllava.kafka.TopicSetup;
 import org.invllava.kafka.local.EmbeddedKafka;
+import org.invllava.observability.Metrics;
 import org.invllava.runtime.demo.DemoModelFactory;
 import org.invllava.runtime.demo.ModelShape;
 import org.invllava.runtime.model.InverseLlavaModel;
@@ -49,6 +50,8 @@ public final class LocalStack implements AutoCloseable {
     private final List<AutoCloseable> started = new ArrayList<>();
     private final List<Integer> ports = new ArrayList<>();
     private final List<FusionLlmService> fusion = new ArrayList<>();
+    private final Metrics metrics = new Metrics();
+    private VisionEncoderService vision;
     private final Options options;
     private EmbeddedKafka kafka;
     private String bootstrap;
@@ -93,8 +96,8 @@ public final class LocalStack implements AutoCloseable {
         model = InverseLlavaModel.load(paths, options.load());
         started.add(model);
 
-        VisionEncoderService vision = new VisionEncoderService(
-                VisionEncoderConfig.defaults(KafkaSettings.of(bootstrap, "vision-encoder")), model, encoderId(paths));
+        vision = new VisionEncoderService(
+                VisionEncoderConfig.defaults(KafkaSettings.of(bootstrap, "vision-encoder")), model, encoderId(paths), metrics);
         startThread(vision, "vision-encoder");
         addFusionInstance();
         for (int i = 0; i < options.gateways(); i++) {
@@ -103,17 +106,23 @@ public final class LocalStack implements AutoCloseable {
                     + java.util.UUID.randomUUID().toString().substring(0, 8), "127.0.0.1",
                     i == 0 ? options.port() : 0, Topics.MAX_MESSAGE_BYTES, l.maxImageBytes(), l.maxPromptChars(),
                     l.maxTokensLimit(), l.defaultMaxTokens(), l.deadline());
-            GatewayServer gateway = new GatewayServer(config);
+            GatewayServer gateway = new GatewayServer(config, metrics, this::servicesReady);
             started.add(gateway);
             ports.add(gateway.start());
         }
+    }
+
+    /** The vision encoder is consuming and at least one fusion LLM instance runs. */
+    public boolean servicesReady() {
+        return vision != null && vision.ready() && fusion.stream().anyMatch(FusionLlmService::isRunning);
     }
 
     /** Starts one more fusion LLM instance in the same groups (scale-out, or to take over after a kill). */
     public FusionLlmService addFusionInstance() throws Exception {
         Path state = options.workDir().resolve("streams-state-" + fusion.size());
         FusionLlmService service = new FusionLlmService(
-                FusionLlmConfig.defaults(KafkaSettings.of(bootstrap, "fusion-llm-" + fusion.size()), state.toString()), model);
+                FusionLlmConfig.defaults(KafkaSettings.of(bootstrap, "fusion-llm-" + fusion.size()), state.toString()), model,
+                metrics);
         service.start();
         fusion.add(service);
         started.add(service);

@@ -136,6 +136,25 @@ class EndToEndTest {
     }
 
     @Test
+    void healthAndMetricsCoverEveryService() throws Exception {
+        int port = stack.gatewayPorts().get(0);
+        StreamClient.ask(port, StreamClient.request("count", StackFixture.png(112, 112, 9), 3).toString());
+        var http = java.net.http.HttpClient.newHttpClient();
+        var ready = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/q/health/ready")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, ready.statusCode(), ready.body());
+        String metrics = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/q/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        for (String series : List.of("vision_encode_seconds_count", "vision_batch_size_count", "fusion_queue_seconds_count",
+                "fusion_time_to_first_token_seconds_count", "fusion_inter_token_latency_seconds_count",
+                "gateway_time_to_first_token_seconds_count", "gateway_inter_token_latency_seconds_count")) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + series + " (\\d+)").matcher(metrics);
+            assertTrue(m.find() && Long.parseLong(m.group(1)) > 0, series + " missing or zero in:\n" + metrics);
+        }
+        assertTrue(metrics.contains("fusion_generated_tokens_total"), metrics);
+    }
+
+    @Test
     void kcatReadsTheTokensTopic() throws Exception {
         StreamClient.ask(stack.gatewayPorts().get(0), StreamClient.request("hi", null, 2).toString());
         boolean present = new ProcessBuilder("sh", "-c", "command -v kcat").start().waitFor() == 0;

@@ -4,6 +4,7 @@ import java.util.Properties;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.invllava.kafka.KafkaSettings;
+import org.invllava.observability.Metrics;
 import org.invllava.runtime.model.InverseLlavaModel;
 
 /** The fusion LLM service: the join topology (Kafka Streams) feeding the generation scheduler. */
@@ -12,7 +13,7 @@ public final class FusionLlmService implements AutoCloseable {
     private final GenerationScheduler scheduler;
     private final Thread schedulerThread;
 
-    public FusionLlmService(FusionLlmConfig config, InverseLlavaModel model) {
+    public FusionLlmService(FusionLlmConfig config, InverseLlavaModel model, Metrics metrics) {
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
@@ -27,7 +28,7 @@ public final class FusionLlmService implements AutoCloseable {
         p.put(StreamsConfig.consumerPrefix("heartbeat.interval.ms"), KafkaSettings.SESSION_TIMEOUT_MS / 3);
         p.put(StreamsConfig.topicPrefix("max.message.bytes"), config.kafka().maxMessageBytes());
         this.streams = new KafkaStreams(JoinTopology.build(config.joinWindow()), p);
-        this.scheduler = new GenerationScheduler(config, model);
+        this.scheduler = new GenerationScheduler(config, model, metrics);
         this.schedulerThread = new Thread(scheduler, "generation-scheduler");
     }
 

@@ -16,6 +16,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.invllava.kafka.DeadLetters;
+import org.invllava.observability.Metrics;
 import org.invllava.runtime.model.InverseLlavaModel;
 import org.invllava.schemas.AvroCodec;
 import org.invllava.schemas.PoisonRecordException;
@@ -45,7 +46,7 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
     private final Thread cancellationThread;
     private final AtomicBoolean running = new AtomicBoolean(true);
 
-    public GenerationScheduler(FusionLlmConfig config, InverseLlavaModel model) {
+    public GenerationScheduler(FusionLlmConfig config, InverseLlavaModel model, Metrics metrics) {
         this.config = config;
         Map<String, Object> c = config.kafka().consumer(config.workGroupId());
         c.put("max.poll.records", config.maxConcurrent());
@@ -59,7 +60,8 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
         this.cancellations = new Cancellations(config.kafka());
         this.cancellationThread = new Thread(cancellations, "control-follower");
         this.cancellationThread.setDaemon(true);
-        this.worker = new RequestWorker(model, producer, cancellations::isCancelled);
+        this.worker = new RequestWorker(model, producer, cancellations::isCancelled, metrics);
+        metrics.gauge("fusion_active_requests", "Requests generating now (concurrent decode streams)", offsets::inFlightCount);
         this.deadLetters = new DeadLetters(producer, "fusion-llm-svc");
     }
 

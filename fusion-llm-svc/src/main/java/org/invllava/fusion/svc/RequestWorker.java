@@ -3,6 +3,7 @@ package org.invllava.fusion.svc;
 import java.util.List;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.producer.Producer;
+import org.invllava.observability.Metrics;
 import org.invllava.runtime.generate.GenerationResult;
 import org.invllava.runtime.generate.Generator;
 import org.invllava.runtime.generate.SamplingParams;
@@ -44,16 +45,27 @@ final class RequestWorker {
     private final InverseLlavaModel model;
     private final Producer<byte[], byte[]> producer;
     private final Predicate<String> cancelled;
+    private final Metrics.Histogram queueSeconds;
+    private final Metrics.Histogram firstTokenSeconds;
+    private final Metrics.Histogram interTokenSeconds;
+    private final Metrics.Counter tokens;
 
-    RequestWorker(InverseLlavaModel model, Producer<byte[], byte[]> producer, Predicate<String> cancelled) {
+    RequestWorker(InverseLlavaModel model, Producer<byte[], byte[]> producer, Predicate<String> cancelled, Metrics metrics) {
         this.model = model;
         this.producer = producer;
         this.cancelled = cancelled;
+        this.queueSeconds = metrics.histogram("fusion_queue_seconds", "Request created at the gateway to generation start");
+        this.firstTokenSeconds = metrics.histogram("fusion_time_to_first_token_seconds", "Generation start to first token");
+        this.interTokenSeconds = metrics.histogram("fusion_inter_token_latency_seconds", "Time between tokens of a request");
+        this.tokens = metrics.counter("fusion_generated_tokens_total", "Tokens generated (rate() gives tokens/s)", "");
     }
 
     void answer(WorkItem work) {
         PromptRequest p = work.getPrompt();
         ChunkWriter out = new ChunkWriter(producer, p.getRequestId(), p.getReplyTo());
+        long start = System.nanoTime();
+        long[] last = {start};
+        queueSeconds.observe(Math.max(0, System.currentTimeMillis() - p.getCreatedAtEpochMs()) / 1e3);
         ErrorInfo invalid = validate(work);
         if (invalid != null) {
             out.finish(FinishReason.ERROR, null, invalid);
@@ -71,6 +83,10 @@ final class RequestWorker {
                 if (System.currentTimeMillis() > p.getDeadlineEpochMs()) {
                     throw new Stop(FinishReason.ERROR, new ErrorInfo(ErrorCodes.DEADLINE_EXCEEDED, "deadline passed while generating"));
                 }
+                long now = System.nanoTime();
+                (i == 0 ? firstTokenSeconds : interTokenSeconds).observe((now - last[0]) / 1e9);
+                last[0] = now;
+                tokens.inc();
                 out.token(token, text);
             });
             FinishReason reason = r.finishReason() == GenerationResult.FinishReason.STOP ? FinishReason.STOP : FinishReason.LENGTH;

@@ -80,7 +80,7 @@ class FusionLlmServiceTest {
     static FusionLlmService newService(String name, int maxConcurrent) {
         FusionLlmConfig config = new FusionLlmConfig(settings, "join-" + name, Duration.ofMinutes(1), "fusion-" + name,
                 maxConcurrent, dir.resolve("state-" + instances++).toString());
-        FusionLlmService s = new FusionLlmService(config, model);
+        FusionLlmService s = new FusionLlmService(config, model, new org.invllava.observability.Metrics());
         s.start();
         return s;
     }

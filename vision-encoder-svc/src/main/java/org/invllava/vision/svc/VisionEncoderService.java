@@ -25,6 +25,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.invllava.kafka.DeadLetters;
 import org.invllava.kafka.FeatureCodec;
+import org.invllava.observability.Metrics;
 import org.invllava.runtime.model.InverseLlavaModel;
 import org.invllava.runtime.model.VisualFeatures;
 import org.invllava.runtime.vision.ImageDecoder;
@@ -59,12 +60,15 @@ public final class VisionEncoderService implements Runnable, AutoCloseable {
     private final ImageDecoder decoder;
     private final FeatureCache cache;
     private final AtomicBoolean running = new AtomicBoolean(true);
+    private final Metrics.Histogram encodeSeconds;
+    private final Metrics.Histogram batchSize;
+    private volatile boolean consuming;
 
     /** A request ready to encode, or already answered. */
     private record Item(ConsumerRecord<byte[], byte[]> record, ImageRequest request, RgbImage image, String sha256) {
     }
 
-    public VisionEncoderService(VisionEncoderConfig config, InverseLlavaModel model, String encoderId) {
+    public VisionEncoderService(VisionEncoderConfig config, InverseLlavaModel model, String encoderId, Metrics metrics) {
         this.config = config;
         this.model = model;
         this.encoderId = encoderId;
@@ -75,12 +79,20 @@ public final class VisionEncoderService implements Runnable, AutoCloseable {
         this.deadLetters = new DeadLetters(producer, "vision-encoder-svc");
         this.decoder = new ImageDecoder(config.maxPixels());
         this.cache = new FeatureCache(config.cacheEntries());
+        this.encodeSeconds = metrics.histogram("vision_encode_seconds", "Time to encode one micro-batch of images");
+        this.batchSize = metrics.histogram("vision_batch_size", "Images encoded together", Metrics.SIZE_BUCKETS);
+    }
+
+    /** Ready once subscribed and polling; false after the loop ends. */
+    public boolean ready() {
+        return consuming;
     }
 
     @Override
     public void run() {
         try {
             consumer.subscribe(List.of(Topics.IMAGES));
+            consuming = true;
             while (running.get()) {
                 List<ConsumerRecord<byte[], byte[]>> batch = nextBatch();
                 if (!batch.isEmpty()) {
@@ -93,6 +105,7 @@ public final class VisionEncoderService implements Runnable, AutoCloseable {
                 throw e;
             }
         } finally {
+            consuming = false;
             consumer.close();
         }
     }
@@ -182,7 +195,8 @@ public final class VisionEncoderService implements Runnable, AutoCloseable {
             }
             return;
         }
-        LOG.debug("encoded {} image(s) in {} ms", items.size(), (System.nanoTime() - t0) / 1_000_000);
+        encodeSeconds.observe((System.nanoTime() - t0) / 1e9);
+        batchSize.observe(items.size());
         for (int i = 0; i < items.size(); i++) {
             cache.put(items.get(i).sha256(), features.get(i));
             sent.add(send(items.get(i), features.get(i), null));
