@@ -1,5 +1,7 @@
 package org.invllava.stack;
 
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -11,6 +13,8 @@ import org.invllava.runtime.model.ModelPaths;
 import org.invllava.runtime.model.VisualFeatures;
 import org.invllava.runtime.tokenizer.ChatTemplate;
 import org.invllava.runtime.vision.ImageDecoder;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.kafka.KafkaContainer;
 
 /** Starting a stack for a test class, test images, and what the model answers when called directly. */
 final class StackFixture {
@@ -19,9 +23,36 @@ final class StackFixture {
     private StackFixture() {
     }
 
+    /** Kafka containers started for {@code -Ptestcontainers}, stopped when the JVM exits. */
+    private static KafkaContainer container;
+
+    /**
+     * A stack on the embedded broker, or with {@code -Dstack.kafka=testcontainers} (the {@code testcontainers}
+     * profile) on an {@code apache/kafka} container, skipped when Docker is unavailable.
+     */
     static LocalStack start(Path dir, ModelPaths model, int gateways) throws Exception {
-        return LocalStack.start(new LocalStack.Options(model, LoadOptions.defaults(), null, 0, gateways,
+        return LocalStack.start(new LocalStack.Options(model, LoadOptions.defaults(), externalKafka(), 0, gateways,
                 new LocalStack.GatewayLimits(MAX_IMAGE_BYTES, 8000, 2048, 64, Duration.ofSeconds(90)), dir));
+    }
+
+    private static synchronized String externalKafka() {
+        if (!"testcontainers".equals(System.getProperty("stack.kafka"))) {
+            return null;
+        }
+        boolean docker;
+        try {
+            docker = DockerClientFactory.instance().isDockerAvailable();
+        } catch (RuntimeException e) {
+            docker = false;
+        }
+        assumeTrue(docker, "no Docker engine: skipping the Testcontainers Kafka run (the embedded-broker run covers it)");
+        if (container == null) {
+            container = new KafkaContainer("apache/kafka:4.1.2")
+                    .withEnv("KAFKA_MESSAGE_MAX_BYTES", String.valueOf(org.invllava.schemas.Topics.MAX_MESSAGE_BYTES));
+            container.start();
+            Runtime.getRuntime().addShutdownHook(new Thread(container::stop));
+        }
+        return container.getBootstrapServers();
     }
 
     static byte[] png(int w, int h, long seed) {
