@@ -20,6 +20,13 @@ public final class TopicSetup {
     private TopicSetup() {
     }
 
+    /** {@link #ensure} with default partitions, through a short-lived admin client on {@code bootstrapServers}. */
+    public static void ensureDefaults(String bootstrapServers, short replication) throws InterruptedException {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
+            ensure(admin, Map.of(), Topics.MAX_MESSAGE_BYTES, replication);
+        }
+    }
+
     /**
      * Ensures every topic of {@link Topics#ALL} exists; {@code partitions} overrides a topic's default count.
      * Existing topics are left alone, with a warning when they have fewer partitions than asked.

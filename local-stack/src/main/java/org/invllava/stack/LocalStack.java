@@ -4,8 +4,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import org.apache.kafka.clients.admin.Admin;
 import org.invllava.fusion.svc.FusionLlmConfig;
 import org.invllava.fusion.svc.FusionLlmService;
 import org.invllava.gateway.GatewayConfig;
@@ -82,9 +80,7 @@ public final class LocalStack implements AutoCloseable {
         } else {
             bootstrap = options.bootstrapServers();
         }
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            TopicSetup.ensure(admin, Map.of(), Topics.MAX_MESSAGE_BYTES, (short) (kafka != null ? 1 : -1));
-        }
+        TopicSetup.ensureDefaults(bootstrap, (short) (kafka != null ? 1 : -1));
         ModelPaths paths = options.model();
         if (paths == null) {
             demo = true;

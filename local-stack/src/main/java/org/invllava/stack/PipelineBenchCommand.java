@@ -24,7 +24,10 @@ import org.invllava.runtime.model.VisualFeatures;
 import org.invllava.runtime.tokenizer.ChatTemplate;
 import org.invllava.runtime.vision.ImageDecoder;
 import org.invllava.schemas.Topics;
+import org.invllava.runtime.cli.ModelOptions;
+import org.invllava.runtime.demo.DemoImages;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -35,12 +38,8 @@ import picocli.CommandLine.Option;
 @Command(name = "bench-pipeline", mixinStandardHelpOptions = true,
         description = "Latency and throughput of the local stack against the direct model path.")
 final class PipelineBenchCommand implements Callable<Integer> {
-    @Option(names = "--vision-model")
-    Path vision;
-    @Option(names = "--language-model")
-    Path language;
-    @Option(names = "--fusion-checkpoint")
-    Path fusion;
+    @Mixin
+    ModelOptions model;
     @Option(names = "--requests", defaultValue = "50")
     int requests;
     @Option(names = "--clients", defaultValue = "8")
@@ -56,7 +55,7 @@ final class PipelineBenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ModelPaths paths = vision == null ? null : new ModelPaths(vision, language, fusion);
+        ModelPaths paths = model.pathsOrNull(); // none: the bundled demo model
         Path dir = Files.createTempDirectory("inverse-llava-bench-pipeline");
         try (LocalStack stack = LocalStack.start(new LocalStack.Options(paths, LoadOptions.defaults(), null, 0, 1,
                 LocalStack.GatewayLimits.defaults(), dir))) {

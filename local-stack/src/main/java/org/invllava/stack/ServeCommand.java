@@ -6,19 +6,17 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.model.ModelPaths;
+import org.invllava.runtime.cli.ModelOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code serve}: the local stack until interrupted. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Run Kafka (embedded unless --bootstrap-servers), the vision encoder, the fusion LLM and the gateway.")
 final class ServeCommand implements Callable<Integer> {
-    @Option(names = "--vision-model", description = "CLIP checkpoint directory (all three model options, or none for the demo model)")
-    Path vision;
-    @Option(names = "--language-model", description = "LLaMA/Vicuna checkpoint directory")
-    Path language;
-    @Option(names = "--fusion-checkpoint", description = "Inverse-LLaVA release bundle directory")
-    Path fusion;
+    @Mixin
+    ModelOptions model;
     @Option(names = "--port", defaultValue = "8080", description = "gateway port (0: any free port)")
     int port;
     @Option(names = "--bootstrap-servers", description = "use this Kafka cluster instead of the embedded broker")
@@ -32,13 +30,9 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        boolean any = vision != null || language != null || fusion != null;
-        boolean all = vision != null && language != null && fusion != null;
-        if (any && !all) {
-            throw new IllegalArgumentException("give all of --vision-model, --language-model and --fusion-checkpoint, or none");
-        }
+        ModelPaths paths = model.pathsOrNull(); // none: the bundled demo model
         Path dir = workDir != null ? workDir : Files.createTempDirectory("inverse-llava-stack");
-        LocalStack.Options options = new LocalStack.Options(all ? new ModelPaths(vision, language, fusion) : null,
+        LocalStack.Options options = new LocalStack.Options(paths,
                 new LoadOptions(LoadOptions.parseDtype(dtype), LoadOptions.parseDevice(device)), bootstrapServers, port, 1,
                 LocalStack.GatewayLimits.defaults(), dir);
         LocalStack stack = LocalStack.start(options);

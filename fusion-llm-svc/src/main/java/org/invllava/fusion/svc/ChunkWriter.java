@@ -3,11 +3,11 @@ package org.invllava.fusion.svc;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.invllava.kafka.Sends;
 import org.invllava.schemas.AvroCodec;
 import org.invllava.schemas.ErrorInfo;
 import org.invllava.schemas.FinishReason;
@@ -41,16 +41,7 @@ final class ChunkWriter {
     /** The last chunk; returns once Kafka has acknowledged every chunk of the request. */
     void finish(FinishReason reason, Usage usage, ErrorInfo error) {
         send(chunk().setText("").setTokenIds(List.of()).setFinishReason(reason).setUsage(usage).setError(error).build());
-        for (Future<RecordMetadata> f : pending) {
-            try {
-                f.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while publishing chunks", e);
-            } catch (ExecutionException e) {
-                throw new IllegalStateException("cannot publish chunks of " + requestId + ": " + e.getCause().getMessage(), e);
-            }
-        }
+        Sends.awaitAll(pending, "chunks of " + requestId);
     }
 
     int sent() {

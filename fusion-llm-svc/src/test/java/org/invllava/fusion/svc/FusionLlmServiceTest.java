@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.Consumer;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -61,9 +60,7 @@ class FusionLlmServiceTest {
     static void start() throws Exception {
         kafka = EmbeddedKafka.start(null, Topics.MAX_MESSAGE_BYTES);
         settings = KafkaSettings.of(kafka.bootstrapServers(), "test");
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-            TopicSetup.ensure(admin, Map.of(), Topics.MAX_MESSAGE_BYTES, (short) 1);
-        }
+        TopicSetup.ensureDefaults(kafka.bootstrapServers(), (short) 1);
         model = InverseLlavaModel.load(new DemoModelFactory(ModelShape.tiny(), DType.F32, 9).write(dir.resolve("model")),
                 LoadOptions.defaults());
         producer = new KafkaProducer<>(settings.producer());

@@ -22,6 +22,7 @@ import org.invllava.runtime.model.VisualFeatures;
 import org.invllava.runtime.tokenizer.ChatTemplate;
 import org.invllava.runtime.vision.ImageDecoder;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Answers one question about one image (or none), streaming tokens or printing one JSON object. */
@@ -31,12 +32,8 @@ final class GenerateCommand implements Callable<Integer> {
     /** Decoded-pixel guard against decompression bombs for CLI input. */
     static final long MAX_PIXELS = 64L << 20;
 
-    @Option(names = "--vision-model", required = true, description = "CLIP checkpoint directory")
-    Path vision;
-    @Option(names = "--language-model", required = true, description = "LLaMA/Vicuna checkpoint directory (with tokenizer.model)")
-    Path language;
-    @Option(names = "--fusion-checkpoint", required = true, description = "Inverse-LLaVA release bundle directory")
-    Path fusion;
+    @Mixin
+    ModelOptions model;
     @Option(names = "--image", description = "PNG or JPEG image; omit for a text-only question")
     Path image;
     @Option(names = "--prompt", required = true, description = "the user's question (the template is applied)")
@@ -71,7 +68,8 @@ final class GenerateCommand implements Callable<Integer> {
         SamplingParams params = new SamplingParams(maxNewTokens, temperature, topP, topK, seed, stop);
         LoadOptions options = new LoadOptions(LoadOptions.parseDtype(dtype), LoadOptions.parseDevice(device));
         byte[] imageBytes = image == null ? null : readImage(image);
-        try (InverseLlavaModel model = InverseLlavaModel.load(new ModelPaths(vision, language, fusion), options)) {
+        ModelPaths paths = this.model.paths();
+        try (InverseLlavaModel model = InverseLlavaModel.load(paths, options)) {
             List<VisualFeatures> features = imageBytes == null ? List.of()
                     : model.encodeImages(List.of(new ImageDecoder(MAX_PIXELS).decode(imageBytes)));
             int[] ids = model.tokenizer().encodePrompt(ChatTemplate.vicunaV1(prompt, imageBytes != null));

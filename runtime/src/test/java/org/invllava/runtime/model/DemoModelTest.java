@@ -4,13 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.invllava.runtime.demo.DemoModelFactory;
 import org.invllava.runtime.demo.ModelShape;
 import org.invllava.runtime.generate.GenerationResult;
 import org.invllava.runtime.generate.Generator;
-import org.invllava.runtime.generate.Sampler;
 import org.invllava.runtime.generate.SamplingParams;
 import org.invllava.runtime.tokenizer.ChatTemplate;
 import org.invllava.runtime.vision.RgbImage;
@@ -55,28 +53,8 @@ class DemoModelTest {
     void groupedKvHeadsDecodeEqualsFullRecomputation() {
         try (InverseLlavaModel model = InverseLlavaModel.load(paths, LoadOptions.defaults())) {
             assertTrue(model.language().config().kvGroups() > 1);
-            List<VisualFeatures> images = image(model);
             int[] prompt = model.tokenizer().encodePrompt(ChatTemplate.vicunaV1("describe", true));
-            int vocab = model.language().config().vocabSize();
-            List<Integer> generated = new ArrayList<>();
-            try (Sequence cached = model.newSequence()) {
-                float[] logits = cached.prefill(ExpandedSequence.build(prompt, images, model.visualDim(), vocab));
-                for (int step = 0; step < 4; step++) {
-                    generated.add(Sampler.argMax(logits));
-                    logits = cached.decode(generated.get(generated.size() - 1));
-                }
-                int[] all = new int[prompt.length + generated.size()];
-                System.arraycopy(prompt, 0, all, 0, prompt.length);
-                for (int i = 0; i < generated.size(); i++) {
-                    all[prompt.length + i] = generated.get(i);
-                }
-                try (Sequence fresh = model.newSequence()) {
-                    float[] full = fresh.prefill(ExpandedSequence.build(all, images, model.visualDim(), vocab));
-                    for (int v = 0; v < full.length; v++) {
-                        assertEquals(full[v], logits[v], 1e-4, "vocab " + v);
-                    }
-                }
-            }
+            KvParity.assertCachedDecodeEqualsRecompute(model, prompt, image(model), 4);
         }
     }
 }

@@ -9,7 +9,6 @@ import java.util.HexFormat;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -25,6 +24,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.invllava.kafka.DeadLetters;
 import org.invllava.kafka.FeatureCodec;
+import org.invllava.kafka.Sends;
 import org.invllava.observability.Metrics;
 import org.invllava.runtime.model.InverseLlavaModel;
 import org.invllava.runtime.model.VisualFeatures;
@@ -137,16 +137,7 @@ public final class VisionEncoderService implements Runnable, AutoCloseable {
             }
         }
         encode(toEncode, sent);
-        for (Future<RecordMetadata> f : sent) {
-            try {
-                f.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while publishing features", e);
-            } catch (ExecutionException e) {
-                throw new IllegalStateException("cannot publish features: " + e.getCause().getMessage(), e);
-            }
-        }
+        Sends.awaitAll(sent, "features");
     }
 
     /** Decodes and checks one record; answers it with an error (or dead-letters it) and returns null when unusable. */

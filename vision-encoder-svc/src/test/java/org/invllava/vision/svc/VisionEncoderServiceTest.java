@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -15,9 +13,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
-import javax.imageio.ImageIO;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -26,6 +21,7 @@ import org.invllava.kafka.FeatureCodec;
 import org.invllava.kafka.KafkaSettings;
 import org.invllava.kafka.TopicSetup;
 import org.invllava.kafka.local.EmbeddedKafka;
+import org.invllava.runtime.demo.DemoImages;
 import org.invllava.runtime.demo.DemoModelFactory;
 import org.invllava.runtime.demo.ModelShape;
 import org.invllava.runtime.model.InverseLlavaModel;
@@ -58,9 +54,7 @@ class VisionEncoderServiceTest {
     static void start() throws Exception {
         kafka = EmbeddedKafka.start(null, Topics.MAX_MESSAGE_BYTES);
         settings = KafkaSettings.of(kafka.bootstrapServers(), "test");
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-            TopicSetup.ensure(admin, Map.of(), Topics.MAX_MESSAGE_BYTES, (short) 1);
-        }
+        TopicSetup.ensureDefaults(kafka.bootstrapServers(), (short) 1);
         model = InverseLlavaModel.load(new DemoModelFactory(ModelShape.tiny(), DType.F32, 5).write(dir), LoadOptions.defaults());
         VisionEncoderConfig config = new VisionEncoderConfig(settings, "vision-test", 4, Duration.ofMillis(50), 100_000,
                 1_000_000, TensorDType.F32, 16);
@@ -83,17 +77,8 @@ class VisionEncoderServiceTest {
         }
     }
 
-    static byte[] png(int w, int h, long seed) throws Exception {
-        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        Random r = new Random(seed);
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                img.setRGB(x, y, r.nextInt(1 << 24));
-            }
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ImageIO.write(img, "png", out);
-        return out.toByteArray();
+    static byte[] png(int w, int h, long seed) {
+        return DemoImages.png(w, h, seed);
     }
 
     static byte[] request(String id, byte[] image, long deadline) {

@@ -1,4 +1,4 @@
-package org.invllava.stack;
+package org.invllava.runtime.demo;
 
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
