@@ -129,11 +129,15 @@ public final class LocalStack implements AutoCloseable {
         return List.copyOf(fusion);
     }
 
-    private void startThread(Runnable service, String name) {
+    /** Runs a service loop on its own thread; closing stops it and waits, so the model outlives every use. */
+    private <S extends Runnable & AutoCloseable> void startThread(S service, String name) {
         Thread t = new Thread(service, name);
         t.setDaemon(true);
         t.start();
-        started.add((AutoCloseable) service);
+        started.add(() -> {
+            service.close();
+            t.join(30_000);
+        });
     }
 
     private static String encoderId(ModelPaths paths) {

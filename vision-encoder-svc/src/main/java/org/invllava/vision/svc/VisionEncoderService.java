@@ -60,6 +60,7 @@ public final class VisionEncoderService implements Runnable, AutoCloseable {
     private final ImageDecoder decoder;
     private final FeatureCache cache;
     private final AtomicBoolean running = new AtomicBoolean(true);
+    private final AtomicBoolean looping = new AtomicBoolean();
     private final Metrics.Histogram encodeSeconds;
     private final Metrics.Histogram batchSize;
     private volatile boolean consuming;
@@ -90,6 +91,9 @@ public final class VisionEncoderService implements Runnable, AutoCloseable {
 
     @Override
     public void run() {
+        if (!looping.compareAndSet(false, true)) {
+            throw new IllegalStateException("the vision encoder loop is already running");
+        }
         try {
             consumer.subscribe(List.of(Topics.IMAGES));
             consuming = true;
@@ -107,6 +111,7 @@ public final class VisionEncoderService implements Runnable, AutoCloseable {
         } finally {
             consuming = false;
             consumer.close();
+            producer.close(Duration.ofSeconds(5)); // after the last batch's sends and commit
         }
     }
 
@@ -228,11 +233,15 @@ public final class VisionEncoderService implements Runnable, AutoCloseable {
         }
     }
 
-    /** Stops the loop (from any thread); the consumer leaves its group when {@link #run} returns. */
+    /** Stops the loop (from any thread); it finishes its batch, then closes its clients and leaves the group. */
     @Override
     public void close() {
         running.set(false);
-        consumer.wakeup();
-        producer.close(Duration.ofSeconds(5));
+        if (looping.get()) {
+            consumer.wakeup();
+        } else {
+            consumer.close();
+            producer.close(Duration.ZERO);
+        }
     }
 }
