@@ -93,7 +93,8 @@ public final class LocalStack implements AutoCloseable {
         started.add(model);
 
         vision = new VisionEncoderService(
-                VisionEncoderConfig.defaults(KafkaSettings.of(bootstrap, "vision-encoder")), model, encoderId(paths), metrics);
+                VisionEncoderConfig.defaults(KafkaSettings.of(bootstrap, "vision-encoder")), model.vision(), encoderId(paths),
+                metrics);
         startThread(vision, "vision-encoder");
         addFusionInstance();
         for (int i = 0; i < options.gateways(); i++) {

@@ -1,18 +1,13 @@
 package org.invllava.runtime.model;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import org.invllava.runtime.config.ClipVisionConfig;
 import org.invllava.runtime.config.InverseLlavaConfig;
 import org.invllava.runtime.config.LlamaConfig;
 import org.invllava.runtime.language.LlamaModel;
 import org.invllava.runtime.tokenizer.LlamaTokenizer;
-import org.invllava.runtime.vision.ClipVisionTower;
 import org.invllava.runtime.vision.ImagePreprocessor;
 import org.invllava.runtime.vision.RgbImage;
 import org.invllava.runtime.weights.Checkpoint;
@@ -27,29 +22,25 @@ import org.invllava.runtime.weights.WeightException;
 public final class InverseLlavaModel implements AutoCloseable {
     private final NDManager manager;
     private final InverseLlavaConfig bundle;
-    private final ClipVisionTower vision;
+    private final VisionModel vision;
     private final LlamaModel language;
     private final LlamaTokenizer tokenizer;
-    private final ImagePreprocessor preprocessor;
     private final DataType dtype;
 
-    private InverseLlavaModel(NDManager manager, InverseLlavaConfig bundle, ClipVisionTower vision,
-                              LlamaModel language, LlamaTokenizer tokenizer, ImagePreprocessor preprocessor, DataType dtype) {
+    private InverseLlavaModel(NDManager manager, InverseLlavaConfig bundle, VisionModel vision, LlamaModel language,
+                              LlamaTokenizer tokenizer, DataType dtype) {
         this.manager = manager;
         this.bundle = bundle;
         this.vision = vision;
         this.language = language;
         this.tokenizer = tokenizer;
-        this.preprocessor = preprocessor;
         this.dtype = dtype;
     }
 
     public static InverseLlavaModel load(ModelPaths paths, LoadOptions options) {
         ReleaseBundle release = ReleaseBundle.open(paths.fusion());
         InverseLlavaConfig.Model spec = release.config().model();
-        ClipVisionConfig visionConfig = ClipVisionConfig.load(paths.vision().resolve("config.json"));
         LlamaConfig llamaConfig = LlamaConfig.load(paths.language().resolve("config.json"));
-        checkConsistency(spec, visionConfig, llamaConfig);
         LlamaTokenizer tokenizer = LlamaTokenizer.load(paths.language().resolve("tokenizer.model"));
         if (tokenizer.vocabSize() > llamaConfig.vocabSize()) {
             throw new WeightException(paths.language() + ": tokenizer has " + tokenizer.vocabSize()
@@ -57,32 +48,16 @@ public final class InverseLlavaModel implements AutoCloseable {
         }
         NDManager manager = NDManager.newBaseManager(options.device());
         try {
-            TensorLoader visionWeights = new TensorLoader(Checkpoint.open(paths.vision()), manager, options.dtype());
-            ClipVisionTower tower = ClipVisionTower.load(visionConfig, spec.vision().featureLayers(), visionWeights);
-            visionWeights.checkAllUsed(tower::isUnused);
-
+            VisionModel vision = VisionModel.load(paths.vision(), spec, manager, options.dtype(), false);
             TensorLoader base = new TensorLoader(Checkpoint.open(paths.language()), manager, options.dtype());
             TensorLoader delta = new TensorLoader(Checkpoint.openFile(release.weights()), manager, options.dtype());
-            LlamaModel language = LlamaModel.load(llamaConfig, base, delta, spec, tower.featureDim(), options.dtype(), manager);
+            LlamaModel language = LlamaModel.load(llamaConfig, base, delta, spec, vision.featureDim(), options.dtype(), manager);
             base.checkAllUsed(LlamaModel::isUnused);
             delta.checkAllUsed(name -> false);
-            ImagePreprocessor pre = ImagePreprocessor.forModel(paths.vision(), visionConfig.imageSize());
-            return new InverseLlavaModel(manager, release.config(), tower, language, tokenizer, pre, options.dtype());
+            return new InverseLlavaModel(manager, release.config(), vision, language, tokenizer, options.dtype());
         } catch (RuntimeException e) {
             manager.close();
             throw e;
-        }
-    }
-
-    private static void checkConsistency(InverseLlavaConfig.Model spec, ClipVisionConfig v, LlamaConfig l) {
-        int featureDim = v.hiddenSize() * spec.vision().featureLayers().size();
-        if (featureDim != spec.vision().featureDim()) {
-            throw new WeightException("bundle feature_dim " + spec.vision().featureDim() + " does not match the vision tower ("
-                    + featureDim + " = hidden " + v.hiddenSize() + " x " + spec.vision().featureLayers().size() + " layers)");
-        }
-        if (spec.vision().imageSize() != v.imageSize().intValue()) {
-            throw new WeightException("bundle image_size " + spec.vision().imageSize() + " does not match the vision tower ("
-                    + v.imageSize() + ")");
         }
     }
 
@@ -91,7 +66,12 @@ public final class InverseLlavaModel implements AutoCloseable {
     }
 
     public ImagePreprocessor preprocessor() {
-        return preprocessor;
+        return vision.preprocessor();
+    }
+
+    /** The vision side (CLIP and preprocessing), sharing this model's lifetime. */
+    public VisionModel vision() {
+        return vision;
     }
 
     public InverseLlavaConfig bundle() {
@@ -111,39 +91,12 @@ public final class InverseLlavaModel implements AutoCloseable {
     }
 
     public int imageSize() {
-        return vision.config().imageSize();
+        return vision.imageSize();
     }
 
     /** Preprocesses and encodes a batch of images: one [patches, dim] feature block each. */
     public List<VisualFeatures> encodeImages(List<RgbImage> images) {
-        List<float[]> pixels = new ArrayList<>();
-        for (RgbImage img : images) {
-            pixels.add(preprocessor.process(img));
-        }
-        return encodePixels(pixels);
-    }
-
-    /** Encodes preprocessed [3, S, S] pixel tensors. */
-    public List<VisualFeatures> encodePixels(List<float[]> pixels) {
-        int s = preprocessor.outputSize();
-        float[] batch = new float[pixels.size() * 3 * s * s];
-        for (int i = 0; i < pixels.size(); i++) {
-            System.arraycopy(pixels.get(i), 0, batch, i * 3 * s * s, 3 * s * s);
-        }
-        try (NDManager step = manager.newSubManager()) {
-            NDArray px = step.create(batch, new Shape(pixels.size(), 3, s, s)).toType(dtype, false);
-            NDArray features = vision.encode(px).toType(DataType.FLOAT32, false); // [B, N, dim]
-            int n = (int) features.getShape().get(1);
-            int dim = (int) features.getShape().get(2);
-            float[] all = features.toFloatArray();
-            List<VisualFeatures> out = new ArrayList<>();
-            for (int i = 0; i < pixels.size(); i++) {
-                float[] one = new float[n * dim];
-                System.arraycopy(all, i * n * dim, one, 0, n * dim);
-                out.add(new VisualFeatures(n, dim, one));
-            }
-            return out;
-        }
+        return vision.encodeImages(images);
     }
 
     /** A new generation sequence with its own KV cache. */

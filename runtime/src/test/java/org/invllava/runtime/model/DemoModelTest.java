@@ -31,10 +31,14 @@ class DemoModelTest {
         paths = new DemoModelFactory(ModelShape.tiny(), DType.F16, 3).write(dir);
     }
 
-    private static List<VisualFeatures> image(InverseLlavaModel model) {
+    private static RgbImage randomImage() {
         byte[] px = new byte[112 * 112 * 3];
         new java.util.Random(1).nextBytes(px);
-        return model.encodeImages(List.of(new RgbImage(112, 112, px)));
+        return new RgbImage(112, 112, px);
+    }
+
+    private static List<VisualFeatures> image(InverseLlavaModel model) {
+        return model.encodeImages(List.of(randomImage()));
     }
 
     @Test
@@ -55,6 +59,16 @@ class DemoModelTest {
             assertTrue(model.language().config().kvGroups() > 1);
             int[] prompt = model.tokenizer().encodePrompt(ChatTemplate.vicunaV1("describe", true));
             KvParity.assertCachedDecodeEqualsRecompute(model, prompt, image(model), 4);
+        }
+    }
+
+    @Test
+    void visionAloneGivesTheFeaturesOfTheWholeModel() {
+        try (InverseLlavaModel model = InverseLlavaModel.load(paths, LoadOptions.defaults());
+             VisionModel vision = VisionModel.load(paths.vision(), paths.fusion(), LoadOptions.defaults())) {
+            assertEquals(model.visualDim(), vision.featureDim());
+            org.junit.jupiter.api.Assertions.assertArrayEquals(image(model).get(0).data(),
+                    vision.encodeImages(List.of(randomImage())).get(0).data(), 0f);
         }
     }
 }

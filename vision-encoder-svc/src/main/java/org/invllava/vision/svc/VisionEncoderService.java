@@ -26,7 +26,7 @@ import org.invllava.kafka.DeadLetters;
 import org.invllava.kafka.FeatureCodec;
 import org.invllava.kafka.Sends;
 import org.invllava.observability.Metrics;
-import org.invllava.runtime.model.InverseLlavaModel;
+import org.invllava.runtime.model.VisionModel;
 import org.invllava.runtime.model.VisualFeatures;
 import org.invllava.runtime.vision.ImageDecoder;
 import org.invllava.runtime.vision.ImageException;
@@ -52,7 +52,7 @@ public final class VisionEncoderService implements Runnable, AutoCloseable {
             AvroCodec.of(org.invllava.schemas.VisualFeatures.class);
 
     private final VisionEncoderConfig config;
-    private final InverseLlavaModel model;
+    private final VisionModel model;
     private final String encoderId;
     private final Consumer<byte[], byte[]> consumer;
     private final Producer<byte[], byte[]> producer;
@@ -69,7 +69,7 @@ public final class VisionEncoderService implements Runnable, AutoCloseable {
     private record Item(ConsumerRecord<byte[], byte[]> record, ImageRequest request, RgbImage image, String sha256) {
     }
 
-    public VisionEncoderService(VisionEncoderConfig config, InverseLlavaModel model, String encoderId, Metrics metrics) {
+    public VisionEncoderService(VisionEncoderConfig config, VisionModel model, String encoderId, Metrics metrics) {
         this.config = config;
         this.model = model;
         this.encoderId = encoderId;
