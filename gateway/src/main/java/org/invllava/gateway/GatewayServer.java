@@ -86,6 +86,11 @@ public final class GatewayServer implements AutoCloseable {
         return server.actualPort();
     }
 
+    /** The bound port (after {@link #start}). */
+    public int port() {
+        return server.actualPort();
+    }
+
     public boolean ready() {
         return relay.ready() && server != null && othersReady.getAsBoolean();
     }

@@ -1,0 +1,67 @@
+package org.invllava.fusion.svc;
+
+import java.util.concurrent.CountDownLatch;
+import org.invllava.kafka.Env;
+import org.invllava.kafka.TopicSetup;
+import org.invllava.observability.Metrics;
+import org.invllava.observability.ProbeServer;
+import org.invllava.runtime.model.InverseLlavaModel;
+import org.invllava.runtime.model.LoadOptions;
+import org.invllava.runtime.model.ModelPaths;
+
+/**
+ * The fusion LLM as its own process. Environment: {@code KAFKA_BOOTSTRAP_SERVERS}, {@code VISION_MODEL_DIR},
+ * {@code LANGUAGE_MODEL_DIR}, {@code FUSION_CHECKPOINT_DIR}, and optionally {@code MODEL_DTYPE},
+ * {@code MODEL_DEVICE}, {@code FUSION_APPLICATION_ID}, {@code FUSION_GROUP_ID}, {@code FUSION_JOIN_WINDOW_MS},
+ * {@code FUSION_MAX_CONCURRENT}, {@code FUSION_STATE_DIR}, {@code TOPICS_REPLICATION}, {@code PROBE_HOST},
+ * {@code PROBE_PORT} (health and metrics, default 8081).
+ */
+public final class FusionLlmMain {
+    private FusionLlmMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
+        AutoCloseable running = start(Env.system());
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                running.close();
+            } catch (Exception e) {
+                e.printStackTrace();
+            }
+            stopped.countDown();
+        }));
+        stopped.await();
+    }
+
+    /** Loads the model, creates missing topics, starts the join and the scheduler and the probe server. */
+    public static AutoCloseable start(Env env) throws Exception {
+        FusionLlmConfig defaults = FusionLlmConfig.defaults(env.kafka("fusion-llm"), "/tmp/kafka-streams");
+        FusionLlmConfig config = new FusionLlmConfig(defaults.kafka(),
+                env.string("FUSION_APPLICATION_ID", defaults.applicationId()),
+                env.millis("FUSION_JOIN_WINDOW_MS", defaults.joinWindow()),
+                env.string("FUSION_GROUP_ID", defaults.workGroupId()),
+                env.integer("FUSION_MAX_CONCURRENT", defaults.maxConcurrent()),
+                env.string("FUSION_STATE_DIR", defaults.stateDir()));
+        LoadOptions load = new LoadOptions(LoadOptions.parseDtype(env.string("MODEL_DTYPE", "float32")),
+                LoadOptions.parseDevice(env.string("MODEL_DEVICE", "auto")));
+        ModelPaths paths = new ModelPaths(env.path("VISION_MODEL_DIR"), env.path("LANGUAGE_MODEL_DIR"),
+                env.path("FUSION_CHECKPOINT_DIR"));
+        short replication = (short) env.integer("TOPICS_REPLICATION", -1);
+        String probeHost = env.string("PROBE_HOST", "0.0.0.0");
+        int probePort = env.integer("PROBE_PORT", 8081);
+        // every variable is read above, before Kafka or the model is touched
+        TopicSetup.ensureDefaults(config.kafka().bootstrapServers(), replication);
+        InverseLlavaModel model = InverseLlavaModel.load(paths, load);
+        Metrics metrics = new Metrics();
+        FusionLlmService service = new FusionLlmService(config, model, metrics);
+        service.start();
+        ProbeServer probes = ProbeServer.start(probeHost, probePort, service::isRunning, metrics);
+        return () -> {
+            probes.close();
+            service.close();
+            model.close();
+        };
+    }
+}

@@ -1,0 +1,71 @@
+package org.invllava.vision.svc;
+
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import org.invllava.kafka.Env;
+import org.invllava.kafka.TopicSetup;
+import org.invllava.observability.Metrics;
+import org.invllava.observability.ProbeServer;
+import org.invllava.runtime.model.LoadOptions;
+import org.invllava.runtime.model.VisionModel;
+import org.invllava.schemas.TensorDType;
+
+/**
+ * The vision encoder as its own process. Environment: {@code KAFKA_BOOTSTRAP_SERVERS}, {@code VISION_MODEL_DIR},
+ * {@code FUSION_CHECKPOINT_DIR} (for the feature layers), and optionally {@code MODEL_DTYPE}, {@code MODEL_DEVICE},
+ * {@code VISION_GROUP_ID}, {@code VISION_MAX_BATCH}, {@code VISION_MAX_WAIT_MS}, {@code VISION_MAX_IMAGE_BYTES},
+ * {@code VISION_MAX_PIXELS}, {@code VISION_FEATURE_DTYPE} (F32|F16), {@code VISION_CACHE_ENTRIES},
+ * {@code TOPICS_REPLICATION}, {@code PROBE_HOST}, {@code PROBE_PORT} (health and metrics, default 8081).
+ */
+public final class VisionEncoderMain {
+    private VisionEncoderMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
+        AutoCloseable running = start(Env.system());
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                running.close();
+            } catch (Exception e) {
+                e.printStackTrace();
+            }
+            stopped.countDown();
+        }));
+        stopped.await();
+    }
+
+    /** Loads the model, creates missing topics, starts the loop and the probe server; close to stop. */
+    public static AutoCloseable start(Env env) throws Exception {
+        VisionEncoderConfig defaults = VisionEncoderConfig.defaults(env.kafka("vision-encoder"));
+        VisionEncoderConfig config = new VisionEncoderConfig(defaults.kafka(),
+                env.string("VISION_GROUP_ID", defaults.groupId()), env.integer("VISION_MAX_BATCH", defaults.maxBatch()),
+                env.millis("VISION_MAX_WAIT_MS", defaults.maxWait()),
+                env.integer("VISION_MAX_IMAGE_BYTES", defaults.maxImageBytes()),
+                env.integer("VISION_MAX_PIXELS", (int) defaults.maxPixels()),
+                TensorDType.valueOf(env.string("VISION_FEATURE_DTYPE", defaults.featureDtype().name())),
+                env.integer("VISION_CACHE_ENTRIES", defaults.cacheEntries()));
+        LoadOptions load = new LoadOptions(LoadOptions.parseDtype(env.string("MODEL_DTYPE", "float32")),
+                LoadOptions.parseDevice(env.string("MODEL_DEVICE", "auto")));
+        java.nio.file.Path visionDir = env.path("VISION_MODEL_DIR");
+        java.nio.file.Path bundleDir = env.path("FUSION_CHECKPOINT_DIR");
+        short replication = (short) env.integer("TOPICS_REPLICATION", -1);
+        String probeHost = env.string("PROBE_HOST", "0.0.0.0");
+        int probePort = env.integer("PROBE_PORT", 8081);
+        // every variable is read above, before Kafka or the model is touched
+        TopicSetup.ensureDefaults(config.kafka().bootstrapServers(), replication);
+        VisionModel model = VisionModel.load(visionDir, bundleDir, load);
+        Metrics metrics = new Metrics();
+        VisionEncoderService service = new VisionEncoderService(config, model, visionDir.toString(), metrics);
+        Thread loop = new Thread(service, "vision-encoder");
+        loop.start();
+        ProbeServer probes = ProbeServer.start(probeHost, probePort, service::ready, metrics);
+        return () -> {
+            probes.close();
+            service.close();
+            loop.join(Duration.ofSeconds(30).toMillis());
+            model.close();
+        };
+    }
+}
