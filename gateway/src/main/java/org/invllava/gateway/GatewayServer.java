@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.invllava.kafka.TraceContext;
 import org.invllava.observability.Metrics;
 import org.invllava.schemas.AvroCodec;
 import org.invllava.schemas.ControlAction;
@@ -159,17 +160,23 @@ public final class GatewayServer implements AutoCloseable {
         relay.register(stream);
         streamMetrics.accepted();
         byte[] key = id.getBytes(StandardCharsets.UTF_8);
+        String trace = TraceContext.newTraceparent();
+        LOG.info("request {} accepted (traceparent {})", id, trace);
         if (request.image() != null) {
             ImageRequest image = ImageRequest.newBuilder().setRequestId(id).setImage(ByteBuffer.wrap(request.image()))
                     .setContentType(null).setDeadlineEpochMs(deadline).setCreatedAtEpochMs(now).build();
-            producer.send(new ProducerRecord<>(Topics.IMAGES, key, IMAGES.encode(image)), (m, e) -> failed(stream, e));
+            ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(Topics.IMAGES, key, IMAGES.encode(image));
+            TraceContext.to(r.headers(), trace);
+            producer.send(r, (m, e) -> failed(stream, e));
         }
         PromptRequest prompt = PromptRequest.newBuilder().setRequestId(id).setQuestion(request.prompt())
                 .setHasImage(request.image() != null)
                 .setSampling(SamplingParameters.newBuilder().setMaxNewTokens(request.maxTokens())
                         .setTemperature(request.temperature()).setTopP(request.topP()).setSeed(request.seed()).build())
                 .setDeadlineEpochMs(deadline).setReplyTo(config.instanceId()).setCreatedAtEpochMs(now).build();
-        producer.send(new ProducerRecord<>(Topics.PROMPTS, key, PROMPTS.encode(prompt)), (m, e) -> failed(stream, e));
+        ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(Topics.PROMPTS, key, PROMPTS.encode(prompt));
+        TraceContext.to(r.headers(), trace);
+        producer.send(r, (m, e) -> failed(stream, e));
         vertx.setTimer(config.deadline().toMillis() + 1000, t -> {
             if (!stream.finished()) {
                 stream.fail(ErrorCodes.DEADLINE_EXCEEDED, "no complete answer within " + config.deadline().toSeconds() + " s");

@@ -155,6 +155,49 @@ class EndToEndTest {
     }
 
     @Test
+    void traceContextTravelsWithTheRequestThroughEveryTopic() throws Exception {
+        StreamClient.Answer a = StreamClient.ask(stack.gatewayPorts().get(0),
+                StreamClient.request("trace me", StackFixture.png(64, 64, 7), 3).toString());
+        assertEquals("done", a.last().get("type").asText());
+        java.util.Map<String, java.util.Set<String>> traces = new java.util.HashMap<>();
+        AvroCodec<org.invllava.schemas.PromptRequest> prompts = AvroCodec.of(org.invllava.schemas.PromptRequest.class);
+        String requestId = null;
+        KafkaSettings kafka = KafkaSettings.of(stack.bootstrapServers(), "trace-reader");
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(kafka.consumer("trace-" + System.nanoTime()))) {
+            c.subscribe(List.of(Topics.IMAGES, Topics.PROMPTS, Topics.FEATURES, Topics.WORK, Topics.TOKENS));
+            long idle = System.currentTimeMillis();
+            List<ConsumerRecord<byte[], byte[]>> all = new ArrayList<>();
+            while (System.currentTimeMillis() - idle < 3000) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    idle = System.currentTimeMillis();
+                    all.add(r);
+                    if (r.topic().equals(Topics.PROMPTS) && r.value() != null && r.value().length > 2 && r.value()[0] == (byte) 0xC3) {
+                        try {
+                            if (prompts.decode(r.value()).getQuestion().equals("trace me")) {
+                                requestId = new String(r.key(), StandardCharsets.UTF_8);
+                            }
+                        } catch (RuntimeException ignored) {
+                            // poison records of other tests
+                        }
+                    }
+                }
+            }
+            for (ConsumerRecord<byte[], byte[]> r : all) {
+                if (requestId != null && requestId.equals(r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8))) {
+                    traces.computeIfAbsent(r.topic(), t -> new java.util.HashSet<>())
+                            .add(org.invllava.kafka.TraceContext.from(r.headers()));
+                }
+            }
+        }
+        assertTrue(requestId != null, "prompt not found");
+        assertEquals(java.util.Set.of(Topics.IMAGES, Topics.PROMPTS, Topics.FEATURES, Topics.WORK, Topics.TOKENS), traces.keySet());
+        java.util.Set<String> distinct = new java.util.HashSet<>();
+        traces.values().forEach(distinct::addAll);
+        assertEquals(1, distinct.size(), traces.toString());
+        assertTrue(distinct.iterator().next().matches("00-[0-9a-f]{32}-[0-9a-f]{16}-01"), traces.toString());
+    }
+
+    @Test
     void kcatReadsTheTokensTopic() throws Exception {
         StreamClient.ask(stack.gatewayPorts().get(0), StreamClient.request("hi", null, 2).toString());
         boolean present = new ProcessBuilder("sh", "-c", "command -v kcat").start().waitFor() == 0;

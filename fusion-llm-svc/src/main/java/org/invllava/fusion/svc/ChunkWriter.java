@@ -8,6 +8,7 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.invllava.kafka.Sends;
+import org.invllava.kafka.TraceContext;
 import org.invllava.schemas.AvroCodec;
 import org.invllava.schemas.ErrorInfo;
 import org.invllava.schemas.FinishReason;
@@ -25,13 +26,15 @@ final class ChunkWriter {
     private final Producer<byte[], byte[]> producer;
     private final String requestId;
     private final String replyTo;
+    private final String traceparent;
     private final List<Future<RecordMetadata>> pending = new ArrayList<>();
     private int sequence;
 
-    ChunkWriter(Producer<byte[], byte[]> producer, String requestId, String replyTo) {
+    ChunkWriter(Producer<byte[], byte[]> producer, String requestId, String replyTo, String traceparent) {
         this.producer = producer;
         this.requestId = requestId;
         this.replyTo = replyTo;
+        this.traceparent = traceparent;
     }
 
     void token(int tokenId, String text) {
@@ -54,7 +57,9 @@ final class ChunkWriter {
     }
 
     private void send(TokenChunk c) {
-        pending.add(producer.send(new ProducerRecord<>(Topics.TOKENS, requestId.getBytes(StandardCharsets.UTF_8),
-                CODEC.encode(c))));
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(Topics.TOKENS, requestId.getBytes(StandardCharsets.UTF_8),
+                CODEC.encode(c));
+        TraceContext.to(record.headers(), traceparent);
+        pending.add(producer.send(record));
     }
 }

@@ -16,6 +16,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.invllava.kafka.DeadLetters;
+import org.invllava.kafka.TraceContext;
 import org.invllava.observability.Metrics;
 import org.invllava.runtime.model.InverseLlavaModel;
 import org.invllava.schemas.AvroCodec;
@@ -111,9 +112,10 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
             offsets.finished(tp, record.offset());
             return;
         }
+        String trace = TraceContext.from(record.headers());
         pool.execute(() -> {
             try {
-                worker.answer(work);
+                worker.answer(work, trace);
             } catch (RuntimeException e) {
                 // chunks could not be written: leave the offset uncommitted so another attempt redoes it
                 LOG.error("request {} not completed; it will be redone", work.getPrompt().getRequestId(), e);

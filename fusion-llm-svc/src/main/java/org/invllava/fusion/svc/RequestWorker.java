@@ -60,9 +60,10 @@ final class RequestWorker {
         this.tokens = metrics.counter("fusion_generated_tokens_total", "Tokens generated (rate() gives tokens/s)", "");
     }
 
-    void answer(WorkItem work) {
+    /** Answers {@code work}; {@code traceparent} (from the work record's headers, may be null) goes on every chunk. */
+    void answer(WorkItem work, String traceparent) {
         PromptRequest p = work.getPrompt();
-        ChunkWriter out = new ChunkWriter(producer, p.getRequestId(), p.getReplyTo());
+        ChunkWriter out = new ChunkWriter(producer, p.getRequestId(), p.getReplyTo(), traceparent);
         long start = System.nanoTime();
         long[] last = {start};
         queueSeconds.observe(Math.max(0, System.currentTimeMillis() - p.getCreatedAtEpochMs()) / 1e3);

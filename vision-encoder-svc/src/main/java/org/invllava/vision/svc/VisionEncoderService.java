@@ -25,6 +25,7 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.invllava.kafka.DeadLetters;
 import org.invllava.kafka.FeatureCodec;
 import org.invllava.kafka.Sends;
+import org.invllava.kafka.TraceContext;
 import org.invllava.observability.Metrics;
 import org.invllava.runtime.model.VisionModel;
 import org.invllava.runtime.model.VisualFeatures;
@@ -212,8 +213,10 @@ public final class VisionEncoderService implements Runnable, AutoCloseable {
         if (error != null) {
             LOG.info("request {}: {} ({})", id, error.getCode(), error.getMessage());
         }
-        return producer.send(new ProducerRecord<>(Topics.FEATURES, id.getBytes(java.nio.charset.StandardCharsets.UTF_8),
-                FEATURES.encode(out.build())));
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(Topics.FEATURES,
+                id.getBytes(java.nio.charset.StandardCharsets.UTF_8), FEATURES.encode(out.build()));
+        TraceContext.to(record.headers(), TraceContext.from(item.record().headers()));
+        return producer.send(record);
     }
 
     private static Map<TopicPartition, OffsetAndMetadata> nextOffsets(List<ConsumerRecord<byte[], byte[]>> batch) {
