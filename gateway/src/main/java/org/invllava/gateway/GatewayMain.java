@@ -1,8 +1,8 @@
 package org.invllava.gateway;
 
 import java.util.UUID;
-import java.util.concurrent.CountDownLatch;
 import org.invllava.kafka.Env;
+import org.invllava.kafka.Lifecycle;
 import org.invllava.observability.Metrics;
 import org.invllava.schemas.Topics;
 
@@ -18,13 +18,7 @@ public final class GatewayMain {
     }
 
     public static void main(String[] args) throws Exception {
-        GatewayServer server = start(Env.system());
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
-            stopped.countDown();
-        }));
-        stopped.await();
+        Lifecycle.runUntilShutdown(start(Env.system()));
     }
 
     public static GatewayServer start(Env env) throws Exception {

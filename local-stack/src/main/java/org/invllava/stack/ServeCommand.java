@@ -3,9 +3,9 @@ package org.invllava.stack;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.model.ModelPaths;
+import org.invllava.kafka.Lifecycle;
 import org.invllava.runtime.cli.ModelOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -36,11 +36,6 @@ final class ServeCommand implements Callable<Integer> {
                 new LoadOptions(LoadOptions.parseDtype(dtype), LoadOptions.parseDevice(device)), bootstrapServers, port, 1,
                 LocalStack.GatewayLimits.defaults(), dir);
         LocalStack stack = LocalStack.start(options);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            stack.close();
-            stopped.countDown();
-        }));
         int p = stack.gatewayPorts().get(0);
         System.out.println("Inverse-LLaVA local stack is up.");
         if (stack.usesDemoModel()) {
@@ -51,7 +46,7 @@ final class ServeCommand implements Callable<Integer> {
         System.out.println("  websocket: ws://127.0.0.1:" + p + "/v1/stream");
         System.out.println("  health:    http://127.0.0.1:" + p + "/q/health/ready   metrics: http://127.0.0.1:" + p + "/q/metrics");
         System.out.println("Stop with Ctrl-C.");
-        stopped.await();
+        Lifecycle.runUntilShutdown(stack);
         return 0;
     }
 }

@@ -1,8 +1,8 @@
 package org.invllava.vision.svc;
 
 import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
 import org.invllava.kafka.Env;
+import org.invllava.kafka.Lifecycle;
 import org.invllava.kafka.TopicSetup;
 import org.invllava.observability.Metrics;
 import org.invllava.observability.ProbeServer;
@@ -23,17 +23,7 @@ public final class VisionEncoderMain {
 
     public static void main(String[] args) throws Exception {
         System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
-        AutoCloseable running = start(Env.system());
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                running.close();
-            } catch (Exception e) {
-                e.printStackTrace();
-            }
-            stopped.countDown();
-        }));
-        stopped.await();
+        Lifecycle.runUntilShutdown(start(Env.system()));
     }
 
     /** Loads the model, creates missing topics, starts the loop and the probe server; close to stop. */
