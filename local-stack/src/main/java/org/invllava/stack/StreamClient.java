@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /** A WebSocket client of {@code /v1/stream}: sends one request and collects the messages until the end. */
@@ -58,6 +59,11 @@ public final class StreamClient {
 
     /** Sends {@code message}; {@code onMessage} sees every server message as it arrives. */
     public static Answer ask(int port, String message, Consumer<JsonNode> onMessage) throws Exception {
+        return ask(port, message, (m, socket) -> onMessage.accept(m));
+    }
+
+    /** As {@link #ask(int, String, Consumer)}, with the socket, so the client can send follow-ups (cancel). */
+    public static Answer ask(int port, String message, BiConsumer<JsonNode, WebSocket> onMessage) throws Exception {
         List<JsonNode> messages = new ArrayList<>();
         CompletableFuture<Integer> closed = new CompletableFuture<>();
         StringBuilder partial = new StringBuilder();
@@ -72,7 +78,7 @@ public final class StreamClient {
                                 synchronized (messages) {
                                     messages.add(m);
                                 }
-                                onMessage.accept(m);
+                                onMessage.accept(m, socket);
                             } catch (Exception e) {
                                 closed.completeExceptionally(e);
                             }

@@ -198,6 +198,20 @@ class EndToEndTest {
     }
 
     @Test
+    void aCancelledRequestStopsGeneratingAndEndsAsCancelled() throws Exception {
+        int max = 900;
+        StreamClient.Answer a = StreamClient.ask(stack.gatewayPorts().get(0), StreamClient.request("go on and on", null, max)
+                .toString(), (m, socket) -> {
+                    if (m.path("index").asInt(-1) == 2) {
+                        socket.sendText("{\"type\":\"cancel\"}", true);
+                    }
+                });
+        assertEquals("done", a.last().get("type").asText(), a.last().toString());
+        assertEquals("cancelled", a.last().get("finish_reason").asText());
+        assertTrue(a.tokens().size() < max, "generation went on to " + a.tokens().size() + " tokens");
+    }
+
+    @Test
     void kcatReadsTheTokensTopic() throws Exception {
         StreamClient.ask(stack.gatewayPorts().get(0), StreamClient.request("hi", null, 2).toString());
         boolean present = new ProcessBuilder("sh", "-c", "command -v kcat").start().waitFor() == 0;
