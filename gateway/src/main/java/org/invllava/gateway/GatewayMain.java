@@ -3,6 +3,7 @@ package org.invllava.gateway;
 import java.util.UUID;
 import org.invllava.kafka.Env;
 import org.invllava.kafka.Lifecycle;
+import org.invllava.kafka.RunningService;
 import org.invllava.observability.Metrics;
 import org.invllava.schemas.Topics;
 
@@ -19,6 +20,12 @@ public final class GatewayMain {
 
     public static void main(String[] args) throws Exception {
         Lifecycle.runUntilShutdown(start(Env.system()));
+    }
+
+    /** For hosts (Quarkus) that manage the process: the started gateway as a {@link RunningService}. */
+    public static RunningService start(Env env, boolean unusedProbes) throws Exception {
+        GatewayServer server = start(env);
+        return RunningService.of(server::ready, server.metrics(), server::close);
     }
 
     public static GatewayServer start(Env env) throws Exception {

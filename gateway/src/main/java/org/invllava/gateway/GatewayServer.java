@@ -87,6 +87,11 @@ public final class GatewayServer implements AutoCloseable {
         return server.actualPort();
     }
 
+    /** The registry served at {@code /q/metrics}. */
+    public Metrics metrics() {
+        return metrics;
+    }
+
     /** The bound port (after {@link #start}). */
     public int port() {
         return server.actualPort();

@@ -2,6 +2,7 @@ package org.invllava.fusion.svc;
 
 import org.invllava.kafka.Env;
 import org.invllava.kafka.Lifecycle;
+import org.invllava.kafka.RunningService;
 import org.invllava.kafka.TopicSetup;
 import org.invllava.observability.Metrics;
 import org.invllava.observability.ProbeServer;
@@ -26,7 +27,12 @@ public final class FusionLlmMain {
     }
 
     /** Loads the model, creates missing topics, starts the join and the scheduler and the probe server. */
-    public static AutoCloseable start(Env env) throws Exception {
+    public static RunningService start(Env env) throws Exception {
+        return start(env, true);
+    }
+
+    /** As {@link #start(Env)}; without {@code probes} the host (Quarkus) serves health and metrics. */
+    public static RunningService start(Env env, boolean probes) throws Exception {
         FusionLlmConfig defaults = FusionLlmConfig.defaults(env.kafka("fusion-llm"), "/tmp/kafka-streams");
         FusionLlmConfig config = new FusionLlmConfig(defaults.kafka(),
                 env.string("FUSION_APPLICATION_ID", defaults.applicationId()),
@@ -47,11 +53,13 @@ public final class FusionLlmMain {
         Metrics metrics = new Metrics();
         FusionLlmService service = new FusionLlmService(config, model, metrics);
         service.start();
-        ProbeServer probes = ProbeServer.start(probeHost, probePort, service::isRunning, metrics);
-        return () -> {
-            probes.close();
+        ProbeServer probeServer = probes ? ProbeServer.start(probeHost, probePort, service::isRunning, metrics) : null;
+        return RunningService.of(service::isRunning, metrics, () -> {
+            if (probeServer != null) {
+                probeServer.close();
+            }
             service.close();
             model.close();
-        };
+        });
     }
 }

@@ -3,6 +3,7 @@ package org.invllava.vision.svc;
 import java.time.Duration;
 import org.invllava.kafka.Env;
 import org.invllava.kafka.Lifecycle;
+import org.invllava.kafka.RunningService;
 import org.invllava.kafka.TopicSetup;
 import org.invllava.observability.Metrics;
 import org.invllava.observability.ProbeServer;
@@ -27,7 +28,12 @@ public final class VisionEncoderMain {
     }
 
     /** Loads the model, creates missing topics, starts the loop and the probe server; close to stop. */
-    public static AutoCloseable start(Env env) throws Exception {
+    public static RunningService start(Env env) throws Exception {
+        return start(env, true);
+    }
+
+    /** As {@link #start(Env)}; without {@code probes} the host (Quarkus) serves health and metrics. */
+    public static RunningService start(Env env, boolean probes) throws Exception {
         VisionEncoderConfig defaults = VisionEncoderConfig.defaults(env.kafka("vision-encoder"));
         VisionEncoderConfig config = new VisionEncoderConfig(defaults.kafka(),
                 env.string("VISION_GROUP_ID", defaults.groupId()), env.integer("VISION_MAX_BATCH", defaults.maxBatch()),
@@ -50,12 +56,14 @@ public final class VisionEncoderMain {
         VisionEncoderService service = new VisionEncoderService(config, model, visionDir.toString(), metrics);
         Thread loop = new Thread(service, "vision-encoder");
         loop.start();
-        ProbeServer probes = ProbeServer.start(probeHost, probePort, service::ready, metrics);
-        return () -> {
-            probes.close();
+        ProbeServer probeServer = probes ? ProbeServer.start(probeHost, probePort, service::ready, metrics) : null;
+        return RunningService.of(service::ready, metrics, () -> {
+            if (probeServer != null) {
+                probeServer.close();
+            }
             service.close();
             loop.join(Duration.ofSeconds(30).toMillis());
             model.close();
-        };
+        });
     }
 }

@@ -1,0 +1,129 @@
+package org.invllava.stack;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.invllava.kafka.local.EmbeddedKafka;
+import org.invllava.runtime.demo.DemoImages;
+import org.invllava.runtime.demo.DemoModelFactory;
+import org.invllava.runtime.demo.ModelShape;
+import org.invllava.runtime.model.InverseLlavaModel;
+import org.invllava.runtime.model.LoadOptions;
+import org.invllava.runtime.model.ModelPaths;
+import org.invllava.runtime.weights.DType;
+import org.invllava.schemas.Topics;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The three services as their packaged Quarkus apps ({@code target/quarkus-app/quarkus-run.jar}), each its own
+ * JVM process configured by environment variables, talking through a real broker: all report ready, and a
+ * question through the gateway gets the model's own answer.
+ */
+class QuarkusPackagingTest {
+    @TempDir
+    Path dir;
+
+    private static Path app(String module) {
+        return Path.of("..", module, "target", "quarkus-app", "quarkus-run.jar").toAbsolutePath().normalize();
+    }
+
+    @Test
+    void packagedServicesAnswerThroughKafka() throws Exception {
+        for (String m : List.of("vision-encoder-svc", "fusion-llm-svc", "gateway")) {
+            assumeTrue(Files.isRegularFile(app(m)), app(m) + " is not built (run the whole build: ./mvnw -B verify)");
+        }
+        ModelPaths model = new DemoModelFactory(ModelShape.tiny(), DType.F32, 13).write(dir.resolve("model"));
+        List<Process> processes = new ArrayList<>();
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(null, Topics.MAX_MESSAGE_BYTES)) {
+            int visionProbe = StandaloneServicesTest.freePort();
+            int fusionProbe = StandaloneServicesTest.freePort();
+            int gatewayProbe = StandaloneServicesTest.freePort();
+            int gatewayPort = StandaloneServicesTest.freePort();
+            Map<String, String> common = Map.of("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
+                    "VISION_MODEL_DIR", model.vision().toString(), "LANGUAGE_MODEL_DIR", model.language().toString(),
+                    "FUSION_CHECKPOINT_DIR", model.fusion().toString(), "TOPICS_REPLICATION", "1");
+            processes.add(launch("vision-encoder-svc", common, Map.of("PROBE_PORT", "" + visionProbe)));
+            processes.add(launch("fusion-llm-svc", common, Map.of("PROBE_PORT", "" + fusionProbe,
+                    "FUSION_STATE_DIR", dir.resolve("streams").toString())));
+            processes.add(launch("gateway", Map.of("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers()),
+                    Map.of("PROBE_PORT", "" + gatewayProbe, "GATEWAY_HOST", "127.0.0.1", "GATEWAY_PORT", "" + gatewayPort,
+                            "GATEWAY_INSTANCE_ID", "gw-quarkus")));
+            HttpClient http = HttpClient.newHttpClient();
+            for (int port : new int[] {visionProbe, fusionProbe, gatewayProbe}) {
+                awaitReady(http, port, processes);
+            }
+            byte[] image = DemoImages.png(100, 70, 3);
+            StreamClient.Answer a = StreamClient.ask(gatewayPort, StreamClient.request("what is it?", image, 5).toString());
+            assertEquals("done", a.last().get("type").asText(), a.messages().toString());
+            try (InverseLlavaModel direct = InverseLlavaModel.load(model, LoadOptions.defaults())) {
+                assertArrayEquals(StackFixture.direct(direct, "what is it?", image, 5), a.tokenIds());
+            }
+            String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + fusionProbe + "/q/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            assertTrue(metrics.contains("fusion_generated_tokens_total 5"), metrics);
+        } finally {
+            for (Process p : processes) {
+                p.destroy(); // SIGTERM: Quarkus shuts the service down gracefully
+            }
+            for (Process p : processes) {
+                p.waitFor();
+            }
+        }
+    }
+
+    private Process launch(String module, Map<String, String> common, Map<String, String> own) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g", "-jar", app(module).toString());
+        Map<String, String> env = new HashMap<>(common);
+        env.putAll(own);
+        pb.environment().putAll(env);
+        pb.redirectErrorStream(true).redirectOutput(dir.resolve(module + ".log").toFile());
+        return pb.start();
+    }
+
+    private void awaitReady(HttpClient http, int port, List<Process> processes) throws Exception {
+        long until = System.currentTimeMillis() + 120_000;
+        while (System.currentTimeMillis() < until) {
+            for (Process p : processes) {
+                if (!p.isAlive()) {
+                    throw new AssertionError("a service exited: " + logs());
+                }
+            }
+            try {
+                if (http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready")).build(),
+                        HttpResponse.BodyHandlers.ofString()).statusCode() == 200) {
+                    return;
+                }
+            } catch (java.io.IOException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(300);
+        }
+        throw new AssertionError("not ready on port " + port + ": " + logs());
+    }
+
+    private String logs() throws Exception {
+        StringBuilder sb = new StringBuilder();
+        for (String m : List.of("vision-encoder-svc", "fusion-llm-svc", "gateway")) {
+            Path log = dir.resolve(m + ".log");
+            if (Files.exists(log)) {
+                String text = Files.readString(log);
+                sb.append("\n--- ").append(m).append(" ---\n").append(text.substring(Math.max(0, text.length() - 3000)));
+            }
+        }
+        return sb.toString();
+    }
+}
