@@ -14,10 +14,6 @@ public final class ProcessMemory {
         return statusField("VmHWM:");
     }
 
-    public static long currentRss() {
-        return statusField("VmRSS:");
-    }
-
     /** Resets the peak to the current RSS (writes 5 to clear_refs), so each phase reports its own peak. */
     public static void resetPeak() {
         try {

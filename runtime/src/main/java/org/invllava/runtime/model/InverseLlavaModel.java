@@ -2,7 +2,6 @@ package org.invllava.runtime.model;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import java.nio.file.Path;
 import java.util.List;
 import org.invllava.runtime.config.InverseLlavaConfig;
 import org.invllava.runtime.config.LlamaConfig;
@@ -107,9 +106,5 @@ public final class InverseLlavaModel implements AutoCloseable {
     @Override
     public void close() {
         manager.close();
-    }
-
-    public static ModelPaths paths(Path vision, Path language, Path fusion) {
-        return new ModelPaths(vision, language, fusion);
     }
 }

@@ -48,10 +48,6 @@ public final class SafetensorsWriter {
         return add(name, dtype, shape, encode(values, dtype));
     }
 
-    public Map<String, Entry> tensors() {
-        return tensors;
-    }
-
     public static ByteBuffer encode(float[] values, DType dtype) {
         ByteBuffer b = ByteBuffer.allocate(values.length * dtype.bytes()).order(ByteOrder.LITTLE_ENDIAN);
         for (float v : values) {
