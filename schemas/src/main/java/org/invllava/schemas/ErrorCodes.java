@@ -8,6 +8,16 @@ public final class ErrorCodes {
     public static final String PROMPT_TOO_LONG = "prompt_too_long";
     public static final String DEADLINE_EXCEEDED = "deadline_exceeded";
     public static final String INTERNAL = "internal_error";
+    /** Gateway only: no or an unknown API key. */
+    public static final String INVALID_API_KEY = "invalid_api_key";
+    /** Gateway only: over the per-key concurrency or the gateway's in-flight limit. */
+    public static final String RATE_LIMITED = "rate_limit_exceeded";
+    /** Gateway only: the request body is over the gateway's byte limit. */
+    public static final String REQUEST_TOO_LARGE = "request_too_large";
+    /** Gateway only: the request names a model this stack does not serve. */
+    public static final String MODEL_NOT_FOUND = "model_not_found";
+    /** Gateway only: the stack is starting, stopping or missing a service. */
+    public static final String NOT_READY = "not_ready";
 
     private ErrorCodes() {
     }

@@ -1,5 +1,6 @@
 package org.invllava.fusion.svc;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.producer.Producer;
@@ -11,11 +12,13 @@ import org.invllava.runtime.model.ContextLengthException;
 import org.invllava.runtime.model.InverseLlavaModel;
 import org.invllava.runtime.model.VisualFeatures;
 import org.invllava.runtime.tokenizer.ChatTemplate;
+import org.invllava.schemas.ConversationTurn;
 import org.invllava.schemas.ErrorCodes;
 import org.invllava.schemas.ErrorInfo;
 import org.invllava.schemas.FinishReason;
 import org.invllava.schemas.PromptRequest;
 import org.invllava.schemas.SamplingParameters;
+import org.invllava.schemas.TurnRole;
 import org.invllava.schemas.Usage;
 import org.invllava.schemas.WorkItem;
 import org.invllava.kafka.FeatureCodec;
@@ -76,7 +79,7 @@ final class RequestWorker {
             List<VisualFeatures> images = work.getFeatures() == null ? List.of()
                     : List.of(FeatureCodec.fromBytes(work.getFeatures().getData(), work.getFeatures().getDtype(),
                             work.getFeatures().getShape()));
-            int[] ids = model.tokenizer().encodePrompt(ChatTemplate.vicunaV1(p.getQuestion(), p.getHasImage()));
+            int[] ids = model.tokenizer().encodePrompt(conversation(p));
             GenerationResult r = new Generator(model).generate(ids, images, sampling(p.getSampling()), (i, token, text) -> {
                 if (cancelled.test(p.getRequestId())) {
                     throw new Stop(FinishReason.CANCELLED, null);
@@ -116,6 +119,21 @@ final class RequestWorker {
             return work.getFeatures().getError();
         }
         return null;
+    }
+
+    /** The request's turns in the {@code vicuna_v1} template; the image goes on the turn that holds it. */
+    static List<String> conversation(PromptRequest p) {
+        long imageTurns = p.getHistory().stream().filter(ConversationTurn::getHasImage).count();
+        if (imageTurns > 1 || (imageTurns == 1 && !p.getHasImage())) {
+            throw new IllegalArgumentException("at most one turn can hold the image, and only when the request has one");
+        }
+        List<ChatTemplate.Turn> turns = new ArrayList<>();
+        for (ConversationTurn t : p.getHistory()) {
+            turns.add(new ChatTemplate.Turn(t.getRole() == TurnRole.USER ? ChatTemplate.Role.USER : ChatTemplate.Role.ASSISTANT,
+                    t.getText(), t.getHasImage()));
+        }
+        turns.add(new ChatTemplate.Turn(ChatTemplate.Role.USER, p.getQuestion(), p.getHasImage() && imageTurns == 0));
+        return ChatTemplate.vicunaV1(p.getSystem() != null ? p.getSystem() : ChatTemplate.VICUNA_V1_SYSTEM, turns);
     }
 
     static SamplingParams sampling(SamplingParameters s) {

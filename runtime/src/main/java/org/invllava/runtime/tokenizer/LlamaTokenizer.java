@@ -64,15 +64,29 @@ public final class LlamaTokenizer {
 
     /** {@code [BOS] + sp(chunk0) + [-200] + sp(chunk1) ...}, splitting {@code prompt} on {@code <image>}. */
     public int[] encodePrompt(String prompt) {
+        return encodePrompt(List.of(prompt));
+    }
+
+    /**
+     * A multi-turn prompt ({@link ChatTemplate#vicunaV1(String, List)}): the pieces encoded as in
+     * {@link #encodePrompt(String)}, one BOS first and the EOS id between consecutive pieces, as LLaVA's
+     * tokenizer reads the template's {@code </s>} separators.
+     */
+    public int[] encodePrompt(List<String> eosSeparatedPieces) {
         List<Integer> ids = new ArrayList<>();
         ids.add(bosId);
-        String[] chunks = prompt.split(java.util.regex.Pattern.quote(IMAGE_PLACEHOLDER), -1);
-        for (int i = 0; i < chunks.length; i++) {
-            if (i > 0) {
-                ids.add(IMAGE_TOKEN_ID);
+        for (int p = 0; p < eosSeparatedPieces.size(); p++) {
+            if (p > 0) {
+                ids.add(eosId);
             }
-            for (int id : encode(chunks[i])) {
-                ids.add(id);
+            String[] chunks = eosSeparatedPieces.get(p).split(java.util.regex.Pattern.quote(IMAGE_PLACEHOLDER), -1);
+            for (int i = 0; i < chunks.length; i++) {
+                if (i > 0) {
+                    ids.add(IMAGE_TOKEN_ID);
+                }
+                for (int id : encode(chunks[i])) {
+                    ids.add(id);
+                }
             }
         }
         return ids.stream().mapToInt(Integer::intValue).toArray();

@@ -22,7 +22,34 @@ public final class ImageDecoder {
         this.maxPixels = maxPixels;
     }
 
+    /** What the header says: the format ({@code png}, {@code jpeg}, ...) and size; no pixel is decoded. */
+    public record ImageInfo(String format, int width, int height) {
+        public long pixels() {
+            return (long) width * height;
+        }
+    }
+
+    /** Reads only the image header, so a decompression bomb is refused before any pixel memory is taken. */
+    public static ImageInfo probe(byte[] bytes) {
+        return withReader(bytes, reader -> new ImageInfo(reader.getFormatName().toLowerCase(java.util.Locale.ROOT),
+                reader.getWidth(0), reader.getHeight(0)));
+    }
+
     public RgbImage decode(byte[] bytes) {
+        return withReader(bytes, reader -> {
+            long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
+            if (pixels > maxPixels) {
+                throw new ImageException("image has " + pixels + " pixels, more than the limit of " + maxPixels);
+            }
+            return toRgb(reader.read(0));
+        });
+    }
+
+    private interface ReaderFunction<T> {
+        T apply(ImageReader reader) throws IOException;
+    }
+
+    private static <T> T withReader(byte[] bytes, ReaderFunction<T> fn) {
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
             Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
             if (readers == null || !readers.hasNext()) {
@@ -31,11 +58,7 @@ public final class ImageDecoder {
             ImageReader reader = readers.next();
             try {
                 reader.setInput(in, true, true);
-                long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
-                if (pixels > maxPixels) {
-                    throw new ImageException("image has " + pixels + " pixels, more than the limit of " + maxPixels);
-                }
-                return toRgb(reader.read(0));
+                return fn.apply(reader);
             } finally {
                 reader.dispose();
             }
