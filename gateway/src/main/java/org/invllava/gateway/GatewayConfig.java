@@ -1,30 +1,90 @@
 package org.invllava.gateway;
 
+import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import org.invllava.kafka.KafkaSettings;
 
 /**
- * Gateway limits and identity. {@code instanceId} is written into every request's {@code replyTo}, so each
- * replica relays only its own clients' chunks. Limits: whole WebSocket message, decoded image, question length
- * (characters), {@code max_tokens}; {@code deadline} bounds a request end to end.
+ * The gateway's identity, limits and access rules. {@code instanceId} is written into every request's
+ * {@code replyTo}, so each replica relays only its own clients' chunks; {@code modelId} is what
+ * {@code /v1/models} lists and {@code model} in a request must name.
  */
-public record GatewayConfig(KafkaSettings kafka, String instanceId, String host, int port, int maxMessageBytes,
-                            int maxImageBytes, int maxPromptChars, int maxTokensLimit, int defaultMaxTokens,
-                            Duration deadline) {
+public record GatewayConfig(KafkaSettings kafka, String instanceId, String host, int port, String modelId, Limits limits,
+                            Access access) {
     public GatewayConfig {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port out of range: " + port);
         }
-        if (maxImageBytes < 1 || maxPromptChars < 1 || maxTokensLimit < 1 || defaultMaxTokens < 1) {
-            throw new IllegalArgumentException("gateway limits must be positive");
+        if (modelId == null || modelId.isBlank()) {
+            throw new IllegalArgumentException("the model id must not be empty");
         }
-        if (maxMessageBytes < maxImageBytes) {
-            throw new IllegalArgumentException("max message bytes must hold the base64 of the largest image");
+    }
+
+    /** The stack's default model id (what {@code /v1/models} lists unless configured). */
+    public static final String DEFAULT_MODEL_ID = "inverse-llava";
+
+    /**
+     * Request limits: whole request body or WebSocket message, decoded image bytes, decoded pixels (checked from the
+     * header, before decoding), characters of text over all messages, {@code max_tokens} (and its default), the
+     * deadline (the default and the largest a request may ask for), requests in flight on this gateway.
+     */
+    public record Limits(int maxRequestBytes, int maxImageBytes, long maxImagePixels, int maxPromptChars, int maxTokens,
+                         int defaultMaxTokens, Duration deadline, int maxInFlight) {
+        public Limits {
+            if (maxImageBytes < 1 || maxImagePixels < 1 || maxPromptChars < 1 || maxTokens < 1 || defaultMaxTokens < 1
+                    || maxInFlight < 1) {
+                throw new IllegalArgumentException("gateway limits must be positive");
+            }
+            if (defaultMaxTokens > maxTokens) {
+                throw new IllegalArgumentException("the default max_tokens (" + defaultMaxTokens + ") exceeds the limit " + maxTokens);
+            }
+            if (maxRequestBytes < maxImageBytes) {
+                throw new IllegalArgumentException("max request bytes must hold the largest image");
+            }
+            if (deadline.isNegative() || deadline.isZero()) {
+                throw new IllegalArgumentException("the deadline must be positive");
+            }
+        }
+
+        public static Limits defaults() {
+            return new Limits(16 << 20, 10 << 20, 4096L * 4096, 8000, 2048, 256, Duration.ofMinutes(2), 256);
+        }
+    }
+
+    /**
+     * Who may call and what the gateway fetches: API keys (none: open), concurrent requests per key, and URL
+     * prefixes from which {@code image_url} http(s) images may be fetched (none: only data URLs).
+     */
+    public record Access(ApiKeys keys, int maxConcurrentPerKey, List<String> imageUrlAllowList, Duration fetchTimeout) {
+        public Access {
+            if (maxConcurrentPerKey < 1) {
+                throw new IllegalArgumentException("the per-key concurrency limit must be positive");
+            }
+            imageUrlAllowList = imageUrlAllowList.stream().map(Access::prefix).toList();
+        }
+
+        public static Access open() {
+            return new Access(ApiKeys.none(), 16, List.of(), Duration.ofSeconds(10));
+        }
+
+        /** An allow-list entry: an absolute http(s) URL; a bare origin gets a {@code /}, so no other host can match. */
+        private static String prefix(String entry) {
+            URI uri;
+            try {
+                uri = URI.create(entry.trim());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("image URL allow-list entry is not a URL: " + entry);
+            }
+            if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
+                throw new IllegalArgumentException("image URL allow-list entry must be an http(s) URL: " + entry);
+            }
+            String s = uri.toString();
+            return uri.getRawPath() == null || uri.getRawPath().isEmpty() ? s + "/" : s;
         }
     }
 
     public static GatewayConfig defaults(KafkaSettings kafka, String instanceId, int port) {
-        return new GatewayConfig(kafka, instanceId, "127.0.0.1", port, 16 << 20, 10 << 20, 8000, 2048, 256,
-                Duration.ofMinutes(2));
+        return new GatewayConfig(kafka, instanceId, "127.0.0.1", port, DEFAULT_MODEL_ID, Limits.defaults(), Access.open());
     }
 }

@@ -1,5 +1,9 @@
 package org.invllava.gateway;
 
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.UUID;
 import org.invllava.kafka.Env;
 import org.invllava.kafka.Lifecycle;
@@ -8,11 +12,15 @@ import org.invllava.observability.Metrics;
 import org.invllava.schemas.Topics;
 
 /**
- * The gateway as its own process. Environment: {@code KAFKA_BOOTSTRAP_SERVERS}, and optionally
- * {@code GATEWAY_HOST} (0.0.0.0), {@code GATEWAY_PORT} (8080), {@code GATEWAY_INSTANCE_ID} (default: the
- * pod's {@code HOSTNAME}), {@code GATEWAY_MAX_IMAGE_BYTES}, {@code GATEWAY_MAX_PROMPT_CHARS},
- * {@code GATEWAY_MAX_TOKENS}, {@code GATEWAY_DEFAULT_MAX_TOKENS}, {@code GATEWAY_DEADLINE_MS}. Health and
- * metrics are served on the gateway port.
+ * The gateway as its own process, configured by environment variables (README lists them with their defaults):
+ * {@code KAFKA_BOOTSTRAP_SERVERS} (required), {@code GATEWAY_HOST}, {@code GATEWAY_PORT},
+ * {@code GATEWAY_INSTANCE_ID} (default: the pod's {@code HOSTNAME}), {@code GATEWAY_MODEL_ID}, the limits
+ * {@code GATEWAY_MAX_REQUEST_BYTES}, {@code GATEWAY_MAX_IMAGE_BYTES}, {@code GATEWAY_MAX_IMAGE_PIXELS},
+ * {@code GATEWAY_MAX_PROMPT_CHARS}, {@code GATEWAY_MAX_TOKENS}, {@code GATEWAY_DEFAULT_MAX_TOKENS},
+ * {@code GATEWAY_DEADLINE_MS}, {@code GATEWAY_MAX_IN_FLIGHT}, and access: {@code GATEWAY_API_KEYS} (comma-separated),
+ * {@code GATEWAY_API_KEYS_FILE}, {@code GATEWAY_KEY_MAX_CONCURRENT}, {@code GATEWAY_IMAGE_URL_ALLOWLIST}
+ * (comma-separated URL prefixes), {@code GATEWAY_IMAGE_FETCH_TIMEOUT_MS}. Health and metrics are also served on
+ * the gateway port.
  */
 public final class GatewayMain {
     private GatewayMain() {
@@ -29,17 +37,36 @@ public final class GatewayMain {
     }
 
     public static GatewayServer start(Env env) throws Exception {
-        GatewayConfig d = GatewayConfig.defaults(env.kafka("gateway"), "", 8080);
-        String id = env.string("GATEWAY_INSTANCE_ID", env.string("HOSTNAME", "gateway-" + UUID.randomUUID()));
-        GatewayConfig config = new GatewayConfig(d.kafka(), id, env.string("GATEWAY_HOST", "0.0.0.0"),
-                env.integer("GATEWAY_PORT", 8080), Topics.MAX_MESSAGE_BYTES,
-                env.integer("GATEWAY_MAX_IMAGE_BYTES", d.maxImageBytes()),
-                env.integer("GATEWAY_MAX_PROMPT_CHARS", d.maxPromptChars()),
-                env.integer("GATEWAY_MAX_TOKENS", d.maxTokensLimit()),
-                env.integer("GATEWAY_DEFAULT_MAX_TOKENS", d.defaultMaxTokens()),
-                env.millis("GATEWAY_DEADLINE_MS", d.deadline()));
-        GatewayServer server = new GatewayServer(config, new Metrics(), () -> true);
+        GatewayServer server = new GatewayServer(config(env), new Metrics(), () -> true);
         server.start();
         return server;
+    }
+
+    /** The configuration from the environment; every variable is checked here, before Kafka is touched. */
+    public static GatewayConfig config(Env env) {
+        GatewayConfig.Limits d = GatewayConfig.Limits.defaults();
+        GatewayConfig.Limits limits = new GatewayConfig.Limits(
+                env.integer("GATEWAY_MAX_REQUEST_BYTES", Math.min(d.maxRequestBytes(), Topics.MAX_MESSAGE_BYTES)),
+                env.integer("GATEWAY_MAX_IMAGE_BYTES", d.maxImageBytes()),
+                env.integer("GATEWAY_MAX_IMAGE_PIXELS", (int) d.maxImagePixels()),
+                env.integer("GATEWAY_MAX_PROMPT_CHARS", d.maxPromptChars()),
+                env.integer("GATEWAY_MAX_TOKENS", d.maxTokens()),
+                env.integer("GATEWAY_DEFAULT_MAX_TOKENS", d.defaultMaxTokens()),
+                env.millis("GATEWAY_DEADLINE_MS", d.deadline()),
+                env.integer("GATEWAY_MAX_IN_FLIGHT", d.maxInFlight()));
+        String keysFile = env.string("GATEWAY_API_KEYS_FILE", null);
+        GatewayConfig.Access open = GatewayConfig.Access.open();
+        GatewayConfig.Access access = new GatewayConfig.Access(
+                ApiKeys.load(env.string("GATEWAY_API_KEYS", null), keysFile == null ? null : Path.of(keysFile)),
+                env.integer("GATEWAY_KEY_MAX_CONCURRENT", open.maxConcurrentPerKey()),
+                list(env.string("GATEWAY_IMAGE_URL_ALLOWLIST", "")),
+                Duration.ofMillis(env.integer("GATEWAY_IMAGE_FETCH_TIMEOUT_MS", (int) open.fetchTimeout().toMillis())));
+        String id = env.string("GATEWAY_INSTANCE_ID", env.string("HOSTNAME", "gateway-" + UUID.randomUUID()));
+        return new GatewayConfig(env.kafka("gateway"), id, env.string("GATEWAY_HOST", "0.0.0.0"),
+                env.integer("GATEWAY_PORT", 8080), env.string("GATEWAY_MODEL_ID", GatewayConfig.DEFAULT_MODEL_ID), limits, access);
+    }
+
+    private static List<String> list(String commaSeparated) {
+        return Arrays.stream(commaSeparated.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
     }
 }

@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Follows every partition of {@code vlm.tokens} from the end (no consumer group: each gateway replica sees
- * all chunks) and hands the chunks addressed to this instance to their client streams.
+ * all chunks) and hands the chunks addressed to this instance to their client answers.
  */
 final class TokenRelay implements Runnable, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TokenRelay.class);
@@ -27,7 +27,7 @@ final class TokenRelay implements Runnable, AutoCloseable {
 
     private final String instanceId;
     private final KafkaConsumer<byte[], byte[]> consumer;
-    private final Map<String, ClientStream> streams = new ConcurrentHashMap<>();
+    private final Map<String, Answer> answers = new ConcurrentHashMap<>();
     private final AtomicBoolean running = new AtomicBoolean(true);
     private volatile boolean ready;
 
@@ -36,16 +36,16 @@ final class TokenRelay implements Runnable, AutoCloseable {
         this.consumer = new KafkaConsumer<>(kafka.consumer(null));
     }
 
-    void register(ClientStream stream) {
-        streams.put(stream.requestId(), stream);
+    void register(Answer answer) {
+        answers.put(answer.requestId(), answer);
     }
 
     void unregister(String requestId) {
-        streams.remove(requestId);
+        answers.remove(requestId);
     }
 
     int active() {
-        return streams.size();
+        return answers.size();
     }
 
     boolean ready() {
@@ -87,9 +87,9 @@ final class TokenRelay implements Runnable, AutoCloseable {
         if (!instanceId.equals(chunk.getReplyTo())) {
             return;
         }
-        ClientStream stream = streams.get(chunk.getRequestId());
-        if (stream != null && stream.deliver(chunk)) {
-            streams.remove(chunk.getRequestId());
+        Answer answer = answers.get(chunk.getRequestId());
+        if (answer != null && answer.deliver(chunk)) {
+            answers.remove(chunk.getRequestId());
         }
     }
 

@@ -32,17 +32,12 @@ import org.slf4j.LoggerFactory;
 public final class LocalStack implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LocalStack.class);
 
-    /** What to start. {@code model} null means the bundled demo model (generated, random weights). */
+    /**
+     * What to start. {@code model} null means the bundled demo model (generated, random weights); {@code limits}
+     * and {@code access} apply to every gateway.
+     */
     public record Options(ModelPaths model, LoadOptions load, String bootstrapServers, int port, int gateways,
-                          GatewayLimits limits, Path workDir) {
-    }
-
-    /** Gateway limits the stack applies (see {@link GatewayConfig}). */
-    public record GatewayLimits(int maxImageBytes, int maxPromptChars, int maxTokensLimit, int defaultMaxTokens,
-                                java.time.Duration deadline) {
-        public static GatewayLimits defaults() {
-            return new GatewayLimits(10 << 20, 8000, 2048, 256, java.time.Duration.ofMinutes(2));
-        }
+                          GatewayConfig.Limits limits, GatewayConfig.Access access, Path workDir) {
     }
 
     private final List<AutoCloseable> started = new ArrayList<>();
@@ -98,11 +93,9 @@ public final class LocalStack implements AutoCloseable {
         startThread(vision, "vision-encoder");
         addFusionInstance();
         for (int i = 0; i < options.gateways(); i++) {
-            GatewayLimits l = options.limits();
             GatewayConfig config = new GatewayConfig(KafkaSettings.of(bootstrap, "gateway-" + i), "gateway-" + i + "-"
-                    + java.util.UUID.randomUUID().toString().substring(0, 8), "127.0.0.1",
-                    i == 0 ? options.port() : 0, Topics.MAX_MESSAGE_BYTES, l.maxImageBytes(), l.maxPromptChars(),
-                    l.maxTokensLimit(), l.defaultMaxTokens(), l.deadline());
+                    + java.util.UUID.randomUUID().toString().substring(0, 8), "127.0.0.1", i == 0 ? options.port() : 0,
+                    GatewayConfig.DEFAULT_MODEL_ID, options.limits(), options.access());
             GatewayServer gateway = new GatewayServer(config, metrics, this::servicesReady);
             started.add(gateway);
             ports.add(gateway.start());

@@ -18,6 +18,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.invllava.kafka.KafkaSettings;
 import org.invllava.runtime.generate.Generator;
 import org.invllava.runtime.generate.SamplingParams;
+import org.invllava.gateway.GatewayConfig;
 import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.model.ModelPaths;
 import org.invllava.runtime.model.VisualFeatures;
@@ -58,7 +59,7 @@ final class PipelineBenchCommand implements Callable<Integer> {
         ModelPaths paths = model.pathsOrNull(); // none: the bundled demo model
         Path dir = Files.createTempDirectory("inverse-llava-bench-pipeline");
         try (LocalStack stack = LocalStack.start(new LocalStack.Options(paths, LoadOptions.defaults(), null, 0, 1,
-                LocalStack.GatewayLimits.defaults(), dir))) {
+                GatewayConfig.Limits.defaults(), GatewayConfig.Access.open(), dir))) {
             byte[] img = image != null ? Files.readAllBytes(image) : DemoImages.png(336, 336, 1);
             int port = stack.gatewayPorts().get(0);
             String question = "What is in the image?";

@@ -3,6 +3,7 @@ package org.invllava.stack;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.invllava.gateway.GatewayConfig;
 import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.model.ModelPaths;
 import org.invllava.kafka.Lifecycle;
@@ -34,7 +35,7 @@ final class ServeCommand implements Callable<Integer> {
         Path dir = workDir != null ? workDir : Files.createTempDirectory("inverse-llava-stack");
         LocalStack.Options options = new LocalStack.Options(paths,
                 new LoadOptions(LoadOptions.parseDtype(dtype), LoadOptions.parseDevice(device)), bootstrapServers, port, 1,
-                LocalStack.GatewayLimits.defaults(), dir);
+                GatewayConfig.Limits.defaults(), GatewayConfig.Access.open(), dir);
         LocalStack stack = LocalStack.start(options);
         int p = stack.gatewayPorts().get(0);
         System.out.println("Inverse-LLaVA local stack is up.");

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.invllava.gateway.GatewayConfig;
 import org.invllava.runtime.demo.DemoImages;
 import org.invllava.runtime.generate.Generator;
 import org.invllava.runtime.generate.SamplingParams;
@@ -19,7 +20,9 @@ import org.testcontainers.kafka.KafkaContainer;
 
 /** Starting a stack for a test class, test images, and what the model answers when called directly. */
 final class StackFixture {
+    static final int MAX_REQUEST_BYTES = 1 << 20;
     static final int MAX_IMAGE_BYTES = 200_000;
+    static final long MAX_PIXELS = 1_000_000;
 
     private StackFixture() {
     }
@@ -32,8 +35,15 @@ final class StackFixture {
      * profile) on an {@code apache/kafka} container, skipped when Docker is unavailable.
      */
     static LocalStack start(Path dir, ModelPaths model, int gateways) throws Exception {
-        return LocalStack.start(new LocalStack.Options(model, LoadOptions.defaults(), externalKafka(), 0, gateways,
-                new LocalStack.GatewayLimits(MAX_IMAGE_BYTES, 8000, 2048, 64, Duration.ofSeconds(90)), dir));
+        return start(dir, model, gateways, GatewayConfig.Access.open());
+    }
+
+    /** Test limits: 1 MiB requests, {@value #MAX_IMAGE_BYTES}-byte images, {@value #MAX_PIXELS} pixels. */
+    static LocalStack start(Path dir, ModelPaths model, int gateways, GatewayConfig.Access access) throws Exception {
+        GatewayConfig.Limits limits = new GatewayConfig.Limits(MAX_REQUEST_BYTES, MAX_IMAGE_BYTES, MAX_PIXELS, 8000, 2048, 64,
+                Duration.ofSeconds(90), 64);
+        return LocalStack.start(new LocalStack.Options(model, LoadOptions.defaults(), externalKafka(), 0, gateways, limits,
+                access, dir));
     }
 
     private static synchronized String externalKafka() {

@@ -1,0 +1,17 @@
+package org.invllava.gateway;
+
+import java.util.List;
+import org.invllava.schemas.Usage;
+
+/**
+ * Where an answer goes (a WebSocket, a server-sent event stream, a JSON body). Each method is called in order,
+ * each token once; exactly one of {@link #done} or {@link #error} ends the answer, unless the client left first.
+ */
+public interface AnswerSink {
+    void token(int index, String text, List<Integer> tokenIds);
+
+    /** {@code finishReason}: {@code stop}, {@code length} or {@code cancelled}; {@code usage} null when cancelled. */
+    void done(String finishReason, Usage usage);
+
+    void error(String code, String message);
+}

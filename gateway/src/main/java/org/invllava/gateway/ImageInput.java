@@ -1,0 +1,141 @@
+package org.invllava.gateway;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Base64;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.invllava.runtime.vision.ImageDecoder;
+import org.invllava.runtime.vision.ImageException;
+import org.invllava.schemas.ErrorCodes;
+
+/**
+ * Images as clients send them: base64 (bare or as a {@code data:} URL) or an http(s) URL the allow-list permits.
+ * Every image is checked before it is published: byte size, PNG or JPEG, and the pixel count read from the header
+ * (a decompression bomb is refused without being decoded).
+ */
+public final class ImageInput implements AutoCloseable {
+    private static final Set<String> MEDIA_TYPES = Set.of("image/png", "image/jpeg", "image/jpg");
+    private static final Set<String> FORMATS = Set.of("png", "jpeg");
+
+    private final GatewayConfig.Limits limits;
+    private final GatewayConfig.Access access;
+    private final ExecutorService fetchers = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "image-fetch");
+        t.setDaemon(true);
+        return t;
+    });
+    private final HttpClient http;
+
+    ImageInput(GatewayConfig.Limits limits, GatewayConfig.Access access) {
+        this.limits = limits;
+        this.access = access;
+        this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).connectTimeout(access.fetchTimeout())
+                .executor(fetchers).build();
+    }
+
+    /** Decodes {@code data:image/png;base64,...} or bare base64, then {@link #check checks} the bytes. */
+    public byte[] fromBase64(String text) throws GatewayError {
+        String payload = text;
+        if (text.startsWith("data:")) {
+            int comma = text.indexOf(',');
+            String header = comma < 0 ? "" : text.substring(5, comma).toLowerCase(Locale.ROOT);
+            if (comma < 0 || !header.endsWith(";base64")) {
+                throw new GatewayError(ErrorCodes.INVALID_IMAGE, "a data URL image must be base64: data:image/png;base64,...");
+            }
+            String mediaType = header.substring(0, header.length() - ";base64".length());
+            if (!MEDIA_TYPES.contains(mediaType)) {
+                throw new GatewayError(ErrorCodes.INVALID_IMAGE, "unsupported image type '" + mediaType + "': send PNG or JPEG");
+            }
+            payload = text.substring(comma + 1);
+        }
+        if ((long) payload.length() * 3 / 4 > limits.maxImageBytes() + 3L) {
+            throw tooLarge(payload.length() * 3L / 4);
+        }
+        byte[] bytes;
+        try {
+            bytes = Base64.getMimeDecoder().decode(payload);
+        } catch (IllegalArgumentException e) {
+            throw new GatewayError(ErrorCodes.INVALID_IMAGE, "the image is not valid base64");
+        }
+        return check(bytes);
+    }
+
+    /** Size, format and pixel count; returns {@code bytes}. */
+    public byte[] check(byte[] bytes) throws GatewayError {
+        if (bytes.length == 0) {
+            throw new GatewayError(ErrorCodes.INVALID_IMAGE, "the image is empty");
+        }
+        if (bytes.length > limits.maxImageBytes()) {
+            throw tooLarge(bytes.length);
+        }
+        ImageDecoder.ImageInfo info;
+        try {
+            info = ImageDecoder.probe(bytes);
+        } catch (ImageException e) {
+            throw new GatewayError(ErrorCodes.INVALID_IMAGE, "the image cannot be read: " + e.getMessage());
+        }
+        if (!FORMATS.contains(info.format())) {
+            throw new GatewayError(ErrorCodes.INVALID_IMAGE, "unsupported image format '" + info.format() + "': send PNG or JPEG");
+        }
+        if (info.pixels() > limits.maxImagePixels()) {
+            throw new GatewayError(ErrorCodes.IMAGE_TOO_LARGE, "the image is " + info.width() + "x" + info.height() + " = "
+                    + info.pixels() + " pixels, over the limit of " + limits.maxImagePixels());
+        }
+        return bytes;
+    }
+
+    /** Whether {@code url} is an http(s) URL under an allow-listed prefix. */
+    boolean allowed(URI url) {
+        String s = url.toString();
+        return access.imageUrlAllowList().stream().anyMatch(s::startsWith);
+    }
+
+    /**
+     * Fetches an allow-listed image (no redirects, at most the image byte limit, the configured timeout) and checks
+     * it; a URL outside the allow-list is refused without any connection.
+     */
+    public CompletableFuture<byte[]> fetch(URI url) {
+        if (!allowed(url)) {
+            return CompletableFuture.failedFuture(new GatewayError(ErrorCodes.INVALID_IMAGE, access.imageUrlAllowList().isEmpty()
+                    ? "image URLs are not fetched by this server: send the image inline as a data URL (data:image/png;base64,...)"
+                    : "the image URL is not on this server's allow-list: send the image inline as a data URL"));
+        }
+        HttpRequest req = HttpRequest.newBuilder(url).timeout(access.fetchTimeout()).GET().build();
+        return http.sendAsync(req, HttpResponse.BodyHandlers.ofInputStream()).thenApplyAsync(r -> {
+            try (InputStream in = r.body()) {
+                if (r.statusCode() != 200) {
+                    throw new GatewayError(ErrorCodes.INVALID_IMAGE, "fetching the image gave HTTP " + r.statusCode());
+                }
+                byte[] bytes = in.readNBytes(limits.maxImageBytes() + 1);
+                return check(bytes);
+            } catch (GatewayError e) {
+                throw new CompletionException(e);
+            } catch (IOException e) {
+                throw new CompletionException(new GatewayError(ErrorCodes.INVALID_IMAGE, "cannot fetch the image: " + e.getMessage()));
+            }
+        }, fetchers).exceptionallyCompose(e -> {
+            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            return CompletableFuture.failedFuture(cause instanceof GatewayError ? cause
+                    : new GatewayError(ErrorCodes.INVALID_IMAGE, "cannot fetch the image: " + cause));
+        });
+    }
+
+    private GatewayError tooLarge(long bytes) {
+        return new GatewayError(ErrorCodes.IMAGE_TOO_LARGE, "the image is " + bytes + " bytes, over the limit of "
+                + limits.maxImageBytes());
+    }
+
+    @Override
+    public void close() {
+        fetchers.shutdownNow();
+    }
+}

@@ -1,0 +1,177 @@
+package org.invllava.gateway;
+
+import io.vertx.core.Vertx;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.function.Function;
+import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.invllava.kafka.TraceContext;
+import org.invllava.observability.Metrics;
+import org.invllava.schemas.AvroCodec;
+import org.invllava.schemas.ControlAction;
+import org.invllava.schemas.ControlMessage;
+import org.invllava.schemas.ErrorCodes;
+import org.invllava.schemas.ImageRequest;
+import org.invllava.schemas.PromptRequest;
+import org.invllava.schemas.Topics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns a validated request into Kafka records and its chunks back into an answer: admits it (per-key and
+ * gateway limits), assigns the request id, publishes the image and the prompt under one {@code traceparent},
+ * relays the chunks addressed to this gateway, and cancels the work (through {@code vlm.control}) when the client
+ * cancels, leaves, or the deadline passes.
+ */
+public final class RequestDispatcher implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(RequestDispatcher.class);
+    private static final AvroCodec<ImageRequest> IMAGES = AvroCodec.of(ImageRequest.class);
+    private static final AvroCodec<PromptRequest> PROMPTS = AvroCodec.of(PromptRequest.class);
+    private static final AvroCodec<ControlMessage> CONTROL = AvroCodec.of(ControlMessage.class);
+    /** How long after its deadline the gateway gives up on a request whose answer has not ended. */
+    private static final Duration GRACE = Duration.ofSeconds(1);
+
+    /** A published request: cancel it (the answer then ends as cancelled) or abandon it (the client left). */
+    public interface Submission {
+        String requestId();
+
+        void cancel(String reason);
+
+        void abandon(String reason);
+    }
+
+    private final GatewayConfig config;
+    private final Vertx vertx;
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final TokenRelay relay;
+    private final Thread relayThread;
+    private final Admission admission;
+    private final GatewayMetrics metrics;
+    private final BooleanSupplier othersReady;
+
+    RequestDispatcher(GatewayConfig config, Vertx vertx, Metrics registry, BooleanSupplier othersReady) {
+        this.config = config;
+        this.vertx = vertx;
+        this.othersReady = othersReady;
+        this.metrics = new GatewayMetrics(registry);
+        this.admission = new Admission(config.limits().maxInFlight(), config.access().maxConcurrentPerKey());
+        this.producer = new KafkaProducer<>(config.kafka().producer());
+        this.relay = new TokenRelay(config.kafka(), config.instanceId());
+        this.relayThread = new Thread(relay, "token-relay-" + config.instanceId());
+        this.relayThread.setDaemon(true);
+        String suffix = config.instanceId().replaceAll("[^a-zA-Z0-9_]", "_");
+        registry.gauge("gateway_active_streams_" + suffix, "Answers being streamed by this gateway", relay::active);
+        registry.gauge("gateway_in_flight_" + suffix, "Requests admitted and not yet ended on this gateway", admission::inFlight);
+    }
+
+    /** Fetches topic metadata (so sends never block an event loop) and starts relaying; waits until it follows. */
+    void start() throws InterruptedException {
+        for (String topic : new String[] {Topics.IMAGES, Topics.PROMPTS, Topics.CONTROL}) {
+            producer.partitionsFor(topic);
+        }
+        relayThread.start();
+        long until = System.currentTimeMillis() + 30_000;
+        while (!relay.ready() && System.currentTimeMillis() < until) {
+            Thread.sleep(20);
+        }
+    }
+
+    boolean ready() {
+        return relay.ready() && othersReady.getAsBoolean();
+    }
+
+    /** Counts a request refused before it was published (bad input, no key, over a limit). */
+    public void refused(GatewayError e) {
+        metrics.refused(e.code());
+    }
+
+    /**
+     * Publishes {@code request} for {@code keyId}; its answer goes to the sink made for its request id. Throws (503,
+     * 429) when the stack is not ready or a limit is reached; nothing is published then.
+     */
+    public Submission submit(ChatRequest request, String keyId, String api, Function<String, AnswerSink> sinkForId)
+            throws GatewayError {
+        if (!ready()) {
+            throw new GatewayError(ErrorCodes.NOT_READY, "the service is not ready (starting, stopping, or a model service is down)");
+        }
+        Runnable release = admission.acquire(keyId);
+        String id = UUID.randomUUID().toString();
+        Answer answer = new Answer(id, sinkForId.apply(id), metrics, () -> {
+            release.run();
+            relay.unregister(id);
+        });
+        relay.register(answer);
+        metrics.accepted(api);
+        long now = System.currentTimeMillis();
+        long deadline = now + request.deadline().toMillis();
+        String trace = TraceContext.newTraceparent();
+        LOG.info("request {} accepted from {} via {} (traceparent {})", id, keyId, api, trace);
+        if (request.image() != null) {
+            ImageRequest image = ImageRequest.newBuilder().setRequestId(id).setImage(ByteBuffer.wrap(request.image()))
+                    .setContentType(null).setDeadlineEpochMs(deadline).setCreatedAtEpochMs(now).build();
+            send(new ProducerRecord<>(Topics.IMAGES, key(id), IMAGES.encode(image)), trace, answer);
+        }
+        PromptRequest prompt = PromptRequest.newBuilder().setRequestId(id).setQuestion(request.question())
+                .setHasImage(request.image() != null).setSystem(request.system()).setHistory(request.history())
+                .setSampling(request.sampling()).setDeadlineEpochMs(deadline).setReplyTo(config.instanceId())
+                .setCreatedAtEpochMs(now).build();
+        send(new ProducerRecord<>(Topics.PROMPTS, key(id), PROMPTS.encode(prompt)), trace, answer);
+        vertx.setTimer(request.deadline().plus(GRACE).toMillis(), t -> {
+            if (!answer.finished()) {
+                answer.fail(ErrorCodes.DEADLINE_EXCEEDED, "no complete answer within " + request.deadline().toMillis() + " ms");
+                cancel(id, "deadline exceeded");
+            }
+        });
+        return new Submission() {
+            @Override
+            public String requestId() {
+                return id;
+            }
+
+            @Override
+            public void cancel(String reason) {
+                if (!answer.finished()) {
+                    RequestDispatcher.this.cancel(id, reason);
+                }
+            }
+
+            @Override
+            public void abandon(String reason) {
+                if (!answer.finished()) {
+                    answer.abandon();
+                    RequestDispatcher.this.cancel(id, reason);
+                }
+            }
+        };
+    }
+
+    private void send(ProducerRecord<byte[], byte[]> r, String trace, Answer answer) {
+        TraceContext.to(r.headers(), trace);
+        producer.send(r, (m, e) -> {
+            if (e != null) {
+                LOG.error("cannot publish request {}", answer.requestId(), e);
+                answer.fail(ErrorCodes.INTERNAL, "the request could not be queued: " + e.getMessage());
+            }
+        });
+    }
+
+    private void cancel(String requestId, String reason) {
+        LOG.info("request {} cancelled: {}", requestId, reason);
+        ControlMessage m = new ControlMessage(requestId, ControlAction.CANCEL, reason, System.currentTimeMillis());
+        producer.send(new ProducerRecord<>(Topics.CONTROL, key(requestId), CONTROL.encode(m)));
+    }
+
+    private static byte[] key(String requestId) {
+        return requestId.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() {
+        relay.close();
+        producer.close(Duration.ofSeconds(5));
+    }
+}

@@ -1,0 +1,180 @@
+package org.invllava.gateway.openai;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import org.invllava.gateway.ChatRequest;
+import org.invllava.gateway.GatewayConfig;
+import org.invllava.gateway.GatewayError;
+import org.invllava.gateway.ImageInput;
+import org.invllava.gateway.RequestFields;
+import org.invllava.schemas.ConversationTurn;
+import org.invllava.schemas.ErrorCodes;
+import org.invllava.schemas.TurnRole;
+
+/**
+ * A {@code POST /v1/chat/completions} body, read into a {@link ChatRequest}: {@code messages} (system/developer,
+ * user, assistant; user content a string or {@code text} and {@code image_url} parts; one image per request),
+ * {@code model}, sampling fields, {@code stream} and {@code stream_options.include_usage}. Consecutive messages of
+ * one role are joined with a newline, as the template alternates user and assistant turns.
+ *
+ * @param imageUrl an http(s) image still to fetch (the request's image is then null)
+ */
+record ChatCompletionRequest(ChatRequest chat, URI imageUrl, boolean stream, boolean includeUsage) {
+
+    /** A message being read: its role, its text parts, and whether it held the image. */
+    private record Message(TurnRole role, StringBuilder text, boolean image) {
+    }
+
+    static ChatCompletionRequest parse(JsonNode root, GatewayConfig config, ImageInput images) throws GatewayError {
+        if (root == null || !root.isObject()) {
+            throw RequestFields.invalid("the request body must be a JSON object");
+        }
+        checkModel(root, config.modelId());
+        unsupported(root);
+        JsonNode messages = root.get("messages");
+        if (messages == null || !messages.isArray() || messages.isEmpty()) {
+            throw RequestFields.invalid("messages must be a non-empty array");
+        }
+        StringBuilder system = null;
+        List<Message> turns = new ArrayList<>();
+        Object[] image = {null}; // byte[] or URI, at most one
+        for (int i = 0; i < messages.size(); i++) {
+            JsonNode m = messages.get(i);
+            String role = m.path("role").asText("");
+            String where = "messages[" + i + "]";
+            switch (role) {
+                case "system", "developer" -> {
+                    String text = text(m.get("content"), where, false, null, images);
+                    system = system == null ? new StringBuilder(text) : system.append('\n').append(text);
+                }
+                case "user" -> add(turns, TurnRole.USER, m.get("content"), where, image, images);
+                case "assistant" -> add(turns, TurnRole.ASSISTANT, m.get("content"), where, null, images);
+                default -> throw RequestFields.invalid(where + ".role must be system, developer, user or assistant"
+                        + (role.isEmpty() ? "" : ", not '" + role + "'"));
+            }
+        }
+        if (turns.isEmpty() || turns.get(0).role() != TurnRole.USER || turns.get(turns.size() - 1).role() != TurnRole.USER) {
+            throw RequestFields.invalid("the conversation must start and end with a user message");
+        }
+        Message last = turns.get(turns.size() - 1);
+        if (last.text().toString().isBlank()) {
+            throw RequestFields.invalid("the last user message needs text");
+        }
+        List<ConversationTurn> history = new ArrayList<>();
+        int chars = system == null ? 0 : system.length();
+        for (Message t : turns) {
+            chars += t.text().length();
+        }
+        RequestFields.promptLength(chars, config.limits());
+        for (Message t : turns.subList(0, turns.size() - 1)) {
+            history.add(new ConversationTurn(t.role(), t.text().toString(), t.image()));
+        }
+        ChatRequest chat = new ChatRequest(system == null ? null : system.toString(), history, last.text().toString(),
+                image[0] instanceof byte[] b ? b : null, RequestFields.sampling(root, config.limits()),
+                RequestFields.deadline(root, config.limits()));
+        JsonNode streamNode = root.get("stream");
+        if (streamNode != null && !streamNode.isNull() && !streamNode.isBoolean()) {
+            throw RequestFields.invalid("stream must be a boolean");
+        }
+        boolean stream = streamNode != null && streamNode.asBoolean();
+        boolean usage = root.path("stream_options").path("include_usage").asBoolean(false);
+        return new ChatCompletionRequest(chat, image[0] instanceof URI u ? u : null, stream, usage);
+    }
+
+    private static void checkModel(JsonNode root, String served) throws GatewayError {
+        JsonNode model = root.get("model");
+        if (model != null && !model.isNull() && !served.equals(model.asText())) {
+            throw new GatewayError(ErrorCodes.MODEL_NOT_FOUND, "the model '" + model.asText() + "' does not exist; this server serves '"
+                    + served + "' (see GET /v1/models)");
+        }
+    }
+
+    /** Features the model cannot honour are refused rather than silently ignored. */
+    private static void unsupported(JsonNode root) throws GatewayError {
+        if (RequestFields.present(root, "n") && root.get("n").asInt(-1) != 1) {
+            throw RequestFields.invalid("n must be 1: one choice per request");
+        }
+        if (root.path("tools").size() > 0 || RequestFields.present(root, "functions")) {
+            throw RequestFields.invalid("tools and functions are not supported by this model");
+        }
+        if (root.path("logprobs").asBoolean(false)) {
+            throw RequestFields.invalid("logprobs are not supported");
+        }
+        String format = root.path("response_format").path("type").asText("text");
+        if (!"text".equals(format)) {
+            throw RequestFields.invalid("response_format '" + format + "' is not supported; only text");
+        }
+    }
+
+    /** Adds a message's text to the last turn when it has the same role, else as a new turn. */
+    private static void add(List<Message> turns, TurnRole role, JsonNode content, String where, Object[] image,
+                            ImageInput images) throws GatewayError {
+        boolean hadImage = image != null && image[0] != null;
+        String text = text(content, where, role == TurnRole.USER, image, images);
+        boolean holdsImage = image != null && !hadImage && image[0] != null;
+        Message last = turns.isEmpty() ? null : turns.get(turns.size() - 1);
+        if (last != null && last.role() == role) {
+            turns.set(turns.size() - 1, new Message(role, last.text().append('\n').append(text), last.image() || holdsImage));
+        } else {
+            turns.add(new Message(role, new StringBuilder(text), holdsImage));
+        }
+    }
+
+    /**
+     * A message's text: a string, or parts ({@code text}; in user messages also one {@code image_url}, stored
+     * into {@code image}). Text parts are joined with newlines.
+     */
+    private static String text(JsonNode content, String where, boolean imagesAllowed, Object[] image, ImageInput images)
+            throws GatewayError {
+        if (content == null || content.isNull()) {
+            throw RequestFields.invalid(where + ".content is required");
+        }
+        if (content.isTextual()) {
+            return RequestFields.text(content.asText(), where + ".content");
+        }
+        if (!content.isArray()) {
+            throw RequestFields.invalid(where + ".content must be a string or an array of parts");
+        }
+        List<String> texts = new ArrayList<>();
+        for (int p = 0; p < content.size(); p++) {
+            JsonNode part = content.get(p);
+            String type = part.path("type").asText("");
+            String at = where + ".content[" + p + "]";
+            if ("text".equals(type) && part.path("text").isTextual()) {
+                texts.add(RequestFields.text(part.get("text").asText(), at + ".text"));
+            } else if ("image_url".equals(type) && imagesAllowed) {
+                if (image[0] != null) {
+                    throw RequestFields.invalid("only one image per request is supported (" + at + " is a second one)");
+                }
+                image[0] = image(part.get("image_url"), at, images);
+            } else {
+                throw RequestFields.invalid(at + ": unsupported part type '" + type + "'"
+                        + (imagesAllowed ? " (text and image_url are supported)" : " (only text is supported here)"));
+            }
+        }
+        return String.join("\n", texts);
+    }
+
+    /** {@code {"url": "data:..."}} (or the URL as a plain string): the checked bytes, or an http(s) URI to fetch. */
+    private static Object image(JsonNode imageUrl, String at, ImageInput images) throws GatewayError {
+        JsonNode url = imageUrl != null && imageUrl.isObject() ? imageUrl.get("url") : imageUrl;
+        if (url == null || !url.isTextual() || url.asText().isBlank()) {
+            throw RequestFields.invalid(at + ".image_url.url must be a data URL or an http(s) URL");
+        }
+        String u = url.asText().trim();
+        if (u.startsWith("data:")) {
+            return images.fromBase64(u);
+        }
+        if (u.startsWith("http://") || u.startsWith("https://")) {
+            try {
+                return URI.create(u);
+            } catch (IllegalArgumentException e) {
+                throw new GatewayError(ErrorCodes.INVALID_IMAGE, at + ".image_url.url is not a valid URL");
+            }
+        }
+        throw new GatewayError(ErrorCodes.INVALID_IMAGE, at + ".image_url.url must be a data URL (data:image/png;base64,...)"
+                + " or an http(s) URL");
+    }
+}

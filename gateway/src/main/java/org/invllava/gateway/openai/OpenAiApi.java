@@ -1,0 +1,157 @@
+package org.invllava.gateway.openai;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.net.URI;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import org.invllava.gateway.AnswerSink;
+import org.invllava.gateway.ChatRequest;
+import org.invllava.gateway.GatewayConfig;
+import org.invllava.gateway.GatewayError;
+import org.invllava.gateway.ImageInput;
+import org.invllava.gateway.RequestDispatcher;
+import org.invllava.schemas.ErrorCodes;
+import org.invllava.schemas.Usage;
+
+/**
+ * The OpenAI-compatible API: {@code GET /v1/models} and {@code POST /v1/chat/completions}, non-streaming
+ * ({@code chat.completion}) or streaming ({@code text/event-stream} of {@code chat.completion.chunk} events
+ * ending with {@code data: [DONE]}). A streamed answer's status line waits for its first token, so a request that
+ * fails before any token (bad image, prompt over the context, deadline) still gets its HTTP status.
+ */
+public final class OpenAiApi {
+    private final GatewayConfig config;
+    private final RequestDispatcher dispatcher;
+    private final ImageInput images;
+    private final long created = System.currentTimeMillis() / 1000;
+
+    public OpenAiApi(GatewayConfig config, RequestDispatcher dispatcher, ImageInput images) {
+        this.config = config;
+        this.dispatcher = dispatcher;
+        this.images = images;
+    }
+
+    public void mount(Router router) {
+        router.get("/v1/models").handler(ctx -> {
+            if (authenticate(ctx) != null) {
+                json(ctx.response(), 200, OpenAiJson.models(config.modelId(), created));
+            }
+        });
+        router.post("/v1/chat/completions")
+                .handler(BodyHandler.create(false).setBodyLimit(config.limits().maxRequestBytes()))
+                .handler(this::chatCompletions)
+                .failureHandler(ctx -> {
+                    if (ctx.statusCode() == 413) {
+                        refuse(ctx, new GatewayError(ErrorCodes.REQUEST_TOO_LARGE, "the request body is over the limit of "
+                                + config.limits().maxRequestBytes() + " bytes"));
+                    } else {
+                        refuse(ctx, new GatewayError(ErrorCodes.INTERNAL, "the request failed: " + ctx.failure()));
+                    }
+                });
+        router.route("/v1/*").handler(ctx -> refuse(ctx, new GatewayError(ErrorCodes.INVALID_REQUEST,
+                ctx.request().method() + " " + ctx.request().path() + " is not part of this API")));
+    }
+
+    /** The caller's key label, or null after answering 401. */
+    private String authenticate(RoutingContext ctx) {
+        try {
+            return config.access().keys().authenticate(ctx.request().getHeader(HttpHeaders.AUTHORIZATION), null);
+        } catch (GatewayError e) {
+            refuse(ctx, e);
+            return null;
+        }
+    }
+
+    private void chatCompletions(RoutingContext ctx) {
+        String keyId = authenticate(ctx);
+        if (keyId == null) {
+            return;
+        }
+        ChatCompletionRequest req;
+        try {
+            JsonNode body;
+            try {
+                body = OpenAiJson.JSON.readTree(ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes());
+            } catch (Exception e) {
+                throw new GatewayError(ErrorCodes.INVALID_REQUEST, "the request body is not valid JSON");
+            }
+            req = ChatCompletionRequest.parse(body, config, images);
+        } catch (GatewayError e) {
+            refuse(ctx, e);
+            return;
+        }
+        if (req.imageUrl() == null) {
+            submit(ctx, keyId, req, req.chat());
+            return;
+        }
+        Context context = Vertx.currentContext();
+        URI url = req.imageUrl();
+        images.fetch(url).whenComplete((bytes, failure) -> context.runOnContext(v -> {
+            if (failure == null) {
+                submit(ctx, keyId, req, req.chat().withImage(bytes));
+            } else {
+                Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+                refuse(ctx, cause instanceof GatewayError g ? g : new GatewayError(ErrorCodes.INVALID_IMAGE, String.valueOf(cause)));
+            }
+        }));
+    }
+
+    private void submit(RoutingContext ctx, String keyId, ChatCompletionRequest req, ChatRequest chat) {
+        HttpServerResponse response = ctx.response();
+        Context context = Vertx.currentContext();
+        long now = System.currentTimeMillis() / 1000;
+        try {
+            RequestDispatcher.Submission s = dispatcher.submit(chat, keyId, "openai", id -> req.stream()
+                    ? new EventStreamSink(response, context, "chatcmpl-" + id, now, config.modelId(), req.includeUsage())
+                    : new CompletionSink(response, context, "chatcmpl-" + id, now, config.modelId()));
+            response.putHeader("x-request-id", s.requestId());
+            response.closeHandler(v -> s.abandon("client disconnected"));
+        } catch (GatewayError e) {
+            refuse(ctx, e);
+        }
+    }
+
+    private void refuse(RoutingContext ctx, GatewayError e) {
+        dispatcher.refused(e);
+        json(ctx.response(), e.httpStatus(), OpenAiJson.error(e.code(), e.getMessage()));
+    }
+
+    static void json(HttpServerResponse response, int status, ObjectNode body) {
+        if (!response.ended() && !response.closed()) {
+            response.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(body.toString());
+        }
+    }
+
+    /** The whole answer as one {@code chat.completion}, or the error object with its status. */
+    private record CompletionSink(HttpServerResponse response, Context context, String id, long created, String model,
+                                  StringBuilder text) implements AnswerSink {
+        CompletionSink(HttpServerResponse response, Context context, String id, long created, String model) {
+            this(response, context, id, created, model, new StringBuilder());
+        }
+
+        @Override
+        public void token(int index, String piece, List<Integer> tokenIds) {
+            text.append(piece); // called in order by one thread; read on the event loop after done()
+        }
+
+        @Override
+        public void done(String finishReason, Usage usage) {
+            String content = text.toString();
+            context.runOnContext(v -> json(response, 200,
+                    OpenAiJson.completion(id, created, model, content, OpenAiJson.finishReason(finishReason), usage)));
+        }
+
+        @Override
+        public void error(String code, String message) {
+            context.runOnContext(v -> json(response, GatewayError.httpStatus(code), OpenAiJson.error(code, message)));
+        }
+    }
+}

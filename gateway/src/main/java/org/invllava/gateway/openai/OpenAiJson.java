@@ -1,0 +1,102 @@
+package org.invllava.gateway.openai;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.invllava.gateway.GatewayError;
+import org.invllava.schemas.Usage;
+
+/** The OpenAI API's JSON objects, field for field as the official clients parse them. */
+final class OpenAiJson {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    private OpenAiJson() {
+    }
+
+    /** {@code {"error": {"message", "type", "param", "code"}}}; the type follows the HTTP status. */
+    static ObjectNode error(String code, String message) {
+        ObjectNode root = JSON.createObjectNode();
+        root.putObject("error").put("message", message).put("type", type(GatewayError.httpStatus(code))).putNull("param")
+                .put("code", code);
+        return root;
+    }
+
+    private static String type(int status) {
+        return switch (status) {
+            case 401 -> "authentication_error";
+            case 429 -> "rate_limit_error";
+            case 500, 503 -> "server_error";
+            case 504 -> "timeout_error";
+            default -> "invalid_request_error";
+        };
+    }
+
+    static ObjectNode models(String modelId, long created) {
+        ObjectNode root = JSON.createObjectNode().put("object", "list");
+        root.putArray("data").addObject().put("id", modelId).put("object", "model").put("created", created)
+                .put("owned_by", "inverse-llava");
+        return root;
+    }
+
+    /** A {@code chat.completion}: the whole answer. */
+    static ObjectNode completion(String id, long created, String model, String content, String finishReason, Usage usage) {
+        ObjectNode root = header(id, "chat.completion", created, model);
+        ObjectNode choice = root.putArray("choices").addObject().put("index", 0);
+        choice.putObject("message").put("role", "assistant").put("content", content).putNull("refusal");
+        choice.putNull("logprobs").put("finish_reason", finishReason);
+        root.set("usage", usage(usage));
+        return root;
+    }
+
+    /**
+     * A {@code chat.completion.chunk} with one choice: {@code delta} holds {@code role} (first chunk) and/or
+     * {@code content}; the last has an empty delta and the finish reason.
+     */
+    static ObjectNode chunk(String id, long created, String model, String role, String content, String finishReason,
+                            boolean withUsageField) {
+        ObjectNode root = header(id, "chat.completion.chunk", created, model);
+        ObjectNode choice = root.putArray("choices").addObject().put("index", 0);
+        ObjectNode delta = choice.putObject("delta");
+        if (role != null) {
+            delta.put("role", role);
+        }
+        if (content != null) {
+            delta.put("content", content);
+        }
+        choice.putNull("logprobs");
+        if (finishReason == null) {
+            choice.putNull("finish_reason");
+        } else {
+            choice.put("finish_reason", finishReason);
+        }
+        if (withUsageField) {
+            root.putNull("usage");
+        }
+        return root;
+    }
+
+    /** The extra last chunk of {@code stream_options.include_usage}: no choices, the usage. */
+    static ObjectNode usageChunk(String id, long created, String model, Usage usage) {
+        ObjectNode root = header(id, "chat.completion.chunk", created, model);
+        root.putArray("choices");
+        root.set("usage", usage(usage));
+        return root;
+    }
+
+    private static ObjectNode header(String id, String object, long created, String model) {
+        ObjectNode root = JSON.createObjectNode().put("id", id).put("object", object).put("created", created).put("model", model);
+        root.putNull("system_fingerprint");
+        return root;
+    }
+
+    private static ObjectNode usage(Usage usage) {
+        int prompt = usage == null ? 0 : usage.getPromptTokens();
+        int completion = usage == null ? 0 : usage.getCompletionTokens();
+        return JSON.createObjectNode().put("prompt_tokens", prompt).put("completion_tokens", completion)
+                .put("total_tokens", prompt + completion);
+    }
+
+    /** OpenAI's finish reasons: a cancelled answer (only its client could cancel it) reads as {@code stop}. */
+    static String finishReason(String ours) {
+        return "length".equals(ours) ? "length" : "stop";
+    }
+}

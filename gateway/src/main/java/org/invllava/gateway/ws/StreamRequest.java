@@ -1,0 +1,49 @@
+package org.invllava.gateway.ws;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.List;
+import org.invllava.gateway.ChatRequest;
+import org.invllava.gateway.GatewayConfig;
+import org.invllava.gateway.GatewayError;
+import org.invllava.gateway.ImageInput;
+import org.invllava.gateway.RequestFields;
+import org.invllava.schemas.ErrorCodes;
+
+/**
+ * The client's one message on {@code /v1/stream}: {@code {"prompt": "...", "image": "<base64 or data URL>",
+ * "max_tokens": N, "temperature": T, "top_p": P, "seed": S, "stop": [...], "deadline_ms": D}}, all but the prompt
+ * optional, checked against the gateway's limits.
+ */
+final class StreamRequest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private StreamRequest() {
+    }
+
+    static ChatRequest parse(String text, GatewayConfig.Limits limits, ImageInput images) throws GatewayError {
+        JsonNode root;
+        try {
+            root = JSON.readTree(text);
+        } catch (Exception e) {
+            throw RequestFields.invalid("malformed JSON message");
+        }
+        if (root == null || !root.isObject()) {
+            throw RequestFields.invalid("the message must be a JSON object");
+        }
+        JsonNode prompt = root.get("prompt");
+        if (prompt == null || !prompt.isTextual() || prompt.asText().isBlank()) {
+            throw RequestFields.invalid("prompt must be a non-empty string");
+        }
+        RequestFields.promptLength(prompt.asText().length(), limits);
+        byte[] image = null;
+        if (RequestFields.present(root, "image")) {
+            if (!root.get("image").isTextual()) {
+                throw new GatewayError(ErrorCodes.INVALID_IMAGE, "image must be a base64 string");
+            }
+            image = images.fromBase64(root.get("image").asText());
+        }
+        return new ChatRequest(null, List.of(), RequestFields.text(prompt.asText(), "prompt"), image,
+                RequestFields.sampling(root, limits), RequestFields.deadline(root, limits));
+    }
+}

@@ -1,0 +1,148 @@
+package org.invllava.gateway.ws;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.vertx.core.Context;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.ServerWebSocket;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.invllava.gateway.AnswerSink;
+import org.invllava.gateway.ApiKeys;
+import org.invllava.gateway.ChatRequest;
+import org.invllava.gateway.GatewayError;
+import org.invllava.gateway.ImageInput;
+import org.invllava.gateway.GatewayConfig;
+import org.invllava.gateway.RequestDispatcher;
+import org.invllava.schemas.Usage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The WebSocket API {@code /v1/stream}: one request per connection, answered with {@code token} messages, then
+ * {@code done} or {@code error}, then the socket closes. A later {@code {"type":"cancel"}} cancels the request;
+ * closing the socket cancels it too. With API keys configured, the handshake needs {@code Authorization: Bearer}
+ * (or {@code ?api_key=} where the client cannot set headers) or is refused with 401.
+ */
+public final class StreamSocket implements Handler<ServerWebSocket> {
+    public static final String PATH = "/v1/stream";
+    private static final Logger LOG = LoggerFactory.getLogger(StreamSocket.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final GatewayConfig.Limits limits;
+    private final ApiKeys keys;
+    private final RequestDispatcher dispatcher;
+    private final ImageInput images;
+
+    public StreamSocket(GatewayConfig.Limits limits, ApiKeys keys, RequestDispatcher dispatcher, ImageInput images) {
+        this.limits = limits;
+        this.keys = keys;
+        this.dispatcher = dispatcher;
+        this.images = images;
+    }
+
+    @Override
+    public void handle(ServerWebSocket socket) {
+        if (!PATH.equals(socket.path())) {
+            socket.reject(404);
+            return;
+        }
+        String keyId;
+        try {
+            List<String> query = new QueryStringDecoder(socket.uri()).parameters().get("api_key");
+            keyId = keys.authenticate(socket.headers().get(HttpHeaders.AUTHORIZATION), query == null ? null : query.get(0));
+        } catch (GatewayError e) {
+            socket.reject(e.httpStatus());
+            return;
+        }
+        Context context = Vertx.currentContext();
+        AtomicReference<RequestDispatcher.Submission> current = new AtomicReference<>();
+        socket.textMessageHandler(text -> {
+            if (current.get() != null) {
+                onFollowUp(current.get(), text);
+                return;
+            }
+            Sink sink = new Sink(socket, context);
+            try {
+                ChatRequest request = StreamRequest.parse(text, limits, images);
+                current.set(dispatcher.submit(request, keyId, "websocket", id -> sink));
+            } catch (GatewayError e) {
+                dispatcher.refused(e);
+                current.set(REFUSED);
+                sink.error(e.code(), e.getMessage());
+            }
+        });
+        socket.binaryMessageHandler(b -> socket.close((short) 1003, "text messages only"));
+        socket.closeHandler(v -> {
+            RequestDispatcher.Submission s = current.get();
+            if (s != null) {
+                s.abandon("client disconnected");
+            }
+        });
+    }
+
+    private static void onFollowUp(RequestDispatcher.Submission submission, String text) {
+        try {
+            if ("cancel".equals(JSON.readTree(text).path("type").asText())) {
+                submission.cancel("client cancelled");
+            }
+        } catch (Exception e) {
+            LOG.debug("ignoring malformed follow-up message on {}", submission.requestId());
+        }
+    }
+
+    /** Stands for a refused first message: follow-ups and the close have nothing to cancel. */
+    private static final RequestDispatcher.Submission REFUSED = new RequestDispatcher.Submission() {
+        @Override
+        public String requestId() {
+            return "refused";
+        }
+
+        @Override
+        public void cancel(String reason) {
+        }
+
+        @Override
+        public void abandon(String reason) {
+        }
+    };
+
+    /** Writes the answer's messages on the socket's event loop, in order; the end closes the socket. */
+    private record Sink(ServerWebSocket socket, Context context) implements AnswerSink {
+        @Override
+        public void token(int index, String text, List<Integer> tokenIds) {
+            ObjectNode m = JSON.createObjectNode().put("type", "token").put("index", index).put("text", text);
+            tokenIds.forEach(m.putArray("token_ids")::add);
+            send(m, false);
+        }
+
+        @Override
+        public void done(String finishReason, Usage usage) {
+            ObjectNode done = JSON.createObjectNode().put("type", "done").put("finish_reason", finishReason);
+            if (usage != null) {
+                done.putObject("usage").put("prompt_tokens", usage.getPromptTokens())
+                        .put("completion_tokens", usage.getCompletionTokens());
+            }
+            send(done, true);
+        }
+
+        @Override
+        public void error(String code, String message) {
+            send(JSON.createObjectNode().put("type", "error").put("code", code).put("message", message), true);
+        }
+
+        private void send(ObjectNode message, boolean last) {
+            context.runOnContext(v -> {
+                if (!socket.isClosed()) {
+                    socket.writeTextMessage(message.toString());
+                    if (last) {
+                        socket.close((short) 1000, "done");
+                    }
+                }
+            });
+        }
+    }
+}
