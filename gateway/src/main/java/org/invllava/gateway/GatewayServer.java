@@ -37,7 +37,7 @@ public final class GatewayServer implements AutoCloseable {
         this.metrics = metrics;
         this.vertx = Vertx.vertx();
         this.dispatcher = new RequestDispatcher(config, vertx, metrics, othersReady);
-        this.images = new ImageInput(config.limits(), config.access());
+        this.images = ImageInput.create(config.limits(), config.access());
     }
 
     /** Starts relaying and listening; returns the bound port. */

@@ -35,7 +35,11 @@ public final class ImageInput implements AutoCloseable {
     });
     private final HttpClient http;
 
-    ImageInput(GatewayConfig.Limits limits, GatewayConfig.Access access) {
+    public static ImageInput create(GatewayConfig.Limits limits, GatewayConfig.Access access) {
+        return new ImageInput(limits, access);
+    }
+
+    private ImageInput(GatewayConfig.Limits limits, GatewayConfig.Access access) {
         this.limits = limits;
         this.access = access;
         this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).connectTimeout(access.fetchTimeout())

@@ -16,6 +16,8 @@ public final class ErrorCodes {
     public static final String REQUEST_TOO_LARGE = "request_too_large";
     /** Gateway only: the request names a model this stack does not serve. */
     public static final String MODEL_NOT_FOUND = "model_not_found";
+    /** Gateway only: no such API path. */
+    public static final String NOT_FOUND = "not_found";
     /** Gateway only: the stack is starting, stopping or missing a service. */
     public static final String NOT_READY = "not_ready";
 

@@ -5,13 +5,13 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.invllava.kafka.KafkaSettings;
+import org.invllava.observability.Metrics;
 import org.invllava.schemas.AvroCodec;
 import org.invllava.schemas.ControlAction;
 import org.invllava.schemas.ControlMessage;
@@ -30,20 +30,23 @@ final class Cancellations implements Runnable, AutoCloseable {
 
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final AtomicBoolean running = new AtomicBoolean(true);
-    private final Set<String> cancelled = Collections.synchronizedSet(Collections.newSetFromMap(
-            new LinkedHashMap<String, Boolean>(16, 0.75f, false) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-                    return size() > 10_000;
-                }
-            }));
+    /** Request id to the {@link System#nanoTime} its cancel arrived here; the most recent 10 000. */
+    private final Map<String, Long> cancelled = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+            return size() > 10_000;
+        }
+    });
+    private final Metrics.Histogram delivery;
 
-    Cancellations(KafkaSettings kafka) {
+    Cancellations(KafkaSettings kafka, Metrics metrics) {
         this.consumer = new KafkaConsumer<>(kafka.consumer(null));
+        this.delivery = metrics.histogram("fusion_cancel_delivery_seconds", "Cancel sent (gateway clock) to seen by this instance");
     }
 
-    boolean isCancelled(String requestId) {
-        return cancelled.contains(requestId);
+    /** When the cancel of {@code requestId} arrived ({@link System#nanoTime}), or null when it was not cancelled. */
+    Long cancelledAt(String requestId) {
+        return cancelled.get(requestId);
     }
 
     @Override
@@ -58,7 +61,8 @@ final class Cancellations implements Runnable, AutoCloseable {
                     try {
                         ControlMessage m = CODEC.decode(r.value());
                         if (m.getAction() == ControlAction.CANCEL) {
-                            cancelled.add(m.getRequestId());
+                            cancelled.putIfAbsent(m.getRequestId(), System.nanoTime());
+                            delivery.observe(Math.max(0, System.currentTimeMillis() - m.getAtEpochMs()) / 1e3);
                         }
                     } catch (PoisonRecordException e) {
                         LOG.warn("ignoring undecodable control record at offset {}: {}", r.offset(), e.getMessage());

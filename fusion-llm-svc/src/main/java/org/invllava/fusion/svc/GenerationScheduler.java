@@ -58,10 +58,10 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.cancellations = new Cancellations(config.kafka());
+        this.cancellations = new Cancellations(config.kafka(), metrics);
         this.cancellationThread = new Thread(cancellations, "control-follower");
         this.cancellationThread.setDaemon(true);
-        this.worker = new RequestWorker(model, producer, cancellations::isCancelled, metrics);
+        this.worker = new RequestWorker(model, producer, cancellations::cancelledAt, metrics);
         metrics.gauge("fusion_active_requests", "Requests generating now (concurrent decode streams)", offsets::inFlightCount);
         this.deadLetters = new DeadLetters(producer, "fusion-llm-svc");
     }

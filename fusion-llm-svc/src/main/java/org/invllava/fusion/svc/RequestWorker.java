@@ -2,7 +2,7 @@ package org.invllava.fusion.svc;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Predicate;
+import java.util.function.Function;
 import org.apache.kafka.clients.producer.Producer;
 import org.invllava.observability.Metrics;
 import org.invllava.runtime.generate.GenerationResult;
@@ -47,20 +47,26 @@ final class RequestWorker {
 
     private final InverseLlavaModel model;
     private final Producer<byte[], byte[]> producer;
-    private final Predicate<String> cancelled;
+    private final Function<String, Long> cancelledAt;
     private final Metrics.Histogram queueSeconds;
     private final Metrics.Histogram firstTokenSeconds;
     private final Metrics.Histogram interTokenSeconds;
     private final Metrics.Counter tokens;
 
-    RequestWorker(InverseLlavaModel model, Producer<byte[], byte[]> producer, Predicate<String> cancelled, Metrics metrics) {
+    private final Metrics.Histogram stepsAfterCancel;
+
+    /** {@code cancelledAt}: when a request's cancel reached this instance ({@link System#nanoTime}), null if never. */
+    RequestWorker(InverseLlavaModel model, Producer<byte[], byte[]> producer, Function<String, Long> cancelledAt, Metrics metrics) {
         this.model = model;
         this.producer = producer;
-        this.cancelled = cancelled;
+        this.cancelledAt = cancelledAt;
         this.queueSeconds = metrics.histogram("fusion_queue_seconds", "Request created at the gateway to generation start");
         this.firstTokenSeconds = metrics.histogram("fusion_time_to_first_token_seconds", "Generation start to first token");
         this.interTokenSeconds = metrics.histogram("fusion_inter_token_latency_seconds", "Time between tokens of a request");
         this.tokens = metrics.counter("fusion_generated_tokens_total", "Tokens generated (rate() gives tokens/s)", "");
+        this.stepsAfterCancel = metrics.histogram("fusion_decode_steps_after_cancel",
+                "Decode steps begun after a request's cancel reached this instance (0 or 1: checked every step)",
+                Metrics.SIZE_BUCKETS);
     }
 
     /** Answers {@code work}; {@code traceparent} (from the work record's headers, may be null) goes on every chunk. */
@@ -75,23 +81,28 @@ final class RequestWorker {
             out.finish(FinishReason.ERROR, null, invalid);
             return;
         }
+        if (cancelledAt.apply(p.getRequestId()) != null) {
+            out.finish(FinishReason.CANCELLED, null, null); // cancelled while queued: not even the prefill runs
+            return;
+        }
         try {
             List<VisualFeatures> images = work.getFeatures() == null ? List.of()
                     : List.of(FeatureCodec.fromBytes(work.getFeatures().getData(), work.getFeatures().getDtype(),
                             work.getFeatures().getShape()));
             int[] ids = model.tokenizer().encodePrompt(conversation(p));
             GenerationResult r = new Generator(model).generate(ids, images, sampling(p.getSampling()), (i, token, text) -> {
-                if (cancelled.test(p.getRequestId())) {
+                Long cancelAt = cancelledAt.apply(p.getRequestId());
+                if (cancelAt != null) {
+                    stepsAfterCancel.observe(cancelAt < last[0] ? 1 : 0); // this step began after the cancel arrived
                     throw new Stop(FinishReason.CANCELLED, null);
                 }
                 if (System.currentTimeMillis() > p.getDeadlineEpochMs()) {
                     throw new Stop(FinishReason.ERROR, new ErrorInfo(ErrorCodes.DEADLINE_EXCEEDED, "deadline passed while generating"));
                 }
-                long now = System.nanoTime();
-                (i == 0 ? firstTokenSeconds : interTokenSeconds).observe((now - last[0]) / 1e9);
-                last[0] = now;
+                (i == 0 ? firstTokenSeconds : interTokenSeconds).observe((System.nanoTime() - last[0]) / 1e9);
                 tokens.inc();
                 out.token(token, text);
+                last[0] = System.nanoTime(); // the next decode step begins now
             });
             FinishReason reason = r.finishReason() == GenerationResult.FinishReason.STOP ? FinishReason.STOP : FinishReason.LENGTH;
             out.finish(reason, new Usage(r.expandedPromptLength(), r.tokenIds().length), null);

@@ -56,7 +56,7 @@ public final class OpenAiApi {
                         refuse(ctx, new GatewayError(ErrorCodes.INTERNAL, "the request failed: " + ctx.failure()));
                     }
                 });
-        router.route("/v1/*").handler(ctx -> refuse(ctx, new GatewayError(ErrorCodes.INVALID_REQUEST,
+        router.route("/v1/*").handler(ctx -> refuse(ctx, new GatewayError(ErrorCodes.NOT_FOUND,
                 ctx.request().method() + " " + ctx.request().path() + " is not part of this API")));
     }
 

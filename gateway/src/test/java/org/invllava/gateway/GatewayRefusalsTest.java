@@ -1,0 +1,191 @@
+package org.invllava.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javax.imageio.ImageIO;
+import org.invllava.gateway.openai.OpenAiTestClient;
+import org.invllava.gateway.openai.OpenAiTestClient.Response;
+import org.invllava.kafka.KafkaSettings;
+import org.invllava.kafka.TopicSetup;
+import org.invllava.kafka.local.EmbeddedKafka;
+import org.invllava.observability.Metrics;
+import org.invllava.runtime.demo.DemoImages;
+import org.invllava.schemas.ErrorCodes;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The gateway alone on a real broker (no model service answers): every refusal the API promises, with its HTTP
+ * status and OpenAI error object, and the limits that hold requests in flight (429) or give up on them (504).
+ */
+class GatewayRefusalsTest {
+    static final String KEY_A = "test-key-a";
+    static final String KEY_B = "test-key-b";
+    static final String KEY_C = "test-key-c";
+
+    @TempDir
+    static Path dir;
+    static EmbeddedKafka kafka;
+    static GatewayServer gateway;
+    static final AtomicBoolean othersReady = new AtomicBoolean(true);
+    static OpenAiTestClient client;
+
+    @BeforeAll
+    static void start() throws Exception {
+        kafka = EmbeddedKafka.start(dir.resolve("kafka"), 1 << 20);
+        TopicSetup.ensureDefaults(kafka.bootstrapServers(), (short) 1);
+        GatewayConfig.Limits limits = new GatewayConfig.Limits(64 * 1024, 40_000, 250_000, 200, 100, 16, Duration.ofSeconds(3), 2);
+        GatewayConfig.Access access = new GatewayConfig.Access(ApiKeys.of(List.of(KEY_A, KEY_B, KEY_C)), 1, List.of(),
+                Duration.ofSeconds(2));
+        gateway = new GatewayServer(new GatewayConfig(KafkaSettings.of(kafka.bootstrapServers(), "gateway-test"), "gw-test",
+                "127.0.0.1", 0, GatewayConfig.DEFAULT_MODEL_ID, limits, access), new Metrics(), othersReady::get);
+        gateway.start();
+        client = new OpenAiTestClient(gateway.port(), KEY_A);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (gateway != null) {
+            gateway.close();
+        }
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+
+    static void assertError(Response r, int status, String code) {
+        assertEquals(status, r.status(), r.body());
+        assertEquals(code, r.errorCode(), r.body());
+        assertFalse(r.json().path("error").path("message").asText().isBlank(), r.body());
+        assertTrue(r.json().path("error").has("type") && r.json().path("error").has("param"), r.body());
+    }
+
+    static ObjectNode ask(String text) {
+        return OpenAiTestClient.chat(text, null, 4);
+    }
+
+    @Test
+    void withoutAValidKeyEveryApiCallIsRefused() throws Exception {
+        assertError(client.withKey(null).chatCompletion(ask("hi")), 401, ErrorCodes.INVALID_API_KEY);
+        assertError(client.withKey("wrong").chatCompletion(ask("hi")), 401, ErrorCodes.INVALID_API_KEY);
+        assertError(client.withKey(null).get("/v1/models"), 401, ErrorCodes.INVALID_API_KEY);
+        assertEquals("authentication_error", client.withKey(null).get("/v1/models").json().path("error").path("type").asText());
+        Response models = client.get("/v1/models");
+        assertEquals(200, models.status(), models.body());
+        assertEquals(GatewayConfig.DEFAULT_MODEL_ID, models.json().path("data").path(0).path("id").asText());
+        // the WebSocket handshake too; the page and the probes stay open
+        CompletionException e = org.junit.jupiter.api.Assertions.assertThrows(CompletionException.class, () -> HttpClient
+                .newHttpClient().newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + gateway.port() + "/v1/stream"),
+                        new WebSocket.Listener() { }).join());
+        assertEquals(401, ((WebSocketHandshakeException) e.getCause()).getResponse().statusCode());
+        assertEquals(200, client.withKey(null).get("/").status());
+        assertEquals(200, client.withKey(null).get("/q/health/live").status());
+    }
+
+    @Test
+    void badRequestsAre400() throws Exception {
+        assertError(client.post("/v1/chat/completions", "{\"messages\": [unterminated"), 400, ErrorCodes.INVALID_REQUEST);
+        assertError(client.post("/v1/chat/completions", "{\"model\": \"inverse-llava\"}"), 400, ErrorCodes.INVALID_REQUEST);
+        assertError(client.post("/v1/chat/completions", "{\"messages\": [{\"role\": \"tool\", \"content\": \"x\"}]}"), 400,
+                ErrorCodes.INVALID_REQUEST);
+        assertError(client.post("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"a\"},"
+                + " {\"role\": \"assistant\", \"content\": \"b\"}]}"), 400, ErrorCodes.INVALID_REQUEST);
+        assertError(client.chatCompletion(ask("hi").put("max_tokens", 0)), 400, ErrorCodes.INVALID_REQUEST);
+        assertError(client.chatCompletion(ask("hi").put("max_tokens", 101)), 400, ErrorCodes.INVALID_REQUEST);
+        assertError(client.chatCompletion(ask("hi").put("temperature", "warm")), 400, ErrorCodes.INVALID_REQUEST);
+        assertError(client.chatCompletion(ask("hi").put("n", 2)), 400, ErrorCodes.INVALID_REQUEST);
+        assertError(client.chatCompletion(ask("what is <image> here")), 400, ErrorCodes.INVALID_REQUEST);
+        assertError(client.chatCompletion(ask("x".repeat(201))), 400, ErrorCodes.PROMPT_TOO_LONG);
+
+        ObjectNode twoImages = OpenAiTestClient.chat("compare", DemoImages.png(32, 32, 1), 4);
+        ((com.fasterxml.jackson.databind.node.ArrayNode) twoImages.path("messages").path(0).path("content")).addObject()
+                .put("type", "image_url").putObject("image_url").put("url", OpenAiTestClient.dataUrl(DemoImages.png(32, 32, 2)));
+        assertError(client.chatCompletion(twoImages), 400, ErrorCodes.INVALID_REQUEST);
+
+        assertError(client.chatCompletion(withImageUrl("http://127.0.0.1:9/cat.png")), 400, ErrorCodes.INVALID_IMAGE);
+        assertError(client.chatCompletion(withImageUrl("data:image/gif;base64,R0lGODlhAQABAAAAACw=")), 400, ErrorCodes.INVALID_IMAGE);
+        assertError(client.chatCompletion(withImageUrl(OpenAiTestClient.dataUrl("not an image".getBytes()))), 400,
+                ErrorCodes.INVALID_IMAGE);
+        assertError(client.chatCompletion(ask("hi").put("model", "gpt-4o")), 404, ErrorCodes.MODEL_NOT_FOUND);
+        assertError(client.get("/v1/completions"), 404, ErrorCodes.NOT_FOUND);
+    }
+
+    static ObjectNode withImageUrl(String url) {
+        ObjectNode r = OpenAiTestClient.chat("what is it?", DemoImages.png(8, 8, 3), 4);
+        ((ObjectNode) r.path("messages").path(0).path("content").path(1).path("image_url")).put("url", url);
+        return r;
+    }
+
+    @Test
+    void oversizedPayloadsAre413() throws Exception {
+        assertError(client.chatCompletion(ask("y".repeat(70_000))), 413, ErrorCodes.REQUEST_TOO_LARGE);
+        assertError(client.chatCompletion(OpenAiTestClient.chat("big", DemoImages.png(120, 120, 4), 4)), 413,
+                ErrorCodes.IMAGE_TOO_LARGE);
+        byte[] bomb = solidPng(2000, 2000); // 4 megapixels in a few kilobytes: refused from its header
+        assertTrue(bomb.length < 40_000, "test image should be small in bytes: " + bomb.length);
+        assertError(client.chatCompletion(OpenAiTestClient.chat("bomb", bomb, 4)), 413, ErrorCodes.IMAGE_TOO_LARGE);
+    }
+
+    static byte[] solidPng(int w, int h) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB), "png", out);
+        return out.toByteArray();
+    }
+
+    @Test
+    void notReadyIs503() throws Exception {
+        othersReady.set(false);
+        try {
+            assertError(client.chatCompletion(ask("hi")), 503, ErrorCodes.NOT_READY);
+            assertEquals(503, client.get("/q/health/ready").status());
+        } finally {
+            othersReady.set(true);
+        }
+        assertEquals(200, client.get("/q/health/ready").status());
+    }
+
+    /** Nothing answers here, so an accepted request stays in flight until its deadline (then 504). */
+    @Test
+    void limitsOnRequestsInFlightAre429AndTheDeadlineIs504() throws Exception {
+        var pending = java.util.concurrent.CompletableFuture.supplyAsync(() -> call(client, ask("wait").put("deadline_ms", 1500)));
+        Thread.sleep(300);
+        assertError(client.chatCompletion(ask("second")), 429, ErrorCodes.RATE_LIMITED); // per-key limit 1
+        var other = java.util.concurrent.CompletableFuture.supplyAsync(() -> call(client.withKey(KEY_B),
+                ask("other key").put("deadline_ms", 1500).put("stream", true)));
+        Thread.sleep(300);
+        Response full = client.withKey(KEY_C).chatCompletion(ask("third key"));
+        assertError(full, 429, ErrorCodes.RATE_LIMITED); // the gateway's limit of 2 in flight
+        assertTrue(full.json().path("error").path("message").asText().contains("gateway"), full.body());
+        assertError(pending.get(10, TimeUnit.SECONDS), 504, ErrorCodes.DEADLINE_EXCEEDED);
+        assertError(other.get(10, TimeUnit.SECONDS), 504, ErrorCodes.DEADLINE_EXCEEDED); // streamed, before any token
+        assertNotNull(pending.get().requestId());
+        // the slots are free again: the next request is accepted (and times out in turn)
+        assertError(client.chatCompletion(ask("again").put("deadline_ms", 200)), 504, ErrorCodes.DEADLINE_EXCEEDED);
+    }
+
+    static Response call(OpenAiTestClient c, ObjectNode body) {
+        try {
+            return c.chatCompletion(body);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package org.invllava.gateway.openai;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import org.invllava.gateway.ChatRequest;
+import org.invllava.gateway.GatewayConfig;
+import org.invllava.gateway.GatewayError;
+import org.invllava.gateway.ImageInput;
+import org.invllava.kafka.KafkaSettings;
+import org.invllava.runtime.demo.DemoImages;
+import org.invllava.schemas.ConversationTurn;
+import org.invllava.schemas.ErrorCodes;
+import org.invllava.schemas.TurnRole;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/** How a chat completions body becomes the conversation the fusion LLM renders. */
+class ChatCompletionRequestTest {
+    static final GatewayConfig CONFIG = new GatewayConfig(KafkaSettings.of("localhost:9", "t"), "gw", "127.0.0.1", 0,
+            "inverse-llava", GatewayConfig.Limits.defaults(), new GatewayConfig.Access(org.invllava.gateway.ApiKeys.none(), 4,
+                    List.of("https://images.example.org/cats"), Duration.ofSeconds(1)));
+    static final ImageInput IMAGES = ImageInput.create(CONFIG.limits(), CONFIG.access());
+    static final byte[] PNG = DemoImages.png(20, 10, 1);
+
+    @AfterAll
+    static void close() {
+        IMAGES.close();
+    }
+
+    static ChatCompletionRequest parse(String json) throws Exception {
+        return ChatCompletionRequest.parse(OpenAiTestClient.JSON.readTree(json), CONFIG, IMAGES);
+    }
+
+    @Test
+    void multiTurnMessagesBecomeAlternatingTurnsWithTheImageOnItsTurn() throws Exception {
+        ChatCompletionRequest r = parse("""
+                {"model": "inverse-llava", "max_completion_tokens": 7, "stop": "END", "seed": 5, "stream": true,
+                 "stream_options": {"include_usage": true},
+                 "messages": [
+                  {"role": "system", "content": "Be brief."},
+                  {"role": "user", "content": [{"type": "text", "text": "What is it?"},
+                                               {"type": "image_url", "image_url": {"url": "%s"}}]},
+                  {"role": "assistant", "content": "A cat."},
+                  {"role": "user", "content": "What colour?"},
+                  {"role": "user", "content": [{"type": "text", "text": "And its size?"}]}]}
+                """.formatted(OpenAiTestClient.dataUrl(PNG)));
+        ChatRequest chat = r.chat();
+        assertEquals("Be brief.", chat.system());
+        assertEquals(List.of(new ConversationTurn(TurnRole.USER, "What is it?", true),
+                new ConversationTurn(TurnRole.ASSISTANT, "A cat.", false)), chat.history());
+        assertEquals("What colour?\nAnd its size?", chat.question());
+        assertArrayEquals(PNG, chat.image());
+        assertEquals(7, chat.sampling().getMaxNewTokens());
+        assertEquals(List.of("END"), chat.sampling().getStop());
+        assertEquals(5, chat.sampling().getSeed());
+        assertTrue(r.stream() && r.includeUsage());
+        assertNull(r.imageUrl());
+    }
+
+    @Test
+    void theImageOfTheLastMessageGoesWithTheQuestion() throws Exception {
+        ChatCompletionRequest r = parse("""
+                {"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": "%s"},
+                                                           {"type": "text", "text": "Describe."}]}]}
+                """.formatted(OpenAiTestClient.dataUrl(PNG)));
+        assertTrue(r.chat().history().isEmpty());
+        assertEquals("Describe.", r.chat().question());
+        assertArrayEquals(PNG, r.chat().image());
+        assertFalse(r.stream());
+        assertEquals(GatewayConfig.Limits.defaults().defaultMaxTokens(), r.chat().sampling().getMaxNewTokens());
+    }
+
+    @Test
+    void allowListedUrlsAreLeftToFetchAndOthersRefused() throws Exception {
+        String body = """
+                {"messages": [{"role": "user", "content": [{"type": "text", "text": "Describe."},
+                  {"type": "image_url", "image_url": {"url": "%s"}}]}]}""";
+        ChatCompletionRequest r = parse(body.formatted("https://images.example.org/cats/1.png"));
+        assertEquals(URI.create("https://images.example.org/cats/1.png"), r.imageUrl());
+        assertNull(r.chat().image());
+        assertTrue(IMAGES.fetch(URI.create("https://images.example.org.evil.test/cats/1.png")).isCompletedExceptionally());
+        assertTrue(IMAGES.fetch(URI.create("https://images.example.org/dogs/1.png")).isCompletedExceptionally());
+        GatewayError e = assertThrows(GatewayError.class, () -> parse(body.formatted("ftp://x/1.png")));
+        assertEquals(ErrorCodes.INVALID_IMAGE, e.code());
+    }
+
+    @Test
+    void assistantMessagesCannotHoldImagesAndTheLastTurnNeedsText() {
+        assertThrows(GatewayError.class, () -> parse("""
+                {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content":
+                  [{"type": "image_url", "image_url": {"url": "%s"}}]}, {"role": "user", "content": "and?"}]}
+                """.formatted(OpenAiTestClient.dataUrl(PNG))));
+        assertThrows(GatewayError.class, () -> parse("""
+                {"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "%s"}}]}]}
+                """.formatted(OpenAiTestClient.dataUrl(PNG))));
+        assertThrows(GatewayError.class, () -> parse("{\"messages\": [{\"role\": \"user\", \"content\": 5}]}"));
+        assertThrows(GatewayError.class, () -> parse("{\"messages\": [{\"role\": \"user\", \"content\": \"a\"}], \"stream\": \"yes\"}"));
+    }
+}
