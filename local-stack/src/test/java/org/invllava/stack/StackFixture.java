@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.List;
 import org.invllava.gateway.GatewayConfig;
 import org.invllava.runtime.demo.DemoImages;
+import org.invllava.runtime.generate.GenerationResult;
 import org.invllava.runtime.generate.Generator;
 import org.invllava.runtime.generate.SamplingParams;
 import org.invllava.runtime.model.InverseLlavaModel;
@@ -72,9 +73,14 @@ final class StackFixture {
 
     /** Greedy ids of the model called in-process, without Kafka: what the pipeline must reproduce. */
     static int[] direct(InverseLlavaModel model, String question, byte[] image, int maxTokens) {
+        return direct(model, List.of(ChatTemplate.vicunaV1(question, image != null)), image, maxTokens).tokenIds();
+    }
+
+    /** Greedy generation of a rendered conversation ({@link ChatTemplate#vicunaV1(String, List)} pieces), in-process. */
+    static GenerationResult direct(InverseLlavaModel model, List<String> pieces, byte[] image, int maxTokens) {
         List<VisualFeatures> f = image == null ? List.of()
                 : model.encodeImages(List.of(new ImageDecoder(1L << 26).decode(image)));
-        int[] ids = model.tokenizer().encodePrompt(ChatTemplate.vicunaV1(question, image != null));
-        return new Generator(model).generate(ids, f, SamplingParams.greedy(maxTokens), (i, t, d) -> { }).tokenIds();
+        int[] ids = model.tokenizer().encodePrompt(pieces);
+        return new Generator(model).generate(ids, f, SamplingParams.greedy(maxTokens), (i, t, d) -> { });
     }
 }

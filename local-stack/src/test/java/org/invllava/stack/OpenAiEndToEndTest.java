@@ -1,0 +1,203 @@
+package org.invllava.stack;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.invllava.gateway.ApiKeys;
+import org.invllava.gateway.GatewayConfig;
+import org.invllava.gateway.openai.OpenAiTestClient;
+import org.invllava.kafka.KafkaSettings;
+import org.invllava.runtime.generate.GenerationResult;
+import org.invllava.runtime.tokenizer.ChatTemplate;
+import org.invllava.runtime.tokenizer.ChatTemplate.Turn;
+import org.invllava.schemas.AvroCodec;
+import org.invllava.schemas.FinishReason;
+import org.invllava.schemas.TokenChunk;
+import org.invllava.schemas.Topics;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The OpenAI-compatible API over the whole stack (embedded broker, demo model): answers equal the model called
+ * directly, streamed or not, for one turn and several; allow-listed image URLs are fetched; a client that
+ * disconnects stops its generation through vlm.control.
+ */
+class OpenAiEndToEndTest {
+    @TempDir
+    static Path dir;
+    static HttpServer images;
+    static LocalStack stack;
+    static OpenAiTestClient client;
+    static final byte[] IMAGE = StackFixture.png(120, 80, 11);
+
+    @BeforeAll
+    static void start() throws Exception {
+        images = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        images.createContext("/allowed/cat.png", x -> {
+            x.sendResponseHeaders(200, IMAGE.length);
+            x.getResponseBody().write(IMAGE);
+            x.close();
+        });
+        images.start();
+        String allowed = "http://127.0.0.1:" + images.getAddress().getPort() + "/allowed/";
+        stack = StackFixture.start(dir, null, 1, new GatewayConfig.Access(ApiKeys.none(), 4, List.of(allowed), Duration.ofSeconds(5)));
+        client = new OpenAiTestClient(stack.gatewayPorts().get(0), null);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (stack != null) {
+            stack.close();
+        }
+        if (images != null) {
+            images.stop(0);
+        }
+    }
+
+    static GenerationResult direct(String question, byte[] image, int maxTokens) {
+        return StackFixture.direct(stack.model(), List.of(ChatTemplate.vicunaV1(question, image != null)), image, maxTokens);
+    }
+
+    @Test
+    void aCompletionIsTheModelsAnswer() throws Exception {
+        GenerationResult expected = direct("What is in the image?", IMAGE, 12);
+        OpenAiTestClient.Response r = client.chatCompletion(OpenAiTestClient.chat("What is in the image?", IMAGE, 12));
+        assertEquals(200, r.status(), r.body());
+        JsonNode c = r.json();
+        assertEquals("chat.completion", c.path("object").asText());
+        assertEquals("chatcmpl-" + r.requestId(), c.path("id").asText());
+        assertEquals("inverse-llava", c.path("model").asText());
+        assertEquals("assistant", c.path("choices").path(0).path("message").path("role").asText());
+        assertEquals(expected.text(), c.path("choices").path(0).path("message").path("content").asText());
+        assertEquals("length", c.path("choices").path(0).path("finish_reason").asText());
+        assertEquals(expected.expandedPromptLength(), c.path("usage").path("prompt_tokens").asInt());
+        assertEquals(12, c.path("usage").path("completion_tokens").asInt());
+        assertEquals(expected.expandedPromptLength() + 12, c.path("usage").path("total_tokens").asInt());
+    }
+
+    @Test
+    void aStreamedCompletionHasTheChunkFormatTheClientsParse() throws Exception {
+        GenerationResult expected = direct("Describe it.", IMAGE, 9);
+        ObjectNode body = OpenAiTestClient.chat("Describe it.", IMAGE, 9);
+        body.putObject("stream_options").put("include_usage", true);
+        OpenAiTestClient.Streamed s = client.stream(body, events -> true);
+        assertEquals(200, s.status());
+        assertTrue(s.contentType().startsWith("text/event-stream"), s.contentType());
+        assertTrue(s.done(), "the stream ends with data: [DONE]");
+        List<JsonNode> e = s.events();
+        for (JsonNode chunk : e) {
+            assertEquals("chat.completion.chunk", chunk.path("object").asText(), chunk.toString());
+            assertEquals("chatcmpl-" + s.requestId(), chunk.path("id").asText());
+            assertTrue(chunk.has("usage"), "with include_usage every chunk has a usage field: " + chunk);
+        }
+        assertEquals("assistant", e.get(0).path("choices").path(0).path("delta").path("role").asText());
+        assertEquals(9, s.contentEvents(), "one event per token");
+        assertEquals(expected.text(), s.text());
+        JsonNode last = e.get(e.size() - 2);
+        assertEquals("length", last.path("choices").path(0).path("finish_reason").asText(), last.toString());
+        JsonNode usage = e.get(e.size() - 1);
+        assertEquals(0, usage.path("choices").size());
+        assertEquals(9, usage.path("usage").path("completion_tokens").asInt());
+        assertTrue(e.subList(0, e.size() - 1).stream().allMatch(x -> x.path("usage").isNull()));
+    }
+
+    @Test
+    void aConversationIsRenderedTurnByTurnWithItsSystemText() throws Exception {
+        ObjectNode body = OpenAiTestClient.chat("What is it?", IMAGE, 8);
+        ArrayNode messages = (ArrayNode) body.get("messages");
+        messages.insertObject(0).put("role", "system").put("content", "Answer in one word.");
+        messages.addObject().put("role", "assistant").put("content", "A cat.");
+        messages.addObject().put("role", "user").put("content", "What colour is it?");
+        List<String> pieces = ChatTemplate.vicunaV1("Answer in one word.", List.of(new Turn(ChatTemplate.Role.USER, "What is it?", true),
+                Turn.assistant("A cat."), Turn.user("What colour is it?")));
+        GenerationResult expected = StackFixture.direct(stack.model(), pieces, IMAGE, 8);
+        OpenAiTestClient.Response r = client.chatCompletion(body);
+        assertEquals(200, r.status(), r.body());
+        assertEquals(expected.text(), r.json().path("choices").path(0).path("message").path("content").asText());
+        assertEquals(expected.expandedPromptLength(), r.json().path("usage").path("prompt_tokens").asInt());
+    }
+
+    @Test
+    void anAllowListedImageUrlIsFetched() throws Exception {
+        ObjectNode body = OpenAiTestClient.chat("What is in the image?", IMAGE, 6);
+        ObjectNode url = (ObjectNode) body.path("messages").path(0).path("content").path(1).path("image_url");
+        url.put("url", "http://127.0.0.1:" + images.getAddress().getPort() + "/allowed/cat.png");
+        OpenAiTestClient.Response r = client.chatCompletion(body);
+        assertEquals(200, r.status(), r.body());
+        assertEquals(direct("What is in the image?", IMAGE, 6).text(), r.json().path("choices").path(0).path("message").path("content").asText());
+        url.put("url", "http://127.0.0.1:" + images.getAddress().getPort() + "/private/cat.png");
+        OpenAiTestClient.Response refused = client.chatCompletion(body);
+        assertEquals(400, refused.status(), refused.body());
+        assertTrue(refused.errorCode().equals("invalid_image") && refused.body().contains("allow-list"), refused.body());
+    }
+
+    /**
+     * The client reads three tokens and disconnects. The gateway cancels through vlm.control; the fusion instance
+     * starts no decode step after the cancel reaches it, and the answer on vlm.tokens ends as cancelled long before
+     * max_tokens.
+     */
+    @Test
+    void aClientThatDisconnectsStopsItsGeneration() throws Exception {
+        int max = 1000;
+        double stepsBefore = metric("fusion_decode_steps_after_cancel_sum");
+        double cancelsBefore = metric("fusion_decode_steps_after_cancel_count");
+        OpenAiTestClient.Streamed s = client.stream(OpenAiTestClient.chat("Tell me a long story.", null, max),
+                events -> events.size() < 4); // the role chunk and three tokens, then the connection closes
+        assertEquals(3, s.contentEvents());
+        List<TokenChunk> chunks = chunksOf(s.requestId());
+        TokenChunk end = chunks.get(chunks.size() - 1);
+        assertEquals(FinishReason.CANCELLED, end.getFinishReason(), end.toString());
+        int generated = chunks.size() - 1;
+        int afterDisconnect = generated - 3;
+        System.out.printf("disconnect after 3 tokens: %d tokens generated in all, %d after the disconnect%n", generated, afterDisconnect);
+        assertTrue(generated < max / 2, "generation went on to " + generated + " tokens");
+        assertEquals(cancelsBefore + 1, metric("fusion_decode_steps_after_cancel_count"), 0.0);
+        assertTrue(metric("fusion_decode_steps_after_cancel_sum") - stepsBefore <= 1,
+                "more than one decode step began after the cancel arrived");
+    }
+
+    /** The request's chunks on vlm.tokens, in order, up to its final chunk. */
+    static List<TokenChunk> chunksOf(String requestId) {
+        assertNotNull(requestId);
+        AvroCodec<TokenChunk> codec = AvroCodec.of(TokenChunk.class);
+        List<TokenChunk> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(KafkaSettings.of(stack.bootstrapServers(), "chunk-reader")
+                .consumer("chunks-" + System.nanoTime()))) {
+            c.subscribe(List.of(Topics.TOKENS));
+            long until = System.currentTimeMillis() + 60_000;
+            while (System.currentTimeMillis() < until && (out.isEmpty() || out.get(out.size() - 1).getFinishReason() == null)) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    if (requestId.equals(new String(r.key(), StandardCharsets.UTF_8))) {
+                        out.add(codec.decode(r.value()));
+                    }
+                }
+            }
+        }
+        assertNull(out.isEmpty() ? "no chunk" : null, "no chunk of " + requestId + " on " + Topics.TOKENS);
+        return out;
+    }
+
+    static double metric(String series) throws Exception {
+        String text = client.get("/q/metrics").body();
+        Matcher m = Pattern.compile("(?m)^" + series + " ([0-9.]+)").matcher(text);
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+    }
+}

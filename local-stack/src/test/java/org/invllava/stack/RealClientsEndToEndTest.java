@@ -1,0 +1,97 @@
+package org.invllava.stack;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import org.invllava.runtime.model.ModelPaths;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Clients users really have, against the stack serving the golden model: the official {@code openai} npm client
+ * (streamed and not) and the chat page in headless Chromium. Both must show the golden greedy answer.
+ */
+class RealClientsEndToEndTest {
+    @TempDir
+    static Path dir;
+    static LocalStack stack;
+    static Path golden;
+    static JsonNode expected;
+
+    @BeforeAll
+    static void start() throws Exception {
+        golden = GoldenEndToEndTest.locate();
+        assumeTrue(golden != null, "golden cases not found (../shared/golden); skipping the real-client tests");
+        expected = StreamClient.JSON.readTree(golden.resolve("expected.json").toFile()).path("cases").path("image.png");
+        stack = StackFixture.start(dir, new ModelPaths(golden.resolve("vision"), golden.resolve("language"),
+                golden.resolve("inverse-llava")), 1);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    private static String question() throws Exception {
+        return StreamClient.JSON.readTree(golden.resolve("expected.json").toFile()).path("question").asText();
+    }
+
+    private static String base() {
+        return "http://127.0.0.1:" + stack.gatewayPorts().get(0);
+    }
+
+    @Test
+    void theOfficialOpenAiClientGetsTheGoldenAnswer() throws Exception {
+        JsonNode out = NodeClients.run("openai-client.mjs", Map.of("BASE_URL", base() + "/v1", "IMAGE",
+                golden.resolve("image.png").toString(), "QUESTION", question(), "MAX_TOKENS", "24"));
+        String text = expected.path("greedy_text").asText();
+        int tokens = expected.path("greedy_token_ids").size();
+        assertEquals("inverse-llava", out.path("models").path(0).asText(), out.toString());
+        assertEquals(text, out.path("plain").path("text").asText(), out.toString());
+        assertEquals(tokens, out.path("plain").path("usage").path("completion_tokens").asInt(), out.toString());
+        assertEquals(expected.path("expanded_length").asInt(), out.path("plain").path("usage").path("prompt_tokens").asInt());
+        assertEquals(text, out.path("stream").path("text").asText(), out.toString());
+        assertEquals(tokens, out.path("stream").path("usage").path("completion_tokens").asInt(), out.toString());
+        assertEquals(out.path("plain").path("finish").asText(), out.path("stream").path("finish").asText());
+        assertTrue(out.path("stream").path("contentChunks").asInt() > 1, "streamed in pieces: " + out);
+        assertEquals(404, out.path("error").path("status").asInt(), out.toString());
+        assertEquals("model_not_found", out.path("error").path("code").asText(), out.toString());
+    }
+
+    @Test
+    void theChatPageStreamsTheGoldenAnswerInChromium() throws Exception {
+        String chromium = System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium");
+        assumeTrue(Files.isExecutable(Path.of(chromium)),
+                "Chromium not found at " + chromium + " (Debian package chromium; .ci/run installs it): skipping the browser test");
+        Path screenshot = Path.of("target/chat-page.png").toAbsolutePath();
+        Files.deleteIfExists(screenshot);
+        JsonNode out = NodeClients.run("browser-chat.mjs", Map.of("PAGE_URL", base() + "/", "IMAGE",
+                golden.resolve("image.png").toString(), "QUESTION", question(), "MAX_TOKENS", "24", "SCREENSHOT",
+                screenshot.toString(), "CHROMIUM", chromium));
+        assertEquals("done", out.path("state").asText(), out.toString());
+        assertNull(out.get("error").isNull() ? null : out.get("error").asText(), out.toString());
+        assertEquals(expected.path("greedy_text").asText(), out.path("answer").asText(), out.toString());
+        assertEquals("inverse-llava", out.path("model").asText());
+        Set<Integer> lengths = new HashSet<>();
+        out.path("seen").forEach(s -> {
+            if (s.path("state").asText().equals("streaming") && s.path("length").asInt() > 0) {
+                lengths.add(s.path("length").asInt());
+            }
+        });
+        assertTrue(lengths.size() > 1, "the answer should appear piece by piece while streaming: " + out.path("seen"));
+        assertTrue(out.path("stats").asText().contains("time to first token"), out.toString());
+        assertTrue(Files.size(screenshot) > 10_000, "screenshot " + screenshot);
+    }
+}
