@@ -2,7 +2,10 @@ package org.invllava.stack;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
+import org.invllava.gateway.ApiKeys;
 import org.invllava.gateway.GatewayConfig;
 import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.model.ModelPaths;
@@ -28,6 +31,14 @@ final class ServeCommand implements Callable<Integer> {
     String device;
     @Option(names = "--work-dir", description = "broker log, Streams state and the demo model (default: a temporary folder)")
     Path workDir;
+    @Option(names = "--api-key", description = "an API key clients must send (Authorization: Bearer KEY); repeatable")
+    List<String> apiKeys = new ArrayList<>();
+    @Option(names = "--api-keys-file", description = "a file of API keys, one per line (# comments)")
+    Path apiKeysFile;
+    @Option(names = "--key-max-concurrent", defaultValue = "16", description = "requests in flight per API key")
+    int keyMaxConcurrent;
+    @Option(names = "--image-url-allow", description = "a URL prefix image_url http(s) images may be fetched from; repeatable")
+    List<String> imageUrlAllow = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
@@ -35,7 +46,8 @@ final class ServeCommand implements Callable<Integer> {
         Path dir = workDir != null ? workDir : Files.createTempDirectory("inverse-llava-stack");
         LocalStack.Options options = new LocalStack.Options(paths,
                 new LoadOptions(LoadOptions.parseDtype(dtype), LoadOptions.parseDevice(device)), bootstrapServers, port, 1,
-                GatewayConfig.Limits.defaults(), GatewayConfig.Access.open(), dir);
+                GatewayConfig.Limits.defaults(), new GatewayConfig.Access(ApiKeys.load(String.join(",", apiKeys), apiKeysFile),
+                        keyMaxConcurrent, imageUrlAllow, GatewayConfig.Access.open().fetchTimeout()), dir);
         LocalStack stack = LocalStack.start(options);
         int p = stack.gatewayPorts().get(0);
         System.out.println("Inverse-LLaVA local stack is up.");
@@ -44,6 +56,9 @@ final class ServeCommand implements Callable<Integer> {
             System.out.println("             Give --vision-model, --language-model and --fusion-checkpoint for real answers.");
         }
         System.out.println("  kafka:     " + stack.bootstrapServers() + (bootstrapServers == null ? " (embedded KRaft broker)" : ""));
+        System.out.println("  chat page: http://127.0.0.1:" + p + "/");
+        System.out.println("  OpenAI:    http://127.0.0.1:" + p + "/v1 (POST /v1/chat/completions, GET /v1/models)"
+                + (options.access().keys().enabled() ? ", API key required" : ""));
         System.out.println("  websocket: ws://127.0.0.1:" + p + "/v1/stream");
         System.out.println("  health:    http://127.0.0.1:" + p + "/q/health/ready   metrics: http://127.0.0.1:" + p + "/q/metrics");
         System.out.println("Stop with Ctrl-C.");
