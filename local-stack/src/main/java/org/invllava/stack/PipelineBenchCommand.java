@@ -1,6 +1,14 @@
 package org.invllava.stack;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.util.Base64;
+import java.util.stream.Stream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,13 +40,15 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code bench-pipeline}: time to first token and inter-token latency through the whole stack (WebSocket,
- * Kafka, three services) against calling the model in-process, requests/s with concurrent clients, and the
+ * {@code bench-pipeline}: time to first token and inter-token latency through the whole stack (WebSocket or
+ * OpenAI server-sent events, Kafka, three services) against calling the model in-process, requests/s with concurrent clients, and the
  * largest record seen on each topic.
  */
 @Command(name = "bench-pipeline", mixinStandardHelpOptions = true,
         description = "Latency and throughput of the local stack against the direct model path.")
 final class PipelineBenchCommand implements Callable<Integer> {
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
     @Mixin
     ModelOptions model;
     @Option(names = "--requests", defaultValue = "50")
@@ -65,12 +75,15 @@ final class PipelineBenchCommand implements Callable<Integer> {
             String question = "What is in the image?";
             List<Timing> direct = new ArrayList<>();
             List<Timing> pipeline = new ArrayList<>();
+            List<Timing> openAi = new ArrayList<>();
             for (int i = 0; i < requests + 2; i++) {
                 Timing d = direct(stack, question, img);
                 Timing p = viaPipeline(port, question, img);
+                Timing o = viaOpenAi(port, question, img);
                 if (i >= 2) { // the first two warm up the JIT and the connections
                     direct.add(d);
                     pipeline.add(p);
+                    openAi.add(o);
                 }
             }
             double rps = throughput(port, question, img);
@@ -80,6 +93,7 @@ final class PipelineBenchCommand implements Callable<Integer> {
             System.out.println("|---|---|---|---|---|");
             row("direct (in-process)", direct);
             row("pipeline (WebSocket + Kafka)", pipeline);
+            row("pipeline (OpenAI SSE + Kafka)", openAi);
             System.out.printf(Locale.ROOT, "throughput with %d concurrent clients: %.1f requests/s%n", clients, rps);
             System.out.println("largest record per topic (bytes): " + largestRecords(stack.bootstrapServers()));
         }
@@ -103,6 +117,25 @@ final class PipelineBenchCommand implements Callable<Integer> {
                 times.add(System.nanoTime());
             }
         });
+        return timing(t0, times);
+    }
+
+    /** A streamed chat completion; each {@code data:} event with content is one token. */
+    private Timing viaOpenAi(int port, String question, byte[] img) throws Exception {
+        ObjectNode body = StreamClient.JSON.createObjectNode().put("max_tokens", maxTokens).put("stream", true);
+        ArrayNode content = body.putArray("messages").addObject().put("role", "user").putArray("content");
+        content.addObject().put("type", "text").put("text", question);
+        content.addObject().put("type", "image_url").putObject("image_url")
+                .put("url", "data:image/png;base64," + Base64.getEncoder().encodeToString(img));
+        List<Long> times = new ArrayList<>();
+        long t0 = System.nanoTime();
+        HttpResponse<Stream<String>> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
+                .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(),
+                HttpResponse.BodyHandlers.ofLines());
+        try (Stream<String> lines = r.body()) {
+            lines.filter(l -> l.startsWith("data: {") && l.contains("\"content\":\"") && !l.contains("\"role\""))
+                    .forEach(l -> times.add(System.nanoTime()));
+        }
         return timing(t0, times);
     }
 
