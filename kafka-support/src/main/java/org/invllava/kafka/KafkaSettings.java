@@ -10,25 +10,39 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.invllava.schemas.Topics;
 
 /**
- * Client settings every service shares: where Kafka is, who this instance is, and room for large records
- * (features and images exceed Kafka's 1 MB default on the producer, the topic and the consumer fetch).
+ * Client settings every service shares: where Kafka is, who this instance is, room for large records
+ * (features and images exceed Kafka's 1 MB default on the producer, the topic and the consumer fetch), and the
+ * connection's security properties ({@code security.protocol}, {@code ssl.*}), applied to every client.
  */
-public record KafkaSettings(String bootstrapServers, String clientId, int maxMessageBytes) {
+public record KafkaSettings(String bootstrapServers, String clientId, int maxMessageBytes, Map<String, String> security) {
     public KafkaSettings {
         Objects.requireNonNull(bootstrapServers, "bootstrap servers");
         Objects.requireNonNull(clientId, "client id");
         if (maxMessageBytes < 1 << 20) {
             throw new IllegalArgumentException("max message bytes below 1 MiB: " + maxMessageBytes);
         }
+        security = Map.copyOf(security);
     }
 
     public static KafkaSettings of(String bootstrapServers, String clientId) {
-        return new KafkaSettings(bootstrapServers, clientId, Topics.MAX_MESSAGE_BYTES);
+        return new KafkaSettings(bootstrapServers, clientId, Topics.MAX_MESSAGE_BYTES, Map.of());
+    }
+
+    public KafkaSettings withSecurity(Map<String, String> properties) {
+        return new KafkaSettings(bootstrapServers, clientId, maxMessageBytes, properties);
+    }
+
+    /** An admin client's settings. */
+    public Map<String, Object> admin() {
+        Map<String, Object> a = new HashMap<>(security);
+        a.put("bootstrap.servers", bootstrapServers);
+        a.put("client.id", clientId + "-admin");
+        return a;
     }
 
     /** Idempotent, fully acknowledged, byte-array producer. */
     public Map<String, Object> producer() {
-        Map<String, Object> p = new HashMap<>();
+        Map<String, Object> p = new HashMap<>(security);
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId + "-producer");
         p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -46,7 +60,7 @@ public record KafkaSettings(String bootstrapServers, String clientId, int maxMes
 
     /** Byte-array consumer in {@code groupId}, manual commits, from the earliest offset of new groups. */
     public Map<String, Object> consumer(String groupId) {
-        Map<String, Object> c = new HashMap<>();
+        Map<String, Object> c = new HashMap<>(security);
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         c.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-consumer");
         if (groupId != null) {

@@ -22,7 +22,12 @@ public final class TopicSetup {
 
     /** {@link #ensure} with default partitions, through a short-lived admin client on {@code bootstrapServers}. */
     public static void ensureDefaults(String bootstrapServers, short replication) throws InterruptedException {
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
+        ensureDefaults(KafkaSettings.of(bootstrapServers, "topic-setup"), replication);
+    }
+
+    /** {@link #ensure} with default partitions, through a short-lived admin client with {@code kafka}'s settings. */
+    public static void ensureDefaults(KafkaSettings kafka, short replication) throws InterruptedException {
+        try (Admin admin = Admin.create(kafka.admin())) {
             ensure(admin, Map.of(), Topics.MAX_MESSAGE_BYTES, replication);
         }
     }

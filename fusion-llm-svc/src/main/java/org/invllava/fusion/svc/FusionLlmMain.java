@@ -31,8 +31,12 @@ public final class FusionLlmMain {
         return start(env, true);
     }
 
-    /** As {@link #start(Env)}; without {@code probes} the host (Quarkus) serves health and metrics. */
-    public static RunningService start(Env env, boolean probes) throws Exception {
+    /** Everything the service is configured with, read and checked before Kafka or the model is touched. */
+    public record Settings(FusionLlmConfig config, LoadOptions load, ModelPaths paths, short replication, String probeHost,
+                           int probePort) {
+    }
+
+    public static Settings settings(Env env) {
         FusionLlmConfig defaults = FusionLlmConfig.defaults(env.kafka("fusion-llm"), "/tmp/kafka-streams");
         FusionLlmConfig config = new FusionLlmConfig(defaults.kafka(),
                 env.string("FUSION_APPLICATION_ID", defaults.applicationId()),
@@ -44,16 +48,20 @@ public final class FusionLlmMain {
                 LoadOptions.parseDevice(env.string("MODEL_DEVICE", "auto")));
         ModelPaths paths = new ModelPaths(env.path("VISION_MODEL_DIR"), env.path("LANGUAGE_MODEL_DIR"),
                 env.path("FUSION_CHECKPOINT_DIR"));
-        short replication = (short) env.integer("TOPICS_REPLICATION", -1);
-        String probeHost = env.string("PROBE_HOST", "0.0.0.0");
-        int probePort = env.integer("PROBE_PORT", 8081);
-        // every variable is read above, before Kafka or the model is touched
-        TopicSetup.ensureDefaults(config.kafka().bootstrapServers(), replication);
-        InverseLlavaModel model = InverseLlavaModel.load(paths, load);
+        return new Settings(config, load, paths, (short) env.integer("TOPICS_REPLICATION", -1),
+                env.string("PROBE_HOST", "0.0.0.0"), env.integer("PROBE_PORT", 8081));
+    }
+
+    /** As {@link #start(Env)}; without {@code probes} the host (Quarkus) serves health and metrics. */
+    public static RunningService start(Env env, boolean probes) throws Exception {
+        Settings s = settings(env);
+        FusionLlmConfig config = s.config();
+        TopicSetup.ensureDefaults(config.kafka(), s.replication());
+        InverseLlavaModel model = InverseLlavaModel.load(s.paths(), s.load());
         Metrics metrics = new Metrics();
         FusionLlmService service = new FusionLlmService(config, model, metrics);
         service.start();
-        ProbeServer probeServer = probes ? ProbeServer.start(probeHost, probePort, service::isRunning, metrics) : null;
+        ProbeServer probeServer = probes ? ProbeServer.start(s.probeHost(), s.probePort(), service::isRunning, metrics) : null;
         return RunningService.of(service::isRunning, metrics, () -> {
             if (probeServer != null) {
                 probeServer.close();

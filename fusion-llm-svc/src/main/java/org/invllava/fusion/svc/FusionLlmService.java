@@ -16,6 +16,7 @@ public final class FusionLlmService implements AutoCloseable {
     public FusionLlmService(FusionLlmConfig config, InverseLlavaModel model, Metrics metrics) {
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+        p.putAll(config.kafka().security());
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
         p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir());
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);

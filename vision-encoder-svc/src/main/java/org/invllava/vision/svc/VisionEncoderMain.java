@@ -1,5 +1,6 @@
 package org.invllava.vision.svc;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import org.invllava.kafka.Env;
 import org.invllava.kafka.Lifecycle;
@@ -32,8 +33,12 @@ public final class VisionEncoderMain {
         return start(env, true);
     }
 
-    /** As {@link #start(Env)}; without {@code probes} the host (Quarkus) serves health and metrics. */
-    public static RunningService start(Env env, boolean probes) throws Exception {
+    /** Everything the service is configured with, read and checked before Kafka or the model is touched. */
+    public record Settings(VisionEncoderConfig config, LoadOptions load, Path visionDir, Path bundleDir, short replication,
+                           String probeHost, int probePort) {
+    }
+
+    public static Settings settings(Env env) {
         VisionEncoderConfig defaults = VisionEncoderConfig.defaults(env.kafka("vision-encoder"));
         VisionEncoderConfig config = new VisionEncoderConfig(defaults.kafka(),
                 env.string("VISION_GROUP_ID", defaults.groupId()), env.integer("VISION_MAX_BATCH", defaults.maxBatch()),
@@ -44,19 +49,22 @@ public final class VisionEncoderMain {
                 env.integer("VISION_CACHE_ENTRIES", defaults.cacheEntries()));
         LoadOptions load = new LoadOptions(LoadOptions.parseDtype(env.string("MODEL_DTYPE", "float32")),
                 LoadOptions.parseDevice(env.string("MODEL_DEVICE", "auto")));
-        java.nio.file.Path visionDir = env.path("VISION_MODEL_DIR");
-        java.nio.file.Path bundleDir = env.path("FUSION_CHECKPOINT_DIR");
-        short replication = (short) env.integer("TOPICS_REPLICATION", -1);
-        String probeHost = env.string("PROBE_HOST", "0.0.0.0");
-        int probePort = env.integer("PROBE_PORT", 8081);
-        // every variable is read above, before Kafka or the model is touched
-        TopicSetup.ensureDefaults(config.kafka().bootstrapServers(), replication);
-        VisionModel model = VisionModel.load(visionDir, bundleDir, load);
+        return new Settings(config, load, env.path("VISION_MODEL_DIR"), env.path("FUSION_CHECKPOINT_DIR"),
+                (short) env.integer("TOPICS_REPLICATION", -1), env.string("PROBE_HOST", "0.0.0.0"), env.integer("PROBE_PORT", 8081));
+    }
+
+    /** As {@link #start(Env)}; without {@code probes} the host (Quarkus) serves health and metrics. */
+    public static RunningService start(Env env, boolean probes) throws Exception {
+        Settings s = settings(env);
+        VisionEncoderConfig config = s.config();
+        Path visionDir = s.visionDir();
+        TopicSetup.ensureDefaults(config.kafka(), s.replication());
+        VisionModel model = VisionModel.load(visionDir, s.bundleDir(), s.load());
         Metrics metrics = new Metrics();
         VisionEncoderService service = new VisionEncoderService(config, model, visionDir.toString(), metrics);
         Thread loop = new Thread(service, "vision-encoder");
         loop.start();
-        ProbeServer probeServer = probes ? ProbeServer.start(probeHost, probePort, service::ready, metrics) : null;
+        ProbeServer probeServer = probes ? ProbeServer.start(s.probeHost(), s.probePort(), service::ready, metrics) : null;
         return RunningService.of(service::ready, metrics, () -> {
             if (probeServer != null) {
                 probeServer.close();
