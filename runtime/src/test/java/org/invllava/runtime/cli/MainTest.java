@@ -95,6 +95,17 @@ class MainTest {
     }
 
     @Test
+    void demoModelIsWrittenAndAnswers(@org.junit.jupiter.api.io.TempDir Path dir) {
+        Run written = run("demo-model", dir.toString());
+        assertEquals(0, written.code(), written.err());
+        assertTrue(java.nio.file.Files.isRegularFile(dir.resolve("inverse-llava/COMPLETE")), written.out());
+        Run answer = run("generate", "--vision-model", dir.resolve("vision").toString(), "--language-model",
+                dir.resolve("language").toString(), "--fusion-checkpoint", dir.resolve("inverse-llava").toString(),
+                "--prompt", "hi", "--max-new-tokens", "3", "--output", "json");
+        assertEquals(0, answer.code(), answer.err());
+    }
+
+    @Test
     void errorsExitNonZeroWithOneLine() {
         assertOneLineError(run(generateArgs("missing.png").toArray(String[]::new)), "image file not found");
         assertOneLineError(run(generateArgs("image.png", "--dtype", "bfloat16").toArray(String[]::new)), "bfloat16");
