@@ -51,8 +51,8 @@ public final class TopicSetup {
                 warnIfFewer(admin, spec.name(), count);
                 continue;
             }
-            create.add(new NewTopic(spec.name(), count, replication)
-                    .configs(Map.of("max.message.bytes", String.valueOf(maxMessageBytes))));
+            create.add(new NewTopic(spec.name(), count, replication).configs(Map.of("max.message.bytes",
+                    String.valueOf(maxMessageBytes), "retention.ms", String.valueOf(spec.retention().toMillis()))));
         }
         if (create.isEmpty()) {
             return;

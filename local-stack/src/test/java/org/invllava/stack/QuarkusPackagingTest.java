@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.invllava.gateway.openai.OpenAiTestClient;
 import org.invllava.kafka.local.EmbeddedKafka;
 import org.invllava.runtime.demo.DemoImages;
 import org.invllava.runtime.demo.DemoModelFactory;
@@ -64,6 +65,11 @@ class QuarkusPackagingTest {
             HttpClient http = HttpClient.newHttpClient();
             for (int port : new int[] {visionProbe, fusionProbe, gatewayProbe}) {
                 awaitReady(http, port, processes);
+                for (String path : List.of("/q/health/started", "/q/health/live", "/q/metrics")) { // what k8s/ probes and scrapes
+                    int status = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+                            HttpResponse.BodyHandlers.discarding()).statusCode();
+                    assertEquals(200, status, path + " on port " + port);
+                }
             }
             byte[] image = DemoImages.png(100, 70, 3);
             StreamClient.Answer a = StreamClient.ask(gatewayPort, StreamClient.request("what is it?", image, 5).toString());
@@ -71,9 +77,13 @@ class QuarkusPackagingTest {
             try (InverseLlavaModel direct = InverseLlavaModel.load(model, LoadOptions.defaults())) {
                 assertArrayEquals(StackFixture.direct(direct, "what is it?", image, 5), a.tokenIds());
             }
+            OpenAiTestClient.Response completion = new OpenAiTestClient(gatewayPort, null)
+                    .chatCompletion(OpenAiTestClient.chat("what is it?", image, 5));
+            assertEquals(200, completion.status(), completion.body());
+            assertEquals(a.text(), completion.json().path("choices").path(0).path("message").path("content").asText());
             String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + fusionProbe + "/q/metrics")).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
-            assertTrue(metrics.contains("fusion_generated_tokens_total 5"), metrics);
+            assertTrue(metrics.contains("fusion_generated_tokens_total 10"), metrics);
         } finally {
             for (Process p : processes) {
                 p.destroy(); // SIGTERM: Quarkus shuts the service down gracefully

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import org.invllava.gateway.clients.NodeClients;
 import org.invllava.runtime.model.ModelPaths;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (streamed and not) and the chat page in headless Chromium. Both must show the golden greedy answer.
  */
 class RealClientsEndToEndTest {
+    private static final NodeClients CLIENTS = NodeClients.ofModule();
     @TempDir
     static Path dir;
     static LocalStack stack;
@@ -54,7 +56,7 @@ class RealClientsEndToEndTest {
 
     @Test
     void theOfficialOpenAiClientGetsTheGoldenAnswer() throws Exception {
-        JsonNode out = NodeClients.run("openai-client.mjs", Map.of("BASE_URL", base() + "/v1", "IMAGE",
+        JsonNode out = CLIENTS.run("openai-client.mjs", Map.of("BASE_URL", base() + "/v1", "IMAGE",
                 golden.resolve("image.png").toString(), "QUESTION", question(), "MAX_TOKENS", "24"));
         String text = expected.path("greedy_text").asText();
         int tokens = expected.path("greedy_token_ids").size();
@@ -77,7 +79,7 @@ class RealClientsEndToEndTest {
                 "Chromium not found at " + chromium + " (Debian package chromium; .ci/run installs it): skipping the browser test");
         Path screenshot = Path.of("target/chat-page.png").toAbsolutePath();
         Files.deleteIfExists(screenshot);
-        JsonNode out = NodeClients.run("browser-chat.mjs", Map.of("PAGE_URL", base() + "/", "IMAGE",
+        JsonNode out = CLIENTS.run("browser-chat.mjs", Map.of("PAGE_URL", base() + "/", "IMAGE",
                 golden.resolve("image.png").toString(), "QUESTION", question(), "MAX_TOKENS", "24", "SCREENSHOT",
                 screenshot.toString(), "CHROMIUM", chromium));
         assertEquals("done", out.path("state").asText(), out.toString());

@@ -1,5 +1,6 @@
 package org.invllava.schemas;
 
+import java.time.Duration;
 import java.util.List;
 
 /** Topic names shared by every service, with the partition counts and message sizes they are created with. */
@@ -16,18 +17,22 @@ public final class Topics {
     /** Large enough for images (10 MiB limit at the gateway) and 576x4096 float32 features (9.4 MB). */
     public static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
-    /** A topic and the record type it carries. */
-    public record Spec(String name, Class<?> valueType, int defaultPartitions) {
+    /**
+     * A topic, the record type it carries, its partitions and how long its records must be kept: past every request
+     * deadline and the join window, and, for work not yet done (images, prompts, features, work), past a long outage
+     * of the service that consumes it.
+     */
+    public record Spec(String name, Class<?> valueType, int defaultPartitions, Duration retention) {
     }
 
     public static final List<Spec> ALL = List.of(
-            new Spec(IMAGES, ImageRequest.class, 4),
-            new Spec(PROMPTS, PromptRequest.class, 4),
-            new Spec(FEATURES, VisualFeatures.class, 4),
-            new Spec(TOKENS, TokenChunk.class, 4),
-            new Spec(CONTROL, ControlMessage.class, 1),
-            new Spec(DEAD_LETTER, DeadLetter.class, 1),
-            new Spec(WORK, WorkItem.class, 4));
+            new Spec(IMAGES, ImageRequest.class, 4, Duration.ofHours(6)),
+            new Spec(PROMPTS, PromptRequest.class, 4, Duration.ofHours(24)),
+            new Spec(FEATURES, VisualFeatures.class, 4, Duration.ofHours(6)),
+            new Spec(TOKENS, TokenChunk.class, 4, Duration.ofHours(1)),
+            new Spec(CONTROL, ControlMessage.class, 1, Duration.ofHours(1)),
+            new Spec(DEAD_LETTER, DeadLetter.class, 1, Duration.ofDays(14)),
+            new Spec(WORK, WorkItem.class, 4, Duration.ofHours(24)));
 
     private Topics() {
     }

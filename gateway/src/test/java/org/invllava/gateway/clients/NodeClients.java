@@ -1,32 +1,44 @@
-package org.invllava.stack;
+package org.invllava.gateway.clients;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * Real JavaScript clients for the end-to-end tests: the scripts and {@code package.json} of {@code src/test/node},
- * installed with the machine's npm from the npm registry into {@code target/node-clients}, run with its Node.js.
- * Tests are skipped (with a message) only where {@code node} is absent; a failing install fails them.
+ * Real JavaScript programs for tests: the scripts and {@code package.json} of a test folder (a module's
+ * {@code src/test/node}), installed with the machine's npm from the npm registry into a folder under
+ * {@code target/}, run with its Node.js. Tests are skipped (with a message) only where {@code node} is absent; a
+ * failing install fails them.
  */
-final class NodeClients {
-    private static final Path SOURCE = Path.of("src/test/node");
-    private static final Path HOME = Path.of("target/node-clients");
-    private static boolean installed;
+public final class NodeClients {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final Path source;
+    private final Path home;
+    private boolean installed;
 
-    private NodeClients() {
+    public NodeClients(Path source, Path home) {
+        this.source = source;
+        this.home = home;
     }
 
-    static boolean onPath(String command) {
+    /** The module's {@code src/test/node}, installed into {@code target/node-clients}. */
+    public static NodeClients ofModule() {
+        return new NodeClients(Path.of("src/test/node"), Path.of("target/node-clients"));
+    }
+
+    public static boolean onPath(String command) {
         try {
             return new ProcessBuilder("sh", "-c", "command -v " + command).start().waitFor() == 0;
         } catch (IOException | InterruptedException e) {
@@ -35,39 +47,41 @@ final class NodeClients {
     }
 
     /** Installs the clients once per test run; skips the calling test when Node.js is missing. */
-    static synchronized Path install() throws Exception {
+    public synchronized Path install() throws Exception {
         assumeTrue(onPath("node") && onPath("npm"), "node/npm not found: skipping the real JavaScript client tests");
         if (!installed) {
-            Files.createDirectories(HOME);
-            try (Stream<Path> files = Files.list(SOURCE)) {
+            Files.createDirectories(home);
+            try (Stream<Path> files = Files.list(source)) {
                 for (Path f : files.toList()) {
-                    Files.copy(f, HOME.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+                    Files.copy(f, home.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
                 }
             }
             Result r = exec(new ProcessBuilder("npm", "install", "--no-audit", "--no-fund", "--loglevel=error"), 600);
             assertEquals(0, r.exit(), "npm install failed:\n" + r.output());
             installed = true;
         }
-        return HOME;
+        return home;
     }
 
     /** Runs {@code script} with {@code env}; returns the JSON object it prints last (its exit code must be 0). */
-    static JsonNode run(String script, Map<String, String> env) throws Exception {
-        Path home = install();
-        ProcessBuilder pb = new ProcessBuilder("node", script);
+    public JsonNode run(String script, Map<String, String> env, String... args) throws Exception {
+        install();
+        List<String> command = new ArrayList<>(List.of("node", script));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().putAll(env);
         Result r = exec(pb.directory(home.toFile()), 180);
         assertEquals(0, r.exit(), script + " failed:\n" + r.output());
         String[] lines = r.output().strip().split("\n");
-        return StreamClient.JSON.readTree(lines[lines.length - 1]);
+        return JSON.readTree(lines[lines.length - 1]);
     }
 
     private record Result(int exit, String output) {
     }
 
-    private static Result exec(ProcessBuilder pb, int timeoutSeconds) throws Exception {
+    private Result exec(ProcessBuilder pb, int timeoutSeconds) throws Exception {
         if (pb.directory() == null) {
-            pb.directory(HOME.toFile());
+            pb.directory(home.toFile());
         }
         Path log = Files.createTempFile("node-client", ".log");
         Process p = pb.redirectErrorStream(true).redirectOutput(log.toFile()).start();

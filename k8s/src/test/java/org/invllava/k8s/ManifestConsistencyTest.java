@@ -1,0 +1,245 @@
+package org.invllava.k8s;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.invllava.fusion.svc.FusionLlmMain;
+import org.invllava.gateway.GatewayMain;
+import org.invllava.kafka.Env;
+import org.invllava.schemas.Topics;
+import org.invllava.vision.svc.VisionEncoderMain;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.FieldSource;
+
+/**
+ * The rendered overlays against the services' own code: topics, configuration variables, ports and probes,
+ * scaling bounds, metric names, and the pods' lock-down.
+ */
+class ManifestConsistencyTest {
+    static final List<String> OVERLAYS = RenderedManifests.OVERLAYS;
+    /** SmallRye Health's endpoints, which every service's Quarkus app serves on PROBE_PORT. */
+    static final Set<String> PROBE_PATHS = Set.of("/q/health/live", "/q/health/ready", "/q/health/started");
+    /** Variables read by a library inside the service rather than by our settings code: DJL's cache folder. */
+    static final Set<String> LIBRARY_VARIABLES = Set.of("DJL_CACHE_DIR");
+
+    @TempDir
+    static Path tmp;
+
+    /** A service: its Deployment, its Quarkus module, and its settings parser (which records what it reads). */
+    record Service(String deployment, String module, Function<Env, Object> settings) {
+    }
+
+    static final List<Service> SERVICES = List.of(
+            new Service("gateway", "gateway", GatewayMain::config),
+            new Service("vision-encoder", "vision-encoder-svc", VisionEncoderMain::settings),
+            new Service("fusion-llm", "fusion-llm-svc", FusionLlmMain::settings));
+
+    @ParameterizedTest
+    @FieldSource("OVERLAYS")
+    void everyTopicTheServicesUseExistsWithItsPartitionsRetentionAndSize(String overlay) throws Exception {
+        RenderedManifests m = RenderedManifests.of(overlay);
+        for (Topics.Spec spec : Topics.ALL) {
+            JsonNode t = m.one("KafkaTopic", spec.name());
+            assertTrue(t.path("spec").path("partitions").asInt() >= spec.defaultPartitions(), spec.name());
+            JsonNode config = t.path("spec").path("config");
+            assertTrue(config.path("max.message.bytes").asLong() >= Topics.MAX_MESSAGE_BYTES, spec.name());
+            assertEquals(spec.retention().toMillis(), config.path("retention.ms").asLong(), spec.name());
+        }
+        assertEquals(Topics.ALL.size(), m.all("KafkaTopic").size(), "a KafkaTopic no service uses");
+        JsonNode brokers = m.one("Kafka", "inverse-llava").path("spec").path("kafka").path("config");
+        assertTrue(brokers.path("message.max.bytes").asLong() >= Topics.MAX_MESSAGE_BYTES);
+        assertTrue(brokers.path("replica.fetch.max.bytes").asLong() >= Topics.MAX_MESSAGE_BYTES);
+    }
+
+    @ParameterizedTest
+    @FieldSource("OVERLAYS")
+    void everyVariableAManifestSetsIsReadByItsService(String overlay) throws Exception {
+        RenderedManifests m = RenderedManifests.of(overlay);
+        for (Service s : SERVICES) {
+            Map<String, String> env = new HashMap<>(m.environment(m.one("Deployment", s.deployment())));
+            String device = env.getOrDefault("MODEL_DEVICE", "cpu");
+            assertTrue(device.matches("auto|cpu|gpu(:\\d+)?"), s.deployment() + ": MODEL_DEVICE=" + device);
+            Map<String, String> parsable = new HashMap<>(env);
+            parsable.computeIfPresent("MODEL_DEVICE", (k, v) -> "cpu"); // no GPU here to resolve "gpu" against
+            parsable.computeIfPresent("GATEWAY_API_KEYS_FILE", (k, v) -> keysFile());
+            Env recording = new Env(parsable);
+            s.settings().apply(recording); // every value parses as the service would parse it
+            Set<String> known = new HashSet<>(recording.names());
+            known.addAll(quarkusVariables(s.module()));
+            known.addAll(LIBRARY_VARIABLES);
+            Set<String> unknown = new HashSet<>(env.keySet());
+            unknown.removeAll(known);
+            assertTrue(unknown.isEmpty(), overlay + "/" + s.deployment() + " sets variables the service never reads: " + unknown);
+        }
+    }
+
+    private static String keysFile() {
+        try {
+            return Files.writeString(tmp.resolve("api-keys"), "k1\n").toString();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** {@code ${NAME:default}} references in a module's application.properties (read by Quarkus itself). */
+    static Set<String> quarkusVariables(String module) throws Exception {
+        Set<String> names = new HashSet<>();
+        Matcher m = Pattern.compile("\\$\\{([A-Z0-9_]+)").matcher(Files.readString(Path.of("..", module,
+                "src/main/resources/application.properties")));
+        while (m.find()) {
+            names.add(m.group(1));
+        }
+        return names;
+    }
+
+    @ParameterizedTest
+    @FieldSource("OVERLAYS")
+    void portsProbesAndPathsMatchTheApplications(String overlay) throws Exception {
+        RenderedManifests m = RenderedManifests.of(overlay);
+        for (Service s : SERVICES) {
+            JsonNode d = m.one("Deployment", s.deployment());
+            Map<String, String> env = m.environment(d);
+            JsonNode c = RenderedManifests.container(d);
+            Map<String, Integer> ports = new HashMap<>();
+            c.path("ports").forEach(p -> ports.put(p.path("name").asText(), p.path("containerPort").asInt()));
+            assertEquals(Integer.parseInt(env.get("PROBE_PORT")), ports.get("probe"), s.deployment() + ": probe port");
+            if (s.deployment().equals("gateway")) {
+                assertEquals(Integer.parseInt(env.get("GATEWAY_PORT")), ports.get("http"), "gateway API port");
+            }
+            for (String probe : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
+                JsonNode get = c.path(probe).path("httpGet");
+                assertTrue(PROBE_PATHS.contains(get.path("path").asText()), s.deployment() + " " + probe + ": " + get);
+                assertEquals("probe", get.path("port").asText(), s.deployment() + " " + probe);
+            }
+            JsonNode svc = m.one("Service", s.deployment());
+            svc.path("spec").path("ports").forEach(p -> assertTrue(ports.containsKey(p.path("targetPort").asText()),
+                    s.deployment() + " service targets a port the container lacks: " + p));
+            JsonNode monitor = m.one("ServiceMonitor", s.deployment()).path("spec").path("endpoints").get(0);
+            assertEquals("/q/metrics", monitor.path("path").asText());
+            assertEquals("probe", monitor.path("port").asText());
+            for (Map.Entry<String, String> e : env.entrySet()) {
+                if (e.getKey().endsWith("_DIR") || e.getKey().endsWith("_LOCATION") || e.getKey().endsWith("_FILE")) {
+                    assertMounted(d, e.getValue(), s.deployment() + " " + e.getKey());
+                }
+            }
+        }
+    }
+
+    /** A path a service reads or writes lies on one of its volumes (the root filesystem is read-only). */
+    static void assertMounted(JsonNode deployment, String path, String what) {
+        boolean mounted = false;
+        for (JsonNode mount : RenderedManifests.container(deployment).path("volumeMounts")) {
+            mounted |= path.equals(mount.path("mountPath").asText()) || path.startsWith(mount.path("mountPath").asText() + "/");
+        }
+        assertTrue(mounted, what + " = " + path + " is on no volume");
+    }
+
+    @ParameterizedTest
+    @FieldSource("OVERLAYS")
+    void autoscalingFollowsTheServicesGroupsWithinThePartitions(String overlay) throws Exception {
+        RenderedManifests m = RenderedManifests.of(overlay);
+        Map<String, Set<String>> groups = Map.of(
+                "vision-encoder", Set.of(((VisionEncoderMain.Settings) settings(m, SERVICES.get(1))).config().groupId() + "@" + Topics.IMAGES),
+                "fusion-llm", Set.of(((FusionLlmMain.Settings) settings(m, SERVICES.get(2))).config().workGroupId() + "@" + Topics.WORK,
+                        ((FusionLlmMain.Settings) settings(m, SERVICES.get(2))).config().applicationId() + "@" + Topics.PROMPTS));
+        for (Map.Entry<String, Set<String>> g : groups.entrySet()) {
+            JsonNode so = m.one("ScaledObject", g.getKey()).path("spec");
+            assertEquals(g.getKey(), so.path("scaleTargetRef").path("name").asText());
+            Set<String> triggers = new HashSet<>();
+            for (JsonNode t : so.path("triggers")) {
+                String topic = t.path("metadata").path("topic").asText();
+                triggers.add(t.path("metadata").path("consumerGroup").asText() + "@" + topic);
+                int partitions = m.one("KafkaTopic", topic).path("spec").path("partitions").asInt();
+                assertTrue(so.path("maxReplicaCount").asInt() <= partitions, g.getKey() + ": more replicas than " + topic + " has partitions");
+                m.one("TriggerAuthentication", t.path("authenticationRef").path("name").asText());
+            }
+            assertEquals(g.getValue(), triggers, g.getKey() + " scales on the lag of the groups it consumes in");
+        }
+        JsonNode hpa = m.one("HorizontalPodAutoscaler", "gateway").path("spec");
+        assertEquals("gateway", hpa.path("scaleTargetRef").path("name").asText());
+        assertEquals("cpu", hpa.path("metrics").get(0).path("resource").path("name").asText());
+    }
+
+    private static Object settings(RenderedManifests m, Service s) {
+        Map<String, String> env = new HashMap<>(m.environment(m.one("Deployment", s.deployment())));
+        env.put("MODEL_DEVICE", "cpu");
+        return s.settings().apply(new Env(env));
+    }
+
+    @ParameterizedTest
+    @FieldSource("OVERLAYS")
+    void dashboardsAndAlertsQueryMetricsTheServicesExport(String overlay) throws Exception {
+        RenderedManifests m = RenderedManifests.of(overlay);
+        StringBuilder queries = new StringBuilder();
+        m.one("ConfigMap", "grafana-dashboard-inverse-llava").path("data").path("inverse-llava.json").asText().lines()
+                .forEach(queries::append);
+        m.one("PrometheusRule", "inverse-llava").path("spec").path("groups").forEach(g -> g.path("rules")
+                .forEach(r -> queries.append(' ').append(r.path("expr").asText())));
+        for (String needed : List.of("time_to_first_token", "inter_token_latency", "fusion_generated_tokens_total",
+                "fusion_queue_seconds", "kafka_consumergroup_lag", "gateway_errors_total")) {
+            assertTrue(queries.indexOf(needed) >= 0, "dashboard/alerts lack " + needed);
+        }
+        String sources = javaSources();
+        Matcher names = Pattern.compile("\\b((?:gateway|fusion|vision)_[a-z_]+)").matcher(queries);
+        int checked = 0;
+        while (names.find()) {
+            String metric = names.group(1).replaceAll("_(bucket|sum|count)$", "");
+            assertTrue(sources.contains("\"" + metric + "\""), "no service exports " + metric);
+            checked++;
+        }
+        assertTrue(checked > 10, "found only " + checked + " metric references");
+    }
+
+    /** The services' Java sources, where every metric is registered under a literal name. */
+    static String javaSources() throws Exception {
+        StringBuilder all = new StringBuilder();
+        for (String module : List.of("gateway", "vision-encoder-svc", "fusion-llm-svc", "kafka-support")) {
+            try (Stream<Path> files = Files.walk(Path.of("..", module, "src/main/java"))) {
+                for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
+                    all.append(Files.readString(f));
+                }
+            }
+        }
+        return all.toString();
+    }
+
+    @ParameterizedTest
+    @FieldSource("OVERLAYS")
+    void podsRunAsNonRootOnAReadOnlyRootWithNoPrivileges(String overlay) throws Exception {
+        RenderedManifests m = RenderedManifests.of(overlay);
+        List<JsonNode> workloads = Stream.concat(m.all("Deployment").stream(), m.all("Job").stream()).toList();
+        assertEquals(4, workloads.size());
+        for (JsonNode w : workloads) {
+            String name = w.path("metadata").path("name").asText();
+            JsonNode pod = w.path("spec").path("template").path("spec");
+            assertTrue(pod.path("securityContext").path("runAsNonRoot").asBoolean(), name);
+            JsonNode sc = RenderedManifests.container(w).path("securityContext");
+            assertTrue(sc.path("readOnlyRootFilesystem").asBoolean(), name);
+            assertFalse(sc.path("allowPrivilegeEscalation").asBoolean(true), name);
+            assertEquals("ALL", sc.path("capabilities").path("drop").get(0).asText(), name);
+            assertMounted(w, "/tmp", name + " /tmp");
+            assertEquals("inverse-llava", w.path("spec").path("template").path("metadata").path("labels")
+                    .path("app.kubernetes.io/part-of").asText(), name + " is outside the network policies");
+        }
+        for (String model : List.of("vision-encoder", "fusion-llm")) {
+            JsonNode resources = RenderedManifests.container(m.one("Deployment", model)).path("resources");
+            boolean gpu = resources.path("limits").has("nvidia.com/gpu");
+            assertEquals(overlay.equals("gpu"), gpu, overlay + ": " + model + " GPU request");
+            assertEquals(overlay.equals("gpu") ? "gpu" : "cpu", m.environment(m.one("Deployment", model)).get("MODEL_DEVICE"));
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package org.invllava.k8s;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.invllava.gateway.clients.NodeClients;
+
+/**
+ * An overlay rendered by {@code kubectl kustomize} (the command a deployment runs), parsed into objects, with
+ * look-ups by kind and name. The rendering is written to {@code target/rendered/<overlay>.yaml}.
+ */
+final class RenderedManifests {
+    static final List<String> OVERLAYS = List.of("cpu", "gpu");
+    private static final Map<String, RenderedManifests> CACHE = new HashMap<>();
+
+    final String overlay;
+    final Path file;
+    final List<JsonNode> objects;
+
+    private RenderedManifests(String overlay, Path file, List<JsonNode> objects) {
+        this.overlay = overlay;
+        this.file = file;
+        this.objects = objects;
+    }
+
+    /** The rendered overlay; skips the test where kubectl is missing (.ci/run installs it). */
+    static synchronized RenderedManifests of(String overlay) throws Exception {
+        assumeTrue(NodeClients.onPath("kubectl"), "kubectl not found (.ci/run installs it): skipping the manifest tests");
+        RenderedManifests r = CACHE.get(overlay);
+        if (r == null) {
+            Path out = Path.of("target/rendered").resolve(overlay + ".yaml");
+            Files.createDirectories(out.getParent());
+            Process p = new ProcessBuilder("kubectl", "kustomize", "overlays/" + overlay).redirectOutput(out.toFile())
+                    .redirectError(ProcessBuilder.Redirect.PIPE).start();
+            String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(120, TimeUnit.SECONDS), "kubectl kustomize timed out");
+            assertEquals(0, p.exitValue(), "kubectl kustomize overlays/" + overlay + " failed:\n" + err);
+            List<JsonNode> objects = new ArrayList<>();
+            try (MappingIterator<JsonNode> docs = new YAMLMapper().readerFor(JsonNode.class).readValues(out.toFile())) {
+                while (docs.hasNext()) {
+                    JsonNode d = docs.next();
+                    if (d != null && !d.isNull() && !d.isEmpty()) {
+                        objects.add(d);
+                    }
+                }
+            }
+            r = new RenderedManifests(overlay, out, List.copyOf(objects));
+            CACHE.put(overlay, r);
+        }
+        return r;
+    }
+
+    List<JsonNode> all(String kind) {
+        return objects.stream().filter(o -> kind.equals(o.path("kind").asText())).toList();
+    }
+
+    JsonNode one(String kind, String name) {
+        return objects.stream().filter(o -> kind.equals(o.path("kind").asText()) && name.equals(o.path("metadata").path("name").asText()))
+                .findFirst().orElseThrow(() -> new AssertionError(overlay + ": no " + kind + " named " + name));
+    }
+
+    /** A workload's one container. */
+    static JsonNode container(JsonNode workload) {
+        JsonNode containers = workload.path("spec").path("template").path("spec").path("containers");
+        assertEquals(1, containers.size(), workload.path("metadata").path("name").asText());
+        return containers.get(0);
+    }
+
+    /**
+     * The environment a Deployment's container gets: its ConfigMaps' data, then its own {@code env} entries (values
+     * from secrets stand as {@code <secret>}).
+     */
+    Map<String, String> environment(JsonNode deployment) {
+        Map<String, String> env = new LinkedHashMap<>();
+        JsonNode c = container(deployment);
+        for (JsonNode from : c.path("envFrom")) {
+            String name = from.path("configMapRef").path("name").asText();
+            one("ConfigMap", name).path("data").fields().forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
+        }
+        for (JsonNode e : c.path("env")) {
+            env.put(e.path("name").asText(), e.has("value") ? e.path("value").asText() : "<secret>");
+        }
+        return env;
+    }
+}
