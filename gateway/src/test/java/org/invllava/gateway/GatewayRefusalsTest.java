@@ -96,6 +96,12 @@ class GatewayRefusalsTest {
                 .newHttpClient().newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + gateway.port() + "/v1/stream"),
                         new WebSocket.Listener() { }).join());
         assertEquals(401, ((WebSocketHandshakeException) e.getCause()).getResponse().statusCode());
+        String stream = "ws://127.0.0.1:" + gateway.port() + "/v1/stream";
+        HttpClient.newHttpClient().newWebSocketBuilder().header("Authorization", "Bearer " + KEY_B)
+                .buildAsync(URI.create(stream), new WebSocket.Listener() { }).join().abort();
+        HttpClient.newHttpClient().newWebSocketBuilder() // a browser cannot set headers: the key in the query
+                .buildAsync(URI.create(stream + "?api_key=" + KEY_B), new WebSocket.Listener() { }).join().abort();
+        }
         assertEquals(200, client.withKey(null).get("/").status());
         assertEquals(200, client.withKey(null).get("/q/health/live").status());
     }

@@ -27,6 +27,16 @@ record ChatCompletionRequest(ChatRequest chat, URI imageUrl, boolean stream, boo
     private record Message(TurnRole role, StringBuilder text, boolean image) {
     }
 
+    /** The request's one image as it is read: checked bytes, or an http(s) URL still to fetch. */
+    private static final class ImageSlot {
+        byte[] bytes;
+        URI url;
+
+        boolean filled() {
+            return bytes != null || url != null;
+        }
+    }
+
     static ChatCompletionRequest parse(JsonNode root, GatewayConfig config, ImageInput images) throws GatewayError {
         if (root == null || !root.isObject()) {
             throw RequestFields.invalid("the request body must be a JSON object");
@@ -39,14 +49,14 @@ record ChatCompletionRequest(ChatRequest chat, URI imageUrl, boolean stream, boo
         }
         StringBuilder system = null;
         List<Message> turns = new ArrayList<>();
-        Object[] image = {null}; // byte[] or URI, at most one
+        ImageSlot image = new ImageSlot();
         for (int i = 0; i < messages.size(); i++) {
             JsonNode m = messages.get(i);
             String role = m.path("role").asText("");
             String where = "messages[" + i + "]";
             switch (role) {
                 case "system", "developer" -> {
-                    String text = text(m.get("content"), where, false, null, images);
+                    String text = text(m.get("content"), where, null, images);
                     system = system == null ? new StringBuilder(text) : system.append('\n').append(text);
                 }
                 case "user" -> add(turns, TurnRole.USER, m.get("content"), where, image, images);
@@ -72,7 +82,7 @@ record ChatCompletionRequest(ChatRequest chat, URI imageUrl, boolean stream, boo
             history.add(new ConversationTurn(t.role(), t.text().toString(), t.image()));
         }
         ChatRequest chat = new ChatRequest(system == null ? null : system.toString(), history, last.text().toString(),
-                image[0] instanceof byte[] b ? b : null, RequestFields.sampling(root, config.limits()),
+                image.bytes, RequestFields.sampling(root, config.limits()),
                 RequestFields.deadline(root, config.limits()));
         JsonNode streamNode = root.get("stream");
         if (streamNode != null && !streamNode.isNull() && !streamNode.isBoolean()) {
@@ -80,7 +90,7 @@ record ChatCompletionRequest(ChatRequest chat, URI imageUrl, boolean stream, boo
         }
         boolean stream = streamNode != null && streamNode.asBoolean();
         boolean usage = root.path("stream_options").path("include_usage").asBoolean(false);
-        return new ChatCompletionRequest(chat, image[0] instanceof URI u ? u : null, stream, usage);
+        return new ChatCompletionRequest(chat, image.url, stream, usage);
     }
 
     private static void checkModel(JsonNode root, String served) throws GatewayError {
@@ -109,11 +119,11 @@ record ChatCompletionRequest(ChatRequest chat, URI imageUrl, boolean stream, boo
     }
 
     /** Adds a message's text to the last turn when it has the same role, else as a new turn. */
-    private static void add(List<Message> turns, TurnRole role, JsonNode content, String where, Object[] image,
+    private static void add(List<Message> turns, TurnRole role, JsonNode content, String where, ImageSlot image,
                             ImageInput images) throws GatewayError {
-        boolean hadImage = image != null && image[0] != null;
-        String text = text(content, where, role == TurnRole.USER, image, images);
-        boolean holdsImage = image != null && !hadImage && image[0] != null;
+        boolean hadImage = image != null && image.filled();
+        String text = text(content, where, image, images);
+        boolean holdsImage = image != null && !hadImage && image.filled();
         Message last = turns.isEmpty() ? null : turns.get(turns.size() - 1);
         if (last != null && last.role() == role) {
             turns.set(turns.size() - 1, new Message(role, last.text().append('\n').append(text), last.image() || holdsImage));
@@ -123,11 +133,10 @@ record ChatCompletionRequest(ChatRequest chat, URI imageUrl, boolean stream, boo
     }
 
     /**
-     * A message's text: a string, or parts ({@code text}; in user messages also one {@code image_url}, stored
-     * into {@code image}). Text parts are joined with newlines.
+     * A message's text: a string, or parts ({@code text}; where {@code image} is given (user messages) also one
+     * {@code image_url}, stored into it). Text parts are joined with newlines.
      */
-    private static String text(JsonNode content, String where, boolean imagesAllowed, Object[] image, ImageInput images)
-            throws GatewayError {
+    private static String text(JsonNode content, String where, ImageSlot image, ImageInput images) throws GatewayError {
         if (content == null || content.isNull()) {
             throw RequestFields.invalid(where + ".content is required");
         }
@@ -144,32 +153,34 @@ record ChatCompletionRequest(ChatRequest chat, URI imageUrl, boolean stream, boo
             String at = where + ".content[" + p + "]";
             if ("text".equals(type) && part.path("text").isTextual()) {
                 texts.add(RequestFields.text(part.get("text").asText(), at + ".text"));
-            } else if ("image_url".equals(type) && imagesAllowed) {
-                if (image[0] != null) {
+            } else if ("image_url".equals(type) && image != null) {
+                if (image.filled()) {
                     throw RequestFields.invalid("only one image per request is supported (" + at + " is a second one)");
                 }
-                image[0] = image(part.get("image_url"), at, images);
+                read(part.get("image_url"), at, images, image);
             } else {
                 throw RequestFields.invalid(at + ": unsupported part type '" + type + "'"
-                        + (imagesAllowed ? " (text and image_url are supported)" : " (only text is supported here)"));
+                        + (image != null ? " (text and image_url are supported)" : " (only text is supported here)"));
             }
         }
         return String.join("\n", texts);
     }
 
-    /** {@code {"url": "data:..."}} (or the URL as a plain string): the checked bytes, or an http(s) URI to fetch. */
-    private static Object image(JsonNode imageUrl, String at, ImageInput images) throws GatewayError {
+    /** {@code {"url": "data:..."}} (or the URL as a plain string) into the slot: checked bytes, or an http(s) URL. */
+    private static void read(JsonNode imageUrl, String at, ImageInput images, ImageSlot slot) throws GatewayError {
         JsonNode url = imageUrl != null && imageUrl.isObject() ? imageUrl.get("url") : imageUrl;
         if (url == null || !url.isTextual() || url.asText().isBlank()) {
             throw RequestFields.invalid(at + ".image_url.url must be a data URL or an http(s) URL");
         }
         String u = url.asText().trim();
         if (u.startsWith("data:")) {
-            return images.fromBase64(u);
+            slot.bytes = images.fromBase64(u);
+            return;
         }
         if (u.startsWith("http://") || u.startsWith("https://")) {
             try {
-                return URI.create(u);
+                slot.url = URI.create(u);
+                return;
             } catch (IllegalArgumentException e) {
                 throw new GatewayError(ErrorCodes.INVALID_IMAGE, at + ".image_url.url is not a valid URL");
             }
