@@ -101,7 +101,6 @@ class GatewayRefusalsTest {
                 .buildAsync(URI.create(stream), new WebSocket.Listener() { }).join().abort();
         HttpClient.newHttpClient().newWebSocketBuilder() // a browser cannot set headers: the key in the query
                 .buildAsync(URI.create(stream + "?api_key=" + KEY_B), new WebSocket.Listener() { }).join().abort();
-        }
         assertEquals(200, client.withKey(null).get("/").status());
         assertEquals(200, client.withKey(null).get("/q/health/live").status());
     }
