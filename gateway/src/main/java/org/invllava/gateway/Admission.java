@@ -1,7 +1,7 @@
 package org.invllava.gateway;
 
+import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.invllava.schemas.ErrorCodes;
 
@@ -12,7 +12,7 @@ import org.invllava.schemas.ErrorCodes;
 final class Admission {
     private final int maxInFlight;
     private final int maxPerKey;
-    private final Map<String, Integer> perKey = new ConcurrentHashMap<>();
+    private final Map<String, Integer> perKey = new HashMap<>(); // guarded by this
     private int inFlight;
 
     Admission(int maxInFlight, int maxPerKey) {

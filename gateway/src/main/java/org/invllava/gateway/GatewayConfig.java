@@ -83,8 +83,4 @@ public record GatewayConfig(KafkaSettings kafka, String instanceId, String host,
             return uri.getRawPath() == null || uri.getRawPath().isEmpty() ? s + "/" : s;
         }
     }
-
-    public static GatewayConfig defaults(KafkaSettings kafka, String instanceId, int port) {
-        return new GatewayConfig(kafka, instanceId, "127.0.0.1", port, DEFAULT_MODEL_ID, Limits.defaults(), Access.open());
-    }
 }

@@ -60,7 +60,7 @@ public final class ChatTemplate {
             Turn t = turns.get(i);
             Role expected = i % 2 == 0 ? Role.USER : Role.ASSISTANT;
             if (t.role() != expected) {
-                throw new IllegalArgumentException("turn " + i + " must be a " + expected.name().toLowerCase() + " turn");
+                throw new IllegalArgumentException("turn " + i + " must be a " + expected.name().toLowerCase(java.util.Locale.ROOT) + " turn");
             }
             if (t.role() == Role.USER) {
                 piece.append("USER: ").append(t.image() ? LlamaTokenizer.IMAGE_PLACEHOLDER + "\n" : "").append(t.text())
