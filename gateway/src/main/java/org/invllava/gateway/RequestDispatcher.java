@@ -149,14 +149,23 @@ public final class RequestDispatcher implements AutoCloseable {
         };
     }
 
+    /** Publishes one record of the request; a failure, now or in the callback, ends the answer (and frees its slot). */
     private void send(ProducerRecord<byte[], byte[]> r, String trace, Answer answer) {
         TraceContext.to(r.headers(), trace);
-        producer.send(r, (m, e) -> {
-            if (e != null) {
-                LOG.error("cannot publish request {}", answer.requestId(), e);
-                answer.fail(ErrorCodes.INTERNAL, "the request could not be queued: " + e.getMessage());
-            }
-        });
+        try {
+            producer.send(r, (m, e) -> {
+                if (e != null) {
+                    queueFailed(answer, e);
+                }
+            });
+        } catch (RuntimeException e) {
+            queueFailed(answer, e);
+        }
+    }
+
+    private static void queueFailed(Answer answer, Exception e) {
+        LOG.error("cannot publish request {}", answer.requestId(), e);
+        answer.fail(ErrorCodes.INTERNAL, "the request could not be queued: " + e.getMessage());
     }
 
     private void cancel(String requestId, String reason) {
