@@ -70,21 +70,33 @@ class ManifestConsistencyTest {
     void everyVariableAManifestSetsIsReadByItsService(String overlay) throws Exception {
         RenderedManifests m = RenderedManifests.of(overlay);
         for (Service s : SERVICES) {
-            Map<String, String> env = new HashMap<>(m.environment(m.one("Deployment", s.deployment())));
+            Map<String, String> env = m.environment(m.one("Deployment", s.deployment()));
             String device = env.getOrDefault("MODEL_DEVICE", "cpu");
             assertTrue(device.matches("auto|cpu|gpu(:\\d+)?"), s.deployment() + ": MODEL_DEVICE=" + device);
-            Map<String, String> parsable = new HashMap<>(env);
-            parsable.computeIfPresent("MODEL_DEVICE", (k, v) -> "cpu"); // no GPU here to resolve "gpu" against
-            parsable.computeIfPresent("GATEWAY_API_KEYS_FILE", (k, v) -> keysFile());
-            Env recording = new Env(parsable);
-            s.settings().apply(recording); // every value parses as the service would parse it
-            Set<String> known = new HashSet<>(recording.names());
+            Parsed parsed = parse(m, s); // every value parses as the service would parse it
+            Set<String> known = new HashSet<>(parsed.env().names());
             known.addAll(quarkusVariables(s.module()));
             known.addAll(LIBRARY_VARIABLES);
             Set<String> unknown = new HashSet<>(env.keySet());
             unknown.removeAll(known);
             assertTrue(unknown.isEmpty(), overlay + "/" + s.deployment() + " sets variables the service never reads: " + unknown);
         }
+    }
+
+    /** A service's settings parsed from a Deployment's environment, and the {@link Env} that recorded the reads. */
+    record Parsed(Env env, Object settings) {
+    }
+
+    /**
+     * Runs the service's settings parser on the Deployment's environment; a GPU device reads as the CPU (no GPU here
+     * to resolve it against) and the API key file as a real file with one key.
+     */
+    static Parsed parse(RenderedManifests m, Service s) {
+        Map<String, String> env = new HashMap<>(m.environment(m.one("Deployment", s.deployment())));
+        env.computeIfPresent("MODEL_DEVICE", (k, v) -> "cpu");
+        env.computeIfPresent("GATEWAY_API_KEYS_FILE", (k, v) -> keysFile());
+        Env recording = new Env(env);
+        return new Parsed(recording, s.settings().apply(recording));
     }
 
     private static String keysFile() {
@@ -152,10 +164,12 @@ class ManifestConsistencyTest {
     @FieldSource("OVERLAYS")
     void autoscalingFollowsTheServicesGroupsWithinThePartitions(String overlay) throws Exception {
         RenderedManifests m = RenderedManifests.of(overlay);
+        VisionEncoderMain.Settings vision = (VisionEncoderMain.Settings) parse(m, SERVICES.get(1)).settings();
+        FusionLlmMain.Settings fusion = (FusionLlmMain.Settings) parse(m, SERVICES.get(2)).settings();
         Map<String, Set<String>> groups = Map.of(
-                "vision-encoder", Set.of(((VisionEncoderMain.Settings) settings(m, SERVICES.get(1))).config().groupId() + "@" + Topics.IMAGES),
-                "fusion-llm", Set.of(((FusionLlmMain.Settings) settings(m, SERVICES.get(2))).config().workGroupId() + "@" + Topics.WORK,
-                        ((FusionLlmMain.Settings) settings(m, SERVICES.get(2))).config().applicationId() + "@" + Topics.PROMPTS));
+                "vision-encoder", Set.of(vision.config().groupId() + "@" + Topics.IMAGES),
+                "fusion-llm", Set.of(fusion.config().workGroupId() + "@" + Topics.WORK,
+                        fusion.config().applicationId() + "@" + Topics.PROMPTS));
         for (Map.Entry<String, Set<String>> g : groups.entrySet()) {
             JsonNode so = m.one("ScaledObject", g.getKey()).path("spec");
             assertEquals(g.getKey(), so.path("scaleTargetRef").path("name").asText());
@@ -172,12 +186,6 @@ class ManifestConsistencyTest {
         JsonNode hpa = m.one("HorizontalPodAutoscaler", "gateway").path("spec");
         assertEquals("gateway", hpa.path("scaleTargetRef").path("name").asText());
         assertEquals("cpu", hpa.path("metrics").get(0).path("resource").path("name").asText());
-    }
-
-    private static Object settings(RenderedManifests m, Service s) {
-        Map<String, String> env = new HashMap<>(m.environment(m.one("Deployment", s.deployment())));
-        env.put("MODEL_DEVICE", "cpu");
-        return s.settings().apply(new Env(env));
     }
 
     @ParameterizedTest

@@ -26,17 +26,19 @@ public final class OpenAiTestClient {
     public static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10)).build();
+    private final int port;
     private final String base;
     private final String key;
 
     /** {@code key} null: no Authorization header. */
     public OpenAiTestClient(int port, String key) {
+        this.port = port;
         this.base = "http://127.0.0.1:" + port;
         this.key = key;
     }
 
     public OpenAiTestClient withKey(String otherKey) {
-        return new OpenAiTestClient(Integer.parseInt(base.substring(base.lastIndexOf(':') + 1)), otherKey);
+        return new OpenAiTestClient(port, otherKey);
     }
 
     /** A response: status, body parsed as JSON (null when it is not JSON), raw body, request id header. */
