@@ -1,14 +1,11 @@
 package org.invllava.runtime.generate;
 
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.invllava.runtime.model.ContextLengthException;
 import org.invllava.runtime.model.ExpandedSequence;
 import org.invllava.runtime.model.InverseLlavaModel;
 import org.invllava.runtime.model.Sequence;
 import org.invllava.runtime.model.VisualFeatures;
-import org.invllava.runtime.tokenizer.IncrementalDetokenizer;
 
 /** Prefill, then sample and decode token by token, streaming each token to a listener. */
 public final class Generator {
@@ -24,42 +21,29 @@ public final class Generator {
                                      TokenListener listener) {
         ExpandedSequence expanded = ExpandedSequence.build(promptIds, images, model.visualDim(),
                 model.language().config().vocabSize());
-        int limit = model.language().maxPositions();
-        if (expanded.length() >= limit) {
-            throw new ContextLengthException(expanded.length() + 1, limit);
-        }
-        int maxNew = Math.min(params.maxNewTokens(), limit - expanded.length());
-        Sampler sampler = new Sampler(params);
-        IncrementalDetokenizer detokenizer = new IncrementalDetokenizer(model.tokenizer());
-        StopMatcher stops = new StopMatcher(params.stop());
-        List<Integer> eos = model.language().config().eosTokenIds();
-        List<Integer> tokens = new ArrayList<>();
-        GenerationResult.FinishReason finish = GenerationResult.FinishReason.LENGTH;
-        List<Sampler.TopLogit> top;
+        Decoding decoding = newDecoding(model, params, expanded.length(), model.language().maxPositions());
         try (Sequence seq = model.newSequence()) {
             float[] logits = seq.prefill(expanded);
-            top = List.of(Sampler.topK(logits, TOP_LOGITS));
             while (true) {
-                int token = sampler.next(logits);
-                tokens.add(token);
-                boolean end = eos.contains(token);
-                String delta = end ? stops.accept(detokenizer.flush()) + stops.flush() : stops.accept(detokenizer.push(token));
-                if (!end && tokens.size() == maxNew) {
-                    delta += stops.accept(detokenizer.flush()) + stops.flush();
+                Decoding.Step step = decoding.next(logits);
+                listener.onToken(step.index(), step.tokenId(), step.textDelta());
+                if (step.done()) {
+                    return decoding.result(promptIds, expanded.length());
                 }
-                listener.onToken(tokens.size() - 1, token, delta);
-                if (end || stops.stopped()) {
-                    finish = GenerationResult.FinishReason.STOP;
-                    break;
-                }
-                if (tokens.size() == maxNew) {
-                    break;
-                }
-                logits = seq.decode(token);
+                logits = seq.decode(step.tokenId());
             }
         }
-        int[] ids = tokens.stream().mapToInt(Integer::intValue).toArray();
-        return new GenerationResult(Arrays.copyOf(promptIds, promptIds.length), ids, stops.text().strip(), finish, top,
-                expanded.length());
+    }
+
+    /**
+     * The decoding state of a prompt of {@code promptLength} expanded positions in a context of {@code limit}
+     * positions: at most {@code limit − promptLength} new tokens; a prompt that leaves no room is refused.
+     */
+    public static Decoding newDecoding(InverseLlavaModel model, SamplingParams params, int promptLength, int limit) {
+        if (promptLength >= limit) {
+            throw new ContextLengthException(promptLength + 1, limit);
+        }
+        return new Decoding(model.tokenizer(), params, model.language().config().eosTokenIds(),
+                Math.min(params.maxNewTokens(), limit - promptLength));
     }
 }

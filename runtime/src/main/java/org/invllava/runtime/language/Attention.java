@@ -1,6 +1,8 @@
 package org.invllava.runtime.language;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
@@ -21,46 +23,56 @@ final class Attention {
     private final int heads;
     private final int kvHeads;
     private final int headDim;
+    private final Rope rope;
 
     /** {@code qkv} is q_proj, k_proj and v_proj merged into one [(H + 2·H_kv)·D, D_model] projection. */
-    Attention(Linear qkv, Linear o, Map<String, FusionProjection> fusion, int heads, int kvHeads, int headDim) {
+    Attention(Linear qkv, Linear o, Map<String, FusionProjection> fusion, int heads, int kvHeads, int headDim, Rope rope) {
         this.qkv = qkv;
         this.o = o;
         this.fusion = Map.copyOf(fusion);
         this.heads = heads;
         this.kvHeads = kvHeads;
         this.headDim = headDim;
+        this.rope = rope;
     }
 
-    /** {@code h} [T, D_model] is the input_layernorm output; tokens sit at positions {@code past ..}. */
-    NDArray forward(NDArray h, FusionStreams streams, Rope rope, KvCache cache, int layer) {
-        int t = (int) h.getShape().get(0);
-        int past = cache.length();
+    /**
+     * {@code h} [N, D_model] is the input_layernorm output of the batch's stacked tokens; each segment's tokens
+     * attend to their own sequence's cache.
+     */
+    NDArray forward(NDArray h, FusionStreams streams, Rope.Angles angles, ForwardBatch batch, int layer) {
+        int n = (int) h.getShape().get(0);
         long qDim = (long) heads * headDim;
         long kvDim = (long) kvHeads * headDim;
-        NDArray projected = qkv.forward(h); // [T, (H + 2·H_kv)·D]
-        NDArray q = fuse("q", projected.get(new NDIndex(":, 0:" + qDim)), h, streams); // [T, H·D]
+        NDArray projected = qkv.forward(h); // [N, (H + 2·H_kv)·D]
+        NDArray q = fuse("q", projected.get(new NDIndex(":, 0:" + qDim)), h, streams); // [N, H·D]
         NDArray k = fuse("k", projected.get(new NDIndex(":, " + qDim + ":" + (qDim + kvDim))), h, streams);
         NDArray v = fuse("v", projected.get(new NDIndex(":, " + (qDim + kvDim) + ":")), h, streams);
-        NDArray qs = rope.apply(splitHeads(q, t, heads), past); // [H, T, D]
-        NDArray ks = rope.apply(splitHeads(k, t, kvHeads), past); // [H_kv, T, D]
-        NDArray vs = splitHeads(v, t, kvHeads); // [H_kv, T, D]
+        NDArray qs = rope.apply(q.reshape(new Shape(n, heads, headDim)), angles); // [N, H, D]
+        NDArray ks = rope.apply(k.reshape(new Shape(n, kvHeads, headDim)), angles); // [N, H_kv, D]
+        NDArray vs = v.reshape(new Shape(n, kvHeads, headDim)); // [N, H_kv, D]
         DataType cached = Fp16OnCpu.attentionType(ks); // float16 on the CPU caches float32: no per-step casts
         ks = ks.toType(cached, false);
         vs = vs.toType(cached, false);
-        NDArray[] kv = cache.append(layer, ks, vs, h.getManager()); // [H_kv, S, D] views in this scope
-        NDArray ctx = attend(qs, kv[0], kv[1], past); // [H, T, D]
-        return o.forward(ctx.transpose(1, 0, 2).reshape(new Shape(t, (long) heads * headDim))); // [T, H·D]
+        NDList contexts = new NDList();
+        int row = 0;
+        for (ForwardBatch.Segment segment : batch.segments()) {
+            int t = segment.tokens();
+            NDIndex rows = new NDIndex(row + ":" + (row + t));
+            int past = segment.cache().length();
+            NDArray[] kv = segment.cache().append(layer, ks.get(rows), vs.get(rows), h.getManager()); // [H_kv, S, D]
+            NDArray ctx = attend(qs.get(rows).transpose(1, 0, 2), kv[0], kv[1], past); // [H, T, D]
+            contexts.add(ctx.transpose(1, 0, 2).reshape(new Shape(t, qDim))); // [T, H·D]
+            row += t;
+        }
+        NDArray ctx = contexts.size() == 1 ? contexts.head() : NDArrays.concat(contexts, 0); // [N, H·D]
+        return o.forward(ctx);
     }
 
     /** Adds the inverse-fusion update of {@code target} (fusion layers only), before heads and RoPE. */
     private NDArray fuse(String target, NDArray out, NDArray h, FusionStreams streams) {
         FusionProjection f = fusion.get(target);
         return f == null ? out : out.add(f.delta(h, streams));
-    }
-
-    private NDArray splitHeads(NDArray x, int t, int n) {
-        return x.reshape(new Shape(t, n, headDim)).transpose(1, 0, 2); // [n, T, D]
     }
 
     /**

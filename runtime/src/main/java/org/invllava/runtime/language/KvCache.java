@@ -10,7 +10,7 @@ import ai.djl.ndarray.types.Shape;
  * Keys and values of one sequence, per layer, in preallocated [H_kv, capacity, D] buffers written in
  * place; capacity doubles when full (so appends cost amortised O(new tokens)), up to the context length.
  */
-public final class KvCache implements AutoCloseable {
+public final class KvCache implements KvStore, AutoCloseable {
     private static final int MIN_CAPACITY = 256;
 
     private final NDManager manager;
@@ -26,16 +26,16 @@ public final class KvCache implements AutoCloseable {
         this.maxLength = maxLength;
     }
 
-    /** Number of positions already cached. */
+    @Override
     public int length() {
         return length;
     }
 
-    /**
-     * Writes [H_kv, T, D] keys/values of the current step into {@code layer} and returns views of everything
-     * cached so far, [H_kv, length + T, D], owned by {@code scope}.
-     */
-    NDArray[] append(int layer, NDArray k, NDArray v, NDManager scope) {
+    /** As {@link KvStore#append}; the cached views are slices of this cache's buffers (no copy). */
+    @Override
+    public NDArray[] append(int layer, NDArray kNew, NDArray vNew, NDManager scope) {
+        NDArray k = kNew.transpose(1, 0, 2); // [H_kv, T, D]
+        NDArray v = vNew.transpose(1, 0, 2);
         int t = (int) k.getShape().get(1);
         keys[layer] = ensureCapacity(keys[layer], k, length + t);
         values[layer] = ensureCapacity(values[layer], v, length + t);
@@ -79,8 +79,8 @@ public final class KvCache implements AutoCloseable {
         }
     }
 
-    /** Called once every layer has appended the step's tokens. */
-    void advance(int tokens) {
+    @Override
+    public void advance(int tokens) {
         length += tokens;
     }
 

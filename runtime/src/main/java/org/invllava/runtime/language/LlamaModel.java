@@ -1,5 +1,6 @@
 package org.invllava.runtime.language;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -11,6 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import org.invllava.runtime.config.InverseLlavaConfig;
 import org.invllava.runtime.config.LlamaConfig;
+import org.invllava.runtime.nn.Fp16OnCpu;
 import org.invllava.runtime.nn.Linear;
 import org.invllava.runtime.nn.RmsNorm;
 import org.invllava.runtime.nn.Scopes;
@@ -54,6 +56,7 @@ public final class LlamaModel {
         long kvDim = (long) c.numKeyValueHeads() * c.headDim();
         float eps = c.rmsNormEps().floatValue();
         NDArray embed = base.load("model.embed_tokens.weight", c.vocabSize(), d);
+        Rope rope = new Rope(manager, c.headDim(), c.ropeTheta(), c.maxPositionEmbeddings(), type);
         List<DecoderLayer> layers = new ArrayList<>();
         for (int i = 0; i < c.numHiddenLayers(); i++) {
             String p = "model.layers." + i + ".";
@@ -73,7 +76,7 @@ public final class LlamaModel {
                     w.linear(p + "self_attn.v_proj.weight", kvDim, d, adapted && lora.targets("v_proj"))));
             Attention attn = new Attention(qkv,
                     new Linear(w.linear(p + "self_attn.o_proj.weight", d, qDim, adapted && lora.targets("o_proj"))),
-                    fusion, c.numAttentionHeads(), c.numKeyValueHeads(), c.headDim());
+                    fusion, c.numAttentionHeads(), c.numKeyValueHeads(), c.headDim(), rope);
             long ffn = c.intermediateSize();
             Mlp mlp = new Mlp(new Linear(w.merge(
                     w.linear(p + "mlp.gate_proj.weight", ffn, d, adapted && lora.targets("gate_proj")),
@@ -86,7 +89,6 @@ public final class LlamaModel {
         Linear head = base.contains("lm_head.weight") || !c.tieWordEmbeddings()
                 ? new Linear(base.load("lm_head.weight", c.vocabSize(), d))
                 : new Linear(embed);
-        Rope rope = new Rope(manager, c.headDim(), c.ropeTheta(), c.maxPositionEmbeddings(), type);
         return new LlamaModel(c, embed, List.copyOf(layers), norm, head, rope);
     }
 
@@ -117,20 +119,46 @@ public final class LlamaModel {
         return embedTokens.get(manager, new NDIndex("{}", manager.create(ids))); // [T, D]
     }
 
-    /** Runs {@code embeds} [T, D] through every layer, appending to {@code cache}; returns final-norm hidden [T, D]. */
-    public NDArray forward(NDArray embeds, FusionStreams streams, KvCache cache) {
+    /** The dtype keys and values are cached in on {@code device}: float32 for float16 on the CPU. */
+    public DataType kvType(Device device) {
+        return Fp16OnCpu.attentionType(embedTokens.getDataType(), device);
+    }
+
+    /**
+     * Runs the stacked tokens {@code embeds} [N, D] of {@code batch} through every layer, appending each segment's
+     * keys and values to its cache; returns the final-norm hidden states [N, D].
+     */
+    public NDArray forward(NDArray embeds, FusionStreams streams, ForwardBatch batch) {
+        if (embeds.getShape().get(0) != batch.totalTokens()) {
+            throw new IllegalArgumentException(embeds.getShape() + " rows for a batch of " + batch.totalTokens() + " tokens");
+        }
+        Rope.Angles angles = rope.at(embeds.getManager(), batch.positions());
         NDArray x = embeds;
         for (DecoderLayer layer : layers) {
-            x = Scopes.scoped(x, in -> layer.forward(in, streams, rope, cache));
+            x = Scopes.scoped(x, in -> layer.forward(in, streams, angles, batch));
         }
-        cache.advance((int) embeds.getShape().get(0));
+        for (ForwardBatch.Segment s : batch.segments()) {
+            s.cache().advance(s.tokens());
+        }
         return norm.forward(x);
     }
 
     /** Float32 logits [V] of the last position of {@code hidden} [T, D]. */
     public float[] lastLogits(NDArray hidden) {
-        long t = hidden.getShape().get(0);
-        NDArray last = hidden.get(new NDIndex((t - 1) + ":" + t)); // [1, D]
-        return lmHead.forward(last).toType(DataType.FLOAT32, false).toFloatArray();
+        return logits(hidden, new int[] {(int) hidden.getShape().get(0) - 1})[0];
+    }
+
+    /** Float32 logits of the given rows of {@code hidden} [N, D]: one [V] array per row, in order. */
+    public float[][] logits(NDArray hidden, int[] rows) {
+        long[] index = java.util.Arrays.stream(rows).asLongStream().toArray();
+        NDManager m = hidden.getManager();
+        NDArray picked = hidden.get(m, new NDIndex("{}", m.create(index))); // [B, D]
+        float[] flat = lmHead.forward(picked).toType(DataType.FLOAT32, false).toFloatArray(); // [B, V]
+        int vocab = config.vocabSize();
+        float[][] out = new float[rows.length][];
+        for (int i = 0; i < rows.length; i++) {
+            out[i] = java.util.Arrays.copyOfRange(flat, i * vocab, (i + 1) * vocab);
+        }
+        return out;
     }
 }

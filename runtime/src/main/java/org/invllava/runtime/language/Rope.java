@@ -15,6 +15,10 @@ final class Rope {
     private final NDArray sin; // [P, D]
     private final int headDim;
 
+    /** cos and sin rows [N, 1, D] of N tokens' positions, broadcast over heads. */
+    record Angles(NDArray cos, NDArray sin) {
+    }
+
     Rope(NDManager manager, int headDim, double theta, int maxPositions, DataType type) {
         this.headDim = headDim;
         int half = headDim / 2;
@@ -36,14 +40,16 @@ final class Rope {
         return (int) cos.getShape().get(0);
     }
 
-    /** Rotates {@code x} [H, T, D] whose tokens sit at positions {@code start .. start+T−1}. */
-    NDArray apply(NDArray x, int start) {
-        int t = (int) x.getShape().get(1);
-        NDManager m = x.getManager();
-        NDIndex rows = new NDIndex(start + ":" + (start + t));
-        NDArray c = cos.get(m, rows); // [T, D], broadcast over heads
-        NDArray s = sin.get(m, rows);
-        return x.mul(c).add(rotateHalf(x).mul(s));
+    /** The angles of tokens at {@code positions} (each below {@link #maxPositions}), owned by {@code m}. */
+    Angles at(NDManager m, long[] positions) {
+        NDIndex rows = new NDIndex("{}", m.create(positions));
+        Shape shape = new Shape(positions.length, 1, headDim);
+        return new Angles(cos.get(m, rows).reshape(shape), sin.get(m, rows).reshape(shape)); // [N, 1, D]
+    }
+
+    /** Rotates {@code x} [N, H, D], token n by {@code angles} row n. */
+    NDArray apply(NDArray x, Angles angles) {
+        return x.mul(angles.cos()).add(rotateHalf(x).mul(angles.sin()));
     }
 
     /** {@code cat(−x₂, x₁)} on the last axis. */

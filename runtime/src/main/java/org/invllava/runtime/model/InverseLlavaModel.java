@@ -98,6 +98,11 @@ public final class InverseLlavaModel implements AutoCloseable {
         return vision.encodeImages(images);
     }
 
+    /** A manager for tensors that live as long as this model at most (a serving engine's KV pool). */
+    public NDManager newManager() {
+        return manager.newSubManager();
+    }
+
     /** A new generation sequence with its own KV cache. */
     public Sequence newSequence() {
         return new Sequence(manager, language, dtype, vision.featureDim());

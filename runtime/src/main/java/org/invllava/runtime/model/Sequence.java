@@ -1,13 +1,10 @@
 package org.invllava.runtime.model;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
-import org.invllava.runtime.language.FusionStreams;
+import org.invllava.runtime.language.ForwardBatch;
 import org.invllava.runtime.language.KvCache;
 import org.invllava.runtime.language.LlamaModel;
-import org.invllava.runtime.nn.Fp16OnCpu;
 
 /**
  * One sequence being generated: prefill fuses the whole expanded prompt, each decode step embeds one text
@@ -34,40 +31,26 @@ public final class Sequence implements AutoCloseable {
 
     /** Runs the expanded prompt; returns the float32 logits of its last position. */
     public float[] prefill(ExpandedSequence seq) {
-        int t = seq.length();
-        checkRoom(t);
-        try (NDManager step = manager.newSubManager()) {
-            float[] text = new float[t];
-            float[] vision = new float[t];
-            for (int i = 0; i < t; i++) {
-                text[i] = seq.isPatch()[i] ? 0f : 1f;
-                vision[i] = seq.isPatch()[i] ? 1f : 0f;
-            }
-            NDArray textMask = step.create(text, new Shape(t, 1)).toType(dtype, false); // [T, 1]
-            NDArray embeds = language.embed(step, seq.tokenIds()).mul(textMask); // [T, D], zero at patch slots
-            FusionStreams streams = new FusionStreams(
-                    step.create(seq.visual(), new Shape(t, seq.visualDim())).toType(dtype, false), // [T, d_v]
-                    textMask, step.create(vision, new Shape(t, 1)).toType(dtype, false));
-            return language.lastLogits(language.forward(embeds, streams, cache));
-        }
+        return run(new StepInput(visualDim).addExpanded(seq, 0, seq.length()));
     }
 
     /** Feeds one generated token; returns the logits for the next position. */
     public float[] decode(int tokenId) {
-        checkRoom(1);
+        return run(new StepInput(visualDim).addText(tokenId));
+    }
+
+    private float[] run(StepInput input) {
+        checkRoom(input.rows());
         try (NDManager step = manager.newSubManager()) {
-            NDArray embeds = language.embed(step, new long[] {tokenId}); // [1, D]
-            FusionStreams streams = new FusionStreams(step.zeros(new Shape(1, visualDim), dtype),
-                    step.ones(new Shape(1, 1), dtype), step.zeros(new Shape(1, 1), dtype));
-            return language.lastLogits(language.forward(embeds, streams, cache));
+            StepInput.Tensors in = input.tensors(step, language, dtype);
+            return language.lastLogits(language.forward(in.embeds(), in.streams(), ForwardBatch.single(cache, input.rows())));
         }
     }
 
     /** Allocates the KV cache for {@code tokens} positions up front (it otherwise grows by doubling). */
     public void reserve(int tokens) {
         var c = language.config();
-        cache.reserve(tokens, c.numKeyValueHeads(), c.headDim(),
-                Fp16OnCpu.attentionType(dtype, manager.getDevice()));
+        cache.reserve(tokens, c.numKeyValueHeads(), c.headDim(), language.kvType(manager.getDevice()));
     }
 
     private void checkRoom(int tokens) {

@@ -24,7 +24,7 @@ class KvCacheTest {
                 }
                 try (NDManager scope = m.newSubManager()) {
                     NDArray step = scope.create(k, new Shape(2, t, 3));
-                    NDArray[] kv = cache.append(0, step, step.neg(), scope);
+                    NDArray[] kv = cache.append(0, step.transpose(1, 0, 2), step.neg().transpose(1, 0, 2), scope); // as [T, H_kv, D]
                     cache.advance(t);
                     total += t;
                     assertEquals(new Shape(2, total, 3), kv[0].getShape());

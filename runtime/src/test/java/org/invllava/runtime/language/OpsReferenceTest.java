@@ -55,20 +55,20 @@ class OpsReferenceTest {
     }
 
     @Test
-    void ropeMatchesNaive() {
+    void ropeMatchesNaiveAtEachTokensOwnPosition() {
         int heads = 2;
-        int t = 5;
         int d = 8;
-        int start = 3;
+        long[] positions = {3, 4, 5, 17, 0}; // two sequences' tokens stacked: each at its own position
+        int t = positions.length;
         double theta = 10000;
         float[] x = gaussian(heads * t * d);
         Rope rope = new Rope(m, d, theta, 64, DataType.FLOAT32);
-        float[] got = rope.apply(m.create(x, new Shape(heads, t, d)), start).toFloatArray();
-        for (int h = 0; h < heads; h++) {
-            for (int p = 0; p < t; p++) {
-                int base = (h * t + p) * d;
+        float[] got = rope.apply(m.create(x, new Shape(t, heads, d)), rope.at(m, positions)).toFloatArray();
+        for (int p = 0; p < t; p++) {
+            for (int h = 0; h < heads; h++) {
+                int base = (p * heads + h) * d;
                 for (int i = 0; i < d / 2; i++) {
-                    double angle = (start + p) / Math.pow(theta, 2.0 * i / d);
+                    double angle = positions[p] / Math.pow(theta, 2.0 * i / d);
                     double x1 = x[base + i];
                     double x2 = x[base + i + d / 2];
                     assertEquals(x1 * Math.cos(angle) - x2 * Math.sin(angle), got[base + i], 1e-4);

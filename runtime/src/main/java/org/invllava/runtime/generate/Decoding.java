@@ -1,0 +1,81 @@
+package org.invllava.runtime.generate;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.invllava.runtime.tokenizer.IncrementalDetokenizer;
+import org.invllava.runtime.tokenizer.LlamaTokenizer;
+
+/**
+ * How one sequence turns logits into tokens and text: its sampler, incremental detokenizer, stop strings, EOS
+ * and token limit. The same for a sequence generated alone ({@link Generator}) or in a batch.
+ */
+public final class Decoding {
+    private final Sampler sampler;
+    private final IncrementalDetokenizer detokenizer;
+    private final StopMatcher stops;
+    private final List<Integer> eos;
+    private final int maxNew;
+    private final List<Integer> tokens = new ArrayList<>();
+    private GenerationResult.FinishReason finish;
+    private List<Sampler.TopLogit> firstTop = List.of();
+
+    /** One picked token: its index in the answer, id, the text it completes, and whether the answer ends here. */
+    public record Step(int index, int tokenId, String textDelta, boolean done) {
+    }
+
+    /** {@code maxNew}: the most tokens this sequence may generate (the request's limit within the context). */
+    public Decoding(LlamaTokenizer tokenizer, SamplingParams params, List<Integer> eosTokenIds, int maxNew) {
+        if (maxNew < 1) {
+            throw new IllegalArgumentException("no room to generate a token");
+        }
+        this.sampler = new Sampler(params);
+        this.detokenizer = new IncrementalDetokenizer(tokenizer);
+        this.stops = new StopMatcher(params.stop());
+        this.eos = List.copyOf(eosTokenIds);
+        this.maxNew = maxNew;
+    }
+
+    /** Picks the next token from {@code logits} (float32 [V]). */
+    public Step next(float[] logits) {
+        if (finish != null) {
+            throw new IllegalStateException("the answer has already ended");
+        }
+        if (tokens.isEmpty()) {
+            firstTop = List.of(Sampler.topK(logits, Generator.TOP_LOGITS));
+        }
+        int token = sampler.next(logits);
+        tokens.add(token);
+        boolean end = eos.contains(token);
+        String delta = end ? stops.accept(detokenizer.flush()) + stops.flush() : stops.accept(detokenizer.push(token));
+        if (!end && tokens.size() == maxNew) {
+            delta += stops.accept(detokenizer.flush()) + stops.flush();
+        }
+        if (end || stops.stopped()) {
+            finish = GenerationResult.FinishReason.STOP;
+        } else if (tokens.size() == maxNew) {
+            finish = GenerationResult.FinishReason.LENGTH;
+        }
+        return new Step(tokens.size() - 1, token, delta, finish != null);
+    }
+
+    /** Tokens picked so far. */
+    public int count() {
+        return tokens.size();
+    }
+
+    /** The {@code i}-th picked token. */
+    public int token(int i) {
+        return tokens.get(i);
+    }
+
+    /** The outcome once {@link Step#done}: ids, final text, why it ended and the first step's top logits. */
+    public GenerationResult result(int[] promptIds, int expandedPromptLength) {
+        if (finish == null) {
+            throw new IllegalStateException("the answer has not ended");
+        }
+        int[] ids = tokens.stream().mapToInt(Integer::intValue).toArray();
+        return new GenerationResult(Arrays.copyOf(promptIds, promptIds.length), ids, stops.text().strip(), finish,
+                firstTop, expandedPromptLength);
+    }
+}

@@ -1,0 +1,86 @@
+package org.invllava.runtime.language;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One sequence's keys and values in a {@link KvBlockPool}: position p lives in slot
+ * {@code table[p / blockSize] · blockSize + p % blockSize}. Blocks are taken with {@link #reserve} before a step
+ * and all given back by {@link #release}. Engine thread only.
+ */
+public final class PagedKvCache implements KvStore {
+    private final KvBlockPool pool;
+    private final List<Integer> table = new ArrayList<>();
+    private int length;
+
+    PagedKvCache(KvBlockPool pool) {
+        this.pool = pool;
+    }
+
+    @Override
+    public int length() {
+        return length;
+    }
+
+    /** Blocks this sequence holds. */
+    public int blocks() {
+        return table.size();
+    }
+
+    /**
+     * Makes room for {@code tokens} more positions; all or nothing: returns false, taking no block, when the pool
+     * has too few free blocks.
+     */
+    public boolean reserve(int tokens) {
+        int missing = pool.blocksFor(length + tokens) - table.size();
+        if (missing > pool.freeBlocks()) {
+            return false;
+        }
+        for (int i = 0; i < missing; i++) {
+            table.add(pool.allocate());
+        }
+        return true;
+    }
+
+    /** Gives every block back to the pool; the cache is empty afterwards (a preempted sequence starts over). */
+    public void release() {
+        for (int i = table.size() - 1; i >= 0; i--) {
+            pool.release(table.get(i));
+        }
+        table.clear();
+        length = 0;
+    }
+
+    @Override
+    public NDArray[] append(int layer, NDArray k, NDArray v, NDManager scope) {
+        int t = (int) k.getShape().get(0);
+        if (pool.blocksFor(length + t) > table.size()) {
+            throw new IllegalStateException("KV blocks for " + (length + t) + " positions were not reserved");
+        }
+        NDArray written = scope.create(slots(length, length + t));
+        pool.keys(layer).set(new NDIndex("{}", written), k);
+        pool.values(layer).set(new NDIndex("{}", written), v);
+        NDIndex all = new NDIndex("{}", scope.create(slots(0, length + t)));
+        NDArray keys = pool.keys(layer).get(scope, all).transpose(1, 0, 2); // [S, H_kv, D] → [H_kv, S, D]
+        NDArray values = pool.values(layer).get(scope, all).transpose(1, 0, 2);
+        return new NDArray[] {keys, values};
+    }
+
+    @Override
+    public void advance(int tokens) {
+        length += tokens;
+    }
+
+    /** Pool slots of positions {@code from .. to−1}. */
+    private long[] slots(int from, int to) {
+        int bs = pool.blockSize();
+        long[] out = new long[to - from];
+        for (int p = from; p < to; p++) {
+            out[p - from] = (long) table.get(p / bs) * bs + p % bs;
+        }
+        return out;
+    }
+}

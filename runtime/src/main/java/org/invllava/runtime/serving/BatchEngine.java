@@ -1,0 +1,292 @@
+package org.invllava.runtime.serving;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.invllava.runtime.generate.Decoding;
+import org.invllava.runtime.generate.Generator;
+import org.invllava.runtime.generate.SamplingParams;
+import org.invllava.runtime.language.ForwardBatch;
+import org.invllava.runtime.language.KvBlockPool;
+import org.invllava.runtime.language.LlamaModel;
+import org.invllava.runtime.model.ExpandedSequence;
+import org.invllava.runtime.model.InverseLlavaModel;
+import org.invllava.runtime.model.StepInput;
+import org.invllava.runtime.model.VisualFeatures;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One engine loop per model instance (continuous batching): requests join and leave between steps, and each step
+ * is one forward pass over every scheduled sequence's tokens ({@link BatchScheduler}), with the KV cache in a
+ * shared block pool. A sequence's greedy tokens do not depend on what else is in the batch.
+ */
+public final class BatchEngine implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(BatchEngine.class);
+
+    private final InverseLlavaModel model;
+    private final LlamaModel language;
+    private final NDManager manager;
+    private final KvBlockPool pool;
+    private final BatchScheduler scheduler;
+    private final EngineObserver observer;
+    private final int contextLimit;
+    private final ConcurrentLinkedQueue<ActiveSequence> incoming = new ConcurrentLinkedQueue<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private final Thread thread;
+    private volatile boolean accepting = true;
+    private volatile boolean halted;
+    private volatile Snapshot snapshot;
+
+    /** Sizes now, for gauges: sequences running and waiting, KV blocks used and free. */
+    public record Snapshot(int running, int waiting, int kvBlocksUsed, int kvBlocksFree) {
+    }
+
+    public BatchEngine(InverseLlavaModel model, EngineConfig config, EngineObserver observer) {
+        this.model = model;
+        this.language = model.language();
+        this.manager = model.newManager();
+        this.pool = new KvBlockPool(language, config.kvBlocks(), config.kvBlockSize(), manager);
+        this.observer = observer;
+        this.scheduler = new BatchScheduler(config, pool, observer::onPreempted);
+        this.contextLimit = Math.min(language.maxPositions(), pool.capacityTokens());
+        this.snapshot = new Snapshot(0, 0, 0, pool.totalBlocks());
+        this.thread = new Thread(this::loop, "batch-engine");
+        this.thread.setDaemon(true);
+        LOG.info("KV pool: {} blocks of {} positions ({} MiB, {} KiB per position); batch of {} sequences, {} tokens a step",
+                pool.totalBlocks(), pool.blockSize(), pool.capacityTokens() * pool.bytesPerToken() >> 20,
+                pool.bytesPerToken() >> 10, config.maxBatch(), config.maxTokensPerStep());
+    }
+
+    public void start() {
+        thread.start();
+    }
+
+    /** The longest sequence (prompt + answer) this engine serves: the model's context or the whole KV pool. */
+    public int contextLimit() {
+        return contextLimit;
+    }
+
+    /** Key plus value bytes of one position over all layers. */
+    public long kvBytesPerToken() {
+        return pool.bytesPerToken();
+    }
+
+    public Snapshot snapshot() {
+        return snapshot;
+    }
+
+    /**
+     * Queues a request. Checked here, on the caller's thread: the images must match the prompt's image tokens
+     * ({@link IllegalArgumentException}) and the prompt must leave room in the context
+     * ({@link org.invllava.runtime.model.ContextLengthException}).
+     */
+    public void submit(String id, int[] promptIds, List<VisualFeatures> images, SamplingParams params,
+                       GenerationCallbacks callbacks) {
+        if (!accepting) {
+            throw new IllegalStateException("the engine is shutting down");
+        }
+        ExpandedSequence prompt = ExpandedSequence.build(promptIds, images, model.visualDim(), language.config().vocabSize());
+        Decoding decoding = Generator.newDecoding(model, params, prompt.length(), contextLimit);
+        incoming.add(new ActiveSequence(id, promptIds.clone(), prompt, decoding, callbacks, pool.newCache()));
+        signal();
+    }
+
+    /** As {@link #submit}, completing the future with the outcome; {@code listener} sees each token. */
+    public CompletableFuture<Outcome> submit(String id, int[] promptIds, List<VisualFeatures> images, SamplingParams params,
+                                             org.invllava.runtime.generate.TokenListener listener) {
+        CompletableFuture<Outcome> done = new CompletableFuture<>();
+        submit(id, promptIds, images, params, new GenerationCallbacks() {
+            @Override
+            public void onToken(int index, int tokenId, String textDelta) {
+                listener.onToken(index, tokenId, textDelta);
+            }
+
+            @Override
+            public void onDone(Outcome outcome) {
+                done.complete(outcome);
+            }
+        });
+        return done;
+    }
+
+    private void loop() {
+        try {
+            while (!halted) {
+                admitIncoming();
+                removeStopped();
+                List<BatchScheduler.Planned> plan = scheduler.plan();
+                if (!plan.isEmpty()) {
+                    step(plan);
+                }
+                publishSnapshot();
+                if (plan.isEmpty()) {
+                    awaitWork();
+                }
+            }
+        } catch (RuntimeException | Error e) {
+            LOG.error("engine loop died", e);
+            throw e;
+        }
+    }
+
+    private void admitIncoming() {
+        for (ActiveSequence s; (s = incoming.poll()) != null; ) {
+            scheduler.enqueue(s);
+        }
+    }
+
+    private void removeStopped() {
+        List<ActiveSequence> all = new ArrayList<>(scheduler.running());
+        all.addAll(scheduler.waiting());
+        for (ActiveSequence s : all) {
+            Object reason;
+            try {
+                reason = s.callbacks.stopReason();
+            } catch (RuntimeException e) {
+                end(s, new Outcome.Failed(e));
+                continue;
+            }
+            if (reason != null) {
+                end(s, new Outcome.Stopped(reason, s.decoding.count()));
+            }
+        }
+    }
+
+    /** One forward pass over the plan, then a token for every sequence whose uncached positions it used up. */
+    private void step(List<BatchScheduler.Planned> plan) {
+        long t0 = System.nanoTime();
+        StepInput input = new StepInput(model.visualDim());
+        List<ForwardBatch.Segment> segments = new ArrayList<>();
+        List<ActiveSequence> picking = new ArrayList<>();
+        List<Integer> rows = new ArrayList<>();
+        int row = 0;
+        int prefill = 0;
+        for (BatchScheduler.Planned p : plan) {
+            boolean decode = p.sequence().decoding();
+            prefill += decode ? 0 : p.tokens();
+            if (p.sequence().completesWith(p.tokens())) {
+                picking.add(p.sequence());
+                rows.add(row + p.tokens() - 1);
+            }
+            p.sequence().addRows(input, p.tokens());
+            segments.add(new ForwardBatch.Segment(p.sequence().cache, p.tokens()));
+            row += p.tokens();
+        }
+        float[][] logits;
+        try (NDManager step = manager.newSubManager()) {
+            StepInput.Tensors in = input.tensors(step, language, model.dtype());
+            NDArray hidden = language.forward(in.embeds(), in.streams(), new ForwardBatch(segments));
+            logits = language.logits(hidden, rows.stream().mapToInt(Integer::intValue).toArray());
+        } catch (RuntimeException e) {
+            LOG.error("a step of {} sequences failed; they end with an error", plan.size(), e);
+            plan.forEach(p -> end(p.sequence(), new Outcome.Failed(e)));
+            return;
+        }
+        observer.onStep(plan.size(), prefill, row - prefill, System.nanoTime() - t0);
+        for (int i = 0; i < picking.size(); i++) {
+            pick(picking.get(i), logits[i]);
+        }
+    }
+
+    private void pick(ActiveSequence s, float[] logits) {
+        try {
+            Decoding.Step step = s.decoding.next(logits);
+            s.callbacks.onToken(step.index(), step.tokenId(), step.textDelta());
+            if (step.done()) {
+                end(s, new Outcome.Finished(s.decoding.result(s.promptIds, s.prompt.length())));
+            }
+        } catch (RuntimeException e) {
+            end(s, new Outcome.Failed(e));
+        }
+    }
+
+    private void end(ActiveSequence s, Outcome outcome) {
+        scheduler.remove(s);
+        try {
+            s.callbacks.onDone(outcome);
+        } catch (RuntimeException e) {
+            LOG.error("completion callback of {} failed", s.id, e);
+        }
+    }
+
+    private void publishSnapshot() {
+        int free = pool.freeBlocks();
+        snapshot = new Snapshot(scheduler.running().size(), scheduler.waiting().size() + incoming.size(),
+                pool.totalBlocks() - free, free);
+    }
+
+    private void signal() {
+        lock.lock();
+        try {
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void awaitWork() {
+        lock.lock();
+        try {
+            if (incoming.isEmpty() && !halted) {
+                changed.await(scheduler.idle() ? 200 : 5, TimeUnit.MILLISECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            halted = true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether no request is queued or running. */
+    public boolean idle() {
+        return incoming.isEmpty() && snapshot.running() == 0 && snapshot.waiting() == 0;
+    }
+
+    /**
+     * Stops taking requests, lets the running and queued ones finish for up to {@code drain}, then stops the loop
+     * (what is left gets no more callbacks) and frees the KV pool.
+     */
+    public void close(Duration drain) {
+        accepting = false;
+        long until = System.nanoTime() + drain.toNanos();
+        while (thread.isAlive() && !idle() && System.nanoTime() < until) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        halt();
+    }
+
+    /** Stops at once: no further step or callback (crash drills; the requests are redone elsewhere). */
+    public void halt() {
+        accepting = false;
+        halted = true;
+        signal();
+        try {
+            thread.join(30_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (!thread.isAlive()) {
+            manager.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        close(Duration.ZERO);
+    }
+}

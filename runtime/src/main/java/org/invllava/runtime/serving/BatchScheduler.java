@@ -1,0 +1,126 @@
+package org.invllava.runtime.serving;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import org.invllava.runtime.language.KvBlockPool;
+
+/**
+ * Chooses what the next step computes (continuous batching with chunked prefill, as vLLM's and SGLang's schedulers):
+ * every running sequence's decode token first, oldest first; then the rest of the token budget goes to prompts being
+ * prefilled, then to waiting requests, admitted in arrival order while the batch has room and the pool has blocks for
+ * their whole prompt. When a decode finds no free block, the youngest running sequence is preempted: its blocks go
+ * back to the pool and it waits at the front of the queue, to be recomputed. Engine thread only.
+ */
+final class BatchScheduler {
+    /** {@code tokens} consecutive uncached positions of {@code sequence} in the next step. */
+    record Planned(ActiveSequence sequence, int tokens) {
+    }
+
+    private final EngineConfig config;
+    private final KvBlockPool pool;
+    private final List<ActiveSequence> running = new ArrayList<>(); // admission order
+    private final Deque<ActiveSequence> waiting = new ArrayDeque<>();
+    private final Runnable onPreempted;
+
+    BatchScheduler(EngineConfig config, KvBlockPool pool, Runnable onPreempted) {
+        this.config = config;
+        this.pool = pool;
+        this.onPreempted = onPreempted;
+    }
+
+    void enqueue(ActiveSequence s) {
+        waiting.addLast(s);
+    }
+
+    List<ActiveSequence> running() {
+        return running;
+    }
+
+    Deque<ActiveSequence> waiting() {
+        return waiting;
+    }
+
+    boolean idle() {
+        return running.isEmpty() && waiting.isEmpty();
+    }
+
+    /** Takes {@code s} out of the engine (finished, stopped or failed) and gives its blocks back. */
+    void remove(ActiveSequence s) {
+        running.remove(s);
+        waiting.remove(s);
+        s.cache.release();
+    }
+
+    /** The next step's work; empty when there is none. Reserves the KV blocks it needs. */
+    List<Planned> plan() {
+        List<Planned> plan = new ArrayList<>();
+        int budget = config.maxTokensPerStep();
+        for (ActiveSequence s : List.copyOf(running)) {
+            if (running.contains(s) && s.decoding() && reserveOrPreempt(s)) {
+                plan.add(new Planned(s, 1));
+                budget--;
+            }
+        }
+        for (ActiveSequence s : running) {
+            if (budget == 0) {
+                break;
+            }
+            if (!s.decoding()) {
+                int t = fit(s, Math.min(s.uncached(), budget));
+                if (t > 0 && s.cache.reserve(t)) {
+                    plan.add(new Planned(s, t));
+                    budget -= t;
+                }
+            }
+        }
+        while (budget > 0 && running.size() < config.maxBatch() && !waiting.isEmpty()) {
+            ActiveSequence s = waiting.peekFirst();
+            if (pool.blocksFor(s.knownTokens()) + committedBlocks() > pool.freeBlocks()) {
+                break; // first come, first served: nobody overtakes the head of the queue
+            }
+            waiting.pollFirst();
+            running.add(s);
+            int t = Math.min(s.uncached(), budget);
+            s.cache.reserve(t);
+            plan.add(new Planned(s, t));
+            budget -= t;
+        }
+        return plan;
+    }
+
+    /** One more block for {@code s} if its next token needs one, preempting the youngest until it fits. */
+    private boolean reserveOrPreempt(ActiveSequence s) {
+        while (!s.cache.reserve(1)) {
+            ActiveSequence victim = running.get(running.size() - 1);
+            preempt(victim);
+            if (victim == s) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void preempt(ActiveSequence s) {
+        running.remove(s);
+        s.cache.release();
+        waiting.addFirst(s);
+        onPreempted.run();
+    }
+
+    /** Blocks that running prompts still need to finish their prefill (kept free for them). */
+    private int committedBlocks() {
+        int n = 0;
+        for (ActiveSequence s : running) {
+            n += Math.max(0, pool.blocksFor(s.knownTokens()) - s.cache.blocks());
+        }
+        return n;
+    }
+
+    /** At most {@code wanted} positions that the free blocks (and the slack of the last held block) can take. */
+    private int fit(ActiveSequence s, int wanted) {
+        int room = (s.cache.blocks() + pool.freeBlocks()) * pool.blockSize() - s.cache.length();
+        return Math.min(wanted, room);
+    }
+}
