@@ -47,6 +47,10 @@ final class ChunkWriter {
         Sends.awaitAll(pending, "chunks of " + requestId);
     }
 
+    String requestId() {
+        return requestId;
+    }
+
     int sent() {
         return sequence;
     }

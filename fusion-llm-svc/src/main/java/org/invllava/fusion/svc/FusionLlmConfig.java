@@ -2,17 +2,19 @@ package org.invllava.fusion.svc;
 
 import java.time.Duration;
 import org.invllava.kafka.KafkaSettings;
+import org.invllava.runtime.serving.EngineConfig;
 
 /**
  * The fusion LLM's settings: the Streams application id (its consumer group and state), how long a prompt
- * waits for its image features ({@code joinWindow}), the generation consumer group, and how many requests
- * generate at once ({@code maxConcurrent}); the work consumer pauses while that many are in flight.
+ * waits for its image features ({@code joinWindow}), the generation consumer group, the batching engine's limits
+ * ({@code engine}: sequences per step, tokens per step, KV pool), and how many requests may wait for a place in the
+ * batch ({@code maxQueued}); the work consumer pauses while {@code engine.maxBatch() + maxQueued} are in flight.
  */
 public record FusionLlmConfig(KafkaSettings kafka, String applicationId, Duration joinWindow, String workGroupId,
-                              int maxConcurrent, String stateDir) {
+                              EngineConfig engine, int maxQueued, String stateDir) {
     public FusionLlmConfig {
-        if (maxConcurrent < 1) {
-            throw new IllegalArgumentException("max concurrent requests must be at least 1");
+        if (maxQueued < 0) {
+            throw new IllegalArgumentException("max queued requests must be at least 0");
         }
         if (joinWindow.isNegative() || joinWindow.isZero()) {
             throw new IllegalArgumentException("join window must be positive");
@@ -20,6 +22,13 @@ public record FusionLlmConfig(KafkaSettings kafka, String applicationId, Duratio
     }
 
     public static FusionLlmConfig defaults(KafkaSettings kafka, String stateDir) {
-        return new FusionLlmConfig(kafka, "fusion-llm-join", Duration.ofMinutes(2), "fusion-llm", 4, stateDir);
+        EngineConfig engine = EngineConfig.defaults();
+        return new FusionLlmConfig(kafka, "fusion-llm-join", Duration.ofMinutes(2), "fusion-llm", engine,
+                engine.maxBatch(), stateDir);
+    }
+
+    /** Requests accepted from {@code vlm.work} and not yet answered, at most. */
+    public int maxInFlight() {
+        return engine.maxBatch() + maxQueued;
     }
 }

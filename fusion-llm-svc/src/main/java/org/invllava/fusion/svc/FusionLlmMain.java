@@ -9,12 +9,14 @@ import org.invllava.observability.ProbeServer;
 import org.invllava.runtime.model.InverseLlavaModel;
 import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.model.ModelPaths;
+import org.invllava.runtime.serving.EngineConfig;
 
 /**
  * The fusion LLM as its own process. Environment: {@code KAFKA_BOOTSTRAP_SERVERS}, {@code VISION_MODEL_DIR},
  * {@code LANGUAGE_MODEL_DIR}, {@code FUSION_CHECKPOINT_DIR}, and optionally {@code MODEL_DTYPE},
  * {@code MODEL_DEVICE}, {@code FUSION_APPLICATION_ID}, {@code FUSION_GROUP_ID}, {@code FUSION_JOIN_WINDOW_MS},
- * {@code FUSION_MAX_CONCURRENT}, {@code FUSION_STATE_DIR}, {@code TOPICS_REPLICATION}, {@code PROBE_HOST},
+ * {@code FUSION_MAX_BATCH}, {@code FUSION_MAX_TOKENS_PER_STEP}, {@code FUSION_KV_BLOCK_SIZE},
+ * {@code FUSION_KV_CACHE_TOKENS}, {@code FUSION_MAX_QUEUED}, {@code FUSION_STATE_DIR}, {@code TOPICS_REPLICATION}, {@code PROBE_HOST},
  * {@code PROBE_PORT} (health and metrics, default 8081).
  */
 public final class FusionLlmMain {
@@ -42,7 +44,8 @@ public final class FusionLlmMain {
                 env.string("FUSION_APPLICATION_ID", defaults.applicationId()),
                 env.millis("FUSION_JOIN_WINDOW_MS", defaults.joinWindow()),
                 env.string("FUSION_GROUP_ID", defaults.workGroupId()),
-                env.integer("FUSION_MAX_CONCURRENT", defaults.maxConcurrent()),
+                engine(env, defaults.engine()),
+                env.integer("FUSION_MAX_QUEUED", defaults.maxQueued()),
                 env.string("FUSION_STATE_DIR", defaults.stateDir()));
         LoadOptions load = new LoadOptions(LoadOptions.parseDtype(env.string("MODEL_DTYPE", "float32")),
                 LoadOptions.parseDevice(env.string("MODEL_DEVICE", "auto")));
@@ -50,6 +53,13 @@ public final class FusionLlmMain {
                 env.path("FUSION_CHECKPOINT_DIR"));
         return new Settings(config, load, paths, (short) env.integer("TOPICS_REPLICATION", -1),
                 env.string("PROBE_HOST", "0.0.0.0"), env.integer("PROBE_PORT", 8081));
+    }
+
+    private static EngineConfig engine(Env env, EngineConfig defaults) {
+        return new EngineConfig(env.integer("FUSION_MAX_BATCH", defaults.maxBatch()),
+                env.integer("FUSION_MAX_TOKENS_PER_STEP", defaults.maxTokensPerStep()),
+                env.integer("FUSION_KV_BLOCK_SIZE", defaults.kvBlockSize()),
+                env.integer("FUSION_KV_CACHE_TOKENS", defaults.kvCacheTokens()));
     }
 
     /** As {@link #start(Env)}; without {@code probes} the host (Quarkus) serves health and metrics. */

@@ -19,6 +19,7 @@ import org.invllava.kafka.DeadLetters;
 import org.invllava.kafka.TraceContext;
 import org.invllava.observability.Metrics;
 import org.invllava.runtime.model.InverseLlavaModel;
+import org.invllava.runtime.serving.BatchEngine;
 import org.invllava.schemas.AvroCodec;
 import org.invllava.schemas.PoisonRecordException;
 import org.invllava.schemas.Topics;
@@ -27,10 +28,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Consumes {@code vlm.work} and hands each request to a bounded pool of {@code maxConcurrent} generation threads.
- * The poll loop never blocks on a generation: it pauses its partitions while the pool is full and resumes when a
- * slot frees, so the consumer is never kicked out of its group. An offset is committed only once every request
- * at or before it has written its last chunk (at-least-once).
+ * Consumes {@code vlm.work} and hands each request to the instance's batching engine (one forward pass per step for
+ * every running sequence). The poll loop never blocks on a generation: it pauses its partitions while
+ * {@code maxInFlight} requests are unanswered and resumes when one ends, so the consumer keeps polling and is never
+ * kicked out of its group. An offset is committed only once every request at or before it has written its last
+ * chunk (at-least-once).
  */
 public final class GenerationScheduler implements Runnable, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GenerationScheduler.class);
@@ -39,7 +41,8 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
     private final FusionLlmConfig config;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final KafkaProducer<byte[], byte[]> producer;
-    private final ExecutorService pool;
+    private final BatchEngine engine;
+    private final ExecutorService finisher;
     private final OffsetTracker offsets = new OffsetTracker();
     private final RequestWorker worker;
     private final DeadLetters deadLetters;
@@ -50,25 +53,29 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
     public GenerationScheduler(FusionLlmConfig config, InverseLlavaModel model, Metrics metrics) {
         this.config = config;
         Map<String, Object> c = config.kafka().consumer(config.workGroupId());
-        c.put("max.poll.records", config.maxConcurrent());
+        c.put("max.poll.records", config.maxInFlight());
         this.consumer = new KafkaConsumer<>(c);
         this.producer = new KafkaProducer<>(config.kafka().producer());
-        this.pool = Executors.newFixedThreadPool(config.maxConcurrent(), r -> {
-            Thread t = new Thread(r, "generation");
+        EngineMetrics engineMetrics = new EngineMetrics(metrics);
+        this.engine = new BatchEngine(model, config.engine(), engineMetrics);
+        engineMetrics.watch(engine, metrics);
+        this.finisher = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "chunk-finisher");
             t.setDaemon(true);
             return t;
         });
         this.cancellations = new Cancellations(config.kafka(), metrics);
         this.cancellationThread = new Thread(cancellations, "control-follower");
         this.cancellationThread.setDaemon(true);
-        this.worker = new RequestWorker(model, producer, cancellations::cancelledAt, metrics);
-        metrics.gauge("fusion_active_requests", "Requests generating now (concurrent decode streams)", offsets::inFlightCount);
+        this.worker = new RequestWorker(model, engine, producer, cancellations::cancelledAt, finisher, metrics);
+        metrics.gauge("fusion_active_requests", "Requests accepted and not yet answered (batch + queue)", offsets::inFlightCount);
         this.deadLetters = new DeadLetters(producer, "fusion-llm-svc");
     }
 
     @Override
     public void run() {
         cancellationThread.start();
+        engine.start();
         try {
             consumer.subscribe(List.of(Topics.WORK), new ConsumerRebalanceListener() {
                 @Override
@@ -85,7 +92,7 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
                     dispatch(r);
                 }
-                if (offsets.inFlightCount() >= config.maxConcurrent()) {
+                if (offsets.inFlightCount() >= config.maxInFlight()) {
                     consumer.pause(consumer.assignment());
                 } else {
                     consumer.resume(consumer.paused());
@@ -112,17 +119,7 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
             offsets.finished(tp, record.offset());
             return;
         }
-        String trace = TraceContext.from(record.headers());
-        pool.execute(() -> {
-            try {
-                worker.answer(work, trace);
-            } catch (RuntimeException e) {
-                // chunks could not be written: leave the offset uncommitted so another attempt redoes it
-                LOG.error("request {} not completed; it will be redone", work.getPrompt().getRequestId(), e);
-                return;
-            }
-            offsets.finished(tp, record.offset());
-        });
+        worker.start(work, TraceContext.from(record.headers()), () -> offsets.finished(tp, record.offset()));
     }
 
     private void commit() {
@@ -133,14 +130,15 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
         }
     }
 
-    /** Stops taking work, lets running generations finish for up to 30 s, then leaves the group. */
+    /** Stops taking work, lets the engine finish what it holds for up to 30 s, then closes the clients. */
     @Override
     public void close() {
         running.set(false);
         consumer.wakeup();
-        pool.shutdown();
+        engine.close(Duration.ofSeconds(30));
+        finisher.shutdown();
         try {
-            pool.awaitTermination(30, TimeUnit.SECONDS);
+            finisher.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -151,7 +149,8 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
     /** Abrupt stop for crash tests: no graceful drain, nothing more committed. */
     void kill() {
         running.set(false);
-        pool.shutdownNow();
+        engine.halt();
+        finisher.shutdownNow();
         consumer.wakeup();
         cancellations.close();
         producer.close(Duration.ZERO);

@@ -2,15 +2,18 @@ package org.invllava.fusion.svc;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executor;
 import java.util.function.Function;
 import org.apache.kafka.clients.producer.Producer;
 import org.invllava.observability.Metrics;
 import org.invllava.runtime.generate.GenerationResult;
-import org.invllava.runtime.generate.Generator;
 import org.invllava.runtime.generate.SamplingParams;
 import org.invllava.runtime.model.ContextLengthException;
 import org.invllava.runtime.model.InverseLlavaModel;
 import org.invllava.runtime.model.VisualFeatures;
+import org.invllava.runtime.serving.BatchEngine;
+import org.invllava.runtime.serving.GenerationCallbacks;
+import org.invllava.runtime.serving.Outcome;
 import org.invllava.runtime.tokenizer.ChatTemplate;
 import org.invllava.schemas.ConversationTurn;
 import org.invllava.schemas.ErrorCodes;
@@ -26,63 +29,62 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Answers one joined request: a chunk per sampled token as soon as it is sampled, then a final chunk with the
- * finish reason and usage, or with an error code. Deterministic for a given request (greedy or seeded), so a
- * redo after a crash produces the same chunks.
+ * Answers joined requests through the batching engine: a chunk per sampled token as soon as it is sampled, then a
+ * final chunk with the finish reason and usage, or with an error code. Deterministic for a given request (greedy or
+ * seeded; a sequence's tokens do not depend on its batch), so a redo after a crash produces the same chunks. Final
+ * chunks wait for Kafka's acks on the {@code finisher}, never on the engine thread.
  */
 final class RequestWorker {
     private static final Logger LOG = LoggerFactory.getLogger(RequestWorker.class);
 
-    /** Thrown from the token listener to stop generating (cancel, deadline). */
-    private static final class Stop extends RuntimeException {
-        final FinishReason reason;
-        final ErrorInfo error;
-
-        Stop(FinishReason reason, ErrorInfo error) {
-            super(null, null, false, false);
-            this.reason = reason;
-            this.error = error;
-        }
+    /** Why the engine should drop a sequence: a cancel, or a deadline (with its error). */
+    private record Stop(FinishReason reason, ErrorInfo error) {
     }
 
     private final InverseLlavaModel model;
+    private final BatchEngine engine;
     private final Producer<byte[], byte[]> producer;
     private final Function<String, Long> cancelledAt;
+    private final Executor finisher;
     private final Metrics.Histogram queueSeconds;
     private final Metrics.Histogram firstTokenSeconds;
     private final Metrics.Histogram interTokenSeconds;
     private final Metrics.Counter tokens;
-
     private final Metrics.Histogram stepsAfterCancel;
 
     /** {@code cancelledAt}: when a request's cancel reached this instance ({@link System#nanoTime}), null if never. */
-    RequestWorker(InverseLlavaModel model, Producer<byte[], byte[]> producer, Function<String, Long> cancelledAt, Metrics metrics) {
+    RequestWorker(InverseLlavaModel model, BatchEngine engine, Producer<byte[], byte[]> producer,
+                  Function<String, Long> cancelledAt, Executor finisher, Metrics metrics) {
         this.model = model;
+        this.engine = engine;
         this.producer = producer;
         this.cancelledAt = cancelledAt;
+        this.finisher = finisher;
         this.queueSeconds = metrics.histogram("fusion_queue_seconds", "Request created at the gateway to generation start");
-        this.firstTokenSeconds = metrics.histogram("fusion_time_to_first_token_seconds", "Generation start to first token");
+        this.firstTokenSeconds = metrics.histogram("fusion_time_to_first_token_seconds", "Accepted from vlm.work to first token");
         this.interTokenSeconds = metrics.histogram("fusion_inter_token_latency_seconds", "Time between tokens of a request");
         this.tokens = metrics.counter("fusion_generated_tokens_total", "Tokens generated (rate() gives tokens/s)", "");
         this.stepsAfterCancel = metrics.histogram("fusion_decode_steps_after_cancel",
-                "Decode steps begun after a request's cancel reached this instance (0 or 1: checked every step)",
+                "Decode steps begun after a request's cancel reached this instance (0 or 1: checked before every step)",
                 Metrics.SIZE_BUCKETS);
     }
 
-    /** Answers {@code work}; {@code traceparent} (from the work record's headers, may be null) goes on every chunk. */
-    void answer(WorkItem work, String traceparent) {
+    /**
+     * Starts answering {@code work}; {@code traceparent} (from the work record's headers, may be null) goes on every
+     * chunk; {@code answered} runs once every chunk is acknowledged (not when they could not be written: the request is
+     * then redone).
+     */
+    void start(WorkItem work, String traceparent, Runnable answered) {
         PromptRequest p = work.getPrompt();
         ChunkWriter out = new ChunkWriter(producer, p.getRequestId(), p.getReplyTo(), traceparent);
-        long start = System.nanoTime();
-        long[] last = {start};
         queueSeconds.observe(Math.max(0, System.currentTimeMillis() - p.getCreatedAtEpochMs()) / 1e3);
         ErrorInfo invalid = validate(work);
         if (invalid != null) {
-            out.finish(FinishReason.ERROR, null, invalid);
+            finish(out, FinishReason.ERROR, null, invalid, answered);
             return;
         }
         if (cancelledAt.apply(p.getRequestId()) != null) {
-            out.finish(FinishReason.CANCELLED, null, null); // cancelled while queued: not even the prefill runs
+            finish(out, FinishReason.CANCELLED, null, null, answered); // cancelled while queued: no prefill
             return;
         }
         try {
@@ -90,32 +92,80 @@ final class RequestWorker {
                     : List.of(FeatureCodec.fromBytes(work.getFeatures().getData(), work.getFeatures().getDtype(),
                             work.getFeatures().getShape()));
             int[] ids = model.tokenizer().encodePrompt(conversation(p));
-            GenerationResult r = new Generator(model).generate(ids, images, sampling(p.getSampling()), (i, token, text) -> {
-                Long cancelAt = cancelledAt.apply(p.getRequestId());
-                if (cancelAt != null) {
-                    stepsAfterCancel.observe(cancelAt < last[0] ? 1 : 0); // this step began after the cancel arrived
-                    throw new Stop(FinishReason.CANCELLED, null);
-                }
-                if (System.currentTimeMillis() > p.getDeadlineEpochMs()) {
-                    throw new Stop(FinishReason.ERROR, new ErrorInfo(ErrorCodes.DEADLINE_EXCEEDED, "deadline passed while generating"));
-                }
-                (i == 0 ? firstTokenSeconds : interTokenSeconds).observe((System.nanoTime() - last[0]) / 1e9);
-                tokens.inc();
-                out.token(token, text);
-                last[0] = System.nanoTime(); // the next decode step begins now
-            });
-            FinishReason reason = r.finishReason() == GenerationResult.FinishReason.STOP ? FinishReason.STOP : FinishReason.LENGTH;
-            out.finish(reason, new Usage(r.expandedPromptLength(), r.tokenIds().length), null);
-        } catch (Stop s) {
-            out.finish(s.reason, null, s.error);
+            engine.submit(p.getRequestId(), ids, images, sampling(p.getSampling()), new Callbacks(p, out, answered));
         } catch (ContextLengthException e) {
-            out.finish(FinishReason.ERROR, null, new ErrorInfo(ErrorCodes.PROMPT_TOO_LONG, e.getMessage()));
-        } catch (IllegalArgumentException e) {
-            out.finish(FinishReason.ERROR, null, new ErrorInfo(ErrorCodes.INVALID_REQUEST, e.getMessage()));
-        } catch (RuntimeException e) {
-            LOG.error("request {} failed", p.getRequestId(), e);
-            out.finish(FinishReason.ERROR, null, new ErrorInfo(ErrorCodes.INTERNAL, "generation failed: " + e.getMessage()));
+            finish(out, FinishReason.ERROR, null, new ErrorInfo(ErrorCodes.PROMPT_TOO_LONG, e.getMessage()), answered);
+        } catch (IllegalArgumentException e) { // from the request's own fields: conversation, sampling, images
+            finish(out, FinishReason.ERROR, null, new ErrorInfo(ErrorCodes.INVALID_REQUEST, e.getMessage()), answered);
         }
+    }
+
+    /** One request inside the engine: stop checks, token chunks and the final chunk. */
+    private final class Callbacks implements GenerationCallbacks {
+        private final PromptRequest prompt;
+        private final ChunkWriter out;
+        private final Runnable answered;
+        private long last = System.nanoTime();
+        private long lastCheck = Long.MAX_VALUE;
+
+        Callbacks(PromptRequest prompt, ChunkWriter out, Runnable answered) {
+            this.prompt = prompt;
+            this.out = out;
+            this.answered = answered;
+        }
+
+        @Override
+        public Object stopReason() {
+            Long cancelAt = cancelledAt.apply(prompt.getRequestId());
+            if (cancelAt != null) {
+                stepsAfterCancel.observe(cancelAt < lastCheck ? 1 : 0); // the step after the last check began after it
+                return new Stop(FinishReason.CANCELLED, null);
+            }
+            if (System.currentTimeMillis() > prompt.getDeadlineEpochMs()) {
+                return new Stop(FinishReason.ERROR, new ErrorInfo(ErrorCodes.DEADLINE_EXCEEDED, "deadline passed while generating"));
+            }
+            lastCheck = System.nanoTime();
+            return null;
+        }
+
+        @Override
+        public void onToken(int index, int tokenId, String textDelta) {
+            long now = System.nanoTime();
+            (index == 0 ? firstTokenSeconds : interTokenSeconds).observe((now - last) / 1e9);
+            last = now;
+            tokens.inc();
+            out.token(tokenId, textDelta);
+        }
+
+        @Override
+        public void onDone(Outcome outcome) {
+            if (outcome instanceof Outcome.Finished f) {
+                FinishReason reason = f.result().finishReason() == GenerationResult.FinishReason.STOP
+                        ? FinishReason.STOP : FinishReason.LENGTH;
+                finish(out, reason, new Usage(f.result().expandedPromptLength(), f.result().tokenIds().length), null, answered);
+            } else if (outcome instanceof Outcome.Stopped s) {
+                Stop stop = (Stop) s.reason();
+                finish(out, stop.reason(), null, stop.error(), answered);
+            } else if (outcome instanceof Outcome.Failed e) {
+                LOG.error("request {} failed", prompt.getRequestId(), e.error());
+                finish(out, FinishReason.ERROR, null,
+                        new ErrorInfo(ErrorCodes.INTERNAL, "generation failed: " + e.error().getMessage()), answered);
+            }
+        }
+    }
+
+    /** Writes the final chunk and waits for every ack on the finisher; then the request counts as answered. */
+    private void finish(ChunkWriter out, FinishReason reason, Usage usage, ErrorInfo error, Runnable answered) {
+        finisher.execute(() -> {
+            try {
+                out.finish(reason, usage, error);
+            } catch (RuntimeException e) {
+                // chunks could not be written: leave the offset uncommitted so another attempt redoes it
+                LOG.error("request {} not completed; it will be redone", out.requestId(), e);
+                return;
+            }
+            answered.run();
+        });
     }
 
     private static ErrorInfo validate(WorkItem work) {

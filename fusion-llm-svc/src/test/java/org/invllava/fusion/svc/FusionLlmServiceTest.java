@@ -28,6 +28,7 @@ import org.invllava.runtime.generate.Generator;
 import org.invllava.runtime.model.InverseLlavaModel;
 import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.model.VisualFeatures;
+import org.invllava.runtime.serving.EngineConfig;
 import org.invllava.runtime.tokenizer.ChatTemplate;
 import org.invllava.runtime.vision.RgbImage;
 import org.invllava.runtime.weights.DType;
@@ -74,9 +75,10 @@ class FusionLlmServiceTest {
     }
 
     /** Instances of one {@code name} share their groups; each test uses its own, so none waits on another's. */
-    static FusionLlmService newService(String name, int maxConcurrent) {
+    static FusionLlmService newService(String name, int maxBatch) {
+        // 32 tokens a step: image prompts (166 positions) are prefilled in chunks beside other requests' decode steps
         FusionLlmConfig config = new FusionLlmConfig(settings, "join-" + name, Duration.ofMinutes(1), "fusion-" + name,
-                maxConcurrent, dir.resolve("state-" + instances++).toString());
+                new EngineConfig(maxBatch, 32, 16, 4096), 2, dir.resolve("state-" + instances++).toString());
         FusionLlmService s = new FusionLlmService(config, model, new org.invllava.observability.Metrics());
         s.start();
         return s;
@@ -199,25 +201,38 @@ class FusionLlmServiceTest {
     }
 
     @Test
-    void aKilledInstanceIsRedoneByAnotherWithoutLostChunks() throws Exception {
-        int maxTokens = 600;
-        FusionLlmService first = newService("crash", 1);
+    void aBatchOfAKilledInstanceIsRedoneByAnotherWithoutLostChunks() throws Exception {
+        int maxTokens = 400;
+        FusionLlmService first = newService("crash", 4);
+        VisualFeatures f = features(7);
+        sendFeatures("crash-img", f, null);
+        sendPrompt(prompt("crash-img", "describe it at length", true, maxTokens));
         sendPrompt(prompt("crash-1", "tell me a long story", false, maxTokens));
+        sendPrompt(prompt("crash-2", "and another one", false, maxTokens));
         boolean[] killed = {false};
         FusionLlmService[] second = {null};
+        Map<String, Integer> seenBeforeKill = new HashMap<>();
         try {
-            Map<String, List<TokenChunk>> answers = readAnswers(List.of("crash-1"), chunk -> {
-                if (!killed[0] && chunk.getSequence() >= 3) {
-                    killed[0] = true;
-                    first.kill();
-                    second[0] = newService("crash", 1);
+            List<String> ids = List.of("crash-img", "crash-1", "crash-2");
+            Map<String, List<TokenChunk>> answers = readAnswers(ids, chunk -> {
+                if (!killed[0]) {
+                    seenBeforeKill.merge(chunk.getRequestId(), 1, Integer::sum);
+                    if (seenBeforeKill.size() == 3 && chunk.getSequence() >= 3) { // all three are decoding in one batch
+                        killed[0] = true;
+                        first.kill();
+                        second[0] = newService("crash", 4);
+                    }
                 }
             });
             assertTrue(killed[0], "the first instance finished before it could be killed");
-            List<TokenChunk> all = answers.get("crash-1");
-            List<TokenChunk> once = exactlyOnce(all);
-            assertTrue(all.size() > once.size(), "the redo should have re-sent early chunks");
-            assertArrayEquals(direct("tell me a long story", null, maxTokens), ids(once));
+            for (String id : ids) {
+                List<TokenChunk> all = answers.get(id);
+                List<TokenChunk> once = exactlyOnce(all);
+                assertTrue(all.size() > once.size(), id + ": the redo should have re-sent early chunks");
+                String question = id.equals("crash-img") ? "describe it at length"
+                        : id.equals("crash-1") ? "tell me a long story" : "and another one";
+                assertArrayEquals(direct(question, id.equals("crash-img") ? f : null, maxTokens), ids(once), id);
+            }
         } finally {
             if (second[0] != null) {
                 second[0].close();

@@ -12,6 +12,30 @@ public final class MachineProbe {
     }
 
     /** Bytes/s of summing a 1 GiB float32 array (best of {@code runs}). */
+    /** The CPU's model name, core count and the vector features that matter here (AVX2, AVX-512, AMX). */
+    public static String cpuDescription() {
+        String model = "unknown CPU";
+        String flags = "";
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name") && model.equals("unknown CPU")) {
+                    model = line.substring(line.indexOf(':') + 1).trim();
+                } else if (line.startsWith("flags") && flags.isEmpty()) {
+                    flags = " " + line.substring(line.indexOf(':') + 1).trim() + " ";
+                }
+            }
+        } catch (java.io.IOException e) {
+            return model;
+        }
+        StringBuilder features = new StringBuilder();
+        for (String f : new String[] {"avx2", "f16c", "avx512f", "avx512_bf16", "avx512_fp16", "amx_tile"}) {
+            if (flags.contains(" " + f + " ")) {
+                features.append(features.length() == 0 ? "" : ",").append(f);
+            }
+        }
+        return model + ", " + Runtime.getRuntime().availableProcessors() + " cores, " + features;
+    }
+
     public static double readBandwidth(NDManager manager, int runs) {
         long n = 1L << 28;
         try (NDManager m = manager.newSubManager()) {

@@ -68,6 +68,7 @@ final class BenchCommand implements Callable<Integer> {
         List<DtypeResult> results = new ArrayList<>();
         try (NDManager probe = NDManager.newBaseManager(Device.cpu())) {
             bandwidth = MachineProbe.readBandwidth(probe, 5);
+            out.println("machine: " + MachineProbe.cpuDescription());
             out.printf(Locale.ROOT, "machine: read bandwidth %.1f GB/s (1 GiB float32 sum)%n", bandwidth / 1e9);
             ModelBench bench = new ModelBench(paths, shape, prefillTokens, decodeTokens, images, kvTokens);
             for (String name : dtypes) {

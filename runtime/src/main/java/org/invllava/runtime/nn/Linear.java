@@ -9,6 +9,12 @@ import ai.djl.ndarray.types.DataType;
  * decode steps stay float16, where they are bandwidth-bound.
  */
 public record Linear(NDArray weight, NDArray bias) {
+    /**
+     * Float32 CPU products with 2 to this many rows (batched decode steps) run as {@code (W · xᵀ)ᵀ}: MKL's SGEMM
+     * streams the weight once for that skinny shape, while {@code x · Wᵀ} at 2-16 rows runs like one GEMV per row
+     * (measured on [B, 2048]·[11264, 2048]ᵀ, 2 cores: 5.3 vs 10.1 ms at B = 2, 9.1 vs 11.7 ms at B = 8).
+     */
+    public static final int SKINNY_ROWS = 16;
 
     public Linear(NDArray weight) {
         this(weight, null);
@@ -19,7 +25,17 @@ public record Linear(NDArray weight, NDArray bias) {
             return linear(x.toType(DataType.FLOAT32, false), Fp16OnCpu.widenWeight(weight, x),
                     Fp16OnCpu.widenWeight(bias, x)).toType(DataType.FLOAT16, false);
         }
+        if (skinny(x)) {
+            NDArray y = weight.matMul(x.transpose()).transpose(); // [out, N] → [N, out]
+            return bias == null ? y : y.add(bias);
+        }
         return linear(x, weight, bias);
+    }
+
+    private static boolean skinny(NDArray x) {
+        long rows = x.getShape().dimension() == 2 ? x.getShape().get(0) : 0;
+        return rows >= 2 && rows <= SKINNY_ROWS && x.getDataType() == DataType.FLOAT32
+                && ai.djl.Device.cpu().equals(x.getDevice());
     }
 
     private static NDArray linear(NDArray x, NDArray w, NDArray b) {

@@ -61,9 +61,9 @@ public final class BatchEngine implements AutoCloseable {
         this.snapshot = new Snapshot(0, 0, 0, pool.totalBlocks());
         this.thread = new Thread(this::loop, "batch-engine");
         this.thread.setDaemon(true);
-        LOG.info("KV pool: {} blocks of {} positions ({} MiB, {} KiB per position); batch of {} sequences, {} tokens a step",
+        LOG.info("KV pool: {} blocks of {} positions ({} MiB, {} bytes per position); batch of {} sequences, {} tokens a step",
                 pool.totalBlocks(), pool.blockSize(), pool.capacityTokens() * pool.bytesPerToken() >> 20,
-                pool.bytesPerToken() >> 10, config.maxBatch(), config.maxTokensPerStep());
+                pool.bytesPerToken(), config.maxBatch(), config.maxTokensPerStep());
     }
 
     public void start() {

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Random;
+import org.invllava.runtime.nn.Linear;
 import org.invllava.runtime.nn.RmsNorm;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -50,6 +51,28 @@ class OpsReferenceTest {
             double r = 1 / Math.sqrt(ms / d + eps);
             for (int j = 0; j < d; j++) {
                 assertEquals(w[j] * x[i * d + j] * r, got[i * d + j], 1e-5);
+            }
+        }
+    }
+
+    @Test
+    void linearMatchesNaiveForEveryRowCountIncludingTheSkinnyPath() {
+        int in = 24;
+        int out = 10;
+        float[] w = gaussian(out * in);
+        float[] b = gaussian(out);
+        Linear linear = new Linear(m.create(w, new Shape(out, in)), m.create(b, new Shape(out)));
+        for (int rows = 1; rows <= Linear.SKINNY_ROWS + 2; rows++) {
+            float[] x = gaussian(rows * in);
+            float[] got = linear.forward(m.create(x, new Shape(rows, in))).toFloatArray();
+            for (int r = 0; r < rows; r++) {
+                for (int o = 0; o < out; o++) {
+                    double want = b[o];
+                    for (int i = 0; i < in; i++) {
+                        want += (double) x[r * in + i] * w[o * in + i];
+                    }
+                    assertEquals(want, got[r * out + o], 1e-4, rows + " rows, [" + r + ", " + o + "]");
+                }
             }
         }
     }
