@@ -60,9 +60,17 @@ public final class PagedKvCache implements KvStore {
         if (pool.blocksFor(length + t) > table.size()) {
             throw new IllegalStateException("KV blocks for " + (length + t) + " positions were not reserved");
         }
-        NDArray written = scope.create(slots(length, length + t));
-        pool.keys(layer).set(new NDIndex("{}", written), k);
-        pool.values(layer).set(new NDIndex("{}", written), v);
+        int bs = pool.blockSize();
+        for (int done = 0; done < t; ) { // in place, one slice per block touched (an index_put would copy the pool)
+            int p = length + done;
+            int n = Math.min(bs - p % bs, t - done);
+            long slot = (long) table.get(p / bs) * bs + p % bs;
+            NDIndex into = new NDIndex(slot + ":" + (slot + n));
+            NDIndex from = new NDIndex(done + ":" + (done + n));
+            pool.keys(layer).set(into, k.get(from));
+            pool.values(layer).set(into, v.get(from));
+            done += n;
+        }
         NDIndex all = new NDIndex("{}", scope.create(slots(0, length + t)));
         NDArray keys = pool.keys(layer).get(scope, all).transpose(1, 0, 2); // [S, H_kv, D] → [H_kv, S, D]
         NDArray values = pool.values(layer).get(scope, all).transpose(1, 0, 2);
