@@ -1,7 +1,6 @@
 package org.invllava.runtime.bench;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
@@ -106,6 +105,6 @@ public final class ServingBench {
         for (int i = 1; i < ids.length; i++) {
             ids[i] = 259 + r.nextInt(vocab - 259);
         }
-        return Arrays.copyOf(ids, ids.length);
+        return ids;
     }
 }

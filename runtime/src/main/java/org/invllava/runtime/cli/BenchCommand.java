@@ -52,18 +52,11 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        ModelShape shape = switch (shapeName) {
-            case "benchmark" -> ModelShape.benchmark();
-            case "llama7b" -> ModelShape.llama7b();
-            case "tiny" -> ModelShape.tiny();
-            default -> throw new IllegalArgumentException("--shape must be benchmark, llama7b or tiny");
-        };
+        ModelShape shape = shape(shapeName);
         PrintStream out = System.out;
         Path dir = workDir != null ? workDir : Files.createTempDirectory("inverse-llava-bench");
         out.printf("writing random %s-shape checkpoint (F16) to %s ...%n", shapeName, dir);
-        ModelPaths paths = Files.isRegularFile(dir.resolve("inverse-llava/COMPLETE"))
-                ? new ModelPaths(dir.resolve("vision"), dir.resolve("language"), dir.resolve("inverse-llava"))
-                : new DemoModelFactory(shape, DType.F16, 1).write(dir);
+        ModelPaths paths = randomCheckpoint(dir, shape);
         double bandwidth;
         List<DtypeResult> results = new ArrayList<>();
         try (NDManager probe = NDManager.newBaseManager(Device.cpu())) {
@@ -93,5 +86,22 @@ final class BenchCommand implements Callable<Integer> {
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), results);
         }
         return 0;
+    }
+
+    /** The shape named by {@code --shape}: benchmark, llama7b or tiny. */
+    static ModelShape shape(String name) {
+        return switch (name) {
+            case "benchmark" -> ModelShape.benchmark();
+            case "llama7b" -> ModelShape.llama7b();
+            case "tiny" -> ModelShape.tiny();
+            default -> throw new IllegalArgumentException("--shape must be benchmark, llama7b or tiny");
+        };
+    }
+
+    /** Random F16 weights of {@code shape} in {@code dir}, written unless a complete checkpoint is already there. */
+    static ModelPaths randomCheckpoint(Path dir, ModelShape shape) throws IOException {
+        return Files.isRegularFile(dir.resolve("inverse-llava/COMPLETE"))
+                ? new ModelPaths(dir.resolve("vision"), dir.resolve("language"), dir.resolve("inverse-llava"))
+                : new DemoModelFactory(shape, DType.F16, 1).write(dir);
     }
 }

@@ -11,13 +11,11 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.invllava.runtime.bench.MachineProbe;
 import org.invllava.runtime.bench.ServingBench;
-import org.invllava.runtime.demo.DemoModelFactory;
 import org.invllava.runtime.demo.ModelShape;
 import org.invllava.runtime.model.InverseLlavaModel;
 import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.model.ModelPaths;
 import org.invllava.runtime.serving.EngineConfig;
-import org.invllava.runtime.weights.DType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -48,19 +46,12 @@ final class ServingBenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ModelShape shape = switch (shapeName) {
-            case "benchmark" -> ModelShape.benchmark();
-            case "llama7b" -> ModelShape.llama7b();
-            case "tiny" -> ModelShape.tiny();
-            default -> throw new IllegalArgumentException("--shape must be benchmark, llama7b or tiny");
-        };
+        ModelShape shape = BenchCommand.shape(shapeName);
         int maxBatch = concurrency.stream().mapToInt(Integer::intValue).max().orElse(1);
         EngineConfig config = new EngineConfig(maxBatch, Math.max(maxTokensPerStep, maxBatch), 16, kvCacheTokens);
         PrintStream out = System.out;
         Path dir = workDir != null ? workDir : Files.createTempDirectory("inverse-llava-bench-serving");
-        ModelPaths paths = Files.isRegularFile(dir.resolve("inverse-llava/COMPLETE"))
-                ? new ModelPaths(dir.resolve("vision"), dir.resolve("language"), dir.resolve("inverse-llava"))
-                : new DemoModelFactory(shape, DType.F16, 1).write(dir);
+        ModelPaths paths = BenchCommand.randomCheckpoint(dir, shape);
         out.println("machine: " + MachineProbe.cpuDescription());
         try (NDManager probe = NDManager.newBaseManager(Device.cpu())) {
             out.printf(Locale.ROOT, "machine: read bandwidth %.1f GB/s (1 GiB float32 sum)%n",
