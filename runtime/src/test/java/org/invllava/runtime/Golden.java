@@ -10,14 +10,26 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.invllava.runtime.model.ModelPaths;
 
-/** Locates {@code ../shared/golden/tiny-inverse-llava}; tests that need it are skipped when it is absent. */
+/**
+ * Locates {@code ../shared/golden/tiny-inverse-llava} (and {@code tiny-llava-1.5}); tests that need them are
+ * skipped when they are absent.
+ */
 public final class Golden {
     private Golden() {
     }
 
     /** The golden case directory, or a skipped test with a message saying where it was looked for. */
     public static Path tinyModel() {
-        Path dir = locate();
+        return golden("tiny-inverse-llava");
+    }
+
+    /** The LLaVA-1.5 golden case ({@code llava/} in the llava-hf layout, images, {@code expected.json}). */
+    public static Path tinyLlava() {
+        return golden("tiny-llava-1.5");
+    }
+
+    private static Path golden(String name) {
+        Path dir = locate(name);
         assumeTrue(dir != null, "golden cases not found (set -Dgolden.dir or place shared/golden beside the repository); "
                 + "skipping golden tests");
         return dir;
@@ -29,8 +41,12 @@ public final class Golden {
     }
 
     public static JsonNode expected() {
+        return expected(tinyModel());
+    }
+
+    public static JsonNode expected(Path goldenCase) {
         try {
-            return new ObjectMapper().readTree(tinyModel().resolve("expected.json").toFile());
+            return new ObjectMapper().readTree(goldenCase.resolve("expected.json").toFile());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -44,17 +60,17 @@ public final class Golden {
         return out;
     }
 
-    private static Path locate() {
+    private static Path locate(String name) {
         String prop = System.getProperty("golden.dir");
-        if (prop != null && Files.isDirectory(Path.of(prop, "tiny-inverse-llava"))) {
-            return Path.of(prop, "tiny-inverse-llava").toAbsolutePath().normalize();
+        if (prop != null && Files.isDirectory(Path.of(prop, name))) {
+            return Path.of(prop, name).toAbsolutePath().normalize();
         }
         for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            Path candidate = p.resolve("shared/golden/tiny-inverse-llava");
+            Path candidate = p.resolve("shared/golden").resolve(name);
             if (Files.isDirectory(candidate)) {
                 return candidate;
             }
-            candidate = p.resolveSibling("shared").resolve("golden/tiny-inverse-llava");
+            candidate = p.resolveSibling("shared").resolve("golden").resolve(name);
             if (Files.isDirectory(candidate)) {
                 return candidate;
             }

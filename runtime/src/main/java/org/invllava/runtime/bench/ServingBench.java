@@ -6,7 +6,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.invllava.runtime.generate.SamplingParams;
-import org.invllava.runtime.model.InverseLlavaModel;
+import org.invllava.runtime.model.MultimodalModel;
 import org.invllava.runtime.serving.BatchEngine;
 import org.invllava.runtime.serving.EngineConfig;
 import org.invllava.runtime.serving.EngineObserver;
@@ -18,7 +18,7 @@ import org.invllava.runtime.serving.Outcome;
  * (random text prompts of {@code promptTokens}, {@code maxTokens} greedy tokens each), timed per token.
  */
 public final class ServingBench {
-    private final InverseLlavaModel model;
+    private final MultimodalModel model;
     private final EngineConfig config;
     private final int promptTokens;
     private final int maxTokens;
@@ -38,7 +38,7 @@ public final class ServingBench {
         }
     }
 
-    public ServingBench(InverseLlavaModel model, EngineConfig config, int promptTokens, int maxTokens) {
+    public ServingBench(MultimodalModel model, EngineConfig config, int promptTokens, int maxTokens) {
         this.model = model;
         this.config = config;
         this.promptTokens = promptTokens;

@@ -15,9 +15,8 @@ import org.invllava.runtime.generate.Generator;
 import org.invllava.runtime.generate.Sampler;
 import org.invllava.runtime.generate.SamplingParams;
 import org.invllava.runtime.generate.TokenListener;
-import org.invllava.runtime.model.InverseLlavaModel;
 import org.invllava.runtime.model.LoadOptions;
-import org.invllava.runtime.model.ModelPaths;
+import org.invllava.runtime.model.MultimodalModel;
 import org.invllava.runtime.model.VisualFeatures;
 import org.invllava.runtime.tokenizer.ChatTemplate;
 import org.invllava.runtime.vision.ImageDecoder;
@@ -27,7 +26,7 @@ import picocli.CommandLine.Option;
 
 /** Answers one question about one image (or none), streaming tokens or printing one JSON object. */
 @Command(name = "generate", mixinStandardHelpOptions = true,
-        description = "Answer a question about an image with Inverse-LLaVA.")
+        description = "Answer a question about an image with Inverse-LLaVA (or LLaVA-1.5 with --llava-model).")
 final class GenerateCommand implements Callable<Integer> {
     /** Decoded-pixel guard against decompression bombs for CLI input. */
     static final long MAX_PIXELS = 64L << 20;
@@ -68,8 +67,7 @@ final class GenerateCommand implements Callable<Integer> {
         SamplingParams params = new SamplingParams(maxNewTokens, temperature, topP, topK, seed, stop);
         LoadOptions options = new LoadOptions(LoadOptions.parseDtype(dtype), LoadOptions.parseDevice(device));
         byte[] imageBytes = image == null ? null : readImage(image);
-        ModelPaths paths = this.model.paths();
-        try (InverseLlavaModel model = InverseLlavaModel.load(paths, options)) {
+        try (MultimodalModel model = this.model.load(options)) {
             List<VisualFeatures> features = imageBytes == null ? List.of()
                     : model.encodeImages(List.of(new ImageDecoder(MAX_PIXELS).decode(imageBytes)));
             int[] ids = model.tokenizer().encodePrompt(ChatTemplate.vicunaV1(prompt, imageBytes != null));

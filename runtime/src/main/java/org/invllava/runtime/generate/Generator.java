@@ -3,7 +3,7 @@ package org.invllava.runtime.generate;
 import java.util.List;
 import org.invllava.runtime.model.ContextLengthException;
 import org.invllava.runtime.model.ExpandedSequence;
-import org.invllava.runtime.model.InverseLlavaModel;
+import org.invllava.runtime.model.MultimodalModel;
 import org.invllava.runtime.model.Sequence;
 import org.invllava.runtime.model.VisualFeatures;
 
@@ -11,16 +11,15 @@ import org.invllava.runtime.model.VisualFeatures;
 public final class Generator {
     public static final int TOP_LOGITS = 8;
 
-    private final InverseLlavaModel model;
+    private final MultimodalModel model;
 
-    public Generator(InverseLlavaModel model) {
+    public Generator(MultimodalModel model) {
         this.model = model;
     }
 
     public GenerationResult generate(int[] promptIds, List<VisualFeatures> images, SamplingParams params,
                                      TokenListener listener) {
-        ExpandedSequence expanded = ExpandedSequence.build(promptIds, images, model.visualDim(),
-                model.language().config().vocabSize());
+        ExpandedSequence expanded = model.expand(promptIds, images);
         Decoding decoding = newDecoding(model, params, expanded.length(), model.language().maxPositions());
         try (Sequence seq = model.newSequence()) {
             float[] logits = seq.prefill(expanded);
@@ -39,7 +38,7 @@ public final class Generator {
      * The decoding state of a prompt of {@code promptLength} expanded positions in a context of {@code limit}
      * positions: at most {@code limit − promptLength} new tokens; a prompt that leaves no room is refused.
      */
-    public static Decoding newDecoding(InverseLlavaModel model, SamplingParams params, int promptLength, int limit) {
+    public static Decoding newDecoding(MultimodalModel model, SamplingParams params, int promptLength, int limit) {
         if (promptLength >= limit) {
             throw new ContextLengthException(promptLength + 1, limit);
         }

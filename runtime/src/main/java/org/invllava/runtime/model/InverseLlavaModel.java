@@ -8,7 +8,6 @@ import org.invllava.runtime.config.LlamaConfig;
 import org.invllava.runtime.language.LlamaModel;
 import org.invllava.runtime.tokenizer.LlamaTokenizer;
 import org.invllava.runtime.vision.ImagePreprocessor;
-import org.invllava.runtime.vision.RgbImage;
 import org.invllava.runtime.weights.Checkpoint;
 import org.invllava.runtime.weights.TensorLoader;
 import org.invllava.runtime.weights.WeightException;
@@ -18,7 +17,9 @@ import org.invllava.runtime.weights.WeightException;
  * checkpoint), a LLaMA language model ({@code model.*}, {@code lm_head} of the base checkpoint) and the
  * fusion/LoRA delta ({@code language_model.*} of the release bundle).
  */
-public final class InverseLlavaModel implements AutoCloseable {
+public final class InverseLlavaModel implements MultimodalModel {
+    public static final String ID = "inverse-llava";
+
     private final NDManager manager;
     private final InverseLlavaConfig bundle;
     private final VisionModel vision;
@@ -60,6 +61,12 @@ public final class InverseLlavaModel implements AutoCloseable {
         }
     }
 
+    @Override
+    public String id() {
+        return ID;
+    }
+
+    @Override
     public LlamaTokenizer tokenizer() {
         return tokenizer;
     }
@@ -69,6 +76,7 @@ public final class InverseLlavaModel implements AutoCloseable {
     }
 
     /** The vision side (CLIP and preprocessing), sharing this model's lifetime. */
+    @Override
     public VisionModel vision() {
         return vision;
     }
@@ -77,10 +85,12 @@ public final class InverseLlavaModel implements AutoCloseable {
         return bundle;
     }
 
+    @Override
     public LlamaModel language() {
         return language;
     }
 
+    @Override
     public DataType dtype() {
         return dtype;
     }
@@ -93,19 +103,20 @@ public final class InverseLlavaModel implements AutoCloseable {
         return vision.imageSize();
     }
 
-    /** Preprocesses and encodes a batch of images: one [patches, dim] feature block each. */
-    public List<VisualFeatures> encodeImages(List<RgbImage> images) {
-        return vision.encodeImages(images);
+    /** The visual stream of the fusion layers is the features themselves. */
+    @Override
+    public ExpandedSequence expand(int[] promptIds, List<VisualFeatures> images) {
+        return ExpandedSequence.build(promptIds, images, vision.featureDim(), language.config().vocabSize());
     }
 
-    /** A manager for tensors that live as long as this model at most (a serving engine's KV pool). */
+    @Override
+    public StepInput newStepInput() {
+        return new StepInput(vision.featureDim(), StepInput.PatchRows.FUSION_STREAM);
+    }
+
+    @Override
     public NDManager newManager() {
         return manager.newSubManager();
-    }
-
-    /** A new generation sequence with its own KV cache. */
-    public Sequence newSequence() {
-        return new Sequence(manager, language, dtype, vision.featureDim());
     }
 
     @Override

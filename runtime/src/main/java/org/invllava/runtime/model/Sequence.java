@@ -2,6 +2,7 @@ package org.invllava.runtime.model;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import java.util.function.Supplier;
 import org.invllava.runtime.language.ForwardBatch;
 import org.invllava.runtime.language.KvCache;
 import org.invllava.runtime.language.LlamaModel;
@@ -14,14 +15,15 @@ public final class Sequence implements AutoCloseable {
     private final NDManager manager;
     private final LlamaModel language;
     private final DataType dtype;
-    private final int visualDim;
+    private final Supplier<StepInput> inputs;
     private final KvCache cache;
 
-    Sequence(NDManager parent, LlamaModel language, DataType dtype, int visualDim) {
-        this.manager = parent.newSubManager();
+    /** A sequence whose tensors live in {@code manager} (closed with it); {@code inputs} makes empty step inputs. */
+    Sequence(NDManager manager, LlamaModel language, DataType dtype, Supplier<StepInput> inputs) {
+        this.manager = manager;
         this.language = language;
         this.dtype = dtype;
-        this.visualDim = visualDim;
+        this.inputs = inputs;
         this.cache = new KvCache(manager, language.config().numHiddenLayers(), language.maxPositions());
     }
 
@@ -31,12 +33,12 @@ public final class Sequence implements AutoCloseable {
 
     /** Runs the expanded prompt; returns the float32 logits of its last position. */
     public float[] prefill(ExpandedSequence seq) {
-        return run(new StepInput(visualDim).addExpanded(seq, 0, seq.length()));
+        return run(inputs.get().addExpanded(seq, 0, seq.length()));
     }
 
     /** Feeds one generated token; returns the logits for the next position. */
     public float[] decode(int tokenId) {
-        return run(new StepInput(visualDim).addText(tokenId));
+        return run(inputs.get().addText(tokenId));
     }
 
     private float[] run(StepInput input) {

@@ -10,21 +10,31 @@ import org.invllava.runtime.language.LlamaModel;
 
 /**
  * The stacked rows of one forward call, in the order of its segments: a text token (text mask 1, V = 0) or a
- * patch slot (its visual row, vision mask 1, zero embedding). Built on the Java side, turned into tensors once.
+ * patch slot carrying its visual row. Built on the Java side, turned into tensors once.
  */
 public final class StepInput {
+    /** What a patch slot's visual row is to the language model. */
+    public enum PatchRows {
+        /** Inverse-LLaVA: the visual stream V of the fusion layers; the slot's input embedding is zero. */
+        FUSION_STREAM,
+        /** LLaVA-1.5: the projected patch is the slot's input embedding; no fusion. */
+        INPUT_EMBEDDING
+    }
+
     private final int visualDim;
+    private final PatchRows patchRows;
     private long[] ids = new long[16];
     private boolean[] patch = new boolean[16];
     private float[] visual;
     private int rows;
 
-    public StepInput(int visualDim) {
+    public StepInput(int visualDim, PatchRows patchRows) {
         this.visualDim = visualDim;
+        this.patchRows = patchRows;
         this.visual = new float[16 * visualDim];
     }
 
-    /** The embeddings [N, D] and fusion streams of the rows added so far. */
+    /** The embeddings [N, D] and fusion streams (null for {@link PatchRows#INPUT_EMBEDDING}) of the rows added so far. */
     public record Tensors(NDArray embeds, FusionStreams streams) {
     }
 
@@ -50,7 +60,10 @@ public final class StepInput {
         return this;
     }
 
-    /** Embeddings (zero at patch slots) and the visual stream and masks, in {@code dtype}, owned by {@code m}. */
+    /**
+     * Embeddings and the visual stream and masks, in {@code dtype}, owned by {@code m}: at patch slots the
+     * embedding is zero and V the visual row, or (input-embedding rows) the embedding is the visual row.
+     */
     public Tensors tensors(NDManager m, LlamaModel language, DataType dtype) {
         float[] text = new float[rows];
         float[] vision = new float[rows];
@@ -61,6 +74,9 @@ public final class StepInput {
         NDArray textMask = m.create(text, new Shape(rows, 1)).toType(dtype, false); // [N, 1]
         NDArray embeds = language.embed(m, Arrays.copyOf(ids, rows)).mul(textMask); // [N, D], zero at patch slots
         NDArray v = m.create(Arrays.copyOf(visual, rows * visualDim), new Shape(rows, visualDim)).toType(dtype, false);
+        if (patchRows == PatchRows.INPUT_EMBEDDING) {
+            return new Tensors(embeds.add(v), null); // v is zero at text slots
+        }
         return new Tensors(embeds, new FusionStreams(v, textMask, m.create(vision, new Shape(rows, 1)).toType(dtype, false)));
     }
 

@@ -54,7 +54,20 @@ public final class VisionModel implements AutoCloseable {
         TensorLoader weights = new TensorLoader(Checkpoint.open(visionDir), manager, dtype);
         ClipVisionTower tower = ClipVisionTower.load(config, spec.vision().featureLayers(), weights);
         weights.checkAllUsed(tower::isUnused);
-        return new VisionModel(manager, owns, tower, ImagePreprocessor.forModel(visionDir, config.imageSize()), dtype);
+        return new VisionModel(manager, owns, tower, ImagePreprocessor.forModel(visionDir, config.imageSize(), true), dtype);
+    }
+
+    /**
+     * The vision side of LLaVA-1.5: CLIP {@code config} up to {@code featureLayer} (−2), its weights under
+     * {@code vision_model.*} of {@code weights}, preprocessing from {@code preprocessorDir}. Tensors the tower does
+     * not use (text tower, post_layernorm, deeper blocks) are ignored; any other stray tensor is an error.
+     */
+    static VisionModel loadLlava(ClipVisionConfig config, int featureLayer, TensorLoader weights, Path preprocessorDir,
+                                 boolean padToSquare, NDManager manager, DataType dtype) {
+        ClipVisionTower tower = ClipVisionTower.load(config, List.of(featureLayer), weights);
+        weights.checkAllUsed(tower::isUnused);
+        return new VisionModel(manager, false, tower,
+                ImagePreprocessor.forModel(preprocessorDir, config.imageSize(), padToSquare), dtype);
     }
 
     private static void checkConsistency(InverseLlavaConfig.Model spec, ClipVisionConfig v) {

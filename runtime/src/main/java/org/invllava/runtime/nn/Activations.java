@@ -13,6 +13,11 @@ public final class Activations {
         return x.mul(Activation.sigmoid(x));
     }
 
+    /** Exact GELU {@code x · Φ(x) = x/2 · (1 + erf(x/√2))} (torch's default, not the tanh approximation). */
+    public static NDArray gelu(NDArray x) {
+        return Activation.gelu(x);
+    }
+
     /** CLIP's {@code x · σ(1.702 x)}. */
     public static NDArray quickGelu(NDArray x) {
         return x.mul(Activation.sigmoid(x.mul(1.702f)));

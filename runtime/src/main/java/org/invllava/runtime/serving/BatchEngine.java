@@ -17,7 +17,7 @@ import org.invllava.runtime.language.ForwardBatch;
 import org.invllava.runtime.language.KvBlockPool;
 import org.invllava.runtime.language.LlamaModel;
 import org.invllava.runtime.model.ExpandedSequence;
-import org.invllava.runtime.model.InverseLlavaModel;
+import org.invllava.runtime.model.MultimodalModel;
 import org.invllava.runtime.model.StepInput;
 import org.invllava.runtime.model.VisualFeatures;
 import org.slf4j.Logger;
@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
 public final class BatchEngine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BatchEngine.class);
 
-    private final InverseLlavaModel model;
+    private final MultimodalModel model;
     private final LlamaModel language;
     private final NDManager manager;
     private final KvBlockPool pool;
@@ -50,7 +50,7 @@ public final class BatchEngine implements AutoCloseable {
     public record Snapshot(int running, int waiting, int kvBlocksUsed, int kvBlocksFree) {
     }
 
-    public BatchEngine(InverseLlavaModel model, EngineConfig config, EngineObserver observer) {
+    public BatchEngine(MultimodalModel model, EngineConfig config, EngineObserver observer) {
         this.model = model;
         this.language = model.language();
         this.manager = model.newManager();
@@ -94,7 +94,7 @@ public final class BatchEngine implements AutoCloseable {
         if (!accepting) {
             throw new IllegalStateException("the engine is shutting down");
         }
-        ExpandedSequence prompt = ExpandedSequence.build(promptIds, images, model.visualDim(), language.config().vocabSize());
+        ExpandedSequence prompt = model.expand(promptIds, images);
         Decoding decoding = Generator.newDecoding(model, params, prompt.length(), contextLimit);
         incoming.add(new ActiveSequence(id, promptIds.clone(), prompt, decoding, callbacks, pool.newCache()));
         signal();
@@ -164,7 +164,7 @@ public final class BatchEngine implements AutoCloseable {
     /** One forward pass over the plan, then a token for every sequence whose uncached positions it used up. */
     private void step(List<BatchScheduler.Planned> plan) {
         long t0 = System.nanoTime();
-        StepInput input = new StepInput(model.visualDim());
+        StepInput input = model.newStepInput();
         List<ForwardBatch.Segment> segments = new ArrayList<>();
         List<ActiveSequence> picking = new ArrayList<>();
         List<Integer> rows = new ArrayList<>();

@@ -6,9 +6,10 @@ import java.nio.file.Path;
 import org.invllava.runtime.config.Json;
 
 /**
- * LLaVA's "pad" preprocessing followed by HF's {@code CLIPImageProcessor}: pad to a square with the mean
- * colour, resize the shortest edge with Pillow-compatible bicubic, centre crop, scale to [0, 1] and
- * normalise per channel. Output is CHW float32.
+ * LLaVA's "pad" preprocessing (when asked) followed by HF's {@code CLIPImageProcessor}: pad to a square with the
+ * mean colour, resize the shortest edge with Pillow-compatible bicubic, centre crop, scale to [0, 1] and
+ * normalise per channel. Output is CHW float32. Inverse-LLaVA and the original LLaVA-1.5 release pad; llava-hf's
+ * processor does not.
  */
 public final class ImagePreprocessor {
     public static final float[] CLIP_MEAN = {0.48145466f, 0.4578275f, 0.40821073f};
@@ -18,8 +19,9 @@ public final class ImagePreprocessor {
     private final int cropSize;
     private final float[] mean;
     private final float[] std;
+    private final boolean padToSquare;
 
-    public ImagePreprocessor(int resizeShortest, int cropSize, float[] mean, float[] std) {
+    public ImagePreprocessor(int resizeShortest, int cropSize, float[] mean, float[] std, boolean padToSquare) {
         if (resizeShortest < cropSize) {
             throw new IllegalArgumentException("resize size " + resizeShortest + " is smaller than crop " + cropSize);
         }
@@ -27,19 +29,20 @@ public final class ImagePreprocessor {
         this.cropSize = cropSize;
         this.mean = mean.clone();
         this.std = std.clone();
+        this.padToSquare = padToSquare;
     }
 
     /** Reads {@code preprocessor_config.json} in {@code visionDir} when present, else CLIP's defaults. */
-    public static ImagePreprocessor forModel(Path visionDir, int imageSize) {
+    public static ImagePreprocessor forModel(Path visionDir, int imageSize, boolean padToSquare) {
         Path file = visionDir.resolve("preprocessor_config.json");
         if (!Files.isRegularFile(file)) {
-            return new ImagePreprocessor(imageSize, imageSize, CLIP_MEAN, CLIP_STD);
+            return new ImagePreprocessor(imageSize, imageSize, CLIP_MEAN, CLIP_STD, padToSquare);
         }
         JsonNode root = Json.readTree(file);
         int shortest = root.path("size").path("shortest_edge").asInt(imageSize);
         int crop = root.path("crop_size").path("height").asInt(imageSize);
         return new ImagePreprocessor(shortest, crop, floats(root.get("image_mean"), CLIP_MEAN),
-                floats(root.get("image_std"), CLIP_STD));
+                floats(root.get("image_std"), CLIP_STD), padToSquare);
     }
 
     private static float[] floats(JsonNode node, float[] fallback) {
@@ -55,7 +58,7 @@ public final class ImagePreprocessor {
 
     /** The full pipeline: [3, crop, crop] normalised floats. */
     public float[] process(RgbImage image) {
-        return normalize(cropCenter(resizeShortestEdge(padToSquare(image))));
+        return normalize(cropCenter(resizeShortestEdge(padToSquare ? padToSquare(image) : image)));
     }
 
     /** LLaVA's expand2square: the image centred on a square of colour {@code int(255 * mean)}. */

@@ -110,6 +110,39 @@ public final class Checkpoint {
         return tensors.keySet();
     }
 
+    /**
+     * A view of the tensors whose names start with {@code prefix}, renamed to start with {@code replacement}
+     * instead ({@code language_model.model.} → {@code model.}), so that a component loads its own weights under the
+     * names it always uses. Errors still name the original tensors.
+     */
+    public Checkpoint renamed(String prefix, String replacement) {
+        Map<String, TensorInfo> out = new LinkedHashMap<>();
+        tensors.forEach((name, info) -> {
+            if (name.startsWith(prefix)) {
+                out.put(replacement + name.substring(prefix.length()), info);
+            }
+        });
+        return new Checkpoint(source, out);
+    }
+
+    /** This view without the tensors whose names start with {@code prefix}. */
+    public Checkpoint without(String prefix) {
+        Map<String, TensorInfo> out = new LinkedHashMap<>(tensors);
+        out.keySet().removeIf(name -> name.startsWith(prefix));
+        return new Checkpoint(source, out);
+    }
+
+    /** This view and {@code other}'s tensors together; a name in both is an error. */
+    public Checkpoint plus(Checkpoint other) {
+        Map<String, TensorInfo> out = new LinkedHashMap<>(tensors);
+        other.tensors.forEach((name, info) -> {
+            if (out.putIfAbsent(name, info) != null) {
+                throw new WeightException(source + ": tensor " + name + " appears twice");
+            }
+        });
+        return new Checkpoint(source, out);
+    }
+
     /** The tensor {@code name}, or an error naming the checkpoint. */
     public TensorInfo require(String name) {
         TensorInfo info = tensors.get(name);

@@ -106,6 +106,22 @@ class MainTest {
     }
 
     @Test
+    void llavaBaselineAnswersAsItsGoldenCase() throws Exception {
+        Path g = Golden.tinyLlava();
+        JsonNode expected = Golden.expected(g);
+        JsonNode j = json(run("generate", "--llava-model", g.resolve("llava").toString(), "--image",
+                g.resolve("image2.png").toString(), "--prompt", expected.get("question").asText(), "--device", "cpu",
+                "--max-new-tokens", "24", "--output", "json"));
+        assertArrayEquals(Golden.ints(expected.get("prompt_token_ids")), Golden.ints(j.get("prompt_token_ids")));
+        assertArrayEquals(Golden.ints(expected.get("cases").get("image2.png").get("greedy_token_ids")),
+                Golden.ints(j.get("token_ids")));
+        assertOneLineError(run("generate", "--llava-model", g.resolve("llava").toString(), "--language-model",
+                g.resolve("llava").toString(), "--prompt", "x"), "not both");
+        assertOneLineError(run("generate", "--llava-model", g.resolve("llava").toString(), "--vision-model",
+                g.resolve("llava").toString(), "--prompt", "x"), "carries its own vision tower");
+    }
+
+    @Test
     void errorsExitNonZeroWithOneLine() {
         assertOneLineError(run(generateArgs("missing.png").toArray(String[]::new)), "image file not found");
         assertOneLineError(run(generateArgs("image.png", "--dtype", "bfloat16").toArray(String[]::new)), "bfloat16");

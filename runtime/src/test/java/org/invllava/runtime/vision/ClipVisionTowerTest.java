@@ -33,7 +33,7 @@ class ClipVisionTowerTest {
     void concatenatesSelectedLayersAndBatches() throws Exception {
         RgbImage a = new ImageDecoder(1 << 20).decode(Files.readAllBytes(Golden.tinyModel().resolve("image.png")));
         RgbImage b = new ImageDecoder(1 << 20).decode(Files.readAllBytes(Golden.tinyModel().resolve("image2.png")));
-        ImagePreprocessor pre = new ImagePreprocessor(112, 112, ImagePreprocessor.CLIP_MEAN, ImagePreprocessor.CLIP_STD);
+        ImagePreprocessor pre = new ImagePreprocessor(112, 112, ImagePreprocessor.CLIP_MEAN, ImagePreprocessor.CLIP_STD, true);
         float[] pa = pre.process(a);
         float[] pb = pre.process(b);
         float[] both = new float[pa.length * 2];

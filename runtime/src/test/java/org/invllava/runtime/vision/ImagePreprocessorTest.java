@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 
 /** LLaVA pad + Pillow bicubic + CLIP normalisation, against the golden pixel tensor and naive references. */
 class ImagePreprocessorTest {
-    private final ImagePreprocessor pre = new ImagePreprocessor(112, 112, ImagePreprocessor.CLIP_MEAN, ImagePreprocessor.CLIP_STD);
+    private final ImagePreprocessor pre = new ImagePreprocessor(112, 112, ImagePreprocessor.CLIP_MEAN, ImagePreprocessor.CLIP_STD, true);
 
     @Test
     void nonSquareImageMatchesGoldenPixelsWithinOneLevel() throws Exception {

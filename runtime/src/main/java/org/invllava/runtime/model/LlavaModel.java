@@ -1,0 +1,135 @@
+package org.invllava.runtime.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.invllava.runtime.config.ClipVisionConfig;
+import org.invllava.runtime.config.LlavaConfig;
+import org.invllava.runtime.language.LlamaModel;
+import org.invllava.runtime.tokenizer.LlamaTokenizer;
+import org.invllava.runtime.weights.TensorLoader;
+import org.invllava.runtime.weights.WeightException;
+
+/**
+ * The LLaVA-1.5 baseline composed as in vLLM's llava.py: the CLIP tower's layer −2 patch features, the
+ * {@code mlp2x_gelu} projector, and a plain LLaMA (no fusion, no LoRA) whose input embeddings at the image slot
+ * are the projected patches. Loads llava-hf and original-release checkpoints as downloaded ({@link LlavaWeights}).
+ */
+public final class LlavaModel implements MultimodalModel {
+    public static final String ID = "llava-1.5";
+
+    private final NDManager manager;
+    private final LlavaConfig config;
+    private final VisionModel vision;
+    private final LlavaProjector projector;
+    private final LlamaModel language;
+    private final LlamaTokenizer tokenizer;
+    private final DataType dtype;
+
+    private LlavaModel(NDManager manager, LlavaConfig config, VisionModel vision, LlavaProjector projector,
+                       LlamaModel language, LlamaTokenizer tokenizer, DataType dtype) {
+        this.manager = manager;
+        this.config = config;
+        this.vision = vision;
+        this.projector = projector;
+        this.language = language;
+        this.tokenizer = tokenizer;
+        this.dtype = dtype;
+    }
+
+    public static LlavaModel load(LlavaPaths paths, LoadOptions options) {
+        LlavaConfig config = LlavaConfig.load(paths.model().resolve("config.json"));
+        LlavaWeights weights = LlavaWeights.open(config, paths);
+        ClipVisionConfig visionConfig = config.vision() != null ? config.vision()
+                : ClipVisionConfig.load(paths.vision().resolve("config.json"));
+        Path preprocessorDir = config.layout() == LlavaConfig.Layout.ORIGINAL ? paths.vision() : paths.model();
+        LlamaTokenizer tokenizer = LlamaTokenizer.load(paths.model().resolve("tokenizer.model"));
+        if (tokenizer.vocabSize() > config.text().vocabSize()) {
+            throw new WeightException(paths.model() + ": tokenizer has " + tokenizer.vocabSize()
+                    + " pieces, more than vocab_size " + config.text().vocabSize());
+        }
+        NDManager manager = NDManager.newBaseManager(options.device());
+        try {
+            DataType type = options.dtype();
+            VisionModel vision = VisionModel.loadLlava(visionConfig, config.featureLayer(),
+                    new TensorLoader(weights.vision(), manager, type), preprocessorDir, config.padToSquare(), manager, type);
+            TensorLoader projectorWeights = new TensorLoader(weights.projector(), manager, type);
+            LlavaProjector projector = LlavaProjector.load(projectorWeights, vision.featureDim(), config.text().hiddenSize());
+            projectorWeights.checkAllUsed(name -> false);
+            TensorLoader base = new TensorLoader(weights.language(), manager, type);
+            LlamaModel language = LlamaModel.load(config.text(), base, null, null, 0, type, manager);
+            base.checkAllUsed(LlamaModel::isUnused);
+            return new LlavaModel(manager, config, vision, projector, language, tokenizer, type);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    public LlavaConfig config() {
+        return config;
+    }
+
+    @Override
+    public String id() {
+        return ID;
+    }
+
+    @Override
+    public LlamaTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    @Override
+    public LlamaModel language() {
+        return language;
+    }
+
+    @Override
+    public DataType dtype() {
+        return dtype;
+    }
+
+    @Override
+    public VisionModel vision() {
+        return vision;
+    }
+
+    /** Projects each image's patch features into the LLaMA's embedding space, then places them at the image slots. */
+    @Override
+    public ExpandedSequence expand(int[] promptIds, List<VisualFeatures> images) {
+        int hidden = language.config().hiddenSize();
+        List<VisualFeatures> projected = new ArrayList<>();
+        for (VisualFeatures f : images) {
+            if (f.dim() != vision.featureDim()) {
+                throw new IllegalArgumentException("image features have dim " + f.dim() + ", the model expects "
+                        + vision.featureDim());
+            }
+            try (NDManager step = manager.newSubManager()) {
+                NDArray v = step.create(f.data(), new Shape(f.patches(), f.dim())).toType(dtype, false); // [N, dv]
+                float[] rows = projector.forward(v).toType(DataType.FLOAT32, false).toFloatArray(); // [N, D]
+                projected.add(new VisualFeatures(f.patches(), hidden, rows));
+            }
+        }
+        return ExpandedSequence.build(promptIds, projected, hidden, language.config().vocabSize());
+    }
+
+    @Override
+    public StepInput newStepInput() {
+        return new StepInput(language.config().hiddenSize(), StepInput.PatchRows.INPUT_EMBEDDING);
+    }
+
+    @Override
+    public NDManager newManager() {
+        return manager.newSubManager();
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

@@ -1,0 +1,57 @@
+package org.invllava.runtime.model;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import java.util.List;
+import org.invllava.runtime.language.LlamaModel;
+import org.invllava.runtime.tokenizer.LlamaTokenizer;
+import org.invllava.runtime.vision.RgbImage;
+
+/**
+ * A vision tower, a way of bringing its features into a LLaMA, and the LLaMA: what generation, the batching
+ * engine and the benches need, the same for Inverse-LLaVA ({@link InverseLlavaModel}) and the LLaVA-1.5 baseline
+ * ({@link LlavaModel}).
+ */
+public interface MultimodalModel extends AutoCloseable {
+    /** The served model id ({@code inverse-llava}, {@code llava-1.5}). */
+    String id();
+
+    LlamaTokenizer tokenizer();
+
+    LlamaModel language();
+
+    DataType dtype();
+
+    /** The vision side (CLIP at the layers this model reads, and its preprocessing). */
+    VisionModel vision();
+
+    /** Width of one patch's features as the vision tower gives them (what {@link #expand} takes). */
+    default int featureDim() {
+        return vision().featureDim();
+    }
+
+    /** Preprocesses and encodes a batch of images: one [patches, featureDim] block each. */
+    default List<VisualFeatures> encodeImages(List<RgbImage> images) {
+        return vision().encodeImages(images);
+    }
+
+    /**
+     * The expanded prompt: each image token (−200) of {@code promptIds} replaced by the patch slots of the next
+     * image's features (as {@link #encodeImages} gives them).
+     */
+    ExpandedSequence expand(int[] promptIds, List<VisualFeatures> images);
+
+    /** An empty step input whose patch rows are what this model's expanded sequences carry. */
+    StepInput newStepInput();
+
+    /** A manager for tensors that live as long as this model at most (a serving engine's KV pool). */
+    NDManager newManager();
+
+    /** A new generation sequence with its own KV cache. */
+    default Sequence newSequence() {
+        return new Sequence(newManager(), language(), dtype(), this::newStepInput);
+    }
+
+    @Override
+    void close();
+}
