@@ -117,7 +117,7 @@ async function ask(question) {
       headers: headers(),
       signal: state.controller.signal,
       body: JSON.stringify({
-        messages, stream: true, stream_options: { include_usage: true },
+        model: $('model').value || undefined, messages, stream: true, stream_options: { include_usage: true },
         max_tokens: Number($('max-tokens').value) || 256, temperature: Number($('temperature').value) || 0,
       }),
     });
@@ -179,13 +179,23 @@ function stats(started, first, last, tokens) {
   return `time to first token ${ttft} s · ${rate} tokens/s · ${tokens} tokens`;
 }
 
+// Fills the model selector with the served ids (the first is the server's default), keeping the user's choice.
+function showModels(ids) {
+  const select = $('model');
+  const chosen = select.value;
+  if ([...select.options].map((o) => o.value).join() === ids.join()) return;
+  select.textContent = '';
+  for (const id of ids) select.add(new Option(id, id));
+  if (ids.includes(chosen)) select.value = chosen;
+}
+
 async function refreshStatus() {
   try {
     const ready = await fetch('/q/health/ready');
     $('health').className = 'dot ' + (ready.ok ? 'up' : 'down');
     $('health').title = ready.ok ? 'ready' : 'not ready';
     const models = await fetch('/v1/models', { headers: headers() });
-    if (models.ok) $('model').textContent = (await models.json()).data.map((m) => m.id).join(', ');
+    if (models.ok) showModels((await models.json()).data.map((m) => m.id));
   } catch (e) {
     $('health').className = 'dot down';
   }

@@ -4,25 +4,26 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import org.invllava.kafka.KafkaSettings;
+import org.invllava.schemas.ModelTopics;
 
 /**
  * The gateway's identity, limits and access rules. {@code instanceId} is written into every request's
- * {@code replyTo}, so each replica relays only its own clients' chunks; {@code modelId} is what
- * {@code /v1/models} lists and {@code model} in a request must name.
+ * {@code replyTo}, so each replica relays only its own clients' chunks; {@code models} are what
+ * {@code /v1/models} lists and {@code model} in a request may name (the first when it names none).
  */
-public record GatewayConfig(KafkaSettings kafka, String instanceId, String host, int port, String modelId, Limits limits,
-                            Access access) {
+public record GatewayConfig(KafkaSettings kafka, String instanceId, String host, int port, ServedModels models,
+                            Limits limits, Access access) {
     public GatewayConfig {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port out of range: " + port);
         }
-        if (modelId == null || modelId.isBlank()) {
-            throw new IllegalArgumentException("the model id must not be empty");
+        if (models == null) {
+            throw new IllegalArgumentException("the served models are required");
         }
     }
 
     /** The stack's default model id (what {@code /v1/models} lists unless configured). */
-    public static final String DEFAULT_MODEL_ID = "inverse-llava";
+    public static final String DEFAULT_MODEL_ID = ModelTopics.PRIMARY;
 
     /**
      * Request limits: whole request body or WebSocket message, decoded image bytes, decoded pixels (checked from the

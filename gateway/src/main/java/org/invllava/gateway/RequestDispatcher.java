@@ -17,6 +17,7 @@ import org.invllava.schemas.ControlMessage;
 import org.invllava.schemas.ErrorCodes;
 import org.invllava.schemas.ImageRequest;
 import org.invllava.schemas.PromptRequest;
+import org.invllava.schemas.ModelTopics;
 import org.invllava.schemas.Topics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,8 +71,10 @@ public final class RequestDispatcher implements AutoCloseable {
 
     /** Fetches topic metadata (so sends never block an event loop) and starts relaying; waits until it follows. */
     void start() throws InterruptedException {
-        for (String topic : new String[] {Topics.IMAGES, Topics.PROMPTS, Topics.CONTROL}) {
-            producer.partitionsFor(topic);
+        producer.partitionsFor(Topics.CONTROL);
+        for (String model : config.models().ids()) {
+            producer.partitionsFor(ModelTopics.of(model).images());
+            producer.partitionsFor(ModelTopics.of(model).prompts());
         }
         relayThread.start();
         long until = System.currentTimeMillis() + 30_000;
@@ -109,17 +112,18 @@ public final class RequestDispatcher implements AutoCloseable {
         long now = System.currentTimeMillis();
         long deadline = now + request.deadline().toMillis();
         String trace = TraceContext.newTraceparent();
-        LOG.info("request {} accepted from {} via {} (traceparent {})", id, keyId, api, trace);
+        LOG.info("request {} for {} accepted from {} via {} (traceparent {})", id, request.model(), keyId, api, trace);
+        ModelTopics topics = ModelTopics.of(request.model());
         if (request.image() != null) {
             ImageRequest image = ImageRequest.newBuilder().setRequestId(id).setImage(ByteBuffer.wrap(request.image()))
                     .setContentType(null).setDeadlineEpochMs(deadline).setCreatedAtEpochMs(now).build();
-            send(new ProducerRecord<>(Topics.IMAGES, key(id), IMAGES.encode(image)), trace, answer);
+            send(new ProducerRecord<>(topics.images(), key(id), IMAGES.encode(image)), trace, answer);
         }
         PromptRequest prompt = PromptRequest.newBuilder().setRequestId(id).setQuestion(request.question())
                 .setHasImage(request.image() != null).setSystem(request.system()).setHistory(request.history())
                 .setSampling(request.sampling()).setDeadlineEpochMs(deadline).setReplyTo(config.instanceId())
                 .setCreatedAtEpochMs(now).build();
-        send(new ProducerRecord<>(Topics.PROMPTS, key(id), PROMPTS.encode(prompt)), trace, answer);
+        send(new ProducerRecord<>(topics.prompts(), key(id), PROMPTS.encode(prompt)), trace, answer);
         vertx.setTimer(request.deadline().plus(GRACE).toMillis(), t -> {
             if (!answer.finished()) {
                 answer.fail(ErrorCodes.DEADLINE_EXCEEDED, "no complete answer within " + request.deadline().toMillis() + " ms");

@@ -56,6 +56,12 @@ public final class Env {
         return Path.of(require(name));
     }
 
+    /** The path in {@code name}, or null when it is not set. */
+    public Path optionalPath(String name) {
+        String v = string(name, null);
+        return v == null ? null : Path.of(v);
+    }
+
     public int integer(String name, int fallback) {
         String v = string(name, null);
         try {

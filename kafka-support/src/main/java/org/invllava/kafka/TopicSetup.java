@@ -9,6 +9,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.invllava.schemas.ModelTopics;
 import org.invllava.schemas.Topics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,17 +28,29 @@ public final class TopicSetup {
 
     /** {@link #ensure} with default partitions, through a short-lived admin client with {@code kafka}'s settings. */
     public static void ensureDefaults(KafkaSettings kafka, short replication) throws InterruptedException {
+        ensureDefaults(kafka, replication, List.of(ModelTopics.PRIMARY));
+    }
+
+    /** As {@link #ensureDefaults(KafkaSettings, short)}, with the per-model topics of each of {@code models}. */
+    public static void ensureDefaults(KafkaSettings kafka, short replication, List<String> models)
+            throws InterruptedException {
         try (Admin admin = Admin.create(kafka.admin())) {
-            ensure(admin, Map.of(), Topics.MAX_MESSAGE_BYTES, replication);
+            ensure(admin, Map.of(), Topics.MAX_MESSAGE_BYTES, replication, ModelTopics.specs(models));
         }
     }
 
-    /**
-     * Ensures every topic of {@link Topics#ALL} exists; {@code partitions} overrides a topic's default count.
-     * Existing topics are left alone, with a warning when they have fewer partitions than asked.
-     */
+    /** {@link #ensure(Admin, Map, int, short, List)} for the primary model's topics. */
     public static void ensure(Admin admin, Map<String, Integer> partitions, int maxMessageBytes, short replication)
             throws InterruptedException {
+        ensure(admin, partitions, maxMessageBytes, replication, Topics.ALL);
+    }
+
+    /**
+     * Ensures every topic of {@code specs} exists; {@code partitions} overrides a topic's default count.
+     * Existing topics are left alone, with a warning when they have fewer partitions than asked.
+     */
+    public static void ensure(Admin admin, Map<String, Integer> partitions, int maxMessageBytes, short replication,
+                              List<Topics.Spec> specs) throws InterruptedException {
         Set<String> existing;
         try {
             existing = admin.listTopics().names().get();
@@ -45,7 +58,7 @@ public final class TopicSetup {
             throw new IllegalStateException("cannot list Kafka topics: " + e.getCause().getMessage(), e.getCause());
         }
         List<NewTopic> create = new ArrayList<>();
-        for (Topics.Spec spec : Topics.ALL) {
+        for (Topics.Spec spec : specs) {
             int count = partitions.getOrDefault(spec.name(), spec.defaultPartitions());
             if (existing.contains(spec.name())) {
                 warnIfFewer(admin, spec.name(), count);

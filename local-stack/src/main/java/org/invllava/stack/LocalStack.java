@@ -3,21 +3,26 @@ package org.invllava.stack;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.invllava.fusion.svc.FusionLlmConfig;
 import org.invllava.fusion.svc.FusionLlmService;
 import org.invllava.gateway.GatewayConfig;
 import org.invllava.gateway.GatewayServer;
+import org.invllava.gateway.ServedModels;
 import org.invllava.kafka.KafkaSettings;
 import org.invllava.kafka.TopicSetup;
 import org.invllava.kafka.local.EmbeddedKafka;
 import org.invllava.observability.Metrics;
 import org.invllava.runtime.demo.DemoModelFactory;
 import org.invllava.runtime.demo.ModelShape;
-import org.invllava.runtime.model.InverseLlavaModel;
 import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.model.ModelPaths;
+import org.invllava.runtime.model.ModelSource;
+import org.invllava.runtime.model.MultimodalModel;
 import org.invllava.runtime.weights.DType;
+import org.invllava.schemas.ModelTopics;
 import org.invllava.schemas.Topics;
 import org.invllava.vision.svc.VisionEncoderConfig;
 import org.invllava.vision.svc.VisionEncoderService;
@@ -26,29 +31,36 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Everything in one process: a Kafka broker (embedded KRaft unless {@code bootstrapServers} is given), the
- * topics, the vision encoder, the fusion LLM and one or more gateways, sharing one loaded model. The services
- * talk only through Kafka, exactly as when deployed apart.
+ * topics, and for each served model a vision encoder and a fusion LLM on that model's topics, sharing the model's
+ * loaded weights; then one or more gateways routing to every served model. The services talk only through Kafka,
+ * exactly as when deployed apart.
  */
 public final class LocalStack implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LocalStack.class);
 
     /**
-     * What to start. {@code model} null means the bundled demo model (generated, random weights); {@code limits}
-     * and {@code access} apply to every gateway.
+     * What to start. {@code models} empty means the bundled demo model (generated, random weights); the first model
+     * is the gateways' default; {@code limits} and {@code access} apply to every gateway.
      */
-    public record Options(ModelPaths model, LoadOptions load, String bootstrapServers, int port, int gateways,
+    public record Options(List<ModelSource> models, LoadOptions load, String bootstrapServers, int port, int gateways,
                           GatewayConfig.Limits limits, GatewayConfig.Access access, Path workDir) {
+        public Options {
+            models = List.copyOf(models);
+        }
+    }
+
+    /** One served model: its weights and the services on its topics. */
+    private record Served(MultimodalModel model, ModelTopics topics, VisionEncoderService vision,
+                          List<FusionLlmService> fusion) {
     }
 
     private final List<AutoCloseable> started = new ArrayList<>();
     private final List<Integer> ports = new ArrayList<>();
-    private final List<FusionLlmService> fusion = new ArrayList<>();
+    private final Map<String, Served> served = new LinkedHashMap<>();
     private final Metrics metrics = new Metrics();
-    private VisionEncoderService vision;
     private final Options options;
     private EmbeddedKafka kafka;
     private String bootstrap;
-    private InverseLlavaModel model;
     private boolean demo;
 
     private LocalStack(Options options) {
@@ -75,52 +87,77 @@ public final class LocalStack implements AutoCloseable {
         } else {
             bootstrap = options.bootstrapServers();
         }
-        TopicSetup.ensureDefaults(bootstrap, (short) (kafka != null ? 1 : -1));
-        ModelPaths paths = options.model();
-        if (paths == null) {
-            demo = true;
-            Path dir = options.workDir().resolve("demo-model");
-            paths = Files.isRegularFile(dir.resolve("inverse-llava/COMPLETE"))
-                    ? new ModelPaths(dir.resolve("vision"), dir.resolve("language"), dir.resolve("inverse-llava"))
-                    : new DemoModelFactory(ModelShape.tiny(), DType.F32, 7).write(dir);
+        List<ModelSource> sources = options.models().isEmpty() ? List.of(demoModel()) : options.models();
+        List<String> ids = sources.stream().map(ModelSource::id).toList();
+        TopicSetup.ensureDefaults(KafkaSettings.of(bootstrap, "topic-setup"), (short) (kafka != null ? 1 : -1), ids);
+        for (ModelSource source : sources) {
+            serve(source);
         }
-        model = InverseLlavaModel.load(paths, options.load());
-        started.add(model);
-
-        vision = new VisionEncoderService(
-                VisionEncoderConfig.defaults(KafkaSettings.of(bootstrap, "vision-encoder")), model.vision(), encoderId(paths),
-                metrics);
-        startThread(vision, "vision-encoder");
-        addFusionInstance();
         for (int i = 0; i < options.gateways(); i++) {
             GatewayConfig config = new GatewayConfig(KafkaSettings.of(bootstrap, "gateway-" + i), "gateway-" + i + "-"
                     + java.util.UUID.randomUUID().toString().substring(0, 8), "127.0.0.1", i == 0 ? options.port() : 0,
-                    GatewayConfig.DEFAULT_MODEL_ID, options.limits(), options.access());
+                    new ServedModels(ids), options.limits(), options.access());
             GatewayServer gateway = new GatewayServer(config, metrics, this::servicesReady);
             started.add(gateway);
             ports.add(gateway.start());
         }
     }
 
-    /** The vision encoder is consuming and at least one fusion LLM instance runs. */
-    public boolean servicesReady() {
-        return vision != null && vision.ready() && fusion.stream().anyMatch(FusionLlmService::isRunning);
+    /** The bundled demo model: generated once into the work directory, random weights. */
+    private ModelSource demoModel() throws Exception {
+        demo = true;
+        Path dir = options.workDir().resolve("demo-model");
+        ModelPaths paths = Files.isRegularFile(dir.resolve("inverse-llava/COMPLETE"))
+                ? new ModelPaths(dir.resolve("vision"), dir.resolve("language"), dir.resolve("inverse-llava"))
+                : new DemoModelFactory(ModelShape.tiny(), DType.F32, 7).write(dir);
+        return new ModelSource.InverseLlava(paths);
     }
 
-    /** Starts one more fusion LLM instance in the same groups (scale-out, or to take over after a kill). */
+    /** Loads {@code source} and starts its vision encoder and first fusion LLM instance on its topics. */
+    private void serve(ModelSource source) throws Exception {
+        if (served.containsKey(source.id())) {
+            throw new IllegalArgumentException("model " + source.id() + " is given twice");
+        }
+        MultimodalModel model = source.load(options.load());
+        started.add(model);
+        ModelTopics topics = ModelTopics.of(source.id());
+        VisionEncoderService vision = new VisionEncoderService(VisionEncoderConfig.defaults(
+                KafkaSettings.of(bootstrap, "vision-encoder" + topics.groupSuffix()), topics), model.vision(),
+                encoderId(source), metrics);
+        startThread(vision, "vision-encoder" + topics.groupSuffix());
+        served.put(source.id(), new Served(model, topics, vision, new ArrayList<>()));
+        addFusionInstance(source.id());
+        LOG.info("serving {} (topics {}, {}, {}, {})", source.id(), topics.images(), topics.prompts(), topics.features(),
+                topics.work());
+    }
+
+    /** Every model's vision encoder is consuming and at least one of its fusion LLM instances runs. */
+    public boolean servicesReady() {
+        return !served.isEmpty() && served.values().stream().allMatch(s -> s.vision().ready()
+                && s.fusion().stream().anyMatch(FusionLlmService::isRunning));
+    }
+
+    /** Starts one more fusion LLM instance of the default model in the same groups (scale-out, or a takeover). */
     public FusionLlmService addFusionInstance() throws Exception {
-        Path state = options.workDir().resolve("streams-state-" + fusion.size());
+        return addFusionInstance(defaultModelId());
+    }
+
+    /** Starts one more fusion LLM instance of {@code modelId} in its groups. */
+    public FusionLlmService addFusionInstance(String modelId) throws Exception {
+        Served s = served(modelId);
+        String name = "fusion-llm" + s.topics().groupSuffix() + "-" + s.fusion().size();
+        Path state = options.workDir().resolve("streams-state" + s.topics().groupSuffix() + "-" + s.fusion().size());
         FusionLlmService service = new FusionLlmService(
-                FusionLlmConfig.defaults(KafkaSettings.of(bootstrap, "fusion-llm-" + fusion.size()), state.toString()), model,
-                metrics);
+                FusionLlmConfig.defaults(KafkaSettings.of(bootstrap, name), state.toString(), s.topics()), s.model(), metrics);
         service.start();
-        fusion.add(service);
+        s.fusion().add(service);
         started.add(service);
         return service;
     }
 
+    /** The default model's fusion LLM instances. */
     public List<FusionLlmService> fusionInstances() {
-        return List.copyOf(fusion);
+        return List.copyOf(served(defaultModelId()).fusion());
     }
 
     /** Runs a service loop on its own thread; closing stops it and waits, so the model outlives every use. */
@@ -134,8 +171,17 @@ public final class LocalStack implements AutoCloseable {
         });
     }
 
-    private static String encoderId(ModelPaths paths) {
-        return paths.vision().toAbsolutePath().normalize().getFileName() + "@" + Integer.toHexString(paths.vision().toAbsolutePath().hashCode());
+    private static String encoderId(ModelSource source) {
+        Path vision = source.visionCheckpoint().toAbsolutePath();
+        return source.id() + ":" + vision.normalize().getFileName() + "@" + Integer.toHexString(vision.hashCode());
+    }
+
+    private Served served(String modelId) {
+        Served s = served.get(modelId);
+        if (s == null) {
+            throw new IllegalArgumentException("model " + modelId + " is not served here (" + served.keySet() + ")");
+        }
+        return s;
     }
 
     public String bootstrapServers() {
@@ -151,8 +197,22 @@ public final class LocalStack implements AutoCloseable {
         return demo;
     }
 
-    public InverseLlavaModel model() {
-        return model;
+    /** The served model ids, the default first. */
+    public List<String> modelIds() {
+        return List.copyOf(served.keySet());
+    }
+
+    private String defaultModelId() {
+        return served.keySet().iterator().next();
+    }
+
+    /** The default model. */
+    public MultimodalModel model() {
+        return model(defaultModelId());
+    }
+
+    public MultimodalModel model(String modelId) {
+        return served(modelId).model();
     }
 
     @Override

@@ -29,6 +29,7 @@ import org.invllava.runtime.generate.SamplingParams;
 import org.invllava.gateway.GatewayConfig;
 import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.model.ModelPaths;
+import org.invllava.runtime.model.ModelSource;
 import org.invllava.runtime.model.VisualFeatures;
 import org.invllava.runtime.tokenizer.ChatTemplate;
 import org.invllava.runtime.vision.ImageDecoder;
@@ -68,7 +69,7 @@ final class PipelineBenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ModelPaths paths = model.pathsOrNull(); // none: the bundled demo model
         Path dir = Files.createTempDirectory("inverse-llava-bench-pipeline");
-        try (LocalStack stack = LocalStack.start(new LocalStack.Options(paths, LoadOptions.defaults(), null, 0, 1,
+        try (LocalStack stack = LocalStack.start(new LocalStack.Options(paths == null ? List.of() : List.of(new ModelSource.InverseLlava(paths)), LoadOptions.defaults(), null, 0, 1,
                 GatewayConfig.Limits.defaults(), GatewayConfig.Access.open(), dir))) {
             byte[] img = image != null ? Files.readAllBytes(image) : DemoImages.png(336, 336, 1);
             int port = stack.gatewayPorts().get(0);

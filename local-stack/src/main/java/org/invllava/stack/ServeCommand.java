@@ -8,7 +8,7 @@ import java.util.concurrent.Callable;
 import org.invllava.gateway.ApiKeys;
 import org.invllava.gateway.GatewayConfig;
 import org.invllava.runtime.model.LoadOptions;
-import org.invllava.runtime.model.ModelPaths;
+import org.invllava.runtime.model.ModelSource;
 import org.invllava.kafka.Lifecycle;
 import org.invllava.runtime.cli.ModelOptions;
 import picocli.CommandLine.Command;
@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
 
 /** {@code serve}: the local stack until interrupted. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = "Run Kafka (embedded unless --bootstrap-servers), the vision encoder, the fusion LLM and the gateway.")
+        description = "Run Kafka (embedded unless --bootstrap-servers), the vision encoder and fusion LLM of each served model "
+                + "(Inverse-LLaVA and/or LLaVA-1.5 with --llava-model) and the gateway.")
 final class ServeCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;
@@ -42,9 +43,9 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ModelPaths paths = model.pathsOrNull(); // none: the bundled demo model
+        List<ModelSource> models = model.servedModels(); // none: the bundled demo model
         Path dir = workDir != null ? workDir : Files.createTempDirectory("inverse-llava-stack");
-        LocalStack.Options options = new LocalStack.Options(paths,
+        LocalStack.Options options = new LocalStack.Options(models,
                 new LoadOptions(LoadOptions.parseDtype(dtype), LoadOptions.parseDevice(device)), bootstrapServers, port, 1,
                 GatewayConfig.Limits.defaults(), new GatewayConfig.Access(ApiKeys.load(String.join(",", apiKeys), apiKeysFile),
                         keyMaxConcurrent, imageUrlAllow, GatewayConfig.Access.open().fetchTimeout()), dir);
@@ -55,6 +56,7 @@ final class ServeCommand implements Callable<Integer> {
             System.out.println("  model:     the bundled DEMO model (random weights): its answers are NOT meaningful.");
             System.out.println("             Give --vision-model, --language-model and --fusion-checkpoint for real answers.");
         }
+        System.out.println("  models:    " + String.join(", ", stack.modelIds()) + " (the first is the default)");
         System.out.println("  kafka:     " + stack.bootstrapServers() + (bootstrapServers == null ? " (embedded KRaft broker)" : ""));
         System.out.println("  chat page: http://127.0.0.1:" + p + "/");
         System.out.println("  OpenAI:    http://127.0.0.1:" + p + "/v1 (POST /v1/chat/completions, GET /v1/models)"

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,7 +23,7 @@ class CrashRedoEndToEndTest {
 
     @BeforeAll
     static void start() throws Exception {
-        stack = StackFixture.start(dir, null, 1);
+        stack = StackFixture.start(dir, List.of(), 1);
     }
 
     @AfterAll

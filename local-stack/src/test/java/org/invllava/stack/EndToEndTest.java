@@ -39,7 +39,7 @@ class EndToEndTest {
 
     @BeforeAll
     static void start() throws Exception {
-        stack = StackFixture.start(dir, null, 2);
+        stack = StackFixture.start(dir, List.of(), 2);
         assertTrue(stack.usesDemoModel());
     }
 

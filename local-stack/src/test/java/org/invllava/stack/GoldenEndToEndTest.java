@@ -10,11 +10,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.invllava.gateway.clients.NodeClients;
 import org.invllava.runtime.model.ModelPaths;
+import org.invllava.runtime.model.ModelSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -38,8 +40,8 @@ class GoldenEndToEndTest {
         golden = locate();
         assumeTrue(golden != null, "golden cases not found (../shared/golden); skipping the golden end-to-end test");
         expected = StreamClient.JSON.readTree(golden.resolve("expected.json").toFile());
-        stack = StackFixture.start(dir, new ModelPaths(golden.resolve("vision"), golden.resolve("language"),
-                golden.resolve("inverse-llava")), 1);
+        stack = StackFixture.start(dir, List.of(new ModelSource.InverseLlava(new ModelPaths(golden.resolve("vision"),
+                golden.resolve("language"), golden.resolve("inverse-llava")))), 1);
     }
 
     @AfterAll

@@ -58,7 +58,7 @@ class OpenAiEndToEndTest {
         });
         images.start();
         String allowed = "http://127.0.0.1:" + images.getAddress().getPort() + "/allowed/";
-        stack = StackFixture.start(dir, null, 1, new GatewayConfig.Access(ApiKeys.none(), 4, List.of(allowed), Duration.ofSeconds(5)));
+        stack = StackFixture.start(dir, List.of(), 1, new GatewayConfig.Access(ApiKeys.none(), 4, List.of(allowed), Duration.ofSeconds(5)));
         client = new OpenAiTestClient(stack.gatewayPorts().get(0), null);
     }
 

@@ -10,9 +10,9 @@ import org.invllava.runtime.demo.DemoImages;
 import org.invllava.runtime.generate.GenerationResult;
 import org.invllava.runtime.generate.Generator;
 import org.invllava.runtime.generate.SamplingParams;
-import org.invllava.runtime.model.InverseLlavaModel;
+import org.invllava.runtime.model.ModelSource;
+import org.invllava.runtime.model.MultimodalModel;
 import org.invllava.runtime.model.LoadOptions;
-import org.invllava.runtime.model.ModelPaths;
 import org.invllava.runtime.model.VisualFeatures;
 import org.invllava.runtime.tokenizer.ChatTemplate;
 import org.invllava.runtime.vision.ImageDecoder;
@@ -35,15 +35,15 @@ final class StackFixture {
      * A stack on the embedded broker, or with {@code -Dstack.kafka=testcontainers} (the {@code testcontainers}
      * profile) on an {@code apache/kafka} container, skipped when Docker is unavailable.
      */
-    static LocalStack start(Path dir, ModelPaths model, int gateways) throws Exception {
-        return start(dir, model, gateways, GatewayConfig.Access.open());
+    static LocalStack start(Path dir, List<ModelSource> models, int gateways) throws Exception {
+        return start(dir, models, gateways, GatewayConfig.Access.open());
     }
 
     /** Test limits: 1 MiB requests, {@value #MAX_IMAGE_BYTES}-byte images, {@value #MAX_PIXELS} pixels. */
-    static LocalStack start(Path dir, ModelPaths model, int gateways, GatewayConfig.Access access) throws Exception {
+    static LocalStack start(Path dir, List<ModelSource> models, int gateways, GatewayConfig.Access access) throws Exception {
         GatewayConfig.Limits limits = new GatewayConfig.Limits(MAX_REQUEST_BYTES, MAX_IMAGE_BYTES, MAX_PIXELS, 8000, 2048, 64,
                 Duration.ofSeconds(90), 64);
-        return LocalStack.start(new LocalStack.Options(model, LoadOptions.defaults(), externalKafka(), 0, gateways, limits,
+        return LocalStack.start(new LocalStack.Options(models, LoadOptions.defaults(), externalKafka(), 0, gateways, limits,
                 access, dir));
     }
 
@@ -72,12 +72,12 @@ final class StackFixture {
     }
 
     /** Greedy ids of the model called in-process, without Kafka: what the pipeline must reproduce. */
-    static int[] direct(InverseLlavaModel model, String question, byte[] image, int maxTokens) {
+    static int[] direct(MultimodalModel model, String question, byte[] image, int maxTokens) {
         return direct(model, List.of(ChatTemplate.vicunaV1(question, image != null)), image, maxTokens).tokenIds();
     }
 
     /** Greedy generation of a rendered conversation ({@link ChatTemplate#vicunaV1(String, List)} pieces), in-process. */
-    static GenerationResult direct(InverseLlavaModel model, List<String> pieces, byte[] image, int maxTokens) {
+    static GenerationResult direct(MultimodalModel model, List<String> pieces, byte[] image, int maxTokens) {
         List<VisualFeatures> f = image == null ? List.of()
                 : model.encodeImages(List.of(new ImageDecoder(1L << 26).decode(image)));
         int[] ids = model.tokenizer().encodePrompt(pieces);

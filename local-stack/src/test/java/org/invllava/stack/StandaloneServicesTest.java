@@ -78,6 +78,7 @@ class StandaloneServicesTest {
     void aMissingVariableIsOneClearError() {
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> FusionLlmMain.start(new Env(Map.of("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:1"))));
-        assertEquals("environment variable VISION_MODEL_DIR is required", e.getMessage());
+        assertEquals("VISION_MODEL_DIR, LANGUAGE_MODEL_DIR and FUSION_CHECKPOINT_DIR are required (or LLAVA_MODEL_DIR for "
+                + "LLaVA-1.5)", e.getMessage());
     }
 }

@@ -3,6 +3,7 @@ package org.invllava.fusion.svc;
 import java.time.Duration;
 import org.invllava.kafka.KafkaSettings;
 import org.invllava.runtime.serving.EngineConfig;
+import org.invllava.schemas.ModelTopics;
 
 /**
  * The fusion LLM's settings: the Streams application id (its consumer group and state), how long a prompt
@@ -11,7 +12,7 @@ import org.invllava.runtime.serving.EngineConfig;
  * batch ({@code maxQueued}); the work consumer pauses while {@code engine.maxBatch() + maxQueued} are in flight.
  */
 public record FusionLlmConfig(KafkaSettings kafka, String applicationId, Duration joinWindow, String workGroupId,
-                              EngineConfig engine, int maxQueued, String stateDir) {
+                              EngineConfig engine, int maxQueued, String stateDir, ModelTopics topics) {
     public FusionLlmConfig {
         if (maxQueued < 0) {
             throw new IllegalArgumentException("max queued requests must be at least 0");
@@ -21,10 +22,16 @@ public record FusionLlmConfig(KafkaSettings kafka, String applicationId, Duratio
         }
     }
 
+    /** Defaults for the primary model's topics. */
     public static FusionLlmConfig defaults(KafkaSettings kafka, String stateDir) {
+        return defaults(kafka, stateDir, ModelTopics.of(ModelTopics.PRIMARY));
+    }
+
+    /** Defaults for one served model: its topics, and a Streams application and work group of its own. */
+    public static FusionLlmConfig defaults(KafkaSettings kafka, String stateDir, ModelTopics topics) {
         EngineConfig engine = EngineConfig.defaults();
-        return new FusionLlmConfig(kafka, "fusion-llm-join", Duration.ofMinutes(2), "fusion-llm", engine,
-                engine.maxBatch(), stateDir);
+        return new FusionLlmConfig(kafka, "fusion-llm-join" + topics.groupSuffix(), Duration.ofMinutes(2),
+                "fusion-llm" + topics.groupSuffix(), engine, engine.maxBatch(), stateDir, topics);
     }
 
     /** Requests accepted from {@code vlm.work} and not yet answered, at most. */

@@ -6,14 +6,17 @@ import org.invllava.kafka.RunningService;
 import org.invllava.kafka.TopicSetup;
 import org.invllava.observability.Metrics;
 import org.invllava.observability.ProbeServer;
-import org.invllava.runtime.model.InverseLlavaModel;
 import org.invllava.runtime.model.LoadOptions;
-import org.invllava.runtime.model.ModelPaths;
+import org.invllava.runtime.model.ModelSource;
+import org.invllava.runtime.model.MultimodalModel;
 import org.invllava.runtime.serving.EngineConfig;
+import org.invllava.schemas.ModelTopics;
 
 /**
  * The fusion LLM as its own process. Environment: {@code KAFKA_BOOTSTRAP_SERVERS}, {@code VISION_MODEL_DIR},
- * {@code LANGUAGE_MODEL_DIR}, {@code FUSION_CHECKPOINT_DIR}, and optionally {@code MODEL_DTYPE},
+ * {@code LANGUAGE_MODEL_DIR}, {@code FUSION_CHECKPOINT_DIR}, or {@code LLAVA_MODEL_DIR} (LLaVA-1.5; with
+ * {@code VISION_MODEL_DIR} as its CLIP directory for the original release), and optionally {@code MODEL_ID} (the
+ * served model whose topics it reads), {@code MODEL_DTYPE},
  * {@code MODEL_DEVICE}, {@code FUSION_APPLICATION_ID}, {@code FUSION_GROUP_ID}, {@code FUSION_JOIN_WINDOW_MS},
  * {@code FUSION_MAX_BATCH}, {@code FUSION_MAX_TOKENS_PER_STEP}, {@code FUSION_KV_BLOCK_SIZE},
  * {@code FUSION_KV_CACHE_TOKENS}, {@code FUSION_MAX_QUEUED}, {@code FUSION_STATE_DIR}, {@code TOPICS_REPLICATION}, {@code PROBE_HOST},
@@ -34,24 +37,26 @@ public final class FusionLlmMain {
     }
 
     /** Everything the service is configured with, read and checked before Kafka or the model is touched. */
-    public record Settings(FusionLlmConfig config, LoadOptions load, ModelPaths paths, short replication, String probeHost,
+    public record Settings(FusionLlmConfig config, LoadOptions load, ModelSource model, short replication, String probeHost,
                            int probePort) {
     }
 
     public static Settings settings(Env env) {
-        FusionLlmConfig defaults = FusionLlmConfig.defaults(env.kafka("fusion-llm"), "/tmp/kafka-streams");
+        ModelSource model = ModelSource.of(env.optionalPath("LLAVA_MODEL_DIR"), env.optionalPath("VISION_MODEL_DIR"),
+                env.optionalPath("LANGUAGE_MODEL_DIR"), env.optionalPath("FUSION_CHECKPOINT_DIR"),
+                ModelSource.ENV_NAMES);
+        FusionLlmConfig defaults = FusionLlmConfig.defaults(env.kafka("fusion-llm"), "/tmp/kafka-streams",
+                ModelTopics.of(env.string("MODEL_ID", model.id())));
         FusionLlmConfig config = new FusionLlmConfig(defaults.kafka(),
                 env.string("FUSION_APPLICATION_ID", defaults.applicationId()),
                 env.millis("FUSION_JOIN_WINDOW_MS", defaults.joinWindow()),
                 env.string("FUSION_GROUP_ID", defaults.workGroupId()),
                 engine(env, defaults.engine()),
                 env.integer("FUSION_MAX_QUEUED", defaults.maxQueued()),
-                env.string("FUSION_STATE_DIR", defaults.stateDir()));
+                env.string("FUSION_STATE_DIR", defaults.stateDir()), defaults.topics());
         LoadOptions load = new LoadOptions(LoadOptions.parseDtype(env.string("MODEL_DTYPE", "float32")),
                 LoadOptions.parseDevice(env.string("MODEL_DEVICE", "auto")));
-        ModelPaths paths = new ModelPaths(env.path("VISION_MODEL_DIR"), env.path("LANGUAGE_MODEL_DIR"),
-                env.path("FUSION_CHECKPOINT_DIR"));
-        return new Settings(config, load, paths, (short) env.integer("TOPICS_REPLICATION", -1),
+        return new Settings(config, load, model, (short) env.integer("TOPICS_REPLICATION", -1),
                 env.string("PROBE_HOST", "0.0.0.0"), env.integer("PROBE_PORT", 8081));
     }
 
@@ -66,8 +71,8 @@ public final class FusionLlmMain {
     public static RunningService start(Env env, boolean probes) throws Exception {
         Settings s = settings(env);
         FusionLlmConfig config = s.config();
-        TopicSetup.ensureDefaults(config.kafka(), s.replication());
-        InverseLlavaModel model = InverseLlavaModel.load(s.paths(), s.load());
+        TopicSetup.ensureDefaults(config.kafka(), s.replication(), java.util.List.of(config.topics().model()));
+        MultimodalModel model = s.model().load(s.load());
         Metrics metrics = new Metrics();
         FusionLlmService service = new FusionLlmService(config, model, metrics);
         service.start();

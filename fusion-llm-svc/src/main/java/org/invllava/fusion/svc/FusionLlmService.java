@@ -5,7 +5,7 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.invllava.kafka.KafkaSettings;
 import org.invllava.observability.Metrics;
-import org.invllava.runtime.model.InverseLlavaModel;
+import org.invllava.runtime.model.MultimodalModel;
 
 /** The fusion LLM service: the join topology (Kafka Streams) feeding the generation scheduler. */
 public final class FusionLlmService implements AutoCloseable {
@@ -13,7 +13,7 @@ public final class FusionLlmService implements AutoCloseable {
     private final GenerationScheduler scheduler;
     private final Thread schedulerThread;
 
-    public FusionLlmService(FusionLlmConfig config, InverseLlavaModel model, Metrics metrics) {
+    public FusionLlmService(FusionLlmConfig config, MultimodalModel model, Metrics metrics) {
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
         p.putAll(config.kafka().security());
@@ -28,7 +28,7 @@ public final class FusionLlmService implements AutoCloseable {
         p.put(StreamsConfig.consumerPrefix("session.timeout.ms"), KafkaSettings.SESSION_TIMEOUT_MS);
         p.put(StreamsConfig.consumerPrefix("heartbeat.interval.ms"), KafkaSettings.SESSION_TIMEOUT_MS / 3);
         p.put(StreamsConfig.topicPrefix("max.message.bytes"), config.kafka().maxMessageBytes());
-        this.streams = new KafkaStreams(JoinTopology.build(config.joinWindow()), p);
+        this.streams = new KafkaStreams(JoinTopology.build(config.joinWindow(), config.topics()), p);
         this.scheduler = new GenerationScheduler(config, model, metrics);
         this.schedulerThread = new Thread(scheduler, "generation-scheduler");
     }

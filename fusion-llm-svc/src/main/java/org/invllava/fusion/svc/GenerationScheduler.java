@@ -18,7 +18,7 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.invllava.kafka.DeadLetters;
 import org.invllava.kafka.TraceContext;
 import org.invllava.observability.Metrics;
-import org.invllava.runtime.model.InverseLlavaModel;
+import org.invllava.runtime.model.MultimodalModel;
 import org.invllava.runtime.serving.BatchEngine;
 import org.invllava.schemas.AvroCodec;
 import org.invllava.schemas.PoisonRecordException;
@@ -50,7 +50,7 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
     private final Thread cancellationThread;
     private final AtomicBoolean running = new AtomicBoolean(true);
 
-    public GenerationScheduler(FusionLlmConfig config, InverseLlavaModel model, Metrics metrics) {
+    public GenerationScheduler(FusionLlmConfig config, MultimodalModel model, Metrics metrics) {
         this.config = config;
         Map<String, Object> c = config.kafka().consumer(config.workGroupId());
         c.put("max.poll.records", config.maxInFlight());
@@ -77,7 +77,7 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
         cancellationThread.start();
         engine.start();
         try {
-            consumer.subscribe(List.of(Topics.WORK), new ConsumerRebalanceListener() {
+            consumer.subscribe(List.of(config.topics().work()), new ConsumerRebalanceListener() {
                 @Override
                 public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
                     commit();

@@ -11,6 +11,7 @@ import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.StreamJoined;
 import org.invllava.kafka.AvroSerde;
 import org.invllava.schemas.DeadLetter;
+import org.invllava.schemas.ModelTopics;
 import org.invllava.schemas.PromptRequest;
 import org.invllava.schemas.Topics;
 import org.invllava.schemas.VisualFeatures;
@@ -25,7 +26,7 @@ public final class JoinTopology {
     private JoinTopology() {
     }
 
-    public static Topology build(Duration joinWindow) {
+    public static Topology build(Duration joinWindow, ModelTopics topics) {
         AvroSerde<PromptRequest> prompts = AvroSerde.of(PromptRequest.class);
         AvroSerde<VisualFeatures> features = AvroSerde.of(VisualFeatures.class);
         AvroSerde<WorkItem> work = AvroSerde.of(WorkItem.class);
@@ -33,10 +34,10 @@ public final class JoinTopology {
         StreamsBuilder builder = new StreamsBuilder();
 
         KStream<String, Decoded<PromptRequest>> promptIn = builder
-                .stream(Topics.PROMPTS, Consumed.with(Serdes.String(), Serdes.ByteArray()))
+                .stream(topics.prompts(), Consumed.with(Serdes.String(), Serdes.ByteArray()))
                 .processValues(() -> new DecodeProcessor<>(prompts.codec()));
         KStream<String, Decoded<VisualFeatures>> featureIn = builder
-                .stream(Topics.FEATURES, Consumed.with(Serdes.String(), Serdes.ByteArray()))
+                .stream(topics.features(), Consumed.with(Serdes.String(), Serdes.ByteArray()))
                 .processValues(() -> new DecodeProcessor<>(features.codec()));
         promptIn.filter((k, v) -> !v.ok()).mapValues(Decoded::poison).to(Topics.DEAD_LETTER, Produced.with(Serdes.String(), dead));
         featureIn.filter((k, v) -> !v.ok()).mapValues(Decoded::poison).to(Topics.DEAD_LETTER, Produced.with(Serdes.String(), dead));
@@ -48,7 +49,7 @@ public final class JoinTopology {
                 .join(featureIn.filter((k, v) -> v.ok()).mapValues(Decoded::value), WorkItem::new,
                         JoinWindows.ofTimeDifferenceWithNoGrace(joinWindow),
                         StreamJoined.with(Serdes.String(), prompts, features).withStoreName("prompt-features-join"));
-        textOnly.merge(withImage).to(Topics.WORK, Produced.with(Serdes.String(), work));
+        textOnly.merge(withImage).to(topics.work(), Produced.with(Serdes.String(), work));
         return builder.build();
     }
 }

@@ -9,7 +9,7 @@ import org.invllava.observability.Metrics;
 import org.invllava.runtime.generate.GenerationResult;
 import org.invllava.runtime.generate.SamplingParams;
 import org.invllava.runtime.model.ContextLengthException;
-import org.invllava.runtime.model.InverseLlavaModel;
+import org.invllava.runtime.model.MultimodalModel;
 import org.invllava.runtime.model.VisualFeatures;
 import org.invllava.runtime.serving.BatchEngine;
 import org.invllava.runtime.serving.GenerationCallbacks;
@@ -41,7 +41,7 @@ final class RequestWorker {
     private record Stop(FinishReason reason, ErrorInfo error) {
     }
 
-    private final InverseLlavaModel model;
+    private final MultimodalModel model;
     private final BatchEngine engine;
     private final Producer<byte[], byte[]> producer;
     private final Function<String, Long> cancelledAt;
@@ -53,7 +53,7 @@ final class RequestWorker {
     private final Metrics.Histogram stepsAfterCancel;
 
     /** {@code cancelledAt}: when a request's cancel reached this instance ({@link System#nanoTime}), null if never. */
-    RequestWorker(InverseLlavaModel model, BatchEngine engine, Producer<byte[], byte[]> producer,
+    RequestWorker(MultimodalModel model, BatchEngine engine, Producer<byte[], byte[]> producer,
                   Function<String, Long> cancelledAt, Executor finisher, Metrics metrics) {
         this.model = model;
         this.engine = engine;

@@ -78,7 +78,8 @@ class FusionLlmServiceTest {
     static FusionLlmService newService(String name, int maxBatch) {
         // 32 tokens a step: image prompts (166 positions) are prefilled in chunks beside other requests' decode steps
         FusionLlmConfig config = new FusionLlmConfig(settings, "join-" + name, Duration.ofMinutes(1), "fusion-" + name,
-                new EngineConfig(maxBatch, 32, 16, 4096), 2, dir.resolve("state-" + instances++).toString());
+                new EngineConfig(maxBatch, 32, 16, 4096), 2, dir.resolve("state-" + instances++).toString(),
+                org.invllava.schemas.ModelTopics.of(org.invllava.schemas.ModelTopics.PRIMARY));
         FusionLlmService s = new FusionLlmService(config, model, new org.invllava.observability.Metrics());
         s.start();
         return s;

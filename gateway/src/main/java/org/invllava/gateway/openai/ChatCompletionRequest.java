@@ -41,7 +41,7 @@ record ChatCompletionRequest(ChatRequest chat, URI imageUrl, boolean stream, boo
         if (root == null || !root.isObject()) {
             throw RequestFields.invalid("the request body must be a JSON object");
         }
-        checkModel(root, config.modelId());
+        String model = config.models().resolve(root);
         unsupported(root);
         JsonNode messages = root.get("messages");
         if (messages == null || !messages.isArray() || messages.isEmpty()) {
@@ -81,7 +81,7 @@ record ChatCompletionRequest(ChatRequest chat, URI imageUrl, boolean stream, boo
         for (Message t : turns.subList(0, turns.size() - 1)) {
             history.add(new ConversationTurn(t.role(), t.text().toString(), t.image()));
         }
-        ChatRequest chat = new ChatRequest(system == null ? null : system.toString(), history, last.text().toString(),
+        ChatRequest chat = new ChatRequest(model, system == null ? null : system.toString(), history, last.text().toString(),
                 image.bytes, RequestFields.sampling(root, config.limits()),
                 RequestFields.deadline(root, config.limits()));
         JsonNode streamNode = root.get("stream");
@@ -91,14 +91,6 @@ record ChatCompletionRequest(ChatRequest chat, URI imageUrl, boolean stream, boo
         boolean stream = streamNode != null && streamNode.asBoolean();
         boolean usage = root.path("stream_options").path("include_usage").asBoolean(false);
         return new ChatCompletionRequest(chat, image.url, stream, usage);
-    }
-
-    private static void checkModel(JsonNode root, String served) throws GatewayError {
-        JsonNode model = root.get("model");
-        if (model != null && !model.isNull() && !served.equals(model.asText())) {
-            throw new GatewayError(ErrorCodes.MODEL_NOT_FOUND, "the model '" + model.asText() + "' does not exist; this server serves '"
-                    + served + "' (see GET /v1/models)");
-        }
     }
 
     /** Features the model cannot honour are refused rather than silently ignored. */

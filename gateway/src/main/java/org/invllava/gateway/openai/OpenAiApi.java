@@ -42,7 +42,7 @@ public final class OpenAiApi {
     public void mount(Router router) {
         router.get("/v1/models").handler(ctx -> {
             if (authenticate(ctx) != null) {
-                json(ctx.response(), 200, OpenAiJson.models(config.modelId(), created));
+                json(ctx.response(), 200, OpenAiJson.models(config.models().ids(), created));
             }
         });
         router.post("/v1/chat/completions")
@@ -110,8 +110,8 @@ public final class OpenAiApi {
         long now = System.currentTimeMillis() / 1000;
         try {
             RequestDispatcher.Submission s = dispatcher.submit(chat, keyId, "openai", id -> req.stream()
-                    ? new EventStreamSink(response, context, "chatcmpl-" + id, now, config.modelId(), req.includeUsage())
-                    : new CompletionSink(response, context, "chatcmpl-" + id, now, config.modelId()));
+                    ? new EventStreamSink(response, context, "chatcmpl-" + id, now, chat.model(), req.includeUsage())
+                    : new CompletionSink(response, context, "chatcmpl-" + id, now, chat.model()));
             response.putHeader("x-request-id", s.requestId());
             response.closeHandler(v -> s.abandon("client disconnected"));
         } catch (GatewayError e) {

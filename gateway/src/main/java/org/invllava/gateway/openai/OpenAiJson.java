@@ -2,6 +2,7 @@ package org.invllava.gateway.openai;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
 import org.invllava.gateway.GatewayError;
 import org.invllava.schemas.Usage;
 
@@ -30,10 +31,12 @@ final class OpenAiJson {
         };
     }
 
-    static ObjectNode models(String modelId, long created) {
+    static ObjectNode models(List<String> modelIds, long created) {
         ObjectNode root = JSON.createObjectNode().put("object", "list");
-        root.putArray("data").addObject().put("id", modelId).put("object", "model").put("created", created)
-                .put("owned_by", "inverse-llava");
+        var data = root.putArray("data");
+        for (String id : modelIds) {
+            data.addObject().put("id", id).put("object", "model").put("created", created).put("owned_by", "inverse-llava");
+        }
         return root;
     }
 

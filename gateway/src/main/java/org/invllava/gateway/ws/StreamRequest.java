@@ -8,11 +8,12 @@ import org.invllava.gateway.GatewayConfig;
 import org.invllava.gateway.GatewayError;
 import org.invllava.gateway.ImageInput;
 import org.invllava.gateway.RequestFields;
+import org.invllava.gateway.ServedModels;
 import org.invllava.schemas.ErrorCodes;
 
 /**
  * The client's one message on {@code /v1/stream}: {@code {"prompt": "...", "image": "<base64 or data URL>",
- * "max_tokens": N, "temperature": T, "top_p": P, "seed": S, "stop": [...], "deadline_ms": D}}, all but the prompt
+ * "model": "...", "max_tokens": N, "temperature": T, "top_p": P, "seed": S, "stop": [...], "deadline_ms": D}}, all but the prompt
  * optional, checked against the gateway's limits.
  */
 final class StreamRequest {
@@ -21,7 +22,8 @@ final class StreamRequest {
     private StreamRequest() {
     }
 
-    static ChatRequest parse(String text, GatewayConfig.Limits limits, ImageInput images) throws GatewayError {
+    static ChatRequest parse(String text, GatewayConfig.Limits limits, ServedModels models, ImageInput images)
+            throws GatewayError {
         JsonNode root;
         try {
             root = JSON.readTree(text);
@@ -31,6 +33,7 @@ final class StreamRequest {
         if (root == null || !root.isObject()) {
             throw RequestFields.invalid("the message must be a JSON object");
         }
+        String model = models.resolve(root);
         JsonNode prompt = root.get("prompt");
         if (prompt == null || !prompt.isTextual() || prompt.asText().isBlank()) {
             throw RequestFields.invalid("prompt must be a non-empty string");
@@ -43,7 +46,7 @@ final class StreamRequest {
             }
             image = images.fromBase64(root.get("image").asText());
         }
-        return new ChatRequest(null, List.of(), RequestFields.text(prompt.asText(), "prompt"), image,
+        return new ChatRequest(model, null, List.of(), RequestFields.text(prompt.asText(), "prompt"), image,
                 RequestFields.sampling(root, limits), RequestFields.deadline(root, limits));
     }
 }

@@ -17,6 +17,7 @@ import org.invllava.gateway.GatewayError;
 import org.invllava.gateway.ImageInput;
 import org.invllava.gateway.GatewayConfig;
 import org.invllava.gateway.RequestDispatcher;
+import org.invllava.gateway.ServedModels;
 import org.invllava.schemas.Usage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,12 +34,15 @@ public final class StreamSocket implements Handler<ServerWebSocket> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final GatewayConfig.Limits limits;
+    private final ServedModels models;
     private final ApiKeys keys;
     private final RequestDispatcher dispatcher;
     private final ImageInput images;
 
-    public StreamSocket(GatewayConfig.Limits limits, ApiKeys keys, RequestDispatcher dispatcher, ImageInput images) {
+    public StreamSocket(GatewayConfig.Limits limits, ServedModels models, ApiKeys keys, RequestDispatcher dispatcher,
+                        ImageInput images) {
         this.limits = limits;
+        this.models = models;
         this.keys = keys;
         this.dispatcher = dispatcher;
         this.images = images;
@@ -67,7 +71,7 @@ public final class StreamSocket implements Handler<ServerWebSocket> {
             }
             Sink sink = new Sink(socket, context);
             try {
-                ChatRequest request = StreamRequest.parse(text, limits, images);
+                ChatRequest request = StreamRequest.parse(text, limits, models, images);
                 current.set(dispatcher.submit(request, keyId, "websocket", id -> sink));
             } catch (GatewayError e) {
                 dispatcher.refused(e);

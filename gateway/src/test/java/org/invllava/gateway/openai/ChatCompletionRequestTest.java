@@ -14,6 +14,7 @@ import org.invllava.gateway.ChatRequest;
 import org.invllava.gateway.GatewayConfig;
 import org.invllava.gateway.GatewayError;
 import org.invllava.gateway.ImageInput;
+import org.invllava.gateway.ServedModels;
 import org.invllava.kafka.KafkaSettings;
 import org.invllava.runtime.demo.DemoImages;
 import org.invllava.schemas.ConversationTurn;
@@ -25,7 +26,7 @@ import org.junit.jupiter.api.Test;
 /** How a chat completions body becomes the conversation the fusion LLM renders. */
 class ChatCompletionRequestTest {
     static final GatewayConfig CONFIG = new GatewayConfig(KafkaSettings.of("localhost:9", "t"), "gw", "127.0.0.1", 0,
-            "inverse-llava", GatewayConfig.Limits.defaults(), new GatewayConfig.Access(org.invllava.gateway.ApiKeys.none(), 4,
+            new ServedModels(List.of("inverse-llava", "llava-1.5")), GatewayConfig.Limits.defaults(), new GatewayConfig.Access(org.invllava.gateway.ApiKeys.none(), 4,
                     List.of("https://images.example.org/cats"), Duration.ofSeconds(1)));
     static final ImageInput IMAGES = ImageInput.create(CONFIG.limits(), CONFIG.access());
     static final byte[] PNG = DemoImages.png(20, 10, 1);
@@ -53,6 +54,7 @@ class ChatCompletionRequestTest {
                   {"role": "user", "content": [{"type": "text", "text": "And its size?"}]}]}
                 """.formatted(OpenAiTestClient.dataUrl(PNG)));
         ChatRequest chat = r.chat();
+        assertEquals("inverse-llava", chat.model());
         assertEquals("Be brief.", chat.system());
         assertEquals(List.of(new ConversationTurn(TurnRole.USER, "What is it?", true),
                 new ConversationTurn(TurnRole.ASSISTANT, "A cat.", false)), chat.history());
@@ -63,6 +65,19 @@ class ChatCompletionRequestTest {
         assertEquals(5, chat.sampling().getSeed());
         assertTrue(r.stream() && r.includeUsage());
         assertNull(r.imageUrl());
+    }
+
+    @Test
+    void modelSelectsAServedModelOrTheDefault() throws Exception {
+        String ask = "{%s\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}";
+        assertEquals("llava-1.5", parse(ask.formatted("\"model\": \"llava-1.5\", ")).chat().model());
+        assertEquals("inverse-llava", parse(ask.formatted("")).chat().model());
+        assertEquals("inverse-llava", parse(ask.formatted("\"model\": null, ")).chat().model());
+        GatewayError unknown = assertThrows(GatewayError.class,
+                () -> parse(ask.formatted("\"model\": \"llava-2\", ")));
+        assertEquals(ErrorCodes.MODEL_NOT_FOUND, unknown.code());
+        assertEquals(404, unknown.httpStatus());
+        assertTrue(unknown.getMessage().contains("inverse-llava, llava-1.5"), unknown.getMessage());
     }
 
     @Test

@@ -67,7 +67,7 @@ final class GenerateCommand implements Callable<Integer> {
         SamplingParams params = new SamplingParams(maxNewTokens, temperature, topP, topK, seed, stop);
         LoadOptions options = new LoadOptions(LoadOptions.parseDtype(dtype), LoadOptions.parseDevice(device));
         byte[] imageBytes = image == null ? null : readImage(image);
-        try (MultimodalModel model = this.model.load(options)) {
+        try (MultimodalModel model = this.model.source().load(options)) {
             List<VisualFeatures> features = imageBytes == null ? List.of()
                     : model.encodeImages(List.of(new ImageDecoder(MAX_PIXELS).decode(imageBytes)));
             int[] ids = model.tokenizer().encodePrompt(ChatTemplate.vicunaV1(prompt, imageBytes != null));

@@ -1,12 +1,12 @@
 package org.invllava.runtime.cli;
 
 import java.nio.file.Path;
-import org.invllava.runtime.model.InverseLlavaModel;
-import org.invllava.runtime.model.LlavaModel;
+import java.util.ArrayList;
+import java.util.List;
+import org.invllava.runtime.config.LlavaConfig;
 import org.invllava.runtime.model.LlavaPaths;
-import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.model.ModelPaths;
-import org.invllava.runtime.model.MultimodalModel;
+import org.invllava.runtime.model.ModelSource;
 import picocli.CommandLine.Option;
 
 /**
@@ -26,8 +26,12 @@ public final class ModelOptions {
     /** The paths, or null when none was given; giving only some is an error. */
     public ModelPaths pathsOrNull() {
         if (llava != null) {
-            throw new IllegalArgumentException("--llava-model is not supported by this command (generate takes it)");
+            throw new IllegalArgumentException("--llava-model is not supported by this command (generate and serve take it)");
         }
+        return inverseOrNull();
+    }
+
+    private ModelPaths inverseOrNull() {
         boolean any = vision != null || language != null || fusion != null;
         if (any && (vision == null || language == null || fusion == null)) {
             throw new IllegalArgumentException("give all of --vision-model, --language-model and --fusion-checkpoint, or none");
@@ -44,14 +48,31 @@ public final class ModelOptions {
         return p;
     }
 
+    /**
+     * What {@code serve} serves, the default first: Inverse-LLaVA (the three directories) and/or LLaVA-1.5
+     * ({@code --llava-model}); none given means the bundled demo model (an empty list). With both, {@code --vision-model}
+     * is Inverse-LLaVA's CLIP, and also the original LLaVA release's (llava-hf carries its own tower).
+     */
+    public List<ModelSource> servedModels() {
+        List<ModelSource> out = new ArrayList<>();
+        boolean inverse = language != null || fusion != null || (vision != null && llava == null);
+        if (inverse) {
+            ModelPaths p = inverseOrNull();
+            if (p == null || llava != null && (language == null || fusion == null)) {
+                throw new IllegalArgumentException("give all of --vision-model, --language-model and --fusion-checkpoint");
+            }
+            out.add(new ModelSource.InverseLlava(p));
+        }
+        if (llava != null) {
+            boolean original = LlavaConfig.load(llava.resolve("config.json")).layout() == LlavaConfig.Layout.ORIGINAL;
+            out.add(new ModelSource.Llava(new LlavaPaths(llava, inverse && !original ? null : vision)));
+        }
+        return out;
+    }
+
     /** Inverse-LLaVA from the three directories, or LLaVA-1.5 from {@code --llava-model} (not both). */
-    public MultimodalModel load(LoadOptions options) {
-        if (llava == null) {
-            return InverseLlavaModel.load(paths(), options);
-        }
-        if (language != null || fusion != null) {
-            throw new IllegalArgumentException("give --llava-model or --language-model with --fusion-checkpoint, not both");
-        }
-        return LlavaModel.load(new LlavaPaths(llava, vision), options);
+    public ModelSource source() {
+        return ModelSource.of(llava, vision, language, fusion,
+                List.of("--llava-model", "--vision-model", "--language-model", "--fusion-checkpoint"));
     }
 }

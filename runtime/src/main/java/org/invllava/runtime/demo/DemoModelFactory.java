@@ -47,7 +47,7 @@ public final class DemoModelFactory {
         return paths;
     }
 
-    private void writeVision(Path dir) throws IOException {
+    void writeVision(Path dir) throws IOException {
         Files.createDirectories(dir);
         ObjectNode vision = JSON.createObjectNode().put("model_type", "clip_vision_model").put("hidden_size", s.clipHidden())
                 .put("intermediate_size", s.clipFfn()).put("num_hidden_layers", s.clipLayers())
@@ -92,7 +92,7 @@ public final class DemoModelFactory {
         w.write(dir.resolve("model.safetensors"));
     }
 
-    private void writeLanguage(Path dir) throws IOException {
+    void writeLanguage(Path dir) throws IOException {
         Files.createDirectories(dir);
         ObjectNode config = JSON.createObjectNode().put("model_type", "llama").put("hidden_size", s.hidden())
                 .put("intermediate_size", s.ffn()).put("num_hidden_layers", s.layers())
@@ -194,7 +194,7 @@ public final class DemoModelFactory {
     }
 
     /** Uniform in [−√3·σ, √3·σ] (standard deviation σ), seeded per tensor name. */
-    private void random(SafetensorsWriter w, String name, long... shape) {
+    void random(SafetensorsWriter w, String name, long... shape) {
         long n = 1;
         for (long x : shape) {
             n *= x;

@@ -44,9 +44,6 @@ public final class LlavaModel implements MultimodalModel {
     public static LlavaModel load(LlavaPaths paths, LoadOptions options) {
         LlavaConfig config = LlavaConfig.load(paths.model().resolve("config.json"));
         LlavaWeights weights = LlavaWeights.open(config, paths);
-        ClipVisionConfig visionConfig = config.vision() != null ? config.vision()
-                : ClipVisionConfig.load(paths.vision().resolve("config.json"));
-        Path preprocessorDir = config.layout() == LlavaConfig.Layout.ORIGINAL ? paths.vision() : paths.model();
         LlamaTokenizer tokenizer = LlamaTokenizer.load(paths.model().resolve("tokenizer.model"));
         if (tokenizer.vocabSize() > config.text().vocabSize()) {
             throw new WeightException(paths.model() + ": tokenizer has " + tokenizer.vocabSize()
@@ -55,8 +52,7 @@ public final class LlavaModel implements MultimodalModel {
         NDManager manager = NDManager.newBaseManager(options.device());
         try {
             DataType type = options.dtype();
-            VisionModel vision = VisionModel.loadLlava(visionConfig, config.featureLayer(),
-                    new TensorLoader(weights.vision(), manager, type), preprocessorDir, config.padToSquare(), manager, type);
+            VisionModel vision = vision(config, weights, paths, manager, type, false);
             TensorLoader projectorWeights = new TensorLoader(weights.projector(), manager, type);
             LlavaProjector projector = LlavaProjector.load(projectorWeights, vision.featureDim(), config.text().hiddenSize());
             projectorWeights.checkAllUsed(name -> false);
@@ -68,6 +64,30 @@ public final class LlavaModel implements MultimodalModel {
             manager.close();
             throw e;
         }
+    }
+
+    /**
+     * Only the vision side of a LLaVA-1.5 checkpoint (its tower at layer −2 and its preprocessing), for a vision
+     * encoder that serves this model: the language model and projector are not loaded.
+     */
+    public static VisionModel loadVision(LlavaPaths paths, LoadOptions options) {
+        LlavaConfig config = LlavaConfig.load(paths.model().resolve("config.json"));
+        NDManager manager = NDManager.newBaseManager(options.device());
+        try {
+            return vision(config, LlavaWeights.open(config, paths), paths, manager, options.dtype(), true);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    private static VisionModel vision(LlavaConfig config, LlavaWeights weights, LlavaPaths paths, NDManager manager,
+                                      DataType type, boolean ownsManager) {
+        ClipVisionConfig visionConfig = config.vision() != null ? config.vision()
+                : ClipVisionConfig.load(paths.vision().resolve("config.json"));
+        Path preprocessorDir = config.layout() == LlavaConfig.Layout.ORIGINAL ? paths.vision() : paths.model();
+        return VisionModel.loadLlava(visionConfig, config.featureLayer(), new TensorLoader(weights.vision(), manager, type),
+                preprocessorDir, config.padToSquare(), manager, type, ownsManager);
     }
 
     public LlavaConfig config() {

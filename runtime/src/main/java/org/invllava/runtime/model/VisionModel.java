@@ -63,10 +63,10 @@ public final class VisionModel implements AutoCloseable {
      * not use (text tower, post_layernorm, deeper blocks) are ignored; any other stray tensor is an error.
      */
     static VisionModel loadLlava(ClipVisionConfig config, int featureLayer, TensorLoader weights, Path preprocessorDir,
-                                 boolean padToSquare, NDManager manager, DataType dtype) {
+                                 boolean padToSquare, NDManager manager, DataType dtype, boolean ownsManager) {
         ClipVisionTower tower = ClipVisionTower.load(config, List.of(featureLayer), weights);
         weights.checkAllUsed(tower::isUnused);
-        return new VisionModel(manager, false, tower,
+        return new VisionModel(manager, ownsManager, tower,
                 ImagePreprocessor.forModel(preprocessorDir, config.imageSize(), padToSquare), dtype);
     }
 

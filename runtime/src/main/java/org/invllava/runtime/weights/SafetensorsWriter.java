@@ -43,6 +43,11 @@ public final class SafetensorsWriter {
         return this;
     }
 
+    /** Adds a tensor of another checkpoint under {@code name}, copying its bytes as stored (read when written). */
+    public SafetensorsWriter addCopy(String name, TensorInfo source) {
+        return addLazy(name, source.dtype(), source.shape(), () -> source.read());
+    }
+
     /** Adds float values, stored as {@code dtype} (F32, F16 or BF16 with round-to-nearest-even). */
     public SafetensorsWriter addFloats(String name, DType dtype, long[] shape, float[] values) {
         return add(name, dtype, shape, encode(values, dtype));

@@ -1,6 +1,11 @@
 package org.invllava.runtime.weights;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 
 /**
@@ -27,6 +32,24 @@ public record TensorInfo(String name, DType dtype, long[] shape, Path file, long
             n *= d;
         }
         return n;
+    }
+
+    /** This tensor's bytes, as stored (little-endian), read from its file. */
+    public ByteBuffer read() {
+        if (byteLength > Integer.MAX_VALUE) {
+            throw new WeightException(file + ": tensor " + name + " is larger than 2 GiB");
+        }
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer b = ByteBuffer.allocate((int) byteLength).order(ByteOrder.LITTLE_ENDIAN);
+            while (b.hasRemaining()) {
+                if (ch.read(b, offset + b.position()) < 0) {
+                    throw new WeightException(file + ": tensor " + name + " is truncated");
+                }
+            }
+            return b.flip();
+        } catch (IOException e) {
+            throw new WeightException(file + ": cannot read tensor " + name + ": " + e.getMessage(), e);
+        }
     }
 
     public String describe() {

@@ -2,6 +2,7 @@ package org.invllava.runtime.serving;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,12 +19,16 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.invllava.runtime.Golden;
+import org.invllava.runtime.demo.DemoLlavaFactory;
 import org.invllava.runtime.demo.DemoModelFactory;
 import org.invllava.runtime.demo.ModelShape;
 import org.invllava.runtime.generate.Generator;
 import org.invllava.runtime.generate.SamplingParams;
 import org.invllava.runtime.model.ContextLengthException;
 import org.invllava.runtime.model.InverseLlavaModel;
+import org.invllava.runtime.model.LlavaModel;
+import org.invllava.runtime.model.LlavaPaths;
+import org.invllava.runtime.model.MultimodalModel;
 import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.model.VisualFeatures;
 import org.invllava.runtime.tokenizer.ChatTemplate;
@@ -54,7 +59,7 @@ class BatchEngineTest {
 
     /** A request of the test: its question, image (or none) and token limit; {@code cancelAfter} > 0 cancels it. */
     record Ask(String question, VisualFeatures image, int maxTokens, int cancelAfter) {
-        int[] promptIds(InverseLlavaModel m) {
+        int[] promptIds(MultimodalModel m) {
             return m.tokenizer().encodePrompt(ChatTemplate.vicunaV1(question, image != null));
         }
 
@@ -62,7 +67,7 @@ class BatchEngineTest {
             return image == null ? List.of() : List.of(image);
         }
 
-        int[] alone(InverseLlavaModel m) {
+        int[] alone(MultimodalModel m) {
             return new Generator(m).generate(promptIds(m), images(), SamplingParams.greedy(maxTokens), (i, t, d) -> { })
                     .tokenIds();
         }
@@ -76,9 +81,13 @@ class BatchEngineTest {
     }
 
     static Received submit(BatchEngine engine, String id, Ask ask) {
+        return submit(engine, model, id, ask);
+    }
+
+    static Received submit(BatchEngine engine, MultimodalModel m, String id, Ask ask) {
         List<Integer> tokens = java.util.Collections.synchronizedList(new ArrayList<>());
         CompletableFuture<Outcome> done = new CompletableFuture<>();
-        engine.submit(id, ask.promptIds(model), ask.images(), SamplingParams.greedy(ask.maxTokens()), new GenerationCallbacks() {
+        engine.submit(id, ask.promptIds(m), ask.images(), SamplingParams.greedy(ask.maxTokens()), new GenerationCallbacks() {
             @Override
             public Object stopReason() {
                 return ask.cancelAfter() > 0 && tokens.size() >= ask.cancelAfter() ? "cancelled" : null;
@@ -99,9 +108,13 @@ class BatchEngineTest {
     }
 
     static VisualFeatures image(long seed) {
+        return image(model, seed);
+    }
+
+    static VisualFeatures image(MultimodalModel m, long seed) {
         byte[] px = new byte[112 * 112 * 3];
         new Random(seed).nextBytes(px);
-        return model.encodeImages(List.of(new RgbImage(112, 112, px))).get(0);
+        return m.encodeImages(List.of(new RgbImage(112, 112, px))).get(0);
     }
 
     static Outcome await(Received r) throws Exception {
@@ -165,6 +178,29 @@ class BatchEngineTest {
             assertTrue(mixed.get() > 0, "some steps mixed prompt chunks with decode tokens");
             assertTrue(steps.get() < asks.stream().mapToInt(Ask::maxTokens).sum(), "sequences shared steps");
             awaitPoolEmpty(engine);
+        }
+    }
+
+    @Test
+    void llavaBaselineBatchesExactlyToo() throws Exception {
+        try (LlavaModel llava = LlavaModel.load(new LlavaPaths(
+                new DemoLlavaFactory(ModelShape.tiny(), DType.F32, 22).write(dir.resolve("llava")), null), LoadOptions.defaults())) {
+            List<Ask> asks = List.of(new Ask("what is in the image?", image(llava, 5), 20, 0),
+                    new Ask("say something", null, 15, 0), new Ask("describe it", image(llava, 6), 25, 0));
+            try (BatchEngine engine = new BatchEngine(llava, new EngineConfig(3, 24, 4, 1024), EngineObserver.NONE)) {
+                engine.start();
+                List<Received> got = new ArrayList<>();
+                for (int i = 0; i < asks.size(); i++) {
+                    got.add(submit(engine, llava, "l" + i, asks.get(i)));
+                }
+                for (int i = 0; i < asks.size(); i++) {
+                    Outcome.Finished f = assertInstanceOf(Outcome.Finished.class, await(got.get(i)));
+                    assertArrayEquals(asks.get(i).alone(llava), f.result().tokenIds(), "LLaVA request " + i);
+                }
+                awaitPoolEmpty(engine);
+            }
+            assertFalse(Arrays.equals(asks.get(0).alone(llava), new Ask("what is in the image?", image(llava, 7), 20, 0)
+                    .alone(llava)), "the projected image reaches the language model");
         }
     }
 

@@ -2,6 +2,7 @@ package org.invllava.vision.svc;
 
 import java.time.Duration;
 import org.invllava.kafka.KafkaSettings;
+import org.invllava.schemas.ModelTopics;
 import org.invllava.schemas.TensorDType;
 
 /**
@@ -10,7 +11,8 @@ import org.invllava.schemas.TensorDType;
  * are refused; features travel as {@code featureDtype} (F32 keeps the model's output exact).
  */
 public record VisionEncoderConfig(KafkaSettings kafka, String groupId, int maxBatch, Duration maxWait,
-                                  int maxImageBytes, long maxPixels, TensorDType featureDtype, int cacheEntries) {
+                                  int maxImageBytes, long maxPixels, TensorDType featureDtype, int cacheEntries,
+                                  ModelTopics topics) {
     public static final String DEFAULT_GROUP = "vision-encoder";
 
     public VisionEncoderConfig {
@@ -25,8 +27,14 @@ public record VisionEncoderConfig(KafkaSettings kafka, String groupId, int maxBa
         }
     }
 
+    /** Defaults for the primary model's topics ({@code vlm.images} → {@code vlm.features}). */
     public static VisionEncoderConfig defaults(KafkaSettings kafka) {
-        return new VisionEncoderConfig(kafka, DEFAULT_GROUP, 8, Duration.ofMillis(20), 10 << 20, 40_000_000L,
-                TensorDType.F32, 64);
+        return defaults(kafka, ModelTopics.of(ModelTopics.PRIMARY));
+    }
+
+    /** Defaults for one served model: its topics, and a consumer group of its own. */
+    public static VisionEncoderConfig defaults(KafkaSettings kafka, ModelTopics topics) {
+        return new VisionEncoderConfig(kafka, DEFAULT_GROUP + topics.groupSuffix(), 8, Duration.ofMillis(20), 10 << 20,
+                40_000_000L, TensorDType.F32, 64, topics);
     }
 }

@@ -37,13 +37,12 @@ import org.invllava.schemas.ErrorCodes;
 import org.invllava.schemas.ErrorInfo;
 import org.invllava.schemas.ImageRequest;
 import org.invllava.schemas.PoisonRecordException;
-import org.invllava.schemas.Topics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Consumes {@code vlm.images}, encodes images in micro-batches and publishes one {@code vlm.features} record
- * per request: the features, or an error when the image is unusable. Offsets are committed only after the
+ * Consumes {@code vlm.images} (its model's), encodes images in micro-batches and publishes one {@code vlm.features}
+ * record per request: the features, or an error when the image is unusable. Offsets are committed only after the
  * batch's records are acknowledged by Kafka (at-least-once); undecodable records are dead-lettered.
  */
 public final class VisionEncoderService implements Runnable, AutoCloseable {
@@ -96,7 +95,7 @@ public final class VisionEncoderService implements Runnable, AutoCloseable {
             throw new IllegalStateException("the vision encoder loop is already running");
         }
         try {
-            consumer.subscribe(List.of(Topics.IMAGES));
+            consumer.subscribe(List.of(config.topics().images()));
             consuming = true;
             while (running.get()) {
                 List<ConsumerRecord<byte[], byte[]>> batch = nextBatch();
@@ -213,7 +212,7 @@ public final class VisionEncoderService implements Runnable, AutoCloseable {
         if (error != null) {
             LOG.info("request {}: {} ({})", id, error.getCode(), error.getMessage());
         }
-        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(Topics.FEATURES,
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(config.topics().features(),
                 id.getBytes(java.nio.charset.StandardCharsets.UTF_8), FEATURES.encode(out.build()));
         TraceContext.to(record.headers(), TraceContext.from(item.record().headers()));
         return producer.send(record);

@@ -57,7 +57,7 @@ class VisionEncoderServiceTest {
         TopicSetup.ensureDefaults(kafka.bootstrapServers(), (short) 1);
         model = InverseLlavaModel.load(new DemoModelFactory(ModelShape.tiny(), DType.F32, 5).write(dir), LoadOptions.defaults());
         VisionEncoderConfig config = new VisionEncoderConfig(settings, "vision-test", 4, Duration.ofMillis(50), 100_000,
-                1_000_000, TensorDType.F32, 16);
+                1_000_000, TensorDType.F32, 16, org.invllava.schemas.ModelTopics.of(org.invllava.schemas.ModelTopics.PRIMARY));
         service = new VisionEncoderService(config, model.vision(), "demo", new org.invllava.observability.Metrics());
         loop = new Thread(service, "vision-encoder");
         loop.start();

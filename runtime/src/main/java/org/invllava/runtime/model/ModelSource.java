@@ -1,0 +1,99 @@
+package org.invllava.runtime.model;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Which checkpoint a service or command serves: Inverse-LLaVA's three directories, or a LLaVA-1.5 checkpoint.
+ * Services read it from {@code LLAVA_MODEL_DIR} or {@code VISION_MODEL_DIR}/{@code LANGUAGE_MODEL_DIR}/
+ * {@code FUSION_CHECKPOINT_DIR}; the CLI from the matching options.
+ */
+public sealed interface ModelSource permits ModelSource.InverseLlava, ModelSource.Llava {
+    /** The environment variables services read a source from, in the order {@link #of} takes them. */
+    List<String> ENV_NAMES = List.of("LLAVA_MODEL_DIR", "VISION_MODEL_DIR", "LANGUAGE_MODEL_DIR", "FUSION_CHECKPOINT_DIR");
+
+    /** The model id it is served under by default. */
+    String id();
+
+    /** The whole model (vision, projection or fusion, language). */
+    MultimodalModel load(LoadOptions options);
+
+    /** Only the vision side, for a vision encoder. */
+    VisionModel loadVision(LoadOptions options);
+
+    /** The directory the vision tower's weights come from (what a vision encoder names as its encoder id). */
+    Path visionCheckpoint();
+
+    record InverseLlava(ModelPaths paths) implements ModelSource {
+        @Override
+        public String id() {
+            return InverseLlavaModel.ID;
+        }
+
+        @Override
+        public MultimodalModel load(LoadOptions options) {
+            return InverseLlavaModel.load(paths, options);
+        }
+
+        @Override
+        public VisionModel loadVision(LoadOptions options) {
+            return VisionModel.load(paths.vision(), paths.fusion(), options);
+        }
+
+        @Override
+        public Path visionCheckpoint() {
+            return paths.vision();
+        }
+    }
+
+    record Llava(LlavaPaths paths) implements ModelSource {
+        @Override
+        public String id() {
+            return LlavaModel.ID;
+        }
+
+        @Override
+        public MultimodalModel load(LoadOptions options) {
+            return LlavaModel.load(paths, options);
+        }
+
+        @Override
+        public VisionModel loadVision(LoadOptions options) {
+            return LlavaModel.loadVision(paths, options);
+        }
+
+        @Override
+        public Path visionCheckpoint() {
+            return paths.vision() != null ? paths.vision() : paths.model();
+        }
+    }
+
+    /**
+     * {@code llava} (with {@code vision} as its CLIP directory for the original release), or else Inverse-LLaVA's
+     * {@code vision}, {@code language} and {@code fusion}, all three required; mixing the two is an error.
+     * {@code names} says what each is called where it came from (environment variables or options), for messages.
+     */
+    static ModelSource of(Path llava, Path vision, Path language, Path fusion, List<String> names) {
+        return of(llava, vision, language, fusion, names, true);
+    }
+
+    /** As {@link #of(Path, Path, Path, Path, List)} for a vision encoder: the language model is not needed. */
+    static ModelSource forVision(Path llava, Path vision, Path fusion, List<String> names) {
+        return of(llava, vision, null, fusion, names, false);
+    }
+
+    private static ModelSource of(Path llava, Path vision, Path language, Path fusion, List<String> names,
+                                  boolean needsLanguage) {
+        if (llava != null) {
+            if (language != null || fusion != null) {
+                throw new IllegalArgumentException("give " + names.get(0) + " or " + names.get(2) + " with " + names.get(3) + ", not both");
+            }
+            return new Llava(new LlavaPaths(llava, vision));
+        }
+        if (vision == null || (needsLanguage && language == null) || fusion == null) {
+            String required = needsLanguage ? names.get(1) + ", " + names.get(2) + " and " + names.get(3) : names.get(1) + " and " + names.get(3);
+            throw new IllegalArgumentException(required + " are required (or " + names.get(0) + " for LLaVA-1.5)");
+        }
+        return new InverseLlava(new ModelPaths(vision, language, fusion));
+    }
+}
