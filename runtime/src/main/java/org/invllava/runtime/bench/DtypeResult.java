@@ -1,7 +1,7 @@
 package org.invllava.runtime.bench;
 
 /** Measurements of one compute dtype. Rates in SI units (bytes/s, FLOP/s), times in milliseconds. */
-public record DtypeResult(String dtype, double loadSeconds, double visionMsPerImage, int prefillTokens,
+public record DtypeResult(String model, String dtype, double loadSeconds, double visionMsPerImage, int prefillTokens,
                           double prefillTokensPerSecond, double prefillFlops, double decodeMsPerToken,
                           double decodeWeightBytes, long peakRssBytes, double gemmFlops, double bandwidth) {
 

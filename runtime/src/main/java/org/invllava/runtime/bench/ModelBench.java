@@ -8,9 +8,9 @@ import java.util.SplittableRandom;
 import org.invllava.runtime.demo.ModelShape;
 import org.invllava.runtime.generate.Sampler;
 import org.invllava.runtime.model.ExpandedSequence;
-import org.invllava.runtime.model.InverseLlavaModel;
+import org.invllava.runtime.model.ModelSource;
+import org.invllava.runtime.model.MultimodalModel;
 import org.invllava.runtime.model.LoadOptions;
-import org.invllava.runtime.model.ModelPaths;
 import org.invllava.runtime.model.Sequence;
 import org.invllava.runtime.model.VisualFeatures;
 import org.invllava.runtime.tokenizer.LlamaTokenizer;
@@ -18,7 +18,7 @@ import org.invllava.runtime.vision.RgbImage;
 
 /** Vision, prefill and decode timings of one model in one dtype, plus its peak resident memory. */
 public final class ModelBench {
-    private final ModelPaths paths;
+    private final ModelSource source;
     private final ModelShape shape;
     private final int prefillTokens;
     private final int decodeTokens;
@@ -26,11 +26,11 @@ public final class ModelBench {
     private final int kvTokens;
 
     /** {@code kvTokens} > 0 reserves the KV cache for that many positions before decoding (memory check). */
-    public ModelBench(ModelPaths paths, ModelShape shape, int prefillTokens, int decodeTokens, int images, int kvTokens) {
+    public ModelBench(ModelSource source, ModelShape shape, int prefillTokens, int decodeTokens, int images, int kvTokens) {
         if (prefillTokens <= shape.patches()) {
             throw new IllegalArgumentException("prefill tokens must exceed the " + shape.patches() + " patch slots");
         }
-        this.paths = paths;
+        this.source = source;
         this.shape = shape;
         this.prefillTokens = prefillTokens;
         this.decodeTokens = decodeTokens;
@@ -41,7 +41,7 @@ public final class ModelBench {
     public DtypeResult run(String dtypeName, LoadOptions options, double gemmFlops, double bandwidth) {
         ProcessMemory.resetPeak();
         long t0 = System.nanoTime();
-        try (InverseLlavaModel model = InverseLlavaModel.load(paths, options)) {
+        try (MultimodalModel model = source.load(options)) {
             double load = (System.nanoTime() - t0) / 1e9;
             RgbImage img = randomImage(shape.imageSize(), 1);
             model.encodeImages(List.of(img)); // warm-up
@@ -53,7 +53,7 @@ public final class ModelBench {
             double visionMs = (System.nanoTime() - v0) / 1e6 / images;
 
             int[] prompt = promptIds(prefillTokens - shape.patches() + 1);
-            ExpandedSequence seq = ExpandedSequence.build(prompt, List.of(features), model.visualDim(), shape.vocab());
+            ExpandedSequence seq = model.expand(prompt, List.of(features));
             double prefillSeconds = Double.MAX_VALUE;
             double decodeMs = 0;
             for (int run = 0; run < 2; run++) {
@@ -69,7 +69,7 @@ public final class ModelBench {
                     }
                 }
             }
-            return new DtypeResult(dtypeName, load, visionMs, seq.length(), seq.length() / prefillSeconds,
+            return new DtypeResult(source.id(), dtypeName, load, visionMs, seq.length(), seq.length() / prefillSeconds,
                     prefillFlops(seq.length()) / prefillSeconds, decodeMs, decodeBytes(options.dtype()),
                     ProcessMemory.peakRss(), gemmFlops, bandwidth);
         }
@@ -88,7 +88,8 @@ public final class ModelBench {
     }
 
     private double decodeBytes(DataType type) {
-        return (double) shape.decodeWeightParams() * type.getNumOfBytes();
+        long fusion = source instanceof ModelSource.InverseLlava ? 0 : shape.fusionParams(); // LLaVA has no fusion
+        return (double) (shape.decodeWeightParams() - fusion) * type.getNumOfBytes();
     }
 
     /** Matmul FLOPs of a prefill of {@code t} tokens: 2·params·t plus causal attention (q·kᵀ and p·v). */

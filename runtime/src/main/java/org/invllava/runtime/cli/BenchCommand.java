@@ -17,9 +17,12 @@ import org.invllava.runtime.bench.DtypeResult;
 import org.invllava.runtime.bench.MachineProbe;
 import org.invllava.runtime.bench.ModelBench;
 import org.invllava.runtime.demo.DemoModelFactory;
+import org.invllava.runtime.demo.DemoLlavaFactory;
 import org.invllava.runtime.demo.ModelShape;
 import org.invllava.runtime.model.LoadOptions;
+import org.invllava.runtime.model.LlavaPaths;
 import org.invllava.runtime.model.ModelPaths;
+import org.invllava.runtime.model.ModelSource;
 import org.invllava.runtime.weights.DType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -36,6 +39,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--shape", defaultValue = "benchmark",
             description = "benchmark (CLIP-L/336 + TinyLlama-1.1B shape), llama7b (CLIP-L/336 + Vicuna-7B shape) or tiny")
     String shapeName;
+    @Option(names = "--model", defaultValue = "inverse-llava",
+            description = "inverse-llava, llava (the LLaVA-1.5 baseline, llava-hf layout) or both: the same shape either way")
+    String modelName;
     @Option(names = "--prefill-tokens", defaultValue = "640")
     int prefillTokens;
     @Option(names = "--decode-tokens", defaultValue = "32")
@@ -56,28 +62,30 @@ final class BenchCommand implements Callable<Integer> {
         PrintStream out = System.out;
         Path dir = workDir != null ? workDir : Files.createTempDirectory("inverse-llava-bench");
         out.printf("writing random %s-shape checkpoint (F16) to %s ...%n", shapeName, dir);
-        ModelPaths paths = randomCheckpoint(dir, shape);
+        List<ModelSource> models = models(dir, shape);
         double bandwidth;
         List<DtypeResult> results = new ArrayList<>();
         try (NDManager probe = NDManager.newBaseManager(Device.cpu())) {
             bandwidth = MachineProbe.readBandwidth(probe, 5);
             out.println("machine: " + MachineProbe.cpuDescription());
             out.printf(Locale.ROOT, "machine: read bandwidth %.1f GB/s (1 GiB float32 sum)%n", bandwidth / 1e9);
-            ModelBench bench = new ModelBench(paths, shape, prefillTokens, decodeTokens, images, kvTokens);
             for (String name : dtypes) {
                 DataType type = LoadOptions.parseDtype(name);
                 double gemm = MachineProbe.gemmFlops(probe, type, 3);
                 out.printf(Locale.ROOT, "machine: %s GEMM %.1f GFLOP/s (512x4096 · 4096x4096)%n", name, gemm / 1e9);
-                results.add(bench.run(name, new LoadOptions(type, Device.cpu()), gemm, bandwidth));
+                for (ModelSource model : models) {
+                    ModelBench bench = new ModelBench(model, shape, prefillTokens, decodeTokens, images, kvTokens);
+                    results.add(bench.run(name, new LoadOptions(type, Device.cpu()), gemm, bandwidth));
+                }
             }
         }
         out.println();
-        out.println("| dtype | load s | vision ms/image | prefill tok/s (" + prefillTokens + ") | prefill / GEMM | "
+        out.println("| model | dtype | load s | vision ms/image | prefill tok/s (" + prefillTokens + ") | prefill / GEMM | "
                 + "decode ms/token | decode / roofline | peak RSS GiB |");
-        out.println("|---|---|---|---|---|---|---|---|");
+        out.println("|---|---|---|---|---|---|---|---|---|");
         for (DtypeResult r : results) {
-            out.printf(Locale.ROOT, "| %s | %.1f | %.0f | %.0f | %.2f (%.0f of %.0f GFLOP/s) | %.1f | %.2f (%.1f of %.1f GB/s) | %.2f |%n",
-                    r.dtype(), r.loadSeconds(), r.visionMsPerImage(), r.prefillTokensPerSecond(), r.prefillGemmRatio(),
+            out.printf(Locale.ROOT, "| %s | %s | %.1f | %.0f | %.0f | %.2f (%.0f of %.0f GFLOP/s) | %.1f | %.2f (%.1f of %.1f GB/s) | %.2f |%n",
+                    r.model(), r.dtype(), r.loadSeconds(), r.visionMsPerImage(), r.prefillTokensPerSecond(), r.prefillGemmRatio(),
                     r.prefillFlops() / 1e9, r.gemmFlops() / 1e9, r.decodeMsPerToken(), r.decodeRooflineRatio(),
                     r.decodeWeightBytes() / (r.decodeMsPerToken() / 1000) / 1e9, r.bandwidth() / 1e9,
                     r.peakRssBytes() / (double) (1L << 30));
@@ -96,6 +104,25 @@ final class BenchCommand implements Callable<Integer> {
             case "tiny" -> ModelShape.tiny();
             default -> throw new IllegalArgumentException("--shape must be benchmark, llama7b or tiny");
         };
+    }
+
+    /** The random checkpoints {@code --model} names, written into {@code dir} unless already there. */
+    private List<ModelSource> models(Path dir, ModelShape shape) throws IOException {
+        List<ModelSource> out = new ArrayList<>();
+        if (!modelName.equals("inverse-llava") && !modelName.equals("llava") && !modelName.equals("both")) {
+            throw new IllegalArgumentException("--model must be inverse-llava, llava or both, got " + modelName);
+        }
+        if (!modelName.equals("llava")) {
+            out.add(new ModelSource.InverseLlava(randomCheckpoint(dir, shape)));
+        }
+        if (!modelName.equals("inverse-llava")) {
+            Path llava = dir.resolve("llava-1.5");
+            if (!Files.isRegularFile(llava.resolve("config.json"))) { // written last
+                new DemoLlavaFactory(shape, DType.F16, 1).write(llava);
+            }
+            out.add(new ModelSource.Llava(new LlavaPaths(llava, null)));
+        }
+        return out;
     }
 
     /** Random F16 weights of {@code shape} in {@code dir}, written unless a complete checkpoint is already there. */

@@ -83,7 +83,7 @@ final class GenerateCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static byte[] readImage(Path image) throws IOException {
+    static byte[] readImage(Path image) throws IOException {
         if (!Files.isRegularFile(image)) {
             throw new IllegalArgumentException(image + ": image file not found");
         }

@@ -40,11 +40,15 @@ public record ModelShape(int clipHidden, int clipLayers, int clipHeads, int clip
         return g * g;
     }
 
-    /** Language weights a decode step streams (everything but the embedding table). */
+    /** Language weights an Inverse-LLaVA decode step streams (everything but the embedding table). */
     public long decodeWeightParams() {
         long attn = 2L * hidden * hidden + 2L * hidden * kvDim();
         long mlp = 3L * hidden * ffn;
-        long fusion = 3L * clipHidden * hidden + (hidden + 2L * kvDim()) * 2 * clipHidden;
-        return layers * (attn + mlp + 2L * hidden) + hidden + (long) vocab * hidden + fusion;
+        return layers * (attn + mlp + 2L * hidden) + hidden + (long) vocab * hidden + fusionParams();
+    }
+
+    /** The fusion weights of one fusion layer (text-to-vision and output projections of q, k, v). */
+    public long fusionParams() {
+        return 3L * clipHidden * hidden + (hidden + 2L * kvDim()) * 2 * clipHidden;
     }
 }

@@ -122,6 +122,24 @@ class MainTest {
     }
 
     @Test
+    void compareAsksEveryGivenModel() {
+        Path llava = Golden.tinyLlava();
+        JsonNode expected = Golden.expected(llava).get("cases").get("image.png");
+        List<String> args = new ArrayList<>(generateArgs(null));
+        args.set(0, "compare");
+        args.addAll(List.of("--llava-model", llava.resolve("llava").toString(), "--image", llava.resolve("image.png").toString(),
+                "--max-new-tokens", "24"));
+        Run r = run(args.toArray(String[]::new));
+        assertEquals(0, r.code(), r.err());
+        String[] lines = r.out().strip().split("\n");
+        assertEquals(4, lines.length, r.out());
+        assertTrue(lines[2].startsWith("| inverse-llava | "), lines[2]);
+        assertTrue(lines[3].startsWith("| llava-1.5 | " + expected.get("expanded_length").asInt() + " | "), lines[3]);
+        assertTrue(lines[3].endsWith(" | 24 | " + expected.get("greedy_text").asText() + " |"), lines[3]);
+        assertOneLineError(run("compare", "--prompt", "x"), "give the models to compare");
+    }
+
+    @Test
     void errorsExitNonZeroWithOneLine() {
         assertOneLineError(run(generateArgs("missing.png").toArray(String[]::new)), "image file not found");
         assertOneLineError(run(generateArgs("image.png", "--dtype", "bfloat16").toArray(String[]::new)), "bfloat16");
