@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -17,8 +18,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.invllava.fusion.svc.FusionLlmMain;
+import org.invllava.gateway.GatewayConfig;
 import org.invllava.gateway.GatewayMain;
 import org.invllava.kafka.Env;
+import org.invllava.schemas.ModelTopics;
 import org.invllava.schemas.Topics;
 import org.invllava.vision.svc.VisionEncoderMain;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,23 +46,40 @@ class ManifestConsistencyTest {
     record Service(String deployment, String module, Function<Env, Object> settings) {
     }
 
-    static final List<Service> SERVICES = List.of(
-            new Service("gateway", "gateway", GatewayMain::config),
-            new Service("vision-encoder", "vision-encoder-svc", VisionEncoderMain::settings),
-            new Service("fusion-llm", "fusion-llm-svc", FusionLlmMain::settings));
+    static final Service GATEWAY = new Service("gateway", "gateway", GatewayMain::config);
+
+    /** The gateway, then each served model's vision encoder and fusion LLM ({@code vision-encoder*}, {@code fusion-llm*}). */
+    static List<Service> services(RenderedManifests m) {
+        List<Service> out = new ArrayList<>(List.of(GATEWAY));
+        for (JsonNode d : m.all("Deployment")) {
+            String name = d.path("metadata").path("name").asText();
+            if (name.startsWith("vision-encoder")) {
+                out.add(new Service(name, "vision-encoder-svc", VisionEncoderMain::settings));
+            } else if (name.startsWith("fusion-llm")) {
+                out.add(new Service(name, "fusion-llm-svc", FusionLlmMain::settings));
+            }
+        }
+        return out;
+    }
+
+    /** The model ids the gateway routes to. */
+    static List<String> servedModels(RenderedManifests m) {
+        return ((GatewayConfig) parse(m, GATEWAY).settings()).models().ids();
+    }
 
     @ParameterizedTest
     @FieldSource("OVERLAYS")
     void everyTopicTheServicesUseExistsWithItsPartitionsRetentionAndSize(String overlay) throws Exception {
         RenderedManifests m = RenderedManifests.of(overlay);
-        for (Topics.Spec spec : Topics.ALL) {
+        List<Topics.Spec> specs = ModelTopics.specs(servedModels(m));
+        for (Topics.Spec spec : specs) {
             JsonNode t = m.one("KafkaTopic", spec.name());
             assertTrue(t.path("spec").path("partitions").asInt() >= spec.defaultPartitions(), spec.name());
             JsonNode config = t.path("spec").path("config");
             assertTrue(config.path("max.message.bytes").asLong() >= Topics.MAX_MESSAGE_BYTES, spec.name());
             assertEquals(spec.retention().toMillis(), config.path("retention.ms").asLong(), spec.name());
         }
-        assertEquals(Topics.ALL.size(), m.all("KafkaTopic").size(), "a KafkaTopic no service uses");
+        assertEquals(specs.size(), m.all("KafkaTopic").size(), "a KafkaTopic no service uses");
         JsonNode brokers = m.one("Kafka", "inverse-llava").path("spec").path("kafka").path("config");
         assertTrue(brokers.path("message.max.bytes").asLong() >= Topics.MAX_MESSAGE_BYTES);
         assertTrue(brokers.path("replica.fetch.max.bytes").asLong() >= Topics.MAX_MESSAGE_BYTES);
@@ -69,7 +89,7 @@ class ManifestConsistencyTest {
     @FieldSource("OVERLAYS")
     void everyVariableAManifestSetsIsReadByItsService(String overlay) throws Exception {
         RenderedManifests m = RenderedManifests.of(overlay);
-        for (Service s : SERVICES) {
+        for (Service s : services(m)) {
             Map<String, String> env = m.environment(m.one("Deployment", s.deployment()));
             String device = env.getOrDefault("MODEL_DEVICE", "cpu");
             assertTrue(device.matches("auto|cpu|gpu(:\\d+)?"), s.deployment() + ": MODEL_DEVICE=" + device);
@@ -122,7 +142,7 @@ class ManifestConsistencyTest {
     @FieldSource("OVERLAYS")
     void portsProbesAndPathsMatchTheApplications(String overlay) throws Exception {
         RenderedManifests m = RenderedManifests.of(overlay);
-        for (Service s : SERVICES) {
+        for (Service s : services(m)) {
             JsonNode d = m.one("Deployment", s.deployment());
             Map<String, String> env = m.environment(d);
             JsonNode c = RenderedManifests.container(d);
@@ -164,12 +184,23 @@ class ManifestConsistencyTest {
     @FieldSource("OVERLAYS")
     void autoscalingFollowsTheServicesGroupsWithinThePartitions(String overlay) throws Exception {
         RenderedManifests m = RenderedManifests.of(overlay);
-        VisionEncoderMain.Settings vision = (VisionEncoderMain.Settings) parse(m, SERVICES.get(1)).settings();
-        FusionLlmMain.Settings fusion = (FusionLlmMain.Settings) parse(m, SERVICES.get(2)).settings();
-        Map<String, Set<String>> groups = Map.of(
-                "vision-encoder", Set.of(vision.config().groupId() + "@" + Topics.IMAGES),
-                "fusion-llm", Set.of(fusion.config().workGroupId() + "@" + Topics.WORK,
-                        fusion.config().applicationId() + "@" + Topics.PROMPTS));
+        Map<String, Set<String>> groups = new HashMap<>();
+        Set<String> visionModels = new HashSet<>();
+        Set<String> fusionModels = new HashSet<>();
+        for (Service s : services(m).subList(1, services(m).size())) {
+            Object settings = parse(m, s).settings();
+            if (settings instanceof VisionEncoderMain.Settings v) {
+                groups.put(s.deployment(), Set.of(v.config().groupId() + "@" + v.config().topics().images()));
+                visionModels.add(v.config().topics().model());
+            } else if (settings instanceof FusionLlmMain.Settings f) {
+                groups.put(s.deployment(), Set.of(f.config().workGroupId() + "@" + f.config().topics().work(),
+                        f.config().applicationId() + "@" + f.config().topics().prompts()));
+                fusionModels.add(f.config().topics().model());
+            }
+        }
+        Set<String> served = new HashSet<>(servedModels(m));
+        assertEquals(served, visionModels, overlay + ": a vision encoder for each model the gateway routes to");
+        assertEquals(served, fusionModels, overlay + ": a fusion LLM for each model the gateway routes to");
         for (Map.Entry<String, Set<String>> g : groups.entrySet()) {
             JsonNode so = m.one("ScaledObject", g.getKey()).path("spec");
             assertEquals(g.getKey(), so.path("scaleTargetRef").path("name").asText());
@@ -230,7 +261,7 @@ class ManifestConsistencyTest {
     void podsRunAsNonRootOnAReadOnlyRootWithNoPrivileges(String overlay) throws Exception {
         RenderedManifests m = RenderedManifests.of(overlay);
         List<JsonNode> workloads = Stream.concat(m.all("Deployment").stream(), m.all("Job").stream()).toList();
-        assertEquals(4, workloads.size());
+        assertEquals(2 + 2 * servedModels(m).size(), workloads.size(), "gateway, model job, two services per model");
         for (JsonNode w : workloads) {
             String name = w.path("metadata").path("name").asText();
             JsonNode pod = w.path("spec").path("template").path("spec");
@@ -243,7 +274,8 @@ class ManifestConsistencyTest {
             assertEquals("inverse-llava", w.path("spec").path("template").path("metadata").path("labels")
                     .path("app.kubernetes.io/part-of").asText(), name + " is outside the network policies");
         }
-        for (String model : List.of("vision-encoder", "fusion-llm")) {
+        for (Service s : services(m).subList(1, services(m).size())) {
+            String model = s.deployment();
             JsonNode resources = RenderedManifests.container(m.one("Deployment", model)).path("resources");
             boolean gpu = resources.path("limits").has("nvidia.com/gpu");
             assertEquals(overlay.equals("gpu"), gpu, overlay + ": " + model + " GPU request");

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.invllava.gateway.clients.NodeClients;
 import org.junit.jupiter.api.Test;
@@ -18,12 +20,14 @@ class ManifestSchemaTest {
 
     @Test
     void everyRenderedObjectValidates() throws Exception {
-        RenderedManifests cpu = RenderedManifests.of("cpu");
-        RenderedManifests gpu = RenderedManifests.of("gpu");
-        JsonNode out = VALIDATOR.run("validate.mjs", Map.of(), cpu.file.toAbsolutePath().toString(),
-                gpu.file.toAbsolutePath().toString());
+        List<RenderedManifests> overlays = new ArrayList<>();
+        for (String overlay : RenderedManifests.OVERLAYS) {
+            overlays.add(RenderedManifests.of(overlay));
+        }
+        JsonNode out = VALIDATOR.run("validate.mjs", Map.of(),
+                overlays.stream().map(r -> r.file.toAbsolutePath().toString()).toArray(String[]::new));
         assertEquals(0, out.path("errors").size(), out.path("errors").toPrettyString());
-        assertEquals(cpu.objects.size() + gpu.objects.size(), out.path("checked").asInt());
+        assertEquals(overlays.stream().mapToInt(r -> r.objects.size()).sum(), out.path("checked").asInt());
         assertTrue(out.path("checked").asInt() > 80, out.toString());
     }
 

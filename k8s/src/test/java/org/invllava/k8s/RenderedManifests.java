@@ -23,7 +23,7 @@ import org.invllava.gateway.clients.NodeClients;
  * look-ups by kind and name. The rendering is written to {@code target/rendered/<overlay>.yaml}.
  */
 final class RenderedManifests {
-    static final List<String> OVERLAYS = List.of("cpu", "gpu");
+    static final List<String> OVERLAYS = List.of("cpu", "gpu", "cpu-llava");
     private static final Map<String, RenderedManifests> CACHE = new HashMap<>();
 
     final String overlay;

@@ -2,6 +2,7 @@ package org.invllava.runtime.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.invllava.runtime.demo.DemoLlavaFactory;
 import org.invllava.runtime.demo.DemoModelFactory;
 import org.invllava.runtime.demo.ModelShape;
 import org.invllava.runtime.model.ModelPaths;
@@ -11,22 +12,30 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code demo-model DIR}: writes the bundled demo model (random weights, the real layouts, a project-made tokenizer)
- * into {@code DIR/vision}, {@code DIR/language} and {@code DIR/inverse-llava}; what a cluster without real weights
- * serves (the Kubernetes CPU overlay's model job runs it).
+ * {@code demo-model DIR [--llava]}: writes the bundled demo model (random weights, the real layouts, a project-made
+ * tokenizer) into {@code DIR/vision}, {@code DIR/language} and {@code DIR/inverse-llava}, and with {@code --llava}
+ * a demo LLaVA-1.5 (llava-hf layout) into {@code DIR/llava-1.5}; what a cluster without real weights serves (the
+ * Kubernetes CPU overlays' model job runs it).
  */
 @Command(name = "demo-model", mixinStandardHelpOptions = true,
-        description = "Write the demo model (random weights) into DIR/vision, DIR/language, DIR/inverse-llava.")
+        description = "Write the demo model (random weights) into DIR/vision, DIR/language, DIR/inverse-llava "
+                + "(and with --llava a demo LLaVA-1.5 into DIR/llava-1.5).")
 final class DemoModelCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "output directory")
     Path dir;
     @Option(names = "--seed", defaultValue = "7")
     long seed;
+    @Option(names = "--llava", description = "also write a demo LLaVA-1.5 into DIR/llava-1.5")
+    boolean llava;
 
     @Override
     public Integer call() throws Exception {
         ModelPaths paths = new DemoModelFactory(ModelShape.tiny(), DType.F32, seed).write(dir);
         System.out.println("demo model written: " + paths.vision() + ", " + paths.language() + ", " + paths.fusion());
+        if (llava) {
+            System.out.println("demo LLaVA-1.5 written: "
+                    + new DemoLlavaFactory(ModelShape.tiny(), DType.F32, seed + 1).write(dir.resolve("llava-1.5")));
+        }
         return 0;
     }
 }
