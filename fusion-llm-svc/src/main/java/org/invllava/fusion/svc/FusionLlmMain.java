@@ -44,7 +44,7 @@ public final class FusionLlmMain {
     public static Settings settings(Env env) {
         ModelSource model = ModelSource.of(env.optionalPath("LLAVA_MODEL_DIR"), env.optionalPath("VISION_MODEL_DIR"),
                 env.optionalPath("LANGUAGE_MODEL_DIR"), env.optionalPath("FUSION_CHECKPOINT_DIR"),
-                ModelSource.ENV_NAMES);
+                ModelSource.ENV);
         FusionLlmConfig defaults = FusionLlmConfig.defaults(env.kafka("fusion-llm"), "/tmp/kafka-streams",
                 ModelTopics.of(env.string("MODEL_ID", model.id())));
         FusionLlmConfig config = new FusionLlmConfig(defaults.kafka(),

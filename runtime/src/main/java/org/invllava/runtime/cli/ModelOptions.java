@@ -73,6 +73,6 @@ public final class ModelOptions {
     /** Inverse-LLaVA from the three directories, or LLaVA-1.5 from {@code --llava-model} (not both). */
     public ModelSource source() {
         return ModelSource.of(llava, vision, language, fusion,
-                List.of("--llava-model", "--vision-model", "--language-model", "--fusion-checkpoint"));
+                new ModelSource.Names("--llava-model", "--vision-model", "--language-model", "--fusion-checkpoint"));
     }
 }

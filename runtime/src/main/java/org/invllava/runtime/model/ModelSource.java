@@ -1,7 +1,6 @@
 package org.invllava.runtime.model;
 
 import java.nio.file.Path;
-import java.util.List;
 
 /**
  * Which checkpoint a service or command serves: Inverse-LLaVA's three directories, or a LLaVA-1.5 checkpoint.
@@ -9,8 +8,12 @@ import java.util.List;
  * {@code FUSION_CHECKPOINT_DIR}; the CLI from the matching options.
  */
 public sealed interface ModelSource permits ModelSource.InverseLlava, ModelSource.Llava {
-    /** The environment variables services read a source from, in the order {@link #of} takes them. */
-    List<String> ENV_NAMES = List.of("LLAVA_MODEL_DIR", "VISION_MODEL_DIR", "LANGUAGE_MODEL_DIR", "FUSION_CHECKPOINT_DIR");
+    /** What the four directories are called where they come from (options or variables), for messages. */
+    record Names(String llava, String vision, String language, String fusion) {
+    }
+
+    /** The environment variables services read a source from. */
+    Names ENV = new Names("LLAVA_MODEL_DIR", "VISION_MODEL_DIR", "LANGUAGE_MODEL_DIR", "FUSION_CHECKPOINT_DIR");
 
     /** The model id it is served under by default. */
     String id();
@@ -71,28 +74,30 @@ public sealed interface ModelSource permits ModelSource.InverseLlava, ModelSourc
     /**
      * {@code llava} (with {@code vision} as its CLIP directory for the original release), or else Inverse-LLaVA's
      * {@code vision}, {@code language} and {@code fusion}, all three required; mixing the two is an error.
-     * {@code names} says what each is called where it came from (environment variables or options), for messages.
+     * {@code names} says what each is called where it came from, for messages.
      */
-    static ModelSource of(Path llava, Path vision, Path language, Path fusion, List<String> names) {
+    static ModelSource of(Path llava, Path vision, Path language, Path fusion, Names names) {
         return of(llava, vision, language, fusion, names, true);
     }
 
-    /** As {@link #of(Path, Path, Path, Path, List)} for a vision encoder: the language model is not needed. */
-    static ModelSource forVision(Path llava, Path vision, Path fusion, List<String> names) {
+    /** As {@link #of(Path, Path, Path, Path, Names)} for a vision encoder: the language model is not needed. */
+    static ModelSource forVision(Path llava, Path vision, Path fusion, Names names) {
         return of(llava, vision, null, fusion, names, false);
     }
 
-    private static ModelSource of(Path llava, Path vision, Path language, Path fusion, List<String> names,
+    private static ModelSource of(Path llava, Path vision, Path language, Path fusion, Names names,
                                   boolean needsLanguage) {
         if (llava != null) {
             if (language != null || fusion != null) {
-                throw new IllegalArgumentException("give " + names.get(0) + " or " + names.get(2) + " with " + names.get(3) + ", not both");
+                throw new IllegalArgumentException("give " + names.llava() + " or " + names.language() + " with "
+                        + names.fusion() + ", not both");
             }
             return new Llava(new LlavaPaths(llava, vision));
         }
         if (vision == null || (needsLanguage && language == null) || fusion == null) {
-            String required = needsLanguage ? names.get(1) + ", " + names.get(2) + " and " + names.get(3) : names.get(1) + " and " + names.get(3);
-            throw new IllegalArgumentException(required + " are required (or " + names.get(0) + " for LLaVA-1.5)");
+            String required = needsLanguage ? names.vision() + ", " + names.language() + " and " + names.fusion()
+                    : names.vision() + " and " + names.fusion();
+            throw new IllegalArgumentException(required + " are required (or " + names.llava() + " for LLaVA-1.5)");
         }
         return new InverseLlava(new ModelPaths(vision, language, fusion));
     }

@@ -45,7 +45,7 @@ public final class VisionEncoderMain {
 
     public static Settings settings(Env env) {
         ModelSource model = ModelSource.forVision(env.optionalPath("LLAVA_MODEL_DIR"),
-                env.optionalPath("VISION_MODEL_DIR"), env.optionalPath("FUSION_CHECKPOINT_DIR"), ModelSource.ENV_NAMES);
+                env.optionalPath("VISION_MODEL_DIR"), env.optionalPath("FUSION_CHECKPOINT_DIR"), ModelSource.ENV);
         VisionEncoderConfig defaults = VisionEncoderConfig.defaults(env.kafka("vision-encoder"),
                 ModelTopics.of(env.string("MODEL_ID", model.id())));
         VisionEncoderConfig config = new VisionEncoderConfig(defaults.kafka(),
