@@ -7,35 +7,30 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
-import java.util.Base64;
-import java.util.stream.Stream;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.invllava.kafka.KafkaSettings;
+import java.util.stream.Stream;
+import org.invllava.gateway.GatewayConfig;
+import org.invllava.runtime.cli.ModelOptions;
+import org.invllava.runtime.demo.DemoImages;
 import org.invllava.runtime.generate.Generator;
 import org.invllava.runtime.generate.SamplingParams;
-import org.invllava.gateway.GatewayConfig;
 import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.model.ModelPaths;
 import org.invllava.runtime.model.ModelSource;
 import org.invllava.runtime.model.VisualFeatures;
 import org.invllava.runtime.tokenizer.ChatTemplate;
 import org.invllava.runtime.vision.ImageDecoder;
-import org.invllava.schemas.Topics;
-import org.invllava.runtime.cli.ModelOptions;
-import org.invllava.runtime.demo.DemoImages;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -65,12 +60,18 @@ final class PipelineBenchCommand implements Callable<Integer> {
     record Timing(double ttftMs, List<Double> interTokenMs) {
     }
 
+    /** Client wall-clock times of the OpenAI requests, by request id, for the hop breakdown. */
+    private final Map<String, HopBreakdown.ClientTimes> clientTimes = new HashMap<>();
+    /** In-process image encode times (decode + CLIP), the compute part of the vision hop. */
+    private final List<Double> encodeMs = new ArrayList<>();
+
     @Override
     public Integer call() throws Exception {
         ModelPaths paths = model.pathsOrNull(); // none: the bundled demo model
         Path dir = Files.createTempDirectory("inverse-llava-bench-pipeline");
         try (LocalStack stack = LocalStack.start(new LocalStack.Options(paths == null ? List.of() : List.of(new ModelSource.InverseLlava(paths)), LoadOptions.defaults(), null, 0, 1,
                 GatewayConfig.Limits.defaults(), GatewayConfig.Access.open(), dir))) {
+            HopBreakdown.stampOnAppend(stack.bootstrapServers());
             byte[] img = image != null ? Files.readAllBytes(image) : DemoImages.png(336, 336, 1);
             int port = stack.gatewayPorts().get(0);
             String question = "What is in the image?";
@@ -96,7 +97,14 @@ final class PipelineBenchCommand implements Callable<Integer> {
             row("pipeline (WebSocket + Kafka)", pipeline);
             row("pipeline (OpenAI SSE + Kafka)", openAi);
             System.out.printf(Locale.ROOT, "throughput with %d concurrent clients: %.1f requests/s%n", clients, rps);
-            System.out.println("largest record per topic (bytes): " + largestRecords(stack.bootstrapServers()));
+            HopBreakdown hops = HopBreakdown.read(stack.bootstrapServers());
+            System.out.println();
+            hops.print(clientTimes, System.out);
+            List<Double> encode = encodeMs.subList(2, encodeMs.size()).stream().sorted().toList();
+            List<Double> ttft = direct.stream().map(Timing::ttftMs).sorted().toList();
+            System.out.printf(Locale.ROOT, "in-process for comparison (p50): image decode + CLIP %.1f ms, then prompt + "
+                    + "prefill + first token %.1f ms%n", pct(encode, 50), pct(ttft, 50) - pct(encode, 50));
+            System.out.println("largest record per topic (bytes): " + hops.largestRecords());
         }
         return 0;
     }
@@ -104,6 +112,7 @@ final class PipelineBenchCommand implements Callable<Integer> {
     private Timing direct(LocalStack stack, String question, byte[] img) {
         long t0 = System.nanoTime();
         List<VisualFeatures> f = stack.model().encodeImages(List.of(new ImageDecoder(1L << 26).decode(img)));
+        encodeMs.add((System.nanoTime() - t0) / 1e6);
         int[] ids = stack.model().tokenizer().encodePrompt(ChatTemplate.vicunaV1(question, true));
         List<Long> times = new ArrayList<>();
         new Generator(stack.model()).generate(ids, f, SamplingParams.greedy(maxTokens), (i, t, d) -> times.add(System.nanoTime()));
@@ -129,6 +138,7 @@ final class PipelineBenchCommand implements Callable<Integer> {
         content.addObject().put("type", "image_url").putObject("image_url")
                 .put("url", "data:image/png;base64," + Base64.getEncoder().encodeToString(img));
         List<Long> times = new ArrayList<>();
+        long sentMs = System.currentTimeMillis();
         long t0 = System.nanoTime();
         HttpResponse<Stream<String>> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
                 .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(),
@@ -137,7 +147,10 @@ final class PipelineBenchCommand implements Callable<Integer> {
             lines.filter(l -> l.startsWith("data: {") && l.contains("\"content\":\"") && !l.contains("\"role\""))
                     .forEach(l -> times.add(System.nanoTime()));
         }
-        return timing(t0, times);
+        Timing t = timing(t0, times);
+        r.headers().firstValue("x-request-id").ifPresent(id ->
+                clientTimes.put(id, new HopBreakdown.ClientTimes(sentMs, sentMs + Math.round(t.ttftMs()))));
+        return t;
     }
 
     private static Timing timing(long t0, List<Long> times) {
@@ -176,21 +189,5 @@ final class PipelineBenchCommand implements Callable<Integer> {
             return Double.NaN;
         }
         return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p / 100.0 * sorted.size()) - 1));
-    }
-
-    private static Map<String, Integer> largestRecords(String bootstrap) {
-        Map<String, Integer> out = new TreeMap<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(KafkaSettings.of(bootstrap, "bench").consumer("bench-sizes"))) {
-            List<String> topics = Topics.ALL.stream().map(Topics.Spec::name).toList();
-            c.subscribe(topics);
-            long idle = System.currentTimeMillis();
-            while (System.currentTimeMillis() - idle < 3000) {
-                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    idle = System.currentTimeMillis();
-                    out.merge(r.topic(), r.serializedValueSize(), Math::max);
-                }
-            }
-        }
-        return out;
     }
 }

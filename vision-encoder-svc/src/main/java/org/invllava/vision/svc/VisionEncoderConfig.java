@@ -6,9 +6,9 @@ import org.invllava.schemas.ModelTopics;
 import org.invllava.schemas.TensorDType;
 
 /**
- * How the vision encoder consumes and batches: up to {@code maxBatch} images are encoded together, waiting
- * at most {@code maxWait} after the first for more; images over {@code maxImageBytes} or {@code maxPixels}
- * are refused; features travel as {@code featureDtype} (F32 keeps the model's output exact).
+ * How the vision encoder consumes and batches: up to {@code maxBatch} images are encoded together, those already
+ * arrived and then, for {@code maxWait} after the first (0 by default: no added latency), any more; images over
+ * {@code maxImageBytes} or {@code maxPixels} are refused; features travel as {@code featureDtype} (F32 keeps the model's output exact).
  */
 public record VisionEncoderConfig(KafkaSettings kafka, String groupId, int maxBatch, Duration maxWait,
                                   int maxImageBytes, long maxPixels, TensorDType featureDtype, int cacheEntries,
@@ -34,7 +34,7 @@ public record VisionEncoderConfig(KafkaSettings kafka, String groupId, int maxBa
 
     /** Defaults for one served model: its topics, and a consumer group of its own. */
     public static VisionEncoderConfig defaults(KafkaSettings kafka, ModelTopics topics) {
-        return new VisionEncoderConfig(kafka, DEFAULT_GROUP + topics.groupSuffix(), 8, Duration.ofMillis(20), 10 << 20,
+        return new VisionEncoderConfig(kafka, DEFAULT_GROUP + topics.groupSuffix(), 8, Duration.ZERO, 10 << 20,
                 40_000_000L, TensorDType.F32, 64, topics);
     }
 }

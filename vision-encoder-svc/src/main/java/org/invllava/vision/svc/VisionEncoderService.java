@@ -115,11 +115,20 @@ public final class VisionEncoderService implements Runnable, AutoCloseable {
         }
     }
 
-    /** Waits for a first record, then up to {@code maxWait} for more, up to {@code maxBatch}. */
+    /**
+     * Waits for a first record, takes what else has already arrived (no waiting: images that come during this
+     * batch's encode form the next one, so batches grow with the load), then up to {@code maxWait} for more, up to
+     * {@code maxBatch}. With the default {@code maxWait} 0 a lone image is encoded at once.
+     */
     private List<ConsumerRecord<byte[], byte[]>> nextBatch() {
         List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>();
         ConsumerRecords<byte[], byte[]> first = consumer.poll(Duration.ofMillis(200));
         first.forEach(batch::add);
+        for (int more = first.count(); more > 0 && batch.size() < config.maxBatch(); ) {
+            ConsumerRecords<byte[], byte[]> arrived = consumer.poll(Duration.ZERO);
+            arrived.forEach(batch::add);
+            more = arrived.count();
+        }
         long until = System.nanoTime() + config.maxWait().toNanos();
         while (!batch.isEmpty() && batch.size() < config.maxBatch() && System.nanoTime() < until) {
             consumer.poll(Duration.ofNanos(Math.max(0, until - System.nanoTime()))).forEach(batch::add);

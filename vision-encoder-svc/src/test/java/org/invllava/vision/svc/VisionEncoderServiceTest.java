@@ -21,6 +21,7 @@ import org.invllava.kafka.FeatureCodec;
 import org.invllava.kafka.KafkaSettings;
 import org.invllava.kafka.TopicSetup;
 import org.invllava.kafka.local.EmbeddedKafka;
+import org.invllava.observability.Metrics;
 import org.invllava.runtime.demo.DemoImages;
 import org.invllava.runtime.demo.DemoModelFactory;
 import org.invllava.runtime.demo.ModelShape;
@@ -32,6 +33,7 @@ import org.invllava.schemas.AvroCodec;
 import org.invllava.schemas.DeadLetter;
 import org.invllava.schemas.ErrorCodes;
 import org.invllava.schemas.ImageRequest;
+import org.invllava.schemas.ModelTopics;
 import org.invllava.schemas.TensorDType;
 import org.invllava.schemas.Topics;
 import org.invllava.schemas.VisualFeatures;
@@ -57,8 +59,8 @@ class VisionEncoderServiceTest {
         TopicSetup.ensureDefaults(kafka.bootstrapServers(), (short) 1);
         model = InverseLlavaModel.load(new DemoModelFactory(ModelShape.tiny(), DType.F32, 5).write(dir), LoadOptions.defaults());
         VisionEncoderConfig config = new VisionEncoderConfig(settings, "vision-test", 4, Duration.ofMillis(50), 100_000,
-                1_000_000, TensorDType.F32, 16, org.invllava.schemas.ModelTopics.of(org.invllava.schemas.ModelTopics.PRIMARY));
-        service = new VisionEncoderService(config, model.vision(), "demo", new org.invllava.observability.Metrics());
+                1_000_000, TensorDType.F32, 16, ModelTopics.of(ModelTopics.PRIMARY));
+        service = new VisionEncoderService(config, model.vision(), "demo", new Metrics());
         loop = new Thread(service, "vision-encoder");
         loop.start();
     }
@@ -124,15 +126,49 @@ class VisionEncoderServiceTest {
         assertTrue(letter.getReason().contains("not Avro single-object encoded"), letter.getReason());
     }
 
+    @Test
+    void imagesWaitingTogetherAreEncodedTogetherOnTheirModelsTopics() throws Exception {
+        ModelTopics topics = ModelTopics.of("batch-test");
+        TopicSetup.ensureDefaults(settings, (short) 1, List.of(topics.model()));
+        long later = System.currentTimeMillis() + 60_000;
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(settings.producer())) {
+            for (int i = 0; i < 6; i++) { // all there before the encoder starts: it must not take them one by one
+                producer.send(new ProducerRecord<>(topics.images(), ("b" + i).getBytes(StandardCharsets.UTF_8),
+                        request("b" + i, png(112, 112, 10 + i), later)));
+            }
+        }
+        Metrics metrics = new Metrics();
+        VisionEncoderConfig config = VisionEncoderConfig.defaults(settings, topics);
+        assertEquals(Duration.ZERO, config.maxWait(), "no added latency by default");
+        try (VisionEncoderService batching = new VisionEncoderService(config, model.vision(), "demo", metrics)) {
+            Thread t = new Thread(batching, "vision-batch-test");
+            t.start();
+            Map<String, VisualFeatures> got = readFeatures(topics.features(), 6);
+            for (int i = 0; i < 6; i++) {
+                var direct = model.encodeImages(List.of(new ImageDecoder(1 << 24).decode(png(112, 112, 10 + i)))).get(0);
+                assertArrayEquals(direct.data(), FeatureCodec.fromBytes(got.get("b" + i).getData(),
+                        got.get("b" + i).getDtype(), got.get("b" + i).getShape()).data(), 1e-5f, "b" + i);
+            }
+            long batches = metrics.histogram("vision_batch_size", "", Metrics.SIZE_BUCKETS).count();
+            assertTrue(batches < 6, "6 waiting images took " + batches + " batches");
+            batching.close();
+            t.join(10_000);
+        }
+    }
+
     private static void send(KafkaProducer<byte[], byte[]> p, String key, byte[] value) {
         p.send(new ProducerRecord<>(Topics.IMAGES, key.getBytes(StandardCharsets.UTF_8), value));
     }
 
     private static Map<String, VisualFeatures> readFeatures(int expected) {
+        return readFeatures(Topics.FEATURES, expected);
+    }
+
+    private static Map<String, VisualFeatures> readFeatures(String topic, int expected) {
         AvroCodec<VisualFeatures> codec = AvroCodec.of(VisualFeatures.class);
         Map<String, VisualFeatures> out = new HashMap<>();
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(settings.consumer("reader-" + System.nanoTime()))) {
-            c.subscribe(List.of(Topics.FEATURES));
+            c.subscribe(List.of(topic));
             long until = System.currentTimeMillis() + 60_000;
             while (out.size() < expected && System.currentTimeMillis() < until) {
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
