@@ -33,7 +33,9 @@ public final class MachineProbe {
                 features.append(features.length() == 0 ? "" : ",").append(f);
             }
         }
-        return model + ", " + Runtime.getRuntime().availableProcessors() + " cores, " + features;
+        String preload = System.getenv().getOrDefault("LD_PRELOAD", "");
+        return model + ", " + Runtime.getRuntime().availableProcessors() + " cores, " + features
+                + (preload.contains("mkl-vendor-shim") ? ", MKL vendor shim on" : ", MKL vendor shim off");
     }
 
     public static double readBandwidth(NDManager manager, int runs) {

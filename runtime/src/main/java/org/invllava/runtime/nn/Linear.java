@@ -9,15 +9,6 @@ import ai.djl.ndarray.types.DataType;
  * decode steps stay float16, where they are bandwidth-bound.
  */
 public record Linear(NDArray weight, NDArray bias) {
-    /**
-     * Float32 CPU products with 2 to this many rows (batched decode steps) run as {@code (W · xᵀ)ᵀ}: MKL's SGEMM
-     * streams the weight once for that skinny shape, while {@code x · Wᵀ} at 2-16 rows runs like one GEMV per row
-     * (measured on [B, 2048]·[11264, 2048]ᵀ, 2 cores: 5.3 vs 10.1 ms at B = 2, 9.1 vs 11.7 ms at B = 8).
-     * The result is copied to row-major: the transposed view would carry its column-major strides into the next
-     * product's input, where MKL's skinny SGEMM is 3x slower (7.0 vs 2.3 ms for [2, 5632]·[2048, 5632]ᵀ).
-     */
-    public static final int SKINNY_ROWS = 16;
-
     public Linear(NDArray weight) {
         this(weight, null);
     }
@@ -27,19 +18,26 @@ public record Linear(NDArray weight, NDArray bias) {
             return linear(x.toType(DataType.FLOAT32, false), Fp16OnCpu.widenWeight(weight, x),
                     Fp16OnCpu.widenWeight(bias, x)).toType(DataType.FLOAT16, false);
         }
-        if (skinny(x)) {
-            long n = x.getShape().get(0);
-            NDArray y = weight.matMul(x.transpose()) // [out, N]
-                    .transpose().reshape(-1).reshape(n, outFeatures()); // [N, out], row-major (flattening copies)
-            return bias == null ? y : y.add(bias);
-        }
-        return linear(x, weight, bias);
+        return skinny(x) ? transposedForward(x) : linear(x, weight, bias); // (W · xᵀ)ᵀ where faster here
     }
 
+    /** {@code (W · xᵀ)ᵀ + b} for {@code x} [N, in], copied to row-major. */
+    NDArray transposedForward(NDArray x) {
+        long n = x.getShape().get(0);
+        NDArray y = weight.matMul(x.transpose()) // [out, N]
+                .transpose().reshape(-1).reshape(n, outFeatures()); // [N, out], row-major (flattening copies)
+        return bias == null ? y : y.add(bias);
+    }
+
+    /**
+     * A float32 CPU product of 2 to 16 rows (a batched decode step) that runs faster as {@code (W · xᵀ)ᵀ} on this
+     * machine. Its result is copied to row-major: the transposed view would carry its column-major strides into the
+     * next product's input, where MKL's skinny SGEMM is 3x slower (7.0 vs 2.3 ms for [2, 5632]·[2048, 5632]ᵀ).
+     */
     private static boolean skinny(NDArray x) {
         long rows = x.getShape().dimension() == 2 ? x.getShape().get(0) : 0;
-        return rows >= 2 && rows <= SKINNY_ROWS && x.getDataType() == DataType.FLOAT32
-                && ai.djl.Device.cpu().equals(x.getDevice());
+        return rows >= 2 && rows <= SkinnyProducts.MAX_ROWS && x.getDataType() == DataType.FLOAT32
+                && ai.djl.Device.cpu().equals(x.getDevice()) && SkinnyProducts.transposed(rows);
     }
 
     private static NDArray linear(NDArray x, NDArray w, NDArray b) {
