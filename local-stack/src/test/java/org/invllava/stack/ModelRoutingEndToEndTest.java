@@ -1,5 +1,6 @@
 package org.invllava.stack;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
@@ -77,6 +78,17 @@ class ModelRoutingEndToEndTest {
     }
 
     @Test
+    void theWebSocketRequestSelectsItsModelToo() throws Exception {
+        String question = "Describe it.";
+        StreamClient.Answer a = StreamClient.ask(stack.gatewayPorts().get(0),
+                StreamClient.request(question, IMAGE, 8).put("model", "llava-1.5").toString());
+        assertArrayEquals(direct("llava-1.5", question, 8).tokenIds(), a.tokenIds());
+        StreamClient.Answer unknown = StreamClient.ask(stack.gatewayPorts().get(0),
+                StreamClient.request(question, IMAGE, 8).put("model", "llava-2").toString());
+        assertEquals(ErrorCodes.MODEL_NOT_FOUND, unknown.messages().get(0).path("code").asText(), unknown.messages().toString());
+    }
+
+    @Test
     void anUnknownModelIs404() throws Exception {
         OpenAiTestClient.Response r = client.chatCompletion(OpenAiTestClient.chat("hi", null, 2).put("model", "llava-2"));
         assertEquals(404, r.status(), r.body());
@@ -98,7 +110,11 @@ class ModelRoutingEndToEndTest {
     }
 
     private static GenerationResult direct(String model, String question) {
-        return StackFixture.direct(stack.model(model), List.of(ChatTemplate.vicunaV1(question, true)), IMAGE, 10);
+        return direct(model, question, 10);
+    }
+
+    private static GenerationResult direct(String model, String question, int maxTokens) {
+        return StackFixture.direct(stack.model(model), List.of(ChatTemplate.vicunaV1(question, true)), IMAGE, maxTokens);
     }
 
     private static String content(JsonNode completion) {
