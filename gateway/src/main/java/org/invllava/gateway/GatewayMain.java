@@ -14,7 +14,8 @@ import org.invllava.schemas.Topics;
 /**
  * The gateway as its own process, configured by environment variables (README lists them with their defaults):
  * {@code KAFKA_BOOTSTRAP_SERVERS} (required), {@code GATEWAY_HOST}, {@code GATEWAY_PORT},
- * {@code GATEWAY_INSTANCE_ID} (default: the pod's {@code HOSTNAME}), {@code GATEWAY_MODELS} (served model ids, comma-separated, the first the default), the limits
+ * {@code GATEWAY_INSTANCE_ID} (default: the pod's {@code HOSTNAME}), {@code GATEWAY_MODELS} (served model ids,
+ * comma-separated, the first the default), the limits
  * {@code GATEWAY_MAX_REQUEST_BYTES}, {@code GATEWAY_MAX_IMAGE_BYTES}, {@code GATEWAY_MAX_IMAGE_PIXELS},
  * {@code GATEWAY_MAX_PROMPT_CHARS}, {@code GATEWAY_MAX_TOKENS}, {@code GATEWAY_DEFAULT_MAX_TOKENS},
  * {@code GATEWAY_DEADLINE_MS}, {@code GATEWAY_MAX_IN_FLIGHT}, and access: {@code GATEWAY_API_KEYS} (comma-separated),
@@ -63,7 +64,8 @@ public final class GatewayMain {
                 Duration.ofMillis(env.integer("GATEWAY_IMAGE_FETCH_TIMEOUT_MS", (int) open.fetchTimeout().toMillis())));
         String id = env.string("GATEWAY_INSTANCE_ID", env.string("HOSTNAME", "gateway-" + UUID.randomUUID()));
         return new GatewayConfig(env.kafka("gateway"), id, env.string("GATEWAY_HOST", "0.0.0.0"),
-                env.integer("GATEWAY_PORT", 8080), ServedModels.parse(env.string("GATEWAY_MODELS", GatewayConfig.DEFAULT_MODEL_ID)), limits, access);
+                env.integer("GATEWAY_PORT", 8080),
+                ServedModels.parse(env.string("GATEWAY_MODELS", GatewayConfig.DEFAULT_MODEL_ID)), limits, access);
     }
 
     private static List<String> list(String commaSeparated) {

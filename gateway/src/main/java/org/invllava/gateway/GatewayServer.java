@@ -55,7 +55,8 @@ public final class GatewayServer implements AutoCloseable {
         HttpServerOptions options = new HttpServerOptions().setHost(config.host()).setPort(config.port())
                 .setMaxWebSocketMessageSize(config.limits().maxRequestBytes()).setMaxWebSocketFrameSize(1 << 20);
         server = vertx.createHttpServer(options)
-                .webSocketHandler(new StreamSocket(config.limits(), config.models(), config.access().keys(), dispatcher, images))
+                .webSocketHandler(new StreamSocket(config.limits(), config.models(), config.access().keys(), dispatcher,
+                        images))
                 .requestHandler(router)
                 .listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         LOG.info("gateway {} listening on {}:{} (models {}, API keys {})", config.instanceId(), config.host(),

@@ -1,6 +1,7 @@
 package org.invllava.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import org.invllava.schemas.ErrorCodes;
@@ -24,7 +25,7 @@ public record ServedModels(List<String> ids) {
 
     /** A comma-separated list ({@code GATEWAY_MODELS}), blanks ignored. */
     public static ServedModels parse(String list) {
-        return new ServedModels(java.util.Arrays.stream(list.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList());
+        return new ServedModels(Arrays.stream(list.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList());
     }
 
     public String defaultModel() {

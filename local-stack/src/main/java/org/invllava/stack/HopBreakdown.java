@@ -59,7 +59,8 @@ final class HopBreakdown {
     /** Reads every record of every topic once (until 3 s without a new one). */
     static HopBreakdown read(String bootstrap) {
         HopBreakdown h = new HopBreakdown();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(KafkaSettings.of(bootstrap, "bench").consumer("bench-hops"))) {
+        KafkaSettings settings = KafkaSettings.of(bootstrap, "bench");
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(settings.consumer("bench-hops"))) {
             c.subscribe(Topics.ALL.stream().map(Topics.Spec::name).toList());
             long idle = System.currentTimeMillis();
             while (System.currentTimeMillis() - idle < 3000) {
@@ -123,6 +124,7 @@ final class HopBreakdown {
             }
         });
         ms.sort(null);
-        out.printf(Locale.ROOT, "| %s | %.0f | %.0f |%n", name, PipelineBenchCommand.pct(ms, 50), PipelineBenchCommand.pct(ms, 99));
+        out.printf(Locale.ROOT, "| %s | %.0f | %.0f |%n", name, PipelineBenchCommand.pct(ms, 50),
+                PipelineBenchCommand.pct(ms, 99));
     }
 }

@@ -147,8 +147,8 @@ public final class LocalStack implements AutoCloseable {
         Served s = served(modelId);
         String name = "fusion-llm" + s.topics().groupSuffix() + "-" + s.fusion().size();
         Path state = options.workDir().resolve("streams-state" + s.topics().groupSuffix() + "-" + s.fusion().size());
-        FusionLlmService service = new FusionLlmService(
-                FusionLlmConfig.defaults(KafkaSettings.of(bootstrap, name), state.toString(), s.topics()), s.model(), metrics);
+        FusionLlmConfig config = FusionLlmConfig.defaults(KafkaSettings.of(bootstrap, name), state.toString(), s.topics());
+        FusionLlmService service = new FusionLlmService(config, s.model(), metrics);
         service.start();
         s.fusion().add(service);
         started.add(service);

@@ -69,7 +69,8 @@ final class PipelineBenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ModelPaths paths = model.pathsOrNull(); // none: the bundled demo model
         Path dir = Files.createTempDirectory("inverse-llava-bench-pipeline");
-        try (LocalStack stack = LocalStack.start(new LocalStack.Options(paths == null ? List.of() : List.of(new ModelSource.InverseLlava(paths)), LoadOptions.defaults(), null, 0, 1,
+        List<ModelSource> models = paths == null ? List.of() : List.of(new ModelSource.InverseLlava(paths));
+        try (LocalStack stack = LocalStack.start(new LocalStack.Options(models, LoadOptions.defaults(), null, 0, 1,
                 GatewayConfig.Limits.defaults(), GatewayConfig.Access.open(), dir))) {
             HopBreakdown.stampOnAppend(stack.bootstrapServers());
             byte[] img = image != null ? Files.readAllBytes(image) : DemoImages.png(336, 336, 1);

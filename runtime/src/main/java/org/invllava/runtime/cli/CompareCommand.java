@@ -23,7 +23,8 @@ import picocli.CommandLine.Option;
 
 /** A/B: the same question about the same image to every given model, greedy, answers and speed side by side. */
 @Command(name = "compare", mixinStandardHelpOptions = true,
-        description = "Ask Inverse-LLaVA and LLaVA-1.5 (--llava-model) the same question; print answers, prompt lengths, TTFT and tokens/s.")
+        description = "Ask Inverse-LLaVA and LLaVA-1.5 (--llava-model) the same question; print answers, prompt "
+                + "lengths, TTFT and tokens/s.")
 final class CompareCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;
