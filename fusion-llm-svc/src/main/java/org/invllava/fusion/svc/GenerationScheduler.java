@@ -67,7 +67,8 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
         this.cancellations = new Cancellations(config.kafka(), metrics);
         this.cancellationThread = new Thread(cancellations, "control-follower");
         this.cancellationThread.setDaemon(true);
-        this.worker = new RequestWorker(model, engine, producer, cancellations::cancelledAt, finisher, metrics);
+        this.worker = new RequestWorker(model, engine, producer, cancellations::cancelledAt, finisher,
+                this::stopAfterWriteFailure, metrics);
         metrics.gauge("fusion_active_requests", "Requests accepted and not yet answered (batch + queue)", offsets::inFlightCount);
         this.deadLetters = new DeadLetters(producer, "fusion-llm-svc");
     }
@@ -127,6 +128,20 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
         if (!ready.isEmpty()) {
             consumer.commitSync(ready);
             offsets.markCommitted(ready);
+        }
+    }
+
+    /**
+     * A request's chunks could not be written (Kafka unreachable past the producer's delivery timeout, or a refusal):
+     * its offset can never be committed, so rather than stall with commits stopped, this instance stops taking
+     * work; its group leaves, its partitions move to another instance, which redoes every uncommitted request, and
+     * it reports not ready ({@link FusionLlmService#isRunning}).
+     */
+    private void stopAfterWriteFailure() {
+        if (running.compareAndSet(true, false)) {
+            LOG.error("a request's chunks could not be written to {}: this instance stops taking work, another "
+                    + "will redo its unfinished requests", Topics.TOKENS);
+            consumer.wakeup();
         }
     }
 

@@ -51,15 +51,20 @@ final class RequestWorker {
     private final Metrics.Histogram interTokenSeconds;
     private final Metrics.Counter tokens;
     private final Metrics.Histogram stepsAfterCancel;
+    private final Runnable writeFailed;
 
-    /** {@code cancelledAt}: when a request's cancel reached this instance ({@link System#nanoTime}), null if never. */
+    /**
+     * {@code cancelledAt}: when a request's cancel reached this instance ({@link System#nanoTime}), null if never;
+     * {@code writeFailed} runs when a request's chunks could not be written (its offset then stays uncommitted).
+     */
     RequestWorker(MultimodalModel model, BatchEngine engine, Producer<byte[], byte[]> producer,
-                  Function<String, Long> cancelledAt, Executor finisher, Metrics metrics) {
+                  Function<String, Long> cancelledAt, Executor finisher, Runnable writeFailed, Metrics metrics) {
         this.model = model;
         this.engine = engine;
         this.producer = producer;
         this.cancelledAt = cancelledAt;
         this.finisher = finisher;
+        this.writeFailed = writeFailed;
         this.queueSeconds = metrics.histogram("fusion_queue_seconds", "Request created at the gateway to generation start");
         this.firstTokenSeconds = metrics.histogram("fusion_time_to_first_token_seconds", "Accepted from vlm.work to first token");
         this.interTokenSeconds = metrics.histogram("fusion_inter_token_latency_seconds", "Time between tokens of a request");
@@ -162,6 +167,7 @@ final class RequestWorker {
             } catch (RuntimeException e) {
                 // chunks could not be written: leave the offset uncommitted so another attempt redoes it
                 LOG.error("request {} not completed; it will be redone", out.requestId(), e);
+                writeFailed.run();
                 return;
             }
             answered.run();
