@@ -19,13 +19,17 @@ public final class ProbeServer implements AutoCloseable {
         this.server = server;
     }
 
+    /** Probes of a service that stays alive while it runs. */
     public static ProbeServer start(String host, int port, BooleanSupplier ready, Metrics metrics) throws IOException {
+        return start(host, port, ready, () -> true, metrics);
+    }
+
+    /** {@code /q/health/live} answers {@code live}, {@code /q/health/ready} {@code ready}: 200 UP or 503 DOWN. */
+    public static ProbeServer start(String host, int port, BooleanSupplier ready, BooleanSupplier live, Metrics metrics)
+            throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 16);
-        server.createContext("/q/health/live", ex -> reply(ex, 200, "application/json", "{\"status\":\"UP\"}"));
-        server.createContext("/q/health/ready", ex -> {
-            boolean up = ready.getAsBoolean();
-            reply(ex, up ? 200 : 503, "application/json", "{\"status\":\"" + (up ? "UP" : "DOWN") + "\"}");
-        });
+        server.createContext("/q/health/live", ex -> status(ex, live.getAsBoolean()));
+        server.createContext("/q/health/ready", ex -> status(ex, ready.getAsBoolean()));
         server.createContext("/q/metrics", ex -> reply(ex, 200, "text/plain; version=0.0.4", metrics.scrape()));
         server.start();
         return new ProbeServer(server);
@@ -33,6 +37,10 @@ public final class ProbeServer implements AutoCloseable {
 
     public int port() {
         return server.getAddress().getPort();
+    }
+
+    private static void status(HttpExchange ex, boolean up) throws IOException {
+        reply(ex, up ? 200 : 503, "application/json", "{\"status\":\"" + (up ? "UP" : "DOWN") + "\"}");
     }
 
     private static void reply(HttpExchange ex, int status, String type, String body) throws IOException {

@@ -76,8 +76,9 @@ public final class FusionLlmMain {
         Metrics metrics = new Metrics();
         FusionLlmService service = new FusionLlmService(config, model, metrics);
         service.start();
-        ProbeServer probeServer = probes ? ProbeServer.start(s.probeHost(), s.probePort(), service::isRunning, metrics) : null;
-        return RunningService.of(service::isRunning, metrics, () -> {
+        ProbeServer probeServer = probes
+                ? ProbeServer.start(s.probeHost(), s.probePort(), service::isRunning, service::isLive, metrics) : null;
+        return RunningService.of(service::isRunning, service::isLive, metrics, () -> {
             if (probeServer != null) {
                 probeServer.close();
             }

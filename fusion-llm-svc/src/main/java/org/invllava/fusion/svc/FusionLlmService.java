@@ -38,8 +38,17 @@ public final class FusionLlmService implements AutoCloseable {
         schedulerThread.start();
     }
 
+    /** False once it is broken for good (its chunks could not be written, or its Streams failed): restart it. */
+    public boolean isLive() {
+        return !scheduler.failed() && streams.state() != KafkaStreams.State.ERROR;
+    }
+
     public boolean isRunning() {
         return streams.state().isRunningOrRebalancing() && schedulerThread.isAlive();
+    }
+
+    GenerationScheduler scheduler() {
+        return scheduler;
     }
 
     /** Crash simulation (tests, chaos drills): stops generating at once and commits nothing more. */

@@ -49,6 +49,7 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
     private final Cancellations cancellations;
     private final Thread cancellationThread;
     private final AtomicBoolean running = new AtomicBoolean(true);
+    private volatile boolean failed;
 
     public GenerationScheduler(FusionLlmConfig config, MultimodalModel model, Metrics metrics) {
         this.config = config;
@@ -135,14 +136,20 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
      * A request's chunks could not be written (Kafka unreachable past the producer's delivery timeout, or a refusal):
      * its offset can never be committed, so rather than stall with commits stopped, this instance stops taking
      * work; its group leaves, its partitions move to another instance, which redoes every uncommitted request, and
-     * it reports not ready ({@link FusionLlmService#isRunning}).
+     * it reports not ready and not alive ({@link FusionLlmService#isLive}), to be restarted.
      */
-    private void stopAfterWriteFailure() {
+    void stopAfterWriteFailure() {
+        failed = true;
         if (running.compareAndSet(true, false)) {
             LOG.error("a request's chunks could not be written to {}: this instance stops taking work, another "
                     + "will redo its unfinished requests", Topics.TOKENS);
             consumer.wakeup();
         }
+    }
+
+    /** Whether it stopped because chunks could not be written. */
+    boolean failed() {
+        return failed;
     }
 
     /** Stops taking work, lets the engine finish what it holds for up to 30 s, then closes the clients. */

@@ -1,6 +1,7 @@
 package org.invllava.fusion.svc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -25,7 +26,10 @@ import org.invllava.schemas.WorkItem;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A request whose chunks cannot reach Kafka is reported, never counted as answered (so it is redone). */
+/**
+ * A request whose chunks cannot reach Kafka is reported, never counted as answered (so it is redone), and the
+ * instance then says it is broken (liveness down) so that it is restarted.
+ */
 class RequestWorkerTest {
     @TempDir
     Path dir;
@@ -51,6 +55,24 @@ class RequestWorkerTest {
             finisher.shutdown();
             assertTrue(finisher.awaitTermination(10, TimeUnit.SECONDS));
             assertEquals(0, answered.get(), "a request whose chunks were not written must not count as answered");
+        }
+    }
+
+    @Test
+    void anInstanceWhoseChunksCannotBeWrittenIsNoLongerAlive() throws Exception {
+        KafkaSettings nowhere = KafkaSettings.of("127.0.0.1:1", "unreachable")
+                .withSecurity(Map.of("max.block.ms", "300", "reconnect.backoff.max.ms", "100"));
+        try (InverseLlavaModel model = InverseLlavaModel.load(
+                new DemoModelFactory(ModelShape.tiny(), DType.F32, 3).write(dir), LoadOptions.defaults())) {
+            FusionLlmService service = new FusionLlmService(
+                    FusionLlmConfig.defaults(nowhere, dir.resolve("state").toString()), model, new Metrics());
+            try {
+                assertTrue(service.isLive(), "alive while it works");
+                service.scheduler().stopAfterWriteFailure(); // what the worker reports (test above)
+                assertFalse(service.isLive(), "broken for good: to be restarted");
+            } finally {
+                service.close();
+            }
         }
     }
 }

@@ -8,7 +8,7 @@ import org.invllava.kafka.RunningService;
 
 /**
  * Quarkus packaging of a service: starts it at start-up, stops it at shutdown, serves its metrics at
- * {@code /q/metrics}; {@link HostReadiness} reports its readiness. Subclasses (one per service, an
+ * {@code /q/metrics}; {@link HostReadiness} and {@link HostLiveness} report its readiness and liveness. Subclasses (one per service, an
  * {@code @ApplicationScoped} bean) only say how to start the service.
  */
 public abstract class ServiceHost {
@@ -37,5 +37,11 @@ public abstract class ServiceHost {
     public boolean ready() {
         RunningService r = running;
         return r != null && r.ready();
+    }
+
+    /** Alive until the started service says it is broken for good (before it has started too: that is startup). */
+    public boolean live() {
+        RunningService r = running;
+        return r == null || r.live();
     }
 }
