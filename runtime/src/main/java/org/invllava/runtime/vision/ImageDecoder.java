@@ -39,7 +39,7 @@ public final class ImageDecoder {
         return withReader(bytes, reader -> {
             long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
             if (pixels > maxPixels) {
-                throw new ImageException("image has " + pixels + " pixels, more than the limit of " + maxPixels);
+                throw new ImageException(ImageException.Reason.TOO_LARGE, "image has " + pixels + " pixels, more than the limit of " + maxPixels);
             }
             return toRgb(reader.read(0));
         });
@@ -53,7 +53,7 @@ public final class ImageDecoder {
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
             Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
             if (readers == null || !readers.hasNext()) {
-                throw new ImageException("not a PNG or JPEG image");
+                throw new ImageException(ImageException.Reason.UNREADABLE, "not a PNG or JPEG image");
             }
             ImageReader reader = readers.next();
             try {
@@ -66,7 +66,7 @@ public final class ImageDecoder {
             if (e instanceof ImageException ie) {
                 throw ie;
             }
-            throw new ImageException("cannot decode image: " + e.getMessage());
+            throw new ImageException(ImageException.Reason.UNREADABLE, "cannot decode image: " + e.getMessage());
         }
     }
 

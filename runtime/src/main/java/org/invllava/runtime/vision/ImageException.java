@@ -1,8 +1,18 @@
 package org.invllava.runtime.vision;
 
-/** An image that cannot be decoded or is over a limit. */
+/** An image that cannot be decoded ({@link Reason#UNREADABLE}) or is over a limit ({@link Reason#TOO_LARGE}). */
 public class ImageException extends RuntimeException {
-    public ImageException(String message) {
+    /** Why the image was refused: what a service turns into its error code. */
+    public enum Reason { UNREADABLE, TOO_LARGE }
+
+    private final Reason reason;
+
+    public ImageException(Reason reason, String message) {
         super(message);
+        this.reason = reason;
+    }
+
+    public Reason reason() {
+        return reason;
     }
 }

@@ -135,10 +135,12 @@ class ImagePreprocessorTest {
         ImageDecoder decoder = new ImageDecoder(1000);
         ImageException garbage = assertThrows(ImageException.class, () -> decoder.decode("not an image".getBytes()));
         assertTrue(garbage.getMessage().contains("not a PNG or JPEG"), garbage.getMessage());
+        assertEquals(ImageException.Reason.UNREADABLE, garbage.reason());
         ByteArrayOutputStream png = new ByteArrayOutputStream();
         ImageIO.write(new BufferedImage(40, 40, BufferedImage.TYPE_INT_RGB), "png", png);
         ImageException big = assertThrows(ImageException.class, () -> decoder.decode(png.toByteArray()));
         assertTrue(big.getMessage().contains("1600 pixels"), big.getMessage());
+        assertEquals(ImageException.Reason.TOO_LARGE, big.reason());
         byte[] truncated = java.util.Arrays.copyOf(png.toByteArray(), 60);
         assertThrows(ImageException.class, () -> new ImageDecoder(1 << 20).decode(truncated));
     }

@@ -179,7 +179,7 @@ public final class VisionEncoderService implements Runnable, AutoCloseable {
         try {
             return new Item(record, request, decoder.decode(raw), sha256(raw));
         } catch (ImageException e) {
-            String code = e.getMessage().contains("more than the limit") ? ErrorCodes.IMAGE_TOO_LARGE : ErrorCodes.INVALID_IMAGE;
+            String code = e.reason() == ImageException.Reason.TOO_LARGE ? ErrorCodes.IMAGE_TOO_LARGE : ErrorCodes.INVALID_IMAGE;
             sent.add(send(item, null, new ErrorInfo(code, e.getMessage())));
             return null;
         }
