@@ -92,16 +92,27 @@ final class RequestWorker {
             finish(out, FinishReason.CANCELLED, null, null, answered); // cancelled while queued: no prefill
             return;
         }
+        List<String> turns;
+        SamplingParams params;
+        try { // the request's own fields
+            turns = conversation(p);
+            params = sampling(p.getSampling());
+        } catch (IllegalArgumentException e) {
+            finish(out, FinishReason.ERROR, null, new ErrorInfo(ErrorCodes.INVALID_REQUEST, e.getMessage()), answered);
+            return;
+        }
         try {
             List<VisualFeatures> images = work.getFeatures() == null ? List.of()
                     : List.of(FeatureCodec.fromBytes(work.getFeatures().getData(), work.getFeatures().getDtype(),
                             work.getFeatures().getShape()));
-            int[] ids = model.tokenizer().encodePrompt(conversation(p));
-            engine.submit(p.getRequestId(), ids, images, sampling(p.getSampling()), new Callbacks(p, out, answered));
+            engine.submit(p.getRequestId(), model.tokenizer().encodePrompt(turns), images, params,
+                    new Callbacks(p, out, answered));
         } catch (ContextLengthException e) {
             finish(out, FinishReason.ERROR, null, new ErrorInfo(ErrorCodes.PROMPT_TOO_LONG, e.getMessage()), answered);
-        } catch (IllegalArgumentException e) { // from the request's own fields: conversation, sampling, images
-            finish(out, FinishReason.ERROR, null, new ErrorInfo(ErrorCodes.INVALID_REQUEST, e.getMessage()), answered);
+        } catch (RuntimeException e) { // not the client's doing: features, model or engine
+            LOG.error("request {} could not start generating", p.getRequestId(), e);
+            finish(out, FinishReason.ERROR, null, new ErrorInfo(ErrorCodes.INTERNAL, "generation could not start: "
+                    + e.getMessage()), answered);
         }
     }
 

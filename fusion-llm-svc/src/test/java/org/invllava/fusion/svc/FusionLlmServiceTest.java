@@ -181,11 +181,17 @@ class FusionLlmServiceTest {
             sendFeatures("bad-image", null, new ErrorInfo(ErrorCodes.INVALID_IMAGE, "cannot decode image"));
             sendPrompt(prompt("empty", "  ", false, 5));
             sendPrompt(prompt("long", "word ".repeat(3000), false, 5));
+            PromptRequest badSampling = prompt("bad-sampling", "hi", false, 5);
+            badSampling.getSampling().setTemperature(-1.0);
+            sendPrompt(badSampling); // the client's fault: 400-like
+            sendPrompt(prompt("wrong-dim", "what is it?", true, 5));
+            sendFeatures("wrong-dim", new VisualFeatures(f.patches(), 7, new float[f.patches() * 7]), null); // ours
             send(Topics.PROMPTS, "poison", "definitely not avro".getBytes());
             sendPrompt(prompt("after-poison", "still serving?", false, 3));
 
             Map<String, List<TokenChunk>> answers = readAnswers(
-                    List.of("img-1", "txt-1", "bad-image", "empty", "long", "after-poison"), c -> { });
+                    List.of("img-1", "txt-1", "bad-image", "empty", "long", "bad-sampling", "wrong-dim", "after-poison"),
+                    c -> { });
             List<TokenChunk> img = exactlyOnce(answers.get("img-1"));
             assertArrayEquals(direct("what is in the image?", f, 12), ids(img));
             TokenChunk last = img.get(img.size() - 1);
@@ -194,6 +200,8 @@ class FusionLlmServiceTest {
             assertError(answers.get("bad-image"), ErrorCodes.INVALID_IMAGE);
             assertError(answers.get("empty"), ErrorCodes.INVALID_REQUEST);
             assertError(answers.get("long"), ErrorCodes.PROMPT_TOO_LONG);
+            assertError(answers.get("bad-sampling"), ErrorCodes.INVALID_REQUEST);
+            assertError(answers.get("wrong-dim"), ErrorCodes.INTERNAL); // features that do not fit: not the client's
             assertEquals(FinishReason.LENGTH, exactlyOnce(answers.get("after-poison")).get(3).getFinishReason());
             DeadLetter letter = readDeadLetter();
             assertEquals(Topics.PROMPTS, letter.getSourceTopic());
