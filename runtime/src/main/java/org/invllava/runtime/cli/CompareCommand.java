@@ -3,7 +3,6 @@ package org.invllava.runtime.cli;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -15,8 +14,6 @@ import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.model.ModelSource;
 import org.invllava.runtime.model.MultimodalModel;
 import org.invllava.runtime.model.VisualFeatures;
-import org.invllava.runtime.tokenizer.ChatTemplate;
-import org.invllava.runtime.vision.ImageDecoder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -28,10 +25,8 @@ import picocli.CommandLine.Option;
 final class CompareCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;
-    @Option(names = "--image", description = "PNG or JPEG image; omit for a text-only question")
-    Path image;
-    @Option(names = "--prompt", required = true, description = "the user's question (the template is applied)")
-    String prompt;
+    @Mixin
+    QuestionOptions question;
     @Option(names = "--max-new-tokens", defaultValue = "64")
     int maxNewTokens;
     @Option(names = "--dtype", defaultValue = "float32")
@@ -50,12 +45,12 @@ final class CompareCommand implements Callable<Integer> {
             throw new IllegalArgumentException("give the models to compare: --vision-model, --language-model and "
                     + "--fusion-checkpoint (Inverse-LLaVA) and/or --llava-model (LLaVA-1.5)");
         }
-        byte[] imageBytes = image == null ? null : GenerateCommand.readImage(image);
+        QuestionOptions.Question q = question.read();
         LoadOptions options = new LoadOptions(LoadOptions.parseDtype(dtype), LoadOptions.parseDevice(device));
         List<Row> rows = new ArrayList<>();
         for (ModelSource source : sources) {
             try (MultimodalModel m = source.load(options)) {
-                rows.add(ask(m, imageBytes));
+                rows.add(ask(m, q));
             }
         }
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
@@ -68,11 +63,10 @@ final class CompareCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Row ask(MultimodalModel m, byte[] imageBytes) {
+    private Row ask(MultimodalModel m, QuestionOptions.Question q) {
         long t0 = System.nanoTime();
-        List<VisualFeatures> features = imageBytes == null ? List.of()
-                : m.encodeImages(List.of(new ImageDecoder(GenerateCommand.MAX_PIXELS).decode(imageBytes)));
-        int[] ids = m.tokenizer().encodePrompt(ChatTemplate.vicunaV1(prompt, imageBytes != null));
+        List<VisualFeatures> features = q.features(m);
+        int[] ids = q.promptIds(m);
         long[] times = new long[2]; // first token, last token
         GenerationResult r = new Generator(m).generate(ids, features, SamplingParams.greedy(maxNewTokens), (i, t, d) -> {
             times[i == 0 ? 0 : 1] = System.nanoTime();

@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.invllava.runtime.generate.GenerationResult;
@@ -18,8 +16,6 @@ import org.invllava.runtime.generate.TokenListener;
 import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.model.MultimodalModel;
 import org.invllava.runtime.model.VisualFeatures;
-import org.invllava.runtime.tokenizer.ChatTemplate;
-import org.invllava.runtime.vision.ImageDecoder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -28,15 +24,10 @@ import picocli.CommandLine.Option;
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = "Answer a question about an image with Inverse-LLaVA (or LLaVA-1.5 with --llava-model).")
 final class GenerateCommand implements Callable<Integer> {
-    /** Decoded-pixel guard against decompression bombs for CLI input. */
-    static final long MAX_PIXELS = 64L << 20;
-
     @Mixin
     ModelOptions model;
-    @Option(names = "--image", description = "PNG or JPEG image; omit for a text-only question")
-    Path image;
-    @Option(names = "--prompt", required = true, description = "the user's question (the template is applied)")
-    String prompt;
+    @Mixin
+    QuestionOptions question;
     @Option(names = "--max-new-tokens", defaultValue = "" + SamplingParams.DEFAULT_MAX_NEW_TOKENS)
     int maxNewTokens;
     @Option(names = "--temperature", defaultValue = "0", description = "0 = greedy (default)")
@@ -61,16 +52,15 @@ final class GenerateCommand implements Callable<Integer> {
         if (!output.equals("text") && !output.equals("json")) {
             throw new IllegalArgumentException("--output must be text or json, got " + output);
         }
-        if (prompt.isBlank()) {
+        if (question.prompt.isBlank()) {
             throw new IllegalArgumentException("--prompt must not be empty");
         }
         SamplingParams params = new SamplingParams(maxNewTokens, temperature, topP, topK, seed, stop);
         LoadOptions options = new LoadOptions(LoadOptions.parseDtype(dtype), LoadOptions.parseDevice(device));
-        byte[] imageBytes = image == null ? null : readImage(image);
+        QuestionOptions.Question q = question.read();
         try (MultimodalModel model = this.model.source().load(options)) {
-            List<VisualFeatures> features = imageBytes == null ? List.of()
-                    : model.encodeImages(List.of(new ImageDecoder(MAX_PIXELS).decode(imageBytes)));
-            int[] ids = model.tokenizer().encodePrompt(ChatTemplate.vicunaV1(prompt, imageBytes != null));
+            List<VisualFeatures> features = q.features(model);
+            int[] ids = q.promptIds(model);
             PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
             TokenListener listener = output.equals("text") ? (i, t, delta) -> out.print(delta) : (i, t, delta) -> { };
             GenerationResult r = new Generator(model).generate(ids, features, params, listener);
@@ -81,13 +71,6 @@ final class GenerateCommand implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    static byte[] readImage(Path image) throws IOException {
-        if (!Files.isRegularFile(image)) {
-            throw new IllegalArgumentException(image + ": image file not found");
-        }
-        return Files.readAllBytes(image);
     }
 
     static String toJson(GenerationResult r) throws IOException {

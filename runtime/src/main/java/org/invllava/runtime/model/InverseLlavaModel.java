@@ -10,7 +10,6 @@ import org.invllava.runtime.tokenizer.LlamaTokenizer;
 import org.invllava.runtime.vision.ImagePreprocessor;
 import org.invllava.runtime.weights.Checkpoint;
 import org.invllava.runtime.weights.TensorLoader;
-import org.invllava.runtime.weights.WeightException;
 
 /**
  * Inverse-LLaVA composed as in vLLM's llava.py: a CLIP vision tower ({@code vision_model.*} of the vision
@@ -41,11 +40,7 @@ public final class InverseLlavaModel implements MultimodalModel {
         ReleaseBundle release = ReleaseBundle.open(paths.fusion());
         InverseLlavaConfig.Model spec = release.config().model();
         LlamaConfig llamaConfig = LlamaConfig.load(paths.language().resolve("config.json"));
-        LlamaTokenizer tokenizer = LlamaTokenizer.load(paths.language().resolve("tokenizer.model"));
-        if (tokenizer.vocabSize() > llamaConfig.vocabSize()) {
-            throw new WeightException(paths.language() + ": tokenizer has " + tokenizer.vocabSize()
-                    + " pieces, more than vocab_size " + llamaConfig.vocabSize());
-        }
+        LlamaTokenizer tokenizer = Tokenizers.load(paths.language(), llamaConfig);
         NDManager manager = NDManager.newBaseManager(options.device());
         try {
             VisionModel vision = VisionModel.load(paths.vision(), spec, manager, options.dtype(), false);

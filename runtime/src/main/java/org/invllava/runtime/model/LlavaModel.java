@@ -12,7 +12,6 @@ import org.invllava.runtime.config.LlavaConfig;
 import org.invllava.runtime.language.LlamaModel;
 import org.invllava.runtime.tokenizer.LlamaTokenizer;
 import org.invllava.runtime.weights.TensorLoader;
-import org.invllava.runtime.weights.WeightException;
 
 /**
  * The LLaVA-1.5 baseline composed as in vLLM's llava.py: the CLIP tower's layer −2 patch features, the
@@ -44,11 +43,7 @@ public final class LlavaModel implements MultimodalModel {
     public static LlavaModel load(LlavaPaths paths, LoadOptions options) {
         LlavaConfig config = LlavaConfig.load(paths.model().resolve("config.json"));
         LlavaWeights weights = LlavaWeights.open(config, paths);
-        LlamaTokenizer tokenizer = LlamaTokenizer.load(paths.model().resolve("tokenizer.model"));
-        if (tokenizer.vocabSize() > config.text().vocabSize()) {
-            throw new WeightException(paths.model() + ": tokenizer has " + tokenizer.vocabSize()
-                    + " pieces, more than vocab_size " + config.text().vocabSize());
-        }
+        LlamaTokenizer tokenizer = Tokenizers.load(paths.model(), config.text());
         NDManager manager = NDManager.newBaseManager(options.device());
         try {
             DataType type = options.dtype();

@@ -10,10 +10,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -96,7 +94,7 @@ class LlavaGoldenTest {
         // the CLIP tower as its own directory (vision_model.*, a CLIPVisionModel config, its preprocessor)
         Path clip = Files.createDirectories(tmp.resolve("clip"));
         SafetensorsWriter tower = new SafetensorsWriter();
-        all.renamed("vision_tower.", "").tensors().forEach((name, t) -> tower.add(name, t.dtype(), t.shape(), bytes(t)));
+        all.renamed("vision_tower.", "").tensors().forEach((name, t) -> tower.add(name, t.dtype(), t.shape(), t.read()));
         tower.write(clip.resolve("model.safetensors"));
         Json.MAPPER.writeValue(clip.resolve("config.json").toFile(), config.get("vision_config"));
         Files.copy(golden.resolve("preprocessor_config.json"), clip.resolve("preprocessor_config.json"));
@@ -107,12 +105,12 @@ class LlavaGoldenTest {
         Map<String, String> index = new TreeMap<>();
         all.renamed("language_model.", "").tensors().forEach((name, t) -> {
             boolean early = name.startsWith("model.embed_tokens") || name.startsWith("model.layers.0.");
-            (early ? first : second).add(name, t.dtype(), t.shape(), bytes(t));
+            (early ? first : second).add(name, t.dtype(), t.shape(), t.read());
             index.put(name, early ? "pytorch_model-00001-of-00002.bin" : "pytorch_model-00002-of-00002.bin");
         });
         all.renamed("multi_modal_projector.linear_", "").tensors().forEach((name, t) -> {
             String original = "model.mm_projector." + (name.startsWith("1.") ? "0" : "2") + name.substring(1);
-            second.add(original, t.dtype(), t.shape(), bytes(t));
+            second.add(original, t.dtype(), t.shape(), t.read());
             index.put(original, "pytorch_model-00002-of-00002.bin");
         });
         first.write(model.resolve("pytorch_model-00001-of-00002.bin"));
@@ -184,18 +182,8 @@ class LlavaGoldenTest {
         return dir;
     }
 
-    private static ByteBuffer bytes(TensorInfo t) {
-        try (FileChannel ch = FileChannel.open(t.file(), StandardOpenOption.READ)) {
-            ByteBuffer b = ByteBuffer.allocate((int) t.byteLength());
-            ch.read(b, t.offset());
-            return b.flip();
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
-
     private static float[] floats(TensorInfo t) {
-        ByteBuffer b = bytes(t).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b = t.read().order(ByteOrder.LITTLE_ENDIAN);
         float[] out = new float[(int) t.numel()];
         b.asFloatBuffer().get(out);
         return out;
