@@ -1,10 +1,12 @@
 package org.invllava.runtime.bench;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.invllava.runtime.nn.Linear;
+import org.invllava.runtime.nn.PackedWeight;
 
 /** What this machine can do through the same engine: streaming read bandwidth and GEMM throughput. */
 public final class MachineProbe {
@@ -35,7 +37,9 @@ public final class MachineProbe {
         }
         String preload = System.getenv().getOrDefault("LD_PRELOAD", "");
         return model + ", " + Runtime.getRuntime().availableProcessors() + " cores, " + features
-                + (preload.contains("mkl-vendor-shim") ? ", MKL vendor shim on" : ", MKL vendor shim off");
+                + (preload.contains("mkl-vendor-shim") ? ", MKL vendor shim on" : ", MKL vendor shim off")
+                + (PackedWeight.appliesTo(DataType.FLOAT32, Device.cpu()) ? ", float32 weights packed"
+                        : ", float32 weights unpacked (" + PackedWeight.unavailable().orElse("switched off") + ")");
     }
 
     public static double readBandwidth(NDManager manager, int runs) {
@@ -57,12 +61,13 @@ public final class MachineProbe {
 
     /**
      * FLOP/s of a [512, 4096]·[4096, 4096]ᵀ product in {@code type} through the runtime's {@link Linear}, i.e. the
-     * kernel prefill really uses (float16 on the CPU runs as float32 GEMM plus casts).
+     * kernel prefill really uses (packed where the model's weights are; float16 on the CPU runs as float32 GEMM plus
+     * casts).
      */
     public static double gemmFlops(NDManager manager, DataType type, int runs) {
         try (NDManager m = manager.newSubManager()) {
             NDArray a = m.randomUniform(-1, 1, new Shape(512, 4096)).toType(type, false);
-            Linear b = new Linear(m.randomUniform(-1, 1, new Shape(4096, 4096)).toType(type, false));
+            Linear b = new Linear(m.randomUniform(-1, 1, new Shape(4096, 4096)).toType(type, false)).packed();
             double best = Double.MAX_VALUE;
             for (int i = 0; i < runs + 1; i++) {
                 try (NDManager step = m.newSubManager()) {

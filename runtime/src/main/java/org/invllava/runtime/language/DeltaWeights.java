@@ -69,6 +69,11 @@ final class DeltaWeights {
         return folded;
     }
 
+    /** Frees a base weight no longer read (unmapping it when it was mapped). */
+    void release(NDArray weight) {
+        base.release(weight);
+    }
+
     /** Rows of {@code parts} stacked into one weight (merged projections); the parts are released. */
     NDArray merge(NDArray... parts) {
         NDArray merged = NDArrays.concat(new NDList(parts), 0);

@@ -70,26 +70,36 @@ public final class LlamaModel {
                             spec.fusion().visualNormEps().floatValue()));
                 }
             }
-            Linear qkv = new Linear(w.merge(
+            Linear qkv = packed(w, new Linear(w.merge(
                     w.linear(p + "self_attn.q_proj.weight", qDim, d, adapted && lora.targets("q_proj")),
                     w.linear(p + "self_attn.k_proj.weight", kvDim, d, adapted && lora.targets("k_proj")),
-                    w.linear(p + "self_attn.v_proj.weight", kvDim, d, adapted && lora.targets("v_proj"))));
+                    w.linear(p + "self_attn.v_proj.weight", kvDim, d, adapted && lora.targets("v_proj")))));
             Attention attn = new Attention(qkv,
-                    new Linear(w.linear(p + "self_attn.o_proj.weight", d, qDim, adapted && lora.targets("o_proj"))),
+                    packed(w, new Linear(w.linear(p + "self_attn.o_proj.weight", d, qDim, adapted && lora.targets("o_proj")))),
                     fusion, c.numAttentionHeads(), c.numKeyValueHeads(), c.headDim(), rope);
             long ffn = c.intermediateSize();
-            Mlp mlp = new Mlp(new Linear(w.merge(
+            Mlp mlp = new Mlp(packed(w, new Linear(w.merge(
                     w.linear(p + "mlp.gate_proj.weight", ffn, d, adapted && lora.targets("gate_proj")),
-                    w.linear(p + "mlp.up_proj.weight", ffn, d, adapted && lora.targets("up_proj")))),
-                    new Linear(w.linear(p + "mlp.down_proj.weight", d, ffn, adapted && lora.targets("down_proj"))), ffn);
+                    w.linear(p + "mlp.up_proj.weight", ffn, d, adapted && lora.targets("up_proj"))))),
+                    packed(w, new Linear(w.linear(p + "mlp.down_proj.weight", d, ffn, adapted && lora.targets("down_proj")))),
+                    ffn);
             layers.add(new DecoderLayer(i, new RmsNorm(base.load(p + "input_layernorm.weight", d), eps), attn,
                     new RmsNorm(base.load(p + "post_attention_layernorm.weight", d), eps), mlp));
         }
         RmsNorm norm = new RmsNorm(base.load("model.norm.weight", d), eps);
         Linear head = base.contains("lm_head.weight") || !c.tieWordEmbeddings()
-                ? new Linear(base.load("lm_head.weight", c.vocabSize(), d))
-                : new Linear(embed);
+                ? packed(w, new Linear(base.load("lm_head.weight", c.vocabSize(), d)))
+                : new Linear(embed).packed(); // the embedding table stays: lookups read it
         return new LlamaModel(c, embed, List.copyOf(layers), norm, head, rope);
+    }
+
+    /** {@code plain} with its weight packed for MKL where that applies ({@link Linear#packed}); the weight is released. */
+    private static Linear packed(DeltaWeights w, Linear plain) {
+        Linear packed = plain.packed();
+        if (packed != plain) {
+            w.release(plain.weight());
+        }
+        return packed;
     }
 
     private static FusionProjection fusionProjection(DeltaWeights w, String prefix, String target, long out, long d,

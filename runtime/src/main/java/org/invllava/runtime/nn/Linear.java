@@ -4,16 +4,50 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 
 /**
- * {@code y = x · Wᵀ + b} with the checkpoint's {@code [out, in]} weight; bias optional. Large float16
- * products on the CPU run in float32 ({@link Fp16OnCpu}: 169 vs 27 GFLOP/s at 640 rows here); single-row
- * decode steps stay float16, where they are bandwidth-bound.
+ * {@code y = x · Wᵀ + b} with the checkpoint's {@code [out, in]} weight; bias optional. On the CPU, float32 weights
+ * can be {@link #packed() packed} for MKL (batched decode steps 2-3x faster per product). Large float16 products on
+ * the CPU run in float32 ({@link Fp16OnCpu}: 169 vs 27 GFLOP/s at 640 rows here); single-row decode steps stay
+ * float16, where they are bandwidth-bound.
  */
-public record Linear(NDArray weight, NDArray bias) {
+public final class Linear {
+    private final NDArray weight; // [out, in]; null once packed
+    private final NDArray bias; // [out] or null
+    private final PackedWeight packedWeight; // or null
+
     public Linear(NDArray weight) {
         this(weight, null);
     }
 
+    public Linear(NDArray weight, NDArray bias) {
+        this(weight, bias, null);
+    }
+
+    private Linear(NDArray weight, NDArray bias, PackedWeight packedWeight) {
+        this.weight = weight;
+        this.bias = bias;
+        this.packedWeight = packedWeight;
+    }
+
+    /**
+     * This product with its weight in MKL's packed layout when {@link PackedWeight#appliesTo} its dtype and device,
+     * else this one. The packed product no longer reads the weight: the caller may release it.
+     */
+    public Linear packed() {
+        if (packedWeight != null || !PackedWeight.appliesTo(weight.getDataType(), weight.getDevice())) {
+            return this;
+        }
+        return new Linear(null, bias, PackedWeight.pack(weight));
+    }
+
+    public boolean isPacked() {
+        return packedWeight != null;
+    }
+
     public NDArray forward(NDArray x) {
+        if (packedWeight != null) {
+            NDArray y = packedWeight.multiply(x);
+            return bias == null ? y : y.addi(bias);
+        }
         if (Fp16OnCpu.upcast(x, x.getShape().size() / x.getShape().tail())) {
             return linear(x.toType(DataType.FLOAT32, false), Fp16OnCpu.widenWeight(weight, x),
                     Fp16OnCpu.widenWeight(bias, x)).toType(DataType.FLOAT16, false);
@@ -46,7 +80,16 @@ public record Linear(NDArray weight, NDArray bias) {
                 : ai.djl.nn.core.Linear.linear(x, w, b).singletonOrThrow();
     }
 
+    /** The unpacked weight [out, in]; null once packed. */
+    public NDArray weight() {
+        return weight;
+    }
+
+    public NDArray bias() {
+        return bias;
+    }
+
     public long outFeatures() {
-        return weight.getShape().get(0);
+        return packedWeight != null ? packedWeight.outFeatures() : weight.getShape().get(0);
     }
 }
