@@ -19,6 +19,8 @@ import java.util.function.Consumer;
 /** A WebSocket client of {@code /v1/stream}: sends one request and collects the messages until the end. */
 public final class StreamClient {
     public static final ObjectMapper JSON = new ObjectMapper();
+    /** One client for every socket, as a real application keeps it (each new one starts its own selector thread). */
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     /** Everything the server sent, in order, and how the socket ended. */
     public record Answer(List<JsonNode> messages, int closeCode) {
@@ -67,7 +69,7 @@ public final class StreamClient {
         List<JsonNode> messages = new ArrayList<>();
         CompletableFuture<Integer> closed = new CompletableFuture<>();
         StringBuilder partial = new StringBuilder();
-        WebSocket ws = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10))
+        WebSocket ws = HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10))
                 .buildAsync(URI.create("ws://127.0.0.1:" + port + "/v1/stream"), new WebSocket.Listener() {
                     @Override
                     public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
