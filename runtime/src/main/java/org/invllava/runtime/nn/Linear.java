@@ -29,11 +29,13 @@ public final class Linear {
     }
 
     /**
-     * This product with its weight in MKL's packed layout when {@link PackedWeight#appliesTo} its dtype and device,
-     * else this one. The packed product no longer reads the weight: the caller may release it.
+     * This product with its weight in MKL's packed layout when {@link PackedWeight#appliesTo} its dtype and device
+     * and the weight is {@link PackedWeight#worthPacking worth packing}, else this one. The packed product no longer
+     * reads the weight: the caller may release it.
      */
     public Linear packed() {
-        if (packedWeight != null || !PackedWeight.appliesTo(weight.getDataType(), weight.getDevice())) {
+        if (packedWeight != null || !PackedWeight.appliesTo(weight.getDataType(), weight.getDevice())
+                || !PackedWeight.worthPacking(weight.getShape().get(0), weight.getShape().get(1))) {
             return this;
         }
         return new Linear(null, bias, PackedWeight.pack(weight));

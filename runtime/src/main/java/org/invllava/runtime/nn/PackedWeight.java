@@ -18,10 +18,13 @@ import org.slf4j.LoggerFactory;
  * A float32 CPU weight {@code W} [out, in] kept in MKL's packed GEMM layout ({@code cblas_sgemm_pack}), so that
  * {@code x · Wᵀ} skips the repacking MKL's SGEMM does on every call. That repacking is most of the cost of a batched
  * decode step: 8 rows of [11264, 2048] take 7.6 ms with SGEMM and 2.4 ms packed (one row: 2.0 and 1.8 ms).
- * The packed form takes 1.1-1.8x the weight's bytes (MKL pads it), and replaces the weight.
+ * The packed form replaces the weight but MKL pads it: 1.1-1.8x the bytes of weights of 2048 columns or more, and
+ * never less than ~8 MB, so small weights are left alone.
  *
- * <p>MKL is the one inside libtorch; the binding ({@code src/main/c/mkl_packed_gemm.c}) is built with the module
- * when a C compiler is present. Without it, or with {@code INVERSE_LLAVA_PACKED_WEIGHTS=0}, products run as before.
+ * <p>{@code INVERSE_LLAVA_PACKED_WEIGHTS}: {@code auto} (default) packs weights whose packed form is at most twice
+ * their size, {@code always} packs every float32 CPU weight (tests use it to run the tiny models through this path),
+ * {@code 0} packs none. MKL is the one inside libtorch; the binding ({@code src/main/c/mkl_packed_gemm.c}) is built
+ * with the module when a C compiler is present; without it weights stay unpacked.
  */
 public final class PackedWeight {
     static final String SWITCH = "INVERSE_LLAVA_PACKED_WEIGHTS";
@@ -55,10 +58,45 @@ public final class PackedWeight {
         return Binding.UNAVAILABLE;
     }
 
-    /** Whether weights of this dtype on this device get packed: float32 on the CPU, bound, not switched off. */
+    /** Whether weights of this dtype on this device can be packed: float32 on the CPU, bound, not switched off. */
     public static boolean appliesTo(DataType type, Device device) {
-        return type == DataType.FLOAT32 && Device.cpu().equals(device)
-                && !"0".equals(System.getenv(SWITCH)) && unavailable().isEmpty();
+        return type == DataType.FLOAT32 && Device.cpu().equals(device) && mode() != Mode.OFF
+                && unavailable().isEmpty();
+    }
+
+    /** Whether a weight [out, in] is worth packing under the {@link #SWITCH} mode (see the class comment). */
+    public static boolean worthPacking(long out, long in) {
+        return worthPacking(mode(), out, in);
+    }
+
+    static boolean worthPacking(Mode mode, long out, long in) {
+        return switch (mode) {
+            case OFF -> false;
+            case ALWAYS -> true;
+            case AUTO -> packedBytes(ROWS_HINT, Math.toIntExact(out), Math.toIntExact(in)) <= 2 * 4 * out * in;
+        };
+    }
+
+    /** The packing policy ({@link #SWITCH}). */
+    enum Mode {
+        OFF, AUTO, ALWAYS;
+
+        static Mode parse(String value) {
+            if (value == null || value.isBlank() || value.equalsIgnoreCase("auto") || value.equals("1")) {
+                return AUTO;
+            }
+            if (value.equals("0") || value.equalsIgnoreCase("off")) {
+                return OFF;
+            }
+            if (value.equalsIgnoreCase("always")) {
+                return ALWAYS;
+            }
+            throw new IllegalArgumentException(SWITCH + " must be auto, always or 0, not '" + value + "'");
+        }
+    }
+
+    static Mode mode() {
+        return Mode.parse(System.getenv(SWITCH));
     }
 
     /** Packs {@code weight} [out, in] (float32, CPU) into storage of its manager; the weight itself is untouched. */
@@ -107,7 +145,7 @@ public final class PackedWeight {
         if (why.isPresent()) {
             LOG.info("float32 weights stay unpacked: {}", why.get());
         } else {
-            LOG.info("float32 CPU weights are packed for MKL's GEMM ({}=0 turns it off)", SWITCH);
+            LOG.info("float32 CPU weights are packed for MKL's GEMM ({}={}; 0 turns it off)", SWITCH, mode());
         }
         return why;
     }
