@@ -13,9 +13,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import org.invllava.runtime.vision.ImageDecoder;
-import org.invllava.runtime.vision.ImageException;
 import org.invllava.schemas.ErrorCodes;
+import org.invllava.wire.ImageException;
+import org.invllava.wire.ImageHeader;
 
 /**
  * Images as clients send them: base64 (bare or as a {@code data:} URL) or an http(s) URL the allow-list permits.
@@ -81,9 +81,9 @@ public final class ImageInput implements AutoCloseable {
         if (bytes.length > limits.maxImageBytes()) {
             throw tooLarge(bytes.length);
         }
-        ImageDecoder.ImageInfo info;
+        ImageHeader info;
         try {
-            info = ImageDecoder.probe(bytes);
+            info = ImageHeader.probe(bytes);
         } catch (ImageException e) {
             throw new GatewayError(ErrorCodes.INVALID_IMAGE, "the image cannot be read: " + e.getMessage());
         }

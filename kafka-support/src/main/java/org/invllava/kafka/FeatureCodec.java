@@ -3,16 +3,16 @@ package org.invllava.kafka;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
-import org.invllava.runtime.model.VisualFeatures;
-import org.invllava.runtime.weights.Half;
 import org.invllava.schemas.TensorDType;
+import org.invllava.wire.Half;
+import org.invllava.wire.PatchFeatures;
 
 /** Feature tensors to and from the little-endian bytes of {@code vlm.features}. */
 public final class FeatureCodec {
     private FeatureCodec() {
     }
 
-    public static ByteBuffer toBytes(VisualFeatures f, TensorDType dtype) {
+    public static ByteBuffer toBytes(PatchFeatures f, TensorDType dtype) {
         ByteBuffer b = ByteBuffer.allocate(f.data().length * (dtype == TensorDType.F32 ? 4 : 2)).order(ByteOrder.LITTLE_ENDIAN);
         for (float v : f.data()) {
             if (dtype == TensorDType.F32) {
@@ -24,7 +24,7 @@ public final class FeatureCodec {
         return b.flip();
     }
 
-    public static VisualFeatures fromBytes(ByteBuffer data, TensorDType dtype, List<Integer> shape) {
+    public static PatchFeatures fromBytes(ByteBuffer data, TensorDType dtype, List<Integer> shape) {
         if (shape.size() != 2) {
             throw new IllegalArgumentException("feature shape must be [patches, dim], got " + shape);
         }
@@ -39,6 +39,6 @@ public final class FeatureCodec {
         for (int i = 0; i < n; i++) {
             out[i] = dtype == TensorDType.F32 ? b.getFloat() : Half.toFloat(b.getShort());
         }
-        return new VisualFeatures(shape.get(0), shape.get(1), out);
+        return new PatchFeatures(shape.get(0), shape.get(1), out);
     }
 }

@@ -28,9 +28,9 @@ import org.invllava.runtime.generate.SamplingParams;
 import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.model.ModelPaths;
 import org.invllava.runtime.model.ModelSource;
-import org.invllava.runtime.model.VisualFeatures;
 import org.invllava.runtime.tokenizer.ChatTemplate;
 import org.invllava.runtime.vision.ImageDecoder;
+import org.invllava.wire.PatchFeatures;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -112,7 +112,7 @@ final class PipelineBenchCommand implements Callable<Integer> {
 
     private Timing direct(LocalStack stack, String question, byte[] img) {
         long t0 = System.nanoTime();
-        List<VisualFeatures> f = stack.model().encodeImages(List.of(new ImageDecoder(1L << 26).decode(img)));
+        List<PatchFeatures> f = stack.model().encodeImages(List.of(new ImageDecoder(1L << 26).decode(img)));
         encodeMs.add((System.nanoTime() - t0) / 1e6);
         int[] ids = stack.model().tokenizer().encodePrompt(ChatTemplate.vicunaV1(question, true));
         List<Long> times = new ArrayList<>();

@@ -10,12 +10,12 @@ import org.invllava.runtime.demo.DemoImages;
 import org.invllava.runtime.generate.GenerationResult;
 import org.invllava.runtime.generate.Generator;
 import org.invllava.runtime.generate.SamplingParams;
+import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.model.ModelSource;
 import org.invllava.runtime.model.MultimodalModel;
-import org.invllava.runtime.model.LoadOptions;
-import org.invllava.runtime.model.VisualFeatures;
 import org.invllava.runtime.tokenizer.ChatTemplate;
 import org.invllava.runtime.vision.ImageDecoder;
+import org.invllava.wire.PatchFeatures;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.kafka.KafkaContainer;
 
@@ -78,7 +78,7 @@ final class StackFixture {
 
     /** Greedy generation of a rendered conversation ({@link ChatTemplate#vicunaV1(String, List)} pieces), in-process. */
     static GenerationResult direct(MultimodalModel model, List<String> pieces, byte[] image, int maxTokens) {
-        List<VisualFeatures> f = image == null ? List.of()
+        List<PatchFeatures> f = image == null ? List.of()
                 : model.encodeImages(List.of(new ImageDecoder(1L << 26).decode(image)));
         int[] ids = model.tokenizer().encodePrompt(pieces);
         return new Generator(model).generate(ids, f, SamplingParams.greedy(maxTokens), (i, t, d) -> { });

@@ -5,12 +5,12 @@ import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
 import org.apache.kafka.clients.producer.Producer;
+import org.invllava.kafka.FeatureCodec;
 import org.invllava.observability.Metrics;
 import org.invllava.runtime.generate.GenerationResult;
 import org.invllava.runtime.generate.SamplingParams;
 import org.invllava.runtime.model.ContextLengthException;
 import org.invllava.runtime.model.MultimodalModel;
-import org.invllava.runtime.model.VisualFeatures;
 import org.invllava.runtime.serving.BatchEngine;
 import org.invllava.runtime.serving.GenerationCallbacks;
 import org.invllava.runtime.serving.Outcome;
@@ -24,7 +24,7 @@ import org.invllava.schemas.SamplingParameters;
 import org.invllava.schemas.TurnRole;
 import org.invllava.schemas.Usage;
 import org.invllava.schemas.WorkItem;
-import org.invllava.kafka.FeatureCodec;
+import org.invllava.wire.PatchFeatures;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -102,7 +102,7 @@ final class RequestWorker {
             return;
         }
         try {
-            List<VisualFeatures> images = work.getFeatures() == null ? List.of()
+            List<PatchFeatures> images = work.getFeatures() == null ? List.of()
                     : List.of(FeatureCodec.fromBytes(work.getFeatures().getData(), work.getFeatures().getDtype(),
                             work.getFeatures().getShape()));
             engine.submit(p.getRequestId(), model.tokenizer().encodePrompt(turns), images, params,

@@ -27,7 +27,6 @@ import org.invllava.runtime.demo.ModelShape;
 import org.invllava.runtime.generate.Generator;
 import org.invllava.runtime.model.InverseLlavaModel;
 import org.invllava.runtime.model.LoadOptions;
-import org.invllava.runtime.model.VisualFeatures;
 import org.invllava.runtime.serving.EngineConfig;
 import org.invllava.runtime.tokenizer.ChatTemplate;
 import org.invllava.runtime.vision.RgbImage;
@@ -42,6 +41,7 @@ import org.invllava.schemas.SamplingParameters;
 import org.invllava.schemas.TensorDType;
 import org.invllava.schemas.TokenChunk;
 import org.invllava.schemas.Topics;
+import org.invllava.wire.PatchFeatures;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -100,7 +100,7 @@ class FusionLlmServiceTest {
         send(Topics.PROMPTS, p.getRequestId(), AvroCodec.of(PromptRequest.class).encode(p));
     }
 
-    static void sendFeatures(String id, VisualFeatures f, ErrorInfo error) throws Exception {
+    static void sendFeatures(String id, PatchFeatures f, ErrorInfo error) throws Exception {
         var out = org.invllava.schemas.VisualFeatures.newBuilder().setRequestId(id).setEncoderId("demo").setImageSha256("x")
                 .setDtype(TensorDType.F32).setError(error);
         if (f != null) {
@@ -111,13 +111,13 @@ class FusionLlmServiceTest {
         send(Topics.FEATURES, id, AvroCodec.of(org.invllava.schemas.VisualFeatures.class).encode(out.build()));
     }
 
-    static VisualFeatures features(long seed) {
+    static PatchFeatures features(long seed) {
         byte[] px = new byte[112 * 112 * 3];
         new Random(seed).nextBytes(px);
         return model.encodeImages(List.of(new RgbImage(112, 112, px))).get(0);
     }
 
-    static int[] direct(String question, VisualFeatures f, int maxTokens) {
+    static int[] direct(String question, PatchFeatures f, int maxTokens) {
         int[] ids = model.tokenizer().encodePrompt(ChatTemplate.vicunaV1(question, f != null));
         return new Generator(model).generate(ids, f == null ? List.of() : List.of(f),
                 org.invllava.runtime.generate.SamplingParams.greedy(maxTokens), (i, t, d) -> { }).tokenIds();
@@ -173,7 +173,7 @@ class FusionLlmServiceTest {
     @Test
     void answersJoinedAndTextOnlyRequestsAndReportsBadOnes() throws Exception {
         try (FusionLlmService service = newService("serve", 2)) {
-            VisualFeatures f = features(1);
+            PatchFeatures f = features(1);
             sendFeatures("img-1", f, null); // features may arrive before the prompt
             sendPrompt(prompt("img-1", "what is in the image?", true, 12));
             sendPrompt(prompt("txt-1", "say something", false, 6));
@@ -185,7 +185,7 @@ class FusionLlmServiceTest {
             badSampling.getSampling().setTemperature(-1.0);
             sendPrompt(badSampling); // the client's fault: 400-like
             sendPrompt(prompt("wrong-dim", "what is it?", true, 5));
-            sendFeatures("wrong-dim", new VisualFeatures(f.patches(), 7, new float[f.patches() * 7]), null); // ours
+            sendFeatures("wrong-dim", new PatchFeatures(f.patches(), 7, new float[f.patches() * 7]), null); // ours
             send(Topics.PROMPTS, "poison", "definitely not avro".getBytes());
             sendPrompt(prompt("after-poison", "still serving?", false, 3));
 
@@ -213,7 +213,7 @@ class FusionLlmServiceTest {
     void aBatchOfAKilledInstanceIsRedoneByAnotherWithoutLostChunks() throws Exception {
         int maxTokens = 400;
         FusionLlmService first = newService("crash", 4);
-        VisualFeatures f = features(7);
+        PatchFeatures f = features(7);
         sendFeatures("crash-img", f, null);
         sendPrompt(prompt("crash-img", "describe it at length", true, maxTokens));
         sendPrompt(prompt("crash-1", "tell me a long story", false, maxTokens));

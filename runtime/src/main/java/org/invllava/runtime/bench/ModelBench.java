@@ -8,13 +8,13 @@ import java.util.SplittableRandom;
 import org.invllava.runtime.demo.ModelShape;
 import org.invllava.runtime.generate.Sampler;
 import org.invllava.runtime.model.ExpandedSequence;
+import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.model.ModelSource;
 import org.invllava.runtime.model.MultimodalModel;
-import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.model.Sequence;
-import org.invllava.runtime.model.VisualFeatures;
 import org.invllava.runtime.tokenizer.LlamaTokenizer;
 import org.invllava.runtime.vision.RgbImage;
+import org.invllava.wire.PatchFeatures;
 
 /** Vision, prefill and decode timings of one model in one dtype, plus its peak resident memory. */
 public final class ModelBench {
@@ -46,7 +46,7 @@ public final class ModelBench {
             RgbImage img = randomImage(shape.imageSize(), 1);
             model.encodeImages(List.of(img)); // warm-up
             long v0 = System.nanoTime();
-            VisualFeatures features = null;
+            PatchFeatures features = null;
             for (int i = 0; i < images; i++) {
                 features = model.encodeImages(List.of(randomImage(shape.imageSize(), i + 2))).get(0);
             }

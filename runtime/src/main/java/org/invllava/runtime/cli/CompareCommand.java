@@ -13,7 +13,7 @@ import org.invllava.runtime.generate.SamplingParams;
 import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.model.ModelSource;
 import org.invllava.runtime.model.MultimodalModel;
-import org.invllava.runtime.model.VisualFeatures;
+import org.invllava.wire.PatchFeatures;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -65,7 +65,7 @@ final class CompareCommand implements Callable<Integer> {
 
     private Row ask(MultimodalModel m, QuestionOptions.Question q) {
         long t0 = System.nanoTime();
-        List<VisualFeatures> features = q.features(m);
+        List<PatchFeatures> features = q.features(m);
         int[] ids = q.promptIds(m);
         long[] times = new long[2]; // first token, last token
         GenerationResult r = new Generator(m).generate(ids, features, SamplingParams.greedy(maxNewTokens), (i, t, d) -> {

@@ -15,7 +15,7 @@ import org.invllava.runtime.generate.SamplingParams;
 import org.invllava.runtime.generate.TokenListener;
 import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.model.MultimodalModel;
-import org.invllava.runtime.model.VisualFeatures;
+import org.invllava.wire.PatchFeatures;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -59,7 +59,7 @@ final class GenerateCommand implements Callable<Integer> {
         LoadOptions options = new LoadOptions(LoadOptions.parseDtype(dtype), LoadOptions.parseDevice(device));
         QuestionOptions.Question q = question.read();
         try (MultimodalModel model = this.model.source().load(options)) {
-            List<VisualFeatures> features = q.features(model);
+            List<PatchFeatures> features = q.features(model);
             int[] ids = q.promptIds(model);
             PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
             TokenListener listener = output.equals("text") ? (i, t, delta) -> out.print(delta) : (i, t, delta) -> { };

@@ -5,9 +5,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.invllava.runtime.model.MultimodalModel;
-import org.invllava.runtime.model.VisualFeatures;
 import org.invllava.runtime.tokenizer.ChatTemplate;
 import org.invllava.runtime.vision.ImageDecoder;
+import org.invllava.wire.PatchFeatures;
 import picocli.CommandLine.Option;
 
 /** The question the answering commands take: {@code --prompt} and an optional {@code --image} (a picocli mixin). */
@@ -23,7 +23,7 @@ final class QuestionOptions {
     /** The question as given: the prompt and the image file's bytes (null without {@code --image}). */
     record Question(String prompt, byte[] image) {
         /** The image's features for {@code model}: none, or one block. */
-        List<VisualFeatures> features(MultimodalModel model) {
+        List<PatchFeatures> features(MultimodalModel model) {
             return image == null ? List.of() : model.encodeImages(List.of(new ImageDecoder(MAX_PIXELS).decode(image)));
         }
 

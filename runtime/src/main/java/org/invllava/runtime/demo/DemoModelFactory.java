@@ -14,8 +14,8 @@ import org.invllava.runtime.model.ModelPaths;
 import org.invllava.runtime.model.ReleaseBundle;
 import org.invllava.runtime.vision.ImagePreprocessor;
 import org.invllava.runtime.weights.DType;
-import org.invllava.runtime.weights.Half;
 import org.invllava.runtime.weights.SafetensorsWriter;
+import org.invllava.wire.Half;
 
 /**
  * Writes a complete Inverse-LLaVA with random weights in the real on-disk layouts: a CLIP directory, a

@@ -5,7 +5,7 @@ import org.invllava.runtime.model.ContextLengthException;
 import org.invllava.runtime.model.ExpandedSequence;
 import org.invllava.runtime.model.MultimodalModel;
 import org.invllava.runtime.model.Sequence;
-import org.invllava.runtime.model.VisualFeatures;
+import org.invllava.wire.PatchFeatures;
 
 /** Prefill, then sample and decode token by token, streaming each token to a listener. */
 public final class Generator {
@@ -17,7 +17,7 @@ public final class Generator {
         this.model = model;
     }
 
-    public GenerationResult generate(int[] promptIds, List<VisualFeatures> images, SamplingParams params,
+    public GenerationResult generate(int[] promptIds, List<PatchFeatures> images, SamplingParams params,
                                      TokenListener listener) {
         ExpandedSequence expanded = model.expand(promptIds, images);
         Decoding decoding = newDecoding(model, params, expanded.length(), model.language().maxPositions());

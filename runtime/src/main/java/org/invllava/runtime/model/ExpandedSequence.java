@@ -2,6 +2,7 @@ package org.invllava.runtime.model;
 
 import java.util.List;
 import org.invllava.runtime.tokenizer.LlamaTokenizer;
+import org.invllava.wire.PatchFeatures;
 
 /**
  * A prompt with each image token (−200) replaced by its patch slots. {@code tokenIds} holds 0 at patch
@@ -14,7 +15,7 @@ public record ExpandedSequence(long[] tokenIds, boolean[] isPatch, float[] visua
     }
 
     /** Builds the expanded sequence; the number of images must equal the number of −200 tokens. */
-    public static ExpandedSequence build(int[] promptIds, List<VisualFeatures> images, int visualDim, int vocabSize) {
+    public static ExpandedSequence build(int[] promptIds, List<PatchFeatures> images, int visualDim, int vocabSize) {
         long slots = java.util.Arrays.stream(promptIds).filter(id -> id == LlamaTokenizer.IMAGE_TOKEN_ID).count();
         if (slots != images.size()) {
             throw new IllegalArgumentException("prompt has " + slots + " image token(s) but " + images.size() + " image(s) were given");
@@ -39,7 +40,7 @@ public record ExpandedSequence(long[] tokenIds, boolean[] isPatch, float[] visua
                 ids[pos++] = id;
                 continue;
             }
-            VisualFeatures f = images.get(img++);
+            PatchFeatures f = images.get(img++);
             if (f.dim() != visualDim) {
                 throw new IllegalArgumentException("image features have dim " + f.dim() + ", the model expects " + visualDim);
             }

@@ -10,6 +10,7 @@ import org.invllava.runtime.tokenizer.LlamaTokenizer;
 import org.invllava.runtime.vision.ImagePreprocessor;
 import org.invllava.runtime.weights.Checkpoint;
 import org.invllava.runtime.weights.TensorLoader;
+import org.invllava.wire.PatchFeatures;
 
 /**
  * Inverse-LLaVA composed as in vLLM's llava.py: a CLIP vision tower ({@code vision_model.*} of the vision
@@ -100,7 +101,7 @@ public final class InverseLlavaModel implements MultimodalModel {
 
     /** The visual stream of the fusion layers is the features themselves. */
     @Override
-    public ExpandedSequence expand(int[] promptIds, List<VisualFeatures> images) {
+    public ExpandedSequence expand(int[] promptIds, List<PatchFeatures> images) {
         return ExpandedSequence.build(promptIds, images, vision.featureDim(), language.config().vocabSize());
     }
 

@@ -12,6 +12,7 @@ import org.invllava.runtime.config.LlavaConfig;
 import org.invllava.runtime.language.LlamaModel;
 import org.invllava.runtime.tokenizer.LlamaTokenizer;
 import org.invllava.runtime.weights.TensorLoader;
+import org.invllava.wire.PatchFeatures;
 
 /**
  * The LLaVA-1.5 baseline composed as in vLLM's llava.py: the CLIP tower's layer −2 patch features, the
@@ -116,10 +117,10 @@ public final class LlavaModel implements MultimodalModel {
 
     /** Projects each image's patch features into the LLaMA's embedding space, then places them at the image slots. */
     @Override
-    public ExpandedSequence expand(int[] promptIds, List<VisualFeatures> images) {
+    public ExpandedSequence expand(int[] promptIds, List<PatchFeatures> images) {
         int hidden = language.config().hiddenSize();
-        List<VisualFeatures> projected = new ArrayList<>();
-        for (VisualFeatures f : images) {
+        List<PatchFeatures> projected = new ArrayList<>();
+        for (PatchFeatures f : images) {
             if (f.dim() != vision.featureDim()) {
                 throw new IllegalArgumentException("image features have dim " + f.dim() + ", the model expects "
                         + vision.featureDim());
@@ -127,7 +128,7 @@ public final class LlavaModel implements MultimodalModel {
             try (NDManager step = manager.newSubManager()) {
                 NDArray v = step.create(f.data(), new Shape(f.patches(), f.dim())).toType(dtype, false); // [N, dv]
                 float[] rows = projector.forward(v).toType(DataType.FLOAT32, false).toFloatArray(); // [N, D]
-                projected.add(new VisualFeatures(f.patches(), hidden, rows));
+                projected.add(new PatchFeatures(f.patches(), hidden, rows));
             }
         }
         return ExpandedSequence.build(promptIds, projected, hidden, language.config().vocabSize());

@@ -6,6 +6,7 @@ import java.util.List;
 import org.invllava.runtime.language.LlamaModel;
 import org.invllava.runtime.tokenizer.LlamaTokenizer;
 import org.invllava.runtime.vision.RgbImage;
+import org.invllava.wire.PatchFeatures;
 
 /**
  * A vision tower, a way of bringing its features into a LLaMA, and the LLaMA: what generation, the batching
@@ -31,7 +32,7 @@ public interface MultimodalModel extends AutoCloseable {
     }
 
     /** Preprocesses and encodes a batch of images: one [patches, featureDim] block each. */
-    default List<VisualFeatures> encodeImages(List<RgbImage> images) {
+    default List<PatchFeatures> encodeImages(List<RgbImage> images) {
         return vision().encodeImages(images);
     }
 
@@ -39,7 +40,7 @@ public interface MultimodalModel extends AutoCloseable {
      * The expanded prompt: each image token (−200) of {@code promptIds} replaced by the patch slots of the next
      * image's features (as {@link #encodeImages} gives them).
      */
-    ExpandedSequence expand(int[] promptIds, List<VisualFeatures> images);
+    ExpandedSequence expand(int[] promptIds, List<PatchFeatures> images);
 
     /** An empty step input whose patch rows are what this model's expanded sequences carry. */
     StepInput newStepInput();

@@ -15,6 +15,7 @@ import org.invllava.runtime.vision.RgbImage;
 import org.invllava.runtime.weights.Checkpoint;
 import org.invllava.runtime.weights.TensorLoader;
 import org.invllava.runtime.weights.WeightException;
+import org.invllava.wire.PatchFeatures;
 
 /**
  * The vision side alone: preprocessing and the CLIP tower up to the bundle's feature layers. The vision encoder
@@ -95,7 +96,7 @@ public final class VisionModel implements AutoCloseable {
     }
 
     /** Preprocesses and encodes a batch of images: one [patches, dim] feature block each. */
-    public List<VisualFeatures> encodeImages(List<RgbImage> images) {
+    public List<PatchFeatures> encodeImages(List<RgbImage> images) {
         List<float[]> pixels = new ArrayList<>();
         for (RgbImage img : images) {
             pixels.add(preprocessor.process(img));
@@ -104,7 +105,7 @@ public final class VisionModel implements AutoCloseable {
     }
 
     /** Encodes preprocessed [3, S, S] pixel tensors. */
-    public List<VisualFeatures> encodePixels(List<float[]> pixels) {
+    public List<PatchFeatures> encodePixels(List<float[]> pixels) {
         int s = preprocessor.outputSize();
         float[] batch = new float[pixels.size() * 3 * s * s];
         for (int i = 0; i < pixels.size(); i++) {
@@ -116,11 +117,11 @@ public final class VisionModel implements AutoCloseable {
             int n = (int) features.getShape().get(1);
             int dim = (int) features.getShape().get(2);
             float[] all = features.toFloatArray();
-            List<VisualFeatures> out = new ArrayList<>();
+            List<PatchFeatures> out = new ArrayList<>();
             for (int i = 0; i < pixels.size(); i++) {
                 float[] one = new float[n * dim];
                 System.arraycopy(all, i * n * dim, one, 0, n * dim);
-                out.add(new VisualFeatures(n, dim, one));
+                out.add(new PatchFeatures(n, dim, one));
             }
             return out;
         }

@@ -19,7 +19,7 @@ import org.invllava.runtime.language.LlamaModel;
 import org.invllava.runtime.model.ExpandedSequence;
 import org.invllava.runtime.model.MultimodalModel;
 import org.invllava.runtime.model.StepInput;
-import org.invllava.runtime.model.VisualFeatures;
+import org.invllava.wire.PatchFeatures;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -89,7 +89,7 @@ public final class BatchEngine implements AutoCloseable {
      * ({@link IllegalArgumentException}) and the prompt must leave room in the context
      * ({@link org.invllava.runtime.model.ContextLengthException}).
      */
-    public void submit(String id, int[] promptIds, List<VisualFeatures> images, SamplingParams params,
+    public void submit(String id, int[] promptIds, List<PatchFeatures> images, SamplingParams params,
                        GenerationCallbacks callbacks) {
         if (!accepting) {
             throw new IllegalStateException("the engine is shutting down");
@@ -101,7 +101,7 @@ public final class BatchEngine implements AutoCloseable {
     }
 
     /** As {@link #submit}, completing the future with the outcome; {@code listener} sees each token. */
-    public CompletableFuture<Outcome> submit(String id, int[] promptIds, List<VisualFeatures> images, SamplingParams params,
+    public CompletableFuture<Outcome> submit(String id, int[] promptIds, List<PatchFeatures> images, SamplingParams params,
                                              org.invllava.runtime.generate.TokenListener listener) {
         CompletableFuture<Outcome> done = new CompletableFuture<>();
         submit(id, promptIds, images, params, new GenerationCallbacks() {

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
+import org.invllava.wire.Half;
 
 /**
  * Writes safetensors files (header JSON padded to 8 bytes, tensors in insertion order). Used to make

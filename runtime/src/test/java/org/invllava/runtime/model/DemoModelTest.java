@@ -1,8 +1,5 @@
 package org.invllava.runtime.model;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.nio.file.Path;
 import java.util.List;
 import org.invllava.runtime.demo.DemoModelFactory;
@@ -13,9 +10,12 @@ import org.invllava.runtime.generate.SamplingParams;
 import org.invllava.runtime.tokenizer.ChatTemplate;
 import org.invllava.runtime.vision.RgbImage;
 import org.invllava.runtime.weights.DType;
+import org.invllava.wire.PatchFeatures;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The generated demo model (project-made tokenizer, grouped KV heads, F16 weights) passes the loader's
@@ -37,7 +37,7 @@ class DemoModelTest {
         return new RgbImage(112, 112, px);
     }
 
-    private static List<VisualFeatures> image(InverseLlavaModel model) {
+    private static List<PatchFeatures> image(InverseLlavaModel model) {
         return model.encodeImages(List.of(randomImage()));
     }
 

@@ -1,9 +1,5 @@
 package org.invllava.runtime.model;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.util.List;
@@ -13,11 +9,15 @@ import org.invllava.runtime.generate.Generator;
 import org.invllava.runtime.generate.SamplingParams;
 import org.invllava.runtime.tokenizer.ChatTemplate;
 import org.invllava.runtime.vision.ImageDecoder;
+import org.invllava.wire.PatchFeatures;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 /** The runtime against the independent float32 reference in shared/golden. */
 class GoldenParityTest {
@@ -48,7 +48,7 @@ class GoldenParityTest {
     @ValueSource(strings = {"image.png", "image2.png", "image_nonsquare.png"})
     void featuresLogitsAndGreedyIdsMatch(String image) throws Exception {
         JsonNode c = expected.get("cases").get(image);
-        VisualFeatures f = encode(image);
+        PatchFeatures f = encode(image);
         assertEquals(c.get("features_shape").get(0).asInt(), f.patches());
         assertEquals(c.get("features_shape").get(1).asInt(), f.dim());
         for (int i = 0; i < 8; i++) {
@@ -82,12 +82,12 @@ class GoldenParityTest {
         assertNotEquals(a[0], b[0]);
     }
 
-    private static VisualFeatures encode(String image) throws Exception {
+    private static PatchFeatures encode(String image) throws Exception {
         byte[] bytes = Files.readAllBytes(Golden.tinyModel().resolve(image));
         return model.encodeImages(List.of(new ImageDecoder(1L << 26).decode(bytes))).get(0);
     }
 
-    private static GenerationResult generate(VisualFeatures f, int maxNew) {
+    private static GenerationResult generate(PatchFeatures f, int maxNew) {
         int[] ids = model.tokenizer().encodePrompt(ChatTemplate.vicunaV1(expected.get("question").asText(), true));
         return new Generator(model).generate(ids, List.of(f), SamplingParams.greedy(maxNew), (i, t, d) -> { });
     }

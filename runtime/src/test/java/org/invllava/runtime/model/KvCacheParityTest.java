@@ -5,6 +5,7 @@ import java.util.List;
 import org.invllava.runtime.Golden;
 import org.invllava.runtime.tokenizer.ChatTemplate;
 import org.invllava.runtime.vision.ImageDecoder;
+import org.invllava.wire.PatchFeatures;
 import org.junit.jupiter.api.Test;
 
 /** Decoding with the KV cache gives the logits of recomputing the whole sequence from scratch (golden model). */
@@ -14,7 +15,7 @@ class KvCacheParityTest {
     void cachedDecodeEqualsFullRecomputation() throws Exception {
         try (InverseLlavaModel model = InverseLlavaModel.load(Golden.paths(), LoadOptions.defaults())) {
             byte[] png = Files.readAllBytes(Golden.tinyModel().resolve("image2.png"));
-            List<VisualFeatures> images = model.encodeImages(List.of(new ImageDecoder(1 << 24).decode(png)));
+            List<PatchFeatures> images = model.encodeImages(List.of(new ImageDecoder(1 << 24).decode(png)));
             int[] prompt = model.tokenizer().encodePrompt(ChatTemplate.vicunaV1("Describe it.", true));
             KvParity.assertCachedDecodeEqualsRecompute(model, prompt, images, 6);
         }

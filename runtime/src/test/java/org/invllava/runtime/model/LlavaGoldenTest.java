@@ -1,10 +1,5 @@
 package org.invllava.runtime.model;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -30,10 +25,15 @@ import org.invllava.runtime.weights.SafetensorsWriter;
 import org.invllava.runtime.weights.TensorInfo;
 import org.invllava.runtime.weights.TorchSaveWriter;
 import org.invllava.runtime.weights.WeightException;
+import org.invllava.wire.PatchFeatures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** LLaVA-1.5 against the independent float32 reference in shared/golden/tiny-llava-1.5, in every layout. */
 class LlavaGoldenTest {
@@ -152,7 +152,7 @@ class LlavaGoldenTest {
 
     private static GenerationResult generate(LlavaModel model, Path image, int tokens) throws IOException {
         JsonNode expected = Golden.expected(Golden.tinyLlava());
-        List<VisualFeatures> features = model.encodeImages(List.of(new ImageDecoder(1 << 24).decode(Files.readAllBytes(image))));
+        List<PatchFeatures> features = model.encodeImages(List.of(new ImageDecoder(1 << 24).decode(Files.readAllBytes(image))));
         int[] ids = model.tokenizer().encodePrompt(ChatTemplate.vicunaV1(expected.get("question").asText(), true));
         return new Generator(model).generate(ids, features, SamplingParams.greedy(tokens), (i, t, d) -> { });
     }

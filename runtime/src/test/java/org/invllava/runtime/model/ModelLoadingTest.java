@@ -1,10 +1,5 @@
 package org.invllava.runtime.model;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 import java.io.IOException;
@@ -28,8 +23,13 @@ import org.invllava.runtime.weights.SafetensorsWriter;
 import org.invllava.runtime.weights.TensorInfo;
 import org.invllava.runtime.weights.TorchSaveWriter;
 import org.invllava.runtime.weights.WeightException;
+import org.invllava.wire.PatchFeatures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The golden model re-saved in the other layouts and dtypes, and damaged, through the full loader. */
 class ModelLoadingTest {
@@ -41,7 +41,7 @@ class ModelLoadingTest {
     static GenerationResult greedy(ModelPaths paths, LoadOptions options, int tokens) throws IOException {
         try (InverseLlavaModel model = InverseLlavaModel.load(paths, options)) {
             byte[] png = Files.readAllBytes(Golden.tinyModel().resolve("image.png"));
-            List<VisualFeatures> f = model.encodeImages(List.of(new ImageDecoder(1 << 24).decode(png)));
+            List<PatchFeatures> f = model.encodeImages(List.of(new ImageDecoder(1 << 24).decode(png)));
             int[] ids = model.tokenizer().encodePrompt(ChatTemplate.vicunaV1("What is in the image?", true));
             return new Generator(model).generate(ids, f, SamplingParams.greedy(tokens), (i, t, d) -> { });
         }

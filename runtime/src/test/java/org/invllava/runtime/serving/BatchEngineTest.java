@@ -28,13 +28,13 @@ import org.invllava.runtime.model.ContextLengthException;
 import org.invllava.runtime.model.InverseLlavaModel;
 import org.invllava.runtime.model.LlavaModel;
 import org.invllava.runtime.model.LlavaPaths;
-import org.invllava.runtime.model.MultimodalModel;
 import org.invllava.runtime.model.LoadOptions;
-import org.invllava.runtime.model.VisualFeatures;
+import org.invllava.runtime.model.MultimodalModel;
 import org.invllava.runtime.tokenizer.ChatTemplate;
 import org.invllava.runtime.vision.ImageDecoder;
 import org.invllava.runtime.vision.RgbImage;
 import org.invllava.runtime.weights.DType;
+import org.invllava.wire.PatchFeatures;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -58,12 +58,12 @@ class BatchEngineTest {
     }
 
     /** A request of the test: its question, image (or none) and token limit; {@code cancelAfter} > 0 cancels it. */
-    record Ask(String question, VisualFeatures image, int maxTokens, int cancelAfter) {
+    record Ask(String question, PatchFeatures image, int maxTokens, int cancelAfter) {
         int[] promptIds(MultimodalModel m) {
             return m.tokenizer().encodePrompt(ChatTemplate.vicunaV1(question, image != null));
         }
 
-        List<VisualFeatures> images() {
+        List<PatchFeatures> images() {
             return image == null ? List.of() : List.of(image);
         }
 
@@ -107,11 +107,11 @@ class BatchEngineTest {
         return new Received(tokens, done);
     }
 
-    static VisualFeatures image(long seed) {
+    static PatchFeatures image(long seed) {
         return image(model, seed);
     }
 
-    static VisualFeatures image(MultimodalModel m, long seed) {
+    static PatchFeatures image(MultimodalModel m, long seed) {
         byte[] px = new byte[112 * 112 * 3];
         new Random(seed).nextBytes(px);
         return m.encodeImages(List.of(new RgbImage(112, 112, px))).get(0);
@@ -246,7 +246,7 @@ class BatchEngineTest {
             List<String> images = List.of("image.png", "image2.png");
             for (String name : images) {
                 byte[] bytes = Files.readAllBytes(Golden.tinyModel().resolve(name));
-                VisualFeatures f = golden.encodeImages(List.of(new ImageDecoder(1L << 26).decode(bytes))).get(0);
+                PatchFeatures f = golden.encodeImages(List.of(new ImageDecoder(1L << 26).decode(bytes))).get(0);
                 int n = expected.get("cases").get(name).get("greedy_token_ids").size();
                 outcomes.add(engine.submit(name, prompt, List.of(f), SamplingParams.greedy(n), (i, t, d) -> { }));
             }

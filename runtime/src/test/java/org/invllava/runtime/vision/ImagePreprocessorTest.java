@@ -17,6 +17,7 @@ import javax.imageio.ImageIO;
 import org.invllava.runtime.Golden;
 import org.invllava.runtime.weights.SafetensorsFile;
 import org.invllava.runtime.weights.TensorInfo;
+import org.invllava.wire.ImageException;
 import org.junit.jupiter.api.Test;
 
 /** LLaVA pad + Pillow bicubic + CLIP normalisation, against the golden pixel tensor and naive references. */

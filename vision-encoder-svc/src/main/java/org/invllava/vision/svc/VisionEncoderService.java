@@ -5,8 +5,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Future;
@@ -28,15 +28,15 @@ import org.invllava.kafka.Sends;
 import org.invllava.kafka.TraceContext;
 import org.invllava.observability.Metrics;
 import org.invllava.runtime.model.VisionModel;
-import org.invllava.runtime.model.VisualFeatures;
 import org.invllava.runtime.vision.ImageDecoder;
-import org.invllava.runtime.vision.ImageException;
 import org.invllava.runtime.vision.RgbImage;
 import org.invllava.schemas.AvroCodec;
 import org.invllava.schemas.ErrorCodes;
 import org.invllava.schemas.ErrorInfo;
 import org.invllava.schemas.ImageRequest;
 import org.invllava.schemas.PoisonRecordException;
+import org.invllava.wire.ImageException;
+import org.invllava.wire.PatchFeatures;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -142,7 +142,7 @@ public final class VisionEncoderService implements Runnable, AutoCloseable {
         for (ConsumerRecord<byte[], byte[]> record : batch) {
             Item item = admit(record, sent);
             if (item != null) {
-                VisualFeatures cached = cache.get(item.sha256());
+                PatchFeatures cached = cache.get(item.sha256());
                 if (cached != null) {
                     sent.add(send(item, cached, null));
                 } else {
@@ -190,7 +190,7 @@ public final class VisionEncoderService implements Runnable, AutoCloseable {
             return;
         }
         long t0 = System.nanoTime();
-        List<VisualFeatures> features;
+        List<PatchFeatures> features;
         try {
             features = model.encodeImages(items.stream().map(Item::image).toList());
         } catch (RuntimeException e) {
@@ -208,7 +208,7 @@ public final class VisionEncoderService implements Runnable, AutoCloseable {
         }
     }
 
-    private Future<RecordMetadata> send(Item item, VisualFeatures features, ErrorInfo error) {
+    private Future<RecordMetadata> send(Item item, PatchFeatures features, ErrorInfo error) {
         String id = item.request().getRequestId();
         org.invllava.schemas.VisualFeatures.Builder out = org.invllava.schemas.VisualFeatures.newBuilder()
                 .setRequestId(id).setEncoderId(encoderId).setImageSha256(item.sha256() == null ? "" : item.sha256())

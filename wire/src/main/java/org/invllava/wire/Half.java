@@ -1,4 +1,4 @@
-package org.invllava.runtime.weights;
+package org.invllava.wire;
 
 /** IEEE binary16 conversions with round-to-nearest-even (Java 17 lacks Float.floatToFloat16). */
 public final class Half {

@@ -1,4 +1,4 @@
-package org.invllava.runtime.vision;
+package org.invllava.wire;
 
 /** An image that cannot be decoded ({@link Reason#UNREADABLE}) or is over a limit ({@link Reason#TOO_LARGE}). */
 public class ImageException extends RuntimeException {
