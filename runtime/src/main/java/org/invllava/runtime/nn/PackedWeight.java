@@ -73,7 +73,8 @@ public final class PackedWeight {
         return switch (mode) {
             case OFF -> false;
             case ALWAYS -> true;
-            case AUTO -> packedBytes(ROWS_HINT, Math.toIntExact(out), Math.toIntExact(in)) <= 2 * 4 * out * in;
+            case AUTO -> unavailable().isEmpty() // MKL's size function is only bound then
+                    && packedBytes(ROWS_HINT, Math.toIntExact(out), Math.toIntExact(in)) <= 2 * 4 * out * in;
         };
     }
 
