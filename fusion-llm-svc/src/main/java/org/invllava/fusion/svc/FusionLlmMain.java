@@ -72,7 +72,7 @@ public final class FusionLlmMain {
         Settings s = settings(env);
         FusionLlmConfig config = s.config();
         TopicSetup.ensureDefaults(config.kafka(), s.replication(), java.util.List.of(config.topics().model()));
-        MultimodalModel model = s.model().load(s.load());
+        MultimodalModel model = s.model().loadLanguage(s.load()); // no CLIP: features arrive on vlm.work
         Metrics metrics = new Metrics();
         FusionLlmService service = new FusionLlmService(config, model, metrics);
         service.start();

@@ -23,34 +23,47 @@ public final class InverseLlavaModel implements MultimodalModel {
     private final NDManager manager;
     private final InverseLlavaConfig bundle;
     private final VisionModel vision;
+    private final int featureDim;
     private final LlamaModel language;
     private final LlamaTokenizer tokenizer;
     private final DataType dtype;
 
-    private InverseLlavaModel(NDManager manager, InverseLlavaConfig bundle, VisionModel vision, LlamaModel language,
-                              LlamaTokenizer tokenizer, DataType dtype) {
+    private InverseLlavaModel(NDManager manager, InverseLlavaConfig bundle, VisionModel vision, int featureDim,
+                              LlamaModel language, LlamaTokenizer tokenizer, DataType dtype) {
         this.manager = manager;
         this.bundle = bundle;
         this.vision = vision;
+        this.featureDim = featureDim;
         this.language = language;
         this.tokenizer = tokenizer;
         this.dtype = dtype;
     }
 
+    /** The whole model: CLIP tower, language model and fusion. */
     public static InverseLlavaModel load(ModelPaths paths, LoadOptions options) {
+        return load(paths, options, true);
+    }
+
+    /**
+     * With {@code withVision} false, the language model and fusion alone (what a fusion LLM instance runs: images
+     * reach it as features); the CLIP weights are not read and {@link #vision()} refuses. The feature width is then
+     * the bundle's {@code feature_dim} (the vision encoder checks it against the tower).
+     */
+    public static InverseLlavaModel load(ModelPaths paths, LoadOptions options, boolean withVision) {
         ReleaseBundle release = ReleaseBundle.open(paths.fusion());
         InverseLlavaConfig.Model spec = release.config().model();
         LlamaConfig llamaConfig = LlamaConfig.load(paths.language().resolve("config.json"));
         LlamaTokenizer tokenizer = Tokenizers.load(paths.language(), llamaConfig);
         NDManager manager = NDManager.newBaseManager(options.device());
         try {
-            VisionModel vision = VisionModel.load(paths.vision(), spec, manager, options.dtype(), false);
+            VisionModel vision = withVision ? VisionModel.load(paths.vision(), spec, manager, options.dtype(), false) : null;
+            int featureDim = vision != null ? vision.featureDim() : spec.vision().featureDim();
             TensorLoader base = new TensorLoader(Checkpoint.open(paths.language()), manager, options.dtype());
             TensorLoader delta = new TensorLoader(Checkpoint.openFile(release.weights()), manager, options.dtype());
-            LlamaModel language = LlamaModel.load(llamaConfig, base, delta, spec, vision.featureDim(), options.dtype(), manager);
+            LlamaModel language = LlamaModel.load(llamaConfig, base, delta, spec, featureDim, options.dtype(), manager);
             base.checkAllUsed(LlamaModel::isUnused);
             delta.checkAllUsed(name -> false);
-            return new InverseLlavaModel(manager, release.config(), vision, language, tokenizer, options.dtype());
+            return new InverseLlavaModel(manager, release.config(), vision, featureDim, language, tokenizer, options.dtype());
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -68,13 +81,23 @@ public final class InverseLlavaModel implements MultimodalModel {
     }
 
     public ImagePreprocessor preprocessor() {
-        return vision.preprocessor();
+        return vision().preprocessor();
     }
 
     /** The vision side (CLIP and preprocessing), sharing this model's lifetime. */
     @Override
     public VisionModel vision() {
-        return vision;
+        return MultimodalModel.requireVision(vision, ID);
+    }
+
+    @Override
+    public boolean hasVision() {
+        return vision != null;
+    }
+
+    @Override
+    public int featureDim() {
+        return featureDim;
     }
 
     public InverseLlavaConfig bundle() {
@@ -92,22 +115,22 @@ public final class InverseLlavaModel implements MultimodalModel {
     }
 
     public int visualDim() {
-        return vision.featureDim();
+        return featureDim;
     }
 
     public int imageSize() {
-        return vision.imageSize();
+        return bundle.model().vision().imageSize();
     }
 
     /** The visual stream of the fusion layers is the features themselves. */
     @Override
     public ExpandedSequence expand(int[] promptIds, List<PatchFeatures> images) {
-        return ExpandedSequence.build(promptIds, images, vision.featureDim(), language.config().vocabSize());
+        return ExpandedSequence.build(promptIds, images, featureDim, language.config().vocabSize());
     }
 
     @Override
     public StepInput newStepInput() {
-        return new StepInput(vision.featureDim(), StepInput.PatchRows.FUSION_STREAM);
+        return new StepInput(featureDim, StepInput.PatchRows.FUSION_STREAM);
     }
 
     @Override

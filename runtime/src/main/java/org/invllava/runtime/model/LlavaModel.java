@@ -25,37 +25,49 @@ public final class LlavaModel implements MultimodalModel {
     private final NDManager manager;
     private final LlavaConfig config;
     private final VisionModel vision;
+    private final int featureDim;
     private final LlavaProjector projector;
     private final LlamaModel language;
     private final LlamaTokenizer tokenizer;
     private final DataType dtype;
 
-    private LlavaModel(NDManager manager, LlavaConfig config, VisionModel vision, LlavaProjector projector,
+    private LlavaModel(NDManager manager, LlavaConfig config, VisionModel vision, int featureDim, LlavaProjector projector,
                        LlamaModel language, LlamaTokenizer tokenizer, DataType dtype) {
         this.manager = manager;
         this.config = config;
         this.vision = vision;
+        this.featureDim = featureDim;
         this.projector = projector;
         this.language = language;
         this.tokenizer = tokenizer;
         this.dtype = dtype;
     }
 
+    /** The whole model: CLIP tower, projector and LLaMA. */
     public static LlavaModel load(LlavaPaths paths, LoadOptions options) {
+        return load(paths, options, true);
+    }
+
+    /**
+     * With {@code withVision} false, the projector and LLaMA alone (a fusion LLM instance: images reach it as
+     * features); the CLIP tensors are not read and {@link #vision()} refuses.
+     */
+    public static LlavaModel load(LlavaPaths paths, LoadOptions options, boolean withVision) {
         LlavaConfig config = LlavaConfig.load(paths.model().resolve("config.json"));
         LlavaWeights weights = LlavaWeights.open(config, paths);
         LlamaTokenizer tokenizer = Tokenizers.load(paths.model(), config.text());
         NDManager manager = NDManager.newBaseManager(options.device());
         try {
             DataType type = options.dtype();
-            VisionModel vision = vision(config, weights, paths, manager, type, false);
+            VisionModel vision = withVision ? vision(config, weights, paths, manager, type, false) : null;
+            int featureDim = vision != null ? vision.featureDim() : visionConfig(config, paths).hiddenSize(); // one layer
             TensorLoader projectorWeights = new TensorLoader(weights.projector(), manager, type);
-            LlavaProjector projector = LlavaProjector.load(projectorWeights, vision.featureDim(), config.text().hiddenSize());
+            LlavaProjector projector = LlavaProjector.load(projectorWeights, featureDim, config.text().hiddenSize());
             projectorWeights.checkAllUsed(name -> false);
             TensorLoader base = new TensorLoader(weights.language(), manager, type);
             LlamaModel language = LlamaModel.load(config.text(), base, null, null, 0, type, manager);
             base.checkAllUsed(LlamaModel::isUnused);
-            return new LlavaModel(manager, config, vision, projector, language, tokenizer, type);
+            return new LlavaModel(manager, config, vision, featureDim, projector, language, tokenizer, type);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -79,11 +91,15 @@ public final class LlavaModel implements MultimodalModel {
 
     private static VisionModel vision(LlavaConfig config, LlavaWeights weights, LlavaPaths paths, NDManager manager,
                                       DataType type, boolean ownsManager) {
-        ClipVisionConfig visionConfig = config.vision() != null ? config.vision()
-                : ClipVisionConfig.load(paths.vision().resolve("config.json"));
+        ClipVisionConfig visionConfig = visionConfig(config, paths);
         Path preprocessorDir = config.layout() == LlavaConfig.Layout.ORIGINAL ? paths.vision() : paths.model();
         return VisionModel.loadLlava(visionConfig, config.featureLayer(), new TensorLoader(weights.vision(), manager, type),
                 preprocessorDir, config.padToSquare(), manager, type, ownsManager);
+    }
+
+    /** CLIP's config: inside llava-hf's config, in the CLIP directory for the original release. */
+    private static ClipVisionConfig visionConfig(LlavaConfig config, LlavaPaths paths) {
+        return config.vision() != null ? config.vision() : ClipVisionConfig.load(paths.vision().resolve("config.json"));
     }
 
     public LlavaConfig config() {
@@ -112,7 +128,17 @@ public final class LlavaModel implements MultimodalModel {
 
     @Override
     public VisionModel vision() {
-        return vision;
+        return MultimodalModel.requireVision(vision, ID);
+    }
+
+    @Override
+    public boolean hasVision() {
+        return vision != null;
+    }
+
+    @Override
+    public int featureDim() {
+        return featureDim;
     }
 
     /** Projects each image's patch features into the LLaMA's embedding space, then places them at the image slots. */
@@ -121,9 +147,9 @@ public final class LlavaModel implements MultimodalModel {
         int hidden = language.config().hiddenSize();
         List<PatchFeatures> projected = new ArrayList<>();
         for (PatchFeatures f : images) {
-            if (f.dim() != vision.featureDim()) {
+            if (f.dim() != featureDim) {
                 throw new IllegalArgumentException("image features have dim " + f.dim() + ", the model expects "
-                        + vision.featureDim());
+                        + featureDim);
             }
             try (NDManager step = manager.newSubManager()) {
                 NDArray v = step.create(f.data(), new Shape(f.patches(), f.dim())).toType(dtype, false); // [N, dv]

@@ -21,6 +21,9 @@ public sealed interface ModelSource permits ModelSource.InverseLlava, ModelSourc
     /** The whole model (vision, projection or fusion, language). */
     MultimodalModel load(LoadOptions options);
 
+    /** The language side alone (fusion or projector, and the LLaMA), for a fusion LLM: images arrive as features. */
+    MultimodalModel loadLanguage(LoadOptions options);
+
     /** Only the vision side, for a vision encoder. */
     VisionModel loadVision(LoadOptions options);
 
@@ -36,6 +39,11 @@ public sealed interface ModelSource permits ModelSource.InverseLlava, ModelSourc
         @Override
         public MultimodalModel load(LoadOptions options) {
             return InverseLlavaModel.load(paths, options);
+        }
+
+        @Override
+        public MultimodalModel loadLanguage(LoadOptions options) {
+            return InverseLlavaModel.load(paths, options, false);
         }
 
         @Override
@@ -58,6 +66,11 @@ public sealed interface ModelSource permits ModelSource.InverseLlava, ModelSourc
         @Override
         public MultimodalModel load(LoadOptions options) {
             return LlavaModel.load(paths, options);
+        }
+
+        @Override
+        public MultimodalModel loadLanguage(LoadOptions options) {
+            return LlavaModel.load(paths, options, false);
         }
 
         @Override

@@ -23,13 +23,17 @@ public interface MultimodalModel extends AutoCloseable {
 
     DataType dtype();
 
-    /** The vision side (CLIP at the layers this model reads, and its preprocessing). */
+    /**
+     * The vision side (CLIP at the layers this model reads, and its preprocessing); refuses with
+     * {@link IllegalStateException} when the model was loaded without it ({@link #hasVision()}).
+     */
     VisionModel vision();
 
+    /** False when loaded for a fusion LLM instance (language side alone: images arrive as features). */
+    boolean hasVision();
+
     /** Width of one patch's features as the vision tower gives them (what {@link #expand} takes). */
-    default int featureDim() {
-        return vision().featureDim();
-    }
+    int featureDim();
 
     /** Preprocesses and encodes a batch of images: one [patches, featureDim] block each. */
     default List<PatchFeatures> encodeImages(List<RgbImage> images) {
@@ -55,4 +59,13 @@ public interface MultimodalModel extends AutoCloseable {
 
     @Override
     void close();
+
+    /** {@code vision}, or the error a model loaded without its vision tower gives when asked for it. */
+    static VisionModel requireVision(VisionModel vision, String modelId) {
+        if (vision == null) {
+            throw new IllegalStateException(modelId + " was loaded without its vision tower (the language side of a "
+                    + "fusion LLM instance); images are encoded by the vision encoder");
+        }
+        return vision;
+    }
 }

@@ -18,6 +18,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The runtime against the independent float32 reference in shared/golden. */
 class GoldenParityTest {
@@ -80,6 +83,26 @@ class GoldenParityTest {
         int[] b = generate(encode("image2.png"), 8).tokenIds();
         assertNotEquals(List.of(a), List.of(b));
         assertNotEquals(a[0], b[0]);
+    }
+
+    /** A fusion LLM instance's load: no CLIP weights read (the vision directory is absent), the same ids from features. */
+    @Test
+    void theLanguageSideAloneAnswersFromTheEncodersFeaturesWithoutReadingClip() throws Exception {
+        JsonNode c = expected.get("cases").get("image.png");
+        PatchFeatures f = encode("image.png");
+        ModelPaths golden = Golden.paths();
+        ModelPaths noClip = new ModelPaths(golden.vision().resolveSibling("no-such-clip-dir"), golden.language(),
+                golden.fusion());
+        try (InverseLlavaModel language = InverseLlavaModel.load(noClip, LoadOptions.defaults(), false)) {
+            assertFalse(language.hasVision());
+            assertEquals(model.featureDim(), language.featureDim());
+            IllegalStateException e = assertThrows(IllegalStateException.class, language::vision);
+            assertTrue(e.getMessage().contains("without its vision tower"), e.getMessage());
+            int[] ids = language.tokenizer().encodePrompt(ChatTemplate.vicunaV1(expected.get("question").asText(), true));
+            GenerationResult r = new Generator(language).generate(ids, List.of(f),
+                    SamplingParams.greedy(c.get("greedy_token_ids").size()), (i, t, d) -> { });
+            assertArrayEquals(Golden.ints(c.get("greedy_token_ids")), r.tokenIds());
+        }
     }
 
     private static PatchFeatures encode(String image) throws Exception {

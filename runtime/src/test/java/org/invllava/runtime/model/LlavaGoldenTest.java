@@ -32,6 +32,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -67,6 +68,26 @@ class LlavaGoldenTest {
             }
             assertArrayEquals(Golden.ints(c.get("greedy_token_ids")), r.tokenIds());
             assertEquals(c.get("greedy_text").asText(), r.text());
+        }
+    }
+
+    /** A fusion LLM instance's load: projector and LLaMA alone, the same ids from the encoder's features. */
+    @Test
+    void theLanguageSideAloneAnswersFromTheEncodersFeatures() throws Exception {
+        Path golden = Golden.tinyLlava();
+        JsonNode expected = Golden.expected(golden);
+        LlavaPaths paths = new LlavaPaths(golden.resolve("llava"), null);
+        List<PatchFeatures> features;
+        try (LlavaModel full = LlavaModel.load(paths, LoadOptions.defaults())) {
+            features = full.encodeImages(List.of(new ImageDecoder(1 << 24).decode(Files.readAllBytes(golden.resolve("image.png")))));
+        }
+        try (LlavaModel language = LlavaModel.load(paths, LoadOptions.defaults(), false)) {
+            assertFalse(language.hasVision());
+            assertThrows(IllegalStateException.class, language::vision);
+            int[] ids = language.tokenizer().encodePrompt(ChatTemplate.vicunaV1(expected.get("question").asText(), true));
+            GenerationResult r = new Generator(language).generate(ids, features, SamplingParams.greedy(goldenIds().length),
+                    (i, t, d) -> { });
+            assertArrayEquals(goldenIds(), r.tokenIds());
         }
     }
 
