@@ -20,6 +20,10 @@ public record FusionLlmConfig(KafkaSettings kafka, String applicationId, Duratio
         if (joinWindow.isNegative() || joinWindow.isZero()) {
             throw new IllegalArgumentException("join window must be positive");
         }
+        if (workGroupId.equals(applicationId)) { // Streams' group would refuse the scheduler's consumer for good
+            throw new IllegalArgumentException("the work group id and the Streams application id must differ (both "
+                    + workGroupId + ")");
+        }
     }
 
     /** Defaults for the primary model's topics. */

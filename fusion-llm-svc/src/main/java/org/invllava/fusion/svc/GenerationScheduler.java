@@ -29,9 +29,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Consumes {@code vlm.work} and hands each request to the instance's batching engine (one forward pass per step for
- * every running sequence). The poll loop never blocks on a generation: it pauses its partitions while
- * {@code maxInFlight} requests are unanswered and resumes when one ends, so the consumer keeps polling and is never
- * kicked out of its group. An offset is committed only once every request at or before it has written its last
+ * every running sequence). The poll loop never blocks on a generation: at most {@code maxInFlight} requests are
+ * unanswered (records a poll returns beyond that wait, in offset order, with the partitions paused), and it resumes
+ * when one ends, so the consumer keeps polling and is never kicked out of its group. An offset is committed only once every request at or before it has written its last
  * chunk (at-least-once).
  */
 public final class GenerationScheduler implements Runnable, AutoCloseable {
@@ -44,6 +44,8 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
     private final BatchEngine engine;
     private final ExecutorService finisher;
     private final OffsetTracker offsets = new OffsetTracker();
+    /** Polled, not yet dispatched (a poll may return more than the room left); never committed past. */
+    private final java.util.ArrayDeque<ConsumerRecord<byte[], byte[]>> polled = new java.util.ArrayDeque<>();
     private final RequestWorker worker;
     private final DeadLetters deadLetters;
     private final Cancellations cancellations;
@@ -84,6 +86,7 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
                 public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
                     commit();
                     offsets.revoked(partitions);
+                    polled.removeIf(r -> partitions.contains(new TopicPartition(r.topic(), r.partition())));
                 }
 
                 @Override
@@ -91,10 +94,11 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
                 }
             });
             while (running.get()) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-                    dispatch(r);
+                consumer.poll(Duration.ofMillis(100)).forEach(polled::add);
+                while (!polled.isEmpty() && offsets.inFlightCount() < config.maxInFlight()) {
+                    dispatch(polled.poll());
                 }
-                if (offsets.inFlightCount() >= config.maxInFlight()) {
+                if (!polled.isEmpty() || offsets.inFlightCount() >= config.maxInFlight()) {
                     consumer.pause(consumer.assignment());
                 } else {
                     consumer.resume(consumer.paused());
@@ -145,6 +149,11 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
                     + "will redo its unfinished requests", Topics.TOKENS);
             consumer.wakeup();
         }
+    }
+
+    /** Requests taken from {@code vlm.work} and not yet answered (never above {@code maxInFlight} once it pauses). */
+    int inFlight() {
+        return offsets.inFlightCount();
     }
 
     /** Whether it stopped because chunks could not be written. */

@@ -97,7 +97,7 @@ final class RequestWorker {
         try { // the request's own fields
             turns = conversation(p);
             params = sampling(p.getSampling());
-        } catch (IllegalArgumentException e) {
+        } catch (InvalidRequestException e) {
             finish(out, FinishReason.ERROR, null, new ErrorInfo(ErrorCodes.INVALID_REQUEST, e.getMessage()), answered);
             return;
         }
@@ -203,7 +203,7 @@ final class RequestWorker {
     static List<String> conversation(PromptRequest p) {
         long imageTurns = p.getHistory().stream().filter(ConversationTurn::getHasImage).count();
         if (imageTurns > 1 || (imageTurns == 1 && !p.getHasImage())) {
-            throw new IllegalArgumentException("at most one turn can hold the image, and only when the request has one");
+            throw new InvalidRequestException("at most one turn can hold the image, and only when the request has one");
         }
         List<ChatTemplate.Turn> turns = new ArrayList<>();
         for (ConversationTurn t : p.getHistory()) {
@@ -214,7 +214,13 @@ final class RequestWorker {
         return ChatTemplate.vicunaV1(p.getSystem() != null ? p.getSystem() : ChatTemplate.VICUNA_V1_SYSTEM, turns);
     }
 
+    /** The request's sampling parameters; values {@link SamplingParams} refuses are the client's. */
     static SamplingParams sampling(SamplingParameters s) {
-        return new SamplingParams(s.getMaxNewTokens(), s.getTemperature(), s.getTopP(), s.getTopK(), s.getSeed(), s.getStop());
+        try {
+            return new SamplingParams(s.getMaxNewTokens(), s.getTemperature(), s.getTopP(), s.getTopK(), s.getSeed(),
+                    s.getStop());
+        } catch (IllegalArgumentException e) { // the record's validation of the values it was given, nothing else
+            throw new InvalidRequestException(e.getMessage());
+        }
     }
 }

@@ -209,6 +209,73 @@ class FusionLlmServiceTest {
         }
     }
 
+    /**
+     * The scheduler's rules against a real broker: it pauses once {@code maxBatch + maxQueued} requests are unanswered
+     * (and reaches that: the cap is what limits it), and once every request is answered the group has committed
+     * {@code vlm.work} to its end.
+     */
+    @Test
+    void theSchedulerPausesAtItsCapAndCommitsWhatItAnswered() throws Exception {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 8; i++) { // all waiting before the instance starts: the cap, not the arrival rate, limits it
+            ids.add("cap-" + i);
+            sendPrompt(prompt("cap-" + i, "count to " + i, false, 24));
+        }
+        FusionLlmService service = newService("cap", 1); // maxBatch 1 + maxQueued 2
+        int cap = 3;
+        int[] most = {0};
+        Thread sampler = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                most[0] = Math.max(most[0], service.scheduler().inFlight());
+                try {
+                    Thread.sleep(2);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        sampler.start();
+        try {
+            Map<String, List<TokenChunk>> answers = readAnswers(ids, c -> { });
+            sampler.interrupt();
+            sampler.join();
+            assertEquals(cap, most[0], "requests in flight at most (and at some point exactly) the cap");
+            for (String id : ids) {
+                assertEquals(FinishReason.LENGTH, exactlyOnce(answers.get(id)).get(exactlyOnce(answers.get(id)).size() - 1)
+                        .getFinishReason(), id);
+            }
+            try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                    Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+                long deadline = System.currentTimeMillis() + 60_000;
+                long lag;
+                do {
+                    Thread.sleep(200);
+                    lag = workLag(admin, "fusion-cap");
+                } while (lag > 0 && System.currentTimeMillis() < deadline);
+                assertEquals(0, lag, "every answered request's offset is committed");
+            }
+        } finally {
+            sampler.interrupt();
+            service.close();
+        }
+    }
+
+    /** Records of {@code vlm.work} past the group's committed offsets. */
+    private static long workLag(org.apache.kafka.clients.admin.Admin admin, String group) throws Exception {
+        var committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+        Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new HashMap<>();
+        for (var p : admin.describeTopics(List.of(Topics.WORK)).allTopicNames().get().get(Topics.WORK).partitions()) {
+            latest.put(new org.apache.kafka.common.TopicPartition(Topics.WORK, p.partition()),
+                    org.apache.kafka.clients.admin.OffsetSpec.latest());
+        }
+        long lag = 0;
+        for (var e : admin.listOffsets(latest).all().get().entrySet()) {
+            var c = committed.get(e.getKey());
+            lag += e.getValue().offset() - (c == null ? 0 : c.offset());
+        }
+        return lag;
+    }
+
     @Test
     void aBatchOfAKilledInstanceIsRedoneByAnotherWithoutLostChunks() throws Exception {
         int maxTokens = 400;

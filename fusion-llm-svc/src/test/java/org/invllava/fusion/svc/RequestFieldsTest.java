@@ -1,0 +1,43 @@
+package org.invllava.fusion.svc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import org.invllava.kafka.KafkaSettings;
+import org.invllava.schemas.ConversationTurn;
+import org.invllava.schemas.ModelTopics;
+import org.invllava.schemas.PromptRequest;
+import org.invllava.schemas.SamplingParameters;
+import org.invllava.schemas.TurnRole;
+import org.junit.jupiter.api.Test;
+
+/** What a request's own fields can do wrong is typed (answered {@code invalid_request}); a bad setting is refused. */
+class RequestFieldsTest {
+    @Test
+    void aSecondImageTurnIsTheClientsError() {
+        PromptRequest p = FusionLlmServiceTest.prompt("two-images", "and this?", true, 4);
+        p.setHistory(List.of(new ConversationTurn(TurnRole.USER, "look", true), new ConversationTurn(TurnRole.ASSISTANT, "ok", false)));
+        assertEquals(1, RequestWorker.conversation(p).stream().filter(s -> s.contains("<image>")).count());
+        p.setHistory(List.of(new ConversationTurn(TurnRole.USER, "look", true), new ConversationTurn(TurnRole.USER, "again", true)));
+        InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> RequestWorker.conversation(p));
+        assertTrue(e.getMessage().contains("one turn"), e.getMessage());
+    }
+
+    @Test
+    void samplingValuesTheModelRefusesAreTheClientsError() {
+        SamplingParameters s = SamplingParameters.newBuilder().setMaxNewTokens(4).setTemperature(-1f).build();
+        assertThrows(InvalidRequestException.class, () -> RequestWorker.sampling(s));
+        assertEquals(4, RequestWorker.sampling(SamplingParameters.newBuilder().setMaxNewTokens(4).build()).maxNewTokens());
+    }
+
+    @Test
+    void aWorkGroupNamedAsTheStreamsApplicationIsRefusedAtStart() {
+        FusionLlmConfig d = FusionLlmConfig.defaults(KafkaSettings.of("localhost:9092", "t"), "/tmp/s");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new FusionLlmConfig(d.kafka(),
+                "same", Duration.ofSeconds(1), "same", d.engine(), 0, d.stateDir(), ModelTopics.of(ModelTopics.PRIMARY)));
+        assertTrue(e.getMessage().contains("must differ"), e.getMessage());
+    }
+}
