@@ -1,18 +1,53 @@
 package org.invllava.gateway;
 
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.Router;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 import org.invllava.kafka.Env;
 import org.invllava.kafka.RunningService;
 import org.invllava.kafka.quarkus.ServiceHost;
+import org.invllava.observability.Metrics;
 
 /**
- * Quarkus packaging of the gateway: {@link GatewayMain} started from the environment (the streaming API keeps
- * its own Vert.x server on {@code GATEWAY_PORT}; Quarkus serves health and metrics).
+ * Quarkus packaging of the gateway: the {@link Gateway}'s routes on Quarkus' HTTP server and Vert.x, so the API,
+ * the page, SmallRye Health and Micrometer's {@code /q/metrics} share one port ({@code GATEWAY_PORT}). The routes
+ * are added when Quarkus builds its router; until the gateway follows Kafka, {@code /v1} answers 503.
  */
 @ApplicationScoped
 public class GatewayApp extends ServiceHost {
+    @Inject
+    Vertx vertx;
+
+    private Gateway gateway;
+    private volatile boolean started;
+
+    /** The one gateway, created by whichever comes first: Quarkus' router or its start-up event. */
+    private synchronized Gateway gateway() {
+        if (gateway == null) {
+            gateway = new Gateway(GatewayStartup.config(Env.system()), vertx, metrics(), () -> true);
+        }
+        return gateway;
+    }
+
     @Override
-    protected RunningService start() throws Exception {
-        return GatewayMain.start(Env.system(), false);
+    protected RunningService start(Metrics metrics) throws Exception {
+        Gateway g = gateway();
+        g.start();
+        started = true;
+        return RunningService.of(g::ready, g);
+    }
+
+    void routes(@Observes Router router) {
+        router.route("/v1/*").order(-1).handler(ctx -> {
+            if (started) {
+                ctx.next();
+            } else {
+                ctx.response().setStatusCode(503).putHeader("content-type", "application/json")
+                        .end("{\"error\":{\"code\":\"not_ready\",\"message\":\"the gateway is starting\"}}");
+            }
+        });
+        gateway().mount(router);
     }
 }

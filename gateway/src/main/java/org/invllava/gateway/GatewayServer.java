@@ -4,19 +4,16 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.handler.StaticHandler;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import org.invllava.gateway.openai.OpenAiApi;
-import org.invllava.gateway.ws.StreamSocket;
 import org.invllava.observability.Metrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The gateway's HTTP server: the WebSocket API ({@code /v1/stream}), the OpenAI-compatible API ({@code /v1/...}),
- * the chat page at {@code /}, health probes ({@code /q/health/live}, {@code /q/health/ready}) and Prometheus
- * metrics ({@code /q/metrics}). Requests go to Kafka through the {@link RequestDispatcher}.
+ * The {@link Gateway} on a Vert.x HTTP server of its own, for the local stack ({@code serve}) and the tests, where no
+ * Quarkus runs: the same routes, plus what Quarkus serves for its app, health ({@code /q/health/live},
+ * {@code /q/health/ready}) and Prometheus metrics ({@code /q/metrics}) of the registry it is given.
  */
 public final class GatewayServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GatewayServer.class);
@@ -24,8 +21,7 @@ public final class GatewayServer implements AutoCloseable {
     private final GatewayConfig config;
     private final Vertx vertx;
     private final Metrics metrics;
-    private final RequestDispatcher dispatcher;
-    private final ImageInput images;
+    private final Gateway gateway;
     private HttpServer server;
 
     /**
@@ -36,13 +32,12 @@ public final class GatewayServer implements AutoCloseable {
         this.config = config;
         this.metrics = metrics;
         this.vertx = Vertx.vertx();
-        this.dispatcher = new RequestDispatcher(config, vertx, metrics, othersReady);
-        this.images = ImageInput.create(config.limits(), config.access());
+        this.gateway = new Gateway(config, vertx, metrics, othersReady);
     }
 
     /** Starts relaying and listening; returns the bound port. */
     public int start() throws Exception {
-        dispatcher.start();
+        gateway.start();
         Router router = Router.router(vertx);
         router.get("/q/health/live").handler(ctx -> ctx.response().putHeader("content-type", "application/json")
                 .end("{\"status\":\"UP\"}"));
@@ -50,17 +45,12 @@ public final class GatewayServer implements AutoCloseable {
                 .putHeader("content-type", "application/json").end("{\"status\":\"" + (ready() ? "UP" : "DOWN") + "\"}"));
         router.get("/q/metrics").handler(ctx -> ctx.response().putHeader("content-type", "text/plain; version=0.0.4")
                 .end(metrics.scrape()));
-        new OpenAiApi(config, dispatcher, images).mount(router);
-        router.get("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
+        gateway.mount(router);
         HttpServerOptions options = new HttpServerOptions().setHost(config.host()).setPort(config.port())
                 .setMaxWebSocketMessageSize(config.limits().maxRequestBytes()).setMaxWebSocketFrameSize(1 << 20);
-        server = vertx.createHttpServer(options)
-                .webSocketHandler(new StreamSocket(config.limits(), config.models(), config.access().keys(), dispatcher,
-                        images))
-                .requestHandler(router)
+        server = vertx.createHttpServer(options).requestHandler(router)
                 .listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        LOG.info("gateway {} listening on {}:{} (models {}, API keys {})", config.instanceId(), config.host(),
-                server.actualPort(), config.models().ids(), config.access().keys().enabled() ? "required" : "not required");
+        LOG.info("gateway {} listening on {}:{}", config.instanceId(), config.host(), server.actualPort());
         return server.actualPort();
     }
 
@@ -75,13 +65,12 @@ public final class GatewayServer implements AutoCloseable {
     }
 
     public boolean ready() {
-        return server != null && dispatcher.ready();
+        return server != null && gateway.ready();
     }
 
     @Override
     public void close() {
-        dispatcher.close();
-        images.close();
+        gateway.close();
         if (server != null) {
             server.close();
         }

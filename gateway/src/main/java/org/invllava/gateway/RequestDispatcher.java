@@ -64,9 +64,8 @@ public final class RequestDispatcher implements AutoCloseable {
         this.relay = new TokenRelay(config.kafka(), config.instanceId());
         this.relayThread = new Thread(relay, "token-relay-" + config.instanceId());
         this.relayThread.setDaemon(true);
-        String suffix = config.instanceId().replaceAll("[^a-zA-Z0-9_]", "_");
-        registry.gauge("gateway_active_streams_" + suffix, "Answers being streamed by this gateway", relay::active);
-        registry.gauge("gateway_in_flight_" + suffix, "Requests admitted and not yet ended on this gateway", admission::inFlight);
+        registry.gauge("gateway_active_streams", "Answers being streamed by this gateway", relay::active);
+        registry.gauge("gateway_in_flight", "Requests admitted and not yet ended on this gateway", admission::inFlight);
     }
 
     /** Fetches topic metadata (so sends never block an event loop) and starts relaying; waits until it follows. */

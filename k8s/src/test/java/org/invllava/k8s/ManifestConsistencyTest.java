@@ -17,13 +17,13 @@ import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.invllava.fusion.svc.FusionLlmMain;
+import org.invllava.fusion.svc.FusionLlmStartup;
 import org.invllava.gateway.GatewayConfig;
-import org.invllava.gateway.GatewayMain;
+import org.invllava.gateway.GatewayStartup;
 import org.invllava.kafka.Env;
 import org.invllava.schemas.ModelTopics;
 import org.invllava.schemas.Topics;
-import org.invllava.vision.svc.VisionEncoderMain;
+import org.invllava.vision.svc.VisionEncoderStartup;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
@@ -46,7 +46,7 @@ class ManifestConsistencyTest {
     record Service(String deployment, String module, Function<Env, Object> settings) {
     }
 
-    static final Service GATEWAY = new Service("gateway", "gateway", GatewayMain::config);
+    static final Service GATEWAY = new Service("gateway", "gateway", GatewayStartup::config);
 
     /** The gateway, then each served model's vision encoder and fusion LLM ({@code vision-encoder*}, {@code fusion-llm*}). */
     static List<Service> services(RenderedManifests m) {
@@ -54,9 +54,9 @@ class ManifestConsistencyTest {
         for (JsonNode d : m.all("Deployment")) {
             String name = d.path("metadata").path("name").asText();
             if (name.startsWith("vision-encoder")) {
-                out.add(new Service(name, "vision-encoder-svc", VisionEncoderMain::settings));
+                out.add(new Service(name, "vision-encoder-svc", VisionEncoderStartup::settings));
             } else if (name.startsWith("fusion-llm")) {
-                out.add(new Service(name, "fusion-llm-svc", FusionLlmMain::settings));
+                out.add(new Service(name, "fusion-llm-svc", FusionLlmStartup::settings));
             }
         }
         return out;
@@ -189,10 +189,10 @@ class ManifestConsistencyTest {
         Set<String> fusionModels = new HashSet<>();
         for (Service s : services(m).subList(1, services(m).size())) {
             Object settings = parse(m, s).settings();
-            if (settings instanceof VisionEncoderMain.Settings v) {
+            if (settings instanceof VisionEncoderStartup.Settings v) {
                 groups.put(s.deployment(), Set.of(v.config().groupId() + "@" + v.config().topics().images()));
                 visionModels.add(v.config().topics().model());
-            } else if (settings instanceof FusionLlmMain.Settings f) {
+            } else if (settings instanceof FusionLlmStartup.Settings f) {
                 groups.put(s.deployment(), Set.of(f.config().workGroupId() + "@" + f.config().topics().work(),
                         f.config().applicationId() + "@" + f.config().topics().prompts()));
                 fusionModels.add(f.config().topics().model());
@@ -241,6 +241,14 @@ class ManifestConsistencyTest {
             checked++;
         }
         assertTrue(checked > 10, "found only " + checked + " metric references");
+        // labels grouped by: the services' tags (registered as literals), Prometheus' le, kafka-exporter's own
+        Matcher by = Pattern.compile("by \\(([a-z_, ]+)\\)").matcher(queries);
+        while (by.find()) {
+            for (String label : by.group(1).split(",\\s*")) {
+                assertTrue(List.of("le", "consumergroup", "topic").contains(label) || sources.contains("\"" + label + "\""),
+                        "no service labels its meters with " + label);
+            }
+        }
     }
 
     /** The services' Java sources, where every metric is registered under a literal name. */

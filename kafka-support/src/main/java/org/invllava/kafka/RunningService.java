@@ -1,26 +1,20 @@
 package org.invllava.kafka;
 
-import org.invllava.observability.Metrics;
+import java.util.function.BooleanSupplier;
 
-/**
- * A started service: whether it is ready for traffic, whether it is alive (false: broken for good, to be restarted),
- * its metrics, and how to stop it.
- */
+/** A started service: whether it is ready for traffic, whether it is alive (false: broken for good, to be restarted), and how to stop it. */
 public interface RunningService extends AutoCloseable {
     boolean ready();
 
     boolean live();
 
-    Metrics metrics();
-
     /** Wraps the parts of a started service that stays alive while it runs. */
-    static RunningService of(java.util.function.BooleanSupplier ready, Metrics metrics, AutoCloseable stop) {
-        return of(ready, () -> true, metrics, stop);
+    static RunningService of(BooleanSupplier ready, AutoCloseable stop) {
+        return of(ready, () -> true, stop);
     }
 
     /** Wraps the parts of a started service. */
-    static RunningService of(java.util.function.BooleanSupplier ready, java.util.function.BooleanSupplier live,
-                             Metrics metrics, AutoCloseable stop) {
+    static RunningService of(BooleanSupplier ready, BooleanSupplier live, AutoCloseable stop) {
         return new RunningService() {
             @Override
             public boolean ready() {
@@ -30,11 +24,6 @@ public interface RunningService extends AutoCloseable {
             @Override
             public boolean live() {
                 return live.getAsBoolean();
-            }
-
-            @Override
-            public Metrics metrics() {
-                return metrics;
             }
 
             @Override

@@ -1,15 +1,19 @@
 package org.invllava.observability;
 
-import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.DoubleAdder;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.function.DoubleSupplier;
 
 /**
- * A small Prometheus registry (text exposition format 0.0.4): counters, gauges and histograms with fixed
- * buckets. Thread-safe; label values are given at registration.
+ * The services' meters on Micrometer: counters, gauges and histograms with fixed buckets, each with labels (tags).
+ * In a Quarkus app the registry is Quarkus' own (served at {@code /q/metrics} with the JVM's meters); elsewhere
+ * (the local stack, tests) a Prometheus registry of its own. {@link #tagged} gives a view whose meters all carry
+ * one more label, such as {@code model} or {@code gateway}, so that services sharing a registry stay apart.
  */
 public final class Metrics {
     /** Seconds, from 5 ms to a minute. */
@@ -17,17 +21,43 @@ public final class Metrics {
     /** Counts such as batch sizes. */
     public static final double[] SIZE_BUCKETS = {1, 2, 4, 8, 16, 32, 64};
 
-    private final Map<String, Object> metrics = new ConcurrentHashMap<>();
-    private final Map<String, String> help = new ConcurrentHashMap<>();
+    private final MeterRegistry registry;
+    private final Tags tags;
 
-    public Counter counter(String name, String description, String labels) {
-        help.putIfAbsent(name, description);
-        return (Counter) metrics.computeIfAbsent(key(name, labels), k -> new Counter());
+    /** A Prometheus registry of its own. */
+    public Metrics() {
+        this(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     }
 
-    public void gauge(String name, String description, DoubleSupplier value) {
-        help.putIfAbsent(name, description);
-        metrics.put(key(name, ""), value);
+    /** Meters registered in {@code registry} (Quarkus': what {@code /q/metrics} serves). */
+    public Metrics(MeterRegistry registry) {
+        this(registry, Tags.empty());
+    }
+
+    private Metrics(MeterRegistry registry, Tags tags) {
+        this.registry = registry;
+        this.tags = tags;
+    }
+
+    /** The same registry; every meter registered through the view also carries {@code key=value}. */
+    public Metrics tagged(String key, String value) {
+        return new Metrics(registry, tags.and(key, value));
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    /** A counter; {@code labels} are key, value pairs. */
+    public Counter counter(String name, String description, String... labels) {
+        return new Counter(io.micrometer.core.instrument.Counter.builder(name).description(description)
+                .tags(tags.and(labels)).register(registry));
+    }
+
+    /** A gauge read at each scrape; the registry holds {@code value} (not weakly, as Micrometer would by default). */
+    public void gauge(String name, String description, DoubleSupplier value, String... labels) {
+        Gauge.builder(name, value, DoubleSupplier::getAsDouble).description(description).tags(tags.and(labels))
+                .strongReference(true).register(registry);
     }
 
     /** A latency histogram in seconds. */
@@ -35,82 +65,67 @@ public final class Metrics {
         return histogram(name, description, LATENCY_BUCKETS);
     }
 
+    /** A histogram with the given bucket bounds ({@code le}). */
     public Histogram histogram(String name, String description, double[] buckets) {
-        help.putIfAbsent(name, description);
-        return (Histogram) metrics.computeIfAbsent(key(name, ""), k -> new Histogram(buckets));
+        return new Histogram(DistributionSummary.builder(name).description(description).tags(tags)
+                .serviceLevelObjectives(buckets).register(registry));
     }
 
-    private static String key(String name, String labels) {
-        return labels == null || labels.isEmpty() ? name : name + "{" + labels + "}";
+    /** The registry in Prometheus text format (the Prometheus registry itself, or the one inside a composite). */
+    public String scrape() {
+        PrometheusMeterRegistry prometheus = prometheus(registry);
+        if (prometheus == null) {
+            throw new IllegalStateException("no Prometheus registry in " + registry.getClass().getName());
+        }
+        return prometheus.scrape();
     }
 
+    private static PrometheusMeterRegistry prometheus(MeterRegistry r) {
+        if (r instanceof PrometheusMeterRegistry p) {
+            return p;
+        }
+        if (r instanceof CompositeMeterRegistry c) {
+            for (MeterRegistry inner : c.getRegistries()) {
+                PrometheusMeterRegistry p = prometheus(inner);
+                if (p != null) {
+                    return p;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** A monotonically increasing count. */
     public static final class Counter {
-        private final AtomicLong value = new AtomicLong();
+        private final io.micrometer.core.instrument.Counter counter;
+
+        Counter(io.micrometer.core.instrument.Counter counter) {
+            this.counter = counter;
+        }
 
         public void inc() {
-            value.incrementAndGet();
+            counter.increment();
         }
 
         public long get() {
-            return value.get();
+            return (long) counter.count();
         }
     }
 
+    /** Observed values in fixed buckets, with their count and sum. */
     public static final class Histogram {
-        private final double[] bounds;
-        private final AtomicLong[] counts;
-        private final DoubleAdder sum = new DoubleAdder();
-        private final AtomicLong count = new AtomicLong();
+        private final DistributionSummary summary;
 
-        Histogram(double[] bounds) {
-            this.bounds = bounds;
-            this.counts = new AtomicLong[bounds.length];
-            for (int i = 0; i < bounds.length; i++) {
-                counts[i] = new AtomicLong();
-            }
+        Histogram(DistributionSummary summary) {
+            this.summary = summary;
         }
 
         public void observe(double value) {
-            for (int i = 0; i < bounds.length; i++) {
-                if (value <= bounds[i]) {
-                    counts[i].incrementAndGet();
-                }
-            }
-            sum.add(value);
-            count.incrementAndGet();
+            summary.record(value);
         }
 
         public long count() {
-            return count.get();
+            return summary.count();
         }
-    }
-
-    /** The registry in Prometheus text format. */
-    public String scrape() {
-        StringBuilder out = new StringBuilder();
-        Map<String, Boolean> described = new ConcurrentHashMap<>();
-        metrics.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
-            String key = e.getKey();
-            String name = key.contains("{") ? key.substring(0, key.indexOf('{')) : key;
-            Object m = e.getValue();
-            if (described.putIfAbsent(name, true) == null) {
-                String type = m instanceof Counter ? "counter" : m instanceof Histogram ? "histogram" : "gauge";
-                out.append("# HELP ").append(name).append(' ').append(help.getOrDefault(name, name)).append('\n');
-                out.append("# TYPE ").append(name).append(' ').append(type).append('\n');
-            }
-            if (m instanceof Counter c) {
-                out.append(key).append(' ').append(c.get()).append('\n');
-            } else if (m instanceof Histogram h) {
-                for (int i = 0; i < h.bounds.length; i++) {
-                    out.append(name).append("_bucket{le=\"").append(h.bounds[i]).append("\"} ").append(h.counts[i].get()).append('\n');
-                }
-                out.append(name).append("_bucket{le=\"+Inf\"} ").append(h.count.get()).append('\n');
-                out.append(name).append("_sum ").append(String.format(Locale.ROOT, "%.6f", h.sum.sum())).append('\n');
-                out.append(name).append("_count ").append(h.count.get()).append('\n');
-            } else if (m instanceof DoubleSupplier g) {
-                out.append(key).append(' ').append(String.format(Locale.ROOT, "%.3f", g.getAsDouble())).append('\n');
-            }
-        });
-        return out.toString();
     }
 }

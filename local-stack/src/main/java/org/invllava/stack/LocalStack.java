@@ -12,6 +12,7 @@ import org.invllava.gateway.GatewayConfig;
 import org.invllava.gateway.GatewayServer;
 import org.invllava.gateway.ServedModels;
 import org.invllava.kafka.KafkaSettings;
+import org.invllava.kafka.RunningService;
 import org.invllava.kafka.TopicSetup;
 import org.invllava.kafka.local.EmbeddedKafka;
 import org.invllava.observability.Metrics;
@@ -25,7 +26,7 @@ import org.invllava.runtime.weights.DType;
 import org.invllava.schemas.ModelTopics;
 import org.invllava.schemas.Topics;
 import org.invllava.vision.svc.VisionEncoderConfig;
-import org.invllava.vision.svc.VisionEncoderService;
+import org.invllava.vision.svc.VisionEncoderStartup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,7 +51,7 @@ public final class LocalStack implements AutoCloseable {
     }
 
     /** One served model: its weights and the services on its topics. */
-    private record Served(MultimodalModel model, ModelTopics topics, VisionEncoderService vision,
+    private record Served(MultimodalModel model, ModelTopics topics, RunningService vision,
                           List<FusionLlmService> fusion) {
     }
 
@@ -121,10 +122,10 @@ public final class LocalStack implements AutoCloseable {
         MultimodalModel model = source.load(options.load());
         started.add(model);
         ModelTopics topics = ModelTopics.of(source.id());
-        VisionEncoderService vision = new VisionEncoderService(VisionEncoderConfig.defaults(
+        RunningService vision = VisionEncoderStartup.run(VisionEncoderConfig.defaults(
                 KafkaSettings.of(bootstrap, "vision-encoder" + topics.groupSuffix()), topics), model.vision(),
-                encoderId(source), metrics);
-        startThread(vision, "vision-encoder" + topics.groupSuffix());
+                VisionEncoderStartup.encoderId(source), metrics);
+        started.add(vision);
         served.put(source.id(), new Served(model, topics, vision, new ArrayList<>()));
         addFusionInstance(source.id());
         LOG.info("serving {} (topics {}, {}, {}, {})", source.id(), topics.images(), topics.prompts(), topics.features(),
@@ -158,22 +159,6 @@ public final class LocalStack implements AutoCloseable {
     /** The default model's fusion LLM instances. */
     public List<FusionLlmService> fusionInstances() {
         return List.copyOf(served(defaultModelId()).fusion());
-    }
-
-    /** Runs a service loop on its own thread; closing stops it and waits, so the model outlives every use. */
-    private <S extends Runnable & AutoCloseable> void startThread(S service, String name) {
-        Thread t = new Thread(service, name);
-        t.setDaemon(true);
-        t.start();
-        started.add(() -> {
-            service.close();
-            t.join(30_000);
-        });
-    }
-
-    private static String encoderId(ModelSource source) {
-        Path vision = source.visionCheckpoint().toAbsolutePath();
-        return source.id() + ":" + vision.normalize().getFileName() + "@" + Integer.toHexString(vision.hashCode());
     }
 
     private Served served(String modelId) {

@@ -148,8 +148,8 @@ class EndToEndTest {
         for (String series : List.of("vision_encode_seconds_count", "vision_batch_size_count", "fusion_queue_seconds_count",
                 "fusion_time_to_first_token_seconds_count", "fusion_inter_token_latency_seconds_count",
                 "gateway_time_to_first_token_seconds_count", "gateway_inter_token_latency_seconds_count")) {
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + series + " (\\d+)").matcher(metrics);
-            assertTrue(m.find() && Long.parseLong(m.group(1)) > 0, series + " missing or zero in:\n" + metrics);
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + series + "(\\{[^}]*\\})? (\\d+)").matcher(metrics);
+            assertTrue(m.find() && Long.parseLong(m.group(2)) > 0, series + " missing or zero in:\n" + metrics);
         }
         assertTrue(metrics.contains("fusion_generated_tokens_total"), metrics);
     }

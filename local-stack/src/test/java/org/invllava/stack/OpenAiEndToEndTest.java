@@ -197,7 +197,7 @@ class OpenAiEndToEndTest {
 
     static double metric(String series) throws Exception {
         String text = client.get("/q/metrics").body();
-        Matcher m = Pattern.compile("(?m)^" + series + " ([0-9.]+)").matcher(text);
-        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+        Matcher m = Pattern.compile("(?m)^" + series + "(\\{[^}]*\\})? ([0-9.]+)").matcher(text);
+        return m.find() ? Double.parseDouble(m.group(2)) : 0;
     }
 }

@@ -56,11 +56,12 @@ class QuarkusPackagingTest {
             Map<String, String> common = Map.of("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
                     "VISION_MODEL_DIR", model.vision().toString(), "LANGUAGE_MODEL_DIR", model.language().toString(),
                     "FUSION_CHECKPOINT_DIR", model.fusion().toString(), "TOPICS_REPLICATION", "1");
-            processes.add(launch("vision-encoder-svc", common, Map.of("PROBE_PORT", "" + visionProbe)));
+            processes.add(launch("vision-encoder-svc", common, Map.of("PROBE_PORT", "" + visionProbe,
+                    "PROBE_HOST", "127.0.0.1")));
             processes.add(launch("fusion-llm-svc", common, Map.of("PROBE_PORT", "" + fusionProbe,
-                    "FUSION_STATE_DIR", dir.resolve("streams").toString())));
+                    "PROBE_HOST", "127.0.0.1", "FUSION_STATE_DIR", dir.resolve("streams").toString())));
             processes.add(launch("gateway", Map.of("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers()),
-                    Map.of("PROBE_PORT", "" + gatewayProbe, "GATEWAY_HOST", "127.0.0.1", "GATEWAY_PORT", "" + gatewayPort,
+                    Map.of("GATEWAY_HOST", "127.0.0.1", "GATEWAY_PORT", "" + gatewayPort, "PROBE_PORT", "" + gatewayProbe,
                             "GATEWAY_INSTANCE_ID", "gw-quarkus")));
             HttpClient http = HttpClient.newHttpClient();
             for (int port : new int[] {visionProbe, fusionProbe, gatewayProbe}) {
@@ -71,6 +72,12 @@ class QuarkusPackagingTest {
                     assertEquals(200, status, path + " on port " + port);
                 }
             }
+            HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gatewayPort + "/"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, page.statusCode(), "the chat page on the gateway's one port");
+            assertTrue(page.body().contains("<html"), page.body());
+            assertEquals(404, http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gatewayPort + "/q/metrics"))
+                    .build(), HttpResponse.BodyHandlers.discarding()).statusCode(), "metrics only on the management port");
             byte[] image = DemoImages.png(100, 70, 3);
             StreamClient.Answer a = StreamClient.ask(gatewayPort, StreamClient.request("what is it?", image, 5).toString());
             assertEquals("done", a.last().get("type").asText(), a.messages().toString());
@@ -83,7 +90,15 @@ class QuarkusPackagingTest {
             assertEquals(a.text(), completion.json().path("choices").path(0).path("message").path("content").asText());
             String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + fusionProbe + "/q/metrics")).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
-            assertTrue(metrics.contains("fusion_generated_tokens_total 10"), metrics);
+            assertTrue(metrics.contains("fusion_generated_tokens_total{model=\"inverse-llava\"} 10"), metrics);
+            assertTrue(metrics.contains("jvm_memory_used_bytes"), "Micrometer's JVM meters come with Quarkus' registry");
+            String gatewayMetrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gatewayProbe
+                    + "/q/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+            assertTrue(gatewayMetrics.contains("gateway_requests_total{api=\"openai\",gateway=\"gw-quarkus\"} 1"),
+                    gatewayMetrics);
+            for (String m : List.of("vision-encoder-svc", "fusion-llm-svc")) { // PROBE_HOST is the address Quarkus binds
+                assertTrue(Files.readString(dir.resolve(m + ".log")).contains("Listening on: http://127.0.0.1:"), m);
+            }
         } finally {
             for (Process p : processes) {
                 p.destroy(); // SIGTERM: Quarkus shuts the service down gracefully

@@ -20,7 +20,7 @@ final class EngineMetrics implements EngineObserver {
         this.decodeTokens = metrics.histogram("fusion_step_decode_tokens", "Decode tokens computed in one step", TOKEN_BUCKETS);
         this.stepSeconds = metrics.histogram("fusion_step_seconds", "Duration of one forward step");
         this.preemptions = metrics.counter("fusion_preemptions_total",
-                "Sequences that gave their KV blocks back to let older ones grow (recomputed later)", "");
+                "Sequences that gave their KV blocks back to let older ones grow (recomputed later)");
     }
 
     /** Gauges read from the engine's latest snapshot. */

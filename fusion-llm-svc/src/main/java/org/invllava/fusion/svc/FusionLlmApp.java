@@ -4,12 +4,13 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.invllava.kafka.Env;
 import org.invllava.kafka.RunningService;
 import org.invllava.kafka.quarkus.ServiceHost;
+import org.invllava.observability.Metrics;
 
-/** Quarkus packaging of the fusion LLM: {@link FusionLlmMain} started from the environment. */
+/** Quarkus packaging of the fusion LLM: {@link FusionLlmStartup} started from the environment. */
 @ApplicationScoped
 public class FusionLlmApp extends ServiceHost {
     @Override
-    protected RunningService start() throws Exception {
-        return FusionLlmMain.start(Env.system(), false);
+    protected RunningService start(Metrics metrics) throws Exception {
+        return FusionLlmStartup.start(FusionLlmStartup.settings(Env.system()), metrics);
     }
 }

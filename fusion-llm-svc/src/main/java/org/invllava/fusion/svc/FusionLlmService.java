@@ -29,7 +29,7 @@ public final class FusionLlmService implements AutoCloseable {
         p.put(StreamsConfig.consumerPrefix("heartbeat.interval.ms"), KafkaSettings.SESSION_TIMEOUT_MS / 3);
         p.put(StreamsConfig.topicPrefix("max.message.bytes"), config.kafka().maxMessageBytes());
         this.streams = new KafkaStreams(JoinTopology.build(config.joinWindow(), config.topics()), p);
-        this.scheduler = new GenerationScheduler(config, model, metrics);
+        this.scheduler = new GenerationScheduler(config, model, metrics.tagged("model", config.topics().model()));
         this.schedulerThread = new Thread(scheduler, "generation-scheduler");
     }
 

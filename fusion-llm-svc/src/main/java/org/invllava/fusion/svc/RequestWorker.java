@@ -68,7 +68,7 @@ final class RequestWorker {
         this.queueSeconds = metrics.histogram("fusion_queue_seconds", "Request created at the gateway to generation start");
         this.firstTokenSeconds = metrics.histogram("fusion_time_to_first_token_seconds", "Accepted from vlm.work to first token");
         this.interTokenSeconds = metrics.histogram("fusion_inter_token_latency_seconds", "Time between tokens of a request");
-        this.tokens = metrics.counter("fusion_generated_tokens_total", "Tokens generated (rate() gives tokens/s)", "");
+        this.tokens = metrics.counter("fusion_generated_tokens_total", "Tokens generated (rate() gives tokens/s)");
         this.stepsAfterCancel = metrics.histogram("fusion_decode_steps_after_cancel",
                 "Decode steps begun after a request's cancel reached this instance (0 or 1: checked before every step)",
                 Metrics.SIZE_BUCKETS);

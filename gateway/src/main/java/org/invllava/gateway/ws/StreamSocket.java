@@ -7,7 +7,9 @@ import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.invllava.gateway.AnswerSink;
@@ -28,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * closing the socket cancels it too. With API keys configured, the handshake needs {@code Authorization: Bearer}
  * (or {@code ?api_key=} where the client cannot set headers) or is refused with 401.
  */
-public final class StreamSocket implements Handler<ServerWebSocket> {
+public final class StreamSocket implements Handler<RoutingContext> {
     public static final String PATH = "/v1/stream";
     private static final Logger LOG = LoggerFactory.getLogger(StreamSocket.class);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -48,20 +50,30 @@ public final class StreamSocket implements Handler<ServerWebSocket> {
         this.images = images;
     }
 
+    /**
+     * The upgrade request: authenticated from its headers (or {@code ?api_key=}) before the handshake, refused with
+     * the error's HTTP status; a request that is not an upgrade gets 400.
+     */
     @Override
-    public void handle(ServerWebSocket socket) {
-        if (!PATH.equals(socket.path())) {
-            socket.reject(404);
+    public void handle(RoutingContext ctx) {
+        HttpServerRequest request = ctx.request();
+        if (!"websocket".equalsIgnoreCase(request.getHeader(HttpHeaders.UPGRADE))) {
+            ctx.response().setStatusCode(400).end("a WebSocket upgrade is expected on " + PATH);
             return;
         }
         String keyId;
         try {
-            List<String> query = new QueryStringDecoder(socket.uri()).parameters().get("api_key");
-            keyId = keys.authenticate(socket.headers().get(HttpHeaders.AUTHORIZATION), query == null ? null : query.get(0));
+            List<String> query = new QueryStringDecoder(request.uri()).parameters().get("api_key");
+            keyId = keys.authenticate(request.getHeader(HttpHeaders.AUTHORIZATION), query == null ? null : query.get(0));
         } catch (GatewayError e) {
-            socket.reject(e.httpStatus());
+            ctx.response().setStatusCode(e.httpStatus()).end();
             return;
         }
+        request.toWebSocket().onSuccess(socket -> accept(socket, keyId))
+                .onFailure(e -> LOG.debug("WebSocket handshake failed: {}", e.toString()));
+    }
+
+    private void accept(ServerWebSocket socket, String keyId) {
         Context context = Vertx.currentContext();
         AtomicReference<RequestDispatcher.Submission> current = new AtomicReference<>();
         socket.textMessageHandler(text -> {

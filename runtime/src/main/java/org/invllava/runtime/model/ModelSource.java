@@ -84,22 +84,30 @@ public sealed interface ModelSource permits ModelSource.InverseLlava, ModelSourc
         }
     }
 
+    /** As {@link #of(Path, Path, Path, Path, Names)} for a vision encoder: the language model is not needed. */
+    static ModelSource forVision(Path llava, Path vision, Path fusion, Names names) {
+        return of(llava, vision, null, fusion, names, true, false);
+    }
+
+    /**
+     * As {@link #of(Path, Path, Path, Path, Names)} for a fusion LLM ({@link #loadLanguage}): Inverse-LLaVA's CLIP
+     * directory is not needed (LLaVA-1.5's original release still needs its CLIP config).
+     */
+    static ModelSource forLanguage(Path llava, Path vision, Path language, Path fusion, Names names) {
+        return of(llava, vision, language, fusion, names, false, true);
+    }
+
     /**
      * {@code llava} (with {@code vision} as its CLIP directory for the original release), or else Inverse-LLaVA's
      * {@code vision}, {@code language} and {@code fusion}, all three required; mixing the two is an error.
      * {@code names} says what each is called where it came from, for messages.
      */
     static ModelSource of(Path llava, Path vision, Path language, Path fusion, Names names) {
-        return of(llava, vision, language, fusion, names, true);
-    }
-
-    /** As {@link #of(Path, Path, Path, Path, Names)} for a vision encoder: the language model is not needed. */
-    static ModelSource forVision(Path llava, Path vision, Path fusion, Names names) {
-        return of(llava, vision, null, fusion, names, false);
+        return of(llava, vision, language, fusion, names, true, true);
     }
 
     private static ModelSource of(Path llava, Path vision, Path language, Path fusion, Names names,
-                                  boolean needsLanguage) {
+                                  boolean needsVision, boolean needsLanguage) {
         if (llava != null) {
             if (language != null || fusion != null) {
                 throw new IllegalArgumentException("give " + names.llava() + " or " + names.language() + " with "
@@ -107,10 +115,16 @@ public sealed interface ModelSource permits ModelSource.InverseLlava, ModelSourc
             }
             return new Llava(new LlavaPaths(llava, vision));
         }
-        if (vision == null || (needsLanguage && language == null) || fusion == null) {
-            String required = needsLanguage ? names.vision() + ", " + names.language() + " and " + names.fusion()
-                    : names.vision() + " and " + names.fusion();
-            throw new IllegalArgumentException(required + " are required (or " + names.llava() + " for LLaVA-1.5)");
+        if ((needsVision && vision == null) || (needsLanguage && language == null) || fusion == null) {
+            java.util.List<String> required = new java.util.ArrayList<>();
+            if (needsVision) {
+                required.add(names.vision());
+            }
+            if (needsLanguage) {
+                required.add(names.language());
+            }
+            String list = String.join(", ", required) + " and " + names.fusion();
+            throw new IllegalArgumentException(list + " are required (or " + names.llava() + " for LLaVA-1.5)");
         }
         return new InverseLlava(new ModelPaths(vision, language, fusion));
     }

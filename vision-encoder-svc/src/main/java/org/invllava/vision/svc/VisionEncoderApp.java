@@ -4,12 +4,13 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.invllava.kafka.Env;
 import org.invllava.kafka.RunningService;
 import org.invllava.kafka.quarkus.ServiceHost;
+import org.invllava.observability.Metrics;
 
-/** Quarkus packaging of the vision encoder: {@link VisionEncoderMain} started from the environment. */
+/** Quarkus packaging of the vision encoder: {@link VisionEncoderStartup} started from the environment. */
 @ApplicationScoped
 public class VisionEncoderApp extends ServiceHost {
     @Override
-    protected RunningService start() throws Exception {
-        return VisionEncoderMain.start(Env.system(), false);
+    protected RunningService start(Metrics metrics) throws Exception {
+        return VisionEncoderStartup.start(VisionEncoderStartup.settings(Env.system()), metrics);
     }
 }

@@ -80,8 +80,9 @@ public final class VisionEncoderService implements Runnable, AutoCloseable {
         this.deadLetters = new DeadLetters(producer, "vision-encoder-svc");
         this.decoder = new ImageDecoder(config.maxPixels());
         this.cache = new FeatureCache(config.cacheEntries());
-        this.encodeSeconds = metrics.histogram("vision_encode_seconds", "Time to encode one micro-batch of images");
-        this.batchSize = metrics.histogram("vision_batch_size", "Images encoded together", Metrics.SIZE_BUCKETS);
+        Metrics meters = metrics.tagged("model", config.topics().model());
+        this.encodeSeconds = meters.histogram("vision_encode_seconds", "Time to encode one micro-batch of images");
+        this.batchSize = meters.histogram("vision_batch_size", "Images encoded together", Metrics.SIZE_BUCKETS);
     }
 
     /** Ready once subscribed and polling; false after the loop ends. */

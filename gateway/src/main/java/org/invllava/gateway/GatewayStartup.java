@@ -6,13 +6,11 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import org.invllava.kafka.Env;
-import org.invllava.kafka.Lifecycle;
-import org.invllava.kafka.RunningService;
-import org.invllava.observability.Metrics;
 import org.invllava.schemas.Topics;
 
 /**
- * The gateway as its own process, configured by environment variables (README lists them with their defaults):
+ * The gateway's configuration from environment variables, for its Quarkus app ({@link GatewayApp}) and the tests
+ * (README lists them with their defaults):
  * {@code KAFKA_BOOTSTRAP_SERVERS} (required), {@code GATEWAY_HOST}, {@code GATEWAY_PORT},
  * {@code GATEWAY_INSTANCE_ID} (default: the pod's {@code HOSTNAME}), {@code GATEWAY_MODELS} (served model ids,
  * comma-separated, the first the default), the limits
@@ -20,27 +18,11 @@ import org.invllava.schemas.Topics;
  * {@code GATEWAY_MAX_PROMPT_CHARS}, {@code GATEWAY_MAX_TOKENS}, {@code GATEWAY_DEFAULT_MAX_TOKENS},
  * {@code GATEWAY_DEADLINE_MS}, {@code GATEWAY_MAX_IN_FLIGHT}, and access: {@code GATEWAY_API_KEYS} (comma-separated),
  * {@code GATEWAY_API_KEYS_FILE}, {@code GATEWAY_KEY_MAX_CONCURRENT}, {@code GATEWAY_IMAGE_URL_ALLOWLIST}
- * (comma-separated URL prefixes), {@code GATEWAY_IMAGE_FETCH_TIMEOUT_MS}. Health and metrics are also served on
- * the gateway port.
+ * (comma-separated URL prefixes), {@code GATEWAY_IMAGE_FETCH_TIMEOUT_MS}. Its Quarkus app serves health and metrics
+ * on the management port {@code PROBE_PORT}.
  */
-public final class GatewayMain {
-    private GatewayMain() {
-    }
-
-    public static void main(String[] args) throws Exception {
-        Lifecycle.runUntilShutdown(start(Env.system()));
-    }
-
-    /** For hosts (Quarkus) that manage the process: the started gateway as a {@link RunningService}. */
-    public static RunningService start(Env env, boolean unusedProbes) throws Exception {
-        GatewayServer server = start(env);
-        return RunningService.of(server::ready, server.metrics(), server::close);
-    }
-
-    public static GatewayServer start(Env env) throws Exception {
-        GatewayServer server = new GatewayServer(config(env), new Metrics(), () -> true);
-        server.start();
-        return server;
+public final class GatewayStartup {
+    private GatewayStartup() {
     }
 
     /** The configuration from the environment; every variable is checked here, before Kafka is touched. */

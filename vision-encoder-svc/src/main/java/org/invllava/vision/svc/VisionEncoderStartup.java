@@ -1,13 +1,12 @@
 package org.invllava.vision.svc;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.invllava.kafka.Env;
-import org.invllava.kafka.Lifecycle;
 import org.invllava.kafka.RunningService;
 import org.invllava.kafka.TopicSetup;
 import org.invllava.observability.Metrics;
-import org.invllava.observability.ProbeServer;
 import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.model.ModelSource;
 import org.invllava.runtime.model.VisionModel;
@@ -15,32 +14,22 @@ import org.invllava.schemas.ModelTopics;
 import org.invllava.schemas.TensorDType;
 
 /**
- * The vision encoder as its own process. Environment: {@code KAFKA_BOOTSTRAP_SERVERS}, {@code VISION_MODEL_DIR},
+ * How a vision encoder starts, for its Quarkus app ({@link VisionEncoderApp}), {@code serve} ({@link #run}) and the
+ * tests. Environment: {@code KAFKA_BOOTSTRAP_SERVERS}, {@code VISION_MODEL_DIR},
  * {@code FUSION_CHECKPOINT_DIR} (for the feature layers), or {@code LLAVA_MODEL_DIR} (LLaVA-1.5; with
  * {@code VISION_MODEL_DIR} as its CLIP directory for the original release), and optionally {@code MODEL_ID} (the
  * served model whose topics it reads and writes), {@code MODEL_DTYPE}, {@code MODEL_DEVICE},
  * {@code VISION_GROUP_ID}, {@code VISION_MAX_BATCH}, {@code VISION_MAX_WAIT_MS}, {@code VISION_MAX_IMAGE_BYTES},
  * {@code VISION_MAX_PIXELS}, {@code VISION_FEATURE_DTYPE} (F32|F16), {@code VISION_CACHE_ENTRIES},
- * {@code TOPICS_REPLICATION}, {@code PROBE_HOST}, {@code PROBE_PORT} (health and metrics, default 8081).
+ * {@code TOPICS_REPLICATION}. Quarkus serves health and metrics on {@code PROBE_HOST:PROBE_PORT}.
  */
-public final class VisionEncoderMain {
+public final class VisionEncoderStartup {
 
-    private VisionEncoderMain() {
-    }
-
-    public static void main(String[] args) throws Exception {
-        System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
-        Lifecycle.runUntilShutdown(start(Env.system()));
-    }
-
-    /** Loads the model, creates missing topics, starts the loop and the probe server; close to stop. */
-    public static RunningService start(Env env) throws Exception {
-        return start(env, true);
+    private VisionEncoderStartup() {
     }
 
     /** Everything the service is configured with, read and checked before Kafka or the model is touched. */
-    public record Settings(VisionEncoderConfig config, LoadOptions load, ModelSource model, short replication,
-                           String probeHost, int probePort) {
+    public record Settings(VisionEncoderConfig config, LoadOptions load, ModelSource model, short replication) {
     }
 
     public static Settings settings(Env env) {
@@ -57,27 +46,43 @@ public final class VisionEncoderMain {
                 env.integer("VISION_CACHE_ENTRIES", defaults.cacheEntries()), defaults.topics());
         LoadOptions load = new LoadOptions(LoadOptions.parseDtype(env.string("MODEL_DTYPE", "float32")),
                 LoadOptions.parseDevice(env.string("MODEL_DEVICE", "auto")));
-        return new Settings(config, load, model, (short) env.integer("TOPICS_REPLICATION", -1), env.string("PROBE_HOST", "0.0.0.0"), env.integer("PROBE_PORT", 8081));
+        return new Settings(config, load, model, (short) env.integer("TOPICS_REPLICATION", -1));
     }
 
-    /** As {@link #start(Env)}; without {@code probes} the host (Quarkus) serves health and metrics. */
-    public static RunningService start(Env env, boolean probes) throws Exception {
-        Settings s = settings(env);
-        VisionEncoderConfig config = s.config();
-        TopicSetup.ensureDefaults(config.kafka(), s.replication(), List.of(config.topics().model()));
+    /** Creates missing topics, loads the vision side and starts encoding; close to stop (the model too). */
+    public static RunningService start(Settings s, Metrics metrics) throws Exception {
+        TopicSetup.ensureDefaults(s.config().kafka(), s.replication(), List.of(s.config().topics().model()));
         VisionModel model = s.model().loadVision(s.load());
-        Metrics metrics = new Metrics();
-        VisionEncoderService service = new VisionEncoderService(config, model, s.model().visionCheckpoint().toString(), metrics);
-        Thread loop = new Thread(service, "vision-encoder");
+        try {
+            RunningService service = run(s.config(), model, encoderId(s.model()), metrics);
+            return RunningService.of(service::ready, () -> {
+                service.close();
+                model.close();
+            });
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Starts the encoding loop on its own thread with a model already loaded (the local stack shares one model's
+     * vision side); close to stop it and wait for the loop, before the model is closed.
+     */
+    public static RunningService run(VisionEncoderConfig config, VisionModel model, String encoderId, Metrics metrics) {
+        VisionEncoderService service = new VisionEncoderService(config, model, encoderId, metrics);
+        Thread loop = new Thread(service, "vision-encoder" + config.topics().groupSuffix());
+        loop.setDaemon(true);
         loop.start();
-        ProbeServer probeServer = probes ? ProbeServer.start(s.probeHost(), s.probePort(), service::ready, metrics) : null;
-        return RunningService.of(service::ready, metrics, () -> {
-            if (probeServer != null) {
-                probeServer.close();
-            }
+        return RunningService.of(service::ready, () -> {
             service.close();
             loop.join(Duration.ofSeconds(30).toMillis());
-            model.close();
         });
+    }
+
+    /** What features are labelled with (and cached by): the model id and its vision checkpoint's directory. */
+    public static String encoderId(ModelSource source) {
+        Path vision = source.visionCheckpoint().toAbsolutePath().normalize();
+        return source.id() + ":" + vision.getFileName() + "@" + Integer.toHexString(vision.hashCode());
     }
 }

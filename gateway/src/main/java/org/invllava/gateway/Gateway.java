@@ -1,0 +1,64 @@
+package org.invllava.gateway;
+
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.StaticHandler;
+import java.util.function.BooleanSupplier;
+import org.invllava.gateway.openai.OpenAiApi;
+import org.invllava.gateway.ws.StreamSocket;
+import org.invllava.observability.Metrics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway on a router it is given: the WebSocket API ({@code /v1/stream}), the OpenAI-compatible API
+ * ({@code /v1/...}) and the chat page at {@code /}; requests go to Kafka through the {@link RequestDispatcher}.
+ * Its Quarkus app mounts it on Quarkus' HTTP server ({@link GatewayApp}: one port for API, page, health and
+ * metrics); the local stack and the tests on a Vert.x server of their own ({@link GatewayServer}).
+ */
+public final class Gateway implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+
+    private final GatewayConfig config;
+    private final RequestDispatcher dispatcher;
+    private final ImageInput images;
+
+    /**
+     * {@code vertx} runs the handlers and deadline timers; the meters carry {@code gateway} (its instance id; Prometheus keeps {@code instance} for the scraped target); {@code othersReady}
+     * adds the readiness of services running in the same process.
+     */
+    public Gateway(GatewayConfig config, Vertx vertx, Metrics metrics, BooleanSupplier othersReady) {
+        this.config = config;
+        this.dispatcher = new RequestDispatcher(config, vertx, metrics.tagged("gateway", config.instanceId()), othersReady);
+        this.images = ImageInput.create(config.limits(), config.access());
+    }
+
+    /** Connects to Kafka and starts relaying answers; returns once it follows {@code vlm.tokens}. */
+    public void start() throws InterruptedException {
+        dispatcher.start();
+        LOG.info("gateway {} started (models {}, API keys {})", config.instanceId(), config.models().ids(),
+                config.access().keys().enabled() ? "required" : "not required");
+    }
+
+    /** Adds the API and page routes (before anything else under {@code /v1}). */
+    public void mount(Router router) {
+        router.get(StreamSocket.PATH).handler(new StreamSocket(config.limits(), config.models(), config.access().keys(),
+                dispatcher, images));
+        new OpenAiApi(config, dispatcher, images).mount(router);
+        router.get("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
+    }
+
+    public GatewayConfig config() {
+        return config;
+    }
+
+    public boolean ready() {
+        return dispatcher.ready();
+    }
+
+    @Override
+    public void close() {
+        dispatcher.close();
+        images.close();
+    }
+}
