@@ -24,6 +24,7 @@ public final class Env {
 
     private final Map<String, String> vars;
     private final Set<String> read = new TreeSet<>();
+    private final Map<String, String> defaults = new java.util.TreeMap<>();
 
     public Env(Map<String, String> vars) {
         this.vars = vars;
@@ -38,8 +39,16 @@ public final class Env {
         return Set.copyOf(read);
     }
 
+    /** The default each variable asked for so far falls back to, for those that have one (checked against the docs). */
+    public Map<String, String> defaults() {
+        return Map.copyOf(defaults);
+    }
+
     public String string(String name, String fallback) {
         read.add(name);
+        if (fallback != null) {
+            defaults.putIfAbsent(name, fallback);
+        }
         String v = vars.get(name);
         return v == null || v.isBlank() ? fallback : v.trim();
     }
@@ -63,6 +72,7 @@ public final class Env {
     }
 
     public int integer(String name, int fallback) {
+        defaults.putIfAbsent(name, Integer.toString(fallback));
         String v = string(name, null);
         try {
             return v == null ? fallback : Integer.parseInt(v);

@@ -55,6 +55,10 @@ final class ChunkWriter {
         return sequence;
     }
 
+    String traceparent() {
+        return traceparent;
+    }
+
     private TokenChunk.Builder chunk() {
         return TokenChunk.newBuilder().setRequestId(requestId).setReplyTo(replyTo).setSequence(sequence++)
                 .setFinishReason(null).setUsage(null).setError(null);

@@ -81,6 +81,8 @@ final class RequestWorker {
      */
     void start(WorkItem work, String traceparent, Runnable answered) {
         PromptRequest p = work.getPrompt();
+        LOG.info("request {} taken ({}, max {} tokens) (traceparent {})", p.getRequestId(),
+                work.getFeatures() == null ? "text only" : "with image", p.getSampling().getMaxNewTokens(), traceparent);
         ChunkWriter out = new ChunkWriter(producer, p.getRequestId(), p.getReplyTo(), traceparent);
         queueSeconds.observe(Math.max(0, System.currentTimeMillis() - p.getCreatedAtEpochMs()) / 1e3);
         ErrorInfo invalid = validate(work);
@@ -181,6 +183,8 @@ final class RequestWorker {
                 writeFailed.run();
                 return;
             }
+            LOG.info("request {} answered: {}{} in {} chunks (traceparent {})", out.requestId(), reason,
+                    error == null ? "" : " " + error.getCode(), out.sent(), out.traceparent());
             answered.run();
         });
     }

@@ -219,12 +219,15 @@ public final class VisionEncoderService implements Runnable, AutoCloseable {
         } else {
             out.setShape(List.of()).setData(ByteBuffer.allocate(0));
         }
+        String traceparent = TraceContext.from(item.record().headers());
         if (error != null) {
-            LOG.info("request {}: {} ({})", id, error.getCode(), error.getMessage());
+            LOG.info("request {} image refused: {} ({}) (traceparent {})", id, error.getCode(), error.getMessage(), traceparent);
+        } else {
+            LOG.info("request {} image encoded: {} patches (traceparent {})", id, features.patches(), traceparent);
         }
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(config.topics().features(),
                 id.getBytes(java.nio.charset.StandardCharsets.UTF_8), FEATURES.encode(out.build()));
-        TraceContext.to(record.headers(), TraceContext.from(item.record().headers()));
+        TraceContext.to(record.headers(), traceparent);
         return producer.send(record);
     }
 
