@@ -54,7 +54,8 @@ final class Answer {
             fail(chunk.getError().getCode(), chunk.getError().getMessage());
             return true;
         }
-        sink.done(chunk.getFinishReason().name().toLowerCase(Locale.ROOT), chunk.getUsage());
+        sink.done(chunk.getFinishReason().name().toLowerCase(Locale.ROOT), chunk.getUsage() == null ? null
+                : new TokenUsage(chunk.getUsage().getPromptTokens(), chunk.getUsage().getCompletionTokens()));
         end(chunk.getFinishReason() == FinishReason.CANCELLED ? "cancelled" : "ok");
         return true;
     }

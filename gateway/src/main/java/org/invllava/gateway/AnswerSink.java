@@ -1,7 +1,6 @@
 package org.invllava.gateway;
 
 import java.util.List;
-import org.invllava.schemas.Usage;
 
 /**
  * Where an answer goes (a WebSocket, a server-sent event stream, a JSON body). Each method is called in order,
@@ -11,7 +10,7 @@ public interface AnswerSink {
     void token(int index, String text, List<Integer> tokenIds);
 
     /** {@code finishReason}: {@code stop}, {@code length} or {@code cancelled}; {@code usage} null when cancelled. */
-    void done(String finishReason, Usage usage);
+    void done(String finishReason, TokenUsage usage);
 
     void error(String code, String message);
 }

@@ -2,22 +2,35 @@ package org.invllava.gateway;
 
 import java.time.Duration;
 import java.util.List;
-import org.invllava.schemas.ConversationTurn;
-import org.invllava.schemas.SamplingParameters;
 
 /**
  * A validated request, whichever API it came through: the served model it is for, the conversation (earlier turns,
- * then the question), the image (checked bytes, or null), how to sample, and how long the client will wait.
+ * then the question), the image (checked bytes, or null), how to sample, and how long the client will wait. The
+ * gateway's own types; {@link RequestDispatcher} writes them as the Avro records of {@code vlm.prompts}.
  *
  * @param system replaces the template's system text; null keeps it
  */
-public record ChatRequest(String model, String system, List<ConversationTurn> history, String question, byte[] image,
-                          SamplingParameters sampling, Duration deadline) {
+public record ChatRequest(String model, String system, List<Turn> history, String question, byte[] image,
+                          Sampling sampling, Duration deadline) {
     public ChatRequest {
         history = List.copyOf(history);
     }
 
     public ChatRequest withImage(byte[] bytes) {
         return new ChatRequest(model, system, history, question, bytes, sampling, deadline);
+    }
+
+    /** Who said a turn. */
+    public enum Role { USER, ASSISTANT }
+
+    /** An earlier turn of the conversation; {@code image}: the request's image goes with this (user) turn. */
+    public record Turn(Role role, String text, boolean image) {
+    }
+
+    /** How to pick tokens (temperature 0: greedy; a seed makes sampling repeatable), stop strings included. */
+    public record Sampling(int maxTokens, double temperature, double topP, long seed, List<String> stop) {
+        public Sampling {
+            stop = List.copyOf(stop);
+        }
     }
 }

@@ -9,7 +9,7 @@ import org.invllava.kafka.Env;
 import org.invllava.schemas.Topics;
 
 /**
- * The gateway's configuration from environment variables, for its Quarkus app ({@link GatewayApp}) and the tests
+ * The gateway's configuration from environment variables, for its Quarkus app ({@link org.invllava.gateway.server.GatewayApp}) and the tests
  * (README lists them with their defaults):
  * {@code KAFKA_BOOTSTRAP_SERVERS} (required), {@code GATEWAY_HOST}, {@code GATEWAY_PORT},
  * {@code GATEWAY_INSTANCE_ID} (default: the pod's {@code HOSTNAME}), {@code GATEWAY_MODELS} (served model ids,

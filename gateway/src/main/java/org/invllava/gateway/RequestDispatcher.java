@@ -4,6 +4,7 @@ import io.vertx.core.Vertx;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import java.util.function.Function;
 import java.util.function.BooleanSupplier;
@@ -14,11 +15,14 @@ import org.invllava.observability.Metrics;
 import org.invllava.schemas.AvroCodec;
 import org.invllava.schemas.ControlAction;
 import org.invllava.schemas.ControlMessage;
+import org.invllava.schemas.ConversationTurn;
 import org.invllava.schemas.ErrorCodes;
 import org.invllava.schemas.ImageRequest;
 import org.invllava.schemas.PromptRequest;
+import org.invllava.schemas.SamplingParameters;
 import org.invllava.schemas.ModelTopics;
 import org.invllava.schemas.Topics;
+import org.invllava.schemas.TurnRole;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,7 +58,7 @@ public final class RequestDispatcher implements AutoCloseable {
     private final GatewayMetrics metrics;
     private final BooleanSupplier othersReady;
 
-    RequestDispatcher(GatewayConfig config, Vertx vertx, Metrics registry, BooleanSupplier othersReady) {
+    public RequestDispatcher(GatewayConfig config, Vertx vertx, Metrics registry, BooleanSupplier othersReady) {
         this.config = config;
         this.vertx = vertx;
         this.othersReady = othersReady;
@@ -69,7 +73,7 @@ public final class RequestDispatcher implements AutoCloseable {
     }
 
     /** Fetches topic metadata (so sends never block an event loop) and starts relaying; waits until it follows. */
-    void start() throws InterruptedException {
+    public void start() throws InterruptedException {
         producer.partitionsFor(Topics.CONTROL);
         for (String model : config.models().ids()) {
             producer.partitionsFor(ModelTopics.of(model).images());
@@ -82,7 +86,7 @@ public final class RequestDispatcher implements AutoCloseable {
         }
     }
 
-    boolean ready() {
+    public boolean ready() {
         return relay.ready() && othersReady.getAsBoolean();
     }
 
@@ -119,8 +123,8 @@ public final class RequestDispatcher implements AutoCloseable {
             send(new ProducerRecord<>(topics.images(), key(id), IMAGES.encode(image)), trace, answer);
         }
         PromptRequest prompt = PromptRequest.newBuilder().setRequestId(id).setQuestion(request.question())
-                .setHasImage(request.image() != null).setSystem(request.system()).setHistory(request.history())
-                .setSampling(request.sampling()).setDeadlineEpochMs(deadline).setReplyTo(config.instanceId())
+                .setHasImage(request.image() != null).setSystem(request.system()).setHistory(history(request.history()))
+                .setSampling(sampling(request.sampling())).setDeadlineEpochMs(deadline).setReplyTo(config.instanceId())
                 .setCreatedAtEpochMs(now).build();
         send(new ProducerRecord<>(topics.prompts(), key(id), PROMPTS.encode(prompt)), trace, answer);
         vertx.setTimer(request.deadline().plus(GRACE).toMillis(), t -> {
@@ -175,6 +179,16 @@ public final class RequestDispatcher implements AutoCloseable {
         LOG.info("request {} cancelled: {}", requestId, reason);
         ControlMessage m = new ControlMessage(requestId, ControlAction.CANCEL, reason, System.currentTimeMillis());
         producer.send(new ProducerRecord<>(Topics.CONTROL, key(requestId), CONTROL.encode(m)));
+    }
+
+    private static List<ConversationTurn> history(List<ChatRequest.Turn> turns) {
+        return turns.stream().map(t -> new ConversationTurn(t.role() == ChatRequest.Role.USER ? TurnRole.USER
+                : TurnRole.ASSISTANT, t.text(), t.image())).toList();
+    }
+
+    private static SamplingParameters sampling(ChatRequest.Sampling s) {
+        return SamplingParameters.newBuilder().setMaxNewTokens(s.maxTokens()).setTemperature(s.temperature())
+                .setTopP(s.topP()).setSeed(s.seed()).setStop(s.stop()).build();
     }
 
     private static byte[] key(String requestId) {

@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.invllava.schemas.ErrorCodes;
-import org.invllava.schemas.SamplingParameters;
 
 /**
  * Request fields both APIs share, read from the JSON body and checked against the gateway's limits:
@@ -19,7 +18,7 @@ public final class RequestFields {
     private RequestFields() {
     }
 
-    public static SamplingParameters sampling(JsonNode root, GatewayConfig.Limits limits) throws GatewayError {
+    public static ChatRequest.Sampling sampling(JsonNode root, GatewayConfig.Limits limits) throws GatewayError {
         String tokensField = present(root, "max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
         int maxTokens = integer(root, tokensField, limits.defaultMaxTokens());
         if (maxTokens < 1 || maxTokens > limits.maxTokens()) {
@@ -37,8 +36,8 @@ public final class RequestFields {
         if (present(root, "seed") && !(seed.isIntegralNumber() && seed.canConvertToLong())) {
             throw invalid("seed must be an integer");
         }
-        return SamplingParameters.newBuilder().setMaxNewTokens(maxTokens).setTemperature(temperature).setTopP(topP)
-                .setSeed(present(root, "seed") ? seed.asLong() : 0).setStop(stop(root.get("stop"))).build();
+        return new ChatRequest.Sampling(maxTokens, temperature, topP, present(root, "seed") ? seed.asLong() : 0,
+                stop(root.get("stop")));
     }
 
     /** The request's {@code deadline_ms}, at most the configured deadline, which is also the default. */

@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.imageio.ImageIO;
 import org.invllava.gateway.openai.OpenAiTestClient;
+import org.invllava.gateway.server.GatewayServer;
 import org.invllava.gateway.openai.OpenAiTestClient.Response;
 import org.invllava.kafka.KafkaSettings;
 import org.invllava.kafka.TopicSetup;

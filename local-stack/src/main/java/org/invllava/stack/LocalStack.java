@@ -9,7 +9,7 @@ import java.util.Map;
 import org.invllava.fusion.svc.FusionLlmConfig;
 import org.invllava.fusion.svc.FusionLlmService;
 import org.invllava.gateway.GatewayConfig;
-import org.invllava.gateway.GatewayServer;
+import org.invllava.gateway.server.GatewayServer;
 import org.invllava.gateway.ServedModels;
 import org.invllava.kafka.KafkaSettings;
 import org.invllava.kafka.RunningService;

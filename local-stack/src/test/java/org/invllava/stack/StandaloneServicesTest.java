@@ -13,7 +13,7 @@ import java.util.HashMap;
 import java.util.Map;
 import org.invllava.fusion.svc.FusionLlmStartup;
 import org.invllava.gateway.GatewayStartup;
-import org.invllava.gateway.GatewayServer;
+import org.invllava.gateway.server.GatewayServer;
 import org.invllava.kafka.Env;
 import org.invllava.kafka.RunningService;
 import org.invllava.kafka.local.EmbeddedKafka;

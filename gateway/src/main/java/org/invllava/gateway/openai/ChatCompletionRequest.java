@@ -9,9 +9,7 @@ import org.invllava.gateway.GatewayConfig;
 import org.invllava.gateway.GatewayError;
 import org.invllava.gateway.ImageInput;
 import org.invllava.gateway.RequestFields;
-import org.invllava.schemas.ConversationTurn;
 import org.invllava.schemas.ErrorCodes;
-import org.invllava.schemas.TurnRole;
 
 /**
  * A {@code POST /v1/chat/completions} body, read into a {@link ChatRequest}: {@code messages} (system/developer,
@@ -24,7 +22,7 @@ import org.invllava.schemas.TurnRole;
 record ChatCompletionRequest(ChatRequest chat, URI imageUrl, boolean stream, boolean includeUsage) {
 
     /** A message being read: its role, its text parts, and whether it held the image. */
-    private record Message(TurnRole role, StringBuilder text, boolean image) {
+    private record Message(ChatRequest.Role role, StringBuilder text, boolean image) {
     }
 
     /** The request's one image as it is read: checked bytes, or an http(s) URL still to fetch. */
@@ -59,27 +57,27 @@ record ChatCompletionRequest(ChatRequest chat, URI imageUrl, boolean stream, boo
                     String text = text(m.get("content"), where, null, images);
                     system = system == null ? new StringBuilder(text) : system.append('\n').append(text);
                 }
-                case "user" -> add(turns, TurnRole.USER, m.get("content"), where, image, images);
-                case "assistant" -> add(turns, TurnRole.ASSISTANT, m.get("content"), where, null, images);
+                case "user" -> add(turns, ChatRequest.Role.USER, m.get("content"), where, image, images);
+                case "assistant" -> add(turns, ChatRequest.Role.ASSISTANT, m.get("content"), where, null, images);
                 default -> throw RequestFields.invalid(where + ".role must be system, developer, user or assistant"
                         + (role.isEmpty() ? "" : ", not '" + role + "'"));
             }
         }
-        if (turns.isEmpty() || turns.get(0).role() != TurnRole.USER || turns.get(turns.size() - 1).role() != TurnRole.USER) {
+        if (turns.isEmpty() || turns.get(0).role() != ChatRequest.Role.USER || turns.get(turns.size() - 1).role() != ChatRequest.Role.USER) {
             throw RequestFields.invalid("the conversation must start and end with a user message");
         }
         Message last = turns.get(turns.size() - 1);
         if (last.text().toString().isBlank()) {
             throw RequestFields.invalid("the last user message needs text");
         }
-        List<ConversationTurn> history = new ArrayList<>();
+        List<ChatRequest.Turn> history = new ArrayList<>();
         int chars = system == null ? 0 : system.length();
         for (Message t : turns) {
             chars += t.text().length();
         }
         RequestFields.promptLength(chars, config.limits());
         for (Message t : turns.subList(0, turns.size() - 1)) {
-            history.add(new ConversationTurn(t.role(), t.text().toString(), t.image()));
+            history.add(new ChatRequest.Turn(t.role(), t.text().toString(), t.image()));
         }
         ChatRequest chat = new ChatRequest(model, system == null ? null : system.toString(), history, last.text().toString(),
                 image.bytes, RequestFields.sampling(root, config.limits()),
@@ -111,7 +109,7 @@ record ChatCompletionRequest(ChatRequest chat, URI imageUrl, boolean stream, boo
     }
 
     /** Adds a message's text to the last turn when it has the same role, else as a new turn. */
-    private static void add(List<Message> turns, TurnRole role, JsonNode content, String where, ImageSlot image,
+    private static void add(List<Message> turns, ChatRequest.Role role, JsonNode content, String where, ImageSlot image,
                             ImageInput images) throws GatewayError {
         boolean hadImage = image != null && image.filled();
         String text = text(content, where, image, images);

@@ -7,7 +7,7 @@ import io.vertx.core.http.HttpServerResponse;
 import java.util.List;
 import org.invllava.gateway.AnswerSink;
 import org.invllava.gateway.GatewayError;
-import org.invllava.schemas.Usage;
+import org.invllava.gateway.TokenUsage;
 
 /**
  * A streamed answer as server-sent events: a first chunk with the assistant role, one chunk per token, a last
@@ -39,7 +39,7 @@ final class EventStreamSink implements AnswerSink {
     }
 
     @Override
-    public void done(String finishReason, Usage usage) {
+    public void done(String finishReason, TokenUsage usage) {
         context.runOnContext(v -> {
             event(OpenAiJson.chunk(id, created, model, null, null, OpenAiJson.finishReason(finishReason), includeUsage));
             if (includeUsage) {

@@ -16,10 +16,10 @@ import org.invllava.gateway.AnswerSink;
 import org.invllava.gateway.ChatRequest;
 import org.invllava.gateway.GatewayConfig;
 import org.invllava.gateway.GatewayError;
+import org.invllava.gateway.TokenUsage;
 import org.invllava.gateway.ImageInput;
 import org.invllava.gateway.RequestDispatcher;
 import org.invllava.schemas.ErrorCodes;
-import org.invllava.schemas.Usage;
 
 /**
  * The OpenAI-compatible API: {@code GET /v1/models} and {@code POST /v1/chat/completions}, non-streaming
@@ -143,7 +143,7 @@ public final class OpenAiApi {
         }
 
         @Override
-        public void done(String finishReason, Usage usage) {
+        public void done(String finishReason, TokenUsage usage) {
             String content = text.toString();
             context.runOnContext(v -> json(response, 200,
                     OpenAiJson.completion(id, created, model, content, OpenAiJson.finishReason(finishReason), usage)));

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import org.invllava.gateway.GatewayError;
-import org.invllava.schemas.Usage;
+import org.invllava.gateway.TokenUsage;
 
 /** The OpenAI API's JSON objects, field for field as the official clients parse them. */
 final class OpenAiJson {
@@ -41,7 +41,7 @@ final class OpenAiJson {
     }
 
     /** A {@code chat.completion}: the whole answer. */
-    static ObjectNode completion(String id, long created, String model, String content, String finishReason, Usage usage) {
+    static ObjectNode completion(String id, long created, String model, String content, String finishReason, TokenUsage usage) {
         ObjectNode root = header(id, "chat.completion", created, model);
         ObjectNode choice = root.putArray("choices").addObject().put("index", 0);
         choice.putObject("message").put("role", "assistant").put("content", content).putNull("refusal");
@@ -78,7 +78,7 @@ final class OpenAiJson {
     }
 
     /** The extra last chunk of {@code stream_options.include_usage}: no choices, the usage. */
-    static ObjectNode usageChunk(String id, long created, String model, Usage usage) {
+    static ObjectNode usageChunk(String id, long created, String model, TokenUsage usage) {
         ObjectNode root = header(id, "chat.completion.chunk", created, model);
         root.putArray("choices");
         root.set("usage", usage(usage));
@@ -91,9 +91,9 @@ final class OpenAiJson {
         return root;
     }
 
-    private static ObjectNode usage(Usage usage) {
-        int prompt = usage == null ? 0 : usage.getPromptTokens();
-        int completion = usage == null ? 0 : usage.getCompletionTokens();
+    private static ObjectNode usage(TokenUsage usage) {
+        int prompt = usage == null ? 0 : usage.promptTokens();
+        int completion = usage == null ? 0 : usage.completionTokens();
         return JSON.createObjectNode().put("prompt_tokens", prompt).put("completion_tokens", completion)
                 .put("total_tokens", prompt + completion);
     }

@@ -16,11 +16,11 @@ import org.invllava.gateway.AnswerSink;
 import org.invllava.gateway.ApiKeys;
 import org.invllava.gateway.ChatRequest;
 import org.invllava.gateway.GatewayError;
+import org.invllava.gateway.TokenUsage;
 import org.invllava.gateway.ImageInput;
 import org.invllava.gateway.GatewayConfig;
 import org.invllava.gateway.RequestDispatcher;
 import org.invllava.gateway.ServedModels;
-import org.invllava.schemas.Usage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -136,11 +136,11 @@ public final class StreamSocket implements Handler<RoutingContext> {
         }
 
         @Override
-        public void done(String finishReason, Usage usage) {
+        public void done(String finishReason, TokenUsage usage) {
             ObjectNode done = JSON.createObjectNode().put("type", "done").put("finish_reason", finishReason);
             if (usage != null) {
-                done.putObject("usage").put("prompt_tokens", usage.getPromptTokens())
-                        .put("completion_tokens", usage.getCompletionTokens());
+                done.putObject("usage").put("prompt_tokens", usage.promptTokens())
+                        .put("completion_tokens", usage.completionTokens());
             }
             send(done, true);
         }

@@ -17,9 +17,7 @@ import org.invllava.gateway.ImageInput;
 import org.invllava.gateway.ServedModels;
 import org.invllava.kafka.KafkaSettings;
 import org.invllava.runtime.demo.DemoImages;
-import org.invllava.schemas.ConversationTurn;
 import org.invllava.schemas.ErrorCodes;
-import org.invllava.schemas.TurnRole;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -56,13 +54,13 @@ class ChatCompletionRequestTest {
         ChatRequest chat = r.chat();
         assertEquals("inverse-llava", chat.model());
         assertEquals("Be brief.", chat.system());
-        assertEquals(List.of(new ConversationTurn(TurnRole.USER, "What is it?", true),
-                new ConversationTurn(TurnRole.ASSISTANT, "A cat.", false)), chat.history());
+        assertEquals(List.of(new ChatRequest.Turn(ChatRequest.Role.USER, "What is it?", true),
+                new ChatRequest.Turn(ChatRequest.Role.ASSISTANT, "A cat.", false)), chat.history());
         assertEquals("What colour?\nAnd its size?", chat.question());
         assertArrayEquals(PNG, chat.image());
-        assertEquals(7, chat.sampling().getMaxNewTokens());
-        assertEquals(List.of("END"), chat.sampling().getStop());
-        assertEquals(5, chat.sampling().getSeed());
+        assertEquals(7, chat.sampling().maxTokens());
+        assertEquals(List.of("END"), chat.sampling().stop());
+        assertEquals(5, chat.sampling().seed());
         assertTrue(r.stream() && r.includeUsage());
         assertNull(r.imageUrl());
     }
@@ -90,7 +88,7 @@ class ChatCompletionRequestTest {
         assertEquals("Describe.", r.chat().question());
         assertArrayEquals(PNG, r.chat().image());
         assertFalse(r.stream());
-        assertEquals(GatewayConfig.Limits.defaults().defaultMaxTokens(), r.chat().sampling().getMaxNewTokens());
+        assertEquals(GatewayConfig.Limits.defaults().defaultMaxTokens(), r.chat().sampling().maxTokens());
     }
 
     @Test

@@ -1,9 +1,12 @@
-package org.invllava.gateway;
+package org.invllava.gateway.server;
 
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.StaticHandler;
 import java.util.function.BooleanSupplier;
+import org.invllava.gateway.GatewayConfig;
+import org.invllava.gateway.ImageInput;
+import org.invllava.gateway.RequestDispatcher;
 import org.invllava.gateway.openai.OpenAiApi;
 import org.invllava.gateway.ws.StreamSocket;
 import org.invllava.observability.Metrics;

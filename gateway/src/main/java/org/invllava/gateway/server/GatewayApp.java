@@ -1,10 +1,11 @@
-package org.invllava.gateway;
+package org.invllava.gateway.server;
 
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import org.invllava.gateway.GatewayStartup;
 import org.invllava.kafka.Env;
 import org.invllava.kafka.RunningService;
 import org.invllava.kafka.quarkus.ServiceHost;

@@ -1,4 +1,4 @@
-package org.invllava.gateway;
+package org.invllava.gateway.server;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -6,6 +6,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.invllava.gateway.GatewayConfig;
 import org.invllava.observability.Metrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
