@@ -1,5 +1,7 @@
 package org.invllava.gateway;
 
+import java.util.function.Consumer;
+
 import java.util.Locale;
 import org.invllava.schemas.FinishReason;
 import org.invllava.schemas.TokenChunk;
@@ -7,19 +9,19 @@ import org.invllava.schemas.TokenChunk;
 /**
  * One request's answer on its way to the client. Chunks are delivered exactly once and in order: anything below
  * the next expected sequence (re-sent after a redo) is dropped. It ends once, by the final chunk, an error, or the
- * client leaving; {@code onEnd} then runs (it frees the request's admission slot).
+ * client leaving; {@code onEnd} then runs with the error code, or null (it frees the request's admission slot).
  */
 final class Answer {
     private final String requestId;
     private final AnswerSink sink;
     private final GatewayMetrics metrics;
-    private final Runnable onEnd;
+    private final Consumer<String> onEnd;
     private final long startNanos = System.nanoTime();
     private long lastTokenNanos;
     private int nextSequence;
     private boolean finished;
 
-    Answer(String requestId, AnswerSink sink, GatewayMetrics metrics, Runnable onEnd) {
+    Answer(String requestId, AnswerSink sink, GatewayMetrics metrics, Consumer<String> onEnd) {
         this.requestId = requestId;
         this.sink = sink;
         this.metrics = metrics;
@@ -56,7 +58,7 @@ final class Answer {
         }
         sink.done(chunk.getFinishReason().name().toLowerCase(Locale.ROOT), chunk.getUsage() == null ? null
                 : new TokenUsage(chunk.getUsage().getPromptTokens(), chunk.getUsage().getCompletionTokens()));
-        end(chunk.getFinishReason() == FinishReason.CANCELLED ? "cancelled" : "ok");
+        end(chunk.getFinishReason() == FinishReason.CANCELLED ? "cancelled" : "ok", null);
         return true;
     }
 
@@ -67,19 +69,19 @@ final class Answer {
         }
         sink.error(code, message);
         metrics.error(code);
-        end("error");
+        end("error", code);
     }
 
     /** The client left: ends the answer without telling it anything. */
     synchronized void abandon() {
         if (!finished) {
-            end("abandoned");
+            end("abandoned", null);
         }
     }
 
-    private void end(String outcome) {
+    private void end(String outcome, String errorCode) {
         finished = true;
         metrics.finished(outcome);
-        onEnd.run();
+        onEnd.accept(errorCode);
     }
 }

@@ -1,5 +1,6 @@
 package org.invllava.gateway;
 
+import io.opentelemetry.api.trace.SpanKind;
 import io.vertx.core.Vertx;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +13,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.invllava.kafka.TraceContext;
 import org.invllava.observability.Metrics;
+import org.invllava.observability.Tracing;
 import org.invllava.schemas.AvroCodec;
 import org.invllava.schemas.ControlAction;
 import org.invllava.schemas.ControlMessage;
@@ -57,9 +59,12 @@ public final class RequestDispatcher implements AutoCloseable {
     private final Admission admission;
     private final GatewayMetrics metrics;
     private final BooleanSupplier othersReady;
+    private final Tracing tracing;
 
-    public RequestDispatcher(GatewayConfig config, Vertx vertx, Metrics registry, BooleanSupplier othersReady) {
+    public RequestDispatcher(GatewayConfig config, Vertx vertx, Metrics registry, Tracing tracing,
+                             BooleanSupplier othersReady) {
         this.config = config;
+        this.tracing = tracing;
         this.vertx = vertx;
         this.othersReady = othersReady;
         this.metrics = new GatewayMetrics(registry);
@@ -106,15 +111,18 @@ public final class RequestDispatcher implements AutoCloseable {
         }
         Runnable release = admission.acquire(keyId);
         String id = UUID.randomUUID().toString();
-        Answer answer = new Answer(id, sinkForId.apply(id), metrics, () -> {
+        Tracing.Stage stage = tracing.start("gateway.request", id, null, SpanKind.SERVER, -1)
+                .attribute("model", request.model()).attribute("api", api);
+        Answer answer = new Answer(id, sinkForId.apply(id), metrics, errorCode -> {
             release.run();
             relay.unregister(id);
+            stage.end(errorCode);
         });
         relay.register(answer);
         metrics.accepted(api);
         long now = System.currentTimeMillis();
         long deadline = now + request.deadline().toMillis();
-        String trace = TraceContext.newTraceparent();
+        String trace = stage.traceparent();
         LOG.info("request {} for {} accepted from {} via {} (traceparent {})", id, request.model(), keyId, api, trace);
         ModelTopics topics = ModelTopics.of(request.model());
         if (request.image() != null) {

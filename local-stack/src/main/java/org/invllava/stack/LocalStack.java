@@ -16,6 +16,7 @@ import org.invllava.kafka.RunningService;
 import org.invllava.kafka.TopicSetup;
 import org.invllava.kafka.local.EmbeddedKafka;
 import org.invllava.observability.Metrics;
+import org.invllava.observability.Tracing;
 import org.invllava.runtime.demo.DemoModelFactory;
 import org.invllava.runtime.demo.ModelShape;
 import org.invllava.runtime.model.LoadOptions;
@@ -124,7 +125,7 @@ public final class LocalStack implements AutoCloseable {
         ModelTopics topics = ModelTopics.of(source.id());
         RunningService vision = VisionEncoderStartup.run(VisionEncoderConfig.defaults(
                 KafkaSettings.of(bootstrap, "vision-encoder" + topics.groupSuffix()), topics), model.vision(),
-                VisionEncoderStartup.encoderId(source), metrics);
+                VisionEncoderStartup.encoderId(source), metrics, Tracing.off());
         started.add(vision);
         served.put(source.id(), new Served(model, topics, vision, new ArrayList<>()));
         addFusionInstance(source.id());

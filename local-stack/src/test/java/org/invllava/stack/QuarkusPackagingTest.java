@@ -48,6 +48,7 @@ class QuarkusPackagingTest {
         }
         ModelPaths model = new DemoModelFactory(ModelShape.tiny(), DType.F32, 13).write(dir.resolve("model"));
         List<Process> processes = new ArrayList<>();
+        OtlpReceiver otlp = OtlpReceiver.start();
         try (EmbeddedKafka kafka = EmbeddedKafka.start(null, Topics.MAX_MESSAGE_BYTES)) {
             int visionProbe = StandaloneServicesTest.freePort();
             int fusionProbe = StandaloneServicesTest.freePort();
@@ -56,11 +57,12 @@ class QuarkusPackagingTest {
             Map<String, String> common = Map.of("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
                     "VISION_MODEL_DIR", model.vision().toString(), "LANGUAGE_MODEL_DIR", model.language().toString(),
                     "FUSION_CHECKPOINT_DIR", model.fusion().toString(), "TOPICS_REPLICATION", "1");
+            common = with(common, otlp.environment());
             processes.add(launch("vision-encoder-svc", common, Map.of("PROBE_PORT", "" + visionProbe,
                     "PROBE_HOST", "127.0.0.1")));
             processes.add(launch("fusion-llm-svc", common, Map.of("PROBE_PORT", "" + fusionProbe,
                     "PROBE_HOST", "127.0.0.1", "FUSION_STATE_DIR", dir.resolve("streams").toString())));
-            processes.add(launch("gateway", Map.of("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers()),
+            processes.add(launch("gateway", with(Map.of("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers()), otlp.environment()),
                     Map.of("GATEWAY_HOST", "127.0.0.1", "GATEWAY_PORT", "" + gatewayPort, "PROBE_PORT", "" + gatewayProbe,
                             "GATEWAY_INSTANCE_ID", "gw-quarkus")));
             HttpClient http = HttpClient.newHttpClient();
@@ -99,13 +101,66 @@ class QuarkusPackagingTest {
             for (String m : List.of("vision-encoder-svc", "fusion-llm-svc")) { // PROBE_HOST is the address Quarkus binds
                 assertTrue(Files.readString(dir.resolve(m + ".log")).contains("Listening on: http://127.0.0.1:"), m);
             }
+            // tracing on (OTLP over HTTP to a receiver of this test): each service exported its stage of the requests
+            for (String span : List.of("gateway.request", "vision.encode", "fusion.generate")) {
+                assertTrue(otlp.awaitReceived(span, 20_000), span + " was not exported over OTLP");
+            }
         } finally {
+            otlp.close();
             for (Process p : processes) {
                 p.destroy(); // SIGTERM: Quarkus shuts the service down gracefully
             }
             for (Process p : processes) {
                 p.waitFor();
             }
+        }
+    }
+
+    private static Map<String, String> with(Map<String, String> a, Map<String, String> b) {
+        Map<String, String> out = new HashMap<>(a);
+        out.putAll(b);
+        return out;
+    }
+
+    /** Accepts OTLP/HTTP exports and keeps their bodies (protobuf holds span names as plain UTF-8). */
+    private record OtlpReceiver(com.sun.net.httpserver.HttpServer server, java.io.ByteArrayOutputStream received) {
+        static OtlpReceiver start() throws java.io.IOException {
+            com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                    new java.net.InetSocketAddress("127.0.0.1", 0), 16);
+            java.io.ByteArrayOutputStream received = new java.io.ByteArrayOutputStream();
+            server.createContext("/", ex -> {
+                byte[] body = ex.getRequestBody().readAllBytes();
+                synchronized (received) {
+                    received.writeBytes(body);
+                }
+                ex.sendResponseHeaders(200, -1);
+                ex.close();
+            });
+            server.start();
+            return new OtlpReceiver(server, received);
+        }
+
+        Map<String, String> environment() {
+            return Map.of("QUARKUS_OTEL_SDK_DISABLED", "false",
+                    "QUARKUS_OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://127.0.0.1:" + server.getAddress().getPort(),
+                    "QUARKUS_OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/protobuf", "QUARKUS_OTEL_BSP_SCHEDULE_DELAY", "100ms");
+        }
+
+        boolean awaitReceived(String text, long millis) throws InterruptedException {
+            long until = System.currentTimeMillis() + millis;
+            while (System.currentTimeMillis() < until) {
+                synchronized (received) {
+                    if (received.toString(java.nio.charset.StandardCharsets.ISO_8859_1).contains(text)) {
+                        return true;
+                    }
+                }
+                Thread.sleep(100);
+            }
+            return false;
+        }
+
+        void close() {
+            server.stop(0);
         }
     }
 

@@ -18,6 +18,7 @@ import org.invllava.kafka.Env;
 import org.invllava.kafka.RunningService;
 import org.invllava.kafka.local.EmbeddedKafka;
 import org.invllava.observability.Metrics;
+import org.invllava.observability.Tracing;
 import org.invllava.runtime.demo.DemoImages;
 import org.invllava.runtime.demo.DemoModelFactory;
 import org.invllava.runtime.demo.ModelShape;
@@ -56,8 +57,10 @@ class StandaloneServicesTest {
             Map<String, String> gateway = new HashMap<>(Map.of("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
                     "GATEWAY_HOST", "127.0.0.1", "GATEWAY_PORT", "0", "GATEWAY_INSTANCE_ID", "gw-standalone"));
             Metrics metrics = new Metrics();
-            try (RunningService v = VisionEncoderStartup.start(VisionEncoderStartup.settings(new Env(common)), metrics);
-                 RunningService f = FusionLlmStartup.start(FusionLlmStartup.settings(new Env(fusion)), metrics);
+            try (RunningService v = VisionEncoderStartup.start(VisionEncoderStartup.settings(new Env(common)), metrics,
+                    Tracing.off());
+                 RunningService f = FusionLlmStartup.start(FusionLlmStartup.settings(new Env(fusion)), metrics,
+                         Tracing.off());
                  GatewayServer g = new GatewayServer(GatewayStartup.config(new Env(gateway)), metrics, () -> true)) {
                 g.start();
                 StreamClient.Answer a = StreamClient.ask(g.port(),

@@ -9,6 +9,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.invllava.kafka.Sends;
 import org.invllava.kafka.TraceContext;
+import org.invllava.observability.Tracing;
 import org.invllava.schemas.AvroCodec;
 import org.invllava.schemas.ErrorInfo;
 import org.invllava.schemas.FinishReason;
@@ -26,15 +27,16 @@ final class ChunkWriter {
     private final Producer<byte[], byte[]> producer;
     private final String requestId;
     private final String replyTo;
-    private final String traceparent;
+    private final Tracing.Stage stage;
     private final List<Future<RecordMetadata>> pending = new ArrayList<>();
     private int sequence;
 
-    ChunkWriter(Producer<byte[], byte[]> producer, String requestId, String replyTo, String traceparent) {
+    /** {@code stage}: the request's generation span, whose {@code traceparent} every chunk carries. */
+    ChunkWriter(Producer<byte[], byte[]> producer, String requestId, String replyTo, Tracing.Stage stage) {
         this.producer = producer;
         this.requestId = requestId;
         this.replyTo = replyTo;
-        this.traceparent = traceparent;
+        this.stage = stage;
     }
 
     void token(int tokenId, String text) {
@@ -55,8 +57,8 @@ final class ChunkWriter {
         return sequence;
     }
 
-    String traceparent() {
-        return traceparent;
+    Tracing.Stage stage() {
+        return stage;
     }
 
     private TokenChunk.Builder chunk() {
@@ -67,7 +69,7 @@ final class ChunkWriter {
     private void send(TokenChunk c) {
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(Topics.TOKENS, requestId.getBytes(StandardCharsets.UTF_8),
                 CODEC.encode(c));
-        TraceContext.to(record.headers(), traceparent);
+        TraceContext.to(record.headers(), stage.traceparent());
         pending.add(producer.send(record));
     }
 }

@@ -5,12 +5,13 @@ import org.invllava.kafka.Env;
 import org.invllava.kafka.RunningService;
 import org.invllava.kafka.quarkus.ServiceHost;
 import org.invllava.observability.Metrics;
+import org.invllava.observability.Tracing;
 
 /** Quarkus packaging of the fusion LLM: {@link FusionLlmStartup} started from the environment. */
 @ApplicationScoped
 public class FusionLlmApp extends ServiceHost {
     @Override
-    protected RunningService start(Metrics metrics) throws Exception {
-        return FusionLlmStartup.start(FusionLlmStartup.settings(Env.system()), metrics);
+    protected RunningService start(Metrics metrics, Tracing tracing) throws Exception {
+        return FusionLlmStartup.start(FusionLlmStartup.settings(Env.system()), metrics, tracing);
     }
 }

@@ -5,6 +5,7 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.invllava.kafka.KafkaSettings;
 import org.invllava.observability.Metrics;
+import org.invllava.observability.Tracing;
 import org.invllava.runtime.model.MultimodalModel;
 
 /** The fusion LLM service: the join topology (Kafka Streams) feeding the generation scheduler. */
@@ -13,7 +14,12 @@ public final class FusionLlmService implements AutoCloseable {
     private final GenerationScheduler scheduler;
     private final Thread schedulerThread;
 
+    /** Without tracing (tests, benches). */
     public FusionLlmService(FusionLlmConfig config, MultimodalModel model, Metrics metrics) {
+        this(config, model, metrics, Tracing.off());
+    }
+
+    public FusionLlmService(FusionLlmConfig config, MultimodalModel model, Metrics metrics, Tracing tracing) {
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
         p.putAll(config.kafka().security());
@@ -29,7 +35,7 @@ public final class FusionLlmService implements AutoCloseable {
         p.put(StreamsConfig.consumerPrefix("heartbeat.interval.ms"), KafkaSettings.SESSION_TIMEOUT_MS / 3);
         p.put(StreamsConfig.topicPrefix("max.message.bytes"), config.kafka().maxMessageBytes());
         this.streams = new KafkaStreams(JoinTopology.build(config.joinWindow(), config.topics()), p);
-        this.scheduler = new GenerationScheduler(config, model, metrics.tagged("model", config.topics().model()));
+        this.scheduler = new GenerationScheduler(config, model, metrics.tagged("model", config.topics().model()), tracing);
         this.schedulerThread = new Thread(scheduler, "generation-scheduler");
     }
 

@@ -4,6 +4,7 @@ import org.invllava.kafka.Env;
 import org.invllava.kafka.RunningService;
 import org.invllava.kafka.TopicSetup;
 import org.invllava.observability.Metrics;
+import org.invllava.observability.Tracing;
 import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.model.ModelSource;
 import org.invllava.runtime.model.MultimodalModel;
@@ -57,12 +58,12 @@ public final class FusionLlmStartup {
      * Creates missing topics, loads the language side (no CLIP: features arrive on {@code vlm.work}) and starts the
      * join and the scheduler; close to stop (the model too).
      */
-    public static RunningService start(Settings s, Metrics metrics) throws InterruptedException {
+    public static RunningService start(Settings s, Metrics metrics, Tracing tracing) throws InterruptedException {
         FusionLlmConfig config = s.config();
         TopicSetup.ensureDefaults(config.kafka(), s.replication(), java.util.List.of(config.topics().model()));
         MultimodalModel model = s.model().loadLanguage(s.load());
         try {
-            FusionLlmService service = new FusionLlmService(config, model, metrics);
+            FusionLlmService service = new FusionLlmService(config, model, metrics, tracing);
             service.start();
             return RunningService.of(service::isRunning, service::isLive, () -> {
                 service.close();

@@ -18,6 +18,7 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.invllava.kafka.DeadLetters;
 import org.invllava.kafka.TraceContext;
 import org.invllava.observability.Metrics;
+import org.invllava.observability.Tracing;
 import org.invllava.runtime.model.MultimodalModel;
 import org.invllava.runtime.serving.BatchEngine;
 import org.invllava.schemas.AvroCodec;
@@ -53,7 +54,7 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
     private final AtomicBoolean running = new AtomicBoolean(true);
     private volatile boolean failed;
 
-    public GenerationScheduler(FusionLlmConfig config, MultimodalModel model, Metrics metrics) {
+    public GenerationScheduler(FusionLlmConfig config, MultimodalModel model, Metrics metrics, Tracing tracing) {
         this.config = config;
         Map<String, Object> c = config.kafka().consumer(config.workGroupId());
         c.put("max.poll.records", config.maxInFlight());
@@ -71,7 +72,7 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
         this.cancellationThread = new Thread(cancellations, "control-follower");
         this.cancellationThread.setDaemon(true);
         this.worker = new RequestWorker(model, engine, producer, cancellations::cancelledAt, finisher,
-                this::stopAfterWriteFailure, metrics);
+                this::stopAfterWriteFailure, metrics, tracing);
         metrics.gauge("fusion_active_requests", "Requests accepted and not yet answered (batch + queue)", offsets::inFlightCount);
         this.deadLetters = new DeadLetters(producer, "fusion-llm-svc");
     }

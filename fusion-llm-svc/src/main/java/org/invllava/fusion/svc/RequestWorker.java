@@ -1,5 +1,6 @@
 package org.invllava.fusion.svc;
 
+import io.opentelemetry.api.trace.SpanKind;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
@@ -7,6 +8,7 @@ import java.util.function.Function;
 import org.apache.kafka.clients.producer.Producer;
 import org.invllava.kafka.FeatureCodec;
 import org.invllava.observability.Metrics;
+import org.invllava.observability.Tracing;
 import org.invllava.runtime.generate.GenerationResult;
 import org.invllava.runtime.generate.SamplingParams;
 import org.invllava.runtime.model.ContextLengthException;
@@ -52,13 +54,16 @@ final class RequestWorker {
     private final Metrics.Counter tokens;
     private final Metrics.Histogram stepsAfterCancel;
     private final Runnable writeFailed;
+    private final Tracing tracing;
 
     /**
      * {@code cancelledAt}: when a request's cancel reached this instance ({@link System#nanoTime}), null if never;
      * {@code writeFailed} runs when a request's chunks could not be written (its offset then stays uncommitted).
      */
     RequestWorker(MultimodalModel model, BatchEngine engine, Producer<byte[], byte[]> producer,
-                  Function<String, Long> cancelledAt, Executor finisher, Runnable writeFailed, Metrics metrics) {
+                  Function<String, Long> cancelledAt, Executor finisher, Runnable writeFailed, Metrics metrics,
+                  Tracing tracing) {
+        this.tracing = tracing;
         this.model = model;
         this.engine = engine;
         this.producer = producer;
@@ -81,9 +86,11 @@ final class RequestWorker {
      */
     void start(WorkItem work, String traceparent, Runnable answered) {
         PromptRequest p = work.getPrompt();
+        Tracing.Stage stage = tracing.start("fusion.generate", p.getRequestId(), traceparent, SpanKind.CONSUMER, -1);
         LOG.info("request {} taken ({}, max {} tokens) (traceparent {})", p.getRequestId(),
-                work.getFeatures() == null ? "text only" : "with image", p.getSampling().getMaxNewTokens(), traceparent);
-        ChunkWriter out = new ChunkWriter(producer, p.getRequestId(), p.getReplyTo(), traceparent);
+                work.getFeatures() == null ? "text only" : "with image", p.getSampling().getMaxNewTokens(),
+                stage.traceparent());
+        ChunkWriter out = new ChunkWriter(producer, p.getRequestId(), p.getReplyTo(), stage);
         queueSeconds.observe(Math.max(0, System.currentTimeMillis() - p.getCreatedAtEpochMs()) / 1e3);
         ErrorInfo invalid = validate(work);
         if (invalid != null) {
@@ -180,11 +187,14 @@ final class RequestWorker {
             } catch (RuntimeException e) {
                 // chunks could not be written: leave the offset uncommitted so another attempt redoes it
                 LOG.error("request {} not completed; it will be redone", out.requestId(), e);
+                out.stage().end("write_failed");
                 writeFailed.run();
                 return;
             }
             LOG.info("request {} answered: {}{} in {} chunks (traceparent {})", out.requestId(), reason,
-                    error == null ? "" : " " + error.getCode(), out.sent(), out.traceparent());
+                    error == null ? "" : " " + error.getCode(), out.sent(), out.stage().traceparent());
+            out.stage().attribute("finish_reason", reason.name()).attribute("chunks", out.sent())
+                    .end(error == null ? null : error.getCode());
             answered.run();
         });
     }

@@ -10,6 +10,7 @@ import org.invllava.gateway.RequestDispatcher;
 import org.invllava.gateway.openai.OpenAiApi;
 import org.invllava.gateway.ws.StreamSocket;
 import org.invllava.observability.Metrics;
+import org.invllava.observability.Tracing;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,12 +28,13 @@ public final class Gateway implements AutoCloseable {
     private final ImageInput images;
 
     /**
-     * {@code vertx} runs the handlers and deadline timers; the meters carry {@code gateway} (its instance id; Prometheus keeps {@code instance} for the scraped target); {@code othersReady}
+     * {@code vertx} runs the handlers and deadline timers; {@code tracing} gives each request its span; the meters carry {@code gateway} (its instance id; Prometheus keeps {@code instance} for the scraped target); {@code othersReady}
      * adds the readiness of services running in the same process.
      */
-    public Gateway(GatewayConfig config, Vertx vertx, Metrics metrics, BooleanSupplier othersReady) {
+    public Gateway(GatewayConfig config, Vertx vertx, Metrics metrics, Tracing tracing, BooleanSupplier othersReady) {
         this.config = config;
-        this.dispatcher = new RequestDispatcher(config, vertx, metrics.tagged("gateway", config.instanceId()), othersReady);
+        this.dispatcher = new RequestDispatcher(config, vertx, metrics.tagged("gateway", config.instanceId()), tracing,
+                othersReady);
         this.images = ImageInput.create(config.limits(), config.access());
     }
 

@@ -10,6 +10,7 @@ import org.invllava.kafka.Env;
 import org.invllava.kafka.RunningService;
 import org.invllava.kafka.quarkus.ServiceHost;
 import org.invllava.observability.Metrics;
+import org.invllava.observability.Tracing;
 
 /**
  * Quarkus packaging of the gateway: the {@link Gateway}'s routes on Quarkus' HTTP server and Vert.x, so the API,
@@ -27,13 +28,13 @@ public class GatewayApp extends ServiceHost {
     /** The one gateway, created by whichever comes first: Quarkus' router or its start-up event. */
     private synchronized Gateway gateway() {
         if (gateway == null) {
-            gateway = new Gateway(GatewayStartup.config(Env.system()), vertx, metrics(), () -> true);
+            gateway = new Gateway(GatewayStartup.config(Env.system()), vertx, metrics(), tracing(), () -> true);
         }
         return gateway;
     }
 
     @Override
-    protected RunningService start(Metrics metrics) throws Exception {
+    protected RunningService start(Metrics metrics, Tracing tracing) throws Exception {
         Gateway g = gateway();
         g.start();
         started = true;

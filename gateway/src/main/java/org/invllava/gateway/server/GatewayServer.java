@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.invllava.gateway.GatewayConfig;
 import org.invllava.observability.Metrics;
+import org.invllava.observability.Tracing;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,7 +34,7 @@ public final class GatewayServer implements AutoCloseable {
         this.config = config;
         this.metrics = metrics;
         this.vertx = Vertx.vertx();
-        this.gateway = new Gateway(config, vertx, metrics, othersReady);
+        this.gateway = new Gateway(config, vertx, metrics, Tracing.off(), othersReady);
     }
 
     /** Starts relaying and listening; returns the bound port. */

@@ -1,16 +1,19 @@
 package org.invllava.kafka.quarkus;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import org.invllava.kafka.RunningService;
 import org.invllava.observability.Metrics;
+import org.invllava.observability.Tracing;
 
 /**
  * Quarkus packaging of a service: starts it at start-up with Quarkus' meter registry (Micrometer, served at
- * {@code /q/metrics} with the JVM's and HTTP server's meters), stops it at shutdown; {@link HostReadiness} and
+ * {@code /q/metrics} with the JVM's and HTTP server's meters) and OpenTelemetry, stops it at shutdown; {@link HostReadiness} and
  * {@link HostLiveness} report its readiness and liveness through SmallRye Health. Subclasses (one per service, an
  * {@code @ApplicationScoped} bean) only say how to start the service.
  */
@@ -18,14 +21,22 @@ public abstract class ServiceHost {
     @Inject
     MeterRegistry registry;
 
+    @Inject
+    Instance<OpenTelemetry> openTelemetry;
+
     private volatile RunningService running;
 
-    /** Starts the service from the environment, its meters in {@code metrics}. */
-    protected abstract RunningService start(Metrics metrics) throws Exception;
+    /** Starts the service from the environment, its meters in {@code metrics}, its spans through {@code tracing}. */
+    protected abstract RunningService start(Metrics metrics, Tracing tracing) throws Exception;
 
     void onStart(@Observes StartupEvent event) throws Exception {
         System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
-        running = start(metrics());
+        running = start(metrics(), tracing());
+    }
+
+    /** Quarkus' OpenTelemetry (its SDK is off unless {@code QUARKUS_OTEL_SDK_DISABLED=false}), as the services take it. */
+    protected Tracing tracing() {
+        return openTelemetry.isResolvable() ? Tracing.of(openTelemetry.get()) : Tracing.off();
     }
 
     /** Quarkus' meter registry, as the services take it. */

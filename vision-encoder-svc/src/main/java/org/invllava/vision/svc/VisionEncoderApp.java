@@ -5,12 +5,13 @@ import org.invllava.kafka.Env;
 import org.invllava.kafka.RunningService;
 import org.invllava.kafka.quarkus.ServiceHost;
 import org.invllava.observability.Metrics;
+import org.invllava.observability.Tracing;
 
 /** Quarkus packaging of the vision encoder: {@link VisionEncoderStartup} started from the environment. */
 @ApplicationScoped
 public class VisionEncoderApp extends ServiceHost {
     @Override
-    protected RunningService start(Metrics metrics) throws Exception {
-        return VisionEncoderStartup.start(VisionEncoderStartup.settings(Env.system()), metrics);
+    protected RunningService start(Metrics metrics, Tracing tracing) throws Exception {
+        return VisionEncoderStartup.start(VisionEncoderStartup.settings(Env.system()), metrics, tracing);
     }
 }

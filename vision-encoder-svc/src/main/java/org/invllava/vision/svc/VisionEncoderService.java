@@ -1,5 +1,6 @@
 package org.invllava.vision.svc;
 
+import io.opentelemetry.api.trace.SpanKind;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -27,6 +28,7 @@ import org.invllava.kafka.FeatureCodec;
 import org.invllava.kafka.Sends;
 import org.invllava.kafka.TraceContext;
 import org.invllava.observability.Metrics;
+import org.invllava.observability.Tracing;
 import org.invllava.runtime.model.VisionModel;
 import org.invllava.runtime.vision.ImageDecoder;
 import org.invllava.runtime.vision.RgbImage;
@@ -63,14 +65,25 @@ public final class VisionEncoderService implements Runnable, AutoCloseable {
     private final AtomicBoolean looping = new AtomicBoolean();
     private final Metrics.Histogram encodeSeconds;
     private final Metrics.Histogram batchSize;
+    private final Tracing tracing;
+    /** When the batch being answered was polled (the start of its images' spans); the loop thread only. */
+    private long batchStartNanos;
     private volatile boolean consuming;
 
     /** A request ready to encode, or already answered. */
     private record Item(ConsumerRecord<byte[], byte[]> record, ImageRequest request, RgbImage image, String sha256) {
     }
 
+    /** Without tracing (tests). */
     public VisionEncoderService(VisionEncoderConfig config, VisionModel model, String encoderId, Metrics metrics) {
+        this(config, model, encoderId, metrics, Tracing.off());
+    }
+
+    /** {@code tracing}: each image gets a span, the child of its request's {@code traceparent}. */
+    public VisionEncoderService(VisionEncoderConfig config, VisionModel model, String encoderId, Metrics metrics,
+                                Tracing tracing) {
         this.config = config;
+        this.tracing = tracing;
         this.model = model;
         this.encoderId = encoderId;
         Map<String, Object> c = config.kafka().consumer(config.groupId());
@@ -138,6 +151,7 @@ public final class VisionEncoderService implements Runnable, AutoCloseable {
     }
 
     private void process(List<ConsumerRecord<byte[], byte[]>> batch) {
+        batchStartNanos = System.nanoTime();
         List<Future<RecordMetadata>> sent = new ArrayList<>();
         List<Item> toEncode = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> record : batch) {
@@ -219,12 +233,16 @@ public final class VisionEncoderService implements Runnable, AutoCloseable {
         } else {
             out.setShape(List.of()).setData(ByteBuffer.allocate(0));
         }
-        String traceparent = TraceContext.from(item.record().headers());
+        Tracing.Stage stage = tracing.start("vision.encode", id, TraceContext.from(item.record().headers()),
+                SpanKind.CONSUMER, batchStartNanos);
+        String traceparent = stage.traceparent();
         if (error != null) {
             LOG.info("request {} image refused: {} ({}) (traceparent {})", id, error.getCode(), error.getMessage(), traceparent);
         } else {
             LOG.info("request {} image encoded: {} patches (traceparent {})", id, features.patches(), traceparent);
+            stage.attribute("patches", features.patches());
         }
+        stage.end(error == null ? null : error.getCode());
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(config.topics().features(),
                 id.getBytes(java.nio.charset.StandardCharsets.UTF_8), FEATURES.encode(out.build()));
         TraceContext.to(record.headers(), traceparent);

@@ -7,6 +7,7 @@ import org.invllava.kafka.Env;
 import org.invllava.kafka.RunningService;
 import org.invllava.kafka.TopicSetup;
 import org.invllava.observability.Metrics;
+import org.invllava.observability.Tracing;
 import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.model.ModelSource;
 import org.invllava.runtime.model.VisionModel;
@@ -50,11 +51,11 @@ public final class VisionEncoderStartup {
     }
 
     /** Creates missing topics, loads the vision side and starts encoding; close to stop (the model too). */
-    public static RunningService start(Settings s, Metrics metrics) throws Exception {
+    public static RunningService start(Settings s, Metrics metrics, Tracing tracing) throws Exception {
         TopicSetup.ensureDefaults(s.config().kafka(), s.replication(), List.of(s.config().topics().model()));
         VisionModel model = s.model().loadVision(s.load());
         try {
-            RunningService service = run(s.config(), model, encoderId(s.model()), metrics);
+            RunningService service = run(s.config(), model, encoderId(s.model()), metrics, tracing);
             return RunningService.of(service::ready, () -> {
                 service.close();
                 model.close();
@@ -69,8 +70,9 @@ public final class VisionEncoderStartup {
      * Starts the encoding loop on its own thread with a model already loaded (the local stack shares one model's
      * vision side); close to stop it and wait for the loop, before the model is closed.
      */
-    public static RunningService run(VisionEncoderConfig config, VisionModel model, String encoderId, Metrics metrics) {
-        VisionEncoderService service = new VisionEncoderService(config, model, encoderId, metrics);
+    public static RunningService run(VisionEncoderConfig config, VisionModel model, String encoderId, Metrics metrics,
+                                     Tracing tracing) {
+        VisionEncoderService service = new VisionEncoderService(config, model, encoderId, metrics, tracing);
         Thread loop = new Thread(service, "vision-encoder" + config.topics().groupSuffix());
         loop.setDaemon(true);
         loop.start();
