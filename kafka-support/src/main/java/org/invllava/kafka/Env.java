@@ -6,10 +6,14 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
- * Service configuration from environment variables (what Kubernetes ConfigMaps set). Every variable a service
- * reads goes through here, so a missing or malformed one is one clear error naming it.
+ * Service configuration by environment variable name (what Kubernetes ConfigMaps set). Every variable a service
+ * reads goes through here, so a missing or malformed one is one clear error naming it. In the Quarkus apps the
+ * values come from Quarkus' configuration ({@link org.invllava.kafka.quarkus.QuarkusEnv}), where each variable is
+ * also a property ({@link #property}: {@code GATEWAY_MAX_TOKENS} is {@code gateway.max-tokens}), so
+ * {@code application.properties}, {@code -D} system properties and profiles work as for any Quarkus setting.
  */
 public final class Env {
     /** The Kafka client security settings and the environment variables that set them. */
@@ -22,16 +26,29 @@ public final class Env {
             "KAFKA_SSL_KEYSTORE_TYPE", "ssl.keystore.type",
             "KAFKA_SSL_KEYSTORE_PASSWORD", "ssl.keystore.password");
 
-    private final Map<String, String> vars;
+    private final Function<String, String> values;
     private final Set<String> read = new TreeSet<>();
     private final Map<String, String> defaults = new java.util.TreeMap<>();
 
+    /** Values from a map of variables (tests, the process environment). */
     public Env(Map<String, String> vars) {
-        this.vars = vars;
+        this((Function<String, String>) vars::get);
     }
 
-    public static Env system() {
-        return new Env(System.getenv());
+    /** Values by variable name from {@code values} (null when unset). */
+    public Env(Function<String, String> values) {
+        this.values = values;
+    }
+
+    /**
+     * The configuration property a variable also is: lower case, the first {@code _} a {@code .}, the others
+     * {@code -} ({@code KAFKA_BOOTSTRAP_SERVERS} is {@code kafka.bootstrap-servers}); MicroProfile Config finds the
+     * variable itself when asked for the property.
+     */
+    public static String property(String variable) {
+        String lower = variable.toLowerCase(java.util.Locale.ROOT);
+        int first = lower.indexOf('_');
+        return first < 0 ? lower : lower.substring(0, first) + "." + lower.substring(first + 1).replace('_', '-');
     }
 
     /** Every variable name asked for so far, set or not: what this service can be configured with. */
@@ -49,14 +66,14 @@ public final class Env {
         if (fallback != null) {
             defaults.putIfAbsent(name, fallback);
         }
-        String v = vars.get(name);
+        String v = values.apply(name);
         return v == null || v.isBlank() ? fallback : v.trim();
     }
 
     public String require(String name) {
         String v = string(name, null);
         if (v == null) {
-            throw new IllegalArgumentException("environment variable " + name + " is required");
+            throw new IllegalArgumentException(name + " (" + property(name) + ") is required");
         }
         return v;
     }
@@ -77,7 +94,7 @@ public final class Env {
         try {
             return v == null ? fallback : Integer.parseInt(v);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("environment variable " + name + " must be an integer, got " + v);
+            throw new IllegalArgumentException(name + " (" + property(name) + ") must be an integer, got " + v);
         }
     }
 

@@ -63,8 +63,8 @@ class QuarkusPackagingTest {
             processes.add(launch("fusion-llm-svc", common, Map.of("PROBE_PORT", "" + fusionProbe,
                     "PROBE_HOST", "127.0.0.1", "FUSION_STATE_DIR", dir.resolve("streams").toString())));
             processes.add(launch("gateway", with(Map.of("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers()), otlp.environment()),
-                    Map.of("GATEWAY_HOST", "127.0.0.1", "GATEWAY_PORT", "" + gatewayPort, "PROBE_PORT", "" + gatewayProbe,
-                            "GATEWAY_INSTANCE_ID", "gw-quarkus")));
+                    Map.of("GATEWAY_HOST", "127.0.0.1", "GATEWAY_PORT", "" + gatewayPort, "PROBE_PORT", "" + gatewayProbe),
+                    "-Dgateway.instance-id=gw-quarkus")); // a setting as a Quarkus property, not a variable
             HttpClient http = HttpClient.newHttpClient();
             for (int port : new int[] {visionProbe, fusionProbe, gatewayProbe}) {
                 awaitReady(http, port, processes);
@@ -164,9 +164,13 @@ class QuarkusPackagingTest {
         }
     }
 
-    private Process launch(String module, Map<String, String> common, Map<String, String> own) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g", "-jar", app(module).toString());
+    private Process launch(String module, Map<String, String> common, Map<String, String> own, String... jvmArgs)
+            throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g"));
+        command.addAll(List.of(jvmArgs));
+        command.addAll(List.of("-jar", app(module).toString()));
+        ProcessBuilder pb = new ProcessBuilder(command);
         Map<String, String> env = new HashMap<>(common);
         env.putAll(own);
         pb.environment().putAll(env);

@@ -1,7 +1,7 @@
 package org.invllava.fusion.svc;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import org.invllava.kafka.Env;
+import org.invllava.kafka.quarkus.QuarkusEnv;
 import org.invllava.kafka.RunningService;
 import org.invllava.kafka.quarkus.ServiceHost;
 import org.invllava.observability.Metrics;
@@ -12,6 +12,6 @@ import org.invllava.observability.Tracing;
 public class FusionLlmApp extends ServiceHost {
     @Override
     protected RunningService start(Metrics metrics, Tracing tracing) throws Exception {
-        return FusionLlmStartup.start(FusionLlmStartup.settings(Env.system()), metrics, tracing);
+        return FusionLlmStartup.start(FusionLlmStartup.settings(QuarkusEnv.current()), metrics, tracing);
     }
 }

@@ -6,7 +6,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import org.invllava.gateway.GatewayStartup;
-import org.invllava.kafka.Env;
+import org.invllava.kafka.quarkus.QuarkusEnv;
 import org.invllava.kafka.RunningService;
 import org.invllava.kafka.quarkus.ServiceHost;
 import org.invllava.observability.Metrics;
@@ -28,7 +28,7 @@ public class GatewayApp extends ServiceHost {
     /** The one gateway, created by whichever comes first: Quarkus' router or its start-up event. */
     private synchronized Gateway gateway() {
         if (gateway == null) {
-            gateway = new Gateway(GatewayStartup.config(Env.system()), vertx, metrics(), tracing(), () -> true);
+            gateway = new Gateway(GatewayStartup.config(QuarkusEnv.current()), vertx, metrics(), tracing(), () -> true);
         }
         return gateway;
     }

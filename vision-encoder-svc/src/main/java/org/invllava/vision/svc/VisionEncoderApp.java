@@ -1,7 +1,7 @@
 package org.invllava.vision.svc;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import org.invllava.kafka.Env;
+import org.invllava.kafka.quarkus.QuarkusEnv;
 import org.invllava.kafka.RunningService;
 import org.invllava.kafka.quarkus.ServiceHost;
 import org.invllava.observability.Metrics;
@@ -12,6 +12,6 @@ import org.invllava.observability.Tracing;
 public class VisionEncoderApp extends ServiceHost {
     @Override
     protected RunningService start(Metrics metrics, Tracing tracing) throws Exception {
-        return VisionEncoderStartup.start(VisionEncoderStartup.settings(Env.system()), metrics, tracing);
+        return VisionEncoderStartup.start(VisionEncoderStartup.settings(QuarkusEnv.current()), metrics, tracing);
     }
 }
