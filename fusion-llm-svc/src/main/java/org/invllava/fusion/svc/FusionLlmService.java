@@ -35,7 +35,8 @@ public final class FusionLlmService implements AutoCloseable {
         p.put(StreamsConfig.consumerPrefix("heartbeat.interval.ms"), KafkaSettings.SESSION_TIMEOUT_MS / 3);
         p.put(StreamsConfig.topicPrefix("max.message.bytes"), config.kafka().maxMessageBytes());
         this.streams = new KafkaStreams(JoinTopology.build(config.joinWindow(), config.topics()), p);
-        this.scheduler = new GenerationScheduler(config, model, metrics.tagged("model", config.topics().model()), tracing);
+        Metrics meters = metrics.tagged("model", config.topics().model());
+        this.scheduler = new GenerationScheduler(config, model, meters, tracing);
         this.schedulerThread = new Thread(scheduler, "generation-scheduler");
     }
 

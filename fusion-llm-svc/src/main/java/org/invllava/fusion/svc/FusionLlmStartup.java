@@ -30,7 +30,8 @@ public final class FusionLlmStartup {
     }
 
     public static Settings settings(Env env) {
-        ModelSource model = ModelSource.forLanguage(env.optionalPath("LLAVA_MODEL_DIR"), env.optionalPath("VISION_MODEL_DIR"),
+        ModelSource model = ModelSource.forLanguage(env.optionalPath("LLAVA_MODEL_DIR"),
+                env.optionalPath("VISION_MODEL_DIR"),
                 env.optionalPath("LANGUAGE_MODEL_DIR"), env.optionalPath("FUSION_CHECKPOINT_DIR"),
                 ModelSource.ENV);
         FusionLlmConfig defaults = FusionLlmConfig.defaults(env.kafka("fusion-llm"), "/tmp/kafka-streams",

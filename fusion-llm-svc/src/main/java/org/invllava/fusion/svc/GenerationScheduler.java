@@ -32,8 +32,8 @@ import org.slf4j.LoggerFactory;
  * Consumes {@code vlm.work} and hands each request to the instance's batching engine (one forward pass per step for
  * every running sequence). The poll loop never blocks on a generation: at most {@code maxInFlight} requests are
  * unanswered (records a poll returns beyond that wait, in offset order, with the partitions paused), and it resumes
- * when one ends, so the consumer keeps polling and is never kicked out of its group. An offset is committed only once every request at or before it has written its last
- * chunk (at-least-once).
+ * when one ends, so the consumer keeps polling and is never kicked out of its group. An offset is committed only
+ * once every request at or before it has written its last chunk (at-least-once).
  */
 public final class GenerationScheduler implements Runnable, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GenerationScheduler.class);

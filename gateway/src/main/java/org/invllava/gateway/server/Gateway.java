@@ -17,8 +17,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The gateway on a router it is given: the WebSocket API ({@code /v1/stream}), the OpenAI-compatible API
  * ({@code /v1/...}) and the chat page at {@code /}; requests go to Kafka through the {@link RequestDispatcher}.
- * Its Quarkus app mounts it on Quarkus' HTTP server ({@link GatewayApp}: one port for API, page, health and
- * metrics); the local stack and the tests on a Vert.x server of their own ({@link GatewayServer}).
+ * Its Quarkus app mounts it on Quarkus' HTTP server ({@link GatewayApp}; health and metrics on Quarkus' management
+ * port); the local stack and the tests on a Vert.x server of their own ({@link GatewayServer}), health and metrics
+ * included.
  */
 public final class Gateway implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
@@ -28,8 +29,9 @@ public final class Gateway implements AutoCloseable {
     private final ImageInput images;
 
     /**
-     * {@code vertx} runs the handlers and deadline timers; {@code tracing} gives each request its span; the meters carry {@code gateway} (its instance id; Prometheus keeps {@code instance} for the scraped target); {@code othersReady}
-     * adds the readiness of services running in the same process.
+     * {@code vertx} runs the handlers and deadline timers; {@code tracing} gives each request its span; the meters
+     * carry {@code gateway} (its instance id; Prometheus keeps {@code instance} for the scraped target);
+     * {@code othersReady} adds the readiness of services running in the same process.
      */
     public Gateway(GatewayConfig config, Vertx vertx, Metrics metrics, Tracing tracing, BooleanSupplier othersReady) {
         this.config = config;

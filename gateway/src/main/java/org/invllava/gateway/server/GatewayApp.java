@@ -6,16 +6,17 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import org.invllava.gateway.GatewayStartup;
-import org.invllava.kafka.quarkus.QuarkusEnv;
 import org.invllava.kafka.RunningService;
+import org.invllava.kafka.quarkus.QuarkusEnv;
 import org.invllava.kafka.quarkus.ServiceHost;
 import org.invllava.observability.Metrics;
 import org.invllava.observability.Tracing;
 
 /**
- * Quarkus packaging of the gateway: the {@link Gateway}'s routes on Quarkus' HTTP server and Vert.x, so the API,
- * the page, SmallRye Health and Micrometer's {@code /q/metrics} share one port ({@code GATEWAY_PORT}). The routes
- * are added when Quarkus builds its router; until the gateway follows Kafka, {@code /v1} answers 503.
+ * Quarkus packaging of the gateway: the {@link Gateway}'s routes on Quarkus' HTTP server and Vert.x
+ * ({@code GATEWAY_HOST:GATEWAY_PORT}); SmallRye Health and Micrometer's {@code /q/metrics} on Quarkus' management
+ * interface ({@code PROBE_PORT}), away from the public port. The routes are added when Quarkus builds its router;
+ * until the gateway follows Kafka, {@code /v1} answers 503.
  */
 @ApplicationScoped
 public class GatewayApp extends ServiceHost {
@@ -33,6 +34,7 @@ public class GatewayApp extends ServiceHost {
         return gateway;
     }
 
+    /** The gateway was made with the same registry and tracing ({@link #metrics()}, {@link #tracing()}). */
     @Override
     protected RunningService start(Metrics metrics, Tracing tracing) throws Exception {
         Gateway g = gateway();
