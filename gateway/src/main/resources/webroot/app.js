@@ -191,7 +191,7 @@ function showModels(ids) {
 
 async function refreshStatus() {
   try {
-    const ready = await fetch('/q/health/ready');
+    const ready = await fetch('/health/ready');
     $('health').className = 'dot ' + (ready.ok ? 'up' : 'down');
     $('health').title = ready.ok ? 'ready' : 'not ready';
     const models = await fetch('/v1/models', { headers: headers() });
@@ -226,7 +226,8 @@ $('new-chat').addEventListener('click', () => {
   clearError();
   document.body.dataset.state = 'idle';
 });
-$('api-key').value = localStorage.getItem('inverse-llava-api-key') || '';
-$('api-key').addEventListener('change', () => { localStorage.setItem('inverse-llava-api-key', $('api-key').value.trim()); refreshStatus(); });
+// the key lives as long as the tab (sessionStorage), not on disk for every later visitor of this browser profile
+$('api-key').value = sessionStorage.getItem('inverse-llava-api-key') || '';
+$('api-key').addEventListener('change', () => { sessionStorage.setItem('inverse-llava-api-key', $('api-key').value.trim()); refreshStatus(); });
 refreshStatus();
 setInterval(refreshStatus, 10000);

@@ -14,22 +14,34 @@ import org.invllava.schemas.ErrorCodes;
 
 /**
  * The API keys the gateway accepts ({@code Authorization: Bearer KEY}). Only SHA-256 digests are kept and compared
- * in constant time; a key is known in logs and metrics by a short label derived from its digest, never by itself.
+ * in constant time; a key is known in logs and metrics by a short label, an HMAC of the key under a secret (so a label
+ * cannot be matched against guessed keys offline), never by itself.
  * No keys configured: every call is accepted as {@code anonymous}.
  */
 public final class ApiKeys {
     public static final String ANONYMOUS = "anonymous";
     private final List<byte[]> digests;
+    private final byte[] labelSecret;
 
-    private ApiKeys(List<byte[]> digests) {
+    private ApiKeys(List<byte[]> digests, byte[] labelSecret) {
         this.digests = digests;
+        this.labelSecret = labelSecret;
     }
 
     public static ApiKeys none() {
-        return new ApiKeys(List.of());
+        return new ApiKeys(List.of(), randomSecret());
     }
 
+    /** Keys whose labels are stable only within this process (a random label secret). */
     public static ApiKeys of(Collection<String> keys) {
+        return of(keys, null);
+    }
+
+    /**
+     * {@code labelSecret}: what the labels are an HMAC under; give every replica the same one for labels that agree
+     * across replicas and restarts (null: a random one).
+     */
+    public static ApiKeys of(Collection<String> keys, String labelSecret) {
         List<byte[]> d = new ArrayList<>();
         for (String k : keys) {
             String key = k.trim();
@@ -38,11 +50,21 @@ public final class ApiKeys {
             }
             d.add(sha256(key));
         }
-        return new ApiKeys(List.copyOf(d));
+        return new ApiKeys(List.copyOf(d), labelSecret == null || labelSecret.isBlank() ? randomSecret()
+                : labelSecret.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Keys listed inline (comma-separated) and in a file (one per line, {@code #} comments); either may be absent. */
-    public static ApiKeys load(String inline, Path file) {
+    private static byte[] randomSecret() {
+        byte[] secret = new byte[32];
+        new java.security.SecureRandom().nextBytes(secret);
+        return secret;
+    }
+
+    /**
+     * Keys listed inline (comma-separated) and in a file (one per line, {@code #} comments); either may be absent.
+     * {@code labelSecret} as in {@link #of(Collection, String)}.
+     */
+    public static ApiKeys load(String inline, Path file, String labelSecret) {
         List<String> keys = new ArrayList<>();
         if (inline != null) {
             for (String k : inline.split(",")) {
@@ -66,7 +88,7 @@ public final class ApiKeys {
                 throw new IllegalArgumentException("the API key file " + file + " holds no key");
             }
         }
-        return of(keys);
+        return of(keys, labelSecret);
     }
 
     public boolean enabled() {
@@ -97,7 +119,18 @@ public final class ApiKeys {
         if (!found) {
             throw new GatewayError(ErrorCodes.INVALID_API_KEY, "the API key is not valid");
         }
-        return "key-" + HexFormat.of().formatHex(d, 0, 4);
+        return label(key);
+    }
+
+    /** {@code key-} and 8 hex digits of HMAC-SHA256(label secret, key). */
+    String label(String key) {
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(labelSecret, "HmacSHA256"));
+            return "key-" + HexFormat.of().formatHex(mac.doFinal(key.getBytes(StandardCharsets.UTF_8)), 0, 4);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static byte[] sha256(String key) {

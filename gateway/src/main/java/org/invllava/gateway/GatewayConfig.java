@@ -12,8 +12,13 @@ import org.invllava.schemas.ModelTopics;
  * {@code /v1/models} lists and {@code model} in a request may name (the first when it names none).
  */
 public record GatewayConfig(KafkaSettings kafka, String instanceId, String host, int port, ServedModels models,
-                            Limits limits, Access access) {
+                            Limits limits, Access access, Connections connections) {
     public GatewayConfig {
+        if (connections.idleTimeout().compareTo(limits.deadline()) <= 0) {
+            throw new IllegalArgumentException("GATEWAY_IDLE_TIMEOUT_MS (" + connections.idleTimeout().toMillis()
+                    + ") must exceed GATEWAY_DEADLINE_MS (" + limits.deadline().toMillis() + "): an answer may be silent "
+                    + "until its first token");
+        }
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port out of range: " + port);
         }
@@ -50,6 +55,26 @@ public record GatewayConfig(KafkaSettings kafka, String instanceId, String host,
 
         public static Limits defaults() {
             return new Limits(16 << 20, 10 << 20, 4096L * 4096, 8000, 2048, 256, Duration.ofMinutes(2), 256);
+        }
+    }
+
+    /**
+     * What a client's connections may hold: connections open on this gateway and from one address (more are closed at
+     * once, before anything is read), how long a connection may stay silent either way (it must exceed the deadline: a
+     * non-streamed answer writes nothing until it is complete), and how long a WebSocket may wait for its request.
+     */
+    public record Connections(int maxConnections, int maxPerAddress, Duration idleTimeout, Duration firstMessageTimeout) {
+        public Connections {
+            if (maxConnections < 1 || maxPerAddress < 1 || maxPerAddress > maxConnections) {
+                throw new IllegalArgumentException("connection limits must be positive, per address at most the total");
+            }
+            if (firstMessageTimeout.isNegative() || firstMessageTimeout.isZero()) {
+                throw new IllegalArgumentException("the WebSocket first-message timeout must be positive");
+            }
+        }
+
+        public static Connections defaults() {
+            return new Connections(1024, 64, Duration.ofMinutes(3), Duration.ofSeconds(10));
         }
     }
 

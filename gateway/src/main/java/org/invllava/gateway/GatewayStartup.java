@@ -40,14 +40,22 @@ public final class GatewayStartup {
         String keysFile = env.string("GATEWAY_API_KEYS_FILE", null);
         GatewayConfig.Access open = GatewayConfig.Access.open();
         GatewayConfig.Access access = new GatewayConfig.Access(
-                ApiKeys.load(env.string("GATEWAY_API_KEYS", null), keysFile == null ? null : Path.of(keysFile)),
+                ApiKeys.load(env.string("GATEWAY_API_KEYS", null), keysFile == null ? null : Path.of(keysFile),
+                        env.string("GATEWAY_KEY_LABEL_SECRET", null)),
                 env.integer("GATEWAY_KEY_MAX_CONCURRENT", open.maxConcurrentPerKey()),
                 list(env.string("GATEWAY_IMAGE_URL_ALLOWLIST", "")),
                 Duration.ofMillis(env.integer("GATEWAY_IMAGE_FETCH_TIMEOUT_MS", (int) open.fetchTimeout().toMillis())));
         String id = env.string("GATEWAY_INSTANCE_ID", env.string("HOSTNAME", "gateway-" + UUID.randomUUID()));
+        GatewayConfig.Connections c = GatewayConfig.Connections.defaults();
+        GatewayConfig.Connections connections = new GatewayConfig.Connections(
+                env.integer("GATEWAY_MAX_CONNECTIONS", c.maxConnections()),
+                env.integer("GATEWAY_MAX_CONNECTIONS_PER_ADDRESS", c.maxPerAddress()),
+                env.millis("GATEWAY_IDLE_TIMEOUT_MS", c.idleTimeout()),
+                env.millis("GATEWAY_WS_FIRST_MESSAGE_TIMEOUT_MS", c.firstMessageTimeout()));
         return new GatewayConfig(env.kafka("gateway"), id, env.string("GATEWAY_HOST", "0.0.0.0"),
                 env.integer("GATEWAY_PORT", 8080),
-                ServedModels.parse(env.string("GATEWAY_MODELS", GatewayConfig.DEFAULT_MODEL_ID)), limits, access);
+                ServedModels.parse(env.string("GATEWAY_MODELS", GatewayConfig.DEFAULT_MODEL_ID)), limits, access,
+                connections);
     }
 
     private static List<String> list(String commaSeparated) {

@@ -28,7 +28,11 @@ public final class ImageInput implements AutoCloseable {
 
     private final GatewayConfig.Limits limits;
     private final GatewayConfig.Access access;
-    private final ExecutorService fetchers = Executors.newCachedThreadPool(r -> {
+    /** Image URL fetches at once, at most (more wait their turn, inside the same overall timeout). */
+    static final int MAX_FETCHES = 8;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ImageInput.class);
+
+    private final ExecutorService fetchers = Executors.newFixedThreadPool(MAX_FETCHES, r -> {
         Thread t = new Thread(r, "image-fetch");
         t.setDaemon(true);
         return t;
@@ -42,8 +46,9 @@ public final class ImageInput implements AutoCloseable {
     private ImageInput(GatewayConfig.Limits limits, GatewayConfig.Access access) {
         this.limits = limits;
         this.access = access;
+        // the client's own executor delivers the body; the bounded fetchers only read it (sharing them could starve it)
         this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).connectTimeout(access.fetchTimeout())
-                .executor(fetchers).build();
+                .build();
     }
 
     /** Decodes {@code data:image/png;base64,...} or bare base64, then {@link #check checks} the bytes. */
@@ -97,15 +102,28 @@ public final class ImageInput implements AutoCloseable {
         return bytes;
     }
 
-    /** Whether {@code url} is an http(s) URL under an allow-listed prefix. */
+    /**
+     * Whether {@code url} is an http(s) URL under an allow-listed prefix, compared only once it is in its plain form:
+     * no dot segments (raw or percent-encoded), no encoded slash or backslash, no user info, so that no server that
+     * normalises paths can be led outside the prefix ({@code /img/../secret}, {@code /img/%2e%2e/secret}).
+     */
     boolean allowed(URI url) {
+        String raw = url.getRawPath() == null ? "" : url.getRawPath().toLowerCase(Locale.ROOT);
+        if (!("http".equals(url.getScheme()) || "https".equals(url.getScheme())) || url.getHost() == null
+                || url.getRawUserInfo() != null || url.getRawFragment() != null || raw.contains("%2e")
+                || raw.contains("%2f") || raw.contains("%5c") || raw.contains("\\") || !url.normalize().equals(url)
+                || raw.matches(".*(^|/)\\.{1,2}(/|$).*")) {
+            return false;
+        }
         String s = url.toString();
         return access.imageUrlAllowList().stream().anyMatch(s::startsWith);
     }
 
     /**
-     * Fetches an allow-listed image (no redirects, at most the image byte limit, the configured timeout) and checks
-     * it; a URL outside the allow-list is refused without any connection.
+     * Fetches an allow-listed image (no redirects, at most the image byte limit, on at most {@link #MAX_FETCHES}
+     * threads, the whole fetch within the configured timeout however slowly the body comes) and checks it; a URL
+     * outside the allow-list is refused without any connection. Errors never say what the server answered (a client
+     * must not probe the allowed host through them); the log does.
      */
     public CompletableFuture<byte[]> fetch(URI url) {
         if (!allowed(url)) {
@@ -114,23 +132,44 @@ public final class ImageInput implements AutoCloseable {
                     : "the image URL is not on this server's allow-list: send the image inline as a data URL"));
         }
         HttpRequest req = HttpRequest.newBuilder(url).timeout(access.fetchTimeout()).GET().build();
-        return http.sendAsync(req, HttpResponse.BodyHandlers.ofInputStream()).thenApplyAsync(r -> {
+        java.util.concurrent.atomic.AtomicReference<InputStream> body = new java.util.concurrent.atomic.AtomicReference<>();
+        CompletableFuture<byte[]> fetched = http.sendAsync(req, HttpResponse.BodyHandlers.ofInputStream()).thenApplyAsync(r -> {
             try (InputStream in = r.body()) {
+                body.set(in);
                 if (r.statusCode() != 200) {
-                    throw new GatewayError(ErrorCodes.INVALID_IMAGE, "fetching the image gave HTTP " + r.statusCode());
+                    LOG.info("image URL {} answered HTTP {}", url, r.statusCode());
+                    throw new GatewayError(ErrorCodes.INVALID_IMAGE, "the image URL could not be fetched");
                 }
-                byte[] bytes = in.readNBytes(limits.maxImageBytes() + 1);
-                return check(bytes);
+                return check(in.readNBytes(limits.maxImageBytes() + 1));
             } catch (GatewayError e) {
                 throw new CompletionException(e);
             } catch (IOException e) {
-                throw new CompletionException(new GatewayError(ErrorCodes.INVALID_IMAGE, "cannot fetch the image: " + e.getMessage()));
+                throw new CompletionException(e);
             }
-        }, fetchers).exceptionallyCompose(e -> {
-            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-            return CompletableFuture.failedFuture(cause instanceof GatewayError ? cause
-                    : new GatewayError(ErrorCodes.INVALID_IMAGE, "cannot fetch the image: " + cause));
-        });
+        }, fetchers);
+        return fetched.orTimeout(access.fetchTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+                .exceptionallyCompose(e -> {
+                    Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                    if (cause instanceof java.util.concurrent.TimeoutException) {
+                        fetched.cancel(true);
+                        closeQuietly(body.get()); // a trickled body: unblock the fetch thread now
+                    }
+                    if (!(cause instanceof GatewayError)) {
+                        LOG.info("image URL {} could not be fetched: {}", url, cause.toString());
+                    }
+                    return CompletableFuture.failedFuture(cause instanceof GatewayError ? cause
+                            : new GatewayError(ErrorCodes.INVALID_IMAGE, "the image URL could not be fetched"));
+                });
+    }
+
+    private static void closeQuietly(InputStream in) {
+        if (in != null) {
+            try {
+                in.close();
+            } catch (IOException ignored) {
+                // already closed or broken: either way the read ends
+            }
+        }
     }
 
     private GatewayError tooLarge(long bytes) {

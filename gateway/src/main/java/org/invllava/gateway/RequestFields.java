@@ -14,6 +14,12 @@ import org.invllava.schemas.ErrorCodes;
 public final class RequestFields {
     private static final String IMAGE_PLACEHOLDER = "<image>";
     private static final int MAX_STOP = 4;
+    /** Characters of one stop string, at most. */
+    public static final int MAX_STOP_CHARS = 256;
+    /** Messages of one conversation, at most (each also costs template text: see {@link #TURN_TEMPLATE_CHARS}). */
+    public static final int MAX_MESSAGES = 64;
+    /** What the vicuna_v1 template adds around each turn ({@code " USER: "}, {@code " ASSISTANT: "}, {@code "</s>"}). */
+    public static final int TURN_TEMPLATE_CHARS = 16;
 
     private RequestFields() {
     }
@@ -87,6 +93,9 @@ public final class RequestFields {
         }
         if (out.stream().anyMatch(String::isEmpty)) {
             throw invalid("stop strings must not be empty");
+        }
+        if (out.stream().anyMatch(s -> s.length() > MAX_STOP_CHARS)) {
+            throw invalid("stop strings must be at most " + MAX_STOP_CHARS + " characters");
         }
         return out;
     }

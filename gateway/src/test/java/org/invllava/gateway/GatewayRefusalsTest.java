@@ -57,7 +57,8 @@ class GatewayRefusalsTest {
         GatewayConfig.Access access = new GatewayConfig.Access(ApiKeys.of(List.of(KEY_A, KEY_B, KEY_C)), 1, List.of(),
                 Duration.ofSeconds(2));
         gateway = new GatewayServer(new GatewayConfig(KafkaSettings.of(kafka.bootstrapServers(), "gateway-test"), "gw-test",
-                "127.0.0.1", 0, new ServedModels(List.of(GatewayConfig.DEFAULT_MODEL_ID)), limits, access), new Metrics(), othersReady::get);
+                "127.0.0.1", 0, new ServedModels(List.of(GatewayConfig.DEFAULT_MODEL_ID)), limits, access,
+                GatewayConfig.Connections.defaults()), new Metrics(), othersReady::get);
         gateway.start();
         client = new OpenAiTestClient(gateway.port(), KEY_A);
     }

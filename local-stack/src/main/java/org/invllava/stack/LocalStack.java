@@ -98,11 +98,19 @@ public final class LocalStack implements AutoCloseable {
         for (int i = 0; i < options.gateways(); i++) {
             GatewayConfig config = new GatewayConfig(KafkaSettings.of(bootstrap, "gateway-" + i), "gateway-" + i + "-"
                     + java.util.UUID.randomUUID().toString().substring(0, 8), "127.0.0.1", i == 0 ? options.port() : 0,
-                    new ServedModels(ids), options.limits(), options.access());
+                    new ServedModels(ids), options.limits(), options.access(), connections());
             GatewayServer gateway = new GatewayServer(config, metrics, this::servicesReady);
             started.add(gateway);
             ports.add(gateway.start());
         }
+    }
+
+    /** The defaults, with an idle timeout past the configured deadline (a silent answer must not be cut). */
+    private GatewayConfig.Connections connections() {
+        GatewayConfig.Connections d = GatewayConfig.Connections.defaults();
+        java.time.Duration idle = options.limits().deadline().plusSeconds(60);
+        return new GatewayConfig.Connections(d.maxConnections(), d.maxPerAddress(),
+                idle.compareTo(d.idleTimeout()) > 0 ? idle : d.idleTimeout(), d.firstMessageTimeout());
     }
 
     /** The bundled demo model: generated once into the work directory, random weights. */

@@ -47,7 +47,7 @@ final class ServeCommand implements Callable<Integer> {
         Path dir = workDir != null ? workDir : Files.createTempDirectory("inverse-llava-stack");
         LocalStack.Options options = new LocalStack.Options(models,
                 new LoadOptions(LoadOptions.parseDtype(dtype), LoadOptions.parseDevice(device)), bootstrapServers, port, 1,
-                GatewayConfig.Limits.defaults(), new GatewayConfig.Access(ApiKeys.load(String.join(",", apiKeys), apiKeysFile),
+                GatewayConfig.Limits.defaults(), new GatewayConfig.Access(ApiKeys.load(String.join(",", apiKeys), apiKeysFile, null),
                         keyMaxConcurrent, imageUrlAllow, GatewayConfig.Access.open().fetchTimeout()), dir);
         LocalStack stack = LocalStack.start(options);
         int p = stack.gatewayPorts().get(0);

@@ -38,6 +38,8 @@ import org.slf4j.LoggerFactory;
  */
 final class RequestWorker {
     private static final Logger LOG = LoggerFactory.getLogger(RequestWorker.class);
+    /** Earlier turns of one request, at most (a record from anywhere but the gateway could carry millions). */
+    static final int MAX_HISTORY_TURNS = 256;
 
     /** Why the engine should drop a sequence: a cancel, or a deadline (with its error). */
     private record Stop(FinishReason reason, ErrorInfo error) {
@@ -215,6 +217,10 @@ final class RequestWorker {
 
     /** The request's turns in the {@code vicuna_v1} template; the image goes on the turn that holds it. */
     static List<String> conversation(PromptRequest p) {
+        if (p.getHistory().size() > MAX_HISTORY_TURNS) { // before anything is tokenised: the gateway allows far fewer
+            throw new InvalidRequestException("the conversation has " + p.getHistory().size() + " earlier turns, over "
+                    + MAX_HISTORY_TURNS);
+        }
         long imageTurns = p.getHistory().stream().filter(ConversationTurn::getHasImage).count();
         if (imageTurns > 1 || (imageTurns == 1 && !p.getHasImage())) {
             throw new InvalidRequestException("at most one turn can hold the image, and only when the request has one");

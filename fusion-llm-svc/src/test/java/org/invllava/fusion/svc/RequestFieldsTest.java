@@ -26,6 +26,18 @@ class RequestFieldsTest {
         assertTrue(e.getMessage().contains("one turn"), e.getMessage());
     }
 
+    /** A record from anywhere but the gateway could carry 200,000 turns: refused before anything is tokenised. */
+    @Test
+    void aConversationOverTheTurnLimitIsRefusedBeforeTokenising() {
+        PromptRequest p = FusionLlmServiceTest.prompt("many", "and?", false, 4);
+        List<ConversationTurn> turns = new java.util.ArrayList<>();
+        for (int i = 0; i <= RequestWorker.MAX_HISTORY_TURNS; i++) {
+            turns.add(new ConversationTurn(i % 2 == 0 ? TurnRole.USER : TurnRole.ASSISTANT, "", false));
+        }
+        p.setHistory(turns);
+        assertThrows(InvalidRequestException.class, () -> RequestWorker.conversation(p));
+    }
+
     @Test
     void samplingValuesTheModelRefusesAreTheClientsError() {
         SamplingParameters s = SamplingParameters.newBuilder().setMaxNewTokens(4).setTemperature(-1f).build();

@@ -45,6 +45,10 @@ record ChatCompletionRequest(ChatRequest chat, URI imageUrl, boolean stream, boo
         if (messages == null || !messages.isArray() || messages.isEmpty()) {
             throw RequestFields.invalid("messages must be a non-empty array");
         }
+        if (messages.size() > RequestFields.MAX_MESSAGES) {
+            throw new GatewayError(ErrorCodes.PROMPT_TOO_LONG, "the conversation has " + messages.size()
+                    + " messages, over the limit of " + RequestFields.MAX_MESSAGES);
+        }
         StringBuilder system = null;
         List<Message> turns = new ArrayList<>();
         ImageSlot image = new ImageSlot();
@@ -73,7 +77,7 @@ record ChatCompletionRequest(ChatRequest chat, URI imageUrl, boolean stream, boo
         List<ChatRequest.Turn> history = new ArrayList<>();
         int chars = system == null ? 0 : system.length();
         for (Message t : turns) {
-            chars += t.text().length();
+            chars += t.text().length() + RequestFields.TURN_TEMPLATE_CHARS; // an empty turn still costs template tokens
         }
         RequestFields.promptLength(chars, config.limits());
         for (Message t : turns.subList(0, turns.size() - 1)) {

@@ -28,6 +28,8 @@ import org.invllava.schemas.ErrorCodes;
  * fails before any token (bad image, prompt over the context, deadline) still gets its HTTP status.
  */
 public final class OpenAiApi {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OpenAiApi.class);
+    private static final String KEY_ID = "invllava.key";
     private final GatewayConfig config;
     private final RequestDispatcher dispatcher;
     private final ImageInput images;
@@ -46,14 +48,16 @@ public final class OpenAiApi {
             }
         });
         router.post("/v1/chat/completions")
+                .handler(keyBeforeBody) // a caller without a key never gets its body buffered
                 .handler(BodyHandler.create(false).setBodyLimit(config.limits().maxRequestBytes()))
                 .handler(this::chatCompletions)
                 .failureHandler(ctx -> {
                     if (ctx.statusCode() == 413) {
                         refuse(ctx, new GatewayError(ErrorCodes.REQUEST_TOO_LARGE, "the request body is over the limit of "
                                 + config.limits().maxRequestBytes() + " bytes"));
-                    } else {
-                        refuse(ctx, new GatewayError(ErrorCodes.INTERNAL, "the request failed: " + ctx.failure()));
+                    } else { // never the exception's text: it names our classes
+                        LOG.warn("request to {} failed", ctx.request().path(), ctx.failure());
+                        refuse(ctx, new GatewayError(ErrorCodes.INVALID_REQUEST, "the request could not be read"));
                     }
                 });
         router.route("/v1/*").handler(ctx -> refuse(ctx, new GatewayError(ErrorCodes.NOT_FOUND,
@@ -70,11 +74,20 @@ public final class OpenAiApi {
         }
     }
 
-    private void chatCompletions(RoutingContext ctx) {
+    /**
+     * Checks the key from the headers alone, then lets the body be read; the key's label waits in the context. A
+     * security-policy handler, so that Vert.x runs it before the body handler.
+     */
+    private final io.vertx.ext.web.handler.SecurityPolicyHandler keyBeforeBody = ctx -> {
         String keyId = authenticate(ctx);
-        if (keyId == null) {
-            return;
+        if (keyId != null) {
+            ctx.put(KEY_ID, keyId);
+            ctx.next();
         }
+    };
+
+    private void chatCompletions(RoutingContext ctx) {
+        String keyId = ctx.get(KEY_ID);
         ChatCompletionRequest req;
         try {
             JsonNode body;
@@ -99,7 +112,11 @@ public final class OpenAiApi {
                 submit(ctx, keyId, req, req.chat().withImage(bytes));
             } else {
                 Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-                refuse(ctx, cause instanceof GatewayError g ? g : new GatewayError(ErrorCodes.INVALID_IMAGE, String.valueOf(cause)));
+                if (!(cause instanceof GatewayError)) {
+                    LOG.info("image URL fetch failed: {}", cause.toString());
+                }
+                refuse(ctx, cause instanceof GatewayError g ? g
+                        : new GatewayError(ErrorCodes.INVALID_IMAGE, "the image URL could not be fetched"));
             }
         }));
     }

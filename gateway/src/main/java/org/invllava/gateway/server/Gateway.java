@@ -2,7 +2,6 @@ package org.invllava.gateway.server;
 
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.handler.StaticHandler;
 import java.util.function.BooleanSupplier;
 import org.invllava.gateway.GatewayConfig;
 import org.invllava.gateway.ImageInput;
@@ -27,6 +26,9 @@ public final class Gateway implements AutoCloseable {
     private final GatewayConfig config;
     private final RequestDispatcher dispatcher;
     private final ImageInput images;
+    private final ChatPage page = new ChatPage();
+    /** Readiness on the API port, for the chat page (probes use {@code /q/health/ready} on the management port). */
+    public static final String READY_PATH = "/health/ready";
 
     /**
      * {@code vertx} runs the handlers and deadline timers; {@code tracing} gives each request its span; the meters
@@ -50,9 +52,11 @@ public final class Gateway implements AutoCloseable {
     /** Adds the API and page routes (before anything else under {@code /v1}). */
     public void mount(Router router) {
         router.get(StreamSocket.PATH).handler(new StreamSocket(config.limits(), config.models(), config.access().keys(),
-                dispatcher, images));
+                dispatcher, images, config.connections().firstMessageTimeout()));
         new OpenAiApi(config, dispatcher, images).mount(router);
-        router.get("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
+        router.get(READY_PATH).handler(ctx -> ctx.response().setStatusCode(ready() ? 200 : 503) // the page's status dot
+                .putHeader("content-type", "application/json").end("{\"status\":\"" + (ready() ? "UP" : "DOWN") + "\"}"));
+        page.mount(router);
     }
 
     public GatewayConfig config() {

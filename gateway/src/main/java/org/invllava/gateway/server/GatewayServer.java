@@ -48,9 +48,13 @@ public final class GatewayServer implements AutoCloseable {
         router.get("/q/metrics").handler(ctx -> ctx.response().putHeader("content-type", "text/plain; version=0.0.4")
                 .end(metrics.scrape()));
         gateway.mount(router);
+        GatewayConfig.Connections c = config.connections();
         HttpServerOptions options = new HttpServerOptions().setHost(config.host()).setPort(config.port())
-                .setMaxWebSocketMessageSize(config.limits().maxRequestBytes()).setMaxWebSocketFrameSize(1 << 20);
-        server = vertx.createHttpServer(options).requestHandler(router)
+                .setMaxWebSocketMessageSize(config.limits().maxRequestBytes()).setMaxWebSocketFrameSize(1 << 20)
+                .setIdleTimeout((int) c.idleTimeout().toMillis()).setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+                .setHttp2ClearTextEnabled(false); // one h2c connection could carry many buffered bodies
+        ConnectionLimit limit = new ConnectionLimit(c.maxConnections(), c.maxPerAddress());
+        server = vertx.createHttpServer(options).connectionHandler(limit).requestHandler(router)
                 .listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         LOG.info("gateway {} listening on {}:{}", config.instanceId(), config.host(), server.actualPort());
         return server.actualPort();

@@ -40,9 +40,12 @@ public final class StreamSocket implements Handler<RoutingContext> {
     private final ApiKeys keys;
     private final RequestDispatcher dispatcher;
     private final ImageInput images;
+    private final java.time.Duration firstMessageTimeout;
 
+    /** {@code firstMessageTimeout}: a socket that sends no request within it is closed (policy violation). */
     public StreamSocket(GatewayConfig.Limits limits, ServedModels models, ApiKeys keys, RequestDispatcher dispatcher,
-                        ImageInput images) {
+                        ImageInput images, java.time.Duration firstMessageTimeout) {
+        this.firstMessageTimeout = firstMessageTimeout;
         this.limits = limits;
         this.models = models;
         this.keys = keys;
@@ -76,6 +79,11 @@ public final class StreamSocket implements Handler<RoutingContext> {
     private void accept(ServerWebSocket socket, String keyId) {
         Context context = Vertx.currentContext();
         AtomicReference<RequestDispatcher.Submission> current = new AtomicReference<>();
+        context.owner().setTimer(firstMessageTimeout.toMillis(), t -> {
+            if (current.get() == null && !socket.isClosed()) {
+                socket.close((short) 1008, "no request within " + firstMessageTimeout.toMillis() + " ms");
+            }
+        });
         socket.textMessageHandler(text -> {
             if (current.get() != null) {
                 onFollowUp(current.get(), text);

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 class ChatCompletionRequestTest {
     static final GatewayConfig CONFIG = new GatewayConfig(KafkaSettings.of("localhost:9", "t"), "gw", "127.0.0.1", 0,
             new ServedModels(List.of("inverse-llava", "llava-1.5")), GatewayConfig.Limits.defaults(), new GatewayConfig.Access(org.invllava.gateway.ApiKeys.none(), 4,
-                    List.of("https://images.example.org/cats"), Duration.ofSeconds(1)));
+                    List.of("https://images.example.org/cats"), Duration.ofSeconds(1)), GatewayConfig.Connections.defaults());
     static final ImageInput IMAGES = ImageInput.create(CONFIG.limits(), CONFIG.access());
     static final byte[] PNG = DemoImages.png(20, 10, 1);
 
@@ -36,6 +36,34 @@ class ChatCompletionRequestTest {
 
     static ChatCompletionRequest parse(String json) throws Exception {
         return ChatCompletionRequest.parse(OpenAiTestClient.JSON.readTree(json), CONFIG, IMAGES);
+    }
+
+    /** 200,000 empty turns once reached the fusion LLM; the gateway now counts messages and their template text. */
+    @Test
+    void manyOrEmptyTurnsAndLongStopsAreRefusedAtTheGateway() throws Exception {
+        StringBuilder many = new StringBuilder("{\"messages\": [");
+        for (int i = 0; i < 65; i++) {
+            many.append(i % 2 == 0 ? "{\"role\": \"user\", \"content\": \"\"}," : "{\"role\": \"assistant\", \"content\": \"\"},");
+        }
+        many.append("{\"role\": \"user\", \"content\": \"hi\"}]}");
+        GatewayError tooMany = assertThrows(GatewayError.class, () -> parse(many.toString()));
+        assertEquals(ErrorCodes.PROMPT_TOO_LONG, tooMany.code());
+        assertTrue(tooMany.getMessage().contains("messages"), tooMany.getMessage());
+
+        GatewayConfig tight = new GatewayConfig(CONFIG.kafka(), "gw", "127.0.0.1", 0, CONFIG.models(),
+                new GatewayConfig.Limits(1 << 20, 1 << 19, 1 << 20, 300, 100, 10, Duration.ofSeconds(10), 4),
+                CONFIG.access(), CONFIG.connections());
+        StringBuilder empty = new StringBuilder("{\"messages\": [");
+        for (int i = 0; i < 20; i++) { // 20 turns of no text: 20 x the template's characters, over 300
+            empty.append(i % 2 == 0 ? "{\"role\": \"user\", \"content\": \"\"}," : "{\"role\": \"assistant\", \"content\": \"\"},");
+        }
+        empty.append("{\"role\": \"user\", \"content\": \"hi\"}]}");
+        GatewayError emptyTurns = assertThrows(GatewayError.class,
+                () -> ChatCompletionRequest.parse(OpenAiJson.JSON.readTree(empty.toString()), tight, IMAGES));
+        assertEquals(ErrorCodes.PROMPT_TOO_LONG, emptyTurns.code());
+
+        String longStop = "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"stop\": \"" + "s".repeat(257) + "\"}";
+        assertEquals(ErrorCodes.INVALID_REQUEST, assertThrows(GatewayError.class, () -> parse(longStop)).code());
     }
 
     @Test

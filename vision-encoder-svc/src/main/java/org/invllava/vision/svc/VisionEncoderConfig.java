@@ -25,6 +25,9 @@ public record VisionEncoderConfig(KafkaSettings kafka, String groupId, int maxBa
         if (maxImageBytes < 1 || maxPixels < 1) {
             throw new IllegalArgumentException("image limits must be positive");
         }
+        if (cacheEntries < 0) {
+            throw new IllegalArgumentException("VISION_CACHE_ENTRIES must be at least 0 (0: no cache)");
+        }
     }
 
     /** Defaults for the primary model's topics ({@code vlm.images} → {@code vlm.features}). */

@@ -1,0 +1,202 @@
+package org.invllava.gateway.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.invllava.gateway.ApiKeys;
+import org.invllava.gateway.GatewayConfig;
+import org.invllava.gateway.ServedModels;
+import org.invllava.gateway.openai.OpenAiTestClient;
+import org.invllava.kafka.KafkaSettings;
+import org.invllava.kafka.TopicSetup;
+import org.invllava.kafka.local.EmbeddedKafka;
+import org.invllava.observability.Metrics;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The attacks of the security review, each bounded in size and time on 127.0.0.1, against a gateway with small
+ * limits; after each, a normal request is still answered.
+ */
+class GatewayHardeningTest {
+    static final String KEY = "hardening-key";
+    static final int PER_ADDRESS = 8;
+
+    @TempDir
+    static Path dir;
+    static EmbeddedKafka kafka;
+    static GatewayServer gateway;
+    static OpenAiTestClient client;
+
+    @BeforeAll
+    static void start() throws Exception {
+        kafka = EmbeddedKafka.start(dir.resolve("kafka"), 1 << 20);
+        TopicSetup.ensureDefaults(kafka.bootstrapServers(), (short) 1);
+        GatewayConfig.Limits limits = new GatewayConfig.Limits(1 << 20, 1 << 19, 1 << 20, 2000, 100, 16,
+                Duration.ofSeconds(2), 8);
+        GatewayConfig.Access access = new GatewayConfig.Access(ApiKeys.of(List.of(KEY)), 4, List.of(), Duration.ofSeconds(1));
+        GatewayConfig.Connections connections = new GatewayConfig.Connections(32, PER_ADDRESS, Duration.ofSeconds(3),
+                Duration.ofSeconds(1));
+        gateway = new GatewayServer(new GatewayConfig(KafkaSettings.of(kafka.bootstrapServers(), "hardening"), "gw-hard",
+                "127.0.0.1", 0, new ServedModels(List.of(GatewayConfig.DEFAULT_MODEL_ID)), limits, access, connections),
+                new Metrics(), () -> true);
+        gateway.start();
+        client = new OpenAiTestClient(gateway.port(), KEY);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (gateway != null) {
+            gateway.close();
+        }
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+
+    private static void stillAnswers() throws Exception {
+        assertEquals(200, client.get("/v1/models").status(), "a normal request is answered");
+    }
+
+    private static Socket halfSentRequest() throws IOException {
+        Socket s = new Socket("127.0.0.1", gateway.port());
+        s.setSoTimeout(10_000);
+        s.getOutputStream().write("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n".getBytes(StandardCharsets.US_ASCII));
+        s.getOutputStream().flush();
+        return s;
+    }
+
+    /** Whether the server closed the connection (read gives end of stream or a reset) before {@code soTimeout}. */
+    private static boolean closedByServer(Socket s) {
+        try {
+            return s.getInputStream().read() < 0;
+        } catch (SocketTimeoutException e) {
+            return false;
+        } catch (IOException reset) {
+            return true;
+        }
+    }
+
+    /** 20,000 half-sent requests once used up the file descriptors; now one address holds at most its share. */
+    @Test
+    void connectionsPastTheCapOfAnAddressAreClosedAndIdleOnesTimeOut() throws Exception {
+        List<Socket> held = new ArrayList<>();
+        try {
+            for (int i = 0; i < PER_ADDRESS; i++) {
+                held.add(halfSentRequest());
+            }
+            Socket extra = halfSentRequest();
+            held.add(extra);
+            assertTrue(closedByServer(extra), "the connection past the cap is closed at once");
+            long t0 = System.nanoTime();
+            assertTrue(closedByServer(held.get(0)), "a half-sent request is closed after the idle timeout");
+            assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(9));
+        } finally {
+            for (Socket s : held) {
+                s.close();
+            }
+        }
+        Thread.sleep(200); // the server sees the closes
+        stillAnswers();
+    }
+
+    /** A caller without a key is answered 401 from its headers: its (here 10 MB, never sent) body is not awaited. */
+    @Test
+    void aCallerWithoutAKeyIsRefusedBeforeItsBodyIsRead() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", gateway.port())) {
+            s.setSoTimeout(5_000);
+            OutputStream out = s.getOutputStream();
+            out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: 10000000\r\n\r\n{").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            String status = statusLine(s.getInputStream());
+            assertTrue(status.startsWith("HTTP/1.1 401"), status);
+        }
+        stillAnswers();
+    }
+
+    /** Cleartext HTTP/2 is not offered: an h2c upgrade is answered as HTTP/1.1. */
+    @Test
+    void anH2cUpgradeIsNotTaken() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", gateway.port())) {
+            s.setSoTimeout(5_000);
+            s.getOutputStream().write(("GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+                    + "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\nAuthorization: Bearer " + KEY + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            String status = statusLine(s.getInputStream());
+            assertFalse(status.contains(" 101 "), status);
+            assertTrue(status.startsWith("HTTP/1.1 200"), status);
+        }
+    }
+
+    /** 1,000 authenticated WebSockets once stayed open doing nothing; one that sends no request is closed. */
+    @Test
+    void aWebSocketThatSendsNoRequestIsClosed() throws Exception {
+        CompletableFuture<Integer> closed = new CompletableFuture<>();
+        WebSocket ws = HttpClient.newHttpClient().newWebSocketBuilder().header("Authorization", "Bearer " + KEY)
+                .buildAsync(URI.create("ws://127.0.0.1:" + gateway.port() + "/v1/stream"), new WebSocket.Listener() {
+                    @Override
+                    public CompletableFuture<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+                        closed.complete(statusCode);
+                        return null;
+                    }
+                }).join();
+        assertEquals(1008, closed.get(10, TimeUnit.SECONDS), "policy violation after the first-message timeout");
+        ws.abort();
+        stillAnswers();
+    }
+
+    /** The page comes from the classpath with its security headers; a ./webroot beside the process is not served. */
+    @Test
+    void thePageHasSecurityHeadersAndNoFileOutsideTheClasspathIsServed() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        var page = http.send(java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/"))
+                .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, page.statusCode());
+        assertEquals(ChatPage.CSP, page.headers().firstValue("content-security-policy").orElse(""));
+        assertTrue(page.headers().firstValue("content-security-policy").orElse("").contains("frame-ancestors 'none'"));
+        assertEquals("nosniff", page.headers().firstValue("x-content-type-options").orElse(""));
+        Path planted = Path.of("webroot", "planted.html");
+        boolean made = !Files.exists(planted.getParent());
+        Files.createDirectories(planted.getParent());
+        Files.writeString(planted, "<script>alert(1)</script>");
+        try {
+            var r = http.send(java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port()
+                    + "/planted.html")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertNotEquals(200, r.statusCode(), "a file in the working directory's webroot was served");
+        } finally {
+            Files.delete(planted);
+            if (made) {
+                Files.delete(planted.getParent());
+            }
+        }
+    }
+
+    private static String statusLine(InputStream in) throws IOException {
+        StringBuilder line = new StringBuilder();
+        for (int c = in.read(); c >= 0 && c != '\n'; c = in.read()) {
+            line.append((char) c);
+        }
+        return line.toString().trim();
+    }
+}
