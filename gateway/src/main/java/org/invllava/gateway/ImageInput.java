@@ -147,8 +147,8 @@ public final class ImageInput implements AutoCloseable {
                 throw new CompletionException(e);
             }
         }, fetchers);
-        return fetched.orTimeout(access.fetchTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
-                .exceptionallyCompose(e -> {
+        CompletableFuture<byte[]> result = fetched.orTimeout(access.fetchTimeout().toMillis(),
+                java.util.concurrent.TimeUnit.MILLISECONDS).exceptionallyCompose(e -> {
                     Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
                     if (cause instanceof java.util.concurrent.TimeoutException) {
                         fetched.cancel(true);
@@ -160,6 +160,13 @@ public final class ImageInput implements AutoCloseable {
                     return CompletableFuture.failedFuture(cause instanceof GatewayError ? cause
                             : new GatewayError(ErrorCodes.INVALID_IMAGE, "the image URL could not be fetched"));
                 });
+        result.whenComplete((bytes, e) -> {
+            if (e instanceof java.util.concurrent.CancellationException) { // the caller left: free the fetch thread
+                fetched.cancel(true);
+                closeQuietly(body.get());
+            }
+        });
+        return result;
     }
 
     private static void closeQuietly(InputStream in) {

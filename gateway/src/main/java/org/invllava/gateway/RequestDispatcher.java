@@ -100,16 +100,35 @@ public final class RequestDispatcher implements AutoCloseable {
         metrics.refused(e.code());
     }
 
+    /** A place in flight for one request of a key, taken before its body is read; release it unless submitted. */
+    public record Slot(String keyId, Runnable release) {
+    }
+
     /**
-     * Publishes {@code request} for {@code keyId}; its answer goes to the sink made for its request id. Throws (503,
-     * 429) when the stack is not ready or a limit is reached; nothing is published then.
+     * Takes a place for a request of {@code keyId} (from its headers, before its body is read or its image fetched),
+     * so that a key's limit also bounds the bodies and fetches it can hold. Throws (503, 429) when the stack is not
+     * ready or a limit is reached. Release it ({@link Slot#release}, idempotent) if the request is not submitted.
      */
-    public Submission submit(ChatRequest request, String keyId, String api, Function<String, AnswerSink> sinkForId)
-            throws GatewayError {
+    public Slot admit(String keyId) throws GatewayError {
         if (!ready()) {
             throw new GatewayError(ErrorCodes.NOT_READY, "the service is not ready (starting, stopping, or a model service is down)");
         }
-        Runnable release = admission.acquire(keyId);
+        return new Slot(keyId, admission.acquire(keyId));
+    }
+
+    /** {@link #admit} and {@link #submit(ChatRequest, Slot, String, Function)} at once. */
+    public Submission submit(ChatRequest request, String keyId, String api, Function<String, AnswerSink> sinkForId)
+            throws GatewayError {
+        return submit(request, admit(keyId), api, sinkForId);
+    }
+
+    /**
+     * Publishes {@code request} in its {@code slot}; its answer goes to the sink made for its request id, and the slot
+     * is released when the answer ends.
+     */
+    public Submission submit(ChatRequest request, Slot slot, String api, Function<String, AnswerSink> sinkForId) {
+        String keyId = slot.keyId();
+        Runnable release = slot.release();
         String id = UUID.randomUUID().toString();
         Tracing.Stage stage = tracing.start("gateway.request", id, null, SpanKind.SERVER, -1)
                 .attribute("model", request.model()).attribute("api", api);

@@ -9,6 +9,7 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.SecurityPolicyHandler;
 import java.net.URI;
 import java.util.List;
 import java.util.concurrent.CompletionException;
@@ -29,7 +30,7 @@ import org.invllava.schemas.ErrorCodes;
  */
 public final class OpenAiApi {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OpenAiApi.class);
-    private static final String KEY_ID = "invllava.key";
+    private static final String SLOT = "invllava.slot";
     private final GatewayConfig config;
     private final RequestDispatcher dispatcher;
     private final ImageInput images;
@@ -48,7 +49,7 @@ public final class OpenAiApi {
             }
         });
         router.post("/v1/chat/completions")
-                .handler(keyBeforeBody) // a caller without a key never gets its body buffered
+                .handler((SecurityPolicyHandler) this::keyBeforeBody) // no key: its body is never buffered
                 .handler(BodyHandler.create(false).setBodyLimit(config.limits().maxRequestBytes()))
                 .handler(this::chatCompletions)
                 .failureHandler(ctx -> {
@@ -75,19 +76,28 @@ public final class OpenAiApi {
     }
 
     /**
-     * Checks the key from the headers alone, then lets the body be read; the key's label waits in the context. A
-     * security-policy handler, so that Vert.x runs it before the body handler.
+     * Checks the key from the headers alone and takes the request's place in flight, then lets the body be read; the
+     * slot waits in the context. Registered as a security-policy handler, so that Vert.x runs it before the body's.
      */
-    private final io.vertx.ext.web.handler.SecurityPolicyHandler keyBeforeBody = ctx -> {
+    private void keyBeforeBody(RoutingContext ctx) {
         String keyId = authenticate(ctx);
-        if (keyId != null) {
-            ctx.put(KEY_ID, keyId);
-            ctx.next();
+        if (keyId == null) {
+            return;
         }
-    };
+        RequestDispatcher.Slot slot;
+        try {
+            slot = dispatcher.admit(keyId); // the key's limit bounds the bodies it can have buffered at once
+        } catch (GatewayError e) {
+            refuse(ctx, e);
+            return;
+        }
+        ctx.put(SLOT, slot);
+        ctx.addEndHandler(v -> slot.release().run()); // refused, failed, or the client left: the place is free again
+        ctx.next();
+    }
 
     private void chatCompletions(RoutingContext ctx) {
-        String keyId = ctx.get(KEY_ID);
+        RequestDispatcher.Slot slot = ctx.get(SLOT);
         ChatCompletionRequest req;
         try {
             JsonNode body;
@@ -102,14 +112,19 @@ public final class OpenAiApi {
             return;
         }
         if (req.imageUrl() == null) {
-            submit(ctx, keyId, req, req.chat());
+            submit(ctx, slot, req, req.chat());
             return;
         }
         Context context = Vertx.currentContext();
         URI url = req.imageUrl();
-        images.fetch(url).whenComplete((bytes, failure) -> context.runOnContext(v -> {
+        java.util.concurrent.CompletableFuture<byte[]> fetch = images.fetch(url); // inside the key's slot
+        ctx.response().closeHandler(v -> fetch.cancel(true)); // the client left: stop fetching, publish nothing
+        fetch.whenComplete((bytes, failure) -> context.runOnContext(v -> {
+            if (failure instanceof java.util.concurrent.CancellationException || ctx.response().closed()) {
+                return;
+            }
             if (failure == null) {
-                submit(ctx, keyId, req, req.chat().withImage(bytes));
+                submit(ctx, slot, req, req.chat().withImage(bytes));
             } else {
                 Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
                 if (!(cause instanceof GatewayError)) {
@@ -121,19 +136,15 @@ public final class OpenAiApi {
         }));
     }
 
-    private void submit(RoutingContext ctx, String keyId, ChatCompletionRequest req, ChatRequest chat) {
+    private void submit(RoutingContext ctx, RequestDispatcher.Slot slot, ChatCompletionRequest req, ChatRequest chat) {
         HttpServerResponse response = ctx.response();
         Context context = Vertx.currentContext();
         long now = System.currentTimeMillis() / 1000;
-        try {
-            RequestDispatcher.Submission s = dispatcher.submit(chat, keyId, "openai", id -> req.stream()
-                    ? new EventStreamSink(response, context, "chatcmpl-" + id, now, chat.model(), req.includeUsage())
-                    : new CompletionSink(response, context, "chatcmpl-" + id, now, chat.model()));
-            response.putHeader("x-request-id", s.requestId());
-            response.closeHandler(v -> s.abandon("client disconnected"));
-        } catch (GatewayError e) {
-            refuse(ctx, e);
-        }
+        RequestDispatcher.Submission s = dispatcher.submit(chat, slot, "openai", id -> req.stream()
+                ? new EventStreamSink(response, context, "chatcmpl-" + id, now, chat.model(), req.includeUsage())
+                : new CompletionSink(response, context, "chatcmpl-" + id, now, chat.model()));
+        response.putHeader("x-request-id", s.requestId());
+        response.closeHandler(v -> s.abandon("client disconnected"));
     }
 
     private void refuse(RoutingContext ctx, GatewayError e) {

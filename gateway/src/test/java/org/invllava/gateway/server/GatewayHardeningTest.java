@@ -47,14 +47,30 @@ class GatewayHardeningTest {
     static EmbeddedKafka kafka;
     static GatewayServer gateway;
     static OpenAiTestClient client;
+    /** Serves {@code /img/slow.png}: a valid PNG, one second after the request (within the fetch timeout). */
+    static com.sun.net.httpserver.HttpServer images;
 
     @BeforeAll
     static void start() throws Exception {
+        byte[] png = org.invllava.runtime.demo.DemoImages.png(16, 16, 1);
+        images = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 16);
+        images.createContext("/img/slow.png", ex -> {
+            try (OutputStream out = ex.getResponseBody()) {
+                Thread.sleep(1000);
+                ex.sendResponseHeaders(200, png.length);
+                out.write(png);
+            } catch (Exception e) {
+                // the gateway hung up
+            }
+        });
+        images.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+        images.start();
         kafka = EmbeddedKafka.start(dir.resolve("kafka"), 1 << 20);
         TopicSetup.ensureDefaults(kafka.bootstrapServers(), (short) 1);
         GatewayConfig.Limits limits = new GatewayConfig.Limits(1 << 20, 1 << 19, 1 << 20, 2000, 100, 16,
                 Duration.ofSeconds(2), 8);
-        GatewayConfig.Access access = new GatewayConfig.Access(ApiKeys.of(List.of(KEY)), 4, List.of(), Duration.ofSeconds(1));
+        GatewayConfig.Access access = new GatewayConfig.Access(ApiKeys.of(List.of(KEY)), 4,
+                List.of("http://127.0.0.1:" + images.getAddress().getPort() + "/img/"), Duration.ofSeconds(2));
         GatewayConfig.Connections connections = new GatewayConfig.Connections(32, PER_ADDRESS, Duration.ofSeconds(3),
                 Duration.ofSeconds(1));
         gateway = new GatewayServer(new GatewayConfig(KafkaSettings.of(kafka.bootstrapServers(), "hardening"), "gw-hard",
@@ -71,6 +87,9 @@ class GatewayHardeningTest {
         }
         if (kafka != null) {
             kafka.close();
+        }
+        if (images != null) {
+            images.stop(0);
         }
     }
 
@@ -133,6 +152,69 @@ class GatewayHardeningTest {
             assertTrue(status.startsWith("HTTP/1.1 401"), status);
         }
         stillAnswers();
+    }
+
+    /**
+     * Bodies being sent count against their key's limit from the headers on (300 x 15 MB once took the heap): the key's
+     * fifth request is 429 while four are still sending, and the places come back when those clients leave.
+     */
+    @Test
+    void aKeysUnfinishedBodiesHoldItsPlacesUntilTheyEnd() throws Exception {
+        List<Socket> sending = new ArrayList<>();
+        try {
+            for (int i = 0; i < 4; i++) {
+                Socket s = new Socket("127.0.0.1", gateway.port());
+                s.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+                        + KEY + "\r\nContent-Type: application/json\r\nContent-Length: 500000\r\n\r\n{\"messages\"")
+                        .getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                sending.add(s);
+            }
+            Thread.sleep(300);
+            assertEquals(429, client.chatCompletion(OpenAiTestClient.chat("hi", null, 2)).status());
+        } finally {
+            for (Socket s : sending) {
+                s.close();
+            }
+        }
+        Thread.sleep(300);
+        assertEquals(504, client.chatCompletion(OpenAiTestClient.chat("hi", null, 2).put("deadline_ms", 300)).status(),
+                "admitted again (and, with no model service here, timed out)");
+    }
+
+    /** A client that leaves while its image URL is fetched frees its place at once and nothing is published. */
+    @Test
+    void aClientThatLeavesDuringAnImageFetchFreesItsPlaceAndPublishesNothing() throws Exception {
+        double publishedBefore = published();
+        String slowImage = "http://127.0.0.1:" + images.getAddress().getPort() + "/img/slow.png";
+        for (int i = 0; i < 4; i++) {
+            com.fasterxml.jackson.databind.node.ObjectNode body = OpenAiTestClient.chat("what is it?", null, 2);
+            body.putArray("messages").addObject().put("role", "user").putArray("content").add(
+                    OpenAiTestClient.JSON.createObjectNode().put("type", "text").put("text", "what is it?")).add(
+                    OpenAiTestClient.JSON.createObjectNode().put("type", "image_url").set("image_url",
+                            OpenAiTestClient.JSON.createObjectNode().put("url", slowImage)));
+            byte[] json = body.toString().getBytes(StandardCharsets.UTF_8);
+            try (Socket s = new Socket("127.0.0.1", gateway.port())) {
+                s.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+                        + KEY + "\r\nContent-Type: application/json\r\nContent-Length: " + json.length + "\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().write(json);
+                s.getOutputStream().flush();
+                Thread.sleep(200); // fetching now; then the client leaves
+            }
+        }
+        Thread.sleep(300);
+        assertEquals(504, client.chatCompletion(OpenAiTestClient.chat("hi", null, 2).put("deadline_ms", 300)).status(),
+                "the four places were freed when their clients left (else 429)");
+        Thread.sleep(1500); // the images have come by now: had a fetch gone on, its request would now be published
+        assertEquals(publishedBefore + 1, published(), "only the last request was published");
+    }
+
+    private static double published() throws Exception {
+        String metrics = client.get("/q/metrics").body();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                "(?m)^gateway_requests_total\\{api=\"openai\",gateway=\"gw-hard\"} ([0-9.]+)").matcher(metrics);
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
 
     /** Cleartext HTTP/2 is not offered: an h2c upgrade is answered as HTTP/1.1. */
