@@ -147,8 +147,16 @@ public final class OpenAiApi {
         response.closeHandler(v -> s.abandon("client disconnected"));
     }
 
+    /**
+     * Answers the error; when the request's body has not been read (refused from its headers), the connection closes
+     * after the answer, so the server does not go on reading (and buffering) a body nobody will use.
+     */
     private void refuse(RoutingContext ctx, GatewayError e) {
         dispatcher.refused(e);
+        if (!ctx.request().isEnded()) {
+            ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+            ctx.addEndHandler(v -> ctx.request().connection().close()); // at once, not after the body
+        }
         json(ctx.response(), e.httpStatus(), OpenAiJson.error(e.code(), e.getMessage()));
     }
 
