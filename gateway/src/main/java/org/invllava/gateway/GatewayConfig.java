@@ -61,10 +61,15 @@ public record GatewayConfig(KafkaSettings kafka, String instanceId, String host,
     /**
      * What a client's connections may hold: connections open on this gateway and from one address (more are closed at
      * once, before anything is read), how long a connection may stay silent either way (it must exceed the deadline: a
-     * non-streamed answer writes nothing until it is complete), and how long a WebSocket may wait for its request.
+     * non-streamed answer writes nothing until it is complete), how long a WebSocket may wait for its request, the
+     * page origins besides the gateway's own that browsers may call it from, and the host names it answers for (none:
+     * any).
      */
-    public record Connections(int maxConnections, int maxPerAddress, Duration idleTimeout, Duration firstMessageTimeout) {
+    public record Connections(int maxConnections, int maxPerAddress, Duration idleTimeout, Duration firstMessageTimeout,
+                              List<String> allowedOrigins, List<String> allowedHosts) {
         public Connections {
+            allowedOrigins = List.copyOf(allowedOrigins);
+            allowedHosts = List.copyOf(allowedHosts);
             if (maxConnections < 1 || maxPerAddress < 1 || maxPerAddress > maxConnections) {
                 throw new IllegalArgumentException("connection limits must be positive, per address at most the total");
             }
@@ -74,7 +79,12 @@ public record GatewayConfig(KafkaSettings kafka, String instanceId, String host,
         }
 
         public static Connections defaults() {
-            return new Connections(1024, 64, Duration.ofMinutes(3), Duration.ofSeconds(10));
+            return new Connections(1024, 64, Duration.ofMinutes(3), Duration.ofSeconds(10), List.of(), List.of());
+        }
+
+        /** The same, answering only for {@code hosts} (a gateway on the loopback: its names for it). */
+        public Connections withAllowedHosts(List<String> hosts) {
+            return new Connections(maxConnections, maxPerAddress, idleTimeout, firstMessageTimeout, allowedOrigins, hosts);
         }
     }
 

@@ -26,6 +26,7 @@ public final class GatewayError extends Exception {
     public static int httpStatus(String code) {
         return switch (code) {
             case ErrorCodes.INVALID_API_KEY -> 401;
+            case ErrorCodes.FORBIDDEN -> 403;
             case ErrorCodes.MODEL_NOT_FOUND, ErrorCodes.NOT_FOUND -> 404;
             case ErrorCodes.IMAGE_TOO_LARGE, ErrorCodes.REQUEST_TOO_LARGE -> 413;
             case ErrorCodes.RATE_LIMITED -> 429;

@@ -105,12 +105,16 @@ public final class LocalStack implements AutoCloseable {
         }
     }
 
-    /** The defaults, with an idle timeout past the configured deadline (a silent answer must not be cut). */
+    /**
+     * The defaults, with an idle timeout past the configured deadline (a silent answer must not be cut), answering
+     * only for the loopback's names.
+     */
     private GatewayConfig.Connections connections() {
         GatewayConfig.Connections d = GatewayConfig.Connections.defaults();
         java.time.Duration idle = options.limits().deadline().plusSeconds(60);
         return new GatewayConfig.Connections(d.maxConnections(), d.maxPerAddress(),
-                idle.compareTo(d.idleTimeout()) > 0 ? idle : d.idleTimeout(), d.firstMessageTimeout());
+                idle.compareTo(d.idleTimeout()) > 0 ? idle : d.idleTimeout(), d.firstMessageTimeout(), List.of(),
+                List.of("127.0.0.1", "localhost", "[::1]")); // on the loopback: no DNS-rebound name
     }
 
     /** The bundled demo model: generated once into the work directory, random weights. */

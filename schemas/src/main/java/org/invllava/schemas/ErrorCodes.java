@@ -18,6 +18,8 @@ public final class ErrorCodes {
     public static final String MODEL_NOT_FOUND = "model_not_found";
     /** Gateway only: no such API path. */
     public static final String NOT_FOUND = "not_found";
+    /** Gateway only: a browser request from an origin, or for a host name, the gateway does not serve. */
+    public static final String FORBIDDEN = "forbidden";
     /** Gateway only: the stack is starting, stopping or missing a service. */
     public static final String NOT_READY = "not_ready";
 

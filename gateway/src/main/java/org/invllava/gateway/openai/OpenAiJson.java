@@ -7,14 +7,14 @@ import org.invllava.gateway.GatewayError;
 import org.invllava.gateway.TokenUsage;
 
 /** The OpenAI API's JSON objects, field for field as the official clients parse them. */
-final class OpenAiJson {
+public final class OpenAiJson {
     static final ObjectMapper JSON = new ObjectMapper();
 
     private OpenAiJson() {
     }
 
     /** {@code {"error": {"message", "type", "param", "code"}}}; the type follows the HTTP status. */
-    static ObjectNode error(String code, String message) {
+    public static ObjectNode error(String code, String message) {
         ObjectNode root = JSON.createObjectNode();
         root.putObject("error").put("message", message).put("type", type(GatewayError.httpStatus(code))).putNull("param")
                 .put("code", code);
@@ -24,6 +24,7 @@ final class OpenAiJson {
     private static String type(int status) {
         return switch (status) {
             case 401 -> "authentication_error";
+            case 403 -> "permission_error";
             case 429 -> "rate_limit_error";
             case 500, 503 -> "server_error";
             case 504 -> "timeout_error";

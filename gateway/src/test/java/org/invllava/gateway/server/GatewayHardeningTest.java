@@ -72,7 +72,7 @@ class GatewayHardeningTest {
         GatewayConfig.Access access = new GatewayConfig.Access(ApiKeys.of(List.of(KEY)), 4,
                 List.of("http://127.0.0.1:" + images.getAddress().getPort() + "/img/"), Duration.ofSeconds(2));
         GatewayConfig.Connections connections = new GatewayConfig.Connections(32, PER_ADDRESS, Duration.ofSeconds(3),
-                Duration.ofSeconds(1));
+                Duration.ofSeconds(1), List.of("https://app.example"), List.of("127.0.0.1", "localhost"));
         gateway = new GatewayServer(new GatewayConfig(KafkaSettings.of(kafka.bootstrapServers(), "hardening"), "gw-hard",
                 "127.0.0.1", 0, new ServedModels(List.of(GatewayConfig.DEFAULT_MODEL_ID)), limits, access, connections),
                 new Metrics(), () -> true);
@@ -215,6 +215,38 @@ class GatewayHardeningTest {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile(
                 "(?m)^gateway_requests_total\\{api=\"openai\",gateway=\"gw-hard\"} ([0-9.]+)").matcher(metrics);
         return m.find() ? Double.parseDouble(m.group(1)) : 0;
+    }
+
+    /**
+     * With no keys (the default serve), any page a browser opened could drive the API: a WebSocket handshake or a call
+     * from a foreign origin is refused, the gateway's own page and allowed origins are not, and a request for a host
+     * name the gateway does not answer for (a DNS-rebound page) is refused.
+     */
+    @Test
+    void foreignOriginsAndUnknownHostNamesAreRefused() throws Exception {
+        String stream = "ws://127.0.0.1:" + gateway.port() + "/v1/stream";
+        java.util.concurrent.CompletionException foreign = org.junit.jupiter.api.Assertions.assertThrows(
+                java.util.concurrent.CompletionException.class, () -> HttpClient.newHttpClient().newWebSocketBuilder()
+                        .header("Authorization", "Bearer " + KEY).header("Origin", "http://evil.example")
+                        .buildAsync(URI.create(stream), new WebSocket.Listener() { }).join());
+        assertEquals(403, ((java.net.http.WebSocketHandshakeException) foreign.getCause()).getResponse().statusCode());
+        for (String allowed : List.of("https://app.example", "http://127.0.0.1:" + gateway.port())) {
+            HttpClient.newHttpClient().newWebSocketBuilder().header("Authorization", "Bearer " + KEY).header("Origin", allowed)
+                    .buildAsync(URI.create(stream), new WebSocket.Listener() { }).join().abort();
+        }
+        var call = HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                        + gateway.port() + "/v1/models")).header("Authorization", "Bearer " + KEY)
+                .header("Origin", "http://evil.example").build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(403, call.statusCode(), call.body());
+        assertTrue(call.body().contains("\"forbidden\""), call.body());
+        try (Socket s = new Socket("127.0.0.1", gateway.port())) {
+            s.setSoTimeout(5_000);
+            s.getOutputStream().write(("GET /v1/models HTTP/1.1\r\nHost: rebound.evil.example:" + gateway.port()
+                    + "\r\nAuthorization: Bearer " + KEY + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            String status = statusLine(s.getInputStream());
+            assertTrue(status.startsWith("HTTP/1.1 403"), status);
+        }
+        stillAnswers();
     }
 
     /** Cleartext HTTP/2 is not offered: an h2c upgrade is answered as HTTP/1.1. */
