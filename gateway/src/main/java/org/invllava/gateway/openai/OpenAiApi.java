@@ -31,6 +31,8 @@ import org.invllava.schemas.ErrorCodes;
 public final class OpenAiApi {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OpenAiApi.class);
     private static final String SLOT = "invllava.slot";
+    /** How long a refused request's connection stays open for the client to read the answer. */
+    private static final long LINGER_MS = 1000;
     private final GatewayConfig config;
     private final RequestDispatcher dispatcher;
     private final ImageInput images;
@@ -148,14 +150,17 @@ public final class OpenAiApi {
     }
 
     /**
-     * Answers the error; when the request's body has not been read (refused from its headers), the connection closes
-     * after the answer, so the server does not go on reading (and buffering) a body nobody will use.
+     * Answers the error; when the request's body has not been read (refused from its headers, or over the limit), the
+     * server stops reading it and closes the connection shortly after the answer (a lingering close: closing at once
+     * could reset the connection before the client has read the answer), instead of reading on a body nobody uses.
      */
     private void refuse(RoutingContext ctx, GatewayError e) {
         dispatcher.refused(e);
         if (!ctx.request().isEnded()) {
+            ctx.request().pause();
             ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
-            ctx.addEndHandler(v -> ctx.request().connection().close()); // at once, not after the body
+            io.vertx.core.http.HttpConnection connection = ctx.request().connection();
+            ctx.addEndHandler(v -> ctx.vertx().setTimer(LINGER_MS, t -> connection.close()));
         }
         json(ctx.response(), e.httpStatus(), OpenAiJson.error(e.code(), e.getMessage()));
     }
