@@ -135,6 +135,22 @@ class GatewayRefusalsTest {
         assertError(client.get("/v1/completions"), 404, ErrorCodes.NOT_FOUND);
     }
 
+    /** A form body once got a 500 naming a Netty exception class; errors never carry Java exception text. */
+    @Test
+    void formBodiesGetAPlainErrorWithoutExceptionText() throws Exception {
+        for (OpenAiTestClient c : List.of(client, client.withKey(null))) {
+            java.net.http.HttpResponse<String> r = HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                            URI.create("http://127.0.0.1:" + gateway.port() + "/v1/chat/completions"))
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .header("Authorization", c == client ? "Bearer " + KEY_A : "Bearer nope")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString("messages=" + "x".repeat(20_000))).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertTrue(r.statusCode() == 400 || r.statusCode() == 401, r.statusCode() + " " + r.body());
+            assertFalse(r.body().contains("Exception") || r.body().contains("io.netty") || r.body().contains("java."),
+                    r.body());
+        }
+    }
+
     static ObjectNode withImageUrl(String url) {
         ObjectNode r = OpenAiTestClient.chat("what is it?", DemoImages.png(8, 8, 3), 4);
         ((ObjectNode) r.path("messages").path(0).path("content").path(1).path("image_url")).put("url", url);

@@ -23,6 +23,7 @@ final class EventStreamSink implements AnswerSink {
     private final String model;
     private final boolean includeUsage;
     private boolean started; // touched on the event loop only
+    private Runnable onStall = () -> { };
 
     EventStreamSink(HttpServerResponse response, Context context, String id, long created, String model, boolean includeUsage) {
         this.response = response;
@@ -31,6 +32,15 @@ final class EventStreamSink implements AnswerSink {
         this.created = created;
         this.model = model;
         this.includeUsage = includeUsage;
+    }
+
+    /**
+     * What to do when the client stops reading: the answer's events would pile up in the server's buffers, so once
+     * {@link AnswerSink#MAX_UNREAD_BYTES} wait unsent, {@code then} runs (it abandons the request, which frees its place
+     * and stops its generation) and the connection closes. Set on the event loop right after submitting.
+     */
+    void onStall(Runnable then) {
+        this.onStall = then;
     }
 
     @Override
@@ -68,11 +78,16 @@ final class EventStreamSink implements AnswerSink {
         }
         if (!started) {
             started = true;
+            response.setWriteQueueMaxSize(MAX_UNREAD_BYTES);
             response.setStatusCode(200).setChunked(true).putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream")
                     .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache").putHeader("x-accel-buffering", "no");
             response.write("data: " + OpenAiJson.chunk(id, created, model, "assistant", "", null, includeUsage) + "\n\n");
         }
         response.write("data: " + chunk + "\n\n");
+        if (response.writeQueueFull()) {
+            onStall.run();
+            response.reset(); // the stream ends here; nothing more is buffered for this client
+        }
     }
 
     private boolean writable() {

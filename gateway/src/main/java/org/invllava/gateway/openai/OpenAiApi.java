@@ -142,11 +142,15 @@ public final class OpenAiApi {
         HttpServerResponse response = ctx.response();
         Context context = Vertx.currentContext();
         long now = System.currentTimeMillis() / 1000;
+        EventStreamSink[] stream = new EventStreamSink[1];
         RequestDispatcher.Submission s = dispatcher.submit(chat, slot, "openai", id -> req.stream()
-                ? new EventStreamSink(response, context, "chatcmpl-" + id, now, chat.model(), req.includeUsage())
+                ? (stream[0] = new EventStreamSink(response, context, "chatcmpl-" + id, now, chat.model(), req.includeUsage()))
                 : new CompletionSink(response, context, "chatcmpl-" + id, now, chat.model()));
         response.putHeader("x-request-id", s.requestId());
         response.closeHandler(v -> s.abandon("client disconnected"));
+        if (stream[0] != null) {
+            stream[0].onStall(() -> s.abandon("client not reading its stream"));
+        }
     }
 
     /**

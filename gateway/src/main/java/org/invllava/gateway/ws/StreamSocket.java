@@ -161,7 +161,12 @@ public final class StreamSocket implements Handler<RoutingContext> {
         private void send(ObjectNode message, boolean last) {
             context.runOnContext(v -> {
                 if (!socket.isClosed()) {
+                    socket.setWriteQueueMaxSize(MAX_UNREAD_BYTES);
                     socket.writeTextMessage(message.toString());
+                    if (!last && socket.writeQueueFull()) { // not reading: close (which abandons the request)
+                        socket.close((short) 1008, "the client is not reading its answer");
+                        return;
+                    }
                     if (last) {
                         socket.close((short) 1000, "done");
                     }

@@ -249,6 +249,69 @@ class GatewayHardeningTest {
         stillAnswers();
     }
 
+    /**
+     * A client that stops reading its stream once left its answer piling up in the server (241 KB for a 1 KB window)
+     * while its place was freed. The test plays the fusion LLM on Kafka: it answers the request with 300 chunks of
+     * 32 KB; the gateway must cut the stream off and cancel the request, rather than buffer 9.6 MB.
+     */
+    @Test
+    void aClientThatStopsReadingItsStreamIsCutOffAndItsRequestCancelled() throws Exception {
+        var settings = KafkaSettings.of(kafka.bootstrapServers(), "stall-test");
+        try (var prompts = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(settings.consumer(null));
+             var control = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(settings.consumer(null));
+             var tokens = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(settings.producer());
+             Socket client = new Socket()) {
+            fromTheEnd(prompts, org.invllava.schemas.Topics.PROMPTS);
+            fromTheEnd(control, org.invllava.schemas.Topics.CONTROL);
+            client.setReceiveBufferSize(4096);
+            client.connect(new java.net.InetSocketAddress("127.0.0.1", gateway.port()));
+            byte[] body = OpenAiTestClient.chat("talk", null, 50).put("stream", true).put("deadline_ms", 1900).toString()
+                    .getBytes(StandardCharsets.UTF_8);
+            client.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+                    + KEY + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            client.getOutputStream().write(body);
+            client.getOutputStream().flush(); // and never reads
+            var prompt = org.invllava.schemas.AvroCodec.of(org.invllava.schemas.PromptRequest.class)
+                    .decode(next(prompts).value());
+            String id = prompt.getRequestId();
+            var codec = org.invllava.schemas.AvroCodec.of(org.invllava.schemas.TokenChunk.class);
+            String text = "w".repeat(32 * 1024);
+            for (int i = 0; i < 300; i++) {
+                var chunk = org.invllava.schemas.TokenChunk.newBuilder().setRequestId(id).setReplyTo(prompt.getReplyTo())
+                        .setSequence(i).setText(text).setTokenIds(List.of(7)).setFinishReason(null).setUsage(null)
+                        .setError(null).build();
+                tokens.send(new org.apache.kafka.clients.producer.ProducerRecord<>(org.invllava.schemas.Topics.TOKENS,
+                        id.getBytes(StandardCharsets.UTF_8), codec.encode(chunk)));
+            }
+            tokens.flush();
+            var cancel = org.invllava.schemas.AvroCodec.of(org.invllava.schemas.ControlMessage.class)
+                    .decode(next(control).value());
+            assertEquals(id, cancel.getRequestId(), "the stalled request was cancelled (its generation stops)");
+            assertTrue(cancel.getReason().toString().contains("not reading"), cancel.getReason().toString());
+        }
+        stillAnswers();
+    }
+
+    private static void fromTheEnd(org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> c, String topic) {
+        var partitions = c.partitionsFor(topic).stream()
+                .map(p -> new org.apache.kafka.common.TopicPartition(topic, p.partition())).toList();
+        c.assign(partitions);
+        c.seekToEnd(partitions);
+        partitions.forEach(c::position); // resolve the end now, before anything is sent
+    }
+
+    private static org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]> next(
+            org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> c) {
+        long until = System.currentTimeMillis() + 20_000;
+        while (System.currentTimeMillis() < until) {
+            for (var r : c.poll(Duration.ofMillis(200))) {
+                return r;
+            }
+        }
+        throw new AssertionError("nothing arrived within 20 s");
+    }
+
     /** Cleartext HTTP/2 is not offered: an h2c upgrade is answered as HTTP/1.1. */
     @Test
     void anH2cUpgradeIsNotTaken() throws Exception {
