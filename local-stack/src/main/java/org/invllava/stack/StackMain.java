@@ -2,7 +2,10 @@ package org.invllava.stack;
 
 import org.invllava.runtime.cli.Main;
 
-/** {@code bin/inverse-llava}: the runtime's commands ({@code generate}, {@code bench}) plus {@code serve}. */
+/**
+ * {@code bin/inverse-llava}: the runtime's commands ({@code generate}, {@code bench}) plus {@code serve},
+ * {@code bench-pipeline}, {@code broker} and {@code tail}.
+ */
 public final class StackMain {
     private StackMain() {
     }
@@ -10,6 +13,7 @@ public final class StackMain {
     public static void main(String[] args) {
         System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
         System.exit(Main.commandLine().addSubcommand("serve", new ServeCommand())
-                .addSubcommand("bench-pipeline", new PipelineBenchCommand()).execute(args));
+                .addSubcommand("bench-pipeline", new PipelineBenchCommand())
+                .addSubcommand("broker", new BrokerCommand()).addSubcommand("tail", new TailCommand()).execute(args));
     }
 }

@@ -50,9 +50,10 @@ public final class GatewayServer implements AutoCloseable {
         gateway.mount(router);
         GatewayConfig.Connections c = config.connections();
         HttpServerOptions options = new HttpServerOptions().setHost(config.host()).setPort(config.port())
-                .setMaxWebSocketMessageSize(config.limits().maxRequestBytes()).setMaxWebSocketFrameSize(1 << 20)
+                .setMaxWebSocketMessageSize(config.limits().maxRequestBytes())
                 .setIdleTimeout((int) c.idleTimeout().toMillis()).setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
                 .setHttp2ClearTextEnabled(false); // one h2c connection could carry many buffered bodies
+        WebSocketFrames.apply(options);
         ConnectionLimit limit = new ConnectionLimit(c.maxConnections(), c.maxPerAddress());
         server = vertx.createHttpServer(options).connectionHandler(limit).requestHandler(router)
                 .listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);

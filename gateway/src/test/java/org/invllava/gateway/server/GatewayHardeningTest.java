@@ -312,6 +312,47 @@ class GatewayHardeningTest {
         throw new AssertionError("nothing arrived within 20 s");
     }
 
+    /** RFC 6455: a frame with an RSV bit no extension defines fails the connection (it was once taken as a request). */
+    @Test
+    void aWebSocketFrameWithAnRsvBitFailsTheConnection() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", gateway.port())) {
+            s.setSoTimeout(5_000);
+            OutputStream out = s.getOutputStream();
+            out.write(("GET /v1/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                    + "Authorization: Bearer " + KEY + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            InputStream in = s.getInputStream();
+            assertTrue(statusLine(in).contains(" 101 "), "the handshake");
+            for (int last = 0, c; (c = in.read()) >= 0; ) { // to the end of the response headers
+                if (last == '\n' && c == '\r') {
+                    in.read();
+                    break;
+                }
+                last = c == '\r' ? last : c;
+            }
+            byte[] payload = "{}".getBytes(StandardCharsets.US_ASCII);
+            byte[] frame = {(byte) 0xC1, (byte) (0x80 | payload.length), 1, 2, 3, 4, 0, 0}; // FIN+RSV1 text, masked
+            for (int i = 0; i < payload.length; i++) {
+                frame[6 + i] = (byte) (payload[i] ^ frame[2 + i % 4]);
+            }
+            out.write(frame); // one write: the server may fail the connection as soon as it sees the first byte
+            out.flush();
+            int first;
+            try {
+                first = in.read();
+            } catch (java.net.SocketException reset) {
+                first = -1; // failed without a close frame: also a failed connection
+            }
+            if (first >= 0) {
+                assertEquals(0x88, first, "a close frame, not an answer");
+                int length = in.read() & 0x7f;
+                assertTrue(length >= 2);
+                assertEquals(1002, (in.read() << 8) | in.read(), "protocol error");
+            }
+        }
+        stillAnswers();
+    }
+
     /** Cleartext HTTP/2 is not offered: an h2c upgrade is answered as HTTP/1.1. */
     @Test
     void anH2cUpgradeIsNotTaken() throws Exception {

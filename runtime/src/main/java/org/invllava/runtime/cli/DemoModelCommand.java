@@ -19,7 +19,7 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "demo-model", mixinStandardHelpOptions = true,
         description = "Write the demo model (random weights) into DIR/vision, DIR/language, DIR/inverse-llava "
-                + "(and with --llava a demo LLaVA-1.5 into DIR/llava-1.5).")
+                + "(and with --llava a demo LLaVA-1.5 into DIR/llava-1.5), and a sample image, DIR/sample.png.")
 final class DemoModelCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "output directory")
     Path dir;
@@ -32,6 +32,8 @@ final class DemoModelCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ModelPaths paths = new DemoModelFactory(ModelShape.tiny(), DType.F32, seed).write(dir);
         System.out.println("demo model written: " + paths.vision() + ", " + paths.language() + ", " + paths.fusion());
+        java.nio.file.Files.write(dir.resolve("sample.png"), org.invllava.runtime.demo.DemoImages.png(320, 240, seed));
+        System.out.println("sample image written: " + dir.resolve("sample.png"));
         if (llava) {
             System.out.println("demo LLaVA-1.5 written: "
                     + new DemoLlavaFactory(ModelShape.tiny(), DType.F32, seed + 1).write(dir.resolve("llava-1.5")));

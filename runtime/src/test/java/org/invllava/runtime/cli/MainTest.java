@@ -101,6 +101,7 @@ class MainTest {
         assertTrue(java.nio.file.Files.isRegularFile(dir.resolve("inverse-llava/COMPLETE")), written.out());
         Run answer = run("generate", "--vision-model", dir.resolve("vision").toString(), "--language-model",
                 dir.resolve("language").toString(), "--fusion-checkpoint", dir.resolve("inverse-llava").toString(),
+                "--image", dir.resolve("sample.png").toString(), // the sample image demo-model writes beside it
                 "--prompt", "hi", "--max-new-tokens", "3", "--output", "json");
         assertEquals(0, answer.code(), answer.err());
     }

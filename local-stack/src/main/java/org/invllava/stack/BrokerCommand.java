@@ -1,0 +1,50 @@
+package org.invllava.stack;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.invllava.kafka.KafkaSettings;
+import org.invllava.kafka.Lifecycle;
+import org.invllava.kafka.TopicSetup;
+import org.invllava.kafka.local.EmbeddedKafka;
+import org.invllava.schemas.ModelTopics;
+import org.invllava.schemas.Topics;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code broker}: an embedded KRaft broker on its own, with the stack's topics, for running the services separately. */
+@Command(name = "broker", mixinStandardHelpOptions = true,
+        description = "Run a Kafka broker (embedded KRaft, one node) with the stack's topics until interrupted; prints "
+                + "its address for KAFKA_BOOTSTRAP_SERVERS.")
+final class BrokerCommand implements Callable<Integer> {
+    @Option(names = "--dir", description = "where the broker keeps its log while it runs (default: a temporary folder)")
+    Path dir;
+    @Option(names = "--model", description = "create the topics of this served model too (inverse-llava always); repeatable")
+    List<String> models = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        EmbeddedKafka kafka = start(dir != null ? dir : Files.createTempDirectory("inverse-llava-broker"), models);
+        System.out.println("Kafka broker is up (embedded KRaft, no authentication: reachable by anyone who reaches its port).");
+        System.out.println("  export KAFKA_BOOTSTRAP_SERVERS=" + kafka.bootstrapServers());
+        System.out.println("Stop with Ctrl-C.");
+        Lifecycle.runUntilShutdown(kafka);
+        return 0;
+    }
+
+    /** Starts the broker in {@code dir} and creates the topics of the primary model and of {@code models}. */
+    static EmbeddedKafka start(Path dir, List<String> models) throws Exception {
+        EmbeddedKafka kafka = EmbeddedKafka.start(dir, Topics.MAX_MESSAGE_BYTES);
+        try {
+            List<String> all = new ArrayList<>(List.of(ModelTopics.PRIMARY));
+            models.stream().filter(m -> !all.contains(m)).forEach(all::add);
+            TopicSetup.ensureDefaults(KafkaSettings.of(kafka.bootstrapServers(), "topic-setup"), (short) 1, all);
+            return kafka;
+        } catch (Exception e) {
+            kafka.close();
+            throw e;
+        }
+    }
+}
