@@ -53,7 +53,7 @@ public final class GatewayStartup {
                 env.millis("GATEWAY_IDLE_TIMEOUT_MS", c.idleTimeout()),
                 env.millis("GATEWAY_WS_FIRST_MESSAGE_TIMEOUT_MS", c.firstMessageTimeout()),
                 list(env.string("GATEWAY_ALLOWED_ORIGINS", "")), list(env.string("GATEWAY_ALLOWED_HOSTS", "")));
-        return new GatewayConfig(env.kafka("gateway"), id, env.string("GATEWAY_HOST", "0.0.0.0"),
+        return new GatewayConfig(env.kafka("gateway"), id, env.string("GATEWAY_HOST", "127.0.0.1"),
                 env.integer("GATEWAY_PORT", 8080),
                 ServedModels.parse(env.string("GATEWAY_MODELS", GatewayConfig.DEFAULT_MODEL_ID)), limits, access,
                 connections);

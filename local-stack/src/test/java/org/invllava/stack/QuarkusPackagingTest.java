@@ -58,8 +58,7 @@ class QuarkusPackagingTest {
                     "VISION_MODEL_DIR", model.vision().toString(), "LANGUAGE_MODEL_DIR", model.language().toString(),
                     "FUSION_CHECKPOINT_DIR", model.fusion().toString(), "TOPICS_REPLICATION", "1");
             common = with(common, otlp.environment());
-            processes.add(launch("vision-encoder-svc", common, Map.of("PROBE_PORT", "" + visionProbe,
-                    "PROBE_HOST", "127.0.0.1")));
+            processes.add(launch("vision-encoder-svc", common, Map.of("PROBE_PORT", "" + visionProbe))); // host: default
             processes.add(launch("fusion-llm-svc", common, Map.of("PROBE_PORT", "" + fusionProbe,
                     "PROBE_HOST", "127.0.0.1", "FUSION_STATE_DIR", dir.resolve("streams").toString())));
             processes.add(launch("gateway", with(Map.of("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers()), otlp.environment()),
@@ -98,7 +97,7 @@ class QuarkusPackagingTest {
                     + "/q/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
             assertTrue(gatewayMetrics.contains("gateway_requests_total{api=\"openai\",gateway=\"gw-quarkus\"} 1"),
                     gatewayMetrics);
-            for (String m : List.of("vision-encoder-svc", "fusion-llm-svc")) { // PROBE_HOST is the address Quarkus binds
+            for (String m : List.of("vision-encoder-svc", "fusion-llm-svc")) { // the loopback by default, or PROBE_HOST
                 assertTrue(Files.readString(dir.resolve(m + ".log")).contains("Listening on: http://127.0.0.1:"), m);
             }
             // tracing on (OTLP over HTTP to a receiver of this test): each service exported its stage of the requests
