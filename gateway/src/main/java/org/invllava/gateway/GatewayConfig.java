@@ -9,11 +9,16 @@ import org.invllava.schemas.ModelTopics;
 /**
  * The gateway's identity, limits and access rules. {@code instanceId} is written into every request's
  * {@code replyTo}, so each replica relays only its own clients' chunks; {@code models} are what
- * {@code /v1/models} lists and {@code model} in a request may name (the first when it names none).
+ * {@code /v1/models} lists and {@code model} in a request may name (the first when it names none);
+ * {@code capacityPoll}: how often to ask the broker which models have running services ({@link ModelCapacity}; zero:
+ * never, where the services' readiness is known otherwise, as in {@code serve}).
  */
 public record GatewayConfig(KafkaSettings kafka, String instanceId, String host, int port, ServedModels models,
-                            Limits limits, Access access, Connections connections) {
+                            Limits limits, Access access, Connections connections, Duration capacityPoll) {
     public GatewayConfig {
+        if (capacityPoll.isNegative()) {
+            throw new IllegalArgumentException("GATEWAY_CAPACITY_POLL_MS must be at least 0 (0: off)");
+        }
         if (connections.idleTimeout().compareTo(limits.deadline()) <= 0) {
             throw new IllegalArgumentException("GATEWAY_IDLE_TIMEOUT_MS (" + connections.idleTimeout().toMillis()
                     + ") must exceed GATEWAY_DEADLINE_MS (" + limits.deadline().toMillis() + "): an answer may be silent "

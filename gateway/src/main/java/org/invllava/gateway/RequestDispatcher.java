@@ -60,11 +60,14 @@ public final class RequestDispatcher implements AutoCloseable {
     private final GatewayMetrics metrics;
     private final BooleanSupplier othersReady;
     private final Tracing tracing;
+    private final ModelCapacity capacity; // null: the services' readiness comes through othersReady
 
     public RequestDispatcher(GatewayConfig config, Vertx vertx, Metrics registry, Tracing tracing,
                              BooleanSupplier othersReady) {
         this.config = config;
         this.tracing = tracing;
+        this.capacity = config.capacityPoll().isZero() ? null
+                : new ModelCapacity(config.kafka(), config.models().ids(), config.capacityPoll());
         this.vertx = vertx;
         this.othersReady = othersReady;
         this.metrics = new GatewayMetrics(registry);
@@ -91,8 +94,14 @@ public final class RequestDispatcher implements AutoCloseable {
         }
     }
 
+    /** Following {@code vlm.tokens}, and some served model can answer (the services run). */
     public boolean ready() {
-        return relay.ready() && othersReady.getAsBoolean();
+        return relay.ready() && othersReady.getAsBoolean() && (capacity == null || capacity.anyReady());
+    }
+
+    /** Per served model, whether it can answer and what it lacks (empty when not polled). */
+    public java.util.Map<String, ModelCapacity.State> capacity() {
+        return capacity == null ? java.util.Map.of() : capacity.states();
     }
 
     /** Counts a request refused before it was published (bad input, no key, over a limit). */
@@ -110,7 +119,7 @@ public final class RequestDispatcher implements AutoCloseable {
      * ready or a limit is reached. Release it ({@link Slot#release}, idempotent) if the request is not submitted.
      */
     public Slot admit(String keyId) throws GatewayError {
-        if (!ready()) {
+        if (!relay.ready() || !othersReady.getAsBoolean()) { // which model can answer is checked with the request's model
             throw new GatewayError(ErrorCodes.NOT_READY, "the service is not ready (starting, stopping, or a model service is down)");
         }
         return new Slot(keyId, admission.acquire(keyId));
@@ -126,7 +135,16 @@ public final class RequestDispatcher implements AutoCloseable {
      * Publishes {@code request} in its {@code slot}; its answer goes to the sink made for its request id, and the slot
      * is released when the answer ends.
      */
-    public Submission submit(ChatRequest request, Slot slot, String api, Function<String, AnswerSink> sinkForId) {
+    public Submission submit(ChatRequest request, Slot slot, String api, Function<String, AnswerSink> sinkForId)
+            throws GatewayError {
+        if (capacity != null) {
+            try {
+                capacity.require(request.model()); // 503 at once, not a wait for the deadline
+            } catch (GatewayError e) {
+                slot.release().run();
+                throw e;
+            }
+        }
         String keyId = slot.keyId();
         Runnable release = slot.release();
         String id = UUID.randomUUID().toString();
@@ -224,6 +242,9 @@ public final class RequestDispatcher implements AutoCloseable {
 
     @Override
     public void close() {
+        if (capacity != null) {
+            capacity.close();
+        }
         relay.close();
         producer.close(Duration.ofSeconds(5));
     }

@@ -58,7 +58,7 @@ class GatewayRefusalsTest {
                 Duration.ofSeconds(2));
         gateway = new GatewayServer(new GatewayConfig(KafkaSettings.of(kafka.bootstrapServers(), "gateway-test"), "gw-test",
                 "127.0.0.1", 0, new ServedModels(List.of(GatewayConfig.DEFAULT_MODEL_ID)), limits, access,
-                GatewayConfig.Connections.defaults()), new Metrics(), othersReady::get);
+                GatewayConfig.Connections.defaults(), Duration.ZERO), new Metrics(), othersReady::get);
         gateway.start();
         client = new OpenAiTestClient(gateway.port(), KEY_A);
     }
@@ -183,6 +183,63 @@ class GatewayRefusalsTest {
             othersReady.set(true);
         }
         assertEquals(200, client.get("/q/health/ready").status());
+    }
+
+    /**
+     * A gateway that asks the broker which models have running services: with no vision encoder or fusion LLM in their
+     * groups, a request is 503 at once (it once waited out its whole deadline); once both groups have a member it is
+     * taken; when they leave, 503 again.
+     */
+    @Test
+    void aModelWithoutRunningServicesIs503AtOnce() throws Exception {
+        GatewayConfig config = new GatewayConfig(KafkaSettings.of(kafka.bootstrapServers(), "gateway-capacity"), "gw-cap",
+                "127.0.0.1", 0, new ServedModels(List.of(GatewayConfig.DEFAULT_MODEL_ID)),
+                new GatewayConfig.Limits(64 * 1024, 40_000, 250_000, 200, 100, 16, Duration.ofSeconds(3), 8),
+                GatewayConfig.Access.open(), GatewayConfig.Connections.defaults(), Duration.ofMillis(200));
+        try (GatewayServer capacityAware = new GatewayServer(config, new Metrics(), () -> true)) {
+            capacityAware.start();
+            OpenAiTestClient c = new OpenAiTestClient(capacityAware.port(), null);
+            Response none = c.chatCompletion(ask("anyone?").put("deadline_ms", 2500));
+            assertError(none, 503, ErrorCodes.NOT_READY);
+            assertTrue(none.json().path("error").path("message").asText().contains("no vision encoder and no fusion LLM"),
+                    none.body());
+            List<org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>> members = new java.util.ArrayList<>();
+            try {
+                members.add(member("vision-encoder", org.invllava.schemas.Topics.IMAGES));
+                members.add(member("fusion-llm", org.invllava.schemas.Topics.WORK));
+                Response taken = awaitNot503(c);
+                assertError(taken, 504, ErrorCodes.DEADLINE_EXCEEDED); // taken; nothing answers in this test
+            } finally {
+                members.forEach(org.apache.kafka.clients.consumer.KafkaConsumer::close); // leave the groups
+            }
+            long until = System.currentTimeMillis() + 15_000;
+            Response again;
+            do {
+                again = c.chatCompletion(ask("and now?").put("deadline_ms", 300));
+            } while (again.status() != 503 && System.currentTimeMillis() < until);
+            assertError(again, 503, ErrorCodes.NOT_READY);
+        }
+    }
+
+    /** A consumer in {@code group} on {@code topic}, polled until it is a member. */
+    private static org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> member(String group, String topic) {
+        var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(
+                KafkaSettings.of(kafka.bootstrapServers(), group + "-test").consumer(group));
+        consumer.subscribe(List.of(topic));
+        long until = System.currentTimeMillis() + 15_000;
+        while (consumer.assignment().isEmpty() && System.currentTimeMillis() < until) {
+            consumer.poll(java.time.Duration.ofMillis(100));
+        }
+        return consumer;
+    }
+
+    private static Response awaitNot503(OpenAiTestClient c) throws Exception {
+        long until = System.currentTimeMillis() + 15_000;
+        Response r;
+        do {
+            r = c.chatCompletion(ask("ready?").put("deadline_ms", 300));
+        } while (r.status() == 503 && System.currentTimeMillis() < until);
+        return r;
     }
 
     /** Nothing answers here, so an accepted request stays in flight until its deadline (then 504). */

@@ -98,7 +98,8 @@ public final class LocalStack implements AutoCloseable {
         for (int i = 0; i < options.gateways(); i++) {
             GatewayConfig config = new GatewayConfig(KafkaSettings.of(bootstrap, "gateway-" + i), "gateway-" + i + "-"
                     + java.util.UUID.randomUUID().toString().substring(0, 8), "127.0.0.1", i == 0 ? options.port() : 0,
-                    new ServedModels(ids), options.limits(), options.access(), connections());
+                    new ServedModels(ids), options.limits(), options.access(), connections(),
+                    java.time.Duration.ZERO); // this process knows its services' readiness
             GatewayServer gateway = new GatewayServer(config, metrics, this::servicesReady);
             started.add(gateway);
             ports.add(gateway.start());

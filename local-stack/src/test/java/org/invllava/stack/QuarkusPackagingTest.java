@@ -73,6 +73,10 @@ class QuarkusPackagingTest {
                     assertEquals(200, status, path + " on port " + port);
                 }
             }
+            String readiness = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gatewayProbe
+                    + "/q/health/ready")).build(), HttpResponse.BodyHandlers.ofString()).body();
+            assertTrue(readiness.replaceAll("\\s", "").contains("\"inverse-llava\":\"ready\""),
+                    "readiness says which model can answer: " + readiness);
             HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gatewayPort + "/"))
                     .build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, page.statusCode(), "the chat page on the gateway's one port");

@@ -143,9 +143,15 @@ public final class OpenAiApi {
         Context context = Vertx.currentContext();
         long now = System.currentTimeMillis() / 1000;
         EventStreamSink[] stream = new EventStreamSink[1];
-        RequestDispatcher.Submission s = dispatcher.submit(chat, slot, "openai", id -> req.stream()
-                ? (stream[0] = new EventStreamSink(response, context, "chatcmpl-" + id, now, chat.model(), req.includeUsage()))
-                : new CompletionSink(response, context, "chatcmpl-" + id, now, chat.model()));
+        RequestDispatcher.Submission s;
+        try {
+            s = dispatcher.submit(chat, slot, "openai", id -> req.stream()
+                    ? (stream[0] = new EventStreamSink(response, context, "chatcmpl-" + id, now, chat.model(), req.includeUsage()))
+                    : new CompletionSink(response, context, "chatcmpl-" + id, now, chat.model()));
+        } catch (GatewayError e) {
+            refuse(ctx, e);
+            return;
+        }
         response.putHeader("x-request-id", s.requestId());
         response.closeHandler(v -> s.abandon("client disconnected"));
         if (stream[0] != null) {

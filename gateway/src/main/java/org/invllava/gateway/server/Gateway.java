@@ -69,6 +69,11 @@ public final class Gateway implements AutoCloseable {
         return dispatcher.ready();
     }
 
+    /** Per served model, whether it can answer and what it lacks (empty when the gateway does not poll for it). */
+    public java.util.Map<String, org.invllava.gateway.ModelCapacity.State> capacity() {
+        return dispatcher.capacity();
+    }
+
     @Override
     public void close() {
         dispatcher.close();

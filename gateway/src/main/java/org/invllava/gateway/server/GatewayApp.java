@@ -43,6 +43,11 @@ public class GatewayApp extends ServiceHost {
         return RunningService.of(g::ready, g);
     }
 
+    /** The gateway, once started (null before): for the readiness check's per-model data. */
+    Gateway started() {
+        return started ? gateway : null;
+    }
+
     void routes(@Observes Router router) {
         router.route("/v1/*").order(-1).handler(ctx -> {
             if (started) {

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
 class ChatCompletionRequestTest {
     static final GatewayConfig CONFIG = new GatewayConfig(KafkaSettings.of("localhost:9", "t"), "gw", "127.0.0.1", 0,
             new ServedModels(List.of("inverse-llava", "llava-1.5")), GatewayConfig.Limits.defaults(), new GatewayConfig.Access(org.invllava.gateway.ApiKeys.none(), 4,
-                    List.of("https://images.example.org/cats"), Duration.ofSeconds(1)), GatewayConfig.Connections.defaults());
+                    List.of("https://images.example.org/cats"), Duration.ofSeconds(1)), GatewayConfig.Connections.defaults(),
+            Duration.ZERO);
     static final ImageInput IMAGES = ImageInput.create(CONFIG.limits(), CONFIG.access());
     static final byte[] PNG = DemoImages.png(20, 10, 1);
 
@@ -52,7 +53,7 @@ class ChatCompletionRequestTest {
 
         GatewayConfig tight = new GatewayConfig(CONFIG.kafka(), "gw", "127.0.0.1", 0, CONFIG.models(),
                 new GatewayConfig.Limits(1 << 20, 1 << 19, 1 << 20, 300, 100, 10, Duration.ofSeconds(10), 4),
-                CONFIG.access(), CONFIG.connections());
+                CONFIG.access(), CONFIG.connections(), Duration.ZERO);
         StringBuilder empty = new StringBuilder("{\"messages\": [");
         for (int i = 0; i < 20; i++) { // 20 turns of no text: 20 x the template's characters, over 300
             empty.append(i % 2 == 0 ? "{\"role\": \"user\", \"content\": \"\"}," : "{\"role\": \"assistant\", \"content\": \"\"},");

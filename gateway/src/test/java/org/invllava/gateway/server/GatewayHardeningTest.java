@@ -74,7 +74,8 @@ class GatewayHardeningTest {
         GatewayConfig.Connections connections = new GatewayConfig.Connections(32, PER_ADDRESS, Duration.ofSeconds(3),
                 Duration.ofSeconds(1), List.of("https://app.example"), List.of("127.0.0.1", "localhost"));
         gateway = new GatewayServer(new GatewayConfig(KafkaSettings.of(kafka.bootstrapServers(), "hardening"), "gw-hard",
-                "127.0.0.1", 0, new ServedModels(List.of(GatewayConfig.DEFAULT_MODEL_ID)), limits, access, connections),
+                "127.0.0.1", 0, new ServedModels(List.of(GatewayConfig.DEFAULT_MODEL_ID)), limits, access, connections,
+                Duration.ZERO),
                 new Metrics(), () -> true);
         gateway.start();
         client = new OpenAiTestClient(gateway.port(), KEY);

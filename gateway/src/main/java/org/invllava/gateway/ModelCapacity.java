@@ -1,0 +1,115 @@
+package org.invllava.gateway;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.invllava.schemas.ModelTopics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Which served models can answer now: a model has capacity while its vision encoder's group and its fusion LLM's work
+ * group ({@code vision-encoder[-model]}, {@code fusion-llm[-model]}, the services' default group names) each have a
+ * member, as the broker's Admin API reports them, polled every {@code interval}. A request for a model without
+ * capacity is answered 503 {@code not_ready} at once instead of waiting out its deadline.
+ */
+public final class ModelCapacity implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ModelCapacity.class);
+
+    /** What a model lacks, or nothing: the reason readiness and the 503 give. */
+    public record State(boolean vision, boolean fusion) {
+        public boolean ready() {
+            return vision && fusion;
+        }
+
+        public String missing() {
+            return !vision && !fusion ? "no vision encoder and no fusion LLM" : !vision ? "no vision encoder" : "no fusion LLM";
+        }
+    }
+
+    private final List<String> models;
+    private final Admin admin;
+    private final Map<String, State> states = new ConcurrentHashMap<>();
+    private final Thread poller;
+    private volatile boolean running = true;
+
+    public ModelCapacity(org.invllava.kafka.KafkaSettings kafka, List<String> models, Duration interval) {
+        this.models = List.copyOf(models);
+        this.admin = Admin.create(kafka.admin());
+        models.forEach(m -> states.put(m, new State(false, false)));
+        this.poller = new Thread(() -> {
+            while (running) {
+                poll();
+                try {
+                    Thread.sleep(interval.toMillis());
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "model-capacity");
+        this.poller.setDaemon(true);
+        this.poller.start();
+    }
+
+    static String visionGroup(String model) {
+        return "vision-encoder" + ModelTopics.of(model).groupSuffix();
+    }
+
+    static String fusionGroup(String model) {
+        return "fusion-llm" + ModelTopics.of(model).groupSuffix();
+    }
+
+    void poll() {
+        List<String> groups = new ArrayList<>();
+        models.forEach(m -> groups.addAll(List.of(visionGroup(m), fusionGroup(m))));
+        try {
+            Map<String, ConsumerGroupDescription> d = admin.describeConsumerGroups(groups).all().get(5, TimeUnit.SECONDS);
+            for (String m : models) {
+                State now = new State(members(d, visionGroup(m)), members(d, fusionGroup(m)));
+                State before = states.put(m, now);
+                if (!now.equals(before)) {
+                    LOG.info("model {}: {}", m, now.ready() ? "can answer" : now.missing());
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            LOG.warn("cannot read the model services' groups: {}", e.toString());
+        }
+    }
+
+    private static boolean members(Map<String, ConsumerGroupDescription> d, String group) {
+        ConsumerGroupDescription g = d.get(group);
+        return g != null && !g.members().isEmpty();
+    }
+
+    /** Throws 503 {@code not_ready} naming what {@code model} lacks. */
+    void require(String model) throws GatewayError {
+        State s = states.getOrDefault(model, new State(false, false));
+        if (!s.ready()) {
+            throw new GatewayError(org.invllava.schemas.ErrorCodes.NOT_READY, "model " + model + " cannot answer now: "
+                    + s.missing() + " is running");
+        }
+    }
+
+    /** At least one served model can answer. */
+    public boolean anyReady() {
+        return states.values().stream().anyMatch(State::ready);
+    }
+
+    public Map<String, State> states() {
+        return Map.copyOf(states);
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        poller.interrupt();
+        admin.close(Duration.ofSeconds(2));
+    }
+}
