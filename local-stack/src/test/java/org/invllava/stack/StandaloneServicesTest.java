@@ -55,7 +55,8 @@ class StandaloneServicesTest {
             Map<String, String> fusion = new HashMap<>(common);
             fusion.put("FUSION_STATE_DIR", dir.resolve("streams").toString());
             Map<String, String> gateway = new HashMap<>(Map.of("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
-                    "GATEWAY_HOST", "127.0.0.1", "GATEWAY_PORT", "0", "GATEWAY_INSTANCE_ID", "gw-standalone"));
+                    "GATEWAY_HOST", "127.0.0.1", "GATEWAY_PORT", "0", "GATEWAY_INSTANCE_ID", "gw-standalone",
+                    "GATEWAY_CAPACITY_POLL_MS", "200"));
             Metrics metrics = new Metrics();
             try (RunningService v = VisionEncoderStartup.start(VisionEncoderStartup.settings(new Env(common)), metrics,
                     Tracing.off());
@@ -63,6 +64,11 @@ class StandaloneServicesTest {
                          Tracing.off());
                  GatewayServer g = new GatewayServer(GatewayStartup.config(new Env(gateway)), metrics, () -> true)) {
                 g.start();
+                long until = System.currentTimeMillis() + 30_000; // ready once the broker shows both services' groups
+                while (!g.ready() && System.currentTimeMillis() < until) {
+                    Thread.sleep(50);
+                }
+                assertTrue(g.ready(), "the gateway sees the model's services");
                 StreamClient.Answer a = StreamClient.ask(g.port(),
                         StreamClient.request("what is this?", DemoImages.png(90, 60, 2), 4).toString());
                 assertEquals("done", a.last().get("type").asText(), a.messages().toString());
