@@ -110,6 +110,8 @@ class OpenAiEndToEndTest {
         }
         assertEquals("assistant", e.get(0).path("choices").path(0).path("delta").path("role").asText());
         assertEquals(9, s.contentEvents(), "one event per token");
+        assertEquals(java.util.stream.LongStream.range(0, 9).boxed().toList(), s.eventIds(),
+                "each token's event carries its chunk sequence as id:");
         assertEquals(expected.text(), s.text());
         JsonNode last = e.get(e.size() - 2);
         assertEquals("length", last.path("choices").path(0).path("finish_reason").asText(), last.toString());

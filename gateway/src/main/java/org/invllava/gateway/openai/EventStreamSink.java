@@ -45,15 +45,15 @@ final class EventStreamSink implements AnswerSink {
 
     @Override
     public void token(int index, String text, List<Integer> tokenIds) {
-        context.runOnContext(v -> event(OpenAiJson.chunk(id, created, model, null, text, null, includeUsage)));
+        context.runOnContext(v -> event(OpenAiJson.chunk(id, created, model, null, text, null, includeUsage), index));
     }
 
     @Override
     public void done(String finishReason, TokenUsage usage) {
         context.runOnContext(v -> {
-            event(OpenAiJson.chunk(id, created, model, null, null, OpenAiJson.finishReason(finishReason), includeUsage));
+            event(OpenAiJson.chunk(id, created, model, null, null, OpenAiJson.finishReason(finishReason), includeUsage), -1);
             if (includeUsage) {
-                event(OpenAiJson.usageChunk(id, created, model, usage));
+                event(OpenAiJson.usageChunk(id, created, model, usage), -1);
             }
             if (writable()) {
                 response.end("data: [DONE]\n\n");
@@ -72,7 +72,8 @@ final class EventStreamSink implements AnswerSink {
         });
     }
 
-    private void event(ObjectNode chunk) {
+    /** One event; a token's carries {@code id:} = the token's chunk sequence (0, 1, ...), for a client to say where it is. */
+    private void event(ObjectNode chunk, int sequence) {
         if (!writable()) {
             return;
         }
@@ -83,7 +84,7 @@ final class EventStreamSink implements AnswerSink {
                     .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache").putHeader("x-accel-buffering", "no");
             response.write("data: " + OpenAiJson.chunk(id, created, model, "assistant", "", null, includeUsage) + "\n\n");
         }
-        response.write("data: " + chunk + "\n\n");
+        response.write((sequence >= 0 ? "id: " + sequence + "\n" : "") + "data: " + chunk + "\n\n");
         if (response.writeQueueFull()) {
             onStall.run();
             response.reset(); // the stream ends here; nothing more is buffered for this client

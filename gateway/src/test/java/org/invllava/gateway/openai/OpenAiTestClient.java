@@ -49,7 +49,9 @@ public final class OpenAiTestClient {
     }
 
     /** A streamed response: the parsed {@code data:} events in order, and whether {@code [DONE]} ended it. */
-    public record Streamed(int status, List<JsonNode> events, boolean done, String requestId, String contentType) {
+    /** {@code eventIds}: the {@code id:} fields, in order (one per token event). */
+    public record Streamed(int status, List<JsonNode> events, boolean done, String requestId, String contentType,
+                           List<Long> eventIds) {
         public String text() {
             StringBuilder sb = new StringBuilder();
             events.forEach(e -> sb.append(e.path("choices").path(0).path("delta").path("content").asText("")));
@@ -99,23 +101,27 @@ public final class OpenAiTestClient {
         HttpResponse<InputStream> r = http.send(request("/v1/chat/completions")
                 .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(), HttpResponse.BodyHandlers.ofInputStream());
         List<JsonNode> events = new ArrayList<>();
+        List<Long> ids = new ArrayList<>();
         boolean done = false;
         String type = r.headers().firstValue("content-type").orElse("");
         try (InputStream in = r.body();
              BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             if (!type.startsWith("text/event-stream")) {
                 events.add(JSON.readTree(lines.lines().reduce("", String::concat)));
-                return new Streamed(r.statusCode(), events, false, r.headers().firstValue("x-request-id").orElse(null), type);
+                return new Streamed(r.statusCode(), events, false, r.headers().firstValue("x-request-id").orElse(null), type,
+                        ids);
             }
             for (String line = lines.readLine(); line != null && more.test(events); line = lines.readLine()) {
                 if (line.equals("data: [DONE]")) {
                     done = true;
                 } else if (line.startsWith("data: ")) {
                     events.add(JSON.readTree(line.substring(6)));
+                } else if (line.startsWith("id: ")) {
+                    ids.add(Long.parseLong(line.substring(4)));
                 }
             }
         }
-        return new Streamed(r.statusCode(), events, done, r.headers().firstValue("x-request-id").orElse(null), type);
+        return new Streamed(r.statusCode(), events, done, r.headers().firstValue("x-request-id").orElse(null), type, ids);
     }
 
     private HttpRequest.Builder request(String path) {
