@@ -32,7 +32,7 @@ final class DemoModelCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ModelPaths paths = new DemoModelFactory(ModelShape.tiny(), DType.F32, seed).write(dir);
         System.out.println("demo model written: " + paths.vision() + ", " + paths.language() + ", " + paths.fusion());
-        java.nio.file.Files.write(dir.resolve("sample.png"), org.invllava.runtime.demo.DemoImages.png(320, 240, seed));
+        java.nio.file.Files.write(dir.resolve("sample.png"), org.invllava.runtime.demo.DemoImages.png(160, 120, seed));
         System.out.println("sample image written: " + dir.resolve("sample.png"));
         if (llava) {
             System.out.println("demo LLaVA-1.5 written: "
