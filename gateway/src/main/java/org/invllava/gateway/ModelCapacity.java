@@ -68,7 +68,14 @@ public final class ModelCapacity implements AutoCloseable {
         List<String> groups = new ArrayList<>();
         models.forEach(m -> groups.addAll(List.of(visionGroup(m), fusionGroup(m))));
         try {
-            Map<String, ConsumerGroupDescription> d = admin.describeConsumerGroups(groups).all().get(5, TimeUnit.SECONDS);
+            Map<String, ConsumerGroupDescription> d = new java.util.HashMap<>();
+            for (var e : admin.describeConsumerGroups(groups).describedGroups().entrySet()) {
+                try {
+                    d.put(e.getKey(), e.getValue().get(5, TimeUnit.SECONDS));
+                } catch (java.util.concurrent.ExecutionException missing) { // a group that never existed: no members
+                    LOG.debug("group {}: {}", e.getKey(), missing.getCause().toString());
+                }
+            }
             for (String m : models) {
                 State now = new State(members(d, visionGroup(m)), members(d, fusionGroup(m)));
                 State before = states.put(m, now);
@@ -88,12 +95,16 @@ public final class ModelCapacity implements AutoCloseable {
         return g != null && !g.members().isEmpty();
     }
 
-    /** Throws 503 {@code not_ready} naming what {@code model} lacks. */
-    void require(String model) throws GatewayError {
+    /**
+     * Throws 503 {@code not_ready} naming what {@code model} lacks for a request with an image ({@code withImage}) or
+     * without one (a text-only request needs only the fusion LLM).
+     */
+    void require(String model, boolean withImage) throws GatewayError {
         State s = states.getOrDefault(model, new State(false, false));
-        if (!s.ready()) {
+        State needed = withImage ? s : new State(true, s.fusion());
+        if (!needed.ready()) {
             throw new GatewayError(org.invllava.schemas.ErrorCodes.NOT_READY, "model " + model + " cannot answer now: "
-                    + s.missing() + " is running");
+                    + needed.missing() + " is running");
         }
     }
 

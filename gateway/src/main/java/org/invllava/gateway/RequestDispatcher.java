@@ -139,7 +139,7 @@ public final class RequestDispatcher implements AutoCloseable {
             throws GatewayError {
         if (capacity != null) {
             try {
-                capacity.require(request.model()); // 503 at once, not a wait for the deadline
+                capacity.require(request.model(), request.image() != null); // 503 at once, not a wait for the deadline
             } catch (GatewayError e) {
                 slot.release().run();
                 throw e;

@@ -199,15 +199,20 @@ class GatewayRefusalsTest {
         try (GatewayServer capacityAware = new GatewayServer(config, new Metrics(), () -> true)) {
             capacityAware.start();
             OpenAiTestClient c = new OpenAiTestClient(capacityAware.port(), null);
-            Response none = c.chatCompletion(ask("anyone?").put("deadline_ms", 2500));
+            Response none = c.chatCompletion(withImage("anyone?").put("deadline_ms", 2500));
             assertError(none, 503, ErrorCodes.NOT_READY);
             assertTrue(none.json().path("error").path("message").asText().contains("no vision encoder and no fusion LLM"),
                     none.body());
             List<org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>> members = new java.util.ArrayList<>();
             try {
-                members.add(member("vision-encoder", org.invllava.schemas.Topics.IMAGES));
                 members.add(member("fusion-llm", org.invllava.schemas.Topics.WORK));
-                Response taken = awaitNot503(c);
+                assertError(awaitNot503(c, ask("text only")), 504, ErrorCodes.DEADLINE_EXCEEDED); // taken: needs no encoder
+                Response noEncoder = c.chatCompletion(withImage("and this?"));
+                assertError(noEncoder, 503, ErrorCodes.NOT_READY);
+                assertTrue(noEncoder.json().path("error").path("message").asText().contains("no vision encoder"),
+                        noEncoder.body());
+                members.add(member("vision-encoder", org.invllava.schemas.Topics.IMAGES));
+                Response taken = awaitNot503(c, withImage("ready?"));
                 assertError(taken, 504, ErrorCodes.DEADLINE_EXCEEDED); // taken; nothing answers in this test
             } finally {
                 members.forEach(org.apache.kafka.clients.consumer.KafkaConsumer::close); // leave the groups
@@ -215,7 +220,7 @@ class GatewayRefusalsTest {
             long until = System.currentTimeMillis() + 15_000;
             Response again;
             do {
-                again = c.chatCompletion(ask("and now?").put("deadline_ms", 300));
+                again = c.chatCompletion(withImage("and now?").put("deadline_ms", 300));
             } while (again.status() != 503 && System.currentTimeMillis() < until);
             assertError(again, 503, ErrorCodes.NOT_READY);
         }
@@ -233,13 +238,17 @@ class GatewayRefusalsTest {
         return consumer;
     }
 
-    private static Response awaitNot503(OpenAiTestClient c) throws Exception {
+    private static Response awaitNot503(OpenAiTestClient c, ObjectNode body) throws Exception {
         long until = System.currentTimeMillis() + 15_000;
         Response r;
         do {
-            r = c.chatCompletion(ask("ready?").put("deadline_ms", 300));
+            r = c.chatCompletion(body.deepCopy().put("deadline_ms", 300));
         } while (r.status() == 503 && System.currentTimeMillis() < until);
         return r;
+    }
+
+    private static ObjectNode withImage(String question) {
+        return OpenAiTestClient.chat(question, DemoImages.png(16, 16, 5), 4);
     }
 
     /** Nothing answers here, so an accepted request stays in flight until its deadline (then 504). */
