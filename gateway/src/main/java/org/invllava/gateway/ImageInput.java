@@ -147,12 +147,15 @@ public final class ImageInput implements AutoCloseable {
                 throw new CompletionException(e);
             }
         }, fetchers);
+        Runnable abort = () -> { // stop the fetch and unblock its thread, even mid-read of a trickled body
+            fetched.cancel(true);
+            closeQuietly(body.get());
+        };
         CompletableFuture<byte[]> result = fetched.orTimeout(access.fetchTimeout().toMillis(),
                 java.util.concurrent.TimeUnit.MILLISECONDS).exceptionallyCompose(e -> {
                     Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
                     if (cause instanceof java.util.concurrent.TimeoutException) {
-                        fetched.cancel(true);
-                        closeQuietly(body.get()); // a trickled body: unblock the fetch thread now
+                        abort.run();
                     }
                     if (!(cause instanceof GatewayError)) {
                         LOG.info("image URL {} could not be fetched: {}", url, cause.toString());
@@ -161,9 +164,8 @@ public final class ImageInput implements AutoCloseable {
                             : new GatewayError(ErrorCodes.INVALID_IMAGE, "the image URL could not be fetched"));
                 });
         result.whenComplete((bytes, e) -> {
-            if (e instanceof java.util.concurrent.CancellationException) { // the caller left: free the fetch thread
-                fetched.cancel(true);
-                closeQuietly(body.get());
+            if (e instanceof java.util.concurrent.CancellationException) { // the caller left
+                abort.run();
             }
         });
         return result;

@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Which served models can answer now: a model has capacity while its vision encoder's group and its fusion LLM's work
- * group ({@code vision-encoder[-model]}, {@code fusion-llm[-model]}, the services' default group names) each have a
+ * group (the services' default group names, {@link ModelTopics#visionGroup}, {@link ModelTopics#workGroup}) each have a
  * member, as the broker's Admin API reports them, polled every {@code interval}. A request for a model without
  * capacity is answered 503 {@code not_ready} at once instead of waiting out its deadline.
  */
@@ -56,17 +56,9 @@ public final class ModelCapacity implements AutoCloseable {
         this.poller.start();
     }
 
-    static String visionGroup(String model) {
-        return "vision-encoder" + ModelTopics.of(model).groupSuffix();
-    }
-
-    static String fusionGroup(String model) {
-        return "fusion-llm" + ModelTopics.of(model).groupSuffix();
-    }
-
     void poll() {
         List<String> groups = new ArrayList<>();
-        models.forEach(m -> groups.addAll(List.of(visionGroup(m), fusionGroup(m))));
+        models.stream().map(ModelTopics::of).forEach(t -> groups.addAll(List.of(t.visionGroup(), t.workGroup())));
         try {
             Map<String, ConsumerGroupDescription> d = new java.util.HashMap<>();
             for (var e : admin.describeConsumerGroups(groups).describedGroups().entrySet()) {
@@ -77,7 +69,8 @@ public final class ModelCapacity implements AutoCloseable {
                 }
             }
             for (String m : models) {
-                State now = new State(members(d, visionGroup(m)), members(d, fusionGroup(m)));
+                ModelTopics t = ModelTopics.of(m);
+                State now = new State(members(d, t.visionGroup()), members(d, t.workGroup()));
                 State before = states.put(m, now);
                 if (!now.equals(before)) {
                     LOG.info("model {}: {}", m, now.ready() ? "can answer" : now.missing());

@@ -96,7 +96,12 @@ public final class RequestDispatcher implements AutoCloseable {
 
     /** Following {@code vlm.tokens}, and some served model can answer (the services run). */
     public boolean ready() {
-        return relay.ready() && othersReady.getAsBoolean() && (capacity == null || capacity.anyReady());
+        return following() && (capacity == null || capacity.anyReady());
+    }
+
+    /** Following {@code vlm.tokens}, and the services in this process (if any) are ready. */
+    private boolean following() {
+        return relay.ready() && othersReady.getAsBoolean();
     }
 
     /** Per served model, whether it can answer and what it lacks (empty when not polled). */
@@ -119,7 +124,7 @@ public final class RequestDispatcher implements AutoCloseable {
      * ready or a limit is reached. Release it ({@link Slot#release}, idempotent) if the request is not submitted.
      */
     public Slot admit(String keyId) throws GatewayError {
-        if (!relay.ready() || !othersReady.getAsBoolean()) { // which model can answer is checked with the request's model
+        if (!following()) { // which model can answer is checked with the request's model
             throw new GatewayError(ErrorCodes.NOT_READY, "the service is not ready (starting, stopping, or a model service is down)");
         }
         return new Slot(keyId, admission.acquire(keyId));

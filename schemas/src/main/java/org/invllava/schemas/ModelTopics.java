@@ -34,6 +34,21 @@ public record ModelTopics(String model, String images, String prompts, String fe
         return model.equals(PRIMARY) ? "" : "-" + model;
     }
 
+    /** The vision encoders' default consumer group ({@code vision-encoder}, {@code vision-encoder-<model>}). */
+    public String visionGroup() {
+        return "vision-encoder" + groupSuffix();
+    }
+
+    /** The fusion LLM's default generation (work) group ({@code fusion-llm}, {@code fusion-llm-<model>}). */
+    public String workGroup() {
+        return "fusion-llm" + groupSuffix();
+    }
+
+    /** The fusion LLM's default Streams application id for the join ({@code fusion-llm-join[-<model>]}). */
+    public String joinApplication() {
+        return "fusion-llm-join" + groupSuffix();
+    }
+
     /** The specs of every topic a stack serving {@code models} needs: the shared ones once, the per-model ones each. */
     public static List<Topics.Spec> specs(List<String> models) {
         List<Topics.Spec> out = new ArrayList<>(Topics.ALL);

@@ -34,8 +34,7 @@ public record FusionLlmConfig(KafkaSettings kafka, String applicationId, Duratio
     /** Defaults for one served model: its topics, and a Streams application and work group of its own. */
     public static FusionLlmConfig defaults(KafkaSettings kafka, String stateDir, ModelTopics topics) {
         EngineConfig engine = EngineConfig.defaults();
-        return new FusionLlmConfig(kafka, "fusion-llm-join" + topics.groupSuffix(), Duration.ofMinutes(2),
-                "fusion-llm" + topics.groupSuffix(), engine, engine.maxBatch(), stateDir, topics);
+        return new FusionLlmConfig(kafka, topics.joinApplication(), Duration.ofMinutes(2), topics.workGroup(), engine, engine.maxBatch(), stateDir, topics);
     }
 
     /** Requests accepted from {@code vlm.work} and not yet answered, at most. */

@@ -129,9 +129,6 @@ public final class OpenAiApi {
                 submit(ctx, slot, req, req.chat().withImage(bytes));
             } else {
                 Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-                if (!(cause instanceof GatewayError)) {
-                    LOG.info("image URL fetch failed: {}", cause.toString());
-                }
                 refuse(ctx, cause instanceof GatewayError g ? g
                         : new GatewayError(ErrorCodes.INVALID_IMAGE, "the image URL could not be fetched"));
             }

@@ -77,6 +77,7 @@ public final class StreamSocket implements Handler<RoutingContext> {
     }
 
     private void accept(ServerWebSocket socket, String keyId) {
+        socket.setWriteQueueMaxSize(AnswerSink.MAX_UNREAD_BYTES); // past it, the sink closes a socket that is not read
         Context context = Vertx.currentContext();
         AtomicReference<RequestDispatcher.Submission> current = new AtomicReference<>();
         context.owner().setTimer(firstMessageTimeout.toMillis(), t -> {
@@ -161,7 +162,6 @@ public final class StreamSocket implements Handler<RoutingContext> {
         private void send(ObjectNode message, boolean last) {
             context.runOnContext(v -> {
                 if (!socket.isClosed()) {
-                    socket.setWriteQueueMaxSize(MAX_UNREAD_BYTES);
                     socket.writeTextMessage(message.toString());
                     if (!last && socket.writeQueueFull()) { // not reading: close (which abandons the request)
                         socket.close((short) 1008, "the client is not reading its answer");

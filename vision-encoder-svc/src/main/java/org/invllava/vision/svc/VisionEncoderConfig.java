@@ -13,7 +13,6 @@ import org.invllava.schemas.TensorDType;
 public record VisionEncoderConfig(KafkaSettings kafka, String groupId, int maxBatch, Duration maxWait,
                                   int maxImageBytes, long maxPixels, TensorDType featureDtype, int cacheEntries,
                                   ModelTopics topics) {
-    public static final String DEFAULT_GROUP = "vision-encoder";
 
     public VisionEncoderConfig {
         if (maxBatch < 1) {
@@ -37,7 +36,7 @@ public record VisionEncoderConfig(KafkaSettings kafka, String groupId, int maxBa
 
     /** Defaults for one served model: its topics, and a consumer group of its own. */
     public static VisionEncoderConfig defaults(KafkaSettings kafka, ModelTopics topics) {
-        return new VisionEncoderConfig(kafka, DEFAULT_GROUP + topics.groupSuffix(), 8, Duration.ZERO, 10 << 20,
+        return new VisionEncoderConfig(kafka, topics.visionGroup(), 8, Duration.ZERO, 10 << 20,
                 40_000_000L, TensorDType.F32, 64, topics);
     }
 }
