@@ -44,7 +44,27 @@ public final class Decoding {
         if (tokens.isEmpty()) {
             firstTop = List.of(Sampler.topK(logits, Generator.TOP_LOGITS));
         }
-        int token = sampler.next(logits);
+        return accept(sampler.next(logits));
+    }
+
+    /**
+     * Takes tokens an earlier run of the same request already picked (a takeover after a crash), as if they had been
+     * picked here: the sampler, detokenizer, stop strings and limit end up where that run left them, so the next pick
+     * continues it exactly (the text they produced was delivered then and is not returned). Returns whether the
+     * answer already ended among them.
+     */
+    public boolean replay(List<Integer> picked) {
+        for (int token : picked) {
+            if (finish != null) {
+                throw new IllegalArgumentException("tokens replayed past the end of the answer");
+            }
+            sampler.skip();
+            accept(token);
+        }
+        return finish != null;
+    }
+
+    private Step accept(int token) {
         tokens.add(token);
         boolean end = eos.contains(token);
         String delta = end ? stops.accept(detokenizer.flush()) + stops.flush() : stops.accept(detokenizer.push(token));

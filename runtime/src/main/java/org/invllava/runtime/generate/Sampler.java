@@ -17,6 +17,16 @@ public final class Sampler {
         return params.isGreedy() ? argMax(logits) : sample(logits);
     }
 
+    /**
+     * Moves the generator past one pick without logits, as {@link #next} would (one draw per sampled token, none
+     * when greedy): replaying the tokens an answer already has leaves it where an uninterrupted run would be.
+     */
+    void skip() {
+        if (!params.isGreedy()) {
+            random.nextDouble();
+        }
+    }
+
     /** Index of the largest logit; the lowest index wins ties, as torch.argmax. */
     public static int argMax(float[] logits) {
         int best = 0;

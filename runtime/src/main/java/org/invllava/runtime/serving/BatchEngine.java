@@ -91,11 +91,27 @@ public final class BatchEngine implements AutoCloseable {
      */
     public void submit(String id, int[] promptIds, List<PatchFeatures> images, SamplingParams params,
                        GenerationCallbacks callbacks) {
+        submit(id, promptIds, images, params, List.of(), callbacks);
+    }
+
+    /**
+     * As {@link #submit(String, int[], List, SamplingParams, GenerationCallbacks)}, continuing an answer that already
+     * has the tokens {@code resumed} (picked by an earlier run of the same request): they are prefilled with the
+     * prompt, and the callbacks see only the tokens after them, numbered from {@code resumed.size()}. With the same
+     * sampling parameters the continuation is the one the earlier run would have picked. When the answer already
+     * ended among {@code resumed}, {@code onDone} runs at once, on the caller's thread.
+     */
+    public void submit(String id, int[] promptIds, List<PatchFeatures> images, SamplingParams params,
+                       List<Integer> resumed, GenerationCallbacks callbacks) {
         if (!accepting) {
             throw new IllegalStateException("the engine is shutting down");
         }
         ExpandedSequence prompt = model.expand(promptIds, images);
         Decoding decoding = Generator.newDecoding(model, params, prompt.length(), contextLimit);
+        if (decoding.replay(resumed)) {
+            callbacks.onDone(new Outcome.Finished(decoding.result(promptIds, prompt.length())));
+            return;
+        }
         incoming.add(new ActiveSequence(id, promptIds.clone(), prompt, decoding, callbacks, pool.newCache()));
         signal();
     }

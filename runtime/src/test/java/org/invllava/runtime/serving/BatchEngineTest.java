@@ -257,4 +257,58 @@ class BatchEngineTest {
             }
         }
     }
+
+    @Test
+    void aResumedAnswerContinuesExactlyWhereTheInterruptedOneWas() throws Exception {
+        PatchFeatures img = image(5);
+        int[] prompt = new Ask("what is in the image?", img, 0, 0).promptIds(model);
+        List<SamplingParams> modes = List.of(SamplingParams.greedy(24),
+                new SamplingParams(24, 0.9, 0.95, 40, 1234, List.of()));
+        try (BatchEngine engine = new BatchEngine(model, new EngineConfig(4, 32, 8, 1024), EngineObserver.NONE)) {
+            engine.start();
+            for (SamplingParams params : modes) {
+                Outcome.Finished whole = assertInstanceOf(Outcome.Finished.class, engine.submit("whole", prompt,
+                        List.of(img), params, (i, t, d) -> { }).get(120, TimeUnit.SECONDS));
+                int[] all = whole.result().tokenIds();
+                for (int cut : new int[] {1, all.length / 2, all.length - 1}) {
+                    List<Integer> had = Arrays.stream(all, 0, cut).boxed().toList();
+                    List<Integer> rest = java.util.Collections.synchronizedList(new ArrayList<>());
+                    CompletableFuture<Outcome> done = new CompletableFuture<>();
+                    engine.submit("resumed", prompt, List.of(img), params, had, new GenerationCallbacks() {
+                        @Override
+                        public void onToken(int index, int tokenId, String textDelta) {
+                            assertEquals(cut + rest.size(), index, "numbered after the tokens it already had");
+                            rest.add(tokenId);
+                        }
+
+                        @Override
+                        public void onDone(Outcome outcome) {
+                            done.complete(outcome);
+                        }
+                    });
+                    Outcome.Finished f = assertInstanceOf(Outcome.Finished.class, done.get(120, TimeUnit.SECONDS));
+                    assertArrayEquals(Arrays.copyOfRange(all, cut, all.length),
+                            rest.stream().mapToInt(Integer::intValue).toArray(), params + " cut at " + cut);
+                    assertArrayEquals(all, f.result().tokenIds());
+                    assertEquals(whole.result().text(), f.result().text());
+                }
+                CompletableFuture<Outcome> ended = new CompletableFuture<>();
+                engine.submit("ended", prompt, List.of(img), params, Arrays.stream(all).boxed().toList(),
+                        new GenerationCallbacks() {
+                            @Override
+                            public void onToken(int index, int tokenId, String textDelta) {
+                                throw new AssertionError("an answer that already ended picks nothing more");
+                            }
+
+                            @Override
+                            public void onDone(Outcome outcome) {
+                                ended.complete(outcome);
+                            }
+                        });
+                assertTrue(ended.isDone(), "ended at once, without a step");
+                assertArrayEquals(all, assertInstanceOf(Outcome.Finished.class, ended.get()).result().tokenIds());
+            }
+            awaitPoolEmpty(engine);
+        }
+    }
 }
