@@ -105,7 +105,8 @@ public final class Env {
     /**
      * {@code KAFKA_BOOTSTRAP_SERVERS} with {@code clientId} naming this service in broker logs, and the connection's
      * security: {@code KAFKA_SECURITY_PROTOCOL} ({@code SSL} for TLS) and {@code KAFKA_SSL_TRUSTSTORE_*} /
-     * {@code KAFKA_SSL_KEYSTORE_*} ({@code _LOCATION}, {@code _TYPE}, {@code _PASSWORD}) for mutual TLS.
+     * {@code KAFKA_SSL_KEYSTORE_*} ({@code _LOCATION}, {@code _TYPE}, {@code _PASSWORD}) for mutual TLS;
+     * {@code KAFKA_SESSION_TIMEOUT_MS} (0: the broker's minimum, at least 3 s: {@link SessionTimeouts#resolve}).
      */
     public KafkaSettings kafka(String clientId) {
         Map<String, String> security = new LinkedHashMap<>();
@@ -115,6 +116,7 @@ public final class Env {
                 security.put(e.getValue(), v);
             }
         }
-        return KafkaSettings.of(require("KAFKA_BOOTSTRAP_SERVERS"), string("KAFKA_CLIENT_ID", clientId)).withSecurity(security);
+        return KafkaSettings.of(require("KAFKA_BOOTSTRAP_SERVERS"), string("KAFKA_CLIENT_ID", clientId)).withSecurity(security)
+                .withSessionTimeout(integer("KAFKA_SESSION_TIMEOUT_MS", KafkaSettings.AUTO_SESSION_TIMEOUT));
     }
 }

@@ -14,7 +14,8 @@ import org.invllava.schemas.Topics;
  * (features and images exceed Kafka's 1 MB default on the producer, the topic and the consumer fetch), and the
  * connection's security properties ({@code security.protocol}, {@code ssl.*}), applied to every client.
  */
-public record KafkaSettings(String bootstrapServers, String clientId, int maxMessageBytes, Map<String, String> security) {
+public record KafkaSettings(String bootstrapServers, String clientId, int maxMessageBytes, Map<String, String> security,
+                            int sessionTimeoutMs) {
     public KafkaSettings {
         Objects.requireNonNull(bootstrapServers, "bootstrap servers");
         Objects.requireNonNull(clientId, "client id");
@@ -22,14 +23,27 @@ public record KafkaSettings(String bootstrapServers, String clientId, int maxMes
             throw new IllegalArgumentException("max message bytes below 1 MiB: " + maxMessageBytes);
         }
         security = Map.copyOf(security);
+        if (sessionTimeoutMs != AUTO_SESSION_TIMEOUT && sessionTimeoutMs < 1000) {
+            throw new IllegalArgumentException("session timeout below 1 s: " + sessionTimeoutMs + " ms");
+        }
     }
 
     public static KafkaSettings of(String bootstrapServers, String clientId) {
-        return new KafkaSettings(bootstrapServers, clientId, Topics.MAX_MESSAGE_BYTES, Map.of());
+        return new KafkaSettings(bootstrapServers, clientId, Topics.MAX_MESSAGE_BYTES, Map.of(), AUTO_SESSION_TIMEOUT);
     }
 
     public KafkaSettings withSecurity(Map<String, String> properties) {
-        return new KafkaSettings(bootstrapServers, clientId, maxMessageBytes, properties);
+        return new KafkaSettings(bootstrapServers, clientId, maxMessageBytes, properties, sessionTimeoutMs);
+    }
+
+    /** {@code ms}, or {@link #AUTO_SESSION_TIMEOUT} for the broker's choice ({@link SessionTimeouts#resolve}). */
+    public KafkaSettings withSessionTimeout(int ms) {
+        return new KafkaSettings(bootstrapServers, clientId, maxMessageBytes, security, ms);
+    }
+
+    /** The consumer session timeout groups use: the one set, or {@link #SESSION_TIMEOUT_MS} while unresolved. */
+    public int sessionTimeout() {
+        return sessionTimeoutMs == AUTO_SESSION_TIMEOUT ? SESSION_TIMEOUT_MS : sessionTimeoutMs;
     }
 
     /** An admin client's settings. */
@@ -56,12 +70,14 @@ public record KafkaSettings(String bootstrapServers, String clientId, int maxMes
     }
 
     /**
-     * How soon a crashed consumer's partitions move to another instance: 6 s, the least a broker accepts by default
+     * The session timeout when none was set or resolved: 6 s, the least a broker accepts by default
      * ({@code group.min.session.timeout.ms}; Kafka's client default is 45 s). Heartbeats go every third of it from the
      * client's own thread, and no consumer here blocks its poll loop on a generation, so a busy instance is not
-     * mistaken for a dead one. Measured: a standby fusion LLM took over a killed one's answer after a 13.9 s gap at 10 s.
+     * mistaken for a dead one. {@link SessionTimeouts#resolve} goes lower where the broker allows it.
      */
     public static final int SESSION_TIMEOUT_MS = 6_000;
+    /** {@link #sessionTimeoutMs} meaning "as short as the broker allows, at least {@link SessionTimeouts#PREFERRED_MS}". */
+    public static final int AUTO_SESSION_TIMEOUT = 0;
 
     /** Byte-array consumer in {@code groupId}, manual commits, from the earliest offset of new groups. */
     public Map<String, Object> consumer(String groupId) {
@@ -72,8 +88,8 @@ public record KafkaSettings(String bootstrapServers, String clientId, int maxMes
             c.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         }
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        c.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, SESSION_TIMEOUT_MS);
-        c.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, SESSION_TIMEOUT_MS / 3);
+        c.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, sessionTimeout());
+        c.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, sessionTimeout() / 3);
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, maxMessageBytes);
         c.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Math.max(52428800, maxMessageBytes));

@@ -41,4 +41,9 @@ public record FusionLlmConfig(KafkaSettings kafka, String applicationId, Duratio
     public int maxInFlight() {
         return engine.maxBatch() + maxQueued;
     }
+
+    /** The same settings with {@code kafka} (a resolved session timeout, say). */
+    public FusionLlmConfig withKafka(KafkaSettings kafka) {
+        return new FusionLlmConfig(kafka, applicationId, joinWindow, workGroupId, engine, maxQueued, stateDir, topics);
+    }
 }

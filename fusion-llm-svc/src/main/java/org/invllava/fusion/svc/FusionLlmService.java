@@ -3,7 +3,7 @@ package org.invllava.fusion.svc;
 import java.util.Properties;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
-import org.invllava.kafka.KafkaSettings;
+import org.invllava.kafka.SessionTimeouts;
 import org.invllava.observability.Metrics;
 import org.invllava.observability.Tracing;
 import org.invllava.runtime.model.MultimodalModel;
@@ -20,6 +20,7 @@ public final class FusionLlmService implements AutoCloseable {
     }
 
     public FusionLlmService(FusionLlmConfig config, MultimodalModel model, Metrics metrics, Tracing tracing) {
+        config = config.withKafka(SessionTimeouts.resolve(config.kafka()));
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
         p.putAll(config.kafka().security());
@@ -31,8 +32,8 @@ public final class FusionLlmService implements AutoCloseable {
         p.put(StreamsConfig.producerPrefix("max.request.size"), config.kafka().maxMessageBytes());
         p.put(StreamsConfig.producerPrefix("linger.ms"), 0); // Streams defaults to 100 ms: straight into first-token latency
         p.put(StreamsConfig.consumerPrefix("max.partition.fetch.bytes"), config.kafka().maxMessageBytes());
-        p.put(StreamsConfig.consumerPrefix("session.timeout.ms"), KafkaSettings.SESSION_TIMEOUT_MS);
-        p.put(StreamsConfig.consumerPrefix("heartbeat.interval.ms"), KafkaSettings.SESSION_TIMEOUT_MS / 3);
+        p.put(StreamsConfig.consumerPrefix("session.timeout.ms"), config.kafka().sessionTimeout());
+        p.put(StreamsConfig.consumerPrefix("heartbeat.interval.ms"), config.kafka().sessionTimeout() / 3);
         p.put(StreamsConfig.topicPrefix("max.message.bytes"), config.kafka().maxMessageBytes());
         this.streams = new KafkaStreams(JoinTopology.build(config.joinWindow(), config.topics()), p);
         Metrics meters = metrics.tagged("model", config.topics().model());

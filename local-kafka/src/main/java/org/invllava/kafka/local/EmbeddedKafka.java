@@ -7,7 +7,7 @@ import org.apache.kafka.common.test.TestKitNodes;
 /**
  * A real single-node Kafka (KRaft, combined broker and controller) running inside this JVM with its log in a
  * temporary directory, deleted on close. Single-node settings: replication factor 1 for the internal topics
- * (consumers hang otherwise), and room for the large feature records.
+ * (consumers hang otherwise), room for the large feature records, and consumer session timeouts down to 1 s.
  */
 public final class EmbeddedKafka implements AutoCloseable {
     private final KafkaClusterTestKit cluster;
@@ -30,6 +30,7 @@ public final class EmbeddedKafka implements AutoCloseable {
                 .setConfigProp("share.coordinator.state.topic.replication.factor", "1")
                 .setConfigProp("share.coordinator.state.topic.min.isr", "1")
                 .setConfigProp("group.initial.rebalance.delay.ms", "0")
+                .setConfigProp("group.min.session.timeout.ms", "1000") // fast failover: consumers choose 3 s
                 .setConfigProp("message.max.bytes", String.valueOf(maxMessageBytes))
                 .setConfigProp("replica.fetch.max.bytes", String.valueOf(maxMessageBytes))
                 .setConfigProp("auto.create.topics.enable", "false")

@@ -23,6 +23,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
+import org.invllava.kafka.SessionTimeouts;
 import org.invllava.kafka.DeadLetters;
 import org.invllava.kafka.FeatureCodec;
 import org.invllava.kafka.Sends;
@@ -86,7 +87,7 @@ public final class VisionEncoderService implements Runnable, AutoCloseable {
         this.tracing = tracing;
         this.model = model;
         this.encoderId = encoderId;
-        Map<String, Object> c = config.kafka().consumer(config.groupId());
+        Map<String, Object> c = SessionTimeouts.resolve(config.kafka()).consumer(config.groupId());
         c.put("max.poll.records", config.maxBatch());
         this.consumer = new KafkaConsumer<>(c);
         this.producer = new KafkaProducer<>(config.kafka().producer());
