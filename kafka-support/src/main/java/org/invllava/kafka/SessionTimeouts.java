@@ -1,5 +1,6 @@
 package org.invllava.kafka;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
@@ -28,16 +29,17 @@ public final class SessionTimeouts {
     /**
      * {@code kafka} with a concrete session timeout: unchanged when one is set; otherwise the broker's minimum, at least
      * {@link #PREFERRED_MS}, or {@link KafkaSettings#SESSION_TIMEOUT_MS} when the broker cannot be asked (no
-     * {@code DescribeConfigs} permission, unreachable within 10 s).
+     * {@code DescribeConfigs} permission, unreachable within 5 s).
      */
     public static KafkaSettings resolve(KafkaSettings kafka) {
         if (kafka.sessionTimeoutMs() != KafkaSettings.AUTO_SESSION_TIMEOUT) {
             return kafka;
         }
-        try (Admin admin = Admin.create(kafka.admin())) {
-            Node node = admin.describeCluster().nodes().get(10, TimeUnit.SECONDS).iterator().next();
+        Admin admin = Admin.create(kafka.admin());
+        try {
+            Node node = admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).iterator().next();
             ConfigResource broker = new ConfigResource(ConfigResource.Type.BROKER, node.idString());
-            Config config = admin.describeConfigs(List.of(broker)).all().get(10, TimeUnit.SECONDS).get(broker);
+            Config config = admin.describeConfigs(List.of(broker)).all().get(5, TimeUnit.SECONDS).get(broker);
             ConfigEntry minimum = config.get(BROKER_MINIMUM);
             int ms = Math.max(PREFERRED_MS, Integer.parseInt(minimum.value()));
             LOG.info("consumer session timeout {} ms (the broker's {} is {})", ms, BROKER_MINIMUM, minimum.value());
@@ -49,6 +51,8 @@ public final class SessionTimeouts {
             LOG.warn("cannot read the broker's {} ({}); consumer session timeout {} ms (set KAFKA_SESSION_TIMEOUT_MS "
                     + "to choose)", BROKER_MINIMUM, e.toString(), KafkaSettings.SESSION_TIMEOUT_MS);
             return kafka.withSessionTimeout(KafkaSettings.SESSION_TIMEOUT_MS);
+        } finally {
+            admin.close(Duration.ofSeconds(1));
         }
     }
 }

@@ -107,6 +107,10 @@ public final class Metrics {
             counter.increment();
         }
 
+        public void inc(long n) {
+            counter.increment(n);
+        }
+
         public long get() {
             return (long) counter.count();
         }

@@ -18,7 +18,7 @@ import org.invllava.schemas.Topics;
 import org.invllava.schemas.Usage;
 
 /**
- * Publishes one request's chunks to {@code vlm.tokens}, numbered from 0 without gaps, keyed by request id
+ * Publishes one request's chunks to {@code vlm.tokens}, numbered from 0 without gaps (from where an earlier owner stopped, for a request taken over), keyed by request id
  * (so they stay in order on one partition). {@link #finish} writes the last chunk and waits for every ack.
  */
 final class ChunkWriter {
@@ -31,8 +31,13 @@ final class ChunkWriter {
     private final List<Future<RecordMetadata>> pending = new ArrayList<>();
     private int sequence;
 
-    /** {@code stage}: the request's generation span, whose {@code traceparent} every chunk carries. */
-    ChunkWriter(Producer<byte[], byte[]> producer, String requestId, String replyTo, Tracing.Stage stage) {
+    /**
+     * {@code stage}: the request's generation span, whose {@code traceparent} every chunk carries; {@code firstSequence}:
+     * the chunks an earlier owner already wrote (0 for a new request).
+     */
+    ChunkWriter(Producer<byte[], byte[]> producer, String requestId, String replyTo, Tracing.Stage stage,
+                int firstSequence) {
+        this.sequence = firstSequence;
         this.producer = producer;
         this.requestId = requestId;
         this.replyTo = replyTo;

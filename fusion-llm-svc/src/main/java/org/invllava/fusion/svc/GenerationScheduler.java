@@ -8,12 +8,14 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.invllava.kafka.DeadLetters;
 import org.invllava.kafka.TraceContext;
@@ -48,6 +50,11 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
     /** Polled, not yet dispatched (a poll may return more than the room left); never committed past. */
     private final java.util.ArrayDeque<ConsumerRecord<byte[], byte[]>> polled = new java.util.ArrayDeque<>();
     private final RequestWorker worker;
+    private final Takeovers takeovers;
+    /** Per partition assigned, the end of the log when it was: records below it may have been started elsewhere. */
+    private final Map<TopicPartition, Long> takenOverBelow = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Requests in flight, by id, with their partition (to hand them over when it is revoked). */
+    private final Map<String, TopicPartition> inFlightIds = new java.util.concurrent.ConcurrentHashMap<>();
     private final DeadLetters deadLetters;
     private final Cancellations cancellations;
     private final Thread cancellationThread;
@@ -71,8 +78,9 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
         this.cancellations = new Cancellations(config.kafka(), metrics);
         this.cancellationThread = new Thread(cancellations, "control-follower");
         this.cancellationThread.setDaemon(true);
+        this.takeovers = new Takeovers(config.kafka());
         this.worker = new RequestWorker(model, engine, producer, cancellations::cancelledAt, finisher,
-                this::stopAfterWriteFailure, metrics, tracing);
+                this::stopAfterWriteFailure, metrics, tracing, takeovers);
         metrics.gauge("fusion_active_requests", "Requests accepted and not yet answered (batch + queue)", offsets::inFlightCount);
         this.deadLetters = new DeadLetters(producer, "fusion-llm-svc");
     }
@@ -85,13 +93,24 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
             consumer.subscribe(List.of(config.topics().work()), new ConsumerRebalanceListener() {
                 @Override
                 public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                    handOver(partitions);
                     commit();
-                    offsets.revoked(partitions);
-                    polled.removeIf(r -> partitions.contains(new TopicPartition(r.topic(), r.partition())));
+                    forget(partitions);
+                }
+
+                @Override
+                public void onPartitionsLost(Collection<TopicPartition> partitions) {
+                    // out of the group (missed heartbeats): already someone else's, a commit would fail
+                    LOG.warn("partitions {} lost without a revoke; their requests are handed over", partitions);
+                    handOver(partitions);
+                    forget(partitions);
                 }
 
                 @Override
                 public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                    if (!partitions.isEmpty()) {
+                        takenOverBelow.putAll(consumer.endOffsets(partitions));
+                    }
                 }
             });
             while (running.get()) {
@@ -126,14 +145,59 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
             offsets.finished(tp, record.offset());
             return;
         }
-        worker.start(work, TraceContext.from(record.headers()), () -> offsets.finished(tp, record.offset()));
+        String id = work.getPrompt().getRequestId();
+        inFlightIds.put(id, tp);
+        boolean takenOver = record.offset() < takenOverBelow.getOrDefault(tp, 0L);
+        worker.start(work, TraceContext.from(record.headers()), takenOver, () -> {
+            inFlightIds.remove(id, tp);
+            offsets.finished(tp, record.offset());
+        });
     }
 
+    private void forget(Collection<TopicPartition> partitions) {
+        offsets.revoked(partitions);
+        partitions.forEach(takenOverBelow::remove);
+        polled.removeIf(r -> partitions.contains(new TopicPartition(r.topic(), r.partition())));
+    }
+
+    /**
+     * Before partitions move to another instance (a rebalance, a scale-up, a shutdown): stops generating their
+     * requests, so that the new owner continues each after its last chunk written here instead of both generating it,
+     * and flushes those chunks, so that the new owner reads them all.
+     */
+    private void handOver(Collection<TopicPartition> partitions) {
+        List<String> ids = inFlightIds.entrySet().stream().filter(e -> partitions.contains(e.getValue()))
+                .map(Map.Entry::getKey).toList();
+        if (ids.isEmpty()) {
+            return;
+        }
+        try {
+            int left = worker.handOver(ids, Duration.ofSeconds(5));
+            if (left > 0) {
+                LOG.warn("{} of {} requests handed over were still generating after 5 s", left, ids.size());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        ids.forEach(inFlightIds::remove);
+        producer.flush();
+        LOG.info("handed over {} requests of partitions {}", ids.size(), partitions);
+    }
+
+    /**
+     * Commits what is ready. During a rebalance the commit is refused; it is retried on the next loop, or, if the
+     * partitions went elsewhere, their new owner finds the requests already answered ({@link Takeovers}).
+     */
     private void commit() {
         Map<TopicPartition, OffsetAndMetadata> ready = offsets.committable();
-        if (!ready.isEmpty()) {
+        if (ready.isEmpty()) {
+            return;
+        }
+        try {
             consumer.commitSync(ready);
             offsets.markCommitted(ready);
+        } catch (RebalanceInProgressException | CommitFailedException e) {
+            LOG.info("commit of {} deferred: {}", ready, e.toString());
         }
     }
 
@@ -175,6 +239,7 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
             Thread.currentThread().interrupt();
         }
         cancellations.close();
+        takeovers.close();
         producer.close(Duration.ofSeconds(5));
     }
 
@@ -185,6 +250,7 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
         finisher.shutdownNow();
         consumer.wakeup();
         cancellations.close();
+        takeovers.close();
         producer.close(Duration.ZERO);
     }
 }

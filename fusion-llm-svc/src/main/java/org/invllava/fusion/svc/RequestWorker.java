@@ -23,6 +23,7 @@ import org.invllava.schemas.ErrorInfo;
 import org.invllava.schemas.FinishReason;
 import org.invllava.schemas.PromptRequest;
 import org.invllava.schemas.SamplingParameters;
+import org.invllava.schemas.TokenChunk;
 import org.invllava.schemas.TurnRole;
 import org.invllava.schemas.Usage;
 import org.invllava.schemas.WorkItem;
@@ -45,6 +46,9 @@ final class RequestWorker {
     private record Stop(FinishReason reason, ErrorInfo error) {
     }
 
+    /** Why the engine should drop a sequence without a final chunk: its partition moved to another instance. */
+    private static final Object HANDED_OVER = new Object();
+
     private final MultimodalModel model;
     private final BatchEngine engine;
     private final Producer<byte[], byte[]> producer;
@@ -57,6 +61,11 @@ final class RequestWorker {
     private final Metrics.Histogram stepsAfterCancel;
     private final Runnable writeFailed;
     private final Tracing tracing;
+    private final Takeovers takeovers;
+    private final Metrics.Counter resumedTokens;
+    /** Requests between their start and their end in the engine; those handed over to another instance. */
+    private final java.util.Set<String> active = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.Set<String> handedOver = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /**
      * {@code cancelledAt}: when a request's cancel reached this instance ({@link System#nanoTime}), null if never;
@@ -64,8 +73,11 @@ final class RequestWorker {
      */
     RequestWorker(MultimodalModel model, BatchEngine engine, Producer<byte[], byte[]> producer,
                   Function<String, Long> cancelledAt, Executor finisher, Runnable writeFailed, Metrics metrics,
-                  Tracing tracing) {
+                  Tracing tracing, Takeovers takeovers) {
         this.tracing = tracing;
+        this.takeovers = takeovers;
+        this.resumedTokens = metrics.counter("fusion_resumed_tokens_total",
+                "Tokens of taken-over requests found already written, and not generated again");
         this.model = model;
         this.engine = engine;
         this.producer = producer;
@@ -84,15 +96,50 @@ final class RequestWorker {
     /**
      * Starts answering {@code work}; {@code traceparent} (from the work record's headers, may be null) goes on every
      * chunk; {@code answered} runs once every chunk is acknowledged (not when they could not be written: the request is
-     * then redone).
+     * then redone). {@code takenOver}: an earlier owner may have started it; the answer then continues after the
+     * chunks already in {@code vlm.tokens} (or ends at once if they are complete) instead of starting over.
      */
-    void start(WorkItem work, String traceparent, Runnable answered) {
+    void start(WorkItem work, String traceparent, boolean takenOver, Runnable answered) {
         PromptRequest p = work.getPrompt();
         Tracing.Stage stage = tracing.start("fusion.generate", p.getRequestId(), traceparent, SpanKind.CONSUMER, -1);
-        LOG.info("request {} taken ({}, max {} tokens) (traceparent {})", p.getRequestId(),
+        active.add(p.getRequestId());
+        if (!takenOver) {
+            begin(work, stage, List.of(), answered);
+            return;
+        }
+        takeovers.written(p.getRequestId(), p.getCreatedAtEpochMs()).whenComplete((chunks, e) -> {
+            if (e != null) {
+                LOG.warn("request {}: cannot read what was already written ({}); answering it from the start",
+                        p.getRequestId(), e.toString());
+            }
+            begin(work, stage, e == null ? chunks : List.of(), answered);
+        });
+    }
+
+    /** Answers {@code work} after the chunks {@code written} by an earlier owner (none for a new request). */
+    private void begin(WorkItem work, Tracing.Stage stage, List<TokenChunk> written, Runnable answered) {
+        PromptRequest p = work.getPrompt();
+        if (handedOver.remove(p.getRequestId())) { // its partition moved while what was written was being read
+            active.remove(p.getRequestId());
+            stage.end("handed_over");
+            return;
+        }
+        if (!written.isEmpty() && written.get(written.size() - 1).getFinishReason() != null) {
+            LOG.info("request {} was answered before it was taken over ({} chunks)", p.getRequestId(), written.size());
+            active.remove(p.getRequestId());
+            stage.attribute("resumed_after", written.size()).end(null);
+            answered.run();
+            return;
+        }
+        List<Integer> resumed = written.stream().flatMap(c -> c.getTokenIds().stream()).toList();
+        LOG.info("request {} taken ({}, max {} tokens{}) (traceparent {})", p.getRequestId(),
                 work.getFeatures() == null ? "text only" : "with image", p.getSampling().getMaxNewTokens(),
-                stage.traceparent());
-        ChunkWriter out = new ChunkWriter(producer, p.getRequestId(), p.getReplyTo(), stage);
+                resumed.isEmpty() ? "" : ", continuing after " + resumed.size() + " already written", stage.traceparent());
+        if (!resumed.isEmpty()) {
+            resumedTokens.inc(resumed.size());
+            stage.attribute("resumed_after", resumed.size());
+        }
+        ChunkWriter out = new ChunkWriter(producer, p.getRequestId(), p.getReplyTo(), stage, written.size());
         queueSeconds.observe(Math.max(0, System.currentTimeMillis() - p.getCreatedAtEpochMs()) / 1e3);
         ErrorInfo invalid = validate(work);
         if (invalid != null) {
@@ -116,7 +163,7 @@ final class RequestWorker {
             List<PatchFeatures> images = work.getFeatures() == null ? List.of()
                     : List.of(FeatureCodec.fromBytes(work.getFeatures().getData(), work.getFeatures().getDtype(),
                             work.getFeatures().getShape()));
-            engine.submit(p.getRequestId(), model.tokenizer().encodePrompt(turns), images, params,
+            engine.submit(p.getRequestId(), model.tokenizer().encodePrompt(turns), images, params, resumed,
                     new Callbacks(p, out, answered));
         } catch (ContextLengthException e) {
             finish(out, FinishReason.ERROR, null, new ErrorInfo(ErrorCodes.PROMPT_TOO_LONG, e.getMessage()), answered);
@@ -143,6 +190,9 @@ final class RequestWorker {
 
         @Override
         public Object stopReason() {
+            if (handedOver.contains(prompt.getRequestId())) {
+                return HANDED_OVER;
+            }
             Long cancelAt = cancelledAt.apply(prompt.getRequestId());
             if (cancelAt != null) {
                 stepsAfterCancel.observe(cancelAt < lastCheck ? 1 : 0); // the step after the last check began after it
@@ -166,6 +216,13 @@ final class RequestWorker {
 
         @Override
         public void onDone(Outcome outcome) {
+            if (outcome instanceof Outcome.Stopped s && s.reason() == HANDED_OVER) {
+                handedOver.remove(prompt.getRequestId());
+                active.remove(prompt.getRequestId());
+                LOG.info("request {} handed over after {} chunks (its partition moved)", prompt.getRequestId(), out.sent());
+                out.stage().attribute("chunks", out.sent()).end("handed_over");
+                return; // no final chunk: the new owner continues after the chunks written here
+            }
             if (outcome instanceof Outcome.Finished f) {
                 FinishReason reason = f.result().finishReason() == GenerationResult.FinishReason.STOP
                         ? FinishReason.STOP : FinishReason.LENGTH;
@@ -181,8 +238,25 @@ final class RequestWorker {
         }
     }
 
+    /**
+     * Stops generating {@code requestIds} (their partitions moved to another instance, which continues after what was
+     * written here) and waits up to {@code wait} for them to leave the engine (within a step); returns how many had
+     * not left by then.
+     */
+    int handOver(java.util.Collection<String> requestIds, java.time.Duration wait) throws InterruptedException {
+        List<String> running = requestIds.stream().filter(active::contains).toList();
+        handedOver.addAll(running);
+        long until = System.nanoTime() + wait.toNanos();
+        while (running.stream().anyMatch(active::contains) && System.nanoTime() < until) {
+            Thread.sleep(5);
+        }
+        handedOver.retainAll(active); // those that ended on their own meanwhile
+        return (int) running.stream().filter(active::contains).count();
+    }
+
     /** Writes the final chunk and waits for every ack on the finisher; then the request counts as answered. */
     private void finish(ChunkWriter out, FinishReason reason, Usage usage, ErrorInfo error, Runnable answered) {
+        active.remove(out.requestId());
         finisher.execute(() -> {
             try {
                 out.finish(reason, usage, error);

@@ -48,8 +48,8 @@ class RequestWorkerTest {
             CountDownLatch failed = new CountDownLatch(1);
             AtomicInteger answered = new AtomicInteger();
             RequestWorker worker = new RequestWorker(model, engine, producer, id -> null, finisher, failed::countDown,
-                    new Metrics(), org.invllava.observability.Tracing.off());
-            worker.start(new WorkItem(FusionLlmServiceTest.prompt("lost", "hello", false, 3), null), null,
+                    new Metrics(), org.invllava.observability.Tracing.off(), new Takeovers(nowhere));
+            worker.start(new WorkItem(FusionLlmServiceTest.prompt("lost", "hello", false, 3), null), null, false,
                     answered::incrementAndGet);
             assertTrue(failed.await(60, TimeUnit.SECONDS), "the failed write was reported");
             finisher.shutdown();
