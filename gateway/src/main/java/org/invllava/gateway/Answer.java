@@ -8,20 +8,31 @@ import org.invllava.schemas.TokenChunk;
 
 /**
  * One request's answer on its way to the client. Chunks are delivered exactly once and in order: anything below
- * the next expected sequence (re-sent after a redo) is dropped. It ends once, by the final chunk, an error, or the
- * client leaving; {@code onEnd} then runs with the error code, or null (it frees the request's admission slot).
+ * the next expected sequence (re-sent, or read back for a resumed answer as well as relayed live) is dropped, and
+ * anything above it waits for the chunks before it. It ends once, by the final chunk, an error, or the client
+ * leaving; {@code onEnd} then runs with the error code, or null (it frees the request's admission slot).
  */
 final class Answer {
+    /** Chunks held back waiting for an earlier one, at most (the longest answer allowed is far shorter). */
+    static final int MAX_AHEAD = 1 << 16;
     private final String requestId;
     private final AnswerSink sink;
     private final GatewayMetrics metrics;
     private final Consumer<String> onEnd;
     private final long startNanos = System.nanoTime();
     private long lastTokenNanos;
+    /** Chunks that arrived before some earlier one, by sequence (a resumed answer: live ones before read-back ones). */
+    private final java.util.TreeMap<Integer, TokenChunk> ahead = new java.util.TreeMap<>();
     private int nextSequence;
     private boolean finished;
 
     Answer(String requestId, AnswerSink sink, GatewayMetrics metrics, Consumer<String> onEnd) {
+        this(requestId, sink, metrics, onEnd, 0);
+    }
+
+    /** An answer the client already has up to chunk {@code firstSequence - 1} (resumed after a reconnect). */
+    Answer(String requestId, AnswerSink sink, GatewayMetrics metrics, Consumer<String> onEnd, int firstSequence) {
+        this.nextSequence = firstSequence;
         this.requestId = requestId;
         this.sink = sink;
         this.metrics = metrics;
@@ -42,24 +53,35 @@ final class Answer {
             return finished;
         }
         if (chunk.getSequence() > nextSequence) {
-            return false; // cannot happen on one partition; a redo restarts at 0 and fills the gap first
+            if (ahead.size() < MAX_AHEAD) {
+                ahead.putIfAbsent(chunk.getSequence(), chunk);
+            }
+            return false;
         }
+        accept(chunk);
+        for (TokenChunk next; !finished && (next = ahead.remove(nextSequence)) != null; ) {
+            accept(next);
+        }
+        return finished;
+    }
+
+    private void accept(TokenChunk chunk) {
         nextSequence++;
         if (chunk.getFinishReason() == null) {
             long now = System.nanoTime();
             metrics.observeToken(now - (lastTokenNanos == 0 ? startNanos : lastTokenNanos), lastTokenNanos == 0);
             lastTokenNanos = now;
             sink.token(chunk.getSequence(), chunk.getText(), chunk.getTokenIds());
-            return false;
+            return;
         }
+        ahead.clear();
         if (chunk.getError() != null) {
             fail(chunk.getError().getCode(), chunk.getError().getMessage());
-            return true;
+            return;
         }
         sink.done(chunk.getFinishReason().name().toLowerCase(Locale.ROOT), chunk.getUsage() == null ? null
                 : new TokenUsage(chunk.getUsage().getPromptTokens(), chunk.getUsage().getCompletionTokens()));
         end(chunk.getFinishReason() == FinishReason.CANCELLED ? "cancelled" : "ok", null);
-        return true;
     }
 
     /** Ends the answer with an error (no-op when already finished). */

@@ -6,11 +6,11 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.UUID;
 import java.util.function.Function;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.invllava.kafka.RequestIds;
 import org.invllava.kafka.TraceContext;
 import org.invllava.observability.Metrics;
 import org.invllava.observability.Tracing;
@@ -42,14 +42,22 @@ public final class RequestDispatcher implements AutoCloseable {
     /** How long after its deadline the gateway gives up on a request whose answer has not ended. */
     private static final Duration GRACE = Duration.ofSeconds(1);
 
-    /** A published request: cancel it (the answer then ends as cancelled) or abandon it (the client left). */
+    /**
+     * A published request: cancel it (the answer then ends as cancelled), abandon it (the client left for good: it is
+     * cancelled) or detach it (a streaming client left and may resume: the fusion LLM goes on for its grace period).
+     */
     public interface Submission {
         String requestId();
 
         void cancel(String reason);
 
         void abandon(String reason);
+
+        void detach(String reason);
     }
+
+    /** How often this gateway tells the fusion LLMs it is alive (the answers it holds have a listener). */
+    static final Duration HEARTBEAT = Duration.ofSeconds(1);
 
     private final GatewayConfig config;
     private final Vertx vertx;
@@ -61,6 +69,8 @@ public final class RequestDispatcher implements AutoCloseable {
     private final BooleanSupplier othersReady;
     private final Tracing tracing;
     private final ModelCapacity capacity; // null: the services' readiness comes through othersReady
+    private final AnswerReplay replay;
+    private long heartbeatTimer = -1;
 
     public RequestDispatcher(GatewayConfig config, Vertx vertx, Metrics registry, Tracing tracing,
                              BooleanSupplier othersReady) {
@@ -73,7 +83,8 @@ public final class RequestDispatcher implements AutoCloseable {
         this.metrics = new GatewayMetrics(registry);
         this.admission = new Admission(config.limits().maxInFlight(), config.access().maxConcurrentPerKey());
         this.producer = new KafkaProducer<>(config.kafka().producer());
-        this.relay = new TokenRelay(config.kafka(), config.instanceId());
+        this.relay = new TokenRelay(config.kafka());
+        this.replay = new AnswerReplay(config.kafka());
         this.relayThread = new Thread(relay, "token-relay-" + config.instanceId());
         this.relayThread.setDaemon(true);
         registry.gauge("gateway_active_streams", "Answers being streamed by this gateway", relay::active);
@@ -92,6 +103,8 @@ public final class RequestDispatcher implements AutoCloseable {
         while (!relay.ready() && System.currentTimeMillis() < until) {
             Thread.sleep(20);
         }
+        control("", ControlAction.HEARTBEAT, "");
+        heartbeatTimer = vertx.setPeriodic(HEARTBEAT.toMillis(), t -> control("", ControlAction.HEARTBEAT, ""));
     }
 
     /** Following {@code vlm.tokens}, and some served model can answer (the services run). */
@@ -150,22 +163,15 @@ public final class RequestDispatcher implements AutoCloseable {
                 throw e;
             }
         }
-        String keyId = slot.keyId();
-        Runnable release = slot.release();
-        String id = UUID.randomUUID().toString();
+        String id = RequestIds.next();
         Tracing.Stage stage = tracing.start("gateway.request", id, null, SpanKind.SERVER, -1)
                 .attribute("model", request.model()).attribute("api", api);
-        Answer answer = new Answer(id, sinkForId.apply(id), metrics, errorCode -> {
-            release.run();
-            relay.unregister(id);
-            stage.end(errorCode);
-        });
-        relay.register(answer);
+        Answer answer = register(id, slot, stage, sinkForId, 0);
         metrics.accepted(api);
         long now = System.currentTimeMillis();
         long deadline = now + request.deadline().toMillis();
         String trace = stage.traceparent();
-        LOG.info("request {} for {} accepted from {} via {} (traceparent {})", id, request.model(), keyId, api, trace);
+        LOG.info("request {} for {} accepted from {} via {} (traceparent {})", id, request.model(), slot.keyId(), api, trace);
         ModelTopics topics = ModelTopics.of(request.model());
         if (request.image() != null) {
             ImageRequest image = ImageRequest.newBuilder().setRequestId(id).setImage(ByteBuffer.wrap(request.image()))
@@ -177,12 +183,70 @@ public final class RequestDispatcher implements AutoCloseable {
                 .setSampling(sampling(request.sampling())).setDeadlineEpochMs(deadline).setReplyTo(config.instanceId())
                 .setCreatedAtEpochMs(now).build();
         send(new ProducerRecord<>(topics.prompts(), key(id), PROMPTS.encode(prompt)), trace, answer);
-        vertx.setTimer(request.deadline().plus(GRACE).toMillis(), t -> {
-            if (!answer.finished()) {
-                answer.fail(ErrorCodes.DEADLINE_EXCEEDED, "no complete answer within " + request.deadline().toMillis() + " ms");
-                cancel(id, "deadline exceeded");
+        expireAt(answer, request.deadline());
+        return submission(answer);
+    }
+
+    /**
+     * Picks up the answer of request {@code requestId} for a client that reconnected (to this or any other replica)
+     * and already has its chunks up to {@code after} (-1: none): the rest is read back from {@code vlm.tokens}, then
+     * relayed live, each chunk once; and the fusion LLM learns the answer has a listener again. Throws 404 when the
+     * id cannot be an answer still kept (not an id this stack makes, or older than the longest deadline).
+     */
+    public Submission resume(String requestId, int after, Slot slot, String api, Function<String, AnswerSink> sinkForId)
+            throws GatewayError {
+        long created = RequestIds.createdAt(requestId).orElse(-1);
+        Duration age = Duration.ofMillis(System.currentTimeMillis() - created);
+        if (created < 0 || age.compareTo(config.limits().deadline().plus(GRACE)) > 0) {
+            slot.release().run();
+            throw new GatewayError(ErrorCodes.NOT_FOUND, "no answer " + requestId + " to resume (unknown, or past its deadline)");
+        }
+        Tracing.Stage stage = tracing.start("gateway.resume", requestId, null, SpanKind.SERVER, -1).attribute("api", api)
+                .attribute("after", after);
+        Answer answer = register(requestId, slot, stage, sinkForId, after + 1);
+        metrics.accepted(api);
+        LOG.info("request {} resumed after chunk {} by {} via {}", requestId, after, slot.keyId(), api);
+        control(requestId, ControlAction.ATTACH, "client resumed");
+        replay.read(requestId, created).whenComplete((chunks, e) -> {
+            if (e != null) {
+                LOG.error("cannot read back the answer of {}", requestId, e);
+                answer.fail(ErrorCodes.INTERNAL, "the answer could not be read back");
+                return;
+            }
+            for (org.invllava.schemas.TokenChunk c : chunks) {
+                if (answer.deliver(c)) {
+                    break;
+                }
             }
         });
+        expireAt(answer, config.limits().deadline().minus(age));
+        return submission(answer);
+    }
+
+    /** An answer for {@code id} in {@code slot}, relayed from now on; its end frees the slot and ends the span. */
+    private Answer register(String id, Slot slot, Tracing.Stage stage, Function<String, AnswerSink> sinkForId, int first) {
+        Answer[] self = new Answer[1];
+        self[0] = new Answer(id, sinkForId.apply(id), metrics, errorCode -> {
+            slot.release().run();
+            relay.unregister(self[0]);
+            stage.end(errorCode);
+        }, first);
+        relay.register(self[0]);
+        return self[0];
+    }
+
+    /** Ends {@code answer} with deadline_exceeded (and cancels the work) if it has not ended {@code after} from now. */
+    private void expireAt(Answer answer, Duration after) {
+        vertx.setTimer(Math.max(1, after.plus(GRACE).toMillis()), t -> {
+            if (!answer.finished()) {
+                answer.fail(ErrorCodes.DEADLINE_EXCEEDED, "no complete answer within the deadline");
+                control(answer.requestId(), ControlAction.CANCEL, "deadline exceeded");
+            }
+        });
+    }
+
+    private Submission submission(Answer answer) {
+        String id = answer.requestId();
         return new Submission() {
             @Override
             public String requestId() {
@@ -192,7 +256,7 @@ public final class RequestDispatcher implements AutoCloseable {
             @Override
             public void cancel(String reason) {
                 if (!answer.finished()) {
-                    RequestDispatcher.this.cancel(id, reason);
+                    control(id, ControlAction.CANCEL, reason);
                 }
             }
 
@@ -200,7 +264,17 @@ public final class RequestDispatcher implements AutoCloseable {
             public void abandon(String reason) {
                 if (!answer.finished()) {
                     answer.abandon();
-                    RequestDispatcher.this.cancel(id, reason);
+                    control(id, ControlAction.CANCEL, reason);
+                }
+            }
+
+            @Override
+            public void detach(String reason) {
+                if (!answer.finished()) {
+                    answer.abandon();
+                    if (!relay.resumedElsewhere(answer)) { // the client is back here already: it keeps its listener
+                        control(id, ControlAction.DETACH, reason);
+                    }
                 }
             }
         };
@@ -225,10 +299,22 @@ public final class RequestDispatcher implements AutoCloseable {
         answer.fail(ErrorCodes.INTERNAL, "the request could not be queued: " + e.getMessage());
     }
 
-    private void cancel(String requestId, String reason) {
-        LOG.info("request {} cancelled: {}", requestId, reason);
-        ControlMessage m = new ControlMessage(requestId, ControlAction.CANCEL, reason, System.currentTimeMillis());
-        producer.send(new ProducerRecord<>(Topics.CONTROL, key(requestId), CONTROL.encode(m)));
+    /** Publishes a control message about {@code requestId} from this gateway (a heartbeat: empty id, keyed by gateway). */
+    private void control(String requestId, ControlAction action, String reason) {
+        if (action != ControlAction.HEARTBEAT) {
+            LOG.info("request {}: {} ({})", requestId, action.name().toLowerCase(java.util.Locale.ROOT), reason);
+        }
+        ControlMessage m = new ControlMessage(requestId, action, reason, System.currentTimeMillis(), config.instanceId());
+        byte[] k = key(requestId.isEmpty() ? config.instanceId() : requestId);
+        try {
+            producer.send(new ProducerRecord<>(Topics.CONTROL, k, CONTROL.encode(m)), (meta, e) -> {
+                if (e != null) {
+                    LOG.warn("control message {} for {} not sent: {}", action, requestId, e.toString());
+                }
+            });
+        } catch (RuntimeException e) {
+            LOG.warn("control message {} for {} not sent: {}", action, requestId, e.toString());
+        }
     }
 
     private static List<ConversationTurn> history(List<ChatRequest.Turn> turns) {
@@ -247,6 +333,10 @@ public final class RequestDispatcher implements AutoCloseable {
 
     @Override
     public void close() {
+        if (heartbeatTimer >= 0) {
+            vertx.cancelTimer(heartbeatTimer);
+        }
+        replay.close();
         if (capacity != null) {
             capacity.close();
         }

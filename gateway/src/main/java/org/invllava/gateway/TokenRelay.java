@@ -19,20 +19,19 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Follows every partition of {@code vlm.tokens} from the end (no consumer group: each gateway replica sees
- * all chunks) and hands the chunks addressed to this instance to their client answers.
+ * all chunks) and hands the chunks of the answers registered here to them: those sent from this instance, and
+ * those a client resumed here after a reconnect.
  */
 final class TokenRelay implements Runnable, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TokenRelay.class);
     private static final AvroCodec<TokenChunk> CODEC = AvroCodec.of(TokenChunk.class);
 
-    private final String instanceId;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Map<String, Answer> answers = new ConcurrentHashMap<>();
     private final AtomicBoolean running = new AtomicBoolean(true);
     private volatile boolean ready;
 
-    TokenRelay(KafkaSettings kafka, String instanceId) {
-        this.instanceId = instanceId;
+    TokenRelay(KafkaSettings kafka) {
         this.consumer = new KafkaConsumer<>(kafka.consumer(null));
     }
 
@@ -40,8 +39,15 @@ final class TokenRelay implements Runnable, AutoCloseable {
         answers.put(answer.requestId(), answer);
     }
 
-    void unregister(String requestId) {
-        answers.remove(requestId);
+    /** Unregisters {@code answer} (not a later answer of the same request, resumed here meanwhile). */
+    void unregister(Answer answer) {
+        answers.remove(answer.requestId(), answer);
+    }
+
+    /** Whether an answer other than {@code answer} is registered for its request (a client resumed it here). */
+    boolean resumedElsewhere(Answer answer) {
+        Answer now = answers.get(answer.requestId());
+        return now != null && now != answer;
     }
 
     int active() {
@@ -84,12 +90,9 @@ final class TokenRelay implements Runnable, AutoCloseable {
             LOG.warn("skipping undecodable chunk at {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
             return;
         }
-        if (!instanceId.equals(chunk.getReplyTo())) {
-            return;
-        }
         Answer answer = answers.get(chunk.getRequestId());
         if (answer != null && answer.deliver(chunk)) {
-            answers.remove(chunk.getRequestId());
+            answers.remove(chunk.getRequestId(), answer);
         }
     }
 

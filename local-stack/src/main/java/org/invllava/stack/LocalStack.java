@@ -2,6 +2,7 @@ package org.invllava.stack;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,10 +43,11 @@ public final class LocalStack implements AutoCloseable {
 
     /**
      * What to start. {@code models} empty means the bundled demo model (generated, random weights); the first model
-     * is the gateways' default; {@code limits} and {@code access} apply to every gateway.
+     * is the gateways' default; {@code limits} and {@code access} apply to every gateway; {@code orphanGrace}: how
+     * long an answer whose client left goes on before it is cancelled (the time to resume it).
      */
     public record Options(List<ModelSource> models, LoadOptions load, String bootstrapServers, int port, int gateways,
-                          GatewayConfig.Limits limits, GatewayConfig.Access access, Path workDir) {
+                          GatewayConfig.Limits limits, GatewayConfig.Access access, Path workDir, Duration orphanGrace) {
         public Options {
             models = List.copyOf(models);
         }
@@ -162,7 +164,8 @@ public final class LocalStack implements AutoCloseable {
         Served s = served(modelId);
         String name = "fusion-llm" + s.topics().groupSuffix() + "-" + s.fusion().size();
         Path state = options.workDir().resolve("streams-state" + s.topics().groupSuffix() + "-" + s.fusion().size());
-        FusionLlmConfig config = FusionLlmConfig.defaults(KafkaSettings.of(bootstrap, name), state.toString(), s.topics());
+        FusionLlmConfig config = FusionLlmConfig.defaults(KafkaSettings.of(bootstrap, name), state.toString(), s.topics())
+                .withOrphanGrace(options.orphanGrace());
         FusionLlmService service = new FusionLlmService(config, s.model(), metrics);
         service.start();
         s.fusion().add(service);

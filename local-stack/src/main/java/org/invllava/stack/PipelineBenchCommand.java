@@ -71,7 +71,8 @@ final class PipelineBenchCommand implements Callable<Integer> {
         Path dir = Files.createTempDirectory("inverse-llava-bench-pipeline");
         List<ModelSource> models = paths == null ? List.of() : List.of(new ModelSource.InverseLlava(paths));
         try (LocalStack stack = LocalStack.start(new LocalStack.Options(models, LoadOptions.defaults(), null, 0, 1,
-                GatewayConfig.Limits.defaults(), GatewayConfig.Access.open(), dir))) {
+                GatewayConfig.Limits.defaults(), GatewayConfig.Access.open(), dir,
+                org.invllava.fusion.svc.FusionLlmConfig.DEFAULT_ORPHAN_GRACE))) {
             HopBreakdown.stampOnAppend(stack.bootstrapServers());
             byte[] img = image != null ? Files.readAllBytes(image) : DemoImages.png(336, 336, 1);
             int port = stack.gatewayPorts().get(0);

@@ -38,6 +38,9 @@ final class ServeCommand implements Callable<Integer> {
     Path apiKeysFile;
     @Option(names = "--key-max-concurrent", defaultValue = "16", description = "requests in flight per API key")
     int keyMaxConcurrent;
+    @Option(names = "--orphan-grace-ms", defaultValue = "10000",
+            description = "how long an answer goes on after its streaming client left, for it to resume (then cancelled)")
+    long orphanGraceMs;
     @Option(names = "--image-url-allow", description = "a URL prefix image_url http(s) images may be fetched from; repeatable")
     List<String> imageUrlAllow = new ArrayList<>();
 
@@ -48,7 +51,8 @@ final class ServeCommand implements Callable<Integer> {
         LocalStack.Options options = new LocalStack.Options(models,
                 new LoadOptions(LoadOptions.parseDtype(dtype), LoadOptions.parseDevice(device)), bootstrapServers, port, 1,
                 GatewayConfig.Limits.defaults(), new GatewayConfig.Access(ApiKeys.load(String.join(",", apiKeys), apiKeysFile, null),
-                        keyMaxConcurrent, imageUrlAllow, GatewayConfig.Access.open().fetchTimeout()), dir);
+                        keyMaxConcurrent, imageUrlAllow, GatewayConfig.Access.open().fetchTimeout()), dir,
+                java.time.Duration.ofMillis(orphanGraceMs));
         LocalStack stack = LocalStack.start(options);
         int p = stack.gatewayPorts().get(0);
         System.out.println("Inverse-LLaVA local stack is up.");

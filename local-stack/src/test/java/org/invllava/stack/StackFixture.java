@@ -24,6 +24,8 @@ final class StackFixture {
     static final int MAX_REQUEST_BYTES = 1 << 20;
     static final int MAX_IMAGE_BYTES = 200_000;
     static final long MAX_PIXELS = 1_000_000;
+    /** How long a test stack's answers go on after their client left: short, for the tests that wait for it. */
+    static final Duration ORPHAN_GRACE = Duration.ofSeconds(3);
 
     private StackFixture() {
     }
@@ -44,7 +46,7 @@ final class StackFixture {
         GatewayConfig.Limits limits = new GatewayConfig.Limits(MAX_REQUEST_BYTES, MAX_IMAGE_BYTES, MAX_PIXELS, 8000, 2048, 64,
                 Duration.ofSeconds(90), 64);
         return LocalStack.start(new LocalStack.Options(models, LoadOptions.defaults(), externalKafka(), 0, gateways, limits,
-                access, dir));
+                access, dir, ORPHAN_GRACE));
     }
 
     private static synchronized String externalKafka() {

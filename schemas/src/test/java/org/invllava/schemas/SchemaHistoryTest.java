@@ -92,7 +92,7 @@ class SchemaHistoryTest {
         assertEquals(chunk, codec.decode(bytes));
         PoisonRecordException garbage = assertThrows(PoisonRecordException.class, () -> codec.decode("{}".getBytes()));
         assertTrue(garbage.getMessage().contains("not Avro single-object encoded"), garbage.getMessage());
-        byte[] otherType = AvroCodec.of(ControlMessage.class).encode(new ControlMessage("r", ControlAction.CANCEL, "", 0L));
+        byte[] otherType = AvroCodec.of(ControlMessage.class).encode(new ControlMessage("r", ControlAction.CANCEL, "", 0L, null));
         PoisonRecordException unknown = assertThrows(PoisonRecordException.class, () -> codec.decode(otherType));
         assertTrue(unknown.getMessage().contains("unknown schema version"), unknown.getMessage());
         byte[] truncated = java.util.Arrays.copyOf(bytes, 12);

@@ -9,13 +9,18 @@ import org.invllava.schemas.ModelTopics;
  * The fusion LLM's settings: the Streams application id (its consumer group and state), how long a prompt
  * waits for its image features ({@code joinWindow}), the generation consumer group, the batching engine's limits
  * ({@code engine}: sequences per step, tokens per step, KV pool), and how many requests may wait for a place in the
- * batch ({@code maxQueued}); the work consumer pauses while {@code engine.maxBatch() + maxQueued} are in flight.
+ * batch ({@code maxQueued}); the work consumer pauses while {@code engine.maxBatch() + maxQueued} are in flight;
+ * {@code orphanGrace}: how long an answer nobody listens to goes on before it is cancelled.
  */
 public record FusionLlmConfig(KafkaSettings kafka, String applicationId, Duration joinWindow, String workGroupId,
-                              EngineConfig engine, int maxQueued, String stateDir, ModelTopics topics) {
+                              EngineConfig engine, int maxQueued, String stateDir, ModelTopics topics,
+                              Duration orphanGrace) {
     public FusionLlmConfig {
         if (maxQueued < 0) {
             throw new IllegalArgumentException("max queued requests must be at least 0");
+        }
+        if (orphanGrace.isNegative() || orphanGrace.isZero()) {
+            throw new IllegalArgumentException("orphan grace period must be positive");
         }
         if (joinWindow.isNegative() || joinWindow.isZero()) {
             throw new IllegalArgumentException("join window must be positive");
@@ -26,6 +31,12 @@ public record FusionLlmConfig(KafkaSettings kafka, String applicationId, Duratio
         }
     }
 
+    /**
+     * How long an answer goes on after its client left (or its gateway stopped) before it is cancelled: the time a
+     * client has to reconnect and resume it.
+     */
+    public static final Duration DEFAULT_ORPHAN_GRACE = Duration.ofSeconds(10);
+
     /** Defaults for the primary model's topics. */
     public static FusionLlmConfig defaults(KafkaSettings kafka, String stateDir) {
         return defaults(kafka, stateDir, ModelTopics.of(ModelTopics.PRIMARY));
@@ -34,7 +45,8 @@ public record FusionLlmConfig(KafkaSettings kafka, String applicationId, Duratio
     /** Defaults for one served model: its topics, and a Streams application and work group of its own. */
     public static FusionLlmConfig defaults(KafkaSettings kafka, String stateDir, ModelTopics topics) {
         EngineConfig engine = EngineConfig.defaults();
-        return new FusionLlmConfig(kafka, topics.joinApplication(), Duration.ofMinutes(2), topics.workGroup(), engine, engine.maxBatch(), stateDir, topics);
+        return new FusionLlmConfig(kafka, topics.joinApplication(), Duration.ofMinutes(2), topics.workGroup(), engine,
+                engine.maxBatch(), stateDir, topics, DEFAULT_ORPHAN_GRACE);
     }
 
     /** Requests accepted from {@code vlm.work} and not yet answered, at most. */
@@ -44,6 +56,12 @@ public record FusionLlmConfig(KafkaSettings kafka, String applicationId, Duratio
 
     /** The same settings with {@code kafka} (a resolved session timeout, say). */
     public FusionLlmConfig withKafka(KafkaSettings kafka) {
-        return new FusionLlmConfig(kafka, applicationId, joinWindow, workGroupId, engine, maxQueued, stateDir, topics);
+        return new FusionLlmConfig(kafka, applicationId, joinWindow, workGroupId, engine, maxQueued, stateDir, topics,
+                orphanGrace);
+    }
+
+    /** The same settings with {@code grace} as the orphan grace period. */
+    public FusionLlmConfig withOrphanGrace(Duration grace) {
+        return new FusionLlmConfig(kafka, applicationId, joinWindow, workGroupId, engine, maxQueued, stateDir, topics, grace);
     }
 }

@@ -42,7 +42,8 @@ public final class FusionLlmStartup {
                 env.string("FUSION_GROUP_ID", defaults.workGroupId()),
                 engine(env, defaults.engine()),
                 env.integer("FUSION_MAX_QUEUED", defaults.maxQueued()),
-                env.string("FUSION_STATE_DIR", defaults.stateDir()), defaults.topics());
+                env.string("FUSION_STATE_DIR", defaults.stateDir()), defaults.topics(),
+                env.millis("FUSION_ORPHAN_GRACE_MS", defaults.orphanGrace()));
         LoadOptions load = new LoadOptions(LoadOptions.parseDtype(env.string("MODEL_DTYPE", "float32")),
                 LoadOptions.parseDevice(env.string("MODEL_DEVICE", "auto")));
         return new Settings(config, load, model, (short) env.integer("TOPICS_REPLICATION", -1));

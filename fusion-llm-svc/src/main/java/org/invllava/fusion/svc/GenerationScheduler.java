@@ -56,8 +56,8 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
     /** Requests in flight, by id, with their partition (to hand them over when it is revoked). */
     private final Map<String, TopicPartition> inFlightIds = new java.util.concurrent.ConcurrentHashMap<>();
     private final DeadLetters deadLetters;
-    private final Cancellations cancellations;
-    private final Thread cancellationThread;
+    private final ControlState control;
+    private final Thread controlThread;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private volatile boolean failed;
 
@@ -75,11 +75,11 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.cancellations = new Cancellations(config.kafka(), metrics);
-        this.cancellationThread = new Thread(cancellations, "control-follower");
-        this.cancellationThread.setDaemon(true);
+        this.control = new ControlState(config.kafka(), config.orphanGrace(), metrics);
+        this.controlThread = new Thread(control, "control-follower");
+        this.controlThread.setDaemon(true);
         this.takeovers = new Takeovers(config.kafka());
-        this.worker = new RequestWorker(model, engine, producer, cancellations::cancelledAt, finisher,
+        this.worker = new RequestWorker(model, engine, producer, control, finisher,
                 this::stopAfterWriteFailure, metrics, tracing, takeovers);
         metrics.gauge("fusion_active_requests", "Requests accepted and not yet answered (batch + queue)", offsets::inFlightCount);
         this.deadLetters = new DeadLetters(producer, "fusion-llm-svc");
@@ -87,7 +87,7 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
 
     @Override
     public void run() {
-        cancellationThread.start();
+        controlThread.start();
         engine.start();
         try {
             consumer.subscribe(List.of(config.topics().work()), new ConsumerRebalanceListener() {
@@ -238,7 +238,7 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        cancellations.close();
+        control.close();
         takeovers.close();
         producer.close(Duration.ofSeconds(5));
     }
@@ -249,7 +249,7 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
         engine.halt();
         finisher.shutdownNow();
         consumer.wakeup();
-        cancellations.close();
+        control.close();
         takeovers.close();
         producer.close(Duration.ZERO);
     }

@@ -4,7 +4,6 @@ import io.opentelemetry.api.trace.SpanKind;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
-import java.util.function.Function;
 import org.apache.kafka.clients.producer.Producer;
 import org.invllava.kafka.FeatureCodec;
 import org.invllava.observability.Metrics;
@@ -52,7 +51,7 @@ final class RequestWorker {
     private final MultimodalModel model;
     private final BatchEngine engine;
     private final Producer<byte[], byte[]> producer;
-    private final Function<String, Long> cancelledAt;
+    private final ControlState control;
     private final Executor finisher;
     private final Metrics.Histogram queueSeconds;
     private final Metrics.Histogram firstTokenSeconds;
@@ -68,11 +67,10 @@ final class RequestWorker {
     private final java.util.Set<String> handedOver = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /**
-     * {@code cancelledAt}: when a request's cancel reached this instance ({@link System#nanoTime}), null if never;
-     * {@code writeFailed} runs when a request's chunks could not be written (its offset then stays uncommitted).
+     * {@code control}: which requests were cancelled or lost their client; {@code writeFailed} runs when a request's chunks could not be written (its offset then stays uncommitted).
      */
     RequestWorker(MultimodalModel model, BatchEngine engine, Producer<byte[], byte[]> producer,
-                  Function<String, Long> cancelledAt, Executor finisher, Runnable writeFailed, Metrics metrics,
+                  ControlState control, Executor finisher, Runnable writeFailed, Metrics metrics,
                   Tracing tracing, Takeovers takeovers) {
         this.tracing = tracing;
         this.takeovers = takeovers;
@@ -81,7 +79,7 @@ final class RequestWorker {
         this.model = model;
         this.engine = engine;
         this.producer = producer;
-        this.cancelledAt = cancelledAt;
+        this.control = control;
         this.finisher = finisher;
         this.writeFailed = writeFailed;
         this.queueSeconds = metrics.histogram("fusion_queue_seconds", "Request created at the gateway to generation start");
@@ -146,8 +144,8 @@ final class RequestWorker {
             finish(out, FinishReason.ERROR, null, invalid, answered);
             return;
         }
-        if (cancelledAt.apply(p.getRequestId()) != null) {
-            finish(out, FinishReason.CANCELLED, null, null, answered); // cancelled while queued: no prefill
+        if (control.cancelledAt(p.getRequestId()) != null || control.orphaned(p.getRequestId(), p.getReplyTo()) != null) {
+            finish(out, FinishReason.CANCELLED, null, null, answered); // cancelled or left while queued: no prefill
             return;
         }
         List<String> turns;
@@ -193,9 +191,14 @@ final class RequestWorker {
             if (handedOver.contains(prompt.getRequestId())) {
                 return HANDED_OVER;
             }
-            Long cancelAt = cancelledAt.apply(prompt.getRequestId());
+            Long cancelAt = control.cancelledAt(prompt.getRequestId());
             if (cancelAt != null) {
                 stepsAfterCancel.observe(cancelAt < lastCheck ? 1 : 0); // the step after the last check began after it
+                return new Stop(FinishReason.CANCELLED, null);
+            }
+            String orphaned = control.orphaned(prompt.getRequestId(), prompt.getReplyTo());
+            if (orphaned != null) {
+                LOG.info("request {} stopped: {}", prompt.getRequestId(), orphaned);
                 return new Stop(FinishReason.CANCELLED, null);
             }
             if (System.currentTimeMillis() > prompt.getDeadlineEpochMs()) {

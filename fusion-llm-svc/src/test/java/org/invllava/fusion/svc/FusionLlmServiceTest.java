@@ -35,6 +35,8 @@ import org.invllava.schemas.AvroCodec;
 import org.invllava.schemas.DeadLetter;
 import org.invllava.schemas.ErrorCodes;
 import org.invllava.schemas.ErrorInfo;
+import org.invllava.schemas.ControlAction;
+import org.invllava.schemas.ControlMessage;
 import org.invllava.schemas.FinishReason;
 import org.invllava.schemas.PromptRequest;
 import org.invllava.schemas.SamplingParameters;
@@ -76,10 +78,14 @@ class FusionLlmServiceTest {
 
     /** Instances of one {@code name} share their groups; each test uses its own, so none waits on another's. */
     static FusionLlmService newService(String name, int maxBatch) {
+        return newService(name, maxBatch, FusionLlmConfig.DEFAULT_ORPHAN_GRACE);
+    }
+
+    static FusionLlmService newService(String name, int maxBatch, Duration orphanGrace) {
         // 32 tokens a step: image prompts (166 positions) are prefilled in chunks beside other requests' decode steps
         FusionLlmConfig config = new FusionLlmConfig(settings, "join-" + name, Duration.ofMinutes(1), "fusion-" + name,
                 new EngineConfig(maxBatch, 32, 16, 4096), 2, dir.resolve("state-" + instances++).toString(),
-                org.invllava.schemas.ModelTopics.of(org.invllava.schemas.ModelTopics.PRIMARY));
+                org.invllava.schemas.ModelTopics.of(org.invllava.schemas.ModelTopics.PRIMARY), orphanGrace);
         FusionLlmService s = new FusionLlmService(config, model, new org.invllava.observability.Metrics());
         s.start();
         return s;
@@ -340,6 +346,57 @@ class FusionLlmServiceTest {
                 second[0].close();
             }
         }
+    }
+
+    /**
+     * Answers nobody listens to any more are cancelled once the grace period has passed: one whose gateway stopped
+     * sending heartbeats, one whose client left (DETACH); not one whose client came back (ATTACH after the DETACH)
+     * through a gateway that is alive.
+     */
+    @Test
+    void answersNobodyListensToAreCancelledAfterTheGracePeriod() throws Exception {
+        FusionLlmService service = newService("orphans", 4, Duration.ofMillis(1000));
+        Thread live = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                try {
+                    sendControl("", ControlAction.HEARTBEAT, "gw-live");
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    return;
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        });
+        live.start();
+        try {
+            sendControl("", ControlAction.HEARTBEAT, "gw-dead");
+            sendControl("orphan-left", ControlAction.DETACH, "gw-live");
+            sendControl("orphan-back", ControlAction.DETACH, "gw-live");
+            sendControl("orphan-back", ControlAction.ATTACH, "gw-live");
+            Thread.sleep(2500); // past the grace period: gw-dead silent, orphan-left detached
+            PromptRequest dead = prompt("orphan-dead", "hello", false, 6);
+            dead.setReplyTo("gw-dead");
+            PromptRequest left = prompt("orphan-left", "hello", false, 6);
+            left.setReplyTo("gw-live");
+            PromptRequest back = prompt("orphan-back", "hello", false, 6);
+            back.setReplyTo("gw-dead"); // resumed through gw-live: the ATTACH names the gateway that listens now
+            for (PromptRequest p : List.of(dead, left, back)) {
+                sendPrompt(p);
+            }
+            Map<String, List<TokenChunk>> answers = readAnswers(List.of("orphan-dead", "orphan-left", "orphan-back"), c -> { });
+            assertEquals(FinishReason.CANCELLED, exactlyOnce(answers.get("orphan-dead")).get(0).getFinishReason());
+            assertEquals(FinishReason.CANCELLED, exactlyOnce(answers.get("orphan-left")).get(0).getFinishReason());
+            assertArrayEquals(direct("hello", null, 6), ids(exactlyOnce(answers.get("orphan-back"))));
+        } finally {
+            live.interrupt();
+            service.close();
+        }
+    }
+
+    static void sendControl(String requestId, ControlAction action, String gateway) throws Exception {
+        ControlMessage m = new ControlMessage(requestId, action, "test", System.currentTimeMillis(), gateway);
+        send(Topics.CONTROL, requestId.isEmpty() ? gateway : requestId, AvroCodec.of(ControlMessage.class).encode(m));
     }
 
     private static void assertError(List<TokenChunk> chunks, String code) {

@@ -49,7 +49,8 @@ class RequestFieldsTest {
     void aWorkGroupNamedAsTheStreamsApplicationIsRefusedAtStart() {
         FusionLlmConfig d = FusionLlmConfig.defaults(KafkaSettings.of("localhost:9092", "t"), "/tmp/s");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new FusionLlmConfig(d.kafka(),
-                "same", Duration.ofSeconds(1), "same", d.engine(), 0, d.stateDir(), ModelTopics.of(ModelTopics.PRIMARY)));
+                "same", Duration.ofSeconds(1), "same", d.engine(), 0, d.stateDir(), ModelTopics.of(ModelTopics.PRIMARY),
+                d.orphanGrace()));
         assertTrue(e.getMessage().contains("must differ"), e.getMessage());
     }
 }

@@ -47,7 +47,8 @@ class RequestWorkerTest {
             engine.start();
             CountDownLatch failed = new CountDownLatch(1);
             AtomicInteger answered = new AtomicInteger();
-            RequestWorker worker = new RequestWorker(model, engine, producer, id -> null, finisher, failed::countDown,
+            RequestWorker worker = new RequestWorker(model, engine, producer,
+                    new ControlState(nowhere, java.time.Duration.ofSeconds(10), new Metrics()), finisher, failed::countDown,
                     new Metrics(), org.invllava.observability.Tracing.off(), new Takeovers(nowhere));
             worker.start(new WorkItem(FusionLlmServiceTest.prompt("lost", "hello", false, 3), null), null, false,
                     answered::incrementAndGet);

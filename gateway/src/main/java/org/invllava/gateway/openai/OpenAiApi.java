@@ -26,7 +26,10 @@ import org.invllava.schemas.ErrorCodes;
  * The OpenAI-compatible API: {@code GET /v1/models} and {@code POST /v1/chat/completions}, non-streaming
  * ({@code chat.completion}) or streaming ({@code text/event-stream} of {@code chat.completion.chunk} events
  * ending with {@code data: [DONE]}). A streamed answer's status line waits for its first token, so a request that
- * fails before any token (bad image, prompt over the context, deadline) still gets its HTTP status.
+ * fails before any token (bad image, prompt over the context, deadline) still gets its HTTP status. Each token event
+ * has {@code id:} = its index; a client whose stream broke gets the rest from
+ * {@code GET /v1/chat/completions/{id}/stream} with {@code Last-Event-ID} (any replica, within the fusion LLM's
+ * grace period; the id is the {@code x-request-id} header or the chunks' {@code id} without {@code chatcmpl-}).
  */
 public final class OpenAiApi {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OpenAiApi.class);
@@ -63,6 +66,9 @@ public final class OpenAiApi {
                         refuse(ctx, new GatewayError(ErrorCodes.INVALID_REQUEST, "the request could not be read"));
                     }
                 });
+        router.get("/v1/chat/completions/:id/stream")
+                .handler((SecurityPolicyHandler) this::keyBeforeBody)
+                .handler(this::resume);
         router.route("/v1/*").handler(ctx -> refuse(ctx, new GatewayError(ErrorCodes.NOT_FOUND,
                 ctx.request().method() + " " + ctx.request().path() + " is not part of this API")));
     }
@@ -150,10 +156,52 @@ public final class OpenAiApi {
             return;
         }
         response.putHeader("x-request-id", s.requestId());
-        response.closeHandler(v -> s.abandon("client disconnected"));
-        if (stream[0] != null) {
-            stream[0].onStall(() -> s.abandon("client not reading its stream"));
+        watch(response, s, stream[0]);
+    }
+
+    /**
+     * The client left: a whole-answer request is cancelled; a stream is detached (it may be resumed), also when the
+     * client stopped reading it.
+     */
+    private static void watch(HttpServerResponse response, RequestDispatcher.Submission s, EventStreamSink stream) {
+        if (stream == null) {
+            response.closeHandler(v -> s.abandon("client disconnected"));
+            return;
         }
+        response.closeHandler(v -> s.detach("client disconnected"));
+        stream.onStall(() -> s.detach("client not reading its stream"));
+    }
+
+    /** {@code GET /v1/chat/completions/{id}/stream}: the rest of a streamed answer after {@code Last-Event-ID}. */
+    private void resume(RoutingContext ctx) {
+        RequestDispatcher.Slot slot = ctx.get(SLOT);
+        String id = ctx.pathParam("id").replaceFirst("^chatcmpl-", "");
+        String last = ctx.request().getHeader("Last-Event-ID");
+        if (last == null) {
+            last = ctx.request().getParam("after");
+        }
+        int after;
+        try {
+            after = last == null || last.isBlank() ? -1 : Integer.parseInt(last.strip());
+        } catch (NumberFormatException e) {
+            refuse(ctx, new GatewayError(ErrorCodes.INVALID_REQUEST, "Last-Event-ID must be a token index"));
+            return;
+        }
+        String model = ctx.request().getParam("model", config.models().ids().get(0));
+        boolean usage = Boolean.parseBoolean(ctx.request().getParam("include_usage", "false"));
+        HttpServerResponse response = ctx.response();
+        Context context = Vertx.currentContext();
+        EventStreamSink[] stream = new EventStreamSink[1];
+        RequestDispatcher.Submission s;
+        try {
+            s = dispatcher.resume(id, Math.max(-1, after), slot, "openai", rid -> stream[0] = new EventStreamSink(response,
+                    context, "chatcmpl-" + rid, System.currentTimeMillis() / 1000, model, usage));
+        } catch (GatewayError e) {
+            refuse(ctx, e);
+            return;
+        }
+        response.putHeader("x-request-id", s.requestId());
+        watch(response, s, stream[0]);
     }
 
     /**

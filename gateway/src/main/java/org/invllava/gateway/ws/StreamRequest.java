@@ -22,6 +22,32 @@ final class StreamRequest {
     private StreamRequest() {
     }
 
+    /** A {@code {"type":"resume","id":"...","after":N}} message: the answer to pick up, after its token {@code N}. */
+    record Resume(String id, int after) {
+    }
+
+    /** The resume message {@code text} holds, or null when it is not one (then it is a request). */
+    static Resume resume(String text) throws GatewayError {
+        JsonNode root;
+        try {
+            root = JSON.readTree(text);
+        } catch (Exception e) {
+            return null; // parse() reports it
+        }
+        if (root == null || !"resume".equals(root.path("type").asText())) {
+            return null;
+        }
+        JsonNode id = root.get("id");
+        JsonNode after = root.path("after");
+        if (id == null || !id.isTextual() || id.asText().length() > 64) {
+            throw RequestFields.invalid("resume needs the id of the answer (from its accepted message)");
+        }
+        if (!after.isMissingNode() && !(after.isInt() && after.asInt() >= -1)) {
+            throw RequestFields.invalid("after must be the index of the last token received (-1 for none)");
+        }
+        return new Resume(id.asText(), after.isMissingNode() ? -1 : after.asInt());
+    }
+
     static ChatRequest parse(String text, GatewayConfig.Limits limits, ServedModels models, ImageInput images)
             throws GatewayError {
         JsonNode root;

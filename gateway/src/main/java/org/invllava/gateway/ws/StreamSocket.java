@@ -25,10 +25,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The WebSocket API {@code /v1/stream}: one request per connection, answered with {@code token} messages, then
- * {@code done} or {@code error}, then the socket closes. A later {@code {"type":"cancel"}} cancels the request;
- * closing the socket cancels it too. With API keys configured, the handshake needs {@code Authorization: Bearer}
- * (or {@code ?api_key=} where the client cannot set headers) or is refused with 401.
+ * The WebSocket API {@code /v1/stream}: one request per connection, answered with an {@code accepted} message
+ * carrying the request's id, {@code token} messages (each with its {@code index}), then {@code done} or
+ * {@code error}, then the socket closes. A later {@code {"type":"cancel"}} cancels the request. A socket that closes
+ * before the end leaves the answer generating for the fusion LLM's grace period: a new socket (to any replica) whose
+ * first message is {@code {"type":"resume","id":"<id>","after":<last index received>}} gets the rest, each token
+ * once; without one, the answer is cancelled. With API keys configured, the handshake needs
+ * {@code Authorization: Bearer} (or {@code ?api_key=} where the client cannot set headers) or is refused with 401.
  */
 public final class StreamSocket implements Handler<RoutingContext> {
     public static final String PATH = "/v1/stream";
@@ -92,8 +95,11 @@ public final class StreamSocket implements Handler<RoutingContext> {
             }
             Sink sink = new Sink(socket, context);
             try {
-                ChatRequest request = StreamRequest.parse(text, limits, models, images);
-                current.set(dispatcher.submit(request, keyId, "websocket", id -> sink));
+                StreamRequest.Resume resume = StreamRequest.resume(text);
+                current.set(resume != null
+                        ? dispatcher.resume(resume.id(), resume.after(), dispatcher.admit(keyId), "websocket", sink::accepted)
+                        : dispatcher.submit(StreamRequest.parse(text, limits, models, images), keyId, "websocket",
+                                sink::accepted));
             } catch (GatewayError e) {
                 dispatcher.refused(e);
                 current.set(REFUSED);
@@ -104,7 +110,7 @@ public final class StreamSocket implements Handler<RoutingContext> {
         socket.closeHandler(v -> {
             RequestDispatcher.Submission s = current.get();
             if (s != null) {
-                s.abandon("client disconnected");
+                s.detach("client disconnected");
             }
         });
     }
@@ -133,10 +139,20 @@ public final class StreamSocket implements Handler<RoutingContext> {
         @Override
         public void abandon(String reason) {
         }
+
+        @Override
+        public void detach(String reason) {
+        }
     };
 
     /** Writes the answer's messages on the socket's event loop, in order; the end closes the socket. */
     private record Sink(ServerWebSocket socket, Context context) implements AnswerSink {
+        /** Tells the client its request's id (what it resumes with), and answers it from now on. */
+        Sink accepted(String id) {
+            send(JSON.createObjectNode().put("type", "accepted").put("id", id), false);
+            return this;
+        }
+
         @Override
         public void token(int index, String text, List<Integer> tokenIds) {
             ObjectNode m = JSON.createObjectNode().put("type", "token").put("index", index).put("text", text);

@@ -98,8 +98,20 @@ public final class OpenAiTestClient {
     /** Streams {@code body} (with {@code stream: true}) and reads events while {@code more} says so, then closes. */
     public Streamed stream(ObjectNode body, Predicate<List<JsonNode>> more) throws Exception {
         body.put("stream", true);
-        HttpResponse<InputStream> r = http.send(request("/v1/chat/completions")
-                .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(), HttpResponse.BodyHandlers.ofInputStream());
+        return read(http.send(request("/v1/chat/completions").POST(HttpRequest.BodyPublishers.ofString(body.toString()))
+                .build(), HttpResponse.BodyHandlers.ofInputStream()), more);
+    }
+
+    /** The rest of the streamed answer {@code requestId} after event {@code lastEventId} (null: no header). */
+    public Streamed resume(String requestId, String lastEventId) throws Exception {
+        HttpRequest.Builder b = request("/v1/chat/completions/" + requestId + "/stream").GET();
+        if (lastEventId != null) {
+            b.header("Last-Event-ID", lastEventId);
+        }
+        return read(http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream()), events -> true);
+    }
+
+    private static Streamed read(HttpResponse<InputStream> r, Predicate<List<JsonNode>> more) throws Exception {
         List<JsonNode> events = new ArrayList<>();
         List<Long> ids = new ArrayList<>();
         boolean done = false;
