@@ -4,7 +4,7 @@ import org.invllava.runtime.cli.Main;
 
 /**
  * {@code bin/inverse-llava}: the runtime's commands ({@code generate}, {@code bench}) plus {@code serve},
- * {@code bench-pipeline}, {@code broker} and {@code tail}.
+ * {@code bench-pipeline}, {@code broker}, {@code tail}, {@code service} and {@code chaos}.
  */
 public final class StackMain {
     private StackMain() {
@@ -14,6 +14,7 @@ public final class StackMain {
         System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
         System.exit(Main.commandLine().addSubcommand("serve", new ServeCommand())
                 .addSubcommand("bench-pipeline", new PipelineBenchCommand())
-                .addSubcommand("broker", new BrokerCommand()).addSubcommand("tail", new TailCommand()).execute(args));
+                .addSubcommand("broker", new BrokerCommand()).addSubcommand("tail", new TailCommand())
+                .addSubcommand("service", new ServiceCommand()).addSubcommand("chaos", new ChaosCommand()).execute(args));
     }
 }

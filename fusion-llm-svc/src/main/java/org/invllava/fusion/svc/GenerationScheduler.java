@@ -44,6 +44,7 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
     private final FusionLlmConfig config;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final KafkaProducer<byte[], byte[]> producer;
+    private final MultimodalModel model;
     private final BatchEngine engine;
     private final ExecutorService finisher;
     private final OffsetTracker offsets = new OffsetTracker();
@@ -53,6 +54,17 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
     private final Takeovers takeovers;
     /** Per partition assigned, the end of the log when it was: records below it may have been started elsewhere. */
     private final Map<TopicPartition, Long> takenOverBelow = new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * Requests answered here lately: a work record repeated for one of them (the join is at-least-once: after a
+     * crash or a broker restart it may emit a request twice) is skipped instead of answered again.
+     */
+    private final Map<String, Boolean> answeredIds = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(16, 0.75f, false) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+                    return size() > 10_000;
+                }
+            });
     /** Requests in flight, by id, with their partition (to hand them over when it is revoked). */
     private final Map<String, TopicPartition> inFlightIds = new java.util.concurrent.ConcurrentHashMap<>();
     private final DeadLetters deadLetters;
@@ -63,6 +75,7 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
 
     public GenerationScheduler(FusionLlmConfig config, MultimodalModel model, Metrics metrics, Tracing tracing) {
         this.config = config;
+        this.model = model;
         Map<String, Object> c = config.kafka().consumer(config.workGroupId());
         c.put("max.poll.records", config.maxInFlight());
         this.consumer = new KafkaConsumer<>(c);
@@ -89,6 +102,7 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
     public void run() {
         controlThread.start();
         engine.start();
+        warmUp();
         try {
             consumer.subscribe(List.of(config.topics().work()), new ConsumerRebalanceListener() {
                 @Override
@@ -146,12 +160,36 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
             return;
         }
         String id = work.getPrompt().getRequestId();
+        if (answeredIds.containsKey(id) || inFlightIds.containsKey(id)) {
+            // a repeat: the first record of the request is answered, or at a lower offset and not yet committed
+            LOG.info("request {} repeated at {}@{}: skipped", id, tp, record.offset());
+            offsets.finished(tp, record.offset());
+            return;
+        }
         inFlightIds.put(id, tp);
         boolean takenOver = record.offset() < takenOverBelow.getOrDefault(tp, 0L);
         worker.start(work, TraceContext.from(record.headers()), takenOver, () -> {
+            answeredIds.put(id, true);
             inFlightIds.remove(id, tp);
             offsets.finished(tp, record.offset());
         });
+    }
+
+    /**
+     * Generates two tokens of a short text prompt before joining the work group: the first steps of a fresh process
+     * are slow (native libraries, JIT), and a restarted instance would otherwise pay that on the requests it takes
+     * over, in the client's gap.
+     */
+    private void warmUp() {
+        long t0 = System.nanoTime();
+        try {
+            int[] prompt = model.tokenizer().encodePrompt(org.invllava.runtime.tokenizer.ChatTemplate.vicunaV1("hello", false));
+            engine.submit("warm-up", prompt, List.of(), org.invllava.runtime.generate.SamplingParams.greedy(2),
+                    (i, t, d) -> { }).get(2, TimeUnit.MINUTES);
+            LOG.info("warmed up in {} ms", (System.nanoTime() - t0) / 1_000_000);
+        } catch (Exception e) {
+            LOG.warn("warm-up failed ({}); joining the work group anyway", e.toString());
+        }
     }
 
     private void forget(Collection<TopicPartition> partitions) {

@@ -1,0 +1,301 @@
+package org.invllava.stack;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.invllava.kafka.KafkaSettings;
+import org.invllava.kafka.TopicSetup;
+import org.invllava.runtime.demo.DemoImages;
+import org.invllava.runtime.demo.DemoModelFactory;
+import org.invllava.runtime.demo.ModelShape;
+import org.invllava.runtime.generate.Generator;
+import org.invllava.runtime.generate.SamplingParams;
+import org.invllava.runtime.model.InverseLlavaModel;
+import org.invllava.runtime.model.LoadOptions;
+import org.invllava.runtime.model.ModelPaths;
+import org.invllava.runtime.tokenizer.ChatTemplate;
+import org.invllava.runtime.vision.ImageDecoder;
+import org.invllava.runtime.weights.DType;
+import org.invllava.schemas.AvroCodec;
+import org.invllava.schemas.ModelTopics;
+import org.invllava.schemas.TokenChunk;
+import org.invllava.schemas.Topics;
+
+/**
+ * A fault drill: a broker and every service as processes of their own, many clients streaming answers over
+ * WebSocket, and meanwhile {@code kill -9} and restart of random service processes (and a broker restart). Each
+ * answer is compared with the same request generated in-process, undisturbed.
+ */
+final class ChaosRun {
+    /** What to run: instances per service, requests (all at once), tokens each, kills, and whether to restart the broker. */
+    record Plan(int visionInstances, int fusionInstances, int gateways, int requests, int maxTokens, int kills,
+                Duration killEvery, Set<ServiceCommand.Kind> victims, boolean restartBroker, long seed, Duration timeLimit) {
+    }
+
+    /** The outcome: every figure the drill reports; lost, duplicated and differing must be 0. */
+    record Report(int requests, int completed, int lost, int errors, int duplicatedTokens, int differing,
+                  List<Fault> faults, double gapP50, double gapMax, long tokensWritten, long tokensDelivered,
+                  int reconnects, double seconds) {
+        void print(PrintStream out) {
+            out.printf("requests %d: completed %d, lost %d, ended with an error %d; duplicated tokens %d; answers "
+                    + "differing from an undisturbed run %d%n", requests, completed, lost, errors, duplicatedTokens, differing);
+            out.printf("faults (%d), each with the longest pause a client saw from 1 s before it to the next:%n", faults.size());
+            faults.forEach(f -> out.printf("  %-22s gap %.2f s%n", f.name(), f.gap()));
+            out.printf("client-visible gap (longest pause between two tokens, per answer): p50 %.2f s, max %.2f s; "
+                    + "client reconnects %d%n", gapP50, gapMax, reconnects);
+            out.printf("tokens written to %s %d, delivered %d (%.2fx); %.0f s in all%n", Topics.TOKENS, tokensWritten,
+                    tokensDelivered, tokensDelivered == 0 ? 0 : (double) tokensWritten / tokensDelivered, seconds);
+        }
+    }
+
+    /** A fault injected, when ({@link System#nanoTime}), and the longest client pause that began around it. */
+    record Fault(String name, long at, double gap) {
+    }
+
+    private final Plan plan;
+    private final Path dir;
+    private final PrintStream log;
+
+    ChaosRun(Plan plan, Path dir, PrintStream log) {
+        this.plan = plan;
+        this.dir = dir;
+        this.log = log;
+    }
+
+    Report run() throws Exception {
+        long start = System.nanoTime();
+        ModelPaths model = new DemoModelFactory(ModelShape.tiny(), DType.F32, 7).write(dir.resolve("model"));
+        List<ObjectNode> requests = requests();
+        List<int[]> expected = expected(model, requests);
+        log.println("starting a broker and " + (plan.visionInstances() + plan.fusionInstances() + plan.gateways())
+                + " service processes in " + dir);
+        try (KraftProcess broker = KraftProcess.start(dir.resolve("broker"))) {
+            TopicSetup.ensureDefaults(KafkaSettings.of(broker.bootstrapServers(), "topic-setup"), (short) 1,
+                    List.of(ModelTopics.PRIMARY));
+            List<Integer> ports = new ArrayList<>();
+            List<ServiceProcess> services = services(broker.bootstrapServers(), model, ports);
+            try {
+                for (ServiceProcess s : services) {
+                    s.start();
+                }
+                awaitReady(ports);
+                log.println("stack ready; " + requests.size() + " clients streaming, faults every "
+                        + plan.killEvery().toMillis() + " ms");
+                List<ChaosClient> clients = new ArrayList<>();
+                requests.forEach(r -> clients.add(new ChaosClient(r, ports)));
+                List<Fault> faults = new ArrayList<>();
+                ExecutorService pool = Executors.newFixedThreadPool(clients.size());
+                long until = System.nanoTime() + plan.timeLimit().toNanos();
+                List<Future<?>> running = new ArrayList<>();
+                for (int i = 0; i < clients.size(); i++) {
+                    int first = i;
+                    running.add(pool.submit(() -> clients.get(first).run(first, until)));
+                }
+                injectFaults(services, broker, running, faults);
+                for (Future<?> f : running) {
+                    f.get();
+                }
+                pool.shutdown();
+                return report(clients, expected, faults, broker.bootstrapServers(), (System.nanoTime() - start) / 1e9);
+            } finally {
+                for (ServiceProcess s : services) {
+                    s.close();
+                }
+            }
+        }
+    }
+
+    /** The clients' requests: a third with an image, half sampled with a seed, the rest greedy. */
+    private List<ObjectNode> requests() {
+        List<ObjectNode> out = new ArrayList<>();
+        for (int i = 0; i < plan.requests(); i++) {
+            byte[] image = i % 3 == 0 ? DemoImages.png(64, 48, plan.seed() + i) : null;
+            ObjectNode r = StreamClient.request("tell me about thing number " + i, image, plan.maxTokens());
+            if (i % 2 == 1) {
+                r.put("temperature", 0.8).put("top_p", 0.95).put("seed", plan.seed() + i);
+            }
+            out.add(r);
+        }
+        return out;
+    }
+
+    /** Each request's answer generated in-process, without Kafka or faults. */
+    private static List<int[]> expected(ModelPaths paths, List<ObjectNode> requests) throws Exception {
+        List<int[]> out = new ArrayList<>();
+        try (InverseLlavaModel model = InverseLlavaModel.load(paths, LoadOptions.defaults())) {
+            Generator generator = new Generator(model);
+            for (ObjectNode r : requests) {
+                byte[] image = r.has("image") ? Base64.getDecoder().decode(r.get("image").asText()) : null;
+                int[] ids = model.tokenizer().encodePrompt(ChatTemplate.vicunaV1(r.get("prompt").asText(), image != null));
+                SamplingParams params = new SamplingParams(r.get("max_tokens").asInt(), r.get("temperature").asDouble(),
+                        r.path("top_p").asDouble(1.0), 0, r.path("seed").asLong(0), List.of());
+                out.add(generator.generate(ids, image == null ? List.of()
+                        : model.encodeImages(List.of(new ImageDecoder(1L << 26).decode(image))), params, (i, t, d) -> { })
+                        .tokenIds());
+            }
+        }
+        return out;
+    }
+
+    private List<ServiceProcess> services(String bootstrap, ModelPaths model, List<Integer> ports) throws Exception {
+        Map<String, String> common = Map.of("KAFKA_BOOTSTRAP_SERVERS", bootstrap, "TOPICS_REPLICATION", "1",
+                "VISION_MODEL_DIR", model.vision().toString(), "LANGUAGE_MODEL_DIR", model.language().toString(),
+                "FUSION_CHECKPOINT_DIR", model.fusion().toString(), "MODEL_DEVICE", "cpu");
+        List<ServiceProcess> out = new ArrayList<>();
+        for (int i = 0; i < plan.visionInstances(); i++) {
+            out.add(new ServiceProcess("vision-" + i, ServiceCommand.Kind.vision, common, dir.resolve("vision-" + i + ".log")));
+        }
+        for (int i = 0; i < plan.fusionInstances(); i++) {
+            Map<String, String> env = new HashMap<>(common);
+            env.put("FUSION_STATE_DIR", dir.resolve("fusion-state-" + i).toString());
+            out.add(new ServiceProcess("fusion-" + i, ServiceCommand.Kind.fusion, env, dir.resolve("fusion-" + i + ".log")));
+        }
+        for (int i = 0; i < plan.gateways(); i++) {
+            int port = KraftProcess.freePort();
+            ports.add(port);
+            Map<String, String> env = Map.of("KAFKA_BOOTSTRAP_SERVERS", bootstrap, "GATEWAY_HOST", "127.0.0.1",
+                    "GATEWAY_PORT", String.valueOf(port), "GATEWAY_INSTANCE_ID", "gateway-" + i,
+                    "GATEWAY_CAPACITY_POLL_MS", "500", "GATEWAY_MAX_IN_FLIGHT", String.valueOf(plan.requests() * 2),
+                    "GATEWAY_KEY_MAX_CONCURRENT", String.valueOf(plan.requests() * 2));
+            out.add(new ServiceProcess("gateway-" + i, ServiceCommand.Kind.gateway, env, dir.resolve("gateway-" + i + ".log")));
+        }
+        return out;
+    }
+
+    private static void awaitReady(List<Integer> ports) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        long until = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+        for (int port : ports) {
+            while (true) {
+                try {
+                    if (http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready")).build(),
+                            HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                        break;
+                    }
+                } catch (java.io.IOException e) {
+                    // not listening yet
+                }
+                if (System.nanoTime() > until) {
+                    throw new IllegalStateException("gateway on port " + port + " not ready within 3 minutes (see the logs)");
+                }
+                Thread.sleep(200);
+            }
+        }
+    }
+
+    /** Every {@code killEvery}: kill -9 a random victim and start it again at once; halfway, restart the broker. */
+    private void injectFaults(List<ServiceProcess> services, KraftProcess broker, List<Future<?>> clients,
+                              List<Fault> faults) throws Exception {
+        Random random = new Random(plan.seed());
+        List<ServiceProcess> killable = services.stream().filter(s -> plan.victims().contains(s.kind())).toList();
+        for (int k = 0; k < plan.kills() && clients.stream().anyMatch(f -> !f.isDone()); k++) {
+            Thread.sleep(plan.killEvery().toMillis());
+            if (plan.restartBroker() && k == plan.kills() / 2) {
+                log.println("restarting the broker");
+                faults.add(new Fault("broker restart", System.nanoTime(), 0));
+                broker.stop();
+                broker.restart();
+            }
+            ServiceProcess victim = killable.get(random.nextInt(killable.size()));
+            log.println(java.time.LocalTime.now() + " kill -9 " + victim.name());
+            faults.add(new Fault("kill -9 " + victim.name(), System.nanoTime(), 0));
+            victim.kill();
+            victim.start();
+        }
+    }
+
+    private Report report(List<ChaosClient> clients, List<int[]> expected, List<Fault> injected, String bootstrap,
+                          double seconds) {
+        List<Fault> faults = new ArrayList<>();
+        for (int f = 0; f < injected.size(); f++) {
+            long from = injected.get(f).at() - 1_000_000_000L;
+            long to = f + 1 < injected.size() ? injected.get(f + 1).at() - 1_000_000_000L : Long.MAX_VALUE;
+            faults.add(new Fault(injected.get(f).name(), injected.get(f).at(),
+                    clients.stream().mapToDouble(c -> c.longestGap(from, to)).max().orElse(0)));
+        }
+        int completed = 0;
+        int lost = 0;
+        int errors = 0;
+        int duplicated = 0;
+        int differing = 0;
+        int reconnects = 0;
+        long delivered = 0;
+        List<Double> gaps = new ArrayList<>();
+        Set<String> ids = new HashSet<>();
+        for (int i = 0; i < clients.size(); i++) {
+            ChaosClient c = clients.get(i);
+            duplicated += c.duplicates();
+            reconnects += c.reconnects();
+            delivered += c.tokenIds().length;
+            if (c.id() != null) {
+                ids.add(c.id());
+            }
+            switch (c.outcome()) {
+                case "done" -> {
+                    completed++;
+                    gaps.add(c.longestGap());
+                    if (!Arrays.equals(expected.get(i), c.tokenIds())) {
+                        differing++;
+                        log.println("answer " + i + " (" + c.id() + ") differs from the undisturbed run");
+                    }
+                }
+                case "lost" -> {
+                    lost++;
+                    log.println("answer " + i + " (" + c.id() + ") lost after " + c.tokenIds().length + " tokens");
+                }
+                default -> {
+                    errors++;
+                    log.println("answer " + i + " (" + c.id() + ") ended with " + c.outcome());
+                }
+            }
+        }
+        gaps.sort(Double::compare);
+        return new Report(clients.size(), completed, lost, errors, duplicated, differing, faults,
+                gaps.isEmpty() ? 0 : gaps.get(gaps.size() / 2), gaps.isEmpty() ? 0 : gaps.get(gaps.size() - 1),
+                tokensWritten(bootstrap, ids), delivered, reconnects, seconds);
+    }
+
+    /** Token chunks of {@code ids} in vlm.tokens, repeats included: what the fusion LLMs wrote in all. */
+    private static long tokensWritten(String bootstrap, Set<String> ids) {
+        AvroCodec<TokenChunk> codec = AvroCodec.of(TokenChunk.class);
+        long n = 0;
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(KafkaSettings.of(bootstrap, "chaos-count").consumer(null))) {
+            List<TopicPartition> parts = c.partitionsFor(Topics.TOKENS).stream()
+                    .map(p -> new TopicPartition(Topics.TOKENS, p.partition())).toList();
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            Map<TopicPartition, Long> ends = c.endOffsets(parts);
+            while (parts.stream().anyMatch(tp -> c.position(tp) < ends.get(tp))) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    if (ids.contains(new String(r.key(), StandardCharsets.UTF_8))
+                            && !codec.decode(r.value()).getTokenIds().isEmpty()) {
+                        n++;
+                    }
+                }
+            }
+        }
+        return n;
+    }
+}
