@@ -8,7 +8,7 @@ import java.util.concurrent.Callable;
 import org.invllava.kafka.KafkaSettings;
 import org.invllava.kafka.Lifecycle;
 import org.invllava.kafka.TopicSetup;
-import org.invllava.kafka.local.EmbeddedKafka;
+import org.invllava.kafka.local.KraftBroker;
 import org.invllava.schemas.ModelTopics;
 import org.invllava.schemas.Topics;
 import picocli.CommandLine.Command;
@@ -19,15 +19,21 @@ import picocli.CommandLine.Option;
         description = "Run a Kafka broker (embedded KRaft, one node) with the stack's topics until interrupted; prints "
                 + "its address for KAFKA_BOOTSTRAP_SERVERS.")
 final class BrokerCommand implements Callable<Integer> {
-    @Option(names = "--dir", description = "where the broker keeps its log while it runs (default: a temporary folder)")
+    @Option(names = "--dir", description = "where the broker keeps its log, across restarts (default: a temporary folder)")
     Path dir;
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "the address it listens on (0.0.0.0: every interface)")
+    String host;
+    @Option(names = "--port", defaultValue = "9092", description = "its port (0: a free one)")
+    int port;
     @Option(names = "--model", description = "create the topics of this served model too (inverse-llava always); repeatable")
     List<String> models = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
-        EmbeddedKafka kafka = start(dir != null ? dir : Files.createTempDirectory("inverse-llava-broker"), models);
-        System.out.println("Kafka broker is up (embedded KRaft, no authentication: reachable by anyone who reaches its port).");
+        KraftBroker kafka = start(dir != null ? dir : Files.createTempDirectory("inverse-llava-broker"), host, port, models);
+        System.out.println("Kafka broker is up (KRaft, one node, no authentication: anyone who reaches " + host + ":"
+                + kafka.bootstrapServers().substring(kafka.bootstrapServers().lastIndexOf(':') + 1)
+                + " can read and write every topic).");
         System.out.println("  export KAFKA_BOOTSTRAP_SERVERS=" + kafka.bootstrapServers());
         System.out.println("Stop with Ctrl-C.");
         Lifecycle.runUntilShutdown(kafka);
@@ -35,8 +41,8 @@ final class BrokerCommand implements Callable<Integer> {
     }
 
     /** Starts the broker in {@code dir} and creates the topics of the primary model and of {@code models}. */
-    static EmbeddedKafka start(Path dir, List<String> models) throws Exception {
-        EmbeddedKafka kafka = EmbeddedKafka.start(dir, Topics.MAX_MESSAGE_BYTES);
+    static KraftBroker start(Path dir, String host, int port, List<String> models) throws Exception {
+        KraftBroker kafka = KraftBroker.start(dir, host, port, Topics.MAX_MESSAGE_BYTES);
         try {
             List<String> all = new ArrayList<>(List.of(ModelTopics.PRIMARY));
             models.stream().filter(m -> !all.contains(m)).forEach(all::add);

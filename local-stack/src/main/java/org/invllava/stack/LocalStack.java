@@ -15,7 +15,7 @@ import org.invllava.gateway.ServedModels;
 import org.invllava.kafka.KafkaSettings;
 import org.invllava.kafka.RunningService;
 import org.invllava.kafka.TopicSetup;
-import org.invllava.kafka.local.EmbeddedKafka;
+import org.invllava.kafka.local.KraftBroker;
 import org.invllava.observability.Metrics;
 import org.invllava.observability.Tracing;
 import org.invllava.runtime.demo.DemoModelFactory;
@@ -63,7 +63,7 @@ public final class LocalStack implements AutoCloseable {
     private final Map<String, Served> served = new LinkedHashMap<>();
     private final Metrics metrics = new Metrics();
     private final Options options;
-    private EmbeddedKafka kafka;
+    private KraftBroker kafka;
     private String bootstrap;
     private boolean demo;
 
@@ -85,7 +85,7 @@ public final class LocalStack implements AutoCloseable {
     private void boot() throws Exception {
         Files.createDirectories(options.workDir());
         if (options.bootstrapServers() == null) {
-            kafka = EmbeddedKafka.start(options.workDir().resolve("kafka"), Topics.MAX_MESSAGE_BYTES);
+            kafka = KraftBroker.start(options.workDir().resolve("kafka"), "127.0.0.1", 0, Topics.MAX_MESSAGE_BYTES);
             started.add(kafka);
             bootstrap = kafka.bootstrapServers();
         } else {

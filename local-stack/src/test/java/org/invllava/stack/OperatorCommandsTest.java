@@ -17,7 +17,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.invllava.kafka.KafkaSettings;
 import org.invllava.kafka.TraceContext;
-import org.invllava.kafka.local.EmbeddedKafka;
+import org.invllava.kafka.local.KraftBroker;
 import org.invllava.schemas.AvroCodec;
 import org.invllava.schemas.ImageRequest;
 import org.invllava.schemas.Topics;
@@ -32,7 +32,10 @@ class OperatorCommandsTest {
 
     @Test
     void theBrokerHasEveryTopicAndTailPrintsRecordsAPersonCanRead() throws Exception {
-        try (EmbeddedKafka kafka = BrokerCommand.start(dir.resolve("broker"), List.of("llava-1.5"))) {
+        String address;
+        try (KraftBroker kafka = BrokerCommand.start(dir.resolve("broker"), "127.0.0.1", 0, List.of("llava-1.5"))) {
+            address = kafka.bootstrapServers();
+            assertTrue(address.startsWith("127.0.0.1:"), "on the loopback interface: " + address);
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
                 Set<String> topics = admin.listTopics().names().get();
                 assertTrue(topics.containsAll(List.of(Topics.IMAGES, Topics.TOKENS, Topics.WORK, "vlm.prompts.llava-1.5")),
@@ -64,6 +67,15 @@ class OperatorCommandsTest {
             assertEquals(trace, first.path("traceparent").asText());
             JsonNode poison = RecordJson.JSON.readTree(lines.stream().filter(l -> l.contains("r-2")).findFirst().orElseThrow());
             assertTrue(poison.has("undecodable"), poison.toString());
+        }
+        int port = Integer.parseInt(address.substring(address.indexOf(':') + 1));
+        try (KraftBroker again = KraftBroker.start(dir.resolve("broker"), "127.0.0.1", port, Topics.MAX_MESSAGE_BYTES)) {
+            TailCommand tail = new TailCommand();
+            ByteArrayOutputStream printed = new ByteArrayOutputStream();
+            tail.out = new PrintStream(printed, true, StandardCharsets.UTF_8);
+            assertEquals(0, new CommandLine(tail).execute(Topics.IMAGES, "--bootstrap-servers", again.bootstrapServers(),
+                    "--from-beginning", "--max", "2"));
+            assertEquals(2, printed.toString(StandardCharsets.UTF_8).lines().count(), "restarted on its directory: the records are kept");
         }
     }
 }
