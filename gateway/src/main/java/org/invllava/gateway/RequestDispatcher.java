@@ -11,6 +11,7 @@ import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.invllava.kafka.RequestIds;
+import org.invllava.kafka.TokenLookups;
 import org.invllava.kafka.TraceContext;
 import org.invllava.observability.Metrics;
 import org.invllava.observability.Tracing;
@@ -69,7 +70,7 @@ public final class RequestDispatcher implements AutoCloseable {
     private final BooleanSupplier othersReady;
     private final Tracing tracing;
     private final ModelCapacity capacity; // null: the services' readiness comes through othersReady
-    private final AnswerReplay replay;
+    private final TokenLookups replay;
     private long heartbeatTimer = -1;
 
     public RequestDispatcher(GatewayConfig config, Vertx vertx, Metrics registry, Tracing tracing,
@@ -84,7 +85,7 @@ public final class RequestDispatcher implements AutoCloseable {
         this.admission = new Admission(config.limits().maxInFlight(), config.access().maxConcurrentPerKey());
         this.producer = new KafkaProducer<>(config.kafka().producer());
         this.relay = new TokenRelay(config.kafka());
-        this.replay = new AnswerReplay(config.kafka());
+        this.replay = new TokenLookups(config.kafka());
         this.relayThread = new Thread(relay, "token-relay-" + config.instanceId());
         this.relayThread.setDaemon(true);
         registry.gauge("gateway_active_streams", "Answers being streamed by this gateway", relay::active);
@@ -207,7 +208,7 @@ public final class RequestDispatcher implements AutoCloseable {
         metrics.accepted(api);
         LOG.info("request {} resumed after chunk {} by {} via {}", requestId, after, slot.keyId(), api);
         control(requestId, ControlAction.ATTACH, "client resumed");
-        replay.read(requestId, created).whenComplete((chunks, e) -> {
+        replay.written(requestId, created).whenComplete((chunks, e) -> {
             if (e != null) {
                 LOG.error("cannot read back the answer of {}", requestId, e);
                 answer.fail(ErrorCodes.INTERNAL, "the answer could not be read back");

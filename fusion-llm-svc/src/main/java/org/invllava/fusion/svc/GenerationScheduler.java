@@ -18,6 +18,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.invllava.kafka.DeadLetters;
+import org.invllava.kafka.TokenLookups;
 import org.invllava.kafka.TraceContext;
 import org.invllava.observability.Metrics;
 import org.invllava.observability.Tracing;
@@ -51,7 +52,7 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
     /** Polled, not yet dispatched (a poll may return more than the room left); never committed past. */
     private final java.util.ArrayDeque<ConsumerRecord<byte[], byte[]>> polled = new java.util.ArrayDeque<>();
     private final RequestWorker worker;
-    private final Takeovers takeovers;
+    private final TokenLookups lookups;
     /** Per partition assigned, the end of the log when it was: records below it may have been started elsewhere. */
     private final Map<TopicPartition, Long> takenOverBelow = new java.util.concurrent.ConcurrentHashMap<>();
     /**
@@ -91,9 +92,9 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
         this.control = new ControlState(config.kafka(), config.orphanGrace(), metrics);
         this.controlThread = new Thread(control, "control-follower");
         this.controlThread.setDaemon(true);
-        this.takeovers = new Takeovers(config.kafka());
+        this.lookups = new TokenLookups(config.kafka());
         this.worker = new RequestWorker(model, engine, producer, control, finisher,
-                this::stopAfterWriteFailure, metrics, tracing, takeovers);
+                this::stopAfterWriteFailure, metrics, tracing, lookups);
         metrics.gauge("fusion_active_requests", "Requests accepted and not yet answered (batch + queue)", offsets::inFlightCount);
         this.deadLetters = new DeadLetters(producer, "fusion-llm-svc");
     }
@@ -148,6 +149,10 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
         }
     }
 
+    private boolean takenOver(ConsumerRecord<byte[], byte[]> record) {
+        return record.offset() < takenOverBelow.getOrDefault(new TopicPartition(record.topic(), record.partition()), 0L);
+    }
+
     private void dispatch(ConsumerRecord<byte[], byte[]> record) {
         TopicPartition tp = new TopicPartition(record.topic(), record.partition());
         offsets.started(tp, record.offset());
@@ -167,8 +172,7 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
             return;
         }
         inFlightIds.put(id, tp);
-        boolean takenOver = record.offset() < takenOverBelow.getOrDefault(tp, 0L);
-        worker.start(work, TraceContext.from(record.headers()), takenOver, () -> {
+        worker.start(work, TraceContext.from(record.headers()), takenOver(record), () -> {
             answeredIds.put(id, true);
             inFlightIds.remove(id, tp);
             offsets.finished(tp, record.offset());
@@ -224,7 +228,7 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
 
     /**
      * Commits what is ready. During a rebalance the commit is refused; it is retried on the next loop, or, if the
-     * partitions went elsewhere, their new owner finds the requests already answered ({@link Takeovers}).
+     * partitions went elsewhere, their new owner finds the requests already answered ({@link TokenLookups}).
      */
     private void commit() {
         Map<TopicPartition, OffsetAndMetadata> ready = offsets.committable();
@@ -277,7 +281,7 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
             Thread.currentThread().interrupt();
         }
         control.close();
-        takeovers.close();
+        lookups.close();
         producer.close(Duration.ofSeconds(5));
     }
 
@@ -288,7 +292,7 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
         finisher.shutdownNow();
         consumer.wakeup();
         control.close();
-        takeovers.close();
+        lookups.close();
         producer.close(Duration.ZERO);
     }
 }

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.Executor;
 import org.apache.kafka.clients.producer.Producer;
 import org.invllava.kafka.FeatureCodec;
+import org.invllava.kafka.TokenLookups;
 import org.invllava.observability.Metrics;
 import org.invllava.observability.Tracing;
 import org.invllava.runtime.generate.GenerationResult;
@@ -60,7 +61,7 @@ final class RequestWorker {
     private final Metrics.Histogram stepsAfterCancel;
     private final Runnable writeFailed;
     private final Tracing tracing;
-    private final Takeovers takeovers;
+    private final TokenLookups lookups;
     private final Metrics.Counter resumedTokens;
     /** Requests between their start and their end in the engine; those handed over to another instance. */
     private final java.util.Set<String> active = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -71,9 +72,9 @@ final class RequestWorker {
      */
     RequestWorker(MultimodalModel model, BatchEngine engine, Producer<byte[], byte[]> producer,
                   ControlState control, Executor finisher, Runnable writeFailed, Metrics metrics,
-                  Tracing tracing, Takeovers takeovers) {
+                  Tracing tracing, TokenLookups lookups) {
         this.tracing = tracing;
-        this.takeovers = takeovers;
+        this.lookups = lookups;
         this.resumedTokens = metrics.counter("fusion_resumed_tokens_total",
                 "Tokens of taken-over requests found already written, and not generated again");
         this.model = model;
@@ -105,7 +106,7 @@ final class RequestWorker {
             begin(work, stage, List.of(), answered);
             return;
         }
-        takeovers.written(p.getRequestId(), p.getCreatedAtEpochMs()).whenComplete((chunks, e) -> {
+        lookups.written(p.getRequestId(), p.getCreatedAtEpochMs()).whenComplete((chunks, e) -> {
             if (e != null) {
                 LOG.warn("request {}: cannot read what was already written ({}); answering it from the start",
                         p.getRequestId(), e.toString());

@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.invllava.kafka.KafkaSettings;
+import org.invllava.kafka.TokenLookups;
 import org.invllava.observability.Metrics;
 import org.invllava.runtime.demo.DemoModelFactory;
 import org.invllava.runtime.demo.ModelShape;
@@ -49,7 +50,7 @@ class RequestWorkerTest {
             AtomicInteger answered = new AtomicInteger();
             RequestWorker worker = new RequestWorker(model, engine, producer,
                     new ControlState(nowhere, java.time.Duration.ofSeconds(10), new Metrics()), finisher, failed::countDown,
-                    new Metrics(), org.invllava.observability.Tracing.off(), new Takeovers(nowhere));
+                    new Metrics(), org.invllava.observability.Tracing.off(), new TokenLookups(nowhere));
             worker.start(new WorkItem(FusionLlmServiceTest.prompt("lost", "hello", false, 3), null), null, false,
                     answered::incrementAndGet);
             assertTrue(failed.await(60, TimeUnit.SECONDS), "the failed write was reported");

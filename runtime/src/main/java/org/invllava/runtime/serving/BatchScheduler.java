@@ -30,7 +30,12 @@ final class BatchScheduler {
         this.onPreempted = onPreempted;
     }
 
+    /** Queues {@code s}; one that already has tokens (resumed mid-answer, its client waiting) goes ahead of new ones. */
     void enqueue(ActiveSequence s) {
+        if (s.decoding.count() > 0) {
+            waiting.addFirst(s);
+            return;
+        }
         waiting.addLast(s);
     }
 

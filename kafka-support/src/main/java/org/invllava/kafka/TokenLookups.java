@@ -1,4 +1,4 @@
-package org.invllava.fusion.svc;
+package org.invllava.kafka;
 
 import java.util.HashMap;
 import java.util.List;
@@ -6,33 +6,31 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import org.invllava.kafka.KafkaSettings;
-import org.invllava.kafka.TokenLog;
 import org.invllava.schemas.TokenChunk;
 
 /**
- * What earlier owners already wrote for requests this instance takes over (after a crash or a rebalance): read from
- * {@code vlm.tokens} on a thread of its own, off the poll loop, with every lookup waiting at that moment served by
- * one scan of the log.
+ * Asynchronous {@link TokenLog} reads on a thread of their own (off a poll loop or an event loop), every lookup
+ * waiting at that moment served by one scan of the log: what earlier owners wrote for the requests a fusion LLM takes
+ * over, what a gateway replays to the clients that resume (after a gateway dies, hundreds at once).
  */
-final class Takeovers implements AutoCloseable {
+public final class TokenLookups implements AutoCloseable {
     private record Lookup(long createdAt, CompletableFuture<List<TokenChunk>> result) {
     }
 
     private final TokenLog log;
     private final ExecutorService reader = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "takeover-reader");
+        Thread t = new Thread(r, "token-lookups");
         t.setDaemon(true);
         return t;
     });
     private final Map<String, Lookup> pending = new HashMap<>();
 
-    Takeovers(KafkaSettings kafka) {
+    public TokenLookups(KafkaSettings kafka) {
         this.log = new TokenLog(kafka);
     }
 
     /** The chunks already written for {@code requestId}, created at {@code createdAt} (epoch ms): see {@link TokenLog#read}. */
-    CompletableFuture<List<TokenChunk>> written(String requestId, long createdAt) {
+    public CompletableFuture<List<TokenChunk>> written(String requestId, long createdAt) {
         Lookup lookup = new Lookup(createdAt, new CompletableFuture<>());
         synchronized (pending) {
             pending.put(requestId, lookup);
