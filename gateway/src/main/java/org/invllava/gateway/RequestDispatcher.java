@@ -167,7 +167,8 @@ public final class RequestDispatcher implements AutoCloseable {
         String id = RequestIds.next();
         Tracing.Stage stage = tracing.start("gateway.request", id, null, SpanKind.SERVER, -1)
                 .attribute("model", request.model()).attribute("api", api);
-        Answer answer = register(id, slot, stage, sinkForId, 0);
+        java.util.concurrent.atomic.AtomicLong timer = new java.util.concurrent.atomic.AtomicLong(-1);
+        Answer answer = register(id, slot, stage, sinkForId, 0, timer);
         metrics.accepted(api);
         long now = System.currentTimeMillis();
         long deadline = now + request.deadline().toMillis();
@@ -184,7 +185,7 @@ public final class RequestDispatcher implements AutoCloseable {
                 .setSampling(sampling(request.sampling())).setDeadlineEpochMs(deadline).setReplyTo(config.instanceId())
                 .setCreatedAtEpochMs(now).build();
         send(new ProducerRecord<>(topics.prompts(), key(id), PROMPTS.encode(prompt)), trace, answer);
-        expireAt(answer, request.deadline());
+        expireAt(answer, request.deadline(), timer);
         return submission(answer);
     }
 
@@ -204,7 +205,8 @@ public final class RequestDispatcher implements AutoCloseable {
         }
         Tracing.Stage stage = tracing.start("gateway.resume", requestId, null, SpanKind.SERVER, -1).attribute("api", api)
                 .attribute("after", after);
-        Answer answer = register(requestId, slot, stage, sinkForId, after + 1);
+        java.util.concurrent.atomic.AtomicLong timer = new java.util.concurrent.atomic.AtomicLong(-1);
+        Answer answer = register(requestId, slot, stage, sinkForId, after + 1, timer);
         metrics.accepted(api);
         LOG.info("request {} resumed after chunk {} by {} via {}", requestId, after, slot.keyId(), api);
         control(requestId, ControlAction.ATTACH, "client resumed");
@@ -220,14 +222,19 @@ public final class RequestDispatcher implements AutoCloseable {
                 }
             }
         });
-        expireAt(answer, config.limits().deadline().minus(age));
+        expireAt(answer, config.limits().deadline().minus(age), timer);
         return submission(answer);
     }
 
-    /** An answer for {@code id} in {@code slot}, relayed from now on; its end frees the slot and ends the span. */
-    private Answer register(String id, Slot slot, Tracing.Stage stage, Function<String, AnswerSink> sinkForId, int first) {
+    /**
+     * An answer for {@code id} in {@code slot}, relayed from now on; its end frees the slot, ends the span and cancels
+     * its deadline {@code timer} (which would otherwise keep the answer, its sink and connection until the deadline).
+     */
+    private Answer register(String id, Slot slot, Tracing.Stage stage, Function<String, AnswerSink> sinkForId, int first,
+                            java.util.concurrent.atomic.AtomicLong timer) {
         Answer[] self = new Answer[1];
         self[0] = new Answer(id, sinkForId.apply(id), metrics, errorCode -> {
+            vertx.cancelTimer(timer.get());
             slot.release().run();
             relay.unregister(self[0]);
             stage.end(errorCode);
@@ -237,13 +244,16 @@ public final class RequestDispatcher implements AutoCloseable {
     }
 
     /** Ends {@code answer} with deadline_exceeded (and cancels the work) if it has not ended {@code after} from now. */
-    private void expireAt(Answer answer, Duration after) {
-        vertx.setTimer(Math.max(1, after.plus(GRACE).toMillis()), t -> {
+    private void expireAt(Answer answer, Duration after, java.util.concurrent.atomic.AtomicLong timer) {
+        timer.set(vertx.setTimer(Math.max(1, after.plus(GRACE).toMillis()), t -> {
             if (!answer.finished()) {
                 answer.fail(ErrorCodes.DEADLINE_EXCEEDED, "no complete answer within the deadline");
                 control(answer.requestId(), ControlAction.CANCEL, "deadline exceeded");
             }
-        });
+        }));
+        if (answer.finished()) { // it ended before the timer was set
+            vertx.cancelTimer(timer.get());
+        }
     }
 
     private Submission submission(Answer answer) {

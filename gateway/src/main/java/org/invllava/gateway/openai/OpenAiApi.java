@@ -119,6 +119,9 @@ public final class OpenAiApi {
             refuse(ctx, e);
             return;
         }
+        // parsed: the raw body (up to the request limit, an image in base64) would otherwise stay referenced by the
+        // routing context for as long as the answer streams
+        ctx.setBody(io.vertx.core.buffer.Buffer.buffer());
         if (req.imageUrl() == null) {
             submit(ctx, slot, req, req.chat());
             return;
