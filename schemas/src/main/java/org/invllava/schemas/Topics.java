@@ -18,21 +18,21 @@ public final class Topics {
     public static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
     /**
-     * A topic, the record type it carries, its partitions and how long its records must be kept: past every request
-     * deadline and the join window, and, for work not yet done (images, prompts, features, work), past a long outage
-     * of the service that consumes it.
+     * A topic, the record type it carries, its partitions and how long its records are kept: past every request
+     * deadline and the join window (nothing older can still be answered). The topics that carry images and feature
+     * tensors keep an hour, what sizes the brokers' disks (docs/operations.md, "Broker disk").
      */
     public record Spec(String name, Class<?> valueType, int defaultPartitions, Duration retention) {
     }
 
     public static final List<Spec> ALL = List.of(
-            new Spec(IMAGES, ImageRequest.class, 4, Duration.ofHours(6)),
+            new Spec(IMAGES, ImageRequest.class, 4, Duration.ofHours(1)),
             new Spec(PROMPTS, PromptRequest.class, 4, Duration.ofHours(24)),
-            new Spec(FEATURES, VisualFeatures.class, 4, Duration.ofHours(6)),
+            new Spec(FEATURES, VisualFeatures.class, 4, Duration.ofHours(1)),
             new Spec(TOKENS, TokenChunk.class, 4, Duration.ofHours(1)),
             new Spec(CONTROL, ControlMessage.class, 1, Duration.ofHours(1)),
             new Spec(DEAD_LETTER, DeadLetter.class, 1, Duration.ofDays(14)),
-            new Spec(WORK, WorkItem.class, 4, Duration.ofHours(24)));
+            new Spec(WORK, WorkItem.class, 4, Duration.ofHours(1)));
 
     private Topics() {
     }

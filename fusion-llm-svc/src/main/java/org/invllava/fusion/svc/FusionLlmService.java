@@ -10,6 +10,9 @@ import org.invllava.runtime.model.MultimodalModel;
 
 /** The fusion LLM service: the join topology (Kafka Streams) feeding the generation scheduler. */
 public final class FusionLlmService implements AutoCloseable {
+    /** How long a join changelog keeps a record past the join window (a restarted instance's replay, no more). */
+    static final java.time.Duration CHANGELOG_EXTRA_RETENTION = java.time.Duration.ofMinutes(1);
+
     private final KafkaStreams streams;
     private final GenerationScheduler scheduler;
     private final Thread schedulerThread;
@@ -21,6 +24,19 @@ public final class FusionLlmService implements AutoCloseable {
 
     public FusionLlmService(FusionLlmConfig config, MultimodalModel model, Metrics metrics, Tracing tracing) {
         config = config.withKafka(SessionTimeouts.resolve(config.kafka()));
+        Properties p = streamsProperties(config);
+        this.streams = new KafkaStreams(JoinTopology.build(config.joinWindow(), config.topics()), p);
+        Metrics meters = metrics.tagged("model", config.topics().model());
+        this.scheduler = new GenerationScheduler(config, model, meters, tracing);
+        this.schedulerThread = new Thread(scheduler, "generation-scheduler");
+    }
+
+    /**
+     * The join's Kafka Streams settings. Its window stores' changelogs keep a record for the window plus
+     * {@link #CHANGELOG_EXTRA_RETENTION} (Streams' default adds 24 h: every feature tensor kept a day on the brokers,
+     * replicated, and replayed into a new instance's state at start).
+     */
+    static Properties streamsProperties(FusionLlmConfig config) {
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
         p.putAll(config.kafka().security());
@@ -29,16 +45,14 @@ public final class FusionLlmService implements AutoCloseable {
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, -1);
+        p.put(StreamsConfig.WINDOW_STORE_CHANGE_LOG_ADDITIONAL_RETENTION_MS_CONFIG, CHANGELOG_EXTRA_RETENTION.toMillis());
         p.put(StreamsConfig.producerPrefix("max.request.size"), config.kafka().maxMessageBytes());
         p.put(StreamsConfig.producerPrefix("linger.ms"), 0); // Streams defaults to 100 ms: straight into first-token latency
         p.put(StreamsConfig.consumerPrefix("max.partition.fetch.bytes"), config.kafka().maxMessageBytes());
         p.put(StreamsConfig.consumerPrefix("session.timeout.ms"), config.kafka().sessionTimeout());
         p.put(StreamsConfig.consumerPrefix("heartbeat.interval.ms"), config.kafka().sessionTimeout() / 3);
         p.put(StreamsConfig.topicPrefix("max.message.bytes"), config.kafka().maxMessageBytes());
-        this.streams = new KafkaStreams(JoinTopology.build(config.joinWindow(), config.topics()), p);
-        Metrics meters = metrics.tagged("model", config.topics().model());
-        this.scheduler = new GenerationScheduler(config, model, meters, tracing);
-        this.schedulerThread = new Thread(scheduler, "generation-scheduler");
+        return p;
     }
 
     public void start() {

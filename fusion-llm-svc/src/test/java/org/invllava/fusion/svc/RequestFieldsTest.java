@@ -53,4 +53,12 @@ class RequestFieldsTest {
                 d.orphanGrace()));
         assertTrue(e.getMessage().contains("must differ"), e.getMessage());
     }
+
+    @Test
+    void theJoinsChangelogsKeepAMinutePastTheWindowNotADay() {
+        FusionLlmConfig d = FusionLlmConfig.defaults(KafkaSettings.of("localhost:9092", "t").withSessionTimeout(3000), "/tmp/s");
+        java.util.Properties p = FusionLlmService.streamsProperties(d);
+        assertEquals(60_000L, p.get("windowstore.changelog.additional.retention.ms"));
+        assertEquals(3000, p.get("consumer.session.timeout.ms"));
+    }
 }

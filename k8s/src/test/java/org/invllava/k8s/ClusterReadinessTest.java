@@ -1,0 +1,167 @@
+package org.invllava.k8s;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.FieldSource;
+
+/**
+ * What breaks on a real cluster although every schema validates (issue "Kubernetes that survives a real cluster"),
+ * checked on the rendered overlays.
+ */
+class ClusterReadinessTest {
+    static final List<String> OVERLAYS = RenderedManifests.OVERLAYS;
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /** KEDA's operator runs in its own namespace: a short Service name does not resolve there. */
+    @ParameterizedTest
+    @FieldSource("OVERLAYS")
+    void kedaReachesKafkaByANameThatResolvesFromItsOwnNamespace(String overlay) throws Exception {
+        RenderedManifests m = RenderedManifests.of(overlay);
+        JsonNode kafka = m.all("Kafka").get(0);
+        String expected = kafka.path("metadata").path("name").asText() + "-kafka-bootstrap."
+                + kafka.path("metadata").path("namespace").asText() + ".svc:9093";
+        for (JsonNode so : m.all("ScaledObject")) {
+            for (JsonNode t : so.path("spec").path("triggers")) {
+                assertEquals(expected, t.path("metadata").path("bootstrapServers").asText(), name(so));
+            }
+        }
+    }
+
+    /** {@code kubectl apply} would reset a count an autoscaler set. */
+    @ParameterizedTest
+    @FieldSource("OVERLAYS")
+    void noReplicasWhereAnAutoscalerOwnsTheCount(String overlay) throws Exception {
+        RenderedManifests m = RenderedManifests.of(overlay);
+        Set<String> scaled = new HashSet<>();
+        Stream.concat(m.all("ScaledObject").stream(), m.all("HorizontalPodAutoscaler").stream())
+                .forEach(a -> scaled.add(a.path("spec").path("scaleTargetRef").path("name").asText()));
+        assertEquals(1 + m.all("ScaledObject").size(), scaled.size(), "the gateway and every model service");
+        for (String d : scaled) {
+            assertFalse(m.one("Deployment", d).path("spec").has("replicas"), overlay + ": " + d);
+        }
+    }
+
+    /** A ReadWriteOnce volume attaches to one node: every pod that mounts it must be scheduled there. */
+    @ParameterizedTest
+    @FieldSource("OVERLAYS")
+    void aReadWriteOnceVolumeIsOnlyMountedOnOneNode(String overlay) throws Exception {
+        RenderedManifests m = RenderedManifests.of(overlay);
+        for (JsonNode pvc : m.all("PersistentVolumeClaim")) {
+            String claim = name(pvc);
+            List<JsonNode> users = new ArrayList<>();
+            for (JsonNode w : workloads(m)) {
+                for (JsonNode v : pod(w).path("volumes")) {
+                    if (claim.equals(v.path("persistentVolumeClaim").path("claimName").asText())) {
+                        users.add(w);
+                    }
+                }
+            }
+            boolean once = false;
+            for (JsonNode mode : pvc.path("spec").path("accessModes")) {
+                once |= mode.asText().equals("ReadWriteOnce");
+            }
+            if (!once) {
+                continue;
+            }
+            for (JsonNode w : users) {
+                JsonNode term = pod(w).path("affinity").path("podAffinity").path("requiredDuringSchedulingIgnoredDuringExecution").path(0);
+                assertEquals("kubernetes.io/hostname", term.path("topologyKey").asText(), overlay + ": " + name(w) + " mounts "
+                        + claim + " (ReadWriteOnce) without being tied to one node");
+                Map<String, Object> selector = JSON.convertValue(term.path("labelSelector").path("matchLabels"), Map.class);
+                for (JsonNode other : users) {
+                    Map<String, Object> labels = JSON.convertValue(
+                            other.path("spec").path("template").path("metadata").path("labels"), Map.class);
+                    assertTrue(labels.entrySet().containsAll(selector.entrySet()), name(w) + "'s affinity misses " + name(other));
+                }
+            }
+        }
+    }
+
+    /** The default probe timeout (1 s) fails a busy JVM's health check and restarts it. */
+    @ParameterizedTest
+    @FieldSource("OVERLAYS")
+    void probesAllowMoreThanASecondAndModelServicesHaveLiveness(String overlay) throws Exception {
+        RenderedManifests m = RenderedManifests.of(overlay);
+        for (JsonNode d : m.all("Deployment")) {
+            JsonNode c = RenderedManifests.container(d);
+            assertTrue(c.has("livenessProbe"), name(d) + " has no liveness probe");
+            for (String probe : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
+                assertTrue(c.path(probe).path("timeoutSeconds").asInt(1) > 1, overlay + ": " + name(d) + " " + probe);
+            }
+        }
+    }
+
+    /** Scale-up one replica at a time, scale-down slowly, and thresholds from this overlay's batch sizes. */
+    @ParameterizedTest
+    @FieldSource("OVERLAYS")
+    void scalingFollowsEachOverlaysBatchSizeWithoutThrashing(String overlay) throws Exception {
+        RenderedManifests m = RenderedManifests.of(overlay);
+        for (JsonNode so : m.all("ScaledObject")) {
+            JsonNode behavior = so.path("spec").path("advanced").path("horizontalPodAutoscalerConfig").path("behavior");
+            assertEquals("Pods", behavior.path("scaleUp").path("policies").path(0).path("type").asText(), name(so));
+            assertEquals(1, behavior.path("scaleUp").path("policies").path(0).path("value").asInt(), name(so));
+            assertTrue(behavior.path("scaleDown").path("stabilizationWindowSeconds").asInt() >= 600, name(so));
+            Map<String, String> env = m.environment(m.one("Deployment", so.path("spec").path("scaleTargetRef").path("name").asText()));
+            JsonNode first = so.path("spec").path("triggers").path(0).path("metadata");
+            String batch = first.path("topic").asText().startsWith("vlm.work") ? env.get("FUSION_MAX_BATCH") : env.get("VISION_MAX_BATCH");
+            assertEquals(batch, first.path("lagThreshold").asText(), overlay + ": " + name(so) + " scales at one replica's batch");
+        }
+    }
+
+    /** No pod talks to the Kubernetes API; the gateway leaves the Service before it stops. */
+    @ParameterizedTest
+    @FieldSource("OVERLAYS")
+    void podsCarryNoApiTokenAndTheGatewayDrainsBeforeStopping(String overlay) throws Exception {
+        RenderedManifests m = RenderedManifests.of(overlay);
+        for (JsonNode w : workloads(m)) {
+            assertFalse(pod(w).path("automountServiceAccountToken").asBoolean(true), overlay + ": " + name(w));
+        }
+        JsonNode gateway = m.one("Deployment", "gateway");
+        int sleep = RenderedManifests.container(gateway).path("lifecycle").path("preStop").path("sleep").path("seconds").asInt();
+        assertTrue(sleep >= 5, "preStop sleep while the endpoints drop the pod");
+        assertTrue(pod(gateway).path("terminationGracePeriodSeconds").asInt() > sleep + 20, "time left to stop after it");
+    }
+
+    /**
+     * Brokers keep each image and feature tensor (1.18 MB for CLIP ViT-L/14-336 in float16) as long as its topic's
+     * retention, times the replication: long enough for the longest deadline and the join window, and no longer than an
+     * hour (Streams' default for the join's changelogs is a day: FusionLlmService sets a minute past the window).
+     */
+    @ParameterizedTest
+    @FieldSource("OVERLAYS")
+    void topicsKeepRequestsPastTheirDeadlineAndTheJoinWindowButTensorsNoLongerThanAnHour(String overlay) throws Exception {
+        RenderedManifests m = RenderedManifests.of(overlay);
+        long deadline = Long.parseLong(m.environment(m.one("Deployment", "gateway")).getOrDefault("GATEWAY_DEADLINE_MS", "120000"));
+        long window = Long.parseLong(m.environment(m.one("Deployment", "fusion-llm")).getOrDefault("FUSION_JOIN_WINDOW_MS", "120000"));
+        for (JsonNode topic : m.all("KafkaTopic")) {
+            String name = topic.path("spec").path("topicName").asText(name(topic));
+            long retention = topic.path("spec").path("config").path("retention.ms").asLong();
+            assertTrue(retention >= deadline + window, overlay + ": " + name + " keeps " + retention + " ms");
+            if (name.startsWith("vlm.images") || name.startsWith("vlm.features") || name.startsWith("vlm.work")) {
+                assertTrue(retention <= 3_600_000, overlay + ": " + name + " keeps images or tensors " + retention + " ms");
+            }
+        }
+    }
+
+    private static List<JsonNode> workloads(RenderedManifests m) {
+        return Stream.concat(m.all("Deployment").stream(), m.all("Job").stream()).toList();
+    }
+
+    private static JsonNode pod(JsonNode workload) {
+        return workload.path("spec").path("template").path("spec");
+    }
+
+    private static String name(JsonNode o) {
+        return o.path("metadata").path("name").asText();
+    }
+}
