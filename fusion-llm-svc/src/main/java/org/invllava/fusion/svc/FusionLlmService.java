@@ -61,8 +61,12 @@ public final class FusionLlmService implements AutoCloseable {
     }
 
     /** False once it is broken for good (its chunks could not be written, or its Streams failed): restart it. */
+    /**
+     * Alive unless it must be restarted: its chunks could not be written, the join's Streams thread ended in ERROR,
+     * or the scheduler's thread died (any of them leaves the instance unready for good).
+     */
     public boolean isLive() {
-        return !scheduler.failed() && streams.state() != KafkaStreams.State.ERROR;
+        return !scheduler.failed() && streams.state() != KafkaStreams.State.ERROR && schedulerThread.isAlive();
     }
 
     public boolean isRunning() {

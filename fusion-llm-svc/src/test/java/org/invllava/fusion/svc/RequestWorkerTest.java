@@ -69,6 +69,8 @@ class RequestWorkerTest {
             FusionLlmService service = new FusionLlmService(
                     FusionLlmConfig.defaults(nowhere, dir.resolve("state").toString()), model, new Metrics());
             try {
+                assertFalse(service.isLive(), "not started: no scheduler thread");
+                service.start();
                 assertTrue(service.isLive(), "alive while it works");
                 service.scheduler().stopAfterWriteFailure(); // what the worker reports (test above)
                 assertFalse(service.isLive(), "broken for good: to be restarted");

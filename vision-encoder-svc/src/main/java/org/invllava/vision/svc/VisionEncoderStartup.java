@@ -56,7 +56,7 @@ public final class VisionEncoderStartup {
         VisionModel model = s.model().loadVision(s.load());
         try {
             RunningService service = run(s.config(), model, encoderId(s.model()), metrics, tracing);
-            return RunningService.of(service::ready, () -> {
+            return RunningService.of(service::ready, service::live, () -> {
                 service.close();
                 model.close();
             });
@@ -76,7 +76,7 @@ public final class VisionEncoderStartup {
         Thread loop = new Thread(service, "vision-encoder" + config.topics().groupSuffix());
         loop.setDaemon(true);
         loop.start();
-        return RunningService.of(service::ready, () -> {
+        return RunningService.of(service::ready, loop::isAlive, () -> { // a dead loop is not alive: restart it
             service.close();
             loop.join(Duration.ofSeconds(30).toMillis());
         });
