@@ -153,6 +153,31 @@ class ClusterReadinessTest {
         }
     }
 
+    /**
+     * The JVM heap is sized per Deployment: a model service's memory is mostly native (weights, KV cache, libtorch,
+     * RocksDB), so its heap may take at most half the limit; the gateway, nearly all heap, three quarters.
+     */
+    @ParameterizedTest
+    @FieldSource("OVERLAYS")
+    void theHeapLeavesTheNativeSideItsMemory(String overlay) throws Exception {
+        RenderedManifests m = RenderedManifests.of(overlay);
+        for (JsonNode d : m.all("Deployment")) {
+            String options = m.environment(d).getOrDefault("JAVA_TOOL_OPTIONS", "");
+            java.util.regex.Matcher xmx = java.util.regex.Pattern.compile("-Xmx(\\d+)([mg])").matcher(options);
+            assertTrue(xmx.find(), overlay + ": " + name(d) + " sets no -Xmx in JAVA_TOOL_OPTIONS");
+            long heap = Long.parseLong(xmx.group(1)) << (xmx.group(2).equals("g") ? 30 : 20);
+            long limit = bytes(RenderedManifests.container(d).path("resources").path("limits").path("memory").asText());
+            double share = name(d).equals("gateway") ? 0.75 : 0.5;
+            assertTrue(heap <= limit * share, overlay + ": " + name(d) + " heap " + heap + " of a " + limit + " limit");
+        }
+    }
+
+    private static long bytes(String quantity) {
+        java.util.regex.Matcher q = java.util.regex.Pattern.compile("(\\d+)(Mi|Gi)").matcher(quantity);
+        assertTrue(q.matches(), quantity);
+        return Long.parseLong(q.group(1)) << (q.group(2).equals("Gi") ? 30 : 20);
+    }
+
     private static List<JsonNode> workloads(RenderedManifests m) {
         return Stream.concat(m.all("Deployment").stream(), m.all("Job").stream()).toList();
     }

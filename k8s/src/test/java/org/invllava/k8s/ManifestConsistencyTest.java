@@ -37,7 +37,7 @@ class ManifestConsistencyTest {
     /** SmallRye Health's endpoints, which every service's Quarkus app serves on PROBE_PORT. */
     static final Set<String> PROBE_PATHS = Set.of("/q/health/live", "/q/health/ready", "/q/health/started");
     /** Variables read by a library inside the service rather than by our settings code: DJL's cache folder. */
-    static final Set<String> LIBRARY_VARIABLES = Set.of("DJL_CACHE_DIR");
+    static final Set<String> LIBRARY_VARIABLES = Set.of("DJL_CACHE_DIR", "JAVA_TOOL_OPTIONS"); // DJL's, the JVM's
 
     @TempDir
     static Path tmp;
