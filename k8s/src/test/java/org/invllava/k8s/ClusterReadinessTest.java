@@ -178,6 +178,48 @@ class ClusterReadinessTest {
         return Long.parseLong(q.group(1)) << (q.group(2).equals("Gi") ? 30 : 20);
     }
 
+    /**
+     * Model pods wait for the model job's completion marker (not crash-loop on a half-written volume); the job writes
+     * it last, skips its work when it is there, and goes away after it ends (its template cannot change on re-apply).
+     */
+    @ParameterizedTest
+    @FieldSource("OVERLAYS")
+    void modelPodsWaitForTheModelJobWhichCanRunAgain(String overlay) throws Exception {
+        RenderedManifests m = RenderedManifests.of(overlay);
+        for (JsonNode d : m.all("Deployment")) {
+            boolean mountsModels = false;
+            for (JsonNode v : pod(d).path("volumes")) {
+                mountsModels |= v.path("persistentVolumeClaim").path("claimName").asText().equals("models");
+            }
+            if (mountsModels) {
+                assertTrue(pod(d).path("initContainers").path(0).path("command").toString().contains("/models/COMPLETE"),
+                        overlay + ": " + name(d) + " starts before the models are written");
+            }
+        }
+        for (JsonNode job : m.all("Job")) {
+            String script = RenderedManifests.container(job).path("args").toString();
+            assertTrue(script.contains("touch /models/COMPLETE") && script.contains("if [ -f /models/COMPLETE ]"), script);
+            assertFalse(script.matches(".*pip install[^\\n]*(>=|\"[a-z_]+\")[^\\n]*"), "unpinned pip install: " + script);
+            assertTrue(job.path("spec").path("ttlSecondsAfterFinished").asInt() > 0, name(job));
+        }
+    }
+
+    /** kube-prometheus-stack selects monitors by label; replicas spread over nodes. */
+    @ParameterizedTest
+    @FieldSource("OVERLAYS")
+    void monitorsAreSelectedAndReplicasSpread(String overlay) throws Exception {
+        RenderedManifests m = RenderedManifests.of(overlay);
+        for (String kind : List.of("ServiceMonitor", "PodMonitor", "PrometheusRule")) {
+            for (JsonNode o : m.all(kind)) {
+                assertFalse(o.path("metadata").path("labels").path("release").asText().isEmpty(), overlay + ": " + name(o));
+            }
+        }
+        for (JsonNode d : m.all("Deployment")) {
+            assertEquals("kubernetes.io/hostname", pod(d).path("topologySpreadConstraints").path(0).path("topologyKey").asText(),
+                    overlay + ": " + name(d));
+        }
+    }
+
     private static List<JsonNode> workloads(RenderedManifests m) {
         return Stream.concat(m.all("Deployment").stream(), m.all("Job").stream()).toList();
     }
