@@ -1,5 +1,6 @@
 package org.invllava.kafka;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -8,6 +9,7 @@ import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.invllava.schemas.ModelTopics;
 import org.invllava.schemas.Topics;
@@ -74,9 +76,39 @@ public final class TopicSetup {
             admin.createTopics(create).all().get();
             LOG.info("created topics {}", create.stream().map(NewTopic::name).toList());
         } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) {
+            if (e.getCause() instanceof AuthorizationException) { // on Kubernetes, Strimzi's topic operator makes them
+                List<String> names = create.stream().map(NewTopic::name).toList();
+                LOG.info("not allowed to create topics {} ({}): waiting for them to be created", names,
+                        e.getCause().getMessage());
+                awaitTopics(admin, names, WAIT_FOR_TOPICS);
+            } else if (!(e.getCause() instanceof TopicExistsException)) {
                 throw new IllegalStateException("cannot create Kafka topics: " + e.getCause().getMessage(), e.getCause());
             }
+        }
+    }
+
+    /** How long a service without the right to create its topics waits for someone else to (then it fails). */
+    static final Duration WAIT_FOR_TOPICS = Duration.ofMinutes(10);
+
+    /** Waits until every topic of {@code names} exists, checking every 2 s; throws after {@code timeout}. */
+    static void awaitTopics(Admin admin, List<String> names, Duration timeout) throws InterruptedException {
+        long until = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try {
+                Set<String> existing = admin.listTopics().names().get();
+                List<String> missing = names.stream().filter(n -> !existing.contains(n)).toList();
+                if (missing.isEmpty()) {
+                    LOG.info("topics {} exist now", names);
+                    return;
+                }
+                if (System.nanoTime() > until) {
+                    throw new IllegalStateException("topics " + missing + " still missing after " + timeout.toSeconds()
+                            + " s, and this service may not create them (on Kubernetes: are the KafkaTopics applied?)");
+                }
+            } catch (ExecutionException e) {
+                LOG.warn("cannot list Kafka topics: {}", e.getCause().getMessage());
+            }
+            Thread.sleep(2000);
         }
     }
 
