@@ -220,6 +220,47 @@ class ClusterReadinessTest {
         }
     }
 
+    /** A renewed certificate reaches the Kafka clients only through a restart: every Secret a pod mounts rolls it. */
+    @ParameterizedTest
+    @FieldSource("OVERLAYS")
+    void podsRollWhenTheirKafkaCertificatesAreRenewed(String overlay) throws Exception {
+        RenderedManifests m = RenderedManifests.of(overlay);
+        for (JsonNode d : m.all("Deployment")) {
+            List<String> reload = List.of(d.path("metadata").path("annotations")
+                    .path("secret.reloader.stakater.com/reload").asText().split(","));
+            for (JsonNode v : pod(d).path("volumes")) {
+                String secret = v.path("secret").path("secretName").asText();
+                if (!secret.isEmpty() && !secret.equals("gateway-api-keys")) {
+                    assertTrue(reload.contains(secret), overlay + ": " + name(d) + " keeps an old " + secret);
+                }
+            }
+        }
+    }
+
+    /** Prometheus and KEDA run where each cluster puts them: peers are chosen by pod labels, not namespace names. */
+    @ParameterizedTest
+    @FieldSource("OVERLAYS")
+    void networkPeersNameNoNamespace(String overlay) throws Exception {
+        RenderedManifests m = RenderedManifests.of(overlay);
+        List<JsonNode> peers = new ArrayList<>();
+        for (JsonNode np : m.all("NetworkPolicy")) {
+            for (String dir : List.of("ingress", "egress")) {
+                for (JsonNode rule : np.path("spec").path(dir)) {
+                    rule.path("from").forEach(peers::add);
+                    rule.path("to").forEach(peers::add);
+                }
+            }
+        }
+        for (JsonNode l : m.all("Kafka").get(0).path("spec").path("kafka").path("listeners")) {
+            l.path("networkPolicyPeers").forEach(peers::add);
+        }
+        assertFalse(peers.isEmpty());
+        for (JsonNode peer : peers) {
+            assertFalse(peer.path("namespaceSelector").path("matchLabels").has("kubernetes.io/metadata.name"),
+                    overlay + ": a peer names a namespace: " + peer);
+        }
+    }
+
     private static List<JsonNode> workloads(RenderedManifests m) {
         return Stream.concat(m.all("Deployment").stream(), m.all("Job").stream()).toList();
     }
