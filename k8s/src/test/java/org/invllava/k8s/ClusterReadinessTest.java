@@ -261,6 +261,25 @@ class ClusterReadinessTest {
         }
     }
 
+    /** A pod writing past its ephemeral-storage request is evicted first when a node's disk fills: ask for the emptyDirs. */
+    @ParameterizedTest
+    @FieldSource("OVERLAYS")
+    void podsRequestTheLocalDiskTheirVolumesMayFill(String overlay) throws Exception {
+        RenderedManifests m = RenderedManifests.of(overlay);
+        for (JsonNode w : workloads(m)) {
+            long volumes = 0;
+            for (JsonNode v : pod(w).path("volumes")) {
+                if (v.has("emptyDir")) {
+                    volumes += bytes(v.path("emptyDir").path("sizeLimit").asText("0Mi"));
+                }
+            }
+            JsonNode resources = RenderedManifests.container(w).path("resources");
+            long request = bytes(resources.path("requests").path("ephemeral-storage").asText("0Mi"));
+            assertTrue(request >= volumes, overlay + ": " + name(w) + " requests " + request + " for " + volumes);
+            assertTrue(bytes(resources.path("limits").path("ephemeral-storage").asText("0Mi")) >= request, name(w));
+        }
+    }
+
     private static List<JsonNode> workloads(RenderedManifests m) {
         return Stream.concat(m.all("Deployment").stream(), m.all("Job").stream()).toList();
     }
