@@ -204,7 +204,7 @@ class ClusterReadinessTest {
         }
     }
 
-    /** kube-prometheus-stack selects monitors by label; replicas spread over nodes. */
+    /** kube-prometheus-stack selects monitors by label; replicas spread over nodes, with a priority of their own. */
     @ParameterizedTest
     @FieldSource("OVERLAYS")
     void monitorsAreSelectedAndReplicasSpread(String overlay) throws Exception {
@@ -217,6 +217,7 @@ class ClusterReadinessTest {
         for (JsonNode d : m.all("Deployment")) {
             assertEquals("kubernetes.io/hostname", pod(d).path("topologySpreadConstraints").path(0).path("topologyKey").asText(),
                     overlay + ": " + name(d));
+            m.one("PriorityClass", pod(d).path("priorityClassName").asText("none")); // a serving pod goes before batch work
         }
     }
 
@@ -277,6 +278,26 @@ class ClusterReadinessTest {
             long request = bytes(resources.path("requests").path("ephemeral-storage").asText("0Mi"));
             assertTrue(request >= volumes, overlay + ": " + name(w) + " requests " + request + " for " + volumes);
             assertTrue(bytes(resources.path("limits").path("ephemeral-storage").asText("0Mi")) >= request, name(w));
+        }
+    }
+
+    /** Brokers: sized (heap well inside the limit, the page cache gets the rest), one per node, replicas across zones. */
+    @ParameterizedTest
+    @FieldSource("OVERLAYS")
+    void brokersAreSizedSpreadAndRackAware(String overlay) throws Exception {
+        RenderedManifests m = RenderedManifests.of(overlay);
+        assertEquals("topology.kubernetes.io/zone",
+                m.all("Kafka").get(0).path("spec").path("kafka").path("rack").path("topologyKey").asText());
+        for (JsonNode pool : m.all("KafkaNodePool")) {
+            long limit = bytes(pool.path("spec").path("resources").path("limits").path("memory").asText());
+            String xmx = pool.path("spec").path("jvmOptions").path("-Xmx").asText();
+            long heap = Long.parseLong(xmx.substring(0, xmx.length() - 1)) << (xmx.endsWith("g") ? 30 : 20);
+            assertTrue(heap <= limit / 2, overlay + ": broker heap " + xmx + " of " + limit);
+            JsonNode anti = pool.path("spec").path("template").path("pod").path("affinity").path("podAntiAffinity");
+            String spread = anti.path("requiredDuringSchedulingIgnoredDuringExecution").path(0).path("topologyKey")
+                    .asText(anti.path("preferredDuringSchedulingIgnoredDuringExecution").path(0).path("podAffinityTerm")
+                            .path("topologyKey").asText());
+            assertEquals("kubernetes.io/hostname", spread, overlay + ": brokers may share a node");
         }
     }
 
