@@ -301,6 +301,28 @@ class ClusterReadinessTest {
         }
     }
 
+    /**
+     * libtorch is unpacked into the model images at build time (DJL loads it from PYTORCH_LIBRARY_PATH and writes only
+     * its 4 MB JNI library into its cache; measured with bin/inverse-llava generate), so the pods' DJL cache is small.
+     */
+    @ParameterizedTest
+    @FieldSource("OVERLAYS")
+    void libtorchComesWithTheImageNotUnpackedAtEveryStart(String overlay) throws Exception {
+        for (String module : List.of("vision-encoder-svc", "fusion-llm-svc")) {
+            String dockerfile = java.nio.file.Files.readString(java.nio.file.Path.of("..", module, "src/main/docker/Dockerfile"));
+            assertTrue(dockerfile.contains("PYTORCH_LIBRARY_PATH=/opt/libtorch/lib")
+                    && dockerfile.contains("-d /opt/libtorch/lib"), module + " unpacks libtorch at start");
+        }
+        RenderedManifests m = RenderedManifests.of(overlay);
+        for (JsonNode d : m.all("Deployment")) {
+            for (JsonNode v : pod(d).path("volumes")) {
+                if (v.path("name").asText().equals("djl-cache")) {
+                    assertTrue(bytes(v.path("emptyDir").path("sizeLimit").asText()) <= 512L << 20, name(d));
+                }
+            }
+        }
+    }
+
     private static List<JsonNode> workloads(RenderedManifests m) {
         return Stream.concat(m.all("Deployment").stream(), m.all("Job").stream()).toList();
     }
