@@ -6,6 +6,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -23,6 +25,7 @@ import org.invllava.schemas.ErrorCodes;
 import org.invllava.schemas.ImageRequest;
 import org.invllava.schemas.PromptRequest;
 import org.invllava.schemas.SamplingParameters;
+import org.invllava.schemas.TokenChunk;
 import org.invllava.schemas.ModelTopics;
 import org.invllava.schemas.Topics;
 import org.invllava.schemas.TurnRole;
@@ -167,7 +170,7 @@ public final class RequestDispatcher implements AutoCloseable {
         String id = RequestIds.next();
         Tracing.Stage stage = tracing.start("gateway.request", id, null, SpanKind.SERVER, -1)
                 .attribute("model", request.model()).attribute("api", api);
-        java.util.concurrent.atomic.AtomicLong timer = new java.util.concurrent.atomic.AtomicLong(-1);
+        AtomicLong timer = new AtomicLong(-1);
         Answer answer = register(id, slot, stage, sinkForId, 0, timer);
         metrics.accepted(api);
         long now = System.currentTimeMillis();
@@ -205,7 +208,7 @@ public final class RequestDispatcher implements AutoCloseable {
         }
         Tracing.Stage stage = tracing.start("gateway.resume", requestId, null, SpanKind.SERVER, -1).attribute("api", api)
                 .attribute("after", after);
-        java.util.concurrent.atomic.AtomicLong timer = new java.util.concurrent.atomic.AtomicLong(-1);
+        AtomicLong timer = new AtomicLong(-1);
         Answer answer = register(requestId, slot, stage, sinkForId, after + 1, timer);
         metrics.accepted(api);
         LOG.info("request {} resumed after chunk {} by {} via {}", requestId, after, slot.keyId(), api);
@@ -216,7 +219,7 @@ public final class RequestDispatcher implements AutoCloseable {
                 answer.fail(ErrorCodes.INTERNAL, "the answer could not be read back");
                 return;
             }
-            for (org.invllava.schemas.TokenChunk c : chunks) {
+            for (TokenChunk c : chunks) {
                 if (answer.deliver(c)) {
                     break;
                 }
@@ -231,7 +234,7 @@ public final class RequestDispatcher implements AutoCloseable {
      * its deadline {@code timer} (which would otherwise keep the answer, its sink and connection until the deadline).
      */
     private Answer register(String id, Slot slot, Tracing.Stage stage, Function<String, AnswerSink> sinkForId, int first,
-                            java.util.concurrent.atomic.AtomicLong timer) {
+                            AtomicLong timer) {
         Answer[] self = new Answer[1];
         self[0] = new Answer(id, sinkForId.apply(id), metrics, errorCode -> {
             vertx.cancelTimer(timer.get());
@@ -244,7 +247,7 @@ public final class RequestDispatcher implements AutoCloseable {
     }
 
     /** Ends {@code answer} with deadline_exceeded (and cancels the work) if it has not ended {@code after} from now. */
-    private void expireAt(Answer answer, Duration after, java.util.concurrent.atomic.AtomicLong timer) {
+    private void expireAt(Answer answer, Duration after, AtomicLong timer) {
         timer.set(vertx.setTimer(Math.max(1, after.plus(GRACE).toMillis()), t -> {
             if (!answer.finished()) {
                 answer.fail(ErrorCodes.DEADLINE_EXCEEDED, "no complete answer within the deadline");
@@ -313,7 +316,7 @@ public final class RequestDispatcher implements AutoCloseable {
     /** Publishes a control message about {@code requestId} from this gateway (a heartbeat: empty id, keyed by gateway). */
     private void control(String requestId, ControlAction action, String reason) {
         if (action != ControlAction.HEARTBEAT) {
-            LOG.info("request {}: {} ({})", requestId, action.name().toLowerCase(java.util.Locale.ROOT), reason);
+            LOG.info("request {}: {} ({})", requestId, action.name().toLowerCase(Locale.ROOT), reason);
         }
         ControlMessage m = new ControlMessage(requestId, action, reason, System.currentTimeMillis(), config.instanceId());
         byte[] k = key(requestId.isEmpty() ? config.instanceId() : requestId);
