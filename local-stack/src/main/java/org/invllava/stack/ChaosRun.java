@@ -27,6 +27,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.invllava.kafka.KafkaSettings;
 import org.invllava.kafka.TopicSetup;
+import org.invllava.kafka.local.KraftBroker;
 import org.invllava.runtime.demo.DemoImages;
 import org.invllava.runtime.demo.DemoModelFactory;
 import org.invllava.runtime.demo.ModelShape;
@@ -185,7 +186,7 @@ final class ChaosRun {
             out.add(new ServiceProcess("fusion-" + i, ServiceCommand.Kind.fusion, env, dir.resolve("fusion-" + i + ".log")));
         }
         for (int i = 0; i < plan.gateways(); i++) {
-            int port = KraftProcess.freePort();
+            int port = KraftBroker.freePort("127.0.0.1");
             ports.add(port);
             Map<String, String> env = Map.of("KAFKA_BOOTSTRAP_SERVERS", bootstrap, "GATEWAY_HOST", "127.0.0.1",
                     "GATEWAY_PORT", String.valueOf(port), "GATEWAY_INSTANCE_ID", "gateway-" + i,

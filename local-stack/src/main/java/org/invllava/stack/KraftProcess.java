@@ -1,7 +1,6 @@
 package org.invllava.stack;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -9,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.invllava.kafka.KafkaSettings;
+import org.invllava.kafka.local.KraftBroker;
 
 /**
  * The {@code broker} command as a process of its own, on 127.0.0.1 at a fixed port, its log in a directory kept
@@ -27,7 +27,7 @@ final class KraftProcess implements AutoCloseable {
     /** Starts a broker with its log in {@code dir}, on a free port; returns once it answers. */
     static KraftProcess start(Path dir) throws Exception {
         Files.createDirectories(dir);
-        KraftProcess broker = new KraftProcess(dir, freePort());
+        KraftProcess broker = new KraftProcess(dir, KraftBroker.freePort("127.0.0.1"));
         broker.restart();
         return broker;
     }
@@ -70,11 +70,5 @@ final class KraftProcess implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         stop();
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 }

@@ -6,8 +6,7 @@ import org.apache.kafka.common.test.TestKitNodes;
 
 /**
  * A real single-node Kafka (KRaft, combined broker and controller) running inside this JVM with its log in a
- * temporary directory, deleted on close. Single-node settings: replication factor 1 for the internal topics
- * (consumers hang otherwise), room for the large feature records, and consumer session timeouts down to 1 s.
+ * temporary directory, deleted on close, with {@link SingleNode}'s settings.
  */
 public final class EmbeddedKafka implements AutoCloseable {
     private final KafkaClusterTestKit cluster;
@@ -22,18 +21,9 @@ public final class EmbeddedKafka implements AutoCloseable {
         if (baseDir != null) {
             nodes.setBaseDirectory(baseDir);
         }
-        KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(nodes.build())
-                .setConfigProp("offsets.topic.replication.factor", "1")
-                .setConfigProp("offsets.topic.num.partitions", "4")
-                .setConfigProp("transaction.state.log.replication.factor", "1")
-                .setConfigProp("transaction.state.log.min.isr", "1")
-                .setConfigProp("share.coordinator.state.topic.replication.factor", "1")
-                .setConfigProp("share.coordinator.state.topic.min.isr", "1")
-                .setConfigProp("group.initial.rebalance.delay.ms", "0")
-                .setConfigProp("group.min.session.timeout.ms", "1000") // fast failover: consumers choose 3 s
-                .setConfigProp("message.max.bytes", String.valueOf(maxMessageBytes))
-                .setConfigProp("replica.fetch.max.bytes", String.valueOf(maxMessageBytes))
-                .setConfigProp("auto.create.topics.enable", "false")
+        KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes.build());
+        SingleNode.settings(maxMessageBytes).forEach(builder::setConfigProp);
+        KafkaClusterTestKit cluster = builder
                 .setDeleteOnClose(true)
                 .build();
         try {

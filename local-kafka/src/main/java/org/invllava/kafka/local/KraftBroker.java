@@ -23,7 +23,7 @@ import org.apache.kafka.server.common.MetadataVersion;
 /**
  * A single-node Kafka (KRaft, combined broker and controller) inside this JVM, listening on the host asked for
  * (127.0.0.1 by default, not every interface), its log in a directory that may be kept: started again on the same
- * directory and port, it has every topic and committed offset it had. Single-node settings as {@link EmbeddedKafka}.
+ * directory and port, it has every topic and committed offset it had. {@link SingleNode}'s settings.
  */
 public final class KraftBroker implements AutoCloseable {
     private final KafkaRaftServer server;
@@ -63,17 +63,7 @@ public final class KraftBroker implements AutoCloseable {
         p.put("inter.broker.listener.name", "PLAINTEXT");
         p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
         p.put("log.dirs", dir.resolve("log").toString());
-        p.put("offsets.topic.replication.factor", "1");
-        p.put("offsets.topic.num.partitions", "4");
-        p.put("transaction.state.log.replication.factor", "1");
-        p.put("transaction.state.log.min.isr", "1");
-        p.put("share.coordinator.state.topic.replication.factor", "1");
-        p.put("share.coordinator.state.topic.min.isr", "1");
-        p.put("group.initial.rebalance.delay.ms", "0");
-        p.put("group.min.session.timeout.ms", "1000"); // fast failover: consumers choose 3 s
-        p.put("message.max.bytes", String.valueOf(maxMessageBytes));
-        p.put("replica.fetch.max.bytes", String.valueOf(maxMessageBytes));
-        p.put("auto.create.topics.enable", "false");
+        p.putAll(SingleNode.settings(maxMessageBytes));
         return p;
     }
 
@@ -123,7 +113,8 @@ public final class KraftBroker implements AutoCloseable {
         server.awaitShutdown();
     }
 
-    private static int freePort(String host) throws IOException {
+    /** A port free now on {@code host}. */
+    public static int freePort(String host) throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(host))) {
             return s.getLocalPort();
         }
