@@ -1,9 +1,7 @@
 package org.invllava.fusion.svc;
 
 import java.time.Duration;
-import java.util.Collections;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -34,17 +32,16 @@ final class ControlState implements Runnable, AutoCloseable {
     private static final AvroCodec<ControlMessage> CODEC = AvroCodec.of(ControlMessage.class);
     /** How far back a new instance reads: cancels and detaches older than this concern finished requests. */
     static final Duration HISTORY = Duration.ofMinutes(5);
-    private static final int REMEMBERED = 10_000;
 
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final long graceNanos;
     /** Request id to the {@link System#nanoTime} its cancel arrived here; the most recent ones. */
-    private final Map<String, Long> cancelled = recent();
+    private final Map<String, Long> cancelled = RecentIds.map();
     /** Request id to when its client left (cleared by an attach). */
-    private final Map<String, Long> detached = recent();
+    private final Map<String, Long> detached = RecentIds.map();
     /** Request id to the gateway a client resumed it through (otherwise the one it was sent from). */
-    private final Map<String, String> attachedTo = recent();
+    private final Map<String, String> attachedTo = RecentIds.map();
     /** Gateway instance to when its last heartbeat arrived. */
     private final Map<String, Long> heard = new ConcurrentHashMap<>();
     private final Metrics.Histogram delivery;
@@ -53,15 +50,6 @@ final class ControlState implements Runnable, AutoCloseable {
         this.consumer = new KafkaConsumer<>(kafka.consumer(null));
         this.graceNanos = grace.toNanos();
         this.delivery = metrics.histogram("fusion_cancel_delivery_seconds", "Cancel sent (gateway clock) to seen by this instance");
-    }
-
-    private static <V> Map<String, V> recent() {
-        return Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, false) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
-                return size() > REMEMBERED;
-            }
-        });
     }
 
     /** When the cancel of {@code requestId} arrived ({@link System#nanoTime}), or null when it was not cancelled. */

@@ -59,13 +59,7 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
      * Requests answered here lately: a work record repeated for one of them (the join is at-least-once: after a
      * crash or a broker restart it may emit a request twice) is skipped instead of answered again.
      */
-    private final Map<String, Boolean> answeredIds = java.util.Collections.synchronizedMap(
-            new java.util.LinkedHashMap<>(16, 0.75f, false) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-                    return size() > 10_000;
-                }
-            });
+    private final Map<String, Boolean> answeredIds = RecentIds.map();
     /** Requests in flight, by id, with their partition (to hand them over when it is revoked). */
     private final Map<String, TopicPartition> inFlightIds = new java.util.concurrent.ConcurrentHashMap<>();
     private final DeadLetters deadLetters;
