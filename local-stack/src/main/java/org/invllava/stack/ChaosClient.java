@@ -8,7 +8,6 @@ import java.net.http.WebSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -25,7 +24,7 @@ final class ChaosClient {
 
     private final ObjectNode request;
     private final List<Integer> ports;
-    private final Map<Integer, Integer> tokens = new TreeMap<>(); // index -> token id
+    private final TreeMap<Integer, Integer> tokens = new TreeMap<>(); // index -> token id
     private final List<Long> arrivals = new ArrayList<>(); // nanoTime of each new token
     private String id;
     private int duplicates;
@@ -129,7 +128,7 @@ final class ChaosClient {
     }
 
     private int lastIndex() {
-        return ((TreeMap<Integer, Integer>) tokens).lastKey();
+        return tokens.lastKey();
     }
 
     synchronized String id() {
