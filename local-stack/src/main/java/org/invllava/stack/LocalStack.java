@@ -18,13 +18,10 @@ import org.invllava.kafka.TopicSetup;
 import org.invllava.kafka.local.KraftBroker;
 import org.invllava.observability.Metrics;
 import org.invllava.observability.Tracing;
-import org.invllava.runtime.demo.DemoModelFactory;
-import org.invllava.runtime.demo.ModelShape;
+import org.invllava.runtime.demo.BundledDemoModel;
 import org.invllava.runtime.model.LoadOptions;
-import org.invllava.runtime.model.ModelPaths;
 import org.invllava.runtime.model.ModelSource;
 import org.invllava.runtime.model.MultimodalModel;
-import org.invllava.runtime.weights.DType;
 import org.invllava.schemas.ModelTopics;
 import org.invllava.schemas.Topics;
 import org.invllava.vision.svc.VisionEncoderConfig;
@@ -120,14 +117,10 @@ public final class LocalStack implements AutoCloseable {
                 List.of("127.0.0.1", "localhost", "[::1]")); // on the loopback: no DNS-rebound name
     }
 
-    /** The bundled demo model: generated once into the work directory, random weights. */
+    /** The bundled demo model, written once into the work directory. */
     private ModelSource demoModel() throws Exception {
         demo = true;
-        Path dir = options.workDir().resolve("demo-model");
-        ModelPaths paths = Files.isRegularFile(dir.resolve("inverse-llava/COMPLETE"))
-                ? new ModelPaths(dir.resolve("vision"), dir.resolve("language"), dir.resolve("inverse-llava"))
-                : new DemoModelFactory(ModelShape.tiny(), DType.F32, 7).write(dir);
-        return new ModelSource.InverseLlava(paths);
+        return new ModelSource.InverseLlava(BundledDemoModel.in(options.workDir().resolve("demo-model")));
     }
 
     /** Loads {@code source} and starts its vision encoder and first fusion LLM instance on its topics. */

@@ -1,10 +1,12 @@
 package org.invllava.stack;
 
+import org.invllava.evaluation.cli.EvalCommand;
+import org.invllava.evaluation.cli.WorldCommand;
 import org.invllava.runtime.cli.Main;
 
 /**
  * {@code bin/inverse-llava}: the runtime's commands ({@code generate}, {@code bench}) plus {@code serve},
- * {@code bench-pipeline}, {@code broker}, {@code tail}, {@code service} and {@code chaos}.
+ * {@code bench-pipeline}, {@code broker}, {@code tail}, {@code service}, {@code chaos}, {@code world} and {@code eval}.
  */
 public final class StackMain {
     private StackMain() {
@@ -15,6 +17,7 @@ public final class StackMain {
         System.exit(Main.commandLine().addSubcommand("serve", new ServeCommand())
                 .addSubcommand("bench-pipeline", new PipelineBenchCommand())
                 .addSubcommand("broker", new BrokerCommand()).addSubcommand("tail", new TailCommand())
-                .addSubcommand("service", new ServiceCommand()).addSubcommand("chaos", new ChaosCommand()).execute(args));
+                .addSubcommand("service", new ServiceCommand()).addSubcommand("chaos", new ChaosCommand())
+                .addSubcommand("world", new WorldCommand()).addSubcommand("eval", new EvalCommand()).execute(args));
     }
 }

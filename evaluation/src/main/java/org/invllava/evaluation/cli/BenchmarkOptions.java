@@ -1,0 +1,100 @@
+package org.invllava.evaluation.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.invllava.evaluation.bench.Benchmark;
+import org.invllava.evaluation.bench.ChoiceBenchmarks;
+import org.invllava.evaluation.bench.Formats;
+import org.invllava.evaluation.bench.VqaBenchmark;
+import org.invllava.evaluation.bench.YesNoBenchmarks;
+import org.invllava.evaluation.world.WorldExport;
+import picocli.CommandLine.Option;
+
+/** Which benchmark files to read (a picocli mixin): one public format, or every format of a world split folder. */
+public final class BenchmarkOptions {
+    static final List<String> FORMATS = List.of("jsonl", "mme", "pope", "scienceqa", "mmbench", "mmbench-cn", "vqav2",
+            "textvqa", "vizwiz", "gqa");
+
+    @Option(names = "--world", description = "a split folder written by `world` (e.g. world/test): every format in it")
+    Path world;
+    @Option(names = "--format", description = "one of: ${COMPLETION-CANDIDATES}", completionCandidates = FormatNames.class)
+    String format;
+    @Option(names = "--data", description = "the benchmark's file or folder: jsonl file; MME folder; POPE file(s), "
+            + "comma-separated; ScienceQA folder (problems.json); MMBench TSV; VQAv2 questions file; TextVQA/VizWiz file; "
+            + "GQA questions file")
+    String data;
+    @Option(names = "--images", description = "image folder (POPE, VQAv2, TextVQA, VizWiz, GQA)")
+    Path images;
+    @Option(names = "--annotations", description = "VQAv2 annotations file")
+    Path annotations;
+    @Option(names = "--image-pattern", defaultValue = "COCO_val2014_%012d.jpg",
+            description = "VQAv2 image file name from the image id (default ${DEFAULT-VALUE})")
+    String imagePattern;
+    @Option(names = "--split", defaultValue = "test", description = "ScienceQA split (default test)")
+    String split;
+    @Option(names = "--no-circular", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "MMBench circular evaluation (default on)")
+    boolean circular;
+
+    static final class FormatNames extends ArrayList<String> {
+        FormatNames() {
+            super(FORMATS);
+        }
+    }
+
+    List<Benchmark> open() throws IOException {
+        if ((world == null) == (format == null)) {
+            throw new IllegalArgumentException("give --world DIR, or --format and --data");
+        }
+        return world != null ? world(world) : List.of(single());
+    }
+
+    private Benchmark single() throws IOException {
+        if (data == null) {
+            throw new IllegalArgumentException("--format " + format + " needs --data");
+        }
+        Path path = Path.of(data);
+        return switch (format) {
+            case "jsonl" -> Formats.jsonl(path);
+            case "mme" -> YesNoBenchmarks.mme(path);
+            case "pope" -> YesNoBenchmarks.pope(java.util.Arrays.stream(data.split(",")).map(Path::of).toList(),
+                    required(images, "--images"));
+            case "scienceqa" -> ChoiceBenchmarks.scienceQa(path, split);
+            case "mmbench" -> ChoiceBenchmarks.mmBench(path, circular, false);
+            case "mmbench-cn" -> ChoiceBenchmarks.mmBench(path, circular, true);
+            case "vqav2" -> VqaBenchmark.vqav2(path, required(annotations, "--annotations"), required(images, "--images"),
+                    imagePattern);
+            case "textvqa" -> VqaBenchmark.textVqa(path, required(images, "--images"));
+            case "vizwiz" -> VqaBenchmark.vizWiz(path, required(images, "--images"));
+            case "gqa" -> Formats.gqa(path, required(images, "--images"));
+            default -> throw new IllegalArgumentException("unknown --format " + format + "; one of " + FORMATS);
+        };
+    }
+
+    /** Every format `world` writes into a split folder. */
+    static List<Benchmark> world(Path dir) throws IOException {
+        if (!Files.isRegularFile(dir.resolve("questions.jsonl"))) {
+            throw new IllegalArgumentException(dir + " is not a split folder written by `world` (no questions.jsonl)");
+        }
+        String split = dir.getFileName().toString();
+        Path images = dir.resolve("images");
+        return List.of(Formats.jsonl(dir.resolve("questions.jsonl")),
+                VqaBenchmark.vqav2(dir.resolve("vqav2/questions.json"), dir.resolve("vqav2/annotations.json"), images,
+                        WorldExport.vqaImagePattern(split)),
+                Formats.gqa(dir.resolve("gqa/questions.json"), images),
+                YesNoBenchmarks.pope(List.of(dir.resolve("pope/pope_random.json")), images),
+                YesNoBenchmarks.mme(dir.resolve("mme")),
+                ChoiceBenchmarks.scienceQa(dir.resolve("scienceqa"), split),
+                ChoiceBenchmarks.mmBench(dir.resolve("mmbench/mmbench.tsv"), true, false));
+    }
+
+    private static Path required(Path p, String option) {
+        if (p == null) {
+            throw new IllegalArgumentException("this format needs " + option);
+        }
+        return p;
+    }
+}

@@ -1,0 +1,67 @@
+package org.invllava.evaluation.world;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.invllava.runtime.vision.RgbImage;
+
+/** A square picture of 1-4 shapes on a grey background, each in its own quadrant. */
+public record Scene(int size, List<Item> items) {
+    static final int BACKGROUND = 118;
+
+    public Scene {
+        items = List.copyOf(items);
+        if (items.isEmpty() || items.size() > 4 || items.stream().map(Item::quadrant).distinct().count() != items.size()) {
+            throw new IllegalArgumentException("a scene holds 1-4 items in distinct quadrants: " + items);
+        }
+    }
+
+    /** The items of {@code shape}. */
+    public List<Item> of(ShapeKind shape) {
+        return items.stream().filter(i -> i.shape() == shape).toList();
+    }
+
+    public boolean has(ShapeKind shape, Colour colour) {
+        return items.stream().anyMatch(i -> i.shape() == shape && i.colour() == colour);
+    }
+
+    /** The pixels, drawn without anti-aliasing (the same bytes on every machine). */
+    public RgbImage render() {
+        byte[] rgb = new byte[size * size * 3];
+        java.util.Arrays.fill(rgb, (byte) BACKGROUND);
+        for (Item item : items) {
+            double r = item.radius();
+            for (int y = Math.max(0, item.cy() - item.radius()); y <= Math.min(size - 1, item.cy() + item.radius()); y++) {
+                for (int x = Math.max(0, item.cx() - item.radius()); x <= Math.min(size - 1, item.cx() + item.radius()); x++) {
+                    if (item.shape().contains((x - item.cx()) / r, (y - item.cy()) / r)) {
+                        for (int c = 0; c < 3; c++) {
+                            rgb[(y * size + x) * 3 + c] = (byte) item.colour().channel(c);
+                        }
+                    }
+                }
+            }
+        }
+        return new RgbImage(size, size, rgb);
+    }
+
+    /** The picture as PNG bytes. */
+    public byte[] png() {
+        RgbImage image = render();
+        BufferedImage out = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < size; y++) {
+            for (int x = 0; x < size; x++) {
+                out.setRGB(x, y, image.get(x, y, 0) << 16 | image.get(x, y, 1) << 8 | image.get(x, y, 2));
+            }
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try {
+            ImageIO.write(out, "png", bytes);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+}

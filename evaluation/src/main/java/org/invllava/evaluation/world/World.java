@@ -1,0 +1,62 @@
+package org.invllava.evaluation.world;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * The synthetic visual-QA world: pictures of coloured shapes and questions with exact answers, generated from a
+ * seed. Sample {@code i} of a split depends only on (seed, split, i), so any slice is reproducible on its own.
+ */
+public record World(long seed, int imageSize) {
+    /** The demo vision tower's input size. */
+    public static final int DEFAULT_IMAGE_SIZE = 112;
+
+    public World {
+        if (imageSize < 32) {
+            throw new IllegalArgumentException("image size must be at least 32 pixels, got " + imageSize);
+        }
+    }
+
+    public enum Split {
+        TRAIN("train"), VALIDATION("val"), TEST("test");
+
+        private final String label;
+
+        Split(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
+    }
+
+    /** One picture with its questions (and, for MME-style files, its yes/no pairs). */
+    public record Sample(String imageId, Scene scene, List<WorldQuestion> questions,
+                         List<YesNoPair> yesNoPairs) {
+    }
+
+    public Sample sample(Split split, int index) {
+        Random random = new Random(mix(seed, split.ordinal(), index));
+        String imageId = split.label() + "-" + String.format("%06d", index);
+        Scene scene = SceneGenerator.scene(imageSize, random);
+        List<WorldQuestion> questions = QuestionGenerator.questions(imageId, scene, random);
+        return new Sample(imageId, scene, questions, QuestionGenerator.mmePairs(scene, random));
+    }
+
+    /** Samples {@code from .. from + count - 1} of {@code split}. */
+    public List<Sample> samples(Split split, int from, int count) {
+        List<Sample> out = new ArrayList<>(count);
+        for (int i = from; i < from + count; i++) {
+            out.add(sample(split, i));
+        }
+        return out;
+    }
+
+    private static long mix(long seed, int split, int index) {
+        long h = seed * 0x9E3779B97F4A7C15L + split * 0xBF58476D1CE4E5B9L + index * 0x94D049BB133111EBL;
+        h ^= h >>> 31;
+        return h * 0xD6E8FEB86DA4B91BL;
+    }
+}
