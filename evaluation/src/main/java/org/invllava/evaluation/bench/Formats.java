@@ -8,7 +8,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.invllava.evaluation.metrics.VqaNormalizer;
 import org.invllava.evaluation.world.WorldQuestion;
 
 /**
@@ -21,8 +20,8 @@ public final class Formats {
 
     /**
      * A jsonl file of {@code {"question_id" | "id", "image", "question" | "text" | "prompt", "answer", "category"}}:
-     * the question is asked as written, images are relative to the file's folder (or absolute), the answer is
-     * compared after VQA normalisation (case, punctuation, articles, number words).
+     * the question is asked as written, images are relative to the file's folder (or absolute), the answer must
+     * equal the gold one ignoring case, surrounding space and a final period (so the letter "A" stays a letter).
      */
     public static Benchmark jsonl(Path file) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
@@ -37,7 +36,7 @@ public final class Formats {
                 throw new IOException(file + ": question id " + id + " appears twice");
             }
         }
-        return new ExactMatchBenchmark("jsonl", items, gold, VqaNormalizer::normalize);
+        return new ExactMatchBenchmark("jsonl", items, gold, Formats::gqaNormalize);
     }
 
     /**
@@ -62,6 +61,7 @@ public final class Formats {
         return new ExactMatchBenchmark("gqa", items, gold, Formats::gqaNormalize);
     }
 
+    /** Lower case, surrounding space and final periods dropped. */
     static String gqaNormalize(String answer) {
         String a = answer.strip().toLowerCase(Locale.ROOT);
         while (a.endsWith(".")) {

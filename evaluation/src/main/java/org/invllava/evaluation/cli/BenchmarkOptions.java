@@ -1,7 +1,6 @@
 package org.invllava.evaluation.cli;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,7 +9,6 @@ import org.invllava.evaluation.bench.ChoiceBenchmarks;
 import org.invllava.evaluation.bench.Formats;
 import org.invllava.evaluation.bench.VqaBenchmark;
 import org.invllava.evaluation.bench.YesNoBenchmarks;
-import org.invllava.evaluation.world.WorldExport;
 import picocli.CommandLine.Option;
 
 /** Which benchmark files to read (a picocli mixin): one public format, or every format of a world split folder. */
@@ -49,7 +47,7 @@ public final class BenchmarkOptions {
         if ((world == null) == (format == null)) {
             throw new IllegalArgumentException("give --world DIR, or --format and --data");
         }
-        return world != null ? world(world) : List.of(single());
+        return world != null ? WorldBenchmarks.of(world) : List.of(single());
     }
 
     private Benchmark single() throws IOException {
@@ -72,23 +70,6 @@ public final class BenchmarkOptions {
             case "gqa" -> Formats.gqa(path, required(images, "--images"));
             default -> throw new IllegalArgumentException("unknown --format " + format + "; one of " + FORMATS);
         };
-    }
-
-    /** Every format `world` writes into a split folder. */
-    static List<Benchmark> world(Path dir) throws IOException {
-        if (!Files.isRegularFile(dir.resolve("questions.jsonl"))) {
-            throw new IllegalArgumentException(dir + " is not a split folder written by `world` (no questions.jsonl)");
-        }
-        String split = dir.getFileName().toString();
-        Path images = dir.resolve("images");
-        return List.of(Formats.jsonl(dir.resolve("questions.jsonl")),
-                VqaBenchmark.vqav2(dir.resolve("vqav2/questions.json"), dir.resolve("vqav2/annotations.json"), images,
-                        WorldExport.vqaImagePattern(split)),
-                Formats.gqa(dir.resolve("gqa/questions.json"), images),
-                YesNoBenchmarks.pope(List.of(dir.resolve("pope/pope_random.json")), images),
-                YesNoBenchmarks.mme(dir.resolve("mme")),
-                ChoiceBenchmarks.scienceQa(dir.resolve("scienceqa"), split),
-                ChoiceBenchmarks.mmBench(dir.resolve("mmbench/mmbench.tsv"), true, false));
     }
 
     private static Path required(Path p, String option) {

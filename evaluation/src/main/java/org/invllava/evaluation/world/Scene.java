@@ -28,6 +28,13 @@ public record Scene(int size, List<Item> items) {
         return items.stream().anyMatch(i -> i.shape() == shape && i.colour() == colour);
     }
 
+    /** "a red circle at the top left and a blue square at the bottom right": every item, in quadrant order. */
+    public String caption() {
+        String[] places = {"top left", "top right", "bottom left", "bottom right"};
+        return String.join(" and ", items.stream().sorted(java.util.Comparator.comparingInt(Item::quadrant))
+                .map(i -> "a " + i.name() + " at the " + places[i.quadrant()]).toList());
+    }
+
     /** The pixels, drawn without anti-aliasing (the same bytes on every machine). */
     public RgbImage render() {
         byte[] rgb = new byte[size * size * 3];

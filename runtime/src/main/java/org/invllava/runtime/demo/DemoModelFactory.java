@@ -163,12 +163,7 @@ public final class DemoModelFactory {
         fusion.putArray("targets").add("q").add("k").add("v");
         model.putObject("adaptation").put("method", "lora").put("rank", s.loraRank()).put("alpha", 2 * s.loraRank());
         JSON.writeValue(dir.resolve(ReleaseBundle.CONFIG).toFile(), cfg);
-        Files.writeString(dir.resolve("COMPLETE"), "complete\n");
-        StringBuilder sums = new StringBuilder();
-        for (String file : List.of("COMPLETE", ReleaseBundle.CONFIG, "model_delta.safetensors")) {
-            sums.append(ReleaseBundle.sha256(dir.resolve(file))).append("  ").append(file).append('\n');
-        }
-        Files.writeString(dir.resolve("checksums.sha256"), sums);
+        ReleaseBundle.seal(dir, List.of(ReleaseBundle.CONFIG, "model_delta.safetensors"));
     }
 
     private long[] projectionShape(String proj) {

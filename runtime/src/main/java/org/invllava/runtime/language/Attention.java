@@ -11,6 +11,7 @@ import java.util.Map;
 import org.invllava.runtime.nn.Activations;
 import org.invllava.runtime.nn.Fp16OnCpu;
 import org.invllava.runtime.nn.Linear;
+import org.invllava.runtime.nn.Scalars;
 
 /**
  * LLaMA self-attention with grouped KV heads and a KV cache. On a fusion layer the inverse-fusion update
@@ -92,7 +93,7 @@ final class Attention {
         long kvHeads = k.getShape().get(0);
         int groups = (int) (heads / kvHeads);
         NDArray grouped = q.reshape(new Shape(kvHeads, groups * t, d)); // [H_kv, G·T, D]
-        NDArray scores = grouped.matMul(k.transpose(0, 2, 1)).mul((float) (1.0 / Math.sqrt(d))); // [H_kv, G·T, S]
+        NDArray scores = Scalars.times(grouped.matMul(k.transpose(0, 2, 1)), 1.0 / Math.sqrt(d)); // [H_kv, G·T, S]
         if (t > 1) {
             scores = scores.add(causalMask(q.getManager(), groups, (int) t, past, scores.getDataType())); // + [G·T, S]
         }

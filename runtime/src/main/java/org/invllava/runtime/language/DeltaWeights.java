@@ -5,7 +5,9 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import org.invllava.runtime.weights.TensorLoader;
+import org.invllava.runtime.nn.Scalars;
+import org.invllava.runtime.nn.Scopes;
+import org.invllava.runtime.weights.TensorSource;
 import org.invllava.runtime.weights.WeightException;
 
 /**
@@ -15,24 +17,21 @@ import org.invllava.runtime.weights.WeightException;
 final class DeltaWeights {
     static final String PREFIX = "language_model.";
 
-    private final TensorLoader base;
-    private final TensorLoader delta;
+    private final TensorSource base;
+    private final TensorSource delta;
     private final double loraScale;
     private final DataType type;
 
-    DeltaWeights(TensorLoader base, TensorLoader delta, double loraScale, DataType type) {
+    DeltaWeights(TensorSource base, TensorSource delta, double loraScale, DataType type) {
         this.base = base;
         this.delta = delta;
         this.loraScale = loraScale;
         this.type = type;
     }
 
-    TensorLoader base() {
-        return base;
-    }
-
-    TensorLoader delta() {
-        return delta;
+    /** Whether the wired products may be packed: only when every weight was read from disk once. */
+    boolean packable() {
+        return base.packable() && (delta == null || delta.packable());
     }
 
     /** The base weight {@code name} ([out, in]); LoRA is folded in when {@code requireLora}. */
@@ -41,18 +40,21 @@ final class DeltaWeights {
         boolean present = delta != null && (delta.contains(lora + ".lora_a.weight") || delta.contains(lora + ".lora_b.weight"));
         if (!present) {
             if (requireLora) {
-                throw new WeightException(delta.checkpoint().source() + ": missing tensor " + lora + ".lora_a.weight");
+                throw new WeightException(delta.source() + ": missing tensor " + lora + ".lora_a.weight");
             }
             return base.load(name, out, in);
         }
         if (!requireLora) {
-            throw new WeightException(delta.checkpoint().source() + ": unexpected LoRA tensor " + lora
+            throw new WeightException(delta.source() + ": unexpected LoRA tensor " + lora
                     + " on a layer excluded from adaptation");
         }
-        long rank = delta.checkpoint().require(lora + ".lora_a.weight").shape()[0];
+        long rank = delta.shape(lora + ".lora_a.weight")[0];
         NDArray w = base.load(name, DataType.FLOAT32, out, in);
         NDArray a = delta.load(lora + ".lora_a.weight", DataType.FLOAT32, rank, in);
         NDArray b = delta.load(lora + ".lora_b.weight", DataType.FLOAT32, out, rank);
+        if (Scopes.recording()) { // training: the fold is part of the graph, nothing freed before backward
+            return w.add(Scalars.times(b.matMul(a), loraScale)).toType(type, false);
+        }
         NDManager owner = w.getManager();
         NDArray folded;
         try (NDManager scope = owner.newSubManager()) {
@@ -91,12 +93,9 @@ final class DeltaWeights {
         return delta.load(PREFIX + name, shape);
     }
 
-    /** A scalar fusion scale ([] as specified, or [1] as some exports write it) as a Java float. */
-    float scalar(String name) {
-        long[] shape = delta.checkpoint().require(PREFIX + name).shape();
-        NDArray s = delta.load(PREFIX + name, DataType.FLOAT32, shape.length == 1 && shape[0] == 1 ? shape : new long[0]);
-        float v = s.toFloatArray()[0];
-        delta.release(s);
-        return v;
+    /** A scalar fusion scale ([] as specified, or [1] as some exports write it) in the compute dtype. */
+    NDArray scalar(String name) {
+        long[] shape = delta.shape(PREFIX + name);
+        return delta.load(PREFIX + name, shape.length == 1 && shape[0] == 1 ? shape : new long[0]);
     }
 }

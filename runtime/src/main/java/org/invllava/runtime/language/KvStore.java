@@ -5,9 +5,10 @@ import ai.djl.ndarray.NDManager;
 
 /**
  * Keys and values of one sequence for every layer: a contiguous per-sequence cache ({@link KvCache}) or blocks of
- * an instance-wide pool ({@link PagedKvCache}). Attention writes each layer's new positions, then reads them all.
+ * an instance-wide pool ({@link PagedKvCache}), or none ({@link FreshKv}: one whole sequence per forward, training).
+ * Attention writes each layer's new positions, then reads them all.
  */
-public sealed interface KvStore permits KvCache, PagedKvCache {
+public sealed interface KvStore permits KvCache, PagedKvCache, FreshKv {
     /** Number of positions already cached (the position of the next token). */
     int length();
 

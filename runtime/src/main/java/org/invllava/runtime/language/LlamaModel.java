@@ -16,7 +16,7 @@ import org.invllava.runtime.nn.Fp16OnCpu;
 import org.invllava.runtime.nn.Linear;
 import org.invllava.runtime.nn.RmsNorm;
 import org.invllava.runtime.nn.Scopes;
-import org.invllava.runtime.weights.TensorLoader;
+import org.invllava.runtime.weights.TensorSource;
 
 /** HF {@code LlamaForCausalLM} with the Inverse-LLaVA fusion on {@code fusion.layers}. */
 public final class LlamaModel {
@@ -41,7 +41,7 @@ public final class LlamaModel {
      * Wires every weight by name: the base checkpoint's {@code model.*} and {@code lm_head}, the delta's
      * fusion tensors on fusion layers and LoRA on every other adapted layer.
      */
-    public static LlamaModel load(LlamaConfig c, TensorLoader base, TensorLoader delta, InverseLlavaConfig.Model spec,
+    public static LlamaModel load(LlamaConfig c, TensorSource base, TensorSource delta, InverseLlavaConfig.Model spec,
                                   int visualDim, DataType type, NDManager manager) {
         InverseLlavaConfig.Adaptation lora = spec == null ? null : spec.adaptation();
         DeltaWeights w = new DeltaWeights(base, delta, lora == null ? 0 : lora.scale(), type);
@@ -89,12 +89,15 @@ public final class LlamaModel {
         RmsNorm norm = new RmsNorm(base.load("model.norm.weight", d), eps);
         Linear head = base.contains("lm_head.weight") || !c.tieWordEmbeddings()
                 ? packed(w, new Linear(base.load("lm_head.weight", c.vocabSize(), d)))
-                : new Linear(embed).packed(); // the embedding table stays: lookups read it
+                : w.packable() ? new Linear(embed).packed() : new Linear(embed); // the table stays: lookups read it
         return new LlamaModel(c, embed, List.copyOf(layers), norm, head, rope);
     }
 
     /** {@code plain} with its weight packed for MKL where that applies ({@link Linear#packed}); the weight is released. */
     private static Linear packed(DeltaWeights w, Linear plain) {
+        if (!w.packable()) {
+            return plain;
+        }
         Linear packed = plain.packed();
         if (packed != plain) {
             w.release(plain.weight());
@@ -151,6 +154,11 @@ public final class LlamaModel {
             s.cache().advance(s.tokens());
         }
         return norm.forward(x);
+    }
+
+    /** The logits [N, V] of every row of {@code hidden} [N, D], in the model's dtype (differentiable: training). */
+    public NDArray headLogits(NDArray hidden) {
+        return lmHead.forward(hidden);
     }
 
     /** Float32 logits [V] of the last position of {@code hidden} [T, D]. */

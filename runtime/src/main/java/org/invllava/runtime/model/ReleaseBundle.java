@@ -67,6 +67,25 @@ public record ReleaseBundle(Path dir, InverseLlavaConfig config) {
         return out;
     }
 
+    /**
+     * Completes a bundle written into {@code dir}: {@code COMPLETE}, then {@code checksums.sha256} over it and
+     * {@code files} (the config, the weights, any metadata).
+     */
+    public static void seal(Path dir, List<String> files) throws IOException {
+        Files.writeString(dir.resolve("COMPLETE"), "complete\n");
+        StringBuilder sums = new StringBuilder();
+        for (String file : concat(List.of("COMPLETE"), files)) {
+            sums.append(sha256(dir.resolve(file))).append("  ").append(file).append('\n');
+        }
+        Files.writeString(dir.resolve("checksums.sha256"), sums);
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> out = new java.util.ArrayList<>(a);
+        out.addAll(b);
+        return out;
+    }
+
     public static String sha256(Path file) {
         if (!Files.isRegularFile(file)) {
             throw new WeightException(file + ": listed in checksums.sha256 but missing");

@@ -20,7 +20,7 @@ public final class Activations {
 
     /** CLIP's {@code x · σ(1.702 x)}. */
     public static NDArray quickGelu(NDArray x) {
-        return x.mul(Activation.sigmoid(x.mul(1.702f)));
+        return x.mul(Activation.sigmoid(Scalars.times(x, 1.702)));
     }
 
     /** Softmax over the last axis computed in float32, returned in the input dtype. */

@@ -2,14 +2,27 @@ package org.invllava.runtime.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
 import java.util.function.UnaryOperator;
 
-/** Runs a block so that its intermediates are freed when it returns; only the result survives. */
+/**
+ * Runs a block so that its intermediates are freed when it returns; only the result survives. While gradients are
+ * recorded (training) nothing is freed early: the backward pass reads saved tensors, and a tensor made from Java
+ * data (a scalar operand, a mask) shares that data's memory, which closing it would hand back.
+ */
 public final class Scopes {
     private Scopes() {
     }
 
+    /** Whether the engine is recording operations for a backward pass (inside a gradient collector). */
+    public static boolean recording() {
+        return JniUtils.isGradMode();
+    }
+
     public static NDArray scoped(NDArray input, UnaryOperator<NDArray> block) {
+        if (recording()) {
+            return block.apply(input);
+        }
         NDManager parent = input.getManager();
         try (NDManager scope = parent.newSubManager()) {
             input.tempAttach(scope);

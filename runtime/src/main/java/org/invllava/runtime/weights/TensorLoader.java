@@ -28,7 +28,7 @@ import java.util.function.Predicate;
  * <p>F32 and F16 data are memory-mapped and wrapped without copying when they already have the compute
  * dtype (the engine keeps the mapped buffer referenced for as long as the array lives). BF16 is widened to F32 in Java (DJL 0.36 aborts on BF16 arrays) and then cast if needed.
  */
-public final class TensorLoader {
+public final class TensorLoader implements TensorSource {
     private final Checkpoint checkpoint;
     private final NDManager manager;
     private final DataType computeType;
@@ -46,16 +46,34 @@ public final class TensorLoader {
         return checkpoint;
     }
 
+    @Override
+    public String source() {
+        return checkpoint.source().toString();
+    }
+
+    @Override
+    public long[] shape(String name) {
+        return checkpoint.require(name).shape();
+    }
+
+    @Override
+    public boolean packable() {
+        return true;
+    }
+
+    @Override
     public boolean contains(String name) {
         return checkpoint.tensors().containsKey(name);
     }
 
     /** Loads {@code name} in the compute dtype, failing unless its shape equals {@code expected}. */
+    @Override
     public NDArray load(String name, long... expected) {
         return load(name, computeType, expected);
     }
 
     /** Loads {@code name} as {@code type}, failing unless its shape equals {@code expected}. */
+    @Override
     public NDArray load(String name, DataType type, long... expected) {
         TensorInfo info = checkpoint.require(name);
         if (!Arrays.equals(info.shape(), expected)) {
@@ -97,6 +115,7 @@ public final class TensorLoader {
      * Closes an array this loader returned once the caller has copied what it needs (merged, folded), and
      * frees the file region it wrapped now rather than at the next GC.
      */
+    @Override
     public void release(NDArray array) {
         array.close();
         Buffers.free(wrapped.remove(array));

@@ -1,0 +1,84 @@
+package org.invllava.evaluation.world;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class WorldTest {
+    private final World world = new World(3, World.DEFAULT_IMAGE_SIZE);
+
+    @Test
+    void samplesAreReproducibleFromSeedSplitAndIndex() {
+        World.Sample a = world.sample(World.Split.TEST, 17);
+        World.Sample b = new World(3, World.DEFAULT_IMAGE_SIZE).samples(World.Split.TEST, 10, 10).get(7);
+        assertEquals(a.questions(), b.questions());
+        assertArrayEquals(a.scene().render().rgb(), b.scene().render().rgb());
+        assertFalse(a.questions().equals(new World(4, World.DEFAULT_IMAGE_SIZE).sample(World.Split.TEST, 17).questions())
+                && a.scene().equals(new World(4, World.DEFAULT_IMAGE_SIZE).sample(World.Split.TEST, 17).scene()));
+        assertFalse(a.scene().equals(world.sample(World.Split.TRAIN, 17).scene()));
+    }
+
+    @Test
+    void everyAnswerFollowsFromTheScene() {
+        for (World.Sample s : world.samples(World.Split.TRAIN, 0, 300)) {
+            Scene scene = s.scene();
+            for (WorldQuestion q : s.questions()) {
+                switch (q.kind()) {
+                    case COUNT -> assertEquals(String.valueOf(scene.items().size()), q.answer());
+                    case COLOR, CHOICE -> {
+                        Item item = named(scene, q.question());
+                        assertEquals(item.colour().word(), q.answerText(), q.toString());
+                    }
+                    case PRESENCE -> {
+                        String name = q.question().replace("Is there a ", "").replace(" in the image?", "");
+                        boolean present = scene.items().stream().anyMatch(i -> i.name().equals(name));
+                        assertEquals(present ? "yes" : "no", q.answer());
+                    }
+                    case POSITION -> {
+                        Item item = named(scene, q.question());
+                        String expected = q.question().contains("left")
+                                ? (item.left() ? "left" : "right") : (item.top() ? "top" : "bottom");
+                        assertEquals(expected, q.answer());
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void picturesShowTheItemsColours() {
+        Scene scene = world.sample(World.Split.VALIDATION, 5).scene();
+        var image = scene.render();
+        for (Item item : scene.items()) {
+            assertEquals(item.colour().channel(0), image.get(item.cx(), item.cy(), 0), item.toString()); // centre pixel
+        }
+        assertEquals(Scene.BACKGROUND, image.get(scene.size() / 2, scene.size() / 2, 1)); // the quadrants' meeting point
+    }
+
+    @Test
+    void questionKindsAreAllAsked() {
+        List<World.Sample> samples = world.samples(World.Split.TRAIN, 0, 200);
+        for (QuestionKind k : QuestionKind.values()) {
+            assertTrue(samples.stream().flatMap(s -> s.questions().stream()).filter(q -> q.kind() == k).count() > 100, k.label());
+        }
+        long yes = samples.stream().flatMap(s -> s.questions().stream())
+                .filter(q -> q.kind() == QuestionKind.PRESENCE && q.answer().equals("yes")).count();
+        assertTrue(yes > 70 && yes < 130, "presence answers balanced: " + yes + " yes of 200");
+    }
+
+    /** The only item of the shape the question names ("the circle"). */
+    private static Item named(Scene scene, String question) {
+        for (ShapeKind shape : ShapeKind.values()) {
+            if (question.contains("the " + shape.word())) {
+                List<Item> items = scene.of(shape);
+                assertEquals(1, items.size(), "a named shape occurs once: " + question);
+                return items.get(0);
+            }
+        }
+        throw new AssertionError("no shape named in " + question);
+    }
+}

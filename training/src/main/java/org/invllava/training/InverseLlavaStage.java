@@ -1,0 +1,126 @@
+package org.invllava.training;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.invllava.evaluation.bench.Benchmark;
+import org.invllava.evaluation.bench.EvalItem;
+import org.invllava.evaluation.bench.Formats;
+import org.invllava.evaluation.metrics.Score;
+import org.invllava.evaluation.runner.EvalRunner;
+import org.invllava.evaluation.runner.InProcessAnswerer;
+import org.invllava.evaluation.runner.Progress;
+import org.invllava.evaluation.world.World;
+import org.invllava.evaluation.world.WorldExport;
+import org.invllava.evaluation.world.WorldQuestion;
+import org.invllava.runtime.config.InverseLlavaConfig;
+import org.invllava.runtime.config.LlamaConfig;
+import org.invllava.runtime.language.LlamaModel;
+import org.invllava.runtime.model.DeltaLayout;
+import org.invllava.runtime.model.InverseLlavaModel;
+import org.invllava.runtime.model.LoadOptions;
+import org.invllava.runtime.model.ModelPaths;
+import org.invllava.runtime.model.StepInput;
+import org.invllava.runtime.tokenizer.ChatTemplate;
+import org.invllava.runtime.tokenizer.LlamaTokenizer;
+import org.invllava.runtime.vision.ImageDecoder;
+import org.invllava.runtime.weights.TensorMap;
+import org.invllava.wire.PatchFeatures;
+
+/**
+ * Inverse-LLaVA's single stage: the CLIP tower and the LLaMA frozen, trainable = the fusion tensors and LoRA
+ * (initialised by {@link DeltaInit} from the bundle's fields), loss on the answer tokens only. Images are encoded
+ * once (the tower is frozen); after each epoch the bundle is written and validated through the serving path
+ * (loaded from disk, answered by the batching engine).
+ */
+final class InverseLlavaStage {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private InverseLlavaStage() {
+    }
+
+    /**
+     * Trains the delta of {@code paths.fusion()} (its config and starting spec) on {@code train} with the vision
+     * and language directories of {@code paths}; writes the trained bundle to {@code out}, validating on
+     * {@code validation} after each epoch.
+     */
+    static TrainState run(ModelPaths paths, Path out, Path work, List<World.Sample> train, Path validation,
+                          TrainOptions options, DeltaInit init) throws Exception {
+        List<Example> examples;
+        InverseLlavaConfig.Model spec;
+        LlamaConfig config;
+        int featureDim;
+        try (InverseLlavaModel model = InverseLlavaModel.load(paths, LoadOptions.defaults())) {
+            spec = model.bundle().model();
+            config = model.language().config();
+            featureDim = model.featureDim();
+            examples = examples(model, train);
+        }
+        ObjectNode template = (ObjectNode) JSON.readTree(paths.fusion().resolve("inverse_llava_config.json").toFile());
+        try (NDManager root = NDManager.newBaseManager(); Parameters params = new Parameters(root)) {
+            TensorMap base = FrozenWeights.load(paths.language(), root);
+            init.create(DeltaLayout.of(config, spec, featureDim), params, options.seed());
+            System.err.printf("[inverse-llava] %d examples, %,d trainable parameters (fusion + LoRA)%n", examples.size(),
+                    params.count());
+            BundleWriter writer = new BundleWriter(template, init);
+            TrainingLoop loop = new TrainingLoop("inverse-llava", options, work.resolve("inverse-llava-state"));
+            TrainState state = loop.run(examples, params, root, (batch, m) -> {
+                LlamaModel lm = LlamaModel.load(config, base, params.source("delta parameters"), spec, featureDim,
+                        DataType.FLOAT32, m);
+                return CausalLoss.of(lm, batch, featureDim, StepInput.PatchRows.FUSION_STREAM, m);
+            }, (epoch, step) -> {
+                writer.write(out, params, Map.of("epoch", epoch, "step", step));
+                return validate(new ModelPaths(paths.vision(), paths.language(), out), validation, "epoch " + epoch);
+            });
+            writer.write(out, params, Map.of("steps", state.step(), "final_loss", Losses.tailMean(state.losses(), 50),
+                    "validation_accuracy", state.validation().isEmpty() ? Double.NaN
+                            : state.validation().get(state.validation().size() - 1)[1]));
+            return state;
+        }
+    }
+
+    /** One example per question: features of its picture (encoded once per picture), prompt and answer ids. */
+    static List<Example> examples(InverseLlavaModel model, List<World.Sample> samples) {
+        LlamaTokenizer tokenizer = model.tokenizer();
+        ImageDecoder decoder = new ImageDecoder(1L << 24);
+        List<Example> out = new ArrayList<>();
+        for (World.Sample s : samples) {
+            List<PatchFeatures> features = model.encodeImages(List.of(decoder.decode(s.scene().png())));
+            for (WorldQuestion q : s.questions()) {
+                out.add(Example.answer(tokenizer.encodePrompt(ChatTemplate.vicunaV1(q.prompt(), true)), features,
+                        tokenizer.encode(q.answer()), tokenizer, model.featureDim()));
+            }
+        }
+        return out;
+    }
+
+    /** Accuracy (%) of the model in {@code paths} on a world split's questions, loaded and answered as served. */
+    static double validate(ModelPaths paths, Path split, String when) throws Exception {
+        Benchmark questions = Formats.jsonl(split.resolve("questions.jsonl"));
+        try (InProcessAnswerer answerer = new InProcessAnswerer(InverseLlavaModel.load(paths, LoadOptions.defaults()),
+                "inverse-llava", 8)) {
+            List<EvalItem> items = questions.items();
+            EvalRunner.Answers answers = EvalRunner.run(items, answerer, 16, new Progress(System.err, "validation", items.size(), false));
+            Score score = questions.score(answers.byId());
+            System.err.printf("[inverse-llava] %s validation accuracy %.1f%% %s%n", when, score.metrics().get("accuracy"),
+                    score.categories());
+            return score.metrics().get("accuracy");
+        }
+    }
+
+    /** Writes a world split's files (the validation questions) under {@code dir}. */
+    static Path writeSplit(World world, World.Split split, int images, Path dir) throws Exception {
+        Path splitDir = Files.createDirectories(dir.resolve(split.label()));
+        if (!Files.exists(splitDir.resolve("questions.jsonl"))) {
+            WorldExport.write(split, world.samples(split, 0, images), splitDir);
+        }
+        return splitDir;
+    }
+}

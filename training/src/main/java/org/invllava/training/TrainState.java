@@ -1,0 +1,88 @@
+package org.invllava.training;
+
+import ai.djl.ndarray.NDArray;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.invllava.runtime.weights.Checkpoint;
+import org.invllava.runtime.weights.DType;
+import org.invllava.runtime.weights.SafetensorsWriter;
+import org.invllava.runtime.weights.TensorInfo;
+
+/**
+ * A resumable snapshot of a stage: the parameters and AdamW's moments ({@code state.safetensors}), the step and the
+ * loss history ({@code state.json}). Written to a temporary folder, then moved into place, so an interrupted
+ * write leaves the previous snapshot intact.
+ */
+public record TrainState(int step, List<Double> losses, List<double[]> validation) {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    public TrainState {
+        losses = List.copyOf(losses);
+        validation = List.copyOf(validation);
+    }
+
+    /** Writes the snapshot of {@code params} and {@code optimizer} into {@code dir}. */
+    void save(Path dir, Parameters params, AdamW optimizer) throws IOException {
+        Path tmp = dir.resolveSibling(dir.getFileName() + ".tmp");
+        deleteTree(tmp);
+        Files.createDirectories(tmp);
+        SafetensorsWriter w = new SafetensorsWriter();
+        Map<String, NDArray> all = new LinkedHashMap<>(params.tensors());
+        optimizer.state().forEach((k, v) -> all.put("optimizer." + k, v));
+        all.forEach((name, t) -> w.addFloats(name, DType.F32, t.getShape().getShape(), t.toFloatArray()));
+        w.write(tmp.resolve("state.safetensors"));
+        Map<String, Object> meta = new LinkedHashMap<>();
+        meta.put("step", step);
+        meta.put("optimizer_steps", optimizer.steps());
+        meta.put("losses", losses);
+        meta.put("validation", validation);
+        JSON.writeValue(tmp.resolve("state.json").toFile(), meta);
+        deleteTree(dir);
+        Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Reads a snapshot into {@code params} (values) and {@code optimizer} (moments); null when there is none. */
+    static TrainState load(Path dir, Parameters params, AdamW optimizer) throws IOException {
+        if (!Files.isRegularFile(dir.resolve("state.json"))) {
+            return null;
+        }
+        Map<?, ?> meta = JSON.readValue(dir.resolve("state.json").toFile(), Map.class);
+        Checkpoint c = Checkpoint.openFile(dir.resolve("state.safetensors"));
+        Map<String, float[]> moments = new LinkedHashMap<>();
+        for (Map.Entry<String, TensorInfo> e : c.tensors().entrySet()) {
+            float[] values = Floats.read(c, e.getKey());
+            if (e.getKey().startsWith("optimizer.")) {
+                moments.put(e.getKey().substring("optimizer.".length()), values);
+            } else {
+                NDArray p = params.get(e.getKey());
+                p.set(values);
+            }
+        }
+        optimizer.restore(params, moments, ((Number) meta.get("optimizer_steps")).intValue());
+        List<Double> losses = new ArrayList<>();
+        ((List<?>) meta.get("losses")).forEach(v -> losses.add(((Number) v).doubleValue()));
+        List<double[]> validation = new ArrayList<>();
+        ((List<?>) meta.get("validation")).forEach(v -> validation.add(((List<?>) v).stream()
+                .mapToDouble(x -> ((Number) x).doubleValue()).toArray()));
+        return new TrainState(((Number) meta.get("step")).intValue(), losses, validation);
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}

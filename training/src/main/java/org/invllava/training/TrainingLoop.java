@@ -1,0 +1,96 @@
+package org.invllava.training;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * The epochs of one stage: shuffled batches (order fixed by the seed and epoch), forward and loss through
+ * {@link LossFunction}, backward, AdamW with warm-up and cosine decay; a snapshot every {@code saveEvery} steps and
+ * at each epoch end, from which a later run continues the same loss curve; a hook after each epoch (validation).
+ */
+final class TrainingLoop {
+    /** Builds the model from the current parameters and returns the batch's scalar loss, owned by {@code m}. */
+    interface LossFunction {
+        NDArray loss(List<Example> batch, NDManager m);
+    }
+
+    /** Runs after each epoch with the epoch (1-based) and step; returns a validation accuracy in % (or NaN). */
+    interface EpochHook {
+        double afterEpoch(int epoch, int step) throws Exception;
+    }
+
+    private final String name;
+    private final TrainOptions options;
+    private final Path stateDir;
+
+    TrainingLoop(String name, TrainOptions options, Path stateDir) {
+        this.name = name;
+        this.options = options;
+        this.stateDir = stateDir;
+    }
+
+    TrainState run(List<Example> examples, Parameters params, NDManager root, LossFunction lossFunction, EpochHook hook)
+            throws Exception {
+        int perEpoch = (examples.size() + options.batchSize() - 1) / options.batchSize();
+        int total = perEpoch * options.epochs();
+        Schedule schedule = options.schedule(total);
+        AdamW optimizer = AdamW.standard(options.weightDecay());
+        TrainState resumed = TrainState.load(stateDir, params, optimizer);
+        List<Double> losses = new ArrayList<>(resumed == null ? List.of() : resumed.losses());
+        List<double[]> validation = new ArrayList<>(resumed == null ? List.of() : resumed.validation());
+        int step = resumed == null ? 0 : resumed.step();
+        if (resumed != null) {
+            System.err.printf("[%s] resuming at step %d of %d from %s%n", name, step, total, stateDir);
+        }
+        TrainProgress progress = new TrainProgress(name, total, step);
+        while (step < total) {
+            int epoch = step / perEpoch;
+            List<Integer> order = order(examples.size(), epoch);
+            for (int b = step % perEpoch; b < perEpoch; b++) {
+                List<Example> batch = new ArrayList<>();
+                for (int i = b * options.batchSize(); i < Math.min(examples.size(), (b + 1) * options.batchSize()); i++) {
+                    batch.add(examples.get(order.get(i)));
+                }
+                float loss;
+                try (NDManager m = root.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    NDArray l = lossFunction.loss(batch, m);
+                    gc.backward(l);
+                    loss = l.getFloat();
+                }
+                if (!Float.isFinite(loss)) {
+                    throw new IllegalStateException(name + ": loss is " + loss + " at step " + step + " (lower --lr?)");
+                }
+                optimizer.step(params, schedule.at(step));
+                losses.add((double) loss);
+                step++;
+                progress.update(step, epoch + 1, options.epochs(), loss, schedule.at(step - 1),
+                        batch.stream().mapToInt(Example::scoredTokens).sum());
+                if (step % options.saveEvery() == 0 && step % perEpoch != 0) {
+                    new TrainState(step, losses, validation).save(stateDir, params, optimizer);
+                }
+            }
+            double accuracy = hook.afterEpoch(epoch + 1, step);
+            if (!Double.isNaN(accuracy)) {
+                validation.add(new double[] {step, accuracy});
+            }
+            new TrainState(step, losses, validation).save(stateDir, params, optimizer);
+        }
+        return new TrainState(step, losses, validation);
+    }
+
+    private List<Integer> order(int n, int epoch) {
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            order.add(i);
+        }
+        Collections.shuffle(order, new Random(options.seed() * 1_000_003L + epoch));
+        return order;
+    }
+}
