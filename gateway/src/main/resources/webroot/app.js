@@ -203,6 +203,14 @@ async function refreshStatus() {
 
 $('image').addEventListener('change', (e) => setImage(e.target.files[0]));
 $('clear-image').addEventListener('click', clearImage);
+// A sample picture: loaded like a chosen file, with a question the demo model was trained to answer.
+document.querySelectorAll('#samples .sample').forEach((button) => button.addEventListener('click', async () => {
+  const src = button.querySelector('img').getAttribute('src');
+  const blob = await (await fetch(src)).blob();
+  setImage(new File([blob], src.split('/').pop(), { type: 'image/png' }));
+  $('question').value = button.dataset.question;
+  $('question').focus();
+}));
 const drop = $('drop');
 ['dragenter', 'dragover'].forEach((t) => drop.addEventListener(t, (e) => { e.preventDefault(); drop.classList.add('over'); }));
 ['dragleave', 'drop'].forEach((t) => drop.addEventListener(t, (e) => { e.preventDefault(); drop.classList.remove('over'); }));

@@ -7,6 +7,8 @@ import java.time.Duration;
 import java.util.List;
 import org.invllava.gateway.GatewayConfig;
 import org.invllava.runtime.demo.DemoImages;
+import org.invllava.runtime.demo.DemoModelFactory;
+import org.invllava.runtime.demo.ModelShape;
 import org.invllava.runtime.generate.GenerationResult;
 import org.invllava.runtime.generate.Generator;
 import org.invllava.runtime.generate.SamplingParams;
@@ -15,6 +17,7 @@ import org.invllava.runtime.model.ModelSource;
 import org.invllava.runtime.model.MultimodalModel;
 import org.invllava.runtime.tokenizer.ChatTemplate;
 import org.invllava.runtime.vision.ImageDecoder;
+import org.invllava.runtime.weights.DType;
 import org.invllava.wire.PatchFeatures;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.kafka.KafkaContainer;
@@ -43,6 +46,16 @@ final class StackFixture {
 
     /** Test limits: 1 MiB requests, {@value #MAX_IMAGE_BYTES}-byte images, {@value #MAX_PIXELS} pixels. */
     static LocalStack start(Path dir, List<ModelSource> models, int gateways, GatewayConfig.Access access) throws Exception {
+        if (models.isEmpty()) { // the demo shape with random weights: answers run to max_tokens, as these tests expect
+            models = List.of(new ModelSource.InverseLlava(new DemoModelFactory(ModelShape.tiny(), DType.F32, 7)
+                    .write(dir.resolve("random-demo"))));
+        }
+        return startExactly(dir, models, gateways, access);
+    }
+
+    /** A stack serving {@code models} as given: none means the bundled (trained) demo model. */
+    static LocalStack startExactly(Path dir, List<ModelSource> models, int gateways, GatewayConfig.Access access)
+            throws Exception {
         GatewayConfig.Limits limits = new GatewayConfig.Limits(MAX_REQUEST_BYTES, MAX_IMAGE_BYTES, MAX_PIXELS, 8000, 2048, 64,
                 Duration.ofSeconds(90), 64);
         return LocalStack.start(new LocalStack.Options(models, LoadOptions.defaults(), externalKafka(), 0, gateways, limits,

@@ -53,29 +53,16 @@ final class InverseLlavaStage {
      */
     static TrainState run(ModelPaths paths, Path out, Path work, List<World.Sample> train, Path validation,
                           TrainOptions options, DeltaInit init) throws Exception {
-        List<Example> examples;
-        InverseLlavaConfig.Model spec;
-        LlamaConfig config;
-        int featureDim;
-        try (InverseLlavaModel model = InverseLlavaModel.load(paths, LoadOptions.defaults())) {
-            spec = model.bundle().model();
-            config = model.language().config();
-            featureDim = model.featureDim();
-            examples = examples(model, train);
-        }
+        Setup setup = Setup.of(paths, train);
         ObjectNode template = (ObjectNode) JSON.readTree(paths.fusion().resolve("inverse_llava_config.json").toFile());
         try (NDManager root = NDManager.newBaseManager(); Parameters params = new Parameters(root)) {
             TensorMap base = FrozenWeights.load(paths.language(), root);
-            init.create(DeltaLayout.of(config, spec, featureDim), params, options.seed());
-            System.err.printf("[inverse-llava] %d examples, %,d trainable parameters (fusion + LoRA)%n", examples.size(),
-                    params.count());
+            init.create(setup.layout(), params, options.seed());
+            System.err.printf("[inverse-llava] %d examples, %,d trainable parameters (fusion + LoRA)%n",
+                    setup.examples().size(), params.count());
             BundleWriter writer = new BundleWriter(template, init);
-            TrainingLoop loop = new TrainingLoop("inverse-llava", options, work.resolve("inverse-llava-state"));
-            TrainState state = loop.run(examples, params, root, (batch, m) -> {
-                LlamaModel lm = LlamaModel.load(config, base, params.source("delta parameters"), spec, featureDim,
-                        DataType.FLOAT32, m);
-                return CausalLoss.of(lm, batch, featureDim, StepInput.PatchRows.FUSION_STREAM, m);
-            }, (epoch, step) -> {
+            TrainingLoop<Example> loop = TrainingLoop.overTokens("inverse-llava", options, work.resolve("inverse-llava-state"));
+            TrainState state = loop.run(setup.examples(), params, root, setup.loss(base, params), (epoch, step) -> {
                 writer.write(out, params, Map.of("epoch", epoch, "step", step));
                 return validate(new ModelPaths(paths.vision(), paths.language(), out), validation, "epoch " + epoch);
             });
@@ -83,6 +70,30 @@ final class InverseLlavaStage {
                     "validation_accuracy", state.validation().isEmpty() ? Double.NaN
                             : state.validation().get(state.validation().size() - 1)[1]));
             return state;
+        }
+    }
+
+    /** What the stage trains on, read from the starting model: examples (images encoded once), spec and shapes. */
+    record Setup(List<Example> examples, InverseLlavaConfig.Model spec, LlamaConfig config, int featureDim) {
+        static Setup of(ModelPaths paths, List<World.Sample> train) {
+            try (InverseLlavaModel model = InverseLlavaModel.load(paths, LoadOptions.defaults())) {
+                return new Setup(InverseLlavaStage.examples(model, train), model.bundle().model(), model.language().config(),
+                        model.featureDim());
+            }
+        }
+
+        List<DeltaLayout.Tensor> layout() {
+            return DeltaLayout.of(config, spec, featureDim);
+        }
+
+        /** The serving LLaMA wired from the frozen {@code base} and the delta {@code params}; the answers' loss. */
+        TrainingLoop.LossFunction<Example> loss(TensorMap base, Parameters params) {
+            return (batch, m) -> CausalLoss.of(language(base, params, m), batch, featureDim,
+                    StepInput.PatchRows.FUSION_STREAM, m);
+        }
+
+        LlamaModel language(TensorMap base, Parameters params, NDManager m) {
+            return LlamaModel.load(config, base, params.source("delta parameters"), spec, featureDim, DataType.FLOAT32, m);
         }
     }
 

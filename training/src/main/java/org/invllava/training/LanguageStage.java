@@ -62,7 +62,7 @@ final class LanguageStage {
                 params.add(name, start.load(name, start.shape(name)).toFloatArray(), start.shape(name));
             }
             System.err.printf("[language] %d examples, %,d trainable parameters%n", examples.size(), params.count());
-            TrainingLoop loop = new TrainingLoop("language", options, work.resolve("language-state"));
+            TrainingLoop<Example> loop = TrainingLoop.overTokens("language", options, work.resolve("language-state"));
             TrainState state = loop.run(examples, params, root, (batch, m) -> {
                 LlamaModel lm = LlamaModel.load(config, params.source("language parameters"), null, null, 0,
                         DataType.FLOAT32, m);

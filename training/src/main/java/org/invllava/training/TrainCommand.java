@@ -6,16 +6,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.invllava.evaluation.world.World;
+import org.invllava.runtime.config.LlamaConfig;
 import org.invllava.runtime.demo.DemoModelFactory;
 import org.invllava.runtime.demo.ModelShape;
 import org.invllava.runtime.model.ModelPaths;
+import org.invllava.runtime.model.Tokenizers;
 import org.invllava.runtime.weights.DType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * Trains the demo model on the synthetic world: the language model on the world's text, then Inverse-LLaVA's
- * single stage (fusion + LoRA, tower and LM frozen). Writes a model directory with {@code vision/},
+ * Trains the demo model on the synthetic world: the vision tower contrastively on (picture, caption) pairs, the
+ * language model on the world's text, then Inverse-LLaVA's single stage (fusion + LoRA, tower and LM frozen). Writes a model directory with {@code vision/},
  * {@code language/}, {@code inverse-llava/} and {@code loss.png}; resumes from {@code --work} when interrupted.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
@@ -27,8 +29,15 @@ public final class TrainCommand implements Callable<Integer> {
     Path work;
     @Option(names = "--seed", defaultValue = "7", description = "initial weights, world and data order (default 7)")
     long seed;
-    @Option(names = "--stage", defaultValue = "all", description = "all, language or inverse-llava (the latter needs OUT/language)")
+    @Option(names = "--stage", defaultValue = "all",
+            description = "all, vision, language or inverse-llava (the last needs OUT/vision and OUT/language)")
     String stage;
+    @Option(names = "--vision-epochs", defaultValue = "10")
+    int visionEpochs;
+    @Option(names = "--vision-lr", defaultValue = "1e-3")
+    double visionLr;
+    @Option(names = "--vision-batch-size", defaultValue = "64", description = "pictures per contrastive batch")
+    int visionBatchSize;
     @Option(names = "--train-images", defaultValue = "2000", description = "training pictures (~4.5 questions each)")
     int trainImages;
     @Option(names = "--val-images", defaultValue = "100", description = "validation pictures")
@@ -37,20 +46,22 @@ public final class TrainCommand implements Callable<Integer> {
     int lmEpochs;
     @Option(names = "--lm-lr", defaultValue = "3e-3")
     double lmLr;
-    @Option(names = "--epochs", defaultValue = "6", description = "Inverse-LLaVA stage epochs")
+    @Option(names = "--epochs", defaultValue = "12", description = "Inverse-LLaVA stage epochs")
     int epochs;
-    @Option(names = "--lr", defaultValue = "2e-3", description = "Inverse-LLaVA stage peak learning rate")
+    @Option(names = "--lr", defaultValue = "5e-3", description = "Inverse-LLaVA stage peak learning rate")
     double lr;
+    @Option(names = "--lora-rank", defaultValue = "16", description = "LoRA rank (alpha = 2·rank)")
+    int loraRank;
     @Option(names = "--batch-size", defaultValue = "16")
     int batchSize;
 
     @Override
     public Integer call() throws Exception {
-        if (!List.of("all", "language", "inverse-llava").contains(stage)) {
-            throw new IllegalArgumentException("--stage must be all, language or inverse-llava, got " + stage);
+        if (!List.of("all", "vision", "language", "inverse-llava").contains(stage)) {
+            throw new IllegalArgumentException("--stage must be all, vision, language or inverse-llava, got " + stage);
         }
         Path workDir = work != null ? work : out.resolve(".work");
-        ModelShape shape = ModelShape.tiny();
+        ModelShape shape = ModelShape.tiny().withLoraRank(loraRank);
         Path init = workDir.resolve("init");
         ModelPaths initial = new ModelPaths(init.resolve("vision"), init.resolve("language"), init.resolve("inverse-llava"));
         if (!Files.exists(initial.fusion().resolve("COMPLETE"))) {
@@ -62,13 +73,19 @@ public final class TrainCommand implements Callable<Integer> {
         ModelPaths result = new ModelPaths(out.resolve("vision"), out.resolve("language"), out.resolve("inverse-llava"));
         List<LossCurve.Series> curves = new ArrayList<>();
         long start = System.nanoTime();
-        if (!stage.equals("inverse-llava")) {
+        if (stage.equals("all") || stage.equals("vision")) {
+            LlamaConfig lmConfig = LlamaConfig.load(initial.language().resolve("config.json"));
+            TrainState v = VisionStage.run(initial.vision(), result.vision(), workDir, train,
+                    world.samples(World.Split.VALIDATION, 0, valImages), Tokenizers.load(initial.language(), lmConfig),
+                    new TrainOptions(visionEpochs, visionBatchSize, visionLr, 0.05, 0.01, seed, 100));
+            curves.add(new LossCurve.Series("vision tower (contrastive)", v.losses(), v.validation()));
+        }
+        if (stage.equals("all") || stage.equals("language")) {
             TrainState lm = LanguageStage.run(initial.language(), result.language(), workDir,
                     train, new TrainOptions(lmEpochs, batchSize, lmLr, 0.03, 0.0, seed, 200));
             curves.add(new LossCurve.Series("language model", lm.losses(), lm.validation()));
         }
-        if (!stage.equals("language")) {
-            copyTree(initial.vision(), result.vision()); // the tower stays as initialised: frozen
+        if (stage.equals("all") || stage.equals("inverse-llava")) {
             TrainState s = InverseLlavaStage.run(new ModelPaths(result.vision(), result.language(), initial.fusion()),
                     result.fusion(), workDir, train, validation, new TrainOptions(epochs, batchSize, lr, 0.03, 0.0, seed, 200),
                     DeltaInit.reference());
@@ -79,14 +96,5 @@ public final class TrainCommand implements Callable<Integer> {
         System.out.println("try: bin/inverse-llava eval --world <world>/test --vision-model " + result.vision()
                 + " --language-model " + result.language() + " --fusion-checkpoint " + result.fusion());
         return 0;
-    }
-
-    private static void copyTree(Path from, Path to) throws java.io.IOException {
-        Files.createDirectories(to);
-        try (var files = Files.list(from)) {
-            for (Path f : files.toList()) {
-                Files.copy(f, to.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
     }
 }

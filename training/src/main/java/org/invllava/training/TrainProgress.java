@@ -16,7 +16,10 @@ final class TrainProgress {
     private long lastDraw;
     private int lastTick = -1;
 
-    TrainProgress(String name, int total, int firstStep) {
+    private final String unit;
+
+    TrainProgress(String name, int total, int firstStep, String unit) {
+        this.unit = unit;
         this.name = name;
         this.total = total;
         this.firstStep = firstStep;
@@ -41,8 +44,8 @@ final class TrainProgress {
         }
         int width = 24;
         int filled = (int) ((long) step * width / total);
-        String line = String.format("[%s] [%s%s] step %d/%d epoch %d/%d loss %.4f lr %.2e %.0f tok/s ETA %s", name,
-                "#".repeat(filled), ".".repeat(width - filled), step, total, epoch, epochs, mean, lr, tokens / seconds,
+        String line = String.format("[%s] [%s%s] step %d/%d epoch %d/%d loss %.4f lr %.2e %.0f %s/s ETA %s", name,
+                "#".repeat(filled), ".".repeat(width - filled), step, total, epoch, epochs, mean, lr, tokens / seconds, unit,
                 stepsPerSecond > 0 ? duration((total - step) / stepsPerSecond) : "?");
         System.err.print(terminal ? "\r" + line + (step == total ? "\n" : "") : line + "\n");
         System.err.flush();

@@ -9,16 +9,17 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import java.util.function.ToIntFunction;
 
 /**
  * The epochs of one stage: shuffled batches (order fixed by the seed and epoch), forward and loss through
  * {@link LossFunction}, backward, AdamW with warm-up and cosine decay; a snapshot every {@code saveEvery} steps and
  * at each epoch end, from which a later run continues the same loss curve; a hook after each epoch (validation).
  */
-final class TrainingLoop {
+final class TrainingLoop<T> {
     /** Builds the model from the current parameters and returns the batch's scalar loss, owned by {@code m}. */
-    interface LossFunction {
-        NDArray loss(List<Example> batch, NDManager m);
+    interface LossFunction<T> {
+        NDArray loss(List<T> batch, NDManager m);
     }
 
     /** Runs after each epoch with the epoch (1-based) and step; returns a validation accuracy in % (or NaN). */
@@ -29,14 +30,24 @@ final class TrainingLoop {
     private final String name;
     private final TrainOptions options;
     private final Path stateDir;
+    private final ToIntFunction<T> size;
+    private final String unit;
 
-    TrainingLoop(String name, TrainOptions options, Path stateDir) {
+    /** {@code size} counts what a training item contributes to the progress line's rate, in {@code unit}s. */
+    TrainingLoop(String name, TrainOptions options, Path stateDir, ToIntFunction<T> size, String unit) {
         this.name = name;
         this.options = options;
         this.stateDir = stateDir;
+        this.size = size;
+        this.unit = unit;
     }
 
-    TrainState run(List<Example> examples, Parameters params, NDManager root, LossFunction lossFunction, EpochHook hook)
+    /** A loop over examples, the rate in scored tokens. */
+    static TrainingLoop<Example> overTokens(String name, TrainOptions options, Path stateDir) {
+        return new TrainingLoop<>(name, options, stateDir, Example::scoredTokens, "tok");
+    }
+
+    TrainState run(List<T> examples, Parameters params, NDManager root, LossFunction<T> lossFunction, EpochHook hook)
             throws Exception {
         int perEpoch = (examples.size() + options.batchSize() - 1) / options.batchSize();
         int total = perEpoch * options.epochs();
@@ -49,12 +60,12 @@ final class TrainingLoop {
         if (resumed != null) {
             System.err.printf("[%s] resuming at step %d of %d from %s%n", name, step, total, stateDir);
         }
-        TrainProgress progress = new TrainProgress(name, total, step);
+        TrainProgress progress = new TrainProgress(name, total, step, unit);
         while (step < total) {
             int epoch = step / perEpoch;
             List<Integer> order = order(examples.size(), epoch);
             for (int b = step % perEpoch; b < perEpoch; b++) {
-                List<Example> batch = new ArrayList<>();
+                List<T> batch = new ArrayList<>();
                 for (int i = b * options.batchSize(); i < Math.min(examples.size(), (b + 1) * options.batchSize()); i++) {
                     batch.add(examples.get(order.get(i)));
                 }
@@ -71,7 +82,7 @@ final class TrainingLoop {
                 losses.add((double) loss);
                 step++;
                 progress.update(step, epoch + 1, options.epochs(), loss, schedule.at(step - 1),
-                        batch.stream().mapToInt(Example::scoredTokens).sum());
+                        batch.stream().mapToInt(size).sum());
                 if (step % options.saveEvery() == 0 && step % perEpoch != 0) {
                     new TrainState(step, losses, validation).save(stateDir, params, optimizer);
                 }

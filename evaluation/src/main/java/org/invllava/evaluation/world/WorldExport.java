@@ -111,6 +111,7 @@ public final class WorldExport {
     }
 
     private static void writeMme(List<World.Sample> samples, Path dir) throws IOException {
+        Files.createDirectories(dir);
         for (World.Sample s : samples) {
             for (YesNoPair pair : s.yesNoPairs()) {
                 Path category = dir.resolve(pair.category());
@@ -124,6 +125,7 @@ public final class WorldExport {
     }
 
     private static void writeScienceQa(World.Split split, List<World.Sample> samples, Path dir) throws IOException {
+        Files.createDirectories(dir);
         ObjectNode problems = JSON.createObjectNode();
         ArrayNode ids = JSON.createArrayNode();
         for (World.Sample s : samples) {

@@ -6,6 +6,8 @@ import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -16,15 +18,24 @@ import java.util.Map;
 final class ChatPage {
     static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
             + "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-    private static final Map<String, String> FILES = Map.of("/", "index.html", "/index.html", "index.html",
-            "/app.js", "app.js", "/style.css", "style.css");
-    private static final Map<String, String> TYPES = Map.of("index.html", "text/html; charset=utf-8",
-            "app.js", "text/javascript; charset=utf-8", "style.css", "text/css; charset=utf-8");
+    /** The sample pictures the page offers: scenes of the synthetic world the demo model was trained on. */
+    static final List<String> SAMPLES = List.of("samples/sample-1.png", "samples/sample-2.png", "samples/sample-3.png",
+            "samples/sample-4.png");
+    private static final Map<String, String> FILES = files();
+    private static final Map<String, String> TYPES = Map.of(".html", "text/html; charset=utf-8",
+            ".js", "text/javascript; charset=utf-8", ".css", "text/css; charset=utf-8", ".png", "image/png");
 
-    private final Map<String, Buffer> content;
+    private final Map<String, Buffer> content = new HashMap<>();
 
     ChatPage() {
-        this.content = Map.of("index.html", read("index.html"), "app.js", read("app.js"), "style.css", read("style.css"));
+        FILES.values().forEach(file -> content.computeIfAbsent(file, ChatPage::read));
+    }
+
+    private static Map<String, String> files() {
+        Map<String, String> files = new HashMap<>(Map.of("/", "index.html", "/index.html", "index.html",
+                "/app.js", "app.js", "/style.css", "style.css"));
+        SAMPLES.forEach(s -> files.put("/" + s, s));
+        return Map.copyOf(files);
     }
 
     void mount(Router router) {
@@ -32,7 +43,7 @@ final class ChatPage {
     }
 
     private void serve(RoutingContext ctx, String file) {
-        ctx.response().putHeader("content-type", TYPES.get(file))
+        ctx.response().putHeader("content-type", TYPES.get(file.substring(file.lastIndexOf('.'))))
                 .putHeader("content-security-policy", CSP)
                 .putHeader("x-content-type-options", "nosniff")
                 .putHeader("x-frame-options", "DENY")

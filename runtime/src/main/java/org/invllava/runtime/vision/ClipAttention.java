@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.Shape;
 import org.invllava.runtime.nn.Activations;
 import org.invllava.runtime.nn.Fp16OnCpu;
 import org.invllava.runtime.nn.Linear;
+import org.invllava.runtime.nn.Scalars;
 
 /** CLIP self-attention: biased q/k/v/out projections, q scaled by head_dim^-0.5, no mask. */
 final class ClipAttention {
@@ -27,7 +28,7 @@ final class ClipAttention {
     NDArray forward(NDArray x) {
         long b = x.getShape().get(0);
         long t = x.getShape().get(1);
-        NDArray qh = splitHeads(q.forward(x).mul((float) Math.pow(headDim, -0.5)), b, t); // [B, H, T, D]
+        NDArray qh = splitHeads(Scalars.times(q.forward(x), Math.pow(headDim, -0.5)), b, t); // [B, H, T, D]
         NDArray kh = splitHeads(k.forward(x), b, t); // [B, H, T, D]
         NDArray vh = splitHeads(v.forward(x), b, t); // [B, H, T, D]
         NDArray probs = Activations.softmaxFp32(Fp16OnCpu.matMul(qh, kh.transpose(0, 1, 3, 2))); // [B, H, T, T]

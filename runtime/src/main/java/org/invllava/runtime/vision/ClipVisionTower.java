@@ -14,7 +14,7 @@ import org.invllava.runtime.nn.Fp16OnCpu;
 import org.invllava.runtime.nn.LayerNorm;
 import org.invllava.runtime.nn.Linear;
 import org.invllava.runtime.nn.Scopes;
-import org.invllava.runtime.weights.TensorLoader;
+import org.invllava.runtime.weights.TensorSource;
 
 /**
  * HF {@code CLIPVisionModel} up to the deepest hidden state the feature layers need. Features are the
@@ -54,7 +54,7 @@ public final class ClipVisionTower {
     }
 
     /** Loads the blocks the {@code featureLayers} need; deeper blocks are not loaded. */
-    public static ClipVisionTower load(ClipVisionConfig c, List<Integer> featureLayers, TensorLoader w) {
+    public static ClipVisionTower load(ClipVisionConfig c, List<Integer> featureLayers, TensorSource w) {
         int deepest = 0;
         for (int l : featureLayers) {
             deepest = Math.max(deepest, resolveLayer(l, c.numHiddenLayers()));
@@ -78,11 +78,11 @@ public final class ClipVisionTower {
         return new ClipVisionTower(c, List.copyOf(featureLayers), patch, cls, pos, pre, layers);
     }
 
-    private static Linear linear(TensorLoader w, String name, long out, long in) {
+    private static Linear linear(TensorSource w, String name, long out, long in) {
         return new Linear(w.load(name + ".weight", out, in), w.load(name + ".bias", out));
     }
 
-    private static LayerNorm layerNorm(TensorLoader w, String name, ClipVisionConfig c) {
+    private static LayerNorm layerNorm(TensorSource w, String name, ClipVisionConfig c) {
         return new LayerNorm(w.load(name + ".weight", c.hiddenSize()), w.load(name + ".bias", c.hiddenSize()),
                 c.layerNormEps().floatValue());
     }

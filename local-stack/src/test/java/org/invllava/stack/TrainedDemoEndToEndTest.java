@@ -1,0 +1,76 @@
+package org.invllava.stack;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.invllava.evaluation.bench.Benchmark;
+import org.invllava.evaluation.bench.Formats;
+import org.invllava.evaluation.metrics.Score;
+import org.invllava.evaluation.runner.EvalRunner;
+import org.invllava.evaluation.runner.InProcessAnswerer;
+import org.invllava.evaluation.runner.OpenAiAnswerer;
+import org.invllava.evaluation.runner.Progress;
+import org.invllava.evaluation.world.World;
+import org.invllava.evaluation.world.WorldExport;
+import org.invllava.gateway.GatewayConfig;
+import org.invllava.runtime.demo.BundledDemoModel;
+import org.invllava.runtime.model.InverseLlavaModel;
+import org.invllava.runtime.model.LoadOptions;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The bundled (trained) demo model served by the whole stack, asked a fixed slice of the synthetic world's test
+ * split through the OpenAI API and Kafka: every answer equals the one the model gives in-process, so the accuracy
+ * is the same, and it is far above chance.
+ */
+class TrainedDemoEndToEndTest {
+    /** The seed the demo model's world was made from (its training split; the test split is disjoint). */
+    static final long WORLD_SEED = 7;
+    /** Accuracy the demo model must reach on this slice (measured 0.0% below it, see docs/training.md). */
+    static final double MIN_ACCURACY = 80.0;
+
+    @TempDir
+    static Path dir;
+    static LocalStack stack;
+
+    @BeforeAll
+    static void start() throws Exception {
+        stack = StackFixture.startExactly(dir, List.of(), 1, GatewayConfig.Access.open()); // no model: the bundled demo
+    }
+
+    @AfterAll
+    static void stop() {
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    @Test
+    void accuracyThroughKafkaEqualsTheModelInProcess() throws Exception {
+        assertTrue(stack.usesDemoModel());
+        Path split = dir.resolve("world/test");
+        WorldExport.write(World.Split.TEST, new World(WORLD_SEED, World.DEFAULT_IMAGE_SIZE).samples(World.Split.TEST, 0, 30), split);
+        Benchmark questions = Formats.jsonl(split.resolve("questions.jsonl"));
+        EvalRunner.Answers served;
+        try (OpenAiAnswerer api = new OpenAiAnswerer("http://127.0.0.1:" + stack.gatewayPorts().get(0) + "/v1", null, null,
+                8, 20, Duration.ofMinutes(2))) {
+            served = EvalRunner.run(questions.items(), api, 8, new Progress(System.err, "through the stack", questions.items().size(), false));
+        }
+        EvalRunner.Answers direct;
+        try (InProcessAnswerer model = new InProcessAnswerer(InverseLlavaModel.load(BundledDemoModel.in(dir.resolve("direct")),
+                LoadOptions.defaults()), "in-process", 8)) {
+            direct = EvalRunner.run(questions.items(), model, 8, new Progress(System.err, "in-process", questions.items().size(), false));
+        }
+        assertEquals(0, served.errors(), served.firstError());
+        assertEquals(direct.byId(), served.byId());
+        Score score = questions.score(served.byId());
+        assertEquals(questions.score(direct.byId()), score);
+        assertTrue(score.metrics().get("accuracy") >= MIN_ACCURACY, "demo model accuracy " + score);
+    }
+}

@@ -1,0 +1,163 @@
+package org.invllava.training;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.invllava.evaluation.world.World;
+import org.invllava.runtime.config.ClipVisionConfig;
+import org.invllava.runtime.nn.Scalars;
+import org.invllava.runtime.tokenizer.LlamaTokenizer;
+import org.invllava.runtime.vision.ClipVisionTower;
+import org.invllava.runtime.vision.ImagePreprocessor;
+import org.invllava.runtime.weights.DType;
+import org.invllava.runtime.weights.SafetensorsWriter;
+import org.invllava.runtime.weights.TensorMap;
+
+/**
+ * Stage 0 of the demo model: the frozen vision tower is made here, the tiny CLIP tower trained with CLIP's
+ * contrastive objective on (picture, caption) pairs of the world. The image side is the serving tower
+ * ({@link ClipVisionTower#encode}, last layer, patches mean-pooled) and a projection; the text side, which exists
+ * only for this objective and is not kept, is a bag of the caption's tokens (an embedding table, mean over the
+ * tokens, a projection). Loss: the symmetric cross-entropy of the scaled cosine similarities of a batch
+ * (matching pairs on the diagonal), with CLIP's learnable temperature (initially 1/0.07).
+ */
+final class VisionStage {
+    static final String VISUAL_PROJECTION = "contrastive.visual_projection";
+    static final String TEXT_EMBEDDING = "contrastive.text_embedding";
+    static final String TEXT_PROJECTION = "contrastive.text_projection";
+    static final String LOGIT_SCALE = "contrastive.logit_scale";
+    private static final int EMBED = 64;
+
+    private VisionStage() {
+    }
+
+    /** One pair: the preprocessed picture [3, S, S] and the caption's token counts over the vocabulary. */
+    record Pair(float[] pixels, Map<Integer, Integer> tokens) {
+    }
+
+    static List<Pair> pairs(List<World.Sample> samples, ImagePreprocessor preprocessor, LlamaTokenizer tokenizer) {
+        List<Pair> out = new ArrayList<>();
+        for (World.Sample s : samples) {
+            Map<Integer, Integer> counts = new LinkedHashMap<>();
+            for (int id : tokenizer.encode(s.scene().caption())) {
+                counts.merge(id, 1, Integer::sum);
+            }
+            out.add(new Pair(preprocessor.process(s.scene().render()), counts));
+        }
+        return out;
+    }
+
+    /**
+     * Trains the tower in {@code initial} (config, preprocessing, starting weights) and writes it, in the same
+     * layout, to {@code out}. Returns the loss history and the validation image-to-caption retrieval accuracy.
+     */
+    static TrainState run(Path initial, Path out, Path work, List<World.Sample> train, List<World.Sample> validation,
+                          LlamaTokenizer tokenizer, TrainOptions options) throws Exception {
+        ClipVisionConfig config = ClipVisionConfig.load(initial.resolve("config.json"));
+        ImagePreprocessor preprocessor = ImagePreprocessor.forModel(initial, config.imageSize(), true);
+        List<Pair> pairs = pairs(train, preprocessor, tokenizer);
+        List<Pair> held = pairs(validation, preprocessor, tokenizer);
+        int vocab = tokenizer.vocabSize();
+        try (NDManager root = NDManager.newBaseManager(); Parameters params = new Parameters(root)) {
+            TensorMap start = FrozenWeights.load(initial, root);
+            ClipVisionTower probe = ClipVisionTower.load(config, List.of(-1), start);
+            List<String> used = start.names().stream().filter(n -> !probe.isUnused(n)).toList();
+            for (String name : used) {
+                params.add(name, start.load(name, start.shape(name)).toFloatArray(), start.shape(name));
+            }
+            SplittableRandom r = new SplittableRandom(options.seed());
+            long d = config.hiddenSize();
+            params.add(VISUAL_PROJECTION, uniform(EMBED * d, 1 / Math.sqrt(d), r), EMBED, d);
+            params.add(TEXT_EMBEDDING, uniform(vocab * EMBED, 1.0, r), vocab, EMBED);
+            params.add(TEXT_PROJECTION, uniform(EMBED * EMBED, 1 / Math.sqrt(EMBED), r), EMBED, EMBED);
+            params.add(LOGIT_SCALE, new float[] {(float) Math.log(1 / 0.07)});
+            System.err.printf("[vision] %d pictures, %,d trainable parameters (tower %s + contrastive heads)%n",
+                    pairs.size(), params.count(), used.size() + " tensors");
+            TrainingLoop<Pair> loop = new TrainingLoop<>("vision", options, work.resolve("vision-state"), p -> 1, "pictures");
+            TrainState state = loop.run(pairs, params, root, (batch, m) -> loss(config, params, batch, vocab, m),
+                    (epoch, step) -> retrieval(config, params, held, vocab, root));
+            write(initial, out, start, params, used);
+            return state;
+        }
+    }
+
+    /** The symmetric contrastive loss of a batch of pairs. */
+    static NDArray loss(ClipVisionConfig config, Parameters params, List<Pair> batch, int vocab, NDManager m) {
+        NDArray[] embeddings = embed(config, params, batch, vocab, m);
+        NDArray logits = embeddings[0].matMul(embeddings[1].transpose()).mul(params.get(LOGIT_SCALE).exp()); // [B, B]
+        NDArray eye = m.eye(batch.size());
+        NDArray rows = logits.logSoftmax(1).mul(eye).sum();
+        NDArray cols = logits.logSoftmax(0).mul(eye).sum();
+        return Scalars.times(rows.add(cols), -0.5 / batch.size());
+    }
+
+    /** L2-normalised image and caption embeddings [B, E] of a batch. */
+    static NDArray[] embed(ClipVisionConfig config, Parameters params, List<Pair> batch, int vocab, NDManager m) {
+        int s = config.imageSize();
+        float[] pixels = new float[batch.size() * 3 * s * s];
+        float[] bags = new float[batch.size() * vocab];
+        for (int i = 0; i < batch.size(); i++) {
+            System.arraycopy(batch.get(i).pixels(), 0, pixels, i * 3 * s * s, 3 * s * s);
+            int total = batch.get(i).tokens().values().stream().mapToInt(Integer::intValue).sum();
+            for (Map.Entry<Integer, Integer> t : batch.get(i).tokens().entrySet()) {
+                bags[i * vocab + t.getKey()] = (float) t.getValue() / total;
+            }
+        }
+        ClipVisionTower tower = ClipVisionTower.load(config, List.of(-1), params.source("vision parameters"));
+        NDArray features = tower.encode(m.create(pixels, new Shape(batch.size(), 3, s, s))); // [B, N, D]
+        NDArray image = features.mean(new int[] {1}).matMul(params.get(VISUAL_PROJECTION).transpose()); // [B, E]
+        NDArray text = m.create(bags, new Shape(batch.size(), vocab)).matMul(params.get(TEXT_EMBEDDING)) // [B, E]
+                .matMul(params.get(TEXT_PROJECTION).transpose());
+        return new NDArray[] {normalize(image), normalize(text)};
+    }
+
+    private static NDArray normalize(NDArray x) {
+        return x.div(x.square().sum(new int[] {1}, true).add(1e-8f).sqrt());
+    }
+
+    /** Share (%) of held-out pictures whose own caption is the most similar of all held-out captions. */
+    static double retrieval(ClipVisionConfig config, Parameters params, List<Pair> held, int vocab, NDManager root) {
+        try (NDManager m = root.newSubManager()) {
+            NDArray[] e = embed(config, params, held, vocab, m);
+            long[] best = e[0].matMul(e[1].transpose()).argMax(1).toLongArray();
+            int right = 0;
+            for (int i = 0; i < best.length; i++) {
+                right += best[i] == i ? 1 : 0;
+            }
+            double accuracy = 100.0 * right / best.length;
+            System.err.printf("[vision] validation picture-to-caption retrieval among %d: %.1f%%%n", best.length, accuracy);
+            return accuracy;
+        }
+    }
+
+    /** The trained tower: {@code initial}'s config and preprocessing, tensors the tower does not use unchanged. */
+    private static void write(Path initial, Path out, TensorMap start, Parameters params, List<String> used) throws IOException {
+        Files.createDirectories(out);
+        for (String file : List.of("config.json", "preprocessor_config.json")) {
+            Files.copy(initial.resolve(file), out.resolve(file), StandardCopyOption.REPLACE_EXISTING);
+        }
+        SafetensorsWriter w = new SafetensorsWriter();
+        for (String name : start.names()) {
+            NDArray t = used.contains(name) ? params.get(name) : start.load(name, start.shape(name));
+            w.addFloats(name, DType.F32, t.getShape().getShape(), t.toFloatArray());
+        }
+        w.write(out.resolve("model.safetensors"));
+    }
+
+    private static float[] uniform(long n, double bound, SplittableRandom r) {
+        float[] v = new float[Math.toIntExact(n)];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) ((r.nextDouble() * 2 - 1) * bound);
+        }
+        return v;
+    }
+}
