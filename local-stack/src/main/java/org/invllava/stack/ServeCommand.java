@@ -57,8 +57,9 @@ final class ServeCommand implements Callable<Integer> {
         int p = stack.gatewayPorts().get(0);
         System.out.println("Inverse-LLaVA local stack is up.");
         if (stack.usesDemoModel()) {
-            System.out.println("  model:     the bundled DEMO model (random weights): its answers are NOT meaningful.");
-            System.out.println("             Give --vision-model, --language-model and --fusion-checkpoint for real answers.");
+            System.out.println("  model:     the bundled DEMO model, trained on pictures of coloured shapes (the chat page has samples):");
+            System.out.println("             it answers questions about such pictures only. Give --vision-model, --language-model");
+            System.out.println("             and --fusion-checkpoint to serve real weights.");
         }
         System.out.println("  models:    " + String.join(", ", stack.modelIds()) + " (the first is the default)");
         System.out.println("  kafka:     " + stack.bootstrapServers() + (bootstrapServers == null ? " (embedded KRaft broker)" : ""));

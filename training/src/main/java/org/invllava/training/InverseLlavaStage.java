@@ -2,9 +2,11 @@ package org.invllava.training;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,6 +30,8 @@ import org.invllava.runtime.model.InverseLlavaModel;
 import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.model.ModelPaths;
 import org.invllava.runtime.model.StepInput;
+import org.invllava.runtime.model.Tokenizers;
+import org.invllava.runtime.model.VisionModel;
 import org.invllava.runtime.tokenizer.ChatTemplate;
 import org.invllava.runtime.tokenizer.LlamaTokenizer;
 import org.invllava.runtime.vision.ImageDecoder;
@@ -47,14 +51,15 @@ final class InverseLlavaStage {
     }
 
     /**
-     * Trains the delta of {@code paths.fusion()} (its config and starting spec) on {@code train} with the vision
+     * Trains a delta for the bundle config {@code template} (fusion layers and targets, LoRA rank) on {@code train}
+     * with the vision
      * and language directories of {@code paths}; writes the trained bundle to {@code out}, validating on
      * {@code validation} after each epoch.
      */
-    static TrainState run(ModelPaths paths, Path out, Path work, List<World.Sample> train, Path validation,
-                          TrainOptions options, DeltaInit init) throws Exception {
-        Setup setup = Setup.of(paths, train);
-        ObjectNode template = (ObjectNode) JSON.readTree(paths.fusion().resolve("inverse_llava_config.json").toFile());
+    static TrainState run(Path vision, Path language, ObjectNode template, Path out, Path work, List<World.Sample> train,
+                          Path validation, TrainOptions options, DeltaInit init) throws Exception {
+        Setup setup = Setup.of(vision, language, template, train);
+        ModelPaths paths = new ModelPaths(vision, language, out);
         try (NDManager root = NDManager.newBaseManager(); Parameters params = new Parameters(root)) {
             TensorMap base = FrozenWeights.load(paths.language(), root);
             init.create(setup.layout(), params, options.seed());
@@ -73,12 +78,29 @@ final class InverseLlavaStage {
         }
     }
 
+    /**
+     * The config of the bundle to train: {@code bundleDir}'s, with the fusion on {@code fusionLayers} and LoRA of
+     * {@code loraRank} (alpha = 2·rank) on the other layers.
+     */
+    static ObjectNode template(Path bundleDir, List<Integer> fusionLayers, int loraRank) throws IOException {
+        ObjectNode config = (ObjectNode) JSON.readTree(bundleDir.resolve("inverse_llava_config.json").toFile());
+        ObjectNode model = (ObjectNode) config.get("model");
+        var layers = ((ObjectNode) model.get("fusion")).putArray("layers");
+        fusionLayers.forEach(layers::add);
+        ((ObjectNode) model.get("adaptation")).put("rank", loraRank).put("alpha", 2 * loraRank);
+        return config;
+    }
+
     /** What the stage trains on, read from the starting model: examples (images encoded once), spec and shapes. */
     record Setup(List<Example> examples, InverseLlavaConfig.Model spec, LlamaConfig config, int featureDim) {
-        static Setup of(ModelPaths paths, List<World.Sample> train) {
-            try (InverseLlavaModel model = InverseLlavaModel.load(paths, LoadOptions.defaults())) {
-                return new Setup(InverseLlavaStage.examples(model, train), model.bundle().model(), model.language().config(),
-                        model.featureDim());
+        /** From the tower in {@code vision}, the LLaMA config and tokenizer in {@code language}, the bundle config. */
+        static Setup of(Path vision, Path language, ObjectNode template, List<World.Sample> train) throws IOException {
+            InverseLlavaConfig.Model spec = JSON.copy().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                    .treeToValue(template, InverseLlavaConfig.class).model(); // unknown fields ignored, as the loader does
+            LlamaConfig config = LlamaConfig.load(language.resolve("config.json"));
+            LlamaTokenizer tokenizer = Tokenizers.load(language, config);
+            try (VisionModel tower = VisionModel.load(vision, spec, LoadOptions.defaults())) {
+                return new Setup(InverseLlavaStage.examples(tower, tokenizer, train), spec, config, tower.featureDim());
             }
         }
 
@@ -97,16 +119,19 @@ final class InverseLlavaStage {
         }
     }
 
-    /** One example per question: features of its picture (encoded once per picture), prompt and answer ids. */
-    static List<Example> examples(InverseLlavaModel model, List<World.Sample> samples) {
-        LlamaTokenizer tokenizer = model.tokenizer();
+    /**
+     * One example per question: features of its picture (encoded once per picture), prompt and answer ids; half the
+     * open questions without the short-answer instruction ({@link Prompts#bare}).
+     */
+    static List<Example> examples(VisionModel tower, LlamaTokenizer tokenizer, List<World.Sample> samples) {
         ImageDecoder decoder = new ImageDecoder(1L << 24);
         List<Example> out = new ArrayList<>();
         for (World.Sample s : samples) {
-            List<PatchFeatures> features = model.encodeImages(List.of(decoder.decode(s.scene().png())));
+            List<PatchFeatures> features = tower.encodeImages(List.of(decoder.decode(s.scene().png())));
             for (WorldQuestion q : s.questions()) {
-                out.add(Example.answer(tokenizer.encodePrompt(ChatTemplate.vicunaV1(q.prompt(), true)), features,
-                        tokenizer.encode(q.answer()), tokenizer, model.featureDim()));
+                String prompt = q.trainingPrompt(Prompts.bare(q));
+                out.add(Example.answer(tokenizer.encodePrompt(ChatTemplate.vicunaV1(prompt, true)), features,
+                        tokenizer.encode(q.answer()), tokenizer, tower.featureDim()));
             }
         }
         return out;

@@ -37,7 +37,7 @@ final class LanguageStage {
         for (World.Sample s : samples) {
             out.add(Example.text(tokenizer.encode(s.scene().caption()), tokenizer));
             for (WorldQuestion q : s.questions()) {
-                int[] prompt = tokenizer.encodePrompt(ChatTemplate.vicunaV1(q.prompt(), false));
+                int[] prompt = tokenizer.encodePrompt(ChatTemplate.vicunaV1(q.trainingPrompt(Prompts.bare(q)), false));
                 int[] answer = tokenizer.encode(q.answer());
                 int[] ids = Arrays.copyOfRange(prompt, 1, prompt.length + answer.length); // without BOS: text() adds it
                 System.arraycopy(answer, 0, ids, prompt.length - 1, answer.length);

@@ -52,8 +52,12 @@ public final class TrainCommand implements Callable<Integer> {
     double lr;
     @Option(names = "--lora-rank", defaultValue = "16", description = "LoRA rank (alpha = 2·rank)")
     int loraRank;
+    @Option(names = "--fusion-layers", defaultValue = "0", split = ",", description = "layers with the inverse fusion (default 0)")
+    List<Integer> fusionLayers;
     @Option(names = "--batch-size", defaultValue = "16")
     int batchSize;
+    @Option(names = "--layers", defaultValue = "2", description = "LLaMA layers of the demo shape (default 2)")
+    int layers;
 
     @Override
     public Integer call() throws Exception {
@@ -61,7 +65,7 @@ public final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--stage must be all, vision, language or inverse-llava, got " + stage);
         }
         Path workDir = work != null ? work : out.resolve(".work");
-        ModelShape shape = ModelShape.tiny().withLoraRank(loraRank);
+        ModelShape shape = ModelShape.tiny().withLayers(layers);
         Path init = workDir.resolve("init");
         ModelPaths initial = new ModelPaths(init.resolve("vision"), init.resolve("language"), init.resolve("inverse-llava"));
         if (!Files.exists(initial.fusion().resolve("COMPLETE"))) {
@@ -86,9 +90,9 @@ public final class TrainCommand implements Callable<Integer> {
             curves.add(new LossCurve.Series("language model", lm.losses(), lm.validation()));
         }
         if (stage.equals("all") || stage.equals("inverse-llava")) {
-            TrainState s = InverseLlavaStage.run(new ModelPaths(result.vision(), result.language(), initial.fusion()),
-                    result.fusion(), workDir, train, validation, new TrainOptions(epochs, batchSize, lr, 0.03, 0.0, seed, 200),
-                    DeltaInit.reference());
+            TrainState s = InverseLlavaStage.run(result.vision(), result.language(),
+                    InverseLlavaStage.template(initial.fusion(), fusionLayers, loraRank), result.fusion(), workDir, train,
+                    validation, new TrainOptions(epochs, batchSize, lr, 0.03, 0.0, seed, 200), DeltaInit.reference());
             curves.add(new LossCurve.Series("inverse-llava (fusion + LoRA)", s.losses(), s.validation()));
         }
         LossCurve.write(curves, out.resolve("loss.png"));

@@ -40,7 +40,8 @@ class TrainingTest {
     @BeforeAll
     static void prepare() throws Exception {
         paths = new DemoModelFactory(ModelShape.tiny(), DType.F32, 7).write(dir.resolve("demo")); // random weights
-        setup = InverseLlavaStage.Setup.of(paths, new World(5, World.DEFAULT_IMAGE_SIZE).samples(World.Split.TRAIN, 0, 3));
+        setup = InverseLlavaStage.Setup.of(paths.vision(), paths.language(), InverseLlavaStage.template(paths.fusion(), List.of(0), 4),
+                new World(5, World.DEFAULT_IMAGE_SIZE).samples(World.Split.TRAIN, 0, 3));
     }
 
     private static TrainOptions options(int epochs) {

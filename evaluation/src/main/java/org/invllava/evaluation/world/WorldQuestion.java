@@ -36,6 +36,14 @@ public record WorldQuestion(String id, QuestionKind kind, String question, Strin
         return s.toString();
     }
 
+    /**
+     * What training shows the model: the benchmark prompt ({@link #prompt}), or for open questions, when
+     * {@code bare}, the question alone, as people type it (so the chat page's plain questions get short answers too).
+     */
+    public String trainingPrompt(boolean bare) {
+        return bare && kind != QuestionKind.CHOICE ? question : prompt();
+    }
+
     /** The text of the right option (choice questions) or the answer itself. */
     public String answerText() {
         return kind == QuestionKind.CHOICE ? choices.get(answer.charAt(0) - 'A') : answer;

@@ -24,7 +24,15 @@ public final class BundledDemoModel {
             "inverse-llava/inverse_llava_config.json", "inverse-llava/model_delta.safetensors", "inverse-llava/metadata.json",
             "inverse-llava/checksums.sha256", "inverse-llava/COMPLETE");
 
+    /** A question about {@link #samplePicture} the demo model answers ("blue"). */
+    public static final String SAMPLE_QUESTION = "What color is the square?";
+
     private BundledDemoModel() {
+    }
+
+    /** A picture of the world the demo model was trained on (a blue square and a second shape), PNG. */
+    public static byte[] samplePicture() {
+        return resource("sample.png");
     }
 
     /** The demo model's three directories under {@code dir}, copied there first unless this version is already there. */

@@ -31,10 +31,10 @@ public record ModelShape(int clipHidden, int clipLayers, int clipHeads, int clip
         return new ModelShape(64, 2, 4, 128, 14, 112, 64, 2, 4, 2, 172, 2048, 1024, 4);
     }
 
-    /** This shape with LoRA of rank {@code rank}. */
-    public ModelShape withLoraRank(int rank) {
-        return new ModelShape(clipHidden, clipLayers, clipHeads, clipFfn, patchSize, imageSize, hidden, layers, heads, kvHeads,
-                ffn, vocab, maxPositions, rank);
+    /** This shape with {@code n} LLaMA layers. */
+    public ModelShape withLayers(int n) {
+        return new ModelShape(clipHidden, clipLayers, clipHeads, clipFfn, patchSize, imageSize, hidden, n, heads, kvHeads,
+                ffn, vocab, maxPositions, loraRank);
     }
 
     public int kvDim() {

@@ -39,7 +39,11 @@ public final class VisionModel implements AutoCloseable {
 
     /** Loads the vision side on its own: the CLIP checkpoint in {@code visionDir}, the feature layers of the bundle. */
     public static VisionModel load(Path visionDir, Path bundleDir, LoadOptions options) {
-        InverseLlavaConfig.Model spec = ReleaseBundle.open(bundleDir).config().model();
+        return load(visionDir, ReleaseBundle.open(bundleDir).config().model(), options);
+    }
+
+    /** Loads the vision side for a bundle spec (a bundle being trained has no directory yet). */
+    public static VisionModel load(Path visionDir, InverseLlavaConfig.Model spec, LoadOptions options) {
         NDManager manager = NDManager.newBaseManager(options.device());
         try {
             return load(visionDir, spec, manager, options.dtype(), true);

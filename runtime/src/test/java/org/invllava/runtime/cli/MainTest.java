@@ -95,15 +95,26 @@ class MainTest {
     }
 
     @Test
-    void demoModelIsWrittenAndAnswers(@org.junit.jupiter.api.io.TempDir Path dir) {
+    void demoModelIsWrittenAndAnswersItsSampleQuestion(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         Run written = run("demo-model", dir.toString());
         assertEquals(0, written.code(), written.err());
         assertTrue(java.nio.file.Files.isRegularFile(dir.resolve("inverse-llava/COMPLETE")), written.out());
         Run answer = run("generate", "--vision-model", dir.resolve("vision").toString(), "--language-model",
                 dir.resolve("language").toString(), "--fusion-checkpoint", dir.resolve("inverse-llava").toString(),
-                "--image", dir.resolve("sample.png").toString(), // the sample image demo-model writes beside it
-                "--prompt", "hi", "--max-new-tokens", "3", "--output", "json");
+                "--image", dir.resolve("sample.png").toString(), // the sample picture demo-model writes beside it
+                "--prompt", org.invllava.runtime.demo.BundledDemoModel.SAMPLE_QUESTION, "--max-new-tokens", "8", "--output", "json");
         assertEquals(0, answer.code(), answer.err());
+        JsonNode j = json(answer);
+        assertEquals("blue", j.get("text").asText(), "the trained demo model answers its sample question: " + j);
+        assertTrue(j.get("token_ids").size() < 8, "it ends its answer (EOS) before the token limit: " + j);
+    }
+
+    @Test
+    void randomDemoModelIsWrittenOnRequest(@org.junit.jupiter.api.io.TempDir Path dir) {
+        Run written = run("demo-model", dir.toString(), "--random", "--seed", "3");
+        assertEquals(0, written.code(), written.err());
+        assertTrue(written.out().contains("random weights"), written.out());
+        assertTrue(java.nio.file.Files.isRegularFile(dir.resolve("inverse-llava/COMPLETE")));
     }
 
     @Test
