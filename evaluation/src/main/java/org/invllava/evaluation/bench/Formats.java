@@ -36,7 +36,7 @@ public final class Formats {
                 throw new IOException(file + ": question id " + id + " appears twice");
             }
         }
-        return new ExactMatchBenchmark("jsonl", items, gold, Formats::gqaNormalize);
+        return exactMatch("jsonl", items, gold);
     }
 
     /**
@@ -58,7 +58,13 @@ public final class Formats {
                     ImageSource.file(imageFile(images, imageId))));
             gold.put(e.getKey(), Json.text(q, questions, "answer"));
         }
-        return new ExactMatchBenchmark("gqa", items, gold, Formats::gqaNormalize);
+        return exactMatch("gqa", items, gold);
+    }
+
+    /** Right when the answer equals the gold one after {@link #gqaNormalize}. */
+    private static Benchmark exactMatch(String name, List<EvalItem> items, Map<String, String> gold) {
+        return Benchmarks.perQuestion(name, items,
+                (item, answer) -> gqaNormalize(answer).equals(gqaNormalize(gold.get(item.id()))) ? 1 : 0);
     }
 
     /** Lower case, surrounding space and final periods dropped. */

@@ -7,8 +7,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.invllava.evaluation.metrics.Score;
-import org.invllava.evaluation.metrics.Tally;
 import org.invllava.evaluation.metrics.VqaAccuracy;
 import org.invllava.evaluation.world.WorldQuestion;
 
@@ -16,18 +14,16 @@ import org.invllava.evaluation.world.WorldQuestion;
  * Open questions scored with the official soft VQA accuracy over the human answers: VQAv2, TextVQA and VizWiz,
  * each read from its own public layout. Prompts as in LLaVA's evaluation.
  */
-public final class VqaBenchmark implements Benchmark {
+public final class VqaBenchmark {
     /** VizWiz's instruction for questions the picture cannot answer (LLaVA's VizWiz prompt). */
     static final String UNANSWERABLE = "When the provided information is insufficient, respond with 'Unanswerable'.";
 
-    private final String name;
-    private final List<EvalItem> items;
-    private final Map<String, List<String>> answers;
+    private VqaBenchmark() {
+    }
 
-    private VqaBenchmark(String name, List<EvalItem> items, Map<String, List<String>> answers) {
-        this.name = name;
-        this.items = List.copyOf(items);
-        this.answers = Map.copyOf(answers);
+    /** Each answer scored with the soft VQA accuracy against its question's human answers. */
+    private static Benchmark of(String name, List<EvalItem> items, Map<String, List<String>> humanAnswers) {
+        return Benchmarks.perQuestion(name, items, (item, answer) -> VqaAccuracy.of(answer, humanAnswers.get(item.id())));
     }
 
     /**
@@ -35,7 +31,7 @@ public final class VqaBenchmark implements Benchmark {
      * ({@code {"annotations": [{question_id, answers: [{answer}], answer_type}]}}) and the images, named by
      * {@code imagePattern} formatted with the image id (COCO: {@code COCO_val2014_%012d.jpg}). Categories: answer types.
      */
-    public static VqaBenchmark vqav2(Path questions, Path annotations, Path images, String imagePattern) throws IOException {
+    public static Benchmark vqav2(Path questions, Path annotations, Path images, String imagePattern) throws IOException {
         Map<String, JsonNode> byQuestion = new HashMap<>();
         for (JsonNode a : Json.read(annotations).path("annotations")) {
             byQuestion.put(Json.text(a, annotations, "question_id"), a);
@@ -54,11 +50,11 @@ public final class VqaBenchmark implements Benchmark {
                     ImageSource.file(images.resolve(String.format(imagePattern, imageId)))));
             gold.put(id, humanAnswers(a, annotations));
         }
-        return new VqaBenchmark("vqav2", items, gold);
+        return of("vqav2", items, gold);
     }
 
     /** TextVQA: {@code {"data": [{question_id, question, image_id, answers: [..]}]}}, images {@code <image_id>.jpg}. */
-    public static VqaBenchmark textVqa(Path file, Path images) throws IOException {
+    public static Benchmark textVqa(Path file, Path images) throws IOException {
         List<EvalItem> items = new ArrayList<>();
         Map<String, List<String>> gold = new HashMap<>();
         for (JsonNode q : Json.read(file).path("data")) {
@@ -67,14 +63,14 @@ public final class VqaBenchmark implements Benchmark {
                     ImageSource.file(Formats.imageFile(images, Json.text(q, file, "image_id")))));
             gold.put(id, humanAnswers(q, file));
         }
-        return new VqaBenchmark("textvqa", items, gold);
+        return of("textvqa", items, gold);
     }
 
     /**
      * VizWiz: a JSON list of {@code {image, question, answers: [{answer}], answer_type}} with images in
      * {@code images}; the question id is the image name. "unanswerable" is an answer like any other.
      */
-    public static VqaBenchmark vizWiz(Path file, Path images) throws IOException {
+    public static Benchmark vizWiz(Path file, Path images) throws IOException {
         List<EvalItem> items = new ArrayList<>();
         Map<String, List<String>> gold = new HashMap<>();
         for (JsonNode q : Json.read(file)) {
@@ -83,7 +79,7 @@ public final class VqaBenchmark implements Benchmark {
                     + UNANSWERABLE + "\n" + WorldQuestion.SHORT_ANSWER, ImageSource.file(images.resolve(image))));
             gold.put(image, humanAnswers(q, file));
         }
-        return new VqaBenchmark("vizwiz", items, gold);
+        return of("vizwiz", items, gold);
     }
 
     private static List<String> humanAnswers(JsonNode node, Path file) throws IOException {
@@ -95,24 +91,5 @@ public final class VqaBenchmark implements Benchmark {
             throw new IOException(file + ": question without human answers: " + node);
         }
         return out;
-    }
-
-    @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public List<EvalItem> items() {
-        return items;
-    }
-
-    @Override
-    public Score score(Map<String, String> predictions) {
-        Tally tally = new Tally();
-        for (EvalItem item : Benchmarks.asked(items, predictions)) {
-            tally.add(item.category(), VqaAccuracy.of(predictions.get(item.id()), answers.get(item.id())));
-        }
-        return Scores.accuracy(name, tally);
     }
 }

@@ -1,11 +1,6 @@
 package org.invllava.evaluation.world;
 
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.List;
-import javax.imageio.ImageIO;
 import org.invllava.runtime.vision.RgbImage;
 
 /** A square picture of 1-4 shapes on a grey background, each in its own quadrant. */
@@ -56,19 +51,6 @@ public record Scene(int size, List<Item> items) {
 
     /** The picture as PNG bytes. */
     public byte[] png() {
-        RgbImage image = render();
-        BufferedImage out = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
-        for (int y = 0; y < size; y++) {
-            for (int x = 0; x < size; x++) {
-                out.setRGB(x, y, image.get(x, y, 0) << 16 | image.get(x, y, 1) << 8 | image.get(x, y, 2));
-            }
-        }
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try {
-            ImageIO.write(out, "png", bytes);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
+        return render().png();
     }
 }

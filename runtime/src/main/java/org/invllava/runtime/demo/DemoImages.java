@@ -1,11 +1,7 @@
 package org.invllava.runtime.demo;
 
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.Random;
-import javax.imageio.ImageIO;
+import org.invllava.runtime.vision.RgbImage;
 
 /** Random-pixel PNG images for benchmarks and tests. */
 public final class DemoImages {
@@ -13,19 +9,14 @@ public final class DemoImages {
     }
 
     public static byte[] png(int w, int h, long seed) {
-        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
         Random r = new Random(seed);
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                img.setRGB(x, y, r.nextInt(1 << 24));
-            }
+        byte[] rgb = new byte[w * h * 3];
+        for (int i = 0; i < w * h; i++) {
+            int v = r.nextInt(1 << 24);
+            rgb[i * 3] = (byte) (v >> 16);
+            rgb[i * 3 + 1] = (byte) (v >> 8);
+            rgb[i * 3 + 2] = (byte) v;
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            ImageIO.write(img, "png", out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
+        return new RgbImage(w, h, rgb).png();
     }
 }

@@ -11,4 +11,21 @@ public record RgbImage(int width, int height, byte[] rgb) {
     public int get(int x, int y, int c) {
         return rgb[(y * width + x) * 3 + c] & 0xFF;
     }
+
+    /** The image encoded as PNG. */
+    public byte[] png() {
+        java.awt.image.BufferedImage out = new java.awt.image.BufferedImage(width, height, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                out.setRGB(x, y, get(x, y, 0) << 16 | get(x, y, 1) << 8 | get(x, y, 2));
+            }
+        }
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try {
+            javax.imageio.ImageIO.write(out, "png", bytes);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
 }
