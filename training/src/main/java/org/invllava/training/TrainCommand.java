@@ -32,9 +32,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--stage", defaultValue = "all",
             description = "all, vision, language or inverse-llava (the last needs OUT/vision and OUT/language)")
     String stage;
-    @Option(names = "--vision-epochs", defaultValue = "10")
+    @Option(names = "--vision-epochs", defaultValue = "40")
     int visionEpochs;
-    @Option(names = "--vision-lr", defaultValue = "1e-3")
+    @Option(names = "--vision-lr", defaultValue = "2e-3")
     double visionLr;
     @Option(names = "--vision-batch-size", defaultValue = "64", description = "pictures per contrastive batch")
     int visionBatchSize;
@@ -42,13 +42,13 @@ public final class TrainCommand implements Callable<Integer> {
     int trainImages;
     @Option(names = "--val-images", defaultValue = "100", description = "validation pictures")
     int valImages;
-    @Option(names = "--lm-epochs", defaultValue = "3")
+    @Option(names = "--lm-epochs", defaultValue = "2")
     int lmEpochs;
     @Option(names = "--lm-lr", defaultValue = "3e-3")
     double lmLr;
-    @Option(names = "--epochs", defaultValue = "12", description = "Inverse-LLaVA stage epochs")
+    @Option(names = "--epochs", defaultValue = "16", description = "Inverse-LLaVA stage epochs")
     int epochs;
-    @Option(names = "--lr", defaultValue = "5e-3", description = "Inverse-LLaVA stage peak learning rate")
+    @Option(names = "--lr", defaultValue = "3e-3", description = "Inverse-LLaVA stage peak learning rate")
     double lr;
     @Option(names = "--lora-rank", defaultValue = "16", description = "LoRA rank (alpha = 2·rank)")
     int loraRank;

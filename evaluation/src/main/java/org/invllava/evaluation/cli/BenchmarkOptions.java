@@ -2,19 +2,22 @@ package org.invllava.evaluation.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.invllava.evaluation.bench.Benchmark;
 import org.invllava.evaluation.bench.ChoiceBenchmarks;
 import org.invllava.evaluation.bench.Formats;
+import org.invllava.evaluation.bench.MmVetBenchmark;
 import org.invllava.evaluation.bench.VqaBenchmark;
 import org.invllava.evaluation.bench.YesNoBenchmarks;
+import org.invllava.evaluation.runner.OpenAiAnswerer;
 import picocli.CommandLine.Option;
 
 /** Which benchmark files to read (a picocli mixin): one public format, or every format of a world split folder. */
 public final class BenchmarkOptions {
     static final List<String> FORMATS = List.of("jsonl", "mme", "pope", "scienceqa", "mmbench", "mmbench-cn", "vqav2",
-            "textvqa", "vizwiz", "gqa");
+            "textvqa", "vizwiz", "gqa", "mmvet");
 
     @Option(names = "--world", description = "a split folder written by `world` (e.g. world/test): every format in it")
     Path world;
@@ -22,7 +25,7 @@ public final class BenchmarkOptions {
     String format;
     @Option(names = "--data", description = "the benchmark's file or folder: jsonl file; MME folder; POPE file(s), "
             + "comma-separated; ScienceQA folder (problems.json); MMBench TSV; VQAv2 questions file; TextVQA/VizWiz file; "
-            + "GQA questions file")
+            + "GQA questions file; mm-vet.json")
     String data;
     @Option(names = "--images", description = "image folder (POPE, VQAv2, TextVQA, VizWiz, GQA)")
     Path images;
@@ -36,6 +39,13 @@ public final class BenchmarkOptions {
     @Option(names = "--no-circular", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "MMBench circular evaluation (default on)")
     boolean circular;
+    @Option(names = "--judge-endpoint", description = "MM-Vet: the grading model's OpenAI-compatible base URL (no default: "
+            + "MM-Vet is scored only with a judge you choose)")
+    String judgeEndpoint;
+    @Option(names = "--judge-model", defaultValue = "gpt-4-0613", description = "MM-Vet: the grading model (default ${DEFAULT-VALUE})")
+    String judgeModel;
+    @Option(names = "--judge-api-key", description = "MM-Vet: bearer key for --judge-endpoint")
+    String judgeApiKey;
 
     static final class FormatNames extends ArrayList<String> {
         FormatNames() {
@@ -68,11 +78,13 @@ public final class BenchmarkOptions {
             case "textvqa" -> VqaBenchmark.textVqa(path, required(images, "--images"));
             case "vizwiz" -> VqaBenchmark.vizWiz(path, required(images, "--images"));
             case "gqa" -> Formats.gqa(path, required(images, "--images"));
+            case "mmvet" -> MmVetBenchmark.of(path, required(images, "--images"), new OpenAiAnswerer(
+                    required(judgeEndpoint, "--judge-endpoint"), judgeApiKey, judgeModel, 8, 20, Duration.ofMinutes(2)));
             default -> throw new IllegalArgumentException("unknown --format " + format + "; one of " + FORMATS);
         };
     }
 
-    private static Path required(Path p, String option) {
+    private static <T> T required(T p, String option) {
         if (p == null) {
             throw new IllegalArgumentException("this format needs " + option);
         }
