@@ -115,7 +115,8 @@ final class InverseLlavaStage {
         }
 
         LlamaModel language(TensorMap base, Parameters params, NDManager m) {
-            return LlamaModel.load(config, base, params.source("delta parameters"), spec, featureDim, DataType.FLOAT32, m);
+            return LlamaModel.load(config, base.within(m), params.source("delta parameters").within(m), spec, featureDim,
+                    DataType.FLOAT32, m);
         }
     }
 

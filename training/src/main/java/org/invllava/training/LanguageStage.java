@@ -64,7 +64,7 @@ final class LanguageStage {
             System.err.printf("[language] %d examples, %,d trainable parameters%n", examples.size(), params.count());
             TrainingLoop<Example> loop = TrainingLoop.overTokens("language", options, work.resolve("language-state"));
             TrainState state = loop.run(examples, params, root, (batch, m) -> {
-                LlamaModel lm = LlamaModel.load(config, params.source("language parameters"), null, null, 0,
+                LlamaModel lm = LlamaModel.load(config, params.source("language parameters").within(m), null, null, 0,
                         DataType.FLOAT32, m);
                 return CausalLoss.of(lm, batch, 0, StepInput.PatchRows.FUSION_STREAM, m);
             }, (epoch, step) -> Double.NaN);

@@ -92,16 +92,17 @@ final class VisionStage {
 
     /** The symmetric contrastive loss of a batch of pairs. */
     static NDArray loss(ClipVisionConfig config, Parameters params, List<Pair> batch, int vocab, NDManager m) {
-        NDArray[] embeddings = embed(config, params, batch, vocab, m);
-        NDArray logits = embeddings[0].matMul(embeddings[1].transpose()).mul(params.get(LOGIT_SCALE).exp()); // [B, B]
+        TensorMap p = params.source("vision parameters").within(m);
+        NDArray[] embeddings = embed(config, p, batch, vocab, m);
+        NDArray logits = embeddings[0].matMul(embeddings[1].transpose()).mul(p.load(LOGIT_SCALE, new long[0]).exp()); // [B, B]
         NDArray eye = m.eye(batch.size());
         NDArray rows = logits.logSoftmax(1).mul(eye).sum();
         NDArray cols = logits.logSoftmax(0).mul(eye).sum();
         return Scalars.times(rows.add(cols), -0.5 / batch.size());
     }
 
-    /** L2-normalised image and caption embeddings [B, E] of a batch. */
-    static NDArray[] embed(ClipVisionConfig config, Parameters params, List<Pair> batch, int vocab, NDManager m) {
+    /** L2-normalised image and caption embeddings [B, E] of a batch, from parameters bound to the step {@code m}. */
+    static NDArray[] embed(ClipVisionConfig config, TensorMap p, List<Pair> batch, int vocab, NDManager m) {
         int s = config.imageSize();
         float[] pixels = new float[batch.size() * 3 * s * s];
         float[] bags = new float[batch.size() * vocab];
@@ -112,11 +113,12 @@ final class VisionStage {
                 bags[i * vocab + t.getKey()] = (float) t.getValue() / total;
             }
         }
-        ClipVisionTower tower = ClipVisionTower.load(config, List.of(-1), params.source("vision parameters"));
+        ClipVisionTower tower = ClipVisionTower.load(config, List.of(-1), p);
         NDArray features = tower.encode(m.create(pixels, new Shape(batch.size(), 3, s, s))); // [B, N, D]
-        NDArray image = features.mean(new int[] {1}).matMul(params.get(VISUAL_PROJECTION).transpose()); // [B, E]
-        NDArray text = m.create(bags, new Shape(batch.size(), vocab)).matMul(params.get(TEXT_EMBEDDING)) // [B, E]
-                .matMul(params.get(TEXT_PROJECTION).transpose());
+        NDArray image = features.mean(new int[] {1}).matMul(p.load(VISUAL_PROJECTION, EMBED, features.getShape().get(2))
+                .transpose()); // [B, E]
+        NDArray text = m.create(bags, new Shape(batch.size(), vocab)).matMul(p.load(TEXT_EMBEDDING, vocab, EMBED)) // [B, E]
+                .matMul(p.load(TEXT_PROJECTION, EMBED, EMBED).transpose());
         return new NDArray[] {normalize(image), normalize(text)};
     }
 
@@ -127,7 +129,7 @@ final class VisionStage {
     /** Share (%) of held-out pictures whose own caption is the most similar of all held-out captions. */
     static double retrieval(ClipVisionConfig config, Parameters params, List<Pair> held, int vocab, NDManager root) {
         try (NDManager m = root.newSubManager()) {
-            NDArray[] e = embed(config, params, held, vocab, m);
+            NDArray[] e = embed(config, params.source("vision parameters").within(m), held, vocab, m);
             long[] best = e[0].matMul(e[1].transpose()).argMax(1).toLongArray();
             int right = 0;
             for (int i = 0; i < best.length; i++) {

@@ -1,10 +1,13 @@
 package org.invllava.runtime.weights;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Tensors held in memory by name (trainable parameters, frozen weights loaded once): {@link #load} hands out the
@@ -13,10 +16,26 @@ import java.util.Map;
 public final class TensorMap implements TensorSource {
     private final String source;
     private final Map<String, NDArray> tensors;
+    private final NDManager step; // or null
+    private final Set<String> attached = new HashSet<>();
 
     public TensorMap(String source, Map<String, NDArray> tensors) {
+        this(source, tensors, null);
+    }
+
+    private TensorMap(String source, Map<String, NDArray> tensors, NDManager step) {
         this.source = source;
         this.tensors = new LinkedHashMap<>(tensors);
+        this.step = step;
+    }
+
+    /**
+     * These tensors for one step of work in {@code step}: each loaded tensor is temporarily attached to it, so what
+     * is computed from it (a merged projection, a LoRA fold) belongs to {@code step} and is freed with it, while the
+     * held tensor returns to its own manager.
+     */
+    public TensorMap within(NDManager step) {
+        return new TensorMap(source, tensors, step);
     }
 
     @Override
@@ -62,6 +81,9 @@ public final class TensorMap implements TensorSource {
 
     private NDArray check(String name, long[] expected) {
         NDArray t = require(name);
+        if (step != null && attached.add(name)) {
+            t.tempAttach(step);
+        }
         if (!Arrays.equals(t.getShape().getShape(), expected)) {
             throw new WeightException(source + ": tensor " + name + " has shape " + t.getShape() + ", expected "
                     + Arrays.toString(expected));
