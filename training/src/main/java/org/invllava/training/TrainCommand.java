@@ -68,8 +68,14 @@ public final class TrainCommand implements Callable<Integer> {
         ModelShape shape = ModelShape.tiny().withLayers(layers);
         Path init = workDir.resolve("init");
         ModelPaths initial = new ModelPaths(init.resolve("vision"), init.resolve("language"), init.resolve("inverse-llava"));
+        Path marker = init.resolve("made-with.txt");
+        String madeWith = "seed " + seed + ", layers " + layers + "\n";
         if (!Files.exists(initial.fusion().resolve("COMPLETE"))) {
             new DemoModelFactory(shape, DType.F32, seed).write(init); // the starting weights of every part
+            Files.writeString(marker, madeWith);
+        } else if (!Files.exists(marker) || !Files.readString(marker).equals(madeWith)) {
+            throw new IllegalArgumentException(workDir + " holds a run with other starting weights (" + (Files.exists(marker)
+                    ? Files.readString(marker).strip() : "unknown") + "): give another --work (or --out) to start anew");
         }
         World world = new World(seed, shape.imageSize());
         List<World.Sample> train = world.samples(World.Split.TRAIN, 0, trainImages);
