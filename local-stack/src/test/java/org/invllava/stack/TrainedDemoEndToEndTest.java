@@ -51,6 +51,29 @@ class TrainedDemoEndToEndTest {
         }
     }
 
+    /** The chat page's sample pictures and questions, as the page offers them, and the right answers. */
+    @Test
+    void theChatPagesSamplesGetTheirRightAnswers() throws Exception {
+        String base = "http://127.0.0.1:" + stack.gatewayPorts().get(0);
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        String page = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("data-question=\"([^\"]+)\"><img src=\"(samples/[^\"]+)\"").matcher(page);
+        java.util.Map<String, String> expected = java.util.Map.of("samples/sample-1.png", "blue",
+                "samples/sample-2.png", "4", "samples/sample-3.png", "top", "samples/sample-4.png", "left");
+        int seen = 0;
+        try (OpenAiAnswerer api = new OpenAiAnswerer(base + "/v1", null, null, 16, 0, Duration.ofMinutes(1))) {
+            while (m.find()) {
+                byte[] picture = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/" + m.group(2)))
+                        .build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray()).body();
+                assertEquals(expected.get(m.group(2)), api.answer(m.group(1), picture), m.group(2) + ": " + m.group(1));
+                seen++;
+            }
+        }
+        assertEquals(expected.size(), seen, "the page offers every sample");
+    }
+
     @Test
     void accuracyThroughKafkaEqualsTheModelInProcess() throws Exception {
         assertTrue(stack.usesDemoModel());
