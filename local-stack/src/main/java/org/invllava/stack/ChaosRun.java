@@ -30,7 +30,6 @@ import org.invllava.kafka.TopicSetup;
 import org.invllava.kafka.local.KraftBroker;
 import org.invllava.runtime.demo.DemoImages;
 import org.invllava.runtime.demo.DemoModelFactory;
-import org.invllava.runtime.demo.ModelShape;
 import org.invllava.runtime.generate.SamplingParams;
 import org.invllava.runtime.model.InverseLlavaModel;
 import org.invllava.runtime.serving.BatchEngine;
@@ -41,7 +40,6 @@ import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.model.ModelPaths;
 import org.invllava.runtime.tokenizer.ChatTemplate;
 import org.invllava.runtime.vision.ImageDecoder;
-import org.invllava.runtime.weights.DType;
 import org.invllava.schemas.AvroCodec;
 import org.invllava.schemas.ModelTopics;
 import org.invllava.schemas.TokenChunk;
@@ -90,7 +88,7 @@ final class ChaosRun {
 
     Report run() throws Exception {
         long start = System.nanoTime();
-        ModelPaths model = new DemoModelFactory(ModelShape.tiny(), DType.F32, 7).write(dir.resolve("model"));
+        ModelPaths model = DemoModelFactory.writeRandomDemo(dir.resolve("model"));
         List<ObjectNode> requests = requests();
         List<int[]> expected = expected(model, requests);
         log.println("starting a broker and " + (plan.visionInstances() + plan.fusionInstances() + plan.gateways())

@@ -24,7 +24,6 @@ import org.invllava.gateway.GatewayConfig;
 import org.invllava.runtime.cli.ModelOptions;
 import org.invllava.runtime.demo.DemoImages;
 import org.invllava.runtime.demo.DemoModelFactory;
-import org.invllava.runtime.demo.ModelShape;
 import org.invllava.runtime.generate.Generator;
 import org.invllava.runtime.generate.SamplingParams;
 import org.invllava.runtime.model.LoadOptions;
@@ -32,7 +31,6 @@ import org.invllava.runtime.model.ModelPaths;
 import org.invllava.runtime.model.ModelSource;
 import org.invllava.runtime.tokenizer.ChatTemplate;
 import org.invllava.runtime.vision.ImageDecoder;
-import org.invllava.runtime.weights.DType;
 import org.invllava.wire.PatchFeatures;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -74,7 +72,7 @@ final class PipelineBenchCommand implements Callable<Integer> {
         Path dir = Files.createTempDirectory("inverse-llava-bench-pipeline");
         // none given: the demo shape with random weights, whose answers run to --max-tokens (the trained demo stops early)
         ModelPaths measured = paths != null ? paths
-                : new DemoModelFactory(ModelShape.tiny(), DType.F32, 7).write(dir.resolve("random-demo"));
+                : DemoModelFactory.writeRandomDemo(dir.resolve("random-demo"));
         List<ModelSource> models = List.of(new ModelSource.InverseLlava(measured));
         try (LocalStack stack = LocalStack.start(new LocalStack.Options(models, LoadOptions.defaults(), null, 0, 1,
                 GatewayConfig.Limits.defaults(), GatewayConfig.Access.open(), dir,

@@ -37,7 +37,7 @@ class ModelRoutingEndToEndTest {
     @BeforeAll
     static void start() throws Exception {
         ModelSource inverse = new ModelSource.InverseLlava(
-                new DemoModelFactory(ModelShape.tiny(), DType.F32, 7).write(dir.resolve("inverse-llava")));
+                DemoModelFactory.writeRandomDemo(dir.resolve("inverse-llava")));
         ModelSource llava = new ModelSource.Llava(new LlavaPaths(
                 new DemoLlavaFactory(ModelShape.tiny(), DType.F32, 8).write(dir.resolve("llava-1.5")), null));
         stack = StackFixture.start(dir.resolve("stack"), List.of(inverse, llava), 1);

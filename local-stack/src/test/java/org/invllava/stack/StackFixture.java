@@ -8,7 +8,6 @@ import java.util.List;
 import org.invllava.gateway.GatewayConfig;
 import org.invllava.runtime.demo.DemoImages;
 import org.invllava.runtime.demo.DemoModelFactory;
-import org.invllava.runtime.demo.ModelShape;
 import org.invllava.runtime.generate.GenerationResult;
 import org.invllava.runtime.generate.Generator;
 import org.invllava.runtime.generate.SamplingParams;
@@ -17,7 +16,6 @@ import org.invllava.runtime.model.ModelSource;
 import org.invllava.runtime.model.MultimodalModel;
 import org.invllava.runtime.tokenizer.ChatTemplate;
 import org.invllava.runtime.vision.ImageDecoder;
-import org.invllava.runtime.weights.DType;
 import org.invllava.wire.PatchFeatures;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.kafka.KafkaContainer;
@@ -47,8 +45,7 @@ final class StackFixture {
     /** Test limits: 1 MiB requests, {@value #MAX_IMAGE_BYTES}-byte images, {@value #MAX_PIXELS} pixels. */
     static LocalStack start(Path dir, List<ModelSource> models, int gateways, GatewayConfig.Access access) throws Exception {
         if (models.isEmpty()) { // the demo shape with random weights: answers run to max_tokens, as these tests expect
-            models = List.of(new ModelSource.InverseLlava(new DemoModelFactory(ModelShape.tiny(), DType.F32, 7)
-                    .write(dir.resolve("random-demo"))));
+            models = List.of(new ModelSource.InverseLlava(DemoModelFactory.writeRandomDemo(dir.resolve("random-demo"))));
         }
         return startExactly(dir, models, gateways, access);
     }

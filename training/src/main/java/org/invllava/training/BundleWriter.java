@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.invllava.runtime.model.ReleaseBundle;
-import org.invllava.runtime.weights.DType;
 import org.invllava.runtime.weights.SafetensorsWriter;
 
 /**
@@ -41,7 +40,7 @@ final class BundleWriter {
         Files.createDirectories(dir);
         Files.deleteIfExists(dir.resolve("COMPLETE")); // a reader never sees a half-written bundle as complete
         SafetensorsWriter w = new SafetensorsWriter();
-        params.tensors().forEach((name, t) -> w.addFloats(name, DType.F32, t.getShape().getShape(), t.toFloatArray()));
+        params.writeTo(w);
         w.write(dir.resolve(WEIGHTS));
         JSON.writeValue(dir.resolve(ReleaseBundle.CONFIG).toFile(), config);
         JSON.writeValue(dir.resolve("metadata.json").toFile(), Map.of("trained_by", "bin/inverse-llava train",

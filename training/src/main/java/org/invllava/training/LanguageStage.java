@@ -9,7 +9,6 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import org.invllava.evaluation.world.World;
 import org.invllava.evaluation.world.WorldQuestion;
 import org.invllava.runtime.config.LlamaConfig;
@@ -18,7 +17,6 @@ import org.invllava.runtime.model.StepInput;
 import org.invllava.runtime.model.Tokenizers;
 import org.invllava.runtime.tokenizer.ChatTemplate;
 import org.invllava.runtime.tokenizer.LlamaTokenizer;
-import org.invllava.runtime.weights.DType;
 import org.invllava.runtime.weights.SafetensorsWriter;
 import org.invllava.runtime.weights.TensorMap;
 
@@ -58,9 +56,7 @@ final class LanguageStage {
         List<Example> examples = examples(train, tokenizer);
         try (NDManager root = NDManager.newBaseManager(); Parameters params = new Parameters(root)) {
             TensorMap start = FrozenWeights.load(initial, root);
-            for (String name : start.names()) {
-                params.add(name, start.load(name, start.shape(name)).toFloatArray(), start.shape(name));
-            }
+            params.addFrom(start, start.names());
             System.err.printf("[language] %d examples, %,d trainable parameters%n", examples.size(), params.count());
             TrainingLoop<Example> loop = TrainingLoop.overTokens("language", options, work.resolve("language-state"));
             TrainState state = loop.run(examples, params, root, (batch, m) -> {
@@ -68,13 +64,13 @@ final class LanguageStage {
                         DataType.FLOAT32, m);
                 return CausalLoss.of(lm, batch, 0, StepInput.PatchRows.FUSION_STREAM, m);
             }, (epoch, step) -> Double.NaN);
-            write(initial, out, params.tensors().keySet().stream().toList(), params);
+            write(initial, out, params);
             return state;
         }
     }
 
     /** The trained LLaMA: {@code initial}'s config and tokenizer files, the parameters as {@code model.safetensors}. */
-    private static void write(Path initial, Path out, List<String> names, Parameters params) throws IOException {
+    private static void write(Path initial, Path out, Parameters params) throws IOException {
         Files.createDirectories(out);
         for (String file : List.of("config.json", "tokenizer.model", "tokenizer_config.json")) {
             if (Files.exists(initial.resolve(file))) {
@@ -82,13 +78,7 @@ final class LanguageStage {
             }
         }
         SafetensorsWriter w = new SafetensorsWriter();
-        for (String name : names) {
-            w.addFloats(name, DType.F32, params.get(name).getShape().getShape(), params.get(name).toFloatArray());
-        }
+        params.writeTo(w);
         w.write(out.resolve("model.safetensors"));
-    }
-
-    static Map<String, Object> summary(TrainState state) {
-        return Map.of("steps", state.step(), "final_loss", Losses.tailMean(state.losses(), 50));
     }
 }

@@ -5,7 +5,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import org.invllava.runtime.weights.DType;
+import org.invllava.runtime.weights.SafetensorsWriter;
 import org.invllava.runtime.weights.TensorMap;
 
 /**
@@ -41,6 +44,24 @@ public final class Parameters implements AutoCloseable {
             throw new IllegalArgumentException("no parameter " + name);
         }
         return t;
+    }
+
+    /** Adds each of {@code names} with its value in {@code start} as the starting value. */
+    public void addFrom(TensorMap start, List<String> names) {
+        for (String name : names) {
+            long[] shape = start.shape(name);
+            add(name, start.load(name, shape).toFloatArray(), shape);
+        }
+    }
+
+    /** Adds every parameter to {@code w} as float32. */
+    public void writeTo(SafetensorsWriter w) {
+        tensors.forEach((name, t) -> addF32(w, name, t));
+    }
+
+    /** Adds {@code t} to {@code w} as float32 under {@code name}. */
+    static void addF32(SafetensorsWriter w, String name, NDArray t) {
+        w.addFloats(name, DType.F32, t.getShape().getShape(), t.toFloatArray());
     }
 
     /** How many numbers are trained. */

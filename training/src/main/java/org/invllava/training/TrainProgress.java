@@ -1,5 +1,7 @@
 package org.invllava.training;
 
+import org.invllava.evaluation.runner.Progress;
+
 /**
  * The training progress line on stderr: a bar, step, epoch, loss (mean of the last 20 steps), learning rate,
  * scored tokens per second and ETA; redrawn in place on a terminal, a plain line every 5% otherwise.
@@ -7,7 +9,8 @@ package org.invllava.training;
 final class TrainProgress {
     private final String name;
     private final int total;
-    private final boolean terminal = System.console() != null && System.getenv("CI") == null;
+    private final String unit;
+    private final boolean terminal = Progress.redrawable();
     private final long start = System.nanoTime();
     private final int firstStep;
     private final double[] recent = new double[20];
@@ -16,13 +19,11 @@ final class TrainProgress {
     private long lastDraw;
     private int lastTick = -1;
 
-    private final String unit;
-
     TrainProgress(String name, int total, int firstStep, String unit) {
-        this.unit = unit;
         this.name = name;
         this.total = total;
         this.firstStep = firstStep;
+        this.unit = unit;
     }
 
     void update(int step, int epoch, int epochs, double loss, double lr, int scoredTokens) {
@@ -42,17 +43,10 @@ final class TrainProgress {
         for (int i = 0; i < n; i++) {
             mean += recent[i] / n;
         }
-        int width = 24;
-        int filled = (int) ((long) step * width / total);
-        String line = String.format("[%s] [%s%s] step %d/%d epoch %d/%d loss %.4f lr %.2e %.0f %s/s ETA %s", name,
-                "#".repeat(filled), ".".repeat(width - filled), step, total, epoch, epochs, mean, lr, tokens / seconds, unit,
-                stepsPerSecond > 0 ? duration((total - step) / stepsPerSecond) : "?");
+        String line = String.format("[%s] %s step %d/%d epoch %d/%d loss %.4f lr %.2e %.0f %s/s ETA %s", name,
+                Progress.bar(step, total, 24), step, total, epoch, epochs, mean, lr, tokens / seconds, unit,
+                stepsPerSecond > 0 ? Progress.duration((total - step) / stepsPerSecond) : "?");
         System.err.print(terminal ? "\r" + line + (step == total ? "\n" : "") : line + "\n");
         System.err.flush();
-    }
-
-    static String duration(double seconds) {
-        long s = Math.round(seconds);
-        return String.format("%dm%02ds", s / 60, s % 60);
     }
 }

@@ -12,14 +12,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.invllava.runtime.weights.Checkpoint;
-import org.invllava.runtime.weights.DType;
 import org.invllava.runtime.weights.SafetensorsWriter;
 import org.invllava.runtime.weights.TensorInfo;
 
 /**
  * A resumable snapshot of a stage: the parameters and AdamW's moments ({@code state.safetensors}), the step and the
- * loss history ({@code state.json}). Written to a temporary folder, then moved into place, so an interrupted
- * write leaves the previous snapshot intact.
+ * loss history ({@code state.json}). Written to a temporary folder, then swapped in by two renames (the previous
+ * snapshot to {@code <dir>.old}, the new one to {@code <dir>}), so an interrupted save leaves a whole snapshot: the
+ * new one in {@code <dir>}, or the previous one in {@code <dir>} or, between the renames, in {@code <dir>.old}.
  */
 public record TrainState(int step, List<Double> losses, List<double[]> validation) {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -35,9 +35,8 @@ public record TrainState(int step, List<Double> losses, List<double[]> validatio
         deleteTree(tmp);
         Files.createDirectories(tmp);
         SafetensorsWriter w = new SafetensorsWriter();
-        Map<String, NDArray> all = new LinkedHashMap<>(params.tensors());
-        optimizer.state().forEach((k, v) -> all.put("optimizer." + k, v));
-        all.forEach((name, t) -> w.addFloats(name, DType.F32, t.getShape().getShape(), t.toFloatArray()));
+        params.writeTo(w);
+        optimizer.state().forEach((k, v) -> Parameters.addF32(w, "optimizer." + k, v));
         w.write(tmp.resolve("state.safetensors"));
         Map<String, Object> meta = new LinkedHashMap<>();
         meta.put("step", step);
@@ -45,14 +44,26 @@ public record TrainState(int step, List<Double> losses, List<double[]> validatio
         meta.put("losses", losses);
         meta.put("validation", validation);
         JSON.writeValue(tmp.resolve("state.json").toFile(), meta);
-        deleteTree(dir);
+        Path old = previous(dir);
+        deleteTree(old);
+        if (Files.exists(dir)) {
+            Files.move(dir, old, StandardCopyOption.ATOMIC_MOVE);
+        }
         Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+        deleteTree(old);
+    }
+
+    private static Path previous(Path dir) {
+        return dir.resolveSibling(dir.getFileName() + ".old");
     }
 
     /** Reads a snapshot into {@code params} (values) and {@code optimizer} (moments); null when there is none. */
     static TrainState load(Path dir, Parameters params, AdamW optimizer) throws IOException {
         if (!Files.isRegularFile(dir.resolve("state.json"))) {
-            return null;
+            if (!Files.isRegularFile(previous(dir).resolve("state.json"))) {
+                return null;
+            }
+            dir = previous(dir); // interrupted between the two renames of a save
         }
         Map<?, ?> meta = JSON.readValue(dir.resolve("state.json").toFile(), Map.class);
         Checkpoint c = Checkpoint.openFile(dir.resolve("state.safetensors"));

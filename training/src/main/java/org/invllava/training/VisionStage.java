@@ -18,7 +18,6 @@ import org.invllava.runtime.nn.Scalars;
 import org.invllava.runtime.tokenizer.LlamaTokenizer;
 import org.invllava.runtime.vision.ClipVisionTower;
 import org.invllava.runtime.vision.ImagePreprocessor;
-import org.invllava.runtime.weights.DType;
 import org.invllava.runtime.weights.SafetensorsWriter;
 import org.invllava.runtime.weights.TensorMap;
 
@@ -71,9 +70,7 @@ final class VisionStage {
             TensorMap start = FrozenWeights.load(initial, root);
             ClipVisionTower probe = ClipVisionTower.load(config, List.of(-1), start);
             List<String> used = start.names().stream().filter(n -> !probe.isUnused(n)).toList();
-            for (String name : used) {
-                params.add(name, start.load(name, start.shape(name)).toFloatArray(), start.shape(name));
-            }
+            params.addFrom(start, used);
             SplittableRandom r = new SplittableRandom(options.seed());
             long d = config.hiddenSize();
             params.add(VISUAL_PROJECTION, uniform(EMBED * d, 1 / Math.sqrt(d), r), EMBED, d);
@@ -150,7 +147,7 @@ final class VisionStage {
         SafetensorsWriter w = new SafetensorsWriter();
         for (String name : start.names()) {
             NDArray t = used.contains(name) ? params.get(name) : start.load(name, start.shape(name));
-            w.addFloats(name, DType.F32, t.getShape().getShape(), t.toFloatArray());
+            Parameters.addF32(w, name, t);
         }
         w.write(out.resolve("model.safetensors"));
     }

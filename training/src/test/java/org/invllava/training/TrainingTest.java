@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import org.invllava.evaluation.world.World;
 import org.invllava.runtime.demo.DemoModelFactory;
-import org.invllava.runtime.demo.ModelShape;
 import org.invllava.runtime.language.ForwardBatch;
 import org.invllava.runtime.language.FreshKv;
 import org.invllava.runtime.language.LlamaModel;
@@ -24,7 +23,6 @@ import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.model.ModelPaths;
 import org.invllava.runtime.model.Sequence;
 import org.invllava.runtime.model.StepInput;
-import org.invllava.runtime.weights.DType;
 import org.invllava.runtime.weights.TensorMap;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -39,7 +37,7 @@ class TrainingTest {
 
     @BeforeAll
     static void prepare() throws Exception {
-        paths = new DemoModelFactory(ModelShape.tiny(), DType.F32, 7).write(dir.resolve("demo")); // random weights
+        paths = DemoModelFactory.writeRandomDemo(dir.resolve("demo")); // random weights
         setup = InverseLlavaStage.Setup.of(paths.vision(), paths.language(), InverseLlavaStage.template(paths.fusion(), List.of(0), 4),
                 new World(5, World.DEFAULT_IMAGE_SIZE).samples(World.Split.TRAIN, 0, 3));
     }

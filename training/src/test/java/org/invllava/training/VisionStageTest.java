@@ -10,20 +10,18 @@ import java.util.List;
 import org.invllava.evaluation.world.World;
 import org.invllava.runtime.config.LlamaConfig;
 import org.invllava.runtime.demo.DemoModelFactory;
-import org.invllava.runtime.demo.ModelShape;
 import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.model.ModelPaths;
 import org.invllava.runtime.model.Tokenizers;
 import org.invllava.runtime.model.VisionModel;
 import org.invllava.runtime.vision.ImageDecoder;
-import org.invllava.runtime.weights.DType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class VisionStageTest {
     @Test
     void contrastiveTrainingLowersTheLossAndWritesATowerTheServingPathLoads(@TempDir Path dir) throws Exception {
-        ModelPaths init = new DemoModelFactory(ModelShape.tiny(), DType.F32, 7).write(dir.resolve("init"));
+        ModelPaths init = DemoModelFactory.writeRandomDemo(dir.resolve("init"));
         World world = new World(2, World.DEFAULT_IMAGE_SIZE);
         List<World.Sample> train = world.samples(World.Split.TRAIN, 0, 32);
         Path out = dir.resolve("vision");

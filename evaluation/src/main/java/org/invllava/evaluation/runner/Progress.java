@@ -24,7 +24,12 @@ public final class Progress {
 
     /** On stderr, redrawn in place when a console is attached and CI is not set. */
     public static Progress onStderr(String title, int total) {
-        return new Progress(System.err, title, total, System.console() != null && System.getenv("CI") == null);
+        return new Progress(System.err, title, total, redrawable());
+    }
+
+    /** Whether stderr is a console a line can be redrawn on (and CI is not set). */
+    public static boolean redrawable() {
+        return System.console() != null && System.getenv("CI") == null;
     }
 
     public synchronized void update(int done, int errors) {
@@ -40,15 +45,20 @@ public final class Progress {
     }
 
     String line(int done, int errors, double seconds) {
-        int width = 30;
-        int filled = total == 0 ? width : (int) ((long) done * width / total);
         double rate = seconds > 0 ? done / seconds : 0;
         String eta = rate > 0 ? duration((total - done) / rate) : "?";
-        return String.format("%s [%s%s] %d/%d  %.1f q/s  ETA %s%s", title, "#".repeat(filled), ".".repeat(width - filled),
-                done, total, rate, eta, errors > 0 ? "  errors " + errors : "");
+        return String.format("%s %s %d/%d  %.1f q/s  ETA %s%s", title, bar(done, total, 30), done, total, rate, eta,
+                errors > 0 ? "  errors " + errors : "");
     }
 
-    static String duration(double seconds) {
+    /** {@code [####......]}: {@code done} of {@code total} in {@code width} characters. */
+    public static String bar(long done, long total, int width) {
+        int filled = total == 0 ? width : (int) (done * width / total);
+        return "[" + "#".repeat(filled) + ".".repeat(width - filled) + "]";
+    }
+
+    /** "3m07s", or "1h02m" from an hour. */
+    public static String duration(double seconds) {
         long s = Math.round(seconds);
         return s >= 3600 ? String.format("%dh%02dm", s / 3600, s / 60 % 60) : String.format("%dm%02ds", s / 60, s % 60);
     }

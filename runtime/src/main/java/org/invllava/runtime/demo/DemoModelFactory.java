@@ -10,6 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.invllava.runtime.config.InverseLlavaConfig;
+import org.invllava.runtime.config.LlamaConfig;
+import org.invllava.runtime.model.DeltaLayout;
 import org.invllava.runtime.model.ModelPaths;
 import org.invllava.runtime.model.ReleaseBundle;
 import org.invllava.runtime.vision.ImagePreprocessor;
@@ -39,11 +42,19 @@ public final class DemoModelFactory {
         this.seed = seed;
     }
 
+    /**
+     * The demo shape with random weights (float32, seed 7) under {@code root}: answers that run to the token limit,
+     * for benchmarks, the chaos drill and tests that compare answers of a given length.
+     */
+    public static ModelPaths writeRandomDemo(Path root) throws IOException {
+        return new DemoModelFactory(ModelShape.tiny(), DType.F32, 7).write(root);
+    }
+
     public ModelPaths write(Path root) throws IOException {
         ModelPaths paths = new ModelPaths(root.resolve("vision"), root.resolve("language"), root.resolve("inverse-llava"));
         writeVision(paths.vision());
         writeLanguage(paths.language());
-        writeBundle(paths.fusion());
+        writeBundle(paths.fusion(), paths.language());
         return paths;
     }
 
@@ -127,30 +138,9 @@ public final class DemoModelFactory {
         w.write(dir.resolve("model.safetensors"));
     }
 
-    private void writeBundle(Path dir) throws IOException {
+    /** The delta for the LLaMA in {@code languageDir}: every tensor {@link DeltaLayout} lists for this bundle's config. */
+    private void writeBundle(Path dir, Path languageDir) throws IOException {
         Files.createDirectories(dir);
-        SafetensorsWriter w = new SafetensorsWriter();
-        String f = "language_model.model.layers.0.self_attn.fusion.";
-        long d = s.hidden();
-        long dv = s.clipHidden();
-        for (String t : List.of("q", "k", "v")) {
-            long out = t.equals("q") ? d : s.kvDim();
-            random(w, f + "text_to_vision." + t + ".weight", dv, d);
-            random(w, f + "output." + t + ".weight", out, 2 * dv);
-            ones(w, f + "visual_norm." + t + ".weight", dv);
-            w.addFloats(f + "scales." + t, dtype, new long[0], new float[] {1.0f});
-        }
-        String[][] targets = {{"self_attn", "q_proj"}, {"self_attn", "k_proj"}, {"self_attn", "v_proj"},
-                {"self_attn", "o_proj"}, {"mlp", "gate_proj"}, {"mlp", "up_proj"}, {"mlp", "down_proj"}};
-        for (int layer = 1; layer < s.layers(); layer++) {
-            for (String[] t : targets) {
-                long[] io = projectionShape(t[1]);
-                String p = "language_model.model.layers." + layer + "." + t[0] + "." + t[1];
-                random(w, p + ".lora_a.weight", s.loraRank(), io[1]);
-                random(w, p + ".lora_b.weight", io[0], s.loraRank());
-            }
-        }
-        w.write(dir.resolve("model_delta.safetensors"));
         ObjectNode cfg = JSON.createObjectNode().put("format", "invllava-hub-release-v1").put("weights", "model_delta.safetensors")
                 .put("conversation_template", "vicuna_v1");
         ObjectNode model = cfg.putObject("model").put("id", "demo-random-" + seed).put("architecture", "inverse_llava")
@@ -163,18 +153,17 @@ public final class DemoModelFactory {
         fusion.putArray("targets").add("q").add("k").add("v");
         model.putObject("adaptation").put("method", "lora").put("rank", s.loraRank()).put("alpha", 2 * s.loraRank());
         JSON.writeValue(dir.resolve(ReleaseBundle.CONFIG).toFile(), cfg);
+        SafetensorsWriter w = new SafetensorsWriter();
+        InverseLlavaConfig.Model spec = InverseLlavaConfig.load(dir.resolve(ReleaseBundle.CONFIG)).model();
+        for (DeltaLayout.Tensor t : DeltaLayout.of(LlamaConfig.load(languageDir.resolve("config.json")), spec, s.clipHidden())) {
+            switch (t.kind()) {
+                case VISUAL_NORM -> ones(w, t.name(), t.shape()[0]);
+                case SCALE -> w.addFloats(t.name(), dtype, t.shape(), new float[] {1.0f});
+                default -> random(w, t.name(), t.shape());
+            }
+        }
+        w.write(dir.resolve("model_delta.safetensors"));
         ReleaseBundle.seal(dir, List.of(ReleaseBundle.CONFIG, "model_delta.safetensors"));
-    }
-
-    private long[] projectionShape(String proj) {
-        long d = s.hidden();
-        return switch (proj) {
-            case "q_proj", "o_proj" -> new long[] {d, d};
-            case "k_proj", "v_proj" -> new long[] {s.kvDim(), d};
-            case "gate_proj", "up_proj" -> new long[] {s.ffn(), d};
-            case "down_proj" -> new long[] {d, s.ffn()};
-            default -> throw new IllegalArgumentException(proj);
-        };
     }
 
     private void layerNorm(SafetensorsWriter w, String name, long d) {

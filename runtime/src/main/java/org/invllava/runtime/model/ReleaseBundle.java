@@ -10,6 +10,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.invllava.runtime.config.InverseLlavaConfig;
 import org.invllava.runtime.weights.WeightException;
 
@@ -74,16 +75,10 @@ public record ReleaseBundle(Path dir, InverseLlavaConfig config) {
     public static void seal(Path dir, List<String> files) throws IOException {
         Files.writeString(dir.resolve("COMPLETE"), "complete\n");
         StringBuilder sums = new StringBuilder();
-        for (String file : concat(List.of("COMPLETE"), files)) {
+        for (String file : Stream.concat(Stream.of("COMPLETE"), files.stream()).toList()) {
             sums.append(sha256(dir.resolve(file))).append("  ").append(file).append('\n');
         }
         Files.writeString(dir.resolve("checksums.sha256"), sums);
-    }
-
-    private static List<String> concat(List<String> a, List<String> b) {
-        List<String> out = new java.util.ArrayList<>(a);
-        out.addAll(b);
-        return out;
     }
 
     public static String sha256(Path file) {

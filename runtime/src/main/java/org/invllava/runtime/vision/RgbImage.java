@@ -1,5 +1,11 @@
 package org.invllava.runtime.vision;
 
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import javax.imageio.ImageIO;
+
 /** An 8-bit RGB image, pixels interleaved row-major: {@code rgb[(y * width + x) * 3 + c]}. */
 public record RgbImage(int width, int height, byte[] rgb) {
     public RgbImage {
@@ -14,17 +20,17 @@ public record RgbImage(int width, int height, byte[] rgb) {
 
     /** The image encoded as PNG. */
     public byte[] png() {
-        java.awt.image.BufferedImage out = new java.awt.image.BufferedImage(width, height, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         for (int y = 0; y < height; y++) {
             for (int x = 0; x < width; x++) {
                 out.setRGB(x, y, get(x, y, 0) << 16 | get(x, y, 1) << 8 | get(x, y, 2));
             }
         }
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try {
-            javax.imageio.ImageIO.write(out, "png", bytes);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            ImageIO.write(out, "png", bytes);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
         return bytes.toByteArray();
     }
