@@ -104,7 +104,7 @@ public final class EvalCommand implements Callable<Integer> {
         if (endpoint != null) {
             return new OpenAiAnswerer(endpoint, apiKey, modelId, maxTokens, 20, Duration.ofMinutes(5));
         }
-        ModelSource source = model.pathsOrNull() != null || model.servedModels().size() > 0 ? model.source()
+        ModelSource source = !model.servedModels().isEmpty() ? model.source() // Inverse-LLaVA's dirs or --llava-model
                 : new ModelSource.InverseLlava(BundledDemoModel.in(workDir != null ? workDir.resolve("demo-model")
                         : Files.createTempDirectory("inverse-llava-eval")));
         var loaded = source.load(new LoadOptions(LoadOptions.parseDtype(dtype), LoadOptions.parseDevice(device)));
