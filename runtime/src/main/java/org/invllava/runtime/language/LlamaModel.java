@@ -43,9 +43,19 @@ public final class LlamaModel {
      */
     public static LlamaModel load(LlamaConfig c, TensorSource base, TensorSource delta, InverseLlavaConfig.Model spec,
                                   int visualDim, DataType type, NDManager manager) {
-        InverseLlavaConfig.Adaptation lora = spec == null ? null : spec.adaptation();
+        return load(c, base, delta, spec == null ? null : spec.fusion(), spec == null ? null : spec.adaptation(), visualDim,
+                type, manager);
+    }
+
+    /**
+     * As {@link #load(LlamaConfig, TensorSource, TensorSource, InverseLlavaConfig.Model, int, DataType, NDManager)}
+     * with the fusion and the LoRA given apart: {@code fusion} null for a LLaMA with LoRA on every layer (LLaVA-1.5's
+     * fine-tuning), both null for the plain LLaMA.
+     */
+    public static LlamaModel load(LlamaConfig c, TensorSource base, TensorSource delta, InverseLlavaConfig.Fusion fusionSpec,
+                                  InverseLlavaConfig.Adaptation lora, int visualDim, DataType type, NDManager manager) {
         DeltaWeights w = new DeltaWeights(base, delta, lora == null ? 0 : lora.scale(), type);
-        Set<Integer> fusionLayers = spec == null ? Set.of() : Set.copyOf(spec.fusion().layers());
+        Set<Integer> fusionLayers = fusionSpec == null ? Set.of() : Set.copyOf(fusionSpec.layers());
         for (int l : fusionLayers) {
             if (l < 0 || l >= c.numHiddenLayers()) {
                 throw new IllegalArgumentException("fusion layer " + l + " does not exist (" + c.numHiddenLayers() + " layers)");
@@ -64,10 +74,10 @@ public final class LlamaModel {
             boolean adapted = lora != null && !fused && !lora.excludedLayerIndices().contains(i);
             Map<String, FusionProjection> fusion = new HashMap<>();
             if (fused) {
-                for (String target : spec.fusion().targets()) {
+                for (String target : fusionSpec.targets()) {
                     long out = target.equals("q") ? qDim : kvDim;
                     fusion.put(target, fusionProjection(w, p + "self_attn.fusion.", target, out, d, visualDim,
-                            spec.fusion().visualNormEps().floatValue()));
+                            fusionSpec.visualNormEps().floatValue()));
                 }
             }
             Linear qkv = packed(w, new Linear(w.merge(

@@ -25,16 +25,21 @@ public final class DeltaLayout {
     }
 
     public static List<Tensor> of(LlamaConfig c, InverseLlavaConfig.Model spec, int visualDim) {
+        return of(c, spec.fusion(), spec.adaptation(), visualDim);
+    }
+
+    /** The tensors for a fusion (or none: null) and a LoRA (or none: null) given apart. */
+    public static List<Tensor> of(LlamaConfig c, InverseLlavaConfig.Fusion fusion, InverseLlavaConfig.Adaptation lora,
+                                  int visualDim) {
         long d = c.hiddenSize();
         long qDim = (long) c.numAttentionHeads() * c.headDim();
         long kvDim = (long) c.numKeyValueHeads() * c.headDim();
-        Set<Integer> fusionLayers = Set.copyOf(spec.fusion().layers());
-        InverseLlavaConfig.Adaptation lora = spec.adaptation();
+        Set<Integer> fusionLayers = fusion == null ? Set.of() : Set.copyOf(fusion.layers());
         List<Tensor> out = new ArrayList<>();
         for (int layer = 0; layer < c.numHiddenLayers(); layer++) {
             String p = PREFIX + layer + ".";
             if (fusionLayers.contains(layer)) {
-                for (String t : spec.fusion().targets()) {
+                for (String t : fusion.targets()) {
                     long outDim = t.equals("q") ? qDim : kvDim;
                     String f = p + "self_attn.fusion.";
                     out.add(new Tensor(f + "text_to_vision." + t + ".weight", new long[] {visualDim, d}, Kind.TEXT_TO_VISION));

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
+import java.util.function.UnaryOperator;
 import org.invllava.runtime.language.FusionStreams;
 import org.invllava.runtime.language.LlamaModel;
 
@@ -65,6 +66,14 @@ public final class StepInput {
      * embedding is zero and V the visual row, or (input-embedding rows) the embedding is the visual row.
      */
     public Tensors tensors(NDManager m, LlamaModel language, DataType dtype) {
+        return tensors(m, language, dtype, null);
+    }
+
+    /**
+     * As {@link #tensors(NDManager, LlamaModel, DataType)}, input-embedding rows passed through {@code projection}
+     * first (training LLaVA-1.5's projector: the rows hold raw patch features); null: the rows are embeddings already.
+     */
+    public Tensors tensors(NDManager m, LlamaModel language, DataType dtype, UnaryOperator<NDArray> projection) {
         float[] text = new float[rows];
         float[] vision = new float[rows];
         for (int i = 0; i < rows; i++) {
@@ -75,7 +84,11 @@ public final class StepInput {
         NDArray embeds = language.embed(m, Arrays.copyOf(ids, rows)).mul(textMask); // [N, D], zero at patch slots
         NDArray v = m.create(Arrays.copyOf(visual, rows * visualDim), new Shape(rows, visualDim)).toType(dtype, false);
         if (patchRows == PatchRows.INPUT_EMBEDDING) {
-            return new Tensors(embeds.add(v), null); // v is zero at text slots
+            if (projection == null) {
+                return new Tensors(embeds.add(v), null); // v is zero at text slots
+            }
+            NDArray patchMask = m.create(vision, new Shape(rows, 1)).toType(dtype, false); // [N, 1]
+            return new Tensors(embeds.add(projection.apply(v).mul(patchMask)), null); // [N, D]
         }
         return new Tensors(embeds, new FusionStreams(v, textMask, m.create(vision, new Shape(rows, 1)).toType(dtype, false)));
     }
