@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import org.invllava.runtime.language.ForwardBatch;
 import org.invllava.runtime.language.FreshKv;
 import org.invllava.runtime.language.LlamaModel;
@@ -21,7 +22,15 @@ final class CausalLoss {
 
     /** The scalar mean loss over every scored token of {@code batch}, owned by {@code m}. */
     static NDArray of(LlamaModel language, List<Example> batch, int visualDim, StepInput.PatchRows patchRows, NDManager m) {
-        StepInput input = new StepInput(visualDim, patchRows);
+        return of(language, batch, new StepInput(visualDim, patchRows), null, m);
+    }
+
+    /**
+     * As {@link #of(LlamaModel, List, int, StepInput.PatchRows, NDManager)} into the empty {@code input}, its patch
+     * rows passed through {@code projection} (LLaVA-1.5's projector) when not null.
+     */
+    static NDArray of(LlamaModel language, List<Example> batch, StepInput input, UnaryOperator<NDArray> projection,
+                      NDManager m) {
         List<ForwardBatch.Segment> segments = new ArrayList<>();
         List<Long> rows = new ArrayList<>();
         List<Long> targets = new ArrayList<>();
@@ -35,7 +44,7 @@ final class CausalLoss {
             }
             offset += e.sequence().length();
         }
-        StepInput.Tensors in = input.tensors(m, language, ai.djl.ndarray.types.DataType.FLOAT32);
+        StepInput.Tensors in = input.tensors(m, language, ai.djl.ndarray.types.DataType.FLOAT32, projection);
         NDArray hidden = language.forward(in.embeds(), in.streams(), new ForwardBatch(segments)); // [N, D]
         NDArray scored = hidden.get(m, new NDIndex("{}", m.create(rows.stream().mapToLong(Long::longValue).toArray()))); // [M, D]
         NDArray logProbs = language.headLogits(scored).logSoftmax(-1); // [M, V]

@@ -29,6 +29,7 @@ import org.invllava.runtime.model.DeltaLayout;
 import org.invllava.runtime.model.InverseLlavaModel;
 import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.model.ModelPaths;
+import org.invllava.runtime.model.MultimodalModel;
 import org.invllava.runtime.model.StepInput;
 import org.invllava.runtime.model.Tokenizers;
 import org.invllava.runtime.model.VisionModel;
@@ -63,15 +64,18 @@ final class InverseLlavaStage {
         try (NDManager root = NDManager.newBaseManager(); Parameters params = new Parameters(root)) {
             TensorMap base = FrozenWeights.load(paths.language(), root);
             init.create(setup.layout(), params, options.seed());
-            System.err.printf("[inverse-llava] %d examples, %,d trainable parameters (fusion + LoRA)%n",
-                    setup.examples().size(), params.count());
+            double flops = ComputeEstimate.inverseLlava(setup.config(), setup.spec(), setup.featureDim())
+                    .training(setup.examples(), options.epochs());
+            System.err.printf("[inverse-llava] %d examples, %,d trainable parameters (fusion + LoRA), ~%.1f TFLOP%n",
+                    setup.examples().size(), params.count(), flops / 1e12);
             BundleWriter writer = new BundleWriter(template, init);
             TrainingLoop<Example> loop = TrainingLoop.overTokens("inverse-llava", options, work.resolve("inverse-llava-state"));
             TrainState state = loop.run(setup.examples(), params, root, setup.loss(base, params), (epoch, step) -> {
                 writer.write(out, params, Map.of("epoch", epoch, "step", step));
                 return validate(new ModelPaths(paths.vision(), paths.language(), out), validation, "epoch " + epoch);
             });
-            writer.write(out, params, Map.of("steps", state.step(), "final_loss", Losses.tailMean(state.losses(), 50),
+            writer.write(out, params, Map.of("steps", state.step(), "training_flops_estimate", flops,
+                    "final_loss", Losses.tailMean(state.losses(), 50),
                     "validation_accuracy", state.validation().isEmpty() ? Double.NaN
                             : state.validation().get(state.validation().size() - 1)[1]));
             return state;
@@ -125,10 +129,9 @@ final class InverseLlavaStage {
      * open questions without the short-answer instruction ({@link Prompts#bare}).
      */
     static List<Example> examples(VisionModel tower, LlamaTokenizer tokenizer, List<World.Sample> samples) {
-        ImageDecoder decoder = new ImageDecoder(1L << 24);
         List<Example> out = new ArrayList<>();
         for (World.Sample s : samples) {
-            List<PatchFeatures> features = tower.encodeImages(List.of(decoder.decode(s.scene().png())));
+            List<PatchFeatures> features = encode(tower, s);
             for (WorldQuestion q : s.questions()) {
                 String prompt = q.trainingPrompt(Prompts.bare(q));
                 out.add(Example.answer(tokenizer.encodePrompt(ChatTemplate.vicunaV1(prompt, true)), features,
@@ -138,15 +141,24 @@ final class InverseLlavaStage {
         return out;
     }
 
+    /** The patch features of a sample's picture, encoded as served (its PNG decoded, preprocessed). */
+    static List<PatchFeatures> encode(VisionModel tower, World.Sample sample) {
+        return tower.encodeImages(List.of(new ImageDecoder(1L << 24).decode(sample.scene().png())));
+    }
+
     /** Accuracy (%) of the model in {@code paths} on a world split's questions, loaded and answered as served. */
     static double validate(ModelPaths paths, Path split, String when) throws Exception {
+        return validate(InverseLlavaModel.load(paths, LoadOptions.defaults()), "inverse-llava", split, when);
+    }
+
+    /** Accuracy (%) of {@code model} (closed after) on a world split's questions, answered by the batching engine. */
+    static double validate(MultimodalModel model, String stage, Path split, String when) throws Exception {
         Benchmark questions = Formats.jsonl(split.resolve("questions.jsonl"));
-        try (InProcessAnswerer answerer = new InProcessAnswerer(InverseLlavaModel.load(paths, LoadOptions.defaults()),
-                "inverse-llava", 8)) {
+        try (InProcessAnswerer answerer = new InProcessAnswerer(model, stage, 8)) {
             List<EvalItem> items = questions.items();
             EvalRunner.Answers answers = EvalRunner.run(items, answerer, 16, new Progress(System.err, "validation", items.size(), false));
             Score score = questions.score(answers.byId());
-            System.err.printf("[inverse-llava] %s validation accuracy %.1f%% %s%n", when, score.metrics().get("accuracy"),
+            System.err.printf("[%s] %s validation accuracy %.1f%% %s%n", stage, when, score.metrics().get("accuracy"),
                     score.categories());
             return score.metrics().get("accuracy");
         }

@@ -30,7 +30,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "7", description = "initial weights, world and data order (default 7)")
     long seed;
     @Option(names = "--stage", defaultValue = "all",
-            description = "all, vision, language or inverse-llava (the last needs OUT/vision and OUT/language)")
+            description = "all, vision, language, inverse-llava or llava (the last two need OUT/vision and OUT/language; "
+                    + "all does not include llava, the LLaVA-1.5 baseline)")
     String stage;
     @Option(names = "--vision-epochs", defaultValue = "40")
     int visionEpochs;
@@ -58,11 +59,19 @@ public final class TrainCommand implements Callable<Integer> {
     int batchSize;
     @Option(names = "--layers", defaultValue = "2", description = "LLaMA layers of the demo shape (default 2)")
     int layers;
+    @Option(names = "--llava-pretrain-epochs", defaultValue = "4",
+            description = "LLaVA-1.5 stage 1 (projector on captions) epochs (default 4)")
+    int llavaPretrainEpochs;
+    @Option(names = "--llava-epochs", defaultValue = "16",
+            description = "LLaVA-1.5 stage 2 (projector + LoRA on questions) epochs (default 16, as --epochs)")
+    int llavaEpochs;
+    @Option(names = "--llava-pretrain-lr", defaultValue = "1e-3", description = "LLaVA-1.5 stage 1 peak learning rate")
+    double llavaPretrainLr;
 
     @Override
     public Integer call() throws Exception {
-        if (!List.of("all", "vision", "language", "inverse-llava").contains(stage)) {
-            throw new IllegalArgumentException("--stage must be all, vision, language or inverse-llava, got " + stage);
+        if (!List.of("all", "vision", "language", "inverse-llava", "llava").contains(stage)) {
+            throw new IllegalArgumentException("--stage must be all, vision, language, inverse-llava or llava, got " + stage);
         }
         Path workDir = work != null ? work : out.resolve(".work");
         ModelShape shape = ModelShape.tiny().withLayers(layers);
@@ -101,10 +110,21 @@ public final class TrainCommand implements Callable<Integer> {
                     validation, new TrainOptions(epochs, batchSize, lr, 0.03, 0.0, seed, 200), DeltaInit.reference());
             curves.add(new LossCurve.Series("inverse-llava (fusion + LoRA)", s.losses(), s.validation()));
         }
-        LossCurve.write(curves, out.resolve("loss.png"));
-        System.out.printf("trained in %.1f min; model in %s (loss curve: loss.png)%n", (System.nanoTime() - start) / 6e10, out);
-        System.out.println("try: bin/inverse-llava eval --world <world>/test --vision-model " + result.vision()
-                + " --language-model " + result.language() + " --fusion-checkpoint " + result.fusion());
+        if (stage.equals("llava")) {
+            LlavaStage.Result r = LlavaStage.run(result.vision(), result.language(), out.resolve(LlavaStage.ID), workDir,
+                    train, validation, new LlavaStage.Options(
+                            new TrainOptions(llavaPretrainEpochs, batchSize, llavaPretrainLr, 0.03, 0.0, seed, 200),
+                            new TrainOptions(llavaEpochs, batchSize, lr, 0.03, 0.0, seed, 200), loraRank));
+            curves.add(new LossCurve.Series("llava-1.5 stage 1 (projector)", r.pretrain().losses(), r.pretrain().validation()));
+            curves.add(new LossCurve.Series("llava-1.5 stage 2 (projector + LoRA)", r.finetune().losses(),
+                    r.finetune().validation()));
+        }
+        String curve = stage.equals("llava") ? "loss-llava.png" : "loss.png";
+        LossCurve.write(curves, out.resolve(curve));
+        System.out.printf("trained in %.1f min; model in %s (loss curve: %s)%n", (System.nanoTime() - start) / 6e10, out, curve);
+        System.out.println("try: bin/inverse-llava eval --world <world>/test " + (stage.equals("llava")
+                ? "--llava-model " + out.resolve(LlavaStage.ID) : "--vision-model " + result.vision() + " --language-model "
+                + result.language() + " --fusion-checkpoint " + result.fusion()));
         return 0;
     }
 }
