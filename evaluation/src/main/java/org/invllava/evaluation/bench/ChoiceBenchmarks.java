@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.invllava.evaluation.metrics.OptionExtractor;
 import org.invllava.evaluation.metrics.Tally;
+import org.invllava.evaluation.runner.Answerer;
 import org.invllava.evaluation.world.WorldQuestion;
 
 /** Lettered multiple choice: ScienceQA-IMG and MMBench / MMBench-CN (with circular evaluation). */
@@ -72,9 +73,15 @@ public final class ChoiceBenchmarks {
     /**
      * An MMBench TSV ({@code index, question, hint, A, B, C, D[, E...], answer, category, image} with base64
      * images). Circular: each question is asked once per rotation of its options and counts as right only when
-     * every rotation is; otherwise once. {@code chinese} selects MMBench-CN's instruction.
+     * every rotation is; otherwise once. {@code chinese} selects MMBench-CN's instruction. Answers the rules cannot
+     * read are matched by {@code judge} when given ({@link ChoiceJudge}: MMBench's ChatGPT matching), else wrong.
      */
     public static Benchmark mmBench(Path tsv, boolean circular, boolean chinese) throws IOException {
+        return mmBench(tsv, circular, chinese, null);
+    }
+
+    /** As {@link #mmBench(Path, boolean, boolean)}, unreadable answers matched by {@code judge} (null: none). */
+    public static Benchmark mmBench(Path tsv, boolean circular, boolean chinese, Answerer judge) throws IOException {
         List<Choice> choices = new ArrayList<>();
         for (Map<String, String> row : Tsv.read(tsv)) {
             List<String> options = new ArrayList<>();
@@ -106,6 +113,7 @@ public final class ChoiceBenchmarks {
                         + WorldQuestion.lettered(rotated) + instruction, c.image()));
             }
         }
+        ChoiceJudge matcher = new ChoiceJudge(judge);
         return new ScoredBenchmark(chinese ? "mmbench_cn" : "mmbench", items, answers -> {
             Tally tally = new Tally();
             for (Choice c : choices) {
@@ -115,7 +123,7 @@ public final class ChoiceBenchmarks {
                 for (int r = 0; r < n; r++) {
                     String id = c.id() + "@" + r;
                     if (answers.containsKey(id)) {
-                        String letter = OptionExtractor.extract(answers.get(id), rotatedOptions.get(id));
+                        String letter = matcher.match(c.question(), rotatedOptions.get(id), answers.get(id));
                         right &= letter != null && letter.charAt(0) - 'A' == Math.floorMod(c.answer() - r, c.options().size());
                         asked = true;
                     }

@@ -11,6 +11,7 @@ import org.invllava.evaluation.bench.Formats;
 import org.invllava.evaluation.bench.MmVetBenchmark;
 import org.invllava.evaluation.bench.VqaBenchmark;
 import org.invllava.evaluation.bench.YesNoBenchmarks;
+import org.invllava.evaluation.runner.Answerer;
 import org.invllava.evaluation.runner.OpenAiAnswerer;
 import picocli.CommandLine.Option;
 
@@ -39,12 +40,13 @@ public final class BenchmarkOptions {
     @Option(names = "--no-circular", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "MMBench circular evaluation (default on)")
     boolean circular;
-    @Option(names = "--judge-endpoint", description = "MM-Vet: the grading model's OpenAI-compatible base URL (no default: "
-            + "MM-Vet is scored only with a judge you choose)")
+    @Option(names = "--judge-endpoint", description = "a judge model's OpenAI-compatible base URL (no default): MM-Vet's "
+            + "grader (MM-Vet is scored only with one); MMBench's option matching for answers the rules cannot read")
     String judgeEndpoint;
-    @Option(names = "--judge-model", defaultValue = "gpt-4-0613", description = "MM-Vet: the grading model (default ${DEFAULT-VALUE})")
+    @Option(names = "--judge-model", description = "the judge model (default gpt-4-0613 for MM-Vet, gpt-3.5-turbo-0125 "
+            + "for MMBench, as their evaluators)")
     String judgeModel;
-    @Option(names = "--judge-api-key", description = "MM-Vet: bearer key for --judge-endpoint")
+    @Option(names = "--judge-api-key", description = "bearer key for --judge-endpoint")
     String judgeApiKey;
 
     static final class FormatNames extends ArrayList<String> {
@@ -71,17 +73,27 @@ public final class BenchmarkOptions {
             case "pope" -> YesNoBenchmarks.pope(java.util.Arrays.stream(data.split(",")).map(Path::of).toList(),
                     required(images, "--images"));
             case "scienceqa" -> ChoiceBenchmarks.scienceQa(path, split);
-            case "mmbench" -> ChoiceBenchmarks.mmBench(path, circular, false);
-            case "mmbench-cn" -> ChoiceBenchmarks.mmBench(path, circular, true);
+            case "mmbench" -> ChoiceBenchmarks.mmBench(path, circular, false, judgeOrNull("gpt-3.5-turbo-0125"));
+            case "mmbench-cn" -> ChoiceBenchmarks.mmBench(path, circular, true, judgeOrNull("gpt-3.5-turbo-0125"));
             case "vqav2" -> VqaBenchmark.vqav2(path, required(annotations, "--annotations"), required(images, "--images"),
                     imagePattern);
             case "textvqa" -> VqaBenchmark.textVqa(path, required(images, "--images"));
             case "vizwiz" -> VqaBenchmark.vizWiz(path, required(images, "--images"));
             case "gqa" -> Formats.gqa(path, required(images, "--images"));
-            case "mmvet" -> MmVetBenchmark.of(path, required(images, "--images"), new OpenAiAnswerer(
-                    required(judgeEndpoint, "--judge-endpoint"), judgeApiKey, judgeModel, 8, 20, Duration.ofMinutes(2)));
+            case "mmvet" -> MmVetBenchmark.of(path, required(images, "--images"), judge(required(judgeEndpoint,
+                    "--judge-endpoint"), "gpt-4-0613"));
             default -> throw new IllegalArgumentException("unknown --format " + format + "; one of " + FORMATS);
         };
+    }
+
+    /** The judge at {@code endpoint}: {@code --judge-model}, or the benchmark's own default model. */
+    private Answerer judge(String endpoint, String defaultModel) {
+        return new OpenAiAnswerer(endpoint, judgeApiKey, judgeModel != null ? judgeModel : defaultModel, 8, 20,
+                Duration.ofMinutes(2));
+    }
+
+    private Answerer judgeOrNull(String defaultModel) {
+        return judgeEndpoint == null ? null : judge(judgeEndpoint, defaultModel);
     }
 
     private static <T> T required(T p, String option) {

@@ -1,0 +1,81 @@
+package org.invllava.evaluation.bench;
+
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.invllava.evaluation.metrics.OptionExtractor;
+import org.invllava.evaluation.runner.Answerer;
+
+/**
+ * MMBench's answer matching: the rules of {@link OptionExtractor} first and, for an answer they cannot read, a judge
+ * model asked which option the answer means, with the matching prompt of MMBench's evaluator (VLMEvalKit's
+ * {@code build_prompt}, English for both languages). The judge answers a letter, or Z for none; a reply without a
+ * valid letter is asked again (3 tries), then the answer counts as no option. Without a judge, the rules alone.
+ */
+final class ChoiceJudge {
+    static final String MATCHING_PROMPT = """
+            You are an AI assistant who will help me to match an answer with several options of a single-choice \
+            question. You are provided with a question, several options, and an answer, and you need to find which \
+            option is most similar to the answer. If the meaning of all options are significantly different from the \
+            answer, output Z. Your should output a single uppercase character in A, B, C, D (if they are valid \
+            options), and Z.\s
+            Example 1:\s
+            Question: What is the main object in image?
+            Options: A. teddy bear B. rabbit C. cat D. dog
+            Answer: a cute teddy bear
+            Your output: A
+            Example 2:\s
+            Question: What is the main object in image?
+            Options: A. teddy bear B. rabbit C. cat D. dog
+            Answer: Spider
+            Your output: Z
+            Example 3:\s
+            Question: %s?
+            Options: %s
+            Answer: %s
+            Your output:\s""";
+    private static final Pattern LETTER = Pattern.compile("\\b([A-Z])\\b");
+    private static final int ATTEMPTS = 3;
+
+    private final Answerer judge; // or null
+
+    ChoiceJudge(Answerer judge) {
+        this.judge = judge;
+    }
+
+    /** The letter of the option {@code answer} picks among {@code options} for {@code question}, or null. */
+    String match(String question, List<String> options, String answer) {
+        String letter = OptionExtractor.extract(answer, options);
+        if (letter != null || judge == null) {
+            return letter;
+        }
+        String prompt = MATCHING_PROMPT.formatted(question.strip().replaceAll("\\?$", ""), optionList(options), answer.strip());
+        for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+            try {
+                String reply = judge.answer(prompt, null);
+                Matcher m = LETTER.matcher(reply.strip());
+                if (m.find()) {
+                    String picked = m.group(1);
+                    if (picked.equals("Z")) {
+                        return null;
+                    }
+                    if (picked.charAt(0) - 'A' < options.size()) {
+                        return picked;
+                    }
+                }
+            } catch (Exception e) {
+                // asked again, as MMBench's evaluator does
+            }
+        }
+        return null;
+    }
+
+    /** MMBench's option string: "There are several options: \n" then "A. text\n" per option. */
+    static String optionList(List<String> options) {
+        StringBuilder s = new StringBuilder("There are several options: \n");
+        for (int i = 0; i < options.size(); i++) {
+            s.append((char) ('A' + i)).append(". ").append(options.get(i)).append('\n');
+        }
+        return s.toString();
+    }
+}
