@@ -44,11 +44,14 @@ final class LlavaStage {
     private LlavaStage() {
     }
 
-    /** Both stages' options; {@code loraRank} with alpha = 2·rank, as the Inverse-LLaVA stage. */
+    /**
+     * Both stages' options ({@code pretrain} null: no stage 1, the ablation without alignment pre-training);
+     * {@code loraRank} with alpha = 2·rank, as the Inverse-LLaVA stage.
+     */
     record Options(TrainOptions pretrain, TrainOptions finetune, int loraRank) {
     }
 
-    /** What one run produced: each stage's history. */
+    /** What one run produced: each stage's history (stage 1's null when skipped). */
     record Result(TrainState pretrain, TrainState finetune) {
     }
 
@@ -74,11 +77,15 @@ final class LlavaStage {
                 }
                 questions = InverseLlavaStage.examples(tower, tokenizer, train);
             }
-            System.err.printf("[%s] stage 1: %d captions, %,d trainable parameters (projector), ~%.1f TFLOP%n", ID,
-                    captions.size(), params.count(), ComputeEstimate.llava(config, featureDim, 0)
-                            .training(captions, options.pretrain().epochs()) / 1e12);
-            TrainState pretrain = TrainingLoop.overTokens(ID + " stage 1", options.pretrain(), work.resolve("llava-pretrain-state"))
-                    .run(captions, params, root, new Wiring(config, base, params, null, featureDim).loss(), (epoch, step) -> Double.NaN);
+            TrainState pretrain = null;
+            if (options.pretrain() != null) {
+                System.err.printf("[%s] stage 1: %d captions, %,d trainable parameters (projector), ~%.1f TFLOP%n", ID,
+                        captions.size(), params.count(), ComputeEstimate.llava(config, featureDim, 0)
+                                .training(captions, options.pretrain().epochs()) / 1e12);
+                pretrain = TrainingLoop.overTokens(ID + " stage 1", options.pretrain(), work.resolve("llava-pretrain-state"))
+                        .run(captions, params, root, new Wiring(config, base, params, null, featureDim).loss(),
+                                (epoch, step) -> Double.NaN);
+            }
             DeltaInit.reference().create(DeltaLayout.of(config, null, lora, 0), params, options.finetune().seed()); // LoRA joins
             System.err.printf("[%s] stage 2: %d questions, %,d trainable parameters (projector + LoRA), ~%.1f TFLOP%n", ID,
                     questions.size(), params.count(), ComputeEstimate.llava(config, featureDim, options.loraRank())

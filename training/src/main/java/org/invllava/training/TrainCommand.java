@@ -60,7 +60,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--layers", defaultValue = "2", description = "LLaMA layers of the demo shape (default 2)")
     int layers;
     @Option(names = "--llava-pretrain-epochs", defaultValue = "4",
-            description = "LLaVA-1.5 stage 1 (projector on captions) epochs (default 4)")
+            description = "LLaVA-1.5 stage 1 (projector on captions) epochs (default 4; 0: no stage 1)")
     int llavaPretrainEpochs;
     @Option(names = "--llava-epochs", defaultValue = "16",
             description = "LLaVA-1.5 stage 2 (projector + LoRA on questions) epochs (default 16, as --epochs)")
@@ -113,9 +113,12 @@ public final class TrainCommand implements Callable<Integer> {
         if (stage.equals("llava")) {
             LlavaStage.Result r = LlavaStage.run(result.vision(), result.language(), out.resolve(LlavaStage.ID), workDir,
                     train, validation, new LlavaStage.Options(
-                            new TrainOptions(llavaPretrainEpochs, batchSize, llavaPretrainLr, 0.03, 0.0, seed, 200),
+                            llavaPretrainEpochs == 0 ? null
+                                    : new TrainOptions(llavaPretrainEpochs, batchSize, llavaPretrainLr, 0.03, 0.0, seed, 200),
                             new TrainOptions(llavaEpochs, batchSize, lr, 0.03, 0.0, seed, 200), loraRank));
-            curves.add(new LossCurve.Series("llava-1.5 stage 1 (projector)", r.pretrain().losses(), r.pretrain().validation()));
+            if (r.pretrain() != null) {
+                curves.add(new LossCurve.Series("llava-1.5 stage 1 (projector)", r.pretrain().losses(), r.pretrain().validation()));
+            }
             curves.add(new LossCurve.Series("llava-1.5 stage 2 (projector + LoRA)", r.finetune().losses(),
                     r.finetune().validation()));
         }
