@@ -3,18 +3,12 @@ package org.invllava.evaluation.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.sun.net.httpserver.HttpServer;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.invllava.evaluation.metrics.Score;
-import org.invllava.evaluation.runner.OpenAiAnswerer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -54,22 +48,10 @@ class ChoiceBenchmarksTest {
             rows.append(i).append("\tWhat is it?\tnan\tcat\tdog\tbird\tfish\tB\tanimals\t\n");
         }
         Files.writeString(tsv, rows.toString());
-        List<String> prompts = new CopyOnWriteArrayList<>();
-        HttpServer judge = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        judge.createContext("/v1/chat/completions", x -> {
-            String body = new String(x.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-            prompts.add(body);
-            String reply = body.contains("Answer: a small puppy") ? "B" : body.contains("Answer: spider") ? "Z" : "I cannot tell";
-            byte[] out = ("{\"choices\": [{\"message\": {\"role\": \"assistant\", \"content\": \"" + reply + "\"}}]}")
-                    .getBytes(StandardCharsets.UTF_8);
-            x.sendResponseHeaders(200, out.length);
-            x.getResponseBody().write(out);
-            x.close();
-        });
-        judge.start();
-        try {
-            Benchmark b = ChoiceBenchmarks.mmBench(tsv, false, false, new OpenAiAnswerer(
-                    "http://127.0.0.1:" + judge.getAddress().getPort() + "/v1", null, "judge", 8, 0, Duration.ofSeconds(10)));
+        try (StandInJudge judge = new StandInJudge(body -> body.contains("Answer: a small puppy") ? "B"
+                : body.contains("Answer: spider") ? "Z" : "I cannot tell")) {
+            Benchmark b = ChoiceBenchmarks.mmBench(tsv, false, false, judge.client());
+            List<String> prompts = judge.prompts();
             Score s = b.score(Map.of("1@0", "B", "2@0", "a small puppy", "3@0", "spider", "4@0", "no idea"));
             assertEquals(50.0, s.metrics().get("accuracy"), 1e-9); // the letter by rule, the puppy by the judge
             assertEquals(1 + 1 + 3, prompts.size(), "not for 'B'; once for the puppy and the spider (Z); thrice for no letter");
@@ -78,8 +60,6 @@ class ChoiceBenchmarksTest {
                     + "C. bird\\nD. fish\\n\\nAnswer: a small puppy\\nYour output: "), puppy);
             assertEquals(25.0, ChoiceBenchmarks.mmBench(tsv, false, false).score(Map.of("1@0", "B", "2@0", "a small puppy",
                     "3@0", "spider", "4@0", "no idea")).metrics().get("accuracy"), 1e-9, "without a judge: the rules alone");
-        } finally {
-            judge.stop(0);
         }
     }
 
