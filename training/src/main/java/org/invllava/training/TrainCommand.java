@@ -39,6 +39,9 @@ public final class TrainCommand implements Callable<Integer> {
     double visionLr;
     @Option(names = "--vision-batch-size", defaultValue = "64", description = "pictures per contrastive batch")
     int visionBatchSize;
+    @Option(names = "--shape-twins", description = "vision stage: each picture with a twin of other shapes in its batch, "
+            + "and colour-shape pairs in the caption's bag (off: the shipped demo's tower; see docs/training.md)")
+    boolean shapeTwins;
     @Option(names = "--train-images", defaultValue = "2000", description = "training pictures (~4.5 questions each)")
     int trainImages;
     @Option(names = "--val-images", defaultValue = "100", description = "validation pictures")
@@ -96,7 +99,8 @@ public final class TrainCommand implements Callable<Integer> {
             LlamaConfig lmConfig = LlamaConfig.load(initial.language().resolve("config.json"));
             TrainState v = VisionStage.run(initial.vision(), result.vision(), workDir, train,
                     world.samples(World.Split.VALIDATION, 0, valImages), Tokenizers.load(initial.language(), lmConfig),
-                    new TrainOptions(visionEpochs, visionBatchSize, visionLr, 0.05, 0.01, seed, 100));
+                    new TrainOptions(visionEpochs, shapeTwins ? Math.max(1, visionBatchSize / 2) : visionBatchSize, visionLr,
+                            0.05, 0.01, seed, 100), shapeTwins);
             curves.add(new LossCurve.Series("vision tower (contrastive)", v.losses(), v.validation()));
         }
         if (stage.equals("all") || stage.equals("language")) {

@@ -12,6 +12,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.invllava.evaluation.world.Item;
+import org.invllava.evaluation.world.Scene;
+import org.invllava.evaluation.world.ShapeKind;
 import org.invllava.evaluation.world.World;
 import org.invllava.runtime.config.ClipVisionConfig;
 import org.invllava.runtime.nn.Scalars;
@@ -28,6 +31,12 @@ import org.invllava.runtime.weights.TensorMap;
  * only for this objective and is not kept, is a bag of the caption's tokens (an embedding table, mean over the
  * tokens, a projection). Loss: the symmetric cross-entropy of the scaled cosine similarities of a batch
  * (matching pairs on the diagonal), with CLIP's learnable temperature (initially 1/0.07).
+ *
+ * <p>With {@code --shape-twins} (off by default; the shipped demo was trained without): each picture comes with its
+ * twin ({@link #twin}: the same places and colours, other shapes) in the same batch, a negative only the shapes tell
+ * apart, and the bag also holds each pair of tokens within one object's phrase ("red"+"circle", "circle"+"left",
+ * hashed into {@link #PAIR_BUCKETS} rows) so that "a red circle and a blue square" and "a blue circle and a red
+ * square" differ. Without them the tower learns colours and places and next to nothing of shape.
  */
 final class VisionStage {
     static final String VISUAL_PROJECTION = "contrastive.visual_projection";
@@ -35,37 +44,71 @@ final class VisionStage {
     static final String TEXT_PROJECTION = "contrastive.text_projection";
     static final String LOGIT_SCALE = "contrastive.logit_scale";
     private static final int EMBED = 64;
+    static final int PAIR_BUCKETS = 4096;
 
     private VisionStage() {
     }
 
-    /** One pair: the preprocessed picture [3, S, S] and the caption's token counts over the vocabulary. */
+    /** One pair: the preprocessed picture [3, S, S] and the caption's feature counts ({@link #captionFeatures}). */
     record Pair(float[] pixels, Map<Integer, Integer> tokens) {
+        static Pair of(Scene scene, ImagePreprocessor preprocessor, LlamaTokenizer tokenizer, boolean phrasePairs) {
+            return new Pair(preprocessor.process(scene.render()), captionFeatures(scene.caption(), tokenizer, phrasePairs));
+        }
     }
 
-    static List<Pair> pairs(List<World.Sample> samples, ImagePreprocessor preprocessor, LlamaTokenizer tokenizer) {
-        List<Pair> out = new ArrayList<>();
-        for (World.Sample s : samples) {
-            Map<Integer, Integer> counts = new LinkedHashMap<>();
-            for (int id : tokenizer.encode(s.scene().caption())) {
-                counts.merge(id, 1, Integer::sum);
+    static List<Pair> pairs(List<World.Sample> samples, ImagePreprocessor preprocessor, LlamaTokenizer tokenizer,
+                            boolean phrasePairs) {
+        return samples.stream().map(s -> Pair.of(s.scene(), preprocessor, tokenizer, phrasePairs)).toList();
+    }
+
+    /** What one training item is: a sample's pair, and with {@code shapeTwins} its twin's, kept in one batch. */
+    static List<List<Pair>> items(List<World.Sample> samples, ImagePreprocessor preprocessor, LlamaTokenizer tokenizer,
+                                  boolean shapeTwins) {
+        return samples.stream().map(s -> shapeTwins
+                ? List.of(Pair.of(s.scene(), preprocessor, tokenizer, true), Pair.of(twin(s.scene()), preprocessor, tokenizer, true))
+                : List.of(Pair.of(s.scene(), preprocessor, tokenizer, false))).toList();
+    }
+
+    /** The scene with each shape replaced by the next kind (circle → square → triangle → circle), all else kept. */
+    static Scene twin(Scene scene) {
+        ShapeKind[] kinds = ShapeKind.values();
+        return new Scene(scene.size(), scene.items().stream().map(i -> new Item(kinds[(i.shape().ordinal() + 1) % kinds.length],
+                i.colour(), i.quadrant(), i.cx(), i.cy(), i.radius())).toList());
+    }
+
+    /**
+     * The caption's bag of features, ids in [0, vocab + {@link #PAIR_BUCKETS}): each token id and, with
+     * {@code phrasePairs}, each unordered pair of distinct tokens within one object's phrase (phrases are joined by
+     * " and "), hashed past the vocabulary.
+     */
+    static Map<Integer, Integer> captionFeatures(String caption, LlamaTokenizer tokenizer, boolean phrasePairs) {
+        Map<Integer, Integer> counts = new LinkedHashMap<>();
+        for (String phrase : phrasePairs ? caption.split(" and ") : new String[] {caption}) {
+            int[] ids = tokenizer.encode(phrase);
+            for (int i = 0; i < ids.length; i++) {
+                counts.merge(ids[i], 1, Integer::sum);
+                for (int j = i + 1; phrasePairs && j < ids.length; j++) {
+                    if (ids[i] != ids[j]) {
+                        int pair = Math.floorMod(31 * Math.min(ids[i], ids[j]) + 1_000_003 * Math.max(ids[i], ids[j]), PAIR_BUCKETS);
+                        counts.merge(tokenizer.vocabSize() + pair, 1, Integer::sum);
+                    }
+                }
             }
-            out.add(new Pair(preprocessor.process(s.scene().render()), counts));
         }
-        return out;
+        return counts;
     }
 
     /**
      * Trains the tower in {@code initial} (config, preprocessing, starting weights) and writes it, in the same
-     * layout, to {@code out}. Returns the loss history and the validation image-to-caption retrieval accuracy.
+     * layout, to {@code out}; {@code shapeTwins} as the class describes. Returns the loss history and the validation image-to-caption retrieval accuracy.
      */
     static TrainState run(Path initial, Path out, Path work, List<World.Sample> train, List<World.Sample> validation,
-                          LlamaTokenizer tokenizer, TrainOptions options) throws Exception {
+                          LlamaTokenizer tokenizer, TrainOptions options, boolean shapeTwins) throws Exception {
         ClipVisionConfig config = ClipVisionConfig.load(initial.resolve("config.json"));
         ImagePreprocessor preprocessor = ImagePreprocessor.forModel(initial, config.imageSize(), true);
-        List<Pair> pairs = pairs(train, preprocessor, tokenizer);
-        List<Pair> held = pairs(validation, preprocessor, tokenizer);
-        int vocab = tokenizer.vocabSize();
+        List<List<Pair>> pairs = items(train, preprocessor, tokenizer, shapeTwins);
+        List<Pair> held = pairs(validation, preprocessor, tokenizer, shapeTwins);
+        int vocab = tokenizer.vocabSize() + (shapeTwins ? PAIR_BUCKETS : 0); // rows of the text side's table
         try (NDManager root = NDManager.newBaseManager(); Parameters params = new Parameters(root)) {
             TensorMap start = FrozenWeights.load(initial, root);
             ClipVisionTower probe = ClipVisionTower.load(config, List.of(-1), start);
@@ -77,10 +120,12 @@ final class VisionStage {
             params.add(TEXT_EMBEDDING, uniform(vocab * EMBED, 1.0, r), vocab, EMBED);
             params.add(TEXT_PROJECTION, uniform(EMBED * EMBED, 1 / Math.sqrt(EMBED), r), EMBED, EMBED);
             params.add(LOGIT_SCALE, new float[] {(float) Math.log(1 / 0.07)});
-            System.err.printf("[vision] %d pictures, %,d trainable parameters (tower %s + contrastive heads)%n",
-                    pairs.size(), params.count(), used.size() + " tensors");
-            TrainingLoop<Pair> loop = new TrainingLoop<>("vision", options, work.resolve("vision-state"), p -> 1, "pictures");
-            TrainState state = loop.run(pairs, params, root, (batch, m) -> loss(config, params, batch, vocab, m),
+            System.err.printf("[vision] %d pictures%s, %,d trainable parameters (tower %s + contrastive heads)%n",
+                    pairs.size(), shapeTwins ? " and their shape twins" : "", params.count(), used.size() + " tensors");
+            TrainingLoop<List<Pair>> loop = new TrainingLoop<>("vision", options, work.resolve("vision-state"), List::size,
+                    "pictures");
+            TrainState state = loop.run(pairs, params, root, (batch, m) -> loss(config, params,
+                            batch.stream().flatMap(List::stream).toList(), vocab, m),
                     (epoch, step) -> retrieval(config, params, held, vocab, root));
             write(initial, out, start, params, used);
             return state;
