@@ -115,16 +115,7 @@ public final class TrainCommand implements Callable<Integer> {
             curves.add(new LossCurve.Series("inverse-llava (fusion + LoRA)", s.losses(), s.validation()));
         }
         if (stage.equals("llava")) {
-            LlavaStage.Result r = LlavaStage.run(result.vision(), result.language(), out.resolve(LlavaStage.ID), workDir,
-                    train, validation, new LlavaStage.Options(
-                            llavaPretrainEpochs == 0 ? null
-                                    : new TrainOptions(llavaPretrainEpochs, batchSize, llavaPretrainLr, 0.03, 0.0, seed, 200),
-                            new TrainOptions(llavaEpochs, batchSize, lr, 0.03, 0.0, seed, 200), loraRank));
-            if (r.pretrain() != null) {
-                curves.add(new LossCurve.Series("llava-1.5 stage 1 (projector)", r.pretrain().losses(), r.pretrain().validation()));
-            }
-            curves.add(new LossCurve.Series("llava-1.5 stage 2 (projector + LoRA)", r.finetune().losses(),
-                    r.finetune().validation()));
+            curves.addAll(llava(result, workDir, train, validation));
         }
         String curve = stage.equals("llava") ? "loss-llava.png" : "loss.png";
         LossCurve.write(curves, out.resolve(curve));
@@ -133,5 +124,20 @@ public final class TrainCommand implements Callable<Integer> {
                 ? "--llava-model " + out.resolve(LlavaStage.ID) : "--vision-model " + result.vision() + " --language-model "
                 + result.language() + " --fusion-checkpoint " + result.fusion()));
         return 0;
+    }
+
+    /** The LLaVA-1.5 baseline's two stages (stage 1 skipped at {@code --llava-pretrain-epochs 0}); their curves. */
+    private List<LossCurve.Series> llava(ModelPaths frozen, Path workDir, List<World.Sample> train, Path validation)
+            throws Exception {
+        LlavaStage.Result r = LlavaStage.run(frozen.vision(), frozen.language(), out.resolve(LlavaStage.ID), workDir, train,
+                validation, new LlavaStage.Options(llavaPretrainEpochs == 0 ? null
+                        : new TrainOptions(llavaPretrainEpochs, batchSize, llavaPretrainLr, 0.03, 0.0, seed, 200),
+                        new TrainOptions(llavaEpochs, batchSize, lr, 0.03, 0.0, seed, 200), loraRank));
+        List<LossCurve.Series> curves = new ArrayList<>();
+        if (r.pretrain() != null) {
+            curves.add(new LossCurve.Series("llava-1.5 stage 1 (projector)", r.pretrain().losses(), r.pretrain().validation()));
+        }
+        curves.add(new LossCurve.Series("llava-1.5 stage 2 (projector + LoRA)", r.finetune().losses(), r.finetune().validation()));
+        return curves;
     }
 }

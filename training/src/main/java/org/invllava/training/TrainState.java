@@ -74,6 +74,10 @@ public record TrainState(int step, List<Double> losses, List<double[]> validatio
                 moments.put(e.getKey().substring("optimizer.".length()), values);
             } else {
                 NDArray p = params.get(e.getKey());
+                if (p.getShape().size() != values.length) { // e.g. another --lora-rank, --shape-twins or --layers
+                    throw new IllegalArgumentException(dir + " holds a run with other options: " + e.getKey() + " has "
+                            + values.length + " numbers there, " + p.getShape().size() + " in this run (give another --work)");
+                }
                 p.set(values);
             }
         }
