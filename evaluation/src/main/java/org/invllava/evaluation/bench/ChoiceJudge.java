@@ -49,7 +49,7 @@ final class ChoiceJudge {
         if (letter != null || judge == null) {
             return letter;
         }
-        String prompt = MATCHING_PROMPT.formatted(question.strip().replaceAll("\\?$", ""), optionList(options), answer.strip());
+        String prompt = MATCHING_PROMPT.formatted(question, optionList(options), answer); // as VLMEvalKit: a final "?" doubles
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
             try {
                 String reply = judge.answer(prompt, null);

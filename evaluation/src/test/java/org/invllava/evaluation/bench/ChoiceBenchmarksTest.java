@@ -56,7 +56,7 @@ class ChoiceBenchmarksTest {
             assertEquals(50.0, s.metrics().get("accuracy"), 1e-9); // the letter by rule, the puppy by the judge
             assertEquals(1 + 1 + 3, prompts.size(), "not for 'B'; once for the puppy and the spider (Z); thrice for no letter");
             String puppy = prompts.stream().filter(p -> p.contains("puppy")).findFirst().orElseThrow();
-            assertTrue(puppy.contains("Question: What is it?\\nOptions: There are several options: \\nA. cat\\nB. dog\\n"
+            assertTrue(puppy.contains("Question: What is it??\\nOptions: There are several options: \\nA. cat\\nB. dog\\n"
                     + "C. bird\\nD. fish\\n\\nAnswer: a small puppy\\nYour output: "), puppy);
             assertEquals(25.0, ChoiceBenchmarks.mmBench(tsv, false, false).score(Map.of("1@0", "B", "2@0", "a small puppy",
                     "3@0", "spider", "4@0", "no idea")).metrics().get("accuracy"), 1e-9, "without a judge: the rules alone");
