@@ -257,6 +257,11 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
         return offsets.inFlightCount();
     }
 
+    /** What this instance knows of cancels, departed clients and silent gateways (tests wait on it). */
+    ControlState control() {
+        return control;
+    }
+
     /** Whether it stopped because chunks could not be written. */
     boolean failed() {
         return failed;

@@ -374,7 +374,14 @@ class FusionLlmServiceTest {
             sendControl("orphan-left", ControlAction.DETACH, "gw-live");
             sendControl("orphan-back", ControlAction.DETACH, "gw-live");
             sendControl("orphan-back", ControlAction.ATTACH, "gw-live");
-            Thread.sleep(2500); // past the grace period: gw-dead silent, orphan-left detached
+            // past the grace period as this instance counts it (from when it read the messages, which can be seconds
+            // after they were sent while its control consumer starts on a busy machine): gw-dead silent, orphan-left gone
+            ControlState control = service.scheduler().control();
+            long until = System.nanoTime() + 60_000_000_000L;
+            while (control.orphaned("orphan-dead", "gw-dead") == null || control.orphaned("orphan-left", "gw-live") == null) {
+                assertTrue(System.nanoTime() < until, "the control messages were not seen within 60 s");
+                Thread.sleep(100);
+            }
             PromptRequest dead = prompt("orphan-dead", "hello", false, 6);
             dead.setReplyTo("gw-dead");
             PromptRequest left = prompt("orphan-left", "hello", false, 6);
