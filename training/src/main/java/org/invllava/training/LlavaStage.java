@@ -14,6 +14,7 @@ import org.invllava.evaluation.world.World;
 import org.invllava.runtime.config.ClipVisionConfig;
 import org.invllava.runtime.config.InverseLlavaConfig;
 import org.invllava.runtime.config.LlamaConfig;
+import org.invllava.runtime.language.DeltaWeights;
 import org.invllava.runtime.language.LlamaModel;
 import org.invllava.runtime.model.DeltaLayout;
 import org.invllava.runtime.model.LlavaHfWriter;
@@ -157,23 +158,17 @@ final class LlavaStage {
     }
 
     /**
-     * The checkpoint: the LLaMA's tensors with LoRA folded in ({@code W + alpha/rank · B·A}, MODEL_SPEC §1), the
-     * projector, and the tower.
+     * The checkpoint: the LLaMA's tensors with LoRA folded in as the loader folds it ({@link DeltaWeights#folded}:
+     * {@code W + alpha/rank · B·A}, MODEL_SPEC §1), the projector, and the tower.
      */
     static Path write(Path out, Path vision, Path language, TensorMap base, Parameters params,
-                              InverseLlavaConfig.Adaptation lora) throws IOException {
+                      InverseLlavaConfig.Adaptation lora) throws IOException {
         SafetensorsWriter w = new SafetensorsWriter();
-        try (NDManager m = params.manager().newSubManager()) {
-            TensorMap trained = params.source("LoRA parameters").within(m); // what is computed from it is freed with m
+        try (NDManager m = params.manager().newSubManager()) { // what is computed from the tensors is freed with m
+            TensorMap frozen = base.within(m);
+            TensorMap trained = params.source("LoRA parameters").within(m);
             for (String name : base.names()) {
-                NDArray weight = base.load(name, base.shape(name));
-                String loraA = DeltaLayout.PREFIX + name.substring("model.layers.".length()).replace(".weight", ".lora_a.weight");
-                if (name.startsWith("model.layers.") && trained.contains(loraA)) {
-                    String loraB = loraA.replace(".lora_a.", ".lora_b.");
-                    NDArray delta = trained.load(loraB, trained.shape(loraB)).matMul(trained.load(loraA, trained.shape(loraA)));
-                    weight = delta.mul((float) lora.scale()).add(weight); // [out, in]
-                }
-                Parameters.addF32(w, LlavaHfWriter.LANGUAGE + name, weight);
+                Parameters.addF32(w, LlavaHfWriter.LANGUAGE + name, DeltaWeights.folded(frozen, trained, lora.scale(), name));
             }
         }
         for (String name : PROJECTOR) {

@@ -14,7 +14,7 @@ import org.invllava.runtime.weights.WeightException;
  * The Inverse-LLaVA delta applied to the base LLaMA weights: LoRA folded at load
  * ({@code W ← W + (alpha/rank)·B·A}, in float32, then cast) and the fusion tensors.
  */
-final class DeltaWeights {
+public final class DeltaWeights {
     static final String PREFIX = "language_model.";
 
     private final TensorSource base;
@@ -27,6 +27,18 @@ final class DeltaWeights {
         this.delta = delta;
         this.loraScale = loraScale;
         this.type = type;
+    }
+
+    /**
+     * The tensor {@code name} of {@code base} in float32, with the LoRA of {@code delta} folded in when the delta
+     * adapts it ({@link #linear}): for writing a checkpoint with LoRA merged into the base weights.
+     */
+    public static NDArray folded(TensorSource base, TensorSource delta, double loraScale, String name) {
+        long[] shape = base.shape(name);
+        boolean adapted = name.endsWith(".weight") && shape.length == 2
+                && delta.contains(PREFIX + name.substring(0, name.length() - ".weight".length()) + ".lora_a.weight");
+        return adapted ? new DeltaWeights(base, delta, loraScale, DataType.FLOAT32).linear(name, shape[0], shape[1], true)
+                : base.load(name, DataType.FLOAT32, shape);
     }
 
     /** Whether the wired products may be packed: only when every weight was read from disk once. */
