@@ -131,12 +131,18 @@ final class InverseLlavaStage {
     static List<Example> examples(VisionModel tower, LlamaTokenizer tokenizer, List<World.Sample> samples) {
         List<Example> out = new ArrayList<>();
         for (World.Sample s : samples) {
-            List<PatchFeatures> features = encode(tower, s);
-            for (WorldQuestion q : s.questions()) {
-                String prompt = q.trainingPrompt(Prompts.bare(q));
-                out.add(Example.answer(tokenizer.encodePrompt(ChatTemplate.vicunaV1(prompt, true)), features,
-                        tokenizer.encode(q.answer()), tokenizer, tower.featureDim()));
-            }
+            out.addAll(questions(s, encode(tower, s), tokenizer, tower.featureDim()));
+        }
+        return out;
+    }
+
+    /** One example per question of {@code sample}, its picture's {@code features} given. */
+    static List<Example> questions(World.Sample sample, List<PatchFeatures> features, LlamaTokenizer tokenizer, int featureDim) {
+        List<Example> out = new ArrayList<>();
+        for (WorldQuestion q : sample.questions()) {
+            String prompt = q.trainingPrompt(Prompts.bare(q));
+            out.add(Example.answer(tokenizer.encodePrompt(ChatTemplate.vicunaV1(prompt, true)), features,
+                    tokenizer.encode(q.answer()), tokenizer, featureDim));
         }
         return out;
     }

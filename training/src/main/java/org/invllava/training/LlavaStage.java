@@ -70,13 +70,14 @@ final class LlavaStage {
             int featureDim = initProjector(params, vision, config.hiddenSize(), options.finetune().seed());
             write(out, vision, language, base, params, lora); // the starting checkpoint: its tower encodes the pictures
             List<Example> captions = new ArrayList<>();
-            List<Example> questions;
+            List<Example> questions = new ArrayList<>();
             try (VisionModel tower = LlavaModel.loadVision(new LlavaPaths(out, null), LoadOptions.defaults())) {
-                for (World.Sample s : train) {
-                    captions.add(Example.answer(tokenizer.encodePrompt(LlamaTokenizer.IMAGE_PLACEHOLDER + "\n"),
-                            InverseLlavaStage.encode(tower, s), tokenizer.encode(s.scene().caption()), tokenizer, featureDim));
+                for (World.Sample s : train) { // each picture encoded once, for its caption and its questions
+                    List<PatchFeatures> features = InverseLlavaStage.encode(tower, s);
+                    captions.add(Example.answer(tokenizer.encodePrompt(LlamaTokenizer.IMAGE_PLACEHOLDER + "\n"), features,
+                            tokenizer.encode(s.scene().caption()), tokenizer, featureDim));
+                    questions.addAll(InverseLlavaStage.questions(s, features, tokenizer, featureDim));
                 }
-                questions = InverseLlavaStage.examples(tower, tokenizer, train);
             }
             TrainState pretrain = null;
             if (options.pretrain() != null) {
