@@ -1,6 +1,7 @@
 package org.invllava.evaluation.bench;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.invllava.evaluation.metrics.OptionExtractor;
@@ -50,24 +51,11 @@ final class ChoiceJudge {
             return letter;
         }
         String prompt = MATCHING_PROMPT.formatted(question, optionList(options), answer); // as VLMEvalKit: a final "?" doubles
-        for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-            try {
-                String reply = judge.answer(prompt, null);
-                Matcher m = LETTER.matcher(reply.strip());
-                if (m.find()) {
-                    String picked = m.group(1);
-                    if (picked.equals("Z")) {
-                        return null;
-                    }
-                    if (picked.charAt(0) - 'A' < options.size()) {
-                        return picked;
-                    }
-                }
-            } catch (Exception e) {
-                // asked again, as MMBench's evaluator does
-            }
-        }
-        return null;
+        return Benchmarks.askJudge(judge, prompt, ATTEMPTS, reply -> {
+            Matcher m = LETTER.matcher(reply.strip()); // a valid option's letter, or Z for none
+            return m.find() && (m.group(1).equals("Z") || m.group(1).charAt(0) - 'A' < options.size())
+                    ? Optional.of(m.group(1)) : Optional.<String>empty();
+        }).filter(picked -> !picked.equals("Z")).orElse(null);
     }
 
     /** MMBench's option string: "There are several options: \n" then "A. text\n" per option. */

@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -117,16 +118,9 @@ public final class MmVetBenchmark {
     static double grade(Answerer judge, Question q, String prediction) {
         String prompt = GRADING_PROMPT + q.question() + " | " + q.truth().replace("<AND>", " <AND> ").replace("<OR>", " <OR> ")
                 + " | " + prediction.replace("\n", " ") + " |";
-        for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-            try {
-                Matcher m = GRADE.matcher(judge.answer(prompt, null));
-                if (m.find()) {
-                    return Double.parseDouble(m.group(1));
-                }
-            } catch (Exception e) {
-                // asked again, as the official evaluator does
-            }
-        }
-        return 0.0;
+        return Benchmarks.askJudge(judge, prompt, ATTEMPTS, reply -> {
+            Matcher m = GRADE.matcher(reply);
+            return m.find() ? Optional.of(Double.parseDouble(m.group(1))) : Optional.<Double>empty();
+        }).orElse(0.0);
     }
 }
