@@ -33,7 +33,7 @@ public final class TrainCommand implements Callable<Integer> {
             description = "all, vision, language, inverse-llava or llava (the last two need OUT/vision and OUT/language; "
                     + "all does not include llava, the LLaVA-1.5 baseline)")
     String stage;
-    @Option(names = "--vision-epochs", defaultValue = "40")
+    @Option(names = "--vision-epochs", defaultValue = "16")
     int visionEpochs;
     @Option(names = "--vision-lr", defaultValue = "2e-3")
     double visionLr;
@@ -42,8 +42,15 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--shape-twins", description = "vision stage: each picture with a twin of other shapes in its batch, "
             + "and colour-shape pairs in the caption's bag (off: the shipped demo's tower; see docs/training.md)")
     boolean shapeTwins;
+    @Option(names = "--patch-labels", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "vision stage: also learn each patch's labels (the shape and colour in its quadrant, the number "
+                    + "of shapes, its quadrant) through a head thrown away afterwards (default on)")
+    boolean patchLabels;
     @Option(names = "--train-images", defaultValue = "2000", description = "training pictures (~4.5 questions each)")
     int trainImages;
+    @Option(names = "--vision-images", defaultValue = "20000",
+            description = "pictures of the vision stage (the first --train-images of them are the questions' pictures)")
+    int visionImages;
     @Option(names = "--val-images", defaultValue = "100", description = "validation pictures")
     int valImages;
     @Option(names = "--lm-epochs", defaultValue = "2")
@@ -97,10 +104,11 @@ public final class TrainCommand implements Callable<Integer> {
         long start = System.nanoTime();
         if (stage.equals("all") || stage.equals("vision")) {
             LlamaConfig lmConfig = LlamaConfig.load(initial.language().resolve("config.json"));
-            TrainState v = VisionStage.run(initial.vision(), result.vision(), workDir, train,
+            TrainState v = VisionStage.run(initial.vision(), result.vision(), workDir,
+                    world.samples(World.Split.TRAIN, 0, visionImages),
                     world.samples(World.Split.VALIDATION, 0, valImages), Tokenizers.load(initial.language(), lmConfig),
                     new TrainOptions(visionEpochs, shapeTwins ? Math.max(1, visionBatchSize / 2) : visionBatchSize, visionLr,
-                            0.05, 0.01, seed, 100), shapeTwins);
+                            0.05, 0.01, seed, 100), new VisionStage.Objective(shapeTwins, patchLabels));
             curves.add(new LossCurve.Series("vision tower (contrastive)", v.losses(), v.validation()));
         }
         if (stage.equals("all") || stage.equals("language")) {

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.Supplier;
 import org.invllava.evaluation.world.Item;
 import org.invllava.evaluation.world.Scene;
 import org.invllava.evaluation.world.ShapeKind;
@@ -30,13 +31,16 @@ import org.invllava.runtime.weights.TensorMap;
  * ({@link ClipVisionTower#encode}, last layer, patches mean-pooled) and a projection; the text side, which exists
  * only for this objective and is not kept, is a bag of the caption's tokens (an embedding table, mean over the
  * tokens, a projection). Loss: the symmetric cross-entropy of the scaled cosine similarities of a batch
- * (matching pairs on the diagonal), with CLIP's learnable temperature (initially 1/0.07).
+ * (matching pairs on the diagonal), with CLIP's learnable temperature (initially 1/0.07); with patch labels (on
+ * by default, {@link PatchLabels}) plus a per-patch classification loss. Pictures are drawn per batch, so the stage
+ * can see many more pictures (20,000 by default) than the questions use.
  *
- * <p>With {@code --shape-twins} (off by default; the shipped demo was trained without): each picture comes with its
+ * <p>With {@code --shape-twins} (off by default; patch labels teach the shapes better): each picture comes with its
  * twin ({@link #twin}: the same places and colours, other shapes) in the same batch, a negative only the shapes tell
  * apart, and the bag also holds each pair of tokens within one object's phrase ("red"+"circle", "circle"+"left",
  * hashed into {@link #PAIR_BUCKETS} rows) so that "a red circle and a blue square" and "a blue circle and a red
- * square" differ. Without them the tower learns colours and places and next to nothing of shape.
+ * square" differ. With neither twins nor patch labels the tower learns colours and places and next to nothing of
+ * shape.
  */
 final class VisionStage {
     static final String VISUAL_PROJECTION = "contrastive.visual_projection";
@@ -49,24 +53,37 @@ final class VisionStage {
     private VisionStage() {
     }
 
-    /** One pair: the preprocessed picture [3, S, S] and the caption's feature counts ({@link #captionFeatures}). */
-    record Pair(float[] pixels, Map<Integer, Integer> tokens) {
-        static Pair of(Scene scene, ImagePreprocessor preprocessor, LlamaTokenizer tokenizer, boolean phrasePairs) {
-            return new Pair(preprocessor.process(scene.render()), captionFeatures(scene.caption(), tokenizer, phrasePairs));
+    /**
+     * What the vision stage learns from besides the contrastive pairs: {@code shapeTwins} as the class describes,
+     * {@code patchLabels} the per-patch objective of {@link PatchLabels}.
+     */
+    record Objective(boolean shapeTwins, boolean patchLabels) {
+    }
+
+    /**
+     * One pair: the preprocessed picture [3, S, S] (drawn when a batch asks for it, so that many pictures fit in
+     * memory), the caption's feature counts ({@link #captionFeatures}) and the patches' labels ({@link PatchLabels#of};
+     * null without that objective).
+     */
+    record Pair(Supplier<float[]> pixels, Map<Integer, Integer> tokens, int[][] patchLabels) {
+        static Pair of(Scene scene, ImagePreprocessor preprocessor, LlamaTokenizer tokenizer, Objective objective, int grid) {
+            return new Pair(() -> preprocessor.process(scene.render()), captionFeatures(scene.caption(), tokenizer,
+                    objective.shapeTwins()), objective.patchLabels() ? PatchLabels.of(scene, grid) : null);
         }
     }
 
     static List<Pair> pairs(List<World.Sample> samples, ImagePreprocessor preprocessor, LlamaTokenizer tokenizer,
-                            boolean phrasePairs) {
-        return samples.stream().map(s -> Pair.of(s.scene(), preprocessor, tokenizer, phrasePairs)).toList();
+                            Objective objective, int grid) {
+        return samples.stream().map(s -> Pair.of(s.scene(), preprocessor, tokenizer, objective, grid)).toList();
     }
 
-    /** What one training item is: a sample's pair, and with {@code shapeTwins} its twin's, kept in one batch. */
+    /** What one training item is: a sample's pair, and with shape twins its twin's, kept in one batch. */
     static List<List<Pair>> items(List<World.Sample> samples, ImagePreprocessor preprocessor, LlamaTokenizer tokenizer,
-                                  boolean shapeTwins) {
-        return samples.stream().map(s -> shapeTwins
-                ? List.of(Pair.of(s.scene(), preprocessor, tokenizer, true), Pair.of(twin(s.scene()), preprocessor, tokenizer, true))
-                : List.of(Pair.of(s.scene(), preprocessor, tokenizer, false))).toList();
+                                  Objective objective, int grid) {
+        return samples.stream().map(s -> objective.shapeTwins()
+                ? List.of(Pair.of(s.scene(), preprocessor, tokenizer, objective, grid),
+                        Pair.of(twin(s.scene()), preprocessor, tokenizer, objective, grid))
+                : List.of(Pair.of(s.scene(), preprocessor, tokenizer, objective, grid))).toList();
     }
 
     /** The scene with each shape replaced by the next kind (circle → square → triangle → circle), all else kept. */
@@ -100,14 +117,17 @@ final class VisionStage {
 
     /**
      * Trains the tower in {@code initial} (config, preprocessing, starting weights) and writes it, in the same
-     * layout, to {@code out}; {@code shapeTwins} as the class describes. Returns the loss history and the validation image-to-caption retrieval accuracy.
+     * layout, to {@code out}, learning from the contrastive pairs and {@code objective}. Returns the loss history and
+     * the validation image-to-caption retrieval accuracy.
      */
     static TrainState run(Path initial, Path out, Path work, List<World.Sample> train, List<World.Sample> validation,
-                          LlamaTokenizer tokenizer, TrainOptions options, boolean shapeTwins) throws Exception {
+                          LlamaTokenizer tokenizer, TrainOptions options, Objective objective) throws Exception {
         ClipVisionConfig config = ClipVisionConfig.load(initial.resolve("config.json"));
         ImagePreprocessor preprocessor = ImagePreprocessor.forModel(initial, config.imageSize(), true);
-        List<List<Pair>> pairs = items(train, preprocessor, tokenizer, shapeTwins);
-        List<Pair> held = pairs(validation, preprocessor, tokenizer, shapeTwins);
+        int grid = config.imageSize() / config.patchSize();
+        List<List<Pair>> pairs = items(train, preprocessor, tokenizer, objective, grid);
+        List<Pair> held = pairs(validation, preprocessor, tokenizer, objective, grid);
+        boolean shapeTwins = objective.shapeTwins();
         int vocab = tokenizer.vocabSize() + (shapeTwins ? PAIR_BUCKETS : 0); // rows of the text side's table
         try (NDManager root = NDManager.newBaseManager(); Parameters params = new Parameters(root)) {
             TensorMap start = FrozenWeights.load(initial, root);
@@ -120,8 +140,12 @@ final class VisionStage {
             params.add(TEXT_EMBEDDING, uniform(vocab * EMBED, 1.0, r), vocab, EMBED);
             params.add(TEXT_PROJECTION, uniform(EMBED * EMBED, 1 / Math.sqrt(EMBED), r), EMBED, EMBED);
             params.add(LOGIT_SCALE, new float[] {(float) Math.log(1 / 0.07)});
-            System.err.printf("[vision] %d pictures%s, %,d trainable parameters (tower %s + contrastive heads)%n",
-                    pairs.size(), shapeTwins ? " and their shape twins" : "", params.count(), used.size() + " tensors");
+            if (objective.patchLabels()) {
+                params.add(PatchLabels.HEAD, uniform(PatchLabels.OUTPUTS * d, 1 / Math.sqrt(d), r), PatchLabels.OUTPUTS, d);
+            }
+            System.err.printf("[vision] %d pictures%s%s, %,d trainable parameters (tower %s + heads)%n",
+                    pairs.size(), shapeTwins ? " and their shape twins" : "", objective.patchLabels() ? " with patch labels" : "",
+                    params.count(), used.size() + " tensors");
             TrainingLoop<List<Pair>> loop = new TrainingLoop<>("vision", options, work.resolve("vision-state"), List::size,
                     "pictures");
             TrainState state = loop.run(pairs, params, root, (batch, m) -> loss(config, params,
@@ -132,7 +156,7 @@ final class VisionStage {
         }
     }
 
-    /** The symmetric contrastive loss of a batch of pairs. */
+    /** The symmetric contrastive loss of a batch of pairs, plus the patch labels' loss when the pairs carry them. */
     static NDArray loss(ClipVisionConfig config, Parameters params, List<Pair> batch, int vocab, NDManager m) {
         TensorMap p = params.source("vision parameters").within(m);
         NDArray[] embeddings = embed(config, p, batch, vocab, m);
@@ -140,16 +164,24 @@ final class VisionStage {
         NDArray eye = m.eye(batch.size());
         NDArray rows = logits.logSoftmax(1).mul(eye).sum();
         NDArray cols = logits.logSoftmax(0).mul(eye).sum();
-        return Scalars.times(rows.add(cols), -0.5 / batch.size());
+        NDArray contrastive = Scalars.times(rows.add(cols), -0.5 / batch.size());
+        if (batch.get(0).patchLabels() == null) {
+            return contrastive;
+        }
+        NDArray head = p.load(PatchLabels.HEAD, PatchLabels.OUTPUTS, embeddings[2].getShape().get(2));
+        return contrastive.add(PatchLabels.loss(embeddings[2], head, batch.stream().map(Pair::patchLabels).toList(), m));
     }
 
-    /** L2-normalised image and caption embeddings [B, E] of a batch, from parameters bound to the step {@code m}. */
+    /**
+     * L2-normalised image and caption embeddings [B, E] of a batch and the tower's patch features [B, N, D], from
+     * parameters bound to the step {@code m}.
+     */
     static NDArray[] embed(ClipVisionConfig config, TensorMap p, List<Pair> batch, int vocab, NDManager m) {
         int s = config.imageSize();
         float[] pixels = new float[batch.size() * 3 * s * s];
         float[] bags = new float[batch.size() * vocab];
         for (int i = 0; i < batch.size(); i++) {
-            System.arraycopy(batch.get(i).pixels(), 0, pixels, i * 3 * s * s, 3 * s * s);
+            System.arraycopy(batch.get(i).pixels().get(), 0, pixels, i * 3 * s * s, 3 * s * s);
             int total = batch.get(i).tokens().values().stream().mapToInt(Integer::intValue).sum();
             for (Map.Entry<Integer, Integer> t : batch.get(i).tokens().entrySet()) {
                 bags[i * vocab + t.getKey()] = (float) t.getValue() / total;
@@ -161,7 +193,7 @@ final class VisionStage {
                 .transpose()); // [B, E]
         NDArray text = m.create(bags, new Shape(batch.size(), vocab)).matMul(p.load(TEXT_EMBEDDING, vocab, EMBED)) // [B, E]
                 .matMul(p.load(TEXT_PROJECTION, EMBED, EMBED).transpose());
-        return new NDArray[] {normalize(image), normalize(text)};
+        return new NDArray[] {normalize(image), normalize(text), features};
     }
 
     private static NDArray normalize(NDArray x) {
@@ -178,7 +210,9 @@ final class VisionStage {
                 right += best[i] == i ? 1 : 0;
             }
             double accuracy = 100.0 * right / best.length;
-            System.err.printf("[vision] validation picture-to-caption retrieval among %d: %.1f%%%n", best.length, accuracy);
+            System.err.printf("[vision] validation picture-to-caption retrieval among %d: %.1f%%%s%n", best.length, accuracy,
+                    held.get(0).patchLabels() == null ? "" : "; patch labels (shape, colour, count, quadrant): "
+                            + PatchLabels.accuracy(e[2], params.get(PatchLabels.HEAD), held.stream().map(Pair::patchLabels).toList()));
             return accuracy;
         }
     }

@@ -26,17 +26,19 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class VisionStageTest {
-    @ParameterizedTest(name = "shape twins {0}")
-    @ValueSource(booleans = {false, true})
-    void contrastiveTrainingLowersTheLossAndWritesATowerTheServingPathLoads(boolean shapeTwins, @TempDir Path dir)
+    @ParameterizedTest(name = "shape twins and patch labels: {0}")
+    @ValueSource(strings = {"false,false", "true,false", "false,true"})
+    void contrastiveTrainingLowersTheLossAndWritesATowerTheServingPathLoads(String objectives, @TempDir Path dir)
             throws Exception {
+        boolean shapeTwins = objectives.startsWith("true");
+        VisionStage.Objective objective = new VisionStage.Objective(shapeTwins, objectives.endsWith("true"));
         ModelPaths init = DemoModelFactory.writeRandomDemo(dir.resolve("init"));
         World world = new World(2, World.DEFAULT_IMAGE_SIZE);
         List<World.Sample> train = world.samples(World.Split.TRAIN, 0, 32);
         Path out = dir.resolve("vision");
         TrainState state = VisionStage.run(init.vision(), out, dir.resolve("work"), train, train.subList(0, 8),
                 Tokenizers.load(init.language(), LlamaConfig.load(init.language().resolve("config.json"))),
-                new TrainOptions(8, shapeTwins ? 4 : 8, 3e-3, 0.05, 0.0, 1, 100), shapeTwins);
+                new TrainOptions(8, shapeTwins ? 4 : 8, 3e-3, 0.05, 0.0, 1, 100), objective);
         double first = state.losses().subList(0, 4).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
         assertTrue(Losses.tailMean(state.losses(), 4) < first - 0.3, "contrastive loss " + state.losses());
         assertEquals(8, state.validation().size(), "a retrieval accuracy per epoch");
