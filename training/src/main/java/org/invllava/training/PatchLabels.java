@@ -22,7 +22,7 @@ import org.invllava.runtime.nn.Scalars;
 final class PatchLabels {
     static final String HEAD = "contrastive.patch_head";
     /** Classes per label: shape (none + kinds), colour (none + colours), count (1-4), quadrant. */
-    static final int[] CLASSES = {ShapeKind.values().length + 1, Colour.values().length + 1, 4, 4};
+    private static final int[] CLASSES = {ShapeKind.values().length + 1, Colour.values().length + 1, 4, 4};
     static final int OUTPUTS = java.util.Arrays.stream(CLASSES).sum();
 
     private PatchLabels() {
