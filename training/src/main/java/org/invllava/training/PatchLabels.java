@@ -23,7 +23,9 @@ final class PatchLabels {
     static final String HEAD = "contrastive.patch_head";
     /** Classes per label: shape (none + kinds), colour (none + colours), count (1-4), quadrant. */
     private static final int[] CLASSES = {ShapeKind.values().length + 1, Colour.values().length + 1, 4, 4};
-    static final int OUTPUTS = java.util.Arrays.stream(CLASSES).sum();
+    /** Where each label's classes start among the head's outputs. */
+    private static final int[] START = {0, CLASSES[0], CLASSES[0] + CLASSES[1], CLASSES[0] + CLASSES[1] + CLASSES[2]};
+    static final int OUTPUTS = START[3] + CLASSES[3];
 
     private PatchLabels() {
     }
@@ -57,22 +59,18 @@ final class PatchLabels {
         float[] hot = new float[Math.toIntExact(b * n * OUTPUTS)];
         for (int i = 0; i < b; i++) {
             for (int p = 0; p < n; p++) {
-                int offset = 0;
                 for (int k = 0; k < CLASSES.length; k++) {
-                    hot[(i * (int) n + p) * OUTPUTS + offset + labels.get(i)[p][k]] = 1f;
-                    offset += CLASSES[k];
+                    hot[(i * (int) n + p) * OUTPUTS + START[k] + labels.get(i)[p][k]] = 1f;
                 }
             }
         }
         NDArray logits = features.matMul(head.transpose()); // [B, N, OUTPUTS]
         NDArray target = m.create(hot, new Shape(b, n, OUTPUTS));
         NDArray total = null;
-        int offset = 0;
-        for (int k : CLASSES) {
-            String range = ":, :, " + offset + ":" + (offset + k);
+        for (int k = 0; k < CLASSES.length; k++) {
+            String range = ":, :, " + START[k] + ":" + (START[k] + CLASSES[k]);
             NDArray picked = logits.get(range).logSoftmax(2).mul(target.get(range)).sum();
             total = total == null ? picked : total.add(picked);
-            offset += k;
         }
         return Scalars.times(total, -1.0 / (b * n * CLASSES.length));
     }
@@ -84,14 +82,13 @@ final class PatchLabels {
         int[] right = new int[CLASSES.length];
         for (int i = 0; i < labels.size(); i++) {
             for (int p = 0; p < n; p++) {
-                int offset = 0;
                 for (int k = 0; k < CLASSES.length; k++) {
+                    int first = (i * n + p) * OUTPUTS + START[k]; // label k's classes of this patch
                     int best = 0;
                     for (int c = 1; c < CLASSES[k]; c++) {
-                        best = logits[(i * n + p) * OUTPUTS + offset + c] > logits[(i * n + p) * OUTPUTS + offset + best] ? c : best;
+                        best = logits[first + c] > logits[first + best] ? c : best;
                     }
                     right[k] += best == labels.get(i)[p][k] ? 1 : 0;
-                    offset += CLASSES[k];
                 }
             }
         }
