@@ -44,7 +44,12 @@ final class BundleWriter {
         w.write(dir.resolve(WEIGHTS));
         JSON.writeValue(dir.resolve(ReleaseBundle.CONFIG).toFile(), config);
         JSON.writeValue(dir.resolve("metadata.json").toFile(), Map.of("trained_by", "bin/inverse-llava train",
-                "trainable", "fusion + LoRA (vision tower and language model frozen)", "training", training));
+                "trainable", trainable(params) + " (vision tower and language model frozen)", "training", training));
         ReleaseBundle.seal(dir, List.of(ReleaseBundle.CONFIG, WEIGHTS, "metadata.json"));
+    }
+
+    /** "fusion + LoRA", or "fusion" when every layer has the fusion (LoRA adapts only the other layers). */
+    static String trainable(Parameters params) {
+        return params.tensors().keySet().stream().anyMatch(n -> n.contains(".lora_")) ? "fusion + LoRA" : "fusion";
     }
 }

@@ -66,8 +66,8 @@ final class InverseLlavaStage {
             init.create(setup.layout(), params, options.seed());
             double flops = ComputeEstimate.inverseLlava(setup.config(), setup.spec(), setup.featureDim())
                     .training(setup.examples(), options.epochs());
-            System.err.printf("[inverse-llava] %d examples, %,d trainable parameters (fusion + LoRA), ~%.1f TFLOP%n",
-                    setup.examples().size(), params.count(), flops / 1e12);
+            System.err.printf("[inverse-llava] %d examples, %,d trainable parameters (%s), ~%.1f TFLOP%n",
+                    setup.examples().size(), params.count(), BundleWriter.trainable(params), flops / 1e12);
             BundleWriter writer = new BundleWriter(template, init);
             TrainingLoop<Example> loop = TrainingLoop.overTokens("inverse-llava", options, work.resolve("inverse-llava-state"));
             TrainState state = loop.run(setup.examples(), params, root, setup.loss(base, params), (epoch, step) -> {

@@ -4,7 +4,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.IntStream;
 import org.invllava.evaluation.world.World;
 import org.invllava.runtime.config.LlamaConfig;
 import org.invllava.runtime.demo.DemoModelFactory;
@@ -17,7 +19,7 @@ import picocli.CommandLine.Option;
 
 /**
  * Trains the demo model on the synthetic world: the vision tower contrastively on (picture, caption) pairs, the
- * language model on the world's text, then Inverse-LLaVA's single stage (fusion + LoRA, tower and LM frozen). Writes a model directory with {@code vision/},
+ * language model on the world's text, then Inverse-LLaVA's single stage (fusion, and LoRA on layers without it; tower and LM frozen). Writes a model directory with {@code vision/},
  * {@code language/}, {@code inverse-llava/} and {@code loss.png}; resumes from {@code --work} when interrupted.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
@@ -51,6 +53,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--vision-images", defaultValue = "20000",
             description = "pictures of the vision stage (the first --train-images of them are the questions' pictures)")
     int visionImages;
+    @Option(names = "--repeat", split = ",", defaultValue = "presence=4",
+            description = "question stages: question kinds shown more than once per epoch (default presence=4: the "
+                    + "yes/no questions learn slowly among the others; presence=1 shows each question once)")
+    Map<String, Integer> repeat;
     @Option(names = "--val-images", defaultValue = "100", description = "validation pictures")
     int valImages;
     @Option(names = "--lm-epochs", defaultValue = "2")
@@ -63,7 +69,7 @@ public final class TrainCommand implements Callable<Integer> {
     double lr;
     @Option(names = "--lora-rank", defaultValue = "16", description = "LoRA rank (alpha = 2·rank)")
     int loraRank;
-    @Option(names = "--fusion-layers", defaultValue = "0", split = ",", description = "layers with the inverse fusion (default 0)")
+    @Option(names = "--fusion-layers", split = ",", description = "layers with the inverse fusion (default: every layer)")
     List<Integer> fusionLayers;
     @Option(names = "--batch-size", defaultValue = "16")
     int batchSize;
@@ -98,6 +104,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         World world = new World(seed, shape.imageSize());
         List<World.Sample> train = world.samples(World.Split.TRAIN, 0, trainImages);
+        List<World.Sample> questions = RepeatedKinds.of(train, repeat);
         Path validation = InverseLlavaStage.writeSplit(world, World.Split.VALIDATION, valImages, workDir.resolve("world"));
         ModelPaths result = new ModelPaths(out.resolve("vision"), out.resolve("language"), out.resolve("inverse-llava"));
         List<LossCurve.Series> curves = new ArrayList<>();
@@ -118,12 +125,12 @@ public final class TrainCommand implements Callable<Integer> {
         }
         if (stage.equals("all") || stage.equals("inverse-llava")) {
             TrainState s = InverseLlavaStage.run(result.vision(), result.language(),
-                    InverseLlavaStage.template(initial.fusion(), fusionLayers, loraRank), result.fusion(), workDir, train,
+                    InverseLlavaStage.template(initial.fusion(), fusionLayers(), loraRank), result.fusion(), workDir, questions,
                     validation, new TrainOptions(epochs, batchSize, lr, 0.03, 0.0, seed, 200), DeltaInit.reference());
-            curves.add(new LossCurve.Series("inverse-llava (fusion + LoRA)", s.losses(), s.validation()));
+            curves.add(new LossCurve.Series("inverse-llava (single stage)", s.losses(), s.validation()));
         }
         if (stage.equals("llava")) {
-            curves.addAll(llava(result, workDir, train, validation));
+            curves.addAll(llava(result, workDir, questions, validation));
         }
         String curve = stage.equals("llava") ? "loss-llava.png" : "loss.png";
         LossCurve.write(curves, out.resolve(curve));
@@ -132,6 +139,11 @@ public final class TrainCommand implements Callable<Integer> {
                 ? "--llava-model " + out.resolve(LlavaStage.ID) : "--vision-model " + result.vision() + " --language-model "
                 + result.language() + " --fusion-checkpoint " + result.fusion()));
         return 0;
+    }
+
+    /** {@code --fusion-layers}, or every layer of the LLaMA when not given. */
+    private List<Integer> fusionLayers() {
+        return fusionLayers != null ? fusionLayers : IntStream.range(0, layers).boxed().toList();
     }
 
     /** The LLaVA-1.5 baseline's two stages (stage 1 skipped at {@code --llava-pretrain-epochs 0}); their curves. */

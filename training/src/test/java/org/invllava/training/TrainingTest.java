@@ -97,6 +97,16 @@ class TrainingTest {
     }
 
     @Test
+    void theBundlesMetadataSaysWhetherLoraWasTrained() {
+        try (NDManager root = NDManager.newBaseManager(); Parameters params = new Parameters(root)) {
+            params.add("language_model.model.layers.0.self_attn.fusion.scales.q", new float[] {1f});
+            assertEquals("fusion", BundleWriter.trainable(params)); // the fusion on every layer: no layer for LoRA
+            params.add("language_model.model.layers.1.self_attn.q_proj.lora_a.weight", new float[] {0f}, 1, 1);
+            assertEquals("fusion + LoRA", BundleWriter.trainable(params));
+        }
+    }
+
+    @Test
     void anInterruptedRunResumesTheSameLossCurve() throws Exception {
         List<Double> whole = run(dir.resolve("state-whole"), Integer.MAX_VALUE);
         Path state = dir.resolve("state-cut");
