@@ -1,8 +1,10 @@
 package org.invllava.training;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.invllava.evaluation.world.QuestionKind;
 import org.invllava.evaluation.world.World;
 import org.invllava.evaluation.world.WorldQuestion;
 
@@ -17,7 +19,11 @@ final class RepeatedKinds {
 
     /** {@code samples} with each question of a kind in {@code times} (kind label → copies, at least 1) repeated. */
     static List<World.Sample> of(List<World.Sample> samples, Map<String, Integer> times) {
+        List<String> kinds = Arrays.stream(QuestionKind.values()).map(QuestionKind::label).toList();
         times.forEach((kind, n) -> {
+            if (!kinds.contains(kind)) {
+                throw new IllegalArgumentException("--repeat " + kind + "=" + n + ": the question kinds are " + kinds);
+            }
             if (n < 1) {
                 throw new IllegalArgumentException("--repeat " + kind + "=" + n + ": at least 1 copy");
             }

@@ -19,8 +19,9 @@ import picocli.CommandLine.Option;
 
 /**
  * Trains the demo model on the synthetic world: the vision tower contrastively on (picture, caption) pairs, the
- * language model on the world's text, then Inverse-LLaVA's single stage (fusion, and LoRA on layers without it; tower and LM frozen). Writes a model directory with {@code vision/},
- * {@code language/}, {@code inverse-llava/} and {@code loss.png}; resumes from {@code --work} when interrupted.
+ * language model on the world's text, then Inverse-LLaVA's single stage (the fusion, and LoRA on layers without it;
+ * tower and LM frozen). Writes a model directory with {@code vision/}, {@code language/}, {@code inverse-llava/} and
+ * {@code loss.png}; resumes from {@code --work} when interrupted.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Train the demo Inverse-LLaVA on the synthetic visual-QA world (reproducible from --seed).")

@@ -32,9 +32,13 @@ class RepeatedKindsTest {
     }
 
     @Test
-    void nothingToRepeatKeepsTheDataAndLessThanOneCopyIsRefused() {
+    void nothingToRepeatKeepsTheDataAndAnUnknownKindOrLessThanOneCopyIsRefused() {
         assertSame(TRAIN, RepeatedKinds.of(TRAIN, Map.of()));
         assertEquals(TRAIN, RepeatedKinds.of(TRAIN, Map.of("presence", 1)));
         assertThrows(IllegalArgumentException.class, () -> RepeatedKinds.of(TRAIN, Map.of("presence", 0)));
+        IllegalArgumentException typo = assertThrows(IllegalArgumentException.class,
+                () -> RepeatedKinds.of(TRAIN, Map.of("presense", 4)));
+        assertEquals("--repeat presense=4: the question kinds are [color, count, presence, position, choice]",
+                typo.getMessage());
     }
 }
