@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.invllava.runtime.model.DeltaLayout;
 import org.invllava.runtime.model.ReleaseBundle;
 import org.invllava.runtime.weights.SafetensorsWriter;
 
@@ -21,9 +22,12 @@ final class BundleWriter {
     private static final String WEIGHTS = "model_delta.safetensors";
 
     private final ObjectNode config;
+    private final String trainable;
 
-    BundleWriter(ObjectNode template, DeltaInit init) {
+    /** For a delta of {@code layout}'s tensors, initialised by {@code init}, in the bundle config {@code template}. */
+    BundleWriter(ObjectNode template, DeltaInit init, List<DeltaLayout.Tensor> layout) {
         this.config = template.deepCopy();
+        this.trainable = trainable(layout);
         ObjectNode model = (ObjectNode) config.get("model");
         model.put("id", "inverse-llava-demo-trained");
         ObjectNode fusion = (ObjectNode) model.get("fusion");
@@ -44,12 +48,12 @@ final class BundleWriter {
         w.write(dir.resolve(WEIGHTS));
         JSON.writeValue(dir.resolve(ReleaseBundle.CONFIG).toFile(), config);
         JSON.writeValue(dir.resolve("metadata.json").toFile(), Map.of("trained_by", "bin/inverse-llava train",
-                "trainable", trainable(params) + " (vision tower and language model frozen)", "training", training));
+                "trainable", trainable + " (vision tower and language model frozen)", "training", training));
         ReleaseBundle.seal(dir, List.of(ReleaseBundle.CONFIG, WEIGHTS, "metadata.json"));
     }
 
     /** "fusion + LoRA", or "fusion" when every layer has the fusion (LoRA adapts only the other layers). */
-    static String trainable(Parameters params) {
-        return params.tensors().keySet().stream().anyMatch(n -> n.contains(".lora_")) ? "fusion + LoRA" : "fusion";
+    static String trainable(List<DeltaLayout.Tensor> layout) {
+        return layout.stream().anyMatch(t -> t.kind() == DeltaLayout.Kind.LORA_A) ? "fusion + LoRA" : "fusion";
     }
 }

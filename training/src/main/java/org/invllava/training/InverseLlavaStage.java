@@ -67,8 +67,8 @@ final class InverseLlavaStage {
             double flops = ComputeEstimate.inverseLlava(setup.config(), setup.spec(), setup.featureDim())
                     .training(setup.examples(), options.epochs());
             System.err.printf("[inverse-llava] %d examples, %,d trainable parameters (%s), ~%.1f TFLOP%n",
-                    setup.examples().size(), params.count(), BundleWriter.trainable(params), flops / 1e12);
-            BundleWriter writer = new BundleWriter(template, init);
+                    setup.examples().size(), params.count(), BundleWriter.trainable(setup.layout()), flops / 1e12);
+            BundleWriter writer = new BundleWriter(template, init, setup.layout());
             TrainingLoop<Example> loop = TrainingLoop.overTokens("inverse-llava", options, work.resolve("inverse-llava-state"));
             TrainState state = loop.run(setup.examples(), params, root, setup.loss(base, params), (epoch, step) -> {
                 writer.write(out, params, Map.of("epoch", epoch, "step", step));

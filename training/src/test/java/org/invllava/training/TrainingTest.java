@@ -14,10 +14,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.invllava.evaluation.world.World;
+import org.invllava.runtime.config.InverseLlavaConfig;
 import org.invllava.runtime.demo.DemoModelFactory;
 import org.invllava.runtime.language.ForwardBatch;
 import org.invllava.runtime.language.FreshKv;
 import org.invllava.runtime.language.LlamaModel;
+import org.invllava.runtime.model.DeltaLayout;
 import org.invllava.runtime.model.InverseLlavaModel;
 import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.model.ModelPaths;
@@ -74,7 +76,7 @@ class TrainingTest {
                     .run(setup.examples(), params, root, setup.loss(base, params), (e, s) -> Double.NaN);
             Path bundle = dir.resolve("trained");
             ObjectNode template = (ObjectNode) new ObjectMapper().readTree(paths.fusion().resolve("inverse_llava_config.json").toFile());
-            new BundleWriter(template, DeltaInit.reference()).write(bundle, params, Map.of("steps", 2));
+            new BundleWriter(template, DeltaInit.reference(), setup.layout()).write(bundle, params, Map.of("steps", 2));
             Example e = setup.examples().get(0);
             float[] trained;
             try (NDManager m = root.newSubManager()) {
@@ -98,12 +100,10 @@ class TrainingTest {
 
     @Test
     void theBundlesMetadataSaysWhetherLoraWasTrained() {
-        try (NDManager root = NDManager.newBaseManager(); Parameters params = new Parameters(root)) {
-            params.add("language_model.model.layers.0.self_attn.fusion.scales.q", new float[] {1f});
-            assertEquals("fusion", BundleWriter.trainable(params)); // the fusion on every layer: no layer for LoRA
-            params.add("language_model.model.layers.1.self_attn.q_proj.lora_a.weight", new float[] {0f}, 1, 1);
-            assertEquals("fusion + LoRA", BundleWriter.trainable(params));
-        }
+        assertEquals("fusion + LoRA", BundleWriter.trainable(setup.layout())); // fusion on layer 0, LoRA on layer 1
+        InverseLlavaConfig.Fusion everyLayer = new InverseLlavaConfig.Fusion(List.of(0, 1), List.of("q", "k", "v"), "concat", null);
+        assertEquals("fusion", BundleWriter.trainable( // the fusion on every layer: no layer for LoRA
+                DeltaLayout.of(setup.config(), everyLayer, setup.spec().adaptation(), setup.featureDim())));
     }
 
     @Test
