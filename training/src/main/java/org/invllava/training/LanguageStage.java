@@ -8,7 +8,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
+import org.invllava.evaluation.world.QuestionKind;
 import org.invllava.evaluation.world.World;
 import org.invllava.evaluation.world.WorldQuestion;
 import org.invllava.runtime.config.LlamaConfig;
@@ -24,36 +26,67 @@ import org.invllava.runtime.weights.TensorMap;
  * Stage 1 of the demo model: the frozen language model is made here, a tiny LLaMA trained as a language model on
  * the world's text (every weight trainable): captions of the training pictures, and their questions with answers
  * in the chat template (without the picture, so it learns the answer vocabulary and format, not the answers).
+ * Each lettered-choice question is also asked after its picture's caption, with the options in turn rotated
+ * ({@code choiceCopies} times): answering multiple choice from a description, as Vicuna answers ScienceQA's text
+ * questions before LLaVA shows it a picture.
  */
 final class LanguageStage {
     private LanguageStage() {
     }
 
-    /** The text examples of {@code samples}, tokenised: a caption per picture and a conversation per question. */
-    static List<Example> examples(List<World.Sample> samples, LlamaTokenizer tokenizer) {
+    /**
+     * The text examples of {@code samples}, tokenised: a caption per picture, a conversation per question, and
+     * {@code choiceCopies} described conversations per lettered-choice question ({@link #described}).
+     */
+    static List<Example> examples(List<World.Sample> samples, LlamaTokenizer tokenizer, int choiceCopies) {
         List<Example> out = new ArrayList<>();
         for (World.Sample s : samples) {
             out.add(Example.text(tokenizer.encode(s.scene().caption()), tokenizer));
             for (WorldQuestion q : s.questions()) {
-                int[] prompt = tokenizer.encodePrompt(ChatTemplate.vicunaV1(q.trainingPrompt(Prompts.bare(q)), false));
-                int[] answer = tokenizer.encode(q.answer());
-                int[] ids = Arrays.copyOfRange(prompt, 1, prompt.length + answer.length); // without BOS: text() adds it
-                System.arraycopy(answer, 0, ids, prompt.length - 1, answer.length);
-                out.add(Example.text(ids, tokenizer));
+                out.add(conversation(q.trainingPrompt(Prompts.bare(q)), q.answer(), tokenizer));
+                if (q.kind() == QuestionKind.CHOICE) {
+                    for (int k = 0; k < choiceCopies; k++) {
+                        WorldQuestion copy = rotated(q, k);
+                        out.add(conversation(described(s.scene().caption(), copy), copy.answer(), tokenizer));
+                    }
+                }
             }
         }
         return out;
     }
 
+    /** A choice question asked after a description of its picture (the caption), in place of the picture. */
+    static String described(String caption, WorldQuestion q) {
+        return caption + "\n" + q.prompt();
+    }
+
+    /** {@code q} (a choice question) with its options rotated right by {@code k}, and the letter that follows. */
+    static WorldQuestion rotated(WorldQuestion q, int k) {
+        List<String> options = new ArrayList<>(q.choices());
+        Collections.rotate(options, k);
+        String letter = String.valueOf((char) ('A' + options.indexOf(q.answerText())));
+        return new WorldQuestion(q.id() + "-r" + k, q.kind(), q.question(), letter, options);
+    }
+
+    /** One user turn and the assistant's answer in the chat template, as plain text ({@link Example#text}). */
+    private static Example conversation(String prompt, String answer, LlamaTokenizer tokenizer) {
+        int[] promptIds = tokenizer.encodePrompt(ChatTemplate.vicunaV1(prompt, false));
+        int[] answerIds = tokenizer.encode(answer);
+        int[] ids = Arrays.copyOfRange(promptIds, 1, promptIds.length + answerIds.length); // without BOS: text() adds it
+        System.arraycopy(answerIds, 0, ids, promptIds.length - 1, answerIds.length);
+        return Example.text(ids, tokenizer);
+    }
+
     /**
-     * Trains the LLaMA in {@code initial} (config, tokenizer, starting weights) on {@code train} and writes it, in
-     * the same layout, to {@code out}; {@code work} holds the resumable state.
+     * Trains the LLaMA in {@code initial} (config, tokenizer, starting weights) on {@code train} (with
+     * {@code choiceCopies} described copies of each choice question) and writes it, in the same layout, to
+     * {@code out}; {@code work} holds the resumable state.
      */
-    static TrainState run(Path initial, Path out, Path work, List<World.Sample> train, TrainOptions options)
-            throws Exception {
+    static TrainState run(Path initial, Path out, Path work, List<World.Sample> train, int choiceCopies,
+                          TrainOptions options) throws Exception {
         LlamaConfig config = LlamaConfig.load(initial.resolve("config.json"));
         LlamaTokenizer tokenizer = Tokenizers.load(initial, config);
-        List<Example> examples = examples(train, tokenizer);
+        List<Example> examples = examples(train, tokenizer, choiceCopies);
         try (NDManager root = NDManager.newBaseManager(); Parameters params = new Parameters(root)) {
             TensorMap start = FrozenWeights.load(initial, root);
             params.addFrom(start, start.names());

@@ -64,6 +64,10 @@ public final class TrainCommand implements Callable<Integer> {
     int lmEpochs;
     @Option(names = "--lm-lr", defaultValue = "3e-3")
     double lmLr;
+    @Option(names = "--lm-choice-copies", defaultValue = "4",
+            description = "language stage: each lettered-choice question also asked after its picture's caption, this "
+                    + "many times with the options rotated (default 4; 0: none; see docs/training.md)")
+    int lmChoiceCopies;
     @Option(names = "--epochs", defaultValue = "16", description = "Inverse-LLaVA stage epochs")
     int epochs;
     @Option(names = "--lr", defaultValue = "3e-3", description = "Inverse-LLaVA stage peak learning rate")
@@ -74,7 +78,7 @@ public final class TrainCommand implements Callable<Integer> {
     List<Integer> fusionLayers;
     @Option(names = "--batch-size", defaultValue = "16")
     int batchSize;
-    @Option(names = "--layers", defaultValue = "2", description = "LLaMA layers of the demo shape (default 2)")
+    @Option(names = "--layers", defaultValue = "3", description = "LLaMA layers of the demo shape (default 3)")
     int layers;
     @Option(names = "--llava-pretrain-epochs", defaultValue = "4",
             description = "LLaVA-1.5 stage 1 (projector on captions) epochs (default 4; 0: no stage 1)")
@@ -121,7 +125,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         if (stage.equals("all") || stage.equals("language")) {
             TrainState lm = LanguageStage.run(initial.language(), result.language(), workDir,
-                    train, new TrainOptions(lmEpochs, batchSize, lmLr, 0.03, 0.0, seed, 200));
+                    train, lmChoiceCopies, new TrainOptions(lmEpochs, batchSize, lmLr, 0.03, 0.0, seed, 200));
             curves.add(new LossCurve.Series("language model", lm.losses(), lm.validation()));
         }
         if (stage.equals("all") || stage.equals("inverse-llava")) {
