@@ -12,7 +12,7 @@ import org.invllava.runtime.model.ModelPaths;
 
 /**
  * The demo model the commands use when given no model: the tiny Inverse-LLaVA trained on the synthetic
- * visual-QA world ({@code bin/inverse-llava train}, see docs/training.md), shipped in this jar (about 2 MB,
+ * visual-QA world ({@code bin/inverse-llava train}, see docs/training.md), shipped in this jar (about 2.4 MB,
  * float32) and copied into a folder on first use. It answers questions about pictures of that world (coloured
  * shapes); about anything else its answers are not meaningful.
  */
