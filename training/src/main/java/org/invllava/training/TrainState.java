@@ -16,12 +16,15 @@ import org.invllava.runtime.weights.SafetensorsWriter;
 import org.invllava.runtime.weights.TensorInfo;
 
 /**
- * A resumable snapshot of a stage: the parameters and AdamW's moments ({@code state.safetensors}), the step and the
- * loss history ({@code state.json}). Written to a temporary folder, then swapped in by two renames (the previous
+ * A resumable snapshot of a stage: the parameters and AdamW's moments ({@code state.safetensors}), the step, the
+ * run's total steps ({@link #UNKNOWN_TOTAL} in snapshots written before it was recorded) and the loss history
+ * ({@code state.json}). Written to a temporary folder, then swapped in by two renames (the previous
  * snapshot to {@code <dir>.old}, the new one to {@code <dir>}), so an interrupted save leaves a whole snapshot: the
  * new one in {@code <dir>}, or the previous one in {@code <dir>} or, between the renames, in {@code <dir>.old}.
  */
-public record TrainState(int step, List<Double> losses, List<double[]> validation) {
+public record TrainState(int step, int totalSteps, List<Double> losses, List<double[]> validation) {
+    /** The total steps of a snapshot that does not say. */
+    static final int UNKNOWN_TOTAL = -1;
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     public TrainState {
@@ -40,6 +43,7 @@ public record TrainState(int step, List<Double> losses, List<double[]> validatio
         w.write(tmp.resolve("state.safetensors"));
         Map<String, Object> meta = new LinkedHashMap<>();
         meta.put("step", step);
+        meta.put("total_steps", totalSteps);
         meta.put("optimizer_steps", optimizer.steps());
         meta.put("losses", losses);
         meta.put("validation", validation);
@@ -87,7 +91,9 @@ public record TrainState(int step, List<Double> losses, List<double[]> validatio
         List<double[]> validation = new ArrayList<>();
         ((List<?>) meta.get("validation")).forEach(v -> validation.add(((List<?>) v).stream()
                 .mapToDouble(x -> ((Number) x).doubleValue()).toArray()));
-        return new TrainState(((Number) meta.get("step")).intValue(), losses, validation);
+        Object total = meta.get("total_steps");
+        return new TrainState(((Number) meta.get("step")).intValue(),
+                total == null ? UNKNOWN_TOTAL : ((Number) total).intValue(), losses, validation);
     }
 
     static void deleteTree(Path dir) throws IOException {

@@ -58,6 +58,7 @@ final class TrainingLoop<T> {
         List<double[]> validation = new ArrayList<>(resumed == null ? List.of() : resumed.validation());
         int step = resumed == null ? 0 : resumed.step();
         if (resumed != null) {
+            refuseOtherPlan(resumed, total);
             System.err.printf("[%s] resuming at step %d of %d from %s%n", name, step, total, stateDir);
         }
         TrainProgress progress = new TrainProgress(name, total, step, unit);
@@ -84,16 +85,30 @@ final class TrainingLoop<T> {
                 progress.update(step, epoch + 1, options.epochs(), loss, schedule.at(step - 1),
                         batch.stream().mapToInt(size).sum());
                 if (step % options.saveEvery() == 0 && step % perEpoch != 0) {
-                    new TrainState(step, losses, validation).save(stateDir, params, optimizer);
+                    new TrainState(step, total, losses, validation).save(stateDir, params, optimizer);
                 }
             }
             double accuracy = hook.afterEpoch(epoch + 1, step);
             if (!Double.isNaN(accuracy)) {
                 validation.add(new double[] {step, accuracy});
             }
-            new TrainState(step, losses, validation).save(stateDir, params, optimizer);
+            new TrainState(step, total, losses, validation).save(stateDir, params, optimizer);
         }
-        return new TrainState(step, losses, validation);
+        return new TrainState(step, total, losses, validation);
+    }
+
+    /**
+     * A snapshot of a run with another number of steps (other data, epochs or batch size) cannot be continued: its
+     * schedule and data order are not this run's, and a snapshot past this run's end would end it untrained.
+     */
+    private void refuseOtherPlan(TrainState resumed, int total) {
+        boolean other = resumed.totalSteps() == TrainState.UNKNOWN_TOTAL ? resumed.step() > total : resumed.totalSteps() != total;
+        if (other) {
+            throw new IllegalArgumentException(String.format("[%s] %s holds a run of %s steps (at step %d), this run has %d "
+                    + "(other data, --epochs or --batch-size?): give another --work to start anew", name, stateDir,
+                    resumed.totalSteps() == TrainState.UNKNOWN_TOTAL ? "more" : String.valueOf(resumed.totalSteps()),
+                    resumed.step(), total));
+        }
     }
 
     private List<Integer> order(int n, int epoch) {
