@@ -54,9 +54,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--vision-images", defaultValue = "20000",
             description = "pictures of the vision stage (the first --train-images of them are the questions' pictures)")
     int visionImages;
-    @Option(names = "--repeat", split = ",", defaultValue = "presence=4",
-            description = "question stages: question kinds shown more than once per epoch (default presence=4: the "
-                    + "yes/no questions learn slowly among the others; presence=1 shows each question once)")
+    @Option(names = "--repeat", split = ",", defaultValue = "presence=4,choice=2",
+            description = "question stages: question kinds shown more than once per epoch (default presence=4,choice=2: "
+                    + "the yes/no and lettered-choice questions learn slowly among the others; presence=1,choice=1 "
+                    + "shows each question once)")
     Map<String, Integer> repeat;
     @Option(names = "--val-images", defaultValue = "100", description = "validation pictures")
     int valImages;
