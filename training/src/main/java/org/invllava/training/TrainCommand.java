@@ -95,6 +95,9 @@ public final class TrainCommand implements Callable<Integer> {
         if (!List.of("all", "vision", "language", "inverse-llava", "llava").contains(stage)) {
             throw new IllegalArgumentException("--stage must be all, vision, language, inverse-llava or llava, got " + stage);
         }
+        if (lmChoiceCopies < 0) {
+            throw new IllegalArgumentException("--lm-choice-copies must be 0 or more, got " + lmChoiceCopies);
+        }
         Path workDir = work != null ? work : out.resolve(".work");
         ModelShape shape = ModelShape.tiny().withLayers(layers);
         Path init = workDir.resolve("init");
