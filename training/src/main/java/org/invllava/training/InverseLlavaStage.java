@@ -63,12 +63,13 @@ final class InverseLlavaStage {
         ModelPaths paths = new ModelPaths(vision, language, out);
         try (NDManager root = NDManager.newBaseManager(); Parameters params = new Parameters(root)) {
             TensorMap base = FrozenWeights.load(paths.language(), root);
-            init.create(setup.layout(), params, options.seed());
+            List<DeltaLayout.Tensor> layout = setup.layout();
+            init.create(layout, params, options.seed());
             double flops = ComputeEstimate.inverseLlava(setup.config(), setup.spec(), setup.featureDim())
                     .training(setup.examples(), options.epochs());
             System.err.printf("[inverse-llava] %d examples, %,d trainable parameters (%s), ~%.1f TFLOP%n",
-                    setup.examples().size(), params.count(), BundleWriter.trainable(setup.layout()), flops / 1e12);
-            BundleWriter writer = new BundleWriter(template, init, setup.layout());
+                    setup.examples().size(), params.count(), BundleWriter.trainable(layout), flops / 1e12);
+            BundleWriter writer = new BundleWriter(template, init, layout);
             TrainingLoop<Example> loop = TrainingLoop.overTokens("inverse-llava", options, work.resolve("inverse-llava-state"));
             TrainState state = loop.run(setup.examples(), params, root, setup.loss(base, params), (epoch, step) -> {
                 writer.write(out, params, Map.of("epoch", epoch, "step", step));
