@@ -126,8 +126,8 @@ final class InverseLlavaStage {
     }
 
     /**
-     * One example per question: features of its picture (encoded once per picture), prompt and answer ids; half the
-     * open questions without the short-answer instruction ({@link Prompts#bare}).
+     * One example per question: features of its picture (encoded once per picture), prompt (in the form
+     * {@link Prompts#training} picks) and answer ids.
      */
     static List<Example> examples(VisionModel tower, LlamaTokenizer tokenizer, List<World.Sample> samples) {
         List<Example> out = new ArrayList<>();
@@ -141,7 +141,7 @@ final class InverseLlavaStage {
     static List<Example> questions(World.Sample sample, List<PatchFeatures> features, LlamaTokenizer tokenizer, int featureDim) {
         List<Example> out = new ArrayList<>();
         for (WorldQuestion q : sample.questions()) {
-            String prompt = q.trainingPrompt(Prompts.bare(q));
+            String prompt = Prompts.training(q);
             out.add(Example.answer(tokenizer.encodePrompt(ChatTemplate.vicunaV1(prompt, true)), features,
                     tokenizer.encode(q.answer()), tokenizer, featureDim));
         }

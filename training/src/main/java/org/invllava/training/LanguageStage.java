@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 import org.invllava.evaluation.world.QuestionKind;
 import org.invllava.evaluation.world.World;
@@ -43,10 +42,10 @@ final class LanguageStage {
         for (World.Sample s : samples) {
             out.add(Example.text(tokenizer.encode(s.scene().caption()), tokenizer));
             for (WorldQuestion q : s.questions()) {
-                out.add(conversation(q.trainingPrompt(Prompts.bare(q)), q.answer(), tokenizer));
+                out.add(conversation(Prompts.training(q), q.answer(), tokenizer));
                 if (q.kind() == QuestionKind.CHOICE) {
                     for (int k = 0; k < choiceCopies; k++) {
-                        WorldQuestion copy = rotated(q, k);
+                        WorldQuestion copy = q.rotated(k);
                         out.add(conversation(described(s.scene().caption(), copy), copy.answer(), tokenizer));
                     }
                 }
@@ -58,14 +57,6 @@ final class LanguageStage {
     /** A choice question asked after a description of its picture (the caption), in place of the picture. */
     static String described(String caption, WorldQuestion q) {
         return caption + "\n" + q.prompt();
-    }
-
-    /** {@code q} (a choice question) with its options rotated right by {@code k}, and the letter that follows. */
-    static WorldQuestion rotated(WorldQuestion q, int k) {
-        List<String> options = new ArrayList<>(q.choices());
-        Collections.rotate(options, k);
-        String letter = String.valueOf((char) ('A' + options.indexOf(q.answerText())));
-        return new WorldQuestion(q.id() + "-r" + k, q.kind(), q.question(), letter, options);
     }
 
     /** One user turn and the assistant's answer in the chat template, as plain text ({@link Example#text}). */

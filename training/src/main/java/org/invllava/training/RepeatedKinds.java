@@ -10,15 +10,21 @@ import org.invllava.evaluation.world.WorldQuestion;
 
 /**
  * The question stages' data with some question kinds repeated ({@code train --repeat presence=4}): each question of
- * such a kind again, {@code times − 1} more, with its own id so that each copy draws its own prompt form
- * ({@link Prompts#bare}). For kinds whose signal the others' gradients drown.
+ * such a kind again, {@code times − 1} more, each with its own id so that it draws its own prompt form
+ * ({@link Prompts#training}). For kinds whose signal the others' gradients drown. So that a copy teaches something
+ * the first did not, a presence copy asks about another shape and colour ({@link World#presence}), and a choice copy
+ * has the options rotated ({@link WorldQuestion#rotated}: copy k by k places, so the same picture's answer is
+ * another letter and only matching the colour to an option fits them all); other kinds are copied as they are.
  */
 final class RepeatedKinds {
     private RepeatedKinds() {
     }
 
-    /** {@code samples} with each question of a kind in {@code times} (kind label → copies, at least 1) repeated. */
-    static List<World.Sample> of(List<World.Sample> samples, Map<String, Integer> times) {
+    /**
+     * {@code samples} (of {@code world}) with each question of a kind in {@code times} (kind label → copies, at least
+     * 1) repeated.
+     */
+    static List<World.Sample> of(World world, List<World.Sample> samples, Map<String, Integer> times) {
         List<String> kinds = Arrays.stream(QuestionKind.values()).map(QuestionKind::label).toList();
         times.forEach((kind, n) -> {
             if (!kinds.contains(kind)) {
@@ -36,11 +42,20 @@ final class RepeatedKinds {
             List<WorldQuestion> questions = new ArrayList<>(s.questions());
             for (WorldQuestion q : s.questions()) {
                 for (int copy = 1; copy < times.getOrDefault(q.kind().label(), 1); copy++) {
-                    questions.add(new WorldQuestion(q.id() + "-" + copy, q.kind(), q.question(), q.answer(), q.choices()));
+                    questions.add(copy(world, s, q, copy));
                 }
             }
             out.add(new World.Sample(s.imageId(), s.scene(), questions, s.yesNoPairs()));
         }
         return out;
+    }
+
+    /** Copy {@code n} (1, 2, ...) of {@code q}, a question about {@code sample}'s picture. */
+    static WorldQuestion copy(World world, World.Sample sample, WorldQuestion q, int n) {
+        return switch (q.kind()) {
+            case PRESENCE -> world.presence(sample, n);
+            case CHOICE -> q.rotated(n);
+            default -> new WorldQuestion(q.id() + "-" + n, q.kind(), q.question(), q.answer(), q.choices());
+        };
     }
 }

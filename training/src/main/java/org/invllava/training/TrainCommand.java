@@ -56,8 +56,9 @@ public final class TrainCommand implements Callable<Integer> {
     int visionImages;
     @Option(names = "--repeat", split = ",", defaultValue = "presence=4,choice=2",
             description = "question stages: question kinds shown more than once per epoch (default presence=4,choice=2: "
-                    + "the yes/no and lettered-choice questions learn slowly among the others; presence=1,choice=1 "
-                    + "shows each question once)")
+                    + "the yes/no and lettered-choice questions learn slowly among the others; a presence copy asks "
+                    + "about another shape and colour of the picture, a choice copy has its options rotated; "
+                    + "presence=1,choice=1 shows each question once)")
     Map<String, Integer> repeat;
     @Option(names = "--val-images", defaultValue = "100", description = "validation pictures")
     int valImages;
@@ -113,7 +114,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         World world = new World(seed, shape.imageSize());
         List<World.Sample> train = world.samples(World.Split.TRAIN, 0, trainImages);
-        List<World.Sample> questions = RepeatedKinds.of(train, repeat);
+        List<World.Sample> questions = RepeatedKinds.of(world, train, repeat);
         Path validation = InverseLlavaStage.writeSplit(world, World.Split.VALIDATION, valImages, workDir.resolve("world"));
         ModelPaths result = new ModelPaths(out.resolve("vision"), out.resolve("language"), out.resolve("inverse-llava"));
         List<LossCurve.Series> curves = new ArrayList<>();

@@ -4,11 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import org.invllava.evaluation.world.QuestionKind;
 import org.invllava.evaluation.world.World;
 import org.invllava.evaluation.world.WorldQuestion;
@@ -23,25 +19,6 @@ import org.junit.jupiter.api.io.TempDir;
 /** The language stage's text: the described lettered-choice copies that teach the frozen LLaMA multiple choice. */
 class LanguageStageTest {
     private static final List<World.Sample> TRAIN = new World(7, World.DEFAULT_IMAGE_SIZE).samples(World.Split.TRAIN, 0, 20);
-
-    @Test
-    void eachRotationMovesTheOptionsAndItsLetterStillNamesTheRightColour() {
-        for (WorldQuestion q : choices()) {
-            Set<String> letters = new HashSet<>();
-            for (int k = 0; k < 4; k++) {
-                WorldQuestion r = LanguageStage.rotated(q, k);
-                List<String> expected = new ArrayList<>(q.choices());
-                Collections.rotate(expected, k);
-                assertEquals(expected, r.choices());
-                assertEquals(q.answerText(), r.answerText(), "the letter of " + r.id() + " names the picture's colour");
-                assertEquals(q.question(), r.question());
-                letters.add(r.answer());
-            }
-            assertEquals(Set.of("A", "B", "C", "D"), letters, "four rotations put the right colour under every letter");
-            assertEquals(q, new WorldQuestion(q.id(), q.kind(), q.question(), LanguageStage.rotated(q, 0).answer(),
-                    LanguageStage.rotated(q, 0).choices()), "rotation 0 keeps the options and the answer");
-        }
-    }
 
     @Test
     void aDescribedQuestionIsTheCaptionThenTheBenchmarkPrompt() {

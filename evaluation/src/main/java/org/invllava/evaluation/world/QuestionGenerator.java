@@ -25,7 +25,7 @@ final class QuestionGenerator {
         }
         out.add(open(imageId, QuestionKind.COUNT, "How many shapes are in the image?",
                 String.valueOf(scene.items().size())));
-        out.add(presence(imageId, scene, random));
+        out.add(presence(imageId + "-" + QuestionKind.PRESENCE.label(), scene, random));
         if (single != null) {
             boolean horizontal = random.nextBoolean();
             String question = horizontal ? "Is the " + single.shape().word() + " on the left or on the right?"
@@ -65,10 +65,12 @@ final class QuestionGenerator {
         return new WorldQuestion(imageId + "-" + kind.label(), kind, question, answer, List.of());
     }
 
-    private static WorldQuestion presence(String imageId, Scene scene, Random random) {
+    /** "Is there a red circle in the image?", about a shape in the scene or one that is not, at even odds. */
+    static WorldQuestion presence(String id, Scene scene, Random random) {
         Item asked = random.nextBoolean() ? scene.items().get(random.nextInt(scene.items().size())) : absentItem(scene, random);
         boolean present = scene.has(asked.shape(), asked.colour());
-        return open(imageId, QuestionKind.PRESENCE, "Is there a " + asked.name() + " in the image?", present ? "yes" : "no");
+        return new WorldQuestion(id, QuestionKind.PRESENCE, "Is there a " + asked.name() + " in the image?",
+                present ? "yes" : "no", List.of());
     }
 
     private static WorldQuestion choice(String imageId, Item single, Random random) {

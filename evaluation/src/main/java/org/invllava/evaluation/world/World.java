@@ -45,6 +45,15 @@ public record World(long seed, int imageSize) {
         return new Sample(imageId, scene, questions, QuestionGenerator.mmePairs(scene, random));
     }
 
+    /**
+     * Another presence question about {@code sample}'s picture (a shape and colour in it or not, drawn as the
+     * world draws them), id {@code <image>-presence-<draw>}; depends only on (seed, image id, draw).
+     */
+    public WorldQuestion presence(Sample sample, int draw) {
+        Random random = new Random(mix(seed, sample.imageId().hashCode(), draw));
+        return QuestionGenerator.presence(sample.imageId() + "-presence-" + draw, sample.scene(), random);
+    }
+
     /** Samples {@code from .. from + count - 1} of {@code split}. */
     public List<Sample> samples(Split split, int from, int count) {
         List<Sample> out = new ArrayList<>(count);

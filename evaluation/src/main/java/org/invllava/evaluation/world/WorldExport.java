@@ -118,8 +118,8 @@ public final class WorldExport {
                 Path images = Files.createDirectories(category.resolve("images"));
                 Path qa = Files.createDirectories(category.resolve("questions_answers_YN"));
                 Files.write(images.resolve(s.imageId() + ".png"), s.scene().png());
-                Files.writeString(qa.resolve(s.imageId() + ".txt"), pair.yes() + " Please answer yes or no.\tYes\n"
-                        + pair.no() + " Please answer yes or no.\tNo\n", StandardCharsets.UTF_8);
+                Files.writeString(qa.resolve(s.imageId() + ".txt"), pair.yes() + " " + WorldQuestion.YES_NO_ANSWER + "\tYes\n"
+                        + pair.no() + " " + WorldQuestion.YES_NO_ANSWER + "\tNo\n", StandardCharsets.UTF_8);
             }
         }
     }

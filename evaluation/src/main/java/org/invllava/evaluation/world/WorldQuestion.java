@@ -1,5 +1,7 @@
 package org.invllava.evaluation.world;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -11,6 +13,8 @@ public record WorldQuestion(String id, QuestionKind kind, String question, Strin
     public static final String SHORT_ANSWER = "Answer the question using a single word or phrase.";
     /** LLaVA's suffix for lettered multiple choice (ScienceQA, MMBench evaluation prompts). */
     public static final String LETTER_ANSWER = "Answer with the option's letter from the given choices directly.";
+    /** MME's suffix for its yes/no questions, after a space. */
+    public static final String YES_NO_ANSWER = "Please answer yes or no.";
 
     public WorldQuestion {
         choices = List.copyOf(choices);
@@ -37,11 +41,17 @@ public record WorldQuestion(String id, QuestionKind kind, String question, Strin
     }
 
     /**
-     * What training shows the model: the benchmark prompt ({@link #prompt}), or for open questions, when
-     * {@code bare}, the question alone, as people type it (so the chat page's plain questions get short answers too).
+     * This choice question with its options rotated right by {@code k} and the letter that follows, id
+     * {@code <id>-r<k>}.
      */
-    public String trainingPrompt(boolean bare) {
-        return bare && kind != QuestionKind.CHOICE ? question : prompt();
+    public WorldQuestion rotated(int k) {
+        if (kind != QuestionKind.CHOICE) {
+            throw new IllegalStateException("only choice questions have options to rotate: " + id);
+        }
+        List<String> options = new ArrayList<>(choices);
+        Collections.rotate(options, k);
+        String letter = String.valueOf((char) ('A' + options.indexOf(answerText())));
+        return new WorldQuestion(id + "-r" + k, kind, question, letter, options);
     }
 
     /** The text of the right option (choice questions) or the answer itself. */

@@ -3,9 +3,14 @@ package org.invllava.evaluation.world;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class WorldTest {
@@ -33,11 +38,7 @@ class WorldTest {
                         Item item = named(scene, q.question());
                         assertEquals(item.colour().word(), q.answerText(), q.toString());
                     }
-                    case PRESENCE -> {
-                        String name = q.question().replace("Is there a ", "").replace(" in the image?", "");
-                        boolean present = scene.items().stream().anyMatch(i -> i.name().equals(name));
-                        assertEquals(present ? "yes" : "no", q.answer());
-                    }
+                    case PRESENCE -> assertEquals(present(scene, q.question()) ? "yes" : "no", q.answer());
                     case POSITION -> {
                         Item item = named(scene, q.question());
                         String expected = q.question().contains("left")
@@ -47,6 +48,49 @@ class WorldTest {
                 }
             }
         }
+    }
+
+    @Test
+    void eachRotationMovesTheOptionsAndItsLetterStillNamesTheRightColour() {
+        for (WorldQuestion q : world.samples(World.Split.TRAIN, 0, 20).stream().flatMap(s -> s.questions().stream())
+                .filter(x -> x.kind() == QuestionKind.CHOICE).toList()) {
+            Set<String> letters = new HashSet<>();
+            for (int k = 0; k < 4; k++) {
+                WorldQuestion r = q.rotated(k);
+                List<String> expected = new ArrayList<>(q.choices());
+                Collections.rotate(expected, k);
+                assertEquals(expected, r.choices());
+                assertEquals(q.answerText(), r.answerText(), "the letter of " + r.id() + " names the picture's colour");
+                assertEquals(q.question(), r.question());
+                letters.add(r.answer());
+            }
+            assertEquals(Set.of("A", "B", "C", "D"), letters, "four rotations put the right colour under every letter");
+            assertEquals(q, new WorldQuestion(q.id(), q.kind(), q.question(), q.rotated(0).answer(),
+                    q.rotated(0).choices()), "rotation 0 keeps the options and the answer");
+        }
+    }
+
+    @Test
+    void onlyChoiceQuestionsHaveOptionsToRotate() {
+        WorldQuestion count = world.sample(World.Split.TRAIN, 0).questions().stream()
+                .filter(q -> q.kind() == QuestionKind.COUNT).findFirst().orElseThrow();
+        assertThrows(IllegalStateException.class, () -> count.rotated(1));
+    }
+
+    @Test
+    void morePresenceQuestionsOfAPictureAreReproducibleAndAnsweredByItsScene() {
+        int yes = 0;
+        for (World.Sample s : world.samples(World.Split.TRAIN, 0, 100)) {
+            for (int draw = 1; draw <= 3; draw++) {
+                WorldQuestion q = world.presence(s, draw);
+                assertEquals(s.imageId() + "-presence-" + draw, q.id());
+                assertEquals(QuestionKind.PRESENCE, q.kind());
+                assertEquals(present(s.scene(), q.question()) ? "yes" : "no", q.answer(), q.question());
+                assertEquals(q, new World(3, World.DEFAULT_IMAGE_SIZE).presence(s, draw));
+                yes += q.answer().equals("yes") ? 1 : 0;
+            }
+        }
+        assertTrue(yes > 100 && yes < 200, "yes at about even odds: " + yes + " of 300");
     }
 
     @Test
@@ -80,5 +124,11 @@ class WorldTest {
             }
         }
         throw new AssertionError("no shape named in " + question);
+    }
+
+    /** Whether "Is there a red circle in the image?" is answered yes by {@code scene}. */
+    private static boolean present(Scene scene, String question) {
+        String name = question.replace("Is there a ", "").replace(" in the image?", "");
+        return scene.items().stream().anyMatch(i -> i.name().equals(name));
     }
 }
