@@ -54,11 +54,12 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--vision-images", defaultValue = "20000",
             description = "pictures of the vision stage (the first --train-images of them are the questions' pictures)")
     int visionImages;
-    @Option(names = "--repeat", split = ",", defaultValue = "presence=4,choice=2",
-            description = "question stages: question kinds shown more than once per epoch (default presence=4,choice=2: "
-                    + "the yes/no and lettered-choice questions learn slowly among the others; a presence copy asks "
-                    + "about another shape and colour of the picture, a choice copy has its options rotated; "
-                    + "presence=1,choice=1 shows each question once)")
+    @Option(names = "--repeat", split = ",", defaultValue = "presence=4,choice=2,count=2",
+            description = "question stages: question kinds shown more than once per epoch (default "
+                    + "presence=4,choice=2,count=2: the yes/no and lettered-choice questions learn slowly among the "
+                    + "others, and counting four shapes is lost without the count twice; a presence copy asks about "
+                    + "another shape and colour of the picture, a choice copy has its options rotated; "
+                    + "presence=1,choice=1,count=1 shows each question once)")
     Map<String, Integer> repeat;
     @Option(names = "--val-images", defaultValue = "100", description = "validation pictures")
     int valImages;
@@ -70,7 +71,7 @@ public final class TrainCommand implements Callable<Integer> {
             description = "language stage: each lettered-choice question also asked after its picture's caption, this "
                     + "many times with the options rotated (default 4; 0: none; see docs/training.md)")
     int lmChoiceCopies;
-    @Option(names = "--epochs", defaultValue = "16", description = "Inverse-LLaVA stage epochs")
+    @Option(names = "--epochs", defaultValue = "15", description = "Inverse-LLaVA stage epochs (default 15)")
     int epochs;
     @Option(names = "--lr", defaultValue = "3e-3", description = "Inverse-LLaVA stage peak learning rate")
     double lr;
@@ -85,8 +86,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--llava-pretrain-epochs", defaultValue = "4",
             description = "LLaVA-1.5 stage 1 (projector on captions) epochs (default 4; 0: no stage 1)")
     int llavaPretrainEpochs;
-    @Option(names = "--llava-epochs", defaultValue = "16",
-            description = "LLaVA-1.5 stage 2 (projector + LoRA on questions) epochs (default 16, as --epochs)")
+    @Option(names = "--llava-epochs", defaultValue = "15",
+            description = "LLaVA-1.5 stage 2 (projector + LoRA on questions) epochs (default 15, as --epochs)")
     int llavaEpochs;
     @Option(names = "--llava-pretrain-lr", defaultValue = "1e-3", description = "LLaVA-1.5 stage 1 peak learning rate")
     double llavaPretrainLr;
