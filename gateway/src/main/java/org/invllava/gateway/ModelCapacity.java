@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.common.errors.GroupAuthorizationException;
 import org.invllava.schemas.ModelTopics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,14 +22,27 @@ import org.slf4j.LoggerFactory;
 public final class ModelCapacity implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ModelCapacity.class);
 
-    /** What a model lacks, or nothing: the reason readiness and the 503 give. */
-    public record State(boolean vision, boolean fusion) {
+    /**
+     * What a model lacks, or nothing: the reason readiness and the 503 give. {@code denied} names the groups the
+     * gateway's Kafka user may not describe (empty normally): their members cannot be seen, so they count as none.
+     */
+    public record State(boolean vision, boolean fusion, List<String> denied) {
+        public State {
+            denied = List.copyOf(denied);
+        }
+
+        State(boolean vision, boolean fusion) {
+            this(vision, fusion, List.of());
+        }
+
         public boolean ready() {
             return vision && fusion;
         }
 
         public String missing() {
-            return !vision && !fusion ? "no vision encoder and no fusion LLM" : !vision ? "no vision encoder" : "no fusion LLM";
+            String what = !vision && !fusion ? "no vision encoder and no fusion LLM" : !vision ? "no vision encoder" : "no fusion LLM";
+            return denied.isEmpty() ? what : what + " seen (the gateway's Kafka user may not describe consumer group "
+                    + String.join(", ", denied) + ")";
         }
     }
 
@@ -61,19 +75,30 @@ public final class ModelCapacity implements AutoCloseable {
         models.stream().map(ModelTopics::of).forEach(t -> groups.addAll(List.of(t.visionGroup(), t.workGroup())));
         try {
             Map<String, ConsumerGroupDescription> d = new java.util.HashMap<>();
+            List<String> denied = new ArrayList<>();
             for (var e : admin.describeConsumerGroups(groups).describedGroups().entrySet()) {
                 try {
                     d.put(e.getKey(), e.getValue().get(5, TimeUnit.SECONDS));
-                } catch (java.util.concurrent.ExecutionException missing) { // a group that never existed: no members
-                    LOG.debug("group {}: {}", e.getKey(), missing.getCause().toString());
+                } catch (java.util.concurrent.ExecutionException failed) {
+                    if (failed.getCause() instanceof GroupAuthorizationException) {
+                        denied.add(e.getKey());
+                    } else { // a group that never existed: no members
+                        LOG.debug("group {}: {}", e.getKey(), failed.getCause().toString());
+                    }
                 }
             }
             for (String m : models) {
                 ModelTopics t = ModelTopics.of(m);
-                State now = new State(members(d, t.visionGroup()), members(d, t.workGroup()));
+                State now = new State(members(d, t.visionGroup()), members(d, t.workGroup()),
+                        denied.stream().filter(g -> g.equals(t.visionGroup()) || g.equals(t.workGroup())).toList());
                 State before = states.put(m, now);
                 if (!now.equals(before)) {
-                    LOG.info("model {}: {}", m, now.ready() ? "can answer" : now.missing());
+                    if (!now.denied().isEmpty()) {
+                        LOG.error("model {}: {}; grant its Kafka user Describe on these groups (Kubernetes: "
+                                + "KafkaUser/gateway's ACLs), or it never reports ready", m, now.missing());
+                    } else {
+                        LOG.info("model {}: {}", m, now.ready() ? "can answer" : now.missing());
+                    }
                 }
             }
         } catch (InterruptedException e) {

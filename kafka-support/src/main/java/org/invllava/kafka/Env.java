@@ -24,7 +24,9 @@ public final class Env {
             "KAFKA_SSL_TRUSTSTORE_PASSWORD", "ssl.truststore.password",
             "KAFKA_SSL_KEYSTORE_LOCATION", "ssl.keystore.location",
             "KAFKA_SSL_KEYSTORE_TYPE", "ssl.keystore.type",
-            "KAFKA_SSL_KEYSTORE_PASSWORD", "ssl.keystore.password");
+            "KAFKA_SSL_KEYSTORE_PASSWORD", "ssl.keystore.password",
+            "KAFKA_SASL_MECHANISM", "sasl.mechanism",
+            "KAFKA_SASL_JAAS_CONFIG", "sasl.jaas.config");
 
     private final Function<String, String> values;
     private final Set<String> read = new TreeSet<>();
@@ -105,7 +107,8 @@ public final class Env {
     /**
      * {@code KAFKA_BOOTSTRAP_SERVERS} with {@code clientId} naming this service in broker logs, and the connection's
      * security: {@code KAFKA_SECURITY_PROTOCOL} ({@code SSL} for TLS) and {@code KAFKA_SSL_TRUSTSTORE_*} /
-     * {@code KAFKA_SSL_KEYSTORE_*} ({@code _LOCATION}, {@code _TYPE}, {@code _PASSWORD}) for mutual TLS;
+     * {@code KAFKA_SSL_KEYSTORE_*} ({@code _LOCATION}, {@code _TYPE}, {@code _PASSWORD}) for mutual TLS,
+     * {@code KAFKA_SASL_MECHANISM} and {@code KAFKA_SASL_JAAS_CONFIG} for SASL ({@code SASL_SSL}, e.g. SCRAM);
      * {@code KAFKA_SESSION_TIMEOUT_MS} (0: the broker's minimum, at least 3 s: {@link SessionTimeouts#resolve}).
      */
     public KafkaSettings kafka(String clientId) {

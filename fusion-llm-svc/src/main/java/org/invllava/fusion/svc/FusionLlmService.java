@@ -85,7 +85,7 @@ public final class FusionLlmService implements AutoCloseable {
 
     @Override
     public void close() {
-        scheduler.close();
+        scheduler.close(schedulerThread);
         streams.close(java.time.Duration.ofSeconds(10));
     }
 }

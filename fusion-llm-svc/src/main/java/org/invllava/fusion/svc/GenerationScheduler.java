@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * when one ends, so the consumer keeps polling and is never kicked out of its group. An offset is committed only
  * once every request at or before it has written its last chunk (at-least-once).
  */
-public final class GenerationScheduler implements Runnable, AutoCloseable {
+public final class GenerationScheduler implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(GenerationScheduler.class);
     private static final AvroCodec<WorkItem> WORK = AvroCodec.of(WorkItem.class);
 
@@ -66,6 +66,9 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
     private final ControlState control;
     private final Thread controlThread;
     private final AtomicBoolean running = new AtomicBoolean(true);
+    /** Counted down by {@link #close} once the engine has drained: the poll loop then makes its last commit. */
+    private final java.util.concurrent.CountDownLatch drained = new java.util.concurrent.CountDownLatch(1);
+    private volatile boolean killed;
     private volatile boolean failed;
 
     public GenerationScheduler(FusionLlmConfig config, MultimodalModel model, Metrics metrics, Tracing tracing) {
@@ -139,7 +142,24 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
                 throw e;
             }
         } finally {
+            commitAfterDrain();
             consumer.close();
+        }
+    }
+
+    /**
+     * On a graceful stop, the offsets of the requests the engine finished while draining: committed here, on the
+     * consumer's own thread, after {@link #close} has drained the engine and before it closes the producer.
+     */
+    private void commitAfterDrain() {
+        try {
+            if (drained.await(45, TimeUnit.SECONDS) && !killed) {
+                commit();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            LOG.info("last commit at shutdown failed ({}); the next owner redoes those requests", e.toString());
         }
     }
 
@@ -245,6 +265,7 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
      */
     void stopAfterWriteFailure() {
         failed = true;
+        drained.countDown(); // nothing to wait for: leave the group at once
         if (running.compareAndSet(true, false)) {
             LOG.error("a request's chunks could not be written to {}: this instance stops taking work, another "
                     + "will redo its unfinished requests", Topics.TOKENS);
@@ -267,15 +288,19 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
         return failed;
     }
 
-    /** Stops taking work, lets the engine finish what it holds for up to 30 s, then closes the clients. */
-    @Override
-    public void close() {
+    /**
+     * Stops taking work, lets the engine finish what it holds for up to 30 s, lets the poll loop ({@code loop}, the
+     * thread running {@link #run}) commit what finished and waits for it, then closes the producer and the followers.
+     */
+    public void close(Thread loop) {
         running.set(false);
         consumer.wakeup();
         engine.close(Duration.ofSeconds(30));
         finisher.shutdown();
         try {
             finisher.awaitTermination(10, TimeUnit.SECONDS);
+            drained.countDown();
+            loop.join(Duration.ofSeconds(15).toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -286,7 +311,9 @@ public final class GenerationScheduler implements Runnable, AutoCloseable {
 
     /** Abrupt stop for crash tests: no graceful drain, nothing more committed. */
     void kill() {
+        killed = true;
         running.set(false);
+        drained.countDown();
         engine.halt();
         finisher.shutdownNow();
         consumer.wakeup();

@@ -107,7 +107,12 @@ final class RequestWorker {
             return;
         }
         lookups.written(p.getRequestId(), p.getCreatedAtEpochMs()).whenComplete((chunks, e) -> {
-            if (e != null) {
+            if (e != null && rootCause(e) instanceof org.apache.kafka.common.errors.AuthorizationException) {
+                LOG.error("request {}: this instance's Kafka user may not read {} ({}): every request taken over is "
+                        + "generated again from the start; grant it Read on {} (Kubernetes: KafkaUser/fusion-llm)",
+                        p.getRequestId(), org.invllava.schemas.Topics.TOKENS, rootCause(e).getMessage(),
+                        org.invllava.schemas.Topics.TOKENS);
+            } else if (e != null) {
                 LOG.warn("request {}: cannot read what was already written ({}); answering it from the start",
                         p.getRequestId(), e.toString());
             }
@@ -320,5 +325,14 @@ final class RequestWorker {
         } catch (IllegalArgumentException e) { // the record's validation of the values it was given, nothing else
             throw new InvalidRequestException(e.getMessage());
         }
+    }
+
+    /** The innermost cause of {@code e}. */
+    private static Throwable rootCause(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t;
     }
 }

@@ -8,8 +8,11 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import kafka.server.KafkaConfig;
@@ -36,15 +39,55 @@ public final class KraftBroker implements AutoCloseable {
 
     /** Starts a broker on {@code host}:{@code port} (0: a free port) with its log in {@code dir} (formatted if new). */
     public static KraftBroker start(Path dir, String host, int port, int maxMessageBytes) throws Exception {
+        return start(dir, host, port, maxMessageBytes, "PLAINTEXT", Map.of(), Map.of());
+    }
+
+    /**
+     * A broker as a secured cluster runs one: every client authenticates (SASL/PLAIN, one password per user in
+     * {@code passwords}, plus {@link #SUPER_USER} who may do anything) and may do only what ACLs allow (KRaft's
+     * {@code StandardAuthorizer}, no ACL means no access). Clients connect with {@link #clientSecurity}.
+     */
+    public static KraftBroker startWithAcls(Path dir, String host, int maxMessageBytes, Map<String, String> passwords)
+            throws Exception {
+        Map<String, String> users = new TreeMap<>(passwords);
+        users.put(SUPER_USER, SUPER_PASSWORD);
+        StringBuilder jaas = new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required "
+                + "username=\"" + SUPER_USER + "\" password=\"" + SUPER_PASSWORD + "\"");
+        users.forEach((user, password) -> jaas.append(" user_").append(user).append("=\"").append(password).append('"'));
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("sasl.enabled.mechanisms", "PLAIN");
+        p.put("sasl.mechanism.inter.broker.protocol", "PLAIN");
+        p.put("listener.name.sasl_plaintext.plain.sasl.jaas.config", jaas.append(';').toString());
+        p.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+        // the controller listener (not advertised) is plaintext: its principal, the broker itself, is ANONYMOUS
+        p.put("super.users", "User:" + SUPER_USER + ";User:ANONYMOUS");
+        p.put("allow.everyone.if.no.acl.found", "false");
+        return start(dir, host, 0, maxMessageBytes, "SASL_PLAINTEXT", p, clientSecurity(SUPER_USER, SUPER_PASSWORD));
+    }
+
+    /** The client settings of {@code user} for a broker started by {@link #startWithAcls}. */
+    public static Map<String, String> clientSecurity(String user, String password) {
+        return Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "PLAIN", "sasl.jaas.config",
+                "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"" + user
+                        + "\" password=\"" + password + "\";");
+    }
+
+    /** The user who may do anything on a broker started by {@link #startWithAcls} (ACLs, topics). */
+    public static final String SUPER_USER = "admin";
+    public static final String SUPER_PASSWORD = "admin-secret";
+
+    private static KraftBroker start(Path dir, String host, int port, int maxMessageBytes, String protocol,
+                                     Map<String, String> extra, Map<String, String> adminSecurity) throws Exception {
         Files.createDirectories(dir);
         int brokerPort = port > 0 ? port : freePort(host);
-        Properties p = properties(dir, host, brokerPort, freePort(host), maxMessageBytes);
+        Properties p = properties(dir, host, brokerPort, freePort(host), maxMessageBytes, protocol);
+        p.putAll(extra);
         format(dir, p);
         KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(p, false), Time.SYSTEM);
         server.startup();
         KraftBroker broker = new KraftBroker(server, host + ":" + brokerPort);
         try {
-            broker.awaitReady();
+            broker.awaitReady(adminSecurity);
         } catch (Exception e) {
             broker.close();
             throw e;
@@ -52,16 +95,17 @@ public final class KraftBroker implements AutoCloseable {
         return broker;
     }
 
-    private static Properties properties(Path dir, String host, int port, int controllerPort, int maxMessageBytes) {
+    private static Properties properties(Path dir, String host, int port, int controllerPort, int maxMessageBytes,
+                                         String protocol) {
         Properties p = new Properties();
         p.put("process.roles", "broker,controller");
         p.put("node.id", "1");
         p.put("controller.quorum.voters", "1@" + host + ":" + controllerPort);
-        p.put("listeners", "PLAINTEXT://" + host + ":" + port + ",CONTROLLER://" + host + ":" + controllerPort);
-        p.put("advertised.listeners", "PLAINTEXT://" + host + ":" + port);
+        p.put("listeners", protocol + "://" + host + ":" + port + ",CONTROLLER://" + host + ":" + controllerPort);
+        p.put("advertised.listeners", protocol + "://" + host + ":" + port);
         p.put("controller.listener.names", "CONTROLLER");
-        p.put("inter.broker.listener.name", "PLAINTEXT");
-        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.put("inter.broker.listener.name", protocol);
+        p.put("listener.security.protocol.map", protocol + ":" + protocol + ",CONTROLLER:PLAINTEXT");
         p.put("log.dirs", dir.resolve("log").toString());
         p.putAll(SingleNode.settings(maxMessageBytes));
         return p;
@@ -85,9 +129,10 @@ public final class KraftBroker implements AutoCloseable {
         }
     }
 
-    private void awaitReady() throws Exception {
+    private void awaitReady(Map<String, String> security) throws Exception {
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         Properties admin = new Properties();
+        admin.putAll(security);
         admin.put("bootstrap.servers", bootstrapServers);
         try (Admin a = Admin.create(admin)) {
             while (true) {
