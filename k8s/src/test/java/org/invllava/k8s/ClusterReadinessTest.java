@@ -262,7 +262,10 @@ class ClusterReadinessTest {
         }
     }
 
-    /** A pod writing past its ephemeral-storage request is evicted first when a node's disk fills: ask for the emptyDirs. */
+    /**
+     * A pod writing past its ephemeral-storage request is evicted first when a node's disk fills: ask for the emptyDirs
+     * (and its logs), not more.
+     */
     @ParameterizedTest
     @FieldSource("OVERLAYS")
     void podsRequestTheLocalDiskTheirVolumesMayFill(String overlay) throws Exception {
@@ -277,6 +280,8 @@ class ClusterReadinessTest {
             JsonNode resources = RenderedManifests.container(w).path("resources");
             long request = bytes(resources.path("requests").path("ephemeral-storage").asText("0Mi"));
             assertTrue(request >= volumes, overlay + ": " + name(w) + " requests " + request + " for " + volumes);
+            // no more than its logs besides: an over-request keeps pods off nodes that could run them
+            assertTrue(request <= volumes + (512L << 20), overlay + ": " + name(w) + " requests " + request + " for " + volumes);
             assertTrue(bytes(resources.path("limits").path("ephemeral-storage").asText("0Mi")) >= request, name(w));
         }
     }
