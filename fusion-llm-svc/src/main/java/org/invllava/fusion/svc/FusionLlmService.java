@@ -77,6 +77,11 @@ public final class FusionLlmService implements AutoCloseable {
         return scheduler;
     }
 
+    /** Whether the scheduler's poll loop has ended (after {@link #close}, always). */
+    boolean schedulerStopped() {
+        return !schedulerThread.isAlive();
+    }
+
     /** Crash simulation (tests, chaos drills): stops generating at once and commits nothing more. */
     public void kill() {
         scheduler.kill();

@@ -66,9 +66,6 @@ public final class GenerationScheduler implements Runnable {
     private final ControlState control;
     private final Thread controlThread;
     private final AtomicBoolean running = new AtomicBoolean(true);
-    /** Counted down by {@link #close} once the engine has drained: the poll loop then makes its last commit. */
-    private final java.util.concurrent.CountDownLatch drained = new java.util.concurrent.CountDownLatch(1);
-    private volatile boolean killed;
     private volatile boolean failed;
 
     public GenerationScheduler(FusionLlmConfig config, MultimodalModel model, Metrics metrics, Tracing tracing) {
@@ -142,24 +139,7 @@ public final class GenerationScheduler implements Runnable {
                 throw e;
             }
         } finally {
-            commitAfterDrain();
             consumer.close();
-        }
-    }
-
-    /**
-     * On a graceful stop, the offsets of the requests the engine finished while draining: committed here, on the
-     * consumer's own thread, after {@link #close} has drained the engine and before it closes the producer.
-     */
-    private void commitAfterDrain() {
-        try {
-            if (drained.await(45, TimeUnit.SECONDS) && !killed) {
-                commit();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            LOG.info("last commit at shutdown failed ({}); the next owner redoes those requests", e.toString());
         }
     }
 
@@ -265,7 +245,6 @@ public final class GenerationScheduler implements Runnable {
      */
     void stopAfterWriteFailure() {
         failed = true;
-        drained.countDown(); // nothing to wait for: leave the group at once
         if (running.compareAndSet(true, false)) {
             LOG.error("a request's chunks could not be written to {}: this instance stops taking work, another "
                     + "will redo its unfinished requests", Topics.TOKENS);
@@ -289,18 +268,24 @@ public final class GenerationScheduler implements Runnable {
     }
 
     /**
-     * Stops taking work, lets the engine finish what it holds for up to 30 s, lets the poll loop ({@code loop}, the
-     * thread running {@link #run}) commit what finished and waits for it, then closes the producer and the followers.
+     * Stops taking work and waits for the poll loop ({@code loop}, the thread running {@link #run}) to leave the group:
+     * closing its consumer hands this instance's answers over (each stops within a decode step, its chunks flushed,
+     * what finished committed) while the engine and the producer still run. Then lets the engine finish anything left
+     * for up to 30 s and closes the clients. (The loop used to be left running: its hand-over raced the producer's
+     * close.)
      */
     public void close(Thread loop) {
         running.set(false);
         consumer.wakeup();
+        try {
+            loop.join(Duration.ofSeconds(30).toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         engine.close(Duration.ofSeconds(30));
         finisher.shutdown();
         try {
             finisher.awaitTermination(10, TimeUnit.SECONDS);
-            drained.countDown();
-            loop.join(Duration.ofSeconds(15).toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -311,9 +296,7 @@ public final class GenerationScheduler implements Runnable {
 
     /** Abrupt stop for crash tests: no graceful drain, nothing more committed. */
     void kill() {
-        killed = true;
         running.set(false);
-        drained.countDown();
         engine.halt();
         finisher.shutdownNow();
         consumer.wakeup();

@@ -273,6 +273,54 @@ class FusionLlmServiceTest {
         }
     }
 
+    /**
+     * A graceful stop mid-answer hands the answer over: when close returns, its poll loop has left the group (the
+     * hand-over flushed the chunks before the producer closed), the request is left uncommitted, and the next instance
+     * continues it after its last chunk: the client sees every token once.
+     */
+    @Test
+    void aGracefulStopHandsTheAnswerOverBeforeItsProducerCloses() throws Exception {
+        org.invllava.schemas.ModelTopics topics = org.invllava.schemas.ModelTopics.of(org.invllava.schemas.ModelTopics.PRIMARY);
+        startAtEnd("join-drain", topics.prompts(), topics.features());
+        startAtEnd("fusion-drain", Topics.WORK);
+        FusionLlmService first = newService("drain", 2);
+        FusionLlmService second = null;
+        try {
+            sendPrompt(prompt("drain-1", "tell me everything", false, 600));
+            readUntil("drain-1", 5);
+            first.close();
+            assertTrue(first.schedulerStopped(), "close returned with its poll loop still running");
+            try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(settings.admin())) {
+                assertEquals(1, workLag(admin, "fusion-drain"), "the unfinished request is left to the next owner");
+            }
+            second = newService("drain", 2);
+            List<TokenChunk> answer = exactlyOnce(readAnswers(List.of("drain-1"), c -> { }).get("drain-1"));
+            assertEquals(600, answer.stream().mapToInt(c -> c.getTokenIds().size()).sum());
+            assertArrayEquals(direct("tell me everything", null, 600),
+                    answer.stream().flatMap(c -> c.getTokenIds().stream()).mapToInt(Integer::intValue).toArray());
+        } finally {
+            if (second != null) {
+                second.close();
+            }
+        }
+    }
+
+    /** Waits until {@code id} has at least {@code chunks} chunks on vlm.tokens. */
+    private static void readUntil(String id, int chunks) {
+        AvroCodec<TokenChunk> codec = AvroCodec.of(TokenChunk.class);
+        int seen = 0;
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(settings.consumer("until-" + System.nanoTime()))) {
+            c.subscribe(List.of(Topics.TOKENS));
+            long until = System.currentTimeMillis() + 60_000;
+            while (seen < chunks && System.currentTimeMillis() < until) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(20))) {
+                    seen += codec.decode(r.value()).getRequestId().equals(id) ? 1 : 0;
+                }
+            }
+        }
+        assertTrue(seen >= chunks, id + ": " + seen + " chunks");
+    }
+
     /** Commits {@code group}'s offsets at the end of {@code topics}, so that it starts after what is there now. */
     private static void startAtEnd(String group, String... topics) throws Exception {
         try (var admin = org.apache.kafka.clients.admin.Admin.create(settings.admin())) {
