@@ -3,6 +3,7 @@ package org.invllava.gateway;
 import java.util.function.Consumer;
 
 import java.util.Locale;
+import org.invllava.schemas.ErrorCodes;
 import org.invllava.schemas.FinishReason;
 import org.invllava.schemas.TokenChunk;
 
@@ -25,6 +26,8 @@ final class Answer {
     private final java.util.TreeMap<Integer, TokenChunk> ahead = new java.util.TreeMap<>();
     private int nextSequence;
     private boolean finished;
+    /** Whether this answer's own client asked to cancel it: only then does a cancelled ending read as one. */
+    private boolean cancelAsked;
 
     Answer(String requestId, AnswerSink sink, GatewayMetrics metrics, Consumer<String> onEnd) {
         this(requestId, sink, metrics, onEnd, 0);
@@ -47,9 +50,24 @@ final class Answer {
         return finished;
     }
 
-    /** Delivers a chunk unless it was already delivered; returns whether the answer is now complete. */
+    /** Its client asked to cancel it (the cancelled ending that follows is the one it asked for). */
+    synchronized void cancelAsked() {
+        cancelAsked = true;
+    }
+
+    /**
+     * Delivers a chunk unless it was already delivered; returns whether the answer is now complete. A final chunk
+     * below the next expected sequence (a client resuming at or past the end of an answer it already has) ends it.
+     */
     synchronized boolean deliver(TokenChunk chunk) {
-        if (finished || chunk.getSequence() < nextSequence) {
+        if (finished) {
+            return true;
+        }
+        if (chunk.getSequence() < nextSequence) {
+            if (chunk.getFinishReason() != null) {
+                ahead.clear();
+                accept(chunk);
+            }
             return finished;
         }
         if (chunk.getSequence() > nextSequence) {
@@ -77,6 +95,11 @@ final class Answer {
         ahead.clear();
         if (chunk.getError() != null) {
             fail(chunk.getError().getCode(), chunk.getError().getMessage());
+            return;
+        }
+        if (chunk.getFinishReason() == FinishReason.CANCELLED && !cancelAsked) { // not this client's doing: no "stop"
+            fail(ErrorCodes.UNAVAILABLE, "the answer was cancelled by another client or by the service before it "
+                    + "ended; resume it with its id or retry");
             return;
         }
         sink.done(chunk.getFinishReason().name().toLowerCase(Locale.ROOT), chunk.getUsage() == null ? null

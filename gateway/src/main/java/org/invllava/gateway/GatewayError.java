@@ -31,7 +31,7 @@ public final class GatewayError extends Exception {
             case ErrorCodes.IMAGE_TOO_LARGE, ErrorCodes.REQUEST_TOO_LARGE -> 413;
             case ErrorCodes.RATE_LIMITED -> 429;
             case ErrorCodes.INTERNAL -> 500;
-            case ErrorCodes.NOT_READY -> 503;
+            case ErrorCodes.NOT_READY, ErrorCodes.UNAVAILABLE -> 503;
             case ErrorCodes.DEADLINE_EXCEEDED -> 504;
             default -> 400;
         };

@@ -7,6 +7,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.BooleanSupplier;
@@ -74,7 +78,15 @@ public final class RequestDispatcher implements AutoCloseable {
     private final Tracing tracing;
     private final ModelCapacity capacity; // null: the services' readiness comes through othersReady
     private final TokenLookups replay;
+    /**
+     * Every Kafka send runs here, in order, never on an event loop: a send may block while the producer waits for
+     * metadata (a broker outage), up to {@link #MAX_BLOCK}.
+     */
+    private final ExecutorService sender;
+    private final AtomicBoolean heartbeatPending = new AtomicBoolean();
     private long heartbeatTimer = -1;
+    /** How long a send may wait for the producer's metadata or buffer before the request fails as unavailable. */
+    static final Duration MAX_BLOCK = Duration.ofSeconds(5);
 
     public RequestDispatcher(GatewayConfig config, Vertx vertx, Metrics registry, Tracing tracing,
                              BooleanSupplier othersReady) {
@@ -86,7 +98,14 @@ public final class RequestDispatcher implements AutoCloseable {
         this.othersReady = othersReady;
         this.metrics = new GatewayMetrics(registry);
         this.admission = new Admission(config.limits().maxInFlight(), config.access().maxConcurrentPerKey());
-        this.producer = new KafkaProducer<>(config.kafka().producer());
+        java.util.Map<String, Object> producerSettings = config.kafka().producer();
+        producerSettings.put(org.apache.kafka.clients.producer.ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) MAX_BLOCK.toMillis());
+        this.producer = new KafkaProducer<>(producerSettings);
+        this.sender = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "kafka-sender-" + config.instanceId());
+            t.setDaemon(true);
+            return t;
+        });
         this.relay = new TokenRelay(config.kafka());
         this.replay = new TokenLookups(config.kafka());
         this.relayThread = new Thread(relay, "token-relay-" + config.instanceId());
@@ -107,13 +126,20 @@ public final class RequestDispatcher implements AutoCloseable {
         while (!relay.ready() && System.currentTimeMillis() < until) {
             Thread.sleep(20);
         }
-        control("", ControlAction.HEARTBEAT, "");
-        heartbeatTimer = vertx.setPeriodic(HEARTBEAT.toMillis(), t -> control("", ControlAction.HEARTBEAT, ""));
+        heartbeat();
+        heartbeatTimer = vertx.setPeriodic(HEARTBEAT.toMillis(), t -> heartbeat());
     }
 
-    /** Following {@code vlm.tokens}, and some served model can answer (the services run). */
+    /** A heartbeat, unless the last one is still waiting to be sent (the broker is out of reach). */
+    private void heartbeat() {
+        if (heartbeatPending.compareAndSet(false, true)) {
+            control("", ControlAction.HEARTBEAT, "");
+        }
+    }
+
+    /** Following {@code vlm.tokens}, the broker answers, and some served model can answer (the services run). */
     public boolean ready() {
-        return following() && (capacity == null || capacity.anyReady());
+        return following() && relay.brokerReachable() && (capacity == null || capacity.anyReady());
     }
 
     /** Following {@code vlm.tokens}, and the services in this process (if any) are ready. */
@@ -143,6 +169,9 @@ public final class RequestDispatcher implements AutoCloseable {
     public Slot admit(String keyId) throws GatewayError {
         if (!following()) { // which model can answer is checked with the request's model
             throw new GatewayError(ErrorCodes.NOT_READY, "the service is not ready (starting, stopping, or a model service is down)");
+        }
+        if (!relay.brokerReachable()) { // at once, not after a send has waited for the broker
+            throw new GatewayError(ErrorCodes.UNAVAILABLE, "Kafka does not answer this gateway: retry shortly");
         }
         return new Slot(keyId, admission.acquire(keyId));
     }
@@ -198,8 +227,10 @@ public final class RequestDispatcher implements AutoCloseable {
      * relayed live, each chunk once; and the fusion LLM learns the answer has a listener again. Throws 404 when the
      * id cannot be an answer still kept (not an id this stack makes, or older than the longest deadline).
      */
-    public Submission resume(String requestId, int after, Slot slot, String api, Function<String, AnswerSink> sinkForId)
+    public Submission resume(ResumeRequest resume, Slot slot, String api, Function<String, AnswerSink> sinkForId)
             throws GatewayError {
+        String requestId = resume.requestId();
+        int after = resume.after();
         long created = RequestIds.createdAt(requestId).orElse(-1);
         Duration age = Duration.ofMillis(System.currentTimeMillis() - created);
         if (created < 0 || age.compareTo(config.limits().deadline().plus(GRACE)) > 0) {
@@ -209,25 +240,43 @@ public final class RequestDispatcher implements AutoCloseable {
         Tracing.Stage stage = tracing.start("gateway.resume", requestId, null, SpanKind.SERVER, -1).attribute("api", api)
                 .attribute("after", after);
         AtomicLong timer = new AtomicLong(-1);
-        Answer answer = register(requestId, slot, stage, sinkForId, after + 1, timer);
+        Answer answer = register(requestId, slot, stage, sinkForId, resume.firstMissing(), timer);
         metrics.accepted(api);
         LOG.info("request {} resumed after chunk {} by {} via {}", requestId, after, slot.keyId(), api);
         control(requestId, ControlAction.ATTACH, "client resumed");
-        replay.written(requestId, created).whenComplete((chunks, e) -> {
-            if (e != null) {
-                LOG.error("cannot read back the answer of {}", requestId, e);
-                answer.fail(ErrorCodes.INTERNAL, "the answer could not be read back");
-                return;
-            }
-            for (TokenChunk c : chunks) {
-                if (answer.deliver(c)) {
-                    break;
-                }
-            }
-        });
+        replay.written(requestId, created).thenCompose(chunks -> chunks.isEmpty() ? published(requestId, created)
+                .thenApply(known -> known ? chunks : null) : CompletableFuture.completedFuture(chunks))
+                .whenComplete((chunks, e) -> {
+                    if (e != null) {
+                        LOG.error("cannot read back the answer of {}", requestId, e);
+                        answer.fail(ErrorCodes.UNAVAILABLE, "the answer could not be read back: retry");
+                    } else if (chunks == null) {
+                        answer.fail(ErrorCodes.NOT_FOUND, "no answer " + requestId + " to resume: no such request");
+                    } else {
+                        for (TokenChunk c : chunks) {
+                            if (answer.deliver(c)) {
+                                break;
+                            }
+                        }
+                    }
+                });
         expireAt(answer, config.limits().deadline().minus(age), timer);
         return submission(answer);
     }
+
+    /**
+     * Whether request {@code id}, created at {@code created} (epoch ms), was ever published: its prompt is on a served
+     * model's prompts topic. Looked up no sooner than {@link #PUBLISHED_WITHIN} after its creation, by when a gateway
+     * has written (or failed) its prompt: a client resuming at once gets no false 404.
+     */
+    private CompletableFuture<Boolean> published(String id, long created) {
+        long wait = created + PUBLISHED_WITHIN.toMillis() - System.currentTimeMillis();
+        List<String> topics = config.models().ids().stream().map(m -> ModelTopics.of(m).prompts()).toList();
+        return CompletableFuture.supplyAsync(() -> null, CompletableFuture.delayedExecutor(Math.max(0, wait),
+                java.util.concurrent.TimeUnit.MILLISECONDS)).thenCompose(v -> replay.published(id, created, topics));
+    }
+
+    static final Duration PUBLISHED_WITHIN = Duration.ofSeconds(2);
 
     /**
      * An answer for {@code id} in {@code slot}, relayed from now on; its end frees the slot, ends the span and cancels
@@ -270,6 +319,7 @@ public final class RequestDispatcher implements AutoCloseable {
             @Override
             public void cancel(String reason) {
                 if (!answer.finished()) {
+                    answer.cancelAsked();
                     control(id, ControlAction.CANCEL, reason);
                 }
             }
@@ -294,23 +344,37 @@ public final class RequestDispatcher implements AutoCloseable {
         };
     }
 
-    /** Publishes one record of the request; a failure, now or in the callback, ends the answer (and frees its slot). */
+    /**
+     * Publishes one record of the request, on the sender thread; a failure, there or in the callback, ends the answer
+     * (and frees its slot) as unavailable: the request may be retried.
+     */
     private void send(ProducerRecord<byte[], byte[]> r, String trace, Answer answer) {
         TraceContext.to(r.headers(), trace);
-        try {
-            producer.send(r, (m, e) -> {
-                if (e != null) {
-                    queueFailed(answer, e);
-                }
-            });
-        } catch (RuntimeException e) {
-            queueFailed(answer, e);
-        }
+        onSender(() -> {
+            try {
+                producer.send(r, (m, e) -> {
+                    if (e != null) {
+                        queueFailed(answer, e);
+                    }
+                });
+            } catch (RuntimeException e) {
+                queueFailed(answer, e);
+            }
+        }, () -> answer.fail(ErrorCodes.UNAVAILABLE, "the gateway is stopping: retry"));
     }
 
     private static void queueFailed(Answer answer, Exception e) {
-        LOG.error("cannot publish request {}", answer.requestId(), e);
-        answer.fail(ErrorCodes.INTERNAL, "the request could not be queued: " + e.getMessage());
+        LOG.error("cannot publish request {}: {}", answer.requestId(), e.toString());
+        answer.fail(ErrorCodes.UNAVAILABLE, "the request could not be queued (Kafka unreachable): retry");
+    }
+
+    /** Runs {@code send} on the sender thread, or {@code refused} when it has stopped. */
+    private void onSender(Runnable send, Runnable refused) {
+        try {
+            sender.execute(send);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            refused.run();
+        }
     }
 
     /** Publishes a control message about {@code requestId} from this gateway (a heartbeat: empty id, keyed by gateway). */
@@ -320,15 +384,21 @@ public final class RequestDispatcher implements AutoCloseable {
         }
         ControlMessage m = new ControlMessage(requestId, action, reason, System.currentTimeMillis(), config.instanceId());
         byte[] k = key(requestId.isEmpty() ? config.instanceId() : requestId);
-        try {
-            producer.send(new ProducerRecord<>(Topics.CONTROL, k, CONTROL.encode(m)), (meta, e) -> {
-                if (e != null) {
-                    LOG.warn("control message {} for {} not sent: {}", action, requestId, e.toString());
+        onSender(() -> {
+            try {
+                producer.send(new ProducerRecord<>(Topics.CONTROL, k, CONTROL.encode(m)), (meta, e) -> {
+                    if (e != null) {
+                        LOG.warn("control message {} for {} not sent: {}", action, requestId, e.toString());
+                    }
+                });
+            } catch (RuntimeException e) {
+                LOG.warn("control message {} for {} not sent: {}", action, requestId, e.toString());
+            } finally {
+                if (action == ControlAction.HEARTBEAT) {
+                    heartbeatPending.set(false);
                 }
-            });
-        } catch (RuntimeException e) {
-            LOG.warn("control message {} for {} not sent: {}", action, requestId, e.toString());
-        }
+            }
+        }, () -> { });
     }
 
     private static List<ConversationTurn> history(List<ChatRequest.Turn> turns) {
@@ -355,6 +425,12 @@ public final class RequestDispatcher implements AutoCloseable {
             capacity.close();
         }
         relay.close();
+        sender.shutdown(); // what was queued is still sent
+        try {
+            sender.awaitTermination(MAX_BLOCK.toSeconds() + 1, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         producer.close(Duration.ofSeconds(5));
     }
 }

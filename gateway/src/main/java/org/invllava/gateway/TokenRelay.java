@@ -9,6 +9,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
+import org.invllava.kafka.BrokerProbe;
 import org.invllava.kafka.KafkaSettings;
 import org.invllava.schemas.AvroCodec;
 import org.invllava.schemas.PoisonRecordException;
@@ -30,6 +31,7 @@ final class TokenRelay implements Runnable, AutoCloseable {
     private final Map<String, Answer> answers = new ConcurrentHashMap<>();
     private final AtomicBoolean running = new AtomicBoolean(true);
     private volatile boolean ready;
+    private final BrokerProbe broker = new BrokerProbe("token relay");
 
     TokenRelay(KafkaSettings kafka) {
         this.consumer = new KafkaConsumer<>(kafka.consumer(null));
@@ -58,6 +60,11 @@ final class TokenRelay implements Runnable, AutoCloseable {
         return ready;
     }
 
+    /** Whether the broker answered this relay's last question (at most a second and a half old). */
+    boolean brokerReachable() {
+        return broker.reachable();
+    }
+
     @Override
     public void run() {
         try {
@@ -71,6 +78,7 @@ final class TokenRelay implements Runnable, AutoCloseable {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
                     relay(r);
                 }
+                broker.check(consumer, parts);
             }
         } catch (WakeupException e) {
             if (running.get()) {

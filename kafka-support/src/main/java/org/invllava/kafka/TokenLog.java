@@ -35,7 +35,7 @@ public final class TokenLog implements AutoCloseable {
     static final Duration CLOCK_SKEW = Duration.ofSeconds(30);
 
     private final KafkaConsumer<byte[], byte[]> consumer;
-    private int partitions;
+    private final Map<String, Integer> partitions = new HashMap<>();
 
     public TokenLog(KafkaSettings kafka) {
         this.consumer = new KafkaConsumer<>(kafka.consumer(null));
@@ -47,14 +47,36 @@ public final class TokenLog implements AutoCloseable {
      * ending with the final chunk if the answer ended. Requests with no chunk yet map to an empty list.
      */
     public Map<String, List<TokenChunk>> read(Map<String, Long> createdAt) {
-        if (partitions == 0) {
-            partitions = consumer.partitionsFor(Topics.TOKENS).size();
-        }
-        Map<TopicPartition, Long> from = new HashMap<>();
         Map<String, TreeMap<Integer, TokenChunk>> found = new HashMap<>();
+        createdAt.keySet().forEach(id -> found.put(id, new TreeMap<>()));
+        long records = scan(Topics.TOKENS, createdAt, (id, r) -> decode(r, found.get(id)));
+        LOG.debug("read {} records of {} for {} requests", records, Topics.TOKENS, createdAt.size());
+        Map<String, List<TokenChunk>> out = new HashMap<>();
+        found.forEach((id, chunks) -> out.put(id, contiguous(chunks)));
+        return out;
+    }
+
+    /**
+     * Which of the request ids (with their creation times, epoch ms) have a record on {@code topic} (keyed by request
+     * id, as every request topic is): whether a request was ever published, e.g. its prompt.
+     */
+    public Set<String> published(String topic, Map<String, Long> createdAt) {
+        Set<String> seen = new HashSet<>();
+        scan(topic, createdAt, (id, r) -> seen.add(id));
+        return seen;
+    }
+
+    /**
+     * Scans, on {@code topic}, the partitions of the requests in {@code createdAt} from the earliest creation time
+     * (less {@link #CLOCK_SKEW}) to their end at the time of the call, handing each record of those requests to
+     * {@code found}; returns how many records it read.
+     */
+    private long scan(String topic, Map<String, Long> createdAt,
+                      java.util.function.BiConsumer<String, ConsumerRecord<byte[], byte[]>> found) {
+        int partitions = partitions(topic);
+        Map<TopicPartition, Long> from = new HashMap<>();
         for (Map.Entry<String, Long> e : createdAt.entrySet()) {
-            found.put(e.getKey(), new TreeMap<>());
-            from.merge(partitionOf(e.getKey()), e.getValue() - CLOCK_SKEW.toMillis(), Math::min);
+            from.merge(partitionOf(topic, partitions, e.getKey()), e.getValue() - CLOCK_SKEW.toMillis(), Math::min);
         }
         Map<TopicPartition, OffsetAndTimestamp> starts = consumer.offsetsForTimes(from);
         Map<TopicPartition, Long> ends = consumer.endOffsets(from.keySet());
@@ -71,18 +93,19 @@ public final class TokenLog implements AutoCloseable {
         while (!left.isEmpty()) {
             for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                 records++;
-                TreeMap<Integer, TokenChunk> chunks = found.get(new String(r.key(), StandardCharsets.UTF_8));
-                if (chunks != null) {
-                    decode(r, chunks);
+                String id = new String(r.key(), StandardCharsets.UTF_8);
+                if (createdAt.containsKey(id)) {
+                    found.accept(id, r);
                 }
             }
             left.removeIf(tp -> consumer.position(tp) >= ends.get(tp));
         }
         consumer.assign(List.of());
-        LOG.debug("read {} records of {} for {} requests", records, Topics.TOKENS, createdAt.size());
-        Map<String, List<TokenChunk>> out = new HashMap<>();
-        found.forEach((id, chunks) -> out.put(id, contiguous(chunks)));
-        return out;
+        return records;
+    }
+
+    private int partitions(String topic) {
+        return partitions.computeIfAbsent(topic, t -> consumer.partitionsFor(t).size());
     }
 
     private static void decode(ConsumerRecord<byte[], byte[]> r, TreeMap<Integer, TokenChunk> into) {
@@ -109,9 +132,9 @@ public final class TokenLog implements AutoCloseable {
     }
 
     /** Where the producer's default partitioner puts a record keyed by {@code requestId}. */
-    private TopicPartition partitionOf(String requestId) {
+    private static TopicPartition partitionOf(String topic, int partitions, String requestId) {
         byte[] key = requestId.getBytes(StandardCharsets.UTF_8);
-        return new TopicPartition(Topics.TOKENS, Utils.toPositive(Utils.murmur2(key)) % partitions);
+        return new TopicPartition(topic, Utils.toPositive(Utils.murmur2(key)) % partitions);
     }
 
     @Override

@@ -29,6 +29,15 @@ public final class TokenLookups implements AutoCloseable {
         this.log = new TokenLog(kafka);
     }
 
+    /**
+     * Whether {@code requestId}, created at {@code createdAt} (epoch ms), has a record on any of {@code topics} (its
+     * prompt, say): see {@link TokenLog#published}. Read on this reader's thread, after any read waiting.
+     */
+    public CompletableFuture<Boolean> published(String requestId, long createdAt, List<String> topics) {
+        return CompletableFuture.supplyAsync(() -> topics.stream()
+                .anyMatch(t -> log.published(t, Map.of(requestId, createdAt)).contains(requestId)), reader);
+    }
+
     /** The chunks already written for {@code requestId}, created at {@code createdAt} (epoch ms): see {@link TokenLog#read}. */
     public CompletableFuture<List<TokenChunk>> written(String requestId, long createdAt) {
         Lookup lookup = new Lookup(createdAt, new CompletableFuture<>());

@@ -22,6 +22,11 @@ public final class ErrorCodes {
     public static final String FORBIDDEN = "forbidden";
     /** Gateway only: the stack is starting, stopping or missing a service. */
     public static final String NOT_READY = "not_ready";
+    /**
+     * The serving side stopped an answer its client did not cancel (Kafka unreachable, no instance left to generate
+     * it, or it judged nobody was listening): retryable; a stream may be resumed with its id.
+     */
+    public static final String UNAVAILABLE = "unavailable";
 
     private ErrorCodes() {
     }

@@ -11,6 +11,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
+import org.invllava.kafka.BrokerProbe;
 import org.invllava.kafka.KafkaSettings;
 import org.invllava.observability.Metrics;
 import org.invllava.schemas.AvroCodec;
@@ -26,6 +27,9 @@ import org.slf4j.LoggerFactory;
  * every step, whether a request should stop: it was cancelled, or nobody is listening any more, that is its client
  * left ({@code DETACH}) or its gateway stopped sending heartbeats, and no client resumed it ({@code ATTACH}) within
  * the grace period. Times are when a message reached this instance, so gateway and fusion clocks need not agree.
+ * A silence counts only while this instance itself reaches the broker: while it cannot (a broker outage, which
+ * also keeps the gateways' heartbeats from being written), nothing is orphaned, and once it can again every gateway
+ * and departed client gets the whole grace period anew.
  */
 final class ControlState implements Runnable, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ControlState.class);
@@ -45,11 +49,17 @@ final class ControlState implements Runnable, AutoCloseable {
     /** Gateway instance to when its last heartbeat arrived. */
     private final Map<String, Long> heard = new ConcurrentHashMap<>();
     private final Metrics.Histogram delivery;
+    private final BrokerProbe broker = new BrokerProbe("control follower");
 
     ControlState(KafkaSettings kafka, Duration grace, Metrics metrics) {
         this.consumer = new KafkaConsumer<>(kafka.consumer(null));
         this.graceNanos = grace.toNanos();
         this.delivery = metrics.histogram("fusion_cancel_delivery_seconds", "Cancel sent (gateway clock) to seen by this instance");
+    }
+
+    /** Whether a heartbeat of {@code gateway} has arrived (tests wait on it). */
+    boolean heardFrom(String gateway) {
+        return heard.containsKey(gateway);
     }
 
     /** When the cancel of {@code requestId} arrived ({@link System#nanoTime}), or null when it was not cancelled. */
@@ -62,14 +72,18 @@ final class ControlState implements Runnable, AutoCloseable {
      * may: its client left, or its gateway went silent, longer than the grace period ago.
      */
     String orphaned(String requestId, String replyTo) {
+        if (!broker.reachable()) {
+            return null; // the broker is out of reach: a heartbeat or a resume may be waiting for it
+        }
         long now = System.nanoTime();
+        long since = broker.reachableSince();
         Long left = detached.get(requestId);
-        if (left != null && now - left > graceNanos) {
+        if (left != null && now - Math.max(left, since) > graceNanos) {
             return "the client left and did not resume within " + graceNanos / 1_000_000 + " ms";
         }
         String gateway = attachedTo.getOrDefault(requestId, replyTo);
         Long last = heard.get(gateway);
-        if (last != null && now - last > graceNanos) {
+        if (last != null && now - Math.max(last, since) > graceNanos) {
             return "gateway " + gateway + " sent no heartbeat for " + graceNanos / 1_000_000 + " ms and no client resumed";
         }
         return null;
@@ -86,6 +100,7 @@ final class ControlState implements Runnable, AutoCloseable {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                     apply(r);
                 }
+                broker.check(consumer, parts);
             }
         } catch (WakeupException e) {
             if (running.get()) {

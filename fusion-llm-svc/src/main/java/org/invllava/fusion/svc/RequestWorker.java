@@ -150,8 +150,13 @@ final class RequestWorker {
             finish(out, FinishReason.ERROR, null, invalid, answered);
             return;
         }
-        if (control.cancelledAt(p.getRequestId()) != null || control.orphaned(p.getRequestId(), p.getReplyTo()) != null) {
-            finish(out, FinishReason.CANCELLED, null, null, answered); // cancelled or left while queued: no prefill
+        if (control.cancelledAt(p.getRequestId()) != null) { // cancelled while queued: no prefill
+            finish(out, FinishReason.CANCELLED, null, null, answered);
+            return;
+        }
+        String orphaned = control.orphaned(p.getRequestId(), p.getReplyTo());
+        if (orphaned != null) {
+            finish(out, FinishReason.ERROR, null, unlistened(orphaned), answered);
             return;
         }
         List<String> turns;
@@ -205,7 +210,7 @@ final class RequestWorker {
             String orphaned = control.orphaned(prompt.getRequestId(), prompt.getReplyTo());
             if (orphaned != null) {
                 LOG.info("request {} stopped: {}", prompt.getRequestId(), orphaned);
-                return new Stop(FinishReason.CANCELLED, null);
+                return new Stop(FinishReason.ERROR, unlistened(orphaned));
             }
             if (System.currentTimeMillis() > prompt.getDeadlineEpochMs()) {
                 return new Stop(FinishReason.ERROR, new ErrorInfo(ErrorCodes.DEADLINE_EXCEEDED, "deadline passed while generating"));
@@ -325,6 +330,15 @@ final class RequestWorker {
         } catch (IllegalArgumentException e) { // the record's validation of the values it was given, nothing else
             throw new InvalidRequestException(e.getMessage());
         }
+    }
+
+    /**
+     * The ending of an answer stopped because nobody seemed to listen: an error, not a cancel (its client asked for
+     * nothing), so a client that was in fact still there is told to resume or retry instead of reading a complete
+     * answer.
+     */
+    private static ErrorInfo unlistened(String why) {
+        return new ErrorInfo(ErrorCodes.UNAVAILABLE, "the answer was stopped: " + why + "; resume it or retry");
     }
 
     /** The innermost cause of {@code e}. */

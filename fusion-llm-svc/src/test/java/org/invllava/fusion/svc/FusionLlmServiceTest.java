@@ -397,7 +397,7 @@ class FusionLlmServiceTest {
     }
 
     /**
-     * Answers nobody listens to any more are cancelled once the grace period has passed: one whose gateway stopped
+     * Answers nobody listens to any more are stopped (error unavailable) once the grace period has passed: one whose gateway stopped
      * sending heartbeats, one whose client left (DETACH); not one whose client came back (ATTACH after the DETACH)
      * through a gateway that is alive.
      */
@@ -440,8 +440,9 @@ class FusionLlmServiceTest {
                 sendPrompt(p);
             }
             Map<String, List<TokenChunk>> answers = readAnswers(List.of("orphan-dead", "orphan-left", "orphan-back"), c -> { });
-            assertEquals(FinishReason.CANCELLED, exactlyOnce(answers.get("orphan-dead")).get(0).getFinishReason());
-            assertEquals(FinishReason.CANCELLED, exactlyOnce(answers.get("orphan-left")).get(0).getFinishReason());
+            // stopped without a cancel from their client: an error it can resume or retry on, never a complete answer
+            assertError(exactlyOnce(answers.get("orphan-dead")), ErrorCodes.UNAVAILABLE);
+            assertError(exactlyOnce(answers.get("orphan-left")), ErrorCodes.UNAVAILABLE);
             assertArrayEquals(direct("hello", null, 6), ids(exactlyOnce(answers.get("orphan-back"))));
         } finally {
             live.interrupt();

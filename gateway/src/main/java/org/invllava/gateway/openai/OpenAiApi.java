@@ -17,6 +17,7 @@ import org.invllava.gateway.AnswerSink;
 import org.invllava.gateway.ChatRequest;
 import org.invllava.gateway.GatewayConfig;
 import org.invllava.gateway.GatewayError;
+import org.invllava.gateway.ResumeRequest;
 import org.invllava.gateway.TokenUsage;
 import org.invllava.gateway.ImageInput;
 import org.invllava.gateway.RequestDispatcher;
@@ -178,26 +179,28 @@ public final class OpenAiApi {
     /** {@code GET /v1/chat/completions/{id}/stream}: the rest of a streamed answer after {@code Last-Event-ID}. */
     private void resume(RoutingContext ctx) {
         RequestDispatcher.Slot slot = ctx.get(SLOT);
-        String id = ctx.pathParam("id").replaceFirst("^chatcmpl-", "");
         String last = ctx.request().getHeader("Last-Event-ID");
         if (last == null) {
             last = ctx.request().getParam("after");
         }
-        int after;
+        ResumeRequest resume;
+        String model = ctx.request().getParam("model", config.models().ids().get(0));
         try {
-            after = last == null || last.isBlank() ? -1 : Integer.parseInt(last.strip());
-        } catch (NumberFormatException e) {
-            refuse(ctx, new GatewayError(ErrorCodes.INVALID_REQUEST, "Last-Event-ID must be a token index"));
+            resume = ResumeRequest.parse(ctx.pathParam("id"), last);
+            if (!config.models().ids().contains(model)) {
+                throw new GatewayError(ErrorCodes.MODEL_NOT_FOUND, "model " + model + " is not served here");
+            }
+        } catch (GatewayError e) {
+            refuse(ctx, e);
             return;
         }
-        String model = ctx.request().getParam("model", config.models().ids().get(0));
         boolean usage = Boolean.parseBoolean(ctx.request().getParam("include_usage", "false"));
         HttpServerResponse response = ctx.response();
         Context context = Vertx.currentContext();
         EventStreamSink[] stream = new EventStreamSink[1];
         RequestDispatcher.Submission s;
         try {
-            s = dispatcher.resume(id, Math.max(-1, after), slot, "openai", rid -> stream[0] = new EventStreamSink(response,
+            s = dispatcher.resume(resume, slot, "openai", rid -> stream[0] = new EventStreamSink(response,
                     context, "chatcmpl-" + rid, System.currentTimeMillis() / 1000, model, usage));
         } catch (GatewayError e) {
             refuse(ctx, e);

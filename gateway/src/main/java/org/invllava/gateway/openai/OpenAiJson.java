@@ -99,7 +99,11 @@ public final class OpenAiJson {
                 .put("total_tokens", prompt + completion);
     }
 
-    /** OpenAI's finish reasons: a cancelled answer (only its client could cancel it) reads as {@code stop}. */
+    /**
+     * OpenAI's finish reasons. A cancelled answer reaches a client as one only when that client cancelled it
+     * ({@code Answer}: any other cancel is an {@code unavailable} error), which an SSE client does by leaving: such an
+     * answer is written nowhere, and reads as {@code stop} if it were.
+     */
     static String finishReason(String ours) {
         return "length".equals(ours) ? "length" : "stop";
     }

@@ -6,6 +6,7 @@ import java.util.List;
 import org.invllava.gateway.ChatRequest;
 import org.invllava.gateway.GatewayConfig;
 import org.invllava.gateway.GatewayError;
+import org.invllava.gateway.ResumeRequest;
 import org.invllava.gateway.ImageInput;
 import org.invllava.gateway.RequestFields;
 import org.invllava.gateway.ServedModels;
@@ -22,12 +23,11 @@ final class StreamRequest {
     private StreamRequest() {
     }
 
-    /** A {@code {"type":"resume","id":"...","after":N}} message: the answer to pick up, after its token {@code N}. */
-    record Resume(String id, int after) {
-    }
-
-    /** The resume message {@code text} holds, or null when it is not one (then it is a request). */
-    static Resume resume(String text) throws GatewayError {
+    /**
+     * The resume message ({@code {"type":"resume","id":"...","after":N}}: the answer to pick up, after its token
+     * {@code N}) {@code text} holds, or null when it is not one (then it is a request).
+     */
+    static ResumeRequest resume(String text) throws GatewayError {
         JsonNode root;
         try {
             root = JSON.readTree(text);
@@ -39,13 +39,11 @@ final class StreamRequest {
         }
         JsonNode id = root.get("id");
         JsonNode after = root.path("after");
-        if (id == null || !id.isTextual() || id.asText().length() > 64) {
-            throw RequestFields.invalid("resume needs the id of the answer (from its accepted message)");
+        if (!after.isMissingNode() && !(after.isIntegralNumber() && after.canConvertToLong())) {
+            return ResumeRequest.parse(id == null ? null : id.asText(), "not an index"); // refused as SSE refuses it
         }
-        if (!after.isMissingNode() && !(after.isInt() && after.asInt() >= -1)) {
-            throw RequestFields.invalid("after must be the index of the last token received (-1 for none)");
-        }
-        return new Resume(id.asText(), after.isMissingNode() ? -1 : after.asInt());
+        return ResumeRequest.of(id == null || !id.isTextual() ? null : id.asText(), after.isMissingNode() ? -1
+                : after.asLong());
     }
 
     static ChatRequest parse(String text, GatewayConfig.Limits limits, ServedModels models, ImageInput images)

@@ -16,6 +16,7 @@ import org.invllava.gateway.AnswerSink;
 import org.invllava.gateway.ApiKeys;
 import org.invllava.gateway.ChatRequest;
 import org.invllava.gateway.GatewayError;
+import org.invllava.gateway.ResumeRequest;
 import org.invllava.gateway.TokenUsage;
 import org.invllava.gateway.ImageInput;
 import org.invllava.gateway.GatewayConfig;
@@ -95,9 +96,9 @@ public final class StreamSocket implements Handler<RoutingContext> {
             }
             Sink sink = new Sink(socket, context);
             try {
-                StreamRequest.Resume resume = StreamRequest.resume(text);
+                ResumeRequest resume = StreamRequest.resume(text);
                 current.set(resume != null
-                        ? dispatcher.resume(resume.id(), resume.after(), dispatcher.admit(keyId), "websocket", sink::accepted)
+                        ? dispatcher.resume(resume, dispatcher.admit(keyId), "websocket", sink::accepted)
                         : dispatcher.submit(StreamRequest.parse(text, limits, models, images), keyId, "websocket",
                                 sink::accepted));
             } catch (GatewayError e) {

@@ -1,0 +1,57 @@
+package org.invllava.gateway;
+
+import org.invllava.schemas.ErrorCodes;
+
+/**
+ * A client picking up an answer after the chunks it already has, read the same way for both APIs (SSE's
+ * {@code GET /v1/chat/completions/{id}/stream} with {@code Last-Event-ID}, WebSocket's {@code resume} message): the id
+ * with or without the OpenAI API's {@code chatcmpl-} prefix, and {@code after}, the index of the last chunk received
+ * (-1 for none; any larger index is accepted: at or past the end of the answer the client gets its final event at
+ * once).
+ */
+public record ResumeRequest(String requestId, int after) {
+    /** What the OpenAI API puts before a request id. */
+    public static final String OPENAI_PREFIX = "chatcmpl-";
+    private static final int MAX_ID_LENGTH = 64;
+
+    public ResumeRequest {
+        if (after < -1) {
+            throw new IllegalArgumentException("after " + after);
+        }
+    }
+
+    /** {@code id} and {@code after} as a client sent them; 400 {@code invalid_request} when they cannot be one. */
+    public static ResumeRequest of(String id, long after) throws GatewayError {
+        String bare = id == null ? "" : id.strip();
+        if (bare.startsWith(OPENAI_PREFIX)) {
+            bare = bare.substring(OPENAI_PREFIX.length());
+        }
+        if (bare.isEmpty() || bare.length() > MAX_ID_LENGTH) {
+            throw new GatewayError(ErrorCodes.INVALID_REQUEST, "resume needs the id of the answer (from its accepted "
+                    + "message or x-request-id)");
+        }
+        if (after < -1 || after > Integer.MAX_VALUE) {
+            throw new GatewayError(ErrorCodes.INVALID_REQUEST, "after (Last-Event-ID) must be the index of the last "
+                    + "token received: -1 for none, up to " + Integer.MAX_VALUE);
+        }
+        return new ResumeRequest(bare, (int) after);
+    }
+
+    /** {@link #of} with {@code after} as text (a header); null or blank is -1. */
+    public static ResumeRequest parse(String id, String after) throws GatewayError {
+        if (after == null || after.isBlank()) {
+            return of(id, -1);
+        }
+        try {
+            return of(id, Long.parseLong(after.strip()));
+        } catch (NumberFormatException e) {
+            throw new GatewayError(ErrorCodes.INVALID_REQUEST, "after (Last-Event-ID) must be the index of the last "
+                    + "token received: -1 for none, up to " + Integer.MAX_VALUE);
+        }
+    }
+
+    /** The first chunk sequence the client does not have. */
+    public int firstMissing() {
+        return after == Integer.MAX_VALUE ? after : after + 1;
+    }
+}

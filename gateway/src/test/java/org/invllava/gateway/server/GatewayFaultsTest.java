@@ -1,0 +1,220 @@
+package org.invllava.gateway.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.invllava.gateway.ApiKeys;
+import org.invllava.gateway.GatewayConfig;
+import org.invllava.gateway.ServedModels;
+import org.invllava.gateway.openai.OpenAiTestClient;
+import org.invllava.kafka.KafkaSettings;
+import org.invllava.kafka.RequestIds;
+import org.invllava.kafka.TopicSetup;
+import org.invllava.kafka.local.KraftBroker;
+import org.invllava.observability.Metrics;
+import org.invllava.schemas.AvroCodec;
+import org.invllava.schemas.ErrorCodes;
+import org.invllava.schemas.FinishReason;
+import org.invllava.schemas.PromptRequest;
+import org.invllava.schemas.TokenChunk;
+import org.invllava.schemas.Topics;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What a client sees when things go wrong around the gateway (issue "Faults, round 2"), against a real broker, with
+ * this test writing the chunks a fusion LLM would: an answer cancelled by someone else ends as an error, never as a
+ * finished answer; resuming at or past the end, or an id that never existed, answers at once (the deadline is the
+ * default two minutes, so a wait for it fails the test); the SSE and WebSocket APIs read a resume alike; while the
+ * broker is down the gateway answers its pages and probes and refuses new requests as unavailable at once.
+ */
+class GatewayFaultsTest {
+    static final String KEY = "faults-key";
+
+    @TempDir
+    static Path dir;
+    static KraftBroker broker;
+    static GatewayServer gateway;
+    static OpenAiTestClient client;
+    static KafkaSettings kafka;
+
+    @BeforeAll
+    static void start() throws Exception {
+        broker = KraftBroker.start(dir.resolve("kafka"), "127.0.0.1", 0, Topics.MAX_MESSAGE_BYTES);
+        TopicSetup.ensureDefaults(broker.bootstrapServers(), (short) 1);
+        kafka = KafkaSettings.of(broker.bootstrapServers(), "faults");
+        GatewayConfig.Access access = new GatewayConfig.Access(ApiKeys.of(List.of(KEY)), 16, List.of(), Duration.ofSeconds(2));
+        gateway = new GatewayServer(new GatewayConfig(kafka, "gw-faults", "127.0.0.1", 0,
+                new ServedModels(List.of(GatewayConfig.DEFAULT_MODEL_ID)), GatewayConfig.Limits.defaults(), access,
+                GatewayConfig.Connections.defaults(), Duration.ZERO), new Metrics(), () -> true);
+        gateway.start();
+        client = new OpenAiTestClient(gateway.port(), KEY);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (gateway != null) {
+            gateway.close();
+        }
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    /** Starts a streamed request, reads its prompt off the broker and returns its id with the client's stream. */
+    private static Started startStream(KafkaConsumer<byte[], byte[]> prompts) throws Exception {
+        CompletableFuture<OpenAiTestClient.Streamed> stream = CompletableFuture.supplyAsync(() -> {
+            try {
+                return client.stream(OpenAiTestClient.chat("talk", null, 50), events -> true);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        long until = System.currentTimeMillis() + 20_000;
+        while (System.currentTimeMillis() < until) {
+            for (var r : prompts.poll(Duration.ofMillis(100))) {
+                return new Started(AvroCodec.of(PromptRequest.class).decode(r.value()).getRequestId(), stream);
+            }
+        }
+        throw new AssertionError("no prompt published within 20 s");
+    }
+
+    private record Started(String id, CompletableFuture<OpenAiTestClient.Streamed> stream) {
+    }
+
+    private static KafkaConsumer<byte[], byte[]> promptsFromTheEnd() {
+        KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(kafka.consumer(null));
+        List<TopicPartition> parts = c.partitionsFor(Topics.PROMPTS).stream()
+                .map(p -> new TopicPartition(Topics.PROMPTS, p.partition())).toList();
+        c.assign(parts);
+        c.seekToEnd(parts);
+        parts.forEach(c::position);
+        return c;
+    }
+
+    /** Writes chunks 0..tokens-1 of {@code id} and, unless null, its final chunk as a fusion LLM would. */
+    private static void answer(String id, int tokens, FinishReason end) throws Exception {
+        AvroCodec<TokenChunk> codec = AvroCodec.of(TokenChunk.class);
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(kafka.producer())) {
+            for (int i = 0; i <= tokens; i++) {
+                FinishReason reason = i == tokens ? end : null;
+                if (i == tokens && end == null) {
+                    break;
+                }
+                TokenChunk c = TokenChunk.newBuilder().setRequestId(id).setReplyTo("gw-faults").setSequence(i)
+                        .setText(reason == null ? "w" + i + " " : "").setTokenIds(reason == null ? List.of(7) : List.of())
+                        .setFinishReason(reason).setUsage(null).setError(null).build();
+                p.send(new ProducerRecord<>(Topics.TOKENS, id.getBytes(StandardCharsets.UTF_8), codec.encode(c))).get();
+            }
+        }
+    }
+
+    @Test
+    void anAnswerCancelledByAnyoneButItsClientEndsAsARetryableErrorNeverAsStop() throws Exception {
+        try (KafkaConsumer<byte[], byte[]> prompts = promptsFromTheEnd()) {
+            Started s = startStream(prompts);
+            answer(s.id(), 3, FinishReason.CANCELLED);
+            OpenAiTestClient.Streamed got = s.stream().get();
+            assertFalse(got.done(), "no [DONE] after an answer cut short");
+            for (JsonNode e : got.events()) {
+                assertFalse("stop".equals(e.path("choices").path(0).path("finish_reason").asText()), got.events().toString());
+            }
+            JsonNode last = got.events().get(got.events().size() - 1);
+            assertEquals(ErrorCodes.UNAVAILABLE, last.path("error").path("code").asText(), got.events().toString());
+            assertEquals("server_error", last.path("error").path("type").asText());
+            assertEquals(3, got.contentEvents());
+        }
+    }
+
+    /** At or past the end, whatever the index, and with or without the OpenAI prefix: the final event at once. */
+    @Test
+    void resumingAtOrPastTheEndGetsTheFinalEventAtOnce() throws Exception {
+        try (KafkaConsumer<byte[], byte[]> prompts = promptsFromTheEnd()) {
+            Started s = startStream(prompts);
+            answer(s.id(), 3, FinishReason.LENGTH);
+            assertTrue(s.stream().get().done());
+            for (String last : List.of("2", "3", "400", "2147483647")) {
+                for (String id : List.of(s.id(), "chatcmpl-" + s.id())) {
+                    OpenAiTestClient.Streamed r = client.resume(id, last);
+                    assertEquals(200, r.status(), last + ": " + r.events());
+                    assertTrue(r.done(), last + ": " + r.events());
+                    assertEquals(0, r.contentEvents(), last);
+                }
+            }
+            OpenAiTestClient.Streamed rest = client.resume(s.id(), "0");
+            assertEquals(2, rest.contentEvents(), "after token 0: tokens 1 and 2");
+            assertTrue(rest.done());
+        }
+    }
+
+    @Test
+    void resumeIndicesAreReadAlikeAndAnIdThatNeverExistedIsNotFoundAtOnce() throws Exception {
+        for (String bad : List.of("-2", "2147483648", "x")) {
+            assertEquals(400, client.resume(RequestIds.next(), bad).status(), bad);
+        }
+        OpenAiTestClient.Streamed unknown = client.resume(RequestIds.next(), null);
+        assertEquals(404, unknown.status(), unknown.events().toString());
+        assertEquals(ErrorCodes.NOT_FOUND, unknown.events().get(0).path("error").path("code").asText());
+        assertEquals(404, client.get("/v1/chat/completions/" + RequestIds.next() + "/stream?model=no-such-model").status());
+    }
+
+    /**
+     * With the broker down the event loop stays free: the model list and readiness answer (readiness: 503), a new
+     * request is refused as unavailable at once; once the broker is back, requests are taken again.
+     */
+    @Test
+    void whileTheBrokerIsDownTheGatewayAnswersAndRefusesNewRequestsAtOnce() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        String bootstrap = broker.bootstrapServers();
+        int port = Integer.parseInt(bootstrap.substring(bootstrap.lastIndexOf(':') + 1));
+        broker.close();
+        try {
+            Thread.sleep(3_000); // past a heartbeat or two and the relay's probe of the broker
+            // each call must come back well within this (it took 13-14 s when a heartbeat blocked the event loop)
+            Duration bound = Duration.ofSeconds(3);
+            for (int i = 0; i < 5; i++) {
+                assertEquals(200, call(http, "/v1/models", bound).statusCode());
+                assertEquals(503, call(http, "/q/health/ready", bound).statusCode());
+                Thread.sleep(500);
+            }
+            HttpResponse<String> refused = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port()
+                    + "/v1/chat/completions")).timeout(bound).header("authorization", "Bearer " + KEY)
+                    .POST(HttpRequest.BodyPublishers.ofString(OpenAiTestClient.chat("hi", null, 4).toString())).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(503, refused.statusCode(), refused.body());
+            assertTrue(refused.body().contains(ErrorCodes.UNAVAILABLE), refused.body());
+        } finally {
+            broker = KraftBroker.start(dir.resolve("kafka"), "127.0.0.1", port, Topics.MAX_MESSAGE_BYTES);
+        }
+        long until = System.currentTimeMillis() + 30_000;
+        int status = 0;
+        while (status != 200 && System.currentTimeMillis() < until) {
+            Thread.sleep(200);
+            status = call(http, "/q/health/ready", Duration.ofSeconds(10)).statusCode();
+        }
+        assertEquals(200, status, "ready again once the broker is back");
+    }
+
+    private static HttpResponse<String> call(HttpClient http, String path, Duration timeout) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + path))
+                .timeout(timeout).header("authorization", "Bearer " + KEY);
+        return http.send(b.GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+}

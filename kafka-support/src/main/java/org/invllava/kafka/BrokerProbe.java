@@ -1,0 +1,63 @@
+package org.invllava.kafka;
+
+import java.time.Duration;
+import java.util.Collection;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Whether the brokers answer, as seen from one consumer's own thread: after each poll, at most once per
+ * {@link #INTERVAL}, a list-offsets request bounded by {@link #TIMEOUT} (a poll alone cannot tell an idle topic from
+ * an unreachable broker). Read from any thread. A gateway refuses new requests while its broker is out of reach; a
+ * fusion LLM counts no client's or gateway's silence while it is (their messages cannot be written either).
+ */
+public final class BrokerProbe {
+    private static final Logger LOG = LoggerFactory.getLogger(BrokerProbe.class);
+    static final Duration INTERVAL = Duration.ofSeconds(1);
+    static final Duration TIMEOUT = Duration.ofMillis(500);
+
+    private final String who;
+    private volatile boolean reachable = true;
+    private volatile long reachableSince = System.nanoTime();
+    private long lastCheck = System.nanoTime() - INTERVAL.toNanos();
+
+    /** {@code who}: what follows the broker, for the log ("the token relay"). */
+    public BrokerProbe(String who) {
+        this.who = who;
+    }
+
+    /** On the consumer's thread, after a poll: asks the broker if the last question is {@link #INTERVAL} old. */
+    public void check(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        long now = System.nanoTime();
+        if (now - lastCheck < INTERVAL.toNanos()) {
+            return;
+        }
+        lastCheck = now;
+        try {
+            consumer.endOffsets(partitions, TIMEOUT);
+            if (!reachable) {
+                reachableSince = System.nanoTime();
+                reachable = true;
+                LOG.info("{}: the broker answers again", who);
+            }
+        } catch (TimeoutException e) {
+            if (reachable) {
+                reachable = false;
+                LOG.warn("{}: the broker does not answer", who);
+            }
+        }
+    }
+
+    /** Whether the broker answered the last question. */
+    public boolean reachable() {
+        return reachable;
+    }
+
+    /** Since when ({@link System#nanoTime}) the broker has answered without a gap: creation, or its last return. */
+    public long reachableSince() {
+        return reachableSince;
+    }
+}
