@@ -17,6 +17,7 @@ final class Answer {
     /** Chunks held back waiting for an earlier one, at most (the longest answer allowed is far shorter). */
     static final int MAX_AHEAD = 1 << 16;
     private final String requestId;
+    private final String model;
     private final AnswerSink sink;
     private final GatewayMetrics metrics;
     private final Consumer<String> onEnd;
@@ -29,14 +30,15 @@ final class Answer {
     /** Whether this answer's own client asked to cancel it: only then does a cancelled ending read as one. */
     private boolean cancelAsked;
 
-    Answer(String requestId, AnswerSink sink, GatewayMetrics metrics, Consumer<String> onEnd) {
-        this(requestId, sink, metrics, onEnd, 0);
-    }
-
-    /** An answer the client already has up to chunk {@code firstSequence - 1} (resumed after a reconnect). */
-    Answer(String requestId, AnswerSink sink, GatewayMetrics metrics, Consumer<String> onEnd, int firstSequence) {
+    /**
+     * The answer of {@code requestId} for {@code model}; the client already has it up to chunk
+     * {@code firstSequence - 1} (0 for a new request, more when resumed after a reconnect).
+     */
+    Answer(String requestId, String model, AnswerSink sink, GatewayMetrics metrics, Consumer<String> onEnd,
+           int firstSequence) {
         this.nextSequence = firstSequence;
         this.requestId = requestId;
+        this.model = model;
         this.sink = sink;
         this.metrics = metrics;
         this.onEnd = onEnd;
@@ -44,6 +46,11 @@ final class Answer {
 
     String requestId() {
         return requestId;
+    }
+
+    /** The served model that generates it. */
+    String model() {
+        return model;
     }
 
     synchronized boolean finished() {

@@ -56,7 +56,7 @@ public final class GatewayStartup {
         return new GatewayConfig(env.kafka("gateway"), id, env.string("GATEWAY_HOST", "127.0.0.1"),
                 env.integer("GATEWAY_PORT", 8080),
                 ServedModels.parse(env.string("GATEWAY_MODELS", GatewayConfig.DEFAULT_MODEL_ID)), limits, access,
-                connections, env.millis("GATEWAY_CAPACITY_POLL_MS", Duration.ofSeconds(2)));
+                connections, env.millis("GATEWAY_CAPACITY_POLL_MS", Duration.ofSeconds(1)));
     }
 
     private static List<String> list(String commaSeparated) {

@@ -49,6 +49,8 @@ public final class ModelCapacity implements AutoCloseable {
     private final List<String> models;
     private final Admin admin;
     private final Map<String, State> states = new ConcurrentHashMap<>();
+    /** Model to when ({@link System#nanoTime}) its last fusion LLM left the group, while none has come back. */
+    private final Map<String, Long> fusionGoneSince = new ConcurrentHashMap<>();
     private final Thread poller;
     private volatile boolean running = true;
 
@@ -92,6 +94,11 @@ public final class ModelCapacity implements AutoCloseable {
                 State now = new State(members(d, t.visionGroup()), members(d, t.workGroup()),
                         denied.stream().filter(g -> g.equals(t.visionGroup()) || g.equals(t.workGroup())).toList());
                 State before = states.put(m, now);
+                if (before != null && before.fusion() && !now.fusion() && now.denied().isEmpty()) {
+                    fusionGoneSince.put(m, System.nanoTime());
+                } else if (now.fusion()) {
+                    fusionGoneSince.remove(m);
+                }
                 if (!now.equals(before)) {
                     if (!now.denied().isEmpty()) {
                         LOG.error("model {}: {}; grant its Kafka user Describe on these groups (Kubernetes: "
@@ -124,6 +131,16 @@ public final class ModelCapacity implements AutoCloseable {
             throw new GatewayError(org.invllava.schemas.ErrorCodes.NOT_READY, "model " + model + " cannot answer now: "
                     + needed.missing() + " is running");
         }
+    }
+
+    /**
+     * The served models whose every fusion LLM left the group at least {@code for} ago, none back since: their
+     * answers in flight have nobody to generate them.
+     */
+    public List<String> withoutFusionFor(Duration gone) {
+        long now = System.nanoTime();
+        return fusionGoneSince.entrySet().stream().filter(e -> now - e.getValue() >= gone.toNanos())
+                .map(Map.Entry::getKey).toList();
     }
 
     /** At least one served model can answer. */

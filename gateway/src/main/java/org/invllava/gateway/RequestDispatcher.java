@@ -127,8 +127,31 @@ public final class RequestDispatcher implements AutoCloseable {
             Thread.sleep(20);
         }
         heartbeat();
-        heartbeatTimer = vertx.setPeriodic(HEARTBEAT.toMillis(), t -> heartbeat());
+        heartbeatTimer = vertx.setPeriodic(HEARTBEAT.toMillis(), t -> {
+            heartbeat();
+            failAnswersNobodyGenerates();
+        });
     }
+
+    /**
+     * Ends, as unavailable, the answers of a model whose last fusion LLM left {@link #NO_FUSION_GRACE} ago with none
+     * back: their streams would otherwise hear nothing until their deadline. The clients can resume them (or retry)
+     * once an instance runs again; an instance that comes back sooner continues them unseen.
+     */
+    private void failAnswersNobodyGenerates() {
+        if (capacity == null) {
+            return;
+        }
+        for (String model : capacity.withoutFusionFor(NO_FUSION_GRACE)) {
+            for (Answer a : relay.answersOf(model)) {
+                a.fail(ErrorCodes.UNAVAILABLE, "no fusion LLM of model " + model + " is running: resume this answer "
+                        + "with its id once one is, or retry");
+            }
+        }
+    }
+
+    /** How long a model may have no fusion LLM before its answers in flight end as unavailable. */
+    static final Duration NO_FUSION_GRACE = Duration.ofSeconds(6);
 
     /** A heartbeat, unless the last one is still waiting to be sent (the broker is out of reach). */
     private void heartbeat() {
@@ -200,7 +223,7 @@ public final class RequestDispatcher implements AutoCloseable {
         Tracing.Stage stage = tracing.start("gateway.request", id, null, SpanKind.SERVER, -1)
                 .attribute("model", request.model()).attribute("api", api);
         AtomicLong timer = new AtomicLong(-1);
-        Answer answer = register(id, slot, stage, sinkForId, 0, timer);
+        Answer answer = register(id, request.model(), slot, stage, sinkForId, 0, timer);
         metrics.accepted(api);
         long now = System.currentTimeMillis();
         long deadline = now + request.deadline().toMillis();
@@ -231,6 +254,11 @@ public final class RequestDispatcher implements AutoCloseable {
             throws GatewayError {
         String requestId = resume.requestId();
         int after = resume.after();
+        String model = resume.model() == null ? config.models().ids().get(0) : resume.model();
+        if (!config.models().ids().contains(model)) {
+            slot.release().run();
+            throw new GatewayError(ErrorCodes.MODEL_NOT_FOUND, "model " + model + " is not served here");
+        }
         long created = RequestIds.createdAt(requestId).orElse(-1);
         Duration age = Duration.ofMillis(System.currentTimeMillis() - created);
         if (created < 0 || age.compareTo(config.limits().deadline().plus(GRACE)) > 0) {
@@ -240,7 +268,7 @@ public final class RequestDispatcher implements AutoCloseable {
         Tracing.Stage stage = tracing.start("gateway.resume", requestId, null, SpanKind.SERVER, -1).attribute("api", api)
                 .attribute("after", after);
         AtomicLong timer = new AtomicLong(-1);
-        Answer answer = register(requestId, slot, stage, sinkForId, resume.firstMissing(), timer);
+        Answer answer = register(requestId, model, slot, stage, sinkForId, resume.firstMissing(), timer);
         metrics.accepted(api);
         LOG.info("request {} resumed after chunk {} by {} via {}", requestId, after, slot.keyId(), api);
         control(requestId, ControlAction.ATTACH, "client resumed");
@@ -282,10 +310,10 @@ public final class RequestDispatcher implements AutoCloseable {
      * An answer for {@code id} in {@code slot}, relayed from now on; its end frees the slot, ends the span and cancels
      * its deadline {@code timer} (which would otherwise keep the answer, its sink and connection until the deadline).
      */
-    private Answer register(String id, Slot slot, Tracing.Stage stage, Function<String, AnswerSink> sinkForId, int first,
-                            AtomicLong timer) {
+    private Answer register(String id, String model, Slot slot, Tracing.Stage stage,
+                            Function<String, AnswerSink> sinkForId, int first, AtomicLong timer) {
         Answer[] self = new Answer[1];
-        self[0] = new Answer(id, sinkForId.apply(id), metrics, errorCode -> {
+        self[0] = new Answer(id, model, sinkForId.apply(id), metrics, errorCode -> {
             vertx.cancelTimer(timer.get());
             slot.release().run();
             relay.unregister(self[0]);

@@ -7,9 +7,10 @@ import org.invllava.schemas.ErrorCodes;
  * {@code GET /v1/chat/completions/{id}/stream} with {@code Last-Event-ID}, WebSocket's {@code resume} message): the id
  * with or without the OpenAI API's {@code chatcmpl-} prefix, and {@code after}, the index of the last chunk received
  * (-1 for none; any larger index is accepted: at or past the end of the answer the client gets its final event at
- * once).
+ * once), and the served model that generates it ({@code null}: the first served model; SSE's {@code ?model=},
+ * WebSocket's {@code "model"}).
  */
-public record ResumeRequest(String requestId, int after) {
+public record ResumeRequest(String requestId, int after, String model) {
     /** What the OpenAI API puts before a request id. */
     public static final String OPENAI_PREFIX = "chatcmpl-";
     private static final int MAX_ID_LENGTH = 64;
@@ -34,7 +35,12 @@ public record ResumeRequest(String requestId, int after) {
             throw new GatewayError(ErrorCodes.INVALID_REQUEST, "after (Last-Event-ID) must be the index of the last "
                     + "token received: -1 for none, up to " + Integer.MAX_VALUE);
         }
-        return new ResumeRequest(bare, (int) after);
+        return new ResumeRequest(bare, (int) after, null);
+    }
+
+    /** The same, for {@code model} (null: the first served model). */
+    public ResumeRequest withModel(String model) {
+        return new ResumeRequest(requestId, after, model);
     }
 
     /** {@link #of} with {@code after} as text (a header); null or blank is -1. */

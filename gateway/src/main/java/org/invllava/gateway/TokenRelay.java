@@ -56,6 +56,11 @@ final class TokenRelay implements Runnable, AutoCloseable {
         return answers.size();
     }
 
+    /** The answers registered here for {@code model}. */
+    List<Answer> answersOf(String model) {
+        return answers.values().stream().filter(a -> a.model().equals(model)).toList();
+    }
+
     boolean ready() {
         return ready;
     }

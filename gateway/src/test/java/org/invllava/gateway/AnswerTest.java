@@ -39,7 +39,7 @@ class AnswerTest {
     }
 
     private static Answer answer(Recorder sink, int first) {
-        return new Answer("r", sink, new GatewayMetrics(new Metrics()), code -> { }, first);
+        return new Answer("r", "inverse-llava", sink, new GatewayMetrics(new Metrics()), code -> { }, first);
     }
 
     @Test

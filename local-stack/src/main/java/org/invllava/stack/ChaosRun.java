@@ -51,18 +51,23 @@ import org.invllava.schemas.Topics;
  * answer is compared with the same request generated in-process, undisturbed.
  */
 final class ChaosRun {
-    /** What to run: instances per service, requests (all at once), tokens each, kills, and whether to restart the broker. */
+    /**
+     * What to run: instances per service, requests (all at once), tokens each, kills, how often the broker is stopped
+     * and started again during the kills (evenly spread) and whether it is killed (-9) or stopped cleanly.
+     */
     record Plan(int visionInstances, int fusionInstances, int gateways, int requests, int maxTokens, int kills,
-                Duration killEvery, Set<ServiceCommand.Kind> victims, boolean restartBroker, long seed, Duration timeLimit) {
+                Duration killEvery, Set<ServiceCommand.Kind> victims, int brokerRestarts, boolean brokerKill, long seed,
+                Duration timeLimit) {
     }
 
     /** The outcome: every figure the drill reports; lost, duplicated and differing must be 0. */
     record Report(int requests, int completed, int lost, int errors, int duplicatedTokens, int differing,
-                  List<Fault> faults, double gapP50, double gapMax, long tokensWritten, long tokensDelivered,
-                  int reconnects, double seconds) {
+                  int truncated, List<Fault> faults, double gapP50, double gapMax, long tokensWritten,
+                  long tokensDelivered, int reconnects, double seconds) {
         void print(PrintStream out) {
             out.printf("requests %d: completed %d, lost %d, ended with an error %d; duplicated tokens %d; answers "
-                    + "differing from an undisturbed run %d%n", requests, completed, lost, errors, duplicatedTokens, differing);
+                    + "differing from an undisturbed run %d, of which cut short but reported complete %d%n", requests,
+                    completed, lost, errors, duplicatedTokens, differing, truncated);
             out.printf("faults (%d), each with the longest pause a client saw from 1 s before it to the next:%n", faults.size());
             faults.forEach(f -> out.printf("  %-22s gap %.2f s%n", f.name(), f.gap()));
             out.printf("client-visible gap (longest pause between two tokens, per answer): p50 %.2f s, max %.2f s; "
@@ -223,10 +228,14 @@ final class ChaosRun {
         List<ServiceProcess> killable = services.stream().filter(s -> plan.victims().contains(s.kind())).toList();
         for (int k = 0; k < plan.kills() && clients.stream().anyMatch(f -> !f.isDone()); k++) {
             Thread.sleep(plan.killEvery().toMillis());
-            if (plan.restartBroker() && k == plan.kills() / 2) {
-                log.println("restarting the broker");
-                faults.add(new Fault("broker restart", System.nanoTime(), 0));
-                broker.stop();
+            if (brokerRestartAt(k)) {
+                log.println(java.time.LocalTime.now() + (plan.brokerKill() ? " kill -9 the broker" : " restarting the broker"));
+                faults.add(new Fault(plan.brokerKill() ? "broker kill -9" : "broker restart", System.nanoTime(), 0));
+                if (plan.brokerKill()) {
+                    broker.kill();
+                } else {
+                    broker.stop();
+                }
                 broker.restart();
             }
             ServiceProcess victim = killable.get(random.nextInt(killable.size()));
@@ -235,6 +244,17 @@ final class ChaosRun {
             victim.kill();
             victim.start();
         }
+    }
+
+    /** Whether the broker restarts before kill {@code k}: {@link Plan#brokerRestarts} times, spread over the kills. */
+    private boolean brokerRestartAt(int k) {
+        int n = plan.brokerRestarts();
+        for (int i = 0; i < n; i++) {
+            if (k == (int) ((i + 0.5) * plan.kills() / n)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private Report report(List<ChaosClient> clients, List<int[]> expected, List<Fault> injected, String bootstrap,
@@ -251,6 +271,7 @@ final class ChaosRun {
         int errors = 0;
         int duplicated = 0;
         int differing = 0;
+        int truncated = 0;
         int reconnects = 0;
         long delivered = 0;
         List<Double> gaps = new ArrayList<>();
@@ -269,7 +290,11 @@ final class ChaosRun {
                     gaps.add(c.longestGap());
                     if (!Arrays.equals(expected.get(i), c.tokenIds())) {
                         differing++;
-                        log.println("answer " + i + " (" + c.id() + ") differs from the undisturbed run");
+                        boolean cut = c.tokenIds().length < expected.get(i).length && Arrays.equals(c.tokenIds(),
+                                Arrays.copyOf(expected.get(i), c.tokenIds().length));
+                        truncated += cut ? 1 : 0;
+                        log.println("answer " + i + " (" + c.id() + ") differs from the undisturbed run"
+                                + (cut ? ": cut short after " + c.tokenIds().length + " tokens, reported complete" : ""));
                     }
                 }
                 case "lost" -> {
@@ -283,7 +308,7 @@ final class ChaosRun {
             }
         }
         gaps.sort(Double::compare);
-        return new Report(clients.size(), completed, lost, errors, duplicated, differing, faults,
+        return new Report(clients.size(), completed, lost, errors, duplicated, differing, truncated, faults,
                 gaps.isEmpty() ? 0 : gaps.get(gaps.size() / 2), gaps.isEmpty() ? 0 : gaps.get(gaps.size() - 1),
                 tokensWritten(bootstrap, ids), delivered, reconnects, seconds);
     }

@@ -57,6 +57,13 @@ final class KraftProcess implements AutoCloseable {
         }
     }
 
+    /** Kills the broker (-9: no flush, no controlled shutdown) and waits for it to be gone. */
+    void kill() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly().waitFor();
+        }
+    }
+
     /** Stops the broker cleanly (SIGTERM) and waits for it. */
     void stop() throws InterruptedException {
         if (process != null && process.isAlive()) {

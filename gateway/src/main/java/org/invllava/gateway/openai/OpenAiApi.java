@@ -184,16 +184,13 @@ public final class OpenAiApi {
             last = ctx.request().getParam("after");
         }
         ResumeRequest resume;
-        String model = ctx.request().getParam("model", config.models().ids().get(0));
         try {
-            resume = ResumeRequest.parse(ctx.pathParam("id"), last);
-            if (!config.models().ids().contains(model)) {
-                throw new GatewayError(ErrorCodes.MODEL_NOT_FOUND, "model " + model + " is not served here");
-            }
+            resume = ResumeRequest.parse(ctx.pathParam("id"), last).withModel(ctx.request().getParam("model"));
         } catch (GatewayError e) {
             refuse(ctx, e);
             return;
         }
+        String model = resume.model() == null ? config.models().ids().get(0) : resume.model();
         boolean usage = Boolean.parseBoolean(ctx.request().getParam("include_usage", "false"));
         HttpServerResponse response = ctx.response();
         Context context = Vertx.currentContext();

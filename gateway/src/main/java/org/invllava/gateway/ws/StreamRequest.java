@@ -43,7 +43,7 @@ final class StreamRequest {
             return ResumeRequest.parse(id == null ? null : id.asText(), "not an index"); // refused as SSE refuses it
         }
         return ResumeRequest.of(id == null || !id.isTextual() ? null : id.asText(), after.isMissingNode() ? -1
-                : after.asLong());
+                : after.asLong()).withModel(root.path("model").isTextual() ? root.path("model").asText() : null);
     }
 
     static ChatRequest parse(String text, GatewayConfig.Limits limits, ServedModels models, ImageInput images)

@@ -212,6 +212,57 @@ class GatewayFaultsTest {
         assertEquals(200, status, "ready again once the broker is back");
     }
 
+    /**
+     * A stream whose model loses its last fusion LLM (the group's only member leaves) ends as unavailable, to be
+     * resumed, instead of hearing nothing until its two-minute deadline.
+     */
+    @Test
+    void aStreamWhoseLastFusionLlmLeftEndsAsUnavailableInsteadOfWaitingForItsDeadline() throws Exception {
+        GatewayConfig.Access access = new GatewayConfig.Access(ApiKeys.of(List.of(KEY)), 16, List.of(), Duration.ofSeconds(2));
+        try (GatewayServer watching = new GatewayServer(new GatewayConfig(kafka, "gw-watching", "127.0.0.1", 0,
+                new ServedModels(List.of(GatewayConfig.DEFAULT_MODEL_ID)), GatewayConfig.Limits.defaults(), access,
+                GatewayConfig.Connections.defaults(), Duration.ofMillis(200)), new Metrics(), () -> true);
+             KafkaConsumer<byte[], byte[]> vision = new KafkaConsumer<>(kafka.consumer(
+                     org.invllava.schemas.ModelTopics.of(GatewayConfig.DEFAULT_MODEL_ID).visionGroup()));
+             KafkaConsumer<byte[], byte[]> member = new KafkaConsumer<>(kafka.consumer(
+                     org.invllava.schemas.ModelTopics.of(GatewayConfig.DEFAULT_MODEL_ID).workGroup()));
+             KafkaConsumer<byte[], byte[]> prompts = promptsFromTheEnd()) {
+            watching.start();
+            vision.subscribe(List.of(Topics.IMAGES)); // a vision encoder and a fusion LLM, as the broker sees them
+            member.subscribe(List.of(Topics.WORK));
+            long until = System.currentTimeMillis() + 30_000;
+            OpenAiTestClient c = new OpenAiTestClient(watching.port(), KEY);
+            while (!watching.ready()) {
+                vision.poll(Duration.ofMillis(50));
+                member.poll(Duration.ofMillis(50));
+                assertTrue(System.currentTimeMillis() < until, "the gateway never saw the services' group members");
+            }
+            CompletableFuture<OpenAiTestClient.Streamed> stream = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return c.stream(OpenAiTestClient.chat("talk", null, 50), events -> true);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            String id = null;
+            while (id == null) {
+                for (var r : prompts.poll(Duration.ofMillis(100))) {
+                    PromptRequest p = AvroCodec.of(PromptRequest.class).decode(r.value());
+                    id = p.getQuestion().equals("talk") ? p.getRequestId() : id;
+                }
+                vision.poll(Duration.ofMillis(10));
+                member.poll(Duration.ofMillis(10));
+                assertTrue(System.currentTimeMillis() < until, "the prompt was not published");
+            }
+            answer(id, 2, null);
+            member.close(); // the last fusion LLM leaves
+            OpenAiTestClient.Streamed got = stream.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            JsonNode last = got.events().get(got.events().size() - 1);
+            assertEquals(ErrorCodes.UNAVAILABLE, last.path("error").path("code").asText(), got.events().toString());
+            assertEquals(2, got.contentEvents());
+        }
+    }
+
     private static HttpResponse<String> call(HttpClient http, String path, Duration timeout) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + path))
                 .timeout(timeout).header("authorization", "Bearer " + KEY);
