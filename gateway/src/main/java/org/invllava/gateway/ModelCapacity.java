@@ -143,7 +143,7 @@ public final class ModelCapacity implements AutoCloseable {
                 .map(Map.Entry::getKey).toList();
     }
 
-    /** At least one served model can answer. */
+    /** At least one served model can answer (images included). */
     public boolean anyReady() {
         return states.values().stream().anyMatch(State::ready);
     }

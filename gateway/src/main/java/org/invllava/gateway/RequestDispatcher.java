@@ -165,6 +165,11 @@ public final class RequestDispatcher implements AutoCloseable {
         return following() && relay.brokerReachable() && (capacity == null || capacity.anyReady());
     }
 
+    /** Whether the broker answered this gateway's follower of {@code vlm.tokens} within the last second or so. */
+    public boolean brokerReachable() {
+        return relay.brokerReachable();
+    }
+
     /** Following {@code vlm.tokens}, and the services in this process (if any) are ready. */
     private boolean following() {
         return relay.ready() && othersReady.getAsBoolean();

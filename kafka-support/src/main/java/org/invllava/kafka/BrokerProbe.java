@@ -3,26 +3,32 @@ package org.invllava.kafka;
 import java.time.Duration;
 import java.util.Collection;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Whether the brokers answer, as seen from one consumer's own thread: after each poll, at most once per
- * {@link #INTERVAL}, a list-offsets request bounded by {@link #TIMEOUT} (a poll alone cannot tell an idle topic from
- * an unreachable broker). Read from any thread. A gateway refuses new requests while its broker is out of reach; a
- * fusion LLM counts no client's or gateway's silence while it is (their messages cannot be written either).
+ * Whether the brokers answer, as seen from one consumer's own thread, checked after its polls at most once per
+ * {@link #INTERVAL} (a poll alone cannot tell an idle topic from an unreachable broker): out of reach at once when the
+ * consumer holds no connection (a dead broker refuses them), or after {@link #FAILURES} list-offsets requests in a row
+ * got no answer within {@link #TIMEOUT} (a broker that hangs); one answer makes it reachable again. A single slow answer
+ * on a busy machine is not an outage. Read from any thread. A gateway refuses new requests while its broker is out of
+ * reach; a fusion LLM counts no client's or gateway's silence while it is (their messages cannot be written either).
  */
 public final class BrokerProbe {
     private static final Logger LOG = LoggerFactory.getLogger(BrokerProbe.class);
     static final Duration INTERVAL = Duration.ofSeconds(1);
-    static final Duration TIMEOUT = Duration.ofMillis(500);
+    static final Duration TIMEOUT = Duration.ofSeconds(1);
+    static final int FAILURES = 3;
 
     private final String who;
     private volatile boolean reachable = true;
     private volatile long reachableSince = System.nanoTime();
     private long lastCheck = System.nanoTime() - INTERVAL.toNanos();
+    private int failures;
 
     /** {@code who}: what follows the broker, for the log ("the token relay"). */
     public BrokerProbe(String who) {
@@ -36,22 +42,42 @@ public final class BrokerProbe {
             return;
         }
         lastCheck = now;
-        try {
-            consumer.endOffsets(partitions, TIMEOUT);
-            if (!reachable) {
-                reachableSince = System.nanoTime();
-                reachable = true;
-                LOG.info("{}: the broker answers again", who);
+        if (connections(consumer) == 0) {
+            failures = FAILURES;
+        } else {
+            try {
+                consumer.endOffsets(partitions, TIMEOUT);
+                failures = 0;
+            } catch (TimeoutException e) {
+                failures++;
             }
-        } catch (TimeoutException e) {
-            if (reachable) {
-                reachable = false;
-                LOG.warn("{}: the broker does not answer", who);
-            }
+        }
+        update(failures < FAILURES);
+    }
+
+    private void update(boolean answers) {
+        if (answers && !reachable) {
+            reachableSince = System.nanoTime();
+            reachable = true;
+            LOG.info("{}: the broker answers again", who);
+        } else if (!answers && reachable) {
+            reachable = false;
+            LOG.warn("{}: the broker does not answer", who);
         }
     }
 
-    /** Whether the broker answered the last question. */
+    /** The consumer's open connections to brokers ({@code connection-count}); -1 when the client does not say. */
+    static double connections(Consumer<?, ?> consumer) {
+        for (java.util.Map.Entry<MetricName, ? extends Metric> m : consumer.metrics().entrySet()) {
+            if (m.getKey().name().equals("connection-count") && m.getKey().group().endsWith("-metrics")
+                    && m.getValue().metricValue() instanceof Double d) {
+                return d;
+            }
+        }
+        return -1;
+    }
+
+    /** Whether the broker answered lately (see the class comment). */
     public boolean reachable() {
         return reachable;
     }

@@ -120,7 +120,10 @@ final class ChaosClient {
             case "done" -> end.complete("done");
             case "error" -> {
                 String code = m.path("code").asText();
-                boolean retry = id == null || code.equals(ErrorCodes.NOT_READY) || code.equals(ErrorCodes.RATE_LIMITED);
+                // not ready, over a limit, or unavailable (Kafka out of reach, the answer stopped by the service):
+                // resume (or ask again) through the next gateway, as the docs tell clients to
+                boolean retry = id == null || code.equals(ErrorCodes.NOT_READY) || code.equals(ErrorCodes.RATE_LIMITED)
+                        || code.equals(ErrorCodes.UNAVAILABLE);
                 end.complete(retry ? null : code);
             }
             default -> { }

@@ -69,6 +69,23 @@ public final class Gateway implements AutoCloseable {
         return dispatcher.ready();
     }
 
+    /**
+     * What readiness reports besides up or down: per served model {@code ready} or what it lacks ("text only: ..."
+     * where text-only requests are still answered), and whether Kafka answers.
+     */
+    public java.util.Map<String, String> readinessData() {
+        java.util.Map<String, String> data = new java.util.TreeMap<>();
+        capacity().forEach((model, s) -> data.put(model, s.ready() ? "ready"
+                : (s.fusion() ? "text only: " : "") + s.missing() + " is running"));
+        data.put("kafka", kafkaReachable() ? "reachable" : "unreachable");
+        return data;
+    }
+
+    /** Whether Kafka answers this gateway (new requests are refused as unavailable while it does not). */
+    public boolean kafkaReachable() {
+        return dispatcher.brokerReachable();
+    }
+
     /** Per served model, whether it can answer and what it lacks (empty when the gateway does not poll for it). */
     public java.util.Map<String, org.invllava.gateway.ModelCapacity.State> capacity() {
         return dispatcher.capacity();

@@ -43,8 +43,7 @@ public final class GatewayServer implements AutoCloseable {
         Router router = Router.router(vertx);
         router.get("/q/health/live").handler(ctx -> ctx.response().putHeader("content-type", "application/json")
                 .end("{\"status\":\"UP\"}"));
-        router.get("/q/health/ready").handler(ctx -> ctx.response().setStatusCode(ready() ? 200 : 503)
-                .putHeader("content-type", "application/json").end("{\"status\":\"" + (ready() ? "UP" : "DOWN") + "\"}"));
+        router.get("/q/health/ready").handler(ctx -> readiness(ctx.response()));
         router.get("/q/metrics").handler(ctx -> ctx.response().putHeader("content-type", "text/plain; version=0.0.4")
                 .end(metrics.scrape()));
         gateway.mount(router);
@@ -59,6 +58,16 @@ public final class GatewayServer implements AutoCloseable {
                 .listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         LOG.info("gateway {} listening on {}:{}", config.instanceId(), config.host(), server.actualPort());
         return server.actualPort();
+    }
+
+    /** As the Quarkus app's {@code /q/health/ready}: up or down, with the models' and Kafka's state. */
+    private void readiness(io.vertx.core.http.HttpServerResponse response) {
+        boolean up = ready();
+        var body = new io.vertx.core.json.JsonObject().put("status", up ? "UP" : "DOWN").put("checks",
+                new io.vertx.core.json.JsonArray().add(new io.vertx.core.json.JsonObject().put("name", "models")
+                        .put("status", up ? "UP" : "DOWN").put("data", new io.vertx.core.json.JsonObject(
+                                new java.util.LinkedHashMap<String, Object>(gateway.readinessData())))));
+        response.setStatusCode(up ? 200 : 503).putHeader("content-type", "application/json").end(body.encode());
     }
 
     /** The registry served at {@code /q/metrics}. */

@@ -9,7 +9,9 @@ import org.eclipse.microprofile.health.Readiness;
 
 /**
  * {@code /q/health/ready} of the gateway app says why: per served model, {@code ready} or what it lacks ("no fusion
- * LLM is running"); down while no model can answer (requests for such a model get 503 {@code not_ready} at once).
+ * LLM is running"; "text only: no vision encoder is running" where text-only requests are still answered), and
+ * whether Kafka answers; down while no model can answer requests with an image or Kafka does not answer (requests
+ * get 503 {@code not_ready} / {@code unavailable} at once then).
  */
 @Readiness
 @ApplicationScoped
@@ -24,11 +26,7 @@ public class ModelsReadiness implements HealthCheck {
         if (g == null) {
             return r.down().withData("gateway", "starting").build();
         }
-        boolean any = false;
-        for (var e : g.capacity().entrySet()) {
-            r.withData(e.getKey(), e.getValue().ready() ? "ready" : e.getValue().missing() + " is running");
-            any |= e.getValue().ready();
-        }
-        return r.status(any).build();
+        g.readinessData().forEach(r::withData);
+        return r.status(g.ready()).build();
     }
 }

@@ -191,7 +191,9 @@ class GatewayFaultsTest {
             Duration bound = Duration.ofSeconds(3);
             for (int i = 0; i < 5; i++) {
                 assertEquals(200, call(http, "/v1/models", bound).statusCode());
-                assertEquals(503, call(http, "/q/health/ready", bound).statusCode());
+                HttpResponse<String> ready = call(http, "/q/health/ready", bound);
+                assertEquals(503, ready.statusCode());
+                assertTrue(ready.body().contains("\"kafka\":\"unreachable\""), ready.body());
                 Thread.sleep(500);
             }
             HttpResponse<String> refused = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port()
