@@ -33,6 +33,8 @@ import org.slf4j.LoggerFactory;
  * first message is {@code {"type":"resume","id":"<id>","after":<last index received>}} gets the rest, each token
  * once; without one, the answer is cancelled. With API keys configured, the handshake needs
  * {@code Authorization: Bearer} (or {@code ?api_key=} where the client cannot set headers) or is refused with 401.
+ * The socket takes its key's place in flight at the handshake (429 when the key has none left), before any message,
+ * and its messages are assembled frame by frame within the request size limit ({@link FrameGuard}).
  */
 public final class StreamSocket implements Handler<RoutingContext> {
     public static final String PATH = "/v1/stream";
@@ -68,19 +70,23 @@ public final class StreamSocket implements Handler<RoutingContext> {
             ctx.response().setStatusCode(400).end("a WebSocket upgrade is expected on " + PATH);
             return;
         }
-        String keyId;
+        RequestDispatcher.Slot slot;
         try {
             List<String> query = new QueryStringDecoder(request.uri()).parameters().get("api_key");
-            keyId = keys.authenticate(request.getHeader(HttpHeaders.AUTHORIZATION), query == null ? null : query.get(0));
+            String keyId = keys.authenticate(request.getHeader(HttpHeaders.AUTHORIZATION), query == null ? null : query.get(0));
+            slot = dispatcher.admit(keyId); // counted from the handshake: a key's sockets are bounded before any byte
         } catch (GatewayError e) {
+            dispatcher.refused(e);
             ctx.response().setStatusCode(e.httpStatus()).end();
             return;
         }
-        request.toWebSocket().onSuccess(socket -> accept(socket, keyId))
-                .onFailure(e -> LOG.debug("WebSocket handshake failed: {}", e.toString()));
+        request.toWebSocket().onSuccess(socket -> accept(socket, slot)).onFailure(e -> {
+            slot.release().run();
+            LOG.debug("WebSocket handshake failed: {}", e.toString());
+        });
     }
 
-    private void accept(ServerWebSocket socket, String keyId) {
+    private void accept(ServerWebSocket socket, RequestDispatcher.Slot slot) {
         socket.setWriteQueueMaxSize(AnswerSink.MAX_UNREAD_BYTES); // past it, the sink closes a socket that is not read
         Context context = Vertx.currentContext();
         AtomicReference<RequestDispatcher.Submission> current = new AtomicReference<>();
@@ -89,7 +95,7 @@ public final class StreamSocket implements Handler<RoutingContext> {
                 socket.close((short) 1008, "no request within " + firstMessageTimeout.toMillis() + " ms");
             }
         });
-        socket.textMessageHandler(text -> {
+        socket.frameHandler(new FrameGuard(socket, limits.maxRequestBytes(), text -> {
             if (current.get() != null) {
                 onFollowUp(current.get(), text);
                 return;
@@ -98,20 +104,22 @@ public final class StreamSocket implements Handler<RoutingContext> {
             try {
                 ResumeRequest resume = StreamRequest.resume(text);
                 current.set(resume != null
-                        ? dispatcher.resume(resume, dispatcher.admit(keyId), "websocket", sink::accepted)
-                        : dispatcher.submit(StreamRequest.parse(text, limits, models, images), keyId, "websocket",
+                        ? dispatcher.resume(resume, slot, "websocket", sink::accepted)
+                        : dispatcher.submit(StreamRequest.parse(text, limits, models, images), slot, "websocket",
                                 sink::accepted));
             } catch (GatewayError e) {
+                slot.release().run();
                 dispatcher.refused(e);
                 current.set(REFUSED);
                 sink.error(e.code(), e.getMessage());
             }
-        });
-        socket.binaryMessageHandler(b -> socket.close((short) 1003, "text messages only"));
+        }));
         socket.closeHandler(v -> {
             RequestDispatcher.Submission s = current.get();
             if (s != null) {
                 s.detach("client disconnected");
+            } else {
+                slot.release().run(); // it never sent a request
             }
         });
     }
