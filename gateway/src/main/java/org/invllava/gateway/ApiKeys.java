@@ -20,6 +20,18 @@ import org.invllava.schemas.ErrorCodes;
  */
 public final class ApiKeys {
     public static final String ANONYMOUS = "anonymous";
+
+    /**
+     * Who a call comes from: its key's {@code label} (logs, metrics, the per-key limit) and {@code owner}, what its
+     * requests carry to say who may resume or cancel them: {@code sha256:} and 32 hex digits of SHA-256 over a fixed
+     * prefix and the key, the same on every replica (null without keys: anyone may). Keys must be long random
+     * strings: with Kafka read access, an owner could be matched against guessed keys.
+     */
+    public record Caller(String label, String owner) {
+    }
+
+    /** Every call when no keys are configured. */
+    public static final Caller ANYONE = new Caller(ANONYMOUS, null);
     private final List<byte[]> digests;
     private final byte[] labelSecret;
 
@@ -96,13 +108,13 @@ public final class ApiKeys {
     }
 
     /**
-     * The caller's label, given its {@code Authorization} header (or, where a client cannot set headers, such as a
+     * The caller, given its {@code Authorization} header (or, where a client cannot set headers, such as a
      * browser's WebSocket, the key itself as {@code queryKey}); throws a 401 error when keys are required and
      * neither holds a known key.
      */
-    public String authenticate(String authorization, String queryKey) throws GatewayError {
+    public Caller authenticate(String authorization, String queryKey) throws GatewayError {
         if (!enabled()) {
-            return ANONYMOUS;
+            return ANYONE;
         }
         String key = queryKey;
         if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
@@ -119,7 +131,12 @@ public final class ApiKeys {
         if (!found) {
             throw new GatewayError(ErrorCodes.INVALID_API_KEY, "the API key is not valid");
         }
-        return label(key);
+        return new Caller(label(key), owner(key));
+    }
+
+    /** {@link Caller#owner} of {@code key}. */
+    static String owner(String key) {
+        return "sha256:" + HexFormat.of().formatHex(sha256("inverse-llava request owner\n" + key), 0, 16);
     }
 
     /** {@code key-} and 8 hex digits of HMAC-SHA256(label secret, key). */

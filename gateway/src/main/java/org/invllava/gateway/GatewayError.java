@@ -29,6 +29,7 @@ public final class GatewayError extends Exception {
             case ErrorCodes.FORBIDDEN -> 403;
             case ErrorCodes.MODEL_NOT_FOUND, ErrorCodes.NOT_FOUND -> 404;
             case ErrorCodes.IMAGE_TOO_LARGE, ErrorCodes.REQUEST_TOO_LARGE -> 413;
+            case ErrorCodes.RESUMED_ELSEWHERE -> 409;
             case ErrorCodes.RATE_LIMITED -> 429;
             case ErrorCodes.INTERNAL -> 500;
             case ErrorCodes.NOT_READY, ErrorCodes.UNAVAILABLE -> 503;

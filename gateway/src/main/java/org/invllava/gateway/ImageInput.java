@@ -65,17 +65,40 @@ public final class ImageInput implements AutoCloseable {
                 throw new GatewayError(ErrorCodes.INVALID_IMAGE, "unsupported image type '" + mediaType + "': send PNG or JPEG");
             }
             payload = text.substring(comma + 1);
+            byte[] bytes = decodeBase64(payload);
+            String actual = magic(bytes);
+            String claimed = mediaType.equals("image/png") ? "png" : "jpeg";
+            if (actual != null && !actual.equals(claimed)) { // the claim is checked against the bytes
+                throw new GatewayError(ErrorCodes.INVALID_IMAGE, "the data URL says " + mediaType + " but the bytes are "
+                        + actual.toUpperCase(Locale.ROOT));
+            }
+            return check(bytes);
         }
+        return check(decodeBase64(payload));
+    }
+
+    /** The bytes of base64 {@code payload}, refused as too large before it is decoded. */
+    private byte[] decodeBase64(String payload) throws GatewayError {
         if ((long) payload.length() * 3 / 4 > limits.maxImageBytes() + 3L) {
             throw tooLarge(payload.length() * 3L / 4);
         }
-        byte[] bytes;
         try {
-            bytes = Base64.getMimeDecoder().decode(payload);
+            return Base64.getMimeDecoder().decode(payload);
         } catch (IllegalArgumentException e) {
             throw new GatewayError(ErrorCodes.INVALID_IMAGE, "the image is not valid base64");
         }
-        return check(bytes);
+    }
+
+    /** {@code png} or {@code jpeg} from the file's signature (magic bytes), or null for anything else. */
+    static String magic(byte[] bytes) {
+        byte[] png = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+        if (bytes.length >= png.length && java.util.Arrays.equals(bytes, 0, png.length, png, 0, png.length)) {
+            return "png";
+        }
+        if (bytes.length >= 3 && (bytes[0] & 0xff) == 0xff && (bytes[1] & 0xff) == 0xd8 && (bytes[2] & 0xff) == 0xff) {
+            return "jpeg";
+        }
+        return null;
     }
 
     /** Size, format and pixel count; returns {@code bytes}. */
@@ -86,11 +109,15 @@ public final class ImageInput implements AutoCloseable {
         if (bytes.length > limits.maxImageBytes()) {
             throw tooLarge(bytes.length);
         }
+        if (magic(bytes) == null) { // no decoder runs on anything but PNG and JPEG signatures
+            throw new GatewayError(ErrorCodes.INVALID_IMAGE, "unsupported image format: send PNG or JPEG");
+        }
         ImageHeader info;
         try {
             info = ImageHeader.probe(bytes);
-        } catch (ImageException e) {
-            throw new GatewayError(ErrorCodes.INVALID_IMAGE, "the image cannot be read: " + e.getMessage());
+        } catch (ImageException e) { // its text may come from the JDK's readers: not for clients
+            LOG.debug("unreadable image: {}", e.getMessage());
+            throw new GatewayError(ErrorCodes.INVALID_IMAGE, "the image cannot be read: not a valid PNG or JPEG file");
         }
         if (!FORMATS.contains(info.format())) {
             throw new GatewayError(ErrorCodes.INVALID_IMAGE, "unsupported image format '" + info.format() + "': send PNG or JPEG");
@@ -104,19 +131,52 @@ public final class ImageInput implements AutoCloseable {
 
     /**
      * Whether {@code url} is an http(s) URL under an allow-listed prefix, compared only once it is in its plain form:
-     * no dot segments (raw or percent-encoded), no encoded slash or backslash, no user info, so that no server that
-     * normalises paths can be led outside the prefix ({@code /img/../secret}, {@code /img/%2e%2e/secret}).
+     * its path percent-decoded until it no longer changes must hold no dot segment, no encoded slash, dot or backslash
+     * at any depth ({@code %2e}, {@code %252e}), no {@code ;} parameters ({@code ..;/}), no NUL or other control
+     * character and nothing outside ASCII (full-width dots), and no user info or fragment: no server that normalises
+     * paths can be led outside the prefix ({@code /img/../secret}, {@code /img/%2e%2e/secret}).
      */
     boolean allowed(URI url) {
-        String raw = url.getRawPath() == null ? "" : url.getRawPath().toLowerCase(Locale.ROOT);
         if (!("http".equals(url.getScheme()) || "https".equals(url.getScheme())) || url.getHost() == null
-                || url.getRawUserInfo() != null || url.getRawFragment() != null || raw.contains("%2e")
-                || raw.contains("%2f") || raw.contains("%5c") || raw.contains("\\") || !url.normalize().equals(url)
-                || raw.matches(".*(^|/)\\.{1,2}(/|$).*")) {
+                || url.getRawUserInfo() != null || url.getRawFragment() != null || !url.normalize().equals(url)) {
+            return false;
+        }
+        String raw = url.getRawPath() == null ? "" : url.getRawPath();
+        String plain = decodedUntilStable(raw);
+        if (plain == null || plain.chars().anyMatch(c -> c < 0x20 || c > 0x7e || c == '\\' || c == ';')
+                || count(plain, '/') != count(raw, '/') || count(plain, '.') != count(raw, '.')
+                || plain.matches(".*(^|/)\\.{1,2}(/|$).*")) {
             return false;
         }
         String s = url.toString();
         return access.imageUrlAllowList().stream().anyMatch(s::startsWith);
+    }
+
+    /** {@code path} with %XX sequences decoded, again and again until nothing changes; null when that never ends. */
+    static String decodedUntilStable(String path) {
+        String now = path;
+        for (int round = 0; round < 8; round++) {
+            StringBuilder out = new StringBuilder();
+            for (int i = 0; i < now.length(); i++) {
+                char c = now.charAt(i);
+                if (c == '%' && i + 2 < now.length()
+                        && Character.digit(now.charAt(i + 1), 16) >= 0 && Character.digit(now.charAt(i + 2), 16) >= 0) {
+                    out.append((char) Integer.parseInt(now.substring(i + 1, i + 3), 16));
+                    i += 2;
+                } else {
+                    out.append(c);
+                }
+            }
+            if (out.toString().equals(now)) {
+                return now;
+            }
+            now = out.toString();
+        }
+        return null;
+    }
+
+    private static long count(String s, char c) {
+        return s.chars().filter(x -> x == c).count();
     }
 
     /**
@@ -133,7 +193,17 @@ public final class ImageInput implements AutoCloseable {
         }
         HttpRequest req = HttpRequest.newBuilder(url).timeout(access.fetchTimeout()).GET().build();
         java.util.concurrent.atomic.AtomicReference<InputStream> body = new java.util.concurrent.atomic.AtomicReference<>();
-        CompletableFuture<byte[]> fetched = http.sendAsync(req, HttpResponse.BodyHandlers.ofInputStream()).thenApplyAsync(r -> {
+        // the whole fetch, connection included, on one of the MAX_FETCHES threads: no more run at once
+        CompletableFuture<byte[]> fetched = CompletableFuture.supplyAsync(() -> {
+            HttpResponse<InputStream> r;
+            try {
+                r = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
+            } catch (IOException e) {
+                throw new CompletionException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CompletionException(e);
+            }
             try (InputStream in = r.body()) {
                 body.set(in);
                 if (r.statusCode() != 200) {

@@ -79,14 +79,17 @@ public final class RequestDispatcher implements AutoCloseable {
     private final ModelCapacity capacity; // null: the services' readiness comes through othersReady
     private final TokenLookups replay;
     /**
-     * Every Kafka send runs here, in order, never on an event loop: a send may block while the producer waits for
-     * metadata (a broker outage), up to {@link #MAX_BLOCK}.
+     * Every Kafka send runs here, in order, never on an event loop. While the broker does not answer nothing is handed
+     * to the producer (a request fails as unavailable at once, a control message is dropped: the fusion LLMs give every
+     * gateway a new grace period after an outage); otherwise a send waits at most {@link #MAX_BLOCK} for metadata.
      */
     private final ExecutorService sender;
     private final AtomicBoolean heartbeatPending = new AtomicBoolean();
     private long heartbeatTimer = -1;
+    /** How long a starting gateway waits for the broker to know its topics. */
+    static final Duration START_WAIT = Duration.ofMinutes(2);
     /** How long a send may wait for the producer's metadata or buffer before the request fails as unavailable. */
-    static final Duration MAX_BLOCK = Duration.ofSeconds(5);
+    static final Duration MAX_BLOCK = Duration.ofSeconds(1);
 
     public RequestDispatcher(GatewayConfig config, Vertx vertx, Metrics registry, Tracing tracing,
                              BooleanSupplier othersReady) {
@@ -114,12 +117,26 @@ public final class RequestDispatcher implements AutoCloseable {
         registry.gauge("gateway_in_flight", "Requests admitted and not yet ended on this gateway", admission::inFlight);
     }
 
-    /** Fetches topic metadata (so sends never block an event loop) and starts relaying; waits until it follows. */
+    /**
+     * Fetches topic metadata (waiting up to {@link #START_WAIT} for a broker that is still starting) and starts
+     * relaying; waits until it follows.
+     */
     public void start() throws InterruptedException {
-        producer.partitionsFor(Topics.CONTROL);
-        for (String model : config.models().ids()) {
-            producer.partitionsFor(ModelTopics.of(model).images());
-            producer.partitionsFor(ModelTopics.of(model).prompts());
+        List<String> topics = new java.util.ArrayList<>(List.of(Topics.CONTROL));
+        config.models().ids().forEach(m -> topics.addAll(List.of(ModelTopics.of(m).images(), ModelTopics.of(m).prompts())));
+        long waitUntil = System.nanoTime() + START_WAIT.toNanos();
+        for (String topic : topics) {
+            while (true) {
+                try {
+                    producer.partitionsFor(topic); // each try waits up to MAX_BLOCK
+                    break;
+                } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                    if (System.nanoTime() > waitUntil) {
+                        throw e;
+                    }
+                    LOG.warn("waiting for the broker to know topic {}: {}", topic, e.getMessage());
+                }
+            }
         }
         relayThread.start();
         long until = System.currentTimeMillis() + 30_000;
@@ -186,7 +203,8 @@ public final class RequestDispatcher implements AutoCloseable {
     }
 
     /** A place in flight for one request of a key, taken before its body is read; release it unless submitted. */
-    public record Slot(String keyId, Runnable release) {
+    /** {@code keyId}: the caller's key label; {@code owner}: what its requests carry ({@link ApiKeys.Caller#owner}). */
+    public record Slot(String keyId, String owner, Runnable release) {
     }
 
     /**
@@ -194,20 +212,15 @@ public final class RequestDispatcher implements AutoCloseable {
      * so that a key's limit also bounds the bodies and fetches it can hold. Throws (503, 429) when the stack is not
      * ready or a limit is reached. Release it ({@link Slot#release}, idempotent) if the request is not submitted.
      */
-    public Slot admit(String keyId) throws GatewayError {
+    public Slot admit(ApiKeys.Caller caller) throws GatewayError {
+        String keyId = caller.label();
         if (!following()) { // which model can answer is checked with the request's model
             throw new GatewayError(ErrorCodes.NOT_READY, "the service is not ready (starting, stopping, or a model service is down)");
         }
         if (!relay.brokerReachable()) { // at once, not after a send has waited for the broker
             throw new GatewayError(ErrorCodes.UNAVAILABLE, "Kafka does not answer this gateway: retry shortly");
         }
-        return new Slot(keyId, admission.acquire(keyId));
-    }
-
-    /** {@link #admit} and {@link #submit(ChatRequest, Slot, String, Function)} at once. */
-    public Submission submit(ChatRequest request, String keyId, String api, Function<String, AnswerSink> sinkForId)
-            throws GatewayError {
-        return submit(request, admit(keyId), api, sinkForId);
+        return new Slot(keyId, caller.owner(), admission.acquire(keyId));
     }
 
     /**
@@ -243,10 +256,10 @@ public final class RequestDispatcher implements AutoCloseable {
         PromptRequest prompt = PromptRequest.newBuilder().setRequestId(id).setQuestion(request.question())
                 .setHasImage(request.image() != null).setSystem(request.system()).setHistory(history(request.history()))
                 .setSampling(sampling(request.sampling())).setDeadlineEpochMs(deadline).setReplyTo(config.instanceId())
-                .setCreatedAtEpochMs(now).build();
+                .setCreatedAtEpochMs(now).setOwner(slot.owner()).build();
         send(new ProducerRecord<>(topics.prompts(), key(id), PROMPTS.encode(prompt)), trace, answer);
         expireAt(answer, request.deadline(), timer);
-        return submission(answer);
+        return submission(answer, () -> true);
     }
 
     /**
@@ -273,50 +286,65 @@ public final class RequestDispatcher implements AutoCloseable {
         Tracing.Stage stage = tracing.start("gateway.resume", requestId, null, SpanKind.SERVER, -1).attribute("api", api)
                 .attribute("after", after);
         AtomicLong timer = new AtomicLong(-1);
-        Answer answer = register(requestId, model, slot, stage, sinkForId, resume.firstMissing(), timer);
+        Answer answer = answer(requestId, model, slot, stage, sinkForId, resume.firstMissing(), timer);
+        java.util.concurrent.atomic.AtomicBoolean owned = new java.util.concurrent.atomic.AtomicBoolean();
         metrics.accepted(api);
-        LOG.info("request {} resumed after chunk {} by {} via {}", requestId, after, slot.keyId(), api);
-        control(requestId, ControlAction.ATTACH, "client resumed");
-        replay.written(requestId, created).thenCompose(chunks -> chunks.isEmpty() ? published(requestId, created)
-                .thenApply(known -> known ? chunks : null) : CompletableFuture.completedFuture(chunks))
-                .whenComplete((chunks, e) -> {
-                    if (e != null) {
-                        LOG.error("cannot read back the answer of {}", requestId, e);
-                        answer.fail(ErrorCodes.UNAVAILABLE, "the answer could not be read back: retry");
-                    } else if (chunks == null) {
-                        answer.fail(ErrorCodes.NOT_FOUND, "no answer " + requestId + " to resume: no such request");
-                    } else {
-                        for (TokenChunk c : chunks) {
-                            if (answer.deliver(c)) {
-                                break;
-                            }
-                        }
+        prompt(requestId, created).thenCompose(p -> {
+            if (p == null || p.getOwner() != null && !p.getOwner().equals(slot.owner())) {
+                return CompletableFuture.completedFuture(null); // never published, or another key's: not found
+            }
+            owned.set(true);
+            relay.register(answer); // live from now on; the read-back covers what came before
+            LOG.info("request {} resumed after chunk {} by {} via {}", requestId, after, slot.keyId(), api);
+            control(requestId, ControlAction.ATTACH, "client resumed");
+            return replay.written(requestId, created);
+        }).whenComplete((chunks, e) -> {
+            if (e != null) {
+                LOG.error("cannot read back the answer of {}", requestId, e);
+                answer.fail(ErrorCodes.UNAVAILABLE, "the answer could not be read back: retry");
+            } else if (chunks == null) {
+                answer.fail(ErrorCodes.NOT_FOUND, "no answer " + requestId + " to resume");
+            } else {
+                for (TokenChunk c : chunks) {
+                    if (answer.deliver(c)) {
+                        break;
                     }
-                });
+                }
+            }
+        });
         expireAt(answer, config.limits().deadline().minus(age), timer);
-        return submission(answer);
+        return submission(answer, owned::get);
     }
 
     /**
-     * Whether request {@code id}, created at {@code created} (epoch ms), was ever published: its prompt is on a served
-     * model's prompts topic. Looked up no sooner than {@link #PUBLISHED_WITHIN} after its creation, by when a gateway
-     * has written (or failed) its prompt: a client resuming at once gets no false 404.
+     * The prompt of request {@code id}, created at {@code created} (epoch ms), from a served model's prompts topic, or
+     * null when it was never published: who owns the answer, and whether there is one. Looked up no sooner than
+     * {@link #PUBLISHED_WITHIN} after its creation, by when a gateway has written (or failed) its prompt: a client
+     * resuming at once gets no false 404.
      */
-    private CompletableFuture<Boolean> published(String id, long created) {
+    private CompletableFuture<PromptRequest> prompt(String id, long created) {
         long wait = created + PUBLISHED_WITHIN.toMillis() - System.currentTimeMillis();
         List<String> topics = config.models().ids().stream().map(m -> ModelTopics.of(m).prompts()).toList();
         return CompletableFuture.supplyAsync(() -> null, CompletableFuture.delayedExecutor(Math.max(0, wait),
-                java.util.concurrent.TimeUnit.MILLISECONDS)).thenCompose(v -> replay.published(id, created, topics));
+                java.util.concurrent.TimeUnit.MILLISECONDS)).thenCompose(v -> replay.prompt(id, created, topics));
     }
 
     static final Duration PUBLISHED_WITHIN = Duration.ofSeconds(2);
 
-    /**
-     * An answer for {@code id} in {@code slot}, relayed from now on; its end frees the slot, ends the span and cancels
-     * its deadline {@code timer} (which would otherwise keep the answer, its sink and connection until the deadline).
-     */
+    /** {@link #answer}, relayed from now on. */
     private Answer register(String id, String model, Slot slot, Tracing.Stage stage,
                             Function<String, AnswerSink> sinkForId, int first, AtomicLong timer) {
+        Answer a = answer(id, model, slot, stage, sinkForId, first, timer);
+        relay.register(a);
+        return a;
+    }
+
+    /**
+     * An answer for {@code id} in {@code slot} (not relayed yet); its end frees the slot, ends the span and cancels its
+     * deadline {@code timer} (which would otherwise keep the answer, its sink and connection until the deadline).
+     */
+    private Answer answer(String id, String model, Slot slot, Tracing.Stage stage,
+                          Function<String, AnswerSink> sinkForId, int first, AtomicLong timer) {
         Answer[] self = new Answer[1];
         self[0] = new Answer(id, model, sinkForId.apply(id), metrics, errorCode -> {
             vertx.cancelTimer(timer.get());
@@ -324,7 +352,6 @@ public final class RequestDispatcher implements AutoCloseable {
             relay.unregister(self[0]);
             stage.end(errorCode);
         }, first);
-        relay.register(self[0]);
         return self[0];
     }
 
@@ -341,7 +368,11 @@ public final class RequestDispatcher implements AutoCloseable {
         }
     }
 
-    private Submission submission(Answer answer) {
+    /**
+     * What the client can do with {@code answer}: its cancels and departures reach the fusion LLMs only once
+     * {@code owned} says the answer is this client's (a resume is checked against the request's owner first).
+     */
+    private Submission submission(Answer answer, java.util.function.BooleanSupplier owned) {
         String id = answer.requestId();
         return new Submission() {
             @Override
@@ -351,7 +382,7 @@ public final class RequestDispatcher implements AutoCloseable {
 
             @Override
             public void cancel(String reason) {
-                if (!answer.finished()) {
+                if (!answer.finished() && owned.getAsBoolean()) {
                     answer.cancelAsked();
                     control(id, ControlAction.CANCEL, reason);
                 }
@@ -361,7 +392,9 @@ public final class RequestDispatcher implements AutoCloseable {
             public void abandon(String reason) {
                 if (!answer.finished()) {
                     answer.abandon();
-                    control(id, ControlAction.CANCEL, reason);
+                    if (owned.getAsBoolean()) {
+                        control(id, ControlAction.CANCEL, reason);
+                    }
                 }
             }
 
@@ -369,7 +402,8 @@ public final class RequestDispatcher implements AutoCloseable {
             public void detach(String reason) {
                 if (!answer.finished()) {
                     answer.abandon();
-                    if (!relay.resumedElsewhere(answer)) { // the client is back here already: it keeps its listener
+                    // the client is back here already: it keeps its listener
+                    if (owned.getAsBoolean() && !relay.resumedElsewhere(answer)) {
                         control(id, ControlAction.DETACH, reason);
                     }
                 }
@@ -384,6 +418,13 @@ public final class RequestDispatcher implements AutoCloseable {
     private void send(ProducerRecord<byte[], byte[]> r, String trace, Answer answer) {
         TraceContext.to(r.headers(), trace);
         onSender(() -> {
+            if (answer.finished()) {
+                return; // failed already (its other record, the broker): nothing to publish
+            }
+            if (!relay.brokerReachable()) {
+                answer.fail(ErrorCodes.UNAVAILABLE, "Kafka does not answer this gateway: retry shortly");
+                return;
+            }
             try {
                 producer.send(r, (m, e) -> {
                     if (e != null) {
@@ -419,6 +460,10 @@ public final class RequestDispatcher implements AutoCloseable {
         byte[] k = key(requestId.isEmpty() ? config.instanceId() : requestId);
         onSender(() -> {
             try {
+                if (!relay.brokerReachable()) {
+                    LOG.debug("control message {} for {} dropped: the broker does not answer", action, requestId);
+                    return;
+                }
                 producer.send(new ProducerRecord<>(Topics.CONTROL, k, CONTROL.encode(m)), (meta, e) -> {
                     if (e != null) {
                         LOG.warn("control message {} for {} not sent: {}", action, requestId, e.toString());

@@ -37,8 +37,16 @@ final class TokenRelay implements Runnable, AutoCloseable {
         this.consumer = new KafkaConsumer<>(kafka.consumer(null));
     }
 
+    /**
+     * Relays {@code answer}'s chunks to it from now on. An answer of the same request already here (its client resumed
+     * it on a new connection) ends with {@code resumed_elsewhere}: the newest connection wins, none waits in silence.
+     */
     void register(Answer answer) {
-        answers.put(answer.requestId(), answer);
+        Answer before = answers.put(answer.requestId(), answer);
+        if (before != null && before != answer) {
+            before.fail(org.invllava.schemas.ErrorCodes.RESUMED_ELSEWHERE, "this answer was resumed on another "
+                    + "connection, which gets the rest");
+        }
     }
 
     /** Unregisters {@code answer} (not a later answer of the same request, resumed here meanwhile). */

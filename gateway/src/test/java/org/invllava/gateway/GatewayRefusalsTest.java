@@ -119,6 +119,15 @@ class GatewayRefusalsTest {
         assertError(client.chatCompletion(ask("hi").put("max_tokens", 101)), 400, ErrorCodes.INVALID_REQUEST);
         assertError(client.chatCompletion(ask("hi").put("temperature", "warm")), 400, ErrorCodes.INVALID_REQUEST);
         assertError(client.chatCompletion(ask("hi").put("n", 2)), 400, ErrorCodes.INVALID_REQUEST);
+        // exact types, no coercion; fields that would change the answer refused until supported
+        assertError(client.chatCompletion(ask("hi").put("n", 1.9)), 400, ErrorCodes.INVALID_REQUEST);
+        assertError(client.chatCompletion(ask("hi").put("n", true)), 400, ErrorCodes.INVALID_REQUEST);
+        assertError(client.chatCompletion(ask("hi").put("logprobs", "yes")), 400, ErrorCodes.INVALID_REQUEST);
+        assertError(client.chatCompletion(ask("hi").put("response_format", "json")), 400, ErrorCodes.INVALID_REQUEST);
+        assertError(client.chatCompletion(ask("hi").put("top_logprobs", 2)), 400, ErrorCodes.INVALID_REQUEST);
+        ObjectNode bias = ask("hi");
+        bias.putObject("logit_bias").put("50256", -100);
+        assertError(client.chatCompletion(bias), 400, ErrorCodes.INVALID_REQUEST);
         assertError(client.chatCompletion(ask("what is <image> here")), 400, ErrorCodes.INVALID_REQUEST);
         assertError(client.chatCompletion(ask("x".repeat(201))), 400, ErrorCodes.PROMPT_TOO_LONG);
 
@@ -133,6 +142,29 @@ class GatewayRefusalsTest {
                 ErrorCodes.INVALID_IMAGE);
         assertError(client.chatCompletion(ask("hi").put("model", "gpt-4o")), 404, ErrorCodes.MODEL_NOT_FOUND);
         assertError(client.get("/v1/completions"), 404, ErrorCodes.NOT_FOUND);
+    }
+
+    /**
+     * RFC 9112 §6.3: a transfer coding other than chunked is 400 and the connection closed (with a Content-Length it
+     * was framed by the length and the rest read as a second request); every response says nosniff.
+     */
+    @Test
+    void anUnknownTransferCodingIs400AndClosesAndResponsesAreNotSniffed() throws Exception {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", gateway.port())) {
+            s.setSoTimeout(10_000);
+            String smuggled = "GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+            s.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+                    + KEY_A + "\r\nTransfer-Encoding: gzip\r\nContent-Length: 2\r\n\r\n{}" + smuggled)
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String all = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+            assertTrue(all.startsWith("HTTP/1.1 400"), all);
+            assertEquals(1, all.split("HTTP/1.1 ", -1).length - 1, "one response, the connection closed: [" + all + "]");
+        }
+        java.net.http.HttpResponse<String> models = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/v1/models"))
+                        .header("Authorization", "Bearer " + KEY_A).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals("nosniff", models.headers().firstValue("x-content-type-options").orElse(""));
     }
 
     /** A form body once got a 500 naming a Netty exception class; errors never carry Java exception text. */

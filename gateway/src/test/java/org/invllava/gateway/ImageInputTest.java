@@ -32,9 +32,88 @@ class ImageInputTest {
                     "http://img.example/img/.%2e/secret", "http://img.example/img/./cat.png",
                     "http://img.example/img/%5c..%5csecret", "http://user@img.example/img/cat.png",
                     "http://img.example/img/cat.png#x", "http://img.example.evil/img/cat.png",
-                    "ftp://img.example/img/cat.png")) {
+                    "ftp://img.example/img/cat.png",
+                    // encoded again, path parameters, NUL, a full-width dot (U+FF0E): each was let through
+                    "http://img.example/img/%252e%252e/secret", "http://img.example/img/%25252e%25252e/secret",
+                    "http://img.example/img/..;/secret", "http://img.example/img/cat.png;x",
+                    "http://img.example/img/%00cat.png", "http://img.example/img/%ef%bc%8e%ef%bc%8e/secret")) {
                 assertFalse(in.allowed(URI.create(escape)), escape);
             }
+            assertFalse(in.allowed(URI.create("http://img.example/img/%EF%BC%8E")), "full-width dot, encoded");
+            assertTrue(in.allowed(URI.create("http://img.example/img/my%20cat.png")), "an encoded space is fine");
+        }
+    }
+
+    /**
+     * Only PNG and JPEG signatures reach a decoder (BMP, GIF, TIFF and WBMP were parsed first, their errors leaking JDK
+     * text); an unreadable PNG gets a neutral message; a data URL's type must match its bytes.
+     */
+    @Test
+    void onlyPngAndJpegSignaturesAreDecodedAndErrorsSayNothingOfTheDecoder() throws Exception {
+        try (ImageInput in = images("http://img.example/img/", Duration.ofSeconds(1))) {
+            for (byte[] other : List.of("BM6\0\0\0".getBytes(), "GIF89a\1\0\1\0".getBytes(),
+                    new byte[] {'I', 'I', 42, 0, 8, 0, 0, 0}, new byte[] {0, 0, 1, 1, 0})) {
+                GatewayError e = refused(() -> in.check(other));
+                assertEquals("unsupported image format: send PNG or JPEG", e.getMessage());
+            }
+            byte[] brokenPng = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 0};
+            assertEquals("the image cannot be read: not a valid PNG or JPEG file",
+                    refused(() -> in.check(brokenPng)).getMessage());
+            byte[] png = org.invllava.runtime.demo.DemoImages.png(8, 8, 1);
+            String base64 = java.util.Base64.getEncoder().encodeToString(png);
+            assertEquals(png.length, in.fromBase64("data:image/png;base64," + base64).length);
+            assertEquals("the data URL says image/jpeg but the bytes are PNG",
+                    refused(() -> in.fromBase64("data:image/jpeg;base64," + base64)).getMessage());
+        }
+    }
+
+    /** 24 fetches asked at once: at most {@link ImageInput#MAX_FETCHES} reach the image server together. */
+    @Test
+    void noMoreFetchesRunAtOnceThanTheDocumentedCap() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger now = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger most = new java.util.concurrent.atomic.AtomicInteger();
+        byte[] png = org.invllava.runtime.demo.DemoImages.png(8, 8, 1);
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
+        server.createContext("/img/", ex -> {
+            most.accumulateAndGet(now.incrementAndGet(), Math::max);
+            try (OutputStream out = ex.getResponseBody()) {
+                Thread.sleep(200);
+                ex.sendResponseHeaders(200, png.length);
+                out.write(png);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                now.decrementAndGet();
+            }
+        });
+        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+        server.start();
+        String base = "http://127.0.0.1:" + server.getAddress().getPort() + "/img/";
+        try (ImageInput in = images(base, Duration.ofSeconds(20))) {
+            List<java.util.concurrent.CompletableFuture<byte[]>> all = new java.util.ArrayList<>();
+            for (int i = 0; i < 24; i++) {
+                all.add(in.fetch(URI.create(base + "cat" + i + ".png")));
+            }
+            for (var f : all) {
+                assertEquals(png.length, f.get(60, TimeUnit.SECONDS).length);
+            }
+            assertTrue(most.get() <= ImageInput.MAX_FETCHES, most.get() + " fetches at once");
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    private interface Call {
+        void run() throws GatewayError;
+    }
+
+    private static GatewayError refused(Call call) {
+        try {
+            call.run();
+            throw new AssertionError("accepted");
+        } catch (GatewayError e) {
+            assertEquals(ErrorCodes.INVALID_IMAGE, e.code());
+            return e;
         }
     }
 

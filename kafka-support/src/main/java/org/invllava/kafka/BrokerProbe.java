@@ -3,20 +3,17 @@ package org.invllava.kafka;
 import java.time.Duration;
 import java.util.Collection;
 import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.common.Metric;
-import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Whether the brokers answer, as seen from one consumer's own thread, checked after its polls at most once per
- * {@link #INTERVAL} (a poll alone cannot tell an idle topic from an unreachable broker): out of reach at once when the
- * consumer holds no connection (a dead broker refuses them), or after {@link #FAILURES} list-offsets requests in a row
- * got no answer within {@link #TIMEOUT} (a broker that hangs); one answer makes it reachable again. A single slow answer
- * on a busy machine is not an outage. Read from any thread. A gateway refuses new requests while its broker is out of
- * reach; a fusion LLM counts no client's or gateway's silence while it is (their messages cannot be written either).
+ * {@link #INTERVAL} (a poll alone cannot tell an idle topic from an unreachable broker): out of reach after
+ * {@link #FAILURES} list-offsets requests in a row got no answer within {@link #TIMEOUT} (or failed), so a dead broker
+ * is noticed within about 3-5 s and a single slow answer on a busy machine is not an outage; one answer makes it
+ * reachable again. Read from any thread. A gateway refuses new requests while its broker is out of reach; a fusion LLM
+ * counts no client's or gateway's silence while it is (their messages cannot be written either).
  */
 public final class BrokerProbe {
     private static final Logger LOG = LoggerFactory.getLogger(BrokerProbe.class);
@@ -42,15 +39,13 @@ public final class BrokerProbe {
             return;
         }
         lastCheck = now;
-        if (connections(consumer) == 0) {
-            failures = FAILURES;
-        } else {
-            try {
-                consumer.endOffsets(partitions, TIMEOUT);
-                failures = 0;
-            } catch (TimeoutException e) {
-                failures++;
-            }
+        try {
+            consumer.endOffsets(partitions, TIMEOUT);
+            failures = 0;
+        } catch (org.apache.kafka.common.errors.WakeupException | org.apache.kafka.common.errors.InterruptException e) {
+            throw e; // the consumer is being closed
+        } catch (org.apache.kafka.common.KafkaException e) { // no answer in time, or none a client can use yet
+            failures++;
         }
         update(failures < FAILURES);
     }
@@ -64,17 +59,6 @@ public final class BrokerProbe {
             reachable = false;
             LOG.warn("{}: the broker does not answer", who);
         }
-    }
-
-    /** The consumer's open connections to brokers ({@code connection-count}); -1 when the client does not say. */
-    static double connections(Consumer<?, ?> consumer) {
-        for (java.util.Map.Entry<MetricName, ? extends Metric> m : consumer.metrics().entrySet()) {
-            if (m.getKey().name().equals("connection-count") && m.getKey().group().endsWith("-metrics")
-                    && m.getValue().metricValue() instanceof Double d) {
-                return d;
-            }
-        }
-        return -1;
     }
 
     /** Whether the broker answered lately (see the class comment). */

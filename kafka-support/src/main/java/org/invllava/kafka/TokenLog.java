@@ -57,12 +57,12 @@ public final class TokenLog implements AutoCloseable {
     }
 
     /**
-     * Which of the request ids (with their creation times, epoch ms) have a record on {@code topic} (keyed by request
-     * id, as every request topic is): whether a request was ever published, e.g. its prompt.
+     * For the request ids (with their creation times, epoch ms) that have a record on {@code topic} (keyed by request
+     * id, as every request topic is), the value of the first: a request's prompt, say, and whether it was published.
      */
-    public Set<String> published(String topic, Map<String, Long> createdAt) {
-        Set<String> seen = new HashSet<>();
-        scan(topic, createdAt, (id, r) -> seen.add(id));
+    public Map<String, byte[]> first(String topic, Map<String, Long> createdAt) {
+        Map<String, byte[]> seen = new HashMap<>();
+        scan(topic, createdAt, (id, r) -> seen.putIfAbsent(id, r.value()));
         return seen;
     }
 

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import org.invllava.schemas.PromptRequest;
 import org.invllava.schemas.TokenChunk;
 
 /**
@@ -30,13 +31,28 @@ public final class TokenLookups implements AutoCloseable {
     }
 
     /**
-     * Whether {@code requestId}, created at {@code createdAt} (epoch ms), has a record on any of {@code topics} (its
-     * prompt, say): see {@link TokenLog#published}. Read on this reader's thread, after any read waiting.
+     * The prompt of {@code requestId}, created at {@code createdAt} (epoch ms), from the first of {@code topics} (the
+     * served models' prompts topics) that has it, or null when none does (it was never published): see
+     * {@link TokenLog#first}. Read on this reader's thread, after any read waiting; an undecodable prompt is null.
      */
-    public CompletableFuture<Boolean> published(String requestId, long createdAt, List<String> topics) {
-        return CompletableFuture.supplyAsync(() -> topics.stream()
-                .anyMatch(t -> log.published(t, Map.of(requestId, createdAt)).contains(requestId)), reader);
+    public CompletableFuture<PromptRequest> prompt(String requestId, long createdAt, List<String> topics) {
+        return CompletableFuture.supplyAsync(() -> {
+            for (String topic : topics) {
+                byte[] value = log.first(topic, Map.of(requestId, createdAt)).get(requestId);
+                if (value != null) {
+                    try {
+                        return PROMPTS.decode(value);
+                    } catch (org.invllava.schemas.PoisonRecordException e) {
+                        return null;
+                    }
+                }
+            }
+            return null;
+        }, reader);
     }
+
+    private static final org.invllava.schemas.AvroCodec<PromptRequest> PROMPTS =
+            org.invllava.schemas.AvroCodec.of(PromptRequest.class);
 
     /** The chunks already written for {@code requestId}, created at {@code createdAt} (epoch ms): see {@link TokenLog#read}. */
     public CompletableFuture<List<TokenChunk>> written(String requestId, long createdAt) {

@@ -80,7 +80,7 @@ public final class LocalStack implements AutoCloseable {
     }
 
     private void boot() throws Exception {
-        Files.createDirectories(options.workDir());
+        org.invllava.kafka.local.KraftBroker.privateDirectory(options.workDir()); // prompts, images, answers: owner only
         if (options.bootstrapServers() == null) {
             kafka = KraftBroker.start(options.workDir().resolve("kafka"), "127.0.0.1", 0, Topics.MAX_MESSAGE_BYTES);
             started.add(kafka);

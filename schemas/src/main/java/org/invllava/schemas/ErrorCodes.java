@@ -27,6 +27,8 @@ public final class ErrorCodes {
      * it, or it judged nobody was listening): retryable; a stream may be resumed with its id.
      */
     public static final String UNAVAILABLE = "unavailable";
+    /** Gateway only: the same client resumed this answer on another connection; this one ends (the newest wins). */
+    public static final String RESUMED_ELSEWHERE = "resumed_elsewhere";
 
     private ErrorCodes() {
     }

@@ -95,20 +95,39 @@ record ChatCompletionRequest(ChatRequest chat, URI imageUrl, boolean stream, boo
         return new ChatCompletionRequest(chat, image.url, stream, usage);
     }
 
-    /** Features the model cannot honour are refused rather than silently ignored. */
+    /**
+     * Features the model cannot honour are refused rather than silently ignored, each field read with its exact JSON
+     * type ({@code n: 1.9}, {@code n: true}, {@code logprobs: "yes"} and {@code response_format: "json"} are 400s, not
+     * coerced), and fields that would change the answer if honoured ({@code logit_bias}, {@code top_logprobs}) are
+     * refused until they are.
+     */
     private static void unsupported(JsonNode root) throws GatewayError {
-        if (RequestFields.present(root, "n") && root.get("n").asInt(-1) != 1) {
-            throw RequestFields.invalid("n must be 1: one choice per request");
+        if (RequestFields.present(root, "n") && !(root.get("n").isIntegralNumber() && root.get("n").asLong() == 1)) {
+            throw RequestFields.invalid("n must be the integer 1: one choice per request");
         }
         if (root.path("tools").size() > 0 || RequestFields.present(root, "functions")) {
             throw RequestFields.invalid("tools and functions are not supported by this model");
         }
+        if (RequestFields.present(root, "logprobs") && !root.get("logprobs").isBoolean()) {
+            throw RequestFields.invalid("logprobs must be true or false");
+        }
         if (root.path("logprobs").asBoolean(false)) {
             throw RequestFields.invalid("logprobs are not supported");
         }
-        String format = root.path("response_format").path("type").asText("text");
-        if (!"text".equals(format)) {
-            throw RequestFields.invalid("response_format '" + format + "' is not supported; only text");
+        for (String field : List.of("logit_bias", "top_logprobs")) {
+            if (RequestFields.present(root, field)) {
+                throw RequestFields.invalid(field + " is not supported");
+            }
+        }
+        if (RequestFields.present(root, "response_format")) {
+            JsonNode format = root.get("response_format");
+            if (!format.isObject() || !format.path("type").isTextual()) {
+                throw RequestFields.invalid("response_format must be an object with a type, e.g. {\"type\": \"text\"}");
+            }
+            if (!"text".equals(format.path("type").asText())) {
+                throw RequestFields.invalid("response_format '" + format.path("type").asText()
+                        + "' is not supported; only text");
+            }
         }
     }
 

@@ -16,6 +16,7 @@ import java.util.concurrent.CompletionException;
 import org.invllava.gateway.AnswerSink;
 import org.invllava.gateway.ChatRequest;
 import org.invllava.gateway.GatewayConfig;
+import org.invllava.gateway.ApiKeys;
 import org.invllava.gateway.GatewayError;
 import org.invllava.gateway.ResumeRequest;
 import org.invllava.gateway.TokenUsage;
@@ -74,8 +75,8 @@ public final class OpenAiApi {
                 ctx.request().method() + " " + ctx.request().path() + " is not part of this API")));
     }
 
-    /** The caller's key label, or null after answering 401. */
-    private String authenticate(RoutingContext ctx) {
+    /** The caller, or null after answering 401. */
+    private ApiKeys.Caller authenticate(RoutingContext ctx) {
         try {
             return config.access().keys().authenticate(ctx.request().getHeader(HttpHeaders.AUTHORIZATION), null);
         } catch (GatewayError e) {
@@ -89,13 +90,13 @@ public final class OpenAiApi {
      * slot waits in the context. Registered as a security-policy handler, so that Vert.x runs it before the body's.
      */
     private void keyBeforeBody(RoutingContext ctx) {
-        String keyId = authenticate(ctx);
-        if (keyId == null) {
+        ApiKeys.Caller caller = authenticate(ctx);
+        if (caller == null) {
             return;
         }
         RequestDispatcher.Slot slot;
         try {
-            slot = dispatcher.admit(keyId); // the key's limit bounds the bodies it can have buffered at once
+            slot = dispatcher.admit(caller); // the key's limit bounds the bodies it can have buffered at once
         } catch (GatewayError e) {
             refuse(ctx, e);
             return;

@@ -51,6 +51,7 @@ public final class Gateway implements AutoCloseable {
 
     /** Adds the API and page routes (before anything else under {@code /v1}). */
     public void mount(Router router) {
+        router.route("/*").order(-3).handler(new ProtocolGuard());
         router.route("/*").order(-2).handler(new BrowserGuard(config.connections().allowedOrigins(),
                 config.connections().allowedHosts()));
         router.get(StreamSocket.PATH).handler(new StreamSocket(config.limits(), config.models(), config.access().keys(),

@@ -53,8 +53,11 @@ public final class GatewayServer implements AutoCloseable {
                 .setIdleTimeout((int) c.idleTimeout().toMillis()).setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
                 .setHttp2ClearTextEnabled(false); // one h2c connection could carry many buffered bodies
         WebSocketFrames.apply(options);
-        ConnectionLimit limit = new ConnectionLimit(c.maxConnections(), c.maxPerAddress());
-        server = vertx.createHttpServer(options).connectionHandler(limit).requestHandler(router)
+        ConnectionLimit limit = new ConnectionLimit(vertx, c.maxConnections(), c.maxPerAddress());
+        server = vertx.createHttpServer(options).connectionHandler(limit).requestHandler(request -> {
+                    limit.requestArrived(request.connection());
+                    router.handle(request);
+                })
                 .listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         LOG.info("gateway {} listening on {}:{}", config.instanceId(), config.host(), server.actualPort());
         return server.actualPort();

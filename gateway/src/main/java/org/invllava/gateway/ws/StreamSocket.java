@@ -73,8 +73,9 @@ public final class StreamSocket implements Handler<RoutingContext> {
         RequestDispatcher.Slot slot;
         try {
             List<String> query = new QueryStringDecoder(request.uri()).parameters().get("api_key");
-            String keyId = keys.authenticate(request.getHeader(HttpHeaders.AUTHORIZATION), query == null ? null : query.get(0));
-            slot = dispatcher.admit(keyId); // counted from the handshake: a key's sockets are bounded before any byte
+            ApiKeys.Caller caller = keys.authenticate(request.getHeader(HttpHeaders.AUTHORIZATION),
+                    query == null ? null : query.get(0));
+            slot = dispatcher.admit(caller); // counted from the handshake: a key's sockets are bounded before any byte
         } catch (GatewayError e) {
             dispatcher.refused(e);
             ctx.response().setStatusCode(e.httpStatus()).end();

@@ -78,59 +78,26 @@ class GatewayFaultsTest {
         }
     }
 
-    /** Starts a streamed request, reads its prompt off the broker and returns its id with the client's stream. */
-    private static Started startStream(KafkaConsumer<byte[], byte[]> prompts) throws Exception {
+    /** Starts a streamed request of {@code client} and returns its id (read off the broker) with the client's stream. */
+    static Started startStream(OpenAiTestClient client, FusionSide fusion, String question) {
         CompletableFuture<OpenAiTestClient.Streamed> stream = CompletableFuture.supplyAsync(() -> {
             try {
-                return client.stream(OpenAiTestClient.chat("talk", null, 50), events -> true);
+                return client.stream(OpenAiTestClient.chat(question, null, 50), events -> true);
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
         });
-        long until = System.currentTimeMillis() + 20_000;
-        while (System.currentTimeMillis() < until) {
-            for (var r : prompts.poll(Duration.ofMillis(100))) {
-                return new Started(AvroCodec.of(PromptRequest.class).decode(r.value()).getRequestId(), stream);
-            }
-        }
-        throw new AssertionError("no prompt published within 20 s");
+        return new Started(fusion.next(question).getRequestId(), stream);
     }
 
-    private record Started(String id, CompletableFuture<OpenAiTestClient.Streamed> stream) {
-    }
-
-    private static KafkaConsumer<byte[], byte[]> promptsFromTheEnd() {
-        KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(kafka.consumer(null));
-        List<TopicPartition> parts = c.partitionsFor(Topics.PROMPTS).stream()
-                .map(p -> new TopicPartition(Topics.PROMPTS, p.partition())).toList();
-        c.assign(parts);
-        c.seekToEnd(parts);
-        parts.forEach(c::position);
-        return c;
-    }
-
-    /** Writes chunks 0..tokens-1 of {@code id} and, unless null, its final chunk as a fusion LLM would. */
-    private static void answer(String id, int tokens, FinishReason end) throws Exception {
-        AvroCodec<TokenChunk> codec = AvroCodec.of(TokenChunk.class);
-        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(kafka.producer())) {
-            for (int i = 0; i <= tokens; i++) {
-                FinishReason reason = i == tokens ? end : null;
-                if (i == tokens && end == null) {
-                    break;
-                }
-                TokenChunk c = TokenChunk.newBuilder().setRequestId(id).setReplyTo("gw-faults").setSequence(i)
-                        .setText(reason == null ? "w" + i + " " : "").setTokenIds(reason == null ? List.of(7) : List.of())
-                        .setFinishReason(reason).setUsage(null).setError(null).build();
-                p.send(new ProducerRecord<>(Topics.TOKENS, id.getBytes(StandardCharsets.UTF_8), codec.encode(c))).get();
-            }
-        }
+    record Started(String id, CompletableFuture<OpenAiTestClient.Streamed> stream) {
     }
 
     @Test
     void anAnswerCancelledByAnyoneButItsClientEndsAsARetryableErrorNeverAsStop() throws Exception {
-        try (KafkaConsumer<byte[], byte[]> prompts = promptsFromTheEnd()) {
-            Started s = startStream(prompts);
-            answer(s.id(), 3, FinishReason.CANCELLED);
+        try (FusionSide fusion = new FusionSide(kafka)) {
+            Started s = startStream(client, fusion, "cancelled elsewhere");
+            fusion.answer(s.id(), 0, 3, FinishReason.CANCELLED);
             OpenAiTestClient.Streamed got = s.stream().get();
             assertFalse(got.done(), "no [DONE] after an answer cut short");
             for (JsonNode e : got.events()) {
@@ -146,9 +113,9 @@ class GatewayFaultsTest {
     /** At or past the end, whatever the index, and with or without the OpenAI prefix: the final event at once. */
     @Test
     void resumingAtOrPastTheEndGetsTheFinalEventAtOnce() throws Exception {
-        try (KafkaConsumer<byte[], byte[]> prompts = promptsFromTheEnd()) {
-            Started s = startStream(prompts);
-            answer(s.id(), 3, FinishReason.LENGTH);
+        try (FusionSide fusion = new FusionSide(kafka)) {
+            Started s = startStream(client, fusion, "resumed past the end");
+            fusion.answer(s.id(), 0, 3, FinishReason.LENGTH);
             assertTrue(s.stream().get().done());
             for (String last : List.of("2", "3", "400", "2147483647")) {
                 for (String id : List.of(s.id(), "chatcmpl-" + s.id())) {
@@ -228,7 +195,7 @@ class GatewayFaultsTest {
                      org.invllava.schemas.ModelTopics.of(GatewayConfig.DEFAULT_MODEL_ID).visionGroup()));
              KafkaConsumer<byte[], byte[]> member = new KafkaConsumer<>(kafka.consumer(
                      org.invllava.schemas.ModelTopics.of(GatewayConfig.DEFAULT_MODEL_ID).workGroup()));
-             KafkaConsumer<byte[], byte[]> prompts = promptsFromTheEnd()) {
+             FusionSide fusion = new FusionSide(kafka)) {
             watching.start();
             vision.subscribe(List.of(Topics.IMAGES)); // a vision encoder and a fusion LLM, as the broker sees them
             member.subscribe(List.of(Topics.WORK));
@@ -246,17 +213,8 @@ class GatewayFaultsTest {
                     throw new IllegalStateException(e);
                 }
             });
-            String id = null;
-            while (id == null) {
-                for (var r : prompts.poll(Duration.ofMillis(100))) {
-                    PromptRequest p = AvroCodec.of(PromptRequest.class).decode(r.value());
-                    id = p.getQuestion().equals("talk") ? p.getRequestId() : id;
-                }
-                vision.poll(Duration.ofMillis(10));
-                member.poll(Duration.ofMillis(10));
-                assertTrue(System.currentTimeMillis() < until, "the prompt was not published");
-            }
-            answer(id, 2, null);
+            String id = fusion.next("talk").getRequestId();
+            fusion.answer(id, 0, 2, null);
             member.close(); // the last fusion LLM leaves
             OpenAiTestClient.Streamed got = stream.get(60, java.util.concurrent.TimeUnit.SECONDS);
             JsonNode last = got.events().get(got.events().size() - 1);

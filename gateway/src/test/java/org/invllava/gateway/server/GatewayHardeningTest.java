@@ -140,6 +140,35 @@ class GatewayHardeningTest {
         stillAnswers();
     }
 
+    /**
+     * Partial headers from five loopback addresses fill every connection the gateway holds (32): a keyed client still
+     * gets in, taking the place of the oldest connection that never sent a request (it was closed with no bytes).
+     */
+    @Test
+    void partialHeadersFromManyAddressesDoNotKeepAKeyedClientOut() throws Exception {
+        List<Socket> held = new ArrayList<>();
+        try {
+            for (int address = 2; address <= 6; address++) {
+                for (int i = 0; i < PER_ADDRESS; i++) {
+                    Socket s = new Socket();
+                    s.bind(new java.net.InetSocketAddress("127.0.0." + address, 0));
+                    s.connect(new java.net.InetSocketAddress("127.0.0.1", gateway.port()));
+                    s.getOutputStream().write("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                            .getBytes(StandardCharsets.US_ASCII));
+                    held.add(s);
+                }
+            }
+            Thread.sleep(300); // the server has taken them all
+            for (int i = 0; i < 3; i++) {
+                stillAnswers();
+            }
+        } finally {
+            for (Socket s : held) {
+                s.close();
+            }
+        }
+    }
+
     /** A caller without a key is answered 401 from its headers: its (here 10 MB, never sent) body is not awaited. */
     @Test
     void aCallerWithoutAKeyIsRefusedBeforeItsBodyIsRead() throws Exception {

@@ -78,7 +78,7 @@ public final class KraftBroker implements AutoCloseable {
 
     private static KraftBroker start(Path dir, String host, int port, int maxMessageBytes, String protocol,
                                      Map<String, String> extra, Map<String, String> adminSecurity) throws Exception {
-        Files.createDirectories(dir);
+        privateDirectory(dir);
         int brokerPort = port > 0 ? port : freePort(host);
         Properties p = properties(dir, host, brokerPort, freePort(host), maxMessageBytes, protocol);
         p.putAll(extra);
@@ -156,6 +156,20 @@ public final class KraftBroker implements AutoCloseable {
     public void close() {
         server.shutdown();
         server.awaitShutdown();
+    }
+
+    /**
+     * Creates {@code dir} if needed and makes it readable by its owner only (rwx------ where the file system has POSIX
+     * permissions): the broker's log holds every prompt, image and answer.
+     */
+    public static Path privateDirectory(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        try {
+            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        } catch (UnsupportedOperationException notPosix) {
+            // Windows: the folder's ACLs apply
+        }
+        return dir;
     }
 
     /** A port free now on {@code host}. */

@@ -1,0 +1,72 @@
+package org.invllava.gateway.server;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.invllava.kafka.KafkaSettings;
+import org.invllava.schemas.AvroCodec;
+import org.invllava.schemas.FinishReason;
+import org.invllava.schemas.PromptRequest;
+import org.invllava.schemas.TokenChunk;
+import org.invllava.schemas.Topics;
+
+/**
+ * What a fusion LLM does on the wire, done by a gateway test against the real broker: it reads the prompts the
+ * gateway publishes and writes token chunks for them, so the gateway's side of a fault can be set up exactly.
+ */
+final class FusionSide implements AutoCloseable {
+    private final KafkaSettings kafka;
+    private final KafkaConsumer<byte[], byte[]> prompts;
+
+    /** Follows the prompts topic from its end: only prompts published from now on are seen. */
+    FusionSide(KafkaSettings kafka) {
+        this.kafka = kafka;
+        this.prompts = new KafkaConsumer<>(kafka.consumer(null));
+        List<TopicPartition> parts = prompts.partitionsFor(Topics.PROMPTS).stream()
+                .map(p -> new TopicPartition(Topics.PROMPTS, p.partition())).toList();
+        prompts.assign(parts);
+        prompts.seekToEnd(parts);
+        parts.forEach(prompts::position);
+    }
+
+    /** The next prompt whose question is {@code question}, within 20 s. */
+    PromptRequest next(String question) {
+        AvroCodec<PromptRequest> codec = AvroCodec.of(PromptRequest.class);
+        long until = System.currentTimeMillis() + 20_000;
+        while (System.currentTimeMillis() < until) {
+            for (var r : prompts.poll(Duration.ofMillis(100))) {
+                PromptRequest p = codec.decode(r.value());
+                if (p.getQuestion().equals(question)) {
+                    return p;
+                }
+            }
+        }
+        throw new AssertionError("no prompt '" + question + "' published within 20 s");
+    }
+
+    /** Writes chunks {@code from}..{@code to-1} of {@code id} and, unless null, its final chunk (sequence {@code to}). */
+    void answer(String id, int from, int to, FinishReason end) throws Exception {
+        AvroCodec<TokenChunk> codec = AvroCodec.of(TokenChunk.class);
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(kafka.producer())) {
+            for (int i = from; i <= to; i++) {
+                FinishReason reason = i == to ? end : null;
+                if (i == to && end == null) {
+                    break;
+                }
+                TokenChunk c = TokenChunk.newBuilder().setRequestId(id).setReplyTo("test").setSequence(i)
+                        .setText(reason == null ? "w" + i + " " : "").setTokenIds(reason == null ? List.of(7) : List.of())
+                        .setFinishReason(reason).setUsage(null).setError(null).build();
+                p.send(new ProducerRecord<>(Topics.TOKENS, id.getBytes(StandardCharsets.UTF_8), codec.encode(c))).get();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        prompts.close();
+    }
+}

@@ -1,0 +1,233 @@
+package org.invllava.gateway.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.invllava.gateway.ApiKeys;
+import org.invllava.gateway.GatewayConfig;
+import org.invllava.gateway.ServedModels;
+import org.invllava.gateway.openai.OpenAiTestClient;
+import org.invllava.kafka.KafkaSettings;
+import org.invllava.kafka.TopicSetup;
+import org.invllava.kafka.local.EmbeddedKafka;
+import org.invllava.observability.Metrics;
+import org.invllava.schemas.Topics;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What one key's WebSockets can make the gateway hold (issue "Security round 2"), over raw sockets that send the
+ * frames an attacker would: a fragmented message is refused at the frame that passes the request size limit (it was
+ * aggregated to 16 MiB per socket), a key's sockets are counted from the handshake (250 of them once held 15 MiB each),
+ * invalid UTF-8 fails the connection, and pings whose pongs are never read close the socket (they queued without bound).
+ */
+class WebSocketLimitsTest {
+    static final String KEY = "ws-limits-key";
+    static final int MAX_REQUEST_BYTES = 64 << 10;
+    static final int PER_KEY = 3;
+
+    @TempDir
+    static Path dir;
+    static EmbeddedKafka kafka;
+    static GatewayServer gateway;
+
+    @BeforeAll
+    static void start() throws Exception {
+        kafka = EmbeddedKafka.start(dir.resolve("kafka"), Topics.MAX_MESSAGE_BYTES);
+        TopicSetup.ensureDefaults(kafka.bootstrapServers(), (short) 1);
+        GatewayConfig.Limits d = GatewayConfig.Limits.defaults();
+        GatewayConfig.Limits limits = new GatewayConfig.Limits(MAX_REQUEST_BYTES, MAX_REQUEST_BYTES / 2, d.maxImagePixels(),
+                d.maxPromptChars(), d.maxTokens(), d.defaultMaxTokens(), d.deadline(), d.maxInFlight());
+        GatewayConfig.Access access = new GatewayConfig.Access(ApiKeys.of(List.of(KEY)), PER_KEY, List.of(),
+                Duration.ofSeconds(2));
+        GatewayConfig.Connections c = GatewayConfig.Connections.defaults();
+        gateway = new GatewayServer(new GatewayConfig(KafkaSettings.of(kafka.bootstrapServers(), "ws-limits"), "gw-ws",
+                "127.0.0.1", 0, new ServedModels(List.of(GatewayConfig.DEFAULT_MODEL_ID)), limits, access,
+                new GatewayConfig.Connections(c.maxConnections(), c.maxPerAddress(), c.idleTimeout(),
+                        Duration.ofSeconds(30), c.allowedOrigins(), c.allowedHosts()), Duration.ZERO),
+                new Metrics(), () -> true);
+        gateway.start();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (gateway != null) {
+            gateway.close();
+        }
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+
+    /** A client socket after a successful handshake, writing masked frames. */
+    private static final class RawSocket implements AutoCloseable {
+        final Socket socket;
+        final OutputStream out;
+        final InputStream in;
+
+        RawSocket(int receiveBuffer) throws IOException {
+            socket = new Socket();
+            if (receiveBuffer > 0) {
+                socket.setReceiveBufferSize(receiveBuffer);
+            }
+            socket.connect(new java.net.InetSocketAddress("127.0.0.1", gateway.port()));
+            socket.setSoTimeout(10_000);
+            out = socket.getOutputStream();
+            in = socket.getInputStream();
+            out.write(("GET /v1/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                    + "Authorization: Bearer " + KEY + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        }
+
+        /** The handshake's status line; the headers are skipped. */
+        String status() throws IOException {
+            StringBuilder head = new StringBuilder();
+            while (!head.toString().endsWith("\r\n\r\n")) {
+                int c = in.read();
+                if (c < 0) {
+                    break;
+                }
+                head.append((char) c);
+            }
+            return head.toString().lines().findFirst().orElse("");
+        }
+
+        /** One masked frame: {@code opcode} (1 text, 0 continuation, 9 ping), FIN or not. */
+        void frame(int opcode, boolean fin, byte[] payload) throws IOException {
+            java.io.ByteArrayOutputStream f = new java.io.ByteArrayOutputStream();
+            f.write((fin ? 0x80 : 0) | opcode);
+            if (payload.length < 126) {
+                f.write(0x80 | payload.length);
+            } else if (payload.length < 65536) { // the shortest length encoding, as RFC 6455 requires
+                f.write(0x80 | 126);
+                f.write(payload.length >> 8);
+                f.write(payload.length & 0xff);
+            } else {
+                f.write(0x80 | 127);
+                f.write(java.nio.ByteBuffer.allocate(8).putLong(payload.length).array());
+            }
+            byte[] mask = {1, 2, 3, 4};
+            f.write(mask);
+            for (int i = 0; i < payload.length; i++) {
+                f.write(payload[i] ^ mask[i % 4]);
+            }
+            out.write(f.toByteArray());
+            out.flush();
+        }
+
+        /** The status of the close frame the server sends next (skipping any other frame), or -1 without one. */
+        int closeStatus() throws IOException {
+            while (true) {
+                int b0 = in.read();
+                if (b0 < 0) {
+                    return -1;
+                }
+                long length = in.read() & 0x7f;
+                if (length == 126) {
+                    length = (in.read() << 8) | in.read();
+                } else if (length == 127) {
+                    length = java.nio.ByteBuffer.wrap(in.readNBytes(8)).getLong();
+                }
+                byte[] payload = in.readNBytes((int) length);
+                if ((b0 & 0x0f) == 8) {
+                    return payload.length >= 2 ? ((payload[0] & 0xff) << 8) | (payload[1] & 0xff) : 1005;
+                }
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+
+    private static void stillAnswers() throws Exception {
+        assertEquals(200, new OpenAiTestClient(gateway.port(), KEY).get("/v1/models").status());
+    }
+
+    @Test
+    void aFragmentedMessagePastTheLimitFailsTheConnectionAtThatFrame() throws Exception {
+        try (RawSocket ws = new RawSocket(0)) {
+            assertTrue(ws.status().contains(" 101 "));
+            byte[] fragment = new byte[16 << 10];
+            java.util.Arrays.fill(fragment, (byte) 'a');
+            ws.frame(1, false, fragment);
+            for (int i = 0; i < 3; i++) { // 64 KiB in all: at the limit, not past it
+                ws.frame(0, false, fragment);
+            }
+            ws.frame(0, false, new byte[] {'a'}); // one byte past it
+            assertEquals(1009, ws.closeStatus(), "message too big, at the frame that passed the limit");
+        }
+        stillAnswers();
+    }
+
+    @Test
+    void invalidUtf8FailsTheConnection() throws Exception {
+        try (RawSocket ws = new RawSocket(0)) {
+            assertTrue(ws.status().contains(" 101 "));
+            ws.frame(1, true, new byte[] {'{', (byte) 0xC3, (byte) 0x28, '}'});
+            assertEquals(1007, ws.closeStatus(), "invalid frame payload data");
+        }
+    }
+
+    /** The key's places are taken by sockets that have sent nothing yet: one more handshake is refused with 429. */
+    @Test
+    void aKeysSocketsCountFromTheHandshake() throws Exception {
+        List<RawSocket> open = new ArrayList<>();
+        try {
+            for (int i = 0; i < PER_KEY; i++) {
+                RawSocket ws = new RawSocket(0);
+                open.add(ws);
+                assertTrue(ws.status().contains(" 101 "), "socket " + i);
+            }
+            try (RawSocket extra = new RawSocket(0)) {
+                assertTrue(extra.status().contains(" 429 "), "a socket past the key's limit");
+            }
+        } finally {
+            for (RawSocket ws : open) {
+                ws.close();
+            }
+        }
+        long until = System.currentTimeMillis() + 10_000; // closed sockets give their places back
+        String status = "";
+        while (!status.contains(" 101 ") && System.currentTimeMillis() < until) {
+            Thread.sleep(100);
+            try (RawSocket again = new RawSocket(0)) {
+                status = again.status();
+            }
+        }
+        assertTrue(status.contains(" 101 "), status);
+    }
+
+    /** Pings sent by a client that reads nothing: the pongs pile up, and the socket is closed (or reset) for it. */
+    @Test
+    void pingsWhosePongsAreNeverReadCloseTheSocket() throws Exception {
+        try (RawSocket ws = new RawSocket(4096)) {
+            assertTrue(ws.status().contains(" 101 "));
+            byte[] payload = new byte[125];
+            boolean closed = false;
+            long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            int sent = 0; // the server queued 2,000,000 pongs (262 MB) and kept the socket before
+            for (; sent < 2_000_000 && !closed && System.nanoTime() < until; sent++) {
+                try {
+                    ws.frame(9, true, payload);
+                } catch (IOException reset) {
+                    closed = true;
+                }
+            }
+            assertTrue(closed, sent + " pings with unread pongs and the socket still open");
+        }
+        stillAnswers();
+    }
+}
