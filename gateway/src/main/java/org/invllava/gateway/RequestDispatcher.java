@@ -168,7 +168,7 @@ public final class RequestDispatcher implements AutoCloseable {
     }
 
     /** How long a model may have no fusion LLM before its answers in flight end as unavailable. */
-    static final Duration NO_FUSION_GRACE = Duration.ofSeconds(6);
+    static final Duration NO_FUSION_GRACE = Duration.ofSeconds(15);
 
     /** A heartbeat, unless the last one is still waiting to be sent (the broker is out of reach). */
     private void heartbeat() {

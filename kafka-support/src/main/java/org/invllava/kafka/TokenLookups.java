@@ -33,22 +33,60 @@ public final class TokenLookups implements AutoCloseable {
     /**
      * The prompt of {@code requestId}, created at {@code createdAt} (epoch ms), from the first of {@code topics} (the
      * served models' prompts topics) that has it, or null when none does (it was never published): see
-     * {@link TokenLog#first}. Read on this reader's thread, after any read waiting; an undecodable prompt is null.
+     * {@link TokenLog#first}. Every prompt asked for meanwhile is found by the same scan of each topic (hundreds of
+     * clients resume at once when a gateway dies); an undecodable prompt is null.
      */
     public CompletableFuture<PromptRequest> prompt(String requestId, long createdAt, List<String> topics) {
-        return CompletableFuture.supplyAsync(() -> {
+        PromptLookup lookup = new PromptLookup(createdAt, List.copyOf(topics), new CompletableFuture<>());
+        synchronized (pendingPrompts) {
+            pendingPrompts.put(requestId, lookup);
+        }
+        reader.execute(this::readPendingPrompts);
+        return lookup.result();
+    }
+
+    private record PromptLookup(long createdAt, List<String> topics, CompletableFuture<PromptRequest> result) {
+    }
+
+    private final Map<String, PromptLookup> pendingPrompts = new HashMap<>();
+
+    private void readPendingPrompts() {
+        Map<String, PromptLookup> batch;
+        synchronized (pendingPrompts) {
+            batch = new HashMap<>(pendingPrompts);
+            pendingPrompts.clear();
+        }
+        Map<String, byte[]> found = new HashMap<>();
+        try {
+            java.util.Set<String> topics = new java.util.LinkedHashSet<>();
+            batch.values().forEach(l -> topics.addAll(l.topics()));
             for (String topic : topics) {
-                byte[] value = log.first(topic, Map.of(requestId, createdAt)).get(requestId);
-                if (value != null) {
-                    try {
-                        return PROMPTS.decode(value);
-                    } catch (org.invllava.schemas.PoisonRecordException e) {
-                        return null;
+                Map<String, Long> created = new HashMap<>();
+                batch.forEach((id, l) -> {
+                    if (l.topics().contains(topic) && !found.containsKey(id)) {
+                        created.put(id, l.createdAt());
                     }
+                });
+                if (!created.isEmpty()) {
+                    log.first(topic, created).forEach(found::putIfAbsent);
                 }
             }
+        } catch (RuntimeException e) {
+            batch.values().forEach(l -> l.result().completeExceptionally(e));
+            return;
+        }
+        batch.forEach((id, l) -> l.result().complete(decode(found.get(id))));
+    }
+
+    private static PromptRequest decode(byte[] value) {
+        if (value == null) {
             return null;
-        }, reader);
+        }
+        try {
+            return PROMPTS.decode(value);
+        } catch (org.invllava.schemas.PoisonRecordException e) {
+            return null;
+        }
     }
 
     private static final org.invllava.schemas.AvroCodec<PromptRequest> PROMPTS =
