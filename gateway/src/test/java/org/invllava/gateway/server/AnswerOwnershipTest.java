@@ -20,9 +20,6 @@ import org.invllava.gateway.GatewayConfig;
 import org.invllava.gateway.ServedModels;
 import org.invllava.gateway.openai.OpenAiTestClient;
 import org.invllava.kafka.KafkaSettings;
-import org.invllava.kafka.TopicSetup;
-import org.invllava.kafka.local.EmbeddedKafka;
-import org.invllava.observability.Metrics;
 import org.invllava.schemas.AvroCodec;
 import org.invllava.schemas.ControlAction;
 import org.invllava.schemas.ControlMessage;
@@ -45,30 +42,23 @@ class AnswerOwnershipTest {
 
     @TempDir
     static Path dir;
-    static EmbeddedKafka kafka;
+    static GatewayUnderTest gateway;
     static KafkaSettings settings;
-    static GatewayServer gateway;
 
     @BeforeAll
     static void start() throws Exception {
-        kafka = EmbeddedKafka.start(dir.resolve("kafka"), Topics.MAX_MESSAGE_BYTES);
-        TopicSetup.ensureDefaults(kafka.bootstrapServers(), (short) 1);
-        settings = KafkaSettings.of(kafka.bootstrapServers(), "ownership");
         GatewayConfig.Access access = new GatewayConfig.Access(ApiKeys.of(List.of(OWNER, OTHER)), 16, List.of(),
                 Duration.ofSeconds(2));
-        gateway = new GatewayServer(new GatewayConfig(settings, "gw-owned", "127.0.0.1", 0,
+        gateway = GatewayUnderTest.start(dir, "ownership", kafka -> new GatewayConfig(kafka, "gw-owned", "127.0.0.1", 0,
                 new ServedModels(List.of(GatewayConfig.DEFAULT_MODEL_ID)), GatewayConfig.Limits.defaults(), access,
-                GatewayConfig.Connections.defaults(), Duration.ZERO), new Metrics(), () -> true);
-        gateway.start();
+                GatewayConfig.Connections.defaults(), Duration.ZERO));
+        settings = gateway.settings;
     }
 
     @AfterAll
     static void stop() throws Exception {
         if (gateway != null) {
             gateway.close();
-        }
-        if (kafka != null) {
-            kafka.close();
         }
     }
 

@@ -16,11 +16,6 @@ import org.invllava.gateway.ApiKeys;
 import org.invllava.gateway.GatewayConfig;
 import org.invllava.gateway.ServedModels;
 import org.invllava.gateway.openai.OpenAiTestClient;
-import org.invllava.kafka.KafkaSettings;
-import org.invllava.kafka.TopicSetup;
-import org.invllava.kafka.local.EmbeddedKafka;
-import org.invllava.observability.Metrics;
-import org.invllava.schemas.Topics;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -39,34 +34,26 @@ class WebSocketLimitsTest {
 
     @TempDir
     static Path dir;
-    static EmbeddedKafka kafka;
-    static GatewayServer gateway;
+    static GatewayUnderTest gateway;
 
     @BeforeAll
     static void start() throws Exception {
-        kafka = EmbeddedKafka.start(dir.resolve("kafka"), Topics.MAX_MESSAGE_BYTES);
-        TopicSetup.ensureDefaults(kafka.bootstrapServers(), (short) 1);
         GatewayConfig.Limits d = GatewayConfig.Limits.defaults();
         GatewayConfig.Limits limits = new GatewayConfig.Limits(MAX_REQUEST_BYTES, MAX_REQUEST_BYTES / 2, d.maxImagePixels(),
                 d.maxPromptChars(), d.maxTokens(), d.defaultMaxTokens(), d.deadline(), d.maxInFlight());
         GatewayConfig.Access access = new GatewayConfig.Access(ApiKeys.of(List.of(KEY)), PER_KEY, List.of(),
                 Duration.ofSeconds(2));
         GatewayConfig.Connections c = GatewayConfig.Connections.defaults();
-        gateway = new GatewayServer(new GatewayConfig(KafkaSettings.of(kafka.bootstrapServers(), "ws-limits"), "gw-ws",
-                "127.0.0.1", 0, new ServedModels(List.of(GatewayConfig.DEFAULT_MODEL_ID)), limits, access,
+        gateway = GatewayUnderTest.start(dir, "ws-limits", kafka -> new GatewayConfig(kafka, "gw-ws", "127.0.0.1", 0,
+                new ServedModels(List.of(GatewayConfig.DEFAULT_MODEL_ID)), limits, access,
                 new GatewayConfig.Connections(c.maxConnections(), c.maxPerAddress(), c.idleTimeout(),
-                        Duration.ofSeconds(30), c.allowedOrigins(), c.allowedHosts()), Duration.ZERO),
-                new Metrics(), () -> true);
-        gateway.start();
+                        Duration.ofSeconds(30), c.allowedOrigins(), c.allowedHosts()), Duration.ZERO));
     }
 
     @AfterAll
     static void stop() throws Exception {
         if (gateway != null) {
             gateway.close();
-        }
-        if (kafka != null) {
-            kafka.close();
         }
     }
 
