@@ -194,7 +194,10 @@ final class ChaosRun {
             Map<String, String> env = Map.of("KAFKA_BOOTSTRAP_SERVERS", bootstrap, "GATEWAY_HOST", "127.0.0.1",
                     "GATEWAY_PORT", String.valueOf(port), "GATEWAY_INSTANCE_ID", "gateway-" + i,
                     "GATEWAY_CAPACITY_POLL_MS", "500", "GATEWAY_MAX_IN_FLIGHT", String.valueOf(plan.requests() * 2),
-                    "GATEWAY_KEY_MAX_CONCURRENT", String.valueOf(plan.requests() * 2));
+                    "GATEWAY_KEY_MAX_CONCURRENT", String.valueOf(plan.requests() * 2),
+                    // answers may take the whole drill: a long run of broker kills is not a deadline's business
+                    "GATEWAY_DEADLINE_MS", String.valueOf(plan.timeLimit().toMillis()),
+                    "GATEWAY_IDLE_TIMEOUT_MS", String.valueOf(plan.timeLimit().plusMinutes(1).toMillis()));
             out.add(new ServiceProcess("gateway-" + i, ServiceCommand.Kind.gateway, env, dir.resolve("gateway-" + i + ".log")));
         }
         return out;

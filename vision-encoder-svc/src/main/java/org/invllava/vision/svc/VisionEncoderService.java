@@ -245,9 +245,20 @@ public final class VisionEncoderService implements Runnable, AutoCloseable {
         }
         stage.end(error == null ? null : error.getCode());
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(config.topics().features(),
-                id.getBytes(java.nio.charset.StandardCharsets.UTF_8), FEATURES.encode(out.build()));
+                samePartition(item.record().partition()), id.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                FEATURES.encode(out.build()));
         TraceContext.to(record.headers(), traceparent);
         return producer.send(record);
+    }
+
+    /**
+     * The features go to the partition number their image came from, not where this producer's partitioner would put
+     * the key: a producer that placed the image and the prompt with its own partitioner (librdkafka's CRC32 default, in
+     * Python, Go, .NET, kcat) finds the features beside its prompt, where the join looks. Null (the key's partition)
+     * when the features topic has fewer partitions than that number.
+     */
+    private Integer samePartition(int imagePartition) {
+        return imagePartition < producer.partitionsFor(config.topics().features()).size() ? imagePartition : null;
     }
 
     private static Map<TopicPartition, OffsetAndMetadata> nextOffsets(List<ConsumerRecord<byte[], byte[]>> batch) {
