@@ -6,24 +6,17 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.BooleanSupplier;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.invllava.kafka.RequestIds;
 import org.invllava.kafka.TokenLookups;
-import org.invllava.kafka.TraceContext;
 import org.invllava.observability.Metrics;
 import org.invllava.observability.Tracing;
 import org.invllava.schemas.AvroCodec;
 import org.invllava.schemas.ControlAction;
-import org.invllava.schemas.ControlMessage;
 import org.invllava.schemas.ConversationTurn;
 import org.invllava.schemas.ErrorCodes;
 import org.invllava.schemas.ImageRequest;
@@ -46,7 +39,6 @@ public final class RequestDispatcher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RequestDispatcher.class);
     private static final AvroCodec<ImageRequest> IMAGES = AvroCodec.of(ImageRequest.class);
     private static final AvroCodec<PromptRequest> PROMPTS = AvroCodec.of(PromptRequest.class);
-    private static final AvroCodec<ControlMessage> CONTROL = AvroCodec.of(ControlMessage.class);
     /** How long after its deadline the gateway gives up on a request whose answer has not ended. */
     private static final Duration GRACE = Duration.ofSeconds(1);
 
@@ -69,7 +61,6 @@ public final class RequestDispatcher implements AutoCloseable {
 
     private final GatewayConfig config;
     private final Vertx vertx;
-    private final KafkaProducer<byte[], byte[]> producer;
     private final TokenRelay relay;
     private final Thread relayThread;
     private final Admission admission;
@@ -78,18 +69,8 @@ public final class RequestDispatcher implements AutoCloseable {
     private final Tracing tracing;
     private final ModelCapacity capacity; // null: the services' readiness comes through othersReady
     private final TokenLookups replay;
-    /**
-     * Every Kafka send runs here, in order, never on an event loop. While the broker does not answer nothing is handed
-     * to the producer (a request fails as unavailable at once, a control message is dropped: the fusion LLMs give every
-     * gateway a new grace period after an outage); otherwise a send waits at most {@link #MAX_BLOCK} for metadata.
-     */
-    private final ExecutorService sender;
-    private final AtomicBoolean heartbeatPending = new AtomicBoolean();
+    private final RequestPublisher publisher;
     private long heartbeatTimer = -1;
-    /** How long a starting gateway waits for the broker to know its topics. */
-    static final Duration START_WAIT = Duration.ofMinutes(2);
-    /** How long a send may wait for the producer's metadata or buffer before the request fails as unavailable. */
-    static final Duration MAX_BLOCK = Duration.ofSeconds(1);
 
     public RequestDispatcher(GatewayConfig config, Vertx vertx, Metrics registry, Tracing tracing,
                              BooleanSupplier othersReady) {
@@ -101,15 +82,8 @@ public final class RequestDispatcher implements AutoCloseable {
         this.othersReady = othersReady;
         this.metrics = new GatewayMetrics(registry);
         this.admission = new Admission(config.limits().maxInFlight(), config.access().maxConcurrentPerKey());
-        java.util.Map<String, Object> producerSettings = config.kafka().producer();
-        producerSettings.put(org.apache.kafka.clients.producer.ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) MAX_BLOCK.toMillis());
-        this.producer = new KafkaProducer<>(producerSettings);
-        this.sender = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "kafka-sender-" + config.instanceId());
-            t.setDaemon(true);
-            return t;
-        });
         this.relay = new TokenRelay(config.kafka());
+        this.publisher = new RequestPublisher(config, relay::brokerReachable);
         this.replay = new TokenLookups(config.kafka());
         this.relayThread = new Thread(relay, "token-relay-" + config.instanceId());
         this.relayThread.setDaemon(true);
@@ -118,34 +92,21 @@ public final class RequestDispatcher implements AutoCloseable {
     }
 
     /**
-     * Fetches topic metadata (waiting up to {@link #START_WAIT} for a broker that is still starting) and starts
-     * relaying; waits until it follows.
+     * Fetches topic metadata (waiting for a broker that is still starting: {@link RequestPublisher#awaitMetadata}) and
+     * starts relaying; waits until it follows.
      */
     public void start() throws InterruptedException {
         List<String> topics = new java.util.ArrayList<>(List.of(Topics.CONTROL));
         config.models().ids().forEach(m -> topics.addAll(List.of(ModelTopics.of(m).images(), ModelTopics.of(m).prompts())));
-        long waitUntil = System.nanoTime() + START_WAIT.toNanos();
-        for (String topic : topics) {
-            while (true) {
-                try {
-                    producer.partitionsFor(topic); // each try waits up to MAX_BLOCK
-                    break;
-                } catch (org.apache.kafka.common.errors.TimeoutException e) {
-                    if (System.nanoTime() > waitUntil) {
-                        throw e;
-                    }
-                    LOG.warn("waiting for the broker to know topic {}: {}", topic, e.getMessage());
-                }
-            }
-        }
+        publisher.awaitMetadata(topics);
         relayThread.start();
         long until = System.currentTimeMillis() + 30_000;
         while (!relay.ready() && System.currentTimeMillis() < until) {
             Thread.sleep(20);
         }
-        heartbeat();
+        publisher.heartbeat();
         heartbeatTimer = vertx.setPeriodic(HEARTBEAT.toMillis(), t -> {
-            heartbeat();
+            publisher.heartbeat();
             failAnswersNobodyGenerates();
         });
     }
@@ -169,13 +130,6 @@ public final class RequestDispatcher implements AutoCloseable {
 
     /** How long a model may have no fusion LLM before its answers in flight end as unavailable. */
     static final Duration NO_FUSION_GRACE = Duration.ofSeconds(15);
-
-    /** A heartbeat, unless the last one is still waiting to be sent (the broker is out of reach). */
-    private void heartbeat() {
-        if (heartbeatPending.compareAndSet(false, true)) {
-            control("", ControlAction.HEARTBEAT, "");
-        }
-    }
 
     /** Following {@code vlm.tokens}, the broker answers, and some served model can answer (the services run). */
     public boolean ready() {
@@ -251,13 +205,13 @@ public final class RequestDispatcher implements AutoCloseable {
         if (request.image() != null) {
             ImageRequest image = ImageRequest.newBuilder().setRequestId(id).setImage(ByteBuffer.wrap(request.image()))
                     .setContentType(null).setDeadlineEpochMs(deadline).setCreatedAtEpochMs(now).build();
-            send(new ProducerRecord<>(topics.images(), key(id), IMAGES.encode(image)), trace, answer);
+            publisher.request(new ProducerRecord<>(topics.images(), key(id), IMAGES.encode(image)), trace, answer);
         }
         PromptRequest prompt = PromptRequest.newBuilder().setRequestId(id).setQuestion(request.question())
                 .setHasImage(request.image() != null).setSystem(request.system()).setHistory(history(request.history()))
                 .setSampling(sampling(request.sampling())).setDeadlineEpochMs(deadline).setReplyTo(config.instanceId())
                 .setCreatedAtEpochMs(now).setOwner(slot.owner()).build();
-        send(new ProducerRecord<>(topics.prompts(), key(id), PROMPTS.encode(prompt)), trace, answer);
+        publisher.request(new ProducerRecord<>(topics.prompts(), key(id), PROMPTS.encode(prompt)), trace, answer);
         expireAt(answer, request.deadline(), timer);
         return submission(answer, () -> true);
     }
@@ -411,72 +365,8 @@ public final class RequestDispatcher implements AutoCloseable {
         };
     }
 
-    /**
-     * Publishes one record of the request, on the sender thread; a failure, there or in the callback, ends the answer
-     * (and frees its slot) as unavailable: the request may be retried.
-     */
-    private void send(ProducerRecord<byte[], byte[]> r, String trace, Answer answer) {
-        TraceContext.to(r.headers(), trace);
-        onSender(() -> {
-            if (answer.finished()) {
-                return; // failed already (its other record, the broker): nothing to publish
-            }
-            if (!relay.brokerReachable()) {
-                answer.fail(ErrorCodes.UNAVAILABLE, "Kafka does not answer this gateway: retry shortly");
-                return;
-            }
-            try {
-                producer.send(r, (m, e) -> {
-                    if (e != null) {
-                        queueFailed(answer, e);
-                    }
-                });
-            } catch (RuntimeException e) {
-                queueFailed(answer, e);
-            }
-        }, () -> answer.fail(ErrorCodes.UNAVAILABLE, "the gateway is stopping: retry"));
-    }
-
-    private static void queueFailed(Answer answer, Exception e) {
-        LOG.error("cannot publish request {}: {}", answer.requestId(), e.toString());
-        answer.fail(ErrorCodes.UNAVAILABLE, "the request could not be queued (Kafka unreachable): retry");
-    }
-
-    /** Runs {@code send} on the sender thread, or {@code refused} when it has stopped. */
-    private void onSender(Runnable send, Runnable refused) {
-        try {
-            sender.execute(send);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            refused.run();
-        }
-    }
-
-    /** Publishes a control message about {@code requestId} from this gateway (a heartbeat: empty id, keyed by gateway). */
     private void control(String requestId, ControlAction action, String reason) {
-        if (action != ControlAction.HEARTBEAT) {
-            LOG.info("request {}: {} ({})", requestId, action.name().toLowerCase(Locale.ROOT), reason);
-        }
-        ControlMessage m = new ControlMessage(requestId, action, reason, System.currentTimeMillis(), config.instanceId());
-        byte[] k = key(requestId.isEmpty() ? config.instanceId() : requestId);
-        onSender(() -> {
-            try {
-                if (!relay.brokerReachable()) {
-                    LOG.debug("control message {} for {} dropped: the broker does not answer", action, requestId);
-                    return;
-                }
-                producer.send(new ProducerRecord<>(Topics.CONTROL, k, CONTROL.encode(m)), (meta, e) -> {
-                    if (e != null) {
-                        LOG.warn("control message {} for {} not sent: {}", action, requestId, e.toString());
-                    }
-                });
-            } catch (RuntimeException e) {
-                LOG.warn("control message {} for {} not sent: {}", action, requestId, e.toString());
-            } finally {
-                if (action == ControlAction.HEARTBEAT) {
-                    heartbeatPending.set(false);
-                }
-            }
-        }, () -> { });
+        publisher.control(requestId, action, reason);
     }
 
     private static List<ConversationTurn> history(List<ChatRequest.Turn> turns) {
@@ -503,12 +393,6 @@ public final class RequestDispatcher implements AutoCloseable {
             capacity.close();
         }
         relay.close();
-        sender.shutdown(); // what was queued is still sent
-        try {
-            sender.awaitTermination(MAX_BLOCK.toSeconds() + 1, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        producer.close(Duration.ofSeconds(5));
+        publisher.close(); // what was queued is still sent
     }
 }

@@ -153,9 +153,13 @@ class GatewayFaultsTest {
         int port = Integer.parseInt(bootstrap.substring(bootstrap.lastIndexOf(':') + 1));
         broker.close();
         try {
-            Thread.sleep(3_000); // past a heartbeat or two and the relay's probe of the broker
             // each call must come back well within this (it took 13-14 s when a heartbeat blocked the event loop)
             Duration bound = Duration.ofSeconds(3);
+            long until = System.currentTimeMillis() + 20_000; // the relay's probe: 3 questions unanswered, 3-6 s
+            while (call(http, "/q/health/ready", bound).statusCode() != 503) {
+                assertTrue(System.currentTimeMillis() < until, "still ready 20 s after the broker stopped");
+                Thread.sleep(200);
+            }
             for (int i = 0; i < 5; i++) {
                 assertEquals(200, call(http, "/v1/models", bound).statusCode());
                 HttpResponse<String> ready = call(http, "/q/health/ready", bound);
@@ -172,9 +176,9 @@ class GatewayFaultsTest {
         } finally {
             broker = KraftBroker.start(dir.resolve("kafka"), "127.0.0.1", port, Topics.MAX_MESSAGE_BYTES);
         }
-        long until = System.currentTimeMillis() + 30_000;
+        long back = System.currentTimeMillis() + 30_000;
         int status = 0;
-        while (status != 200 && System.currentTimeMillis() < until) {
+        while (status != 200 && System.currentTimeMillis() < back) {
             Thread.sleep(200);
             status = call(http, "/q/health/ready", Duration.ofSeconds(10)).statusCode();
         }
