@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reads back what was already written to {@code vlm.tokens} for some requests: a fusion LLM taking over a request
- * continues after its last chunk instead of redoing it, and a gateway replays an answer to a client that reconnects.
+ * continues after its last chunk instead of redoing it, and a gateway replays an answer to a client that reconnects
+ * (and, from a prompts topic, finds whose the request is: {@link #first}).
  * Chunks are keyed by request id, so one request's chunks are on one partition, in order, written after the request
  * was created; each read scans those partitions from the earliest creation time (less {@link #CLOCK_SKEW}) to
  * their end at the time of the call. Not thread-safe (one consumer); not for the hot path.
@@ -93,6 +94,9 @@ public final class TokenLog implements AutoCloseable {
         while (!left.isEmpty()) {
             for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                 records++;
+                if (r.key() == null) {
+                    continue; // not a request's record (a producer that keyed nothing): no request of ours
+                }
                 String id = new String(r.key(), StandardCharsets.UTF_8);
                 if (createdAt.containsKey(id)) {
                     found.accept(id, r);
