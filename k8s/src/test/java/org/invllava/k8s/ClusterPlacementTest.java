@@ -1,5 +1,7 @@
 package org.invllava.k8s;
 
+import static org.invllava.k8s.RenderedManifests.name;
+import static org.invllava.k8s.RenderedManifests.pod;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -69,7 +71,7 @@ class ClusterPlacementTest {
     void networkPeersSelectPodsThatExist(String overlay) throws Exception {
         RenderedManifests m = RenderedManifests.of(overlay);
         Map<String, Map<String, String>> pods = new HashMap<>(KNOWN_PODS);
-        for (JsonNode w : workloads(m)) {
+        for (JsonNode w : m.workloads()) {
             pods.put(name(w), labels(w.path("spec").path("template").path("metadata").path("labels")));
         }
         List<JsonNode> selectors = new ArrayList<>();
@@ -133,7 +135,7 @@ class ClusterPlacementTest {
     void gpuPodsScheduleOnAnyProvidersGpuNodes(String overlay) throws Exception {
         RenderedManifests m = RenderedManifests.of(overlay);
         for (JsonNode d : m.all("Deployment")) {
-            JsonNode pod = d.path("spec").path("template").path("spec");
+            JsonNode pod = pod(d);
             pod.path("nodeSelector").fieldNames().forEachRemaining(label ->
                     assertFalse(label.startsWith("nvidia.com/"), overlay + ": " + name(d) + " requires node label " + label));
             if (RenderedManifests.container(d).path("resources").path("limits").has("nvidia.com/gpu")) {
@@ -190,7 +192,7 @@ class ClusterPlacementTest {
         RenderedManifests m = RenderedManifests.of(overlay);
         String serving = name(m.all("PriorityClass").get(0));
         List<JsonNode> templates = new ArrayList<>();
-        workloads(m).forEach(w -> templates.add(w.path("spec").path("template").path("spec")));
+        m.workloads().forEach(w -> templates.add(pod(w)));
         m.all("KafkaNodePool").forEach(p -> templates.add(p.path("spec").path("template").path("pod")));
         JsonNode kafka = m.all("Kafka").get(0).path("spec");
         templates.add(kafka.path("entityOperator").path("template").path("pod"));
@@ -239,8 +241,8 @@ class ClusterPlacementTest {
         JsonNode ns = m.one("Namespace", "inverse-llava").path("metadata").path("labels");
         assertEquals("baseline", ns.path("pod-security.kubernetes.io/enforce").asText());
         assertEquals("restricted", ns.path("pod-security.kubernetes.io/warn").asText());
-        for (JsonNode w : workloads(m)) {
-            JsonNode pod = w.path("spec").path("template").path("spec");
+        for (JsonNode w : m.workloads()) {
+            JsonNode pod = pod(w);
             assertTrue(pod.path("securityContext").path("runAsNonRoot").asBoolean(), name(w));
             assertEquals("RuntimeDefault", pod.path("securityContext").path("seccompProfile").path("type").asText(), name(w));
             for (JsonNode c : (Iterable<JsonNode>) () -> Stream.concat(stream(pod.path("containers")),
@@ -256,8 +258,8 @@ class ClusterPlacementTest {
     @ParameterizedTest
     @FieldSource("OVERLAYS")
     void imagesAreFullyQualified(String overlay) throws Exception {
-        for (JsonNode w : workloads(RenderedManifests.of(overlay))) {
-            JsonNode pod = w.path("spec").path("template").path("spec");
+        for (JsonNode w : RenderedManifests.of(overlay).workloads()) {
+            JsonNode pod = pod(w);
             Stream.concat(stream(pod.path("containers")), stream(pod.path("initContainers"))).forEach(c -> {
                 String registry = c.path("image").asText().split("/")[0];
                 assertTrue(registry.contains(".") || registry.contains(":") || registry.equals("localhost"),
@@ -299,9 +301,6 @@ class ClusterPlacementTest {
         assertTrue(regexes >= 4, overlay + ": " + regexes + " label regexes found");
     }
 
-    private static List<JsonNode> workloads(RenderedManifests m) {
-        return Stream.concat(m.all("Deployment").stream(), m.all("Job").stream()).toList();
-    }
 
     private static Stream<JsonNode> stream(JsonNode array) {
         List<JsonNode> out = new ArrayList<>();
@@ -313,9 +312,5 @@ class ClusterPlacementTest {
         Map<String, String> out = new HashMap<>();
         node.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
         return out;
-    }
-
-    private static String name(JsonNode o) {
-        return o.path("metadata").path("name").asText();
     }
 }

@@ -1,5 +1,7 @@
 package org.invllava.k8s;
 
+import static org.invllava.k8s.RenderedManifests.name;
+import static org.invllava.k8s.RenderedManifests.pod;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -59,7 +61,7 @@ class ClusterReadinessTest {
         for (JsonNode pvc : m.all("PersistentVolumeClaim")) {
             String claim = name(pvc);
             List<JsonNode> users = new ArrayList<>();
-            for (JsonNode w : workloads(m)) {
+            for (JsonNode w : m.workloads()) {
                 for (JsonNode v : pod(w).path("volumes")) {
                     if (claim.equals(v.path("persistentVolumeClaim").path("claimName").asText())) {
                         users.add(w);
@@ -123,7 +125,7 @@ class ClusterReadinessTest {
     @FieldSource("OVERLAYS")
     void podsCarryNoApiTokenAndTheGatewayDrainsBeforeStopping(String overlay) throws Exception {
         RenderedManifests m = RenderedManifests.of(overlay);
-        for (JsonNode w : workloads(m)) {
+        for (JsonNode w : m.workloads()) {
             assertFalse(pod(w).path("automountServiceAccountToken").asBoolean(true), overlay + ": " + name(w));
         }
         JsonNode gateway = m.one("Deployment", "gateway");
@@ -270,7 +272,7 @@ class ClusterReadinessTest {
     @FieldSource("OVERLAYS")
     void podsRequestTheLocalDiskTheirVolumesMayFill(String overlay) throws Exception {
         RenderedManifests m = RenderedManifests.of(overlay);
-        for (JsonNode w : workloads(m)) {
+        for (JsonNode w : m.workloads()) {
             long volumes = 0;
             for (JsonNode v : pod(w).path("volumes")) {
                 if (v.has("emptyDir")) {
@@ -326,17 +328,5 @@ class ClusterReadinessTest {
                 }
             }
         }
-    }
-
-    private static List<JsonNode> workloads(RenderedManifests m) {
-        return Stream.concat(m.all("Deployment").stream(), m.all("Job").stream()).toList();
-    }
-
-    private static JsonNode pod(JsonNode workload) {
-        return workload.path("spec").path("template").path("spec");
-    }
-
-    private static String name(JsonNode o) {
-        return o.path("metadata").path("name").asText();
     }
 }

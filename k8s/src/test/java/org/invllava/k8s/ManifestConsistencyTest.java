@@ -268,7 +268,7 @@ class ManifestConsistencyTest {
     @FieldSource("OVERLAYS")
     void podsRunAsNonRootOnAReadOnlyRootWithNoPrivileges(String overlay) throws Exception {
         RenderedManifests m = RenderedManifests.of(overlay);
-        List<JsonNode> workloads = Stream.concat(m.all("Deployment").stream(), m.all("Job").stream()).toList();
+        List<JsonNode> workloads = m.workloads();
         assertEquals(2 + 2 * servedModels(m).size(), workloads.size(), "gateway, model job, two services per model");
         for (JsonNode w : workloads) {
             String name = w.path("metadata").path("name").asText();

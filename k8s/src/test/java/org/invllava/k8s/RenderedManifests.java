@@ -101,6 +101,21 @@ final class RenderedManifests {
                 .findFirst().orElseThrow(() -> new AssertionError(overlay + ": no " + kind + " named " + name));
     }
 
+    /** The Deployments and Jobs: every pod template the stack itself defines. */
+    List<JsonNode> workloads() {
+        return java.util.stream.Stream.concat(all("Deployment").stream(), all("Job").stream()).toList();
+    }
+
+    /** A workload's pod spec. */
+    static JsonNode pod(JsonNode workload) {
+        return workload.path("spec").path("template").path("spec");
+    }
+
+    /** An object's {@code metadata.name}. */
+    static String name(JsonNode o) {
+        return o.path("metadata").path("name").asText();
+    }
+
     /** A workload's one container. */
     static JsonNode container(JsonNode workload) {
         JsonNode containers = workload.path("spec").path("template").path("spec").path("containers");
