@@ -32,7 +32,7 @@ final class BrokerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         KraftBroker kafka = start(dir != null ? dir : Files.createTempDirectory("inverse-llava-broker"), host, port, models);
         System.out.println("Kafka broker is up (KRaft, one node, no authentication: anyone who reaches " + host + ":"
-                + kafka.bootstrapServers().substring(kafka.bootstrapServers().lastIndexOf(':') + 1)
+                + kafka.port()
                 + " can read and write every topic).");
         System.out.println("  export KAFKA_BOOTSTRAP_SERVERS=" + kafka.bootstrapServers());
         System.out.println("Stop with Ctrl-C.");

@@ -35,7 +35,7 @@ class ControlStateTest {
     void aBrokerOutageLongerThanTheGracePeriodOrphansNothing() throws Exception {
         KraftBroker broker = KraftBroker.start(dir, "127.0.0.1", 0, Topics.MAX_MESSAGE_BYTES);
         String bootstrap = broker.bootstrapServers();
-        int port = Integer.parseInt(bootstrap.substring(bootstrap.lastIndexOf(':') + 1));
+        int port = broker.port();
         TopicSetup.ensureDefaults(bootstrap, (short) 1);
         KafkaSettings kafka = KafkaSettings.of(bootstrap, "control-test");
         ControlState control = new ControlState(kafka, GRACE, new Metrics());

@@ -14,7 +14,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.invllava.gateway.ApiKeys;
 import org.invllava.gateway.GatewayConfig;
 import org.invllava.gateway.ServedModels;
@@ -146,13 +145,7 @@ class AnswerOwnershipTest {
     }
 
     private static KafkaConsumer<byte[], byte[]> controlFromTheEnd() {
-        KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(settings.consumer(null));
-        List<TopicPartition> parts = c.partitionsFor(Topics.CONTROL).stream()
-                .map(p -> new TopicPartition(Topics.CONTROL, p.partition())).toList();
-        c.assign(parts);
-        c.seekToEnd(parts);
-        parts.forEach(c::position);
-        return c;
+        return FusionSide.fromTheEnd(new KafkaConsumer<>(settings.consumer(null)), Topics.CONTROL);
     }
 
     /** The control messages about {@code id} sent since the consumer started (reads for 2 s). */

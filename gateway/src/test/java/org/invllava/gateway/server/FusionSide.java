@@ -25,12 +25,17 @@ final class FusionSide implements AutoCloseable {
     /** Follows the prompts topic from its end: only prompts published from now on are seen. */
     FusionSide(KafkaSettings kafka) {
         this.kafka = kafka;
-        this.prompts = new KafkaConsumer<>(kafka.consumer(null));
-        List<TopicPartition> parts = prompts.partitionsFor(Topics.PROMPTS).stream()
-                .map(p -> new TopicPartition(Topics.PROMPTS, p.partition())).toList();
-        prompts.assign(parts);
-        prompts.seekToEnd(parts);
-        parts.forEach(prompts::position);
+        this.prompts = fromTheEnd(new KafkaConsumer<>(kafka.consumer(null)), Topics.PROMPTS);
+    }
+
+    /** {@code consumer} assigned every partition of {@code topic} at its end, resolved now, before anything is sent. */
+    static KafkaConsumer<byte[], byte[]> fromTheEnd(KafkaConsumer<byte[], byte[]> consumer, String topic) {
+        List<TopicPartition> parts = consumer.partitionsFor(topic).stream()
+                .map(p -> new TopicPartition(topic, p.partition())).toList();
+        consumer.assign(parts);
+        consumer.seekToEnd(parts);
+        parts.forEach(consumer::position);
+        return consumer;
     }
 
     /** The next prompt whose question is {@code question}, within 20 s. */

@@ -9,15 +9,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.invllava.gateway.ApiKeys;
 import org.invllava.gateway.GatewayConfig;
 import org.invllava.gateway.ServedModels;
@@ -27,11 +23,8 @@ import org.invllava.kafka.RequestIds;
 import org.invllava.kafka.TopicSetup;
 import org.invllava.kafka.local.KraftBroker;
 import org.invllava.observability.Metrics;
-import org.invllava.schemas.AvroCodec;
 import org.invllava.schemas.ErrorCodes;
 import org.invllava.schemas.FinishReason;
-import org.invllava.schemas.PromptRequest;
-import org.invllava.schemas.TokenChunk;
 import org.invllava.schemas.Topics;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -149,8 +142,7 @@ class GatewayFaultsTest {
     @Test
     void whileTheBrokerIsDownTheGatewayAnswersAndRefusesNewRequestsAtOnce() throws Exception {
         HttpClient http = HttpClient.newHttpClient();
-        String bootstrap = broker.bootstrapServers();
-        int port = Integer.parseInt(bootstrap.substring(bootstrap.lastIndexOf(':') + 1));
+        int port = broker.port();
         broker.close();
         try {
             // each call must come back well within this (it took 13-14 s when a heartbeat blocked the event loop)

@@ -292,8 +292,8 @@ class GatewayHardeningTest {
              var control = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(settings.consumer(null));
              var tokens = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(settings.producer());
              Socket client = new Socket()) {
-            fromTheEnd(prompts, org.invllava.schemas.Topics.PROMPTS);
-            fromTheEnd(control, org.invllava.schemas.Topics.CONTROL);
+            FusionSide.fromTheEnd(prompts, org.invllava.schemas.Topics.PROMPTS);
+            FusionSide.fromTheEnd(control, org.invllava.schemas.Topics.CONTROL);
             client.setReceiveBufferSize(4096);
             client.connect(new java.net.InetSocketAddress("127.0.0.1", gateway.port()));
             byte[] body = OpenAiTestClient.chat("talk", null, 50).put("stream", true).put("deadline_ms", 1900).toString()
@@ -322,14 +322,6 @@ class GatewayHardeningTest {
             assertTrue(detach.getReason().contains("not reading"), detach.getReason());
         }
         stillAnswers();
-    }
-
-    private static void fromTheEnd(org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> c, String topic) {
-        var partitions = c.partitionsFor(topic).stream()
-                .map(p -> new org.apache.kafka.common.TopicPartition(topic, p.partition())).toList();
-        c.assign(partitions);
-        c.seekToEnd(partitions);
-        partitions.forEach(c::position); // resolve the end now, before anything is sent
     }
 
     /** The first control message about {@code requestId} (others, heartbeats say, are skipped), within 20 s. */

@@ -152,6 +152,11 @@ public final class KraftBroker implements AutoCloseable {
         return bootstrapServers;
     }
 
+    /** The port it listens on (to start it again at the same address). */
+    public int port() {
+        return Integer.parseInt(bootstrapServers.substring(bootstrapServers.lastIndexOf(':') + 1));
+    }
+
     @Override
     public void close() {
         server.shutdown();
