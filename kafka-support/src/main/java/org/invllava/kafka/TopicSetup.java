@@ -41,6 +41,30 @@ public final class TopicSetup {
         }
     }
 
+    /**
+     * The partition count that {@code topics} share (topics a join reads must have the same one): refuses to start
+     * when they differ or one is missing.
+     */
+    public static int samePartitionCount(KafkaSettings kafka, String... topics) {
+        try (Admin admin = Admin.create(kafka.admin())) {
+            Map<String, TopicDescription> found = admin.describeTopics(List.of(topics)).allTopicNames().get();
+            Set<Integer> counts = new java.util.TreeSet<>();
+            found.values().forEach(d -> counts.add(d.partitions().size()));
+            if (counts.size() != 1) {
+                throw new IllegalStateException("topics " + String.join(" and ", topics) + " must have the same number"
+                        + " of partitions, found " + found.values().stream().map(d -> d.name() + ": "
+                        + d.partitions().size()).toList());
+            }
+            return counts.iterator().next();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot describe topics " + List.of(topics) + ": " + e.getCause().getMessage(),
+                    e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while describing topics " + List.of(topics), e);
+        }
+    }
+
     /** {@link #ensure(Admin, Map, int, short, List)} for the primary model's topics. */
     public static void ensure(Admin admin, Map<String, Integer> partitions, int maxMessageBytes, short replication)
             throws InterruptedException {

@@ -10,7 +10,10 @@ import org.invllava.schemas.AvroCodec;
 import org.invllava.schemas.DeadLetter;
 import org.invllava.schemas.PoisonRecordException;
 
-/** Decodes raw bytes as {@code T}; records that are not valid become dead letters naming topic, partition and offset. */
+/**
+ * Decodes raw bytes as {@code T}; records that are not valid (or have no key) become dead letters naming topic,
+ * partition and offset.
+ */
 final class DecodeProcessor<T extends SpecificRecord> implements FixedKeyProcessor<String, byte[], Decoded<T>> {
     private final AvroCodec<T> codec;
     private FixedKeyProcessorContext<String, Decoded<T>> context;
@@ -27,6 +30,9 @@ final class DecodeProcessor<T extends SpecificRecord> implements FixedKeyProcess
     @Override
     public void process(FixedKeyRecord<String, byte[]> record) {
         try {
+            if (record.key() == null) {
+                throw new PoisonRecordException("the record has no key: records must be keyed by their request id");
+            }
             context.forward(record.withValue(new Decoded<>(codec.decode(record.value()), null)));
         } catch (PoisonRecordException e) {
             RecordMetadata m = context.recordMetadata().orElse(null);

@@ -4,15 +4,13 @@ import java.util.Properties;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.invllava.kafka.SessionTimeouts;
+import org.invllava.kafka.TopicSetup;
 import org.invllava.observability.Metrics;
 import org.invllava.observability.Tracing;
 import org.invllava.runtime.model.MultimodalModel;
 
 /** The fusion LLM service: the join topology (Kafka Streams) feeding the generation scheduler. */
 public final class FusionLlmService implements AutoCloseable {
-    /** How long a join changelog keeps a record past the join window (a restarted instance's replay, no more). */
-    static final java.time.Duration CHANGELOG_EXTRA_RETENTION = java.time.Duration.ofMinutes(1);
-
     private final KafkaStreams streams;
     private final GenerationScheduler scheduler;
     private final Thread schedulerThread;
@@ -25,17 +23,14 @@ public final class FusionLlmService implements AutoCloseable {
     public FusionLlmService(FusionLlmConfig config, MultimodalModel model, Metrics metrics, Tracing tracing) {
         config = config.withKafka(SessionTimeouts.resolve(config.kafka()));
         Properties p = streamsProperties(config);
-        this.streams = new KafkaStreams(JoinTopology.build(config.joinWindow(), config.topics()), p);
         Metrics meters = metrics.tagged("model", config.topics().model());
+        int partitions = TopicSetup.samePartitionCount(config.kafka(), config.topics().prompts(), config.topics().features());
+        this.streams = new KafkaStreams(JoinTopology.build(config.joinWindow(), config.topics(), partitions, meters), p);
         this.scheduler = new GenerationScheduler(config, model, meters, tracing);
         this.schedulerThread = new Thread(scheduler, "generation-scheduler");
     }
 
-    /**
-     * The join's Kafka Streams settings. Its window stores' changelogs keep a record for the window plus
-     * {@link #CHANGELOG_EXTRA_RETENTION} (Streams' default adds 24 h: every feature tensor kept a day on the brokers,
-     * replicated, and replayed into a new instance's state at start).
-     */
+    /** The join's Kafka Streams settings (its changelog's retention is the pairing store's: {@link JoinTopology}). */
     static Properties streamsProperties(FusionLlmConfig config) {
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
@@ -45,7 +40,6 @@ public final class FusionLlmService implements AutoCloseable {
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, -1);
-        p.put(StreamsConfig.WINDOW_STORE_CHANGE_LOG_ADDITIONAL_RETENTION_MS_CONFIG, CHANGELOG_EXTRA_RETENTION.toMillis());
         p.put(StreamsConfig.producerPrefix("max.request.size"), config.kafka().maxMessageBytes());
         p.put(StreamsConfig.producerPrefix("linger.ms"), 0); // Streams defaults to 100 ms: straight into first-token latency
         p.put(StreamsConfig.consumerPrefix("max.partition.fetch.bytes"), config.kafka().maxMessageBytes());

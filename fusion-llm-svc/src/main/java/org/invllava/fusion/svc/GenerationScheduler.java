@@ -1,5 +1,6 @@
 package org.invllava.fusion.svc;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
@@ -14,10 +15,12 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.invllava.kafka.DeadLetters;
+import org.invllava.kafka.Sends;
 import org.invllava.kafka.TokenLookups;
 import org.invllava.kafka.TraceContext;
 import org.invllava.observability.Metrics;
@@ -25,7 +28,9 @@ import org.invllava.observability.Tracing;
 import org.invllava.runtime.model.MultimodalModel;
 import org.invllava.runtime.serving.BatchEngine;
 import org.invllava.schemas.AvroCodec;
+import org.invllava.schemas.ErrorCodes;
 import org.invllava.schemas.PoisonRecordException;
+import org.invllava.schemas.TokenChunk;
 import org.invllava.schemas.Topics;
 import org.invllava.schemas.WorkItem;
 import org.slf4j.Logger;
@@ -155,6 +160,7 @@ public final class GenerationScheduler implements Runnable {
             work = WORK.decode(record.value());
         } catch (PoisonRecordException e) {
             deadLetters.publish(record, e.getMessage());
+            endUnreadable(record, e.getMessage());
             offsets.finished(tp, record.offset());
             return;
         }
@@ -171,6 +177,19 @@ public final class GenerationScheduler implements Runnable {
             inFlightIds.remove(id, tp);
             offsets.finished(tp, record.offset());
         });
+    }
+
+    /** A work record keyed by a request id that cannot be read ends that request with an error chunk. */
+    private void endUnreadable(ConsumerRecord<byte[], byte[]> record, String reason) {
+        if (record.key() == null) {
+            return;
+        }
+        String id = new String(record.key(), StandardCharsets.UTF_8);
+        TokenChunk chunk = Paired.failed(id, "", ErrorCodes.INTERNAL,
+                "the request's work record could not be read: " + reason).chunk();
+        Sends.awaitAll(List.of(producer.send(new ProducerRecord<>(
+                Topics.TOKENS, record.key(), AvroCodec.of(TokenChunk.class).encode(chunk)))),
+                "error chunk of " + id);
     }
 
     /**

@@ -177,6 +177,11 @@ public final class VisionEncoderService implements Runnable, AutoCloseable {
             request = IMAGES.decode(record.value());
         } catch (PoisonRecordException e) {
             deadLetters.publish(record, e.getMessage());
+            if (record.key() != null) { // its prompt waits in the join: end the request now, through the prompt's reply address
+                String id = new String(record.key(), java.nio.charset.StandardCharsets.UTF_8);
+                sent.add(send(record, id, null, null, new ErrorInfo(ErrorCodes.INVALID_REQUEST,
+                        "the image record could not be read: " + e.getMessage())));
+            }
             return null;
         }
         Item item = new Item(record, request, null, null);
@@ -225,16 +230,24 @@ public final class VisionEncoderService implements Runnable, AutoCloseable {
     }
 
     private Future<RecordMetadata> send(Item item, PatchFeatures features, ErrorInfo error) {
-        String id = item.request().getRequestId();
+        return send(item.record(), item.request().getRequestId(), item.sha256(), features, error);
+    }
+
+    /**
+     * Request {@code id}'s features (or its error), keyed by the id: the Java partitioner puts them on the key's home
+     * partition, where the join pairs them (it moves a prompt that another partitioner placed elsewhere).
+     */
+    private Future<RecordMetadata> send(ConsumerRecord<byte[], byte[]> from, String id, String sha256,
+                                        PatchFeatures features, ErrorInfo error) {
         org.invllava.schemas.VisualFeatures.Builder out = org.invllava.schemas.VisualFeatures.newBuilder()
-                .setRequestId(id).setEncoderId(encoderId).setImageSha256(item.sha256() == null ? "" : item.sha256())
+                .setRequestId(id).setEncoderId(encoderId).setImageSha256(sha256 == null ? "" : sha256)
                 .setDtype(config.featureDtype()).setError(error);
         if (features != null) {
             out.setShape(List.of(features.patches(), features.dim())).setData(FeatureCodec.toBytes(features, config.featureDtype()));
         } else {
             out.setShape(List.of()).setData(ByteBuffer.allocate(0));
         }
-        Tracing.Stage stage = tracing.start("vision.encode", id, TraceContext.from(item.record().headers()),
+        Tracing.Stage stage = tracing.start("vision.encode", id, TraceContext.from(from.headers()),
                 SpanKind.CONSUMER, batchStartNanos);
         String traceparent = stage.traceparent();
         if (error != null) {
@@ -245,20 +258,9 @@ public final class VisionEncoderService implements Runnable, AutoCloseable {
         }
         stage.end(error == null ? null : error.getCode());
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(config.topics().features(),
-                samePartition(item.record().partition()), id.getBytes(java.nio.charset.StandardCharsets.UTF_8),
-                FEATURES.encode(out.build()));
+                id.getBytes(java.nio.charset.StandardCharsets.UTF_8), FEATURES.encode(out.build()));
         TraceContext.to(record.headers(), traceparent);
         return producer.send(record);
-    }
-
-    /**
-     * The features go to the partition number their image came from, not where this producer's partitioner would put
-     * the key: a producer that placed the image and the prompt with its own partitioner (librdkafka's CRC32 default, in
-     * Python, Go, .NET, kcat) finds the features beside its prompt, where the join looks. Null (the key's partition)
-     * when the features topic has fewer partitions than that number.
-     */
-    private Integer samePartition(int imagePartition) {
-        return imagePartition < producer.partitionsFor(config.topics().features()).size() ? imagePartition : null;
     }
 
     private static Map<TopicPartition, OffsetAndMetadata> nextOffsets(List<ConsumerRecord<byte[], byte[]>> batch) {
