@@ -17,6 +17,7 @@ public final class StackMain {
         System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
         System.exit(Main.commandLine().addSubcommand("serve", new ServeCommand())
                 .addSubcommand("bench-pipeline", new PipelineBenchCommand())
+                .addSubcommand("bench-bulk", new BulkBenchCommand())
                 .addSubcommand("broker", new BrokerCommand()).addSubcommand("tail", new TailCommand())
                 .addSubcommand("service", new ServiceCommand()).addSubcommand("chaos", new ChaosCommand())
                 .addSubcommand("world", new WorldCommand()).addSubcommand("eval", new EvalCommand())

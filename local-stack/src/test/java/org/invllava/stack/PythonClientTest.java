@@ -15,8 +15,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
+import org.invllava.kafka.KafkaSettings;
 import org.invllava.runtime.generate.GenerationResult;
 import org.invllava.runtime.tokenizer.ChatTemplate;
+import org.invllava.schemas.Topics;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -24,8 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Python client ({@code clients/python}, librdkafka through confluent-kafka, with its default CRC32 partitioner)
- * against the stack's broker: 50 requests of a JSONL file answered by {@code answer_all}, each equal to the model
- * called in-process, and a streamed {@code ask}. Runs Debian's {@code /usr/bin/python3} in a virtual environment
+ * against the stack's broker: 50 requests of a JSONL file answered by {@code answer_all} as a bulk job, each equal to
+ * the model called in-process, and a streamed (interactive) {@code ask}. Runs Debian's {@code /usr/bin/python3} in a virtual environment
  * under {@code target/python-client} (its system packages plus fastavro from pip); skipped with a message when that
  * Python or its confluent-kafka is missing ({@code .ci/run} installs python3-confluent-kafka).
  */
@@ -75,7 +80,7 @@ class PythonClientTest {
         Files.write(in, lines);
         Path out = dir.resolve("answers.jsonl");
         String printed = python(List.of(CLIENT.resolve("inverse_llava_kafka.py").toString(), "--bootstrap-servers",
-                stack.bootstrapServers(), in.toString(), out.toString()));
+                stack.bootstrapServers(), "--bulk", in.toString(), out.toString()));
         assertEquals(REQUESTS + " answers written", printed.strip().lines().reduce((a, b) -> b).orElse(""));
         List<String> answers = Files.readAllLines(out);
         assertEquals(REQUESTS, answers.size(), "one line per request");
@@ -87,6 +92,17 @@ class PythonClientTest {
             assertEquals(want.text(), answer.path("answer").asText());
             assertEquals(Arrays.toString(want.tokenIds()), answer.path("token_ids").toString().replace(",", ", "));
             assertEquals(want.finishReason().name().toLowerCase(), answer.path("finish_reason").asText());
+        }
+        assertEquals(REQUESTS, workRecords(Topics.WORK_BULK), "the job went through the bulk work topic");
+    }
+
+    /** Records written to {@code topic} so far (every partition). */
+    private static long workRecords(String topic) throws Exception {
+        try (Admin admin = Admin.create(KafkaSettings.of(stack.bootstrapServers(), "count").admin())) {
+            Map<TopicPartition, OffsetSpec> ask = new HashMap<>();
+            admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
+                    .forEach(p -> ask.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+            return admin.listOffsets(ask).all().get().values().stream().mapToLong(o -> o.offset()).sum();
         }
     }
 

@@ -13,6 +13,11 @@ public final class Topics {
     public static final String DEAD_LETTER = "vlm.dead-letter";
     /** Internal to fusion-llm-svc: prompts joined with their features, consumed by the generation scheduler. */
     public static final String WORK = "vlm.work";
+    /**
+     * Internal to fusion-llm-svc: the work of bulk requests ({@code PromptRequest.bulk}), read by the scheduler beside
+     * {@link #WORK} and served on the batch's spare room; kept a day, as a bulk job may wait behind interactive traffic.
+     */
+    public static final String WORK_BULK = "vlm.work.bulk";
 
     /** Large enough for images (10 MiB limit at the gateway) and 576x4096 float32 features (9.4 MB). */
     public static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -32,7 +37,8 @@ public final class Topics {
             new Spec(TOKENS, TokenChunk.class, 4, Duration.ofHours(1)),
             new Spec(CONTROL, ControlMessage.class, 1, Duration.ofHours(1)),
             new Spec(DEAD_LETTER, DeadLetter.class, 1, Duration.ofDays(14)),
-            new Spec(WORK, WorkItem.class, 4, Duration.ofHours(1)));
+            new Spec(WORK, WorkItem.class, 4, Duration.ofHours(1)),
+            new Spec(WORK_BULK, WorkItem.class, 4, Duration.ofHours(24)));
 
     private Topics() {
     }

@@ -14,19 +14,20 @@ class ModelTopicsTest {
     @Test
     void thePrimaryModelKeepsThePlainNamesAnotherGetsItsSuffix() {
         ModelTopics primary = ModelTopics.of(ModelTopics.PRIMARY);
-        assertEquals(List.of(Topics.IMAGES, Topics.PROMPTS, Topics.FEATURES, Topics.WORK),
-                List.of(primary.images(), primary.prompts(), primary.features(), primary.work()));
+        assertEquals(List.of(Topics.IMAGES, Topics.PROMPTS, Topics.FEATURES, Topics.WORK, Topics.WORK_BULK),
+                List.of(primary.images(), primary.prompts(), primary.features(), primary.work(), primary.bulkWork()));
         assertEquals("", primary.groupSuffix());
         ModelTopics llava = ModelTopics.of("llava-1.5");
-        assertEquals(List.of("vlm.images.llava-1.5", "vlm.prompts.llava-1.5", "vlm.features.llava-1.5", "vlm.work.llava-1.5"),
-                List.of(llava.images(), llava.prompts(), llava.features(), llava.work()));
+        assertEquals(List.of("vlm.images.llava-1.5", "vlm.prompts.llava-1.5", "vlm.features.llava-1.5", "vlm.work.llava-1.5",
+                "vlm.work.bulk.llava-1.5"), List.of(llava.images(), llava.prompts(), llava.features(), llava.work(),
+                llava.bulkWork()));
         assertEquals("-llava-1.5", llava.groupSuffix());
     }
 
     @Test
     void everyTopicOfAStackServingTwoModelsOnceWithItsSpec() {
         List<Topics.Spec> specs = ModelTopics.specs(List.of("inverse-llava", "llava-1.5"));
-        assertEquals(Topics.ALL.size() + 4, specs.size());
+        assertEquals(Topics.ALL.size() + 5, specs.size());
         Set<String> names = new HashSet<>();
         specs.forEach(s -> assertTrue(names.add(s.name()), "twice: " + s.name()));
         Topics.Spec work = specs.stream().filter(s -> s.name().equals("vlm.work.llava-1.5")).findFirst().orElseThrow();

@@ -37,9 +37,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Consumes {@code vlm.work} and hands each request to the instance's batching engine (one forward pass per step for
+ * Consumes {@code vlm.work} and {@code vlm.work.bulk} and hands each request to the instance's batching engine (one forward pass per step for
  * every running sequence). The poll loop never blocks on a generation: at most {@code maxInFlight} requests are
- * unanswered (records a poll returns beyond that wait, in offset order, with the partitions paused), and it resumes
+ * unanswered per work topic (records a poll returns beyond that wait, in offset order, with the topic's partitions
+ * paused), and it resumes
  * when one ends, so the consumer keeps polling and is never kicked out of its group. An offset is committed only
  * once every request at or before it has written its last chunk (at-least-once).
  */
@@ -54,8 +55,11 @@ public final class GenerationScheduler implements Runnable {
     private final BatchEngine engine;
     private final ExecutorService finisher;
     private final OffsetTracker offsets = new OffsetTracker();
-    /** Polled, not yet dispatched (a poll may return more than the room left); never committed past. */
-    private final java.util.ArrayDeque<ConsumerRecord<byte[], byte[]>> polled = new java.util.ArrayDeque<>();
+    /**
+     * Per work topic (interactive, bulk), polled and not yet dispatched (a poll may return more than the room left);
+     * never committed past.
+     */
+    private final Map<String, java.util.ArrayDeque<ConsumerRecord<byte[], byte[]>>> polled = new java.util.LinkedHashMap<>();
     private final RequestWorker worker;
     private final TokenLookups lookups;
     /** Per partition assigned, the end of the log when it was: records below it may have been started elsewhere. */
@@ -96,6 +100,8 @@ public final class GenerationScheduler implements Runnable {
                 this::stopAfterWriteFailure, metrics, tracing, lookups);
         metrics.gauge("fusion_active_requests", "Requests accepted and not yet answered (batch + queue)", offsets::inFlightCount);
         this.deadLetters = new DeadLetters(producer, "fusion-llm-svc");
+        polled.put(config.topics().work(), new java.util.ArrayDeque<>());
+        polled.put(config.topics().bulkWork(), new java.util.ArrayDeque<>());
     }
 
     @Override
@@ -104,7 +110,7 @@ public final class GenerationScheduler implements Runnable {
         engine.start();
         warmUp();
         try {
-            consumer.subscribe(List.of(config.topics().work()), new ConsumerRebalanceListener() {
+            consumer.subscribe(List.copyOf(polled.keySet()), new ConsumerRebalanceListener() {
                 @Override
                 public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
                     handOver(partitions);
@@ -128,15 +134,8 @@ public final class GenerationScheduler implements Runnable {
                 }
             });
             while (running.get()) {
-                consumer.poll(Duration.ofMillis(100)).forEach(polled::add);
-                while (!polled.isEmpty() && offsets.inFlightCount() < config.maxInFlight()) {
-                    dispatch(polled.poll());
-                }
-                if (!polled.isEmpty() || offsets.inFlightCount() >= config.maxInFlight()) {
-                    consumer.pause(consumer.assignment());
-                } else {
-                    consumer.resume(consumer.paused());
-                }
+                consumer.poll(Duration.ofMillis(100)).forEach(r -> polled.get(r.topic()).add(r));
+                polled.forEach(this::dispatchWithinLimit);
                 commit();
             }
         } catch (WakeupException e) {
@@ -145,6 +144,23 @@ public final class GenerationScheduler implements Runnable {
             }
         } finally {
             consumer.close();
+        }
+    }
+
+    /**
+     * Dispatches {@code topic}'s polled records while fewer than {@code maxInFlight} of its requests are unanswered, and
+     * pauses its partitions while that limit holds records back (each work topic has the limit: a bulk job never keeps
+     * interactive work unread; the engine serves interactive requests first).
+     */
+    private void dispatchWithinLimit(String topic, java.util.ArrayDeque<ConsumerRecord<byte[], byte[]>> queue) {
+        while (!queue.isEmpty() && offsets.inFlightCount(topic) < config.maxInFlight()) {
+            dispatch(queue.poll());
+        }
+        List<TopicPartition> parts = consumer.assignment().stream().filter(tp -> tp.topic().equals(topic)).toList();
+        if (!queue.isEmpty() || offsets.inFlightCount(topic) >= config.maxInFlight()) {
+            consumer.pause(parts);
+        } else {
+            consumer.resume(parts);
         }
     }
 
@@ -212,7 +228,7 @@ public final class GenerationScheduler implements Runnable {
     private void forget(Collection<TopicPartition> partitions) {
         offsets.revoked(partitions);
         partitions.forEach(takenOverBelow::remove);
-        polled.removeIf(r -> partitions.contains(new TopicPartition(r.topic(), r.partition())));
+        polled.values().forEach(q -> q.removeIf(r -> partitions.contains(new TopicPartition(r.topic(), r.partition()))));
     }
 
     /**

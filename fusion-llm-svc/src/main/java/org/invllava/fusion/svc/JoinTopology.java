@@ -26,7 +26,8 @@ import org.invllava.schemas.VisualFeatures;
 import org.invllava.schemas.WorkItem;
 
 /**
- * prompts + features, paired by request id ({@link Pairing}) → {@code vlm.work}; a request that cannot be paired
+ * prompts + features, paired by request id ({@link Pairing}) → {@code vlm.work} (a bulk request's:
+ * {@code vlm.work.bulk}); a request that cannot be paired
  * ends with an error chunk on {@code vlm.tokens}. Records not on their key's home partition (another client's
  * partitioner placed them) are moved there through a repartition topic first ({@link Placement}), so a request is
  * answered whatever partitioner its producer used. Records that are not valid Avro, or have no key, go to the
@@ -60,7 +61,8 @@ public final class JoinTopology {
                 .merge(featureIn.filter((k, v) -> k != null).mapValues((k, v) -> features(k, v)));
         KStream<String, Paired> paired = arrivals.process(() -> new Pairing(joinWindow, metrics), Pairing.STORE);
         paired.filter((k, v) -> v instanceof Paired.Work).mapValues(v -> ((Paired.Work) v).item())
-                .to(topics.work(), Produced.with(Serdes.String(), AvroSerde.of(WorkItem.class)));
+                .to((id, work, context) -> work.getPrompt().getBulk() ? topics.bulkWork() : topics.work(),
+                        Produced.with(Serdes.String(), AvroSerde.of(WorkItem.class)));
         paired.filter((k, v) -> v instanceof Paired.Failed).mapValues(v -> ((Paired.Failed) v).chunk())
                 .to(Topics.TOKENS, Produced.with(Serdes.String(), AvroSerde.of(TokenChunk.class)));
         return builder.build();

@@ -32,6 +32,12 @@ final class OffsetTracker {
         return inFlight.values().stream().mapToInt(TreeSet::size).sum();
     }
 
+    /** Requests in flight from {@code topic}'s partitions. */
+    synchronized int inFlightCount(String topic) {
+        return inFlight.entrySet().stream().filter(e -> e.getKey().topic().equals(topic))
+                .mapToInt(e -> e.getValue().size()).sum();
+    }
+
     /** Offsets that advanced since the last call, ready for {@code commitSync}. */
     synchronized Map<TopicPartition, OffsetAndMetadata> committable() {
         Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();

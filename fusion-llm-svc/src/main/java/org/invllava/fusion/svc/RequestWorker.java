@@ -16,6 +16,7 @@ import org.invllava.runtime.model.MultimodalModel;
 import org.invllava.runtime.serving.BatchEngine;
 import org.invllava.runtime.serving.GenerationCallbacks;
 import org.invllava.runtime.serving.Outcome;
+import org.invllava.runtime.serving.Priority;
 import org.invllava.runtime.tokenizer.ChatTemplate;
 import org.invllava.schemas.ConversationTurn;
 import org.invllava.schemas.ErrorCodes;
@@ -173,7 +174,7 @@ final class RequestWorker {
                     : List.of(FeatureCodec.fromBytes(work.getFeatures().getData(), work.getFeatures().getDtype(),
                             work.getFeatures().getShape()));
             engine.submit(p.getRequestId(), model.tokenizer().encodePrompt(turns), images, params, resumed,
-                    new Callbacks(p, out, answered));
+                    p.getBulk() ? Priority.BULK : Priority.INTERACTIVE, new Callbacks(p, out, answered));
         } catch (ContextLengthException e) {
             finish(out, FinishReason.ERROR, null, new ErrorInfo(ErrorCodes.PROMPT_TOO_LONG, e.getMessage()), answered);
         } catch (RuntimeException e) { // not the client's doing: features, model or engine

@@ -17,15 +17,21 @@ final class ActiveSequence {
     final Decoding decoding;
     final GenerationCallbacks callbacks;
     final PagedKvCache cache;
+    final Priority priority;
 
     ActiveSequence(String id, int[] promptIds, ExpandedSequence prompt, Decoding decoding, GenerationCallbacks callbacks,
-                   PagedKvCache cache) {
+                   PagedKvCache cache, Priority priority) {
+        this.priority = priority;
         this.id = id;
         this.promptIds = promptIds;
         this.prompt = prompt;
         this.decoding = decoding;
         this.callbacks = callbacks;
         this.cache = cache;
+    }
+
+    boolean bulk() {
+        return priority == Priority.BULK;
     }
 
     int knownTokens() {

@@ -103,6 +103,12 @@ public final class BatchEngine implements AutoCloseable {
      */
     public void submit(String id, int[] promptIds, List<PatchFeatures> images, SamplingParams params,
                        List<Integer> resumed, GenerationCallbacks callbacks) {
+        submit(id, promptIds, images, params, resumed, Priority.INTERACTIVE, callbacks);
+    }
+
+    /** As {@link #submit(String, int[], List, SamplingParams, List, GenerationCallbacks)}, competing as {@code priority}. */
+    public void submit(String id, int[] promptIds, List<PatchFeatures> images, SamplingParams params,
+                       List<Integer> resumed, Priority priority, GenerationCallbacks callbacks) {
         if (!accepting) {
             throw new IllegalStateException("the engine is shutting down");
         }
@@ -112,7 +118,8 @@ public final class BatchEngine implements AutoCloseable {
             callbacks.onDone(new Outcome.Finished(decoding.result(promptIds, prompt.length())));
             return;
         }
-        incoming.add(new ActiveSequence(id, promptIds.clone(), prompt, decoding, callbacks, pool.newCache()));
+        incoming.add(new ActiveSequence(id, promptIds.clone(), prompt, decoding, callbacks, pool.newCache(),
+                priority));
         signal();
     }
 

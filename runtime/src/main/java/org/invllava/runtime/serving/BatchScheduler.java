@@ -1,8 +1,7 @@
 package org.invllava.runtime.serving;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
+import java.util.LinkedList;
 import java.util.List;
 import org.invllava.runtime.language.KvBlockPool;
 
@@ -10,8 +9,10 @@ import org.invllava.runtime.language.KvBlockPool;
  * Chooses what the next step computes (continuous batching with chunked prefill, as vLLM's and SGLang's schedulers):
  * every running sequence's decode token first, oldest first; then the rest of the token budget goes to prompts being
  * prefilled, then to waiting requests, admitted in arrival order while the batch has room and the pool has blocks for
- * their whole prompt. When a decode finds no free block, the youngest running sequence is preempted: its blocks go
- * back to the pool and it waits at the front of the queue, to be recomputed. Engine thread only.
+ * their whole prompt. When a decode finds no free block, the youngest running sequence (bulk first) is preempted: its
+ * blocks go back to the pool and it waits at the front of its class in the queue, to be recomputed. Interactive
+ * requests wait ahead of every bulk one ({@link Priority}), and one at the head of the queue that finds no room takes
+ * the place of the youngest running bulk sequence, so that a bulk job delays it by at most a step. Engine thread only.
  */
 final class BatchScheduler {
     /** {@code tokens} consecutive uncached positions of {@code sequence} in the next step. */
@@ -21,7 +22,7 @@ final class BatchScheduler {
     private final EngineConfig config;
     private final KvBlockPool pool;
     private final List<ActiveSequence> running = new ArrayList<>(); // admission order
-    private final Deque<ActiveSequence> waiting = new ArrayDeque<>();
+    private final LinkedList<ActiveSequence> waiting = new LinkedList<>(); // interactive first, then bulk
     private final Runnable onPreempted;
 
     BatchScheduler(EngineConfig config, KvBlockPool pool, Runnable onPreempted) {
@@ -30,20 +31,41 @@ final class BatchScheduler {
         this.onPreempted = onPreempted;
     }
 
-    /** Queues {@code s}; one that already has tokens (resumed mid-answer, its client waiting) goes ahead of new ones. */
+    /**
+     * Queues {@code s} behind the requests of its class; one that already has tokens (resumed mid-answer, its client
+     * waiting) goes ahead of the new ones of its class.
+     */
     void enqueue(ActiveSequence s) {
         if (s.decoding.count() > 0) {
-            waiting.addFirst(s);
-            return;
+            requeueAhead(s);
+        } else if (s.bulk()) {
+            waiting.addLast(s);
+        } else {
+            waiting.add(firstBulkWaiting(), s);
         }
-        waiting.addLast(s);
+    }
+
+    /** Puts {@code s} at the front of its class: interactive at the head, bulk behind the last interactive. */
+    private void requeueAhead(ActiveSequence s) {
+        waiting.add(s.bulk() ? firstBulkWaiting() : 0, s);
+    }
+
+    private int firstBulkWaiting() {
+        int i = 0;
+        for (ActiveSequence w : waiting) {
+            if (w.bulk()) {
+                return i;
+            }
+            i++;
+        }
+        return i;
     }
 
     List<ActiveSequence> running() {
         return running;
     }
 
-    Deque<ActiveSequence> waiting() {
+    List<ActiveSequence> waiting() {
         return waiting;
     }
 
@@ -60,6 +82,7 @@ final class BatchScheduler {
 
     /** The next step's work; empty when there is none. Reserves the KV blocks it needs. */
     List<Planned> plan() {
+        makeRoomForInteractive();
         List<Planned> plan = new ArrayList<>();
         int budget = config.maxTokensPerStep();
         for (ActiveSequence s : List.copyOf(running)) {
@@ -67,6 +90,9 @@ final class BatchScheduler {
                 plan.add(new Planned(s, 1));
                 budget--;
             }
+        }
+        if (plan.removeIf(p -> !running.contains(p.sequence()))) { // a bulk sequence planned earlier was preempted
+            budget = config.maxTokensPerStep() - plan.size();
         }
         for (ActiveSequence s : running) {
             if (budget == 0) {
@@ -82,7 +108,7 @@ final class BatchScheduler {
         }
         while (budget > 0 && running.size() < config.maxBatch() && !waiting.isEmpty()) {
             ActiveSequence s = waiting.peekFirst();
-            if (pool.blocksFor(s.knownTokens()) + committedBlocks() > pool.freeBlocks()) {
+            if (!fitsInPool(s)) {
                 break; // first come, first served: nobody overtakes the head of the queue
             }
             waiting.pollFirst();
@@ -95,10 +121,40 @@ final class BatchScheduler {
         return plan;
     }
 
-    /** One more block for {@code s} if its next token needs one, preempting the youngest until it fits. */
+    /** An interactive request at the head of the queue without room: running bulk sequences make way, youngest first. */
+    private void makeRoomForInteractive() {
+        ActiveSequence head = waiting.peekFirst();
+        if (head == null || head.bulk()) {
+            return;
+        }
+        while (running.size() >= config.maxBatch() || !fitsInPool(head)) {
+            ActiveSequence victim = youngest(true);
+            if (victim == null) {
+                return;
+            }
+            preempt(victim);
+        }
+    }
+
+    private boolean fitsInPool(ActiveSequence s) {
+        return pool.blocksFor(s.knownTokens()) + committedBlocks() <= pool.freeBlocks();
+    }
+
+    /** The running sequence admitted last (among bulk ones when {@code bulkOnly}), or null. */
+    private ActiveSequence youngest(boolean bulkOnly) {
+        for (int i = running.size() - 1; i >= 0; i--) {
+            if (!bulkOnly || running.get(i).bulk()) {
+                return running.get(i);
+            }
+        }
+        return null;
+    }
+
+    /** One more block for {@code s} if its next token needs one, preempting the youngest (bulk first) until it fits. */
     private boolean reserveOrPreempt(ActiveSequence s) {
         while (!s.cache.reserve(1)) {
-            ActiveSequence victim = running.get(running.size() - 1);
+            ActiveSequence bulk = youngest(true);
+            ActiveSequence victim = bulk != null ? bulk : running.get(running.size() - 1);
             preempt(victim);
             if (victim == s) {
                 return false;
@@ -110,7 +166,7 @@ final class BatchScheduler {
     private void preempt(ActiveSequence s) {
         running.remove(s);
         s.cache.release();
-        waiting.addFirst(s);
+        requeueAhead(s);
         onPreempted.run();
     }
 
