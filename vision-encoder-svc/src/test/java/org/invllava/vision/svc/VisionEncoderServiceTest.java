@@ -105,7 +105,7 @@ class VisionEncoderServiceTest {
             send(producer, "ok-3", request("ok-3", png(112, 112, 3), later));
             producer.flush();
         }
-        Map<String, VisualFeatures> got = readFeatures(6);
+        Map<String, VisualFeatures> got = readFeatures(7);
         var direct = model.encodeImages(List.of(new ImageDecoder(1 << 24).decode(valid))).get(0);
         for (String id : List.of("ok-1", "ok-2")) {
             VisualFeatures f = got.get(id);
@@ -118,6 +118,9 @@ class VisionEncoderServiceTest {
         assertEquals(ErrorCodes.INVALID_IMAGE, got.get("corrupt").getError().getCode());
         assertEquals(ErrorCodes.IMAGE_TOO_LARGE, got.get("huge").getError().getCode());
         assertEquals(ErrorCodes.DEADLINE_EXCEEDED, got.get("late").getError().getCode());
+        // an unreadable record keyed by a request id: dead-lettered, and its request ends through the features
+        assertEquals(ErrorCodes.INVALID_REQUEST, got.get("poison").getError().getCode());
+        assertTrue(got.get("poison").getError().getMessage().contains("could not be read"), got.get("poison").getError().getMessage());
         assertTrue(got.get("huge").getError().getMessage().contains("100000"), got.get("huge").getError().getMessage());
 
         DeadLetter letter = readOne(Topics.DEAD_LETTER, AvroCodec.of(DeadLetter.class));
