@@ -9,7 +9,8 @@ import org.invllava.schemas.ModelTopics;
  * The fusion LLM's settings: the Streams application id (its consumer group and state), how long a prompt
  * waits for its image features ({@code joinWindow}), the generation consumer group, the batching engine's limits
  * ({@code engine}: sequences per step, tokens per step, KV pool), and how many requests may wait for a place in the
- * batch ({@code maxQueued}); the work consumer pauses while {@code engine.maxBatch() + maxQueued} are in flight;
+ * batch ({@code maxQueued}); the work consumer pauses a work topic while {@code engine.maxBatch() + maxQueued} of its
+ * requests are in flight (interactive and bulk work each);
  * {@code orphanGrace}: how long an answer nobody listens to goes on before it is cancelled.
  */
 public record FusionLlmConfig(KafkaSettings kafka, String applicationId, Duration joinWindow, String workGroupId,

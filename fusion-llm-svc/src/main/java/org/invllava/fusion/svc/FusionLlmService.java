@@ -24,10 +24,17 @@ public final class FusionLlmService implements AutoCloseable {
         config = config.withKafka(SessionTimeouts.resolve(config.kafka()));
         Properties p = streamsProperties(config);
         Metrics meters = metrics.tagged("model", config.topics().model());
-        int partitions = TopicSetup.samePartitionCount(config.kafka(), config.topics().prompts(), config.topics().features());
-        this.streams = new KafkaStreams(JoinTopology.build(config.joinWindow(), config.topics(), partitions, meters), p);
+        this.streams = new KafkaStreams(JoinTopology.build(config.joinWindow(), config.topics(), partitionCount(config),
+                meters), p);
         this.scheduler = new GenerationScheduler(config, model, meters, tracing);
         this.schedulerThread = new Thread(scheduler, "generation-scheduler");
+    }
+
+    /** The prompts and features topics' partition count, looked up once, when the join's first record needs it. */
+    private static java.util.function.IntSupplier partitionCount(FusionLlmConfig config) {
+        java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
+        return () -> count.updateAndGet(n -> n > 0 ? n
+                : TopicSetup.samePartitionCount(config.kafka(), config.topics().prompts(), config.topics().features()));
     }
 
     /** The join's Kafka Streams settings (its changelog's retention is the pairing store's: {@link JoinTopology}). */

@@ -37,11 +37,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Consumes {@code vlm.work} and {@code vlm.work.bulk} and hands each request to the instance's batching engine (one forward pass per step for
- * every running sequence). The poll loop never blocks on a generation: at most {@code maxInFlight} requests are
- * unanswered per work topic (records a poll returns beyond that wait, in offset order, with the topic's partitions
- * paused), and it resumes
- * when one ends, so the consumer keeps polling and is never kicked out of its group. An offset is committed only
+ * Consumes {@code vlm.work} and {@code vlm.work.bulk} and hands each request to the instance's batching engine (one
+ * forward pass per step for every running sequence; interactive requests first). The poll loop never blocks on a
+ * generation: at most {@code maxInFlight} requests per work topic are unanswered (records a poll returns beyond that
+ * wait, in offset order, with the topic's partitions paused), and it resumes when one ends, so the consumer keeps
+ * polling and is never kicked out of its group. An offset is committed only
  * once every request at or before it has written its last chunk (at-least-once).
  */
 public final class GenerationScheduler implements Runnable {

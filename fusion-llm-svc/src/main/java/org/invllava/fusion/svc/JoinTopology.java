@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntSupplier;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
@@ -41,8 +42,11 @@ public final class JoinTopology {
     private JoinTopology() {
     }
 
-    /** {@code partitions}: the partition count of the prompts and features topics (the same for both). */
-    public static Topology build(Duration joinWindow, ModelTopics topics, int partitions, Metrics metrics) {
+    /**
+     * {@code partitions}: the partition count of the prompts and features topics (the same for both), asked for when the
+     * first record arrives.
+     */
+    public static Topology build(Duration joinWindow, ModelTopics topics, IntSupplier partitions, Metrics metrics) {
         AvroSerde<PromptRequest> prompts = AvroSerde.of(PromptRequest.class);
         AvroSerde<VisualFeatures> features = AvroSerde.of(VisualFeatures.class);
         AvroSerde<DeadLetter> dead = AvroSerde.of(DeadLetter.class);
@@ -69,7 +73,8 @@ public final class JoinTopology {
     }
 
     /** {@code topic}'s records, those off their home partition moved there through {@code <name>-placed}. */
-    private static KStream<String, byte[]> placed(StreamsBuilder builder, String topic, String name, int partitions) {
+    private static KStream<String, byte[]> placed(StreamsBuilder builder, String topic, String name,
+                                                  IntSupplier partitions) {
         KStream<String, Placement.Placed> in = builder.stream(topic, Consumed.with(Serdes.String(), Serdes.ByteArray()))
                 .processValues(() -> new Placement(partitions));
         KStream<String, byte[]> home = in.filter((k, v) -> v.home()).mapValues(Placement.Placed::value);
@@ -97,7 +102,7 @@ public final class JoinTopology {
      * The pairing changelog: compacted, and deleted past the window plus {@link #CHANGELOG_EXTRA_RETENTION} (no half
      * waits longer), in segments of that age so that the deletion happens (feature tensors are not kept for days).
      */
-    private static Map<String, String> changelog(Duration joinWindow) {
+    static Map<String, String> changelog(Duration joinWindow) {
         String retention = String.valueOf(joinWindow.plus(CHANGELOG_EXTRA_RETENTION).toMillis());
         return Map.of("cleanup.policy", "compact,delete", "retention.ms", retention, "segment.ms", retention);
     }

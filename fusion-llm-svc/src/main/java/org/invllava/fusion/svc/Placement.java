@@ -1,6 +1,7 @@
 package org.invllava.fusion.svc;
 
 import java.nio.charset.StandardCharsets;
+import java.util.function.IntSupplier;
 import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
@@ -17,13 +18,11 @@ final class Placement implements FixedKeyProcessor<String, byte[], Placement.Pla
     record Placed(byte[] value, boolean home) {
     }
 
-    private final int partitions;
+    private final IntSupplier partitions;
     private FixedKeyProcessorContext<String, Placed> context;
 
-    Placement(int partitions) {
-        if (partitions < 1) {
-            throw new IllegalArgumentException("partitions must be at least 1, got " + partitions);
-        }
+    /** {@code partitions}: the topic's partition count, asked for at the first record (it may need the broker). */
+    Placement(IntSupplier partitions) {
         this.partitions = partitions;
     }
 
@@ -40,7 +39,7 @@ final class Placement implements FixedKeyProcessor<String, byte[], Placement.Pla
     @Override
     public void process(FixedKeyRecord<String, byte[]> record) {
         int partition = context.recordMetadata().map(m -> m.partition()).orElse(-1);
-        boolean home = record.key() == null || partition < 0 || home(record.key(), partitions) == partition;
+        boolean home = record.key() == null || partition < 0 || home(record.key(), partitions.getAsInt()) == partition;
         context.forward(record.withValue(new Placed(record.value(), home)));
     }
 }

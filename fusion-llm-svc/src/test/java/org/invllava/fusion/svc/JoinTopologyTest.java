@@ -58,7 +58,7 @@ class JoinTopologyTest {
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "join-test");
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         p.put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
-        driver = new TopologyTestDriver(JoinTopology.build(WINDOW, TOPICS, partitions, metrics), p);
+        driver = new TopologyTestDriver(JoinTopology.build(WINDOW, TOPICS, () -> partitions, metrics), p);
         prompts = driver.createInputTopic(TOPICS.prompts(), new StringSerializer(), new ByteArraySerializer());
         features = driver.createInputTopic(TOPICS.features(), new StringSerializer(), new ByteArraySerializer());
         work = driver.createOutputTopic(TOPICS.work(), new ByteArrayDeserializer(), new ByteArrayDeserializer());

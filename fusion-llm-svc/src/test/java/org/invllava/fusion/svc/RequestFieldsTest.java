@@ -55,10 +55,12 @@ class RequestFieldsTest {
     }
 
     @Test
-    void theJoinsChangelogsKeepAMinutePastTheWindowNotADay() {
+    void theJoinsChangelogKeepsAMinutePastTheWindowNotADay() {
         FusionLlmConfig d = FusionLlmConfig.defaults(KafkaSettings.of("localhost:9092", "t").withSessionTimeout(3000), "/tmp/s");
-        java.util.Properties p = FusionLlmService.streamsProperties(d);
-        assertEquals(60_000L, p.get("windowstore.changelog.additional.retention.ms"));
-        assertEquals(3000, p.get("consumer.session.timeout.ms"));
+        java.util.Map<String, String> changelog = JoinTopology.changelog(d.joinWindow());
+        assertEquals(String.valueOf(d.joinWindow().toMillis() + 60_000), changelog.get("retention.ms"));
+        assertEquals(changelog.get("retention.ms"), changelog.get("segment.ms"), "segments old enough to be deleted");
+        assertEquals("compact,delete", changelog.get("cleanup.policy"));
+        assertEquals(3000, FusionLlmService.streamsProperties(d).get("consumer.session.timeout.ms"));
     }
 }
