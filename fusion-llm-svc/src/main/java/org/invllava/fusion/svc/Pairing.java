@@ -60,7 +60,7 @@ final class Pairing implements Processor<String, Arrival, String, Paired> {
         String id = record.key();
         long now = System.currentTimeMillis();
         if (record.value() instanceof Arrival.Prompt p && !p.value().getHasImage()) {
-            forward(id, new Paired.Work(new WorkItem(p.value(), null)), now);
+            context.forward(record.withValue((Paired) new Paired.Work(new WorkItem(p.value(), null))).withTimestamp(now));
             return;
         }
         PendingHalf held = get(id);
@@ -71,10 +71,10 @@ final class Pairing implements Processor<String, Arrival, String, Paired> {
         Arrival a = record.value();
         if (a instanceof Arrival.Prompt p) {
             pairOrHold(id, held, PendingHalf.Kind.FEATURES, now, () -> new WorkItem(p.value(), held.featuresValue()),
-                    PendingHalf.prompt(p.value(), now));
+                    PendingHalf.prompt(p.value(), now), record.headers());
         } else if (a instanceof Arrival.Features f) {
             pairOrHold(id, held, PendingHalf.Kind.PROMPT, now, () -> new WorkItem(held.promptValue(), f.value()),
-                    PendingHalf.features(f.value(), now));
+                    PendingHalf.features(f.value(), now), record.headers());
         } else if (a instanceof Arrival.UnreadablePrompt u) {
             unreadable.inc();
             end(id, Paired.failed(id, "", ErrorCodes.INVALID_REQUEST, "the prompt record could not be read: " + u.reason()),
@@ -84,9 +84,11 @@ final class Pairing implements Processor<String, Arrival, String, Paired> {
 
     /** Emits the pair when {@code held} is the other half, else keeps {@code mine} (the first of repeated halves). */
     private void pairOrHold(String id, PendingHalf held, PendingHalf.Kind other, long now,
-                            java.util.function.Supplier<WorkItem> pair, PendingHalf mine) {
-        if (held != null && held.kind() == other) {
-            end(id, new Paired.Work(pair.get()), now);
+                            java.util.function.Supplier<WorkItem> pair, PendingHalf mine,
+                            org.apache.kafka.common.header.Headers headers) {
+        if (held != null && held.kind() == other) { // the record completing the pair passes its trace context on
+            put(id, PendingHalf.done(now));
+            context.forward(new Record<>(id, (Paired) new Paired.Work(pair.get()), now, headers));
         } else if (held == null) {
             put(id, mine);
         }
