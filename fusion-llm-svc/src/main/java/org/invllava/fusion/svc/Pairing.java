@@ -1,8 +1,10 @@
 package org.invllava.fusion.svc;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -60,7 +62,7 @@ final class Pairing implements Processor<String, Arrival, String, Paired> {
         String id = record.key();
         long now = System.currentTimeMillis();
         if (record.value() instanceof Arrival.Prompt p && !p.value().getHasImage()) {
-            context.forward(record.withValue((Paired) new Paired.Work(new WorkItem(p.value(), null))).withTimestamp(now));
+            context.forward(record.withValue(new Paired.Work(new WorkItem(p.value(), null))).withTimestamp(now));
             return;
         }
         PendingHalf held = get(id);
@@ -69,77 +71,73 @@ final class Pairing implements Processor<String, Arrival, String, Paired> {
             return;
         }
         Arrival a = record.value();
+        long windowEnd = now + window.toMillis();
         if (a instanceof Arrival.Prompt p) {
-            pairOrHold(id, held, PendingHalf.Kind.FEATURES, now, () -> new WorkItem(p.value(), held.featuresValue()),
-                    PendingHalf.prompt(p.value(), now), record.headers());
+            pairOrHold(record, held, PendingHalf.Kind.FEATURES, now,
+                    () -> new WorkItem(p.value(), held.featuresValue()),
+                    () -> PendingHalf.prompt(p.value(), now, Math.min(windowEnd, p.value().getDeadlineEpochMs())));
         } else if (a instanceof Arrival.Features f) {
-            pairOrHold(id, held, PendingHalf.Kind.PROMPT, now, () -> new WorkItem(held.promptValue(), f.value()),
-                    PendingHalf.features(f.value(), now), record.headers());
+            pairOrHold(record, held, PendingHalf.Kind.PROMPT, now,
+                    () -> new WorkItem(held.promptValue(), f.value()),
+                    () -> PendingHalf.features(f.value(), now, windowEnd));
         } else if (a instanceof Arrival.UnreadablePrompt u) {
             unreadable.inc();
-            end(id, Paired.failed(id, "", ErrorCodes.INVALID_REQUEST, "the prompt record could not be read: " + u.reason()),
-                    now);
+            end(record.withValue(Paired.failed(id, "", ErrorCodes.INVALID_REQUEST,
+                    "the prompt record could not be read: " + u.reason())), now);
         }
     }
 
-    /** Emits the pair when {@code held} is the other half, else keeps {@code mine} (the first of repeated halves). */
-    private void pairOrHold(String id, PendingHalf held, PendingHalf.Kind other, long now,
-                            java.util.function.Supplier<WorkItem> pair, PendingHalf mine,
-                            org.apache.kafka.common.header.Headers headers) {
-        if (held != null && held.kind() == other) { // the record completing the pair passes its trace context on
-            put(id, PendingHalf.done(now));
-            context.forward(new Record<>(id, (Paired) new Paired.Work(pair.get()), now, headers));
+    /**
+     * Emits the pair when {@code held} is the other half (with the headers of the record completing it: its trace
+     * context), else keeps this half (the first of repeated halves), encoded for the store only then.
+     */
+    private void pairOrHold(Record<String, Arrival> record, PendingHalf held, PendingHalf.Kind other, long now,
+                            Supplier<WorkItem> pair, Supplier<PendingHalf> mine) {
+        if (held != null && held.kind() == other) {
+            end(record.withValue(new Paired.Work(pair.get())), now);
         } else if (held == null) {
-            put(id, mine);
+            put(record.key(), mine.get());
         }
     }
 
-    /** Every second: halves waited past the window (a prompt: past its deadline too) end their request. */
+    /** Every second: halves past their due time (the window, or a prompt's deadline if sooner) end their request. */
     private void expire(long now) {
         List<KeyValue<String, PendingHalf>> due = new ArrayList<>();
         try (KeyValueIterator<Bytes, byte[]> all = store.all()) {
             all.forEachRemaining(kv -> {
-                PendingHalf h = PendingHalf.fromBytes(kv.value);
-                if (now >= dueAt(h)) {
-                    due.add(KeyValue.pair(new String(kv.key.get(), java.nio.charset.StandardCharsets.UTF_8), h));
+                if (now >= PendingHalf.dueEpochMs(kv.value)) {
+                    String id = new String(kv.key.get(), StandardCharsets.UTF_8);
+                    due.add(KeyValue.pair(id, PendingHalf.fromBytes(kv.value)));
                 }
             });
         }
         for (KeyValue<String, PendingHalf> kv : due) {
+            String id = kv.key;
             PendingHalf h = kv.value;
             if (h.kind() == PendingHalf.Kind.DONE) {
-                store.delete(key(kv.key));
+                store.delete(key(id));
             } else if (h.kind() == PendingHalf.Kind.PROMPT) {
                 missingFeatures.inc();
-                end(kv.key, Paired.failed(kv.key, h.promptValue().getReplyTo(), ErrorCodes.DEADLINE_EXCEEDED,
+                end(new Record<>(id, Paired.failed(id, h.promptValue().getReplyTo(), ErrorCodes.DEADLINE_EXCEEDED,
                         "the image's features did not arrive within " + waited(h, now) + " s: was the image sent to "
-                                + "the model's images topic, keyed by the same request id?"), now);
+                                + "the model's images topic, keyed by the same request id?"), now), now);
             } else {
                 missingPrompt.inc();
-                end(kv.key, Paired.failed(kv.key, "", ErrorCodes.DEADLINE_EXCEEDED, "the prompt for image "
+                end(new Record<>(id, Paired.failed(id, "", ErrorCodes.DEADLINE_EXCEEDED, "the prompt for image "
                         + h.featuresValue().getImageSha256() + " did not arrive within " + waited(h, now) + " s: was it "
-                        + "sent to the model's prompts topic, keyed by the same request id?"), now);
+                        + "sent to the model's prompts topic, keyed by the same request id?"), now), now);
             }
         }
-    }
-
-    private long dueAt(PendingHalf h) {
-        long byWindow = h.atEpochMs() + window.toMillis();
-        return h.kind() == PendingHalf.Kind.PROMPT ? Math.min(byWindow, h.promptValue().getDeadlineEpochMs()) : byWindow;
     }
 
     private static long waited(PendingHalf h, long now) {
         return Math.max(0, now - h.atEpochMs()) / 1000;
     }
 
-    /** Emits {@code out} and remembers the id as done for the window. */
-    private void end(String id, Paired out, long now) {
-        put(id, PendingHalf.done(now));
-        forward(id, out, now);
-    }
-
-    private void forward(String id, Paired out, long now) {
-        context.forward(new Record<>(id, out, now));
+    /** Emits {@code out} (at {@code now}) and remembers its request as done for the window. */
+    private void end(Record<String, ? extends Paired> out, long now) {
+        put(out.key(), PendingHalf.done(now, now + window.toMillis()));
+        context.forward(out.withTimestamp(now));
     }
 
     private PendingHalf get(String id) {
@@ -151,6 +149,6 @@ final class Pairing implements Processor<String, Arrival, String, Paired> {
     }
 
     private static Bytes key(String id) {
-        return Bytes.wrap(id.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return Bytes.wrap(id.getBytes(StandardCharsets.UTF_8));
     }
 }
