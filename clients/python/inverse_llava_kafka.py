@@ -22,7 +22,7 @@ import time
 import uuid
 
 import fastavro
-from confluent_kafka import OFFSET_END, Consumer, KafkaError, KafkaException, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 
 PRIMARY_MODEL = "inverse-llava"
 TOKENS_TOPIC = "vlm.tokens"
@@ -76,9 +76,9 @@ class Codec:
             with open(p) as f:
                 raw = json.load(f)
             parsed = fastavro.parse_schema(raw)
-            canonical = fastavro.schema.to_parsing_canonical_form(raw)
-            self.writers[crc64_avro(canonical.encode("utf-8")).to_bytes(8, "little")] = parsed
-            self.schema, self.header = parsed, b"\xc3\x01" + crc64_avro(canonical.encode("utf-8")).to_bytes(8, "little")
+            fingerprint = crc64_avro(fastavro.schema.to_parsing_canonical_form(raw).encode("utf-8")).to_bytes(8, "little")
+            self.writers[fingerprint] = parsed
+            self.schema, self.header = parsed, b"\xc3\x01" + fingerprint  # the newest version writes
 
     def encode(self, record):
         out = io.BytesIO()
@@ -143,9 +143,7 @@ class Client:
                   "sampling": {"maxNewTokens": int(max_tokens), "temperature": float(temperature), "topP": float(top_p),
                                "topK": int(top_k), "seed": int(seed), "stop": list(stop)},
                   "deadlineEpochMs": deadline, "replyTo": self.reply_to, "createdAtEpochMs": now,
-                  "system": system, "history": [], "owner": None}
-        if bulk:
-            prompt["bulk"] = True
+                  "system": system, "history": [], "owner": None, "bulk": bool(bulk)}
         self.producer.produce(model_topic("vlm.prompts", self.model), key=key, value=self.prompts.encode(prompt),
                               on_delivery=_raise_on_error)
         self.producer.poll(0)
@@ -164,9 +162,21 @@ class Client:
             return None
         return msg.key().decode("utf-8"), self.chunks.decode(msg.value())
 
+    def next_in_order(self, expected):
+        """The next chunk of a request of ``expected`` (request id -> the sequence it waits for), as (request id,
+        chunk), or None: chunks of other requests, and repeats after a crash, are skipped. Advances the id's sequence
+        and drops the id after its final chunk."""
+        got = self.next_chunk()
+        if got is None or got[0] not in expected or got[1]["sequence"] != expected[got[0]]:
+            return None
+        rid, chunk = got
+        expected[rid] += 1
+        if chunk["finishReason"] is not None:
+            del expected[rid]
+        return got
+
     def chunks_of(self, ids, timeout_s=300.0):
-        """Yields (request id, chunk) for ``ids``, each sequence once (a chunk repeated after a crash is skipped),
-        until each id's final chunk."""
+        """Yields (request id, chunk) for ``ids``, each sequence once, until each id's final chunk."""
         expected = {i: 0 for i in ids}
         until = time.time() + timeout_s
         self.producer.flush(30)
@@ -174,14 +184,9 @@ class Client:
             if time.time() > until:
                 raise TimeoutError("no final chunk within %.0f s for %d requests, e.g. %s"
                                    % (timeout_s, len(expected), next(iter(expected))))
-            got = self.next_chunk()
-            if got is None or got[0] not in expected or got[1]["sequence"] != expected[got[0]]:
-                continue
-            rid, chunk = got
-            expected[rid] += 1
-            if chunk["finishReason"] is not None:
-                del expected[rid]
-            yield rid, chunk
+            got = self.next_in_order(expected)
+            if got is not None:
+                yield got
 
     def ask(self, image, question, **kwargs):
         """Streams the answer's text; raises AnswerError when the request ends with an error."""
@@ -206,6 +211,7 @@ class Client:
             queue = [json.loads(line) for line in f if line.strip()]
         base = os.path.dirname(os.path.abspath(jsonl_in))
         pending = {}
+        expected = {}
         written = 0
         last_progress = time.time()
         with open(jsonl_out, "w") as out:
@@ -219,26 +225,24 @@ class Client:
                     rid = self.send(r["question"], image=image, max_tokens=r.get("max_tokens", 64),
                                     temperature=r.get("temperature", 0.0), seed=r.get("seed", 0),
                                     request_id=r.get("id"), bulk=bulk)
-                    pending[rid] = {"id": rid, "answer": "", "token_ids": [], "next": 0}
+                    pending[rid] = {"id": rid, "answer": "", "token_ids": []}
+                    expected[rid] = 0
                 self.producer.poll(0)
-                got = self.next_chunk()
                 if time.time() - last_progress > timeout_s:
                     raise TimeoutError("no chunk for %d requests in %.0f s" % (len(pending), timeout_s))
-                if got is None or got[0] not in pending or got[1]["sequence"] != pending[got[0]]["next"]:
+                got = self.next_in_order(expected)
+                if got is None:
                     continue
                 rid, chunk = got
                 last_progress = time.time()
                 a = pending[rid]
-                a["next"] += 1
                 a["answer"] += chunk["text"]
                 a["token_ids"] += chunk["tokenIds"]
                 if chunk["finishReason"] is not None:
                     a["finish_reason"] = chunk["finishReason"].lower()
                     if chunk["error"] is not None:
                         a["error"] = {"code": chunk["error"]["code"], "message": chunk["error"]["message"]}
-                    del pending[rid]
-                    del a["next"]
-                    out.write(json.dumps(a) + "\n")
+                    out.write(json.dumps(pending.pop(rid)) + "\n")
                     written += 1
         return written
 
