@@ -86,14 +86,7 @@ final class BulkBenchCommand implements Callable<Integer> {
     }
 
     private double ttft(int port, byte[] img) throws Exception {
-        long t0 = System.nanoTime();
-        AtomicLong first = new AtomicLong();
-        StreamClient.ask(port, StreamClient.request("What is in the image?", img, maxTokens).toString(), m -> {
-            if (m.path("type").asText().equals("token")) {
-                first.compareAndSet(0, System.nanoTime());
-            }
-        });
-        return (first.get() - t0) / 1e6;
+        return PipelineBenchCommand.viaWebSocket(port, "What is in the image?", img, maxTokens).ttftMs();
     }
 
     private static void row(String name, List<Double> ms) {

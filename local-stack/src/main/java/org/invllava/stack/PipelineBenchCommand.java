@@ -86,7 +86,7 @@ final class PipelineBenchCommand implements Callable<Integer> {
             List<Timing> openAi = new ArrayList<>();
             for (int i = 0; i < requests + 2; i++) {
                 Timing d = direct(stack, question, img);
-                Timing p = viaPipeline(port, question, img);
+                Timing p = viaWebSocket(port, question, img, maxTokens);
                 Timing o = viaOpenAi(port, question, img);
                 if (i >= 2) { // the first two warm up the JIT and the connections
                     direct.add(d);
@@ -125,7 +125,8 @@ final class PipelineBenchCommand implements Callable<Integer> {
         return timing(t0, times);
     }
 
-    private Timing viaPipeline(int port, String question, byte[] img) throws Exception {
+    /** One request over the gateway's WebSocket API, timed from sending to each token message. */
+    static Timing viaWebSocket(int port, String question, byte[] img, int maxTokens) throws Exception {
         List<Long> times = Collections.synchronizedList(new ArrayList<>());
         long t0 = System.nanoTime();
         StreamClient.ask(port, StreamClient.request(question, img, maxTokens).toString(), m -> {

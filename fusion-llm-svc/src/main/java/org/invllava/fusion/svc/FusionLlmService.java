@@ -1,6 +1,8 @@
 package org.invllava.fusion.svc;
 
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.invllava.kafka.SessionTimeouts;
@@ -31,8 +33,8 @@ public final class FusionLlmService implements AutoCloseable {
     }
 
     /** The prompts and features topics' partition count, looked up once, when the join's first record needs it. */
-    private static java.util.function.IntSupplier partitionCount(FusionLlmConfig config) {
-        java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
+    private static IntSupplier partitionCount(FusionLlmConfig config) {
+        AtomicInteger count = new AtomicInteger();
         return () -> count.updateAndGet(n -> n > 0 ? n
                 : TopicSetup.samePartitionCount(config.kafka(), config.topics().prompts(), config.topics().features()));
     }
