@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
-# Builds the packed-GEMM JNI binding (mkl_packed_gemm.c) into $1 with the JDK headers of $2 (Maven's java.home).
-# Optional: without a C compiler, or off Linux x86-64, the runtime runs its products unpacked (it logs why).
+# Builds the JNI libraries into $1 with the JDK headers of $2 (Maven's java.home):
+#   libinvllava-mkl-packed.so (mkl_packed_gemm.c): MKL's packed SGEMM for float32 weights (nn.PackedWeight);
+#   libinvllava-quant.so (quant_kernels.c): 16-bit and q8_0/q4_0 weight products (nn.quant.QuantKernels).
+# Optional: without a C compiler, or off Linux x86-64, float32 products stay unpacked and the other weight formats
+# run in plain Java (much slower); the runtime logs why.
 set -u
-out="$1"; jdk="$2"; src="$(dirname "$0")/mkl_packed_gemm.c"
+out="$1"; jdk="$2"; dir="$(dirname "$0")"
 if [ "$(uname -sm)" != "Linux x86_64" ] || ! command -v cc >/dev/null 2>&1 || [ ! -f "$jdk/include/jni.h" ]; then
-  echo "[packed-gemm] skipped: needs Linux x86-64, cc and $jdk/include/jni.h; float32 products stay unpacked"
+  echo "[native] skipped: needs Linux x86-64, cc and $jdk/include/jni.h; products run without the native libraries"
   exit 0
 fi
 mkdir -p "$out"
-if cc -shared -fPIC -O2 -Wall -I"$jdk/include" -I"$jdk/include/linux" -o "$out/libinvllava-mkl-packed.so" "$src" -ldl; then
-  echo "[packed-gemm] built $out/libinvllava-mkl-packed.so"
-else
-  echo "[packed-gemm] cc failed; float32 products stay unpacked"
-  rm -f "$out/libinvllava-mkl-packed.so"
-fi
+build() { # source, library, extra flags
+  if cc -shared -fPIC -O3 -Wall -I"$jdk/include" -I"$jdk/include/linux" -o "$out/lib$2.so" "$dir/$1" "${@:3}"; then
+    echo "[native] built $out/lib$2.so"
+  else
+    echo "[native] cc failed on $1; the runtime runs without lib$2.so"
+    rm -f "$out/lib$2.so"
+  fi
+}
+build mkl_packed_gemm.c invllava-mkl-packed -ldl
+build quant_kernels.c invllava-quant -lpthread -lm

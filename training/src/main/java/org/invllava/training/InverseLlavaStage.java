@@ -38,6 +38,7 @@ import org.invllava.runtime.tokenizer.LlamaTokenizer;
 import org.invllava.runtime.vision.ImageDecoder;
 import org.invllava.runtime.weights.TensorMap;
 import org.invllava.wire.PatchFeatures;
+import org.invllava.runtime.nn.quant.WeightFormat;
 
 /**
  * Inverse-LLaVA's single stage: the CLIP tower and the LLaMA frozen, trainable = the fusion tensors and LoRA
@@ -121,7 +122,7 @@ final class InverseLlavaStage {
 
         LlamaModel language(TensorMap base, Parameters params, NDManager m) {
             return LlamaModel.load(config, base.within(m), params.source("delta parameters").within(m), spec, featureDim,
-                    DataType.FLOAT32, m);
+                    DataType.FLOAT32, WeightFormat.FLOAT32, m);
         }
     }
 

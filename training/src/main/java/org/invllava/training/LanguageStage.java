@@ -20,6 +20,7 @@ import org.invllava.runtime.tokenizer.ChatTemplate;
 import org.invllava.runtime.tokenizer.LlamaTokenizer;
 import org.invllava.runtime.weights.SafetensorsWriter;
 import org.invllava.runtime.weights.TensorMap;
+import org.invllava.runtime.nn.quant.WeightFormat;
 
 /**
  * Stage 1 of the demo model: the frozen language model is made here, a tiny LLaMA trained as a language model on
@@ -85,7 +86,7 @@ final class LanguageStage {
             TrainingLoop<Example> loop = TrainingLoop.overTokens("language", options, work.resolve("language-state"));
             TrainState state = loop.run(examples, params, root, (batch, m) -> {
                 LlamaModel lm = LlamaModel.load(config, params.source("language parameters").within(m), null, null, 0,
-                        DataType.FLOAT32, m);
+                        DataType.FLOAT32, WeightFormat.FLOAT32, m);
                 return CausalLoss.of(lm, batch, 0, StepInput.PatchRows.FUSION_STREAM, m);
             }, (epoch, step) -> Double.NaN);
             write(initial, out, params);

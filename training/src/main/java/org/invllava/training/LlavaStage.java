@@ -29,6 +29,7 @@ import org.invllava.runtime.tokenizer.LlamaTokenizer;
 import org.invllava.runtime.weights.SafetensorsWriter;
 import org.invllava.runtime.weights.TensorMap;
 import org.invllava.wire.PatchFeatures;
+import org.invllava.runtime.nn.quant.WeightFormat;
 
 /**
  * The LLaVA-1.5 baseline trained on the same world, tower and LLaMA as Inverse-LLaVA, in LLaVA-1.5's two stages:
@@ -135,7 +136,7 @@ final class LlavaStage {
     record Wiring(LlamaConfig config, TensorMap base, Parameters params, InverseLlavaConfig.Adaptation lora, int featureDim) {
         LlamaModel language(NDManager m) {
             return LlamaModel.load(config, base.within(m), lora == null ? null : params.source("LoRA parameters").within(m),
-                    null, lora, 0, DataType.FLOAT32, m);
+                    null, lora, 0, DataType.FLOAT32, WeightFormat.FLOAT32, m);
         }
 
         LlavaProjector projector(NDManager m) {

@@ -1,6 +1,5 @@
 package org.invllava.runtime.bench;
 
-import ai.djl.ndarray.types.DataType;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -12,6 +11,7 @@ import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.model.ModelSource;
 import org.invllava.runtime.model.MultimodalModel;
 import org.invllava.runtime.model.Sequence;
+import org.invllava.runtime.nn.quant.WeightFormat;
 import org.invllava.runtime.tokenizer.LlamaTokenizer;
 import org.invllava.runtime.vision.RgbImage;
 import org.invllava.wire.PatchFeatures;
@@ -70,7 +70,7 @@ public final class ModelBench {
                 }
             }
             return new DtypeResult(source.id(), dtypeName, load, visionMs, seq.length(), seq.length() / prefillSeconds,
-                    prefillFlops(seq.length()) / prefillSeconds, decodeMs, decodeBytes(options.dtype()),
+                    prefillFlops(seq.length()) / prefillSeconds, decodeMs, decodeBytes(options),
                     ProcessMemory.peakRss(), gemmFlops, bandwidth);
         }
     }
@@ -87,9 +87,12 @@ public final class ModelBench {
         return times[times.length / 2];
     }
 
-    private double decodeBytes(DataType type) {
+    /** Weight bytes a decode step streams: the weight format's bits per weight, or the compute dtype's bytes. */
+    private double decodeBytes(LoadOptions options) {
         long fusion = source instanceof ModelSource.InverseLlava ? 0 : shape.fusionParams(); // LLaVA has no fusion
-        return (double) (shape.decodeWeightParams() - fusion) * type.getNumOfBytes();
+        double bytesPerWeight = options.weights() != WeightFormat.FLOAT32 ? options.weights().bitsPerWeight() / 8
+                : options.dtype().getNumOfBytes();
+        return (shape.decodeWeightParams() - fusion) * bytesPerWeight;
     }
 
     /** Matmul FLOPs of a prefill of {@code t} tokens: 2·params·t plus causal attention (q·kᵀ and p·v). */

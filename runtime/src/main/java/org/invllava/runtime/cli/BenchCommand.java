@@ -23,6 +23,8 @@ import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.model.LlavaPaths;
 import org.invllava.runtime.model.ModelPaths;
 import org.invllava.runtime.model.ModelSource;
+import org.invllava.runtime.nn.quant.QuantKernels;
+import org.invllava.runtime.nn.quant.WeightFormat;
 import org.invllava.runtime.weights.DType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -34,8 +36,13 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure vision, prefill and decode speed and memory with random weights of real shapes.")
 final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--dtypes", defaultValue = "float32,float16", split = ",")
+    @Option(names = "--dtypes", defaultValue = "float32,float16", split = ",",
+            description = "compute dtypes, each with its weights in that dtype (libtorch's products)")
     List<String> dtypes;
+    @Option(names = "--weights", split = ",",
+            description = "weight formats (float32, float16, bfloat16, q8_0, q4_0), each with float32 activations and "
+                    + "the native kernels; replaces --dtypes when given")
+    List<String> weights;
     @Option(names = "--shape", defaultValue = "benchmark",
             description = "benchmark (CLIP-L/336 + TinyLlama-1.1B shape), llama7b (CLIP-L/336 + Vicuna-7B shape) or tiny")
     String shapeName;
@@ -69,14 +76,17 @@ final class BenchCommand implements Callable<Integer> {
             bandwidth = MachineProbe.readBandwidth(probe, 5);
             out.println("machine: " + MachineProbe.cpuDescription());
             out.printf(Locale.ROOT, "machine: read bandwidth %.1f GB/s (1 GiB float32 sum)%n", bandwidth / 1e9);
-            for (String name : dtypes) {
-                DataType type = LoadOptions.parseDtype(name);
-                double gemm = MachineProbe.gemmFlops(probe, type, 3);
-                out.printf(Locale.ROOT, "machine: %s GEMM %.1f GFLOP/s (512x4096 · 4096x4096)%n", name, gemm / 1e9);
+            for (Variant variant : variants()) {
+                double gemm = MachineProbe.gemmFlops(probe, variant.options().dtype(), 3);
+                out.printf(Locale.ROOT, "machine: %s GEMM %.1f GFLOP/s (512x4096 · 4096x4096)%n",
+                        variant.options().dtype(), gemm / 1e9);
                 for (ModelSource model : models) {
                     ModelBench bench = new ModelBench(model, shape, prefillTokens, decodeTokens, images, kvTokens);
-                    results.add(bench.run(name, new LoadOptions(type, Device.cpu()), gemm, bandwidth));
+                    results.add(bench.run(variant.name(), variant.options(), gemm, bandwidth));
                 }
+            }
+            if (weights != null) {
+                out.println("machine: weight kernels " + QuantKernels.describe());
             }
         }
         out.println();
@@ -94,6 +104,26 @@ final class BenchCommand implements Callable<Integer> {
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), results);
         }
         return 0;
+    }
+
+    /** One measured configuration: its name in the table and how the model is loaded. */
+    private record Variant(String name, LoadOptions options) {
+    }
+
+    /** Each {@code --weights} format with float32 activations, or else each {@code --dtypes} dtype. */
+    private List<Variant> variants() {
+        List<Variant> out = new ArrayList<>();
+        if (weights != null) {
+            for (String name : weights) {
+                WeightFormat format = WeightFormat.parse(name);
+                out.add(new Variant(format.label() + " weights", new LoadOptions(DataType.FLOAT32, Device.cpu(), format)));
+            }
+        } else {
+            for (String name : dtypes) {
+                out.add(new Variant(name, new LoadOptions(LoadOptions.parseDtype(name), Device.cpu())));
+            }
+        }
+        return out;
     }
 
     /** The shape named by {@code --shape}: benchmark, llama7b or tiny. */

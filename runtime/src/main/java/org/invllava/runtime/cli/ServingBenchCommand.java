@@ -14,6 +14,8 @@ import org.invllava.runtime.bench.ServingBench;
 import org.invllava.runtime.demo.ModelShape;
 import org.invllava.runtime.model.InverseLlavaModel;
 import org.invllava.runtime.model.LoadOptions;
+import org.invllava.runtime.nn.quant.QuantKernels;
+import org.invllava.runtime.nn.quant.WeightFormat;
 import org.invllava.runtime.model.ModelPaths;
 import org.invllava.runtime.serving.EngineConfig;
 import picocli.CommandLine.Command;
@@ -31,6 +33,10 @@ final class ServingBenchCommand implements Callable<Integer> {
     String shapeName;
     @Option(names = "--dtype", defaultValue = "float32")
     String dtype;
+    @Option(names = "--weights", defaultValue = "float32",
+            description = "how linear weights are stored: float32, float16, bfloat16, q8_0 or q4_0 (not float32: "
+                    + "float32 activations, native kernels)")
+    String weights;
     @Option(names = "--concurrency", defaultValue = "1,2,4,8,16", split = ",")
     List<Integer> concurrency;
     @Option(names = "--prompt-tokens", defaultValue = "32")
@@ -58,7 +64,8 @@ final class ServingBenchCommand implements Callable<Integer> {
                     MachineProbe.readBandwidth(probe, 5) / 1e9);
         }
         List<ServingBench.Level> levels = new ArrayList<>();
-        try (InverseLlavaModel model = InverseLlavaModel.load(paths, new LoadOptions(LoadOptions.parseDtype(dtype), Device.cpu()))) {
+        try (InverseLlavaModel model = InverseLlavaModel.load(paths, new LoadOptions(LoadOptions.parseDtype(dtype), Device.cpu(),
+                WeightFormat.parse(weights)))) {
             ServingBench bench = new ServingBench(model, config, promptTokens, maxTokens);
             bench.run(1); // warm-up
             for (int c : concurrency) {
@@ -67,8 +74,8 @@ final class ServingBenchCommand implements Callable<Integer> {
                 levels.add(l);
             }
         }
-        out.printf(Locale.ROOT, "%n%s shape, %s, prompts of %d tokens, %d tokens each, %d tokens a step%n%n",
-                shapeName, dtype, promptTokens + 1, maxTokens, config.maxTokensPerStep());
+        out.printf(Locale.ROOT, "%n%s shape, %s activations, %s weights (%s), prompts of %d tokens, %d tokens each, "
+                + "%d tokens a step%n%n", shapeName, dtype, weights, QuantKernels.describe(), promptTokens + 1, maxTokens, config.maxTokensPerStep());
         out.println("| concurrency | tokens/s | x of 1 | TTFT p50 ms | TTFT p99 ms | ITL p50 ms | ITL p99 ms | ITL p50 x of 1 "
                 + "| peak RSS GiB | KV MiB / sequence |");
         out.println("|---|---|---|---|---|---|---|---|---|---|");

@@ -16,6 +16,7 @@ import org.invllava.runtime.nn.Fp16OnCpu;
 import org.invllava.runtime.nn.Linear;
 import org.invllava.runtime.nn.RmsNorm;
 import org.invllava.runtime.nn.Scopes;
+import org.invllava.runtime.nn.quant.WeightFormat;
 import org.invllava.runtime.weights.TensorSource;
 
 /** HF {@code LlamaForCausalLM} with the Inverse-LLaVA fusion on {@code fusion.layers}. */
@@ -42,18 +43,20 @@ public final class LlamaModel {
      * fusion tensors on fusion layers and LoRA on every other adapted layer.
      */
     public static LlamaModel load(LlamaConfig c, TensorSource base, TensorSource delta, InverseLlavaConfig.Model spec,
-                                  int visualDim, DataType type, NDManager manager) {
+                                  int visualDim, DataType type, WeightFormat weights, NDManager manager) {
         return load(c, base, delta, spec == null ? null : spec.fusion(), spec == null ? null : spec.adaptation(), visualDim,
-                type, manager);
+                type, weights, manager);
     }
 
     /**
-     * As {@link #load(LlamaConfig, TensorSource, TensorSource, InverseLlavaConfig.Model, int, DataType, NDManager)}
-     * with the fusion and the LoRA given apart: {@code fusion} null for a LLaMA with LoRA on every layer (LLaVA-1.5's
-     * fine-tuning), both null for the plain LLaMA.
+     * As {@link #load(LlamaConfig, TensorSource, TensorSource, InverseLlavaConfig.Model, int, DataType, WeightFormat,
+     * NDManager)} with the fusion and the LoRA given apart: {@code fusion} null for a LLaMA with LoRA on every layer
+     * (LLaVA-1.5's fine-tuning), both null for the plain LLaMA. {@code weights} is how the decoder layers' and the LM
+     * head's products store their weights (float32: as loaded, packed for MKL where that pays).
      */
     public static LlamaModel load(LlamaConfig c, TensorSource base, TensorSource delta, InverseLlavaConfig.Fusion fusionSpec,
-                                  InverseLlavaConfig.Adaptation lora, int visualDim, DataType type, NDManager manager) {
+                                  InverseLlavaConfig.Adaptation lora, int visualDim, DataType type, WeightFormat weights,
+                                  NDManager manager) {
         DeltaWeights w = new DeltaWeights(base, delta, lora == null ? 0 : lora.scale(), type);
         Set<Integer> fusionLayers = fusionSpec == null ? Set.of() : Set.copyOf(fusionSpec.layers());
         for (int l : fusionLayers) {
@@ -80,39 +83,42 @@ public final class LlamaModel {
                             fusionSpec.visualNormEps().floatValue()));
                 }
             }
-            Linear qkv = packed(w, new Linear(w.merge(
+            Linear qkv = stored(w, weights, new Linear(w.merge(
                     w.linear(p + "self_attn.q_proj.weight", qDim, d, adapted && lora.targets("q_proj")),
                     w.linear(p + "self_attn.k_proj.weight", kvDim, d, adapted && lora.targets("k_proj")),
                     w.linear(p + "self_attn.v_proj.weight", kvDim, d, adapted && lora.targets("v_proj")))));
             Attention attn = new Attention(qkv,
-                    packed(w, new Linear(w.linear(p + "self_attn.o_proj.weight", d, qDim, adapted && lora.targets("o_proj")))),
+                    stored(w, weights, new Linear(w.linear(p + "self_attn.o_proj.weight", d, qDim, adapted && lora.targets("o_proj")))),
                     fusion, c.numAttentionHeads(), c.numKeyValueHeads(), c.headDim(), rope);
             long ffn = c.intermediateSize();
-            Mlp mlp = new Mlp(packed(w, new Linear(w.merge(
+            Mlp mlp = new Mlp(stored(w, weights, new Linear(w.merge(
                     w.linear(p + "mlp.gate_proj.weight", ffn, d, adapted && lora.targets("gate_proj")),
                     w.linear(p + "mlp.up_proj.weight", ffn, d, adapted && lora.targets("up_proj"))))),
-                    packed(w, new Linear(w.linear(p + "mlp.down_proj.weight", d, ffn, adapted && lora.targets("down_proj")))),
+                    stored(w, weights, new Linear(w.linear(p + "mlp.down_proj.weight", d, ffn, adapted && lora.targets("down_proj")))),
                     ffn);
             layers.add(new DecoderLayer(i, new RmsNorm(base.load(p + "input_layernorm.weight", d), eps), attn,
                     new RmsNorm(base.load(p + "post_attention_layernorm.weight", d), eps), mlp));
         }
         RmsNorm norm = new RmsNorm(base.load("model.norm.weight", d), eps);
         Linear head = base.contains("lm_head.weight") || !c.tieWordEmbeddings()
-                ? packed(w, new Linear(base.load("lm_head.weight", c.vocabSize(), d)))
-                : w.packable() ? new Linear(embed).packed() : new Linear(embed); // the table stays: lookups read it
+                ? stored(w, weights, new Linear(base.load("lm_head.weight", c.vocabSize(), d)))
+                : w.packable() ? new Linear(embed).stored(weights) : new Linear(embed); // the table stays: lookups read it
         return new LlamaModel(c, embed, List.copyOf(layers), norm, head, rope);
     }
 
-    /** {@code plain} with its weight packed for MKL where that applies ({@link Linear#packed}); the weight is released. */
-    private static Linear packed(DeltaWeights w, Linear plain) {
+    /**
+     * {@code plain} with its weight in {@code format} ({@link Linear#stored}: packed for MKL where that applies to
+     * float32); the loaded weight is released.
+     */
+    private static Linear stored(DeltaWeights w, WeightFormat format, Linear plain) {
         if (!w.packable()) {
             return plain;
         }
-        Linear packed = plain.packed();
-        if (packed != plain) {
+        Linear stored = plain.stored(format);
+        if (stored != plain) {
             w.release(plain.weight());
         }
-        return packed;
+        return stored;
     }
 
     private static FusionProjection fusionProjection(DeltaWeights w, String prefix, String target, long out, long d,

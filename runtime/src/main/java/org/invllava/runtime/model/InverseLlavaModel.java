@@ -60,7 +60,8 @@ public final class InverseLlavaModel implements MultimodalModel {
             int featureDim = vision != null ? vision.featureDim() : spec.vision().featureDim();
             TensorLoader base = new TensorLoader(Checkpoint.open(paths.language()), manager, options.dtype());
             TensorLoader delta = new TensorLoader(Checkpoint.openFile(release.weights()), manager, options.dtype());
-            LlamaModel language = LlamaModel.load(llamaConfig, base, delta, spec, featureDim, options.dtype(), manager);
+            LlamaModel language = LlamaModel.load(llamaConfig, base, delta, spec, featureDim, options.dtype(),
+                    options.weights(), manager);
             base.checkAllUsed(LlamaModel::isUnused);
             delta.checkAllUsed(name -> false);
             return new InverseLlavaModel(manager, release.config(), vision, featureDim, language, tokenizer, options.dtype());

@@ -65,7 +65,7 @@ public final class LlavaModel implements MultimodalModel {
             LlavaProjector projector = LlavaProjector.load(projectorWeights, featureDim, config.text().hiddenSize());
             projectorWeights.checkAllUsed(name -> false);
             TensorLoader base = new TensorLoader(weights.language(), manager, type);
-            LlamaModel language = LlamaModel.load(config.text(), base, null, null, 0, type, manager);
+            LlamaModel language = LlamaModel.load(config.text(), base, null, null, 0, type, options.weights(), manager);
             base.checkAllUsed(LlamaModel::isUnused);
             return new LlavaModel(manager, config, vision, featureDim, projector, language, tokenizer, type);
         } catch (RuntimeException e) {

@@ -4,9 +4,24 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.types.DataType;
 import java.util.Locale;
+import org.invllava.runtime.nn.quant.WeightFormat;
 
-/** Compute dtype and device. float32 is exact and the default; bfloat16 needs a path DJL 0.36 lacks. */
-public record LoadOptions(DataType dtype, Device device) {
+/**
+ * Compute dtype, device and how the language model's linear weights are stored. float32 is exact and the default;
+ * bfloat16 compute needs a path DJL 0.36 lacks, bfloat16 weights do not ({@code weights}). Weight formats other than
+ * float32 keep activations in float32 and run on the CPU.
+ */
+public record LoadOptions(DataType dtype, Device device, WeightFormat weights) {
+    public LoadOptions {
+        if (weights != WeightFormat.FLOAT32 && (dtype != DataType.FLOAT32 || !Device.cpu().equals(device))) {
+            throw new IllegalArgumentException(weights.label() + " weights run with float32 activations on the CPU, not "
+                    + dtype + " on " + device + " (use --dtype float32 --device cpu)");
+        }
+    }
+
+    public LoadOptions(DataType dtype, Device device) {
+        this(dtype, device, WeightFormat.FLOAT32);
+    }
 
     public static LoadOptions defaults() {
         return new LoadOptions(DataType.FLOAT32, Engine.getEngine("PyTorch").defaultDevice());
@@ -19,7 +34,7 @@ public record LoadOptions(DataType dtype, Device device) {
             case "float16", "fp16", "f16", "half" -> DataType.FLOAT16;
             case "bfloat16", "bf16" -> throw new IllegalArgumentException(
                     "bfloat16 compute is not available with the DJL 0.36 PyTorch engine (BF16 arrays abort the JVM); "
-                            + "use float32 or float16 (bf16 checkpoints load fine in either)");
+                            + "use float32 or float16 (bf16 checkpoints load fine in either), or --weights bfloat16");
             default -> throw new IllegalArgumentException("unknown dtype " + name + " (float32, float16)");
         };
     }

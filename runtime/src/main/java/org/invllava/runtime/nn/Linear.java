@@ -1,31 +1,55 @@
 package org.invllava.runtime.nn;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import org.invllava.runtime.nn.quant.QuantizedWeight;
+import org.invllava.runtime.nn.quant.WeightFormat;
 
 /**
  * {@code y = x · Wᵀ + b} with the checkpoint's {@code [out, in]} weight; bias optional. On the CPU, float32 weights
  * can be {@link #packed() packed} for MKL (batched decode steps 2-3x faster per product). Large float16 products on
  * the CPU run in float32 ({@link Fp16OnCpu}: 169 vs 27 GFLOP/s at 640 rows here); single-row decode steps stay
- * float16, where they are bandwidth-bound.
+ * float16, where they are bandwidth-bound. Weights can also be {@link #stored stored} in a {@link WeightFormat} (16-bit or
+ * 8/4-bit blocks) for float32 inputs.
  */
 public final class Linear {
-    private final NDArray weight; // [out, in]; null once packed
+    private final NDArray weight; // [out, in]; null once packed or stored
     private final NDArray bias; // [out] or null
     private final PackedWeight packedWeight; // or null
+    private final QuantizedWeight storedWeight; // or null
 
     public Linear(NDArray weight) {
         this(weight, null);
     }
 
     public Linear(NDArray weight, NDArray bias) {
-        this(weight, bias, null);
+        this(weight, bias, null, null);
     }
 
-    private Linear(NDArray weight, NDArray bias, PackedWeight packedWeight) {
+    private Linear(NDArray weight, NDArray bias, PackedWeight packedWeight, QuantizedWeight storedWeight) {
         this.weight = weight;
         this.bias = bias;
         this.packedWeight = packedWeight;
+        this.storedWeight = storedWeight;
+    }
+
+    /**
+     * This product with its weight in {@code format}: {@link #packed()} for float32, else a {@link QuantizedWeight}
+     * (float16 where the row length is not a whole number of q8_0/q4_0 blocks, as llama.cpp does). The new product no
+     * longer reads the weight: the caller may release it.
+     */
+    public Linear stored(WeightFormat format) {
+        if (format == WeightFormat.FLOAT32 || weight == null || !Device.cpu().equals(weight.getDevice())) {
+            return packed();
+        }
+        WeightFormat fitting = format.fits(weight.getShape().get(1)) ? format : WeightFormat.FLOAT16;
+        return new Linear(null, bias, null, QuantizedWeight.of(weight, fitting));
+    }
+
+    /** The stored weight, or null for a float product. */
+    public QuantizedWeight storedWeight() {
+        return storedWeight;
     }
 
     /**
@@ -34,11 +58,11 @@ public final class Linear {
      * reads the weight: the caller may release it.
      */
     public Linear packed() {
-        if (packedWeight != null || !PackedWeight.appliesTo(weight.getDataType(), weight.getDevice())
+        if (packedWeight != null || storedWeight != null || !PackedWeight.appliesTo(weight.getDataType(), weight.getDevice())
                 || !PackedWeight.worthPacking(weight.getShape().get(0), weight.getShape().get(1))) {
             return this;
         }
-        return new Linear(null, bias, PackedWeight.pack(weight));
+        return new Linear(null, bias, PackedWeight.pack(weight), null);
     }
 
     public boolean isPacked() {
@@ -46,8 +70,8 @@ public final class Linear {
     }
 
     public NDArray forward(NDArray x) {
-        if (packedWeight != null) {
-            NDArray y = packedWeight.multiply(x);
+        if (packedWeight != null || storedWeight != null) {
+            NDArray y = packedWeight != null ? packedWeight.multiply(x) : storedWeight.multiply(x);
             return bias == null ? y : y.addi(bias);
         }
         if (Fp16OnCpu.upcast(x, x.getShape().size() / x.getShape().tail())) {
@@ -73,7 +97,7 @@ public final class Linear {
     private static boolean skinny(NDArray x) {
         long rows = x.getShape().dimension() == 2 ? x.getShape().get(0) : 0;
         return rows >= 2 && rows <= SkinnyProducts.MAX_ROWS && x.getDataType() == DataType.FLOAT32
-                && ai.djl.Device.cpu().equals(x.getDevice()) && SkinnyProducts.transposed(rows);
+                && Device.cpu().equals(x.getDevice()) && SkinnyProducts.transposed(rows);
     }
 
     private static NDArray linear(NDArray x, NDArray w, NDArray b) {
@@ -82,7 +106,7 @@ public final class Linear {
                 : ai.djl.nn.core.Linear.linear(x, w, b).singletonOrThrow();
     }
 
-    /** The unpacked weight [out, in]; null once packed. */
+    /** The unpacked weight [out, in]; null once packed or stored. */
     public NDArray weight() {
         return weight;
     }
@@ -92,6 +116,7 @@ public final class Linear {
     }
 
     public long outFeatures() {
-        return packedWeight != null ? packedWeight.outFeatures() : weight.getShape().get(0);
+        return packedWeight != null ? packedWeight.outFeatures()
+                : storedWeight != null ? storedWeight.outFeatures() : weight.getShape().get(0);
     }
 }

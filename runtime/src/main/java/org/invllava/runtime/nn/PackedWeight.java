@@ -4,12 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,7 +29,6 @@ public final class PackedWeight {
      * SGEMM; packed for 2 to 256 rows, every height from 1 to 64 runs at least as fast (measured on [11264, 2048]).
      */
     private static final int ROWS_HINT = 256;
-    private static final String LIBRARY = "/org/invllava/runtime/nn/native/linux-x86_64/libinvllava-mkl-packed.so";
 
     private final NDArray storage; // [bytes / 4] float32, MKL's own layout; owns the memory behind `packed`
     private final ByteBuffer packed;
@@ -139,7 +133,7 @@ public final class PackedWeight {
 
     private static Optional<String> bindOnce() {
         ai.djl.engine.Engine.getEngine("PyTorch"); // loads libtorch, where MKL is found
-        Optional<String> why = loadLibrary();
+        Optional<String> why = NativeLibrary.load("invllava-mkl-packed");
         if (why.isEmpty()) {
             why = Optional.ofNullable(bind());
         }
@@ -149,21 +143,6 @@ public final class PackedWeight {
             LOG.info("float32 CPU weights are packed for MKL's GEMM ({}={}; 0 turns it off)", SWITCH, mode());
         }
         return why;
-    }
-
-    private static Optional<String> loadLibrary() {
-        try (InputStream in = PackedWeight.class.getResourceAsStream(LIBRARY)) {
-            if (in == null) {
-                return Optional.of("this build has no packed-GEMM binding (no C compiler when it was built)");
-            }
-            Path file = Files.createTempFile("invllava-mkl-packed", ".so");
-            file.toFile().deleteOnExit();
-            Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
-            System.load(file.toString());
-            return Optional.empty();
-        } catch (IOException | UnsatisfiedLinkError e) {
-            return Optional.of("the packed-GEMM binding does not load: " + e.getMessage());
-        }
     }
 
     private static native String bind();
