@@ -7,10 +7,11 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.invllava.gateway.ApiKeys;
 import org.invllava.gateway.GatewayConfig;
-import org.invllava.runtime.model.LoadOptions;
-import org.invllava.runtime.model.ModelSource;
 import org.invllava.kafka.Lifecycle;
 import org.invllava.runtime.cli.ModelOptions;
+import org.invllava.runtime.model.LoadOptions;
+import org.invllava.runtime.model.ModelSource;
+import org.invllava.runtime.nn.quant.WeightFormat;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -30,6 +31,10 @@ final class ServeCommand implements Callable<Integer> {
     String dtype;
     @Option(names = "--device", defaultValue = "auto")
     String device;
+    @Option(names = "--weights", defaultValue = "float32",
+            description = "how the language model's linear weights are stored: float32, float16, bfloat16, q8_0 or q4_0 "
+                    + "(not float32: float32 activations on the CPU, native kernels; see docs/weights.md)")
+    String weights;
     @Option(names = "--work-dir", description = "broker log, Streams state and the demo model (default: a temporary folder)")
     Path workDir;
     @Option(names = "--api-key", description = "an API key clients must send (Authorization: Bearer KEY); repeatable")
@@ -49,7 +54,7 @@ final class ServeCommand implements Callable<Integer> {
         List<ModelSource> models = model.servedModels(); // none: the bundled demo model
         Path dir = workDir != null ? workDir : Files.createTempDirectory("inverse-llava-stack");
         LocalStack.Options options = new LocalStack.Options(models,
-                new LoadOptions(LoadOptions.parseDtype(dtype), LoadOptions.parseDevice(device)), bootstrapServers, port, 1,
+                new LoadOptions(LoadOptions.parseDtype(dtype), LoadOptions.parseDevice(device), WeightFormat.parse(weights)), bootstrapServers, port, 1,
                 GatewayConfig.Limits.defaults(), new GatewayConfig.Access(ApiKeys.load(String.join(",", apiKeys), apiKeysFile, null),
                         keyMaxConcurrent, imageUrlAllow, GatewayConfig.Access.open().fetchTimeout()), dir,
                 java.time.Duration.ofMillis(orphanGraceMs));

@@ -33,12 +33,12 @@ import org.invllava.runtime.model.MultimodalModel;
 import org.invllava.runtime.model.StepInput;
 import org.invllava.runtime.model.Tokenizers;
 import org.invllava.runtime.model.VisionModel;
+import org.invllava.runtime.nn.quant.WeightFormat;
 import org.invllava.runtime.tokenizer.ChatTemplate;
 import org.invllava.runtime.tokenizer.LlamaTokenizer;
 import org.invllava.runtime.vision.ImageDecoder;
 import org.invllava.runtime.weights.TensorMap;
 import org.invllava.wire.PatchFeatures;
-import org.invllava.runtime.nn.quant.WeightFormat;
 
 /**
  * Inverse-LLaVA's single stage: the CLIP tower and the LLaMA frozen, trainable = the fusion tensors and LoRA

@@ -16,11 +16,11 @@ import org.invllava.runtime.config.LlamaConfig;
 import org.invllava.runtime.language.LlamaModel;
 import org.invllava.runtime.model.StepInput;
 import org.invllava.runtime.model.Tokenizers;
+import org.invllava.runtime.nn.quant.WeightFormat;
 import org.invllava.runtime.tokenizer.ChatTemplate;
 import org.invllava.runtime.tokenizer.LlamaTokenizer;
 import org.invllava.runtime.weights.SafetensorsWriter;
 import org.invllava.runtime.weights.TensorMap;
-import org.invllava.runtime.nn.quant.WeightFormat;
 
 /**
  * Stage 1 of the demo model: the frozen language model is made here, a tiny LLaMA trained as a language model on

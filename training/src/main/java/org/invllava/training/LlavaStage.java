@@ -25,11 +25,11 @@ import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.model.StepInput;
 import org.invllava.runtime.model.Tokenizers;
 import org.invllava.runtime.model.VisionModel;
+import org.invllava.runtime.nn.quant.WeightFormat;
 import org.invllava.runtime.tokenizer.LlamaTokenizer;
 import org.invllava.runtime.weights.SafetensorsWriter;
 import org.invllava.runtime.weights.TensorMap;
 import org.invllava.wire.PatchFeatures;
-import org.invllava.runtime.nn.quant.WeightFormat;
 
 /**
  * The LLaVA-1.5 baseline trained on the same world, tower and LLaMA as Inverse-LLaVA, in LLaVA-1.5's two stages:

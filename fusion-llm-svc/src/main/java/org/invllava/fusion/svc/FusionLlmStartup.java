@@ -8,6 +8,7 @@ import org.invllava.observability.Tracing;
 import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.model.ModelSource;
 import org.invllava.runtime.model.MultimodalModel;
+import org.invllava.runtime.nn.quant.WeightFormat;
 import org.invllava.runtime.serving.EngineConfig;
 import org.invllava.schemas.ModelTopics;
 
@@ -15,7 +16,7 @@ import org.invllava.schemas.ModelTopics;
  * How a fusion LLM starts, for its Quarkus app ({@link FusionLlmApp}) and the tests: its settings from environment
  * variables ({@code KAFKA_BOOTSTRAP_SERVERS}, {@code LANGUAGE_MODEL_DIR} and {@code FUSION_CHECKPOINT_DIR}, or
  * {@code LLAVA_MODEL_DIR} for LLaVA-1.5 with {@code VISION_MODEL_DIR} as its CLIP directory for the original release;
- * optionally {@code MODEL_ID} (the served model whose topics it reads), {@code MODEL_DTYPE}, {@code MODEL_DEVICE},
+ * optionally {@code MODEL_ID} (the served model whose topics it reads), {@code MODEL_DTYPE}, {@code MODEL_DEVICE}, {@code MODEL_WEIGHTS},
  * {@code FUSION_APPLICATION_ID}, {@code FUSION_GROUP_ID}, {@code FUSION_JOIN_WINDOW_MS}, {@code FUSION_MAX_BATCH},
  * {@code FUSION_MAX_TOKENS_PER_STEP}, {@code FUSION_KV_BLOCK_SIZE}, {@code FUSION_KV_CACHE_TOKENS},
  * {@code FUSION_MAX_QUEUED}, {@code FUSION_STATE_DIR}, {@code TOPICS_REPLICATION}), then the model's language side and
@@ -45,7 +46,8 @@ public final class FusionLlmStartup {
                 env.string("FUSION_STATE_DIR", defaults.stateDir()), defaults.topics(),
                 env.millis("FUSION_ORPHAN_GRACE_MS", defaults.orphanGrace()));
         LoadOptions load = new LoadOptions(LoadOptions.parseDtype(env.string("MODEL_DTYPE", "float32")),
-                LoadOptions.parseDevice(env.string("MODEL_DEVICE", "auto")));
+                LoadOptions.parseDevice(env.string("MODEL_DEVICE", "auto")),
+                WeightFormat.parse(env.string("MODEL_WEIGHTS", "float32")));
         return new Settings(config, load, model, (short) env.integer("TOPICS_REPLICATION", -1));
     }
 

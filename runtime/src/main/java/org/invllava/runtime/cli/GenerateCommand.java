@@ -14,6 +14,7 @@ import org.invllava.runtime.generate.Sampler;
 import org.invllava.runtime.generate.SamplingParams;
 import org.invllava.runtime.generate.TokenListener;
 import org.invllava.runtime.model.LoadOptions;
+import org.invllava.runtime.nn.quant.WeightFormat;
 import org.invllava.runtime.model.MultimodalModel;
 import org.invllava.wire.PatchFeatures;
 import picocli.CommandLine.Command;
@@ -42,6 +43,9 @@ final class GenerateCommand implements Callable<Integer> {
     List<String> stop;
     @Option(names = "--dtype", defaultValue = "float32", description = "float32 (exact, default) or float16")
     String dtype;
+    @Option(names = "--weights", defaultValue = "float32",
+            description = "language weights: float32 (default), float16, bfloat16, q8_0 or q4_0 (CPU, float32 activations)")
+    String weights;
     @Option(names = "--device", defaultValue = "auto", description = "auto (GPU if the CUDA engine sees one), cpu, gpu, gpu:N")
     String device;
     @Option(names = "--output", defaultValue = "text", description = "text (stream to stdout) or json (one object)")
@@ -56,7 +60,8 @@ final class GenerateCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--prompt must not be empty");
         }
         SamplingParams params = new SamplingParams(maxNewTokens, temperature, topP, topK, seed, stop);
-        LoadOptions options = new LoadOptions(LoadOptions.parseDtype(dtype), LoadOptions.parseDevice(device));
+        LoadOptions options = new LoadOptions(LoadOptions.parseDtype(dtype), LoadOptions.parseDevice(device),
+                WeightFormat.parse(weights));
         QuestionOptions.Question q = question.read();
         try (MultimodalModel model = this.model.source().load(options)) {
             List<PatchFeatures> features = q.features(model);

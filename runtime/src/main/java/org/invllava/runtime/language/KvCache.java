@@ -17,13 +17,20 @@ public final class KvCache implements KvStore, AutoCloseable {
     private final NDArray[] keys;
     private final NDArray[] values;
     private final int maxLength;
+    private final DataType storage; // null: the dtype of the first keys appended
     private int length;
 
     public KvCache(NDManager parent, int layers, int maxLength) {
+        this(parent, layers, maxLength, null);
+    }
+
+    /** A cache holding keys and values in {@code storage} (e.g. float16 for float32 activations), whatever comes in. */
+    public KvCache(NDManager parent, int layers, int maxLength, DataType storage) {
         this.manager = parent.newSubManager();
         this.keys = new NDArray[layers];
         this.values = new NDArray[layers];
         this.maxLength = maxLength;
+        this.storage = storage;
     }
 
     @Override
@@ -34,8 +41,8 @@ public final class KvCache implements KvStore, AutoCloseable {
     /** As {@link KvStore#append}; the cached views are slices of this cache's buffers (no copy). */
     @Override
     public NDArray[] append(int layer, NDArray kNew, NDArray vNew, NDManager scope) {
-        NDArray k = kNew.transpose(1, 0, 2); // [H_kv, T, D]
-        NDArray v = vNew.transpose(1, 0, 2);
+        NDArray k = stored(kNew).transpose(1, 0, 2); // [H_kv, T, D]
+        NDArray v = stored(vNew).transpose(1, 0, 2);
         int t = (int) k.getShape().get(1);
         keys[layer] = ensureCapacity(keys[layer], k, length + t);
         values[layer] = ensureCapacity(values[layer], v, length + t);
@@ -44,6 +51,10 @@ public final class KvCache implements KvStore, AutoCloseable {
         values[layer].set(slot, v);
         NDIndex filled = new NDIndex(":, 0:" + (length + t) + ", :");
         return new NDArray[] {keys[layer].get(scope, filled), values[layer].get(scope, filled)};
+    }
+
+    private NDArray stored(NDArray x) {
+        return storage == null ? x : x.toType(storage, false);
     }
 
     private NDArray ensureCapacity(NDArray buffer, NDArray like, int needed) {

@@ -27,15 +27,17 @@ public final class LlamaModel {
     private final RmsNorm norm;
     private final Linear lmHead;
     private final Rope rope;
+    private final WeightFormat weights;
 
     private LlamaModel(LlamaConfig config, NDArray embedTokens, List<DecoderLayer> layers, RmsNorm norm,
-                       Linear lmHead, Rope rope) {
+                       Linear lmHead, Rope rope, WeightFormat weights) {
         this.config = config;
         this.embedTokens = embedTokens;
         this.layers = layers;
         this.norm = norm;
         this.lmHead = lmHead;
         this.rope = rope;
+        this.weights = weights;
     }
 
     /**
@@ -103,7 +105,7 @@ public final class LlamaModel {
         Linear head = base.contains("lm_head.weight") || !c.tieWordEmbeddings()
                 ? stored(w, weights, new Linear(base.load("lm_head.weight", c.vocabSize(), d)))
                 : w.packable() ? new Linear(embed).stored(weights) : new Linear(embed); // the table stays: lookups read it
-        return new LlamaModel(c, embed, List.copyOf(layers), norm, head, rope);
+        return new LlamaModel(c, embed, List.copyOf(layers), norm, head, rope, weights);
     }
 
     /**
@@ -148,8 +150,14 @@ public final class LlamaModel {
         return embedTokens.get(manager, new NDIndex("{}", manager.create(ids))); // [T, D]
     }
 
-    /** The dtype keys and values are cached in on {@code device}: float32 for float16 on the CPU. */
+    /**
+     * The dtype keys and values are cached in on {@code device}: float32 for float16 compute on the CPU (no per-step
+     * casts), float16 for 16-bit and quantised weights (half the memory; attention reads them back in float32).
+     */
     public DataType kvType(Device device) {
+        if (weights != WeightFormat.FLOAT32 && Device.cpu().equals(device)) {
+            return DataType.FLOAT16;
+        }
         return Fp16OnCpu.attentionType(embedTokens.getDataType(), device);
     }
 

@@ -67,8 +67,8 @@ public final class PagedKvCache implements KvStore {
             long slot = (long) table.get(p / bs) * bs + p % bs;
             NDIndex into = new NDIndex(slot + ":" + (slot + n));
             NDIndex from = new NDIndex(done + ":" + (done + n));
-            pool.keys(layer).set(into, k.get(from));
-            pool.values(layer).set(into, v.get(from));
+            pool.keys(layer).set(into, k.get(from).toType(pool.keys(layer).getDataType(), false));
+            pool.values(layer).set(into, v.get(from).toType(pool.values(layer).getDataType(), false));
             done += n;
         }
         NDIndex all = new NDIndex("{}", scope.create(slots(0, length + t)));

@@ -24,7 +24,8 @@ public final class Sequence implements AutoCloseable {
         this.language = language;
         this.dtype = dtype;
         this.inputs = inputs;
-        this.cache = new KvCache(manager, language.config().numHiddenLayers(), language.maxPositions());
+        this.cache = new KvCache(manager, language.config().numHiddenLayers(), language.maxPositions(),
+                language.kvType(manager.getDevice()));
     }
 
     public int length() {
