@@ -70,7 +70,7 @@ public final class LlamaModel {
         long qDim = (long) c.numAttentionHeads() * c.headDim();
         long kvDim = (long) c.numKeyValueHeads() * c.headDim();
         float eps = c.rmsNormEps().floatValue();
-        NDArray embed = base.load("model.embed_tokens.weight", c.vocabSize(), d);
+        NDArray embed = embeddings(base, base.load("model.embed_tokens.weight", c.vocabSize(), d), weights);
         Rope rope = new Rope(manager, c.headDim(), c.ropeTheta(), c.maxPositionEmbeddings(), type);
         List<DecoderLayer> layers = new ArrayList<>();
         for (int i = 0; i < c.numHiddenLayers(); i++) {
@@ -145,9 +145,25 @@ public final class LlamaModel {
         return rope.maxPositions();
     }
 
-    /** Token embeddings [T, D] of {@code ids} (all valid vocabulary ids). */
+    /** Token embeddings [T, D] of {@code ids} (all valid vocabulary ids), in the compute dtype. */
     public NDArray embed(NDManager manager, long[] ids) {
-        return embedTokens.get(manager, new NDIndex("{}", manager.create(ids))); // [T, D]
+        NDArray rows = embedTokens.get(manager, new NDIndex("{}", manager.create(ids))); // [T, D]
+        return rows.toType(computeType(), false);
+    }
+
+    /** The table [V, D] as loaded, or in float16 beside a weight format other than float32 (lookups widen rows). */
+    private static NDArray embeddings(TensorSource base, NDArray loaded, WeightFormat weights) {
+        if (weights == WeightFormat.FLOAT32 || !base.packable() || loaded.getDataType() != DataType.FLOAT32) {
+            return loaded;
+        }
+        NDArray half = loaded.toType(DataType.FLOAT16, true);
+        base.release(loaded);
+        return half;
+    }
+
+    /** The compute dtype: float32 beside a weight format other than float32, else the table's dtype. */
+    private DataType computeType() {
+        return weights == WeightFormat.FLOAT32 ? embedTokens.getDataType() : DataType.FLOAT32;
     }
 
     /**

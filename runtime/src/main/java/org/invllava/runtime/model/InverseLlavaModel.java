@@ -56,7 +56,7 @@ public final class InverseLlavaModel implements MultimodalModel {
         LlamaTokenizer tokenizer = Tokenizers.load(paths.language(), llamaConfig);
         NDManager manager = NDManager.newBaseManager(options.device());
         try {
-            VisionModel vision = withVision ? VisionModel.load(paths.vision(), spec, manager, options.dtype(), false) : null;
+            VisionModel vision = withVision ? VisionModel.load(paths.vision(), spec, manager, options.visionDtype(), false) : null;
             int featureDim = vision != null ? vision.featureDim() : spec.vision().featureDim();
             TensorLoader base = new TensorLoader(Checkpoint.open(paths.language()), manager, options.dtype());
             TensorLoader delta = new TensorLoader(Checkpoint.openFile(release.weights()), manager, options.dtype());

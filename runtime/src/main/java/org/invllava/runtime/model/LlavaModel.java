@@ -59,7 +59,7 @@ public final class LlavaModel implements MultimodalModel {
         NDManager manager = NDManager.newBaseManager(options.device());
         try {
             DataType type = options.dtype();
-            VisionModel vision = withVision ? vision(config, weights, paths, manager, type, false) : null;
+            VisionModel vision = withVision ? vision(config, weights, paths, manager, options.visionDtype(), false) : null;
             int featureDim = vision != null ? vision.featureDim() : visionConfig(config, paths).hiddenSize(); // one layer
             TensorLoader projectorWeights = new TensorLoader(weights.projector(), manager, type);
             LlavaProjector projector = LlavaProjector.load(projectorWeights, featureDim, config.text().hiddenSize());
@@ -82,7 +82,7 @@ public final class LlavaModel implements MultimodalModel {
         LlavaConfig config = LlavaConfig.load(paths.model().resolve("config.json"));
         NDManager manager = NDManager.newBaseManager(options.device());
         try {
-            return vision(config, LlavaWeights.open(config, paths), paths, manager, options.dtype(), true);
+            return vision(config, LlavaWeights.open(config, paths), paths, manager, options.visionDtype(), true);
         } catch (RuntimeException e) {
             manager.close();
             throw e;

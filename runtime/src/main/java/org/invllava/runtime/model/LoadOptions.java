@@ -23,6 +23,14 @@ public record LoadOptions(DataType dtype, Device device, WeightFormat weights) {
         this(dtype, device, WeightFormat.FLOAT32);
     }
 
+    /**
+     * The dtype the CLIP tower is stored in: the compute dtype, or float16 with a weight format other than float32
+     * (half the memory; its large products still run in float32, {@code Fp16OnCpu}).
+     */
+    public DataType visionDtype() {
+        return weights == WeightFormat.FLOAT32 ? dtype : DataType.FLOAT16;
+    }
+
     public static LoadOptions defaults() {
         return new LoadOptions(DataType.FLOAT32, Engine.getEngine("PyTorch").defaultDevice());
     }

@@ -31,10 +31,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Each weight format on the golden case (its float16 KV cache included): first-step logits within the format's error
- * of float32's, and a batch
- * answers exactly as each request alone in that format (greedy). The case is a random tiny model whose top logits lie
- * within hundredths of each other, so greedy agreement with float32 is reported, not required.
+ * Each weight format on the golden case (its float16 KV cache and embedding table included): first-step logits within
+ * the format's error of float32's, and a batch answers exactly as each request alone in that format (greedy). The case
+ * is a random tiny model whose top logits lie within hundredths of each other, so greedy agreement with float32 is
+ * reported, not required.
  */
 class WeightFormatsGoldenTest {
     private static final List<String> IMAGES = List.of("image.png", "image2.png");
@@ -115,10 +115,10 @@ class WeightFormatsGoldenTest {
     private static double bound(WeightFormat format) {
         return switch (format) {
             case FLOAT32 -> 1e-6;
-            case FLOAT16 -> 4e-3; // measured 1.9e-3 and 2.0e-3 (0.8e-3 and 1.1e-3 of it with a float32 KV cache)
-            case BFLOAT16 -> 1.5e-2; // 5.3e-3, 7.2e-3
-            case Q8_0 -> 5e-2; // 2.1e-2, 2.6e-2
-            case Q4_0 -> 0.6; // 0.36, 0.39: this tiny random model amplifies q4_0's ~9% weight error
+            case FLOAT16 -> 7e-3; // measured 2.7e-3 and 3.7e-3 (0.8e-3 and 1.1e-3 with float32 KV and embeddings)
+            case BFLOAT16 -> 1.5e-2; // 5.2e-3, 6.0e-3
+            case Q8_0 -> 5e-2; // 1.7e-2, 2.5e-2
+            case Q4_0 -> 0.6; // 0.36, 0.40: this tiny random model amplifies q4_0's ~9% weight error
         };
     }
 }
