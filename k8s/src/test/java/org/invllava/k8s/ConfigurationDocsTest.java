@@ -31,7 +31,9 @@ class ConfigurationDocsTest {
     private static final Path DOC = Path.of("..", "docs", "operations.md");
     /** Read by the runtime itself (not through the service's settings). */
     private static final Map<String, Set<String>> RUNTIME_VARIABLES = Map.of(
-            "fusion-llm-svc", Set.of("INVERSE_LLAVA_PACKED_WEIGHTS"), "vision-encoder-svc", Set.of(), "gateway", Set.of());
+            "fusion-llm-svc", Set.of("INVERSE_LLAVA_PACKED_WEIGHTS", "INVERSE_LLAVA_KERNELS", "INVERSE_LLAVA_KERNEL_THREADS",
+                    "MALLOC_ARENA_MAX"),
+            "vision-encoder-svc", Set.of("MALLOC_ARENA_MAX"), "gateway", Set.of());
 
     /** A documented variable: its default cell's leading literal (null when the cell does not start with one). */
     private record Row(String variable, String defaultLiteral, String defaultCell) {

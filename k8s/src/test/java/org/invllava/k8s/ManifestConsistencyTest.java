@@ -36,8 +36,8 @@ class ManifestConsistencyTest {
     static final List<String> OVERLAYS = RenderedManifests.OVERLAYS;
     /** SmallRye Health's endpoints, which every service's Quarkus app serves on PROBE_PORT. */
     static final Set<String> PROBE_PATHS = Set.of("/q/health/live", "/q/health/ready", "/q/health/started");
-    /** Variables read by a library inside the service rather than by our settings code: DJL's cache folder. */
-    static final Set<String> LIBRARY_VARIABLES = Set.of("DJL_CACHE_DIR", "JAVA_TOOL_OPTIONS"); // DJL's, the JVM's
+    /** Variables read by a library inside the service rather than by our settings code: DJL's, the JVM's, glibc's. */
+    static final Set<String> LIBRARY_VARIABLES = Set.of("DJL_CACHE_DIR", "JAVA_TOOL_OPTIONS", "MALLOC_ARENA_MAX");
 
     @TempDir
     static Path tmp;

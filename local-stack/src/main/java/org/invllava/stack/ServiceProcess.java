@@ -38,6 +38,7 @@ final class ServiceProcess implements AutoCloseable {
         ProcessBuilder b = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         b.environment().putAll(env);
+        b.environment().putIfAbsent("MALLOC_ARENA_MAX", "2"); // one arena per thread grows the RSS (docs/weights.md)
         process = b.start();
     }
 
