@@ -61,6 +61,12 @@ final class Attention {
             int t = segment.tokens();
             NDIndex rows = new NDIndex(row + ":" + (row + t));
             int past = segment.cache().length();
+            if (CachedAttention.applies(qs, segment.cache(), t)) { // a decode step: the cache read in place
+                KvView view = segment.cache().write(layer, ks.get(rows), vs.get(rows));
+                contexts.add(CachedAttention.decode(qs.get(rows), view, heads, kvHeads, headDim)); // [1, H·D]
+                row += t;
+                continue;
+            }
             NDArray[] kv = segment.cache().append(layer, ks.get(rows), vs.get(rows), h.getManager()); // [H_kv, S, D]
             NDArray ctx = attend(qs.get(rows).transpose(1, 0, 2), kv[0], kv[1], past); // [H, T, D]
             contexts.add(ctx.transpose(1, 0, 2).reshape(new Shape(t, qDim))); // [T, H·D]

@@ -41,6 +41,31 @@ public final class KvCache implements KvStore, AutoCloseable {
     /** As {@link KvStore#append}; the cached views are slices of this cache's buffers (no copy). */
     @Override
     public NDArray[] append(int layer, NDArray kNew, NDArray vNew, NDManager scope) {
+        int t = put(layer, kNew, vNew);
+        NDIndex filled = new NDIndex(":, 0:" + (length + t) + ", :");
+        return new NDArray[] {keys[layer].get(scope, filled), values[layer].get(scope, filled)};
+    }
+
+    /** As {@link #append}, the layer's buffers [H_kv, capacity, D] read in place: position s at s · D, head h at h · capacity · D. */
+    @Override
+    public KvView write(int layer, NDArray kNew, NDArray vNew) {
+        int t = put(layer, kNew, vNew);
+        Shape shape = keys[layer].getShape(); // [H_kv, capacity, D]
+        long[] positions = new long[length + t];
+        for (int p = 0; p < positions.length; p++) {
+            positions[p] = p;
+        }
+        return new KvView(keys[layer], values[layer], positions, positions.length, shape.get(2),
+                shape.get(1) * shape.get(2));
+    }
+
+    @Override
+    public boolean readsInPlace() {
+        return true;
+    }
+
+    /** Writes {@code kNew}, {@code vNew} [T, H_kv, D] at positions {@code length ..}; returns T. */
+    private int put(int layer, NDArray kNew, NDArray vNew) {
         NDArray k = stored(kNew).transpose(1, 0, 2); // [H_kv, T, D]
         NDArray v = stored(vNew).transpose(1, 0, 2);
         int t = (int) k.getShape().get(1);
@@ -49,8 +74,7 @@ public final class KvCache implements KvStore, AutoCloseable {
         NDIndex slot = new NDIndex(":, " + length + ":" + (length + t) + ", :");
         keys[layer].set(slot, k);
         values[layer].set(slot, v);
-        NDIndex filled = new NDIndex(":, 0:" + (length + t) + ", :");
-        return new NDArray[] {keys[layer].get(scope, filled), values[layer].get(scope, filled)};
+        return t;
     }
 
     private NDArray stored(NDArray x) {

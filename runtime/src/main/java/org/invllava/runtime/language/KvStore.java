@@ -19,6 +19,19 @@ public sealed interface KvStore permits KvCache, PagedKvCache, FreshKv {
      */
     NDArray[] append(int layer, NDArray k, NDArray v, NDManager scope);
 
+    /**
+     * Writes the step's keys/values as {@link #append} does and returns where the layer's cache lives instead of
+     * gathering it, for attention that reads it in place; only where {@link #readsInPlace()}.
+     */
+    default KvView write(int layer, NDArray k, NDArray v) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " keeps no cache to read in place");
+    }
+
+    /** Whether {@link #write} is supported. */
+    default boolean readsInPlace() {
+        return false;
+    }
+
     /** Called once every layer has appended the step's {@code tokens}. */
     void advance(int tokens);
 }

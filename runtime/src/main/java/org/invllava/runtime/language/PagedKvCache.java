@@ -3,6 +3,7 @@ package org.invllava.runtime.language;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -56,6 +57,29 @@ public final class PagedKvCache implements KvStore {
 
     @Override
     public NDArray[] append(int layer, NDArray k, NDArray v, NDManager scope) {
+        int t = put(layer, k, v);
+        NDIndex all = new NDIndex("{}", scope.create(slots(0, length + t)));
+        NDArray keys = pool.keys(layer).get(scope, all).transpose(1, 0, 2); // [S, H_kv, D] → [H_kv, S, D]
+        NDArray values = pool.values(layer).get(scope, all).transpose(1, 0, 2);
+        return new NDArray[] {keys, values};
+    }
+
+    /** As {@link #append}, the pool [slots, H_kv, D] read in place: position s at slot · H_kv · D, head h at h · D. */
+    @Override
+    public KvView write(int layer, NDArray k, NDArray v) {
+        int t = put(layer, k, v);
+        Shape shape = pool.keys(layer).getShape(); // [slots, H_kv, D]
+        return new KvView(pool.keys(layer), pool.values(layer), slots(0, length + t), length + t,
+                shape.get(1) * shape.get(2), shape.get(2));
+    }
+
+    @Override
+    public boolean readsInPlace() {
+        return true;
+    }
+
+    /** Writes {@code k}, {@code v} [T, H_kv, D] into the reserved slots of positions {@code length ..}; returns T. */
+    private int put(int layer, NDArray k, NDArray v) {
         int t = (int) k.getShape().get(0);
         if (pool.blocksFor(length + t) > table.size()) {
             throw new IllegalStateException("KV blocks for " + (length + t) + " positions were not reserved");
@@ -71,10 +95,7 @@ public final class PagedKvCache implements KvStore {
             pool.values(layer).set(into, v.get(from).toType(pool.values(layer).getDataType(), false));
             done += n;
         }
-        NDIndex all = new NDIndex("{}", scope.create(slots(0, length + t)));
-        NDArray keys = pool.keys(layer).get(scope, all).transpose(1, 0, 2); // [S, H_kv, D] → [H_kv, S, D]
-        NDArray values = pool.values(layer).get(scope, all).transpose(1, 0, 2);
-        return new NDArray[] {keys, values};
+        return t;
     }
 
     @Override

@@ -110,6 +110,26 @@ public final class QuantKernels {
         multiply(level, format.code(), w, out, in, x, rows, y);
     }
 
+    /**
+     * One decode step's attention read in place from a KV cache: {@code out [H, D] = softmax(q · kᵀ · scale) · v} per
+     * head for {@code q [H, D]} (float32), keys and values float32 or float16 where position s of KV head h starts at
+     * element {@code slots[s] · strideSlot + h · strideHead}; query head h reads KV head h / (H / H_kv). Needs the
+     * native kernels ({@link #level()} >= 0).
+     */
+    public static void decodeAttention(ByteBuffer q, ByteBuffer keys, ByteBuffer values, boolean f16, long[] slots,
+                                       int count, long strideSlot, long strideHead, int heads, int kvHeads, int dim,
+                                       float scale, ByteBuffer out) {
+        if (level() < 0) {
+            throw new IllegalStateException("native kernels unavailable: " + describe());
+        }
+        decodeAttention(level(), q, keys, values, f16, slots, count, strideSlot, strideHead, heads, kvHeads, dim, scale,
+                out);
+    }
+
+    static native void decodeAttention(int level, ByteBuffer q, ByteBuffer keys, ByteBuffer values, boolean f16,
+                                       long[] slots, int count, long strideSlot, long strideHead, int heads,
+                                       int kvHeads, int dim, float scale, ByteBuffer out);
+
     private static native int init(int threads);
 
     private static native int threads();
