@@ -132,7 +132,8 @@ final class BenchCommand implements Callable<Integer> {
             case "benchmark" -> ModelShape.benchmark();
             case "llama7b" -> ModelShape.llama7b();
             case "tiny" -> ModelShape.tiny();
-            default -> throw new IllegalArgumentException("--shape must be benchmark, llama7b or tiny");
+            case "small150m" -> ModelShape.small150m();
+            default -> throw new IllegalArgumentException("--shape must be benchmark, llama7b, small150m or tiny");
         };
     }
 

@@ -26,6 +26,11 @@ public record ModelShape(int clipHidden, int clipLayers, int clipHeads, int clip
         return new ModelShape(1024, 24, 16, 4096, 14, 336, 4096, 32, 32, 32, 11008, 32000, 4096, 64);
     }
 
+    /** A small CLIP and a ~150M-parameter LLaMA (12 layers of 768, vocabulary 32000): weight-format accuracy runs. */
+    public static ModelShape small150m() {
+        return new ModelShape(256, 2, 4, 1024, 14, 112, 768, 12, 12, 4, 2048, 32000, 2048, 8);
+    }
+
     /** A few MB: the bundled demo model of the local stack and quick bench runs. */
     public static ModelShape tiny() {
         return new ModelShape(64, 2, 4, 128, 14, 112, 64, 2, 4, 2, 172, 2048, 1024, 4);
