@@ -35,11 +35,7 @@ public final class QuantFormats {
             }
             case Q8_0 -> {
                 for (int b = 0; b < w.length / QK; b++) {
-                    float amax = 0;
-                    for (int j = 0; j < QK; j++) {
-                        amax = Math.max(amax, Math.abs(w[b * QK + j]));
-                    }
-                    float d = amax / 127;
+                    float d = blockAmax(w, b) / 127;
                     float id = d != 0 ? 1.0f / d : 0.0f;
                     out.putShort(toHalf(d));
                     for (int j = 0; j < QK; j++) {
@@ -172,17 +168,22 @@ public final class QuantFormats {
     static float[] roundActivations(float[] x) {
         float[] q = new float[x.length];
         for (int b = 0; b < x.length / QK; b++) {
-            float amax = 0;
-            for (int j = 0; j < QK; j++) {
-                amax = Math.max(amax, Math.abs(x[b * QK + j]));
-            }
-            float d = amax / 127;
+            float d = blockAmax(x, b) / 127;
             float id = d != 0 ? 1.0f / d : 0.0f;
             for (int j = 0; j < QK; j++) {
                 q[b * QK + j] = d * (float) Math.rint(x[b * QK + j] * id);
             }
         }
         return q;
+    }
+
+    /** The largest magnitude in block {@code b} of 32 values of {@code v}. */
+    private static float blockAmax(float[] v, int b) {
+        float amax = 0;
+        for (int j = 0; j < QK; j++) {
+            amax = Math.max(amax, Math.abs(v[b * QK + j]));
+        }
+        return amax;
     }
 
     private static int roundHalfAway(float v) {
