@@ -106,7 +106,7 @@ public final class QuantFormats {
     }
 
     /**
-     * GGUF rows [out, in] of q8_0 / q4_0 blocks from the kernels' regrouped layout (quant_kernels.c, {@code regroup}):
+     * GGUF rows [out, in] of q8_0 / q4_0 blocks from the kernels' regrouped layout (products.c, {@code regroup}):
      * per 8 rows and block, the 8 float16 scales, then 32-byte vectors k whose byte 4r + j is element 4k + j of row r
      * (q8_0: 8 vectors, biased by 128; q4_0: 4 vectors, element 4(k + 4) + j in the high nibble).
      */

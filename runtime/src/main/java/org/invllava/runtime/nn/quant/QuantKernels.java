@@ -8,7 +8,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The native products of {@link WeightFormat}s other than float32 (src/main/c/quant_kernels.c): each weight byte
+ * The native products of {@link WeightFormat}s other than float32 (src/main/c: products.c, decode_attention.c, pool.c): each weight byte
  * read once per call whatever the number of rows, output rows split over a pool of threads, AVX-512 VNNI or AVX2 code
  * chosen by the CPU at run time. Built with the module where a C compiler is present; without it
  * {@link QuantizedWeight} falls back to plain Java ({@link QuantFormats}), much slower.

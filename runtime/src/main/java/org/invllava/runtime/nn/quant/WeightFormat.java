@@ -26,7 +26,7 @@ public enum WeightFormat {
         this.blockBytes = blockBytes;
     }
 
-    /** The format's number in the native kernels ({@code enum format} of quant_kernels.c). */
+    /** The format's number in the native kernels ({@code enum format} of src/main/c/kernels.h). */
     int code() {
         return code;
     }

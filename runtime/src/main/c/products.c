@@ -11,64 +11,12 @@
  *
  * Every weight byte is read once per call whatever the number of rows (up to TILE_X rows; more rows re-read it per
  * TILE_X): a group of 8 (or 16 float) weight rows stays in L1 while each 4 x rows pass over it. Output rows are split
- * across threads: libtorch's own OpenMP team where libtorch is loaded (its libgomp, found at init: the team is hot after
- * libtorch's ops and no second set of spinning threads competes with it for the cores), else a pool of our own
- * (spinning briefly between calls, then sleeping on a futex). Three instruction levels, chosen
- * at run time (or forced by the caller): 2 = AVX-512 (F, BW, VL, VNNI), 1 = AVX2 + FMA + F16C, 0 = portable C.
+ * across the threads of pool.c. Three instruction levels, chosen at run time (or forced by the caller):
+ * 2 = AVX-512 (F, BW, VL, VNNI), 1 = AVX2 + FMA + F16C, 0 = portable C.
  */
-#define _GNU_SOURCE
-#include <dlfcn.h>
-#include <immintrin.h>
-#include <link.h>
-#include <jni.h>
-#include <limits.h>
-#include <linux/futex.h>
-#include <math.h>
-#include <pthread.h>
-#include <stdatomic.h>
-#include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
-enum format { F32 = 0, F16 = 1, BF16 = 2, Q8_0 = 3, Q4_0 = 4 };
-enum { QK = 32, GROUP = 8, TILE_O = 16, TILE_R = 4, TILE_X = 64, MAX_THREADS = 64, SPIN_ROUNDS = 20000 };
-
-typedef struct { uint16_t d; int8_t qs[QK]; } block_q8_0;       /* 34 bytes, as GGUF */
-typedef struct { uint16_t d; uint8_t qs[QK / 2]; } block_q4_0;   /* 18 bytes: element j in low nibble j, 16+j high */
-
-/* ---------- scalar conversions (the same arithmetic as ggml's reference; QuantFormats.java mirrors them) ---------- */
-
-static inline float bits_f32(uint32_t w) { float f; memcpy(&f, &w, 4); return f; }
-static inline uint32_t f32_bits(float f) { uint32_t w; memcpy(&w, &f, 4); return w; }
-
-static inline float fp16_to_f32(uint16_t h) {
-    const uint32_t w = (uint32_t) h << 16, sign = w & 0x80000000u, two_w = w + w;
-    const float normalized = bits_f32((two_w >> 4) + (0xE0u << 23)) * 0x1.0p-112f;
-    const float denormalized = bits_f32((two_w >> 17) | (126u << 23)) - 0.5f;
-    return bits_f32(sign | (two_w < (1u << 27) ? f32_bits(denormalized) : f32_bits(normalized)));
-}
-
-static inline uint16_t f32_to_fp16(float f) { /* round to nearest even */
-    float base = (fabsf(f) * 0x1.0p+112f) * 0x1.0p-110f;
-    const uint32_t w = f32_bits(f), shl1_w = w + w, sign = w & 0x80000000u;
-    uint32_t bias = shl1_w & 0xFF000000u;
-    if (bias < 0x71000000u) bias = 0x71000000u;
-    base = bits_f32((bias >> 1) + 0x07800000u) + base;
-    const uint32_t bits = f32_bits(base);
-    const uint32_t nonsign = ((bits >> 13) & 0x00007C00u) + (bits & 0x00000FFFu);
-    return (uint16_t) ((sign >> 16) | (shl1_w > 0xFF000000u ? 0x7E00u : nonsign));
-}
-
-static inline float bf16_to_f32(uint16_t h) { return bits_f32((uint32_t) h << 16); }
-
-static inline uint16_t f32_to_bf16(float f) { /* round to nearest even; NaN stays NaN */
-    uint32_t u = f32_bits(f);
-    if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t) ((u >> 16) | 64);
-    return (uint16_t) ((u + (0x7fff + ((u >> 16) & 1))) >> 16);
-}
+#include "kernels.h"
 
 static void quantize_q8_0(const float *x, block_q8_0 *y, int64_t n) {
     for (int64_t b = 0; b < n / QK; b++, x += QK) {
@@ -219,17 +167,6 @@ static void units_scalar(const job_t *j, int64_t u0, int64_t u1) {
 }
 
 /* ---------- levels 1 and 2 ---------- */
-
-#define ALWAYS_INLINE static inline __attribute__((always_inline))
-#define T_AVX2 "avx2,fma,f16c"
-#define T_AVX512 "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni"
-
-__attribute__((target(T_AVX2))) ALWAYS_INLINE float hsum256(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
 
 /* Elements 4k .. 4k+3 of an x block, in every 32-bit lane. */
 #define X_GROUP(xb, k) _mm256_set1_epi32(((const int32_t *) (xb))[k])
@@ -440,146 +377,11 @@ static units_fn kernel_for(int level, int format) {
 
 
 
-/* ---------- the thread pool ---------- */
-
 static job_t job;
 static units_fn job_kernel;
-static void (*job_units)(int64_t, int64_t); /* set instead of job_kernel for work other than a product */
-static int64_t job_unit_count;
-static int threads = 1;
-static _Atomic uint32_t generation;
-static _Atomic int remaining;
-static _Atomic int sleepers;
-static pthread_mutex_t call_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* Part `part` of `parts` of the output rows, in whole units (groups or tiles). */
-static void run_part(int part, int parts) {
-    const int64_t units = job_units != NULL ? job_unit_count : (job.out + unit_rows(job.format) - 1) / unit_rows(job.format);
-    const int64_t u0 = units * part / parts, u1 = units * (part + 1) / parts;
-    if (u0 >= u1) return;
-    if (job_units != NULL) job_units(u0, u1);
-    else job_kernel(&job, u0, u1);
-}
-
-static void *worker(void *arg) {
-    const int id = (int) (intptr_t) arg;
-    uint32_t seen = 0;
-    for (;;) {
-        uint32_t g;
-        int spins = 0;
-        while ((g = atomic_load(&generation)) == seen) {
-            if (++spins < SPIN_ROUNDS) {
-                _mm_pause();
-                continue;
-            }
-            atomic_fetch_add(&sleepers, 1);
-            if (atomic_load(&generation) == seen) {
-                syscall(SYS_futex, (int *) &generation, FUTEX_WAIT_PRIVATE, (int) seen, NULL, NULL, 0);
-            }
-            atomic_fetch_sub(&sleepers, 1);
-            spins = 0;
-        }
-        seen = g;
-        run_part(id, threads);
-        atomic_fetch_sub(&remaining, 1);
-    }
-    return NULL;
-}
-
-/* libtorch's OpenMP runtime (GOMP_parallel is what `#pragma omp parallel` compiles to), when found at init. */
-static void (*gomp_parallel)(void (*)(void *), void *, unsigned, unsigned);
-static int (*omp_thread_num)(void);
-static int (*omp_num_threads)(void);
-
-static void gomp_body(void *unused) {
-    (void) unused;
-    run_part(omp_thread_num(), omp_num_threads());
-}
-
-static int find_gomp(struct dl_phdr_info *info, size_t size, void *found) {
-    (void) size;
-    if (strstr(info->dlpi_name, "libgomp") == NULL) return 0;
-    void *lib = dlopen(info->dlpi_name, RTLD_LAZY | RTLD_NOLOAD);
-    if (lib == NULL) return 0;
-    gomp_parallel = (void (*)(void (*)(void *), void *, unsigned, unsigned)) dlsym(lib, "GOMP_parallel");
-    omp_thread_num = (int (*)(void)) dlsym(lib, "omp_get_thread_num");
-    omp_num_threads = (int (*)(void)) dlsym(lib, "omp_get_num_threads");
-    if (gomp_parallel == NULL || omp_thread_num == NULL || omp_num_threads == NULL) {
-        gomp_parallel = NULL;
-        return 0;
-    }
-    snprintf((char *) found, 256, "%s", info->dlpi_name);
-    return 1;
-}
-
-static void run_job(void) {
-    if (threads == 1 || (job_units == NULL && job.out < 2 * TILE_O) || (job_units != NULL && job_unit_count < 2)) {
-        run_part(0, 1);
-        return;
-    }
-    if (gomp_parallel != NULL) {
-        gomp_parallel(gomp_body, NULL, (unsigned) threads, 0);
-        return;
-    }
-    atomic_store(&remaining, threads - 1);
-    atomic_fetch_add(&generation, 1);
-    if (atomic_load(&sleepers) > 0) {
-        syscall(SYS_futex, (int *) &generation, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
-    }
-    run_part(0, threads);
-    while (atomic_load(&remaining) > 0) _mm_pause();
-}
-
-/* Per-thread scratch for the quantised activations. */
-static __thread void *scratch;
-static __thread size_t scratch_bytes;
-
-static void *scratch_of(size_t bytes) {
-    if (bytes > scratch_bytes) {
-        free(scratch);
-        scratch = malloc(bytes);
-        scratch_bytes = scratch == NULL ? 0 : bytes;
-    }
-    return scratch;
-}
-
-/* ---------- JNI ---------- */
-
-/*
- * Products run on `count` threads (the caller counts as one): on libtorch's OpenMP team when its libgomp is loaded,
- * else on threads started here. Returns the best instruction level this CPU has.
- */
-JNIEXPORT jint JNICALL Java_org_invllava_runtime_nn_quant_QuantKernels_init(JNIEnv *env, jclass cls, jint count) {
-    __builtin_cpu_init();
-    const int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
-    const int avx512 = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
-                       && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
-    threads = count < 1 ? 1 : count > MAX_THREADS ? MAX_THREADS : count;
-    char gomp[256] = "";
-    dl_iterate_phdr(find_gomp, gomp);
-    for (int i = 1; i < threads && gomp_parallel == NULL; i++) {
-        pthread_t t;
-        pthread_attr_t attr;
-        pthread_attr_init(&attr);
-        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        const int failed = pthread_create(&t, &attr, worker, (void *) (intptr_t) i);
-        pthread_attr_destroy(&attr);
-        if (failed) {
-            threads = i;
-            break;
-        }
-    }
-    return avx512 ? 2 : avx2 ? 1 : 0;
-}
-
-/* Whose threads products run on: libtorch's OpenMP team or our own pool. */
-JNIEXPORT jstring JNICALL Java_org_invllava_runtime_nn_quant_QuantKernels_pool(JNIEnv *env, jclass cls) {
-    return (*env)->NewStringUTF(env, gomp_parallel != NULL ? "libtorch's OpenMP threads" : "own threads");
-}
-
-/* The number of threads products run on. */
-JNIEXPORT jint JNICALL Java_org_invllava_runtime_nn_quant_QuantKernels_threads(JNIEnv *env, jclass cls) {
-    return threads;
+static void product_units(int64_t u0, int64_t u1) {
+    job_kernel(&job, u0, u1);
 }
 
 /* dst := src [n] float32 in `format` (n a multiple of 32 for q8_0 / q4_0). */
@@ -625,152 +427,7 @@ JNIEXPORT void JNICALL Java_org_invllava_runtime_nn_quant_QuantKernels_multiply(
         quantize_activations(job.x, rows, in, q, (float *) job.xd, (int32_t *) job.xs);
     }
     job_kernel = kernel_for(level, format);
-    job_units = NULL;
-    run_job();
+    run_parallel(product_units, (job.out + unit_rows(format) - 1) / unit_rows(format));
     pthread_mutex_unlock(&call_lock);
 }
 
-/* ---------- decode attention over a cache read in place ---------- */
-
-/*
- * One query row per head against a sequence's cached keys and values, read where they are (a paged pool or a
- * per-sequence buffer: element d of head h at position s is at slots[s] * stride_slot + h * stride_head + d), in
- * float32 or float16: ctx = softmax(q · kᵀ · scale) · v per head, query head h reading KV head h / (H / H_kv). No copy
- * of the cache is made; libtorch's path gathered it, widened it to float32 and ran five ops per sequence and layer.
- */
-typedef struct {
-    const float *q;      /* [H, D] */
-    const uint8_t *k, *v;
-    int f16;
-    const int64_t *slots;
-    int64_t count, stride_slot, stride_head;
-    int heads, kv_heads, dim;
-    float scale;
-    float *out;          /* [H, D] */
-    float *scores;       /* [H, count] scratch */
-    int level;
-} attention_t;
-
-static attention_t attention;
-
-static inline float cache_value(const uint8_t *base, int f16, int64_t at) {
-    return f16 ? fp16_to_f32(((const uint16_t *) base)[at]) : ((const float *) base)[at];
-}
-
-/* e^x for x <= 0 (Cephes' expf polynomial; relative error ~1e-7), written to vectorise. */
-static inline float exp_nonpositive(float x) {
-    x = x < -87.0f ? -87.0f : x;
-    const float n = floorf(x * 1.44269504088896341f + 0.5f);
-    const float r = x - n * 0.693359375f + n * 2.12194440e-4f;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    p = p * r * r + r + 1.0f;
-    return p * bits_f32((uint32_t) ((int32_t) n + 127) << 23);
-}
-
-/* Softmax of row[0 .. n) in place; returns nothing, the row sums to 1. */
-static void softmax_row(float *row, int64_t n) {
-    float max = row[0];
-    for (int64_t s = 1; s < n; s++) max = row[s] > max ? row[s] : max;
-    float sum = 0;
-    for (int64_t s = 0; s < n; s++) {
-        row[s] = exp_nonpositive(row[s] - max);
-        sum += row[s];
-    }
-    const float inv = 1.0f / sum;
-    for (int64_t s = 0; s < n; s++) row[s] *= inv;
-}
-
-static void attention_heads_scalar(int64_t u0, int64_t u1) {
-    const attention_t *a = &attention;
-    const int groups = a->heads / a->kv_heads, dim = a->dim;
-    for (int64_t kvh = u0; kvh < u1; kvh++) {
-        for (int g = 0; g < groups; g++) {
-            const int64_t h = kvh * groups + g;
-            const float *q = a->q + h * dim;
-            float *row = a->scores + h * a->count;
-            for (int64_t s = 0; s < a->count; s++) {
-                const int64_t at = a->slots[s] * a->stride_slot + kvh * a->stride_head;
-                float dot = 0;
-                for (int d = 0; d < dim; d++) dot += q[d] * cache_value(a->k, a->f16, at + d);
-                row[s] = dot * a->scale;
-            }
-            softmax_row(row, a->count);
-            float *out = a->out + h * dim;
-            for (int d = 0; d < dim; d++) out[d] = 0;
-            for (int64_t s = 0; s < a->count; s++) {
-                const int64_t at = a->slots[s] * a->stride_slot + kvh * a->stride_head;
-                for (int d = 0; d < dim; d++) out[d] += row[s] * cache_value(a->v, a->f16, at + d);
-            }
-        }
-    }
-}
-
-/* 16 values of the cache from `at` as float32. */
-__attribute__((target(T_AVX512))) ALWAYS_INLINE __m512 cache16(const uint8_t *base, int f16, int64_t at) {
-    return f16 ? _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) ((const uint16_t *) base + at)))
-               : _mm512_loadu_ps((const float *) base + at);
-}
-
-/* As attention_heads_scalar with D a multiple of 16 (at most 256): each key and value row read once for its G heads. */
-__attribute__((target(T_AVX512))) static void attention_heads_avx512(int64_t u0, int64_t u1) {
-    const attention_t *a = &attention;
-    const int groups = a->heads / a->kv_heads, dim = a->dim, chunks = dim / 16;
-    for (int64_t kvh = u0; kvh < u1; kvh++) {
-        const int64_t h0 = kvh * groups;
-        for (int64_t s = 0; s < a->count; s++) {
-            const int64_t at = a->slots[s] * a->stride_slot + kvh * a->stride_head;
-            __m512 kr[16];
-            for (int c = 0; c < chunks; c++) kr[c] = cache16(a->k, a->f16, at + 16 * c);
-            for (int g = 0; g < groups; g++) {
-                const float *q = a->q + (h0 + g) * dim;
-                __m512 acc = _mm512_mul_ps(kr[0], _mm512_loadu_ps(q));
-                for (int c = 1; c < chunks; c++) acc = _mm512_fmadd_ps(kr[c], _mm512_loadu_ps(q + 16 * c), acc);
-                a->scores[(h0 + g) * a->count + s] = _mm512_reduce_add_ps(acc) * a->scale;
-            }
-        }
-        for (int g = 0; g < groups; g++) softmax_row(a->scores + (h0 + g) * a->count, a->count);
-        for (int g = 0; g < groups; g++) memset(a->out + (h0 + g) * dim, 0, sizeof(float) * dim);
-        for (int64_t s = 0; s < a->count; s++) {
-            const int64_t at = a->slots[s] * a->stride_slot + kvh * a->stride_head;
-            for (int c = 0; c < chunks; c++) {
-                const __m512 vr = cache16(a->v, a->f16, at + 16 * c);
-                for (int g = 0; g < groups; g++) {
-                    float *out = a->out + (h0 + g) * dim + 16 * c;
-                    const __m512 p = _mm512_set1_ps(a->scores[(h0 + g) * a->count + s]);
-                    _mm512_storeu_ps(out, _mm512_fmadd_ps(p, vr, _mm512_loadu_ps(out)));
-                }
-            }
-        }
-    }
-}
-
-JNIEXPORT void JNICALL Java_org_invllava_runtime_nn_quant_QuantKernels_decodeAttention(
-        JNIEnv *env, jclass cls, jint level, jobject q, jobject keys, jobject values, jboolean f16, jlongArray slots,
-        jint count, jlong stride_slot, jlong stride_head, jint heads, jint kv_heads, jint dim, jfloat scale,
-        jobject out) {
-    pthread_mutex_lock(&call_lock);
-    float *scores = scratch_of((size_t) heads * count * sizeof(float) + (size_t) count * sizeof(int64_t));
-    if (scores == NULL) {
-        pthread_mutex_unlock(&call_lock);
-        (*env)->ThrowNew(env, (*env)->FindClass(env, "java/lang/OutOfMemoryError"), "attention scratch");
-        return;
-    }
-    int64_t *positions = (int64_t *) (scores + (size_t) heads * count);
-    (*env)->GetLongArrayRegion(env, slots, 0, count, (jlong *) positions);
-    attention = (attention_t) {.q = (*env)->GetDirectBufferAddress(env, q),
-                               .k = (*env)->GetDirectBufferAddress(env, keys),
-                               .v = (*env)->GetDirectBufferAddress(env, values), .f16 = f16, .slots = positions,
-                               .count = count, .stride_slot = stride_slot, .stride_head = stride_head, .heads = heads,
-                               .kv_heads = kv_heads, .dim = dim, .scale = scale,
-                               .out = (*env)->GetDirectBufferAddress(env, out), .scores = scores, .level = level};
-    job_units = level >= 2 && dim % 16 == 0 && dim <= 256 ? attention_heads_avx512 : attention_heads_scalar;
-    job_unit_count = kv_heads;
-    run_job();
-    job_units = NULL;
-    pthread_mutex_unlock(&call_lock);
-}
