@@ -46,8 +46,11 @@ public final class QuantizedWeight {
         NDArray storage = manager.create(new Shape(bytes), DataType.INT8); // [bytes]
         ByteBuffer dst = storage.toByteBuffer(true);
         try (NDManager scope = manager.newSubManager()) {
-            NDArray f32 = weight.toType(DataType.FLOAT32, true);
-            f32.attach(scope);
+            NDArray f32 = weight;
+            if (weight.getDataType() != DataType.FLOAT32) {
+                f32 = weight.toType(DataType.FLOAT32, false);
+                f32.attach(scope); // the widened copy only; the weight stays the caller's
+            }
             if (QuantKernels.level() < 0) {
                 QuantFormats.quantize(f32.toFloatArray(), format, dst);
             } else if (!grouped) {
