@@ -47,11 +47,6 @@ public final class Linear {
         return new Linear(null, bias, null, QuantizedWeight.of(weight, fitting));
     }
 
-    /** The stored weight, or null for a float product. */
-    public QuantizedWeight storedWeight() {
-        return storedWeight;
-    }
-
     /**
      * This product with its weight in MKL's packed layout when {@link PackedWeight#appliesTo} its dtype and device
      * and the weight is {@link PackedWeight#worthPacking worth packing}, else this one. The packed product no longer

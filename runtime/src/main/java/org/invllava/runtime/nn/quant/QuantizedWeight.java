@@ -84,21 +84,8 @@ public final class QuantizedWeight {
         return y;
     }
 
-    public WeightFormat format() {
-        return format;
-    }
-
     public int outFeatures() {
         return out;
-    }
-
-    public int inFeatures() {
-        return in;
-    }
-
-    /** The stored bytes, scales included. */
-    public long bytes() {
-        return storage.getShape().size();
     }
 
     /** The stored weight as float32 values [out · in] (what the format kept of the original). */
