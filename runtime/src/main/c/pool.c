@@ -7,6 +7,7 @@
 #include <dlfcn.h>
 #include <limits.h>
 #include <link.h>
+#include <malloc.h>
 #include <linux/futex.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -151,3 +152,8 @@ JNIEXPORT jint JNICALL Java_org_invllava_runtime_nn_quant_QuantKernels_threads(J
     return threads;
 }
 
+
+/* Gives the pages malloc holds free (in every arena) back to the system; returns whether any were. */
+JNIEXPORT jboolean JNICALL Java_org_invllava_runtime_nn_quant_QuantKernels_trimMallocNative(JNIEnv *env, jclass cls) {
+    return malloc_trim(0) == 1;
+}

@@ -16,6 +16,7 @@ import org.invllava.runtime.nn.Fp16OnCpu;
 import org.invllava.runtime.nn.Linear;
 import org.invllava.runtime.nn.RmsNorm;
 import org.invllava.runtime.nn.Scopes;
+import org.invllava.runtime.nn.quant.QuantKernels;
 import org.invllava.runtime.nn.quant.WeightFormat;
 import org.invllava.runtime.weights.TensorSource;
 
@@ -100,6 +101,9 @@ public final class LlamaModel {
                     ffn);
             layers.add(new DecoderLayer(i, new RmsNorm(base.load(p + "input_layernorm.weight", d), eps), attn,
                     new RmsNorm(base.load(p + "post_attention_layernorm.weight", d), eps), mlp));
+            if (weights != WeightFormat.FLOAT32) {
+                QuantKernels.trimMalloc(); // the layer's float32 copies, freed, back to the system
+            }
         }
         RmsNorm norm = new RmsNorm(base.load("model.norm.weight", d), eps);
         Linear head = base.contains("lm_head.weight") || !c.tieWordEmbeddings()

@@ -130,6 +130,19 @@ public final class QuantKernels {
                                        long[] slots, int count, long strideSlot, long strideHead, int heads,
                                        int kvHeads, int dim, float scale, ByteBuffer out);
 
+    /**
+     * Returns the memory malloc holds free to the system ({@code malloc_trim}): loading quantises one float32 weight at
+     * a time, and the freed float32 copies otherwise stay in malloc's arenas beside the stored weights. A no-op without
+     * the native kernels.
+     */
+    public static void trimMalloc() {
+        if (level() >= 0) {
+            trimMallocNative();
+        }
+    }
+
+    private static native boolean trimMallocNative();
+
     private static native int init(int threads);
 
     private static native int threads();
