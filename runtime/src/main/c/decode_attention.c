@@ -22,7 +22,6 @@ typedef struct {
     float scale;
     float *out;          /* [H, D] */
     float *scores;       /* [H, count] scratch */
-    int level;
 } attention_t;
 
 static attention_t attention;
@@ -141,7 +140,7 @@ JNIEXPORT void JNICALL Java_org_invllava_runtime_nn_quant_QuantKernels_decodeAtt
                                .v = (*env)->GetDirectBufferAddress(env, values), .f16 = f16, .slots = positions,
                                .count = count, .stride_slot = stride_slot, .stride_head = stride_head, .heads = heads,
                                .kv_heads = kv_heads, .dim = dim, .scale = scale,
-                               .out = (*env)->GetDirectBufferAddress(env, out), .scores = scores, .level = level};
+                               .out = (*env)->GetDirectBufferAddress(env, out), .scores = scores};
     run_parallel(level >= 2 && dim % 16 == 0 && dim <= 256 ? attention_heads_avx512 : attention_heads_scalar, kv_heads);
     pthread_mutex_unlock(&call_lock);
 }

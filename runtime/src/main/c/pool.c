@@ -10,7 +10,6 @@
 #include <malloc.h>
 #include <linux/futex.h>
 #include <stdatomic.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -67,8 +66,9 @@ static void gomp_body(void *unused) {
     run_part(omp_thread_num(), omp_num_threads());
 }
 
-static int find_gomp(struct dl_phdr_info *info, size_t size, void *found) {
+static int find_gomp(struct dl_phdr_info *info, size_t size, void *unused) {
     (void) size;
+    (void) unused;
     if (strstr(info->dlpi_name, "libgomp") == NULL) return 0;
     void *lib = dlopen(info->dlpi_name, RTLD_LAZY | RTLD_NOLOAD);
     if (lib == NULL) return 0;
@@ -79,7 +79,6 @@ static int find_gomp(struct dl_phdr_info *info, size_t size, void *found) {
         gomp_parallel = NULL;
         return 0;
     }
-    snprintf((char *) found, 256, "%s", info->dlpi_name);
     return 1;
 }
 
@@ -125,8 +124,7 @@ JNIEXPORT jint JNICALL Java_org_invllava_runtime_nn_quant_QuantKernels_init(JNIE
     const int avx512 = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
                        && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
     threads = count < 1 ? 1 : count > MAX_THREADS ? MAX_THREADS : count;
-    char gomp[256] = "";
-    dl_iterate_phdr(find_gomp, gomp);
+    dl_iterate_phdr(find_gomp, NULL);
     for (int i = 1; i < threads && gomp_parallel == NULL; i++) {
         pthread_t t;
         pthread_attr_t attr;

@@ -98,12 +98,15 @@ public final class ServingBench {
 
     /** A BOS and {@code promptTokens} random pieces, distinct per request. */
     private int[] prompt(int request) {
-        SplittableRandom r = new SplittableRandom(1000 + request);
-        int vocab = model.tokenizer().vocabSize();
-        int[] ids = new int[promptTokens + 1];
+        return randomPrompt(new SplittableRandom(1000 + request), promptTokens + 1, model.tokenizer().vocabSize());
+    }
+
+    /** {@code length} ids: a BOS, then pieces drawn from {@code random} above the byte and control pieces. */
+    public static int[] randomPrompt(SplittableRandom random, int length, int vocab) {
+        int[] ids = new int[length];
         ids[0] = 1;
         for (int i = 1; i < ids.length; i++) {
-            ids[i] = 259 + r.nextInt(vocab - 259);
+            ids[i] = 259 + random.nextInt(vocab - 259);
         }
         return ids;
     }

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
+import org.invllava.runtime.bench.ServingBench;
 import org.invllava.runtime.demo.DemoModelFactory;
 import org.invllava.runtime.demo.ModelShape;
 import org.invllava.runtime.generate.Generator;
@@ -97,12 +98,7 @@ final class AccuracyCommand implements Callable<Integer> {
         List<int[]> out = new ArrayList<>();
         SplittableRandom random = new SplittableRandom(11);
         for (int p = 0; p < prompts; p++) {
-            int[] ids = new int[32];
-            ids[0] = 1;
-            for (int i = 1; i < ids.length; i++) {
-                ids[i] = 259 + random.nextInt(shape.vocab() - 259);
-            }
-            out.add(ids);
+            out.add(ServingBench.randomPrompt(random, 32, shape.vocab()));
         }
         return out;
     }

@@ -31,7 +31,7 @@ final class CachedAttention {
             throw new IllegalStateException("a " + view.keys().getDataType() + " KV cache");
         }
         QuantKernels.decodeAttention(q32.toByteBuffer(true), view.keys().toByteBuffer(true),
-                view.values().toByteBuffer(true), f16, view.slots(), view.count(), view.strideSlot(),
+                view.values().toByteBuffer(true), f16, view.slots(), view.slots().length, view.strideSlot(),
                 view.strideHead(), heads, kvHeads, headDim, (float) (1.0 / Math.sqrt(headDim)), out.toByteBuffer(true));
         return out.toType(type, false);
     }

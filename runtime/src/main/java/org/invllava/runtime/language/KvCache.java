@@ -55,8 +55,7 @@ public final class KvCache implements KvStore, AutoCloseable {
         for (int p = 0; p < positions.length; p++) {
             positions[p] = p;
         }
-        return new KvView(keys[layer], values[layer], positions, positions.length, shape.get(2),
-                shape.get(1) * shape.get(2));
+        return new KvView(keys[layer], values[layer], positions, shape.get(2), shape.get(1) * shape.get(2));
     }
 
     @Override

@@ -69,8 +69,8 @@ public final class PagedKvCache implements KvStore {
     public KvView write(int layer, NDArray k, NDArray v) {
         int t = put(layer, k, v);
         Shape shape = pool.keys(layer).getShape(); // [slots, H_kv, D]
-        return new KvView(pool.keys(layer), pool.values(layer), slots(0, length + t), length + t,
-                shape.get(1) * shape.get(2), shape.get(2));
+        return new KvView(pool.keys(layer), pool.values(layer), slots(0, length + t), shape.get(1) * shape.get(2),
+                shape.get(2));
     }
 
     @Override
@@ -79,7 +79,9 @@ public final class PagedKvCache implements KvStore {
     }
 
     /** Writes {@code k}, {@code v} [T, H_kv, D] into the reserved slots of positions {@code length ..}; returns T. */
-    private int put(int layer, NDArray k, NDArray v) {
+    private int put(int layer, NDArray kNew, NDArray vNew) {
+        NDArray k = kNew.toType(pool.keys(layer).getDataType(), false); // the pool's dtype, cast once for every block
+        NDArray v = vNew.toType(pool.values(layer).getDataType(), false);
         int t = (int) k.getShape().get(0);
         if (pool.blocksFor(length + t) > table.size()) {
             throw new IllegalStateException("KV blocks for " + (length + t) + " positions were not reserved");
@@ -91,8 +93,8 @@ public final class PagedKvCache implements KvStore {
             long slot = (long) table.get(p / bs) * bs + p % bs;
             NDIndex into = new NDIndex(slot + ":" + (slot + n));
             NDIndex from = new NDIndex(done + ":" + (done + n));
-            pool.keys(layer).set(into, k.get(from).toType(pool.keys(layer).getDataType(), false));
-            pool.values(layer).set(into, v.get(from).toType(pool.values(layer).getDataType(), false));
+            pool.keys(layer).set(into, k.get(from));
+            pool.values(layer).set(into, v.get(from));
             done += n;
         }
         return t;

@@ -114,8 +114,7 @@ public final class QuantFormats {
         ByteBuffer src = grouped.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         ByteBuffer dst = ByteBuffer.allocate(Math.toIntExact(format.bytes(out, in))).order(ByteOrder.LITTLE_ENDIAN);
         int nb = in / QK;
-        int blockBytes = format == WeightFormat.Q8_0 ? 2 + QK : 2 + QK / 2;
-        int groupBlockBytes = 8 * blockBytes;
+        int groupBlockBytes = Math.toIntExact(format.bytes(8, QK)); // a block of 8 rows
         for (int row = 0; row < out; row++) {
             int g = row / 8;
             int r = row % 8;

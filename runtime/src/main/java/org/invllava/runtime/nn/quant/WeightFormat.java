@@ -9,11 +9,11 @@ import java.util.Locale;
  * with llama.cpp.
  */
 public enum WeightFormat {
-    FLOAT32(0, 32, 4 * 32),
-    FLOAT16(1, 32, 2 * 32),
-    BFLOAT16(2, 32, 2 * 32),
-    Q8_0(3, 32, 2 + 32),
-    Q4_0(4, 32, 2 + 16);
+    FLOAT32(0, 4 * 32),
+    FLOAT16(1, 2 * 32),
+    BFLOAT16(2, 2 * 32),
+    Q8_0(3, 2 + 32),
+    Q4_0(4, 2 + 16);
 
     /** Weights per block: a row length must be a multiple of it ({@link #fits}). */
     public static final int BLOCK = 32;
@@ -21,7 +21,8 @@ public enum WeightFormat {
     private final int code;
     private final int blockBytes;
 
-    WeightFormat(int code, int block, int blockBytes) {
+    /** {@code blockBytes}: the bytes of {@link #BLOCK} weights, scale included. */
+    WeightFormat(int code, int blockBytes) {
         this.code = code;
         this.blockBytes = blockBytes;
     }
