@@ -16,16 +16,27 @@ public final class Decoding {
     private final StopMatcher stops;
     private final List<Integer> eos;
     private final int maxNew;
+    private final OutputOptions options;
+    private final TokenConstraint constraint;
     private final List<Integer> tokens = new ArrayList<>();
     private GenerationResult.FinishReason finish;
     private List<Sampler.TopLogit> firstTop = List.of();
 
-    /** One picked token: its index in the answer, id, the text it completes, and whether the answer ends here. */
-    public record Step(int index, int tokenId, String textDelta, boolean done) {
+    /**
+     * One picked token: its index in the answer, id, the text it completes, whether the answer ends here, and its log
+     * probabilities (null unless asked for).
+     */
+    public record Step(int index, int tokenId, String textDelta, boolean done, Logprobs.Position logprobs) {
     }
 
     /** {@code maxNew}: the most tokens this sequence may generate (the request's limit within the context). */
     public Decoding(LlamaTokenizer tokenizer, SamplingParams params, List<Integer> eosTokenIds, int maxNew) {
+        this(tokenizer, params, eosTokenIds, maxNew, OutputOptions.NONE);
+    }
+
+    /** As {@link #Decoding(LlamaTokenizer, SamplingParams, List, int)}, with log probabilities or a constraint. */
+    public Decoding(LlamaTokenizer tokenizer, SamplingParams params, List<Integer> eosTokenIds, int maxNew,
+                    OutputOptions options) {
         if (maxNew < 1) {
             throw new IllegalArgumentException("no room to generate a token");
         }
@@ -34,9 +45,18 @@ public final class Decoding {
         this.stops = new StopMatcher(params.stop());
         this.eos = List.copyOf(eosTokenIds);
         this.maxNew = maxNew;
+        this.options = options;
+        this.constraint = options.constraint() == null ? null : options.constraint().get();
     }
 
-    /** Picks the next token from {@code logits} (float32 [V]). */
+    public OutputOptions options() {
+        return options;
+    }
+
+    /**
+     * Picks the next token from {@code logits} (float32 [V], masked in place when constrained). Log probabilities are
+     * the model's, read before the mask.
+     */
     public Step next(float[] logits) {
         if (finish != null) {
             throw new IllegalStateException("the answer has already ended");
@@ -44,7 +64,17 @@ public final class Decoding {
         if (tokens.isEmpty()) {
             firstTop = List.of(Sampler.topK(logits, Generator.TOP_LOGITS));
         }
-        return accept(sampler.next(logits));
+        float[] model = options.logprobs() && constraint != null ? logits.clone() : logits;
+        if (constraint != null) {
+            constraint.mask(logits);
+        }
+        int token = sampler.next(logits);
+        Step step = accept(token);
+        return options.logprobs() ? withLogprobs(step, Logprobs.at(model, token, options.topLogprobs())) : step;
+    }
+
+    private static Step withLogprobs(Step s, Logprobs.Position p) {
+        return new Step(s.index(), s.tokenId(), s.textDelta(), s.done(), p);
     }
 
     /**
@@ -66,6 +96,9 @@ public final class Decoding {
 
     private Step accept(int token) {
         tokens.add(token);
+        if (constraint != null) {
+            constraint.accept(token);
+        }
         boolean end = eos.contains(token);
         String delta = end ? stops.accept(detokenizer.flush()) + stops.flush() : stops.accept(detokenizer.push(token));
         if (!end && tokens.size() == maxNew) {
@@ -76,7 +109,7 @@ public final class Decoding {
         } else if (tokens.size() == maxNew) {
             finish = GenerationResult.FinishReason.LENGTH;
         }
-        return new Step(tokens.size() - 1, token, delta, finish != null);
+        return new Step(tokens.size() - 1, token, delta, finish != null, null);
     }
 
     /** Tokens picked so far. */

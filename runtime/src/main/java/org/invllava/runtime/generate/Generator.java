@@ -39,10 +39,16 @@ public final class Generator {
      * positions: at most {@code limit − promptLength} new tokens; a prompt that leaves no room is refused.
      */
     public static Decoding newDecoding(MultimodalModel model, SamplingParams params, int promptLength, int limit) {
+        return newDecoding(model, params, OutputOptions.NONE, promptLength, limit);
+    }
+
+    /** As {@link #newDecoding(MultimodalModel, SamplingParams, int, int)}, with {@code options}. */
+    public static Decoding newDecoding(MultimodalModel model, SamplingParams params, OutputOptions options,
+                                       int promptLength, int limit) {
         if (promptLength >= limit) {
             throw new ContextLengthException(promptLength + 1, limit);
         }
         return new Decoding(model.tokenizer(), params, model.language().config().eosTokenIds(),
-                Math.min(params.maxNewTokens(), limit - promptLength));
+                Math.min(params.maxNewTokens(), limit - promptLength), options);
     }
 }

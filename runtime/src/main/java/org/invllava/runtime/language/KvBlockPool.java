@@ -3,6 +3,7 @@ package org.invllava.runtime.language;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayDeque;
@@ -21,6 +22,8 @@ public final class KvBlockPool implements AutoCloseable {
     private final int blockSize;
     private final int blocks;
     private final Deque<Integer> free = new ArrayDeque<>();
+    /** Per block, the caches holding it (0: free); a block held by several is shared and never written. */
+    private final int[] holders;
     private final long bytesPerToken;
 
     /** A pool of {@code blocks} blocks of {@code blockSize} positions for {@code model}, in its KV dtype. */
@@ -43,6 +46,7 @@ public final class KvBlockPool implements AutoCloseable {
         for (int b = 0; b < blocks; b++) {
             free.add(b);
         }
+        this.holders = new int[blocks];
         this.bytesPerToken = 2L * keys.length * c.numKeyValueHeads() * c.headDim() * type.getNumOfBytes();
     }
 
@@ -85,11 +89,38 @@ public final class KvBlockPool implements AutoCloseable {
     /** Takes a free block, or returns −1 when none is left. */
     int allocate() {
         Integer b = free.poll();
-        return b == null ? -1 : b;
+        if (b == null) {
+            return -1;
+        }
+        holders[b] = 1;
+        return b;
     }
 
+    /** One more cache holds {@code block} (a prefix shared between the choices of one request). */
+    void share(int block) {
+        holders[block]++;
+    }
+
+    /** Whether more than one cache holds {@code block}. */
+    boolean shared(int block) {
+        return holders[block] > 1;
+    }
+
+    /** A cache lets go of {@code block}; it is free once nobody holds it. */
     void release(int block) {
-        free.push(block);
+        if (--holders[block] == 0) {
+            free.push(block);
+        }
+    }
+
+    /** Copies the first {@code positions} slots of block {@code from} into block {@code to}, every layer. */
+    void copy(int from, int to, int positions) {
+        NDIndex src = new NDIndex((long) from * blockSize + ":" + ((long) from * blockSize + positions));
+        NDIndex dst = new NDIndex((long) to * blockSize + ":" + ((long) to * blockSize + positions));
+        for (int l = 0; l < keys.length; l++) {
+            keys[l].set(dst, keys[l].get(src));
+            values[l].set(dst, values[l].get(src));
+        }
     }
 
     NDArray keys(int layer) {

@@ -33,18 +33,43 @@ public final class PagedKvCache implements KvStore {
 
     /**
      * Makes room for {@code tokens} more positions; all or nothing: returns false, taking no block, when the pool
-     * has too few free blocks.
+     * has too few free blocks. A shared block the new positions would write into is copied first (copy on write).
      */
     public boolean reserve(int tokens) {
         int missing = pool.blocksFor(length + tokens) - table.size();
-        if (missing > pool.freeBlocks()) {
+        int partial = length % pool.blockSize() == 0 ? -1 : length / pool.blockSize();
+        boolean copy = tokens > 0 && partial >= 0 && pool.shared(table.get(partial));
+        if (missing + (copy ? 1 : 0) > pool.freeBlocks()) {
             return false;
+        }
+        if (copy) {
+            int own = pool.allocate();
+            pool.copy(table.get(partial), own, length % pool.blockSize());
+            pool.release(table.get(partial));
+            table.set(partial, own);
         }
         for (int i = 0; i < missing; i++) {
             table.add(pool.allocate());
         }
         return true;
     }
+
+    /**
+     * Holds the same blocks as {@code other} (its whole length): a prompt computed once serves every choice of a
+     * request. Written positions are never overwritten, so full blocks stay shared; the partial last block is copied
+     * by whichever cache writes into it first ({@link #reserve}). This cache must be empty.
+     */
+    public void share(PagedKvCache other) {
+        if (length != 0 || !table.isEmpty()) {
+            throw new IllegalStateException("only an empty cache can share another's blocks");
+        }
+        for (int b : other.table) {
+            pool.share(b);
+            table.add(b);
+        }
+        length = other.length;
+    }
+
 
     /** Gives every block back to the pool; the cache is empty afterwards (a preempted sequence starts over). */
     public void release() {

@@ -1,6 +1,9 @@
 package org.invllava.runtime.serving;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.invllava.runtime.generate.Decoding;
+import org.invllava.runtime.generate.Logprobs;
 import org.invllava.runtime.language.PagedKvCache;
 import org.invllava.runtime.model.ExpandedSequence;
 import org.invllava.runtime.model.StepInput;
@@ -18,6 +21,13 @@ final class ActiveSequence {
     final GenerationCallbacks callbacks;
     final PagedKvCache cache;
     final Priority priority;
+    /**
+     * The other choices of this request (n > 1) while this one computes their common prompt: each starts from a
+     * share of its KV blocks and its last logits ({@link BatchEngine}); empty for the others.
+     */
+    final List<ActiveSequence> followers = new ArrayList<>();
+    /** The prompt's log probabilities so far (position 0 has none: null), when asked for; restarted by a preemption. */
+    final List<Logprobs.Position> promptLogprobs = new ArrayList<>();
 
     ActiveSequence(String id, int[] promptIds, ExpandedSequence prompt, Decoding decoding, GenerationCallbacks callbacks,
                    PagedKvCache cache, Priority priority) {
@@ -58,6 +68,11 @@ final class ActiveSequence {
         for (int p = Math.max(from, prompt.length()); p < from + tokens; p++) {
             in.addText(decoding.token(p - prompt.length()));
         }
+    }
+
+    /** Whether this step's rows of a prefill are scored (the prompt's log probabilities, asked for and not yet given). */
+    boolean scoresPrompt() {
+        return decoding.options().promptLogprobs() && decoding.count() == 0;
     }
 
     /** Whether feeding {@code tokens} more positions reaches the last known token (so logits are needed). */

@@ -12,6 +12,8 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.invllava.runtime.generate.Decoding;
 import org.invllava.runtime.generate.Generator;
+import org.invllava.runtime.generate.Logprobs;
+import org.invllava.runtime.generate.OutputOptions;
 import org.invllava.runtime.generate.SamplingParams;
 import org.invllava.runtime.language.ForwardBatch;
 import org.invllava.runtime.language.KvBlockPool;
@@ -109,17 +111,51 @@ public final class BatchEngine implements AutoCloseable {
     /** As {@link #submit(String, int[], List, SamplingParams, List, GenerationCallbacks)}, competing as {@code priority}. */
     public void submit(String id, int[] promptIds, List<PatchFeatures> images, SamplingParams params,
                        List<Integer> resumed, Priority priority, GenerationCallbacks callbacks) {
+        submitChoices(id, promptIds, images, List.of(params), OutputOptions.NONE, List.of(resumed), priority,
+                List.of(callbacks));
+    }
+
+    /**
+     * Queues {@code params.size()} choices of one prompt (a request's {@code n}), choice i sampled with
+     * {@code params[i]}, continuing after {@code resumed[i]} and told through {@code callbacks[i]}. The prompt is
+     * computed once, by the first choice without resumed tokens; the others of that kind start from a share of its KV
+     * blocks and the same last logits, and join the batch then. Prompt log probabilities ({@code options}) come from
+     * that first choice only; they need a prompt without images.
+     */
+    public void submitChoices(String id, int[] promptIds, List<PatchFeatures> images, List<SamplingParams> params,
+                              OutputOptions options, List<List<Integer>> resumed, Priority priority,
+                              List<GenerationCallbacks> callbacks) {
         if (!accepting) {
             throw new IllegalStateException("the engine is shutting down");
         }
-        ExpandedSequence prompt = model.expand(promptIds, images);
-        Decoding decoding = Generator.newDecoding(model, params, prompt.length(), contextLimit);
-        if (decoding.replay(resumed)) {
-            callbacks.onDone(new Outcome.Finished(decoding.result(promptIds, prompt.length())));
-            return;
+        if (options.promptLogprobs() && !images.isEmpty()) {
+            throw new IllegalArgumentException("prompt log probabilities are given for text prompts only");
         }
-        incoming.add(new ActiveSequence(id, promptIds.clone(), prompt, decoding, callbacks, pool.newCache(),
-                priority));
+        ExpandedSequence prompt = model.expand(promptIds, images);
+        OutputOptions later = new OutputOptions(options.topLogprobs(), false, options.constraint());
+        List<Runnable> done = new ArrayList<>();
+        List<ActiveSequence> queued = new ArrayList<>();
+        ActiveSequence leader = null;
+        for (int i = 0; i < params.size(); i++) {
+            Decoding decoding = Generator.newDecoding(model, params.get(i), leader == null ? options : later,
+                    prompt.length(), contextLimit);
+            GenerationCallbacks c = callbacks.get(i);
+            if (decoding.replay(resumed.get(i))) {
+                done.add(() -> c.onDone(new Outcome.Finished(decoding.result(promptIds, prompt.length()))));
+                continue;
+            }
+            ActiveSequence s = new ActiveSequence(id, promptIds.clone(), prompt, decoding, c, pool.newCache(), priority);
+            if (!resumed.get(i).isEmpty()) {
+                queued.add(s);
+            } else if (leader == null) {
+                leader = s;
+                queued.add(s);
+            } else {
+                leader.followers.add(s);
+            }
+        }
+        done.forEach(Runnable::run);
+        incoming.addAll(queued);
         signal();
     }
 
@@ -184,27 +220,33 @@ public final class BatchEngine implements AutoCloseable {
         }
     }
 
-    /** One forward pass over the plan, then a token for every sequence whose uncached positions it used up. */
+    /**
+     * One forward pass over the plan, then a token for every sequence whose uncached positions it used up (and the
+     * prompt's log probabilities of those that asked for them).
+     */
     private void step(List<BatchScheduler.Planned> plan) {
         long t0 = System.nanoTime();
         StepInput input = model.newStepInput();
         List<ForwardBatch.Segment> segments = new ArrayList<>();
-        List<ActiveSequence> picking = new ArrayList<>();
         List<Integer> rows = new ArrayList<>();
+        int[] firstLogits = new int[plan.size()]; // per planned sequence, its first row in the logits, or -1
         int row = 0;
         int prefill = 0;
-        for (BatchScheduler.Planned p : plan) {
+        for (int i = 0; i < plan.size(); i++) {
+            BatchScheduler.Planned p = plan.get(i);
             boolean decode = p.sequence().decoding();
             prefill += decode ? 0 : p.tokens();
-            if (p.sequence().completesWith(p.tokens())) {
-                picking.add(p.sequence());
-                rows.add(row + p.tokens() - 1);
+            boolean scores = p.sequence().scoresPrompt();
+            firstLogits[i] = scores || p.sequence().completesWith(p.tokens()) ? rows.size() : -1;
+            for (int r = scores ? 0 : p.tokens() - 1; firstLogits[i] >= 0 && r < p.tokens(); r++) {
+                rows.add(row + r);
             }
             p.sequence().addRows(input, p.tokens());
             segments.add(new ForwardBatch.Segment(p.sequence().cache, p.tokens()));
             row += p.tokens();
         }
         float[][] logits;
+        int[] from = plan.stream().mapToInt(p -> p.sequence().cache.length()).toArray();
         try (NDManager step = manager.newSubManager()) {
             StepInput.Tensors in = input.tensors(step, language, model.dtype());
             NDArray hidden = language.forward(in.embeds(), in.streams(), new ForwardBatch(segments));
@@ -215,15 +257,63 @@ public final class BatchEngine implements AutoCloseable {
             return;
         }
         observer.onStep(plan.size(), prefill, row - prefill, System.nanoTime() - t0);
-        for (int i = 0; i < picking.size(); i++) {
-            pick(picking.get(i), logits[i]);
+        for (int i = 0; i < plan.size(); i++) {
+            ActiveSequence s = plan.get(i).sequence();
+            int tokens = plan.get(i).tokens();
+            if (firstLogits[i] < 0) {
+                continue;
+            }
+            if (s.scoresPrompt()) {
+                try {
+                    scorePrompt(s, from[i], java.util.Arrays.copyOfRange(logits, firstLogits[i], firstLogits[i] + tokens));
+                } catch (RuntimeException e) {
+                    end(s, new Outcome.Failed(e));
+                    continue;
+                }
+            }
+            if (s.cache.length() == s.knownTokens()) {
+                float[] last = logits[firstLogits[i] + (s.scoresPrompt() ? tokens - 1 : 0)];
+                fork(s, last);
+                pick(s, last);
+            }
         }
+    }
+
+    /**
+     * The prompt's log probabilities of rows {@code from ..}: the row of position p scores the prompt's token p + 1;
+     * once the prompt is complete they go to the sequence's callbacks.
+     */
+    private void scorePrompt(ActiveSequence s, int from, float[][] rows) {
+        if (from == 0) {
+            s.promptLogprobs.clear(); // a preempted prefill starts over
+            s.promptLogprobs.add(null);
+        }
+        int top = Math.max(0, s.decoding.options().topLogprobs());
+        for (int r = 0; r < rows.length && from + r + 1 < s.promptIds.length; r++) {
+            s.promptLogprobs.add(Logprobs.at(rows[r], s.promptIds[from + r + 1], top));
+        }
+        if (from + rows.length == s.prompt.length()) {
+            s.callbacks.onPromptLogprobs(java.util.Collections.unmodifiableList(new ArrayList<>(s.promptLogprobs)));
+        }
+    }
+
+    /**
+     * The other choices of {@code s}'s request start once its prompt is computed: each holds a share of its KV blocks,
+     * picks its first token from a copy of the same logits and runs from now on.
+     */
+    private void fork(ActiveSequence s, float[] logits) {
+        for (ActiveSequence f : s.followers) {
+            f.cache.share(s.cache);
+            scheduler.adopt(f);
+            pick(f, logits.clone());
+        }
+        s.followers.clear();
     }
 
     private void pick(ActiveSequence s, float[] logits) {
         try {
             Decoding.Step step = s.decoding.next(logits);
-            s.callbacks.onToken(step.index(), step.tokenId(), step.textDelta());
+            s.callbacks.onToken(step);
             if (step.done()) {
                 end(s, new Outcome.Finished(s.decoding.result(s.promptIds, s.prompt.length())));
             }
@@ -232,8 +322,13 @@ public final class BatchEngine implements AutoCloseable {
         }
     }
 
+    /** Ends {@code s}; choices still waiting for its prompt end the same way (a cancel, a failure). */
     private void end(ActiveSequence s, Outcome outcome) {
         scheduler.remove(s);
+        List<ActiveSequence> waitingForIt = List.copyOf(s.followers);
+        s.followers.clear();
+        waitingForIt.forEach(f -> end(f, outcome instanceof Outcome.Finished ? new Outcome.Failed(
+                new IllegalStateException("the choice computing the prompt ended before it")) : outcome));
         try {
             s.callbacks.onDone(outcome);
         } catch (RuntimeException e) {

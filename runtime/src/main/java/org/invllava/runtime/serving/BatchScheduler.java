@@ -73,6 +73,14 @@ final class BatchScheduler {
         return running.isEmpty() && waiting.isEmpty();
     }
 
+    /**
+     * Runs {@code s} from now on without admission: another choice of a running request, whose prompt's KV blocks it
+     * shares (it may take the batch one past its size for the rest of that request).
+     */
+    void adopt(ActiveSequence s) {
+        running.add(s);
+    }
+
     /** Takes {@code s} out of the engine (finished, stopped or failed) and gives its blocks back. */
     void remove(ActiveSequence s) {
         running.remove(s);

@@ -1,0 +1,26 @@
+package org.invllava.runtime.generate;
+
+import java.util.function.Supplier;
+
+/**
+ * What a sequence returns beyond its tokens, and how its picks are constrained.
+ *
+ * @param topLogprobs  −1: no log probabilities; 0..{@link Logprobs#MAX_TOP}: each picked token's, with this many
+ *                     alternatives
+ * @param promptLogprobs each prompt token's log probability (the first has none), computed during prefill
+ * @param constraint   a fresh constraint per sequence (structured outputs), or null for free text
+ */
+public record OutputOptions(int topLogprobs, boolean promptLogprobs, Supplier<TokenConstraint> constraint) {
+    public static final OutputOptions NONE = new OutputOptions(-1, false, null);
+
+    public OutputOptions {
+        if (topLogprobs < -1 || topLogprobs > Logprobs.MAX_TOP) {
+            throw new IllegalArgumentException("top logprobs must be -1 (off) or 0.." + Logprobs.MAX_TOP + ", got "
+                    + topLogprobs);
+        }
+    }
+
+    public boolean logprobs() {
+        return topLogprobs >= 0;
+    }
+}
