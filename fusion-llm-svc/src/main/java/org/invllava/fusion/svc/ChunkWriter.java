@@ -14,6 +14,7 @@ import org.invllava.schemas.AvroCodec;
 import org.invllava.schemas.ErrorInfo;
 import org.invllava.schemas.FinishReason;
 import org.invllava.schemas.TokenChunk;
+import org.invllava.schemas.TokenLogprob;
 import org.invllava.schemas.Topics;
 import org.invllava.schemas.Usage;
 
@@ -45,7 +46,23 @@ final class ChunkWriter {
     }
 
     void token(int tokenId, String text) {
-        send(chunk().setText(text).setTokenIds(List.of(tokenId)).build());
+        token(0, tokenId, text, null);
+    }
+
+    /** A token of choice {@code choice}, with its log probabilities when asked for (else null). */
+    void token(int choice, int tokenId, String text, TokenLogprob logprob) {
+        send(chunk().setChoice(choice).setText(text).setTokenIds(List.of(tokenId))
+                .setLogprobs(logprob == null ? null : List.of(logprob)).build());
+    }
+
+    /** The prompt echoed, first: its text and, when asked for, its tokens' log probabilities; no token ids. */
+    void echo(String text, List<TokenLogprob> logprobs) {
+        send(chunk().setEcho(true).setText(text).setTokenIds(List.of()).setLogprobs(logprobs).build());
+    }
+
+    /** With several choices: {@code choice} ended, for {@code reason}. */
+    void choiceEnd(int choice, FinishReason reason) {
+        send(chunk().setChoice(choice).setText("").setTokenIds(List.of()).setChoiceFinishReason(reason).build());
     }
 
     /** The last chunk; returns once Kafka has acknowledged every chunk of the request. */
@@ -68,7 +85,8 @@ final class ChunkWriter {
 
     private TokenChunk.Builder chunk() {
         return TokenChunk.newBuilder().setRequestId(requestId).setReplyTo(replyTo).setSequence(sequence++)
-                .setFinishReason(null).setUsage(null).setError(null);
+                .setFinishReason(null).setUsage(null).setError(null).setChoice(0).setLogprobs(null).setEcho(false)
+                .setChoiceFinishReason(null);
     }
 
     private void send(TokenChunk c) {

@@ -9,23 +9,21 @@ import org.invllava.kafka.FeatureCodec;
 import org.invllava.kafka.TokenLookups;
 import org.invllava.observability.Metrics;
 import org.invllava.observability.Tracing;
+import org.invllava.runtime.generate.Decoding;
 import org.invllava.runtime.generate.GenerationResult;
-import org.invllava.runtime.generate.SamplingParams;
+import org.invllava.runtime.generate.Logprobs;
 import org.invllava.runtime.model.ContextLengthException;
 import org.invllava.runtime.model.MultimodalModel;
 import org.invllava.runtime.serving.BatchEngine;
 import org.invllava.runtime.serving.GenerationCallbacks;
 import org.invllava.runtime.serving.Outcome;
 import org.invllava.runtime.serving.Priority;
-import org.invllava.runtime.tokenizer.ChatTemplate;
-import org.invllava.schemas.ConversationTurn;
 import org.invllava.schemas.ErrorCodes;
 import org.invllava.schemas.ErrorInfo;
 import org.invllava.schemas.FinishReason;
 import org.invllava.schemas.PromptRequest;
-import org.invllava.schemas.SamplingParameters;
 import org.invllava.schemas.TokenChunk;
-import org.invllava.schemas.TurnRole;
+import org.invllava.schemas.TokenLogprob;
 import org.invllava.schemas.Usage;
 import org.invllava.schemas.WorkItem;
 import org.invllava.wire.PatchFeatures;
@@ -40,9 +38,6 @@ import org.slf4j.LoggerFactory;
  */
 final class RequestWorker {
     private static final Logger LOG = LoggerFactory.getLogger(RequestWorker.class);
-    /** Earlier turns of one request, at most (a record from anywhere but the gateway could carry millions). */
-    static final int MAX_HISTORY_TURNS = 256;
-
     /** Why the engine should drop a sequence: a cancel, or a deadline (with its error). */
     private record Stop(FinishReason reason, ErrorInfo error) {
     }
@@ -64,6 +59,7 @@ final class RequestWorker {
     private final Tracing tracing;
     private final TokenLookups lookups;
     private final Metrics.Counter resumedTokens;
+    private final PromptPlan.Grammars grammars;
     /** Requests between their start and their end in the engine; those handed over to another instance. */
     private final java.util.Set<String> active = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final java.util.Set<String> handedOver = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -76,6 +72,7 @@ final class RequestWorker {
                   Tracing tracing, TokenLookups lookups) {
         this.tracing = tracing;
         this.lookups = lookups;
+        this.grammars = new PromptPlan.Grammars(model);
         this.resumedTokens = metrics.counter("fusion_resumed_tokens_total",
                 "Tokens of taken-over requests found already written, and not generated again");
         this.model = model;
@@ -160,46 +157,85 @@ final class RequestWorker {
             finish(out, FinishReason.ERROR, null, unlistened(orphaned), answered);
             return;
         }
-        List<String> turns;
-        SamplingParams params;
+        PromptPlan plan;
         try { // the request's own fields
-            turns = conversation(p);
-            params = sampling(p.getSampling());
+            plan = PromptPlan.of(p, model, grammars);
         } catch (InvalidRequestException e) {
             finish(out, FinishReason.ERROR, null, new ErrorInfo(ErrorCodes.INVALID_REQUEST, e.getMessage()), answered);
             return;
         }
+        Answering answering = new Answering(p, plan, out, written, answered);
         try {
             List<PatchFeatures> images = work.getFeatures() == null ? List.of()
                     : List.of(FeatureCodec.fromBytes(work.getFeatures().getData(), work.getFeatures().getDtype(),
                             work.getFeatures().getShape()));
-            engine.submit(p.getRequestId(), model.tokenizer().encodePrompt(turns), images, params, resumed,
-                    p.getBulk() ? Priority.BULK : Priority.INTERACTIVE, new Callbacks(p, out, answered));
+            if (plan.echo() && !plan.options().promptLogprobs() && !answering.echoed) {
+                out.echo(plan.echoText(), null); // no scores asked for: the text is known now
+            }
+            engine.submitChoices(p.getRequestId(), plan.promptIds(), images, plan.choices(),
+                    answering.echoed ? plan.options().withoutPromptLogprobs() : plan.options(), answering.resumed,
+                    p.getBulk() ? Priority.BULK : Priority.INTERACTIVE, answering.callbacks());
         } catch (ContextLengthException e) {
             finish(out, FinishReason.ERROR, null, new ErrorInfo(ErrorCodes.PROMPT_TOO_LONG, e.getMessage()), answered);
         } catch (RuntimeException e) { // not the client's doing: features, model or engine
             LOG.error("request {} could not start generating", p.getRequestId(), e);
-            finish(out, FinishReason.ERROR, null, new ErrorInfo(ErrorCodes.INTERNAL, "generation could not start: "
-                    + e.getMessage()), answered);
+            finish(out, FinishReason.ERROR, null, new ErrorInfo(ErrorCodes.INTERNAL, "generation could not start"),
+                    answered);
         }
     }
 
-    /** One request inside the engine: stop checks, token chunks and the final chunk. */
-    private final class Callbacks implements GenerationCallbacks {
+    /**
+     * One request inside the engine, all its choices: stop checks, token chunks (with their log probabilities and
+     * choice), the echo, each choice's end when there are several, and once every choice has ended the final chunk
+     * with the usage (the prompt counted once).
+     */
+    private final class Answering {
         private final PromptRequest prompt;
+        private final PromptPlan plan;
         private final ChunkWriter out;
         private final Runnable answered;
+        private final TokenTexts texts = new TokenTexts(model.tokenizer());
+        /** Per choice: the tokens an earlier owner wrote, and whether it wrote the choice's end. */
+        final List<List<Integer>> resumed = new ArrayList<>();
+        private final boolean[] endedBefore;
+        /** An earlier owner wrote the echo. */
+        final boolean echoed;
+        private final Outcome[] outcomes;
+        private final GenerationResult.FinishReason[] reasons;
+        private int left;
+        private int completionTokens;
         private long last = System.nanoTime();
         private long lastCheck = Long.MAX_VALUE;
 
-        Callbacks(PromptRequest prompt, ChunkWriter out, Runnable answered) {
+        Answering(PromptRequest prompt, PromptPlan plan, ChunkWriter out, List<TokenChunk> written, Runnable answered) {
             this.prompt = prompt;
+            this.plan = plan;
             this.out = out;
             this.answered = answered;
+            int n = plan.choices().size();
+            this.endedBefore = new boolean[n];
+            this.outcomes = new Outcome[n];
+            this.reasons = new GenerationResult.FinishReason[n];
+            this.left = n;
+            for (int i = 0; i < n; i++) {
+                int choice = i;
+                resumed.add(written.stream().filter(c -> !c.getEcho() && c.getChoice() == choice)
+                        .flatMap(c -> c.getTokenIds().stream()).toList());
+                endedBefore[i] = written.stream().anyMatch(c -> c.getChoice() == choice && c.getChoiceFinishReason() != null);
+            }
+            this.echoed = written.stream().anyMatch(TokenChunk::getEcho);
         }
 
-        @Override
-        public Object stopReason() {
+        List<GenerationCallbacks> callbacks() {
+            List<GenerationCallbacks> out = new ArrayList<>();
+            for (int i = 0; i < plan.choices().size(); i++) {
+                out.add(new Choice(i));
+            }
+            return out;
+        }
+
+        /** Why the engine should drop the request's sequences now, or null. */
+        Object stopReason() {
             if (handedOver.contains(prompt.getRequestId())) {
                 return HANDED_OVER;
             }
@@ -220,37 +256,102 @@ final class RequestWorker {
             return null;
         }
 
-        @Override
-        public void onToken(int index, int tokenId, String textDelta) {
+        synchronized void token(int choice, Decoding.Step step) {
             long now = System.nanoTime();
-            (index == 0 ? firstTokenSeconds : interTokenSeconds).observe((now - last) / 1e9);
+            (step.index() == 0 && choice == 0 ? firstTokenSeconds : interTokenSeconds).observe((now - last) / 1e9);
             last = now;
             tokens.inc();
-            out.token(tokenId, textDelta);
+            if (!plan.scoreOnly()) {
+                out.token(choice, step.tokenId(), step.textDelta(), step.logprobs() == null ? null : texts.of(step.logprobs()));
+            }
         }
 
-        @Override
-        public void onDone(Outcome outcome) {
-            if (outcome instanceof Outcome.Stopped s && s.reason() == HANDED_OVER) {
-                handedOver.remove(prompt.getRequestId());
-                active.remove(prompt.getRequestId());
-                LOG.info("request {} handed over after {} chunks (its partition moved)", prompt.getRequestId(), out.sent());
-                out.stage().attribute("chunks", out.sent()).end("handed_over");
-                return; // no final chunk: the new owner continues after the chunks written here
+        synchronized void promptScored(List<Logprobs.Position> positions) {
+            List<TokenLogprob> lp = new ArrayList<>();
+            for (int i = 0; i < positions.size(); i++) {
+                lp.add(positions.get(i) == null ? texts.first(plan.promptIds()[i]) : texts.of(positions.get(i)));
             }
+            out.echo(plan.echoText(), lp);
+        }
+
+        synchronized void done(int choice, Outcome outcome) {
+            outcomes[choice] = outcome;
             if (outcome instanceof Outcome.Finished f) {
-                FinishReason reason = f.result().finishReason() == GenerationResult.FinishReason.STOP
-                        ? FinishReason.STOP : FinishReason.LENGTH;
-                finish(out, reason, new Usage(f.result().expandedPromptLength(), f.result().tokenIds().length), null, answered);
-            } else if (outcome instanceof Outcome.Stopped s) {
-                Stop stop = (Stop) s.reason();
-                finish(out, stop.reason(), null, stop.error(), answered);
-            } else if (outcome instanceof Outcome.Failed e) {
-                LOG.error("request {} failed", prompt.getRequestId(), e.error());
-                finish(out, FinishReason.ERROR, null,
-                        new ErrorInfo(ErrorCodes.INTERNAL, "generation failed: " + e.error().getMessage()), answered);
+                reasons[choice] = f.result().finishReason();
+                completionTokens += plan.scoreOnly() ? 0 : f.result().tokenIds().length;
+                if (plan.choices().size() > 1 && !endedBefore[choice]) {
+                    out.choiceEnd(choice, wire(reasons[choice]));
+                }
+            }
+            if (--left == 0) {
+                end();
             }
         }
+
+        private void end() {
+            for (Outcome o : outcomes) {
+                if (o instanceof Outcome.Stopped s && s.reason() == HANDED_OVER) {
+                    handedOver.remove(prompt.getRequestId());
+                    active.remove(prompt.getRequestId());
+                    LOG.info("request {} handed over after {} chunks (its partition moved)", prompt.getRequestId(), out.sent());
+                    out.stage().attribute("chunks", out.sent()).end("handed_over");
+                    return; // no final chunk: the new owner continues after the chunks written here
+                }
+            }
+            for (Outcome o : outcomes) {
+                if (o instanceof Outcome.Failed e) {
+                    LOG.error("request {} failed", prompt.getRequestId(), e.error());
+                    finish(out, FinishReason.ERROR, null, new ErrorInfo(ErrorCodes.INTERNAL, "generation failed"), answered);
+                    return;
+                }
+                if (o instanceof Outcome.Stopped s) {
+                    Stop stop = (Stop) s.reason();
+                    finish(out, stop.reason(), null, stop.error(), answered);
+                    return;
+                }
+            }
+            int promptTokens = ((Outcome.Finished) outcomes[0]).result().expandedPromptLength();
+            finish(out, plan.scoreOnly() ? FinishReason.LENGTH : wire(reasons[0]), new Usage(promptTokens, completionTokens),
+                    null, answered);
+        }
+
+        /** The engine's callbacks of one choice. */
+        private final class Choice implements GenerationCallbacks {
+            private final int index;
+
+            Choice(int index) {
+                this.index = index;
+            }
+
+            @Override
+            public Object stopReason() {
+                return Answering.this.stopReason();
+            }
+
+            @Override
+            public void onToken(int i, int tokenId, String textDelta) {
+                throw new IllegalStateException("the engine reports steps");
+            }
+
+            @Override
+            public void onToken(Decoding.Step step) {
+                token(index, step);
+            }
+
+            @Override
+            public void onPromptLogprobs(List<Logprobs.Position> positions) {
+                promptScored(positions);
+            }
+
+            @Override
+            public void onDone(Outcome outcome) {
+                done(index, outcome);
+            }
+        }
+    }
+
+    private static FinishReason wire(GenerationResult.FinishReason r) {
+        return r == GenerationResult.FinishReason.STOP ? FinishReason.STOP : FinishReason.LENGTH;
     }
 
     /**
@@ -292,7 +393,7 @@ final class RequestWorker {
 
     private static ErrorInfo validate(WorkItem work) {
         PromptRequest p = work.getPrompt();
-        if (p.getQuestion() == null || p.getQuestion().isBlank()) {
+        if ((p.getQuestion() == null || p.getQuestion().isBlank()) && p.getPromptTokenIds().isEmpty()) {
             return new ErrorInfo(ErrorCodes.INVALID_REQUEST, "the prompt is empty");
         }
         if (System.currentTimeMillis() > p.getDeadlineEpochMs()) {
@@ -302,35 +403,6 @@ final class RequestWorker {
             return work.getFeatures().getError();
         }
         return null;
-    }
-
-    /** The request's turns in the {@code vicuna_v1} template; the image goes on the turn that holds it. */
-    static List<String> conversation(PromptRequest p) {
-        if (p.getHistory().size() > MAX_HISTORY_TURNS) { // before anything is tokenised: the gateway allows far fewer
-            throw new InvalidRequestException("the conversation has " + p.getHistory().size() + " earlier turns, over "
-                    + MAX_HISTORY_TURNS);
-        }
-        long imageTurns = p.getHistory().stream().filter(ConversationTurn::getHasImage).count();
-        if (imageTurns > 1 || (imageTurns == 1 && !p.getHasImage())) {
-            throw new InvalidRequestException("at most one turn can hold the image, and only when the request has one");
-        }
-        List<ChatTemplate.Turn> turns = new ArrayList<>();
-        for (ConversationTurn t : p.getHistory()) {
-            turns.add(new ChatTemplate.Turn(t.getRole() == TurnRole.USER ? ChatTemplate.Role.USER : ChatTemplate.Role.ASSISTANT,
-                    t.getText(), t.getHasImage()));
-        }
-        turns.add(new ChatTemplate.Turn(ChatTemplate.Role.USER, p.getQuestion(), p.getHasImage() && imageTurns == 0));
-        return ChatTemplate.vicunaV1(p.getSystem() != null ? p.getSystem() : ChatTemplate.VICUNA_V1_SYSTEM, turns);
-    }
-
-    /** The request's sampling parameters; values {@link SamplingParams} refuses are the client's. */
-    static SamplingParams sampling(SamplingParameters s) {
-        try {
-            return new SamplingParams(s.getMaxNewTokens(), s.getTemperature(), s.getTopP(), s.getTopK(), s.getSeed(),
-                    s.getStop());
-        } catch (IllegalArgumentException e) { // the record's validation of the values it was given, nothing else
-            throw new InvalidRequestException(e.getMessage());
-        }
     }
 
     /**

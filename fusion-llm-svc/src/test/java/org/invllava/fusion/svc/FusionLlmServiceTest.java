@@ -386,7 +386,7 @@ class FusionLlmServiceTest {
                 assertEquals(once.size(), all.size(), id + ": continued after the last chunk written, nothing re-sent");
                 String question = id.equals("crash-img") ? "describe it at length"
                         : id.equals("crash-1") ? "tell me a long story" : "and another one";
-                assertArrayEquals(direct(question, id.equals("crash-img") ? f : null, RequestWorker.sampling(
+                assertArrayEquals(direct(question, id.equals("crash-img") ? f : null, PromptPlan.sampling(
                         (id.equals("crash-2") ? seeded : prompt(id, question, false, maxTokens)).getSampling())), ids(once), id);
             }
         } finally {

@@ -20,9 +20,9 @@ class RequestFieldsTest {
     void aSecondImageTurnIsTheClientsError() {
         PromptRequest p = FusionLlmServiceTest.prompt("two-images", "and this?", true, 4);
         p.setHistory(List.of(new ConversationTurn(TurnRole.USER, "look", true), new ConversationTurn(TurnRole.ASSISTANT, "ok", false)));
-        assertEquals(1, RequestWorker.conversation(p).stream().filter(s -> s.contains("<image>")).count());
+        assertEquals(1, PromptPlan.conversation(p).stream().filter(s -> s.contains("<image>")).count());
         p.setHistory(List.of(new ConversationTurn(TurnRole.USER, "look", true), new ConversationTurn(TurnRole.USER, "again", true)));
-        InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> RequestWorker.conversation(p));
+        InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> PromptPlan.conversation(p));
         assertTrue(e.getMessage().contains("one turn"), e.getMessage());
     }
 
@@ -31,18 +31,18 @@ class RequestFieldsTest {
     void aConversationOverTheTurnLimitIsRefusedBeforeTokenising() {
         PromptRequest p = FusionLlmServiceTest.prompt("many", "and?", false, 4);
         List<ConversationTurn> turns = new java.util.ArrayList<>();
-        for (int i = 0; i <= RequestWorker.MAX_HISTORY_TURNS; i++) {
+        for (int i = 0; i <= PromptPlan.MAX_HISTORY_TURNS; i++) {
             turns.add(new ConversationTurn(i % 2 == 0 ? TurnRole.USER : TurnRole.ASSISTANT, "", false));
         }
         p.setHistory(turns);
-        assertThrows(InvalidRequestException.class, () -> RequestWorker.conversation(p));
+        assertThrows(InvalidRequestException.class, () -> PromptPlan.conversation(p));
     }
 
     @Test
     void samplingValuesTheModelRefusesAreTheClientsError() {
         SamplingParameters s = SamplingParameters.newBuilder().setMaxNewTokens(4).setTemperature(-1f).build();
-        assertThrows(InvalidRequestException.class, () -> RequestWorker.sampling(s));
-        assertEquals(4, RequestWorker.sampling(SamplingParameters.newBuilder().setMaxNewTokens(4).build()).maxNewTokens());
+        assertThrows(InvalidRequestException.class, () -> PromptPlan.sampling(s));
+        assertEquals(4, PromptPlan.sampling(SamplingParameters.newBuilder().setMaxNewTokens(4).build()).maxNewTokens());
     }
 
     @Test

@@ -20,6 +20,11 @@ public record OutputOptions(int topLogprobs, boolean promptLogprobs, Supplier<To
         }
     }
 
+    /** The same without the prompt's log probabilities (a takeover whose echo was already written). */
+    public OutputOptions withoutPromptLogprobs() {
+        return new OutputOptions(topLogprobs, false, constraint);
+    }
+
     public boolean logprobs() {
         return topLogprobs >= 0;
     }
