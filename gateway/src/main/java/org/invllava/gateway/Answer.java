@@ -93,10 +93,14 @@ final class Answer {
     private void accept(TokenChunk chunk) {
         nextSequence++;
         if (chunk.getFinishReason() == null) {
-            long now = System.nanoTime();
-            metrics.observeToken(now - (lastTokenNanos == 0 ? startNanos : lastTokenNanos), lastTokenNanos == 0);
-            lastTokenNanos = now;
-            sink.token(chunk.getSequence(), chunk.getText(), chunk.getTokenIds());
+            if (!chunk.getTokenIds().isEmpty()) {
+                long now = System.nanoTime();
+                metrics.observeToken(now - (lastTokenNanos == 0 ? startNanos : lastTokenNanos), lastTokenNanos == 0);
+                lastTokenNanos = now;
+            }
+            sink.piece(new AnswerSink.Piece(chunk.getSequence(), chunk.getChoice(), chunk.getText(), chunk.getTokenIds(),
+                    chunk.getLogprobs(), chunk.getEcho(), chunk.getChoiceFinishReason() == null ? null
+                    : chunk.getChoiceFinishReason().name().toLowerCase(Locale.ROOT)));
             return;
         }
         ahead.clear();

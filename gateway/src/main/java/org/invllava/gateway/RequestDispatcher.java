@@ -210,7 +210,8 @@ public final class RequestDispatcher implements AutoCloseable {
         PromptRequest prompt = PromptRequest.newBuilder().setRequestId(id).setQuestion(request.question())
                 .setHasImage(request.image() != null).setSystem(request.system()).setHistory(history(request.history()))
                 .setSampling(sampling(request.sampling())).setDeadlineEpochMs(deadline).setReplyTo(config.instanceId())
-                .setCreatedAtEpochMs(now).setOwner(slot.owner()).build();
+                .setCreatedAtEpochMs(now).setOwner(slot.owner()).setRaw(request.output().raw())
+                .setPromptTokenIds(request.output().tokenIds()).setOutput(output(request.output())).build();
         publisher.request(new ProducerRecord<>(topics.prompts(), key(id), PROMPTS.encode(prompt)), trace, answer);
         expireAt(answer, request.deadline(), timer);
         return submission(answer, () -> true);
@@ -268,6 +269,25 @@ public final class RequestDispatcher implements AutoCloseable {
         });
         expireAt(answer, config.limits().deadline().minus(age), timer);
         return submission(answer, owned::get);
+    }
+
+    /**
+     * Cancels the answer of {@code requestId} for the caller of {@code slot}: completes with true once the cancel is
+     * published, false when there is no such answer of this caller's (unknown, past its deadline, another key's).
+     */
+    public CompletableFuture<Boolean> cancel(String requestId, Slot slot) {
+        long created = RequestIds.createdAt(requestId).orElse(-1);
+        if (created < 0 || System.currentTimeMillis() - created > config.limits().deadline().plus(GRACE).toMillis()) {
+            return CompletableFuture.completedFuture(false);
+        }
+        return prompt(requestId, created).thenApply(p -> {
+            boolean mine = p != null && (p.getOwner() == null || p.getOwner().equals(slot.owner()));
+            if (mine) {
+                LOG.info("request {} cancelled by {}", requestId, slot.keyId());
+                control(requestId, ControlAction.CANCEL, "cancelled by its client");
+            }
+            return mine;
+        });
     }
 
     /**
@@ -372,6 +392,15 @@ public final class RequestDispatcher implements AutoCloseable {
     private static List<ConversationTurn> history(List<ChatRequest.Turn> turns) {
         return turns.stream().map(t -> new ConversationTurn(t.role() == ChatRequest.Role.USER ? TurnRole.USER
                 : TurnRole.ASSISTANT, t.text(), t.image())).toList();
+    }
+
+    /** The output options as the prompt record carries them; null when there are none beyond one text choice. */
+    private static org.invllava.schemas.OutputOptions output(ChatRequest.Output o) {
+        if (o.logprobs() < 0 && !o.echo() && o.n() == 1 && o.jsonSchema() == null) {
+            return null;
+        }
+        return org.invllava.schemas.OutputOptions.newBuilder().setLogprobs(o.logprobs()).setEcho(o.echo())
+                .setChoices(o.n()).setJsonSchema(o.jsonSchema()).build();
     }
 
     private static SamplingParameters sampling(ChatRequest.Sampling s) {

@@ -13,6 +13,8 @@ import org.invllava.schemas.ErrorCodes;
 public record ResumeRequest(String requestId, int after, String model) {
     /** What the OpenAI API puts before a request id. */
     public static final String OPENAI_PREFIX = "chatcmpl-";
+    /** What the OpenAI APIs put before a request id: chat, completions, Responses. */
+    private static final java.util.List<String> PREFIXES = java.util.List.of(OPENAI_PREFIX, "cmpl-", "resp_");
     private static final int MAX_ID_LENGTH = 64;
 
     public ResumeRequest {
@@ -24,8 +26,10 @@ public record ResumeRequest(String requestId, int after, String model) {
     /** {@code id} and {@code after} as a client sent them; 400 {@code invalid_request} when they cannot be one. */
     public static ResumeRequest of(String id, long after) throws GatewayError {
         String bare = id == null ? "" : id.strip();
-        if (bare.startsWith(OPENAI_PREFIX)) {
-            bare = bare.substring(OPENAI_PREFIX.length());
+        for (String prefix : PREFIXES) {
+            if (bare.startsWith(prefix)) {
+                bare = bare.substring(prefix.length());
+            }
         }
         if (bare.isEmpty() || bare.length() > MAX_ID_LENGTH) {
             throw new GatewayError(ErrorCodes.INVALID_REQUEST, "resume needs the id of the answer (from its accepted "

@@ -14,7 +14,8 @@ import org.invllava.schemas.ErrorCodes;
 /**
  * A {@code POST /v1/chat/completions} body, read into a {@link ChatRequest}: {@code messages} (system/developer,
  * user, assistant; user content a string or {@code text} and {@code image_url} parts; one image per request),
- * {@code model}, sampling fields, {@code stream} and {@code stream_options.include_usage}. Consecutive messages of
+ * {@code model}, sampling fields, {@code n}, {@code logprobs}/{@code top_logprobs}, {@code response_format},
+ * {@code stream} and {@code stream_options.include_usage}. Consecutive messages of
  * one role are joined with a newline, as the template alternates user and assistant turns.
  *
  * @param imageUrl an http(s) image still to fetch (the request's image is then null)
@@ -40,7 +41,7 @@ record ChatCompletionRequest(ChatRequest chat, URI imageUrl, boolean stream, boo
             throw RequestFields.invalid("the request body must be a JSON object");
         }
         String model = config.models().resolve(root);
-        unsupported(root);
+        ChatRequest.Output output = output(root);
         JsonNode messages = root.get("messages");
         if (messages == null || !messages.isArray() || messages.isEmpty()) {
             throw RequestFields.invalid("messages must be a non-empty array");
@@ -85,7 +86,7 @@ record ChatCompletionRequest(ChatRequest chat, URI imageUrl, boolean stream, boo
         }
         ChatRequest chat = new ChatRequest(model, system == null ? null : system.toString(), history, last.text().toString(),
                 image.bytes, RequestFields.sampling(root, config.limits()),
-                RequestFields.deadline(root, config.limits()));
+                RequestFields.deadline(root, config.limits()), output);
         JsonNode streamNode = root.get("stream");
         if (streamNode != null && !streamNode.isNull() && !streamNode.isBoolean()) {
             throw RequestFields.invalid("stream must be a boolean");
@@ -96,39 +97,18 @@ record ChatCompletionRequest(ChatRequest chat, URI imageUrl, boolean stream, boo
     }
 
     /**
-     * Features the model cannot honour are refused rather than silently ignored, each field read with its exact JSON
-     * type ({@code n: 1.9}, {@code n: true}, {@code logprobs: "yes"} and {@code response_format: "json"} are 400s, not
-     * coerced), and fields that would change the answer if honoured ({@code logit_bias}, {@code top_logprobs}) are
-     * refused until they are.
+     * Features the model cannot honour are refused rather than silently ignored ({@code tools}, {@code logit_bias});
+     * {@code n}, {@code logprobs}, {@code top_logprobs} and {@code response_format} are read with their exact JSON
+     * types ({@link OutputFields}).
      */
-    private static void unsupported(JsonNode root) throws GatewayError {
-        if (RequestFields.present(root, "n") && !(root.get("n").isIntegralNumber() && root.get("n").asLong() == 1)) {
-            throw RequestFields.invalid("n must be the integer 1: one choice per request");
-        }
+    private static ChatRequest.Output output(JsonNode root) throws GatewayError {
         if (root.path("tools").size() > 0 || RequestFields.present(root, "functions")) {
             throw RequestFields.invalid("tools and functions are not supported by this model");
         }
-        if (RequestFields.present(root, "logprobs") && !root.get("logprobs").isBoolean()) {
-            throw RequestFields.invalid("logprobs must be true or false");
+        if (RequestFields.present(root, "logit_bias")) {
+            throw RequestFields.invalid("logit_bias is not supported");
         }
-        if (root.path("logprobs").asBoolean(false)) {
-            throw RequestFields.invalid("logprobs are not supported");
-        }
-        for (String field : List.of("logit_bias", "top_logprobs")) {
-            if (RequestFields.present(root, field)) {
-                throw RequestFields.invalid(field + " is not supported");
-            }
-        }
-        if (RequestFields.present(root, "response_format")) {
-            JsonNode format = root.get("response_format");
-            if (!format.isObject() || !format.path("type").isTextual()) {
-                throw RequestFields.invalid("response_format must be an object with a type, e.g. {\"type\": \"text\"}");
-            }
-            if (!"text".equals(format.path("type").asText())) {
-                throw RequestFields.invalid("response_format '" + format.path("type").asText()
-                        + "' is not supported; only text");
-            }
-        }
+        return OutputFields.output(OutputFields.chatLogprobs(root), OutputFields.n(root), OutputFields.chatFormat(root));
     }
 
     /** Adds a message's text to the last turn when it has the same role, else as a new turn. */

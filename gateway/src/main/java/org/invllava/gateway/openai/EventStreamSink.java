@@ -1,97 +1,76 @@
 package org.invllava.gateway.openai;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.Context;
-import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.List;
-import org.invllava.gateway.AnswerSink;
-import org.invllava.gateway.GatewayError;
 import org.invllava.gateway.TokenUsage;
 
 /**
- * A streamed answer as server-sent events: a first chunk with the assistant role, one chunk per token, a last
- * chunk with the finish reason, the usage chunk when asked for, then {@code data: [DONE]}. Until the first event
- * nothing is sent, so an early error is an ordinary error response with its status; a later one is an
- * {@code error} event, which the official clients raise.
+ * A streamed chat completion: a first chunk per choice with the assistant role, one chunk per token (its choice's
+ * index, its log probabilities when asked for), a chunk with each choice's finish reason, the usage chunk when asked
+ * for, then {@code data: [DONE]}. A token's event has {@code id:} = its chunk sequence, for a client to resume.
  */
-final class EventStreamSink implements AnswerSink {
-    private final HttpServerResponse response;
-    private final Context context;
+final class EventStreamSink extends SseSink {
     private final String id;
     private final long created;
     private final String model;
     private final boolean includeUsage;
-    private boolean started; // touched on the event loop only
-    private Runnable onStall = () -> { };
+    private final int n;
+    private boolean[] ended; // touched on the event loop only
 
-    EventStreamSink(HttpServerResponse response, Context context, String id, long created, String model, boolean includeUsage) {
-        this.response = response;
-        this.context = context;
+    EventStreamSink(HttpServerResponse response, Context context, String id, long created, String model,
+                    boolean includeUsage, int n) {
+        super(response, context);
         this.id = id;
         this.created = created;
         this.model = model;
         this.includeUsage = includeUsage;
+        this.n = n;
+        this.ended = new boolean[n];
     }
 
-    /**
-     * What to do when the client stops reading: the answer's events would pile up in the server's buffers, so once
-     * {@link AnswerSink#MAX_UNREAD_BYTES} wait unsent, {@code then} runs (it abandons the request, which frees its place
-     * and stops its generation) and the connection closes. Set on the event loop right after submitting.
-     */
-    void onStall(Runnable then) {
-        this.onStall = then;
+    @Override
+    void opened() {
+        for (int c = 0; c < n; c++) {
+            event(null, OpenAiJson.chunk(id, created, model, c, "assistant", "", null, null, includeUsage).toString(), -1);
+        }
     }
 
     @Override
     public void token(int index, String text, List<Integer> tokenIds) {
-        context.runOnContext(v -> event(OpenAiJson.chunk(id, created, model, null, text, null, includeUsage), index));
+        throw new IllegalStateException("pieces are streamed");
+    }
+
+    @Override
+    public void piece(Piece p) {
+        if (p.echo()) {
+            return; // chat has no echo
+        }
+        onLoop(() -> {
+            if (p.choiceFinish() != null) {
+                ended[p.choice()] = true;
+                event(null, OpenAiJson.chunk(id, created, model, p.choice(), null, null,
+                        OpenAiJson.finishReason(p.choiceFinish()), null, includeUsage).toString(), -1);
+            } else {
+                event(null, OpenAiJson.chunk(id, created, model, p.choice(), null, p.text(), null,
+                        LogprobsJson.chat(p.logprobs()), includeUsage).toString(), p.index());
+            }
+        });
     }
 
     @Override
     public void done(String finishReason, TokenUsage usage) {
-        context.runOnContext(v -> {
-            event(OpenAiJson.chunk(id, created, model, null, null, OpenAiJson.finishReason(finishReason), includeUsage), -1);
+        onLoop(() -> {
+            for (int c = 0; c < n; c++) {
+                if (!ended[c]) {
+                    event(null, OpenAiJson.chunk(id, created, model, c, null, null, OpenAiJson.finishReason(finishReason),
+                            null, includeUsage).toString(), -1);
+                }
+            }
             if (includeUsage) {
-                event(OpenAiJson.usageChunk(id, created, model, usage), -1);
+                event(null, OpenAiJson.usageChunk(id, created, model, usage).toString(), -1);
             }
-            if (writable()) {
-                response.end("data: [DONE]\n\n");
-            }
+            end("data: [DONE]\n\n");
         });
-    }
-
-    @Override
-    public void error(String code, String message) {
-        context.runOnContext(v -> {
-            if (!started) {
-                OpenAiApi.json(response, GatewayError.httpStatus(code), OpenAiJson.error(code, message));
-            } else if (writable()) {
-                response.end("data: " + OpenAiJson.error(code, message) + "\n\n");
-            }
-        });
-    }
-
-    /** One event; a token's carries {@code id:} = the token's chunk sequence (0, 1, ...), for a client to say where it is. */
-    private void event(ObjectNode chunk, int sequence) {
-        if (!writable()) {
-            return;
-        }
-        if (!started) {
-            started = true;
-            response.setWriteQueueMaxSize(MAX_UNREAD_BYTES);
-            response.setStatusCode(200).setChunked(true).putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream")
-                    .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache").putHeader("x-accel-buffering", "no");
-            response.write("data: " + OpenAiJson.chunk(id, created, model, "assistant", "", null, includeUsage) + "\n\n");
-        }
-        response.write((sequence >= 0 ? "id: " + sequence + "\n" : "") + "data: " + chunk + "\n\n");
-        if (response.writeQueueFull()) {
-            onStall.run();
-            response.reset(); // the stream ends here; nothing more is buffered for this client
-        }
-    }
-
-    private boolean writable() {
-        return !response.ended() && !response.closed();
     }
 }

@@ -25,7 +25,8 @@ import org.invllava.gateway.RequestDispatcher;
 import org.invllava.schemas.ErrorCodes;
 
 /**
- * The OpenAI-compatible API: {@code GET /v1/models} and {@code POST /v1/chat/completions}, non-streaming
+ * The OpenAI-compatible API: {@code GET /v1/models} (and one by id), {@code POST /v1/chat/completions}, legacy
+ * {@code POST /v1/completions} ({@link CompletionsApi}) and the Responses API ({@link ResponsesApi}). Chat, non-streaming
  * ({@code chat.completion}) or streaming ({@code text/event-stream} of {@code chat.completion.chunk} events
  * ending with {@code data: [DONE]}). A streamed answer's status line waits for its first token, so a request that
  * fails before any token (bad image, prompt over the context, deadline) still gets its HTTP status. Each token event
@@ -55,10 +56,54 @@ public final class OpenAiApi {
                 json(ctx.response(), 200, OpenAiJson.models(config.models().ids(), created));
             }
         });
-        router.post("/v1/chat/completions")
+        router.get("/v1/models/:id").handler(ctx -> {
+            if (authenticate(ctx) == null) {
+                return;
+            }
+            String id = ctx.pathParam("id");
+            if (config.models().ids().contains(id)) {
+                json(ctx.response(), 200, OpenAiJson.model(id, created));
+            } else {
+                refuse(ctx, new GatewayError(ErrorCodes.MODEL_NOT_FOUND, "the model '" + id + "' does not exist"));
+            }
+        });
+        post(router, "/v1/chat/completions", this::chatCompletions);
+        new CompletionsApi(this, config).mount(router);
+        new ResponsesApi(this, config, images).mount(router);
+        keyed(router.get("/v1/chat/completions/:id/stream"), this::resume);
+        router.route("/v1/*").handler(ctx -> refuse(ctx, new GatewayError(ErrorCodes.NOT_FOUND,
+                ctx.request().method() + " " + ctx.request().path() + " is not part of this API")));
+    }
+
+    /** A request body read as JSON, with its caller's place in flight taken. */
+    interface BodyRoute {
+        void handle(RoutingContext ctx, RequestDispatcher.Slot slot, JsonNode body) throws GatewayError;
+    }
+
+    /**
+     * {@code POST path}: the key checked and a place taken from the headers alone, the body read within the request
+     * limit and parsed as JSON (then released: the raw body would otherwise stay referenced while the answer
+     * streams), then {@code route}; a {@link GatewayError} it throws is the answer.
+     */
+    void post(Router router, String path, BodyRoute route) {
+        router.post(path)
                 .handler((SecurityPolicyHandler) this::keyBeforeBody) // no key: its body is never buffered
                 .handler(BodyHandler.create(false).setBodyLimit(config.limits().maxRequestBytes()))
-                .handler(this::chatCompletions)
+                .handler(ctx -> {
+                    try {
+                        JsonNode body;
+                        try {
+                            body = OpenAiJson.JSON.readTree(ctx.body().buffer() == null ? new byte[0]
+                                    : ctx.body().buffer().getBytes());
+                        } catch (Exception e) {
+                            throw new GatewayError(ErrorCodes.INVALID_REQUEST, "the request body is not valid JSON");
+                        }
+                        ctx.setBody(io.vertx.core.buffer.Buffer.buffer());
+                        route.handle(ctx, ctx.get(SLOT), body);
+                    } catch (GatewayError e) {
+                        refuse(ctx, e);
+                    }
+                })
                 .failureHandler(ctx -> {
                     if (ctx.statusCode() == 413) {
                         refuse(ctx, new GatewayError(ErrorCodes.REQUEST_TOO_LARGE, "the request body is over the limit of "
@@ -68,15 +113,19 @@ public final class OpenAiApi {
                         refuse(ctx, new GatewayError(ErrorCodes.INVALID_REQUEST, "the request could not be read"));
                     }
                 });
-        router.get("/v1/chat/completions/:id/stream")
-                .handler((SecurityPolicyHandler) this::keyBeforeBody)
-                .handler(this::resume);
-        router.route("/v1/*").handler(ctx -> refuse(ctx, new GatewayError(ErrorCodes.NOT_FOUND,
-                ctx.request().method() + " " + ctx.request().path() + " is not part of this API")));
+    }
+
+    /** A route without a body ({@code GET}, a cancel): the key checked and a place taken, then {@code then}. */
+    void keyed(io.vertx.ext.web.Route route, java.util.function.BiConsumer<RoutingContext, RequestDispatcher.Slot> then) {
+        route.handler((SecurityPolicyHandler) this::keyBeforeBody).handler(ctx -> then.accept(ctx, ctx.get(SLOT)));
+    }
+
+    RequestDispatcher dispatcher() {
+        return dispatcher;
     }
 
     /** The caller, or null after answering 401. */
-    private ApiKeys.Caller authenticate(RoutingContext ctx) {
+    ApiKeys.Caller authenticate(RoutingContext ctx) {
         try {
             return config.access().keys().authenticate(ctx.request().getHeader(HttpHeaders.AUTHORIZATION), null);
         } catch (GatewayError e) {
@@ -106,38 +155,39 @@ public final class OpenAiApi {
         ctx.next();
     }
 
-    private void chatCompletions(RoutingContext ctx) {
-        RequestDispatcher.Slot slot = ctx.get(SLOT);
-        ChatCompletionRequest req;
-        try {
-            JsonNode body;
-            try {
-                body = OpenAiJson.JSON.readTree(ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes());
-            } catch (Exception e) {
-                throw new GatewayError(ErrorCodes.INVALID_REQUEST, "the request body is not valid JSON");
-            }
-            req = ChatCompletionRequest.parse(body, config, images);
-        } catch (GatewayError e) {
-            refuse(ctx, e);
-            return;
-        }
-        // parsed: the raw body (up to the request limit, an image in base64) would otherwise stay referenced by the
-        // routing context for as long as the answer streams
-        ctx.setBody(io.vertx.core.buffer.Buffer.buffer());
-        if (req.imageUrl() == null) {
-            submit(ctx, slot, req, req.chat());
+    private void chatCompletions(RoutingContext ctx, RequestDispatcher.Slot slot, JsonNode body) throws GatewayError {
+        ChatCompletionRequest req = ChatCompletionRequest.parse(body, config, images);
+        long now = System.currentTimeMillis() / 1000;
+        String model = req.chat().model();
+        int n = req.chat().output().n();
+        HttpServerResponse response = ctx.response();
+        Context context = Vertx.currentContext();
+        dispatch(ctx, slot, req.chat(), req.imageUrl(), "openai", id -> req.stream()
+                ? new EventStreamSink(response, context, "chatcmpl-" + id, now, model, req.includeUsage(), n)
+                : new CollectingSink(context, n, (choices, finish, usage) -> json(response, 200,
+                        OpenAiJson.completion("chatcmpl-" + id, now, model, choices, finish, usage)),
+                        (code, message) -> json(response, GatewayError.httpStatus(code), OpenAiJson.error(code, message))));
+    }
+
+    /**
+     * Publishes {@code chat} once its image is here: an http(s) {@code imageUrl} is fetched first, inside the
+     * caller's place in flight (a client that leaves meanwhile stops the fetch and publishes nothing).
+     */
+    void dispatch(RoutingContext ctx, RequestDispatcher.Slot slot, ChatRequest chat, URI imageUrl, String api,
+                  java.util.function.Function<String, AnswerSink> sinks) {
+        if (imageUrl == null) {
+            submit(ctx, slot, chat, api, sinks);
             return;
         }
         Context context = Vertx.currentContext();
-        URI url = req.imageUrl();
-        java.util.concurrent.CompletableFuture<byte[]> fetch = images.fetch(url); // inside the key's slot
+        java.util.concurrent.CompletableFuture<byte[]> fetch = images.fetch(imageUrl);
         ctx.response().closeHandler(v -> fetch.cancel(true)); // the client left: stop fetching, publish nothing
         fetch.whenComplete((bytes, failure) -> context.runOnContext(v -> {
             if (failure instanceof java.util.concurrent.CancellationException || ctx.response().closed()) {
                 return;
             }
             if (failure == null) {
-                submit(ctx, slot, req, req.chat().withImage(bytes));
+                submit(ctx, slot, chat.withImage(bytes), api, sinks);
             } else {
                 Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
                 refuse(ctx, cause instanceof GatewayError g ? g
@@ -146,30 +196,27 @@ public final class OpenAiApi {
         }));
     }
 
-    private void submit(RoutingContext ctx, RequestDispatcher.Slot slot, ChatCompletionRequest req, ChatRequest chat) {
+    private void submit(RoutingContext ctx, RequestDispatcher.Slot slot, ChatRequest chat, String api,
+                        java.util.function.Function<String, AnswerSink> sinks) {
         HttpServerResponse response = ctx.response();
-        Context context = Vertx.currentContext();
-        long now = System.currentTimeMillis() / 1000;
-        EventStreamSink[] stream = new EventStreamSink[1];
+        AnswerSink[] sink = new AnswerSink[1];
         RequestDispatcher.Submission s;
         try {
-            s = dispatcher.submit(chat, slot, "openai", id -> req.stream()
-                    ? (stream[0] = new EventStreamSink(response, context, "chatcmpl-" + id, now, chat.model(), req.includeUsage()))
-                    : new CompletionSink(response, context, "chatcmpl-" + id, now, chat.model()));
+            s = dispatcher.submit(chat, slot, api, id -> sink[0] = sinks.apply(id));
         } catch (GatewayError e) {
             refuse(ctx, e);
             return;
         }
         response.putHeader("x-request-id", s.requestId());
-        watch(response, s, stream[0]);
+        watch(response, s, sink[0]);
     }
 
     /**
      * The client left: a whole-answer request is cancelled; a stream is detached (it may be resumed), also when the
      * client stopped reading it.
      */
-    private static void watch(HttpServerResponse response, RequestDispatcher.Submission s, EventStreamSink stream) {
-        if (stream == null) {
+    static void watch(HttpServerResponse response, RequestDispatcher.Submission s, AnswerSink sink) {
+        if (!(sink instanceof SseSink stream)) {
             response.closeHandler(v -> s.abandon("client disconnected"));
             return;
         }
@@ -178,8 +225,7 @@ public final class OpenAiApi {
     }
 
     /** {@code GET /v1/chat/completions/{id}/stream}: the rest of a streamed answer after {@code Last-Event-ID}. */
-    private void resume(RoutingContext ctx) {
-        RequestDispatcher.Slot slot = ctx.get(SLOT);
+    private void resume(RoutingContext ctx, RequestDispatcher.Slot slot) {
         String last = ctx.request().getHeader("Last-Event-ID");
         if (last == null) {
             last = ctx.request().getParam("after");
@@ -199,7 +245,7 @@ public final class OpenAiApi {
         RequestDispatcher.Submission s;
         try {
             s = dispatcher.resume(resume, slot, "openai", rid -> stream[0] = new EventStreamSink(response,
-                    context, "chatcmpl-" + rid, System.currentTimeMillis() / 1000, model, usage));
+                    context, "chatcmpl-" + rid, System.currentTimeMillis() / 1000, model, usage, 1));
         } catch (GatewayError e) {
             refuse(ctx, e);
             return;
@@ -213,7 +259,7 @@ public final class OpenAiApi {
      * server stops reading it and closes the connection shortly after the answer (a lingering close: closing at once
      * could reset the connection before the client has read the answer), instead of reading on a body nobody uses.
      */
-    private void refuse(RoutingContext ctx, GatewayError e) {
+    void refuse(RoutingContext ctx, GatewayError e) {
         dispatcher.refused(e);
         if (!ctx.request().isEnded()) {
             ctx.request().pause();
@@ -227,31 +273,6 @@ public final class OpenAiApi {
     static void json(HttpServerResponse response, int status, ObjectNode body) {
         if (!response.ended() && !response.closed()) {
             response.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(body.toString());
-        }
-    }
-
-    /** The whole answer as one {@code chat.completion}, or the error object with its status. */
-    private record CompletionSink(HttpServerResponse response, Context context, String id, long created, String model,
-                                  StringBuilder text) implements AnswerSink {
-        CompletionSink(HttpServerResponse response, Context context, String id, long created, String model) {
-            this(response, context, id, created, model, new StringBuilder());
-        }
-
-        @Override
-        public void token(int index, String piece, List<Integer> tokenIds) {
-            text.append(piece); // called in order by one thread; read on the event loop after done()
-        }
-
-        @Override
-        public void done(String finishReason, TokenUsage usage) {
-            String content = text.toString();
-            context.runOnContext(v -> json(response, 200,
-                    OpenAiJson.completion(id, created, model, content, OpenAiJson.finishReason(finishReason), usage)));
-        }
-
-        @Override
-        public void error(String code, String message) {
-            context.runOnContext(v -> json(response, GatewayError.httpStatus(code), OpenAiJson.error(code, message)));
         }
     }
 }

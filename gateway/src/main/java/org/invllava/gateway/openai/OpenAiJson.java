@@ -36,29 +36,41 @@ public final class OpenAiJson {
         ObjectNode root = JSON.createObjectNode().put("object", "list");
         var data = root.putArray("data");
         for (String id : modelIds) {
-            data.addObject().put("id", id).put("object", "model").put("created", created).put("owned_by", "inverse-llava");
+            data.add(model(id, created));
         }
         return root;
     }
 
-    /** A {@code chat.completion}: the whole answer. */
-    static ObjectNode completion(String id, long created, String model, String content, String finishReason, TokenUsage usage) {
+    /** One {@code model} object ({@code GET /v1/models/{id}}). */
+    static ObjectNode model(String id, long created) {
+        return JSON.createObjectNode().put("id", id).put("object", "model").put("created", created)
+                .put("owned_by", "inverse-llava");
+    }
+
+    /** A {@code chat.completion}: every choice's whole answer, with its log probabilities when asked for. */
+    static ObjectNode completion(String id, long created, String model, Choices choices, String finishReason,
+                                 TokenUsage usage) {
         ObjectNode root = header(id, "chat.completion", created, model);
-        ObjectNode choice = root.putArray("choices").addObject().put("index", 0);
-        choice.putObject("message").put("role", "assistant").put("content", content).putNull("refusal");
-        choice.putNull("logprobs").put("finish_reason", finishReason);
+        var list = root.putArray("choices");
+        for (int i = 0; i < choices.size(); i++) {
+            ObjectNode choice = list.addObject().put("index", i);
+            choice.putObject("message").put("role", "assistant").put("content", choices.text[i].toString())
+                    .putNull("refusal");
+            choice.set("logprobs", choices.anyLogprobs ? LogprobsJson.chat(choices.logprobs.get(i)) : null);
+            choice.put("finish_reason", choices.finish(i, finishReason));
+        }
         root.set("usage", usage(usage));
         return root;
     }
 
     /**
-     * A {@code chat.completion.chunk} with one choice: {@code delta} holds {@code role} (first chunk) and/or
-     * {@code content}; the last has an empty delta and the finish reason.
+     * A {@code chat.completion.chunk} with one choice ({@code index}): {@code delta} holds {@code role} (first chunk)
+     * and/or {@code content}; a choice's last has an empty delta and its finish reason.
      */
-    static ObjectNode chunk(String id, long created, String model, String role, String content, String finishReason,
-                            boolean withUsageField) {
+    static ObjectNode chunk(String id, long created, String model, int index, String role, String content,
+                            String finishReason, ObjectNode logprobs, boolean withUsageField) {
         ObjectNode root = header(id, "chat.completion.chunk", created, model);
-        ObjectNode choice = root.putArray("choices").addObject().put("index", 0);
+        ObjectNode choice = root.putArray("choices").addObject().put("index", index);
         ObjectNode delta = choice.putObject("delta");
         if (role != null) {
             delta.put("role", role);
@@ -66,7 +78,7 @@ public final class OpenAiJson {
         if (content != null) {
             delta.put("content", content);
         }
-        choice.putNull("logprobs");
+        choice.set("logprobs", logprobs);
         if (finishReason == null) {
             choice.putNull("finish_reason");
         } else {
@@ -86,13 +98,13 @@ public final class OpenAiJson {
         return root;
     }
 
-    private static ObjectNode header(String id, String object, long created, String model) {
+    static ObjectNode header(String id, String object, long created, String model) {
         ObjectNode root = JSON.createObjectNode().put("id", id).put("object", object).put("created", created).put("model", model);
         root.putNull("system_fingerprint");
         return root;
     }
 
-    private static ObjectNode usage(TokenUsage usage) {
+    static ObjectNode usage(TokenUsage usage) {
         int prompt = usage == null ? 0 : usage.promptTokens();
         int completion = usage == null ? 0 : usage.completionTokens();
         return JSON.createObjectNode().put("prompt_tokens", prompt).put("completion_tokens", completion)
