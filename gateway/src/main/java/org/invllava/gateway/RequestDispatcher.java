@@ -70,6 +70,8 @@ public final class RequestDispatcher implements AutoCloseable {
     private final ModelCapacity capacity; // null: the services' readiness comes through othersReady
     private final TokenLookups replay;
     private final RequestPublisher publisher;
+    /** Owners of the answers this gateway relays now (String.valueOf: "null" when sent without keys), by request id. */
+    private final java.util.Map<String, String> liveOwners = new java.util.concurrent.ConcurrentHashMap<>();
     private long heartbeatTimer = -1;
 
     public RequestDispatcher(GatewayConfig config, Vertx vertx, Metrics registry, Tracing tracing,
@@ -276,6 +278,15 @@ public final class RequestDispatcher implements AutoCloseable {
      * published, false when there is no such answer of this caller's (unknown, past its deadline, another key's).
      */
     public CompletableFuture<Boolean> cancel(String requestId, Slot slot) {
+        String live = liveOwners.get(requestId);
+        if (live != null) { // answered through this gateway: its owner is known here, no need to look it up
+            boolean mine = live.equals(String.valueOf(slot.owner()));
+            if (mine) {
+                LOG.info("request {} cancelled by {}", requestId, slot.keyId());
+                control(requestId, ControlAction.CANCEL, "cancelled by its client");
+            }
+            return CompletableFuture.completedFuture(mine);
+        }
         long created = RequestIds.createdAt(requestId).orElse(-1);
         if (created < 0 || System.currentTimeMillis() - created > config.limits().deadline().plus(GRACE).toMillis()) {
             return CompletableFuture.completedFuture(false);
@@ -309,6 +320,7 @@ public final class RequestDispatcher implements AutoCloseable {
     private Answer register(String id, String model, Slot slot, Tracing.Stage stage,
                             Function<String, AnswerSink> sinkForId, int first, AtomicLong timer) {
         Answer a = answer(id, model, slot, stage, sinkForId, first, timer);
+        liveOwners.put(id, String.valueOf(slot.owner())); // a new request's: its submitter owns it
         relay.register(a);
         return a;
     }
@@ -321,6 +333,7 @@ public final class RequestDispatcher implements AutoCloseable {
                           Function<String, AnswerSink> sinkForId, int first, AtomicLong timer) {
         Answer[] self = new Answer[1];
         self[0] = new Answer(id, model, sinkForId.apply(id), metrics, errorCode -> {
+            liveOwners.remove(id, String.valueOf(slot.owner()));
             vertx.cancelTimer(timer.get());
             slot.release().run();
             relay.unregister(self[0]);

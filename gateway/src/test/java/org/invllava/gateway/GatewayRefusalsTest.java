@@ -118,13 +118,16 @@ class GatewayRefusalsTest {
         assertError(client.chatCompletion(ask("hi").put("max_tokens", 0)), 400, ErrorCodes.INVALID_REQUEST);
         assertError(client.chatCompletion(ask("hi").put("max_tokens", 101)), 400, ErrorCodes.INVALID_REQUEST);
         assertError(client.chatCompletion(ask("hi").put("temperature", "warm")), 400, ErrorCodes.INVALID_REQUEST);
-        assertError(client.chatCompletion(ask("hi").put("n", 2)), 400, ErrorCodes.INVALID_REQUEST);
-        // exact types, no coercion; fields that would change the answer refused until supported
-        assertError(client.chatCompletion(ask("hi").put("n", 1.9)), 400, ErrorCodes.INVALID_REQUEST);
-        assertError(client.chatCompletion(ask("hi").put("n", true)), 400, ErrorCodes.INVALID_REQUEST);
-        assertError(client.chatCompletion(ask("hi").put("logprobs", "yes")), 400, ErrorCodes.INVALID_REQUEST);
-        assertError(client.chatCompletion(ask("hi").put("response_format", "json")), 400, ErrorCodes.INVALID_REQUEST);
-        assertError(client.chatCompletion(ask("hi").put("top_logprobs", 2)), 400, ErrorCodes.INVALID_REQUEST);
+        // exact types, no coercion; each output field's bounds, named in the message
+        assertRefused(client.chatCompletion(ask("hi").put("n", 9)), "n must be an integer from 1 to 8");
+        assertRefused(client.chatCompletion(ask("hi").put("n", 1.9)), "n must be");
+        assertRefused(client.chatCompletion(ask("hi").put("n", true)), "n must be");
+        assertRefused(client.chatCompletion(ask("hi").put("logprobs", "yes")), "logprobs must be true or false");
+        assertRefused(client.chatCompletion(ask("hi").put("response_format", "json")), "response_format must be an object");
+        assertRefused(client.chatCompletion(ask("hi").put("top_logprobs", 2)), "top_logprobs needs logprobs: true");
+        assertRefused(client.chatCompletion(ask("hi").put("logprobs", true).put("top_logprobs", 21)),
+                "top_logprobs must be an integer from 0 to 20");
+        assertRefused(client.chatCompletion(ask("hi").put("logprobs", true).put("top_logprobs", -1)), "top_logprobs");
         ObjectNode bias = ask("hi");
         bias.putObject("logit_bias").put("50256", -100);
         assertError(client.chatCompletion(bias), 400, ErrorCodes.INVALID_REQUEST);
@@ -142,6 +145,64 @@ class GatewayRefusalsTest {
                 ErrorCodes.INVALID_IMAGE);
         assertError(client.chatCompletion(ask("hi").put("model", "gpt-4o")), 404, ErrorCodes.MODEL_NOT_FOUND);
         assertError(client.get("/v1/completions"), 404, ErrorCodes.NOT_FOUND);
+        assertError(client.get("/v1/models/gpt-4o"), 404, ErrorCodes.MODEL_NOT_FOUND);
+        assertEquals(GatewayConfig.DEFAULT_MODEL_ID, client.get("/v1/models/" + GatewayConfig.DEFAULT_MODEL_ID).json()
+                .path("id").asText());
+    }
+
+    static void assertRefused(Response r, String message) {
+        assertError(r, 400, ErrorCodes.INVALID_REQUEST);
+        assertTrue(r.json().path("error").path("message").asText().contains(message), r.body());
+    }
+
+    static ObjectNode schema(String json) throws Exception {
+        ObjectNode body = ask("hi");
+        body.putObject("response_format").put("type", "json_schema").putObject("json_schema").put("name", "s")
+                .set("schema", OpenAiTestClient.JSON.readTree(json));
+        return body;
+    }
+
+    @Test
+    void schemasTheDecoderCannotEnforceAre400NamingTheKeyword() throws Exception {
+        assertRefused(client.chatCompletion(schema("{\"type\":\"string\",\"pattern\":\"^a+$\"}")), "'pattern'");
+        assertRefused(client.chatCompletion(schema("{\"anyOf\":[{\"type\":\"string\"}]}")), "'anyOf'");
+        assertRefused(client.chatCompletion(schema("{\"type\":\"integer\",\"minimum\":3}")), "'minimum'");
+        assertRefused(client.chatCompletion(schema("{\"$ref\":\"#/$defs/a\"}")), "'$ref'");
+        String deep = "{\"type\":\"array\",\"items\":".repeat(9) + "{\"type\":\"null\"}" + "}".repeat(9);
+        assertRefused(client.chatCompletion(schema(deep)), "deeper than 8");
+        StringBuilder wide = new StringBuilder("{\"type\":\"object\",\"properties\":{");
+        for (int i = 0; i < 600; i++) {
+            wide.append(i == 0 ? "" : ",").append("\"p").append(i).append("\":{\"type\":\"null\"}");
+        }
+        assertRefused(client.chatCompletion(schema(wide.append("}}").toString())), "more than 512 nodes");
+        ObjectNode unknown = ask("hi");
+        unknown.putObject("response_format").put("type", "grammar");
+        assertRefused(client.chatCompletion(unknown), "'grammar' is not supported");
+    }
+
+    @Test
+    void completionsAndResponsesRefuseWhatTheyCannotHonour() throws Exception {
+        String completions = "/v1/completions";
+        assertRefused(client.post(completions, "{\"prompt\":\"a\",\"max_tokens\":0}"), "max_tokens 0 needs echo");
+        assertRefused(client.post(completions, "{\"prompt\":\"a\",\"suffix\":\"b\"}"), "suffix");
+        assertRefused(client.post(completions, "{\"prompt\":\"a\",\"logprobs\":6}"), "logprobs must be an integer from 0 to 5");
+        assertRefused(client.post(completions, "{\"prompt\":[\"a\",\"b\"]}"), "one prompt per request");
+        assertRefused(client.post(completions, "{\"prompt\":[1,-2]}"), "non-negative");
+        assertRefused(client.post(completions, "{\"prompt\":\"\"}"), "must not be empty");
+        assertRefused(client.post(completions, "{\"prompt\":\"a\",\"best_of\":3}"), "best_of");
+        String responses = "/v1/responses";
+        assertRefused(client.post(responses, "{\"input\":\"a\",\"store\":true}"), "store: true");
+        assertRefused(client.post(responses, "{\"input\":\"a\",\"previous_response_id\":\"resp_x\"}"),
+                "previous_response_id");
+        assertRefused(client.post(responses, "{\"input\":[{\"role\":\"user\",\"content\":[{\"type\":\"input_image\","
+                + "\"file_id\":\"file-1\"}]}]}"), "file_id is not supported");
+        assertRefused(client.post(responses, "{\"input\":\"a\",\"include\":[\"reasoning.encrypted_content\"]}"),
+                "not supported");
+        assertRefused(client.post(responses, "{\"input\":\"a\",\"text\":{\"format\":{\"type\":\"json_schema\","
+                + "\"schema\":{\"type\":\"string\",\"format\":\"email\"}}}}"), "'format'");
+        assertRefused(client.post(responses, "{\"input\":\"a\",\"background\":true}"), "background");
+        assertRefused(client.post(responses, "{}"), "input is required");
+        assertError(client.get("/v1/responses/resp_not-an-answer"), 404, ErrorCodes.NOT_FOUND);
     }
 
     /**
