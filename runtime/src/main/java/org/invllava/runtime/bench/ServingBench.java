@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.invllava.runtime.generate.OutputOptions;
 import org.invllava.runtime.generate.SamplingParams;
 import org.invllava.runtime.model.MultimodalModel;
 import org.invllava.runtime.serving.BatchEngine;
@@ -22,6 +23,7 @@ public final class ServingBench {
     private final EngineConfig config;
     private final int promptTokens;
     private final int maxTokens;
+    private final OutputOptions options;
 
     /** One concurrency level: generated tokens, wall time, and per-request first-token and inter-token times. */
     public record Level(int concurrency, int tokens, double seconds, double[] ttftMs, double[] itlMs, long peakRssBytes,
@@ -39,10 +41,16 @@ public final class ServingBench {
     }
 
     public ServingBench(MultimodalModel model, EngineConfig config, int promptTokens, int maxTokens) {
+        this(model, config, promptTokens, maxTokens, OutputOptions.NONE);
+    }
+
+    /** As above, every request with {@code options} (a JSON schema held while decoding, log probabilities). */
+    public ServingBench(MultimodalModel model, EngineConfig config, int promptTokens, int maxTokens, OutputOptions options) {
         this.model = model;
         this.config = config;
         this.promptTokens = promptTokens;
         this.maxTokens = maxTokens;
+        this.options = options;
     }
 
     public Level run(int concurrency) throws Exception {
@@ -59,7 +67,8 @@ public final class ServingBench {
                 double[] first = {Double.NaN};
                 ttft.add(first);
                 long submitted = System.nanoTime();
-                engine.submit("bench-" + i, prompt(i), List.of(), SamplingParams.greedy(maxTokens), new GenerationCallbacks() {
+                engine.submitChoices("bench-" + i, prompt(i), List.of(), List.of(SamplingParams.greedy(maxTokens)), options,
+                        List.of(List.of()), org.invllava.runtime.serving.Priority.INTERACTIVE, List.of(new GenerationCallbacks() {
                     private long last = submitted;
 
                     @Override
@@ -78,7 +87,7 @@ public final class ServingBench {
                     public void onDone(Outcome outcome) {
                         f.complete(outcome);
                     }
-                });
+                }));
                 done.add(f);
             }
             for (CompletableFuture<Outcome> f : done) {

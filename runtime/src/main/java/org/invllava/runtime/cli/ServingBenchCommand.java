@@ -47,8 +47,18 @@ final class ServingBenchCommand implements Callable<Integer> {
     int maxTokensPerStep;
     @Option(names = "--kv-cache-tokens", defaultValue = "8192")
     int kvCacheTokens;
+    @Option(names = "--json-schema", description = "also run every level with answers held to this JSON Schema (JSON "
+            + "text): the per-step cost of structured outputs, measured against free text in the same run")
+    String jsonSchema;
     @Option(names = "--work-dir", description = "where the random checkpoint is written (default: a temporary folder)")
     Path workDir;
+
+    /** Every request's answer held to {@link #jsonSchema}. */
+    private org.invllava.runtime.generate.OutputOptions constrained(InverseLlavaModel model) {
+        var grammar = org.invllava.runtime.generate.json.JsonConstraint.grammar(
+                org.invllava.wire.json.JsonSchema.parse(jsonSchema), model.tokenizer(), model.language().config().eosTokenIds());
+        return new org.invllava.runtime.generate.OutputOptions(-1, false, grammar::newConstraint);
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -67,11 +77,21 @@ final class ServingBenchCommand implements Callable<Integer> {
         try (InverseLlavaModel model = InverseLlavaModel.load(paths, new LoadOptions(LoadOptions.parseDtype(dtype), Device.cpu(),
                 WeightFormat.parse(weights)))) {
             ServingBench bench = new ServingBench(model, config, promptTokens, maxTokens);
+            ServingBench constrained = jsonSchema == null ? null : new ServingBench(model, config, promptTokens, maxTokens,
+                    constrained(model));
             bench.run(1); // warm-up
             for (int c : concurrency) {
                 ServingBench.Level l = bench.run(c);
                 out.printf(Locale.ROOT, "concurrency %d: %d tokens in %.1f s%n", c, l.tokens(), l.seconds());
                 levels.add(l);
+                if (constrained != null) {
+                    ServingBench.Level j = constrained.run(c);
+                    out.printf(Locale.ROOT, "concurrency %d, JSON schema: %d tokens in %.1f s; ITL p50 %.2f ms vs %.2f ms "
+                            + "free (x %.3f), tokens/s x %.3f%n", c, j.tokens(), j.seconds(),
+                            ServingBench.Level.percentile(j.itlMs(), 0.5), ServingBench.Level.percentile(l.itlMs(), 0.5),
+                            ServingBench.Level.percentile(j.itlMs(), 0.5) / ServingBench.Level.percentile(l.itlMs(), 0.5),
+                            j.tokensPerSecond() / l.tokensPerSecond());
+                }
             }
         }
         out.printf(Locale.ROOT, "%n%s shape, %s activations, %s weights (%s), prompts of %d tokens, %d tokens each, "
