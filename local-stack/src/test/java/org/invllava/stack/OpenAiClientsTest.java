@@ -2,11 +2,9 @@ package org.invllava.stack;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,7 +35,6 @@ import org.junit.jupiter.api.io.TempDir;
  * in-process: texts, token counts and log probabilities (a naive log-softmax of its logits).
  */
 class OpenAiClientsTest {
-    private static final Path PYTHON = Path.of("/usr/bin/python3");
     private static final String QUESTION = "What color is the square?";
     private static final String INSTRUCTIONS = "Answer briefly.";
     private static final NodeClients NODE = NodeClients.ofModule();
@@ -51,7 +48,7 @@ class OpenAiClientsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Path python = pythonWithOpenAi();
+        Path python = PythonVenvs.venv("python-openai", false, List.of("openai"), List.of("openai"));
         stack = StackFixture.start(dir, List.of(), 1);
         image = StackFixture.png(64, 48, 5);
         png = dir.resolve("q.png");
@@ -229,27 +226,5 @@ class OpenAiClientsTest {
         assertEquals(want.tokenIds().length, r.path("outputTokens").asInt());
         assertEquals("response.created", r.path("events").path(0).path(0).asText());
         assertEquals(4 + want.tokenIds().length + 4, r.path("events").size());
-    }
-
-    /** target/python-openai: a venv of Debian's Python with the openai package from pip. */
-    private static Path pythonWithOpenAi() throws IOException, InterruptedException {
-        assumeTrue(Files.isExecutable(PYTHON), "no " + PYTHON + ": skipping the Python openai client test");
-        Path venv = Path.of("target", "python-openai").toAbsolutePath();
-        Path python = venv.resolve("bin/python");
-        if (!Files.isExecutable(python)) {
-            assumeTrue(run(List.of(PYTHON.toString(), "-m", "venv", venv.toString())) == 0,
-                    "python3 -m venv does not work here (python3-venv missing; .ci/run installs it): skipping");
-        }
-        if (run(List.of(python.toString(), "-c", "import openai")) != 0) {
-            assertEquals(0, run(List.of(python.toString(), "-m", "pip", "install", "-q", "--retries", "1", "--timeout", "20",
-                    "openai")), "pip install openai");
-        }
-        return python;
-    }
-
-    private static int run(List<String> command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        return p.waitFor(5, TimeUnit.MINUTES) ? p.exitValue() : -1;
     }
 }

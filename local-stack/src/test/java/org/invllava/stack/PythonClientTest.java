@@ -35,7 +35,6 @@ import org.junit.jupiter.api.io.TempDir;
  * Python or its confluent-kafka is missing ({@code .ci/run} installs python3-confluent-kafka).
  */
 class PythonClientTest {
-    private static final Path PYTHON = Path.of("/usr/bin/python3");
     private static final Path CLIENT = Path.of("..", "clients", "python").toAbsolutePath().normalize();
     private static final int REQUESTS = 50;
     private static final int MAX_TOKENS = 6;
@@ -153,25 +152,9 @@ class PythonClientTest {
 
     /** target/python-client: a venv of Debian's Python with its packages (confluent-kafka) and fastavro. */
     private static Path pythonWithClientLibraries() throws IOException, InterruptedException {
-        assumeTrue(Files.isExecutable(PYTHON), "no " + PYTHON + ": skipping the Python client test");
-        assumeTrue(run(List.of(PYTHON.toString(), "-c", "import confluent_kafka")) == 0,
-                "Debian's python3-confluent-kafka is not installed (.ci/run installs it as root): skipping the Python client test");
-        Path venv = Path.of("target", "python-client").toAbsolutePath();
-        Path python = venv.resolve("bin/python");
-        if (!Files.isExecutable(python)) {
-            assertEquals(0, run(List.of(PYTHON.toString(), "-m", "venv", "--system-site-packages", venv.toString())),
-                    "python3 -m venv");
-        }
-        if (run(List.of(python.toString(), "-c", "import fastavro")) != 0) {
-            assertEquals(0, run(List.of(python.toString(), "-m", "pip", "install", "-q", "--retries", "1", "--timeout", "10",
-                    "fastavro")), "pip install fastavro");
-        }
-        return python;
-    }
-
-    private static int run(List<String> command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        return p.waitFor(5, TimeUnit.MINUTES) ? p.exitValue() : -1;
+        assumeTrue(Files.isExecutable(PythonVenvs.PYTHON) && PythonVenvs.run(List.of(PythonVenvs.PYTHON.toString(), "-c",
+                        "import confluent_kafka")) == 0,
+                "Debian's python3 or its python3-confluent-kafka is missing (.ci/run installs it as root): skipping the Python client test");
+        return PythonVenvs.venv("python-client", true, List.of("fastavro"), List.of("fastavro"));
     }
 }

@@ -364,15 +364,20 @@ class FusionLlmServiceTest {
         seeded.getSampling().setTopP(0.95);
         seeded.getSampling().setSeed(42L);
         sendPrompt(seeded);
+        PromptRequest choices = prompt("crash-n", "two stories please", false, maxTokens);
+        choices.getSampling().setTemperature(0.9);
+        choices.getSampling().setSeed(7L);
+        choices.setOutput(org.invllava.schemas.OutputOptions.newBuilder().setChoices(2).setLogprobs(1).build());
+        sendPrompt(choices);
         boolean[] killed = {false};
         FusionLlmService[] second = {null};
         Map<String, Integer> seenBeforeKill = new HashMap<>();
         try {
-            List<String> ids = List.of("crash-img", "crash-1", "crash-2");
+            List<String> ids = List.of("crash-img", "crash-1", "crash-2", "crash-n");
             Map<String, List<TokenChunk>> answers = readAnswers(ids, chunk -> {
                 if (!killed[0]) {
                     seenBeforeKill.merge(chunk.getRequestId(), 1, Integer::sum);
-                    if (seenBeforeKill.size() == 3 && chunk.getSequence() >= 3) { // all three are decoding in one batch
+                    if (seenBeforeKill.size() == 4 && chunk.getSequence() >= 4) { // all four are decoding in one batch
                         killed[0] = true;
                         first.kill();
                         second[0] = newService("crash", 4);
@@ -380,7 +385,20 @@ class FusionLlmServiceTest {
                 }
             });
             assertTrue(killed[0], "the first instance finished before it could be killed");
-            for (String id : ids) {
+            List<TokenChunk> both = exactlyOnce(answers.get("crash-n"));
+            assertEquals(both.size(), answers.get("crash-n").size(), "crash-n: nothing re-sent");
+            for (int c = 0; c < 2; c++) {
+                int choice = c;
+                List<TokenChunk> mine = both.stream().filter(x -> x.getChoice() == choice && x.getFinishReason() == null
+                        && x.getChoiceFinishReason() == null).toList();
+                assertArrayEquals(direct("two stories please", null, PromptPlan.sampling(
+                        org.invllava.schemas.SamplingParameters.newBuilder(choices.getSampling()).setSeed(7L + c).build())),
+                        ids(mine), "choice " + c + " continued with its own seed after the takeover");
+                assertTrue(mine.stream().allMatch(x -> x.getLogprobs() != null && x.getLogprobs().size() == 1));
+                assertEquals(1, both.stream().filter(x -> x.getChoice() == choice && x.getChoiceFinishReason() != null).count(),
+                        "one end per choice");
+            }
+            for (String id : ids.subList(0, 3)) {
                 List<TokenChunk> all = answers.get(id);
                 List<TokenChunk> once = exactlyOnce(all);
                 assertEquals(once.size(), all.size(), id + ": continued after the last chunk written, nothing re-sent");

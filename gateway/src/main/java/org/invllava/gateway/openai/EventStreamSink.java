@@ -16,7 +16,8 @@ final class EventStreamSink extends SseSink {
     private final String model;
     private final boolean includeUsage;
     private final int n;
-    private boolean[] ended; // touched on the event loop only
+    private final java.util.Set<Integer> ended = new java.util.HashSet<>(); // touched on the event loop only
+    private final java.util.Set<Integer> seen = new java.util.TreeSet<>();
 
     EventStreamSink(HttpServerResponse response, Context context, String id, long created, String model,
                     boolean includeUsage, int n) {
@@ -26,7 +27,6 @@ final class EventStreamSink extends SseSink {
         this.model = model;
         this.includeUsage = includeUsage;
         this.n = n;
-        this.ended = new boolean[n];
     }
 
     @Override
@@ -47,8 +47,9 @@ final class EventStreamSink extends SseSink {
             return; // chat has no echo
         }
         onLoop(() -> {
+            seen.add(p.choice());
             if (p.choiceFinish() != null) {
-                ended[p.choice()] = true;
+                ended.add(p.choice());
                 event(null, OpenAiJson.chunk(id, created, model, p.choice(), null, null,
                         OpenAiJson.finishReason(p.choiceFinish()), null, includeUsage).toString(), -1);
             } else {
@@ -62,7 +63,10 @@ final class EventStreamSink extends SseSink {
     public void done(String finishReason, TokenUsage usage) {
         onLoop(() -> {
             for (int c = 0; c < n; c++) {
-                if (!ended[c]) {
+                seen.add(c);
+            }
+            for (int c : seen) { // a resumed stream (n unknown there) ends every choice it saw
+                if (!ended.contains(c)) {
                     event(null, OpenAiJson.chunk(id, created, model, c, null, null, OpenAiJson.finishReason(finishReason),
                             null, includeUsage).toString(), -1);
                 }

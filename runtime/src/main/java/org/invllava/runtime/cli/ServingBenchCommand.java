@@ -53,12 +53,14 @@ final class ServingBenchCommand implements Callable<Integer> {
     @Option(names = "--work-dir", description = "where the random checkpoint is written (default: a temporary folder)")
     Path workDir;
 
-    /** Every request's answer held to {@link #jsonSchema}. */
+    /** Every request's answer held to {@link #jsonSchema}, through {@link #grammar}. */
     private org.invllava.runtime.generate.OutputOptions constrained(InverseLlavaModel model) {
-        var grammar = org.invllava.runtime.generate.json.JsonConstraint.grammar(
+        grammar = org.invllava.runtime.generate.json.JsonConstraint.grammar(
                 org.invllava.wire.json.JsonSchema.parse(jsonSchema), model.tokenizer(), model.language().config().eosTokenIds());
         return new org.invllava.runtime.generate.OutputOptions(-1, false, grammar::newConstraint);
     }
+
+    private org.invllava.runtime.generate.json.JsonConstraint.Grammar grammar;
 
     @Override
     public Integer call() throws Exception {
@@ -91,6 +93,11 @@ final class ServingBenchCommand implements Callable<Integer> {
                             ServingBench.Level.percentile(j.itlMs(), 0.5), ServingBench.Level.percentile(l.itlMs(), 0.5),
                             ServingBench.Level.percentile(j.itlMs(), 0.5) / ServingBench.Level.percentile(l.itlMs(), 0.5),
                             j.tokensPerSecond() / l.tokensPerSecond());
+                    var s = grammar.stats();
+                    out.printf(Locale.ROOT, "  masks so far: %d trie walks (new states) of %.3f ms each, %d masks of %.3f ms "
+                            + "each on average (vocabulary %d; per step of 8 sequences %.2f ms)%n", s.walks(),
+                            s.walkNanos() / 1e6 / Math.max(1, s.walks()), s.masks(), s.maskNanos() / 1e6 / Math.max(1, s.masks()),
+                            model.tokenizer().vocabSize(), 8 * s.maskNanos() / 1e6 / Math.max(1, s.masks()));
                 }
             }
         }

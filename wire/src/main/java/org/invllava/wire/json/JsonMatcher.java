@@ -22,6 +22,11 @@ public final class JsonMatcher {
     /** Characters of a number, at most (an integer: 15 digits, exact in a double). */
     static final int MAX_INTEGER_CHARS = 16;
     static final int MAX_NUMBER_CHARS = 24;
+    /**
+     * How far ahead a state key looks into a string's length bounds: two states whose bounds are both further than this
+     * allow the same tokens, provided no token is longer (a constrained answer never uses a longer token).
+     */
+    public static final int KEY_HORIZON = 32;
     /** Characters of a key of a {@code json_object}, at most. */
     static final int MAX_ANY_KEY = 64;
 
@@ -154,9 +159,10 @@ public final class JsonMatcher {
 
         @Override
         public String toString() {
-            // the length matters only up to the bounds: strings past min without a max share one state
-            int shown = max < 0 && length >= min ? -1 : length;
-            return "T" + min + "," + max + "," + shown + "," + escape;
+            // the length matters only through the distance to each bound, and only within the horizon
+            int toMin = Math.min(Math.max(min - length, 0), KEY_HORIZON);
+            int toMax = max < 0 ? -1 : Math.min(max - length, KEY_HORIZON);
+            return "T" + toMin + "," + toMax + "," + escape;
         }
     }
 

@@ -82,6 +82,19 @@ class JsonMatcherTest {
     }
 
     @Test
+    void statesOfAStringFarFromItsBoundsShareAKeySoTheirMasksAreComputedOnce() {
+        JsonSchema s = JsonSchema.parse("{\"type\":\"string\",\"maxLength\":200}");
+        JsonMatcher.State start = JsonMatcher.start(s);
+        String at10 = JsonMatcher.advance(start, "\"" + "a".repeat(10)).toString();
+        assertEquals(at10, JsonMatcher.advance(start, "\"" + "b".repeat(150)).toString());
+        assertFalse(JsonMatcher.advance(start, "\"" + "a".repeat(190)).toString()
+                .equals(JsonMatcher.advance(start, "\"" + "a".repeat(195)).toString()), "near the bound each length differs");
+        JsonSchema free = JsonSchema.parse("{\"type\":\"string\"}");
+        assertEquals(JsonMatcher.advance(JsonMatcher.start(free), "\"x").toString(),
+                JsonMatcher.advance(JsonMatcher.start(free), "\"" + "y".repeat(500)).toString());
+    }
+
+    @Test
     void unsupportedKeywordsAndLimitsAreRefusedByName() {
         assertEquals("schema.properties.p: the keyword 'pattern' is not supported", assertThrows(IllegalArgumentException.class,
                 () -> JsonSchema.parse("{\"type\":\"object\",\"properties\":{\"p\":{\"type\":\"string\",\"pattern\":\"a+\"}}}"))

@@ -57,8 +57,32 @@ public final class JsonConstraint implements TokenConstraint {
             return new JsonConstraint(this);
         }
 
+        private long walks;
+        private long walkNanos;
+        private long masks;
+        private long maskNanos;
+
+        /** What this grammar's masks cost so far: trie walks (new states) and masks applied, with their time. */
+        public record Stats(long walks, long walkNanos, long masks, long maskNanos) {
+        }
+
+        public synchronized Stats stats() {
+            return new Stats(walks, walkNanos, masks, maskNanos);
+        }
+
         synchronized BitSet allowed(JsonMatcher.State s) {
-            return allowed.computeIfAbsent(s.toString(), k -> walk(vocabulary.trie(), s, new BitSet()));
+            return allowed.computeIfAbsent(s.toString(), k -> {
+                long t0 = System.nanoTime();
+                BitSet out = walk(vocabulary.trie(), s, new BitSet());
+                walks++;
+                walkNanos += System.nanoTime() - t0;
+                return out;
+            });
+        }
+
+        synchronized void masked(long nanos) {
+            masks++;
+            maskNanos += nanos;
         }
 
         private static BitSet walk(TokenTrie node, JsonMatcher.State s, BitSet out) {
@@ -90,6 +114,7 @@ public final class JsonConstraint implements TokenConstraint {
 
     @Override
     public void mask(float[] logits) {
+        long t0 = System.nanoTime();
         boolean end = state != null && JsonMatcher.canEnd(state);
         BitSet ok = state == null ? new BitSet() : grammar.allowed(state);
         if (ok.isEmpty()) {
@@ -100,6 +125,7 @@ public final class JsonConstraint implements TokenConstraint {
                 logits[i] = Float.NEGATIVE_INFINITY;
             }
         }
+        grammar.masked(System.nanoTime() - t0);
     }
 
     @Override

@@ -9,11 +9,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.invllava.runtime.tokenizer.LlamaTokenizer;
+import org.invllava.wire.json.JsonMatcher;
 
 /**
  * A tokenizer's vocabulary as a trie of the tokens' texts, so that which tokens may come next is found by one walk
  * that drops a whole subtree at the first character that cannot come. Tokens without a text of their own (control,
- * unknown, a byte that is only part of a UTF-8 character) are not in it: a constrained answer never picks them.
+ * unknown, a byte that is only part of a UTF-8 character) and tokens longer than {@link JsonMatcher#KEY_HORIZON} are not
+ * in it: a constrained answer never picks them.
  */
 final class TokenTrie {
     final char[] chars;
@@ -48,7 +50,7 @@ final class TokenTrie {
     static TokenTrie of(String[] texts) {
         Builder root = new Builder();
         for (int id = 0; id < texts.length; id++) {
-            if (texts[id] != null) {
+            if (texts[id] != null && texts[id].length() <= JsonMatcher.KEY_HORIZON) { // longer ones: never in an answer
                 Builder b = root;
                 for (int i = 0; i < texts[id].length(); i++) {
                     b = b.children.computeIfAbsent(texts[id].charAt(i), c -> new Builder());
