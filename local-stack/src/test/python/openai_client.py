@@ -102,6 +102,16 @@ out["echo"] = {"text": e.choices[0].text, "tokens": e.choices[0].logprobs.tokens
 g = client.completions.create(model="inverse-llava", prompt=[[1, 300, 301]], max_tokens=4, temperature=0)
 out["ids"] = {"text": g.choices[0].text, "finish": g.choices[0].finish_reason}
 
+many = client.completions.create(model="inverse-llava", prompt=["the sky is", "the square is"], max_tokens=3, n=2,
+                                 temperature=1.0, seed=5)
+streamed = {}
+for chunk in client.completions.create(model="inverse-llava", prompt=["the sky is", "the square is"], max_tokens=3, n=2,
+                                       temperature=1.0, seed=5, stream=True):
+    for ch in chunk.choices:
+        streamed[ch.index] = streamed.get(ch.index, "") + ch.text
+out["prompts"] = {"texts": [c.text for c in many.choices], "indexes": [c.index for c in many.choices],
+                  "streamed": [streamed.get(i) for i in range(4)], "prompt_tokens": many.usage.prompt_tokens}
+
 # structured outputs: every answer parses and fits the schema, streamed and not
 schema = {"type": "object", "properties": {"color": {"type": "string", "enum": ["red", "green", "blue", "yellow"]},
                                            "count": {"type": "integer"}},

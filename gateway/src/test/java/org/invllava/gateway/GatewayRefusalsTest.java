@@ -186,7 +186,8 @@ class GatewayRefusalsTest {
         assertRefused(client.post(completions, "{\"prompt\":\"a\",\"max_tokens\":0}"), "max_tokens 0 needs echo");
         assertRefused(client.post(completions, "{\"prompt\":\"a\",\"suffix\":\"b\"}"), "suffix");
         assertRefused(client.post(completions, "{\"prompt\":\"a\",\"logprobs\":6}"), "logprobs must be an integer from 0 to 5");
-        assertRefused(client.post(completions, "{\"prompt\":[\"a\",\"b\"]}"), "one prompt per request");
+        assertRefused(client.post(completions, "{\"prompt\":[" + "\"a\",".repeat(16) + "\"b\"]}"), "at most 16 prompts");
+        assertRefused(client.post(completions, "{\"prompt\":[\"a\",\"b\",\"c\"],\"n\":6}"), "prompts times n");
         assertRefused(client.post(completions, "{\"prompt\":[1,-2]}"), "non-negative");
         assertRefused(client.post(completions, "{\"prompt\":\"\"}"), "must not be empty");
         assertRefused(client.post(completions, "{\"prompt\":\"a\",\"best_of\":3}"), "best_of");

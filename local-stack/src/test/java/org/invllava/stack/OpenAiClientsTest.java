@@ -201,7 +201,37 @@ class OpenAiClientsTest {
         assertEquals("length", out.path("ids").path("finish").asText());
         GenerationResult fromIds = new Generator(model()).generate(new int[] {1, 300, 301}, List.of(),
                 SamplingParams.greedy(4), (i, t, d) -> { });
-        assertEquals(fromIds.text(), out.path("ids").path("text").asText());
+        assertEquals(spelled(fromIds.tokenIds()), out.path("ids").path("text").asText(),
+                "a completion's text is exactly what its tokens spell, leading space included");
+    }
+
+    /** The text {@code ids} spell, nothing stripped. */
+    static String spelled(int[] ids) {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        for (int id : ids) {
+            bytes.writeBytes(model().tokenizer().tokenBytes(id));
+        }
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void severalPromptsAreOneResponseWithEachPromptsChoicesInOrder() {
+        JsonNode r = out.path("prompts");
+        List<String> prompts = List.of("the sky is", "the square is");
+        int promptTokens = 0;
+        for (int i = 0; i < 2; i++) {
+            int[] ids = model().tokenizer().encodePrompt(prompts.get(i));
+            promptTokens += ids.length;
+            for (int j = 0; j < 2; j++) {
+                GenerationResult want = new Generator(model()).generate(ids, List.of(),
+                        new SamplingParams(3, 1.0, 1.0, 0, 5 + j, List.of()), (x, t, d) -> { });
+                assertEquals(spelled(want.tokenIds()), r.path("texts").path(i * 2 + j).asText(), "prompt " + i + " choice " + j);
+                assertEquals(i * 2 + j, r.path("indexes").path(i * 2 + j).asInt());
+                assertEquals(r.path("texts").path(i * 2 + j).asText(), r.path("streamed").path(i * 2 + j).asText(),
+                        "the merged stream carries the same choices");
+            }
+        }
+        assertEquals(promptTokens, r.path("prompt_tokens").asInt(), "each prompt counted once");
     }
 
     @Test

@@ -64,7 +64,7 @@ record PromptPlan(int[] promptIds, List<SamplingParams> choices, OutputOptions o
         String schema = o == null ? null : o.getJsonSchema();
         JsonConstraint.Grammar grammar = schema == null ? null : grammars.get(schema);
         OutputOptions options = new OutputOptions(logprobs, echo && logprobs >= 0,
-                grammar == null ? null : grammar::newConstraint);
+                grammar == null ? null : grammar::newConstraint, p.getRaw() || !p.getPromptTokenIds().isEmpty());
         String echoText = !echo ? null : p.getPromptTokenIds().isEmpty() ? p.getQuestion()
                 : new TokenTexts(model.tokenizer()).spell(ids);
         return new PromptPlan(ids, List.copyOf(choices), options, scoreOnly, echoText);

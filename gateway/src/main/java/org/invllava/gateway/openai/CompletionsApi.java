@@ -18,7 +18,7 @@ import org.invllava.gateway.TokenUsage;
 import org.invllava.schemas.TokenLogprob;
 
 /**
- * Legacy {@code POST /v1/completions}: a text prompt (a string or token ids, also as a list of one) continued as is,
+ * Legacy {@code POST /v1/completions}: text prompts (a string or token ids, or a list of either) continued as is,
  * without the chat template or an image, by the routed model's fusion LLM. {@code echo} puts the prompt before the
  * answer and, with {@code logprobs} (0..5), the prompt tokens' log probabilities before the answer's (the first null):
  * what evaluation harnesses score multiple choice with; {@code max_tokens} 0 is allowed then (the prompt scored,
@@ -39,8 +39,15 @@ final class CompletionsApi {
         api.post(router, "/v1/completions", this::completions);
     }
 
-    /** A parsed body: the request, and how to answer it. */
-    record Parsed(ChatRequest chat, boolean stream, boolean includeUsage) {
+    /** Prompts of one request, at most; and their choices together ({@code prompts · n}), at most. */
+    static final int MAX_PROMPTS = 16;
+    static final int MAX_TOTAL_CHOICES = 16;
+
+    /** A parsed body: one request per prompt, and how to answer them. */
+    record Parsed(List<ChatRequest> chats, boolean stream, boolean includeUsage) {
+        ChatRequest first() {
+            return chats.get(0);
+        }
     }
 
     static Parsed parse(JsonNode root, GatewayConfig config) throws GatewayError {
@@ -62,49 +69,67 @@ final class CompletionsApi {
         boolean echo = root.path("echo").asBoolean(false);
         int logprobs = RequestFields.present(root, "logprobs")
                 ? OutputFields.topLogprobs(root.get("logprobs"), "logprobs", OutputFields.MAX_COMPLETION_LOGPROBS) : -1;
-        JsonNode prompt = prompt(root.get("prompt"));
-        String text = "";
-        List<Integer> ids = new ArrayList<>();
-        if (prompt.isTextual()) {
-            text = RequestFields.text(prompt.asText(), "prompt");
-            if (text.isEmpty()) {
-                throw RequestFields.invalid("prompt must not be empty");
-            }
-        } else {
-            for (JsonNode id : prompt) {
-                if (!id.isIntegralNumber() || !id.canConvertToInt() || id.asInt() < 0) {
-                    throw RequestFields.invalid("prompt token ids must be non-negative integers");
-                }
-                ids.add(id.asInt());
-            }
+        List<JsonNode> prompts = prompts(root.get("prompt"));
+        int n = OutputFields.n(root);
+        if (prompts.size() * n > MAX_TOTAL_CHOICES) {
+            throw RequestFields.invalid("prompts times n must be at most " + MAX_TOTAL_CHOICES + " (got " + prompts.size()
+                    + " x " + n + ")");
         }
-        RequestFields.promptLength(text.length() + ids.size(), config.limits());
         ChatRequest.Sampling sampling = sampling(root, config, echo);
-        ChatRequest.Output output = new ChatRequest.Output(logprobs, echo, OutputFields.n(root), null, true, ids);
-        ChatRequest chat = new ChatRequest(model, null, List.of(), text, null, sampling,
-                RequestFields.deadline(root, config.limits()), output);
+        List<ChatRequest> chats = new ArrayList<>();
+        int chars = 0;
+        for (int i = 0; i < prompts.size(); i++) {
+            JsonNode prompt = prompts.get(i);
+            String at = prompts.size() == 1 ? "prompt" : "prompt[" + i + "]";
+            String text = "";
+            List<Integer> ids = new ArrayList<>();
+            if (prompt.isTextual()) {
+                text = RequestFields.text(prompt.asText(), at);
+                if (text.isEmpty()) {
+                    throw RequestFields.invalid(at + " must not be empty");
+                }
+            } else {
+                for (JsonNode id : prompt) {
+                    if (!id.isIntegralNumber() || !id.canConvertToInt() || id.asInt() < 0) {
+                        throw RequestFields.invalid(at + ": token ids must be non-negative integers");
+                    }
+                    ids.add(id.asInt());
+                }
+            }
+            chars += text.length() + ids.size();
+            ChatRequest.Output output = new ChatRequest.Output(logprobs, echo, n, null, true, ids);
+            chats.add(new ChatRequest(model, null, List.of(), text, null, sampling,
+                    RequestFields.deadline(root, config.limits()), output));
+        }
+        RequestFields.promptLength(chars, config.limits());
         JsonNode stream = root.get("stream");
         if (stream != null && !stream.isNull() && !stream.isBoolean()) {
             throw RequestFields.invalid("stream must be a boolean");
         }
-        return new Parsed(chat, stream != null && stream.asBoolean(),
+        return new Parsed(List.copyOf(chats), stream != null && stream.asBoolean(),
                 root.path("stream_options").path("include_usage").asBoolean(false));
     }
 
-    /** The one prompt: a string, token ids, or a list holding one of them. */
-    private static JsonNode prompt(JsonNode p) throws GatewayError {
+    /** The prompts: a string, token ids, or a list of either (each its own request, its choices numbered after the last's). */
+    private static List<JsonNode> prompts(JsonNode p) throws GatewayError {
         if (p == null || p.isNull()) {
             throw RequestFields.invalid("prompt is required");
         }
-        if (p.isArray() && p.size() == 1 && (p.get(0).isTextual() || p.get(0).isArray())) {
-            p = p.get(0);
-        } else if (p.isArray() && !p.isEmpty() && (p.get(0).isTextual() || p.get(0).isArray())) {
-            throw RequestFields.invalid("prompt: one prompt per request (send the others as requests of their own)");
+        List<JsonNode> out = new ArrayList<>();
+        if (p.isArray() && !p.isEmpty() && (p.get(0).isTextual() || p.get(0).isArray())) {
+            p.forEach(out::add);
+        } else {
+            out.add(p);
         }
-        if (p.isTextual() || (p.isArray() && !p.isEmpty())) {
-            return p;
+        if (out.size() > MAX_PROMPTS) {
+            throw RequestFields.invalid("prompt: at most " + MAX_PROMPTS + " prompts per request");
         }
-        throw RequestFields.invalid("prompt must be a string, an array of token ids, or a list of one of them");
+        for (JsonNode one : out) {
+            if (!one.isTextual() && !(one.isArray() && !one.isEmpty())) {
+                throw RequestFields.invalid("prompt must be a string, an array of token ids, or a list of either");
+            }
+        }
+        return out;
     }
 
     /** The sampling fields; {@code max_tokens} 0 only with echo (then the prompt is only scored). */
@@ -122,110 +147,47 @@ final class CompletionsApi {
 
     private void completions(RoutingContext ctx, RequestDispatcher.Slot slot, JsonNode body) throws GatewayError {
         Parsed req = parse(body, config);
+        if (req.chats().size() > 1) {
+            new PromptFanOut(api, ctx, slot, req).start();
+            return;
+        }
         long now = System.currentTimeMillis() / 1000;
-        String model = req.chat().model();
-        int n = req.chat().output().n();
+        String model = req.first().model();
+        int n = req.first().output().n();
         HttpServerResponse response = ctx.response();
         Context context = Vertx.currentContext();
-        api.dispatch(ctx, slot, req.chat(), null, "openai", id -> req.stream()
-                ? new StreamSink(response, context, "cmpl-" + id, now, model, req.includeUsage(), n)
+        api.dispatch(ctx, slot, req.first(), null, "openai", id -> req.stream()
+                ? new CompletionStreamSink(response, context, "cmpl-" + id, now, model, req.includeUsage(), n, n, true)
                 : new CollectingSink(context, n, (choices, finish, usage) -> OpenAiApi.json(response, 200,
-                        completion("cmpl-" + id, now, model, choices, finish, usage)),
+                        completion("cmpl-" + id, now, model, List.of(choices), List.of(finish), usage)),
                         (code, message) -> OpenAiApi.json(response, GatewayError.httpStatus(code),
                                 OpenAiJson.error(code, message))));
     }
 
-    /** A {@code text_completion}: each choice's text after the echo, with the log probabilities asked for. */
-    static ObjectNode completion(String id, long created, String model, Choices c, String finish, TokenUsage usage) {
+    /**
+     * A {@code text_completion}: each prompt's choices in order (prompt i's choice j is choice i·n + j), each text
+     * after its prompt's echo, with the log probabilities asked for.
+     */
+    static ObjectNode completion(String id, long created, String model, List<Choices> prompts, List<String> finishes,
+                                 TokenUsage usage) {
         ObjectNode root = OpenAiJson.header(id, "text_completion", created, model);
         var list = root.putArray("choices");
-        for (int i = 0; i < c.size(); i++) {
-            ObjectNode choice = list.addObject().put("index", i).put("text", c.echoText + c.text[i]);
-            if (c.anyLogprobs || c.echoLogprobs != null) {
-                ObjectNode lp = choice.putObject("logprobs");
-                List<TokenLogprob> all = new ArrayList<>(c.echoLogprobs == null ? List.of() : c.echoLogprobs);
-                all.addAll(c.logprobs.get(i));
-                LogprobsJson.completions(lp, all, 0);
-            } else {
-                choice.putNull("logprobs");
+        for (int p = 0; p < prompts.size(); p++) {
+            Choices c = prompts.get(p);
+            for (int i = 0; i < c.size(); i++) {
+                ObjectNode choice = list.addObject().put("index", list.size() - 1).put("text", c.echoText + c.text[i]);
+                if (c.anyLogprobs || c.echoLogprobs != null) {
+                    ObjectNode lp = choice.putObject("logprobs");
+                    List<TokenLogprob> all = new ArrayList<>(c.echoLogprobs == null ? List.of() : c.echoLogprobs);
+                    all.addAll(c.logprobs.get(i));
+                    LogprobsJson.completions(lp, all, 0);
+                } else {
+                    choice.putNull("logprobs");
+                }
+                choice.put("finish_reason", c.finish(i, finishes.get(p)));
             }
-            choice.put("finish_reason", c.finish(i, finish));
         }
         root.set("usage", OpenAiJson.usage(usage));
         return root;
-    }
-
-    /** A streamed completion: {@code text_completion} chunks, the echo first, each choice's end, then [DONE]. */
-    private static final class StreamSink extends SseSink {
-        private final String id;
-        private final long created;
-        private final String model;
-        private final boolean includeUsage;
-        private final java.util.Map<Integer, Integer> offsets = new java.util.HashMap<>(); // event loop only
-        private final java.util.Set<Integer> ended = new java.util.HashSet<>();
-        private final int n;
-
-        StreamSink(HttpServerResponse response, Context context, String id, long created, String model,
-                   boolean includeUsage, int n) {
-            super(response, context);
-            this.id = id;
-            this.created = created;
-            this.model = model;
-            this.includeUsage = includeUsage;
-            this.n = n;
-        }
-
-        @Override
-        public void token(int index, String text, List<Integer> tokenIds) {
-            throw new IllegalStateException("pieces are streamed");
-        }
-
-        @Override
-        public void piece(Piece p) {
-            onLoop(() -> {
-                if (p.choiceFinish() != null) {
-                    ended.add(p.choice());
-                    event(null, chunk(p.choice(), "", null, OpenAiJson.finishReason(p.choiceFinish())).toString(), -1);
-                    return;
-                }
-                for (int c = p.echo() ? 0 : p.choice(); c <= (p.echo() ? n - 1 : p.choice()); c++) { // the echo: every choice's
-                    ObjectNode lp = null;
-                    if (p.logprobs() != null) {
-                        lp = OpenAiJson.JSON.createObjectNode();
-                        LogprobsJson.completions(lp, p.logprobs(), offsets.getOrDefault(c, 0));
-                    }
-                    offsets.merge(c, p.text().length(), Integer::sum);
-                    event(null, chunk(c, p.text(), lp, null).toString(), p.index());
-                }
-            });
-        }
-
-        private ObjectNode chunk(int choice, String text, ObjectNode logprobs, String finish) {
-            ObjectNode root = OpenAiJson.header(id, "text_completion", created, model);
-            ObjectNode c = root.putArray("choices").addObject().put("index", choice).put("text", text);
-            c.set("logprobs", logprobs);
-            if (finish == null) {
-                c.putNull("finish_reason");
-            } else {
-                c.put("finish_reason", finish);
-            }
-            return root;
-        }
-
-        @Override
-        public void done(String finishReason, TokenUsage usage) {
-            onLoop(() -> {
-                if (ended.isEmpty()) {
-                    event(null, chunk(0, "", null, OpenAiJson.finishReason(finishReason)).toString(), -1);
-                }
-                if (includeUsage) {
-                    ObjectNode u = OpenAiJson.header(id, "text_completion", created, model);
-                    u.putArray("choices");
-                    u.set("usage", OpenAiJson.usage(usage));
-                    event(null, u.toString(), -1);
-                }
-                end("data: [DONE]\n\n");
-            });
-        }
     }
 }

@@ -41,7 +41,7 @@ public final class Decoding {
             throw new IllegalArgumentException("no room to generate a token");
         }
         this.sampler = new Sampler(params);
-        this.detokenizer = new IncrementalDetokenizer(tokenizer);
+        this.detokenizer = new IncrementalDetokenizer(tokenizer, !options.verbatim());
         this.stops = new StopMatcher(params.stop());
         this.eos = List.copyOf(eosTokenIds);
         this.maxNew = maxNew;
@@ -128,7 +128,8 @@ public final class Decoding {
             throw new IllegalStateException("the answer has not ended");
         }
         int[] ids = tokens.stream().mapToInt(Integer::intValue).toArray();
-        return new GenerationResult(Arrays.copyOf(promptIds, promptIds.length), ids, stops.text().strip(), finish,
+        String text = options.verbatim() ? stops.text() : stops.text().strip();
+        return new GenerationResult(Arrays.copyOf(promptIds, promptIds.length), ids, text, finish,
                 firstTop, expandedPromptLength);
     }
 }

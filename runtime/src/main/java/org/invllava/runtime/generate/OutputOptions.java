@@ -9,9 +9,17 @@ import java.util.function.Supplier;
  *                     alternatives
  * @param promptLogprobs each prompt token's log probability (the first has none), computed during prefill
  * @param constraint   a fresh constraint per sequence (structured outputs), or null for free text
+ * @param verbatim     the text exactly as the tokens spell it (a completion continues its prompt), not stripped of
+ *                     leading and trailing whitespace as an answer is
  */
-public record OutputOptions(int topLogprobs, boolean promptLogprobs, Supplier<TokenConstraint> constraint) {
+public record OutputOptions(int topLogprobs, boolean promptLogprobs, Supplier<TokenConstraint> constraint,
+                            boolean verbatim) {
     public static final OutputOptions NONE = new OutputOptions(-1, false, null);
+
+    /** Options of an answer (its text stripped). */
+    public OutputOptions(int topLogprobs, boolean promptLogprobs, Supplier<TokenConstraint> constraint) {
+        this(topLogprobs, promptLogprobs, constraint, false);
+    }
 
     public OutputOptions {
         if (topLogprobs < -1 || topLogprobs > Logprobs.MAX_TOP) {
@@ -22,7 +30,7 @@ public record OutputOptions(int topLogprobs, boolean promptLogprobs, Supplier<To
 
     /** The same without the prompt's log probabilities (a takeover whose echo was already written). */
     public OutputOptions withoutPromptLogprobs() {
-        return new OutputOptions(topLogprobs, false, constraint);
+        return new OutputOptions(topLogprobs, false, constraint, verbatim);
     }
 
     public boolean logprobs() {

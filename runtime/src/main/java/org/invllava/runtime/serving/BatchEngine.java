@@ -132,7 +132,7 @@ public final class BatchEngine implements AutoCloseable {
             throw new IllegalArgumentException("prompt log probabilities are given for text prompts only");
         }
         ExpandedSequence prompt = model.expand(promptIds, images);
-        OutputOptions later = new OutputOptions(options.topLogprobs(), false, options.constraint());
+        OutputOptions later = options.withoutPromptLogprobs();
         List<Runnable> done = new ArrayList<>();
         List<ActiveSequence> queued = new ArrayList<>();
         ActiveSequence leader = null;

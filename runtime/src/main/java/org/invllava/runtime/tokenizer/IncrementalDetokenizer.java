@@ -11,7 +11,7 @@ import java.nio.charset.StandardCharsets;
 /**
  * Turns generated token ids into text deltas. Bytes of a UTF-8 character split across tokens are held
  * back until the character is complete, so no delta ever ends in half a character; invalid bytes become
- * U+FFFD. Leading whitespace of the answer is dropped, as the final stripped text drops it.
+ * U+FFFD. Leading whitespace of the answer is dropped, as the final stripped text drops it (unless asked not to).
  */
 public final class IncrementalDetokenizer {
     private final LlamaTokenizer tokenizer;
@@ -22,7 +22,13 @@ public final class IncrementalDetokenizer {
     private boolean started;
 
     public IncrementalDetokenizer(LlamaTokenizer tokenizer) {
+        this(tokenizer, true);
+    }
+
+    /** {@code stripLeading} false: the text exactly as the tokens spell it, leading whitespace included. */
+    public IncrementalDetokenizer(LlamaTokenizer tokenizer, boolean stripLeading) {
         this.tokenizer = tokenizer;
+        this.started = !stripLeading;
     }
 
     /** The text that token {@code id} completes; may be empty. */
