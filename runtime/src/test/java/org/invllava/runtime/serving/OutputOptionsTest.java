@@ -150,6 +150,22 @@ class OutputOptionsTest {
     }
 
     @Test
+    void sampledTokensReportTheModelsDistributionNotTheTemperedOne() throws Exception {
+        int[] ids = prompt("name a color");
+        Choice c = run(new EngineConfig(2, 64, 16, 512), ids, List.of(new SamplingParams(6, 2.5, 0.9, 0, 4, List.of())),
+                new OutputOptions(2, false, null)).get(0);
+        c.result();
+        try (Sequence seq = model.newSequence()) {
+            float[] logits = seq.prefill(model.expand(ids, List.of()));
+            for (Decoding.Step s : c.steps) {
+                assertEquals(naive(logits, s.tokenId()), s.logprobs().token().logprob(), 2e-4,
+                        "temperature 2.5 and top-p 0.9 leave the reported log probability as the model's");
+                logits = seq.decode(s.tokenId());
+            }
+        }
+    }
+
+    @Test
     void choicesShareThePromptAndEachEqualsItsSeedAlone() throws Exception {
         int[] ids = prompt("describe the picture in a few words please");
         List<SamplingParams> seeds = new ArrayList<>();
