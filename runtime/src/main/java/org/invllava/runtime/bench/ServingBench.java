@@ -13,6 +13,7 @@ import org.invllava.runtime.serving.EngineConfig;
 import org.invllava.runtime.serving.EngineObserver;
 import org.invllava.runtime.serving.GenerationCallbacks;
 import org.invllava.runtime.serving.Outcome;
+import org.invllava.runtime.serving.Priority;
 
 /**
  * Serving throughput and latency of the batching engine in-process: {@code concurrency} requests submitted at once
@@ -68,7 +69,7 @@ public final class ServingBench {
                 ttft.add(first);
                 long submitted = System.nanoTime();
                 engine.submitChoices("bench-" + i, prompt(i), List.of(), List.of(SamplingParams.greedy(maxTokens)), options,
-                        List.of(List.of()), org.invllava.runtime.serving.Priority.INTERACTIVE, List.of(new GenerationCallbacks() {
+                        List.of(List.of()), Priority.INTERACTIVE, List.of(new GenerationCallbacks() {
                     private long last = submitted;
 
                     @Override

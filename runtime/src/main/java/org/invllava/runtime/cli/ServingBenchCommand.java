@@ -12,12 +12,15 @@ import java.util.concurrent.Callable;
 import org.invllava.runtime.bench.MachineProbe;
 import org.invllava.runtime.bench.ServingBench;
 import org.invllava.runtime.demo.ModelShape;
+import org.invllava.runtime.generate.OutputOptions;
+import org.invllava.runtime.generate.json.JsonConstraint;
 import org.invllava.runtime.model.InverseLlavaModel;
 import org.invllava.runtime.model.LoadOptions;
+import org.invllava.runtime.model.ModelPaths;
 import org.invllava.runtime.nn.quant.QuantKernels;
 import org.invllava.runtime.nn.quant.WeightFormat;
-import org.invllava.runtime.model.ModelPaths;
 import org.invllava.runtime.serving.EngineConfig;
+import org.invllava.wire.json.JsonSchema;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -54,13 +57,13 @@ final class ServingBenchCommand implements Callable<Integer> {
     Path workDir;
 
     /** Every request's answer held to {@link #jsonSchema}, through {@link #grammar}. */
-    private org.invllava.runtime.generate.OutputOptions constrained(InverseLlavaModel model) {
-        grammar = org.invllava.runtime.generate.json.JsonConstraint.grammar(
-                org.invllava.wire.json.JsonSchema.parse(jsonSchema), model.tokenizer(), model.language().config().eosTokenIds());
-        return new org.invllava.runtime.generate.OutputOptions(-1, false, grammar::newConstraint);
+    private OutputOptions constrained(InverseLlavaModel model) {
+        grammar = JsonConstraint.grammar(
+                JsonSchema.parse(jsonSchema), model.tokenizer(), model.language().config().eosTokenIds());
+        return new OutputOptions(-1, false, grammar::newConstraint);
     }
 
-    private org.invllava.runtime.generate.json.JsonConstraint.Grammar grammar;
+    private JsonConstraint.Grammar grammar;
 
     @Override
     public Integer call() throws Exception {

@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -265,7 +267,7 @@ public final class BatchEngine implements AutoCloseable {
             }
             if (s.scoresPrompt()) {
                 try {
-                    scorePrompt(s, from[i], java.util.Arrays.copyOfRange(logits, firstLogits[i], firstLogits[i] + tokens));
+                    scorePrompt(s, from[i], Arrays.copyOfRange(logits, firstLogits[i], firstLogits[i] + tokens));
                 } catch (RuntimeException e) {
                     end(s, new Outcome.Failed(e));
                     continue;
@@ -293,7 +295,7 @@ public final class BatchEngine implements AutoCloseable {
             s.promptLogprobs.add(Logprobs.at(rows[r], s.promptIds[from + r + 1], top));
         }
         if (from + rows.length == s.prompt.length()) {
-            s.callbacks.onPromptLogprobs(java.util.Collections.unmodifiableList(new ArrayList<>(s.promptLogprobs)));
+            s.callbacks.onPromptLogprobs(Collections.unmodifiableList(new ArrayList<>(s.promptLogprobs)));
         }
     }
 
