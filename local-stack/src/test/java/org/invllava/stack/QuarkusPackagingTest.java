@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -101,6 +102,24 @@ class QuarkusPackagingTest {
                     + "/q/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
             assertTrue(gatewayMetrics.contains("gateway_requests_total{api=\"openai\",gateway=\"gw-quarkus\"} 1"),
                     gatewayMetrics);
+            // the production host serves the other OpenAI APIs too: the Responses API with log probabilities, and a
+            // chat answer held to a JSON schema
+            OpenAiTestClient openai = new OpenAiTestClient(gatewayPort, null);
+            OpenAiTestClient.Response response = openai.post("/v1/responses", "{\"input\": \"what is it?\", "
+                    + "\"max_output_tokens\": 3, \"include\": [\"message.output_text.logprobs\"]}");
+            assertEquals(200, response.status(), response.body());
+            assertEquals(3, response.json().path("output").path(0).path("content").path(0).path("logprobs").size(),
+                    response.body());
+            com.fasterxml.jackson.databind.node.ObjectNode structured = OpenAiTestClient.chat("what is it?", null, 64);
+            structured.putObject("response_format").put("type", "json_schema").putObject("json_schema").put("name", "s")
+                    .set("schema", OpenAiTestClient.JSON.readTree("{\"type\": \"object\", \"properties\": {\"color\": "
+                            + "{\"enum\": [\"red\", \"blue\"]}, \"count\": {\"type\": \"integer\"}}, "
+                            + "\"required\": [\"color\", \"count\"]}"));
+            OpenAiTestClient.Response json = openai.chatCompletion(structured);
+            assertEquals(200, json.status(), json.body());
+            JsonNode doc = OpenAiTestClient.JSON.readTree(json.json().path("choices").path(0).path("message")
+                    .path("content").asText());
+            assertTrue(doc.path("count").isIntegralNumber() && doc.path("color").isTextual(), json.body());
             for (String m : List.of("vision-encoder-svc", "fusion-llm-svc")) { // the loopback by default, or PROBE_HOST
                 assertTrue(Files.readString(dir.resolve(m + ".log")).contains("Listening on: http://127.0.0.1:"), m);
             }
