@@ -6,7 +6,6 @@ import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.ToDoubleBiFunction;
 import org.invllava.evaluation.metrics.Tally;
-import org.invllava.evaluation.runner.Answerer;
 
 /** Helpers shared by the benchmark readers. */
 final class Benchmarks {

@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import org.invllava.evaluation.metrics.OptionExtractor;
 import org.invllava.evaluation.metrics.Tally;
-import org.invllava.evaluation.runner.Answerer;
 import org.invllava.evaluation.world.WorldQuestion;
 
 /** Lettered multiple choice: ScienceQA-IMG and MMBench / MMBench-CN (with circular evaluation). */

@@ -5,7 +5,6 @@ import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.invllava.evaluation.metrics.OptionExtractor;
-import org.invllava.evaluation.runner.Answerer;
 
 /**
  * MMBench's answer matching: the rules of {@link OptionExtractor} first and, for an answer they cannot read, a judge

@@ -17,7 +17,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.invllava.evaluation.metrics.Score;
 import org.invllava.evaluation.metrics.Tally;
-import org.invllava.evaluation.runner.Answerer;
 
 /**
  * MM-Vet: open-ended answers graded 0.0-1.0 by a judge model with the benchmark's few-shot grading prompt

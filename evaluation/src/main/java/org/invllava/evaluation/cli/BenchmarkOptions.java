@@ -11,7 +11,7 @@ import org.invllava.evaluation.bench.Formats;
 import org.invllava.evaluation.bench.MmVetBenchmark;
 import org.invllava.evaluation.bench.VqaBenchmark;
 import org.invllava.evaluation.bench.YesNoBenchmarks;
-import org.invllava.evaluation.runner.Answerer;
+import org.invllava.evaluation.bench.Answerer;
 import org.invllava.evaluation.runner.OpenAiAnswerer;
 import picocli.CommandLine.Option;
 

@@ -16,7 +16,7 @@ import org.invllava.evaluation.metrics.Score;
 import org.invllava.evaluation.report.BarChart;
 import org.invllava.evaluation.report.EvalReport;
 import org.invllava.evaluation.report.Tables;
-import org.invllava.evaluation.runner.Answerer;
+import org.invllava.evaluation.bench.Answerer;
 import org.invllava.evaluation.runner.EvalRunner;
 import org.invllava.evaluation.runner.InProcessAnswerer;
 import org.invllava.evaluation.runner.OpenAiAnswerer;

@@ -8,6 +8,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import org.invllava.evaluation.bench.Answerer;
 import org.invllava.evaluation.bench.EvalItem;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

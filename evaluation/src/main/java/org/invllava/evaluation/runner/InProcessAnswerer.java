@@ -2,12 +2,13 @@ package org.invllava.evaluation.runner;
 
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.invllava.evaluation.bench.Answerer;
+import org.invllava.runtime.generate.SamplingParams;
 import org.invllava.runtime.model.MultimodalModel;
 import org.invllava.runtime.serving.BatchEngine;
 import org.invllava.runtime.serving.EngineConfig;
 import org.invllava.runtime.serving.EngineObserver;
 import org.invllava.runtime.serving.Outcome;
-import org.invllava.runtime.generate.SamplingParams;
 import org.invllava.runtime.tokenizer.ChatTemplate;
 import org.invllava.runtime.vision.ImageDecoder;
 import org.invllava.wire.PatchFeatures;

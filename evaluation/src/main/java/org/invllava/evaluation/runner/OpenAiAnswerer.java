@@ -11,6 +11,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Base64;
+import org.invllava.evaluation.bench.Answerer;
 
 /**
  * Answers through any OpenAI-compatible chat-completions endpoint (ours: the gateway, through Kafka; or another

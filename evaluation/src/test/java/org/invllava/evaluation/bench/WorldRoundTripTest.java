@@ -9,7 +9,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.invllava.evaluation.metrics.Score;
-import org.invllava.evaluation.runner.Answerer;
 import org.invllava.evaluation.runner.EvalRunner;
 import org.invllava.evaluation.runner.Progress;
 import org.invllava.evaluation.world.World;

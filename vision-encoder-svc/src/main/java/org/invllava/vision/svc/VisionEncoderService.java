@@ -215,9 +215,11 @@ public final class VisionEncoderService implements Runnable, AutoCloseable {
         try {
             features = model.encodeImages(items.stream().map(Item::image).toList());
         } catch (RuntimeException e) {
-            LOG.error("encoding a batch of {} failed", items.size(), e);
+            LOG.error("encoding a batch of {} failed (requests {})", items.size(),
+                    items.stream().map(i -> i.request().getRequestId()).toList(), e);
             for (Item item : items) {
-                sent.add(send(item, null, new ErrorInfo(ErrorCodes.INTERNAL, "vision encoder failed: " + e.getMessage())));
+                sent.add(send(item, null, new ErrorInfo(ErrorCodes.INTERNAL,
+                        "the vision encoder failed (logged with the request id)")));
             }
             return;
         }

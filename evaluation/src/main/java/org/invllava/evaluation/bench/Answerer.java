@@ -1,4 +1,4 @@
-package org.invllava.evaluation.runner;
+package org.invllava.evaluation.bench;
 
 /** Something that answers one question about one image: the model in-process, or a server over HTTP. */
 public interface Answerer extends AutoCloseable {
