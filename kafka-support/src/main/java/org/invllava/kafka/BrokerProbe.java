@@ -23,6 +23,7 @@ public final class BrokerProbe {
 
     private final String who;
     private volatile boolean reachable = true;
+    private volatile boolean doubted;
     private volatile long reachableSince = System.nanoTime();
     private long lastCheck = System.nanoTime() - INTERVAL.toNanos();
     private int failures;
@@ -41,12 +42,16 @@ public final class BrokerProbe {
         lastCheck = now;
         try {
             consumer.endOffsets(partitions, TIMEOUT);
+            if (failures > 0) { // an answer after a gap: what others sent meanwhile may just be arriving
+                reachableSince = System.nanoTime();
+            }
             failures = 0;
         } catch (org.apache.kafka.common.errors.WakeupException | org.apache.kafka.common.errors.InterruptException e) {
             throw e; // the consumer is being closed
         } catch (org.apache.kafka.common.KafkaException e) { // no answer in time, or none a client can use yet
             failures++;
         }
+        doubted = failures > 0;
         update(failures < FAILURES);
     }
 
@@ -66,7 +71,18 @@ public final class BrokerProbe {
         return reachable;
     }
 
-    /** Since when ({@link System#nanoTime}) the broker has answered without a gap: creation, or its last return. */
+    /**
+     * Whether the last question went unanswered: the broker may be out of reach, not yet declared so (that takes
+     * {@link #FAILURES} in a row). A silence of others is not to be counted meanwhile.
+     */
+    public boolean doubted() {
+        return doubted;
+    }
+
+    /**
+     * Since when ({@link System#nanoTime}) the broker has answered without a gap: creation, or its first answer after
+     * an unanswered question.
+     */
     public long reachableSince() {
         return reachableSince;
     }

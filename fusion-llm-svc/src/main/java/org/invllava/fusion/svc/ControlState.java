@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * every step, whether a request should stop: it was cancelled, or nobody is listening any more, that is its client
  * left ({@code DETACH}) or its gateway stopped sending heartbeats, and no client resumed it ({@code ATTACH}) within
  * the grace period. Times are when a message reached this instance, so gateway and fusion clocks need not agree.
- * A silence counts only while this instance itself reaches the broker: while it cannot (a broker outage, which
+ * A silence counts only while this instance itself reaches the broker: while it cannot, or its last question went
+ * unanswered (a broker outage, noticed from the first unanswered question, which
  * also keeps the gateways' heartbeats from being written), nothing is orphaned, and once it can again every gateway
  * and departed client gets the whole grace period anew.
  */
@@ -72,8 +73,8 @@ final class ControlState implements Runnable, AutoCloseable {
      * may: its client left, or its gateway went silent, longer than the grace period ago.
      */
     String orphaned(String requestId, String replyTo) {
-        if (!broker.reachable()) {
-            return null; // the broker is out of reach: a heartbeat or a resume may be waiting for it
+        if (!broker.reachable() || broker.doubted()) {
+            return null; // the broker is (perhaps) out of reach: a heartbeat or a resume may be waiting for it
         }
         long now = System.nanoTime();
         long since = broker.reachableSince();
