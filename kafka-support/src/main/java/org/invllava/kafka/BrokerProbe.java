@@ -42,9 +42,6 @@ public final class BrokerProbe {
         lastCheck = now;
         try {
             consumer.endOffsets(partitions, TIMEOUT);
-            if (failures > 0) { // an answer after a gap: what others sent meanwhile may just be arriving
-                reachableSince = System.nanoTime();
-            }
             failures = 0;
         } catch (org.apache.kafka.common.errors.WakeupException | org.apache.kafka.common.errors.InterruptException e) {
             throw e; // the consumer is being closed
@@ -79,10 +76,7 @@ public final class BrokerProbe {
         return doubted;
     }
 
-    /**
-     * Since when ({@link System#nanoTime}) the broker has answered without a gap: creation, or its first answer after
-     * an unanswered question.
-     */
+    /** Since when ({@link System#nanoTime}) the broker has answered without a gap: creation, or its last return. */
     public long reachableSince() {
         return reachableSince;
     }

@@ -27,10 +27,10 @@ import org.slf4j.LoggerFactory;
  * every step, whether a request should stop: it was cancelled, or nobody is listening any more, that is its client
  * left ({@code DETACH}) or its gateway stopped sending heartbeats, and no client resumed it ({@code ATTACH}) within
  * the grace period. Times are when a message reached this instance, so gateway and fusion clocks need not agree.
- * A silence counts only while this instance itself reaches the broker: while it cannot, or its last question went
- * unanswered (a broker outage, noticed from the first unanswered question, which
+ * A silence counts only while this instance itself reaches the broker: while it cannot (a broker outage, which
  * also keeps the gateways' heartbeats from being written), nothing is orphaned, and once it can again every gateway
- * and departed client gets the whole grace period anew.
+ * and departed client gets the whole grace period anew. Nothing is orphaned either while the probe's last question
+ * went unanswered (an outage is declared only after several: a short grace period could otherwise run out first).
  */
 final class ControlState implements Runnable, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ControlState.class);
