@@ -20,6 +20,8 @@ public final class BrokerProbe {
     static final Duration INTERVAL = Duration.ofSeconds(1);
     static final Duration TIMEOUT = Duration.ofSeconds(1);
     static final int FAILURES = 3;
+    /** Unanswered questions in a row that make a gap (less: one slow answer on a busy machine). */
+    static final int GAP = 2;
 
     private final String who;
     private volatile boolean reachable = true;
@@ -42,6 +44,9 @@ public final class BrokerProbe {
         lastCheck = now;
         try {
             consumer.endOffsets(partitions, TIMEOUT);
+            if (failures >= GAP) { // back after a gap too short to be declared an outage: a new start all the same
+                reachableSince = System.nanoTime();
+            }
             failures = 0;
         } catch (org.apache.kafka.common.errors.WakeupException | org.apache.kafka.common.errors.InterruptException e) {
             throw e; // the consumer is being closed
@@ -76,7 +81,10 @@ public final class BrokerProbe {
         return doubted;
     }
 
-    /** Since when ({@link System#nanoTime}) the broker has answered without a gap: creation, or its last return. */
+    /**
+     * Since when ({@link System#nanoTime}) the broker has answered without a gap: creation, its last return after an
+     * outage, or its first answer after {@link #GAP} unanswered questions in a row.
+     */
     public long reachableSince() {
         return reachableSince;
     }
