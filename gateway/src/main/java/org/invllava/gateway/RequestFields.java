@@ -26,10 +26,22 @@ public final class RequestFields {
 
     public static ChatRequest.Sampling sampling(JsonNode root, GatewayConfig.Limits limits) throws GatewayError {
         String tokensField = present(root, "max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
-        int maxTokens = integer(root, tokensField, limits.defaultMaxTokens());
-        if (maxTokens < 1 || maxTokens > limits.maxTokens()) {
-            throw invalid(tokensField + " must be between 1 and " + limits.maxTokens());
+        return sampling(root, limits, maxTokens(root, tokensField, 1, limits.defaultMaxTokens(), limits));
+    }
+
+    /** {@code field} (tokens to generate): {@code fallback} when absent, else between {@code min} and the limit. */
+    public static int maxTokens(JsonNode root, String field, int min, int fallback, GatewayConfig.Limits limits)
+            throws GatewayError {
+        int maxTokens = integer(root, field, fallback);
+        if (maxTokens < min || maxTokens > limits.maxTokens()) {
+            throw invalid(field + " must be between " + min + " and " + limits.maxTokens());
         }
+        return maxTokens;
+    }
+
+    /** The sampling fields other than the token limit, which is {@code maxTokens}. */
+    public static ChatRequest.Sampling sampling(JsonNode root, GatewayConfig.Limits limits, int maxTokens)
+            throws GatewayError {
         double temperature = number(root, "temperature", 0.0);
         if (!(temperature >= 0) || temperature > 100) {
             throw invalid("temperature must be between 0 and 100");

@@ -184,6 +184,8 @@ class GatewayRefusalsTest {
     void completionsAndResponsesRefuseWhatTheyCannotHonour() throws Exception {
         String completions = "/v1/completions";
         assertRefused(client.post(completions, "{\"prompt\":\"a\",\"max_tokens\":0}"), "max_tokens 0 needs echo");
+        assertRefused(client.post(completions, "{\"prompt\":\"a\",\"echo\":true,\"max_tokens\":-3}"),
+                "max_tokens must be between 0 and 100");
         assertRefused(client.post(completions, "{\"prompt\":\"a\",\"suffix\":\"b\"}"), "suffix");
         assertRefused(client.post(completions, "{\"prompt\":\"a\",\"logprobs\":6}"), "logprobs must be an integer from 0 to 5");
         assertRefused(client.post(completions, "{\"prompt\":[" + "\"a\",".repeat(16) + "\"b\"]}"), "at most 16 prompts");

@@ -134,15 +134,11 @@ final class CompletionsApi {
 
     /** The sampling fields; {@code max_tokens} 0 only with echo (then the prompt is only scored). */
     private static ChatRequest.Sampling sampling(JsonNode root, GatewayConfig config, boolean echo) throws GatewayError {
-        int max = RequestFields.integer(root, "max_tokens", DEFAULT_MAX_TOKENS);
-        if (max == 0 && !echo) {
+        if (RequestFields.integer(root, "max_tokens", DEFAULT_MAX_TOKENS) == 0 && !echo) {
             throw RequestFields.invalid("max_tokens 0 needs echo: true (the prompt scored, nothing generated)");
         }
-        ObjectNode copy = root.deepCopy();
-        copy.put("max_tokens", Math.max(1, max));
-        copy.remove("max_completion_tokens");
-        ChatRequest.Sampling s = RequestFields.sampling(copy, config.limits());
-        return new ChatRequest.Sampling(max, s.temperature(), s.topP(), s.seed(), s.stop());
+        int max = RequestFields.maxTokens(root, "max_tokens", echo ? 0 : 1, DEFAULT_MAX_TOKENS, config.limits());
+        return RequestFields.sampling(root, config.limits(), max);
     }
 
     private void completions(RoutingContext ctx, RequestDispatcher.Slot slot, JsonNode body) throws GatewayError {
@@ -158,10 +154,8 @@ final class CompletionsApi {
         Context context = Vertx.currentContext();
         api.dispatch(ctx, slot, req.first(), null, "openai", id -> req.stream()
                 ? new CompletionStreamSink(response, context, "cmpl-" + id, now, model, req.includeUsage(), n, n, true)
-                : new CollectingSink(context, n, (choices, finish, usage) -> OpenAiApi.json(response, 200,
-                        completion("cmpl-" + id, now, model, List.of(choices), List.of(finish), usage)),
-                        (code, message) -> OpenAiApi.json(response, GatewayError.httpStatus(code),
-                                OpenAiJson.error(code, message))));
+                : new CollectingSink(response, context, n, (choices, finish, usage) -> OpenAiApi.json(response, 200,
+                        completion("cmpl-" + id, now, model, List.of(choices), List.of(finish), usage))));
     }
 
     /**
