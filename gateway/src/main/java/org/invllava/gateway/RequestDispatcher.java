@@ -6,7 +6,10 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.BooleanSupplier;
@@ -70,8 +73,8 @@ public final class RequestDispatcher implements AutoCloseable {
     private final ModelCapacity capacity; // null: the services' readiness comes through othersReady
     private final TokenLookups replay;
     private final RequestPublisher publisher;
-    /** Owners of the answers this gateway relays now (String.valueOf: "null" when sent without keys), by request id. */
-    private final java.util.Map<String, String> liveOwners = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Owners of the new requests this gateway relays now (empty: sent without keys), by request id. */
+    private final Map<String, Optional<String>> liveOwners = new ConcurrentHashMap<>();
     private long heartbeatTimer = -1;
 
     public RequestDispatcher(GatewayConfig config, Vertx vertx, Metrics registry, Tracing tracing,
@@ -247,7 +250,7 @@ public final class RequestDispatcher implements AutoCloseable {
         java.util.concurrent.atomic.AtomicBoolean owned = new java.util.concurrent.atomic.AtomicBoolean();
         metrics.accepted(api);
         prompt(requestId, created).thenCompose(p -> {
-            if (p == null || p.getOwner() != null && !p.getOwner().equals(slot.owner())) {
+            if (p == null || !mayControl(p.getOwner(), slot)) {
                 return CompletableFuture.completedFuture(null); // never published, or another key's: not found
             }
             owned.set(true);
@@ -278,27 +281,33 @@ public final class RequestDispatcher implements AutoCloseable {
      * published, false when there is no such answer of this caller's (unknown, past its deadline, another key's).
      */
     public CompletableFuture<Boolean> cancel(String requestId, Slot slot) {
-        String live = liveOwners.get(requestId);
+        Optional<String> live = liveOwners.get(requestId);
         if (live != null) { // answered through this gateway: its owner is known here, no need to look it up
-            boolean mine = live.equals(String.valueOf(slot.owner()));
-            if (mine) {
-                LOG.info("request {} cancelled by {}", requestId, slot.keyId());
-                control(requestId, ControlAction.CANCEL, "cancelled by its client");
-            }
-            return CompletableFuture.completedFuture(mine);
+            return CompletableFuture.completedFuture(cancelIfAllowed(requestId, live.orElse(null), slot));
         }
         long created = RequestIds.createdAt(requestId).orElse(-1);
         if (created < 0 || System.currentTimeMillis() - created > config.limits().deadline().plus(GRACE).toMillis()) {
             return CompletableFuture.completedFuture(false);
         }
-        return prompt(requestId, created).thenApply(p -> {
-            boolean mine = p != null && (p.getOwner() == null || p.getOwner().equals(slot.owner()));
-            if (mine) {
-                LOG.info("request {} cancelled by {}", requestId, slot.keyId());
-                control(requestId, ControlAction.CANCEL, "cancelled by its client");
-            }
-            return mine;
-        });
+        return prompt(requestId, created).thenApply(p -> p != null && cancelIfAllowed(requestId, p.getOwner(), slot));
+    }
+
+    /** Publishes the cancel of {@code requestId} (whose prompt carries {@code owner}) if the caller may; says whether. */
+    private boolean cancelIfAllowed(String requestId, String owner, Slot slot) {
+        if (!mayControl(owner, slot)) {
+            return false;
+        }
+        LOG.info("request {} cancelled by {}", requestId, slot.keyId());
+        control(requestId, ControlAction.CANCEL, "cancelled by its client");
+        return true;
+    }
+
+    /**
+     * Whether the caller of {@code slot} may resume or cancel an answer whose prompt carries {@code owner}: it sent
+     * it with the same key, or it was sent without keys.
+     */
+    private static boolean mayControl(String owner, Slot slot) {
+        return owner == null || owner.equals(slot.owner());
     }
 
     /**
@@ -320,7 +329,7 @@ public final class RequestDispatcher implements AutoCloseable {
     private Answer register(String id, String model, Slot slot, Tracing.Stage stage,
                             Function<String, AnswerSink> sinkForId, int first, AtomicLong timer) {
         Answer a = answer(id, model, slot, stage, sinkForId, first, timer);
-        liveOwners.put(id, String.valueOf(slot.owner())); // a new request's: its submitter owns it
+        liveOwners.put(id, Optional.ofNullable(slot.owner())); // a new request's: its submitter owns it
         relay.register(a);
         return a;
     }
@@ -333,7 +342,7 @@ public final class RequestDispatcher implements AutoCloseable {
                           Function<String, AnswerSink> sinkForId, int first, AtomicLong timer) {
         Answer[] self = new Answer[1];
         self[0] = new Answer(id, model, sinkForId.apply(id), metrics, errorCode -> {
-            liveOwners.remove(id, String.valueOf(slot.owner()));
+            liveOwners.remove(id, Optional.ofNullable(slot.owner()));
             vertx.cancelTimer(timer.get());
             slot.release().run();
             relay.unregister(self[0]);

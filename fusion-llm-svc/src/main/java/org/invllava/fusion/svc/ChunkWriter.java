@@ -45,10 +45,6 @@ final class ChunkWriter {
         this.stage = stage;
     }
 
-    void token(int tokenId, String text) {
-        token(0, tokenId, text, null);
-    }
-
     /** A token of choice {@code choice}, with its log probabilities when asked for (else null). */
     void token(int choice, int tokenId, String text, TokenLogprob logprob) {
         send(chunk().setChoice(choice).setText(text).setTokenIds(List.of(tokenId))

@@ -201,9 +201,7 @@ final class RequestWorker {
         /** An earlier owner wrote the echo. */
         final boolean echoed;
         private final Outcome[] outcomes;
-        private final GenerationResult.FinishReason[] reasons;
         private int left;
-        private int completionTokens;
         private long last = System.nanoTime();
         private long lastCheck = Long.MAX_VALUE;
 
@@ -215,7 +213,6 @@ final class RequestWorker {
             int n = plan.choices().size();
             this.endedBefore = new boolean[n];
             this.outcomes = new Outcome[n];
-            this.reasons = new GenerationResult.FinishReason[n];
             this.left = n;
             for (int i = 0; i < n; i++) {
                 int choice = i;
@@ -276,12 +273,8 @@ final class RequestWorker {
 
         synchronized void done(int choice, Outcome outcome) {
             outcomes[choice] = outcome;
-            if (outcome instanceof Outcome.Finished f) {
-                reasons[choice] = f.result().finishReason();
-                completionTokens += plan.scoreOnly() ? 0 : f.result().tokenIds().length;
-                if (plan.choices().size() > 1 && !endedBefore[choice]) {
-                    out.choiceEnd(choice, wire(reasons[choice]));
-                }
+            if (outcome instanceof Outcome.Finished f && plan.choices().size() > 1 && !endedBefore[choice]) {
+                out.choiceEnd(choice, wire(f.result().finishReason()));
             }
             if (--left == 0) {
                 end();
@@ -310,9 +303,13 @@ final class RequestWorker {
                     return;
                 }
             }
-            int promptTokens = ((Outcome.Finished) outcomes[0]).result().expandedPromptLength();
-            finish(out, plan.scoreOnly() ? FinishReason.LENGTH : wire(reasons[0]), new Usage(promptTokens, completionTokens),
-                    null, answered);
+            GenerationResult first = ((Outcome.Finished) outcomes[0]).result(); // every choice finished
+            int completionTokens = 0;
+            for (Outcome o : outcomes) {
+                completionTokens += plan.scoreOnly() ? 0 : ((Outcome.Finished) o).result().tokenIds().length;
+            }
+            finish(out, plan.scoreOnly() ? FinishReason.LENGTH : wire(first.finishReason()),
+                    new Usage(first.expandedPromptLength(), completionTokens), null, answered);
         }
 
         /** The engine's callbacks of one choice. */

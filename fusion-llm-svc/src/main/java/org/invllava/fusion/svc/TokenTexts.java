@@ -1,8 +1,6 @@
 package org.invllava.fusion.svc;
 
 import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,17 +19,15 @@ final class TokenTexts {
 
     /** A token's text; a byte that is only part of a UTF-8 character as {@code \xNN} (its bytes say which). */
     String text(int id) {
-        byte[] bytes = tokenizer.tokenBytes(id);
-        try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
-        } catch (CharacterCodingException e) {
-            StringBuilder sb = new StringBuilder();
-            for (byte b : bytes) {
-                sb.append(String.format("\\x%02x", b & 0xFF));
-            }
-            return sb.toString();
+        String text = tokenizer.text(id);
+        if (text != null) {
+            return text;
         }
+        StringBuilder sb = new StringBuilder();
+        for (byte b : tokenizer.tokenBytes(id)) {
+            sb.append(String.format("\\x%02x", b & 0xFF));
+        }
+        return sb.toString();
     }
 
     /** The prompt's text as its tokens spell it (nothing stripped), for an echo. */

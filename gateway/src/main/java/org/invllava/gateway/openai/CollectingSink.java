@@ -1,6 +1,7 @@
 package org.invllava.gateway.openai;
 
 import io.vertx.core.Context;
+import io.vertx.core.http.HttpServerResponse;
 import java.util.List;
 import java.util.function.BiConsumer;
 import org.invllava.gateway.AnswerSink;
@@ -23,6 +24,11 @@ final class CollectingSink implements AnswerSink {
         this.choices = new Choices(n);
         this.onDone = onDone;
         this.onError = onError;
+    }
+
+    /** The answer of a request answered alone: its error is the response's (an OpenAI error object and status). */
+    CollectingSink(HttpServerResponse response, Context context, int n, Done onDone) {
+        this(context, n, onDone, (code, message) -> OpenAiApi.error(response, code, message));
     }
 
     @Override

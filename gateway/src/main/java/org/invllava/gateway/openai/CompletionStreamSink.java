@@ -85,10 +85,7 @@ final class CompletionStreamSink extends SseSink {
     void close(TokenUsage usage) {
         onLoop(() -> {
             if (includeUsage) {
-                ObjectNode u = OpenAiJson.header(id, "text_completion", created, model);
-                u.putArray("choices");
-                u.set("usage", OpenAiJson.usage(usage));
-                event(null, u.toString(), -1);
+                event(null, OpenAiJson.usageChunk(id, "text_completion", created, model, usage).toString(), -1);
             }
             end("data: [DONE]\n\n");
         });

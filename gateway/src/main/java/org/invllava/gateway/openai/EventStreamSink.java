@@ -72,7 +72,7 @@ final class EventStreamSink extends SseSink {
                 }
             }
             if (includeUsage) {
-                event(null, OpenAiJson.usageChunk(id, created, model, usage).toString(), -1);
+                event(null, OpenAiJson.usageChunk(id, "chat.completion.chunk", created, model, usage).toString(), -1);
             }
             end("data: [DONE]\n\n");
         });

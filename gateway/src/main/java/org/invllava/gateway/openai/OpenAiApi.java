@@ -164,9 +164,8 @@ public final class OpenAiApi {
         Context context = Vertx.currentContext();
         dispatch(ctx, slot, req.chat(), req.imageUrl(), "openai", id -> req.stream()
                 ? new EventStreamSink(response, context, "chatcmpl-" + id, now, model, req.includeUsage(), n)
-                : new CollectingSink(context, n, (choices, finish, usage) -> json(response, 200,
-                        OpenAiJson.completion("chatcmpl-" + id, now, model, choices, finish, usage)),
-                        (code, message) -> json(response, GatewayError.httpStatus(code), OpenAiJson.error(code, message))));
+                : new CollectingSink(response, context, n, (choices, finish, usage) -> json(response, 200,
+                        OpenAiJson.completion("chatcmpl-" + id, now, model, choices, finish, usage))));
     }
 
     /**
@@ -268,6 +267,11 @@ public final class OpenAiApi {
             ctx.addEndHandler(v -> ctx.vertx().setTimer(LINGER_MS, t -> connection.close()));
         }
         json(ctx.response(), e.httpStatus(), OpenAiJson.error(e.code(), e.getMessage()));
+    }
+
+    /** The OpenAI error object of {@code code} with its HTTP status. */
+    static void error(HttpServerResponse response, String code, String message) {
+        json(response, GatewayError.httpStatus(code), OpenAiJson.error(code, message));
     }
 
     static void json(HttpServerResponse response, int status, ObjectNode body) {

@@ -90,9 +90,12 @@ public final class OpenAiJson {
         return root;
     }
 
-    /** The extra last chunk of {@code stream_options.include_usage}: no choices, the usage. */
-    static ObjectNode usageChunk(String id, long created, String model, TokenUsage usage) {
-        ObjectNode root = header(id, "chat.completion.chunk", created, model);
+    /**
+     * The extra last chunk of {@code stream_options.include_usage}: no choices, the usage; {@code object} is the
+     * stream's chunk type ({@code chat.completion.chunk}, {@code text_completion}).
+     */
+    static ObjectNode usageChunk(String id, String object, long created, String model, TokenUsage usage) {
+        ObjectNode root = header(id, object, created, model);
         root.putArray("choices");
         root.set("usage", usage(usage));
         return root;

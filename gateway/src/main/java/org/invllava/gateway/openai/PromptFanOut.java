@@ -111,7 +111,7 @@ final class PromptFanOut {
         if (stream != null) {
             stream.error(code, message);
         } else {
-            OpenAiApi.json(ctx.response(), GatewayError.httpStatus(code), OpenAiJson.error(code, message));
+            OpenAiApi.error(ctx.response(), code, message);
         }
     }
 

@@ -54,10 +54,9 @@ final class ResponsesApi {
         if (stream) {
             return new ResponseEventSink(response, context, id, json, startingAfter);
         }
-        return new CollectingSink(context, 1, (choices, finish, usage) -> OpenAiApi.json(response, 200,
+        return new CollectingSink(response, context, 1, (choices, finish, usage) -> OpenAiApi.json(response, 200,
                 json.response(id, ResponseJson.status(finish), choices.text[0].toString(),
-                        choices.anyLogprobs ? choices.logprobs.get(0) : null, usage, null)),
-                (code, message) -> OpenAiApi.json(response, GatewayError.httpStatus(code), OpenAiJson.error(code, message)));
+                        choices.anyLogprobs ? choices.logprobs.get(0) : null, usage, null)));
     }
 
     /** {@code GET /v1/responses/{id}[?stream=true&starting_after=N][&model=...]}: the answer read back. */

@@ -4,7 +4,6 @@ import io.vertx.core.Context;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import org.invllava.gateway.AnswerSink;
-import org.invllava.gateway.GatewayError;
 
 /**
  * An answer as server-sent events. Nothing is sent before the first event, so an early error is an ordinary error
@@ -76,7 +75,7 @@ abstract class SseSink implements AnswerSink {
     public void error(String code, String message) {
         onLoop(() -> {
             if (!started) {
-                OpenAiApi.json(response, GatewayError.httpStatus(code), OpenAiJson.error(code, message));
+                OpenAiApi.error(response, code, message);
             } else {
                 errorEvent(code, message);
             }

@@ -76,16 +76,12 @@ public final class Sampler {
         return order[nucleus - 1];
     }
 
-    /** The {@code k} largest logits as (id, logit), largest first. */
+    /** The {@code k} largest logits as (id, logit), largest first, the lower id first among equals. */
     public static TopLogit[] topK(float[] logits, int k) {
-        Integer[] order = new Integer[logits.length];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        Arrays.sort(order, (a, b) -> logits[a] != logits[b] ? Float.compare(logits[b], logits[a]) : Integer.compare(a, b));
-        TopLogit[] out = new TopLogit[Math.min(k, logits.length)];
+        int[] ids = Logprobs.topIds(logits, k);
+        TopLogit[] out = new TopLogit[ids.length];
         for (int i = 0; i < out.length; i++) {
-            out[i] = new TopLogit(order[i], logits[order[i]]);
+            out[i] = new TopLogit(ids[i], logits[ids[i]]);
         }
         return out;
     }

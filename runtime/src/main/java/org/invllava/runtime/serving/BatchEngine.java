@@ -232,15 +232,20 @@ public final class BatchEngine implements AutoCloseable {
         List<ForwardBatch.Segment> segments = new ArrayList<>();
         List<Integer> rows = new ArrayList<>();
         int[] firstLogits = new int[plan.size()]; // per planned sequence, its first row in the logits, or -1
+        int[] from = new int[plan.size()]; // its cached positions before this step
+        boolean[] scores = new boolean[plan.size()]; // its prompt's rows are scored (every row's logits kept)
+        boolean[] picks = new boolean[plan.size()]; // it reaches its last known token: a token is picked
         int row = 0;
         int prefill = 0;
         for (int i = 0; i < plan.size(); i++) {
             BatchScheduler.Planned p = plan.get(i);
             boolean decode = p.sequence().decoding();
             prefill += decode ? 0 : p.tokens();
-            boolean scores = p.sequence().scoresPrompt();
-            firstLogits[i] = scores || p.sequence().completesWith(p.tokens()) ? rows.size() : -1;
-            for (int r = scores ? 0 : p.tokens() - 1; firstLogits[i] >= 0 && r < p.tokens(); r++) {
+            from[i] = p.sequence().cache.length();
+            scores[i] = p.sequence().scoresPrompt();
+            picks[i] = p.sequence().completesWith(p.tokens());
+            firstLogits[i] = scores[i] || picks[i] ? rows.size() : -1;
+            for (int r = scores[i] ? 0 : p.tokens() - 1; firstLogits[i] >= 0 && r < p.tokens(); r++) {
                 rows.add(row + r);
             }
             p.sequence().addRows(input, p.tokens());
@@ -248,7 +253,6 @@ public final class BatchEngine implements AutoCloseable {
             row += p.tokens();
         }
         float[][] logits;
-        int[] from = plan.stream().mapToInt(p -> p.sequence().cache.length()).toArray();
         try (NDManager step = manager.newSubManager()) {
             StepInput.Tensors in = input.tensors(step, language, model.dtype());
             NDArray hidden = language.forward(in.embeds(), in.streams(), new ForwardBatch(segments));
@@ -262,10 +266,7 @@ public final class BatchEngine implements AutoCloseable {
         for (int i = 0; i < plan.size(); i++) {
             ActiveSequence s = plan.get(i).sequence();
             int tokens = plan.get(i).tokens();
-            if (firstLogits[i] < 0) {
-                continue;
-            }
-            if (s.scoresPrompt()) {
+            if (scores[i]) {
                 try {
                     scorePrompt(s, from[i], Arrays.copyOfRange(logits, firstLogits[i], firstLogits[i] + tokens));
                 } catch (RuntimeException e) {
@@ -273,8 +274,8 @@ public final class BatchEngine implements AutoCloseable {
                     continue;
                 }
             }
-            if (s.cache.length() == s.knownTokens()) {
-                float[] last = logits[firstLogits[i] + (s.scoresPrompt() ? tokens - 1 : 0)];
+            if (picks[i]) {
+                float[] last = logits[firstLogits[i] + (scores[i] ? tokens - 1 : 0)];
                 fork(s, last);
                 pick(s, last);
             }

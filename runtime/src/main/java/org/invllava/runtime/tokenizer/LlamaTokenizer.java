@@ -1,5 +1,8 @@
 package org.invllava.runtime.tokenizer;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -196,6 +199,19 @@ public final class LlamaTokenizer {
                     p.piece().replace(SPACE, " ").getBytes(StandardCharsets.UTF_8);
             default -> new byte[0];
         };
+    }
+
+    /**
+     * Token {@code id}'s text when its bytes are whole UTF-8 characters ("" for control and unknown tokens), or null
+     * when they are only part of one (a byte token above 0x7F).
+     */
+    public String text(int id) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(tokenBytes(id))).toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
     }
 
     /** Joins the tokens' bytes as UTF-8 (invalid bytes become U+FFFD), skips special tokens, strips. */

@@ -27,6 +27,15 @@ public final class JsonMatcher {
      * allow the same tokens, provided no token is longer (a constrained answer never uses a longer token).
      */
     public static final int KEY_HORIZON = 32;
+    /**
+     * Where an object or array frame is: after its opening bracket, after a key (its colon next), after a value,
+     * after a comma; {@code VALUE}: a {@code json_object}'s value comes next.
+     */
+    static final int OPEN = 0;
+    static final int COLON = 1;
+    static final int AFTER_VALUE = 2;
+    static final int COMMA = 3;
+    static final int VALUE = 4;
     /** Characters of a key of a {@code json_object}, at most. */
     static final int MAX_ANY_KEY = 64;
 
@@ -83,11 +92,11 @@ public final class JsonMatcher {
             Number.Stage st = Number.first(c);
             return st == null ? null : new State(new Number(x.integer(), st, 1), below);
         } else if (n instanceof ObjectNode o) {
-            return c == '{' ? new State(new Obj(o, 0, Obj.OPEN), below) : null;
+            return c == '{' ? new State(new Obj(o, 0, OPEN), below) : null;
         } else if (n instanceof ArrayNode a) {
-            return c == '[' ? new State(new Arr(a.items(), a.minItems(), a.maxItems(), 0, Arr.OPEN), below) : null;
+            return c == '[' ? new State(new Arr(a.items(), a.minItems(), a.maxItems(), 0, OPEN), below) : null;
         } else if (n instanceof AnyValue v) {
-            return c == '{' ? new State(new AnyObj(v.depth(), AnyObj.OPEN), below) : null;
+            return c == '{' ? new State(new AnyObj(v.depth(), OPEN), below) : null;
         }
         for (Node o : ((Union) n).options()) {
             State s = startValue(o, c, below);
@@ -105,8 +114,8 @@ public final class JsonMatcher {
             case 't' -> new State(new Literal(List.of("true"), 1), below);
             case 'f' -> new State(new Literal(List.of("false"), 1), below);
             case 'n' -> new State(new Literal(List.of("null"), 1), below);
-            case '{' -> depth > 0 ? new State(new AnyObj(depth - 1, AnyObj.OPEN), below) : null;
-            case '[' -> depth > 0 ? new State(new Arr(null, 0, Integer.MAX_VALUE, depth - 1, Arr.OPEN), below) : null;
+            case '{' -> depth > 0 ? new State(new AnyObj(depth - 1, OPEN), below) : null;
+            case '[' -> depth > 0 ? new State(new Arr(null, 0, Integer.MAX_VALUE, depth - 1, OPEN), below) : null;
             default -> {
                 Number.Stage st = Number.first(c);
                 yield st == null ? null : new State(new Number(false, st, 1), below);
@@ -249,7 +258,7 @@ public final class JsonMatcher {
             for (int i = obj.next(); i < props.size(); i++) {
                 String q = props.get(i).quoted();
                 if (q.equals(now)) { // a quoted name ends with its quote: no other one continues it
-                    return new State(new Obj(obj.schema(), i, Obj.COLON), below);
+                    return new State(new Obj(obj.schema(), i, COLON), below);
                 }
                 alive |= q.startsWith(now);
                 if (props.get(i).required()) {
@@ -267,11 +276,6 @@ public final class JsonMatcher {
 
     /** An object of {@code schema}: {@code next} is the first property that may still come; {@code stage} where it is. */
     record Obj(ObjectNode schema, int next, int stage) implements Frame {
-        static final int OPEN = 0;
-        static final int COLON = 1;
-        static final int AFTER_VALUE = 2;
-        static final int COMMA = 3;
-
         @Override
         public State advance(char c, State below) {
             List<JsonSchema.Property> props = schema.properties();
@@ -308,12 +312,6 @@ public final class JsonMatcher {
 
     /** An object of any keys and values ({@code json_object}), values nested at most {@code depth} deep. */
     record AnyObj(int depth, int stage) implements Frame {
-        static final int OPEN = 0;
-        static final int COLON = 1;
-        static final int AFTER_VALUE = 2;
-        static final int COMMA = 3;
-        static final int VALUE = 4;
-
         @Override
         public State advance(char c, State below) {
             return switch (stage) {
@@ -336,10 +334,6 @@ public final class JsonMatcher {
      * and {@code min}..{@code max} allowed.
      */
     record Arr(Node items, int min, int max, int depth, int stage, int count) implements Frame {
-        static final int OPEN = 0;
-        static final int AFTER_VALUE = 1;
-        static final int COMMA = 2;
-
         Arr(Node items, int min, int max, int depth, int stage) {
             this(items, min, max, depth, stage, 0);
         }

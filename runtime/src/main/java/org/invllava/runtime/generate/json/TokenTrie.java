@@ -1,9 +1,5 @@
 package org.invllava.runtime.generate.json;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -33,16 +29,8 @@ final class TokenTrie {
     static String[] texts(LlamaTokenizer tokenizer) {
         String[] out = new String[tokenizer.vocabSize()];
         for (int id = 0; id < out.length; id++) {
-            byte[] bytes = tokenizer.tokenBytes(id);
-            if (bytes.length == 0) {
-                continue;
-            }
-            try {
-                out[id] = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
-            } catch (CharacterCodingException e) {
-                out[id] = null; // part of a character: not allowed in a constrained answer
-            }
+            String text = tokenizer.text(id); // null: part of a character, not allowed in a constrained answer
+            out[id] = text == null || text.isEmpty() ? null : text;
         }
         return out;
     }
