@@ -22,7 +22,7 @@ import org.invllava.gateway.GatewayStartup;
 import org.invllava.gateway.openai.OpenAiTestClient;
 import org.invllava.gateway.server.GatewayServer;
 import org.invllava.kafka.Env;
-import org.invllava.kafka.RunningService;
+import org.invllava.host.RunningService;
 import org.invllava.kafka.TopicSetup;
 import org.invllava.kafka.local.KraftBroker;
 import org.invllava.observability.Metrics;

@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.invllava.kafka.KafkaSettings;
-import org.invllava.kafka.Lifecycle;
 import org.invllava.kafka.TopicSetup;
 import org.invllava.kafka.local.KraftBroker;
 import org.invllava.schemas.ModelTopics;

@@ -13,7 +13,7 @@ import org.invllava.gateway.GatewayConfig;
 import org.invllava.gateway.server.GatewayServer;
 import org.invllava.gateway.ServedModels;
 import org.invllava.kafka.KafkaSettings;
-import org.invllava.kafka.RunningService;
+import org.invllava.host.RunningService;
 import org.invllava.kafka.TopicSetup;
 import org.invllava.kafka.local.KraftBroker;
 import org.invllava.observability.Metrics;

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.invllava.gateway.ApiKeys;
 import org.invllava.gateway.GatewayConfig;
-import org.invllava.kafka.Lifecycle;
 import org.invllava.runtime.cli.ModelOptions;
 import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.model.ModelSource;

@@ -5,7 +5,6 @@ import org.invllava.fusion.svc.FusionLlmStartup;
 import org.invllava.gateway.GatewayStartup;
 import org.invllava.gateway.server.GatewayServer;
 import org.invllava.kafka.Env;
-import org.invllava.kafka.Lifecycle;
 import org.invllava.observability.Metrics;
 import org.invllava.observability.Tracing;
 import org.invllava.vision.svc.VisionEncoderStartup;

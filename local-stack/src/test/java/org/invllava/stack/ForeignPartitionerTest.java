@@ -21,7 +21,7 @@ import org.invllava.fusion.svc.FusionLlmStartup;
 import org.invllava.kafka.Env;
 import org.invllava.kafka.KafkaSettings;
 import org.invllava.kafka.RequestIds;
-import org.invllava.kafka.RunningService;
+import org.invllava.host.RunningService;
 import org.invllava.kafka.local.EmbeddedKafka;
 import org.invllava.observability.Metrics;
 import org.invllava.observability.Tracing;

@@ -15,7 +15,7 @@ import org.invllava.fusion.svc.FusionLlmStartup;
 import org.invllava.gateway.GatewayStartup;
 import org.invllava.gateway.server.GatewayServer;
 import org.invllava.kafka.Env;
-import org.invllava.kafka.RunningService;
+import org.invllava.host.RunningService;
 import org.invllava.kafka.local.EmbeddedKafka;
 import org.invllava.observability.Metrics;
 import org.invllava.observability.Tracing;

@@ -6,9 +6,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import org.invllava.gateway.GatewayStartup;
-import org.invllava.kafka.RunningService;
-import org.invllava.kafka.quarkus.QuarkusEnv;
-import org.invllava.kafka.quarkus.ServiceHost;
+import org.invllava.host.RunningService;
+import org.invllava.host.QuarkusEnv;
+import org.invllava.host.ServiceHost;
 import org.invllava.observability.Metrics;
 import org.invllava.observability.Tracing;
 

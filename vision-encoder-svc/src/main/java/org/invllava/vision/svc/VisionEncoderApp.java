@@ -1,9 +1,9 @@
 package org.invllava.vision.svc;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import org.invllava.kafka.quarkus.QuarkusEnv;
-import org.invllava.kafka.RunningService;
-import org.invllava.kafka.quarkus.ServiceHost;
+import org.invllava.host.QuarkusEnv;
+import org.invllava.host.RunningService;
+import org.invllava.host.ServiceHost;
 import org.invllava.observability.Metrics;
 import org.invllava.observability.Tracing;
 

@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.invllava.kafka.Env;
-import org.invllava.kafka.RunningService;
+import org.invllava.host.RunningService;
 import org.invllava.kafka.TopicSetup;
 import org.invllava.observability.Metrics;
 import org.invllava.observability.Tracing;

@@ -1,4 +1,4 @@
-package org.invllava.kafka.quarkus;
+package org.invllava.host;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.OpenTelemetry;
@@ -7,7 +7,6 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
-import org.invllava.kafka.RunningService;
 import org.invllava.observability.Metrics;
 import org.invllava.observability.Tracing;
 

@@ -1,4 +1,4 @@
-package org.invllava.kafka;
+package org.invllava.stack;
 
 import java.util.concurrent.CountDownLatch;
 

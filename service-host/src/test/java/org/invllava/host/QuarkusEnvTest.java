@@ -1,4 +1,4 @@
-package org.invllava.kafka.quarkus;
+package org.invllava.host;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package org.invllava.kafka.quarkus;
+package org.invllava.host;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;

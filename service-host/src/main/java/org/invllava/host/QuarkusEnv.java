@@ -1,4 +1,4 @@
-package org.invllava.kafka.quarkus;
+package org.invllava.host;
 
 import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.ConfigProvider;

@@ -1,4 +1,4 @@
-package org.invllava.kafka;
+package org.invllava.host;
 
 import java.util.function.BooleanSupplier;
 
