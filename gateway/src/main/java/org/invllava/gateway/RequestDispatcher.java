@@ -68,23 +68,20 @@ public final class RequestDispatcher implements AutoCloseable {
     private final Thread relayThread;
     private final Admission admission;
     private final GatewayMetrics metrics;
-    private final BooleanSupplier othersReady;
     private final Tracing tracing;
-    private final ModelCapacity capacity; // null: the services' readiness comes through othersReady
+    private final ModelCapacity capacity; // null: not polled (GATEWAY_CAPACITY_POLL_MS 0), readiness is Kafka's
     private final TokenLookups replay;
     private final RequestPublisher publisher;
     /** Owners of the new requests this gateway relays now (empty: sent without keys), by request id. */
     private final Map<String, Optional<String>> liveOwners = new ConcurrentHashMap<>();
     private long heartbeatTimer = -1;
 
-    public RequestDispatcher(GatewayConfig config, Vertx vertx, Metrics registry, Tracing tracing,
-                             BooleanSupplier othersReady) {
+    public RequestDispatcher(GatewayConfig config, Vertx vertx, Metrics registry, Tracing tracing) {
         this.config = config;
         this.tracing = tracing;
         this.capacity = config.capacityPoll().isZero() ? null
                 : new ModelCapacity(config.kafka(), config.models().ids(), config.capacityPoll());
         this.vertx = vertx;
-        this.othersReady = othersReady;
         this.metrics = new GatewayMetrics(registry);
         this.admission = new Admission(config.limits().maxInFlight(), config.access().maxConcurrentPerKey());
         this.relay = new TokenRelay(config.kafka());
@@ -138,17 +135,12 @@ public final class RequestDispatcher implements AutoCloseable {
 
     /** Following {@code vlm.tokens}, the broker answers, and some served model can answer (the services run). */
     public boolean ready() {
-        return following() && relay.brokerReachable() && (capacity == null || capacity.anyReady());
+        return relay.ready() && relay.brokerReachable() && (capacity == null || capacity.anyReady());
     }
 
     /** Whether the broker answered this gateway's follower of {@code vlm.tokens} within the last second or so. */
     public boolean brokerReachable() {
         return relay.brokerReachable();
-    }
-
-    /** Following {@code vlm.tokens}, and the services in this process (if any) are ready. */
-    private boolean following() {
-        return relay.ready() && othersReady.getAsBoolean();
     }
 
     /** Per served model, whether it can answer and what it lacks (empty when not polled). */
@@ -173,8 +165,8 @@ public final class RequestDispatcher implements AutoCloseable {
      */
     public Slot admit(ApiKeys.Caller caller) throws GatewayError {
         String keyId = caller.label();
-        if (!following()) { // which model can answer is checked with the request's model
-            throw new GatewayError(ErrorCodes.NOT_READY, "the service is not ready (starting, stopping, or a model service is down)");
+        if (!relay.ready()) { // which model can answer is checked with the request's model
+            throw new GatewayError(ErrorCodes.NOT_READY, "the gateway is not ready (starting or stopping)");
         }
         if (!relay.brokerReachable()) { // at once, not after a send has waited for the broker
             throw new GatewayError(ErrorCodes.UNAVAILABLE, "Kafka does not answer this gateway: retry shortly");
@@ -368,7 +360,7 @@ public final class RequestDispatcher implements AutoCloseable {
      * What the client can do with {@code answer}: its cancels and departures reach the fusion LLMs only once
      * {@code owned} says the answer is this client's (a resume is checked against the request's owner first).
      */
-    private Submission submission(Answer answer, java.util.function.BooleanSupplier owned) {
+    private Submission submission(Answer answer, BooleanSupplier owned) {
         String id = answer.requestId();
         return new Submission() {
             @Override

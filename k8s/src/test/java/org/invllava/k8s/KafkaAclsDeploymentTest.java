@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -16,23 +17,14 @@ import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.acl.AclBinding;
-import org.invllava.fusion.svc.FusionLlmService;
-import org.invllava.fusion.svc.FusionLlmStartup;
-import org.invllava.gateway.GatewayStartup;
 import org.invllava.gateway.openai.OpenAiTestClient;
-import org.invllava.gateway.server.GatewayServer;
-import org.invllava.kafka.Env;
-import org.invllava.host.RunningService;
-import org.invllava.kafka.TopicSetup;
+import org.invllava.host.AppProcess;
+import org.invllava.host.PackagedApp;
 import org.invllava.kafka.local.KraftBroker;
-import org.invllava.observability.Metrics;
-import org.invllava.observability.Tracing;
 import org.invllava.runtime.demo.DemoImages;
 import org.invllava.runtime.demo.DemoModelFactory;
 import org.invllava.runtime.model.ModelPaths;
-import org.invllava.runtime.model.MultimodalModel;
 import org.invllava.schemas.Topics;
-import org.invllava.vision.svc.VisionEncoderStartup;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,30 +40,15 @@ import org.junit.jupiter.api.io.TempDir;
 class KafkaAclsDeploymentTest {
     private static final int MAX_TOKENS = 120;
     private static final String KEY = "acl-test-key";
+    private static final Duration START = Duration.ofMinutes(2);
 
     @TempDir
     Path dir;
 
-    /** A fusion LLM built as its Quarkus app builds it, kept whole so the test can kill it (a crash, no drain). */
-    private record Fusion(MultimodalModel model, FusionLlmService service, Metrics metrics) implements AutoCloseable {
-        static Fusion start(FusionLlmStartup.Settings s) {
-            MultimodalModel model = s.model().loadLanguage(s.load());
-            Metrics metrics = new Metrics();
-            FusionLlmService service = new FusionLlmService(s.config(), model, metrics, Tracing.off());
-            service.start();
-            return new Fusion(model, service, metrics);
-        }
-
-        long counter(String name) {
-            Matcher m = Pattern.compile("(?m)^" + name + "\\{[^}]*} (\\d+)").matcher(metrics.scrape());
-            return m.find() ? Long.parseLong(m.group(1)) : 0;
-        }
-
-        @Override
-        public void close() {
-            service.close();
-            model.close();
-        }
+    /** A counter of a service's {@code /q/metrics} (0 when it has no such series yet). */
+    private static long counter(AppProcess service, String name) throws Exception {
+        Matcher m = Pattern.compile("(?m)^" + name + "\\{[^}]*} (\\d+)").matcher(service.get("/q/metrics").body());
+        return m.find() ? Long.parseLong(m.group(1)) : 0;
     }
 
     @Test
@@ -97,57 +74,49 @@ class KafkaAclsDeploymentTest {
             fusion.putAll(modelDirs);
             Map<String, String> gateway = environment(m, "gateway", broker, passwords);
             gateway.remove("GATEWAY_API_KEYS_FILE");
-            gateway.putAll(Map.of("GATEWAY_API_KEYS", KEY, "GATEWAY_HOST", "127.0.0.1", "GATEWAY_PORT", "0",
-                    "GATEWAY_INSTANCE_ID", "gw-acl", "GATEWAY_CAPACITY_POLL_MS", "200"));
 
-            FusionLlmStartup.Settings fusionSettings = FusionLlmStartup.settings(new Env(fusion));
-            TopicSetup.ensureDefaults(fusionSettings.config().kafka(), fusionSettings.replication(),
-                    List.of(fusionSettings.config().topics().model()));
-            Fusion first = Fusion.start(fusionSettings);
-            Fusion[] second = {null};
-            AtomicBoolean killed = new AtomicBoolean();
-            try (RunningService v = VisionEncoderStartup.start(VisionEncoderStartup.settings(new Env(vision)),
-                    new Metrics(), Tracing.off());
-                 GatewayServer g = new GatewayServer(GatewayStartup.config(new Env(gateway)), new Metrics(), () -> true)) {
-                g.start();
-                long until = System.currentTimeMillis() + 30_000;
-                while (!g.ready() && System.currentTimeMillis() < until) {
-                    Thread.sleep(50);
-                }
-                assertTrue(g.ready(), "the gateway sees the model services' groups (KafkaUser/gateway: Describe on them)");
+            int port = AppProcess.freePort();
+            gateway.putAll(Map.of("GATEWAY_API_KEYS", KEY, "GATEWAY_HOST", "127.0.0.1", "GATEWAY_PORT",
+                    Integer.toString(port), "GATEWAY_INSTANCE_ID", "gw-acl", "GATEWAY_CAPACITY_POLL_MS", "200"));
+            Map<String, String> secondFusion = new HashMap<>(fusion);
+            secondFusion.put("FUSION_STATE_DIR", dir.resolve("streams-2").toString());
+            Path logs = dir.resolve("logs");
+            try (AppProcess v = AppProcess.of(PackagedApp.VISION, "vision", vision, logs).start();
+                 AppProcess first = AppProcess.of(PackagedApp.FUSION, "fusion-1", fusion, logs).start();
+                 AppProcess second = AppProcess.of(PackagedApp.FUSION, "fusion-2", secondFusion, logs);
+                 AppProcess g = AppProcess.of(PackagedApp.GATEWAY, "gateway", gateway, logs).start()) {
+                v.awaitReady(START);
+                first.awaitReady(START);
+                g.awaitReady(START); // the gateway sees the model services' groups (KafkaUser/gateway: Describe on them)
 
-                OpenAiTestClient client = new OpenAiTestClient(g.port(), KEY);
+                OpenAiTestClient client = new OpenAiTestClient(port, KEY);
                 byte[] png = DemoImages.png(90, 60, 2);
                 OpenAiTestClient.Streamed undisturbed = client.stream(OpenAiTestClient.chat("tell me a story", png,
                         MAX_TOKENS), events -> true);
                 assertTrue(undisturbed.done(), undisturbed.events().toString());
-                assertEquals(MAX_TOKENS, first.counter("fusion_generated_tokens_total"));
+                assertEquals(MAX_TOKENS, counter(first, "fusion_generated_tokens_total"));
 
+                AtomicBoolean killed = new AtomicBoolean();
                 OpenAiTestClient.Streamed takenOver = client.stream(OpenAiTestClient.chat("tell me a story", png,
                         MAX_TOKENS), events -> {
                     if (events.size() == 20 && killed.compareAndSet(false, true)) {
-                        first.service().kill();
-                        second[0] = Fusion.start(fusionSettings);
+                        try {
+                            first.kill(); // kill -9: no drain
+                            second.startAndAwaitReady(START);
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        }
                     }
                     return true;
                 });
                 assertTrue(killed.get(), "the answer ended before the kill");
                 assertTrue(takenOver.done(), takenOver.events().toString());
                 assertEquals(contents(undisturbed), contents(takenOver), "the taken-over answer, token by token");
-                long resumed = second[0].counter("fusion_resumed_tokens_total");
+                long resumed = counter(second, "fusion_resumed_tokens_total");
                 assertTrue(resumed >= 19, "the new owner continued after what was written (KafkaUser/fusion-llm: Read "
                         + "on vlm.tokens); it resumed after " + resumed + " tokens");
-                assertEquals(MAX_TOKENS - resumed, second[0].counter("fusion_generated_tokens_total"),
+                assertEquals(MAX_TOKENS - resumed, counter(second, "fusion_generated_tokens_total"),
                         "the new owner generated only what was not written");
-            } finally {
-                if (killed.get()) {
-                    first.model().close();
-                } else {
-                    first.close();
-                }
-                if (second[0] != null) {
-                    second[0].close();
-                }
             }
         }
     }
@@ -198,6 +167,8 @@ class KafkaAclsDeploymentTest {
         assertEquals(1, users.size(), deployment + " mounts one KafkaUser's secret: " + users);
         Map<String, String> env = new HashMap<>(m.environment(d));
         env.values().removeIf("<secret>"::equals);
+        env.keySet().removeAll(List.of("PROBE_HOST", "PROBE_PORT")); // on the loopback, a free port
+        env.put("TOPICS_REPLICATION", "1");
         env.keySet().removeIf(k -> k.startsWith("KAFKA_SSL_"));
         env.put("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers());
         Map<String, String> sasl = KraftBroker.clientSecurity(users.get(0), passwords.get(users.get(0)));

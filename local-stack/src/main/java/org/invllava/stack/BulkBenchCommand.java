@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -15,11 +16,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.invllava.gateway.GatewayConfig;
 import org.invllava.kafka.KafkaSettings;
 import org.invllava.runtime.demo.DemoImages;
 import org.invllava.runtime.demo.DemoModelFactory;
-import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.model.ModelSource;
 import org.invllava.schemas.AvroCodec;
 import org.invllava.schemas.ImageRequest;
@@ -52,8 +51,7 @@ final class BulkBenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Path dir = Files.createTempDirectory("inverse-llava-bench-bulk");
         List<ModelSource> models = List.of(new ModelSource.InverseLlava(DemoModelFactory.writeRandomDemo(dir.resolve("m"))));
-        try (LocalStack stack = LocalStack.start(new LocalStack.Options(models, LoadOptions.defaults(), null, 0, 1,
-                GatewayConfig.Limits.defaults(), GatewayConfig.Access.open(), dir,
+        try (LocalStack stack = LocalStack.start(new LocalStack.Options(models, Map.of(), null, 0, 1, Map.of(), dir,
                 org.invllava.fusion.svc.FusionLlmConfig.DEFAULT_ORPHAN_GRACE))) {
             int port = stack.gatewayPorts().get(0);
             byte[] img = DemoImages.png(64, 48, 1);

@@ -25,6 +25,9 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import java.util.stream.Collectors;
+import org.invllava.host.AppProcess;
+import org.invllava.host.PackagedApp;
 import org.invllava.kafka.KafkaSettings;
 import org.invllava.kafka.TopicSetup;
 import org.invllava.kafka.local.KraftBroker;
@@ -102,12 +105,14 @@ final class ChaosRun {
             TopicSetup.ensureDefaults(KafkaSettings.of(broker.bootstrapServers(), "topic-setup"), (short) 1,
                     List.of(ModelTopics.PRIMARY));
             List<Integer> ports = new ArrayList<>();
-            List<ServiceProcess> services = services(broker.bootstrapServers(), model, ports);
+            List<AppProcess> services = services(broker.bootstrapServers(), model, ports);
             try {
-                for (ServiceProcess s : services) {
+                for (AppProcess s : services) {
                     s.start();
                 }
-                awaitReady(ports);
+                for (AppProcess s : services) {
+                    s.awaitReady(Duration.ofMinutes(3));
+                }
                 log.println("stack ready; " + requests.size() + " clients streaming, faults every "
                         + plan.killEvery().toMillis() + " ms");
                 List<ChaosClient> clients = new ArrayList<>();
@@ -127,7 +132,7 @@ final class ChaosRun {
                 pool.shutdown();
                 return report(clients, expected, faults, broker.bootstrapServers(), (System.nanoTime() - start) / 1e9);
             } finally {
-                for (ServiceProcess s : services) {
+                for (AppProcess s : services) {
                     s.close();
                 }
             }
@@ -175,21 +180,21 @@ final class ChaosRun {
         }
     }
 
-    private List<ServiceProcess> services(String bootstrap, ModelPaths model, List<Integer> ports) throws Exception {
+    private List<AppProcess> services(String bootstrap, ModelPaths model, List<Integer> ports) {
         Map<String, String> common = Map.of("KAFKA_BOOTSTRAP_SERVERS", bootstrap, "TOPICS_REPLICATION", "1",
                 "VISION_MODEL_DIR", model.vision().toString(), "LANGUAGE_MODEL_DIR", model.language().toString(),
                 "FUSION_CHECKPOINT_DIR", model.fusion().toString(), "MODEL_DEVICE", "cpu");
-        List<ServiceProcess> out = new ArrayList<>();
+        List<AppProcess> out = new ArrayList<>();
         for (int i = 0; i < plan.visionInstances(); i++) {
-            out.add(new ServiceProcess("vision-" + i, ServiceCommand.Kind.vision, common, dir.resolve("vision-" + i + ".log")));
+            out.add(service(PackagedApp.VISION, "vision-" + i, common));
         }
         for (int i = 0; i < plan.fusionInstances(); i++) {
             Map<String, String> env = new HashMap<>(common);
             env.put("FUSION_STATE_DIR", dir.resolve("fusion-state-" + i).toString());
-            out.add(new ServiceProcess("fusion-" + i, ServiceCommand.Kind.fusion, env, dir.resolve("fusion-" + i + ".log")));
+            out.add(service(PackagedApp.FUSION, "fusion-" + i, env));
         }
         for (int i = 0; i < plan.gateways(); i++) {
-            int port = KraftBroker.freePort("127.0.0.1");
+            int port = AppProcess.freePort();
             ports.add(port);
             Map<String, String> env = Map.of("KAFKA_BOOTSTRAP_SERVERS", bootstrap, "GATEWAY_HOST", "127.0.0.1",
                     "GATEWAY_PORT", String.valueOf(port), "GATEWAY_INSTANCE_ID", "gateway-" + i,
@@ -198,37 +203,22 @@ final class ChaosRun {
                     // answers may take the whole drill: a long run of broker kills is not a deadline's business
                     "GATEWAY_DEADLINE_MS", String.valueOf(plan.timeLimit().toMillis()),
                     "GATEWAY_IDLE_TIMEOUT_MS", String.valueOf(plan.timeLimit().plusMinutes(1).toMillis()));
-            out.add(new ServiceProcess("gateway-" + i, ServiceCommand.Kind.gateway, env, dir.resolve("gateway-" + i + ".log")));
+            out.add(service(PackagedApp.GATEWAY, "gateway-" + i, env));
         }
         return out;
     }
 
-    private static void awaitReady(List<Integer> ports) throws Exception {
-        HttpClient http = HttpClient.newHttpClient();
-        long until = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-        for (int port : ports) {
-            while (true) {
-                try {
-                    if (http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready")).build(),
-                            HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-                        break;
-                    }
-                } catch (java.io.IOException e) {
-                    // not listening yet
-                }
-                if (System.nanoTime() > until) {
-                    throw new IllegalStateException("gateway on port " + port + " not ready within 3 minutes (see the logs)");
-                }
-                Thread.sleep(200);
-            }
-        }
+    /** A service's packaged app, its log in the drill's folder, with a small heap (several run on one machine). */
+    private AppProcess service(PackagedApp app, String name, Map<String, String> env) {
+        return AppProcess.of(app, name, env, dir).withJvmOptions(List.of("-Xmx768m", "-XX:+UseSerialGC"));
     }
 
     /** Every {@code killEvery}: kill -9 a random victim and start it again at once; halfway, restart the broker. */
-    private void injectFaults(List<ServiceProcess> services, KraftProcess broker, List<Future<?>> clients,
+    private void injectFaults(List<AppProcess> services, KraftProcess broker, List<Future<?>> clients,
                               List<Fault> faults) throws Exception {
         Random random = new Random(plan.seed());
-        List<ServiceProcess> killable = services.stream().filter(s -> plan.victims().contains(s.kind())).toList();
+        Set<PackagedApp> victims = plan.victims().stream().map(ServiceCommand.Kind::app).collect(Collectors.toSet());
+        List<AppProcess> killable = services.stream().filter(s -> victims.contains(s.app())).toList();
         for (int k = 0; k < plan.kills() && clients.stream().anyMatch(f -> !f.isDone()); k++) {
             Thread.sleep(plan.killEvery().toMillis());
             if (brokerRestartAt(k)) {
@@ -241,7 +231,7 @@ final class ChaosRun {
                 }
                 broker.restart();
             }
-            ServiceProcess victim = killable.get(random.nextInt(killable.size()));
+            AppProcess victim = killable.get(random.nextInt(killable.size()));
             log.println(java.time.LocalTime.now() + " kill -9 " + victim.name());
             faults.add(new Fault("kill -9 " + victim.name(), System.nanoTime(), 0));
             victim.kill();

@@ -20,13 +20,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
-import org.invllava.gateway.GatewayConfig;
 import org.invllava.runtime.cli.ModelOptions;
 import org.invllava.runtime.demo.DemoImages;
 import org.invllava.runtime.demo.DemoModelFactory;
 import org.invllava.runtime.generate.Generator;
 import org.invllava.runtime.generate.SamplingParams;
-import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.model.ModelPaths;
 import org.invllava.runtime.model.ModelSource;
 import org.invllava.runtime.tokenizer.ChatTemplate;
@@ -74,8 +72,7 @@ final class PipelineBenchCommand implements Callable<Integer> {
         ModelPaths measured = paths != null ? paths
                 : DemoModelFactory.writeRandomDemo(dir.resolve("random-demo"));
         List<ModelSource> models = List.of(new ModelSource.InverseLlava(measured));
-        try (LocalStack stack = LocalStack.start(new LocalStack.Options(models, LoadOptions.defaults(), null, 0, 1,
-                GatewayConfig.Limits.defaults(), GatewayConfig.Access.open(), dir,
+        try (LocalStack stack = LocalStack.start(new LocalStack.Options(models, Map.of(), null, 0, 1, Map.of(), dir,
                 org.invllava.fusion.svc.FusionLlmConfig.DEFAULT_ORPHAN_GRACE))) {
             HopBreakdown.stampOnAppend(stack.bootstrapServers());
             byte[] img = image != null ? Files.readAllBytes(image) : DemoImages.png(336, 336, 1);

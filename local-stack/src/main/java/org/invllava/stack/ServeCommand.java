@@ -2,20 +2,20 @@ package org.invllava.stack;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
-import org.invllava.gateway.ApiKeys;
-import org.invllava.gateway.GatewayConfig;
+import org.invllava.host.AppProcess;
 import org.invllava.runtime.cli.ModelOptions;
-import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.model.ModelSource;
-import org.invllava.runtime.nn.quant.WeightFormat;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code serve}: the local stack until interrupted. */
+/** {@code serve}: the local stack until interrupted (each service its packaged Quarkus app, as in the images). */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Run Kafka (embedded unless --bootstrap-servers), the vision encoder and fusion LLM of each served model "
                 + "(Inverse-LLaVA and/or LLaVA-1.5 with --llava-model) and the gateway.")
@@ -52,11 +52,15 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<ModelSource> models = model.servedModels(); // none: the bundled demo model
         Path dir = workDir != null ? workDir : Files.createTempDirectory("inverse-llava-stack");
-        LocalStack.Options options = new LocalStack.Options(models,
-                new LoadOptions(LoadOptions.parseDtype(dtype), LoadOptions.parseDevice(device), WeightFormat.parse(weights)), bootstrapServers, port, 1,
-                GatewayConfig.Limits.defaults(), new GatewayConfig.Access(ApiKeys.load(String.join(",", apiKeys), apiKeysFile, null),
-                        keyMaxConcurrent, imageUrlAllow, GatewayConfig.Access.open().fetchTimeout()), dir,
-                java.time.Duration.ofMillis(orphanGraceMs));
+        Map<String, String> services = Map.of("MODEL_DTYPE", dtype, "MODEL_DEVICE", device, "MODEL_WEIGHTS", weights);
+        Map<String, String> gateway = new HashMap<>(Map.of("GATEWAY_API_KEYS", String.join(",", apiKeys),
+                "GATEWAY_KEY_MAX_CONCURRENT", Integer.toString(keyMaxConcurrent),
+                "GATEWAY_IMAGE_URL_ALLOWLIST", String.join(",", imageUrlAllow)));
+        if (apiKeysFile != null) {
+            gateway.put("GATEWAY_API_KEYS_FILE", apiKeysFile.toAbsolutePath().toString());
+        }
+        LocalStack.Options options = new LocalStack.Options(models, services, bootstrapServers, port, 1, gateway, dir,
+                Duration.ofMillis(orphanGraceMs));
         LocalStack stack = LocalStack.start(options);
         int p = stack.gatewayPorts().get(0);
         System.out.println("Inverse-LLaVA local stack is up.");
@@ -69,9 +73,12 @@ final class ServeCommand implements Callable<Integer> {
         System.out.println("  kafka:     " + stack.bootstrapServers() + (bootstrapServers == null ? " (embedded KRaft broker)" : ""));
         System.out.println("  chat page: http://127.0.0.1:" + p + "/");
         System.out.println("  OpenAI:    http://127.0.0.1:" + p + "/v1 (POST /v1/chat/completions, GET /v1/models)"
-                + (options.access().keys().enabled() ? ", API key required" : ""));
+                + (apiKeys.isEmpty() && apiKeysFile == null ? "" : ", API key required"));
         System.out.println("  websocket: ws://127.0.0.1:" + p + "/v1/stream");
-        System.out.println("  health:    http://127.0.0.1:" + p + "/q/health/ready   metrics: http://127.0.0.1:" + p + "/q/metrics");
+        for (AppProcess service : stack.processes()) {
+            System.out.printf("  %-22s health http://127.0.0.1:%d/q/health/ready, metrics /q/metrics, log %s%n",
+                    service.name() + ":", service.probePort(), service.log());
+        }
         System.out.println("Stop with Ctrl-C.");
         Lifecycle.runUntilShutdown(stack);
         return 0;

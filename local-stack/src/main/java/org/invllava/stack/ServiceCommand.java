@@ -1,44 +1,52 @@
 package org.invllava.stack;
 
+import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
-import org.invllava.fusion.svc.FusionLlmStartup;
-import org.invllava.gateway.GatewayStartup;
-import org.invllava.gateway.server.GatewayServer;
-import org.invllava.kafka.Env;
-import org.invllava.observability.Metrics;
-import org.invllava.observability.Tracing;
-import org.invllava.vision.svc.VisionEncoderStartup;
+import org.invllava.host.PackagedApp;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code service vision|fusion|gateway}: one service alone in this JVM, configured by the same environment
- * variables as its Quarkus app (docs/operations.md) and started through the same start path, without Quarkus (no
- * probe port; the gateway serves {@code /q/health/*} and {@code /q/metrics} on its API port). Runs until stopped.
+ * {@code service vision|fusion|gateway}: one service's packaged Quarkus app in the foreground, configured by this
+ * process' environment variables (docs/operations.md), exactly as its container image runs it
+ * ({@code java -jar <module>/target/quarkus-app/quarkus-run.jar}). Runs until stopped.
  */
 @Command(name = "service", mixinStandardHelpOptions = true,
-        description = "Run one service (vision, fusion or gateway) configured by environment variables, until stopped.")
+        description = "Run one service (vision, fusion or gateway), its packaged app configured by environment variables, "
+                + "until stopped.")
 final class ServiceCommand implements Callable<Integer> {
-    enum Kind { vision, fusion, gateway }
+    /** The services by the names the CLI uses. */
+    enum Kind {
+        vision(PackagedApp.VISION), fusion(PackagedApp.FUSION), gateway(PackagedApp.GATEWAY);
+
+        private final PackagedApp app;
+
+        Kind(PackagedApp app) {
+            this.app = app;
+        }
+
+        PackagedApp app() {
+            return app;
+        }
+    }
 
     @Parameters(index = "0", description = "vision, fusion or gateway")
     Kind kind;
 
     @Override
     public Integer call() throws Exception {
-        Env env = new Env(System::getenv);
-        Metrics metrics = new Metrics();
-        AutoCloseable running = switch (kind) {
-            case vision -> VisionEncoderStartup.start(VisionEncoderStartup.settings(env), metrics, Tracing.off());
-            case fusion -> FusionLlmStartup.start(FusionLlmStartup.settings(env), metrics, Tracing.off());
-            case gateway -> {
-                GatewayServer server = new GatewayServer(GatewayStartup.config(env), metrics, () -> true);
-                System.out.println("gateway listening on port " + server.start());
-                yield server;
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(List.of(java, "-Dai.djl.offline=true", "-jar", kind.app().jar().toString()))
+                .inheritIO().start();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> { // SIGTERM reaches the app: its graceful stop
+            p.destroy();
+            try {
+                p.waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
-        };
-        System.out.println(kind + " started");
-        Lifecycle.runUntilShutdown(running);
-        return 0;
+        }, "stop-" + kind));
+        return p.waitFor();
     }
 }

@@ -41,8 +41,8 @@ class CrashAndResumeEndToEndTest {
         StreamClient.Answer a = StreamClient.ask(stack.gatewayPorts().get(0),
                 StreamClient.request("tell me a long story", null, maxTokens).toString(), m -> {
                     if (m.path("index").asInt() == 3 && killed.compareAndSet(false, true)) {
-                        stack.fusionInstances().get(0).kill();
                         try {
+                            stack.fusionInstances().get(0).kill(); // kill -9 of its process
                             stack.addFusionInstance();
                         } catch (Exception e) {
                             throw new IllegalStateException(e);

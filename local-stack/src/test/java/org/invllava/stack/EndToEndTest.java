@@ -138,12 +138,15 @@ class EndToEndTest {
     void healthAndMetricsCoverEveryService() throws Exception {
         int port = stack.gatewayPorts().get(0);
         StreamClient.ask(port, StreamClient.request("count", StackFixture.png(112, 112, 9), 3).toString());
-        var http = java.net.http.HttpClient.newHttpClient();
-        var ready = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/q/health/ready")).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, ready.statusCode(), ready.body());
-        String metrics = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/q/metrics")).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        StringBuilder scraped = new StringBuilder(); // each service's app has its own management port
+        for (org.invllava.host.AppProcess service : stack.processes()) {
+            var ready = service.get("/q/health/ready");
+            assertEquals(200, ready.statusCode(), service.name() + ": " + ready.body());
+            var live = service.get("/q/health/live");
+            assertEquals(200, live.statusCode(), service.name() + ": " + live.body());
+            scraped.append(service.get("/q/metrics").body());
+        }
+        String metrics = scraped.toString();
         for (String series : List.of("vision_encode_seconds_count", "vision_batch_size_count", "fusion_queue_seconds_count",
                 "fusion_time_to_first_token_seconds_count", "fusion_inter_token_latency_seconds_count",
                 "gateway_time_to_first_token_seconds_count", "gateway_inter_token_latency_seconds_count")) {
@@ -190,10 +193,14 @@ class EndToEndTest {
         }
         assertTrue(requestId != null, "prompt not found");
         assertEquals(java.util.Set.of(Topics.IMAGES, Topics.PROMPTS, Topics.FEATURES, Topics.WORK, Topics.TOKENS), traces.keySet());
-        java.util.Set<String> distinct = new java.util.HashSet<>();
-        traces.values().forEach(distinct::addAll);
-        assertEquals(1, distinct.size(), traces.toString());
-        assertTrue(distinct.iterator().next().matches("00-[0-9a-f]{32}-[0-9a-f]{16}-01"), traces.toString());
+        java.util.Set<String> traceIds = new java.util.HashSet<>(); // one trace; each hop its own span (its parent)
+        for (java.util.Set<String> hop : traces.values()) {
+            assertEquals(1, hop.size(), "one traceparent per topic: " + traces);
+            String parent = hop.iterator().next();
+            assertTrue(parent.matches("00-[0-9a-f]{32}-[0-9a-f]{16}-01"), traces.toString());
+            traceIds.add(parent.substring(3, 35));
+        }
+        assertEquals(1, traceIds.size(), "every topic carries the request's trace: " + traces);
     }
 
     @Test

@@ -20,7 +20,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.invllava.gateway.ApiKeys;
+import org.invllava.gateway.GatewayVariables;
 import org.invllava.gateway.GatewayConfig;
 import org.invllava.gateway.openai.OpenAiTestClient;
 import org.invllava.kafka.KafkaSettings;
@@ -61,7 +61,8 @@ class OpenAiEndToEndTest {
         });
         images.start();
         String allowed = "http://127.0.0.1:" + images.getAddress().getPort() + "/allowed/";
-        stack = StackFixture.start(dir, List.of(), 1, new GatewayConfig.Access(ApiKeys.none(), 4, List.of(allowed), Duration.ofSeconds(5)));
+        stack = StackFixture.start(dir, List.of(), 1, GatewayVariables.access(List.of(), 4, List.of(allowed),
+                Duration.ofSeconds(5)));
         client = new OpenAiTestClient(stack.gatewayPorts().get(0), null);
     }
 

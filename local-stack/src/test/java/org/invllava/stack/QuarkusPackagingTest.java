@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.invllava.gateway.openai.OpenAiTestClient;
+import org.invllava.host.AppProcess;
 import org.invllava.kafka.local.EmbeddedKafka;
 import org.invllava.runtime.demo.DemoImages;
 import org.invllava.runtime.demo.DemoModelFactory;
@@ -51,10 +52,10 @@ class QuarkusPackagingTest {
         List<Process> processes = new ArrayList<>();
         OtlpReceiver otlp = OtlpReceiver.start();
         try (EmbeddedKafka kafka = EmbeddedKafka.start(null, Topics.MAX_MESSAGE_BYTES)) {
-            int visionProbe = StandaloneServicesTest.freePort();
-            int fusionProbe = StandaloneServicesTest.freePort();
-            int gatewayProbe = StandaloneServicesTest.freePort();
-            int gatewayPort = StandaloneServicesTest.freePort();
+            int visionProbe = AppProcess.freePort();
+            int fusionProbe = AppProcess.freePort();
+            int gatewayProbe = AppProcess.freePort();
+            int gatewayPort = AppProcess.freePort();
             Map<String, String> common = Map.of("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
                     "VISION_MODEL_DIR", model.vision().toString(), "LANGUAGE_MODEL_DIR", model.language().toString(),
                     "FUSION_CHECKPOINT_DIR", model.fusion().toString(), "TOPICS_REPLICATION", "1");

@@ -4,14 +4,16 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.invllava.gateway.GatewayConfig;
+import org.invllava.gateway.GatewayVariables;
 import org.invllava.runtime.demo.DemoImages;
 import org.invllava.runtime.demo.DemoModelFactory;
 import org.invllava.runtime.generate.GenerationResult;
 import org.invllava.runtime.generate.Generator;
 import org.invllava.runtime.generate.SamplingParams;
-import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.model.ModelSource;
 import org.invllava.runtime.model.MultimodalModel;
 import org.invllava.runtime.tokenizer.ChatTemplate;
@@ -39,11 +41,14 @@ final class StackFixture {
      * profile) on an {@code apache/kafka} container, skipped when Docker is unavailable.
      */
     static LocalStack start(Path dir, List<ModelSource> models, int gateways) throws Exception {
-        return start(dir, models, gateways, GatewayConfig.Access.open());
+        return start(dir, models, gateways, Map.of());
     }
 
-    /** Test limits: 1 MiB requests, {@value #MAX_IMAGE_BYTES}-byte images, {@value #MAX_PIXELS} pixels. */
-    static LocalStack start(Path dir, List<ModelSource> models, int gateways, GatewayConfig.Access access) throws Exception {
+    /**
+     * Test limits: 1 MiB requests, {@value #MAX_IMAGE_BYTES}-byte images, {@value #MAX_PIXELS} pixels; {@code access}:
+     * the gateways' access variables ({@link GatewayVariables#access}; none: open).
+     */
+    static LocalStack start(Path dir, List<ModelSource> models, int gateways, Map<String, String> access) throws Exception {
         if (models.isEmpty()) { // the demo shape with random weights: answers run to max_tokens, as these tests expect
             models = List.of(new ModelSource.InverseLlava(DemoModelFactory.writeRandomDemo(dir.resolve("random-demo"))));
         }
@@ -51,12 +56,13 @@ final class StackFixture {
     }
 
     /** A stack serving {@code models} as given: none means the bundled (trained) demo model. */
-    static LocalStack startExactly(Path dir, List<ModelSource> models, int gateways, GatewayConfig.Access access)
+    static LocalStack startExactly(Path dir, List<ModelSource> models, int gateways, Map<String, String> access)
             throws Exception {
-        GatewayConfig.Limits limits = new GatewayConfig.Limits(MAX_REQUEST_BYTES, MAX_IMAGE_BYTES, MAX_PIXELS, 8000, 2048, 64,
-                Duration.ofSeconds(90), 64);
-        return LocalStack.start(new LocalStack.Options(models, LoadOptions.defaults(), externalKafka(), 0, gateways, limits,
-                access, dir, ORPHAN_GRACE));
+        Map<String, String> gateway = new HashMap<>(GatewayVariables.of(new GatewayConfig.Limits(MAX_REQUEST_BYTES,
+                MAX_IMAGE_BYTES, MAX_PIXELS, 8000, 2048, 64, Duration.ofSeconds(90), 64)));
+        gateway.putAll(access);
+        return LocalStack.start(new LocalStack.Options(models, Map.of(), externalKafka(), 0, gateways, gateway, dir,
+                ORPHAN_GRACE));
     }
 
     private static synchronized String externalKafka() {

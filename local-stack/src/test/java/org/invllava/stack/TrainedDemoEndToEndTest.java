@@ -41,7 +41,7 @@ class TrainedDemoEndToEndTest {
 
     @BeforeAll
     static void start() throws Exception {
-        stack = StackFixture.startExactly(dir, List.of(), 1, GatewayConfig.Access.open()); // no model: the bundled demo
+        stack = StackFixture.startExactly(dir, List.of(), 1, java.util.Map.of()); // no model: the bundled demo
     }
 
     @AfterAll

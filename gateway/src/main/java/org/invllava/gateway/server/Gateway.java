@@ -2,7 +2,6 @@ package org.invllava.gateway.server;
 
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
-import java.util.function.BooleanSupplier;
 import org.invllava.gateway.GatewayConfig;
 import org.invllava.gateway.ImageInput;
 import org.invllava.gateway.RequestDispatcher;
@@ -16,11 +15,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The gateway on a router it is given: the WebSocket API ({@code /v1/stream}), the OpenAI-compatible API
  * ({@code /v1/...}) and the chat page at {@code /}; requests go to Kafka through the {@link RequestDispatcher}.
- * Its Quarkus app mounts it on Quarkus' HTTP server ({@link GatewayApp}; health and metrics on Quarkus' management
- * port); the local stack and the tests on a Vert.x server of their own ({@link GatewayServer}), health and metrics
- * included.
+ * Its Quarkus app ({@link GatewayApp}) serves it on the public port ({@link ApiServer}).
  */
-public final class Gateway implements AutoCloseable {
+final class Gateway implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
 
     private final GatewayConfig config;
@@ -32,13 +29,11 @@ public final class Gateway implements AutoCloseable {
 
     /**
      * {@code vertx} runs the handlers and deadline timers; {@code tracing} gives each request its span; the meters
-     * carry {@code gateway} (its instance id; Prometheus keeps {@code instance} for the scraped target);
-     * {@code othersReady} adds the readiness of services running in the same process.
+     * carry {@code gateway} (its instance id; Prometheus keeps {@code instance} for the scraped target).
      */
-    public Gateway(GatewayConfig config, Vertx vertx, Metrics metrics, Tracing tracing, BooleanSupplier othersReady) {
+    Gateway(GatewayConfig config, Vertx vertx, Metrics metrics, Tracing tracing) {
         this.config = config;
-        this.dispatcher = new RequestDispatcher(config, vertx, metrics.tagged("gateway", config.instanceId()), tracing,
-                othersReady);
+        this.dispatcher = new RequestDispatcher(config, vertx, metrics.tagged("gateway", config.instanceId()), tracing);
         this.images = ImageInput.create(config.limits(), config.access());
     }
 

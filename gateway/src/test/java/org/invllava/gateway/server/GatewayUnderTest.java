@@ -1,48 +1,118 @@
 package org.invllava.gateway.server;
 
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.util.function.Function;
-import org.invllava.gateway.GatewayConfig;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.invllava.host.AppProcess;
+import org.invllava.host.PackagedApp;
 import org.invllava.kafka.KafkaSettings;
 import org.invllava.kafka.TopicSetup;
 import org.invllava.kafka.local.EmbeddedKafka;
-import org.invllava.observability.Metrics;
 import org.invllava.schemas.Topics;
 
-/** A started gateway on an in-JVM broker of its own that has every topic; closing it stops both. */
-final class GatewayUnderTest implements AutoCloseable {
-    final EmbeddedKafka kafka;
-    final KafkaSettings settings;
-    final GatewayServer server;
+/**
+ * The packaged gateway app ({@code target/quarkus-app}, what the image runs) as a process, configured by environment
+ * variables, on a broker that has every topic (an in-JVM one of its own, or one it is given); closing it stops both
+ * (the broker only when it is its own). It does not poll for the models' services unless the variables say so
+ * ({@code GATEWAY_CAPACITY_POLL_MS}): then it is not ready until they run, and {@link #start} returns once its port
+ * answers.
+ */
+public final class GatewayUnderTest implements AutoCloseable {
+    public final KafkaSettings settings;
+    public final AppProcess app;
+    private final int port;
+    private final AutoCloseable ownKafka;
 
-    private GatewayUnderTest(EmbeddedKafka kafka, KafkaSettings settings, GatewayServer server) {
-        this.kafka = kafka;
+    private GatewayUnderTest(AutoCloseable ownKafka, KafkaSettings settings, AppProcess app, int port) {
+        this.ownKafka = ownKafka;
         this.settings = settings;
-        this.server = server;
+        this.app = app;
+        this.port = port;
     }
 
-    /** The broker's log under {@code dir}; {@code config} makes the gateway's configuration for the broker's settings. */
-    static GatewayUnderTest start(Path dir, String clientId, Function<KafkaSettings, GatewayConfig> config) throws Exception {
+    /** On a broker of its own, its log under {@code dir}. */
+    public static GatewayUnderTest start(Path dir, String instanceId, Map<String, String> variables) throws Exception {
         EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("kafka"), Topics.MAX_MESSAGE_BYTES);
         try {
             TopicSetup.ensureDefaults(kafka.bootstrapServers(), (short) 1);
-            KafkaSettings settings = KafkaSettings.of(kafka.bootstrapServers(), clientId);
-            GatewayServer server = new GatewayServer(config.apply(settings), new Metrics(), () -> true);
-            server.start();
-            return new GatewayUnderTest(kafka, settings, server);
-        } catch (Exception e) {
+            return start(kafka, kafka.bootstrapServers(), dir, instanceId, variables);
+        } catch (Exception | Error e) {
             kafka.close();
             throw e;
         }
     }
 
-    int port() {
-        return server.port();
+    /** On the broker at {@code bootstrapServers} (left running when this closes). */
+    public static GatewayUnderTest on(String bootstrapServers, Path dir, String instanceId, Map<String, String> variables)
+            throws Exception {
+        return start(null, bootstrapServers, dir, instanceId, variables);
+    }
+
+    private static GatewayUnderTest start(AutoCloseable ownKafka, String bootstrap, Path dir, String instanceId,
+                                          Map<String, String> variables) throws Exception {
+        int port = AppProcess.freePort();
+        Map<String, String> env = new HashMap<>(Map.of("KAFKA_BOOTSTRAP_SERVERS", bootstrap,
+                "GATEWAY_HOST", "127.0.0.1", "GATEWAY_PORT", Integer.toString(port), "GATEWAY_INSTANCE_ID", instanceId,
+                "GATEWAY_CAPACITY_POLL_MS", "0"));
+        env.putAll(variables);
+        AppProcess app = AppProcess.of(PackagedApp.GATEWAY, instanceId, env, dir.resolve("logs"));
+        try {
+            app.start();
+            awaitPort(app, port);
+            if ("0".equals(env.get("GATEWAY_CAPACITY_POLL_MS"))) {
+                app.awaitReady(Duration.ofSeconds(30));
+            }
+        } catch (Exception | Error e) {
+            app.close();
+            throw e;
+        }
+        return new GatewayUnderTest(ownKafka, KafkaSettings.of(bootstrap, instanceId + "-test"), app, port);
+    }
+
+    /** Until the public port answers (it listens once the gateway follows Kafka). */
+    private static void awaitPort(AppProcess app, int port) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < until) {
+            if (!app.alive()) {
+                throw new IllegalStateException("the gateway exited:\n" + app.logTail());
+            }
+            try {
+                http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + Gateway.READY_PATH)).build(),
+                        HttpResponse.BodyHandlers.discarding());
+                return;
+            } catch (IOException notYet) {
+                Thread.sleep(100);
+            }
+        }
+        throw new IllegalStateException("the gateway's port " + port + " never answered:\n" + app.logTail());
+    }
+
+    /** Whether the gateway reports ready (its readiness probe). */
+    public boolean ready() {
+        return app.ready();
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** Its Prometheus scrape ({@code /q/metrics} on the management port). */
+    public String metrics() throws Exception {
+        return app.get("/q/metrics").body();
     }
 
     @Override
     public void close() throws Exception {
-        server.close();
-        kafka.close();
+        app.close();
+        if (ownKafka != null) {
+            ownKafka.close();
+        }
     }
 }

@@ -1,6 +1,7 @@
 package org.invllava.runtime.model;
 
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * Which checkpoint a service or command serves: Inverse-LLaVA's three directories, or a LLaVA-1.5 checkpoint.
@@ -30,6 +31,9 @@ public sealed interface ModelSource permits ModelSource.InverseLlava, ModelSourc
     /** The directory the vision tower's weights come from (what a vision encoder names as its encoder id). */
     Path visionCheckpoint();
 
+    /** The variables ({@link #ENV}) that make a service serve this source. */
+    Map<String, String> variables();
+
     record InverseLlava(ModelPaths paths) implements ModelSource {
         @Override
         public String id() {
@@ -54,6 +58,12 @@ public sealed interface ModelSource permits ModelSource.InverseLlava, ModelSourc
         @Override
         public Path visionCheckpoint() {
             return paths.vision();
+        }
+
+        @Override
+        public Map<String, String> variables() {
+            return Map.of(ENV.vision(), absolute(paths.vision()), ENV.language(), absolute(paths.language()),
+                    ENV.fusion(), absolute(paths.fusion()));
         }
     }
 
@@ -82,6 +92,16 @@ public sealed interface ModelSource permits ModelSource.InverseLlava, ModelSourc
         public Path visionCheckpoint() {
             return paths.vision() != null ? paths.vision() : paths.model();
         }
+
+        @Override
+        public Map<String, String> variables() {
+            return paths.vision() == null ? Map.of(ENV.llava(), absolute(paths.model()))
+                    : Map.of(ENV.llava(), absolute(paths.model()), ENV.vision(), absolute(paths.vision()));
+        }
+    }
+
+    private static String absolute(Path p) {
+        return p.toAbsolutePath().normalize().toString();
     }
 
     /** As {@link #of(Path, Path, Path, Path, Names)} for a vision encoder: the language model is not needed. */

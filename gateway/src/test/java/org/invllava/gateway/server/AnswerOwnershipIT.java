@@ -14,9 +14,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.invllava.gateway.ApiKeys;
+import org.invllava.gateway.GatewayVariables;
 import org.invllava.gateway.GatewayConfig;
-import org.invllava.gateway.ServedModels;
 import org.invllava.gateway.openai.OpenAiTestClient;
 import org.invllava.kafka.KafkaSettings;
 import org.invllava.schemas.AvroCodec;
@@ -35,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * headers, chunk ids, logs) gets 404 on SSE and WebSocket, cannot cancel it, and the owner's stream goes on; the
  * owner's newest resume gets the rest while an older connection ends at once with {@code resumed_elsewhere}.
  */
-class AnswerOwnershipTest {
+class AnswerOwnershipIT {
     static final String OWNER = "owner-key";
     static final String OTHER = "other-key";
 
@@ -46,11 +45,8 @@ class AnswerOwnershipTest {
 
     @BeforeAll
     static void start() throws Exception {
-        GatewayConfig.Access access = new GatewayConfig.Access(ApiKeys.of(List.of(OWNER, OTHER)), 16, List.of(),
-                Duration.ofSeconds(2));
-        gateway = GatewayUnderTest.start(dir, "ownership", kafka -> new GatewayConfig(kafka, "gw-owned", "127.0.0.1", 0,
-                new ServedModels(List.of(GatewayConfig.DEFAULT_MODEL_ID)), GatewayConfig.Limits.defaults(), access,
-                GatewayConfig.Connections.defaults(), Duration.ZERO));
+        gateway = GatewayUnderTest.start(dir, "gw-owned",
+                GatewayVariables.access(List.of(OWNER, OTHER), 16, List.of(), Duration.ofSeconds(2)));
         settings = gateway.settings;
     }
 
@@ -67,7 +63,7 @@ class AnswerOwnershipTest {
         OpenAiTestClient other = owner.withKey(OTHER);
         try (FusionSide fusion = new FusionSide(settings);
              KafkaConsumer<byte[], byte[]> control = controlFromTheEnd()) {
-            GatewayFaultsTest.Started s = GatewayFaultsTest.startStream(owner, fusion, "mine");
+            GatewayFaultsIT.Started s = GatewayFaultsIT.startStream(owner, fusion, "mine");
             fusion.answer(s.id(), 0, 2, null);
 
             OpenAiTestClient.Streamed sse = other.resume(s.id(), "0");
@@ -88,7 +84,7 @@ class AnswerOwnershipTest {
     void theOwnersNewestResumeGetsTheRestAndAnOlderOneEndsAtOnce() throws Exception {
         OpenAiTestClient owner = new OpenAiTestClient(gateway.port(), OWNER);
         try (FusionSide fusion = new FusionSide(settings)) {
-            GatewayFaultsTest.Started s = GatewayFaultsTest.startStream(owner, fusion, "twice");
+            GatewayFaultsIT.Started s = GatewayFaultsIT.startStream(owner, fusion, "twice");
             fusion.answer(s.id(), 0, 1, null);
             CompletableFuture<OpenAiTestClient.Streamed> older = CompletableFuture.supplyAsync(() -> {
                 try {

@@ -14,15 +14,15 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.invllava.gateway.ApiKeys;
+import java.util.HashMap;
+import java.util.Map;
+import org.invllava.gateway.GatewayVariables;
 import org.invllava.gateway.GatewayConfig;
-import org.invllava.gateway.ServedModels;
 import org.invllava.gateway.openai.OpenAiTestClient;
 import org.invllava.kafka.KafkaSettings;
 import org.invllava.kafka.RequestIds;
 import org.invllava.kafka.TopicSetup;
 import org.invllava.kafka.local.KraftBroker;
-import org.invllava.observability.Metrics;
 import org.invllava.schemas.ErrorCodes;
 import org.invllava.schemas.FinishReason;
 import org.invllava.schemas.Topics;
@@ -38,13 +38,13 @@ import org.junit.jupiter.api.io.TempDir;
  * default two minutes, so a wait for it fails the test); the SSE and WebSocket APIs read a resume alike; while the
  * broker is down the gateway answers its pages and probes and refuses new requests as unavailable at once.
  */
-class GatewayFaultsTest {
+class GatewayFaultsIT {
     static final String KEY = "faults-key";
 
     @TempDir
     static Path dir;
     static KraftBroker broker;
-    static GatewayServer gateway;
+    static GatewayUnderTest gateway;
     static OpenAiTestClient client;
     static KafkaSettings kafka;
 
@@ -53,16 +53,16 @@ class GatewayFaultsTest {
         broker = KraftBroker.start(dir.resolve("kafka"), "127.0.0.1", 0, Topics.MAX_MESSAGE_BYTES);
         TopicSetup.ensureDefaults(broker.bootstrapServers(), (short) 1);
         kafka = KafkaSettings.of(broker.bootstrapServers(), "faults");
-        GatewayConfig.Access access = new GatewayConfig.Access(ApiKeys.of(List.of(KEY)), 16, List.of(), Duration.ofSeconds(2));
-        gateway = new GatewayServer(new GatewayConfig(kafka, "gw-faults", "127.0.0.1", 0,
-                new ServedModels(List.of(GatewayConfig.DEFAULT_MODEL_ID)), GatewayConfig.Limits.defaults(), access,
-                GatewayConfig.Connections.defaults(), Duration.ZERO), new Metrics(), () -> true);
-        gateway.start();
+        gateway = GatewayUnderTest.on(broker.bootstrapServers(), dir, "gw-faults", access());
         client = new OpenAiTestClient(gateway.port(), KEY);
     }
 
+    static Map<String, String> access() {
+        return GatewayVariables.access(List.of(KEY), 16, List.of(), Duration.ofSeconds(2));
+    }
+
     @AfterAll
-    static void stop() {
+    static void stop() throws Exception {
         if (gateway != null) {
             gateway.close();
         }
@@ -156,7 +156,7 @@ class GatewayFaultsTest {
                 assertEquals(200, call(http, "/v1/models", bound).statusCode());
                 HttpResponse<String> ready = call(http, "/q/health/ready", bound);
                 assertEquals(503, ready.statusCode());
-                assertTrue(ready.body().contains("\"kafka\":\"unreachable\""), ready.body());
+                assertTrue(ready.body().replaceAll("\\s", "").contains("\"kafka\":\"unreachable\""), ready.body());
                 Thread.sleep(500);
             }
             HttpResponse<String> refused = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port()
@@ -183,16 +183,15 @@ class GatewayFaultsTest {
      */
     @Test
     void aStreamWhoseLastFusionLlmLeftEndsAsUnavailableInsteadOfWaitingForItsDeadline() throws Exception {
-        GatewayConfig.Access access = new GatewayConfig.Access(ApiKeys.of(List.of(KEY)), 16, List.of(), Duration.ofSeconds(2));
-        try (GatewayServer watching = new GatewayServer(new GatewayConfig(kafka, "gw-watching", "127.0.0.1", 0,
-                new ServedModels(List.of(GatewayConfig.DEFAULT_MODEL_ID)), GatewayConfig.Limits.defaults(), access,
-                GatewayConfig.Connections.defaults(), Duration.ofMillis(200)), new Metrics(), () -> true);
+        Map<String, String> watchingVariables = new HashMap<>(access());
+        watchingVariables.put("GATEWAY_CAPACITY_POLL_MS", "200");
+        try (GatewayUnderTest watching = GatewayUnderTest.on(broker.bootstrapServers(), dir, "gw-watching",
+                watchingVariables);
              KafkaConsumer<byte[], byte[]> vision = new KafkaConsumer<>(kafka.consumer(
                      org.invllava.schemas.ModelTopics.of(GatewayConfig.DEFAULT_MODEL_ID).visionGroup()));
              KafkaConsumer<byte[], byte[]> member = new KafkaConsumer<>(kafka.consumer(
                      org.invllava.schemas.ModelTopics.of(GatewayConfig.DEFAULT_MODEL_ID).workGroup()));
              FusionSide fusion = new FusionSide(kafka)) {
-            watching.start();
             vision.subscribe(List.of(Topics.IMAGES)); // a vision encoder and a fusion LLM, as the broker sees them
             member.subscribe(List.of(Topics.WORK));
             long until = System.currentTimeMillis() + 30_000;
@@ -220,7 +219,8 @@ class GatewayFaultsTest {
     }
 
     private static HttpResponse<String> call(HttpClient http, String path, Duration timeout) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + path))
+        int port = path.startsWith("/q/") ? gateway.app.probePort() : gateway.port(); // health: the management port
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .timeout(timeout).header("authorization", "Bearer " + KEY);
         return http.send(b.GET().build(), HttpResponse.BodyHandlers.ofString());
     }

@@ -14,18 +14,16 @@ import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import javax.imageio.ImageIO;
 import org.invllava.gateway.openai.OpenAiTestClient;
-import org.invllava.gateway.server.GatewayServer;
+import org.invllava.gateway.server.GatewayUnderTest;
 import org.invllava.gateway.openai.OpenAiTestClient.Response;
 import org.invllava.kafka.KafkaSettings;
-import org.invllava.kafka.TopicSetup;
-import org.invllava.kafka.local.EmbeddedKafka;
-import org.invllava.observability.Metrics;
 import org.invllava.runtime.demo.DemoImages;
 import org.invllava.schemas.ErrorCodes;
 import org.junit.jupiter.api.AfterAll;
@@ -37,29 +35,22 @@ import org.junit.jupiter.api.io.TempDir;
  * The gateway alone on a real broker (no model service answers): every refusal the API promises, with its HTTP
  * status and OpenAI error object, and the limits that hold requests in flight (429) or give up on them (504).
  */
-class GatewayRefusalsTest {
+class GatewayRefusalsIT {
     static final String KEY_A = "test-key-a";
     static final String KEY_B = "test-key-b";
     static final String KEY_C = "test-key-c";
 
     @TempDir
     static Path dir;
-    static EmbeddedKafka kafka;
-    static GatewayServer gateway;
-    static final AtomicBoolean othersReady = new AtomicBoolean(true);
+    static GatewayUnderTest gateway;
     static OpenAiTestClient client;
 
     @BeforeAll
     static void start() throws Exception {
-        kafka = EmbeddedKafka.start(dir.resolve("kafka"), 1 << 20);
-        TopicSetup.ensureDefaults(kafka.bootstrapServers(), (short) 1);
-        GatewayConfig.Limits limits = new GatewayConfig.Limits(64 * 1024, 40_000, 250_000, 200, 100, 16, Duration.ofSeconds(3), 2);
-        GatewayConfig.Access access = new GatewayConfig.Access(ApiKeys.of(List.of(KEY_A, KEY_B, KEY_C)), 1, List.of(),
-                Duration.ofSeconds(2));
-        gateway = new GatewayServer(new GatewayConfig(KafkaSettings.of(kafka.bootstrapServers(), "gateway-test"), "gw-test",
-                "127.0.0.1", 0, new ServedModels(List.of(GatewayConfig.DEFAULT_MODEL_ID)), limits, access,
-                GatewayConfig.Connections.defaults(), Duration.ZERO), new Metrics(), othersReady::get);
-        gateway.start();
+        Map<String, String> variables = new HashMap<>(GatewayVariables.of(
+                new GatewayConfig.Limits(64 * 1024, 40_000, 250_000, 200, 100, 16, Duration.ofSeconds(3), 2)));
+        variables.putAll(GatewayVariables.access(List.of(KEY_A, KEY_B, KEY_C), 1, List.of(), Duration.ofSeconds(2)));
+        gateway = GatewayUnderTest.start(dir, "gw-test", variables);
         client = new OpenAiTestClient(gateway.port(), KEY_A);
     }
 
@@ -67,9 +58,6 @@ class GatewayRefusalsTest {
     static void stop() throws Exception {
         if (gateway != null) {
             gateway.close();
-        }
-        if (kafka != null) {
-            kafka.close();
         }
     }
 
@@ -104,7 +92,7 @@ class GatewayRefusalsTest {
         HttpClient.newHttpClient().newWebSocketBuilder() // a browser cannot set headers: the key in the query
                 .buildAsync(URI.create(stream + "?api_key=" + KEY_B), new WebSocket.Listener() { }).join().abort();
         assertEquals(200, client.withKey(null).get("/").status());
-        assertEquals(200, client.withKey(null).get("/q/health/live").status());
+        assertEquals(200, gateway.app.get("/q/health/live").statusCode());
     }
 
     @Test
@@ -269,31 +257,19 @@ class GatewayRefusalsTest {
         return out.toByteArray();
     }
 
-    @Test
-    void notReadyIs503() throws Exception {
-        othersReady.set(false);
-        try {
-            assertError(client.chatCompletion(ask("hi")), 503, ErrorCodes.NOT_READY);
-            assertEquals(503, client.get("/q/health/ready").status());
-        } finally {
-            othersReady.set(true);
-        }
-        assertEquals(200, client.get("/q/health/ready").status());
-    }
-
     /**
      * A gateway that asks the broker which models have running services: with no vision encoder or fusion LLM in their
      * groups, a request is 503 at once (it once waited out its whole deadline); once both groups have a member it is
-     * taken; when they leave, 503 again.
+     * taken; when they leave, 503 again. Its readiness probe follows: down without services, up with them.
      */
     @Test
     void aModelWithoutRunningServicesIs503AtOnce() throws Exception {
-        GatewayConfig config = new GatewayConfig(KafkaSettings.of(kafka.bootstrapServers(), "gateway-capacity"), "gw-cap",
-                "127.0.0.1", 0, new ServedModels(List.of(GatewayConfig.DEFAULT_MODEL_ID)),
-                new GatewayConfig.Limits(64 * 1024, 40_000, 250_000, 200, 100, 16, Duration.ofSeconds(3), 8),
-                GatewayConfig.Access.open(), GatewayConfig.Connections.defaults(), Duration.ofMillis(200));
-        try (GatewayServer capacityAware = new GatewayServer(config, new Metrics(), () -> true)) {
-            capacityAware.start();
+        Map<String, String> variables = new HashMap<>(GatewayVariables.of(
+                new GatewayConfig.Limits(64 * 1024, 40_000, 250_000, 200, 100, 16, Duration.ofSeconds(3), 8)));
+        variables.put("GATEWAY_CAPACITY_POLL_MS", "200");
+        try (GatewayUnderTest capacityAware = GatewayUnderTest.on(gateway.settings.bootstrapServers(), dir, "gw-cap",
+                variables)) {
+            assertFalse(capacityAware.ready(), "not ready while no model has its services");
             OpenAiTestClient c = new OpenAiTestClient(capacityAware.port(), null);
             Response none = c.chatCompletion(withImage("anyone?").put("deadline_ms", 2500));
             assertError(none, 503, ErrorCodes.NOT_READY);
@@ -310,6 +286,7 @@ class GatewayRefusalsTest {
                 members.add(member("vision-encoder", org.invllava.schemas.Topics.IMAGES));
                 Response taken = awaitNot503(c, withImage("ready?"));
                 assertError(taken, 504, ErrorCodes.DEADLINE_EXCEEDED); // taken; nothing answers in this test
+                assertTrue(capacityAware.ready(), "ready once a model has both services");
             } finally {
                 members.forEach(org.apache.kafka.clients.consumer.KafkaConsumer::close); // leave the groups
             }
@@ -325,7 +302,7 @@ class GatewayRefusalsTest {
     /** A consumer in {@code group} on {@code topic}, polled until it is a member. */
     private static org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> member(String group, String topic) {
         var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(
-                KafkaSettings.of(kafka.bootstrapServers(), group + "-test").consumer(group));
+                KafkaSettings.of(gateway.settings.bootstrapServers(), group + "-test").consumer(group));
         consumer.subscribe(List.of(topic));
         long until = System.currentTimeMillis() + 15_000;
         while (consumer.assignment().isEmpty() && System.currentTimeMillis() < until) {

@@ -11,10 +11,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
-import org.invllava.gateway.ApiKeys;
+import org.invllava.gateway.GatewayVariables;
 import org.invllava.gateway.GatewayConfig;
-import org.invllava.gateway.ServedModels;
 import org.invllava.gateway.openai.OpenAiTestClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * aggregated to 16 MiB per socket), a key's sockets are counted from the handshake (250 of them once held 15 MiB each),
  * invalid UTF-8 fails the connection, and pings whose pongs are never read close the socket (they queued without bound).
  */
-class WebSocketLimitsTest {
+class WebSocketLimitsIT {
     static final String KEY = "ws-limits-key";
     static final int MAX_REQUEST_BYTES = 64 << 10;
     static final int PER_KEY = 3;
@@ -41,13 +42,10 @@ class WebSocketLimitsTest {
         GatewayConfig.Limits d = GatewayConfig.Limits.defaults();
         GatewayConfig.Limits limits = new GatewayConfig.Limits(MAX_REQUEST_BYTES, MAX_REQUEST_BYTES / 2, d.maxImagePixels(),
                 d.maxPromptChars(), d.maxTokens(), d.defaultMaxTokens(), d.deadline(), d.maxInFlight());
-        GatewayConfig.Access access = new GatewayConfig.Access(ApiKeys.of(List.of(KEY)), PER_KEY, List.of(),
-                Duration.ofSeconds(2));
-        GatewayConfig.Connections c = GatewayConfig.Connections.defaults();
-        gateway = GatewayUnderTest.start(dir, "ws-limits", kafka -> new GatewayConfig(kafka, "gw-ws", "127.0.0.1", 0,
-                new ServedModels(List.of(GatewayConfig.DEFAULT_MODEL_ID)), limits, access,
-                new GatewayConfig.Connections(c.maxConnections(), c.maxPerAddress(), c.idleTimeout(),
-                        Duration.ofSeconds(30), c.allowedOrigins(), c.allowedHosts()), Duration.ZERO));
+        Map<String, String> variables = new HashMap<>(GatewayVariables.of(limits));
+        variables.putAll(GatewayVariables.access(List.of(KEY), PER_KEY, List.of(), Duration.ofSeconds(2)));
+        variables.put("GATEWAY_WS_FIRST_MESSAGE_TIMEOUT_MS", "30000");
+        gateway = GatewayUnderTest.start(dir, "gw-ws", variables);
     }
 
     @AfterAll

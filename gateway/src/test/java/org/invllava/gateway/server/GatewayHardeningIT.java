@@ -21,14 +21,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.invllava.gateway.ApiKeys;
+import java.util.HashMap;
+import java.util.Map;
+import org.invllava.gateway.GatewayVariables;
 import org.invllava.gateway.GatewayConfig;
-import org.invllava.gateway.ServedModels;
 import org.invllava.gateway.openai.OpenAiTestClient;
-import org.invllava.kafka.KafkaSettings;
-import org.invllava.kafka.TopicSetup;
-import org.invllava.kafka.local.EmbeddedKafka;
-import org.invllava.observability.Metrics;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -38,14 +35,13 @@ import org.junit.jupiter.api.io.TempDir;
  * The attacks of the security review, each bounded in size and time on 127.0.0.1, against a gateway with small
  * limits; after each, a normal request is still answered.
  */
-class GatewayHardeningTest {
+class GatewayHardeningIT {
     static final String KEY = "hardening-key";
     static final int PER_ADDRESS = 8;
 
     @TempDir
     static Path dir;
-    static EmbeddedKafka kafka;
-    static GatewayServer gateway;
+    static GatewayUnderTest gateway;
     static OpenAiTestClient client;
     /** Serves {@code /img/slow.png}: a valid PNG, one second after the request (within the fetch timeout). */
     static com.sun.net.httpserver.HttpServer images;
@@ -65,19 +61,15 @@ class GatewayHardeningTest {
         });
         images.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
         images.start();
-        kafka = EmbeddedKafka.start(dir.resolve("kafka"), 1 << 20);
-        TopicSetup.ensureDefaults(kafka.bootstrapServers(), (short) 1);
         GatewayConfig.Limits limits = new GatewayConfig.Limits(1 << 20, 1 << 19, 1 << 20, 2000, 100, 16,
                 Duration.ofSeconds(2), 8);
-        GatewayConfig.Access access = new GatewayConfig.Access(ApiKeys.of(List.of(KEY)), 4,
-                List.of("http://127.0.0.1:" + images.getAddress().getPort() + "/img/"), Duration.ofSeconds(2));
         GatewayConfig.Connections connections = new GatewayConfig.Connections(32, PER_ADDRESS, Duration.ofSeconds(3),
                 Duration.ofSeconds(1), List.of("https://app.example"), List.of("127.0.0.1", "localhost"));
-        gateway = new GatewayServer(new GatewayConfig(KafkaSettings.of(kafka.bootstrapServers(), "hardening"), "gw-hard",
-                "127.0.0.1", 0, new ServedModels(List.of(GatewayConfig.DEFAULT_MODEL_ID)), limits, access, connections,
-                Duration.ZERO),
-                new Metrics(), () -> true);
-        gateway.start();
+        Map<String, String> variables = new HashMap<>(GatewayVariables.of(limits));
+        variables.putAll(GatewayVariables.of(connections));
+        variables.putAll(GatewayVariables.access(List.of(KEY), 4,
+                List.of("http://127.0.0.1:" + images.getAddress().getPort() + "/img/"), Duration.ofSeconds(2)));
+        gateway = GatewayUnderTest.start(dir, "gw-hard", variables);
         client = new OpenAiTestClient(gateway.port(), KEY);
     }
 
@@ -85,9 +77,6 @@ class GatewayHardeningTest {
     static void stop() throws Exception {
         if (gateway != null) {
             gateway.close();
-        }
-        if (kafka != null) {
-            kafka.close();
         }
         if (images != null) {
             images.stop(0);
@@ -241,7 +230,7 @@ class GatewayHardeningTest {
     }
 
     private static double published() throws Exception {
-        String metrics = client.get("/q/metrics").body();
+        String metrics = gateway.metrics();
         java.util.regex.Matcher m = java.util.regex.Pattern.compile(
                 "(?m)^gateway_requests_total\\{api=\"openai\",gateway=\"gw-hard\"} ([0-9.]+)").matcher(metrics);
         return m.find() ? Double.parseDouble(m.group(1)) : 0;
@@ -287,7 +276,7 @@ class GatewayHardeningTest {
      */
     @Test
     void aClientThatStopsReadingItsStreamIsCutOffAndItsRequestDetached() throws Exception {
-        var settings = KafkaSettings.of(kafka.bootstrapServers(), "stall-test");
+        var settings = gateway.settings;
         try (var prompts = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(settings.consumer(null));
              var control = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(settings.consumer(null));
              var tokens = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(settings.producer());
