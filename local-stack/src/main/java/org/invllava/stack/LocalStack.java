@@ -75,18 +75,16 @@ public final class LocalStack implements AutoCloseable {
         return stack;
     }
 
+    /**
+     * The services' JVMs start while the embedded broker does (on a port chosen first): their start-up (Quarkus,
+     * libtorch) and the broker's overlap; each service waits for Kafka as it would in a cluster.
+     */
     private void boot() throws Exception {
         KraftBroker.privateDirectory(options.workDir()); // prompts, images, answers: owner only
-        if (options.bootstrapServers() == null) {
-            kafka = KraftBroker.start(options.workDir().resolve("kafka"), "127.0.0.1", 0, Topics.MAX_MESSAGE_BYTES);
-            started.add(kafka);
-            bootstrap = kafka.bootstrapServers();
-        } else {
-            bootstrap = options.bootstrapServers();
-        }
+        int brokerPort = options.bootstrapServers() == null ? AppProcess.freePort() : -1;
+        bootstrap = options.bootstrapServers() != null ? options.bootstrapServers() : "127.0.0.1:" + brokerPort;
         List<ModelSource> sources = options.models().isEmpty() ? List.of(demoModel()) : options.models();
         List<String> ids = sources.stream().map(ModelSource::id).toList();
-        TopicSetup.ensureDefaults(KafkaSettings.of(bootstrap, "topic-setup"), replication(), ids);
         List<AppProcess> starting = new ArrayList<>();
         for (ModelSource source : sources) {
             starting.addAll(serve(source));
@@ -94,7 +92,13 @@ public final class LocalStack implements AutoCloseable {
         for (int i = 0; i < options.gateways(); i++) {
             starting.add(start(gateway(i, ids)));
         }
-        for (AppProcess p : starting) { // all start at once; the gateways are ready once they see the services
+        if (options.bootstrapServers() == null) {
+            kafka = KraftBroker.start(options.workDir().resolve("kafka"), "127.0.0.1", brokerPort,
+                    Topics.MAX_MESSAGE_BYTES);
+            started.add(0, kafka); // stopped after the services
+        }
+        TopicSetup.ensureDefaults(KafkaSettings.of(bootstrap, "topic-setup"), replication(), ids);
+        for (AppProcess p : starting) { // the gateways are ready once they see the services
             p.awaitReady(START_TIMEOUT);
         }
         LOG.info("stack ready: gateways on {}, logs in {}", ports, logs());
@@ -102,7 +106,7 @@ public final class LocalStack implements AutoCloseable {
 
     /** Replication of the topics the stack creates: 1 on its own broker, the cluster's default on another. */
     private short replication() {
-        return (short) (kafka != null ? 1 : -1);
+        return (short) (options.bootstrapServers() == null ? 1 : -1);
     }
 
     private Path logs() {
