@@ -3,7 +3,7 @@ package org.invllava.gateway;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.invllava.schemas.ErrorCodes;
+import org.invllava.schemas.ErrorCode;
 
 /**
  * Bounds the requests in flight on this gateway, in all and per API key (the per-key bound applies only when keys
@@ -23,12 +23,12 @@ final class Admission {
     /** A slot for {@code keyId}; the returned release may be called any number of times, it frees the slot once. */
     synchronized Runnable acquire(String keyId) throws GatewayError {
         if (inFlight >= maxInFlight) {
-            throw new GatewayError(ErrorCodes.RATE_LIMITED, "the gateway is at its limit of " + maxInFlight
+            throw new GatewayError(ErrorCode.RATE_LIMITED, "the gateway is at its limit of " + maxInFlight
                     + " requests in flight; retry later");
         }
         boolean keyed = !ApiKeys.ANONYMOUS.equals(keyId);
         if (keyed && perKey.getOrDefault(keyId, 0) >= maxPerKey) {
-            throw new GatewayError(ErrorCodes.RATE_LIMITED, "this API key already has " + maxPerKey
+            throw new GatewayError(ErrorCode.RATE_LIMITED, "this API key already has " + maxPerKey
                     + " requests in flight (its limit); retry when one ends");
         }
         inFlight++;

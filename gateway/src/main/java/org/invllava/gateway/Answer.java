@@ -3,7 +3,7 @@ package org.invllava.gateway;
 import java.util.function.Consumer;
 
 import java.util.Locale;
-import org.invllava.schemas.ErrorCodes;
+import org.invllava.schemas.ErrorCode;
 import org.invllava.schemas.FinishReason;
 import org.invllava.schemas.TokenChunk;
 
@@ -109,7 +109,7 @@ final class Answer {
             return;
         }
         if (chunk.getFinishReason() == FinishReason.CANCELLED && !cancelAsked) { // not this client's doing: no "stop"
-            fail(ErrorCodes.UNAVAILABLE, "the answer was cancelled by another client or by the service before it "
+            fail(ErrorCode.UNAVAILABLE.code(), "the answer was cancelled by another client or by the service before it "
                     + "ended; resume it with its id or retry");
             return;
         }

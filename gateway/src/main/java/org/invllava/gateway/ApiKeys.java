@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
-import org.invllava.schemas.ErrorCodes;
+import org.invllava.schemas.ErrorCode;
 
 /**
  * The API keys the gateway accepts ({@code Authorization: Bearer KEY}). Only SHA-256 digests are kept and compared
@@ -121,7 +121,7 @@ public final class ApiKeys {
             key = authorization.substring(7).trim();
         }
         if (key == null || key.isEmpty()) {
-            throw new GatewayError(ErrorCodes.INVALID_API_KEY, "an API key is required: send Authorization: Bearer <key>");
+            throw new GatewayError(ErrorCode.INVALID_API_KEY, "an API key is required: send Authorization: Bearer <key>");
         }
         byte[] d = sha256(key);
         boolean found = false;
@@ -129,7 +129,7 @@ public final class ApiKeys {
             found |= MessageDigest.isEqual(known, d); // no early exit: timing does not tell which key matched
         }
         if (!found) {
-            throw new GatewayError(ErrorCodes.INVALID_API_KEY, "the API key is not valid");
+            throw new GatewayError(ErrorCode.INVALID_API_KEY, "the API key is not valid");
         }
         return new Caller(label(key), owner(key));
     }

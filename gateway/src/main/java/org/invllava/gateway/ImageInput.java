@@ -13,7 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import org.invllava.schemas.ErrorCodes;
+import org.invllava.schemas.ErrorCode;
 import org.invllava.wire.ImageException;
 import org.invllava.wire.ImageHeader;
 
@@ -58,18 +58,18 @@ public final class ImageInput implements AutoCloseable {
             int comma = text.indexOf(',');
             String header = comma < 0 ? "" : text.substring(5, comma).toLowerCase(Locale.ROOT);
             if (comma < 0 || !header.endsWith(";base64")) {
-                throw new GatewayError(ErrorCodes.INVALID_IMAGE, "a data URL image must be base64: data:image/png;base64,...");
+                throw new GatewayError(ErrorCode.INVALID_IMAGE, "a data URL image must be base64: data:image/png;base64,...");
             }
             String mediaType = header.substring(0, header.length() - ";base64".length());
             if (!MEDIA_TYPES.contains(mediaType)) {
-                throw new GatewayError(ErrorCodes.INVALID_IMAGE, "unsupported image type '" + mediaType + "': send PNG or JPEG");
+                throw new GatewayError(ErrorCode.INVALID_IMAGE, "unsupported image type '" + mediaType + "': send PNG or JPEG");
             }
             payload = text.substring(comma + 1);
             byte[] bytes = decodeBase64(payload);
             String actual = magic(bytes);
             String claimed = mediaType.equals("image/png") ? "png" : "jpeg";
             if (actual != null && !actual.equals(claimed)) { // the claim is checked against the bytes
-                throw new GatewayError(ErrorCodes.INVALID_IMAGE, "the data URL says " + mediaType + " but the bytes are "
+                throw new GatewayError(ErrorCode.INVALID_IMAGE, "the data URL says " + mediaType + " but the bytes are "
                         + actual.toUpperCase(Locale.ROOT));
             }
             return check(bytes);
@@ -85,7 +85,7 @@ public final class ImageInput implements AutoCloseable {
         try {
             return Base64.getMimeDecoder().decode(payload);
         } catch (IllegalArgumentException e) {
-            throw new GatewayError(ErrorCodes.INVALID_IMAGE, "the image is not valid base64");
+            throw new GatewayError(ErrorCode.INVALID_IMAGE, "the image is not valid base64");
         }
     }
 
@@ -104,26 +104,26 @@ public final class ImageInput implements AutoCloseable {
     /** Size, format and pixel count; returns {@code bytes}. */
     public byte[] check(byte[] bytes) throws GatewayError {
         if (bytes.length == 0) {
-            throw new GatewayError(ErrorCodes.INVALID_IMAGE, "the image is empty");
+            throw new GatewayError(ErrorCode.INVALID_IMAGE, "the image is empty");
         }
         if (bytes.length > limits.maxImageBytes()) {
             throw tooLarge(bytes.length);
         }
         if (magic(bytes) == null) { // no decoder runs on anything but PNG and JPEG signatures
-            throw new GatewayError(ErrorCodes.INVALID_IMAGE, "unsupported image format: send PNG or JPEG");
+            throw new GatewayError(ErrorCode.INVALID_IMAGE, "unsupported image format: send PNG or JPEG");
         }
         ImageHeader info;
         try {
             info = ImageHeader.probe(bytes);
         } catch (ImageException e) { // its text may come from the JDK's readers: not for clients
             LOG.debug("unreadable image: {}", e.getMessage());
-            throw new GatewayError(ErrorCodes.INVALID_IMAGE, "the image cannot be read: not a valid PNG or JPEG file");
+            throw new GatewayError(ErrorCode.INVALID_IMAGE, "the image cannot be read: not a valid PNG or JPEG file");
         }
         if (!FORMATS.contains(info.format())) {
-            throw new GatewayError(ErrorCodes.INVALID_IMAGE, "unsupported image format '" + info.format() + "': send PNG or JPEG");
+            throw new GatewayError(ErrorCode.INVALID_IMAGE, "unsupported image format '" + info.format() + "': send PNG or JPEG");
         }
         if (info.pixels() > limits.maxImagePixels()) {
-            throw new GatewayError(ErrorCodes.IMAGE_TOO_LARGE, "the image is " + info.width() + "x" + info.height() + " = "
+            throw new GatewayError(ErrorCode.IMAGE_TOO_LARGE, "the image is " + info.width() + "x" + info.height() + " = "
                     + info.pixels() + " pixels, over the limit of " + limits.maxImagePixels());
         }
         return bytes;
@@ -187,7 +187,7 @@ public final class ImageInput implements AutoCloseable {
      */
     public CompletableFuture<byte[]> fetch(URI url) {
         if (!allowed(url)) {
-            return CompletableFuture.failedFuture(new GatewayError(ErrorCodes.INVALID_IMAGE, access.imageUrlAllowList().isEmpty()
+            return CompletableFuture.failedFuture(new GatewayError(ErrorCode.INVALID_IMAGE, access.imageUrlAllowList().isEmpty()
                     ? "image URLs are not fetched by this server: send the image inline as a data URL (data:image/png;base64,...)"
                     : "the image URL is not on this server's allow-list: send the image inline as a data URL"));
         }
@@ -208,7 +208,7 @@ public final class ImageInput implements AutoCloseable {
                 body.set(in);
                 if (r.statusCode() != 200) {
                     LOG.info("image URL {} answered HTTP {}", url, r.statusCode());
-                    throw new GatewayError(ErrorCodes.INVALID_IMAGE, "the image URL could not be fetched");
+                    throw new GatewayError(ErrorCode.INVALID_IMAGE, "the image URL could not be fetched");
                 }
                 return check(in.readNBytes(limits.maxImageBytes() + 1));
             } catch (GatewayError e) {
@@ -231,7 +231,7 @@ public final class ImageInput implements AutoCloseable {
                         LOG.info("image URL {} could not be fetched: {}", url, cause.toString());
                     }
                     return CompletableFuture.failedFuture(cause instanceof GatewayError ? cause
-                            : new GatewayError(ErrorCodes.INVALID_IMAGE, "the image URL could not be fetched"));
+                            : new GatewayError(ErrorCode.INVALID_IMAGE, "the image URL could not be fetched"));
                 });
         result.whenComplete((bytes, e) -> {
             if (e instanceof java.util.concurrent.CancellationException) { // the caller left
@@ -252,7 +252,7 @@ public final class ImageInput implements AutoCloseable {
     }
 
     private GatewayError tooLarge(long bytes) {
-        return new GatewayError(ErrorCodes.IMAGE_TOO_LARGE, "the image is " + bytes + " bytes, over the limit of "
+        return new GatewayError(ErrorCode.IMAGE_TOO_LARGE, "the image is " + bytes + " bytes, over the limit of "
                 + limits.maxImageBytes());
     }
 

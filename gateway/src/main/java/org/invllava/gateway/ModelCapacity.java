@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.common.errors.GroupAuthorizationException;
+import org.invllava.schemas.ErrorCode;
 import org.invllava.schemas.ModelTopics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -128,7 +129,7 @@ public final class ModelCapacity implements AutoCloseable {
         State s = states.getOrDefault(model, new State(false, false));
         State needed = withImage ? s : new State(true, s.fusion());
         if (!needed.ready()) {
-            throw new GatewayError(org.invllava.schemas.ErrorCodes.NOT_READY, "model " + model + " cannot answer now: "
+            throw new GatewayError(ErrorCode.NOT_READY, "model " + model + " cannot answer now: "
                     + needed.missing() + " is running");
         }
     }

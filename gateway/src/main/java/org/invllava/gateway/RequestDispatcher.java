@@ -21,7 +21,7 @@ import org.invllava.observability.Tracing;
 import org.invllava.schemas.AvroCodec;
 import org.invllava.schemas.ControlAction;
 import org.invllava.schemas.ConversationTurn;
-import org.invllava.schemas.ErrorCodes;
+import org.invllava.schemas.ErrorCode;
 import org.invllava.schemas.ImageRequest;
 import org.invllava.schemas.PromptRequest;
 import org.invllava.schemas.SamplingParameters;
@@ -124,7 +124,7 @@ public final class RequestDispatcher implements AutoCloseable {
         }
         for (String model : capacity.withoutFusionFor(NO_FUSION_GRACE)) {
             for (Answer a : relay.answersOf(model)) {
-                a.fail(ErrorCodes.UNAVAILABLE, "no fusion LLM of model " + model + " is running: resume this answer "
+                a.fail(ErrorCode.UNAVAILABLE.code(), "no fusion LLM of model " + model + " is running: resume this answer "
                         + "with its id once one is, or retry");
             }
         }
@@ -166,10 +166,10 @@ public final class RequestDispatcher implements AutoCloseable {
     public Slot admit(ApiKeys.Caller caller) throws GatewayError {
         String keyId = caller.label();
         if (!relay.ready()) { // which model can answer is checked with the request's model
-            throw new GatewayError(ErrorCodes.NOT_READY, "the gateway is not ready (starting or stopping)");
+            throw new GatewayError(ErrorCode.NOT_READY, "the gateway is not ready (starting or stopping)");
         }
         if (!relay.brokerReachable()) { // at once, not after a send has waited for the broker
-            throw new GatewayError(ErrorCodes.UNAVAILABLE, "Kafka does not answer this gateway: retry shortly");
+            throw new GatewayError(ErrorCode.UNAVAILABLE, "Kafka does not answer this gateway: retry shortly");
         }
         return new Slot(keyId, caller.owner(), admission.acquire(keyId));
     }
@@ -227,13 +227,13 @@ public final class RequestDispatcher implements AutoCloseable {
         String model = resume.model() == null ? config.models().ids().get(0) : resume.model();
         if (!config.models().ids().contains(model)) {
             slot.release().run();
-            throw new GatewayError(ErrorCodes.MODEL_NOT_FOUND, "model " + model + " is not served here");
+            throw new GatewayError(ErrorCode.MODEL_NOT_FOUND, "model " + model + " is not served here");
         }
         long created = RequestIds.createdAt(requestId).orElse(-1);
         Duration age = Duration.ofMillis(System.currentTimeMillis() - created);
         if (created < 0 || age.compareTo(config.limits().deadline().plus(GRACE)) > 0) {
             slot.release().run();
-            throw new GatewayError(ErrorCodes.NOT_FOUND, "no answer " + requestId + " to resume (unknown, or past its deadline)");
+            throw new GatewayError(ErrorCode.NOT_FOUND, "no answer " + requestId + " to resume (unknown, or past its deadline)");
         }
         Tracing.Stage stage = tracing.start("gateway.resume", requestId, null, SpanKind.SERVER, -1).attribute("api", api)
                 .attribute("after", after);
@@ -253,9 +253,9 @@ public final class RequestDispatcher implements AutoCloseable {
         }).whenComplete((chunks, e) -> {
             if (e != null) {
                 LOG.error("cannot read back the answer of {}", requestId, e);
-                answer.fail(ErrorCodes.UNAVAILABLE, "the answer could not be read back: retry");
+                answer.fail(ErrorCode.UNAVAILABLE.code(), "the answer could not be read back: retry");
             } else if (chunks == null) {
-                answer.fail(ErrorCodes.NOT_FOUND, "no answer " + requestId + " to resume");
+                answer.fail(ErrorCode.NOT_FOUND.code(), "no answer " + requestId + " to resume");
             } else {
                 for (TokenChunk c : chunks) {
                     if (answer.deliver(c)) {
@@ -347,7 +347,7 @@ public final class RequestDispatcher implements AutoCloseable {
     private void expireAt(Answer answer, Duration after, AtomicLong timer) {
         timer.set(vertx.setTimer(Math.max(1, after.plus(GRACE).toMillis()), t -> {
             if (!answer.finished()) {
-                answer.fail(ErrorCodes.DEADLINE_EXCEEDED, "no complete answer within the deadline");
+                answer.fail(ErrorCode.DEADLINE_EXCEEDED.code(), "no complete answer within the deadline");
                 control(answer.requestId(), ControlAction.CANCEL, "deadline exceeded");
             }
         }));

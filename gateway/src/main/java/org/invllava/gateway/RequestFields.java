@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.invllava.schemas.ErrorCodes;
+import org.invllava.schemas.ErrorCode;
 
 /**
  * Request fields both APIs share, read from the JSON body and checked against the gateway's limits:
@@ -81,7 +81,7 @@ public final class RequestFields {
     /** The whole conversation's text must fit the gateway's character limit. */
     public static void promptLength(int chars, GatewayConfig.Limits limits) throws GatewayError {
         if (chars > limits.maxPromptChars()) {
-            throw new GatewayError(ErrorCodes.PROMPT_TOO_LONG, "the prompt is " + chars + " characters, over the limit of "
+            throw new GatewayError(ErrorCode.PROMPT_TOO_LONG, "the prompt is " + chars + " characters, over the limit of "
                     + limits.maxPromptChars());
         }
     }
@@ -140,6 +140,6 @@ public final class RequestFields {
     }
 
     public static GatewayError invalid(String message) {
-        return new GatewayError(ErrorCodes.INVALID_REQUEST, message);
+        return new GatewayError(ErrorCode.INVALID_REQUEST, message);
     }
 }

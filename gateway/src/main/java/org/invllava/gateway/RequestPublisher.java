@@ -19,7 +19,7 @@ import org.invllava.kafka.TraceContext;
 import org.invllava.schemas.AvroCodec;
 import org.invllava.schemas.ControlAction;
 import org.invllava.schemas.ControlMessage;
-import org.invllava.schemas.ErrorCodes;
+import org.invllava.schemas.ErrorCode;
 import org.invllava.schemas.Topics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -86,7 +86,7 @@ final class RequestPublisher implements AutoCloseable {
                 return; // failed already (its other record, the broker): nothing to publish
             }
             if (!brokerReachable.getAsBoolean()) {
-                answer.fail(ErrorCodes.UNAVAILABLE, "Kafka does not answer this gateway: retry shortly");
+                answer.fail(ErrorCode.UNAVAILABLE.code(), "Kafka does not answer this gateway: retry shortly");
                 return;
             }
             try {
@@ -98,12 +98,12 @@ final class RequestPublisher implements AutoCloseable {
             } catch (RuntimeException e) {
                 failed(answer, e);
             }
-        }, () -> answer.fail(ErrorCodes.UNAVAILABLE, "the gateway is stopping: retry"));
+        }, () -> answer.fail(ErrorCode.UNAVAILABLE.code(), "the gateway is stopping: retry"));
     }
 
     private static void failed(Answer answer, Exception e) {
         LOG.error("cannot publish request {}: {}", answer.requestId(), e.toString());
-        answer.fail(ErrorCodes.UNAVAILABLE, "the request could not be queued (Kafka unreachable): retry");
+        answer.fail(ErrorCode.UNAVAILABLE.code(), "the request could not be queued (Kafka unreachable): retry");
     }
 
     /** A heartbeat of this gateway, unless the last one is still waiting to be sent. */

@@ -1,6 +1,6 @@
 package org.invllava.gateway;
 
-import org.invllava.schemas.ErrorCodes;
+import org.invllava.schemas.ErrorCode;
 
 /**
  * A client picking up an answer after the chunks it already has, read the same way for both APIs (SSE's
@@ -32,11 +32,11 @@ public record ResumeRequest(String requestId, int after, String model) {
             }
         }
         if (bare.isEmpty() || bare.length() > MAX_ID_LENGTH) {
-            throw new GatewayError(ErrorCodes.INVALID_REQUEST, "resume needs the id of the answer (from its accepted "
+            throw new GatewayError(ErrorCode.INVALID_REQUEST, "resume needs the id of the answer (from its accepted "
                     + "message or x-request-id)");
         }
         if (after < -1 || after > Integer.MAX_VALUE) {
-            throw new GatewayError(ErrorCodes.INVALID_REQUEST, "after (Last-Event-ID) must be the index of the last "
+            throw new GatewayError(ErrorCode.INVALID_REQUEST, "after (Last-Event-ID) must be the index of the last "
                     + "token received: -1 for none, up to " + Integer.MAX_VALUE);
         }
         return new ResumeRequest(bare, (int) after, null);
@@ -55,7 +55,7 @@ public record ResumeRequest(String requestId, int after, String model) {
         try {
             return of(id, Long.parseLong(after.strip()));
         } catch (NumberFormatException e) {
-            throw new GatewayError(ErrorCodes.INVALID_REQUEST, "after (Last-Event-ID) must be the index of the last "
+            throw new GatewayError(ErrorCode.INVALID_REQUEST, "after (Last-Event-ID) must be the index of the last "
                     + "token received: -1 for none, up to " + Integer.MAX_VALUE);
         }
     }

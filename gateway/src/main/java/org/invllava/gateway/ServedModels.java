@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
-import org.invllava.schemas.ErrorCodes;
+import org.invllava.schemas.ErrorCode;
 import org.invllava.schemas.ModelTopics;
 
 /**
@@ -39,7 +39,7 @@ public record ServedModels(List<String> ids) {
             return defaultModel();
         }
         if (!model.isTextual() || !ids.contains(model.asText())) {
-            throw new GatewayError(ErrorCodes.MODEL_NOT_FOUND, "the model '" + model.asText() + "' does not exist; this "
+            throw new GatewayError(ErrorCode.MODEL_NOT_FOUND, "the model '" + model.asText() + "' does not exist; this "
                     + "server serves " + String.join(", ", ids) + " (see GET /v1/models)");
         }
         return model.asText();

@@ -44,7 +44,7 @@ final class TokenRelay implements Runnable, AutoCloseable {
     void register(Answer answer) {
         Answer before = answers.put(answer.requestId(), answer);
         if (before != null && before != answer) {
-            before.fail(org.invllava.schemas.ErrorCodes.RESUMED_ELSEWHERE, "this answer was resumed on another "
+            before.fail(org.invllava.schemas.ErrorCode.RESUMED_ELSEWHERE.code(), "this answer was resumed on another "
                     + "connection, which gets the rest");
         }
     }

@@ -25,7 +25,7 @@ import org.invllava.gateway.server.GatewayUnderTest;
 import org.invllava.gateway.openai.OpenAiTestClient.Response;
 import org.invllava.kafka.KafkaSettings;
 import org.invllava.runtime.demo.DemoImages;
-import org.invllava.schemas.ErrorCodes;
+import org.invllava.schemas.ErrorCode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -74,9 +74,9 @@ class GatewayRefusalsIT {
 
     @Test
     void withoutAValidKeyEveryApiCallIsRefused() throws Exception {
-        assertError(client.withKey(null).chatCompletion(ask("hi")), 401, ErrorCodes.INVALID_API_KEY);
-        assertError(client.withKey("wrong").chatCompletion(ask("hi")), 401, ErrorCodes.INVALID_API_KEY);
-        assertError(client.withKey(null).get("/v1/models"), 401, ErrorCodes.INVALID_API_KEY);
+        assertError(client.withKey(null).chatCompletion(ask("hi")), 401, ErrorCode.INVALID_API_KEY.code());
+        assertError(client.withKey("wrong").chatCompletion(ask("hi")), 401, ErrorCode.INVALID_API_KEY.code());
+        assertError(client.withKey(null).get("/v1/models"), 401, ErrorCode.INVALID_API_KEY.code());
         assertEquals("authentication_error", client.withKey(null).get("/v1/models").json().path("error").path("type").asText());
         Response models = client.get("/v1/models");
         assertEquals(200, models.status(), models.body());
@@ -97,15 +97,15 @@ class GatewayRefusalsIT {
 
     @Test
     void badRequestsAre400() throws Exception {
-        assertError(client.post("/v1/chat/completions", "{\"messages\": [unterminated"), 400, ErrorCodes.INVALID_REQUEST);
-        assertError(client.post("/v1/chat/completions", "{\"model\": \"inverse-llava\"}"), 400, ErrorCodes.INVALID_REQUEST);
+        assertError(client.post("/v1/chat/completions", "{\"messages\": [unterminated"), 400, ErrorCode.INVALID_REQUEST.code());
+        assertError(client.post("/v1/chat/completions", "{\"model\": \"inverse-llava\"}"), 400, ErrorCode.INVALID_REQUEST.code());
         assertError(client.post("/v1/chat/completions", "{\"messages\": [{\"role\": \"tool\", \"content\": \"x\"}]}"), 400,
-                ErrorCodes.INVALID_REQUEST);
+                ErrorCode.INVALID_REQUEST.code());
         assertError(client.post("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"a\"},"
-                + " {\"role\": \"assistant\", \"content\": \"b\"}]}"), 400, ErrorCodes.INVALID_REQUEST);
-        assertError(client.chatCompletion(ask("hi").put("max_tokens", 0)), 400, ErrorCodes.INVALID_REQUEST);
-        assertError(client.chatCompletion(ask("hi").put("max_tokens", 101)), 400, ErrorCodes.INVALID_REQUEST);
-        assertError(client.chatCompletion(ask("hi").put("temperature", "warm")), 400, ErrorCodes.INVALID_REQUEST);
+                + " {\"role\": \"assistant\", \"content\": \"b\"}]}"), 400, ErrorCode.INVALID_REQUEST.code());
+        assertError(client.chatCompletion(ask("hi").put("max_tokens", 0)), 400, ErrorCode.INVALID_REQUEST.code());
+        assertError(client.chatCompletion(ask("hi").put("max_tokens", 101)), 400, ErrorCode.INVALID_REQUEST.code());
+        assertError(client.chatCompletion(ask("hi").put("temperature", "warm")), 400, ErrorCode.INVALID_REQUEST.code());
         // exact types, no coercion; each output field's bounds, named in the message
         assertRefused(client.chatCompletion(ask("hi").put("n", 9)), "n must be an integer from 1 to 8");
         assertRefused(client.chatCompletion(ask("hi").put("n", 1.9)), "n must be");
@@ -118,28 +118,28 @@ class GatewayRefusalsIT {
         assertRefused(client.chatCompletion(ask("hi").put("logprobs", true).put("top_logprobs", -1)), "top_logprobs");
         ObjectNode bias = ask("hi");
         bias.putObject("logit_bias").put("50256", -100);
-        assertError(client.chatCompletion(bias), 400, ErrorCodes.INVALID_REQUEST);
-        assertError(client.chatCompletion(ask("what is <image> here")), 400, ErrorCodes.INVALID_REQUEST);
-        assertError(client.chatCompletion(ask("x".repeat(201))), 400, ErrorCodes.PROMPT_TOO_LONG);
+        assertError(client.chatCompletion(bias), 400, ErrorCode.INVALID_REQUEST.code());
+        assertError(client.chatCompletion(ask("what is <image> here")), 400, ErrorCode.INVALID_REQUEST.code());
+        assertError(client.chatCompletion(ask("x".repeat(201))), 400, ErrorCode.PROMPT_TOO_LONG.code());
 
         ObjectNode twoImages = OpenAiTestClient.chat("compare", DemoImages.png(32, 32, 1), 4);
         ((com.fasterxml.jackson.databind.node.ArrayNode) twoImages.path("messages").path(0).path("content")).addObject()
                 .put("type", "image_url").putObject("image_url").put("url", OpenAiTestClient.dataUrl(DemoImages.png(32, 32, 2)));
-        assertError(client.chatCompletion(twoImages), 400, ErrorCodes.INVALID_REQUEST);
+        assertError(client.chatCompletion(twoImages), 400, ErrorCode.INVALID_REQUEST.code());
 
-        assertError(client.chatCompletion(withImageUrl("http://127.0.0.1:9/cat.png")), 400, ErrorCodes.INVALID_IMAGE);
-        assertError(client.chatCompletion(withImageUrl("data:image/gif;base64,R0lGODlhAQABAAAAACw=")), 400, ErrorCodes.INVALID_IMAGE);
+        assertError(client.chatCompletion(withImageUrl("http://127.0.0.1:9/cat.png")), 400, ErrorCode.INVALID_IMAGE.code());
+        assertError(client.chatCompletion(withImageUrl("data:image/gif;base64,R0lGODlhAQABAAAAACw=")), 400, ErrorCode.INVALID_IMAGE.code());
         assertError(client.chatCompletion(withImageUrl(OpenAiTestClient.dataUrl("not an image".getBytes()))), 400,
-                ErrorCodes.INVALID_IMAGE);
-        assertError(client.chatCompletion(ask("hi").put("model", "gpt-4o")), 404, ErrorCodes.MODEL_NOT_FOUND);
-        assertError(client.get("/v1/completions"), 404, ErrorCodes.NOT_FOUND);
-        assertError(client.get("/v1/models/gpt-4o"), 404, ErrorCodes.MODEL_NOT_FOUND);
+                ErrorCode.INVALID_IMAGE.code());
+        assertError(client.chatCompletion(ask("hi").put("model", "gpt-4o")), 404, ErrorCode.MODEL_NOT_FOUND.code());
+        assertError(client.get("/v1/completions"), 404, ErrorCode.NOT_FOUND.code());
+        assertError(client.get("/v1/models/gpt-4o"), 404, ErrorCode.MODEL_NOT_FOUND.code());
         assertEquals(GatewayConfig.DEFAULT_MODEL_ID, client.get("/v1/models/" + GatewayConfig.DEFAULT_MODEL_ID).json()
                 .path("id").asText());
     }
 
     static void assertRefused(Response r, String message) {
-        assertError(r, 400, ErrorCodes.INVALID_REQUEST);
+        assertError(r, 400, ErrorCode.INVALID_REQUEST.code());
         assertTrue(r.json().path("error").path("message").asText().contains(message), r.body());
     }
 
@@ -193,7 +193,7 @@ class GatewayRefusalsIT {
                 + "\"schema\":{\"type\":\"string\",\"format\":\"email\"}}}}"), "'format'");
         assertRefused(client.post(responses, "{\"input\":\"a\",\"background\":true}"), "background");
         assertRefused(client.post(responses, "{}"), "input is required");
-        assertError(client.get("/v1/responses/resp_not-an-answer"), 404, ErrorCodes.NOT_FOUND);
+        assertError(client.get("/v1/responses/resp_not-an-answer"), 404, ErrorCode.NOT_FOUND.code());
     }
 
     /**
@@ -243,12 +243,12 @@ class GatewayRefusalsIT {
 
     @Test
     void oversizedPayloadsAre413() throws Exception {
-        assertError(client.chatCompletion(ask("y".repeat(70_000))), 413, ErrorCodes.REQUEST_TOO_LARGE);
+        assertError(client.chatCompletion(ask("y".repeat(70_000))), 413, ErrorCode.REQUEST_TOO_LARGE.code());
         assertError(client.chatCompletion(OpenAiTestClient.chat("big", DemoImages.png(120, 120, 4), 4)), 413,
-                ErrorCodes.IMAGE_TOO_LARGE);
+                ErrorCode.IMAGE_TOO_LARGE.code());
         byte[] bomb = solidPng(2000, 2000); // 4 megapixels in a few kilobytes: refused from its header
         assertTrue(bomb.length < 40_000, "test image should be small in bytes: " + bomb.length);
-        assertError(client.chatCompletion(OpenAiTestClient.chat("bomb", bomb, 4)), 413, ErrorCodes.IMAGE_TOO_LARGE);
+        assertError(client.chatCompletion(OpenAiTestClient.chat("bomb", bomb, 4)), 413, ErrorCode.IMAGE_TOO_LARGE.code());
     }
 
     static byte[] solidPng(int w, int h) throws Exception {
@@ -272,20 +272,20 @@ class GatewayRefusalsIT {
             assertFalse(capacityAware.ready(), "not ready while no model has its services");
             OpenAiTestClient c = new OpenAiTestClient(capacityAware.port(), null);
             Response none = c.chatCompletion(withImage("anyone?").put("deadline_ms", 2500));
-            assertError(none, 503, ErrorCodes.NOT_READY);
+            assertError(none, 503, ErrorCode.NOT_READY.code());
             assertTrue(none.json().path("error").path("message").asText().contains("no vision encoder and no fusion LLM"),
                     none.body());
             List<org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>> members = new java.util.ArrayList<>();
             try {
                 members.add(member("fusion-llm", org.invllava.schemas.Topics.WORK));
-                assertError(awaitNot503(c, ask("text only")), 504, ErrorCodes.DEADLINE_EXCEEDED); // taken: needs no encoder
+                assertError(awaitNot503(c, ask("text only")), 504, ErrorCode.DEADLINE_EXCEEDED.code()); // taken: needs no encoder
                 Response noEncoder = c.chatCompletion(withImage("and this?"));
-                assertError(noEncoder, 503, ErrorCodes.NOT_READY);
+                assertError(noEncoder, 503, ErrorCode.NOT_READY.code());
                 assertTrue(noEncoder.json().path("error").path("message").asText().contains("no vision encoder"),
                         noEncoder.body());
                 members.add(member("vision-encoder", org.invllava.schemas.Topics.IMAGES));
                 Response taken = awaitNot503(c, withImage("ready?"));
-                assertError(taken, 504, ErrorCodes.DEADLINE_EXCEEDED); // taken; nothing answers in this test
+                assertError(taken, 504, ErrorCode.DEADLINE_EXCEEDED.code()); // taken; nothing answers in this test
                 assertTrue(capacityAware.ready(), "ready once a model has both services");
             } finally {
                 members.forEach(org.apache.kafka.clients.consumer.KafkaConsumer::close); // leave the groups
@@ -295,7 +295,7 @@ class GatewayRefusalsIT {
             do {
                 again = c.chatCompletion(withImage("and now?").put("deadline_ms", 300));
             } while (again.status() != 503 && System.currentTimeMillis() < until);
-            assertError(again, 503, ErrorCodes.NOT_READY);
+            assertError(again, 503, ErrorCode.NOT_READY.code());
         }
     }
 
@@ -329,18 +329,18 @@ class GatewayRefusalsIT {
     void limitsOnRequestsInFlightAre429AndTheDeadlineIs504() throws Exception {
         var pending = java.util.concurrent.CompletableFuture.supplyAsync(() -> call(client, ask("wait").put("deadline_ms", 1500)));
         Thread.sleep(300);
-        assertError(client.chatCompletion(ask("second")), 429, ErrorCodes.RATE_LIMITED); // per-key limit 1
+        assertError(client.chatCompletion(ask("second")), 429, ErrorCode.RATE_LIMITED.code()); // per-key limit 1
         var other = java.util.concurrent.CompletableFuture.supplyAsync(() -> call(client.withKey(KEY_B),
                 ask("other key").put("deadline_ms", 1500).put("stream", true)));
         Thread.sleep(300);
         Response full = client.withKey(KEY_C).chatCompletion(ask("third key"));
-        assertError(full, 429, ErrorCodes.RATE_LIMITED); // the gateway's limit of 2 in flight
+        assertError(full, 429, ErrorCode.RATE_LIMITED.code()); // the gateway's limit of 2 in flight
         assertTrue(full.json().path("error").path("message").asText().contains("gateway"), full.body());
-        assertError(pending.get(10, TimeUnit.SECONDS), 504, ErrorCodes.DEADLINE_EXCEEDED);
-        assertError(other.get(10, TimeUnit.SECONDS), 504, ErrorCodes.DEADLINE_EXCEEDED); // streamed, before any token
+        assertError(pending.get(10, TimeUnit.SECONDS), 504, ErrorCode.DEADLINE_EXCEEDED.code());
+        assertError(other.get(10, TimeUnit.SECONDS), 504, ErrorCode.DEADLINE_EXCEEDED.code()); // streamed, before any token
         assertNotNull(pending.get().requestId());
         // the slots are free again: the next request is accepted (and times out in turn)
-        assertError(client.chatCompletion(ask("again").put("deadline_ms", 200)), 504, ErrorCodes.DEADLINE_EXCEEDED);
+        assertError(client.chatCompletion(ask("again").put("deadline_ms", 200)), 504, ErrorCode.DEADLINE_EXCEEDED.code());
     }
 
     static Response call(OpenAiTestClient c, ObjectNode body) {

@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.invllava.schemas.ErrorCodes;
+import org.invllava.schemas.ErrorCode;
 import org.junit.jupiter.api.Test;
 
 /** Image URLs: the allow-list compares plain URLs only, and a fetch is bounded in time whatever the server does. */
@@ -112,7 +112,7 @@ class ImageInputTest {
             call.run();
             throw new AssertionError("accepted");
         } catch (GatewayError e) {
-            assertEquals(ErrorCodes.INVALID_IMAGE, e.code());
+            assertEquals(ErrorCode.INVALID_IMAGE.code(), e.code());
             return e;
         }
     }
@@ -144,7 +144,7 @@ class ImageInputTest {
             for (String path : List.of("slow.png", "missing.png")) {
                 long t0 = System.nanoTime();
                 GatewayError e = failure(in, URI.create(base + path));
-                assertEquals(ErrorCodes.INVALID_IMAGE, e.code());
+                assertEquals(ErrorCode.INVALID_IMAGE.code(), e.code());
                 assertEquals("the image URL could not be fetched", e.getMessage(), "no status, no exception class");
                 assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(20), path + " was not bounded");
             }

@@ -12,7 +12,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
-import org.invllava.schemas.ErrorCodes;
+import org.invllava.schemas.ErrorCode;
 
 /**
  * One client of a fault drill: asks its question on {@code /v1/stream} and, whenever its socket breaks or a gateway
@@ -122,8 +122,8 @@ final class ChaosClient {
                 String code = m.path("code").asText();
                 // not ready, over a limit, or unavailable (Kafka out of reach, the answer stopped by the service):
                 // resume (or ask again) through the next gateway, as the docs tell clients to
-                boolean retry = id == null || code.equals(ErrorCodes.NOT_READY) || code.equals(ErrorCodes.RATE_LIMITED)
-                        || code.equals(ErrorCodes.UNAVAILABLE);
+                boolean retry = id == null || code.equals(ErrorCode.NOT_READY.code()) || code.equals(ErrorCode.RATE_LIMITED.code())
+                        || code.equals(ErrorCode.UNAVAILABLE.code());
                 end.complete(retry ? null : code);
             }
             default -> { }

@@ -20,7 +20,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.invllava.kafka.KafkaSettings;
 import org.invllava.schemas.AvroCodec;
 import org.invllava.schemas.DeadLetter;
-import org.invllava.schemas.ErrorCodes;
+import org.invllava.schemas.ErrorCode;
 import org.invllava.schemas.Topics;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -94,14 +94,14 @@ class EndToEndTest {
     void badInputGetsTheIntendedErrorAndTheStackKeepsServing() throws Exception {
         int port = stack.gatewayPorts().get(0);
         assertError(StreamClient.ask(port, StreamClient.request("what?", "not an image".getBytes(), 5).toString()),
-                ErrorCodes.INVALID_IMAGE);
+                ErrorCode.INVALID_IMAGE.code());
         assertError(StreamClient.ask(port, StreamClient.request("what?", StackFixture.png(400, 400, 4), 5).toString()),
-                ErrorCodes.IMAGE_TOO_LARGE);
-        assertError(StreamClient.ask(port, StreamClient.request("   ", null, 5).toString()), ErrorCodes.INVALID_REQUEST);
+                ErrorCode.IMAGE_TOO_LARGE.code());
+        assertError(StreamClient.ask(port, StreamClient.request("   ", null, 5).toString()), ErrorCode.INVALID_REQUEST.code());
         assertError(StreamClient.ask(port, StreamClient.request("word ".repeat(1500), null, 5).toString()),
-                ErrorCodes.PROMPT_TOO_LONG);
-        assertError(StreamClient.ask(port, "{\"prompt\": \"unterminated"), ErrorCodes.INVALID_REQUEST);
-        assertError(StreamClient.ask(port, "{\"prompt\": \"hi\", \"max_tokens\": 100000}"), ErrorCodes.INVALID_REQUEST);
+                ErrorCode.PROMPT_TOO_LONG.code());
+        assertError(StreamClient.ask(port, "{\"prompt\": \"unterminated"), ErrorCode.INVALID_REQUEST.code());
+        assertError(StreamClient.ask(port, "{\"prompt\": \"hi\", \"max_tokens\": 100000}"), ErrorCode.INVALID_REQUEST.code());
 
         KafkaSettings kafka = KafkaSettings.of(stack.bootstrapServers(), "poisoner");
         try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(kafka.producer())) {

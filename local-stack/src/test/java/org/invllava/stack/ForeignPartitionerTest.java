@@ -29,7 +29,7 @@ import org.invllava.runtime.demo.DemoImages;
 import org.invllava.runtime.demo.DemoModelFactory;
 import org.invllava.runtime.model.ModelPaths;
 import org.invllava.schemas.AvroCodec;
-import org.invllava.schemas.ErrorCodes;
+import org.invllava.schemas.ErrorCode;
 import org.invllava.schemas.FinishReason;
 import org.invllava.schemas.ImageRequest;
 import org.invllava.schemas.PromptRequest;
@@ -137,7 +137,7 @@ class ForeignPartitionerTest {
             p.send(prompt(id, "lonely-prompt")).get();
         }
         TokenChunk only = single(answer(id));
-        assertEquals(ErrorCodes.DEADLINE_EXCEEDED, only.getError().getCode());
+        assertEquals(ErrorCode.DEADLINE_EXCEEDED.code(), only.getError().getCode());
         assertTrue(only.getError().getMessage().contains("features did not arrive"), only.getError().getMessage());
         assertEquals("lonely-prompt", only.getReplyTo());
     }
@@ -150,7 +150,7 @@ class ForeignPartitionerTest {
             p.send(image(id, DemoImages.png(64, 48, 5))).get();
         }
         TokenChunk only = single(answer(id));
-        assertEquals(ErrorCodes.DEADLINE_EXCEEDED, only.getError().getCode());
+        assertEquals(ErrorCode.DEADLINE_EXCEEDED.code(), only.getError().getCode());
         assertTrue(only.getError().getMessage().contains("prompt"), only.getError().getMessage());
     }
 
@@ -167,10 +167,10 @@ class ForeignPartitionerTest {
             p.send(new ProducerRecord<>(Topics.PROMPTS, badPrompt.getBytes(StandardCharsets.UTF_8), garbage)).get();
         }
         TokenChunk image = single(answer(badImage));
-        assertEquals(ErrorCodes.INVALID_REQUEST, image.getError().getCode());
+        assertEquals(ErrorCode.INVALID_REQUEST.code(), image.getError().getCode());
         assertEquals("bad-image-job", image.getReplyTo(), "the prompt's reply address gets the image's error");
         TokenChunk prompt = single(answer(badPrompt));
-        assertEquals(ErrorCodes.INVALID_REQUEST, prompt.getError().getCode());
+        assertEquals(ErrorCode.INVALID_REQUEST.code(), prompt.getError().getCode());
         assertTrue(System.currentTimeMillis() - t0 < JOIN_WINDOW_MS + 60_000);
     }
 

@@ -17,7 +17,7 @@ import org.invllava.runtime.model.LlavaPaths;
 import org.invllava.runtime.model.ModelSource;
 import org.invllava.runtime.tokenizer.ChatTemplate;
 import org.invllava.runtime.weights.DType;
-import org.invllava.schemas.ErrorCodes;
+import org.invllava.schemas.ErrorCode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -85,14 +85,14 @@ class ModelRoutingEndToEndTest {
         assertArrayEquals(direct("llava-1.5", question, 8).tokenIds(), a.tokenIds());
         StreamClient.Answer unknown = StreamClient.ask(stack.gatewayPorts().get(0),
                 StreamClient.request(question, IMAGE, 8).put("model", "llava-2").toString());
-        assertEquals(ErrorCodes.MODEL_NOT_FOUND, unknown.messages().get(0).path("code").asText(), unknown.messages().toString());
+        assertEquals(ErrorCode.MODEL_NOT_FOUND.code(), unknown.messages().get(0).path("code").asText(), unknown.messages().toString());
     }
 
     @Test
     void anUnknownModelIs404() throws Exception {
         OpenAiTestClient.Response r = client.chatCompletion(OpenAiTestClient.chat("hi", null, 2).put("model", "llava-2"));
         assertEquals(404, r.status(), r.body());
-        assertEquals(ErrorCodes.MODEL_NOT_FOUND, r.json().path("error").path("code").asText());
+        assertEquals(ErrorCode.MODEL_NOT_FOUND.code(), r.json().path("error").path("code").asText());
     }
 
     private static OpenAiTestClient.Response ask(String model, String question) {

@@ -8,7 +8,12 @@ public class ImageException extends RuntimeException {
     private final Reason reason;
 
     public ImageException(Reason reason, String message) {
-        super(message);
+        this(reason, message, null);
+    }
+
+    /** With the cause, for the logs (its text is not for clients). */
+    public ImageException(Reason reason, String message, Throwable cause) {
+        super(message, cause);
         this.reason = reason;
     }
 

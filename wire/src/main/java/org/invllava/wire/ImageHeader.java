@@ -46,7 +46,9 @@ public record ImageHeader(String format, int width, int height) {
             if (e instanceof ImageException ie) {
                 throw ie;
             }
-            throw new ImageException(ImageException.Reason.UNREADABLE, "cannot decode image: " + e.getMessage());
+            // ImageIO's own text names its classes and internals: the client gets ours, the cause stays for the logs
+            throw new ImageException(ImageException.Reason.UNREADABLE, "cannot decode the image (corrupt or truncated)",
+                    e);
         }
     }
 }

@@ -28,7 +28,7 @@ import org.invllava.observability.Tracing;
 import org.invllava.runtime.model.MultimodalModel;
 import org.invllava.runtime.serving.BatchEngine;
 import org.invllava.schemas.AvroCodec;
-import org.invllava.schemas.ErrorCodes;
+import org.invllava.schemas.ErrorCode;
 import org.invllava.schemas.PoisonRecordException;
 import org.invllava.schemas.TokenChunk;
 import org.invllava.schemas.Topics;
@@ -201,7 +201,7 @@ public final class GenerationScheduler implements Runnable {
             return;
         }
         String id = new String(record.key(), StandardCharsets.UTF_8);
-        TokenChunk chunk = Paired.failed(id, "", ErrorCodes.INTERNAL,
+        TokenChunk chunk = Paired.failed(id, "", ErrorCode.INTERNAL.code(),
                 "the request's work record could not be read: " + reason).chunk();
         Sends.awaitAll(List.of(producer.send(new ProducerRecord<>(
                 Topics.TOKENS, record.key(), AvroCodec.of(TokenChunk.class).encode(chunk)))),

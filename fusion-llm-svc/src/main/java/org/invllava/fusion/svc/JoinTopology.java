@@ -16,7 +16,7 @@ import org.apache.kafka.streams.state.Stores;
 import org.invllava.kafka.AvroSerde;
 import org.invllava.observability.Metrics;
 import org.invllava.schemas.DeadLetter;
-import org.invllava.schemas.ErrorCodes;
+import org.invllava.schemas.ErrorCode;
 import org.invllava.schemas.ErrorInfo;
 import org.invllava.schemas.ModelTopics;
 import org.invllava.schemas.PromptRequest;
@@ -94,7 +94,7 @@ public final class JoinTopology {
         }
         return new Arrival.Features(VisualFeatures.newBuilder().setRequestId(id).setEncoderId("").setImageSha256("")
                 .setDtype(TensorDType.F16).setShape(List.of()).setData(ByteBuffer.allocate(0))
-                .setError(new ErrorInfo(ErrorCodes.INTERNAL, "the image's features record could not be read: "
+                .setError(new ErrorInfo(ErrorCode.INTERNAL.code(), "the image's features record could not be read: "
                         + d.poison().getReason())).build());
     }
 

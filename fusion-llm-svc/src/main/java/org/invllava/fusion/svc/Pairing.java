@@ -14,7 +14,7 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.invllava.observability.Metrics;
-import org.invllava.schemas.ErrorCodes;
+import org.invllava.schemas.ErrorCode;
 import org.invllava.schemas.WorkItem;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -82,7 +82,7 @@ final class Pairing implements Processor<String, Arrival, String, Paired> {
                     () -> PendingHalf.features(f.value(), now, windowEnd));
         } else if (a instanceof Arrival.UnreadablePrompt u) {
             unreadable.inc();
-            end(record.withValue(Paired.failed(id, "", ErrorCodes.INVALID_REQUEST,
+            end(record.withValue(Paired.failed(id, "", ErrorCode.INVALID_REQUEST.code(),
                     "the prompt record could not be read: " + u.reason())), now);
         }
     }
@@ -118,12 +118,12 @@ final class Pairing implements Processor<String, Arrival, String, Paired> {
                 store.delete(key(id));
             } else if (h.kind() == PendingHalf.Kind.PROMPT) {
                 missingFeatures.inc();
-                end(new Record<>(id, Paired.failed(id, h.promptValue().getReplyTo(), ErrorCodes.DEADLINE_EXCEEDED,
+                end(new Record<>(id, Paired.failed(id, h.promptValue().getReplyTo(), ErrorCode.DEADLINE_EXCEEDED.code(),
                         "the image's features did not arrive within " + waited(h, now) + " s: was the image sent to "
                                 + "the model's images topic, keyed by the same request id?"), now), now);
             } else {
                 missingPrompt.inc();
-                end(new Record<>(id, Paired.failed(id, "", ErrorCodes.DEADLINE_EXCEEDED, "the prompt for image "
+                end(new Record<>(id, Paired.failed(id, "", ErrorCode.DEADLINE_EXCEEDED.code(), "the prompt for image "
                         + h.featuresValue().getImageSha256() + " did not arrive within " + waited(h, now) + " s: was it "
                         + "sent to the model's prompts topic, keyed by the same request id?"), now), now);
             }

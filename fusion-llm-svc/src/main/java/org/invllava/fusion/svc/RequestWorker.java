@@ -18,7 +18,7 @@ import org.invllava.runtime.serving.BatchEngine;
 import org.invllava.runtime.serving.GenerationCallbacks;
 import org.invllava.runtime.serving.Outcome;
 import org.invllava.runtime.serving.Priority;
-import org.invllava.schemas.ErrorCodes;
+import org.invllava.schemas.ErrorCode;
 import org.invllava.schemas.ErrorInfo;
 import org.invllava.schemas.FinishReason;
 import org.invllava.schemas.PromptRequest;
@@ -161,7 +161,7 @@ final class RequestWorker {
         try { // the request's own fields
             plan = PromptPlan.of(p, model, grammars);
         } catch (InvalidRequestException e) {
-            finish(out, FinishReason.ERROR, null, new ErrorInfo(ErrorCodes.INVALID_REQUEST, e.getMessage()), answered);
+            finish(out, FinishReason.ERROR, null, new ErrorInfo(ErrorCode.INVALID_REQUEST.code(), e.getMessage()), answered);
             return;
         }
         Answering answering = new Answering(p, plan, out, written, answered);
@@ -176,10 +176,10 @@ final class RequestWorker {
                     answering.echoed ? plan.options().withoutPromptLogprobs() : plan.options(), answering.resumed,
                     p.getBulk() ? Priority.BULK : Priority.INTERACTIVE, answering.callbacks());
         } catch (ContextLengthException e) {
-            finish(out, FinishReason.ERROR, null, new ErrorInfo(ErrorCodes.PROMPT_TOO_LONG, e.getMessage()), answered);
+            finish(out, FinishReason.ERROR, null, new ErrorInfo(ErrorCode.PROMPT_TOO_LONG.code(), e.getMessage()), answered);
         } catch (RuntimeException e) { // not the client's doing: features, model or engine
             LOG.error("request {} could not start generating", p.getRequestId(), e);
-            finish(out, FinishReason.ERROR, null, new ErrorInfo(ErrorCodes.INTERNAL, "generation could not start"),
+            finish(out, FinishReason.ERROR, null, new ErrorInfo(ErrorCode.INTERNAL.code(), "generation could not start"),
                     answered);
         }
     }
@@ -247,7 +247,7 @@ final class RequestWorker {
                 return new Stop(FinishReason.ERROR, unlistened(orphaned));
             }
             if (System.currentTimeMillis() > prompt.getDeadlineEpochMs()) {
-                return new Stop(FinishReason.ERROR, new ErrorInfo(ErrorCodes.DEADLINE_EXCEEDED, "deadline passed while generating"));
+                return new Stop(FinishReason.ERROR, new ErrorInfo(ErrorCode.DEADLINE_EXCEEDED.code(), "deadline passed while generating"));
             }
             lastCheck = System.nanoTime();
             return null;
@@ -294,7 +294,7 @@ final class RequestWorker {
             for (Outcome o : outcomes) {
                 if (o instanceof Outcome.Failed e) {
                     LOG.error("request {} failed", prompt.getRequestId(), e.error());
-                    finish(out, FinishReason.ERROR, null, new ErrorInfo(ErrorCodes.INTERNAL, "generation failed"), answered);
+                    finish(out, FinishReason.ERROR, null, new ErrorInfo(ErrorCode.INTERNAL.code(), "generation failed"), answered);
                     return;
                 }
                 if (o instanceof Outcome.Stopped s) {
@@ -391,10 +391,10 @@ final class RequestWorker {
     private static ErrorInfo validate(WorkItem work) {
         PromptRequest p = work.getPrompt();
         if ((p.getQuestion() == null || p.getQuestion().isBlank()) && p.getPromptTokenIds().isEmpty()) {
-            return new ErrorInfo(ErrorCodes.INVALID_REQUEST, "the prompt is empty");
+            return new ErrorInfo(ErrorCode.INVALID_REQUEST.code(), "the prompt is empty");
         }
         if (System.currentTimeMillis() > p.getDeadlineEpochMs()) {
-            return new ErrorInfo(ErrorCodes.DEADLINE_EXCEEDED, "deadline passed before generation started");
+            return new ErrorInfo(ErrorCode.DEADLINE_EXCEEDED.code(), "deadline passed before generation started");
         }
         if (work.getFeatures() != null && work.getFeatures().getError() != null) {
             return work.getFeatures().getError();
@@ -408,7 +408,7 @@ final class RequestWorker {
      * answer.
      */
     private static ErrorInfo unlistened(String why) {
-        return new ErrorInfo(ErrorCodes.UNAVAILABLE, "the answer was stopped: " + why + "; resume it or retry");
+        return new ErrorInfo(ErrorCode.UNAVAILABLE.code(), "the answer was stopped: " + why + "; resume it or retry");
     }
 
     /** The innermost cause of {@code e}. */

@@ -33,7 +33,7 @@ import org.invllava.runtime.vision.RgbImage;
 import org.invllava.runtime.weights.DType;
 import org.invllava.schemas.AvroCodec;
 import org.invllava.schemas.DeadLetter;
-import org.invllava.schemas.ErrorCodes;
+import org.invllava.schemas.ErrorCode;
 import org.invllava.schemas.ErrorInfo;
 import org.invllava.schemas.ControlAction;
 import org.invllava.schemas.ControlMessage;
@@ -188,7 +188,7 @@ class FusionLlmServiceTest {
             sendPrompt(prompt("img-1", "what is in the image?", true, 12));
             sendPrompt(prompt("txt-1", "say something", false, 6));
             sendPrompt(prompt("bad-image", "what is it?", true, 5));
-            sendFeatures("bad-image", null, new ErrorInfo(ErrorCodes.INVALID_IMAGE, "cannot decode image"));
+            sendFeatures("bad-image", null, new ErrorInfo(ErrorCode.INVALID_IMAGE.code(), "cannot decode image"));
             sendPrompt(prompt("empty", "  ", false, 5));
             sendPrompt(prompt("long", "word ".repeat(3000), false, 5));
             PromptRequest badSampling = prompt("bad-sampling", "hi", false, 5);
@@ -207,11 +207,11 @@ class FusionLlmServiceTest {
             TokenChunk last = img.get(img.size() - 1);
             assertEquals(ids(img).length, last.getUsage().getCompletionTokens());
             assertArrayEquals(direct("say something", null, 6), ids(exactlyOnce(answers.get("txt-1"))));
-            assertError(answers.get("bad-image"), ErrorCodes.INVALID_IMAGE);
-            assertError(answers.get("empty"), ErrorCodes.INVALID_REQUEST);
-            assertError(answers.get("long"), ErrorCodes.PROMPT_TOO_LONG);
-            assertError(answers.get("bad-sampling"), ErrorCodes.INVALID_REQUEST);
-            assertError(answers.get("wrong-dim"), ErrorCodes.INTERNAL); // features that do not fit: not the client's
+            assertError(answers.get("bad-image"), ErrorCode.INVALID_IMAGE.code());
+            assertError(answers.get("empty"), ErrorCode.INVALID_REQUEST.code());
+            assertError(answers.get("long"), ErrorCode.PROMPT_TOO_LONG.code());
+            assertError(answers.get("bad-sampling"), ErrorCode.INVALID_REQUEST.code());
+            assertError(answers.get("wrong-dim"), ErrorCode.INTERNAL.code()); // features that do not fit: not the client's
             assertEquals(FinishReason.LENGTH, exactlyOnce(answers.get("after-poison")).get(3).getFinishReason());
             DeadLetter letter = readDeadLetter();
             assertEquals(Topics.PROMPTS, letter.getSourceTopic());
@@ -459,8 +459,8 @@ class FusionLlmServiceTest {
             }
             Map<String, List<TokenChunk>> answers = readAnswers(List.of("orphan-dead", "orphan-left", "orphan-back"), c -> { });
             // stopped without a cancel from their client: an error it can resume or retry on, never a complete answer
-            assertError(exactlyOnce(answers.get("orphan-dead")), ErrorCodes.UNAVAILABLE);
-            assertError(exactlyOnce(answers.get("orphan-left")), ErrorCodes.UNAVAILABLE);
+            assertError(exactlyOnce(answers.get("orphan-dead")), ErrorCode.UNAVAILABLE.code());
+            assertError(exactlyOnce(answers.get("orphan-left")), ErrorCode.UNAVAILABLE.code());
             assertArrayEquals(direct("hello", null, 6), ids(exactlyOnce(answers.get("orphan-back"))));
         } finally {
             live.interrupt();

@@ -18,7 +18,7 @@ import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.invllava.observability.Metrics;
 import org.invllava.schemas.AvroCodec;
-import org.invllava.schemas.ErrorCodes;
+import org.invllava.schemas.ErrorCode;
 import org.invllava.schemas.FinishReason;
 import org.invllava.schemas.ModelTopics;
 import org.invllava.schemas.PromptRequest;
@@ -108,10 +108,10 @@ class JoinTopologyTest {
         List<TokenChunk> out = tokens.readValuesToList().stream().map(CHUNKS::decode).toList();
         assertEquals(2, out.size());
         TokenChunk p = out.stream().filter(c -> c.getRequestId().equals("p")).findFirst().orElseThrow();
-        assertError(p, ErrorCodes.DEADLINE_EXCEEDED, "features did not arrive");
+        assertError(p, ErrorCode.DEADLINE_EXCEEDED.code(), "features did not arrive");
         assertEquals("reply-p", p.getReplyTo());
         TokenChunk f = out.stream().filter(c -> c.getRequestId().equals("f")).findFirst().orElseThrow();
-        assertError(f, ErrorCodes.DEADLINE_EXCEEDED, "prompt");
+        assertError(f, ErrorCode.DEADLINE_EXCEEDED.code(), "prompt");
         assertEquals(2.0, metrics.scrape().lines().filter(l -> l.startsWith("fusion_join_expired_total"))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum());
         features.pipeInput("p", FEATURES.encode(features("p")));
@@ -122,7 +122,7 @@ class JoinTopologyTest {
     void aPromptExpiresAtItsDeadlineWhenThatIsSooner() {
         prompts.pipeInput("d", PROMPTS.encode(prompt("d", true, System.currentTimeMillis() + 3_000)));
         driver.advanceWallClockTime(Duration.ofSeconds(5));
-        assertError(CHUNKS.decode(tokens.readValue()), ErrorCodes.DEADLINE_EXCEEDED, "features did not arrive");
+        assertError(CHUNKS.decode(tokens.readValue()), ErrorCode.DEADLINE_EXCEEDED.code(), "features did not arrive");
     }
 
     @Test
@@ -135,10 +135,10 @@ class JoinTopologyTest {
         prompts.pipeInput((String) null, PROMPTS.encode(prompt("nokey", false, Long.MAX_VALUE)));
         assertEquals(3, dead.readValuesToList().size(), "two unreadable records and one without a key");
         TokenChunk u = CHUNKS.decode(tokens.readValue());
-        assertError(u, ErrorCodes.INVALID_REQUEST, "prompt record could not be read");
+        assertError(u, ErrorCode.INVALID_REQUEST.code(), "prompt record could not be read");
         assertTrue(tokens.isEmpty());
         WorkItem v = WORK.decode(work.readValue());
-        assertEquals(ErrorCodes.INTERNAL, v.getFeatures().getError().getCode(), "the prompt's reply address gets the error");
+        assertEquals(ErrorCode.INTERNAL.code(), v.getFeatures().getError().getCode(), "the prompt's reply address gets the error");
         assertTrue(work.isEmpty(), "the features of the unreadable prompt are dropped");
     }
 

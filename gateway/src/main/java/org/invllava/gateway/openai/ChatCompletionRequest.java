@@ -9,7 +9,7 @@ import org.invllava.gateway.GatewayConfig;
 import org.invllava.gateway.GatewayError;
 import org.invllava.gateway.ImageInput;
 import org.invllava.gateway.RequestFields;
-import org.invllava.schemas.ErrorCodes;
+import org.invllava.schemas.ErrorCode;
 
 /**
  * A {@code POST /v1/chat/completions} body, read into a {@link ChatRequest}: {@code messages} (system/developer,
@@ -47,7 +47,7 @@ record ChatCompletionRequest(ChatRequest chat, URI imageUrl, boolean stream, boo
             throw RequestFields.invalid("messages must be a non-empty array");
         }
         if (messages.size() > RequestFields.MAX_MESSAGES) {
-            throw new GatewayError(ErrorCodes.PROMPT_TOO_LONG, "the conversation has " + messages.size()
+            throw new GatewayError(ErrorCode.PROMPT_TOO_LONG, "the conversation has " + messages.size()
                     + " messages, over the limit of " + RequestFields.MAX_MESSAGES);
         }
         StringBuilder system = null;
@@ -175,10 +175,10 @@ record ChatCompletionRequest(ChatRequest chat, URI imageUrl, boolean stream, boo
                 slot.url = URI.create(u);
                 return;
             } catch (IllegalArgumentException e) {
-                throw new GatewayError(ErrorCodes.INVALID_IMAGE, at + ".image_url.url is not a valid URL");
+                throw new GatewayError(ErrorCode.INVALID_IMAGE, at + ".image_url.url is not a valid URL");
             }
         }
-        throw new GatewayError(ErrorCodes.INVALID_IMAGE, at + ".image_url.url must be a data URL (data:image/png;base64,...)"
+        throw new GatewayError(ErrorCode.INVALID_IMAGE, at + ".image_url.url must be a data URL (data:image/png;base64,...)"
                 + " or an http(s) URL");
     }
 }

@@ -22,7 +22,7 @@ import org.invllava.gateway.ResumeRequest;
 import org.invllava.gateway.TokenUsage;
 import org.invllava.gateway.ImageInput;
 import org.invllava.gateway.RequestDispatcher;
-import org.invllava.schemas.ErrorCodes;
+import org.invllava.schemas.ErrorCode;
 
 /**
  * The OpenAI-compatible API: {@code GET /v1/models} (and one by id), {@code POST /v1/chat/completions}, legacy
@@ -64,14 +64,14 @@ public final class OpenAiApi {
             if (config.models().ids().contains(id)) {
                 json(ctx.response(), 200, OpenAiJson.model(id, created));
             } else {
-                refuse(ctx, new GatewayError(ErrorCodes.MODEL_NOT_FOUND, "the model '" + id + "' does not exist"));
+                refuse(ctx, new GatewayError(ErrorCode.MODEL_NOT_FOUND, "the model '" + id + "' does not exist"));
             }
         });
         post(router, "/v1/chat/completions", this::chatCompletions);
         new CompletionsApi(this, config).mount(router);
         new ResponsesApi(this, config, images).mount(router);
         keyed(router.get("/v1/chat/completions/:id/stream"), this::resume);
-        router.route("/v1/*").handler(ctx -> refuse(ctx, new GatewayError(ErrorCodes.NOT_FOUND,
+        router.route("/v1/*").handler(ctx -> refuse(ctx, new GatewayError(ErrorCode.NOT_FOUND,
                 ctx.request().method() + " " + ctx.request().path() + " is not part of this API")));
     }
 
@@ -96,7 +96,7 @@ public final class OpenAiApi {
                             body = OpenAiJson.JSON.readTree(ctx.body().buffer() == null ? new byte[0]
                                     : ctx.body().buffer().getBytes());
                         } catch (Exception e) {
-                            throw new GatewayError(ErrorCodes.INVALID_REQUEST, "the request body is not valid JSON");
+                            throw new GatewayError(ErrorCode.INVALID_REQUEST, "the request body is not valid JSON");
                         }
                         ctx.setBody(io.vertx.core.buffer.Buffer.buffer());
                         route.handle(ctx, ctx.get(SLOT), body);
@@ -106,11 +106,11 @@ public final class OpenAiApi {
                 })
                 .failureHandler(ctx -> {
                     if (ctx.statusCode() == 413) {
-                        refuse(ctx, new GatewayError(ErrorCodes.REQUEST_TOO_LARGE, "the request body is over the limit of "
+                        refuse(ctx, new GatewayError(ErrorCode.REQUEST_TOO_LARGE, "the request body is over the limit of "
                                 + config.limits().maxRequestBytes() + " bytes"));
                     } else { // never the exception's text: it names our classes
                         LOG.warn("request to {} failed", ctx.request().path(), ctx.failure());
-                        refuse(ctx, new GatewayError(ErrorCodes.INVALID_REQUEST, "the request could not be read"));
+                        refuse(ctx, new GatewayError(ErrorCode.INVALID_REQUEST, "the request could not be read"));
                     }
                 });
     }
@@ -190,7 +190,7 @@ public final class OpenAiApi {
             } else {
                 Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
                 refuse(ctx, cause instanceof GatewayError g ? g
-                        : new GatewayError(ErrorCodes.INVALID_IMAGE, "the image URL could not be fetched"));
+                        : new GatewayError(ErrorCode.INVALID_IMAGE, "the image URL could not be fetched"));
             }
         }));
     }
@@ -271,7 +271,7 @@ public final class OpenAiApi {
 
     /** The OpenAI error object of {@code code} with its HTTP status. */
     static void error(HttpServerResponse response, String code, String message) {
-        json(response, GatewayError.httpStatus(code), OpenAiJson.error(code, message));
+        json(response, ErrorCode.of(code).httpStatus(), OpenAiJson.error(code, message));
     }
 
     static void json(HttpServerResponse response, int status, ObjectNode body) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import org.invllava.gateway.GatewayError;
 import org.invllava.gateway.TokenUsage;
+import org.invllava.schemas.ErrorCode;
 
 /** The OpenAI API's JSON objects, field for field as the official clients parse them. */
 public final class OpenAiJson {
@@ -16,7 +17,7 @@ public final class OpenAiJson {
     /** {@code {"error": {"message", "type", "param", "code"}}}; the type follows the HTTP status. */
     public static ObjectNode error(String code, String message) {
         ObjectNode root = JSON.createObjectNode();
-        root.putObject("error").put("message", message).put("type", type(GatewayError.httpStatus(code))).putNull("param")
+        root.putObject("error").put("message", message).put("type", type(ErrorCode.of(code).httpStatus())).putNull("param")
                 .put("code", code);
         return root;
     }

@@ -13,7 +13,7 @@ import org.invllava.gateway.GatewayError;
 import org.invllava.gateway.ImageInput;
 import org.invllava.gateway.RequestDispatcher;
 import org.invllava.gateway.ResumeRequest;
-import org.invllava.schemas.ErrorCodes;
+import org.invllava.schemas.ErrorCode;
 
 /**
  * The Responses API: {@code POST /v1/responses} (a {@code response} object, or its event stream:
@@ -68,7 +68,7 @@ final class ResponsesApi {
             after = Long.parseLong(ctx.request().getParam("starting_after", "-1"));
             resume = ResumeRequest.of(ctx.pathParam("id"), -1).withModel(ctx.request().getParam("model"));
         } catch (NumberFormatException e) {
-            api.refuse(ctx, new GatewayError(ErrorCodes.INVALID_REQUEST, "starting_after must be an event's sequence_number"));
+            api.refuse(ctx, new GatewayError(ErrorCode.INVALID_REQUEST, "starting_after must be an event's sequence_number"));
             return;
         } catch (GatewayError e) {
             api.refuse(ctx, e);
@@ -103,9 +103,9 @@ final class ResponsesApi {
         Context context = Vertx.currentContext();
         api.dispatcher().cancel(id.requestId(), slot).whenComplete((done, e) -> context.runOnContext(v -> {
             if (e != null) {
-                api.refuse(ctx, new GatewayError(ErrorCodes.UNAVAILABLE, "the cancel could not be published: retry"));
+                api.refuse(ctx, new GatewayError(ErrorCode.UNAVAILABLE, "the cancel could not be published: retry"));
             } else if (!done) {
-                api.refuse(ctx, new GatewayError(ErrorCodes.NOT_FOUND, "no response resp_" + id.requestId() + " to cancel"));
+                api.refuse(ctx, new GatewayError(ErrorCode.NOT_FOUND, "no response resp_" + id.requestId() + " to cancel"));
             } else {
                 ObjectNode r = OpenAiJson.JSON.createObjectNode().put("id", "resp_" + id.requestId())
                         .put("object", "response").put("status", "cancelled");

@@ -8,7 +8,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.invllava.gateway.GatewayError;
 import org.invllava.gateway.openai.OpenAiJson;
-import org.invllava.schemas.ErrorCodes;
+import org.invllava.schemas.ErrorCode;
 
 /**
  * What browsers may do with the gateway: a request whose {@code Host} is not one the gateway serves is refused (a
@@ -65,7 +65,7 @@ final class BrowserGuard implements Handler<RoutingContext> {
     }
 
     private static void refuse(RoutingContext ctx, String message) {
-        GatewayError e = new GatewayError(ErrorCodes.FORBIDDEN, message);
+        GatewayError e = new GatewayError(ErrorCode.FORBIDDEN, message);
         ctx.response().setStatusCode(e.httpStatus()).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
                 .putHeader(HttpHeaders.CONNECTION, "close").end(OpenAiJson.error(e.code(), e.getMessage()).toString());
     }

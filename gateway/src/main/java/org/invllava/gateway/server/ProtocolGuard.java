@@ -4,7 +4,7 @@ import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
 import org.invllava.gateway.openai.OpenAiJson;
-import org.invllava.schemas.ErrorCodes;
+import org.invllava.schemas.ErrorCode;
 
 /**
  * First on every route: every response says {@code X-Content-Type-Options: nosniff}, and a request whose framing the
@@ -22,7 +22,7 @@ final class ProtocolGuard implements Handler<RoutingContext> {
             io.vertx.core.http.HttpConnection connection = ctx.request().connection();
             ctx.response().setStatusCode(400).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
                     .putHeader(HttpHeaders.CONNECTION, "close")
-                    .end(OpenAiJson.error(ErrorCodes.INVALID_REQUEST, "unsupported Transfer-Encoding: only chunked")
+                    .end(OpenAiJson.error(ErrorCode.INVALID_REQUEST.code(), "unsupported Transfer-Encoding: only chunked")
                             .toString());
             connection.close(); // at once: what followed the body (a request read from the same bytes) is never served
             return;

@@ -10,7 +10,7 @@ import org.invllava.gateway.ResumeRequest;
 import org.invllava.gateway.ImageInput;
 import org.invllava.gateway.RequestFields;
 import org.invllava.gateway.ServedModels;
-import org.invllava.schemas.ErrorCodes;
+import org.invllava.schemas.ErrorCode;
 
 /**
  * The client's one message on {@code /v1/stream}: {@code {"prompt": "...", "image": "<base64 or data URL>",
@@ -66,7 +66,7 @@ final class StreamRequest {
         byte[] image = null;
         if (RequestFields.present(root, "image")) {
             if (!root.get("image").isTextual()) {
-                throw new GatewayError(ErrorCodes.INVALID_IMAGE, "image must be a base64 string");
+                throw new GatewayError(ErrorCode.INVALID_IMAGE, "image must be a base64 string");
             }
             image = images.fromBase64(root.get("image").asText());
         }

@@ -17,7 +17,7 @@ import org.invllava.gateway.ImageInput;
 import org.invllava.gateway.ServedModels;
 import org.invllava.kafka.KafkaSettings;
 import org.invllava.runtime.demo.DemoImages;
-import org.invllava.schemas.ErrorCodes;
+import org.invllava.schemas.ErrorCode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -48,7 +48,7 @@ class ChatCompletionRequestTest {
         }
         many.append("{\"role\": \"user\", \"content\": \"hi\"}]}");
         GatewayError tooMany = assertThrows(GatewayError.class, () -> parse(many.toString()));
-        assertEquals(ErrorCodes.PROMPT_TOO_LONG, tooMany.code());
+        assertEquals(ErrorCode.PROMPT_TOO_LONG.code(), tooMany.code());
         assertTrue(tooMany.getMessage().contains("messages"), tooMany.getMessage());
 
         GatewayConfig tight = new GatewayConfig(CONFIG.kafka(), "gw", "127.0.0.1", 0, CONFIG.models(),
@@ -61,10 +61,10 @@ class ChatCompletionRequestTest {
         empty.append("{\"role\": \"user\", \"content\": \"hi\"}]}");
         GatewayError emptyTurns = assertThrows(GatewayError.class,
                 () -> ChatCompletionRequest.parse(OpenAiJson.JSON.readTree(empty.toString()), tight, IMAGES));
-        assertEquals(ErrorCodes.PROMPT_TOO_LONG, emptyTurns.code());
+        assertEquals(ErrorCode.PROMPT_TOO_LONG.code(), emptyTurns.code());
 
         String longStop = "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"stop\": \"" + "s".repeat(257) + "\"}";
-        assertEquals(ErrorCodes.INVALID_REQUEST, assertThrows(GatewayError.class, () -> parse(longStop)).code());
+        assertEquals(ErrorCode.INVALID_REQUEST.code(), assertThrows(GatewayError.class, () -> parse(longStop)).code());
     }
 
     @Test
@@ -102,7 +102,7 @@ class ChatCompletionRequestTest {
         assertEquals("inverse-llava", parse(ask.formatted("\"model\": null, ")).chat().model());
         GatewayError unknown = assertThrows(GatewayError.class,
                 () -> parse(ask.formatted("\"model\": \"llava-2\", ")));
-        assertEquals(ErrorCodes.MODEL_NOT_FOUND, unknown.code());
+        assertEquals(ErrorCode.MODEL_NOT_FOUND.code(), unknown.code());
         assertEquals(404, unknown.httpStatus());
         assertTrue(unknown.getMessage().contains("inverse-llava, llava-1.5"), unknown.getMessage());
     }
@@ -131,7 +131,7 @@ class ChatCompletionRequestTest {
         assertTrue(IMAGES.fetch(URI.create("https://images.example.org.evil.test/cats/1.png")).isCompletedExceptionally());
         assertTrue(IMAGES.fetch(URI.create("https://images.example.org/dogs/1.png")).isCompletedExceptionally());
         GatewayError e = assertThrows(GatewayError.class, () -> parse(body.formatted("ftp://x/1.png")));
-        assertEquals(ErrorCodes.INVALID_IMAGE, e.code());
+        assertEquals(ErrorCode.INVALID_IMAGE.code(), e.code());
     }
 
     @Test

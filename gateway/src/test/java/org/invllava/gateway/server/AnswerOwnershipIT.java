@@ -21,7 +21,7 @@ import org.invllava.kafka.KafkaSettings;
 import org.invllava.schemas.AvroCodec;
 import org.invllava.schemas.ControlAction;
 import org.invllava.schemas.ControlMessage;
-import org.invllava.schemas.ErrorCodes;
+import org.invllava.schemas.ErrorCode;
 import org.invllava.schemas.FinishReason;
 import org.invllava.schemas.Topics;
 import org.junit.jupiter.api.AfterAll;
@@ -68,9 +68,9 @@ class AnswerOwnershipIT {
 
             OpenAiTestClient.Streamed sse = other.resume(s.id(), "0");
             assertEquals(404, sse.status(), sse.events().toString());
-            assertEquals(ErrorCodes.NOT_FOUND, sse.events().get(0).path("error").path("code").asText());
+            assertEquals(ErrorCode.NOT_FOUND.code(), sse.events().get(0).path("error").path("code").asText());
             JsonNode ws = resumeAndCancelOverWebSocket(OTHER, s.id());
-            assertEquals(ErrorCodes.NOT_FOUND, ws.path("code").asText(), ws.toString());
+            assertEquals(ErrorCode.NOT_FOUND.code(), ws.path("code").asText(), ws.toString());
 
             fusion.answer(s.id(), 2, 4, FinishReason.STOP);
             OpenAiTestClient.Streamed mine = s.stream().get(30, TimeUnit.SECONDS);
@@ -103,7 +103,7 @@ class AnswerOwnershipIT {
             });
             OpenAiTestClient.Streamed first = older.get(30, TimeUnit.SECONDS); // ended by the newer one, not a deadline
             JsonNode last = first.events().get(first.events().size() - 1);
-            assertEquals(ErrorCodes.RESUMED_ELSEWHERE, last.path("error").path("code").asText(), first.events().toString());
+            assertEquals(ErrorCode.RESUMED_ELSEWHERE.code(), last.path("error").path("code").asText(), first.events().toString());
             Thread.sleep(3_000);
             fusion.answer(s.id(), 1, 3, FinishReason.LENGTH);
             OpenAiTestClient.Streamed second = newer.get(30, TimeUnit.SECONDS);

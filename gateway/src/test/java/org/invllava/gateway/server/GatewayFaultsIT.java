@@ -23,7 +23,7 @@ import org.invllava.kafka.KafkaSettings;
 import org.invllava.kafka.RequestIds;
 import org.invllava.kafka.TopicSetup;
 import org.invllava.kafka.local.KraftBroker;
-import org.invllava.schemas.ErrorCodes;
+import org.invllava.schemas.ErrorCode;
 import org.invllava.schemas.FinishReason;
 import org.invllava.schemas.Topics;
 import org.junit.jupiter.api.AfterAll;
@@ -97,7 +97,7 @@ class GatewayFaultsIT {
                 assertFalse("stop".equals(e.path("choices").path(0).path("finish_reason").asText()), got.events().toString());
             }
             JsonNode last = got.events().get(got.events().size() - 1);
-            assertEquals(ErrorCodes.UNAVAILABLE, last.path("error").path("code").asText(), got.events().toString());
+            assertEquals(ErrorCode.UNAVAILABLE.code(), last.path("error").path("code").asText(), got.events().toString());
             assertEquals("server_error", last.path("error").path("type").asText());
             assertEquals(3, got.contentEvents());
         }
@@ -131,7 +131,7 @@ class GatewayFaultsIT {
         }
         OpenAiTestClient.Streamed unknown = client.resume(RequestIds.next(), null);
         assertEquals(404, unknown.status(), unknown.events().toString());
-        assertEquals(ErrorCodes.NOT_FOUND, unknown.events().get(0).path("error").path("code").asText());
+        assertEquals(ErrorCode.NOT_FOUND.code(), unknown.events().get(0).path("error").path("code").asText());
         assertEquals(404, client.get("/v1/chat/completions/" + RequestIds.next() + "/stream?model=no-such-model").status());
     }
 
@@ -164,7 +164,7 @@ class GatewayFaultsIT {
                     .POST(HttpRequest.BodyPublishers.ofString(OpenAiTestClient.chat("hi", null, 4).toString())).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(503, refused.statusCode(), refused.body());
-            assertTrue(refused.body().contains(ErrorCodes.UNAVAILABLE), refused.body());
+            assertTrue(refused.body().contains(ErrorCode.UNAVAILABLE.code()), refused.body());
         } finally {
             broker = KraftBroker.start(dir.resolve("kafka"), "127.0.0.1", port, Topics.MAX_MESSAGE_BYTES);
         }
@@ -213,7 +213,7 @@ class GatewayFaultsIT {
             member.close(); // the last fusion LLM leaves
             OpenAiTestClient.Streamed got = stream.get(60, java.util.concurrent.TimeUnit.SECONDS);
             JsonNode last = got.events().get(got.events().size() - 1);
-            assertEquals(ErrorCodes.UNAVAILABLE, last.path("error").path("code").asText(), got.events().toString());
+            assertEquals(ErrorCode.UNAVAILABLE.code(), last.path("error").path("code").asText(), got.events().toString());
             assertEquals(2, got.contentEvents());
         }
     }

@@ -34,7 +34,7 @@ import org.invllava.runtime.model.VisionModel;
 import org.invllava.runtime.vision.ImageDecoder;
 import org.invllava.runtime.vision.RgbImage;
 import org.invllava.schemas.AvroCodec;
-import org.invllava.schemas.ErrorCodes;
+import org.invllava.schemas.ErrorCode;
 import org.invllava.schemas.ErrorInfo;
 import org.invllava.schemas.ImageRequest;
 import org.invllava.schemas.PoisonRecordException;
@@ -179,19 +179,19 @@ public final class VisionEncoderService implements Runnable, AutoCloseable {
             deadLetters.publish(record, e.getMessage());
             if (record.key() != null) { // its prompt waits in the join: end the request now, through the prompt's reply address
                 String id = new String(record.key(), java.nio.charset.StandardCharsets.UTF_8);
-                sent.add(send(record, id, null, null, new ErrorInfo(ErrorCodes.INVALID_REQUEST,
-                        "the image record could not be read: " + e.getMessage())));
+                sent.add(send(record, id, null, null, new ErrorInfo(ErrorCode.INVALID_REQUEST.code(),
+                        "the image record could not be read"))); // the decoder's text (Avro's) is the dead letter's
             }
             return null;
         }
         Item item = new Item(record, request, null, null);
         if (request.getDeadlineEpochMs() < System.currentTimeMillis()) {
-            sent.add(send(item, null, new ErrorInfo(ErrorCodes.DEADLINE_EXCEEDED, "deadline passed before the image was encoded")));
+            sent.add(send(item, null, new ErrorInfo(ErrorCode.DEADLINE_EXCEEDED.code(), "deadline passed before the image was encoded")));
             return null;
         }
         ByteBuffer bytes = request.getImage();
         if (bytes.remaining() > config.maxImageBytes()) {
-            sent.add(send(item, null, new ErrorInfo(ErrorCodes.IMAGE_TOO_LARGE,
+            sent.add(send(item, null, new ErrorInfo(ErrorCode.IMAGE_TOO_LARGE.code(),
                     "image of " + bytes.remaining() + " bytes exceeds the limit of " + config.maxImageBytes())));
             return null;
         }
@@ -200,7 +200,7 @@ public final class VisionEncoderService implements Runnable, AutoCloseable {
         try {
             return new Item(record, request, decoder.decode(raw), sha256(raw));
         } catch (ImageException e) {
-            String code = e.reason() == ImageException.Reason.TOO_LARGE ? ErrorCodes.IMAGE_TOO_LARGE : ErrorCodes.INVALID_IMAGE;
+            String code = e.reason() == ImageException.Reason.TOO_LARGE ? ErrorCode.IMAGE_TOO_LARGE.code() : ErrorCode.INVALID_IMAGE.code();
             sent.add(send(item, null, new ErrorInfo(code, e.getMessage())));
             return null;
         }
@@ -218,7 +218,7 @@ public final class VisionEncoderService implements Runnable, AutoCloseable {
             LOG.error("encoding a batch of {} failed (requests {})", items.size(),
                     items.stream().map(i -> i.request().getRequestId()).toList(), e);
             for (Item item : items) {
-                sent.add(send(item, null, new ErrorInfo(ErrorCodes.INTERNAL,
+                sent.add(send(item, null, new ErrorInfo(ErrorCode.INTERNAL.code(),
                         "the vision encoder failed (logged with the request id)")));
             }
             return;

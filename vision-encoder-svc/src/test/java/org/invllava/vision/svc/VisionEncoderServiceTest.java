@@ -2,6 +2,7 @@ package org.invllava.vision.svc;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -31,7 +32,7 @@ import org.invllava.runtime.vision.ImageDecoder;
 import org.invllava.runtime.weights.DType;
 import org.invllava.schemas.AvroCodec;
 import org.invllava.schemas.DeadLetter;
-import org.invllava.schemas.ErrorCodes;
+import org.invllava.schemas.ErrorCode;
 import org.invllava.schemas.ImageRequest;
 import org.invllava.schemas.ModelTopics;
 import org.invllava.schemas.TensorDType;
@@ -98,6 +99,7 @@ class VisionEncoderServiceTest {
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(settings.producer())) {
             send(producer, "ok-1", request("ok-1", valid, later));
             send(producer, "corrupt", request("corrupt", "not an image".getBytes(), later));
+            send(producer, "truncated", request("truncated", java.util.Arrays.copyOf(valid, 60), later));
             send(producer, "huge", request("huge", huge, later));
             send(producer, "late", request("late", valid, System.currentTimeMillis() - 1));
             send(producer, "poison", "{\"not\": \"avro\"}".getBytes());
@@ -105,7 +107,7 @@ class VisionEncoderServiceTest {
             send(producer, "ok-3", request("ok-3", png(112, 112, 3), later));
             producer.flush();
         }
-        Map<String, VisualFeatures> got = readFeatures(7);
+        Map<String, VisualFeatures> got = readFeatures(8);
         var direct = model.encodeImages(List.of(new ImageDecoder(1 << 24).decode(valid))).get(0);
         for (String id : List.of("ok-1", "ok-2")) {
             VisualFeatures f = got.get(id);
@@ -115,13 +117,19 @@ class VisionEncoderServiceTest {
             assertArrayEquals(direct.data(), FeatureCodec.fromBytes(f.getData(), f.getDtype(), f.getShape()).data(), 0f);
         }
         assertNull(got.get("ok-3").getError());
-        assertEquals(ErrorCodes.INVALID_IMAGE, got.get("corrupt").getError().getCode());
-        assertEquals(ErrorCodes.IMAGE_TOO_LARGE, got.get("huge").getError().getCode());
-        assertEquals(ErrorCodes.DEADLINE_EXCEEDED, got.get("late").getError().getCode());
+        assertEquals(ErrorCode.INVALID_IMAGE.code(), got.get("corrupt").getError().getCode());
+        assertEquals(ErrorCode.IMAGE_TOO_LARGE.code(), got.get("huge").getError().getCode());
+        assertEquals(ErrorCode.DEADLINE_EXCEEDED.code(), got.get("late").getError().getCode());
         // an unreadable record keyed by a request id: dead-lettered, and its request ends through the features
-        assertEquals(ErrorCodes.INVALID_REQUEST, got.get("poison").getError().getCode());
+        assertEquals(ErrorCode.INVALID_REQUEST.code(), got.get("poison").getError().getCode());
         assertTrue(got.get("poison").getError().getMessage().contains("could not be read"), got.get("poison").getError().getMessage());
         assertTrue(got.get("huge").getError().getMessage().contains("100000"), got.get("huge").getError().getMessage());
+        assertEquals(ErrorCode.INVALID_IMAGE.code(), got.get("truncated").getError().getCode());
+        for (String id : List.of("corrupt", "truncated", "poison")) { // ImageIO's and Avro's own texts stay inside
+            String message = got.get(id).getError().getMessage();
+            assertFalse(message.contains("Exception") || message.contains("java") || message.contains("org.apache")
+                    || message.contains("IIO"), id + ": " + message);
+        }
 
         DeadLetter letter = readOne(Topics.DEAD_LETTER, AvroCodec.of(DeadLetter.class));
         assertEquals(Topics.IMAGES, letter.getSourceTopic());
