@@ -2,33 +2,24 @@ package org.invllava.gateway;
 
 import io.opentelemetry.api.trace.SpanKind;
 import io.vertx.core.Vertx;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
-import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.invllava.kafka.RequestIds;
-import org.invllava.kafka.TokenLookups;
 import org.invllava.observability.Metrics;
 import org.invllava.observability.Tracing;
 import org.invllava.schemas.AvroCodec;
 import org.invllava.schemas.ControlAction;
-import org.invllava.schemas.ConversationTurn;
 import org.invllava.schemas.ErrorCode;
 import org.invllava.schemas.ImageRequest;
 import org.invllava.schemas.PromptRequest;
-import org.invllava.schemas.SamplingParameters;
 import org.invllava.schemas.TokenChunk;
 import org.invllava.schemas.ModelTopics;
 import org.invllava.schemas.Topics;
-import org.invllava.schemas.TurnRole;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,7 +34,7 @@ public final class RequestDispatcher implements AutoCloseable {
     private static final AvroCodec<ImageRequest> IMAGES = AvroCodec.of(ImageRequest.class);
     private static final AvroCodec<PromptRequest> PROMPTS = AvroCodec.of(PromptRequest.class);
     /** How long after its deadline the gateway gives up on a request whose answer has not ended. */
-    private static final Duration GRACE = Duration.ofSeconds(1);
+    private static final Duration GRACE = AnswerControl.GRACE;
 
     /**
      * A published request: cancel it (the answer then ends as cancelled), abandon it (the client left for good: it is
@@ -70,10 +61,8 @@ public final class RequestDispatcher implements AutoCloseable {
     private final GatewayMetrics metrics;
     private final Tracing tracing;
     private final ModelCapacity capacity; // null: not polled (GATEWAY_CAPACITY_POLL_MS 0), readiness is Kafka's
-    private final TokenLookups replay;
     private final RequestPublisher publisher;
-    /** Owners of the new requests this gateway relays now (empty: sent without keys), by request id. */
-    private final Map<String, Optional<String>> liveOwners = new ConcurrentHashMap<>();
+    private final AnswerControl control;
     private long heartbeatTimer = -1;
 
     public RequestDispatcher(GatewayConfig config, Vertx vertx, Metrics registry, Tracing tracing) {
@@ -86,7 +75,7 @@ public final class RequestDispatcher implements AutoCloseable {
         this.admission = new Admission(config.limits().maxInFlight(), config.access().maxConcurrentPerKey());
         this.relay = new TokenRelay(config.kafka());
         this.publisher = new RequestPublisher(config, relay::brokerReachable);
-        this.replay = new TokenLookups(config.kafka());
+        this.control = new AnswerControl(config, publisher);
         this.relayThread = new Thread(relay, "token-relay-" + config.instanceId());
         this.relayThread.setDaemon(true);
         registry.gauge("gateway_active_streams", "Answers being streamed by this gateway", relay::active);
@@ -199,19 +188,15 @@ public final class RequestDispatcher implements AutoCloseable {
         String trace = stage.traceparent();
         LOG.info("request {} for {} accepted from {} via {} (traceparent {})", id, request.model(), slot.keyId(), api, trace);
         ModelTopics topics = ModelTopics.of(request.model());
+        byte[] key = PromptRecords.key(id);
         if (request.image() != null) {
-            ImageRequest image = ImageRequest.newBuilder().setRequestId(id).setImage(ByteBuffer.wrap(request.image()))
-                    .setContentType(null).setDeadlineEpochMs(deadline).setCreatedAtEpochMs(now).build();
-            publisher.request(new ProducerRecord<>(topics.images(), key(id), IMAGES.encode(image)), trace, answer);
+            ImageRequest image = PromptRecords.image(id, request.image(), now, deadline);
+            publisher.request(new ProducerRecord<>(topics.images(), key, IMAGES.encode(image)), trace, answer);
         }
-        PromptRequest prompt = PromptRequest.newBuilder().setRequestId(id).setQuestion(request.question())
-                .setHasImage(request.image() != null).setSystem(request.system()).setHistory(history(request.history()))
-                .setSampling(sampling(request.sampling())).setDeadlineEpochMs(deadline).setReplyTo(config.instanceId())
-                .setCreatedAtEpochMs(now).setOwner(slot.owner()).setRaw(request.output().raw())
-                .setPromptTokenIds(request.output().tokenIds()).setOutput(output(request.output())).build();
-        publisher.request(new ProducerRecord<>(topics.prompts(), key(id), PROMPTS.encode(prompt)), trace, answer);
+        PromptRequest prompt = PromptRecords.prompt(request, id, now, deadline, config.instanceId(), slot.owner());
+        publisher.request(new ProducerRecord<>(topics.prompts(), key, PROMPTS.encode(prompt)), trace, answer);
         expireAt(answer, request.deadline(), timer);
-        return submission(answer, () -> true);
+        return control.submission(answer, () -> true, () -> relay.resumedElsewhere(answer));
     }
 
     /**
@@ -231,7 +216,7 @@ public final class RequestDispatcher implements AutoCloseable {
         }
         long created = RequestIds.createdAt(requestId).orElse(-1);
         Duration age = Duration.ofMillis(System.currentTimeMillis() - created);
-        if (created < 0 || age.compareTo(config.limits().deadline().plus(GRACE)) > 0) {
+        if (!control.kept(created)) {
             slot.release().run();
             throw new GatewayError(ErrorCode.NOT_FOUND, "no answer " + requestId + " to resume (unknown, or past its deadline)");
         }
@@ -239,17 +224,17 @@ public final class RequestDispatcher implements AutoCloseable {
                 .attribute("after", after);
         AtomicLong timer = new AtomicLong(-1);
         Answer answer = answer(requestId, model, slot, stage, sinkForId, resume.firstMissing(), timer);
-        java.util.concurrent.atomic.AtomicBoolean owned = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean owned = new AtomicBoolean();
         metrics.accepted(api);
-        prompt(requestId, created).thenCompose(p -> {
-            if (p == null || !mayControl(p.getOwner(), slot)) {
+        control.prompt(requestId, created).thenCompose(p -> {
+            if (p == null || !AnswerControl.mayControl(p.getOwner(), slot)) {
                 return CompletableFuture.completedFuture(null); // never published, or another key's: not found
             }
             owned.set(true);
             relay.register(answer); // live from now on; the read-back covers what came before
             LOG.info("request {} resumed after chunk {} by {} via {}", requestId, after, slot.keyId(), api);
-            control(requestId, ControlAction.ATTACH, "client resumed");
-            return replay.written(requestId, created);
+            control.send(requestId, ControlAction.ATTACH, "client resumed");
+            return control.written(requestId, created);
         }).whenComplete((chunks, e) -> {
             if (e != null) {
                 LOG.error("cannot read back the answer of {}", requestId, e);
@@ -265,7 +250,7 @@ public final class RequestDispatcher implements AutoCloseable {
             }
         });
         expireAt(answer, config.limits().deadline().minus(age), timer);
-        return submission(answer, owned::get);
+        return control.submission(answer, owned::get, () -> relay.resumedElsewhere(answer));
     }
 
     /**
@@ -273,55 +258,14 @@ public final class RequestDispatcher implements AutoCloseable {
      * published, false when there is no such answer of this caller's (unknown, past its deadline, another key's).
      */
     public CompletableFuture<Boolean> cancel(String requestId, Slot slot) {
-        Optional<String> live = liveOwners.get(requestId);
-        if (live != null) { // answered through this gateway: its owner is known here, no need to look it up
-            return CompletableFuture.completedFuture(cancelIfAllowed(requestId, live.orElse(null), slot));
-        }
-        long created = RequestIds.createdAt(requestId).orElse(-1);
-        if (created < 0 || System.currentTimeMillis() - created > config.limits().deadline().plus(GRACE).toMillis()) {
-            return CompletableFuture.completedFuture(false);
-        }
-        return prompt(requestId, created).thenApply(p -> p != null && cancelIfAllowed(requestId, p.getOwner(), slot));
+        return control.cancel(requestId, slot);
     }
-
-    /** Publishes the cancel of {@code requestId} (whose prompt carries {@code owner}) if the caller may; says whether. */
-    private boolean cancelIfAllowed(String requestId, String owner, Slot slot) {
-        if (!mayControl(owner, slot)) {
-            return false;
-        }
-        LOG.info("request {} cancelled by {}", requestId, slot.keyId());
-        control(requestId, ControlAction.CANCEL, "cancelled by its client");
-        return true;
-    }
-
-    /**
-     * Whether the caller of {@code slot} may resume or cancel an answer whose prompt carries {@code owner}: it sent
-     * it with the same key, or it was sent without keys.
-     */
-    private static boolean mayControl(String owner, Slot slot) {
-        return owner == null || owner.equals(slot.owner());
-    }
-
-    /**
-     * The prompt of request {@code id}, created at {@code created} (epoch ms), from a served model's prompts topic, or
-     * null when it was never published: who owns the answer, and whether there is one. Looked up no sooner than
-     * {@link #PUBLISHED_WITHIN} after its creation, by when a gateway has written (or failed) its prompt: a client
-     * resuming at once gets no false 404.
-     */
-    private CompletableFuture<PromptRequest> prompt(String id, long created) {
-        long wait = created + PUBLISHED_WITHIN.toMillis() - System.currentTimeMillis();
-        List<String> topics = config.models().ids().stream().map(m -> ModelTopics.of(m).prompts()).toList();
-        return CompletableFuture.supplyAsync(() -> null, CompletableFuture.delayedExecutor(Math.max(0, wait),
-                java.util.concurrent.TimeUnit.MILLISECONDS)).thenCompose(v -> replay.prompt(id, created, topics));
-    }
-
-    static final Duration PUBLISHED_WITHIN = Duration.ofSeconds(2);
 
     /** {@link #answer}, relayed from now on. */
     private Answer register(String id, String model, Slot slot, Tracing.Stage stage,
                             Function<String, AnswerSink> sinkForId, int first, AtomicLong timer) {
         Answer a = answer(id, model, slot, stage, sinkForId, first, timer);
-        liveOwners.put(id, Optional.ofNullable(slot.owner())); // a new request's: its submitter owns it
+        control.relaying(id, slot.owner()); // a new request's: its submitter owns it
         relay.register(a);
         return a;
     }
@@ -334,7 +278,7 @@ public final class RequestDispatcher implements AutoCloseable {
                           Function<String, AnswerSink> sinkForId, int first, AtomicLong timer) {
         Answer[] self = new Answer[1];
         self[0] = new Answer(id, model, sinkForId.apply(id), metrics, errorCode -> {
-            liveOwners.remove(id, Optional.ofNullable(slot.owner()));
+            control.ended(id, slot.owner());
             vertx.cancelTimer(timer.get());
             slot.release().run();
             relay.unregister(self[0]);
@@ -348,7 +292,7 @@ public final class RequestDispatcher implements AutoCloseable {
         timer.set(vertx.setTimer(Math.max(1, after.plus(GRACE).toMillis()), t -> {
             if (!answer.finished()) {
                 answer.fail(ErrorCode.DEADLINE_EXCEEDED.code(), "no complete answer within the deadline");
-                control(answer.requestId(), ControlAction.CANCEL, "deadline exceeded");
+                control.send(answer.requestId(), ControlAction.CANCEL, "deadline exceeded");
             }
         }));
         if (answer.finished()) { // it ended before the timer was set
@@ -356,82 +300,12 @@ public final class RequestDispatcher implements AutoCloseable {
         }
     }
 
-    /**
-     * What the client can do with {@code answer}: its cancels and departures reach the fusion LLMs only once
-     * {@code owned} says the answer is this client's (a resume is checked against the request's owner first).
-     */
-    private Submission submission(Answer answer, BooleanSupplier owned) {
-        String id = answer.requestId();
-        return new Submission() {
-            @Override
-            public String requestId() {
-                return id;
-            }
-
-            @Override
-            public void cancel(String reason) {
-                if (!answer.finished() && owned.getAsBoolean()) {
-                    answer.cancelAsked();
-                    control(id, ControlAction.CANCEL, reason);
-                }
-            }
-
-            @Override
-            public void abandon(String reason) {
-                if (!answer.finished()) {
-                    answer.abandon();
-                    if (owned.getAsBoolean()) {
-                        control(id, ControlAction.CANCEL, reason);
-                    }
-                }
-            }
-
-            @Override
-            public void detach(String reason) {
-                if (!answer.finished()) {
-                    answer.abandon();
-                    // the client is back here already: it keeps its listener
-                    if (owned.getAsBoolean() && !relay.resumedElsewhere(answer)) {
-                        control(id, ControlAction.DETACH, reason);
-                    }
-                }
-            }
-        };
-    }
-
-    private void control(String requestId, ControlAction action, String reason) {
-        publisher.control(requestId, action, reason);
-    }
-
-    private static List<ConversationTurn> history(List<ChatRequest.Turn> turns) {
-        return turns.stream().map(t -> new ConversationTurn(t.role() == ChatRequest.Role.USER ? TurnRole.USER
-                : TurnRole.ASSISTANT, t.text(), t.image())).toList();
-    }
-
-    /** The output options as the prompt record carries them; null when there are none beyond one text choice. */
-    private static org.invllava.schemas.OutputOptions output(ChatRequest.Output o) {
-        if (o.logprobs() < 0 && !o.echo() && o.n() == 1 && o.jsonSchema() == null) {
-            return null;
-        }
-        return org.invllava.schemas.OutputOptions.newBuilder().setLogprobs(o.logprobs()).setEcho(o.echo())
-                .setChoices(o.n()).setJsonSchema(o.jsonSchema()).build();
-    }
-
-    private static SamplingParameters sampling(ChatRequest.Sampling s) {
-        return SamplingParameters.newBuilder().setMaxNewTokens(s.maxTokens()).setTemperature(s.temperature())
-                .setTopP(s.topP()).setSeed(s.seed()).setStop(s.stop()).build();
-    }
-
-    private static byte[] key(String requestId) {
-        return requestId.getBytes(StandardCharsets.UTF_8);
-    }
-
     @Override
     public void close() {
         if (heartbeatTimer >= 0) {
             vertx.cancelTimer(heartbeatTimer);
         }
-        replay.close();
+        control.close();
         if (capacity != null) {
             capacity.close();
         }
