@@ -23,13 +23,15 @@ final class Admission {
     /** A slot for {@code keyId}; the returned release may be called any number of times, it frees the slot once. */
     synchronized Runnable acquire(String keyId) throws GatewayError {
         if (inFlight >= maxInFlight) {
-            throw new GatewayError(ErrorCode.RATE_LIMITED, "the gateway is at its limit of " + maxInFlight
-                    + " requests in flight; retry later");
+            throw new GatewayError(
+                    ErrorCode.RATE_LIMITED,
+                    "the gateway is at its limit of " + maxInFlight + " requests in flight; retry later");
         }
         boolean keyed = !ApiKeys.ANONYMOUS.equals(keyId);
         if (keyed && perKey.getOrDefault(keyId, 0) >= maxPerKey) {
-            throw new GatewayError(ErrorCode.RATE_LIMITED, "this API key already has " + maxPerKey
-                    + " requests in flight (its limit); retry when one ends");
+            throw new GatewayError(
+                    ErrorCode.RATE_LIMITED,
+                    "this API key already has " + maxPerKey + " requests in flight (its limit); retry when one ends");
         }
         inFlight++;
         if (keyed) {

@@ -1,8 +1,7 @@
 package org.invllava.gateway;
 
-import java.util.function.Consumer;
-
 import java.util.Locale;
+import java.util.function.Consumer;
 import org.invllava.schemas.ErrorCode;
 import org.invllava.schemas.FinishReason;
 import org.invllava.schemas.TokenChunk;
@@ -16,6 +15,7 @@ import org.invllava.schemas.TokenChunk;
 final class Answer {
     /** Chunks held back waiting for an earlier one, at most (the longest answer allowed is far shorter). */
     static final int MAX_AHEAD = 1 << 16;
+
     private final String requestId;
     private final String model;
     private final AnswerSink sink;
@@ -25,6 +25,7 @@ final class Answer {
     private long lastTokenNanos;
     /** Chunks that arrived before some earlier one, by sequence (a resumed answer: live ones before read-back ones). */
     private final java.util.TreeMap<Integer, TokenChunk> ahead = new java.util.TreeMap<>();
+
     private int nextSequence;
     private boolean finished;
     /** Whether this answer's own client asked to cancel it: only then does a cancelled ending read as one. */
@@ -34,8 +35,13 @@ final class Answer {
      * The answer of {@code requestId} for {@code model}; the client already has it up to chunk
      * {@code firstSequence - 1} (0 for a new request, more when resumed after a reconnect).
      */
-    Answer(String requestId, String model, AnswerSink sink, GatewayMetrics metrics, Consumer<String> onEnd,
-           int firstSequence) {
+    Answer(
+            String requestId,
+            String model,
+            AnswerSink sink,
+            GatewayMetrics metrics,
+            Consumer<String> onEnd,
+            int firstSequence) {
         this.nextSequence = firstSequence;
         this.requestId = requestId;
         this.model = model;
@@ -98,9 +104,16 @@ final class Answer {
                 metrics.observeToken(now - (lastTokenNanos == 0 ? startNanos : lastTokenNanos), lastTokenNanos == 0);
                 lastTokenNanos = now;
             }
-            sink.piece(new AnswerSink.Piece(chunk.getSequence(), chunk.getChoice(), chunk.getText(), chunk.getTokenIds(),
-                    chunk.getLogprobs(), chunk.getEcho(), chunk.getChoiceFinishReason() == null ? null
-                    : chunk.getChoiceFinishReason().name().toLowerCase(Locale.ROOT)));
+            sink.piece(new AnswerSink.Piece(
+                    chunk.getSequence(),
+                    chunk.getChoice(),
+                    chunk.getText(),
+                    chunk.getTokenIds(),
+                    chunk.getLogprobs(),
+                    chunk.getEcho(),
+                    chunk.getChoiceFinishReason() == null
+                            ? null
+                            : chunk.getChoiceFinishReason().name().toLowerCase(Locale.ROOT)));
             return;
         }
         ahead.clear();
@@ -109,12 +122,19 @@ final class Answer {
             return;
         }
         if (chunk.getFinishReason() == FinishReason.CANCELLED && !cancelAsked) { // not this client's doing: no "stop"
-            fail(ErrorCode.UNAVAILABLE.code(), "the answer was cancelled by another client or by the service before it "
-                    + "ended; resume it with its id or retry");
+            fail(
+                    ErrorCode.UNAVAILABLE.code(),
+                    "the answer was cancelled by another client or by the service before it "
+                            + "ended; resume it with its id or retry");
             return;
         }
-        sink.done(chunk.getFinishReason().name().toLowerCase(Locale.ROOT), chunk.getUsage() == null ? null
-                : new TokenUsage(chunk.getUsage().getPromptTokens(), chunk.getUsage().getCompletionTokens()));
+        sink.done(
+                chunk.getFinishReason().name().toLowerCase(Locale.ROOT),
+                chunk.getUsage() == null
+                        ? null
+                        : new TokenUsage(
+                                chunk.getUsage().getPromptTokens(),
+                                chunk.getUsage().getCompletionTokens()));
         end(chunk.getFinishReason() == FinishReason.CANCELLED ? "cancelled" : "ok", null);
     }
 

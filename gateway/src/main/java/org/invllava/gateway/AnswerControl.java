@@ -53,7 +53,9 @@ final class AnswerControl implements AutoCloseable {
 
     /** Whether an answer created at {@code created} (epoch ms; negative: not an id this stack makes) is still kept. */
     boolean kept(long created) {
-        return created >= 0 && System.currentTimeMillis() - created <= config.limits().deadline().plus(GRACE).toMillis();
+        return created >= 0
+                && System.currentTimeMillis() - created
+                        <= config.limits().deadline().plus(GRACE).toMillis();
     }
 
     /**
@@ -96,9 +98,12 @@ final class AnswerControl implements AutoCloseable {
      */
     CompletableFuture<PromptRequest> prompt(String id, long created) {
         long wait = created + PUBLISHED_WITHIN.toMillis() - System.currentTimeMillis();
-        List<String> topics = config.models().ids().stream().map(m -> ModelTopics.of(m).prompts()).toList();
-        return CompletableFuture.supplyAsync(() -> null, CompletableFuture.delayedExecutor(Math.max(0, wait),
-                TimeUnit.MILLISECONDS)).thenCompose(v -> replay.prompt(id, created, topics));
+        List<String> topics = config.models().ids().stream()
+                .map(m -> ModelTopics.of(m).prompts())
+                .toList();
+        return CompletableFuture.supplyAsync(
+                        () -> null, CompletableFuture.delayedExecutor(Math.max(0, wait), TimeUnit.MILLISECONDS))
+                .thenCompose(v -> replay.prompt(id, created, topics));
     }
 
     /** The chunks of {@code id}'s answer written so far, read back from {@code vlm.tokens}. */

@@ -26,9 +26,14 @@ public interface AnswerSink {
      * One chunk: its sequence, choice, text and token ids, its tokens' log probabilities (null unless asked for),
      * whether it is the prompt echoed, and the choice's finish reason when it ends one choice of several.
      */
-    record Piece(int index, int choice, String text, List<Integer> tokenIds,
-                 List<org.invllava.schemas.TokenLogprob> logprobs, boolean echo, String choiceFinish) {
-    }
+    record Piece(
+            int index,
+            int choice,
+            String text,
+            List<Integer> tokenIds,
+            List<org.invllava.schemas.TokenLogprob> logprobs,
+            boolean echo,
+            String choiceFinish) {}
 
     /** {@code finishReason}: {@code stop}, {@code length} or {@code cancelled}; {@code usage} null when cancelled. */
     void done(String finishReason, TokenUsage usage);

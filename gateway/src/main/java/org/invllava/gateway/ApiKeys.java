@@ -27,11 +27,11 @@ public final class ApiKeys {
      * prefix and the key, the same on every replica (null without keys: anyone may). Keys must be long random
      * strings: with Kafka read access, an owner could be matched against guessed keys.
      */
-    public record Caller(String label, String owner) {
-    }
+    public record Caller(String label, String owner) {}
 
     /** Every call when no keys are configured. */
     public static final Caller ANYONE = new Caller(ANONYMOUS, null);
+
     private final List<byte[]> digests;
     private final byte[] labelSecret;
 
@@ -62,8 +62,11 @@ public final class ApiKeys {
             }
             d.add(sha256(key));
         }
-        return new ApiKeys(List.copyOf(d), labelSecret == null || labelSecret.isBlank() ? randomSecret()
-                : labelSecret.getBytes(StandardCharsets.UTF_8));
+        return new ApiKeys(
+                List.copyOf(d),
+                labelSecret == null || labelSecret.isBlank()
+                        ? randomSecret()
+                        : labelSecret.getBytes(StandardCharsets.UTF_8));
     }
 
     private static byte[] randomSecret() {
@@ -121,7 +124,8 @@ public final class ApiKeys {
             key = authorization.substring(7).trim();
         }
         if (key == null || key.isEmpty()) {
-            throw new GatewayError(ErrorCode.INVALID_API_KEY, "an API key is required: send Authorization: Bearer <key>");
+            throw new GatewayError(
+                    ErrorCode.INVALID_API_KEY, "an API key is required: send Authorization: Bearer <key>");
         }
         byte[] d = sha256(key);
         boolean found = false;

@@ -10,16 +10,29 @@ import java.util.List;
  *
  * @param system replaces the template's system text; null keeps it
  */
-public record ChatRequest(String model, String system, List<Turn> history, String question, byte[] image,
-                          Sampling sampling, Duration deadline, Output output) {
+public record ChatRequest(
+        String model,
+        String system,
+        List<Turn> history,
+        String question,
+        byte[] image,
+        Sampling sampling,
+        Duration deadline,
+        Output output) {
     public ChatRequest {
         history = List.copyOf(history);
         output = output == null ? Output.TEXT : output;
     }
 
     /** A chat request with one text choice. */
-    public ChatRequest(String model, String system, List<Turn> history, String question, byte[] image,
-                       Sampling sampling, Duration deadline) {
+    public ChatRequest(
+            String model,
+            String system,
+            List<Turn> history,
+            String question,
+            byte[] image,
+            Sampling sampling,
+            Duration deadline) {
         this(model, system, history, question, image, sampling, deadline, Output.TEXT);
     }
 
@@ -45,11 +58,13 @@ public record ChatRequest(String model, String system, List<Turn> history, Strin
     }
 
     /** Who said a turn. */
-    public enum Role { USER, ASSISTANT }
+    public enum Role {
+        USER,
+        ASSISTANT
+    }
 
     /** An earlier turn of the conversation; {@code image}: the request's image goes with this (user) turn. */
-    public record Turn(Role role, String text, boolean image) {
-    }
+    public record Turn(Role role, String text, boolean image) {}
 
     /** How to pick tokens (temperature 0: greedy; a seed makes sampling repeatable), stop strings included. */
     public record Sampling(int maxTokens, double temperature, double topP, long seed, List<String> stop) {

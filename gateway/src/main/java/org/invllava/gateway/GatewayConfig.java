@@ -13,16 +13,26 @@ import org.invllava.schemas.ModelTopics;
  * {@code capacityPoll}: how often to ask the broker which models have running services ({@link ModelCapacity}; zero:
  * never, where the services' readiness is known otherwise, as in {@code serve}).
  */
-public record GatewayConfig(KafkaSettings kafka, String instanceId, String host, int port, ServedModels models,
-                            Limits limits, Access access, Connections connections, Duration capacityPoll) {
+public record GatewayConfig(
+        KafkaSettings kafka,
+        String instanceId,
+        String host,
+        int port,
+        ServedModels models,
+        Limits limits,
+        Access access,
+        Connections connections,
+        Duration capacityPoll) {
     public GatewayConfig {
         if (capacityPoll.isNegative()) {
             throw new IllegalArgumentException("GATEWAY_CAPACITY_POLL_MS must be at least 0 (0: off)");
         }
         if (connections.idleTimeout().compareTo(limits.deadline()) <= 0) {
-            throw new IllegalArgumentException("GATEWAY_IDLE_TIMEOUT_MS (" + connections.idleTimeout().toMillis()
-                    + ") must exceed GATEWAY_DEADLINE_MS (" + limits.deadline().toMillis() + "): an answer may be silent "
-                    + "until its first token");
+            throw new IllegalArgumentException(
+                    "GATEWAY_IDLE_TIMEOUT_MS (" + connections.idleTimeout().toMillis()
+                            + ") must exceed GATEWAY_DEADLINE_MS ("
+                            + limits.deadline().toMillis() + "): an answer may be silent "
+                            + "until its first token");
         }
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port out of range: " + port);
@@ -40,15 +50,27 @@ public record GatewayConfig(KafkaSettings kafka, String instanceId, String host,
      * header, before decoding), characters of text over all messages, {@code max_tokens} (and its default), the
      * deadline (the default and the largest a request may ask for), requests in flight on this gateway.
      */
-    public record Limits(int maxRequestBytes, int maxImageBytes, long maxImagePixels, int maxPromptChars, int maxTokens,
-                         int defaultMaxTokens, Duration deadline, int maxInFlight) {
+    public record Limits(
+            int maxRequestBytes,
+            int maxImageBytes,
+            long maxImagePixels,
+            int maxPromptChars,
+            int maxTokens,
+            int defaultMaxTokens,
+            Duration deadline,
+            int maxInFlight) {
         public Limits {
-            if (maxImageBytes < 1 || maxImagePixels < 1 || maxPromptChars < 1 || maxTokens < 1 || defaultMaxTokens < 1
+            if (maxImageBytes < 1
+                    || maxImagePixels < 1
+                    || maxPromptChars < 1
+                    || maxTokens < 1
+                    || defaultMaxTokens < 1
                     || maxInFlight < 1) {
                 throw new IllegalArgumentException("gateway limits must be positive");
             }
             if (defaultMaxTokens > maxTokens) {
-                throw new IllegalArgumentException("the default max_tokens (" + defaultMaxTokens + ") exceeds the limit " + maxTokens);
+                throw new IllegalArgumentException(
+                        "the default max_tokens (" + defaultMaxTokens + ") exceeds the limit " + maxTokens);
             }
             if (maxRequestBytes < maxImageBytes) {
                 throw new IllegalArgumentException("max request bytes must hold the largest image");
@@ -70,8 +92,13 @@ public record GatewayConfig(KafkaSettings kafka, String instanceId, String host,
      * page origins besides the gateway's own that browsers may call it from, and the host names it answers for (none:
      * any).
      */
-    public record Connections(int maxConnections, int maxPerAddress, Duration idleTimeout, Duration firstMessageTimeout,
-                              List<String> allowedOrigins, List<String> allowedHosts) {
+    public record Connections(
+            int maxConnections,
+            int maxPerAddress,
+            Duration idleTimeout,
+            Duration firstMessageTimeout,
+            List<String> allowedOrigins,
+            List<String> allowedHosts) {
         public Connections {
             allowedOrigins = List.copyOf(allowedOrigins);
             allowedHosts = List.copyOf(allowedHosts);
@@ -89,7 +116,8 @@ public record GatewayConfig(KafkaSettings kafka, String instanceId, String host,
 
         /** The same, answering only for {@code hosts} (a gateway on the loopback: its names for it). */
         public Connections withAllowedHosts(List<String> hosts) {
-            return new Connections(maxConnections, maxPerAddress, idleTimeout, firstMessageTimeout, allowedOrigins, hosts);
+            return new Connections(
+                    maxConnections, maxPerAddress, idleTimeout, firstMessageTimeout, allowedOrigins, hosts);
         }
     }
 

@@ -19,18 +19,22 @@ final class GatewayMetrics {
     }
 
     void accepted(String api) {
-        registry.counter("gateway_requests_total", "Requests accepted, by API", "api", api).inc();
+        registry.counter("gateway_requests_total", "Requests accepted, by API", "api", api)
+                .inc();
     }
 
     void refused(String code) {
-        registry.counter("gateway_refused_total", "Requests refused before publishing, by code", "code", code).inc();
+        registry.counter("gateway_refused_total", "Requests refused before publishing, by code", "code", code)
+                .inc();
     }
 
     void error(String code) {
-        registry.counter("gateway_errors_total", "Requests ended with an error, by code", "code", code).inc();
+        registry.counter("gateway_errors_total", "Requests ended with an error, by code", "code", code)
+                .inc();
     }
 
     void finished(String outcome) {
-        registry.counter("gateway_requests_finished_total", "Requests ended, by outcome", "outcome", outcome).inc();
+        registry.counter("gateway_requests_finished_total", "Requests ended, by outcome", "outcome", outcome)
+                .inc();
     }
 }

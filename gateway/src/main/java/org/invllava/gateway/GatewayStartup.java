@@ -22,8 +22,7 @@ import org.invllava.schemas.Topics;
  * on the management port {@code PROBE_PORT}.
  */
 public final class GatewayStartup {
-    private GatewayStartup() {
-    }
+    private GatewayStartup() {}
 
     /** The configuration from the environment; every variable is checked here, before Kafka is touched. */
     public static GatewayConfig config(Env env) {
@@ -40,11 +39,14 @@ public final class GatewayStartup {
         String keysFile = env.string("GATEWAY_API_KEYS_FILE", null);
         GatewayConfig.Access open = GatewayConfig.Access.open();
         GatewayConfig.Access access = new GatewayConfig.Access(
-                ApiKeys.load(env.string("GATEWAY_API_KEYS", null), keysFile == null ? null : Path.of(keysFile),
+                ApiKeys.load(
+                        env.string("GATEWAY_API_KEYS", null),
+                        keysFile == null ? null : Path.of(keysFile),
                         env.string("GATEWAY_KEY_LABEL_SECRET", null)),
                 env.integer("GATEWAY_KEY_MAX_CONCURRENT", open.maxConcurrentPerKey()),
                 list(env.string("GATEWAY_IMAGE_URL_ALLOWLIST", "")),
-                Duration.ofMillis(env.integer("GATEWAY_IMAGE_FETCH_TIMEOUT_MS", (int) open.fetchTimeout().toMillis())));
+                Duration.ofMillis(env.integer("GATEWAY_IMAGE_FETCH_TIMEOUT_MS", (int)
+                        open.fetchTimeout().toMillis())));
         String id = env.string("GATEWAY_INSTANCE_ID", env.string("HOSTNAME", "gateway-" + UUID.randomUUID()));
         GatewayConfig.Connections c = GatewayConfig.Connections.defaults();
         GatewayConfig.Connections connections = new GatewayConfig.Connections(
@@ -52,14 +54,24 @@ public final class GatewayStartup {
                 env.integer("GATEWAY_MAX_CONNECTIONS_PER_ADDRESS", c.maxPerAddress()),
                 env.millis("GATEWAY_IDLE_TIMEOUT_MS", c.idleTimeout()),
                 env.millis("GATEWAY_WS_FIRST_MESSAGE_TIMEOUT_MS", c.firstMessageTimeout()),
-                list(env.string("GATEWAY_ALLOWED_ORIGINS", "")), list(env.string("GATEWAY_ALLOWED_HOSTS", "")));
-        return new GatewayConfig(env.kafka("gateway"), id, env.string("GATEWAY_HOST", "127.0.0.1"),
+                list(env.string("GATEWAY_ALLOWED_ORIGINS", "")),
+                list(env.string("GATEWAY_ALLOWED_HOSTS", "")));
+        return new GatewayConfig(
+                env.kafka("gateway"),
+                id,
+                env.string("GATEWAY_HOST", "127.0.0.1"),
                 env.integer("GATEWAY_PORT", 8080),
-                ServedModels.parse(env.string("GATEWAY_MODELS", GatewayConfig.DEFAULT_MODEL_ID)), limits, access,
-                connections, env.millis("GATEWAY_CAPACITY_POLL_MS", Duration.ofSeconds(1)));
+                ServedModels.parse(env.string("GATEWAY_MODELS", GatewayConfig.DEFAULT_MODEL_ID)),
+                limits,
+                access,
+                connections,
+                env.millis("GATEWAY_CAPACITY_POLL_MS", Duration.ofSeconds(1)));
     }
 
     private static List<String> list(String commaSeparated) {
-        return Arrays.stream(commaSeparated.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        return Arrays.stream(commaSeparated.split(","))
+                .map(String::trim)
+                .filter(s -> !s.isEmpty())
+                .toList();
     }
 }

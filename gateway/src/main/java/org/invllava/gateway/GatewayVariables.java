@@ -11,8 +11,7 @@ import java.util.Map;
  * round trip).
  */
 public final class GatewayVariables {
-    private GatewayVariables() {
-    }
+    private GatewayVariables() {}
 
     public static Map<String, String> of(GatewayConfig.Limits l) {
         Map<String, String> v = new LinkedHashMap<>();
@@ -39,8 +38,8 @@ public final class GatewayVariables {
     }
 
     /** Access by these API keys (none: open), as {@link GatewayConfig.Access} holds them hashed. */
-    public static Map<String, String> access(List<String> keys, int maxConcurrentPerKey, List<String> imageUrlAllowList,
-                                             Duration fetchTimeout) {
+    public static Map<String, String> access(
+            List<String> keys, int maxConcurrentPerKey, List<String> imageUrlAllowList, Duration fetchTimeout) {
         Map<String, String> v = new LinkedHashMap<>();
         v.put("GATEWAY_API_KEYS", String.join(",", keys));
         v.put("GATEWAY_KEY_MAX_CONCURRENT", Integer.toString(maxConcurrentPerKey));

@@ -30,6 +30,7 @@ public final class ImageInput implements AutoCloseable {
     private final GatewayConfig.Access access;
     /** Image URL fetches at once, at most (more wait their turn, inside the same overall timeout). */
     static final int MAX_FETCHES = 8;
+
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ImageInput.class);
 
     private final ExecutorService fetchers = Executors.newFixedThreadPool(MAX_FETCHES, r -> {
@@ -47,7 +48,9 @@ public final class ImageInput implements AutoCloseable {
         this.limits = limits;
         this.access = access;
         // the client's own executor delivers the body; the bounded fetchers only read it (sharing them could starve it)
-        this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).connectTimeout(access.fetchTimeout())
+        this.http = HttpClient.newBuilder()
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .connectTimeout(access.fetchTimeout())
                 .build();
     }
 
@@ -58,19 +61,22 @@ public final class ImageInput implements AutoCloseable {
             int comma = text.indexOf(',');
             String header = comma < 0 ? "" : text.substring(5, comma).toLowerCase(Locale.ROOT);
             if (comma < 0 || !header.endsWith(";base64")) {
-                throw new GatewayError(ErrorCode.INVALID_IMAGE, "a data URL image must be base64: data:image/png;base64,...");
+                throw new GatewayError(
+                        ErrorCode.INVALID_IMAGE, "a data URL image must be base64: data:image/png;base64,...");
             }
             String mediaType = header.substring(0, header.length() - ";base64".length());
             if (!MEDIA_TYPES.contains(mediaType)) {
-                throw new GatewayError(ErrorCode.INVALID_IMAGE, "unsupported image type '" + mediaType + "': send PNG or JPEG");
+                throw new GatewayError(
+                        ErrorCode.INVALID_IMAGE, "unsupported image type '" + mediaType + "': send PNG or JPEG");
             }
             payload = text.substring(comma + 1);
             byte[] bytes = decodeBase64(payload);
             String actual = magic(bytes);
             String claimed = mediaType.equals("image/png") ? "png" : "jpeg";
             if (actual != null && !actual.equals(claimed)) { // the claim is checked against the bytes
-                throw new GatewayError(ErrorCode.INVALID_IMAGE, "the data URL says " + mediaType + " but the bytes are "
-                        + actual.toUpperCase(Locale.ROOT));
+                throw new GatewayError(
+                        ErrorCode.INVALID_IMAGE,
+                        "the data URL says " + mediaType + " but the bytes are " + actual.toUpperCase(Locale.ROOT));
             }
             return check(bytes);
         }
@@ -120,11 +126,14 @@ public final class ImageInput implements AutoCloseable {
             throw new GatewayError(ErrorCode.INVALID_IMAGE, "the image cannot be read: not a valid PNG or JPEG file");
         }
         if (!FORMATS.contains(info.format())) {
-            throw new GatewayError(ErrorCode.INVALID_IMAGE, "unsupported image format '" + info.format() + "': send PNG or JPEG");
+            throw new GatewayError(
+                    ErrorCode.INVALID_IMAGE, "unsupported image format '" + info.format() + "': send PNG or JPEG");
         }
         if (info.pixels() > limits.maxImagePixels()) {
-            throw new GatewayError(ErrorCode.IMAGE_TOO_LARGE, "the image is " + info.width() + "x" + info.height() + " = "
-                    + info.pixels() + " pixels, over the limit of " + limits.maxImagePixels());
+            throw new GatewayError(
+                    ErrorCode.IMAGE_TOO_LARGE,
+                    "the image is " + info.width() + "x" + info.height() + " = " + info.pixels()
+                            + " pixels, over the limit of " + limits.maxImagePixels());
         }
         return bytes;
     }
@@ -137,14 +146,19 @@ public final class ImageInput implements AutoCloseable {
      * paths can be led outside the prefix ({@code /img/../secret}, {@code /img/%2e%2e/secret}).
      */
     boolean allowed(URI url) {
-        if (!("http".equals(url.getScheme()) || "https".equals(url.getScheme())) || url.getHost() == null
-                || url.getRawUserInfo() != null || url.getRawFragment() != null || !url.normalize().equals(url)) {
+        if (!("http".equals(url.getScheme()) || "https".equals(url.getScheme()))
+                || url.getHost() == null
+                || url.getRawUserInfo() != null
+                || url.getRawFragment() != null
+                || !url.normalize().equals(url)) {
             return false;
         }
         String raw = url.getRawPath() == null ? "" : url.getRawPath();
         String plain = decodedUntilStable(raw);
-        if (plain == null || plain.chars().anyMatch(c -> c < 0x20 || c > 0x7e || c == '\\' || c == ';')
-                || count(plain, '/') != count(raw, '/') || count(plain, '.') != count(raw, '.')
+        if (plain == null
+                || plain.chars().anyMatch(c -> c < 0x20 || c > 0x7e || c == '\\' || c == ';')
+                || count(plain, '/') != count(raw, '/')
+                || count(plain, '.') != count(raw, '.')
                 || plain.matches(".*(^|/)\\.{1,2}(/|$).*")) {
             return false;
         }
@@ -159,8 +173,10 @@ public final class ImageInput implements AutoCloseable {
             StringBuilder out = new StringBuilder();
             for (int i = 0; i < now.length(); i++) {
                 char c = now.charAt(i);
-                if (c == '%' && i + 2 < now.length()
-                        && Character.digit(now.charAt(i + 1), 16) >= 0 && Character.digit(now.charAt(i + 2), 16) >= 0) {
+                if (c == '%'
+                        && i + 2 < now.length()
+                        && Character.digit(now.charAt(i + 1), 16) >= 0
+                        && Character.digit(now.charAt(i + 2), 16) >= 0) {
                     out.append((char) Integer.parseInt(now.substring(i + 1, i + 3), 16));
                     i += 2;
                 } else {
@@ -187,42 +203,49 @@ public final class ImageInput implements AutoCloseable {
      */
     public CompletableFuture<byte[]> fetch(URI url) {
         if (!allowed(url)) {
-            return CompletableFuture.failedFuture(new GatewayError(ErrorCode.INVALID_IMAGE, access.imageUrlAllowList().isEmpty()
-                    ? "image URLs are not fetched by this server: send the image inline as a data URL (data:image/png;base64,...)"
-                    : "the image URL is not on this server's allow-list: send the image inline as a data URL"));
+            return CompletableFuture.failedFuture(new GatewayError(
+                    ErrorCode.INVALID_IMAGE,
+                    access.imageUrlAllowList().isEmpty()
+                            ? "image URLs are not fetched by this server: send the image inline as a data URL (data:image/png;base64,...)"
+                            : "the image URL is not on this server's allow-list: send the image inline as a data URL"));
         }
-        HttpRequest req = HttpRequest.newBuilder(url).timeout(access.fetchTimeout()).GET().build();
-        java.util.concurrent.atomic.AtomicReference<InputStream> body = new java.util.concurrent.atomic.AtomicReference<>();
+        HttpRequest req =
+                HttpRequest.newBuilder(url).timeout(access.fetchTimeout()).GET().build();
+        java.util.concurrent.atomic.AtomicReference<InputStream> body =
+                new java.util.concurrent.atomic.AtomicReference<>();
         // the whole fetch, connection included, on one of the MAX_FETCHES threads: no more run at once
-        CompletableFuture<byte[]> fetched = CompletableFuture.supplyAsync(() -> {
-            HttpResponse<InputStream> r;
-            try {
-                r = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
-            } catch (IOException e) {
-                throw new CompletionException(e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new CompletionException(e);
-            }
-            try (InputStream in = r.body()) {
-                body.set(in);
-                if (r.statusCode() != 200) {
-                    LOG.info("image URL {} answered HTTP {}", url, r.statusCode());
-                    throw new GatewayError(ErrorCode.INVALID_IMAGE, "the image URL could not be fetched");
-                }
-                return check(in.readNBytes(limits.maxImageBytes() + 1));
-            } catch (GatewayError e) {
-                throw new CompletionException(e);
-            } catch (IOException e) {
-                throw new CompletionException(e);
-            }
-        }, fetchers);
+        CompletableFuture<byte[]> fetched = CompletableFuture.supplyAsync(
+                () -> {
+                    HttpResponse<InputStream> r;
+                    try {
+                        r = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
+                    } catch (IOException e) {
+                        throw new CompletionException(e);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new CompletionException(e);
+                    }
+                    try (InputStream in = r.body()) {
+                        body.set(in);
+                        if (r.statusCode() != 200) {
+                            LOG.info("image URL {} answered HTTP {}", url, r.statusCode());
+                            throw new GatewayError(ErrorCode.INVALID_IMAGE, "the image URL could not be fetched");
+                        }
+                        return check(in.readNBytes(limits.maxImageBytes() + 1));
+                    } catch (GatewayError e) {
+                        throw new CompletionException(e);
+                    } catch (IOException e) {
+                        throw new CompletionException(e);
+                    }
+                },
+                fetchers);
         Runnable abort = () -> { // stop the fetch and unblock its thread, even mid-read of a trickled body
             fetched.cancel(true);
             closeQuietly(body.get());
         };
-        CompletableFuture<byte[]> result = fetched.orTimeout(access.fetchTimeout().toMillis(),
-                java.util.concurrent.TimeUnit.MILLISECONDS).exceptionallyCompose(e -> {
+        CompletableFuture<byte[]> result = fetched.orTimeout(
+                        access.fetchTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+                .exceptionallyCompose(e -> {
                     Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
                     if (cause instanceof java.util.concurrent.TimeoutException) {
                         abort.run();
@@ -230,8 +253,10 @@ public final class ImageInput implements AutoCloseable {
                     if (!(cause instanceof GatewayError)) {
                         LOG.info("image URL {} could not be fetched: {}", url, cause.toString());
                     }
-                    return CompletableFuture.failedFuture(cause instanceof GatewayError ? cause
-                            : new GatewayError(ErrorCode.INVALID_IMAGE, "the image URL could not be fetched"));
+                    return CompletableFuture.failedFuture(
+                            cause instanceof GatewayError
+                                    ? cause
+                                    : new GatewayError(ErrorCode.INVALID_IMAGE, "the image URL could not be fetched"));
                 });
         result.whenComplete((bytes, e) -> {
             if (e instanceof java.util.concurrent.CancellationException) { // the caller left
@@ -252,8 +277,9 @@ public final class ImageInput implements AutoCloseable {
     }
 
     private GatewayError tooLarge(long bytes) {
-        return new GatewayError(ErrorCode.IMAGE_TOO_LARGE, "the image is " + bytes + " bytes, over the limit of "
-                + limits.maxImageBytes());
+        return new GatewayError(
+                ErrorCode.IMAGE_TOO_LARGE,
+                "the image is " + bytes + " bytes, over the limit of " + limits.maxImageBytes());
     }
 
     @Override

@@ -41,9 +41,13 @@ public final class ModelCapacity implements AutoCloseable {
         }
 
         public String missing() {
-            String what = !vision && !fusion ? "no vision encoder and no fusion LLM" : !vision ? "no vision encoder" : "no fusion LLM";
-            return denied.isEmpty() ? what : what + " seen (the gateway's Kafka user may not describe consumer group "
-                    + String.join(", ", denied) + ")";
+            String what = !vision && !fusion
+                    ? "no vision encoder and no fusion LLM"
+                    : !vision ? "no vision encoder" : "no fusion LLM";
+            return denied.isEmpty()
+                    ? what
+                    : what + " seen (the gateway's Kafka user may not describe consumer group "
+                            + String.join(", ", denied) + ")";
         }
     }
 
@@ -52,6 +56,7 @@ public final class ModelCapacity implements AutoCloseable {
     private final Map<String, State> states = new ConcurrentHashMap<>();
     /** Model to when ({@link System#nanoTime}) its last fusion LLM left the group, while none has come back. */
     private final Map<String, Long> fusionGoneSince = new ConcurrentHashMap<>();
+
     private final Thread poller;
     private volatile boolean running = true;
 
@@ -59,16 +64,18 @@ public final class ModelCapacity implements AutoCloseable {
         this.models = List.copyOf(models);
         this.admin = Admin.create(kafka.admin());
         models.forEach(m -> states.put(m, new State(false, false)));
-        this.poller = new Thread(() -> {
-            while (running) {
-                poll();
-                try {
-                    Thread.sleep(interval.toMillis());
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }, "model-capacity");
+        this.poller = new Thread(
+                () -> {
+                    while (running) {
+                        poll();
+                        try {
+                            Thread.sleep(interval.toMillis());
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                },
+                "model-capacity");
         this.poller.setDaemon(true);
         this.poller.start();
     }
@@ -92,18 +99,28 @@ public final class ModelCapacity implements AutoCloseable {
             }
             for (String m : models) {
                 ModelTopics t = ModelTopics.of(m);
-                State now = new State(members(d, t.visionGroup()), members(d, t.workGroup()),
-                        denied.stream().filter(g -> g.equals(t.visionGroup()) || g.equals(t.workGroup())).toList());
+                State now = new State(
+                        members(d, t.visionGroup()),
+                        members(d, t.workGroup()),
+                        denied.stream()
+                                .filter(g -> g.equals(t.visionGroup()) || g.equals(t.workGroup()))
+                                .toList());
                 State before = states.put(m, now);
-                if (before != null && before.fusion() && !now.fusion() && now.denied().isEmpty()) {
+                if (before != null
+                        && before.fusion()
+                        && !now.fusion()
+                        && now.denied().isEmpty()) {
                     fusionGoneSince.put(m, System.nanoTime());
                 } else if (now.fusion()) {
                     fusionGoneSince.remove(m);
                 }
                 if (!now.equals(before)) {
                     if (!now.denied().isEmpty()) {
-                        LOG.error("model {}: {}; grant its Kafka user Describe on these groups (Kubernetes: "
-                                + "KafkaUser/gateway's ACLs), or it never reports ready", m, now.missing());
+                        LOG.error(
+                                "model {}: {}; grant its Kafka user Describe on these groups (Kubernetes: "
+                                        + "KafkaUser/gateway's ACLs), or it never reports ready",
+                                m,
+                                now.missing());
                     } else {
                         LOG.info("model {}: {}", m, now.ready() ? "can answer" : now.missing());
                     }
@@ -129,8 +146,8 @@ public final class ModelCapacity implements AutoCloseable {
         State s = states.getOrDefault(model, new State(false, false));
         State needed = withImage ? s : new State(true, s.fusion());
         if (!needed.ready()) {
-            throw new GatewayError(ErrorCode.NOT_READY, "model " + model + " cannot answer now: "
-                    + needed.missing() + " is running");
+            throw new GatewayError(
+                    ErrorCode.NOT_READY, "model " + model + " cannot answer now: " + needed.missing() + " is running");
         }
     }
 
@@ -140,8 +157,10 @@ public final class ModelCapacity implements AutoCloseable {
      */
     public List<String> withoutFusionFor(Duration gone) {
         long now = System.nanoTime();
-        return fusionGoneSince.entrySet().stream().filter(e -> now - e.getValue() >= gone.toNanos())
-                .map(Map.Entry::getKey).toList();
+        return fusionGoneSince.entrySet().stream()
+                .filter(e -> now - e.getValue() >= gone.toNanos())
+                .map(Map.Entry::getKey)
+                .toList();
     }
 
     /** At least one served model can answer (images included). */

@@ -16,9 +16,9 @@ import org.invllava.schemas.AvroCodec;
 import org.invllava.schemas.ControlAction;
 import org.invllava.schemas.ErrorCode;
 import org.invllava.schemas.ImageRequest;
+import org.invllava.schemas.ModelTopics;
 import org.invllava.schemas.PromptRequest;
 import org.invllava.schemas.TokenChunk;
-import org.invllava.schemas.ModelTopics;
 import org.invllava.schemas.Topics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,11 +68,13 @@ public final class RequestDispatcher implements AutoCloseable {
     public RequestDispatcher(GatewayConfig config, Vertx vertx, Metrics registry, Tracing tracing) {
         this.config = config;
         this.tracing = tracing;
-        this.capacity = config.capacityPoll().isZero() ? null
+        this.capacity = config.capacityPoll().isZero()
+                ? null
                 : new ModelCapacity(config.kafka(), config.models().ids(), config.capacityPoll());
         this.vertx = vertx;
         this.metrics = new GatewayMetrics(registry);
-        this.admission = new Admission(config.limits().maxInFlight(), config.access().maxConcurrentPerKey());
+        this.admission =
+                new Admission(config.limits().maxInFlight(), config.access().maxConcurrentPerKey());
         this.relay = new TokenRelay(config.kafka());
         this.publisher = new RequestPublisher(config, relay::brokerReachable);
         this.control = new AnswerControl(config, publisher);
@@ -88,7 +90,10 @@ public final class RequestDispatcher implements AutoCloseable {
      */
     public void start() throws InterruptedException {
         List<String> topics = new java.util.ArrayList<>(List.of(Topics.CONTROL));
-        config.models().ids().forEach(m -> topics.addAll(List.of(ModelTopics.of(m).images(), ModelTopics.of(m).prompts())));
+        config.models()
+                .ids()
+                .forEach(m -> topics.addAll(
+                        List.of(ModelTopics.of(m).images(), ModelTopics.of(m).prompts())));
         publisher.awaitMetadata(topics);
         relayThread.start();
         long until = System.currentTimeMillis() + 30_000;
@@ -113,8 +118,10 @@ public final class RequestDispatcher implements AutoCloseable {
         }
         for (String model : capacity.withoutFusionFor(NO_FUSION_GRACE)) {
             for (Answer a : relay.answersOf(model)) {
-                a.fail(ErrorCode.UNAVAILABLE.code(), "no fusion LLM of model " + model + " is running: resume this answer "
-                        + "with its id once one is, or retry");
+                a.fail(
+                        ErrorCode.UNAVAILABLE.code(),
+                        "no fusion LLM of model " + model + " is running: resume this answer "
+                                + "with its id once one is, or retry");
             }
         }
     }
@@ -144,8 +151,7 @@ public final class RequestDispatcher implements AutoCloseable {
 
     /** A place in flight for one request of a key, taken before its body is read; release it unless submitted. */
     /** {@code keyId}: the caller's key label; {@code owner}: what its requests carry ({@link ApiKeys.Caller#owner}). */
-    public record Slot(String keyId, String owner, Runnable release) {
-    }
+    public record Slot(String keyId, String owner, Runnable release) {}
 
     /**
      * Takes a place for a request of {@code keyId} (from its headers, before its body is read or its image fetched),
@@ -179,14 +185,21 @@ public final class RequestDispatcher implements AutoCloseable {
         }
         String id = RequestIds.next();
         Tracing.Stage stage = tracing.start("gateway.request", id, null, SpanKind.SERVER, -1)
-                .attribute("model", request.model()).attribute("api", api);
+                .attribute("model", request.model())
+                .attribute("api", api);
         AtomicLong timer = new AtomicLong(-1);
         Answer answer = register(id, request.model(), slot, stage, sinkForId, 0, timer);
         metrics.accepted(api);
         long now = System.currentTimeMillis();
         long deadline = now + request.deadline().toMillis();
         String trace = stage.traceparent();
-        LOG.info("request {} for {} accepted from {} via {} (traceparent {})", id, request.model(), slot.keyId(), api, trace);
+        LOG.info(
+                "request {} for {} accepted from {} via {} (traceparent {})",
+                id,
+                request.model(),
+                slot.keyId(),
+                api,
+                trace);
         ModelTopics topics = ModelTopics.of(request.model());
         byte[] key = PromptRecords.key(id);
         if (request.image() != null) {
@@ -218,37 +231,41 @@ public final class RequestDispatcher implements AutoCloseable {
         Duration age = Duration.ofMillis(System.currentTimeMillis() - created);
         if (!control.kept(created)) {
             slot.release().run();
-            throw new GatewayError(ErrorCode.NOT_FOUND, "no answer " + requestId + " to resume (unknown, or past its deadline)");
+            throw new GatewayError(
+                    ErrorCode.NOT_FOUND, "no answer " + requestId + " to resume (unknown, or past its deadline)");
         }
-        Tracing.Stage stage = tracing.start("gateway.resume", requestId, null, SpanKind.SERVER, -1).attribute("api", api)
+        Tracing.Stage stage = tracing.start("gateway.resume", requestId, null, SpanKind.SERVER, -1)
+                .attribute("api", api)
                 .attribute("after", after);
         AtomicLong timer = new AtomicLong(-1);
         Answer answer = answer(requestId, model, slot, stage, sinkForId, resume.firstMissing(), timer);
         AtomicBoolean owned = new AtomicBoolean();
         metrics.accepted(api);
-        control.prompt(requestId, created).thenCompose(p -> {
-            if (p == null || !AnswerControl.mayControl(p.getOwner(), slot)) {
-                return CompletableFuture.completedFuture(null); // never published, or another key's: not found
-            }
-            owned.set(true);
-            relay.register(answer); // live from now on; the read-back covers what came before
-            LOG.info("request {} resumed after chunk {} by {} via {}", requestId, after, slot.keyId(), api);
-            control.send(requestId, ControlAction.ATTACH, "client resumed");
-            return control.written(requestId, created);
-        }).whenComplete((chunks, e) -> {
-            if (e != null) {
-                LOG.error("cannot read back the answer of {}", requestId, e);
-                answer.fail(ErrorCode.UNAVAILABLE.code(), "the answer could not be read back: retry");
-            } else if (chunks == null) {
-                answer.fail(ErrorCode.NOT_FOUND.code(), "no answer " + requestId + " to resume");
-            } else {
-                for (TokenChunk c : chunks) {
-                    if (answer.deliver(c)) {
-                        break;
+        control.prompt(requestId, created)
+                .thenCompose(p -> {
+                    if (p == null || !AnswerControl.mayControl(p.getOwner(), slot)) {
+                        return CompletableFuture.completedFuture(null); // never published, or another key's: not found
                     }
-                }
-            }
-        });
+                    owned.set(true);
+                    relay.register(answer); // live from now on; the read-back covers what came before
+                    LOG.info("request {} resumed after chunk {} by {} via {}", requestId, after, slot.keyId(), api);
+                    control.send(requestId, ControlAction.ATTACH, "client resumed");
+                    return control.written(requestId, created);
+                })
+                .whenComplete((chunks, e) -> {
+                    if (e != null) {
+                        LOG.error("cannot read back the answer of {}", requestId, e);
+                        answer.fail(ErrorCode.UNAVAILABLE.code(), "the answer could not be read back: retry");
+                    } else if (chunks == null) {
+                        answer.fail(ErrorCode.NOT_FOUND.code(), "no answer " + requestId + " to resume");
+                    } else {
+                        for (TokenChunk c : chunks) {
+                            if (answer.deliver(c)) {
+                                break;
+                            }
+                        }
+                    }
+                });
         expireAt(answer, config.limits().deadline().minus(age), timer);
         return control.submission(answer, owned::get, () -> relay.resumedElsewhere(answer));
     }
@@ -262,8 +279,14 @@ public final class RequestDispatcher implements AutoCloseable {
     }
 
     /** {@link #answer}, relayed from now on. */
-    private Answer register(String id, String model, Slot slot, Tracing.Stage stage,
-                            Function<String, AnswerSink> sinkForId, int first, AtomicLong timer) {
+    private Answer register(
+            String id,
+            String model,
+            Slot slot,
+            Tracing.Stage stage,
+            Function<String, AnswerSink> sinkForId,
+            int first,
+            AtomicLong timer) {
         Answer a = answer(id, model, slot, stage, sinkForId, first, timer);
         control.relaying(id, slot.owner()); // a new request's: its submitter owns it
         relay.register(a);
@@ -274,16 +297,28 @@ public final class RequestDispatcher implements AutoCloseable {
      * An answer for {@code id} in {@code slot} (not relayed yet); its end frees the slot, ends the span and cancels its
      * deadline {@code timer} (which would otherwise keep the answer, its sink and connection until the deadline).
      */
-    private Answer answer(String id, String model, Slot slot, Tracing.Stage stage,
-                          Function<String, AnswerSink> sinkForId, int first, AtomicLong timer) {
+    private Answer answer(
+            String id,
+            String model,
+            Slot slot,
+            Tracing.Stage stage,
+            Function<String, AnswerSink> sinkForId,
+            int first,
+            AtomicLong timer) {
         Answer[] self = new Answer[1];
-        self[0] = new Answer(id, model, sinkForId.apply(id), metrics, errorCode -> {
-            control.ended(id, slot.owner());
-            vertx.cancelTimer(timer.get());
-            slot.release().run();
-            relay.unregister(self[0]);
-            stage.end(errorCode);
-        }, first);
+        self[0] = new Answer(
+                id,
+                model,
+                sinkForId.apply(id),
+                metrics,
+                errorCode -> {
+                    control.ended(id, slot.owner());
+                    vertx.cancelTimer(timer.get());
+                    slot.release().run();
+                    relay.unregister(self[0]);
+                    stage.end(errorCode);
+                },
+                first);
         return self[0];
     }
 

@@ -21,8 +21,7 @@ public final class RequestFields {
     /** What the vicuna_v1 template adds around each turn ({@code " USER: "}, {@code " ASSISTANT: "}, {@code "</s>"}). */
     public static final int TURN_TEMPLATE_CHARS = 16;
 
-    private RequestFields() {
-    }
+    private RequestFields() {}
 
     public static ChatRequest.Sampling sampling(JsonNode root, GatewayConfig.Limits limits) throws GatewayError {
         String tokensField = present(root, "max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
@@ -54,8 +53,8 @@ public final class RequestFields {
         if (present(root, "seed") && !(seed.isIntegralNumber() && seed.canConvertToLong())) {
             throw invalid("seed must be an integer");
         }
-        return new ChatRequest.Sampling(maxTokens, temperature, topP, present(root, "seed") ? seed.asLong() : 0,
-                stop(root.get("stop")));
+        return new ChatRequest.Sampling(
+                maxTokens, temperature, topP, present(root, "seed") ? seed.asLong() : 0, stop(root.get("stop")));
     }
 
     /** The request's {@code deadline_ms}, at most the configured deadline, which is also the default. */
@@ -65,7 +64,8 @@ public final class RequestFields {
         }
         long ms = integer(root, "deadline_ms", 0);
         if (ms < 1 || ms > limits.deadline().toMillis()) {
-            throw invalid("deadline_ms must be between 1 and " + limits.deadline().toMillis());
+            throw invalid(
+                    "deadline_ms must be between 1 and " + limits.deadline().toMillis());
         }
         return Duration.ofMillis(ms);
     }
@@ -81,8 +81,9 @@ public final class RequestFields {
     /** The whole conversation's text must fit the gateway's character limit. */
     public static void promptLength(int chars, GatewayConfig.Limits limits) throws GatewayError {
         if (chars > limits.maxPromptChars()) {
-            throw new GatewayError(ErrorCode.PROMPT_TOO_LONG, "the prompt is " + chars + " characters, over the limit of "
-                    + limits.maxPromptChars());
+            throw new GatewayError(
+                    ErrorCode.PROMPT_TOO_LONG,
+                    "the prompt is " + chars + " characters, over the limit of " + limits.maxPromptChars());
         }
     }
 

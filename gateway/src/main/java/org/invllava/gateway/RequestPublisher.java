@@ -81,24 +81,26 @@ final class RequestPublisher implements AutoCloseable {
      */
     void request(ProducerRecord<byte[], byte[]> r, String trace, Answer answer) {
         TraceContext.to(r.headers(), trace);
-        onSender(() -> {
-            if (answer.finished()) {
-                return; // failed already (its other record, the broker): nothing to publish
-            }
-            if (!brokerReachable.getAsBoolean()) {
-                answer.fail(ErrorCode.UNAVAILABLE.code(), "Kafka does not answer this gateway: retry shortly");
-                return;
-            }
-            try {
-                producer.send(r, (m, e) -> {
-                    if (e != null) {
+        onSender(
+                () -> {
+                    if (answer.finished()) {
+                        return; // failed already (its other record, the broker): nothing to publish
+                    }
+                    if (!brokerReachable.getAsBoolean()) {
+                        answer.fail(ErrorCode.UNAVAILABLE.code(), "Kafka does not answer this gateway: retry shortly");
+                        return;
+                    }
+                    try {
+                        producer.send(r, (m, e) -> {
+                            if (e != null) {
+                                failed(answer, e);
+                            }
+                        });
+                    } catch (RuntimeException e) {
                         failed(answer, e);
                     }
-                });
-            } catch (RuntimeException e) {
-                failed(answer, e);
-            }
-        }, () -> answer.fail(ErrorCode.UNAVAILABLE.code(), "the gateway is stopping: retry"));
+                },
+                () -> answer.fail(ErrorCode.UNAVAILABLE.code(), "the gateway is stopping: retry"));
     }
 
     private static void failed(Answer answer, Exception e) {
@@ -120,25 +122,28 @@ final class RequestPublisher implements AutoCloseable {
         }
         ControlMessage m = new ControlMessage(requestId, action, reason, System.currentTimeMillis(), instanceId);
         byte[] k = (requestId.isEmpty() ? instanceId : requestId).getBytes(StandardCharsets.UTF_8);
-        onSender(() -> {
-            try {
-                if (!brokerReachable.getAsBoolean()) {
-                    LOG.debug("control message {} for {} dropped: the broker does not answer", action, requestId);
-                    return;
-                }
-                producer.send(new ProducerRecord<>(Topics.CONTROL, k, CONTROL.encode(m)), (meta, e) -> {
-                    if (e != null) {
+        onSender(
+                () -> {
+                    try {
+                        if (!brokerReachable.getAsBoolean()) {
+                            LOG.debug(
+                                    "control message {} for {} dropped: the broker does not answer", action, requestId);
+                            return;
+                        }
+                        producer.send(new ProducerRecord<>(Topics.CONTROL, k, CONTROL.encode(m)), (meta, e) -> {
+                            if (e != null) {
+                                LOG.warn("control message {} for {} not sent: {}", action, requestId, e.toString());
+                            }
+                        });
+                    } catch (RuntimeException e) {
                         LOG.warn("control message {} for {} not sent: {}", action, requestId, e.toString());
+                    } finally {
+                        if (action == ControlAction.HEARTBEAT) {
+                            heartbeatPending.set(false);
+                        }
                     }
-                });
-            } catch (RuntimeException e) {
-                LOG.warn("control message {} for {} not sent: {}", action, requestId, e.toString());
-            } finally {
-                if (action == ControlAction.HEARTBEAT) {
-                    heartbeatPending.set(false);
-                }
-            }
-        }, () -> { });
+                },
+                () -> {});
     }
 
     /** Runs {@code send} on the sender thread, or {@code refused} when it has stopped. */

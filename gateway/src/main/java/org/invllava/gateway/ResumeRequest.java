@@ -15,6 +15,7 @@ public record ResumeRequest(String requestId, int after, String model) {
     public static final String OPENAI_PREFIX = "chatcmpl-";
     /** What the OpenAI APIs put before a request id: chat, completions, Responses. */
     private static final java.util.List<String> PREFIXES = java.util.List.of(OPENAI_PREFIX, "cmpl-", "resp_");
+
     private static final int MAX_ID_LENGTH = 64;
 
     public ResumeRequest {
@@ -32,12 +33,15 @@ public record ResumeRequest(String requestId, int after, String model) {
             }
         }
         if (bare.isEmpty() || bare.length() > MAX_ID_LENGTH) {
-            throw new GatewayError(ErrorCode.INVALID_REQUEST, "resume needs the id of the answer (from its accepted "
-                    + "message or x-request-id)");
+            throw new GatewayError(
+                    ErrorCode.INVALID_REQUEST,
+                    "resume needs the id of the answer (from its accepted " + "message or x-request-id)");
         }
         if (after < -1 || after > Integer.MAX_VALUE) {
-            throw new GatewayError(ErrorCode.INVALID_REQUEST, "after (Last-Event-ID) must be the index of the last "
-                    + "token received: -1 for none, up to " + Integer.MAX_VALUE);
+            throw new GatewayError(
+                    ErrorCode.INVALID_REQUEST,
+                    "after (Last-Event-ID) must be the index of the last " + "token received: -1 for none, up to "
+                            + Integer.MAX_VALUE);
         }
         return new ResumeRequest(bare, (int) after, null);
     }
@@ -55,8 +59,10 @@ public record ResumeRequest(String requestId, int after, String model) {
         try {
             return of(id, Long.parseLong(after.strip()));
         } catch (NumberFormatException e) {
-            throw new GatewayError(ErrorCode.INVALID_REQUEST, "after (Last-Event-ID) must be the index of the last "
-                    + "token received: -1 for none, up to " + Integer.MAX_VALUE);
+            throw new GatewayError(
+                    ErrorCode.INVALID_REQUEST,
+                    "after (Last-Event-ID) must be the index of the last " + "token received: -1 for none, up to "
+                            + Integer.MAX_VALUE);
         }
     }
 

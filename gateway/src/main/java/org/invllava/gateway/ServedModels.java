@@ -25,7 +25,10 @@ public record ServedModels(List<String> ids) {
 
     /** A comma-separated list ({@code GATEWAY_MODELS}), blanks ignored. */
     public static ServedModels parse(String list) {
-        return new ServedModels(Arrays.stream(list.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList());
+        return new ServedModels(Arrays.stream(list.split(","))
+                .map(String::trim)
+                .filter(s -> !s.isEmpty())
+                .toList());
     }
 
     public String defaultModel() {
@@ -39,8 +42,10 @@ public record ServedModels(List<String> ids) {
             return defaultModel();
         }
         if (!model.isTextual() || !ids.contains(model.asText())) {
-            throw new GatewayError(ErrorCode.MODEL_NOT_FOUND, "the model '" + model.asText() + "' does not exist; this "
-                    + "server serves " + String.join(", ", ids) + " (see GET /v1/models)");
+            throw new GatewayError(
+                    ErrorCode.MODEL_NOT_FOUND,
+                    "the model '" + model.asText() + "' does not exist; this " + "server serves "
+                            + String.join(", ", ids) + " (see GET /v1/models)");
         }
         return model.asText();
     }

@@ -44,8 +44,9 @@ final class TokenRelay implements Runnable, AutoCloseable {
     void register(Answer answer) {
         Answer before = answers.put(answer.requestId(), answer);
         if (before != null && before != answer) {
-            before.fail(org.invllava.schemas.ErrorCode.RESUMED_ELSEWHERE.code(), "this answer was resumed on another "
-                    + "connection, which gets the rest");
+            before.fail(
+                    org.invllava.schemas.ErrorCode.RESUMED_ELSEWHERE.code(),
+                    "this answer was resumed on another " + "connection, which gets the rest");
         }
     }
 
@@ -82,7 +83,8 @@ final class TokenRelay implements Runnable, AutoCloseable {
     public void run() {
         try {
             List<TopicPartition> parts = consumer.partitionsFor(Topics.TOKENS).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+                    .map(p -> new TopicPartition(p.topic(), p.partition()))
+                    .toList();
             consumer.assign(parts);
             consumer.seekToEnd(parts);
             parts.forEach(consumer::position); // resolve the end now, before any request is accepted
@@ -108,7 +110,8 @@ final class TokenRelay implements Runnable, AutoCloseable {
         try {
             chunk = CODEC.decode(r.value());
         } catch (PoisonRecordException e) {
-            LOG.warn("skipping undecodable chunk at {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
+            LOG.warn(
+                    "skipping undecodable chunk at {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
             return;
         }
         Answer answer = answers.get(chunk.getRequestId());

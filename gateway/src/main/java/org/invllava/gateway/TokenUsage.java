@@ -1,5 +1,4 @@
 package org.invllava.gateway;
 
 /** Tokens of an answer: the expanded prompt (image slots included) and the generated ones. */
-public record TokenUsage(int promptTokens, int completionTokens) {
-}
+public record TokenUsage(int promptTokens, int completionTokens) {}

@@ -33,13 +33,20 @@ class AnswerTest {
     }
 
     private static TokenChunk chunk(int sequence, FinishReason reason) {
-        return TokenChunk.newBuilder().setRequestId("r").setReplyTo("gw").setSequence(sequence).setText("t")
-                .setTokenIds(reason == null ? List.of(7) : List.of()).setFinishReason(reason).setUsage(null)
-                .setError(null).build();
+        return TokenChunk.newBuilder()
+                .setRequestId("r")
+                .setReplyTo("gw")
+                .setSequence(sequence)
+                .setText("t")
+                .setTokenIds(reason == null ? List.of(7) : List.of())
+                .setFinishReason(reason)
+                .setUsage(null)
+                .setError(null)
+                .build();
     }
 
     private static Answer answer(Recorder sink, int first) {
-        return new Answer("r", "inverse-llava", sink, new GatewayMetrics(new Metrics()), code -> { }, first);
+        return new Answer("r", "inverse-llava", sink, new GatewayMetrics(new Metrics()), code -> {}, first);
     }
 
     @Test

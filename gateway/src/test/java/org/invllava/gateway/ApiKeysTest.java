@@ -15,16 +15,35 @@ class ApiKeysTest {
     @Test
     void labelsAreAnHmacUnderTheLabelSecret() throws Exception {
         String key = "sk-guessable";
-        String a = ApiKeys.of(List.of(key), "secret-one").authenticate("Bearer " + key, null).label();
+        String a = ApiKeys.of(List.of(key), "secret-one")
+                .authenticate("Bearer " + key, null)
+                .label();
         assertTrue(a.matches("key-[0-9a-f]{8}"), a);
-        assertEquals(a, ApiKeys.of(List.of(key), "secret-one").authenticate("Bearer " + key, null).label(),
+        assertEquals(
+                a,
+                ApiKeys.of(List.of(key), "secret-one")
+                        .authenticate("Bearer " + key, null)
+                        .label(),
                 "replicas given the same secret agree");
-        assertNotEquals(a, ApiKeys.of(List.of(key), "secret-two").authenticate("Bearer " + key, null).label());
+        assertNotEquals(
+                a,
+                ApiKeys.of(List.of(key), "secret-two")
+                        .authenticate("Bearer " + key, null)
+                        .label());
         // the owner a request carries does not depend on the label secret: any replica reads it alike
-        assertEquals(ApiKeys.of(List.of(key), "secret-one").authenticate("Bearer " + key, null).owner(),
-                ApiKeys.of(List.of(key), "secret-two").authenticate("Bearer " + key, null).owner());
-        String unsalted = "key-" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                .digest(key.getBytes(StandardCharsets.UTF_8)), 0, 4);
+        assertEquals(
+                ApiKeys.of(List.of(key), "secret-one")
+                        .authenticate("Bearer " + key, null)
+                        .owner(),
+                ApiKeys.of(List.of(key), "secret-two")
+                        .authenticate("Bearer " + key, null)
+                        .owner());
+        String unsalted = "key-"
+                + HexFormat.of()
+                        .formatHex(
+                                MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8)),
+                                0,
+                                4);
         assertNotEquals(unsalted, a, "not the digest's prefix that anyone can compute");
     }
 }

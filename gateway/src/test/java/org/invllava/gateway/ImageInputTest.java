@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 /** Image URLs: the allow-list compares plain URLs only, and a fetch is bounded in time whatever the server does. */
 class ImageInputTest {
     private static ImageInput images(String allowed, Duration timeout) {
-        return ImageInput.create(GatewayConfig.Limits.defaults(),
+        return ImageInput.create(
+                GatewayConfig.Limits.defaults(),
                 new GatewayConfig.Access(ApiKeys.none(), 4, List.of(allowed), timeout));
     }
 
@@ -27,16 +28,25 @@ class ImageInputTest {
     void theAllowListRefusesDotSegmentsEncodedSeparatorsAndUserInfo() {
         try (ImageInput in = images("http://img.example/img/", Duration.ofSeconds(1))) {
             assertTrue(in.allowed(URI.create("http://img.example/img/cat.png")));
-            for (String escape : List.of("http://img.example/img/../secret", "http://img.example/img/%2e%2e/secret",
-                    "http://img.example/img/%2E%2E/secret", "http://img.example/img/..%2fsecret",
-                    "http://img.example/img/.%2e/secret", "http://img.example/img/./cat.png",
-                    "http://img.example/img/%5c..%5csecret", "http://user@img.example/img/cat.png",
-                    "http://img.example/img/cat.png#x", "http://img.example.evil/img/cat.png",
+            for (String escape : List.of(
+                    "http://img.example/img/../secret",
+                    "http://img.example/img/%2e%2e/secret",
+                    "http://img.example/img/%2E%2E/secret",
+                    "http://img.example/img/..%2fsecret",
+                    "http://img.example/img/.%2e/secret",
+                    "http://img.example/img/./cat.png",
+                    "http://img.example/img/%5c..%5csecret",
+                    "http://user@img.example/img/cat.png",
+                    "http://img.example/img/cat.png#x",
+                    "http://img.example.evil/img/cat.png",
                     "ftp://img.example/img/cat.png",
                     // encoded again, path parameters, NUL, a full-width dot (U+FF0E): each was let through
-                    "http://img.example/img/%252e%252e/secret", "http://img.example/img/%25252e%25252e/secret",
-                    "http://img.example/img/..;/secret", "http://img.example/img/cat.png;x",
-                    "http://img.example/img/%00cat.png", "http://img.example/img/%ef%bc%8e%ef%bc%8e/secret")) {
+                    "http://img.example/img/%252e%252e/secret",
+                    "http://img.example/img/%25252e%25252e/secret",
+                    "http://img.example/img/..;/secret",
+                    "http://img.example/img/cat.png;x",
+                    "http://img.example/img/%00cat.png",
+                    "http://img.example/img/%ef%bc%8e%ef%bc%8e/secret")) {
                 assertFalse(in.allowed(URI.create(escape)), escape);
             }
             assertFalse(in.allowed(URI.create("http://img.example/img/%EF%BC%8E")), "full-width dot, encoded");
@@ -51,19 +61,25 @@ class ImageInputTest {
     @Test
     void onlyPngAndJpegSignaturesAreDecodedAndErrorsSayNothingOfTheDecoder() throws Exception {
         try (ImageInput in = images("http://img.example/img/", Duration.ofSeconds(1))) {
-            for (byte[] other : List.of("BM6\0\0\0".getBytes(), "GIF89a\1\0\1\0".getBytes(),
-                    new byte[] {'I', 'I', 42, 0, 8, 0, 0, 0}, new byte[] {0, 0, 1, 1, 0})) {
+            for (byte[] other : List.of(
+                    "BM6\0\0\0".getBytes(),
+                    "GIF89a\1\0\1\0".getBytes(),
+                    new byte[] {'I', 'I', 42, 0, 8, 0, 0, 0},
+                    new byte[] {0, 0, 1, 1, 0})) {
                 GatewayError e = refused(() -> in.check(other));
                 assertEquals("unsupported image format: send PNG or JPEG", e.getMessage());
             }
             byte[] brokenPng = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 0};
-            assertEquals("the image cannot be read: not a valid PNG or JPEG file",
+            assertEquals(
+                    "the image cannot be read: not a valid PNG or JPEG file",
                     refused(() -> in.check(brokenPng)).getMessage());
             byte[] png = org.invllava.runtime.demo.DemoImages.png(8, 8, 1);
             String base64 = java.util.Base64.getEncoder().encodeToString(png);
             assertEquals(png.length, in.fromBase64("data:image/png;base64," + base64).length);
-            assertEquals("the data URL says image/jpeg but the bytes are PNG",
-                    refused(() -> in.fromBase64("data:image/jpeg;base64," + base64)).getMessage());
+            assertEquals(
+                    "the data URL says image/jpeg but the bytes are PNG",
+                    refused(() -> in.fromBase64("data:image/jpeg;base64," + base64))
+                            .getMessage());
         }
     }
 

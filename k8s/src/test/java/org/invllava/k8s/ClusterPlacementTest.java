@@ -28,8 +28,13 @@ import org.junit.jupiter.params.provider.FieldSource;
 class ClusterPlacementTest {
     static final List<String> OVERLAYS = RenderedManifests.OVERLAYS;
     /** Kinds that have no namespace. */
-    private static final Set<String> CLUSTER_SCOPED = Set.of("Namespace", "PriorityClass", "StorageClass", "ClusterRole",
-            "ClusterRoleBinding", "CustomResourceDefinition");
+    private static final Set<String> CLUSTER_SCOPED = Set.of(
+            "Namespace",
+            "PriorityClass",
+            "StorageClass",
+            "ClusterRole",
+            "ClusterRoleBinding",
+            "CustomResourceDefinition");
 
     /**
      * The labels the pods a policy may name carry on a real cluster, besides the stack's own (its pod templates):
@@ -38,18 +43,55 @@ class ClusterPlacementTest {
      * CoreDNS (kube-system, kubeadm/GKE/EKS/AKS), and a Strimzi broker of this cluster's node pool (Strimzi 0.48).
      */
     static final Map<String, Map<String, String>> KNOWN_PODS = Map.of(
-            "Prometheus", Map.of("app.kubernetes.io/name", "prometheus", "app.kubernetes.io/instance",
-                    "kube-prometheus-stack-prometheus", "app.kubernetes.io/managed-by", "prometheus-operator",
-                    "prometheus", "kube-prometheus-stack-prometheus", "operator.prometheus.io/name",
-                    "kube-prometheus-stack-prometheus", "operator.prometheus.io/shard", "0"),
-            "KEDA operator", Map.of("app", "keda-operator", "name", "keda-operator", "app.kubernetes.io/name",
-                    "keda-operator", "app.kubernetes.io/component", "operator", "app.kubernetes.io/part-of", "keda-operator",
-                    "app.kubernetes.io/instance", "keda"),
+            "Prometheus",
+                    Map.of(
+                            "app.kubernetes.io/name",
+                            "prometheus",
+                            "app.kubernetes.io/instance",
+                            "kube-prometheus-stack-prometheus",
+                            "app.kubernetes.io/managed-by",
+                            "prometheus-operator",
+                            "prometheus",
+                            "kube-prometheus-stack-prometheus",
+                            "operator.prometheus.io/name",
+                            "kube-prometheus-stack-prometheus",
+                            "operator.prometheus.io/shard",
+                            "0"),
+            "KEDA operator",
+                    Map.of(
+                            "app",
+                            "keda-operator",
+                            "name",
+                            "keda-operator",
+                            "app.kubernetes.io/name",
+                            "keda-operator",
+                            "app.kubernetes.io/component",
+                            "operator",
+                            "app.kubernetes.io/part-of",
+                            "keda-operator",
+                            "app.kubernetes.io/instance",
+                            "keda"),
             "CoreDNS", Map.of("k8s-app", "kube-dns"),
-            "Kafka broker", Map.of("strimzi.io/cluster", "inverse-llava", "strimzi.io/kind", "Kafka", "strimzi.io/name",
-                    "inverse-llava-kafka", "strimzi.io/pool-name", "dual-role", "strimzi.io/broker-role", "true",
-                    "strimzi.io/controller-role", "true", "app.kubernetes.io/name", "kafka", "app.kubernetes.io/instance",
-                    "inverse-llava", "app.kubernetes.io/managed-by", "strimzi-cluster-operator"));
+            "Kafka broker",
+                    Map.of(
+                            "strimzi.io/cluster",
+                            "inverse-llava",
+                            "strimzi.io/kind",
+                            "Kafka",
+                            "strimzi.io/name",
+                            "inverse-llava-kafka",
+                            "strimzi.io/pool-name",
+                            "dual-role",
+                            "strimzi.io/broker-role",
+                            "true",
+                            "strimzi.io/controller-role",
+                            "true",
+                            "app.kubernetes.io/name",
+                            "kafka",
+                            "app.kubernetes.io/instance",
+                            "inverse-llava",
+                            "app.kubernetes.io/managed-by",
+                            "strimzi-cluster-operator"));
 
     @ParameterizedTest
     @FieldSource("OVERLAYS")
@@ -58,7 +100,9 @@ class ClusterPlacementTest {
         List<String> elsewhere = new ArrayList<>();
         for (JsonNode o : m.objects) {
             String kind = o.path("kind").asText();
-            if (!CLUSTER_SCOPED.contains(kind) && !"inverse-llava".equals(o.path("metadata").path("namespace").asText())) {
+            if (!CLUSTER_SCOPED.contains(kind)
+                    && !"inverse-llava"
+                            .equals(o.path("metadata").path("namespace").asText())) {
                 elsewhere.add(kind + "/" + name(o));
             }
         }
@@ -72,7 +116,9 @@ class ClusterPlacementTest {
         RenderedManifests m = RenderedManifests.of(overlay);
         Map<String, Map<String, String>> pods = new HashMap<>(KNOWN_PODS);
         for (JsonNode w : m.workloads()) {
-            pods.put(name(w), labels(w.path("spec").path("template").path("metadata").path("labels")));
+            pods.put(
+                    name(w),
+                    labels(w.path("spec").path("template").path("metadata").path("labels")));
         }
         List<JsonNode> selectors = new ArrayList<>();
         for (JsonNode np : m.all("NetworkPolicy")) {
@@ -80,7 +126,8 @@ class ClusterPlacementTest {
             for (String dir : List.of("ingress", "egress")) {
                 for (JsonNode rule : np.path("spec").path(dir)) {
                     Stream.concat(stream(rule.path("from")), stream(rule.path("to")))
-                            .filter(peer -> peer.has("podSelector")).forEach(peer -> selectors.add(peer.path("podSelector")));
+                            .filter(peer -> peer.has("podSelector"))
+                            .forEach(peer -> selectors.add(peer.path("podSelector")));
                 }
             }
         }
@@ -89,7 +136,8 @@ class ClusterPlacementTest {
         }
         for (JsonNode selector : selectors) {
             Map<String, String> wanted = labels(selector.path("matchLabels"));
-            assertTrue(pods.values().stream().anyMatch(p -> p.entrySet().containsAll(wanted.entrySet())),
+            assertTrue(
+                    pods.values().stream().anyMatch(p -> p.entrySet().containsAll(wanted.entrySet())),
                     overlay + ": no pod carries " + wanted);
         }
     }
@@ -101,10 +149,22 @@ class ClusterPlacementTest {
         ModelTopics first = ModelTopics.of(ModelTopics.PRIMARY);
         ModelTopics second = ModelTopics.of("llava-1.5");
         Map<String, String> counterpart = new HashMap<>();
-        List<String> a = List.of(first.images(), first.prompts(), first.features(), first.work(), first.visionGroup(),
-                first.workGroup(), first.joinApplication());
-        List<String> b = List.of(second.images(), second.prompts(), second.features(), second.work(),
-                second.visionGroup(), second.workGroup(), second.joinApplication());
+        List<String> a = List.of(
+                first.images(),
+                first.prompts(),
+                first.features(),
+                first.work(),
+                first.visionGroup(),
+                first.workGroup(),
+                first.joinApplication());
+        List<String> b = List.of(
+                second.images(),
+                second.prompts(),
+                second.features(),
+                second.work(),
+                second.visionGroup(),
+                second.workGroup(),
+                second.joinApplication());
         for (int i = 0; i < a.size(); i++) {
             counterpart.put(a.get(i), b.get(i));
         }
@@ -115,9 +175,14 @@ class ClusterPlacementTest {
             int compared = 0;
             for (AclBinding acl : acls) {
                 String other = counterpart.get(acl.pattern().name());
-                if (other != null && acl.pattern().patternType() == org.apache.kafka.common.resource.PatternType.LITERAL) {
-                    AclBinding expected = new AclBinding(new org.apache.kafka.common.resource.ResourcePattern(
-                            acl.pattern().resourceType(), other, acl.pattern().patternType()), acl.entry());
+                if (other != null
+                        && acl.pattern().patternType() == org.apache.kafka.common.resource.PatternType.LITERAL) {
+                    AclBinding expected = new AclBinding(
+                            new org.apache.kafka.common.resource.ResourcePattern(
+                                    acl.pattern().resourceType(),
+                                    other,
+                                    acl.pattern().patternType()),
+                            acl.entry());
                     assertTrue(granted.contains(expected.toString()), KafkaUserAcls.user(user) + " lacks " + expected);
                     compared++;
                 }
@@ -136,10 +201,15 @@ class ClusterPlacementTest {
         RenderedManifests m = RenderedManifests.of(overlay);
         for (JsonNode d : m.all("Deployment")) {
             JsonNode pod = pod(d);
-            pod.path("nodeSelector").fieldNames().forEachRemaining(label ->
-                    assertFalse(label.startsWith("nvidia.com/"), overlay + ": " + name(d) + " requires node label " + label));
+            pod.path("nodeSelector")
+                    .fieldNames()
+                    .forEachRemaining(label -> assertFalse(
+                            label.startsWith("nvidia.com/"),
+                            overlay + ": " + name(d) + " requires node label " + label));
             if (RenderedManifests.container(d).path("resources").path("limits").has("nvidia.com/gpu")) {
-                assertTrue(pod.path("tolerations").toString().contains("nvidia.com/gpu"), name(d) + " tolerates GPU taints");
+                assertTrue(
+                        pod.path("tolerations").toString().contains("nvidia.com/gpu"),
+                        name(d) + " tolerates GPU taints");
             }
         }
     }
@@ -156,10 +226,16 @@ class ClusterPlacementTest {
     void theKvPoolFitsTheGpuClassBesideTheWeights(String overlay) throws Exception {
         RenderedManifests m = RenderedManifests.of(overlay);
         JsonNode fusion = m.one("Deployment", "fusion-llm");
-        if (!RenderedManifests.container(fusion).path("resources").path("limits").has("nvidia.com/gpu")) {
+        if (!RenderedManifests.container(fusion)
+                .path("resources")
+                .path("limits")
+                .has("nvidia.com/gpu")) {
             return;
         }
-        String gpu = fusion.path("metadata").path("annotations").path("inverse-llava/gpu-memory").asText();
+        String gpu = fusion.path("metadata")
+                .path("annotations")
+                .path("inverse-llava/gpu-memory")
+                .asText();
         double usableGib = switch (gpu) {
             case "24GB" -> 22.0;
             case "40GB" -> 39.4;
@@ -193,7 +269,8 @@ class ClusterPlacementTest {
         String serving = name(m.all("PriorityClass").get(0));
         List<JsonNode> templates = new ArrayList<>();
         m.workloads().forEach(w -> templates.add(pod(w)));
-        m.all("KafkaNodePool").forEach(p -> templates.add(p.path("spec").path("template").path("pod")));
+        m.all("KafkaNodePool")
+                .forEach(p -> templates.add(p.path("spec").path("template").path("pod")));
         JsonNode kafka = m.all("Kafka").get(0).path("spec");
         templates.add(kafka.path("entityOperator").path("template").path("pod"));
         templates.add(kafka.path("kafkaExporter").path("template").path("pod"));
@@ -208,27 +285,45 @@ class ClusterPlacementTest {
     void disruptionBudgetsKeepOnePodAtTheMinimumReplicaCount(String overlay) throws Exception {
         RenderedManifests m = RenderedManifests.of(overlay);
         Map<String, Integer> minimum = new HashMap<>();
-        m.all("ScaledObject").forEach(s -> minimum.put(s.path("spec").path("scaleTargetRef").path("name").asText(),
-                s.path("spec").path("minReplicaCount").asInt(0)));
-        m.all("HorizontalPodAutoscaler").forEach(h -> minimum.put(h.path("spec").path("scaleTargetRef").path("name")
-                .asText(), h.path("spec").path("minReplicas").asInt(1)));
+        m.all("ScaledObject")
+                .forEach(s -> minimum.put(
+                        s.path("spec").path("scaleTargetRef").path("name").asText(),
+                        s.path("spec").path("minReplicaCount").asInt(0)));
+        m.all("HorizontalPodAutoscaler")
+                .forEach(h -> minimum.put(
+                        h.path("spec").path("scaleTargetRef").path("name").asText(),
+                        h.path("spec").path("minReplicas").asInt(1)));
         for (JsonNode d : m.all("Deployment")) {
-            Map<String, String> podLabels = labels(d.path("spec").path("template").path("metadata").path("labels"));
-            List<JsonNode> budgets = m.all("PodDisruptionBudget").stream().filter(p -> podLabels.entrySet()
-                    .containsAll(labels(p.path("spec").path("selector").path("matchLabels")).entrySet())).toList();
+            Map<String, String> podLabels =
+                    labels(d.path("spec").path("template").path("metadata").path("labels"));
+            List<JsonNode> budgets = m.all("PodDisruptionBudget").stream()
+                    .filter(p -> podLabels
+                            .entrySet()
+                            .containsAll(labels(p.path("spec").path("selector").path("matchLabels"))
+                                    .entrySet()))
+                    .toList();
             assertFalse(budgets.isEmpty(), overlay + ": no budget covers " + name(d));
             for (JsonNode p : budgets) {
                 int replicas = minimum.getOrDefault(name(d), 1);
                 JsonNode spec = p.path("spec");
-                int kept = spec.has("minAvailable") ? spec.path("minAvailable").asInt()
+                int kept = spec.has("minAvailable")
+                        ? spec.path("minAvailable").asInt()
                         : replicas - spec.path("maxUnavailable").asInt();
                 assertTrue(kept >= 1, overlay + ": " + name(p) + " lets a drain take every " + name(d) + " pod");
-                assertEquals("AlwaysAllow", spec.path("unhealthyPodEvictionPolicy").asText(),
+                assertEquals(
+                        "AlwaysAllow",
+                        spec.path("unhealthyPodEvictionPolicy").asText(),
                         name(p) + ": a pod that is not ready must not block a drain");
             }
         }
         for (JsonNode hpa : m.all("HorizontalPodAutoscaler")) {
-            assertTrue(hpa.path("spec").path("behavior").path("scaleDown").path("stabilizationWindowSeconds").asInt() >= 300,
+            assertTrue(
+                    hpa.path("spec")
+                                    .path("behavior")
+                                    .path("scaleDown")
+                                    .path("stabilizationWindowSeconds")
+                                    .asInt()
+                            >= 300,
                     overlay + ": " + name(hpa) + " scales down on a dip");
         }
     }
@@ -244,12 +339,20 @@ class ClusterPlacementTest {
         for (JsonNode w : m.workloads()) {
             JsonNode pod = pod(w);
             assertTrue(pod.path("securityContext").path("runAsNonRoot").asBoolean(), name(w));
-            assertEquals("RuntimeDefault", pod.path("securityContext").path("seccompProfile").path("type").asText(), name(w));
-            for (JsonNode c : (Iterable<JsonNode>) () -> Stream.concat(stream(pod.path("containers")),
-                    stream(pod.path("initContainers"))).iterator()) {
+            assertEquals(
+                    "RuntimeDefault",
+                    pod.path("securityContext")
+                            .path("seccompProfile")
+                            .path("type")
+                            .asText(),
+                    name(w));
+            for (JsonNode c : (Iterable<JsonNode>)
+                    () -> Stream.concat(stream(pod.path("containers")), stream(pod.path("initContainers")))
+                            .iterator()) {
                 JsonNode sc = c.path("securityContext");
                 assertFalse(sc.path("allowPrivilegeEscalation").asBoolean(true), name(w) + "/" + c.path("name"));
-                assertEquals("[\"ALL\"]", sc.path("capabilities").path("drop").toString(), name(w) + "/" + c.path("name"));
+                assertEquals(
+                        "[\"ALL\"]", sc.path("capabilities").path("drop").toString(), name(w) + "/" + c.path("name"));
             }
         }
     }
@@ -260,11 +363,14 @@ class ClusterPlacementTest {
     void imagesAreFullyQualified(String overlay) throws Exception {
         for (JsonNode w : RenderedManifests.of(overlay).workloads()) {
             JsonNode pod = pod(w);
-            Stream.concat(stream(pod.path("containers")), stream(pod.path("initContainers"))).forEach(c -> {
-                String registry = c.path("image").asText().split("/")[0];
-                assertTrue(registry.contains(".") || registry.contains(":") || registry.equals("localhost"),
-                        overlay + ": " + name(w) + " pulls " + c.path("image").asText());
-            });
+            Stream.concat(stream(pod.path("containers")), stream(pod.path("initContainers")))
+                    .forEach(c -> {
+                        String registry = c.path("image").asText().split("/")[0];
+                        assertTrue(
+                                registry.contains(".") || registry.contains(":") || registry.equals("localhost"),
+                                overlay + ": " + name(w) + " pulls "
+                                        + c.path("image").asText());
+                    });
         }
     }
 
@@ -288,19 +394,20 @@ class ClusterPlacementTest {
         }
         int regexes = 0;
         for (var label : wanted.entrySet()) {
-            java.util.regex.Matcher q = java.util.regex.Pattern.compile(label.getKey() + "=~(?:\\\\)*\\\\?\"([^\"\\\\]+)")
+            java.util.regex.Matcher q = java.util.regex.Pattern.compile(
+                            label.getKey() + "=~(?:\\\\)*\\\\?\"([^\"\\\\]+)")
                     .matcher(queries);
             while (q.find()) {
                 regexes++;
                 for (String value : label.getValue()) {
-                    assertTrue(value.matches(q.group(1)), overlay + ": " + label.getKey() + "=~\"" + q.group(1)
-                            + "\" misses " + value);
+                    assertTrue(
+                            value.matches(q.group(1)),
+                            overlay + ": " + label.getKey() + "=~\"" + q.group(1) + "\" misses " + value);
                 }
             }
         }
         assertTrue(regexes >= 4, overlay + ": " + regexes + " label regexes found");
     }
-
 
     private static Stream<JsonNode> stream(JsonNode array) {
         List<JsonNode> out = new ArrayList<>();

@@ -22,7 +22,8 @@ import org.junit.jupiter.params.provider.FieldSource;
  */
 class ClusterReadinessTest {
     static final List<String> OVERLAYS = RenderedManifests.OVERLAYS;
-    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+            new com.fasterxml.jackson.databind.ObjectMapper();
 
     /** KEDA's operator runs in its own namespace: a short Service name does not resolve there. */
     @ParameterizedTest
@@ -34,7 +35,8 @@ class ClusterReadinessTest {
                 + kafka.path("metadata").path("namespace").asText() + ".svc:9093";
         for (JsonNode so : m.all("ScaledObject")) {
             for (JsonNode t : so.path("spec").path("triggers")) {
-                assertEquals(expected, t.path("metadata").path("bootstrapServers").asText(), name(so));
+                assertEquals(
+                        expected, t.path("metadata").path("bootstrapServers").asText(), name(so));
             }
         }
     }
@@ -46,7 +48,8 @@ class ClusterReadinessTest {
         RenderedManifests m = RenderedManifests.of(overlay);
         Set<String> scaled = new HashSet<>();
         Stream.concat(m.all("ScaledObject").stream(), m.all("HorizontalPodAutoscaler").stream())
-                .forEach(a -> scaled.add(a.path("spec").path("scaleTargetRef").path("name").asText()));
+                .forEach(a -> scaled.add(
+                        a.path("spec").path("scaleTargetRef").path("name").asText()));
         assertEquals(1 + m.all("ScaledObject").size(), scaled.size(), "the gateway and every model service");
         for (String d : scaled) {
             assertFalse(m.one("Deployment", d).path("spec").has("replicas"), overlay + ": " + d);
@@ -63,7 +66,8 @@ class ClusterReadinessTest {
             List<JsonNode> users = new ArrayList<>();
             for (JsonNode w : m.workloads()) {
                 for (JsonNode v : pod(w).path("volumes")) {
-                    if (claim.equals(v.path("persistentVolumeClaim").path("claimName").asText())) {
+                    if (claim.equals(
+                            v.path("persistentVolumeClaim").path("claimName").asText())) {
                         users.add(w);
                     }
                 }
@@ -76,14 +80,23 @@ class ClusterReadinessTest {
                 continue;
             }
             for (JsonNode w : users) {
-                JsonNode term = pod(w).path("affinity").path("podAffinity").path("requiredDuringSchedulingIgnoredDuringExecution").path(0);
-                assertEquals("kubernetes.io/hostname", term.path("topologyKey").asText(), overlay + ": " + name(w) + " mounts "
-                        + claim + " (ReadWriteOnce) without being tied to one node");
-                Map<String, Object> selector = JSON.convertValue(term.path("labelSelector").path("matchLabels"), Map.class);
+                JsonNode term = pod(w).path("affinity")
+                        .path("podAffinity")
+                        .path("requiredDuringSchedulingIgnoredDuringExecution")
+                        .path(0);
+                assertEquals(
+                        "kubernetes.io/hostname",
+                        term.path("topologyKey").asText(),
+                        overlay + ": " + name(w) + " mounts " + claim
+                                + " (ReadWriteOnce) without being tied to one node");
+                Map<String, Object> selector =
+                        JSON.convertValue(term.path("labelSelector").path("matchLabels"), Map.class);
                 for (JsonNode other : users) {
                     Map<String, Object> labels = JSON.convertValue(
                             other.path("spec").path("template").path("metadata").path("labels"), Map.class);
-                    assertTrue(labels.entrySet().containsAll(selector.entrySet()), name(w) + "'s affinity misses " + name(other));
+                    assertTrue(
+                            labels.entrySet().containsAll(selector.entrySet()),
+                            name(w) + "'s affinity misses " + name(other));
                 }
             }
         }
@@ -109,14 +122,43 @@ class ClusterReadinessTest {
     void scalingFollowsEachOverlaysBatchSizeWithoutThrashing(String overlay) throws Exception {
         RenderedManifests m = RenderedManifests.of(overlay);
         for (JsonNode so : m.all("ScaledObject")) {
-            JsonNode behavior = so.path("spec").path("advanced").path("horizontalPodAutoscalerConfig").path("behavior");
-            assertEquals("Pods", behavior.path("scaleUp").path("policies").path(0).path("type").asText(), name(so));
-            assertEquals(1, behavior.path("scaleUp").path("policies").path(0).path("value").asInt(), name(so));
-            assertTrue(behavior.path("scaleDown").path("stabilizationWindowSeconds").asInt() >= 600, name(so));
-            Map<String, String> env = m.environment(m.one("Deployment", so.path("spec").path("scaleTargetRef").path("name").asText()));
+            JsonNode behavior = so.path("spec")
+                    .path("advanced")
+                    .path("horizontalPodAutoscalerConfig")
+                    .path("behavior");
+            assertEquals(
+                    "Pods",
+                    behavior.path("scaleUp")
+                            .path("policies")
+                            .path(0)
+                            .path("type")
+                            .asText(),
+                    name(so));
+            assertEquals(
+                    1,
+                    behavior.path("scaleUp")
+                            .path("policies")
+                            .path(0)
+                            .path("value")
+                            .asInt(),
+                    name(so));
+            assertTrue(
+                    behavior.path("scaleDown")
+                                    .path("stabilizationWindowSeconds")
+                                    .asInt()
+                            >= 600,
+                    name(so));
+            Map<String, String> env = m.environment(m.one(
+                    "Deployment",
+                    so.path("spec").path("scaleTargetRef").path("name").asText()));
             JsonNode first = so.path("spec").path("triggers").path(0).path("metadata");
-            String batch = first.path("topic").asText().startsWith("vlm.work") ? env.get("FUSION_MAX_BATCH") : env.get("VISION_MAX_BATCH");
-            assertEquals(batch, first.path("lagThreshold").asText(), overlay + ": " + name(so) + " scales at one replica's batch");
+            String batch = first.path("topic").asText().startsWith("vlm.work")
+                    ? env.get("FUSION_MAX_BATCH")
+                    : env.get("VISION_MAX_BATCH");
+            assertEquals(
+                    batch,
+                    first.path("lagThreshold").asText(),
+                    overlay + ": " + name(so) + " scales at one replica's batch");
         }
     }
 
@@ -129,9 +171,15 @@ class ClusterReadinessTest {
             assertFalse(pod(w).path("automountServiceAccountToken").asBoolean(true), overlay + ": " + name(w));
         }
         JsonNode gateway = m.one("Deployment", "gateway");
-        int sleep = RenderedManifests.container(gateway).path("lifecycle").path("preStop").path("sleep").path("seconds").asInt();
+        int sleep = RenderedManifests.container(gateway)
+                .path("lifecycle")
+                .path("preStop")
+                .path("sleep")
+                .path("seconds")
+                .asInt();
         assertTrue(sleep >= 5, "preStop sleep while the endpoints drop the pod");
-        assertTrue(pod(gateway).path("terminationGracePeriodSeconds").asInt() > sleep + 20, "time left to stop after it");
+        assertTrue(
+                pod(gateway).path("terminationGracePeriodSeconds").asInt() > sleep + 20, "time left to stop after it");
     }
 
     /**
@@ -142,18 +190,26 @@ class ClusterReadinessTest {
      */
     @ParameterizedTest
     @FieldSource("OVERLAYS")
-    void topicsKeepRequestsPastTheirDeadlineAndTheJoinWindowButTensorsNoLongerThanAnHour(String overlay) throws Exception {
+    void topicsKeepRequestsPastTheirDeadlineAndTheJoinWindowButTensorsNoLongerThanAnHour(String overlay)
+            throws Exception {
         RenderedManifests m = RenderedManifests.of(overlay);
-        long deadline = Long.parseLong(m.environment(m.one("Deployment", "gateway")).getOrDefault("GATEWAY_DEADLINE_MS", "120000"));
-        long window = Long.parseLong(m.environment(m.one("Deployment", "fusion-llm")).getOrDefault("FUSION_JOIN_WINDOW_MS", "120000"));
+        long deadline = Long.parseLong(
+                m.environment(m.one("Deployment", "gateway")).getOrDefault("GATEWAY_DEADLINE_MS", "120000"));
+        long window = Long.parseLong(
+                m.environment(m.one("Deployment", "fusion-llm")).getOrDefault("FUSION_JOIN_WINDOW_MS", "120000"));
         for (JsonNode topic : m.all("KafkaTopic")) {
             String name = topic.path("spec").path("topicName").asText(name(topic));
-            long retention = topic.path("spec").path("config").path("retention.ms").asLong();
+            long retention =
+                    topic.path("spec").path("config").path("retention.ms").asLong();
             assertTrue(retention >= deadline + window, overlay + ": " + name + " keeps " + retention + " ms");
             if (name.startsWith("vlm.work.bulk")) { // a bulk job may wait behind interactive work: a day, no more
                 assertTrue(retention <= 86_400_000, overlay + ": " + name + " keeps bulk tensors " + retention + " ms");
-            } else if (name.startsWith("vlm.images") || name.startsWith("vlm.features") || name.startsWith("vlm.work")) {
-                assertTrue(retention <= 3_600_000, overlay + ": " + name + " keeps images or tensors " + retention + " ms");
+            } else if (name.startsWith("vlm.images")
+                    || name.startsWith("vlm.features")
+                    || name.startsWith("vlm.work")) {
+                assertTrue(
+                        retention <= 3_600_000,
+                        overlay + ": " + name + " keeps images or tensors " + retention + " ms");
             }
         }
     }
@@ -168,17 +224,23 @@ class ClusterReadinessTest {
         RenderedManifests m = RenderedManifests.of(overlay);
         for (JsonNode d : m.all("Deployment")) {
             String options = m.environment(d).getOrDefault("JAVA_TOOL_OPTIONS", "");
-            java.util.regex.Matcher xmx = java.util.regex.Pattern.compile("-Xmx(\\d+)([mg])").matcher(options);
+            java.util.regex.Matcher xmx =
+                    java.util.regex.Pattern.compile("-Xmx(\\d+)([mg])").matcher(options);
             assertTrue(xmx.find(), overlay + ": " + name(d) + " sets no -Xmx in JAVA_TOOL_OPTIONS");
             long heap = Long.parseLong(xmx.group(1)) << (xmx.group(2).equals("g") ? 30 : 20);
-            long limit = bytes(RenderedManifests.container(d).path("resources").path("limits").path("memory").asText());
+            long limit = bytes(RenderedManifests.container(d)
+                    .path("resources")
+                    .path("limits")
+                    .path("memory")
+                    .asText());
             double share = name(d).equals("gateway") ? 0.75 : 0.5;
             assertTrue(heap <= limit * share, overlay + ": " + name(d) + " heap " + heap + " of a " + limit + " limit");
         }
     }
 
     private static long bytes(String quantity) {
-        java.util.regex.Matcher q = java.util.regex.Pattern.compile("(\\d+)(Mi|Gi)").matcher(quantity);
+        java.util.regex.Matcher q =
+                java.util.regex.Pattern.compile("(\\d+)(Mi|Gi)").matcher(quantity);
         assertTrue(q.matches(), quantity);
         return Long.parseLong(q.group(1)) << (q.group(2).equals("Gi") ? 30 : 20);
     }
@@ -194,17 +256,27 @@ class ClusterReadinessTest {
         for (JsonNode d : m.all("Deployment")) {
             boolean mountsModels = false;
             for (JsonNode v : pod(d).path("volumes")) {
-                mountsModels |= v.path("persistentVolumeClaim").path("claimName").asText().equals("models");
+                mountsModels |= v.path("persistentVolumeClaim")
+                        .path("claimName")
+                        .asText()
+                        .equals("models");
             }
             if (mountsModels) {
-                assertTrue(pod(d).path("initContainers").path(0).path("command").toString().contains("/models/COMPLETE"),
+                assertTrue(
+                        pod(d).path("initContainers")
+                                .path(0)
+                                .path("command")
+                                .toString()
+                                .contains("/models/COMPLETE"),
                         overlay + ": " + name(d) + " starts before the models are written");
             }
         }
         for (JsonNode job : m.all("Job")) {
             String script = RenderedManifests.container(job).path("args").toString();
-            assertTrue(script.contains("touch /models/COMPLETE") && script.contains("if [ -f /models/COMPLETE ]"), script);
-            assertFalse(script.matches(".*pip install[^\\n]*(>=|\"[a-z_]+\")[^\\n]*"), "unpinned pip install: " + script);
+            assertTrue(
+                    script.contains("touch /models/COMPLETE") && script.contains("if [ -f /models/COMPLETE ]"), script);
+            assertFalse(
+                    script.matches(".*pip install[^\\n]*(>=|\"[a-z_]+\")[^\\n]*"), "unpinned pip install: " + script);
             assertTrue(job.path("spec").path("ttlSecondsAfterFinished").asInt() > 0, name(job));
         }
     }
@@ -216,13 +288,26 @@ class ClusterReadinessTest {
         RenderedManifests m = RenderedManifests.of(overlay);
         for (String kind : List.of("ServiceMonitor", "PodMonitor", "PrometheusRule")) {
             for (JsonNode o : m.all(kind)) {
-                assertFalse(o.path("metadata").path("labels").path("release").asText().isEmpty(), overlay + ": " + name(o));
+                assertFalse(
+                        o.path("metadata")
+                                .path("labels")
+                                .path("release")
+                                .asText()
+                                .isEmpty(),
+                        overlay + ": " + name(o));
             }
         }
         for (JsonNode d : m.all("Deployment")) {
-            assertEquals("kubernetes.io/hostname", pod(d).path("topologySpreadConstraints").path(0).path("topologyKey").asText(),
+            assertEquals(
+                    "kubernetes.io/hostname",
+                    pod(d).path("topologySpreadConstraints")
+                            .path(0)
+                            .path("topologyKey")
+                            .asText(),
                     overlay + ": " + name(d));
-            m.one("PriorityClass", pod(d).path("priorityClassName").asText("none")); // a serving pod goes before batch work
+            m.one(
+                    "PriorityClass",
+                    pod(d).path("priorityClassName").asText("none")); // a serving pod goes before batch work
         }
     }
 
@@ -232,8 +317,11 @@ class ClusterReadinessTest {
     void podsRollWhenTheirKafkaCertificatesAreRenewed(String overlay) throws Exception {
         RenderedManifests m = RenderedManifests.of(overlay);
         for (JsonNode d : m.all("Deployment")) {
-            List<String> reload = List.of(d.path("metadata").path("annotations")
-                    .path("secret.reloader.stakater.com/reload").asText().split(","));
+            List<String> reload = List.of(d.path("metadata")
+                    .path("annotations")
+                    .path("secret.reloader.stakater.com/reload")
+                    .asText()
+                    .split(","));
             for (JsonNode v : pod(d).path("volumes")) {
                 String secret = v.path("secret").path("secretName").asText();
                 if (!secret.isEmpty() && !secret.equals("gateway-api-keys")) {
@@ -262,7 +350,8 @@ class ClusterReadinessTest {
         }
         assertFalse(peers.isEmpty());
         for (JsonNode peer : peers) {
-            assertFalse(peer.path("namespaceSelector").path("matchLabels").has("kubernetes.io/metadata.name"),
+            assertFalse(
+                    peer.path("namespaceSelector").path("matchLabels").has("kubernetes.io/metadata.name"),
                     overlay + ": a peer names a namespace: " + peer);
         }
     }
@@ -283,10 +372,13 @@ class ClusterReadinessTest {
                 }
             }
             JsonNode resources = RenderedManifests.container(w).path("resources");
-            long request = bytes(resources.path("requests").path("ephemeral-storage").asText("0Mi"));
+            long request =
+                    bytes(resources.path("requests").path("ephemeral-storage").asText("0Mi"));
             assertTrue(request >= volumes, overlay + ": " + name(w) + " requests " + request + " for " + volumes);
             // no more than its logs besides: an over-request keeps pods off nodes that could run them
-            assertTrue(request <= volumes + (512L << 20), overlay + ": " + name(w) + " requests " + request + " for " + volumes);
+            assertTrue(
+                    request <= volumes + (512L << 20),
+                    overlay + ": " + name(w) + " requests " + request + " for " + volumes);
             assertTrue(bytes(resources.path("limits").path("ephemeral-storage").asText("0Mi")) >= request, name(w));
         }
     }
@@ -296,17 +388,37 @@ class ClusterReadinessTest {
     @FieldSource("OVERLAYS")
     void brokersAreSizedSpreadAndRackAware(String overlay) throws Exception {
         RenderedManifests m = RenderedManifests.of(overlay);
-        assertEquals("topology.kubernetes.io/zone",
-                m.all("Kafka").get(0).path("spec").path("kafka").path("rack").path("topologyKey").asText());
+        assertEquals(
+                "topology.kubernetes.io/zone",
+                m.all("Kafka")
+                        .get(0)
+                        .path("spec")
+                        .path("kafka")
+                        .path("rack")
+                        .path("topologyKey")
+                        .asText());
         for (JsonNode pool : m.all("KafkaNodePool")) {
-            long limit = bytes(pool.path("spec").path("resources").path("limits").path("memory").asText());
+            long limit = bytes(pool.path("spec")
+                    .path("resources")
+                    .path("limits")
+                    .path("memory")
+                    .asText());
             String xmx = pool.path("spec").path("jvmOptions").path("-Xmx").asText();
             long heap = Long.parseLong(xmx.substring(0, xmx.length() - 1)) << (xmx.endsWith("g") ? 30 : 20);
             assertTrue(heap <= limit / 2, overlay + ": broker heap " + xmx + " of " + limit);
-            JsonNode anti = pool.path("spec").path("template").path("pod").path("affinity").path("podAntiAffinity");
-            String spread = anti.path("requiredDuringSchedulingIgnoredDuringExecution").path(0).path("topologyKey")
-                    .asText(anti.path("preferredDuringSchedulingIgnoredDuringExecution").path(0).path("podAffinityTerm")
-                            .path("topologyKey").asText());
+            JsonNode anti = pool.path("spec")
+                    .path("template")
+                    .path("pod")
+                    .path("affinity")
+                    .path("podAntiAffinity");
+            String spread = anti.path("requiredDuringSchedulingIgnoredDuringExecution")
+                    .path(0)
+                    .path("topologyKey")
+                    .asText(anti.path("preferredDuringSchedulingIgnoredDuringExecution")
+                            .path(0)
+                            .path("podAffinityTerm")
+                            .path("topologyKey")
+                            .asText());
             assertEquals("kubernetes.io/hostname", spread, overlay + ": brokers may share a node");
         }
     }
@@ -319,9 +431,12 @@ class ClusterReadinessTest {
     @FieldSource("OVERLAYS")
     void libtorchComesWithTheImageNotUnpackedAtEveryStart(String overlay) throws Exception {
         for (String module : List.of("vision-encoder-svc", "fusion-llm-svc")) {
-            String dockerfile = java.nio.file.Files.readString(java.nio.file.Path.of("..", module, "src/main/docker/Dockerfile"));
-            assertTrue(dockerfile.contains("PYTORCH_LIBRARY_PATH=/opt/libtorch/lib")
-                    && dockerfile.contains("-d /opt/libtorch/lib"), module + " unpacks libtorch at start");
+            String dockerfile =
+                    java.nio.file.Files.readString(java.nio.file.Path.of("..", module, "src/main/docker/Dockerfile"));
+            assertTrue(
+                    dockerfile.contains("PYTORCH_LIBRARY_PATH=/opt/libtorch/lib")
+                            && dockerfile.contains("-d /opt/libtorch/lib"),
+                    module + " unpacks libtorch at start");
         }
         RenderedManifests m = RenderedManifests.of(overlay);
         for (JsonNode d : m.all("Deployment")) {

@@ -31,13 +31,19 @@ class ConfigurationDocsTest {
     private static final Path DOC = Path.of("..", "docs", "operations.md");
     /** Read by the runtime itself (not through the service's settings). */
     private static final Map<String, Set<String>> RUNTIME_VARIABLES = Map.of(
-            "fusion-llm-svc", Set.of("INVERSE_LLAVA_PACKED_WEIGHTS", "INVERSE_LLAVA_KERNELS", "INVERSE_LLAVA_KERNEL_THREADS",
+            "fusion-llm-svc",
+            Set.of(
+                    "INVERSE_LLAVA_PACKED_WEIGHTS",
+                    "INVERSE_LLAVA_KERNELS",
+                    "INVERSE_LLAVA_KERNEL_THREADS",
                     "MALLOC_ARENA_MAX"),
-            "vision-encoder-svc", Set.of("MALLOC_ARENA_MAX"), "gateway", Set.of());
+            "vision-encoder-svc",
+            Set.of("MALLOC_ARENA_MAX"),
+            "gateway",
+            Set.of());
 
     /** A documented variable: its default cell's leading literal (null when the cell does not start with one). */
-    private record Row(String variable, String defaultLiteral, String defaultCell) {
-    }
+    private record Row(String variable, String defaultLiteral, String defaultCell) {}
 
     @ParameterizedTest
     @ValueSource(strings = {"Vision encoder", "Fusion LLM", "Gateway"})
@@ -66,7 +72,8 @@ class ConfigurationDocsTest {
 
         int compared = 0;
         for (Row row : documented.values()) {
-            String code = env.defaults().containsKey(row.variable()) ? env.defaults().get(row.variable())
+            String code = env.defaults().containsKey(row.variable())
+                    ? env.defaults().get(row.variable())
                     : quarkus.get(row.variable());
             if (row.defaultCell().startsWith("required")) {
                 assertFalse(env.defaults().containsKey(row.variable()), row.variable() + " is documented as required");
@@ -95,8 +102,9 @@ class ConfigurationDocsTest {
             List<String> values = literals(defaults);
             for (int i = 0; i < names.size(); i++) {
                 String literal = defaults.startsWith("`") && values.size() > i ? values.get(i) : null;
-                out.put(names.get(i), new Row(names.get(i), names.size() > 1 || literal == null ? literal
-                        : values.get(0), defaults));
+                out.put(
+                        names.get(i),
+                        new Row(names.get(i), names.size() > 1 || literal == null ? literal : values.get(0), defaults));
             }
         }
         assertFalse(out.isEmpty(), "no rows under " + section);
@@ -114,8 +122,8 @@ class ConfigurationDocsTest {
 
     /** {@code ${NAME:default}} in the module's application.properties. */
     private static Map<String, String> quarkusDefaults(String module) throws Exception {
-        Matcher m = Pattern.compile("\\$\\{([A-Z0-9_]+):([^}]*)}").matcher(Files.readString(Path.of("..", module,
-                "src/main/resources/application.properties")));
+        Matcher m = Pattern.compile("\\$\\{([A-Z0-9_]+):([^}]*)}")
+                .matcher(Files.readString(Path.of("..", module, "src/main/resources/application.properties")));
         Map<String, String> out = new HashMap<>();
         while (m.find()) {
             out.putIfAbsent(m.group(1), m.group(2));
@@ -126,8 +134,15 @@ class ConfigurationDocsTest {
     private static Map<String, String> minimal(String module) {
         Map<String, String> env = new HashMap<>(Map.of("KAFKA_BOOTSTRAP_SERVERS", "localhost:9092"));
         if (!module.equals("gateway")) {
-            env.putAll(Map.of("VISION_MODEL_DIR", "/models/vision", "LANGUAGE_MODEL_DIR", "/models/language",
-                    "FUSION_CHECKPOINT_DIR", "/models/inverse-llava", "MODEL_DEVICE", "cpu"));
+            env.putAll(Map.of(
+                    "VISION_MODEL_DIR",
+                    "/models/vision",
+                    "LANGUAGE_MODEL_DIR",
+                    "/models/language",
+                    "FUSION_CHECKPOINT_DIR",
+                    "/models/inverse-llava",
+                    "MODEL_DEVICE",
+                    "cpu"));
         }
         return env;
     }

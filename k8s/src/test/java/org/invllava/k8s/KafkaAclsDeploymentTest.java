@@ -47,7 +47,8 @@ class KafkaAclsDeploymentTest {
 
     /** A counter of a service's {@code /q/metrics} (0 when it has no such series yet). */
     private static long counter(AppProcess service, String name) throws Exception {
-        Matcher m = Pattern.compile("(?m)^" + name + "\\{[^}]*} (\\d+)").matcher(service.get("/q/metrics").body());
+        Matcher m = Pattern.compile("(?m)^" + name + "\\{[^}]*} (\\d+)")
+                .matcher(service.get("/q/metrics").body());
         return m.find() ? Long.parseLong(m.group(1)) : 0;
     }
 
@@ -57,12 +58,17 @@ class KafkaAclsDeploymentTest {
         Map<String, String> passwords = new TreeMap<>();
         m.all("KafkaUser").forEach(u -> passwords.put(KafkaUserAcls.user(u), KafkaUserAcls.user(u) + "-password"));
         ModelPaths model = DemoModelFactory.writeRandomDemo(dir.resolve("model"));
-        Map<String, String> modelDirs = Map.of("VISION_MODEL_DIR", model.vision().toString(),
-                "LANGUAGE_MODEL_DIR", model.language().toString(), "FUSION_CHECKPOINT_DIR", model.fusion().toString());
-        try (KraftBroker broker = KraftBroker.startWithAcls(dir.resolve("broker"), "127.0.0.1", Topics.MAX_MESSAGE_BYTES,
-                passwords)) {
-            Map<String, Object> admin = new HashMap<>(KraftBroker.clientSecurity(KraftBroker.SUPER_USER,
-                    KraftBroker.SUPER_PASSWORD));
+        Map<String, String> modelDirs = Map.of(
+                "VISION_MODEL_DIR",
+                model.vision().toString(),
+                "LANGUAGE_MODEL_DIR",
+                model.language().toString(),
+                "FUSION_CHECKPOINT_DIR",
+                model.fusion().toString());
+        try (KraftBroker broker =
+                KraftBroker.startWithAcls(dir.resolve("broker"), "127.0.0.1", Topics.MAX_MESSAGE_BYTES, passwords)) {
+            Map<String, Object> admin =
+                    new HashMap<>(KraftBroker.clientSecurity(KraftBroker.SUPER_USER, KraftBroker.SUPER_PASSWORD));
             admin.put("bootstrap.servers", broker.bootstrapServers());
             try (Admin a = Admin.create(admin)) {
                 createTopicsAsStrimzi(a, m);
@@ -76,46 +82,63 @@ class KafkaAclsDeploymentTest {
             gateway.remove("GATEWAY_API_KEYS_FILE");
 
             int port = AppProcess.freePort();
-            gateway.putAll(Map.of("GATEWAY_API_KEYS", KEY, "GATEWAY_HOST", "127.0.0.1", "GATEWAY_PORT",
-                    Integer.toString(port), "GATEWAY_INSTANCE_ID", "gw-acl", "GATEWAY_CAPACITY_POLL_MS", "200"));
+            gateway.putAll(Map.of(
+                    "GATEWAY_API_KEYS",
+                    KEY,
+                    "GATEWAY_HOST",
+                    "127.0.0.1",
+                    "GATEWAY_PORT",
+                    Integer.toString(port),
+                    "GATEWAY_INSTANCE_ID",
+                    "gw-acl",
+                    "GATEWAY_CAPACITY_POLL_MS",
+                    "200"));
             Map<String, String> secondFusion = new HashMap<>(fusion);
             secondFusion.put("FUSION_STATE_DIR", dir.resolve("streams-2").toString());
             Path logs = dir.resolve("logs");
-            try (AppProcess v = AppProcess.of(PackagedApp.VISION, "vision", vision, logs).start();
-                 AppProcess first = AppProcess.of(PackagedApp.FUSION, "fusion-1", fusion, logs).start();
-                 AppProcess second = AppProcess.of(PackagedApp.FUSION, "fusion-2", secondFusion, logs);
-                 AppProcess g = AppProcess.of(PackagedApp.GATEWAY, "gateway", gateway, logs).start()) {
+            try (AppProcess v = AppProcess.of(PackagedApp.VISION, "vision", vision, logs)
+                            .start();
+                    AppProcess first = AppProcess.of(PackagedApp.FUSION, "fusion-1", fusion, logs)
+                            .start();
+                    AppProcess second = AppProcess.of(PackagedApp.FUSION, "fusion-2", secondFusion, logs);
+                    AppProcess g = AppProcess.of(PackagedApp.GATEWAY, "gateway", gateway, logs)
+                            .start()) {
                 v.awaitReady(START);
                 first.awaitReady(START);
-                g.awaitReady(START); // the gateway sees the model services' groups (KafkaUser/gateway: Describe on them)
+                g.awaitReady(
+                        START); // the gateway sees the model services' groups (KafkaUser/gateway: Describe on them)
 
                 OpenAiTestClient client = new OpenAiTestClient(port, KEY);
                 byte[] png = DemoImages.png(90, 60, 2);
-                OpenAiTestClient.Streamed undisturbed = client.stream(OpenAiTestClient.chat("tell me a story", png,
-                        MAX_TOKENS), events -> true);
+                OpenAiTestClient.Streamed undisturbed =
+                        client.stream(OpenAiTestClient.chat("tell me a story", png, MAX_TOKENS), events -> true);
                 assertTrue(undisturbed.done(), undisturbed.events().toString());
                 assertEquals(MAX_TOKENS, counter(first, "fusion_generated_tokens_total"));
 
                 AtomicBoolean killed = new AtomicBoolean();
-                OpenAiTestClient.Streamed takenOver = client.stream(OpenAiTestClient.chat("tell me a story", png,
-                        MAX_TOKENS), events -> {
-                    if (events.size() == 20 && killed.compareAndSet(false, true)) {
-                        try {
-                            first.kill(); // kill -9: no drain
-                            second.startAndAwaitReady(START);
-                        } catch (Exception e) {
-                            throw new IllegalStateException(e);
-                        }
-                    }
-                    return true;
-                });
+                OpenAiTestClient.Streamed takenOver =
+                        client.stream(OpenAiTestClient.chat("tell me a story", png, MAX_TOKENS), events -> {
+                            if (events.size() == 20 && killed.compareAndSet(false, true)) {
+                                try {
+                                    first.kill(); // kill -9: no drain
+                                    second.startAndAwaitReady(START);
+                                } catch (Exception e) {
+                                    throw new IllegalStateException(e);
+                                }
+                            }
+                            return true;
+                        });
                 assertTrue(killed.get(), "the answer ended before the kill");
                 assertTrue(takenOver.done(), takenOver.events().toString());
                 assertEquals(contents(undisturbed), contents(takenOver), "the taken-over answer, token by token");
                 long resumed = counter(second, "fusion_resumed_tokens_total");
-                assertTrue(resumed >= 19, "the new owner continued after what was written (KafkaUser/fusion-llm: Read "
-                        + "on vlm.tokens); it resumed after " + resumed + " tokens");
-                assertEquals(MAX_TOKENS - resumed, counter(second, "fusion_generated_tokens_total"),
+                assertTrue(
+                        resumed >= 19,
+                        "the new owner continued after what was written (KafkaUser/fusion-llm: Read "
+                                + "on vlm.tokens); it resumed after " + resumed + " tokens");
+                assertEquals(
+                        MAX_TOKENS - resumed,
+                        counter(second, "fusion_generated_tokens_total"),
                         "the new owner generated only what was not written");
             }
         }
@@ -126,7 +149,8 @@ class KafkaAclsDeploymentTest {
         List<String> out = new ArrayList<>();
         for (JsonNode e : s.events()) {
             JsonNode choice = e.path("choices").path(0);
-            out.add(choice.path("delta").path("content").asText("") + "|" + choice.path("finish_reason").asText(""));
+            out.add(choice.path("delta").path("content").asText("") + "|"
+                    + choice.path("finish_reason").asText(""));
         }
         return out;
     }
@@ -136,10 +160,18 @@ class KafkaAclsDeploymentTest {
         List<NewTopic> topics = new ArrayList<>();
         for (JsonNode t : m.all("KafkaTopic")) {
             Map<String, String> config = new HashMap<>();
-            t.path("spec").path("config").fields().forEachRemaining(e -> config.put(e.getKey(), e.getValue().asText()));
+            t.path("spec")
+                    .path("config")
+                    .fields()
+                    .forEachRemaining(e -> config.put(e.getKey(), e.getValue().asText()));
             config.remove("min.insync.replicas"); // one broker
-            topics.add(new NewTopic(t.path("spec").path("topicName").asText(t.path("metadata").path("name").asText()),
-                    t.path("spec").path("partitions").asInt(), (short) 1).configs(config));
+            topics.add(new NewTopic(
+                            t.path("spec")
+                                    .path("topicName")
+                                    .asText(t.path("metadata").path("name").asText()),
+                            t.path("spec").path("partitions").asInt(),
+                            (short) 1)
+                    .configs(config));
         }
         admin.createTopics(topics).all().get();
     }
@@ -154,8 +186,8 @@ class KafkaAclsDeploymentTest {
      * The environment {@code deployment}'s container gets, with what only a cluster has replaced: the broker's address,
      * SASL as the {@code KafkaUser} whose secret the pod mounts instead of its certificate, no secrets.
      */
-    private Map<String, String> environment(RenderedManifests m, String deployment, KraftBroker broker,
-                                            Map<String, String> passwords) {
+    private Map<String, String> environment(
+            RenderedManifests m, String deployment, KraftBroker broker, Map<String, String> passwords) {
         JsonNode d = m.one("Deployment", deployment);
         List<String> users = new ArrayList<>();
         for (JsonNode v : d.path("spec").path("template").path("spec").path("volumes")) {

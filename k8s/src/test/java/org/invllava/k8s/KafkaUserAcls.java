@@ -20,8 +20,7 @@ import org.apache.kafka.common.resource.ResourceType;
  * or the older single {@code operation}; {@code host} {@code *} by default; {@code type} allow (default) or deny.
  */
 final class KafkaUserAcls {
-    private KafkaUserAcls() {
-    }
+    private KafkaUserAcls() {}
 
     /** The user's name: its principal is {@code User:<name>}. */
     static String user(JsonNode kafkaUser) {
@@ -40,19 +39,23 @@ final class KafkaUserAcls {
                 case "transactionalId" -> ResourceType.TRANSACTIONAL_ID;
                 default -> throw new IllegalArgumentException(user(kafkaUser) + ": resource type " + r.path("type"));
             };
-            String name = type == ResourceType.CLUSTER ? "kafka-cluster" : r.path("name").asText();
-            PatternType pattern = r.path("patternType").asText("literal").equals("prefix") ? PatternType.PREFIXED
+            String name = type == ResourceType.CLUSTER
+                    ? "kafka-cluster"
+                    : r.path("name").asText();
+            PatternType pattern = r.path("patternType").asText("literal").equals("prefix")
+                    ? PatternType.PREFIXED
                     : PatternType.LITERAL;
-            AclPermissionType permission = acl.path("type").asText("allow").equals("deny") ? AclPermissionType.DENY
-                    : AclPermissionType.ALLOW;
+            AclPermissionType permission =
+                    acl.path("type").asText("allow").equals("deny") ? AclPermissionType.DENY : AclPermissionType.ALLOW;
             List<String> operations = new ArrayList<>();
             acl.path("operations").forEach(o -> operations.add(o.asText()));
             if (acl.has("operation")) {
                 operations.add(acl.path("operation").asText());
             }
             for (String op : operations) {
-                out.add(new AclBinding(new ResourcePattern(type, name, pattern), new AccessControlEntry(principal,
-                        acl.path("host").asText("*"), operation(op), permission)));
+                out.add(new AclBinding(
+                        new ResourcePattern(type, name, pattern),
+                        new AccessControlEntry(principal, acl.path("host").asText("*"), operation(op), permission)));
             }
         }
         return out;
@@ -60,7 +63,8 @@ final class KafkaUserAcls {
 
     /** Strimzi's operation names ({@code Read}, {@code IdempotentWrite}, {@code All}) as Kafka's. */
     private static AclOperation operation(String strimzi) {
-        AclOperation op = AclOperation.fromString(strimzi.replaceAll("([a-z])([A-Z])", "$1_$2").toUpperCase(Locale.ROOT));
+        AclOperation op = AclOperation.fromString(
+                strimzi.replaceAll("([a-z])([A-Z])", "$1_$2").toUpperCase(Locale.ROOT));
         if (op == AclOperation.UNKNOWN) {
             throw new IllegalArgumentException("not a Kafka ACL operation: " + strimzi);
         }

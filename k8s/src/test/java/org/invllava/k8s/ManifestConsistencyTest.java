@@ -43,8 +43,7 @@ class ManifestConsistencyTest {
     static Path tmp;
 
     /** A service: its Deployment, its Quarkus module, and its settings parser (which records what it reads). */
-    record Service(String deployment, String module, Function<Env, Object> settings) {
-    }
+    record Service(String deployment, String module, Function<Env, Object> settings) {}
 
     static final Service GATEWAY = new Service("gateway", "gateway", GatewayStartup::config);
 
@@ -77,10 +76,12 @@ class ManifestConsistencyTest {
             assertTrue(t.path("spec").path("partitions").asInt() >= spec.defaultPartitions(), spec.name());
             JsonNode config = t.path("spec").path("config");
             assertTrue(config.path("max.message.bytes").asLong() >= Topics.MAX_MESSAGE_BYTES, spec.name());
-            assertEquals(spec.retention().toMillis(), config.path("retention.ms").asLong(), spec.name());
+            assertEquals(
+                    spec.retention().toMillis(), config.path("retention.ms").asLong(), spec.name());
         }
         assertEquals(specs.size(), m.all("KafkaTopic").size(), "a KafkaTopic no service uses");
-        JsonNode brokers = m.one("Kafka", "inverse-llava").path("spec").path("kafka").path("config");
+        JsonNode brokers =
+                m.one("Kafka", "inverse-llava").path("spec").path("kafka").path("config");
         assertTrue(brokers.path("message.max.bytes").asLong() >= Topics.MAX_MESSAGE_BYTES);
         assertTrue(brokers.path("replica.fetch.max.bytes").asLong() >= Topics.MAX_MESSAGE_BYTES);
     }
@@ -99,13 +100,14 @@ class ManifestConsistencyTest {
             known.addAll(LIBRARY_VARIABLES);
             Set<String> unknown = new HashSet<>(env.keySet());
             unknown.removeAll(known);
-            assertTrue(unknown.isEmpty(), overlay + "/" + s.deployment() + " sets variables the service never reads: " + unknown);
+            assertTrue(
+                    unknown.isEmpty(),
+                    overlay + "/" + s.deployment() + " sets variables the service never reads: " + unknown);
         }
     }
 
     /** A service's settings parsed from a Deployment's environment, and the {@link Env} that recorded the reads. */
-    record Parsed(Env env, Object settings) {
-    }
+    record Parsed(Env env, Object settings) {}
 
     /**
      * Runs the service's settings parser on the Deployment's environment; a GPU device reads as the CPU (no GPU here
@@ -130,8 +132,8 @@ class ManifestConsistencyTest {
     /** {@code ${NAME:default}} references in a module's application.properties (read by Quarkus itself). */
     static Set<String> quarkusVariables(String module) throws Exception {
         Set<String> names = new HashSet<>();
-        Matcher m = Pattern.compile("\\$\\{([A-Z0-9_]+)").matcher(Files.readString(Path.of("..", module,
-                "src/main/resources/application.properties")));
+        Matcher m = Pattern.compile("\\$\\{([A-Z0-9_]+)")
+                .matcher(Files.readString(Path.of("..", module, "src/main/resources/application.properties")));
         while (m.find()) {
             names.add(m.group(1));
         }
@@ -147,7 +149,9 @@ class ManifestConsistencyTest {
             Map<String, String> env = m.environment(d);
             JsonNode c = RenderedManifests.container(d);
             Map<String, Integer> ports = new HashMap<>();
-            c.path("ports").forEach(p -> ports.put(p.path("name").asText(), p.path("containerPort").asInt()));
+            c.path("ports")
+                    .forEach(p -> ports.put(
+                            p.path("name").asText(), p.path("containerPort").asInt()));
             assertEquals(Integer.parseInt(env.get("PROBE_PORT")), ports.get("probe"), s.deployment() + ": probe port");
             if (s.deployment().equals("gateway")) {
                 assertEquals(Integer.parseInt(env.get("GATEWAY_PORT")), ports.get("http"), "gateway API port");
@@ -158,13 +162,21 @@ class ManifestConsistencyTest {
                 assertEquals("probe", get.path("port").asText(), s.deployment() + " " + probe);
             }
             JsonNode svc = m.one("Service", s.deployment());
-            svc.path("spec").path("ports").forEach(p -> assertTrue(ports.containsKey(p.path("targetPort").asText()),
-                    s.deployment() + " service targets a port the container lacks: " + p));
-            JsonNode monitor = m.one("ServiceMonitor", s.deployment()).path("spec").path("endpoints").get(0);
+            svc.path("spec")
+                    .path("ports")
+                    .forEach(p -> assertTrue(
+                            ports.containsKey(p.path("targetPort").asText()),
+                            s.deployment() + " service targets a port the container lacks: " + p));
+            JsonNode monitor = m.one("ServiceMonitor", s.deployment())
+                    .path("spec")
+                    .path("endpoints")
+                    .get(0);
             assertEquals("/q/metrics", monitor.path("path").asText());
             assertEquals("probe", monitor.path("port").asText());
             for (Map.Entry<String, String> e : env.entrySet()) {
-                if (e.getKey().endsWith("_DIR") || e.getKey().endsWith("_LOCATION") || e.getKey().endsWith("_FILE")) {
+                if (e.getKey().endsWith("_DIR")
+                        || e.getKey().endsWith("_LOCATION")
+                        || e.getKey().endsWith("_FILE")) {
                     assertMounted(d, e.getValue(), s.deployment() + " " + e.getKey());
                 }
             }
@@ -175,7 +187,8 @@ class ManifestConsistencyTest {
     static void assertMounted(JsonNode deployment, String path, String what) {
         boolean mounted = false;
         for (JsonNode mount : RenderedManifests.container(deployment).path("volumeMounts")) {
-            mounted |= path.equals(mount.path("mountPath").asText()) || path.startsWith(mount.path("mountPath").asText() + "/");
+            mounted |= path.equals(mount.path("mountPath").asText())
+                    || path.startsWith(mount.path("mountPath").asText() + "/");
         }
         assertTrue(mounted, what + " = " + path + " is on no volume");
     }
@@ -190,11 +203,18 @@ class ManifestConsistencyTest {
         for (Service s : services(m).subList(1, services(m).size())) {
             Object settings = parse(m, s).settings();
             if (settings instanceof VisionEncoderStartup.Settings v) {
-                groups.put(s.deployment(), Set.of(v.config().groupId() + "@" + v.config().topics().images()));
+                groups.put(
+                        s.deployment(),
+                        Set.of(v.config().groupId() + "@" + v.config().topics().images()));
                 visionModels.add(v.config().topics().model());
             } else if (settings instanceof FusionLlmStartup.Settings f) {
-                groups.put(s.deployment(), Set.of(f.config().workGroupId() + "@" + f.config().topics().work(),
-                        f.config().applicationId() + "@" + f.config().topics().prompts()));
+                groups.put(
+                        s.deployment(),
+                        Set.of(
+                                f.config().workGroupId() + "@"
+                                        + f.config().topics().work(),
+                                f.config().applicationId() + "@"
+                                        + f.config().topics().prompts()));
                 fusionModels.add(f.config().topics().model());
             }
         }
@@ -208,15 +228,23 @@ class ManifestConsistencyTest {
             for (JsonNode t : so.path("triggers")) {
                 String topic = t.path("metadata").path("topic").asText();
                 triggers.add(t.path("metadata").path("consumerGroup").asText() + "@" + topic);
-                int partitions = m.one("KafkaTopic", topic).path("spec").path("partitions").asInt();
-                assertTrue(so.path("maxReplicaCount").asInt() <= partitions, g.getKey() + ": more replicas than " + topic + " has partitions");
-                m.one("TriggerAuthentication", t.path("authenticationRef").path("name").asText());
+                int partitions = m.one("KafkaTopic", topic)
+                        .path("spec")
+                        .path("partitions")
+                        .asInt();
+                assertTrue(
+                        so.path("maxReplicaCount").asInt() <= partitions,
+                        g.getKey() + ": more replicas than " + topic + " has partitions");
+                m.one(
+                        "TriggerAuthentication",
+                        t.path("authenticationRef").path("name").asText());
             }
             assertEquals(g.getValue(), triggers, g.getKey() + " scales on the lag of the groups it consumes in");
         }
         JsonNode hpa = m.one("HorizontalPodAutoscaler", "gateway").path("spec");
         assertEquals("gateway", hpa.path("scaleTargetRef").path("name").asText());
-        assertEquals("cpu", hpa.path("metrics").get(0).path("resource").path("name").asText());
+        assertEquals(
+                "cpu", hpa.path("metrics").get(0).path("resource").path("name").asText());
     }
 
     @ParameterizedTest
@@ -224,16 +252,29 @@ class ManifestConsistencyTest {
     void dashboardsAndAlertsQueryMetricsTheServicesExport(String overlay) throws Exception {
         RenderedManifests m = RenderedManifests.of(overlay);
         StringBuilder queries = new StringBuilder();
-        m.one("ConfigMap", "grafana-dashboard-inverse-llava").path("data").path("inverse-llava.json").asText().lines()
+        m.one("ConfigMap", "grafana-dashboard-inverse-llava")
+                .path("data")
+                .path("inverse-llava.json")
+                .asText()
+                .lines()
                 .forEach(queries::append);
-        m.one("PrometheusRule", "inverse-llava").path("spec").path("groups").forEach(g -> g.path("rules")
-                .forEach(r -> queries.append(' ').append(r.path("expr").asText())));
-        for (String needed : List.of("time_to_first_token", "inter_token_latency", "fusion_generated_tokens_total",
-                "fusion_queue_seconds", "kafka_consumergroup_lag", "gateway_errors_total")) {
+        m.one("PrometheusRule", "inverse-llava")
+                .path("spec")
+                .path("groups")
+                .forEach(g -> g.path("rules")
+                        .forEach(r -> queries.append(' ').append(r.path("expr").asText())));
+        for (String needed : List.of(
+                "time_to_first_token",
+                "inter_token_latency",
+                "fusion_generated_tokens_total",
+                "fusion_queue_seconds",
+                "kafka_consumergroup_lag",
+                "gateway_errors_total")) {
             assertTrue(queries.indexOf(needed) >= 0, "dashboard/alerts lack " + needed);
         }
         String sources = javaSources();
-        Matcher names = Pattern.compile("\\b((?:gateway|fusion|vision)_[a-z_]+)").matcher(queries);
+        Matcher names =
+                Pattern.compile("\\b((?:gateway|fusion|vision)_[a-z_]+)").matcher(queries);
         int checked = 0;
         while (names.find()) {
             String metric = names.group(1).replaceAll("_(bucket|sum|count)$", "");
@@ -245,7 +286,9 @@ class ManifestConsistencyTest {
         Matcher by = Pattern.compile("by \\(([a-z_, ]+)\\)").matcher(queries);
         while (by.find()) {
             for (String label : by.group(1).split(",\\s*")) {
-                assertTrue(List.of("le", "consumergroup", "topic").contains(label) || sources.contains("\"" + label + "\""),
+                assertTrue(
+                        List.of("le", "consumergroup", "topic").contains(label)
+                                || sources.contains("\"" + label + "\""),
                         "no service labels its meters with " + label);
             }
         }
@@ -279,15 +322,25 @@ class ManifestConsistencyTest {
             assertFalse(sc.path("allowPrivilegeEscalation").asBoolean(true), name);
             assertEquals("ALL", sc.path("capabilities").path("drop").get(0).asText(), name);
             assertMounted(w, "/tmp", name + " /tmp");
-            assertEquals("inverse-llava", w.path("spec").path("template").path("metadata").path("labels")
-                    .path("app.kubernetes.io/part-of").asText(), name + " is outside the network policies");
+            assertEquals(
+                    "inverse-llava",
+                    w.path("spec")
+                            .path("template")
+                            .path("metadata")
+                            .path("labels")
+                            .path("app.kubernetes.io/part-of")
+                            .asText(),
+                    name + " is outside the network policies");
         }
         for (Service s : services(m).subList(1, services(m).size())) {
             String model = s.deployment();
-            JsonNode resources = RenderedManifests.container(m.one("Deployment", model)).path("resources");
+            JsonNode resources =
+                    RenderedManifests.container(m.one("Deployment", model)).path("resources");
             boolean gpu = resources.path("limits").has("nvidia.com/gpu");
             assertEquals(overlay.startsWith("gpu"), gpu, overlay + ": " + model + " GPU request");
-            assertEquals(overlay.startsWith("gpu") ? "gpu" : "cpu", m.environment(m.one("Deployment", model)).get("MODEL_DEVICE"));
+            assertEquals(
+                    overlay.startsWith("gpu") ? "gpu" : "cpu",
+                    m.environment(m.one("Deployment", model)).get("MODEL_DEVICE"));
         }
     }
 }

@@ -24,17 +24,26 @@ class ManifestSchemaTest {
         for (String overlay : RenderedManifests.OVERLAYS) {
             overlays.add(RenderedManifests.of(overlay));
         }
-        JsonNode out = VALIDATOR.run("validate.mjs", Map.of(),
+        JsonNode out = VALIDATOR.run(
+                "validate.mjs",
+                Map.of(),
                 overlays.stream().map(r -> r.file.toAbsolutePath().toString()).toArray(String[]::new));
         assertEquals(0, out.path("errors").size(), out.path("errors").toPrettyString());
-        assertEquals(overlays.stream().mapToInt(r -> r.objects.size()).sum(), out.path("checked").asInt());
+        assertEquals(
+                overlays.stream().mapToInt(r -> r.objects.size()).sum(),
+                out.path("checked").asInt());
         assertTrue(out.path("checked").asInt() > 80, out.toString());
     }
 
     /** The validator is not a rubber stamp: each of these objects breaks its schema, or has none. */
     @Test
     void theValidatorRefusesBrokenObjects() throws Exception {
-        JsonNode out = VALIDATOR.run("validate.mjs", Map.of(), Path.of("src/test/resources/invalid-objects.yaml").toAbsolutePath().toString());
+        JsonNode out = VALIDATOR.run(
+                "validate.mjs",
+                Map.of(),
+                Path.of("src/test/resources/invalid-objects.yaml")
+                        .toAbsolutePath()
+                        .toString());
         assertEquals(4, out.path("checked").asInt(), out.toString());
         assertEquals(4, out.path("errors").size(), out.toString());
     }

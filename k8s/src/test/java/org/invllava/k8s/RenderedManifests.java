@@ -26,6 +26,7 @@ final class RenderedManifests {
     static final List<String> OVERLAYS = List.of("cpu", "gpu", "gpu-80gb", "cpu-llava");
     /** The oldest kubectl whose kustomize renders the overlays (components and inline patches need kustomize 4). */
     static final int MIN_KUBECTL_MINOR = 21;
+
     private static Boolean renderer;
     private static final Map<String, RenderedManifests> CACHE = new HashMap<>();
 
@@ -50,13 +51,16 @@ final class RenderedManifests {
         if (r == null) {
             Path out = Path.of("target/rendered").resolve(overlay + ".yaml");
             Files.createDirectories(out.getParent());
-            Process p = new ProcessBuilder("kubectl", "kustomize", "overlays/" + overlay).redirectOutput(out.toFile())
-                    .redirectError(ProcessBuilder.Redirect.PIPE).start();
+            Process p = new ProcessBuilder("kubectl", "kustomize", "overlays/" + overlay)
+                    .redirectOutput(out.toFile())
+                    .redirectError(ProcessBuilder.Redirect.PIPE)
+                    .start();
             String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(p.waitFor(120, TimeUnit.SECONDS), "kubectl kustomize timed out");
             assertEquals(0, p.exitValue(), "kubectl kustomize overlays/" + overlay + " failed:\n" + err);
             List<JsonNode> objects = new ArrayList<>();
-            try (MappingIterator<JsonNode> docs = new YAMLMapper().readerFor(JsonNode.class).readValues(out.toFile())) {
+            try (MappingIterator<JsonNode> docs =
+                    new YAMLMapper().readerFor(JsonNode.class).readValues(out.toFile())) {
                 while (docs.hasNext()) {
                     JsonNode d = docs.next();
                     if (d != null && !d.isNull() && !d.isEmpty()) {
@@ -74,15 +78,22 @@ final class RenderedManifests {
         if (renderer == null) {
             renderer = NodeClients.onPath("kubectl");
             if (renderer) {
-                Process p = new ProcessBuilder("kubectl", "version", "--client", "-o", "json").redirectErrorStream(true).start();
+                Process p = new ProcessBuilder("kubectl", "version", "--client", "-o", "json")
+                        .redirectErrorStream(true)
+                        .start();
                 String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
                 assertTrue(p.waitFor(60, TimeUnit.SECONDS), "kubectl version timed out");
-                JsonNode v = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.substring(out.indexOf('{')))
+                JsonNode v = new com.fasterxml.jackson.databind.ObjectMapper()
+                        .readTree(out.substring(out.indexOf('{')))
                         .path("clientVersion");
                 int minor = Integer.parseInt(v.path("minor").asText("0").replaceAll("\\D", ""));
-                assertTrue(v.path("major").asInt() > 1 || minor >= MIN_KUBECTL_MINOR, "kubectl "
-                        + v.path("gitVersion").asText() + " cannot render the overlays (components, inline patches): "
-                        + "kubectl 1." + MIN_KUBECTL_MINOR + " or later is needed (README, \"Deploy on Kubernetes\")");
+                assertTrue(
+                        v.path("major").asInt() > 1 || minor >= MIN_KUBECTL_MINOR,
+                        "kubectl "
+                                + v.path("gitVersion").asText()
+                                + " cannot render the overlays (components, inline patches): "
+                                + "kubectl 1." + MIN_KUBECTL_MINOR
+                                + " or later is needed (README, \"Deploy on Kubernetes\")");
             }
         }
         if (!renderer && "true".equals(System.getenv("CI"))) {
@@ -93,17 +104,23 @@ final class RenderedManifests {
     }
 
     List<JsonNode> all(String kind) {
-        return objects.stream().filter(o -> kind.equals(o.path("kind").asText())).toList();
+        return objects.stream()
+                .filter(o -> kind.equals(o.path("kind").asText()))
+                .toList();
     }
 
     JsonNode one(String kind, String name) {
-        return objects.stream().filter(o -> kind.equals(o.path("kind").asText()) && name.equals(o.path("metadata").path("name").asText()))
-                .findFirst().orElseThrow(() -> new AssertionError(overlay + ": no " + kind + " named " + name));
+        return objects.stream()
+                .filter(o -> kind.equals(o.path("kind").asText())
+                        && name.equals(o.path("metadata").path("name").asText()))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError(overlay + ": no " + kind + " named " + name));
     }
 
     /** The Deployments and Jobs: every pod template the stack itself defines. */
     List<JsonNode> workloads() {
-        return java.util.stream.Stream.concat(all("Deployment").stream(), all("Job").stream()).toList();
+        return java.util.stream.Stream.concat(all("Deployment").stream(), all("Job").stream())
+                .toList();
     }
 
     /** A workload's pod spec. */
@@ -118,8 +135,10 @@ final class RenderedManifests {
 
     /** A workload's one container. */
     static JsonNode container(JsonNode workload) {
-        JsonNode containers = workload.path("spec").path("template").path("spec").path("containers");
-        assertEquals(1, containers.size(), workload.path("metadata").path("name").asText());
+        JsonNode containers =
+                workload.path("spec").path("template").path("spec").path("containers");
+        assertEquals(
+                1, containers.size(), workload.path("metadata").path("name").asText());
         return containers.get(0);
     }
 
@@ -132,7 +151,10 @@ final class RenderedManifests {
         JsonNode c = container(deployment);
         for (JsonNode from : c.path("envFrom")) {
             String name = from.path("configMapRef").path("name").asText();
-            one("ConfigMap", name).path("data").fields().forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
+            one("ConfigMap", name)
+                    .path("data")
+                    .fields()
+                    .forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
         }
         for (JsonNode e : c.path("env")) {
             env.put(e.path("name").asText(), e.has("value") ? e.path("value").asText() : "<secret>");

@@ -1,9 +1,9 @@
 package org.invllava.kafka;
 
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
-import org.apache.avro.specific.SpecificRecord;
 import org.invllava.schemas.AvroCodec;
 
 /** A Kafka serde over {@link AvroCodec} (single-object encoding, schema history resolved). */

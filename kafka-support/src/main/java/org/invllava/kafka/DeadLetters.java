@@ -27,17 +27,26 @@ public final class DeadLetters {
     public void publish(ConsumerRecord<byte[], byte[]> record, String reason) {
         LOG.warn("dead-lettering {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), reason);
         DeadLetter letter = DeadLetter.newBuilder()
-                .setSourceTopic(record.topic()).setPartition(record.partition()).setOffset(record.offset())
+                .setSourceTopic(record.topic())
+                .setPartition(record.partition())
+                .setOffset(record.offset())
                 .setKey(record.key() == null ? null : ByteBuffer.wrap(record.key()))
                 .setPayload(ByteBuffer.wrap(record.value() == null ? new byte[0] : record.value()))
-                .setReason(reason).setService(service).setAtEpochMs(System.currentTimeMillis()).build();
+                .setReason(reason)
+                .setService(service)
+                .setAtEpochMs(System.currentTimeMillis())
+                .build();
         try {
-            producer.send(new ProducerRecord<>(Topics.DEAD_LETTER, record.key(), CODEC.encode(letter))).get();
+            producer.send(new ProducerRecord<>(Topics.DEAD_LETTER, record.key(), CODEC.encode(letter)))
+                    .get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while dead-lettering", e);
         } catch (java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException("cannot write to " + Topics.DEAD_LETTER + ": " + e.getCause().getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot write to " + Topics.DEAD_LETTER + ": "
+                            + e.getCause().getMessage(),
+                    e);
         }
     }
 }

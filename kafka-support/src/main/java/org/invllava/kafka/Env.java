@@ -50,7 +50,9 @@ public final class Env {
     public static String property(String variable) {
         String lower = variable.toLowerCase(java.util.Locale.ROOT);
         int first = lower.indexOf('_');
-        return first < 0 ? lower : lower.substring(0, first) + "." + lower.substring(first + 1).replace('_', '-');
+        return first < 0
+                ? lower
+                : lower.substring(0, first) + "." + lower.substring(first + 1).replace('_', '-');
     }
 
     /** Every variable name asked for so far, set or not: what this service can be configured with. */
@@ -119,7 +121,8 @@ public final class Env {
                 security.put(e.getValue(), v);
             }
         }
-        return KafkaSettings.of(require("KAFKA_BOOTSTRAP_SERVERS"), string("KAFKA_CLIENT_ID", clientId)).withSecurity(security)
+        return KafkaSettings.of(require("KAFKA_BOOTSTRAP_SERVERS"), string("KAFKA_CLIENT_ID", clientId))
+                .withSecurity(security)
                 .withSessionTimeout(integer("KAFKA_SESSION_TIMEOUT_MS", KafkaSettings.AUTO_SESSION_TIMEOUT));
     }
 }

@@ -9,11 +9,11 @@ import org.invllava.wire.PatchFeatures;
 
 /** Feature tensors to and from the little-endian bytes of {@code vlm.features}. */
 public final class FeatureCodec {
-    private FeatureCodec() {
-    }
+    private FeatureCodec() {}
 
     public static ByteBuffer toBytes(PatchFeatures f, TensorDType dtype) {
-        ByteBuffer b = ByteBuffer.allocate(f.data().length * (dtype == TensorDType.F32 ? 4 : 2)).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b = ByteBuffer.allocate(f.data().length * (dtype == TensorDType.F32 ? 4 : 2))
+                .order(ByteOrder.LITTLE_ENDIAN);
         for (float v : f.data()) {
             if (dtype == TensorDType.F32) {
                 b.putFloat(v);
@@ -32,8 +32,8 @@ public final class FeatureCodec {
         ByteBuffer b = data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         int width = dtype == TensorDType.F32 ? 4 : 2;
         if (b.remaining() != n * width) {
-            throw new IllegalArgumentException("feature data has " + b.remaining() + " bytes, shape " + shape + " " + dtype
-                    + " needs " + n * width);
+            throw new IllegalArgumentException("feature data has " + b.remaining() + " bytes, shape " + shape + " "
+                    + dtype + " needs " + n * width);
         }
         float[] out = new float[n];
         for (int i = 0; i < n; i++) {

@@ -15,8 +15,12 @@ import org.invllava.schemas.Topics;
  * (features and images exceed Kafka's 1 MB default on the producer, the topic and the consumer fetch), and the
  * connection's security properties ({@code security.protocol}, {@code ssl.*}), applied to every client.
  */
-public record KafkaSettings(String bootstrapServers, String clientId, int maxMessageBytes, Map<String, String> security,
-                            int sessionTimeoutMs) {
+public record KafkaSettings(
+        String bootstrapServers,
+        String clientId,
+        int maxMessageBytes,
+        Map<String, String> security,
+        int sessionTimeoutMs) {
     public KafkaSettings {
         Objects.requireNonNull(bootstrapServers, "bootstrap servers");
         Objects.requireNonNull(clientId, "client id");

@@ -12,8 +12,7 @@ import java.util.UUID;
 public final class RequestIds {
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private RequestIds() {
-    }
+    private RequestIds() {}
 
     /** A new id created now. */
     public static String next() {

@@ -21,10 +21,10 @@ public final class SessionTimeouts {
     private static final Logger LOG = LoggerFactory.getLogger(SessionTimeouts.class);
     /** The shortest timeout chosen on our own: heartbeats every second, a dead instance noticed within 3 s. */
     public static final int PREFERRED_MS = 3_000;
+
     static final String BROKER_MINIMUM = "group.min.session.timeout.ms";
 
-    private SessionTimeouts() {
-    }
+    private SessionTimeouts() {}
 
     /**
      * {@code kafka} with a concrete session timeout: unchanged when one is set; otherwise the broker's minimum, at least
@@ -37,9 +37,16 @@ public final class SessionTimeouts {
         }
         Admin admin = Admin.create(kafka.admin());
         try {
-            Node node = admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).iterator().next();
+            Node node = admin.describeCluster()
+                    .nodes()
+                    .get(5, TimeUnit.SECONDS)
+                    .iterator()
+                    .next();
             ConfigResource broker = new ConfigResource(ConfigResource.Type.BROKER, node.idString());
-            Config config = admin.describeConfigs(List.of(broker)).all().get(5, TimeUnit.SECONDS).get(broker);
+            Config config = admin.describeConfigs(List.of(broker))
+                    .all()
+                    .get(5, TimeUnit.SECONDS)
+                    .get(broker);
             ConfigEntry minimum = config.get(BROKER_MINIMUM);
             int ms = Math.max(PREFERRED_MS, Integer.parseInt(minimum.value()));
             LOG.info("consumer session timeout {} ms (the broker's {} is {})", ms, BROKER_MINIMUM, minimum.value());
@@ -48,8 +55,12 @@ public final class SessionTimeouts {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            LOG.warn("cannot read the broker's {} ({}); consumer session timeout {} ms (set KAFKA_SESSION_TIMEOUT_MS "
-                    + "to choose)", BROKER_MINIMUM, e.toString(), KafkaSettings.SESSION_TIMEOUT_MS);
+            LOG.warn(
+                    "cannot read the broker's {} ({}); consumer session timeout {} ms (set KAFKA_SESSION_TIMEOUT_MS "
+                            + "to choose)",
+                    BROKER_MINIMUM,
+                    e.toString(),
+                    KafkaSettings.SESSION_TIMEOUT_MS);
             return kafka.withSessionTimeout(KafkaSettings.SESSION_TIMEOUT_MS);
         } finally {
             admin.close(Duration.ofSeconds(1));

@@ -72,8 +72,10 @@ public final class TokenLog implements AutoCloseable {
      * (less {@link #CLOCK_SKEW}) to their end at the time of the call, handing each record of those requests to
      * {@code found}; returns how many records it read.
      */
-    private long scan(String topic, Map<String, Long> createdAt,
-                      java.util.function.BiConsumer<String, ConsumerRecord<byte[], byte[]>> found) {
+    private long scan(
+            String topic,
+            Map<String, Long> createdAt,
+            java.util.function.BiConsumer<String, ConsumerRecord<byte[], byte[]>> found) {
         int partitions = partitions(topic);
         Map<TopicPartition, Long> from = new HashMap<>();
         for (Map.Entry<String, Long> e : createdAt.entrySet()) {
@@ -117,7 +119,8 @@ public final class TokenLog implements AutoCloseable {
             TokenChunk c = CODEC.decode(r.value());
             into.putIfAbsent(c.getSequence(), c);
         } catch (PoisonRecordException e) {
-            LOG.warn("skipping undecodable chunk at {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
+            LOG.warn(
+                    "skipping undecodable chunk at {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
         }
     }
 

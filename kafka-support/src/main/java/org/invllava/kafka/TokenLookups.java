@@ -15,8 +15,7 @@ import org.invllava.schemas.TokenChunk;
  * over, what a gateway replays to the clients that resume (after a gateway dies, hundreds at once).
  */
 public final class TokenLookups implements AutoCloseable {
-    private record Lookup(long createdAt, CompletableFuture<List<TokenChunk>> result) {
-    }
+    private record Lookup(long createdAt, CompletableFuture<List<TokenChunk>> result) {}
 
     private final TokenLog log;
     private final ExecutorService reader = Executors.newSingleThreadExecutor(r -> {
@@ -45,8 +44,7 @@ public final class TokenLookups implements AutoCloseable {
         return lookup.result();
     }
 
-    private record PromptLookup(long createdAt, List<String> topics, CompletableFuture<PromptRequest> result) {
-    }
+    private record PromptLookup(long createdAt, List<String> topics, CompletableFuture<PromptRequest> result) {}
 
     private final Map<String, PromptLookup> pendingPrompts = new HashMap<>();
 

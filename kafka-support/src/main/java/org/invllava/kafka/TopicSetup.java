@@ -20,8 +20,7 @@ import org.slf4j.LoggerFactory;
 public final class TopicSetup {
     private static final Logger LOG = LoggerFactory.getLogger(TopicSetup.class);
 
-    private TopicSetup() {
-    }
+    private TopicSetup() {}
 
     /** {@link #ensure} with default partitions, through a short-lived admin client on {@code bootstrapServers}. */
     public static void ensureDefaults(String bootstrapServers, short replication) throws InterruptedException {
@@ -47,17 +46,22 @@ public final class TopicSetup {
      */
     public static int samePartitionCount(KafkaSettings kafka, String... topics) {
         try (Admin admin = Admin.create(kafka.admin())) {
-            Map<String, TopicDescription> found = admin.describeTopics(List.of(topics)).allTopicNames().get();
+            Map<String, TopicDescription> found =
+                    admin.describeTopics(List.of(topics)).allTopicNames().get();
             Set<Integer> counts = new java.util.TreeSet<>();
             found.values().forEach(d -> counts.add(d.partitions().size()));
             if (counts.size() != 1) {
                 throw new IllegalStateException("topics " + String.join(" and ", topics) + " must have the same number"
-                        + " of partitions, found " + found.values().stream().map(d -> d.name() + ": "
-                        + d.partitions().size()).toList());
+                        + " of partitions, found "
+                        + found.values().stream()
+                                .map(d -> d.name() + ": " + d.partitions().size())
+                                .toList());
             }
             return counts.iterator().next();
         } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot describe topics " + List.of(topics) + ": " + e.getCause().getMessage(),
+            throw new IllegalStateException(
+                    "cannot describe topics " + List.of(topics) + ": "
+                            + e.getCause().getMessage(),
                     e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -75,13 +79,19 @@ public final class TopicSetup {
      * Ensures every topic of {@code specs} exists; {@code partitions} overrides a topic's default count.
      * Existing topics are left alone, with a warning when they have fewer partitions than asked.
      */
-    public static void ensure(Admin admin, Map<String, Integer> partitions, int maxMessageBytes, short replication,
-                              List<Topics.Spec> specs) throws InterruptedException {
+    public static void ensure(
+            Admin admin,
+            Map<String, Integer> partitions,
+            int maxMessageBytes,
+            short replication,
+            List<Topics.Spec> specs)
+            throws InterruptedException {
         Set<String> existing;
         try {
             existing = admin.listTopics().names().get();
         } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot list Kafka topics: " + e.getCause().getMessage(), e.getCause());
+            throw new IllegalStateException(
+                    "cannot list Kafka topics: " + e.getCause().getMessage(), e.getCause());
         }
         List<NewTopic> create = new ArrayList<>();
         for (Topics.Spec spec : specs) {
@@ -90,8 +100,12 @@ public final class TopicSetup {
                 warnIfFewer(admin, spec.name(), count);
                 continue;
             }
-            create.add(new NewTopic(spec.name(), count, replication).configs(Map.of("max.message.bytes",
-                    String.valueOf(maxMessageBytes), "retention.ms", String.valueOf(spec.retention().toMillis()))));
+            create.add(new NewTopic(spec.name(), count, replication)
+                    .configs(Map.of(
+                            "max.message.bytes",
+                            String.valueOf(maxMessageBytes),
+                            "retention.ms",
+                            String.valueOf(spec.retention().toMillis()))));
         }
         if (create.isEmpty()) {
             return;
@@ -102,11 +116,14 @@ public final class TopicSetup {
         } catch (ExecutionException e) {
             if (e.getCause() instanceof AuthorizationException) { // on Kubernetes, Strimzi's topic operator makes them
                 List<String> names = create.stream().map(NewTopic::name).toList();
-                LOG.info("not allowed to create topics {} ({}): waiting for them to be created", names,
+                LOG.info(
+                        "not allowed to create topics {} ({}): waiting for them to be created",
+                        names,
                         e.getCause().getMessage());
                 awaitTopics(admin, names, WAIT_FOR_TOPICS);
             } else if (!(e.getCause() instanceof TopicExistsException)) {
-                throw new IllegalStateException("cannot create Kafka topics: " + e.getCause().getMessage(), e.getCause());
+                throw new IllegalStateException(
+                        "cannot create Kafka topics: " + e.getCause().getMessage(), e.getCause());
             }
         }
     }
@@ -120,7 +137,8 @@ public final class TopicSetup {
         while (true) {
             try {
                 Set<String> existing = admin.listTopics().names().get();
-                List<String> missing = names.stream().filter(n -> !existing.contains(n)).toList();
+                List<String> missing =
+                        names.stream().filter(n -> !existing.contains(n)).toList();
                 if (missing.isEmpty()) {
                     LOG.info("topics {} exist now", names);
                     return;
@@ -138,9 +156,14 @@ public final class TopicSetup {
 
     private static void warnIfFewer(Admin admin, String topic, int wanted) throws InterruptedException {
         try {
-            TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+            TopicDescription d =
+                    admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
             if (d.partitions().size() < wanted) {
-                LOG.warn("topic {} has {} partitions, fewer than the {} configured", topic, d.partitions().size(), wanted);
+                LOG.warn(
+                        "topic {} has {} partitions, fewer than the {} configured",
+                        topic,
+                        d.partitions().size(),
+                        wanted);
             }
         } catch (ExecutionException e) {
             LOG.warn("cannot describe topic {}: {}", topic, e.getCause().getMessage());

@@ -13,8 +13,7 @@ import org.apache.kafka.common.header.Headers;
 public final class TraceContext {
     public static final String HEADER = "traceparent";
 
-    private TraceContext() {
-    }
+    private TraceContext() {}
 
     /** A new sampled trace with a random trace id and span id. */
     public static String newTraceparent() {

@@ -34,9 +34,16 @@ class TokenLogTest {
     }
 
     static TokenChunk chunk(String id, int sequence, boolean last) {
-        return TokenChunk.newBuilder().setRequestId(id).setReplyTo("g").setSequence(sequence).setText("t" + sequence)
-                .setTokenIds(last ? List.of() : List.of(100 + sequence)).setFinishReason(last ? FinishReason.STOP : null)
-                .setUsage(null).setError(null).build();
+        return TokenChunk.newBuilder()
+                .setRequestId(id)
+                .setReplyTo("g")
+                .setSequence(sequence)
+                .setText("t" + sequence)
+                .setTokenIds(last ? List.of() : List.of(100 + sequence))
+                .setFinishReason(last ? FinishReason.STOP : null)
+                .setUsage(null)
+                .setError(null)
+                .build();
     }
 
     @Test
@@ -46,18 +53,32 @@ class TokenLogTest {
         String gap = RequestIds.next();
         String none = RequestIds.next();
         AvroCodec<TokenChunk> codec = AvroCodec.of(TokenChunk.class);
-        List<TokenChunk> written = List.of(chunk(ended, 0, false), chunk(redone, 0, false), chunk(ended, 1, false),
-                chunk(redone, 1, false), chunk(redone, 0, false), chunk(redone, 1, false), chunk(redone, 2, false),
-                chunk(ended, 2, true), chunk(gap, 0, false), chunk(gap, 2, false));
+        List<TokenChunk> written = List.of(
+                chunk(ended, 0, false),
+                chunk(redone, 0, false),
+                chunk(ended, 1, false),
+                chunk(redone, 1, false),
+                chunk(redone, 0, false),
+                chunk(redone, 1, false),
+                chunk(redone, 2, false),
+                chunk(ended, 2, true),
+                chunk(gap, 0, false),
+                chunk(gap, 2, false));
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(settings.producer())) {
             for (TokenChunk c : written) {
-                producer.send(new ProducerRecord<>(Topics.TOKENS, c.getRequestId().toString().getBytes(StandardCharsets.UTF_8),
-                        codec.encode(c)));
+                producer.send(new ProducerRecord<>(
+                        Topics.TOKENS, c.getRequestId().toString().getBytes(StandardCharsets.UTF_8), codec.encode(c)));
             }
         }
-        Map<String, Long> created = Map.of(ended, RequestIds.createdAt(ended).orElseThrow(),
-                redone, RequestIds.createdAt(redone).orElseThrow(), gap, RequestIds.createdAt(gap).orElseThrow(),
-                none, RequestIds.createdAt(none).orElseThrow());
+        Map<String, Long> created = Map.of(
+                ended,
+                RequestIds.createdAt(ended).orElseThrow(),
+                redone,
+                RequestIds.createdAt(redone).orElseThrow(),
+                gap,
+                RequestIds.createdAt(gap).orElseThrow(),
+                none,
+                RequestIds.createdAt(none).orElseThrow());
         try (TokenLog log = new TokenLog(settings)) {
             Map<String, List<TokenChunk>> read = log.read(created);
             assertEquals(List.of(0, 1, 2), sequences(read.get(ended)));
@@ -65,7 +86,10 @@ class TokenLogTest {
             assertEquals(List.of(0, 1, 2), sequences(read.get(redone)), "a redo's repeats appear once");
             assertEquals(List.of(0), sequences(read.get(gap)), "nothing after a gap");
             assertEquals(List.of(), read.get(none));
-            assertEquals(List.of(), log.read(Map.of(ended, System.currentTimeMillis() + 3_600_000)).get(ended),
+            assertEquals(
+                    List.of(),
+                    log.read(Map.of(ended, System.currentTimeMillis() + 3_600_000))
+                            .get(ended),
                     "nothing written after the time asked for");
         }
     }

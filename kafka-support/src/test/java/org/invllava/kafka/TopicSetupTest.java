@@ -17,11 +17,13 @@ class TopicSetupTest {
     @Test
     void waitsForTopicsSomeoneElseCreatesAndFailsClearlyWhenNobodyDoes() throws Exception {
         try (EmbeddedKafka kafka = EmbeddedKafka.start(null, Topics.MAX_MESSAGE_BYTES);
-             Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+                Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
             Thread operator = new Thread(() -> {
                 try {
                     Thread.sleep(3000);
-                    admin.createTopics(List.of(new NewTopic("made-later", 1, (short) 1))).all().get();
+                    admin.createTopics(List.of(new NewTopic("made-later", 1, (short) 1)))
+                            .all()
+                            .get();
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }
@@ -30,7 +32,8 @@ class TopicSetupTest {
             operator.start();
             TopicSetup.awaitTopics(admin, List.of("made-later"), Duration.ofSeconds(60));
             assertTrue(System.nanoTime() - t0 > 2_500_000_000L, "returned once the topic existed, not before");
-            IllegalStateException e = assertThrows(IllegalStateException.class,
+            IllegalStateException e = assertThrows(
+                    IllegalStateException.class,
                     () -> TopicSetup.awaitTopics(admin, List.of("never"), Duration.ofSeconds(3)));
             assertTrue(e.getMessage().contains("[never] still missing"), e.getMessage());
         }

@@ -14,22 +14,35 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code broker}: an embedded KRaft broker on its own, with the stack's topics, for running the services separately. */
-@Command(name = "broker", mixinStandardHelpOptions = true,
+@Command(
+        name = "broker",
+        mixinStandardHelpOptions = true,
         description = "Run a Kafka broker (embedded KRaft, one node) with the stack's topics until interrupted; prints "
                 + "its address for KAFKA_BOOTSTRAP_SERVERS.")
 final class BrokerCommand implements Callable<Integer> {
-    @Option(names = "--dir", description = "where the broker keeps its log, across restarts (default: a temporary folder)")
+    @Option(
+            names = "--dir",
+            description = "where the broker keeps its log, across restarts (default: a temporary folder)")
     Path dir;
-    @Option(names = "--host", defaultValue = "127.0.0.1", description = "the address it listens on (0.0.0.0: every interface)")
+
+    @Option(
+            names = "--host",
+            defaultValue = "127.0.0.1",
+            description = "the address it listens on (0.0.0.0: every interface)")
     String host;
+
     @Option(names = "--port", defaultValue = "9092", description = "its port (0: a free one)")
     int port;
-    @Option(names = "--model", description = "create the topics of this served model too (inverse-llava always); repeatable")
+
+    @Option(
+            names = "--model",
+            description = "create the topics of this served model too (inverse-llava always); repeatable")
     List<String> models = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
-        KraftBroker kafka = start(dir != null ? dir : Files.createTempDirectory("inverse-llava-broker"), host, port, models);
+        KraftBroker kafka =
+                start(dir != null ? dir : Files.createTempDirectory("inverse-llava-broker"), host, port, models);
         System.out.println("Kafka broker is up (KRaft, one node, no authentication: anyone who reaches " + host + ":"
                 + kafka.port()
                 + " can read and write every topic).");

@@ -7,8 +7,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,25 +33,41 @@ import picocli.CommandLine.Option;
  * {@code bench-bulk}: a bulk job written straight to the topics ({@code PromptRequest.bulk}) beside interactive
  * WebSocket requests: the job's tokens/s, and interactive time to first token without the job and during it.
  */
-@Command(name = "bench-bulk", mixinStandardHelpOptions = true,
+@Command(
+        name = "bench-bulk",
+        mixinStandardHelpOptions = true,
         description = "A bulk job's throughput and the interactive TTFT beside it (demo shape, random weights).")
 final class BulkBenchCommand implements Callable<Integer> {
     @Option(names = "--bulk-requests", defaultValue = "1000")
     int bulkRequests;
+
     @Option(names = "--interactive", defaultValue = "40", description = "interactive requests measured without the job")
     int interactive;
+
     @Option(names = "--max-tokens", defaultValue = "16")
     int maxTokens;
+
     @Option(names = "--text-only", description = "bulk requests without images (as bench-serving's prompts)")
     boolean textOnly;
-    @Option(names = "--not-bulk", description = "send the job as interactive requests (the comparison without priority)")
+
+    @Option(
+            names = "--not-bulk",
+            description = "send the job as interactive requests (the comparison without priority)")
     boolean notBulk;
 
     @Override
     public Integer call() throws Exception {
         Path dir = Files.createTempDirectory("inverse-llava-bench-bulk");
-        List<ModelSource> models = List.of(new ModelSource.InverseLlava(DemoModelFactory.writeRandomDemo(dir.resolve("m"))));
-        try (LocalStack stack = LocalStack.start(new LocalStack.Options(models, Map.of(), null, 0, 1, Map.of(), dir,
+        List<ModelSource> models =
+                List.of(new ModelSource.InverseLlava(DemoModelFactory.writeRandomDemo(dir.resolve("m"))));
+        try (LocalStack stack = LocalStack.start(new LocalStack.Options(
+                models,
+                Map.of(),
+                null,
+                0,
+                1,
+                Map.of(),
+                dir,
                 org.invllava.fusion.svc.FusionLlmConfig.DEFAULT_ORPHAN_GRACE))) {
             int port = stack.gatewayPorts().get(0);
             byte[] img = DemoImages.png(64, 48, 1);
@@ -71,9 +87,16 @@ final class BulkBenchCommand implements Callable<Integer> {
             }
             double seconds = (job.lastFinishNanos.get() - t0) / 1e9;
             job.close();
-            System.out.printf(Locale.ROOT, "%s%n%d %s requests (%s), %d tokens each: %.1f s, %.1f tokens/s, %.1f requests/s%n",
-                    "machine: " + org.invllava.runtime.bench.MachineProbe.cpuDescription(), bulkRequests, notBulk ? "interactive-class" : "bulk",
-                    textOnly ? "text only" : "64x48 images", maxTokens, seconds, job.tokens.get() / seconds,
+            System.out.printf(
+                    Locale.ROOT,
+                    "%s%n%d %s requests (%s), %d tokens each: %.1f s, %.1f tokens/s, %.1f requests/s%n",
+                    "machine: " + org.invllava.runtime.bench.MachineProbe.cpuDescription(),
+                    bulkRequests,
+                    notBulk ? "interactive-class" : "bulk",
+                    textOnly ? "text only" : "64x48 images",
+                    maxTokens,
+                    seconds,
+                    job.tokens.get() / seconds,
                     bulkRequests / seconds);
             System.out.println("| interactive TTFT (WebSocket, one at a time) | requests | p50 ms | p99 ms |");
             System.out.println("|---|---|---|---|");
@@ -84,12 +107,18 @@ final class BulkBenchCommand implements Callable<Integer> {
     }
 
     private double ttft(int port, byte[] img) throws Exception {
-        return PipelineBenchCommand.viaWebSocket(port, "What is in the image?", img, maxTokens).ttftMs();
+        return PipelineBenchCommand.viaWebSocket(port, "What is in the image?", img, maxTokens)
+                .ttftMs();
     }
 
     private static void row(String name, List<Double> ms) {
         List<Double> s = ms.stream().sorted().toList();
-        System.out.printf(Locale.ROOT, "| %s | %d | %.1f | %.1f |%n", name, s.size(), PipelineBenchCommand.pct(s, 50),
+        System.out.printf(
+                Locale.ROOT,
+                "| %s | %d | %.1f | %.1f |%n",
+                name,
+                s.size(),
+                PipelineBenchCommand.pct(s, 50),
                 PipelineBenchCommand.pct(s, 99));
     }
 
@@ -116,22 +145,24 @@ final class BulkBenchCommand implements Callable<Integer> {
             consumer.seekToEnd(consumer.assignment());
             consumer.assignment().forEach(consumer::position);
             AvroCodec<TokenChunk> codec = AvroCodec.of(TokenChunk.class);
-            reader = new Thread(() -> {
-                try (consumer) {
-                    while (!stop && !open.isEmpty()) {
-                        for (var r : consumer.poll(Duration.ofMillis(50))) {
-                            TokenChunk c = codec.decode(r.value());
-                            if (open.contains(c.getRequestId())) {
-                                tokens.addAndGet(c.getTokenIds().size());
-                                if (c.getFinishReason() != null) {
-                                    open.remove(c.getRequestId());
-                                    lastFinishNanos.set(System.nanoTime());
+            reader = new Thread(
+                    () -> {
+                        try (consumer) {
+                            while (!stop && !open.isEmpty()) {
+                                for (var r : consumer.poll(Duration.ofMillis(50))) {
+                                    TokenChunk c = codec.decode(r.value());
+                                    if (open.contains(c.getRequestId())) {
+                                        tokens.addAndGet(c.getTokenIds().size());
+                                        if (c.getFinishReason() != null) {
+                                            open.remove(c.getRequestId());
+                                            lastFinishNanos.set(System.nanoTime());
+                                        }
+                                    }
                                 }
                             }
                         }
-                    }
-                }
-            }, "bulk-reader");
+                    },
+                    "bulk-reader");
             reader.start();
         }
 
@@ -142,15 +173,32 @@ final class BulkBenchCommand implements Callable<Integer> {
             for (String id : List.copyOf(open)) {
                 byte[] key = id.getBytes(StandardCharsets.UTF_8);
                 if (!textOnly) {
-                    producer.send(new ProducerRecord<>(Topics.IMAGES, key, images.encode(ImageRequest.newBuilder()
-                            .setRequestId(id).setImage(ByteBuffer.wrap(img)).setContentType(null)
-                            .setDeadlineEpochMs(now + 3_600_000).setCreatedAtEpochMs(now).build())));
+                    producer.send(new ProducerRecord<>(
+                            Topics.IMAGES,
+                            key,
+                            images.encode(ImageRequest.newBuilder()
+                                    .setRequestId(id)
+                                    .setImage(ByteBuffer.wrap(img))
+                                    .setContentType(null)
+                                    .setDeadlineEpochMs(now + 3_600_000)
+                                    .setCreatedAtEpochMs(now)
+                                    .build())));
                 }
-                producer.send(new ProducerRecord<>(Topics.PROMPTS, key, prompts.encode(PromptRequest.newBuilder()
-                        .setRequestId(id).setQuestion("Describe the picture.").setHasImage(!textOnly)
-                        .setSampling(SamplingParameters.newBuilder().setMaxNewTokens(maxTokens).build())
-                        .setDeadlineEpochMs(now + 3_600_000).setReplyTo("bench-bulk").setCreatedAtEpochMs(now)
-                        .setBulk(!notBulk).build())));
+                producer.send(new ProducerRecord<>(
+                        Topics.PROMPTS,
+                        key,
+                        prompts.encode(PromptRequest.newBuilder()
+                                .setRequestId(id)
+                                .setQuestion("Describe the picture.")
+                                .setHasImage(!textOnly)
+                                .setSampling(SamplingParameters.newBuilder()
+                                        .setMaxNewTokens(maxTokens)
+                                        .build())
+                                .setDeadlineEpochMs(now + 3_600_000)
+                                .setReplyTo("bench-bulk")
+                                .setCreatedAtEpochMs(now)
+                                .setBulk(!notBulk)
+                                .build())));
             }
             producer.flush();
         }

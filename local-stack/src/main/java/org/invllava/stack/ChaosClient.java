@@ -61,7 +61,8 @@ final class ChaosClient {
         StringBuilder partial = new StringBuilder();
         WebSocket socket;
         try {
-            socket = HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5))
+            socket = HTTP.newWebSocketBuilder()
+                    .connectTimeout(Duration.ofSeconds(5))
                     .buildAsync(URI.create("ws://127.0.0.1:" + port + "/v1/stream"), new WebSocket.Listener() {
                         @Override
                         public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
@@ -84,11 +85,18 @@ final class ChaosClient {
                         public void onError(WebSocket ws, Throwable error) {
                             end.complete(null);
                         }
-                    }).get(10, TimeUnit.SECONDS);
+                    })
+                    .get(10, TimeUnit.SECONDS);
             String first;
             synchronized (this) {
-                first = id == null ? request.toString() : StreamClient.JSON.createObjectNode().put("type", "resume")
-                        .put("id", id).put("after", tokens.isEmpty() ? -1 : lastIndex()).toString();
+                first = id == null
+                        ? request.toString()
+                        : StreamClient.JSON
+                                .createObjectNode()
+                                .put("type", "resume")
+                                .put("id", id)
+                                .put("after", tokens.isEmpty() ? -1 : lastIndex())
+                                .toString();
             }
             socket.sendText(first, true).get(10, TimeUnit.SECONDS);
             String result = end.get(Math.max(1, until - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -110,7 +118,9 @@ final class ChaosClient {
             case "accepted" -> id = m.path("id").asText();
             case "token" -> {
                 int index = m.path("index").asInt();
-                if (tokens.containsKey(index) || (!tokens.isEmpty() && index != lastIndex() + 1) || (tokens.isEmpty() && index != 0)) {
+                if (tokens.containsKey(index)
+                        || (!tokens.isEmpty() && index != lastIndex() + 1)
+                        || (tokens.isEmpty() && index != 0)) {
                     duplicates++; // a token twice, or one out of order
                     return;
                 }
@@ -122,11 +132,13 @@ final class ChaosClient {
                 String code = m.path("code").asText();
                 // not ready, over a limit, or unavailable (Kafka out of reach, the answer stopped by the service):
                 // resume (or ask again) through the next gateway, as the docs tell clients to
-                boolean retry = id == null || code.equals(ErrorCode.NOT_READY.code()) || code.equals(ErrorCode.RATE_LIMITED.code())
+                boolean retry = id == null
+                        || code.equals(ErrorCode.NOT_READY.code())
+                        || code.equals(ErrorCode.RATE_LIMITED.code())
                         || code.equals(ErrorCode.UNAVAILABLE.code());
                 end.complete(retry ? null : code);
             }
-            default -> { }
+            default -> {}
         }
     }
 

@@ -29,8 +29,7 @@ import org.invllava.schemas.Topics;
  */
 final class HopBreakdown {
     /** The client's wall-clock times of one request: sent, first token received. */
-    record ClientTimes(long sentMs, long firstTokenMs) {
-    }
+    record ClientTimes(long sentMs, long firstTokenMs) {}
 
     private static final AvroCodec<TokenChunk> CHUNKS = AvroCodec.of(TokenChunk.class);
 
@@ -49,8 +48,10 @@ final class HopBreakdown {
         try (Admin admin = Admin.create(KafkaSettings.of(bootstrap, "bench").admin())) {
             Map<ConfigResource, Collection<AlterConfigOp>> ops = new HashMap<>();
             for (String topic : List.of(Topics.IMAGES, Topics.FEATURES, Topics.WORK, Topics.TOKENS)) {
-                ops.put(new ConfigResource(ConfigResource.Type.TOPIC, topic), List.of(new AlterConfigOp(
-                        new ConfigEntry("message.timestamp.type", "LogAppendTime"), AlterConfigOp.OpType.SET)));
+                ops.put(
+                        new ConfigResource(ConfigResource.Type.TOPIC, topic),
+                        List.of(new AlterConfigOp(
+                                new ConfigEntry("message.timestamp.type", "LogAppendTime"), AlterConfigOp.OpType.SET)));
             }
             admin.incrementalAlterConfigs(ops).all().get();
         }
@@ -85,7 +86,7 @@ final class HopBreakdown {
                     firstChunkAppended.put(id, r.timestamp());
                 }
             }
-            default -> { }
+            default -> {}
         }
     }
 
@@ -97,16 +98,36 @@ final class HopBreakdown {
     void print(Map<String, ClientTimes> clients, PrintStream out) {
         out.println("| hop (OpenAI SSE requests, ms) | p50 | p99 |");
         out.println("|---|---|---|");
-        hop(out, "client sends → vlm.images appended (upload, JSON, base64, checks, send)", clients,
-                (id, c) -> imageAppended.get(id), (id, c) -> c.sentMs());
-        hop(out, "vlm.images → vlm.features appended (fetch, decode, batching, CLIP, send)", clients,
-                (id, c) -> featuresAppended.get(id), (id, c) -> imageAppended.get(id));
-        hop(out, "vlm.features → vlm.work appended (Streams fetch, join, send)", clients,
-                (id, c) -> workAppended.get(id), (id, c) -> featuresAppended.get(id));
-        hop(out, "vlm.work → first chunk appended (fetch, scheduler, engine, prefill, first token, send)", clients,
-                (id, c) -> firstChunkAppended.get(id), (id, c) -> workAppended.get(id));
-        hop(out, "first chunk → client has the first token (relay fetch, SSE)", clients,
-                (id, c) -> c.firstTokenMs(), (id, c) -> firstChunkAppended.get(id));
+        hop(
+                out,
+                "client sends → vlm.images appended (upload, JSON, base64, checks, send)",
+                clients,
+                (id, c) -> imageAppended.get(id),
+                (id, c) -> c.sentMs());
+        hop(
+                out,
+                "vlm.images → vlm.features appended (fetch, decode, batching, CLIP, send)",
+                clients,
+                (id, c) -> featuresAppended.get(id),
+                (id, c) -> imageAppended.get(id));
+        hop(
+                out,
+                "vlm.features → vlm.work appended (Streams fetch, join, send)",
+                clients,
+                (id, c) -> workAppended.get(id),
+                (id, c) -> featuresAppended.get(id));
+        hop(
+                out,
+                "vlm.work → first chunk appended (fetch, scheduler, engine, prefill, first token, send)",
+                clients,
+                (id, c) -> firstChunkAppended.get(id),
+                (id, c) -> workAppended.get(id));
+        hop(
+                out,
+                "first chunk → client has the first token (relay fetch, SSE)",
+                clients,
+                (id, c) -> c.firstTokenMs(),
+                (id, c) -> firstChunkAppended.get(id));
     }
 
     /** A time of request {@code id}, or null when it was not seen. */
@@ -124,7 +145,11 @@ final class HopBreakdown {
             }
         });
         ms.sort(null);
-        out.printf(Locale.ROOT, "| %s | %.0f | %.0f |%n", name, PipelineBenchCommand.pct(ms, 50),
+        out.printf(
+                Locale.ROOT,
+                "| %s | %.0f | %.0f |%n",
+                name,
+                PipelineBenchCommand.pct(ms, 50),
                 PipelineBenchCommand.pct(ms, 99));
     }
 }

@@ -38,13 +38,25 @@ final class KraftProcess implements AutoCloseable {
 
     /** Starts the broker (again) on the same port and log; returns once it answers. */
     void restart() throws Exception {
-        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
-                "-cp", System.getProperty("java.class.path"),
-                StackMain.class.getName(), "broker", "--dir", dir.toString(), "--port", String.valueOf(port));
-        process = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("broker.log").toFile())).start();
+        List<String> command = List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                StackMain.class.getName(),
+                "broker",
+                "--dir",
+                dir.toString(),
+                "--port",
+                String.valueOf(port));
+        process = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                        dir.resolve("broker.log").toFile()))
+                .start();
         long until = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        try (Admin admin = Admin.create(KafkaSettings.of(bootstrapServers(), "probe").admin())) {
+        try (Admin admin =
+                Admin.create(KafkaSettings.of(bootstrapServers(), "probe").admin())) {
             while (true) {
                 try {
                     admin.describeCluster().nodes().get(2, TimeUnit.SECONDS);

@@ -37,9 +37,15 @@ public final class LocalStack implements AutoCloseable {
      * {@code gatewayVariables} to every gateway (limits, keys: {@code GATEWAY_*}); {@code orphanGrace}: how long an
      * answer whose client left goes on before it is cancelled (the time to resume it).
      */
-    public record Options(List<ModelSource> models, Map<String, String> serviceVariables, String bootstrapServers,
-                          int port, int gateways, Map<String, String> gatewayVariables, Path workDir,
-                          Duration orphanGrace) {
+    public record Options(
+            List<ModelSource> models,
+            Map<String, String> serviceVariables,
+            String bootstrapServers,
+            int port,
+            int gateways,
+            Map<String, String> gatewayVariables,
+            Path workDir,
+            Duration orphanGrace) {
         public Options {
             models = List.copyOf(models);
             serviceVariables = Map.copyOf(serviceVariables);
@@ -48,8 +54,7 @@ public final class LocalStack implements AutoCloseable {
     }
 
     /** One served model: where its weights are, its topics, and its services' processes. */
-    private record Served(ModelSource source, ModelTopics topics, AppProcess vision, List<AppProcess> fusion) {
-    }
+    private record Served(ModelSource source, ModelTopics topics, AppProcess vision, List<AppProcess> fusion) {}
 
     private final List<AutoCloseable> started = new ArrayList<>();
     private final List<Integer> ports = new ArrayList<>();
@@ -93,8 +98,8 @@ public final class LocalStack implements AutoCloseable {
             starting.add(start(gateway(i, ids)));
         }
         if (options.bootstrapServers() == null) {
-            kafka = KraftBroker.start(options.workDir().resolve("kafka"), "127.0.0.1", brokerPort,
-                    Topics.MAX_MESSAGE_BYTES);
+            kafka = KraftBroker.start(
+                    options.workDir().resolve("kafka"), "127.0.0.1", brokerPort, Topics.MAX_MESSAGE_BYTES);
             started.add(0, kafka); // stopped after the services
         }
         TopicSetup.ensureDefaults(KafkaSettings.of(bootstrap, "topic-setup"), replication(), ids);
@@ -116,7 +121,8 @@ public final class LocalStack implements AutoCloseable {
     /** The bundled demo model, written once into the work directory. */
     private ModelSource demoModel() throws Exception {
         demo = true;
-        return new ModelSource.InverseLlava(BundledDemoModel.in(options.workDir().resolve("demo-model")));
+        return new ModelSource.InverseLlava(
+                BundledDemoModel.in(options.workDir().resolve("demo-model")));
     }
 
     /** What every service of this stack is given: the broker, and the topic replication. */
@@ -130,10 +136,15 @@ public final class LocalStack implements AutoCloseable {
             throw new IllegalArgumentException("model " + source.id() + " is given twice");
         }
         ModelTopics topics = ModelTopics.of(source.id());
-        AppProcess vision = start(AppProcess.of(PackagedApp.VISION, "vision-encoder" + topics.groupSuffix(),
-                modelService(source), logs()));
+        AppProcess vision = start(AppProcess.of(
+                PackagedApp.VISION, "vision-encoder" + topics.groupSuffix(), modelService(source), logs()));
         served.put(source.id(), new Served(source, topics, vision, new ArrayList<>()));
-        LOG.info("serving {} (topics {}, {}, {}, {})", source.id(), topics.images(), topics.prompts(), topics.features(),
+        LOG.info(
+                "serving {} (topics {}, {}, {}, {})",
+                source.id(),
+                topics.images(),
+                topics.prompts(),
+                topics.features(),
                 topics.work());
         return List.of(vision, startFusion(source.id()));
     }
@@ -149,10 +160,17 @@ public final class LocalStack implements AutoCloseable {
     private AppProcess gateway(int i, List<String> ids) {
         int port = i == 0 && options.port() != 0 ? options.port() : AppProcess.freePort();
         Map<String, String> env = new HashMap<>(common());
-        env.putAll(Map.of("GATEWAY_HOST", "127.0.0.1", "GATEWAY_PORT", Integer.toString(port),
-                "GATEWAY_INSTANCE_ID", "gateway-" + i + "-" + java.util.UUID.randomUUID().toString().substring(0, 8),
-                "GATEWAY_MODELS", String.join(",", ids),
-                "GATEWAY_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")); // on the loopback: no DNS-rebound name
+        env.putAll(Map.of(
+                "GATEWAY_HOST",
+                "127.0.0.1",
+                "GATEWAY_PORT",
+                Integer.toString(port),
+                "GATEWAY_INSTANCE_ID",
+                "gateway-" + i + "-" + java.util.UUID.randomUUID().toString().substring(0, 8),
+                "GATEWAY_MODELS",
+                String.join(",", ids),
+                "GATEWAY_ALLOWED_HOSTS",
+                "127.0.0.1,localhost,[::1]")); // on the loopback: no DNS-rebound name
         env.putAll(options.gatewayVariables());
         env.putIfAbsent("GATEWAY_IDLE_TIMEOUT_MS", idleTimeout(env)); // a silent answer must not be cut
         ports.add(port);
@@ -172,8 +190,9 @@ public final class LocalStack implements AutoCloseable {
 
     /** Every model's vision encoder and at least one of its fusion LLM instances report ready. */
     public boolean servicesReady() {
-        return !served.isEmpty() && served.values().stream().allMatch(s -> s.vision().ready()
-                && s.fusion().stream().anyMatch(AppProcess::ready));
+        return !served.isEmpty()
+                && served.values().stream()
+                        .allMatch(s -> s.vision().ready() && s.fusion().stream().anyMatch(AppProcess::ready));
     }
 
     /** Starts one more fusion LLM instance of the default model in the same groups (scale-out, or a takeover). */
@@ -188,8 +207,12 @@ public final class LocalStack implements AutoCloseable {
         Served s = served(modelId);
         String name = "fusion-llm" + s.topics().groupSuffix() + "-" + s.fusion().size();
         Map<String, String> env = new HashMap<>(modelService(s.source()));
-        env.put("FUSION_STATE_DIR", options.workDir().resolve("streams-state" + s.topics().groupSuffix() + "-"
-                + s.fusion().size()).toString());
+        env.put(
+                "FUSION_STATE_DIR",
+                options.workDir()
+                        .resolve("streams-state" + s.topics().groupSuffix() + "-"
+                                + s.fusion().size())
+                        .toString());
         env.put("FUSION_ORPHAN_GRACE_MS", Long.toString(options.orphanGrace().toMillis()));
         AppProcess p = start(AppProcess.of(PackagedApp.FUSION, name, env, logs()));
         s.fusion().add(p);
@@ -220,7 +243,10 @@ public final class LocalStack implements AutoCloseable {
 
     /** The services' processes, each with its management port ({@code /q/health/*}, {@code /q/metrics}) and log. */
     public List<AppProcess> processes() {
-        return started.stream().filter(AppProcess.class::isInstance).map(AppProcess.class::cast).toList();
+        return started.stream()
+                .filter(AppProcess.class::isInstance)
+                .map(AppProcess.class::cast)
+                .toList();
     }
 
     public boolean usesDemoModel() {
@@ -257,7 +283,8 @@ public final class LocalStack implements AutoCloseable {
             try {
                 started.get(i).close();
             } catch (Exception e) {
-                LOG.warn("error while stopping {}: {}", started.get(i).getClass().getSimpleName(), e.toString());
+                LOG.warn(
+                        "error while stopping {}: {}", started.get(i).getClass().getSimpleName(), e.toString());
             }
         }
         started.clear();

@@ -39,25 +39,31 @@ import picocli.CommandLine.Option;
  * OpenAI server-sent events, Kafka, three services) against calling the model in-process, requests/s with concurrent clients, and the
  * largest record seen on each topic.
  */
-@Command(name = "bench-pipeline", mixinStandardHelpOptions = true,
+@Command(
+        name = "bench-pipeline",
+        mixinStandardHelpOptions = true,
         description = "Latency and throughput of the local stack against the direct model path.")
 final class PipelineBenchCommand implements Callable<Integer> {
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @Mixin
     ModelOptions model;
+
     @Option(names = "--requests", defaultValue = "50")
     int requests;
+
     @Option(names = "--clients", defaultValue = "8")
     int clients;
+
     @Option(names = "--max-tokens", defaultValue = "16")
     int maxTokens;
+
     @Option(names = "--image", description = "PNG/JPEG sent with every request (default: a generated 336x336 image)")
     Path image;
 
     /** Milliseconds to first token and between tokens. */
-    record Timing(double ttftMs, List<Double> interTokenMs) {
-    }
+    record Timing(double ttftMs, List<Double> interTokenMs) {}
 
     /** Client wall-clock times of the OpenAI requests, by request id, for the hop breakdown. */
     private final Map<String, HopBreakdown.ClientTimes> clientTimes = new HashMap<>();
@@ -68,11 +74,18 @@ final class PipelineBenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ModelPaths paths = model.pathsOrNull();
         Path dir = Files.createTempDirectory("inverse-llava-bench-pipeline");
-        // none given: the demo shape with random weights, whose answers run to --max-tokens (the trained demo stops early)
-        ModelPaths measured = paths != null ? paths
-                : DemoModelFactory.writeRandomDemo(dir.resolve("random-demo"));
+        // none given: the demo shape with random weights, whose answers run to --max-tokens (the trained demo stops
+        // early)
+        ModelPaths measured = paths != null ? paths : DemoModelFactory.writeRandomDemo(dir.resolve("random-demo"));
         List<ModelSource> models = List.of(new ModelSource.InverseLlava(measured));
-        try (LocalStack stack = LocalStack.start(new LocalStack.Options(models, Map.of(), null, 0, 1, Map.of(), dir,
+        try (LocalStack stack = LocalStack.start(new LocalStack.Options(
+                models,
+                Map.of(),
+                null,
+                0,
+                1,
+                Map.of(),
+                dir,
                 org.invllava.fusion.svc.FusionLlmConfig.DEFAULT_ORPHAN_GRACE))) {
             HopBreakdown.stampOnAppend(stack.bootstrapServers());
             byte[] img = image != null ? Files.readAllBytes(image) : DemoImages.png(336, 336, 1);
@@ -92,8 +105,13 @@ final class PipelineBenchCommand implements Callable<Integer> {
                 }
             }
             double rps = throughput(port, question, img);
-            System.out.printf(Locale.ROOT, "%s model, %d requests of %d tokens, image %d bytes%n",
-                    stack.usesDemoModel() ? "demo" : "given", requests, maxTokens, img.length);
+            System.out.printf(
+                    Locale.ROOT,
+                    "%s model, %d requests of %d tokens, image %d bytes%n",
+                    stack.usesDemoModel() ? "demo" : "given",
+                    requests,
+                    maxTokens,
+                    img.length);
             System.out.println("| path | TTFT p50 ms | TTFT p99 ms | inter-token p50 ms | inter-token p99 ms |");
             System.out.println("|---|---|---|---|---|");
             row("direct (in-process)", direct);
@@ -103,10 +121,15 @@ final class PipelineBenchCommand implements Callable<Integer> {
             HopBreakdown hops = HopBreakdown.read(stack.bootstrapServers());
             System.out.println();
             hops.print(clientTimes, System.out);
-            List<Double> encode = encodeMs.subList(2, encodeMs.size()).stream().sorted().toList();
+            List<Double> encode =
+                    encodeMs.subList(2, encodeMs.size()).stream().sorted().toList();
             List<Double> ttft = direct.stream().map(Timing::ttftMs).sorted().toList();
-            System.out.printf(Locale.ROOT, "in-process for comparison (p50): image decode + CLIP %.1f ms, then prompt + "
-                    + "prefill + first token %.1f ms%n", pct(encode, 50), pct(ttft, 50) - pct(encode, 50));
+            System.out.printf(
+                    Locale.ROOT,
+                    "in-process for comparison (p50): image decode + CLIP %.1f ms, then prompt + "
+                            + "prefill + first token %.1f ms%n",
+                    pct(encode, 50),
+                    pct(ttft, 50) - pct(encode, 50));
             System.out.println("largest record per topic (bytes): " + hops.largestRecords());
         }
         return 0;
@@ -118,7 +141,8 @@ final class PipelineBenchCommand implements Callable<Integer> {
         encodeMs.add((System.nanoTime() - t0) / 1e6);
         int[] ids = stack.model().tokenizer().encodePrompt(ChatTemplate.vicunaV1(question, true));
         List<Long> times = new ArrayList<>();
-        new Generator(stack.model()).generate(ids, f, SamplingParams.greedy(maxTokens), (i, t, d) -> times.add(System.nanoTime()));
+        new Generator(stack.model())
+                .generate(ids, f, SamplingParams.greedy(maxTokens), (i, t, d) -> times.add(System.nanoTime()));
         return timing(t0, times);
     }
 
@@ -136,24 +160,35 @@ final class PipelineBenchCommand implements Callable<Integer> {
 
     /** A streamed chat completion; each {@code data:} event with content is one token. */
     private Timing viaOpenAi(int port, String question, byte[] img) throws Exception {
-        ObjectNode body = StreamClient.JSON.createObjectNode().put("max_tokens", maxTokens).put("stream", true);
-        ArrayNode content = body.putArray("messages").addObject().put("role", "user").putArray("content");
+        ObjectNode body = StreamClient.JSON
+                .createObjectNode()
+                .put("max_tokens", maxTokens)
+                .put("stream", true);
+        ArrayNode content =
+                body.putArray("messages").addObject().put("role", "user").putArray("content");
         content.addObject().put("type", "text").put("text", question);
-        content.addObject().put("type", "image_url").putObject("image_url")
+        content.addObject()
+                .put("type", "image_url")
+                .putObject("image_url")
                 .put("url", "data:image/png;base64," + Base64.getEncoder().encodeToString(img));
         List<Long> times = new ArrayList<>();
         long sentMs = System.currentTimeMillis();
         long t0 = System.nanoTime();
-        HttpResponse<Stream<String>> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
-                .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(),
+        HttpResponse<Stream<String>> r = HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
+                        .header("content-type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
+                        .build(),
                 HttpResponse.BodyHandlers.ofLines());
         try (Stream<String> lines = r.body()) {
             lines.filter(l -> l.startsWith("data: {") && l.contains("\"content\":\"") && !l.contains("\"role\""))
                     .forEach(l -> times.add(System.nanoTime()));
         }
         Timing t = timing(t0, times);
-        r.headers().firstValue("x-request-id").ifPresent(id ->
-                clientTimes.put(id, new HopBreakdown.ClientTimes(sentMs, sentMs + Math.round(t.ttftMs()))));
+        r.headers()
+                .firstValue("x-request-id")
+                .ifPresent(id ->
+                        clientTimes.put(id, new HopBreakdown.ClientTimes(sentMs, sentMs + Math.round(t.ttftMs()))));
         return t;
     }
 
@@ -171,7 +206,8 @@ final class PipelineBenchCommand implements Callable<Integer> {
             long t0 = System.nanoTime();
             List<Future<?>> done = new ArrayList<>();
             for (int i = 0; i < requests; i++) {
-                done.add(pool.submit(() -> StreamClient.ask(port, StreamClient.request(question, img, maxTokens).toString())));
+                done.add(pool.submit(() -> StreamClient.ask(
+                        port, StreamClient.request(question, img, maxTokens).toString())));
             }
             for (Future<?> f : done) {
                 f.get();
@@ -184,8 +220,18 @@ final class PipelineBenchCommand implements Callable<Integer> {
 
     private static void row(String name, List<Timing> timings) {
         List<Double> ttft = timings.stream().map(Timing::ttftMs).sorted().toList();
-        List<Double> itl = timings.stream().flatMap(t -> t.interTokenMs().stream()).sorted().toList();
-        System.out.printf(Locale.ROOT, "| %s | %.1f | %.1f | %.2f | %.2f |%n", name, pct(ttft, 50), pct(ttft, 99), pct(itl, 50), pct(itl, 99));
+        List<Double> itl = timings.stream()
+                .flatMap(t -> t.interTokenMs().stream())
+                .sorted()
+                .toList();
+        System.out.printf(
+                Locale.ROOT,
+                "| %s | %.1f | %.1f | %.2f | %.2f |%n",
+                name,
+                pct(ttft, 50),
+                pct(ttft, 99),
+                pct(itl, 50),
+                pct(itl, 99));
     }
 
     static double pct(List<Double> sorted, int p) {

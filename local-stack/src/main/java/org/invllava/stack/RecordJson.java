@@ -17,8 +17,7 @@ final class RecordJson {
     static final ObjectMapper JSON = new ObjectMapper();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
-    private RecordJson() {
-    }
+    private RecordJson() {}
 
     static JsonNode of(Object value) {
         if (value == null) {

@@ -12,13 +12,18 @@ import picocli.CommandLine.Parameters;
  * process' environment variables (docs/operations.md), exactly as its container image runs it
  * ({@code java -jar <module>/target/quarkus-app/quarkus-run.jar}). Runs until stopped.
  */
-@Command(name = "service", mixinStandardHelpOptions = true,
-        description = "Run one service (vision, fusion or gateway), its packaged app configured by environment variables, "
-                + "until stopped.")
+@Command(
+        name = "service",
+        mixinStandardHelpOptions = true,
+        description =
+                "Run one service (vision, fusion or gateway), its packaged app configured by environment variables, "
+                        + "until stopped.")
 final class ServiceCommand implements Callable<Integer> {
     /** The services by the names the CLI uses. */
     enum Kind {
-        vision(PackagedApp.VISION), fusion(PackagedApp.FUSION), gateway(PackagedApp.GATEWAY);
+        vision(PackagedApp.VISION),
+        fusion(PackagedApp.FUSION),
+        gateway(PackagedApp.GATEWAY);
 
         private final PackagedApp app;
 
@@ -37,16 +42,21 @@ final class ServiceCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(List.of(java, "-Dai.djl.offline=true", "-jar", kind.app().jar().toString()))
-                .inheritIO().start();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> { // SIGTERM reaches the app: its graceful stop
-            p.destroy();
-            try {
-                p.waitFor();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "stop-" + kind));
+        Process p = new ProcessBuilder(List.of(
+                        java, "-Dai.djl.offline=true", "-jar", kind.app().jar().toString()))
+                .inheritIO()
+                .start();
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> { // SIGTERM reaches the app: its graceful stop
+                            p.destroy();
+                            try {
+                                p.waitFor();
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        },
+                        "stop-" + kind));
         return p.waitFor();
     }
 }

@@ -10,17 +10,21 @@ import org.invllava.training.TrainCommand;
  * {@code bench-pipeline}, {@code broker}, {@code tail}, {@code service}, {@code chaos}, {@code world}, {@code eval} and {@code train}.
  */
 public final class StackMain {
-    private StackMain() {
-    }
+    private StackMain() {}
 
     public static void main(String[] args) {
         System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
-        System.exit(Main.commandLine().addSubcommand("serve", new ServeCommand())
+        System.exit(Main.commandLine()
+                .addSubcommand("serve", new ServeCommand())
                 .addSubcommand("bench-pipeline", new PipelineBenchCommand())
                 .addSubcommand("bench-bulk", new BulkBenchCommand())
-                .addSubcommand("broker", new BrokerCommand()).addSubcommand("tail", new TailCommand())
-                .addSubcommand("service", new ServiceCommand()).addSubcommand("chaos", new ChaosCommand())
-                .addSubcommand("world", new WorldCommand()).addSubcommand("eval", new EvalCommand())
-                .addSubcommand("train", new TrainCommand()).execute(args));
+                .addSubcommand("broker", new BrokerCommand())
+                .addSubcommand("tail", new TailCommand())
+                .addSubcommand("service", new ServiceCommand())
+                .addSubcommand("chaos", new ChaosCommand())
+                .addSubcommand("world", new WorldCommand())
+                .addSubcommand("eval", new EvalCommand())
+                .addSubcommand("train", new TrainCommand())
+                .execute(args));
     }
 }

@@ -25,15 +25,20 @@ public final class StreamClient {
     /** Everything the server sent, in order, and how the socket ended. */
     public record Answer(List<JsonNode> messages, int closeCode) {
         public List<JsonNode> tokens() {
-            return messages.stream().filter(m -> m.path("type").asText().equals("token")).toList();
+            return messages.stream()
+                    .filter(m -> m.path("type").asText().equals("token"))
+                    .toList();
         }
 
         public int[] tokenIds() {
-            return tokens().stream().flatMap(t -> {
-                List<Integer> ids = new ArrayList<>();
-                t.get("token_ids").forEach(n -> ids.add(n.asInt()));
-                return ids.stream();
-            }).mapToInt(Integer::intValue).toArray();
+            return tokens().stream()
+                    .flatMap(t -> {
+                        List<Integer> ids = new ArrayList<>();
+                        t.get("token_ids").forEach(n -> ids.add(n.asInt()));
+                        return ids.stream();
+                    })
+                    .mapToInt(Integer::intValue)
+                    .toArray();
         }
 
         public JsonNode last() {
@@ -48,7 +53,10 @@ public final class StreamClient {
     }
 
     public static ObjectNode request(String prompt, byte[] image, int maxTokens) {
-        ObjectNode r = JSON.createObjectNode().put("prompt", prompt).put("max_tokens", maxTokens).put("temperature", 0);
+        ObjectNode r = JSON.createObjectNode()
+                .put("prompt", prompt)
+                .put("max_tokens", maxTokens)
+                .put("temperature", 0);
         if (image != null) {
             r.put("image", Base64.getEncoder().encodeToString(image));
         }
@@ -56,7 +64,7 @@ public final class StreamClient {
     }
 
     public static Answer ask(int port, String message) throws Exception {
-        return ask(port, message, m -> { });
+        return ask(port, message, m -> {});
     }
 
     /** Sends {@code message}; {@code onMessage} sees every server message as it arrives. */
@@ -69,7 +77,8 @@ public final class StreamClient {
         List<JsonNode> messages = new ArrayList<>();
         CompletableFuture<Integer> closed = new CompletableFuture<>();
         StringBuilder partial = new StringBuilder();
-        WebSocket ws = HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10))
+        WebSocket ws = HTTP.newWebSocketBuilder()
+                .connectTimeout(Duration.ofSeconds(10))
                 .buildAsync(URI.create("ws://127.0.0.1:" + port + "/v1/stream"), new WebSocket.Listener() {
                     @Override
                     public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
@@ -100,7 +109,8 @@ public final class StreamClient {
                     public void onError(WebSocket socket, Throwable error) {
                         closed.completeExceptionally(error);
                     }
-                }).get(10, TimeUnit.SECONDS);
+                })
+                .get(10, TimeUnit.SECONDS);
         ws.sendText(message, true).get(30, TimeUnit.SECONDS);
         int code = closed.get(120, TimeUnit.SECONDS);
         synchronized (messages) {

@@ -19,19 +19,30 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code tail TOPIC}: a topic's records as JSON lines, decoded with the topic's own Avro schema. */
-@Command(name = "tail", mixinStandardHelpOptions = true,
+@Command(
+        name = "tail",
+        mixinStandardHelpOptions = true,
         description = "Print the records of a vlm.* topic as JSON, one per line (byte fields as their size).")
 final class TailCommand implements Callable<Integer> {
-    @Parameters(index = "0", description = "the topic: vlm.images, vlm.prompts, vlm.features, vlm.work, vlm.tokens, "
-            + "vlm.control, vlm.dead-letter (or another model's, e.g. vlm.prompts.llava-1.5)")
+    @Parameters(
+            index = "0",
+            description = "the topic: vlm.images, vlm.prompts, vlm.features, vlm.work, vlm.tokens, "
+                    + "vlm.control, vlm.dead-letter (or another model's, e.g. vlm.prompts.llava-1.5)")
     String topic;
+
     @Option(names = "--bootstrap-servers", description = "default: $KAFKA_BOOTSTRAP_SERVERS, else localhost:9092")
     String bootstrapServers;
+
     @Option(names = "--from-beginning", description = "from the oldest record kept (default: new records only)")
     boolean fromBeginning;
+
     @Option(names = "--max", description = "stop after this many records (default: until Ctrl-C)")
     Integer max;
-    @Option(names = "--idle-ms", description = "with --max, also stop after this long without a record", defaultValue = "10000")
+
+    @Option(
+            names = "--idle-ms",
+            description = "with --max, also stop after this long without a record",
+            defaultValue = "10000")
     long idleMs;
 
     PrintStream out = System.out;
@@ -41,11 +52,14 @@ final class TailCommand implements Callable<Integer> {
         Topics.Spec spec = spec(topic);
         @SuppressWarnings("unchecked")
         AvroCodec<? extends SpecificRecord> codec = AvroCodec.of((Class<? extends SpecificRecord>) spec.valueType());
-        String servers = bootstrapServers != null ? bootstrapServers
+        String servers = bootstrapServers != null
+                ? bootstrapServers
                 : System.getenv().getOrDefault("KAFKA_BOOTSTRAP_SERVERS", "localhost:9092");
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(KafkaSettings.of(servers, "tail").consumer(null))) {
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(KafkaSettings.of(servers, "tail").consumer(null))) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
             consumer.assign(partitions);
             if (fromBeginning) {
                 consumer.seekToBeginning(partitions);
@@ -68,8 +82,12 @@ final class TailCommand implements Callable<Integer> {
     }
 
     private static String line(ConsumerRecord<byte[], byte[]> r, AvroCodec<? extends SpecificRecord> codec) {
-        ObjectNode line = RecordJson.JSON.createObjectNode().put("topic", r.topic()).put("partition", r.partition())
-                .put("offset", r.offset()).put("timestamp", r.timestamp())
+        ObjectNode line = RecordJson.JSON
+                .createObjectNode()
+                .put("topic", r.topic())
+                .put("partition", r.partition())
+                .put("offset", r.offset())
+                .put("timestamp", r.timestamp())
                 .put("key", r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8))
                 .put("traceparent", TraceContext.from(r.headers()));
         try {
@@ -87,7 +105,7 @@ final class TailCommand implements Callable<Integer> {
                 return s;
             }
         }
-        throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(new TailCommand()),
-                "not a topic of this stack: " + topic);
+        throw new picocli.CommandLine.ParameterException(
+                new picocli.CommandLine(new TailCommand()), "not a topic of this stack: " + topic);
     }
 }

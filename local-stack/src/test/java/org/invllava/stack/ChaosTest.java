@@ -19,8 +19,23 @@ class ChaosTest {
 
     @Test
     void nothingIsLostRepeatedOrChangedWhileProcessesAreKilled() throws Exception {
-        ChaosRun.Report r = new ChaosRun(new ChaosRun.Plan(1, 2, 2, 12, 240, 4, Duration.ofSeconds(3),
-                EnumSet.allOf(ServiceCommand.Kind.class), 1, true, 3, Duration.ofMinutes(4)), dir, System.out).run();
+        ChaosRun.Report r = new ChaosRun(
+                        new ChaosRun.Plan(
+                                1,
+                                2,
+                                2,
+                                12,
+                                240,
+                                4,
+                                Duration.ofSeconds(3),
+                                EnumSet.allOf(ServiceCommand.Kind.class),
+                                1,
+                                true,
+                                3,
+                                Duration.ofMinutes(4)),
+                        dir,
+                        System.out)
+                .run();
         r.print(System.out);
         assertTrue(r.faults().size() >= 4, "faults happened while answers were streaming: " + r.faults());
         assertEquals(0, r.lost(), "answers lost");

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CrashAndResumeEndToEndTest {
     @TempDir
     static Path dir;
+
     static LocalStack stack;
 
     @BeforeAll
@@ -38,8 +39,10 @@ class CrashAndResumeEndToEndTest {
     void clientGetsTheWholeAnswerOnceAfterACrash() throws Exception {
         int maxTokens = 600;
         AtomicBoolean killed = new AtomicBoolean();
-        StreamClient.Answer a = StreamClient.ask(stack.gatewayPorts().get(0),
-                StreamClient.request("tell me a long story", null, maxTokens).toString(), m -> {
+        StreamClient.Answer a = StreamClient.ask(
+                stack.gatewayPorts().get(0),
+                StreamClient.request("tell me a long story", null, maxTokens).toString(),
+                m -> {
                     if (m.path("index").asInt() == 3 && killed.compareAndSet(false, true)) {
                         try {
                             stack.fusionInstances().get(0).kill(); // kill -9 of its process
@@ -58,8 +61,10 @@ class CrashAndResumeEndToEndTest {
     void aClientWhoseSocketClosedResumesOnAnotherGatewayExactlyOnce() throws Exception {
         int maxTokens = 80;
         String[] id = {null};
-        StreamClient.Answer first = StreamClient.ask(stack.gatewayPorts().get(0),
-                StreamClient.request("tell me a long story", null, maxTokens).toString(), (m, socket) -> {
+        StreamClient.Answer first = StreamClient.ask(
+                stack.gatewayPorts().get(0),
+                StreamClient.request("tell me a long story", null, maxTokens).toString(),
+                (m, socket) -> {
                     if (m.path("type").asText().equals("accepted")) {
                         id[0] = m.get("id").asText();
                     }
@@ -67,23 +72,30 @@ class CrashAndResumeEndToEndTest {
                         socket.sendClose(1000, "leaving for a while");
                     }
                 });
-        assertEquals("accepted", first.messages().get(0).path("type").asText(), first.messages().toString());
+        assertEquals(
+                "accepted",
+                first.messages().get(0).path("type").asText(),
+                first.messages().toString());
         List<com.fasterxml.jackson.databind.JsonNode> had = first.tokens();
         int last = had.get(had.size() - 1).get("index").asInt();
         assertTrue(last >= 4 && last < maxTokens - 1, "left mid-answer, after token " + last);
-        StreamClient.Answer rest = StreamClient.ask(stack.gatewayPorts().get(1),
-                "{\"type\":\"resume\",\"id\":\"" + id[0] + "\",\"after\":" + last + "}");
+        StreamClient.Answer rest = StreamClient.ask(
+                stack.gatewayPorts().get(1), "{\"type\":\"resume\",\"id\":\"" + id[0] + "\",\"after\":" + last + "}");
         assertEquals("done", rest.last().path("type").asText(), rest.messages().toString());
         List<com.fasterxml.jackson.databind.JsonNode> more = rest.tokens();
         for (int i = 0; i < more.size(); i++) {
             assertEquals(last + 1 + i, more.get(i).get("index").asInt(), "each remaining token once, in order");
         }
         int[] expected = StackFixture.direct(stack.model(), "tell me a long story", null, maxTokens);
-        int[] got = java.util.stream.IntStream.concat(java.util.Arrays.stream(first.tokenIds()),
-                java.util.Arrays.stream(rest.tokenIds())).toArray();
+        int[] got = java.util.stream.IntStream.concat(
+                        java.util.Arrays.stream(first.tokenIds()), java.util.Arrays.stream(rest.tokenIds()))
+                .toArray();
         assertArrayEquals(expected, got);
-        StreamClient.Answer unknown = StreamClient.ask(stack.gatewayPorts().get(1),
-                "{\"type\":\"resume\",\"id\":\"" + java.util.UUID.randomUUID() + "\"}");
-        assertEquals("not_found", unknown.last().path("code").asText(), unknown.messages().toString());
+        StreamClient.Answer unknown = StreamClient.ask(
+                stack.gatewayPorts().get(1), "{\"type\":\"resume\",\"id\":\"" + java.util.UUID.randomUUID() + "\"}");
+        assertEquals(
+                "not_found",
+                unknown.last().path("code").asText(),
+                unknown.messages().toString());
     }
 }

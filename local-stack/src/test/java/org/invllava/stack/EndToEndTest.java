@@ -35,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
 class EndToEndTest {
     @TempDir
     static Path dir;
+
     static LocalStack stack;
 
     @BeforeAll
@@ -64,11 +65,14 @@ class EndToEndTest {
     @Test
     void answersEqualTheModelCalledDirectly() throws Exception {
         byte[] image = StackFixture.png(130, 90, 1);
-        StreamClient.Answer a = StreamClient.ask(stack.gatewayPorts().get(0),
+        StreamClient.Answer a = StreamClient.ask(
+                stack.gatewayPorts().get(0),
                 StreamClient.request("What is in the image?", image, 10).toString());
         assertStreamed(a, StackFixture.direct(stack.model(), "What is in the image?", image, 10));
         assertEquals("length", a.last().get("finish_reason").asText());
-        StreamClient.Answer text = StreamClient.ask(stack.gatewayPorts().get(0), StreamClient.request("Hello", null, 5).toString());
+        StreamClient.Answer text = StreamClient.ask(
+                stack.gatewayPorts().get(0),
+                StreamClient.request("Hello", null, 5).toString());
         assertStreamed(text, StackFixture.direct(stack.model(), "Hello", null, 5));
     }
 
@@ -84,7 +88,9 @@ class EndToEndTest {
 
     private static StreamClient.Answer ask(int gateway, byte[] image) {
         try {
-            return StreamClient.ask(stack.gatewayPorts().get(gateway), StreamClient.request("describe", image, 8).toString());
+            return StreamClient.ask(
+                    stack.gatewayPorts().get(gateway),
+                    StreamClient.request("describe", image, 8).toString());
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
@@ -93,20 +99,36 @@ class EndToEndTest {
     @Test
     void badInputGetsTheIntendedErrorAndTheStackKeepsServing() throws Exception {
         int port = stack.gatewayPorts().get(0);
-        assertError(StreamClient.ask(port, StreamClient.request("what?", "not an image".getBytes(), 5).toString()),
+        assertError(
+                StreamClient.ask(
+                        port,
+                        StreamClient.request("what?", "not an image".getBytes(), 5)
+                                .toString()),
                 ErrorCode.INVALID_IMAGE.code());
-        assertError(StreamClient.ask(port, StreamClient.request("what?", StackFixture.png(400, 400, 4), 5).toString()),
+        assertError(
+                StreamClient.ask(
+                        port,
+                        StreamClient.request("what?", StackFixture.png(400, 400, 4), 5)
+                                .toString()),
                 ErrorCode.IMAGE_TOO_LARGE.code());
-        assertError(StreamClient.ask(port, StreamClient.request("   ", null, 5).toString()), ErrorCode.INVALID_REQUEST.code());
-        assertError(StreamClient.ask(port, StreamClient.request("word ".repeat(1500), null, 5).toString()),
+        assertError(
+                StreamClient.ask(port, StreamClient.request("   ", null, 5).toString()),
+                ErrorCode.INVALID_REQUEST.code());
+        assertError(
+                StreamClient.ask(
+                        port,
+                        StreamClient.request("word ".repeat(1500), null, 5).toString()),
                 ErrorCode.PROMPT_TOO_LONG.code());
         assertError(StreamClient.ask(port, "{\"prompt\": \"unterminated"), ErrorCode.INVALID_REQUEST.code());
-        assertError(StreamClient.ask(port, "{\"prompt\": \"hi\", \"max_tokens\": 100000}"), ErrorCode.INVALID_REQUEST.code());
+        assertError(
+                StreamClient.ask(port, "{\"prompt\": \"hi\", \"max_tokens\": 100000}"),
+                ErrorCode.INVALID_REQUEST.code());
 
         KafkaSettings kafka = KafkaSettings.of(stack.bootstrapServers(), "poisoner");
         try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(kafka.producer())) {
             for (String topic : List.of(Topics.IMAGES, Topics.PROMPTS, Topics.FEATURES)) {
-                p.send(new ProducerRecord<>(topic, "poison".getBytes(), "not avro".getBytes(StandardCharsets.UTF_8))).get();
+                p.send(new ProducerRecord<>(topic, "poison".getBytes(), "not avro".getBytes(StandardCharsets.UTF_8)))
+                        .get();
             }
         }
         List<String> sources = new ArrayList<>();
@@ -123,7 +145,9 @@ class EndToEndTest {
         assertTrue(sources.containsAll(List.of(Topics.IMAGES, Topics.PROMPTS, Topics.FEATURES)), sources.toString());
 
         byte[] image = StackFixture.png(100, 100, 5);
-        assertStreamed(StreamClient.ask(port, StreamClient.request("still there?", image, 4).toString()),
+        assertStreamed(
+                StreamClient.ask(
+                        port, StreamClient.request("still there?", image, 4).toString()),
                 StackFixture.direct(stack.model(), "still there?", image, 4));
     }
 
@@ -137,7 +161,9 @@ class EndToEndTest {
     @Test
     void healthAndMetricsCoverEveryService() throws Exception {
         int port = stack.gatewayPorts().get(0);
-        StreamClient.ask(port, StreamClient.request("count", StackFixture.png(112, 112, 9), 3).toString());
+        StreamClient.ask(
+                port,
+                StreamClient.request("count", StackFixture.png(112, 112, 9), 3).toString());
         StringBuilder scraped = new StringBuilder(); // each service's app has its own management port
         for (org.invllava.host.AppProcess service : stack.processes()) {
             var ready = service.get("/q/health/ready");
@@ -147,10 +173,16 @@ class EndToEndTest {
             scraped.append(service.get("/q/metrics").body());
         }
         String metrics = scraped.toString();
-        for (String series : List.of("vision_encode_seconds_count", "vision_batch_size_count", "fusion_queue_seconds_count",
-                "fusion_time_to_first_token_seconds_count", "fusion_inter_token_latency_seconds_count",
-                "gateway_time_to_first_token_seconds_count", "gateway_inter_token_latency_seconds_count")) {
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + series + "(\\{[^}]*\\})? (\\d+)").matcher(metrics);
+        for (String series : List.of(
+                "vision_encode_seconds_count",
+                "vision_batch_size_count",
+                "fusion_queue_seconds_count",
+                "fusion_time_to_first_token_seconds_count",
+                "fusion_inter_token_latency_seconds_count",
+                "gateway_time_to_first_token_seconds_count",
+                "gateway_inter_token_latency_seconds_count")) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + series + "(\\{[^}]*\\})? (\\d+)")
+                    .matcher(metrics);
             assertTrue(m.find() && Long.parseLong(m.group(2)) > 0, series + " missing or zero in:\n" + metrics);
         }
         assertTrue(metrics.contains("fusion_generated_tokens_total"), metrics);
@@ -158,7 +190,8 @@ class EndToEndTest {
 
     @Test
     void traceContextTravelsWithTheRequestThroughEveryTopic() throws Exception {
-        StreamClient.Answer a = StreamClient.ask(stack.gatewayPorts().get(0),
+        StreamClient.Answer a = StreamClient.ask(
+                stack.gatewayPorts().get(0),
                 StreamClient.request("trace me", StackFixture.png(64, 64, 7), 3).toString());
         assertEquals("done", a.last().get("type").asText());
         java.util.Map<String, java.util.Set<String>> traces = new java.util.HashMap<>();
@@ -173,7 +206,10 @@ class EndToEndTest {
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
                     idle = System.currentTimeMillis();
                     all.add(r);
-                    if (r.topic().equals(Topics.PROMPTS) && r.value() != null && r.value().length > 2 && r.value()[0] == (byte) 0xC3) {
+                    if (r.topic().equals(Topics.PROMPTS)
+                            && r.value() != null
+                            && r.value().length > 2
+                            && r.value()[0] == (byte) 0xC3) {
                         try {
                             if (prompts.decode(r.value()).getQuestion().equals("trace me")) {
                                 requestId = new String(r.key(), StandardCharsets.UTF_8);
@@ -185,14 +221,17 @@ class EndToEndTest {
                 }
             }
             for (ConsumerRecord<byte[], byte[]> r : all) {
-                if (requestId != null && requestId.equals(r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8))) {
+                if (requestId != null
+                        && requestId.equals(r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8))) {
                     traces.computeIfAbsent(r.topic(), t -> new java.util.HashSet<>())
                             .add(org.invllava.kafka.TraceContext.from(r.headers()));
                 }
             }
         }
         assertTrue(requestId != null, "prompt not found");
-        assertEquals(java.util.Set.of(Topics.IMAGES, Topics.PROMPTS, Topics.FEATURES, Topics.WORK, Topics.TOKENS), traces.keySet());
+        assertEquals(
+                java.util.Set.of(Topics.IMAGES, Topics.PROMPTS, Topics.FEATURES, Topics.WORK, Topics.TOKENS),
+                traces.keySet());
         java.util.Set<String> traceIds = new java.util.HashSet<>(); // one trace; each hop its own span (its parent)
         for (java.util.Set<String> hop : traces.values()) {
             assertEquals(1, hop.size(), "one traceparent per topic: " + traces);
@@ -206,24 +245,42 @@ class EndToEndTest {
     @Test
     void aCancelledRequestStopsGeneratingAndEndsAsCancelled() throws Exception {
         int max = 900;
-        StreamClient.Answer a = StreamClient.ask(stack.gatewayPorts().get(0), StreamClient.request("go on and on", null, max)
-                .toString(), (m, socket) -> {
+        StreamClient.Answer a = StreamClient.ask(
+                stack.gatewayPorts().get(0),
+                StreamClient.request("go on and on", null, max).toString(),
+                (m, socket) -> {
                     if (m.path("index").asInt(-1) == 2) {
                         socket.sendText("{\"type\":\"cancel\"}", true);
                     }
                 });
         assertEquals("done", a.last().get("type").asText(), a.last().toString());
         assertEquals("cancelled", a.last().get("finish_reason").asText());
-        assertTrue(a.tokens().size() < max, "generation went on to " + a.tokens().size() + " tokens");
+        assertTrue(
+                a.tokens().size() < max, "generation went on to " + a.tokens().size() + " tokens");
     }
 
     @Test
     void kcatReadsTheTokensTopic() throws Exception {
-        StreamClient.ask(stack.gatewayPorts().get(0), StreamClient.request("hi", null, 2).toString());
-        boolean present = new ProcessBuilder("sh", "-c", "command -v kcat").start().waitFor() == 0;
+        StreamClient.ask(
+                stack.gatewayPorts().get(0), StreamClient.request("hi", null, 2).toString());
+        boolean present =
+                new ProcessBuilder("sh", "-c", "command -v kcat").start().waitFor() == 0;
         assumeTrue(present, "kcat is not installed (Debian package kcat; .ci/run installs it when it can)");
-        Process kcat = new ProcessBuilder("kcat", "-b", stack.bootstrapServers(), "-C", "-t", Topics.TOKENS,
-                "-o", "beginning", "-e", "-q", "-f", "%k %S\\n").redirectErrorStream(true).start();
+        Process kcat = new ProcessBuilder(
+                        "kcat",
+                        "-b",
+                        stack.bootstrapServers(),
+                        "-C",
+                        "-t",
+                        Topics.TOKENS,
+                        "-o",
+                        "beginning",
+                        "-e",
+                        "-q",
+                        "-f",
+                        "%k %S\\n")
+                .redirectErrorStream(true)
+                .start();
         String out = new String(kcat.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, kcat.waitFor(), out);
         assertFalse(out.isBlank(), "kcat read nothing from vlm.tokens");

@@ -18,10 +18,10 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.Cluster;
 import org.apache.kafka.common.utils.Utils;
 import org.invllava.fusion.svc.FusionLlmStartup;
+import org.invllava.host.RunningService;
 import org.invllava.kafka.Env;
 import org.invllava.kafka.KafkaSettings;
 import org.invllava.kafka.RequestIds;
-import org.invllava.host.RunningService;
 import org.invllava.kafka.local.EmbeddedKafka;
 import org.invllava.observability.Metrics;
 import org.invllava.observability.Tracing;
@@ -41,9 +41,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Kafka producers that are not Java's (Python, Go, .NET, kcat: librdkafka's default partitioner hashes keys with
@@ -56,23 +56,23 @@ import org.junit.jupiter.api.io.TempDir;
 class ForeignPartitionerTest {
     private static final int PARTITIONS = 4; // the default count of vlm.images and vlm.prompts
     private static final long JOIN_WINDOW_MS = 4_000;
+
     @TempDir
     static Path dir;
 
     /** librdkafka's {@code consistent} partitioner: CRC32 of the key, modulo the partition count. */
     public static final class Crc32Partitioner implements Partitioner {
         @Override
-        public int partition(String topic, Object key, byte[] keyBytes, Object value, byte[] valueBytes, Cluster cluster) {
+        public int partition(
+                String topic, Object key, byte[] keyBytes, Object value, byte[] valueBytes, Cluster cluster) {
             return crc32(keyBytes, cluster.partitionCountForTopic(topic));
         }
 
         @Override
-        public void close() {
-        }
+        public void close() {}
 
         @Override
-        public void configure(Map<String, ?> configs) {
-        }
+        public void configure(Map<String, ?> configs) {}
     }
 
     static int crc32(byte[] key, int partitions) {
@@ -90,9 +90,17 @@ class ForeignPartitionerTest {
     void startServices() throws Exception {
         ModelPaths model = DemoModelFactory.writeRandomDemo(dir.resolve("model"));
         kafka = EmbeddedKafka.start(null, Topics.MAX_MESSAGE_BYTES);
-        Map<String, String> env = new HashMap<>(Map.of("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
-                "VISION_MODEL_DIR", model.vision().toString(), "LANGUAGE_MODEL_DIR", model.language().toString(),
-                "FUSION_CHECKPOINT_DIR", model.fusion().toString(), "TOPICS_REPLICATION", "1"));
+        Map<String, String> env = new HashMap<>(Map.of(
+                "KAFKA_BOOTSTRAP_SERVERS",
+                kafka.bootstrapServers(),
+                "VISION_MODEL_DIR",
+                model.vision().toString(),
+                "LANGUAGE_MODEL_DIR",
+                model.language().toString(),
+                "FUSION_CHECKPOINT_DIR",
+                model.fusion().toString(),
+                "TOPICS_REPLICATION",
+                "1"));
         Map<String, String> fusionEnv = new HashMap<>(env);
         fusionEnv.put("FUSION_STATE_DIR", dir.resolve("streams").toString());
         fusionEnv.put("FUSION_JOIN_WINDOW_MS", String.valueOf(JOIN_WINDOW_MS));
@@ -112,9 +120,11 @@ class ForeignPartitionerTest {
     @ParameterizedTest(name = "images by {0}, prompts by {1}")
     @CsvSource({"CRC32, CRC32", "CRC32, MURMUR2", "MURMUR2, CRC32"})
     void requestsPlacedByAnyPartitionerAreAnswered(Placer images, Placer prompts) throws Exception {
-        List<String> ids = java.util.stream.IntStream.range(0, 4).mapToObj(i -> idPlacedElsewhereByCrc32(PARTITIONS)).toList();
+        List<String> ids = java.util.stream.IntStream.range(0, 4)
+                .mapToObj(i -> idPlacedElsewhereByCrc32(PARTITIONS))
+                .toList();
         try (KafkaProducer<byte[], byte[]> imageProducer = producer(images);
-             KafkaProducer<byte[], byte[]> promptProducer = producer(prompts)) {
+                KafkaProducer<byte[], byte[]> promptProducer = producer(prompts)) {
             for (String id : ids) {
                 imageProducer.send(image(id, DemoImages.png(64, 48, 3))).get();
                 promptProducer.send(prompt(id, "a-python-job")).get();
@@ -124,7 +134,8 @@ class ForeignPartitionerTest {
             List<TokenChunk> answer = answer(id);
             TokenChunk last = answer.get(answer.size() - 1);
             assertEquals(null, last.getError(), "answered without an error");
-            assertEquals(12, answer.stream().mapToInt(c -> c.getTokenIds().size()).sum());
+            assertEquals(
+                    12, answer.stream().mapToInt(c -> c.getTokenIds().size()).sum());
             assertEquals("a-python-job", last.getReplyTo());
         }
     }
@@ -138,7 +149,9 @@ class ForeignPartitionerTest {
         }
         TokenChunk only = single(answer(id));
         assertEquals(ErrorCode.DEADLINE_EXCEEDED.code(), only.getError().getCode());
-        assertTrue(only.getError().getMessage().contains("features did not arrive"), only.getError().getMessage());
+        assertTrue(
+                only.getError().getMessage().contains("features did not arrive"),
+                only.getError().getMessage());
         assertEquals("lonely-prompt", only.getReplyTo());
     }
 
@@ -151,7 +164,8 @@ class ForeignPartitionerTest {
         }
         TokenChunk only = single(answer(id));
         assertEquals(ErrorCode.DEADLINE_EXCEEDED.code(), only.getError().getCode());
-        assertTrue(only.getError().getMessage().contains("prompt"), only.getError().getMessage());
+        assertTrue(
+                only.getError().getMessage().contains("prompt"), only.getError().getMessage());
     }
 
     /** Unreadable records keyed by a request id end that request at once with invalid_request (and are dead-lettered). */
@@ -162,9 +176,11 @@ class ForeignPartitionerTest {
         byte[] garbage = "not avro".getBytes(StandardCharsets.UTF_8);
         long t0 = System.currentTimeMillis();
         try (KafkaProducer<byte[], byte[]> p = producer(Placer.CRC32)) {
-            p.send(new ProducerRecord<>(Topics.IMAGES, badImage.getBytes(StandardCharsets.UTF_8), garbage)).get();
+            p.send(new ProducerRecord<>(Topics.IMAGES, badImage.getBytes(StandardCharsets.UTF_8), garbage))
+                    .get();
             p.send(prompt(badImage, "bad-image-job")).get();
-            p.send(new ProducerRecord<>(Topics.PROMPTS, badPrompt.getBytes(StandardCharsets.UTF_8), garbage)).get();
+            p.send(new ProducerRecord<>(Topics.PROMPTS, badPrompt.getBytes(StandardCharsets.UTF_8), garbage))
+                    .get();
         }
         TokenChunk image = single(answer(badImage));
         assertEquals(ErrorCode.INVALID_REQUEST.code(), image.getError().getCode());
@@ -174,7 +190,10 @@ class ForeignPartitionerTest {
         assertTrue(System.currentTimeMillis() - t0 < JOIN_WINDOW_MS + 60_000);
     }
 
-    enum Placer { CRC32, MURMUR2 }
+    enum Placer {
+        CRC32,
+        MURMUR2
+    }
 
     private KafkaProducer<byte[], byte[]> producer(Placer placer) {
         Map<String, Object> p = settings.producer();
@@ -186,17 +205,36 @@ class ForeignPartitionerTest {
 
     private static ProducerRecord<byte[], byte[]> image(String id, byte[] png) {
         long now = System.currentTimeMillis();
-        return new ProducerRecord<>(Topics.IMAGES, id.getBytes(StandardCharsets.UTF_8), AvroCodec.of(ImageRequest.class)
-                .encode(ImageRequest.newBuilder().setRequestId(id).setImage(ByteBuffer.wrap(png)).setContentType(null)
-                        .setDeadlineEpochMs(now + 120_000).setCreatedAtEpochMs(now).build()));
+        return new ProducerRecord<>(
+                Topics.IMAGES,
+                id.getBytes(StandardCharsets.UTF_8),
+                AvroCodec.of(ImageRequest.class)
+                        .encode(ImageRequest.newBuilder()
+                                .setRequestId(id)
+                                .setImage(ByteBuffer.wrap(png))
+                                .setContentType(null)
+                                .setDeadlineEpochMs(now + 120_000)
+                                .setCreatedAtEpochMs(now)
+                                .build()));
     }
 
     private static ProducerRecord<byte[], byte[]> prompt(String id, String replyTo) {
         long now = System.currentTimeMillis();
-        return new ProducerRecord<>(Topics.PROMPTS, id.getBytes(StandardCharsets.UTF_8), AvroCodec.of(PromptRequest.class)
-                .encode(PromptRequest.newBuilder().setRequestId(id).setQuestion("what is this?").setHasImage(true)
-                        .setSampling(SamplingParameters.newBuilder().setMaxNewTokens(12).build())
-                        .setDeadlineEpochMs(now + 120_000).setReplyTo(replyTo).setCreatedAtEpochMs(now).build()));
+        return new ProducerRecord<>(
+                Topics.PROMPTS,
+                id.getBytes(StandardCharsets.UTF_8),
+                AvroCodec.of(PromptRequest.class)
+                        .encode(PromptRequest.newBuilder()
+                                .setRequestId(id)
+                                .setQuestion("what is this?")
+                                .setHasImage(true)
+                                .setSampling(SamplingParameters.newBuilder()
+                                        .setMaxNewTokens(12)
+                                        .build())
+                                .setDeadlineEpochMs(now + 120_000)
+                                .setReplyTo(replyTo)
+                                .setCreatedAtEpochMs(now)
+                                .build()));
     }
 
     private static TokenChunk single(List<TokenChunk> answer) {

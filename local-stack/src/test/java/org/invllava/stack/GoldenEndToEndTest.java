@@ -29,8 +29,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class GoldenEndToEndTest {
     private static final NodeClients CLIENTS = NodeClients.ofModule();
+
     @TempDir
     static Path dir;
+
     static LocalStack stack;
     static Path golden;
     static JsonNode expected;
@@ -40,8 +42,11 @@ class GoldenEndToEndTest {
         golden = locate();
         assumeTrue(golden != null, "golden cases not found (../shared/golden); skipping the golden end-to-end test");
         expected = StreamClient.JSON.readTree(golden.resolve("expected.json").toFile());
-        stack = StackFixture.start(dir, List.of(new ModelSource.InverseLlava(new ModelPaths(golden.resolve("vision"),
-                golden.resolve("language"), golden.resolve("inverse-llava")))), 1);
+        stack = StackFixture.start(
+                dir,
+                List.of(new ModelSource.InverseLlava(new ModelPaths(
+                        golden.resolve("vision"), golden.resolve("language"), golden.resolve("inverse-llava")))),
+                1);
     }
 
     @AfterAll
@@ -67,8 +72,11 @@ class GoldenEndToEndTest {
 
     private static StreamClient.Answer ask(String image) {
         try {
-            return StreamClient.ask(stack.gatewayPorts().get(0), StreamClient.request(expected.get("question").asText(),
-                    Files.readAllBytes(golden.resolve(image)), 24).toString());
+            return StreamClient.ask(
+                    stack.gatewayPorts().get(0),
+                    StreamClient.request(
+                                    expected.get("question").asText(), Files.readAllBytes(golden.resolve(image)), 24)
+                            .toString());
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
@@ -87,8 +95,11 @@ class GoldenEndToEndTest {
     void goldenImageGivesTheGoldenGreedyIds() {
         StreamClient.Answer a = ask("image.png");
         assertArrayEquals(greedy("image.png"), a.tokenIds());
-        assertEquals(expected.get("cases").get("image.png").get("greedy_text").asText(), a.text().strip());
-        assertEquals(expected.get("cases").get("image.png").get("expanded_length").asInt(),
+        assertEquals(
+                expected.get("cases").get("image.png").get("greedy_text").asText(),
+                a.text().strip());
+        assertEquals(
+                expected.get("cases").get("image.png").get("expanded_length").asInt(),
                 a.last().get("usage").get("prompt_tokens").asInt());
     }
 
@@ -115,17 +126,36 @@ class GoldenEndToEndTest {
 
     @Test
     void theOfficialOpenAiClientGetsTheGoldenAnswer() throws Exception {
-        JsonNode out = CLIENTS.run("openai-client.mjs", Map.of("BASE_URL", base() + "/v1", "IMAGE",
-                golden.resolve("image.png").toString(), "QUESTION", question(), "MAX_TOKENS", "24"));
+        JsonNode out = CLIENTS.run(
+                "openai-client.mjs",
+                Map.of(
+                        "BASE_URL",
+                        base() + "/v1",
+                        "IMAGE",
+                        golden.resolve("image.png").toString(),
+                        "QUESTION",
+                        question(),
+                        "MAX_TOKENS",
+                        "24"));
         String text = golden("greedy_text").asText();
         int tokens = golden("greedy_token_ids").size();
         assertEquals("inverse-llava", out.path("models").path(0).asText(), out.toString());
         assertEquals(text, out.path("plain").path("text").asText(), out.toString());
-        assertEquals(tokens, out.path("plain").path("usage").path("completion_tokens").asInt(), out.toString());
-        assertEquals(golden("expanded_length").asInt(), out.path("plain").path("usage").path("prompt_tokens").asInt());
+        assertEquals(
+                tokens,
+                out.path("plain").path("usage").path("completion_tokens").asInt(),
+                out.toString());
+        assertEquals(
+                golden("expanded_length").asInt(),
+                out.path("plain").path("usage").path("prompt_tokens").asInt());
         assertEquals(text, out.path("stream").path("text").asText(), out.toString());
-        assertEquals(tokens, out.path("stream").path("usage").path("completion_tokens").asInt(), out.toString());
-        assertEquals(out.path("plain").path("finish").asText(), out.path("stream").path("finish").asText());
+        assertEquals(
+                tokens,
+                out.path("stream").path("usage").path("completion_tokens").asInt(),
+                out.toString());
+        assertEquals(
+                out.path("plain").path("finish").asText(),
+                out.path("stream").path("finish").asText());
         assertTrue(out.path("stream").path("contentChunks").asInt() > 1, "streamed in pieces: " + out);
         assertEquals(404, out.path("error").path("status").asInt(), out.toString());
         assertEquals("model_not_found", out.path("error").path("code").asText(), out.toString());
@@ -134,13 +164,27 @@ class GoldenEndToEndTest {
     @Test
     void theChatPageStreamsTheGoldenAnswerInChromium() throws Exception {
         String chromium = System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium");
-        assumeTrue(Files.isExecutable(Path.of(chromium)),
-                "Chromium not found at " + chromium + " (Debian package chromium; .ci/run installs it): skipping the browser test");
+        assumeTrue(
+                Files.isExecutable(Path.of(chromium)),
+                "Chromium not found at " + chromium
+                        + " (Debian package chromium; .ci/run installs it): skipping the browser test");
         Path screenshot = Path.of("target/chat-page.png").toAbsolutePath();
         Files.deleteIfExists(screenshot);
-        JsonNode out = CLIENTS.run("browser-chat.mjs", Map.of("PAGE_URL", base() + "/", "IMAGE",
-                golden.resolve("image.png").toString(), "QUESTION", question(), "MAX_TOKENS", "24", "SCREENSHOT",
-                screenshot.toString(), "CHROMIUM", chromium));
+        JsonNode out = CLIENTS.run(
+                "browser-chat.mjs",
+                Map.of(
+                        "PAGE_URL",
+                        base() + "/",
+                        "IMAGE",
+                        golden.resolve("image.png").toString(),
+                        "QUESTION",
+                        question(),
+                        "MAX_TOKENS",
+                        "24",
+                        "SCREENSHOT",
+                        screenshot.toString(),
+                        "CHROMIUM",
+                        chromium));
         assertEquals("done", out.path("state").asText(), out.toString());
         assertNull(out.get("error").isNull() ? null : out.get("error").asText(), out.toString());
         assertEquals(golden("greedy_text").asText(), out.path("answer").asText(), out.toString());

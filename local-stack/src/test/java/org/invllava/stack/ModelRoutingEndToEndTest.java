@@ -30,14 +30,15 @@ import org.junit.jupiter.api.io.TempDir;
 class ModelRoutingEndToEndTest {
     @TempDir
     static Path dir;
+
     static LocalStack stack;
     static OpenAiTestClient client;
     static final byte[] IMAGE = StackFixture.png(120, 80, 12);
 
     @BeforeAll
     static void start() throws Exception {
-        ModelSource inverse = new ModelSource.InverseLlava(
-                DemoModelFactory.writeRandomDemo(dir.resolve("inverse-llava")));
+        ModelSource inverse =
+                new ModelSource.InverseLlava(DemoModelFactory.writeRandomDemo(dir.resolve("inverse-llava")));
         ModelSource llava = new ModelSource.Llava(new LlavaPaths(
                 new DemoLlavaFactory(ModelShape.tiny(), DType.F32, 8).write(dir.resolve("llava-1.5")), null));
         stack = StackFixture.start(dir.resolve("stack"), List.of(inverse, llava), 1);
@@ -63,8 +64,10 @@ class ModelRoutingEndToEndTest {
     @Test
     void concurrentRequestsForEachModelGetThatModelsAnswer() throws Exception {
         String question = "What is in the image?";
-        CompletableFuture<OpenAiTestClient.Response> toLlava = CompletableFuture.supplyAsync(() -> ask("llava-1.5", question));
-        CompletableFuture<OpenAiTestClient.Response> toInverse = CompletableFuture.supplyAsync(() -> ask(null, question));
+        CompletableFuture<OpenAiTestClient.Response> toLlava =
+                CompletableFuture.supplyAsync(() -> ask("llava-1.5", question));
+        CompletableFuture<OpenAiTestClient.Response> toInverse =
+                CompletableFuture.supplyAsync(() -> ask(null, question));
         JsonNode llava = toLlava.get().json();
         JsonNode inverse = toInverse.get().json();
         assertEquals("llava-1.5", llava.path("model").asText(), llava.toString());
@@ -73,26 +76,38 @@ class ModelRoutingEndToEndTest {
         GenerationResult inverseAlone = direct("inverse-llava", question);
         assertNotEquals(llavaAlone.text(), inverseAlone.text(), "two different models");
         assertEquals(llavaAlone.text(), content(llava));
-        assertEquals(llavaAlone.expandedPromptLength(), llava.path("usage").path("prompt_tokens").asInt());
+        assertEquals(
+                llavaAlone.expandedPromptLength(),
+                llava.path("usage").path("prompt_tokens").asInt());
         assertEquals(inverseAlone.text(), content(inverse));
     }
 
     @Test
     void theWebSocketRequestSelectsItsModelToo() throws Exception {
         String question = "Describe it.";
-        StreamClient.Answer a = StreamClient.ask(stack.gatewayPorts().get(0),
-                StreamClient.request(question, IMAGE, 8).put("model", "llava-1.5").toString());
+        StreamClient.Answer a = StreamClient.ask(
+                stack.gatewayPorts().get(0),
+                StreamClient.request(question, IMAGE, 8)
+                        .put("model", "llava-1.5")
+                        .toString());
         assertArrayEquals(direct("llava-1.5", question, 8).tokenIds(), a.tokenIds());
-        StreamClient.Answer unknown = StreamClient.ask(stack.gatewayPorts().get(0),
+        StreamClient.Answer unknown = StreamClient.ask(
+                stack.gatewayPorts().get(0),
                 StreamClient.request(question, IMAGE, 8).put("model", "llava-2").toString());
-        assertEquals(ErrorCode.MODEL_NOT_FOUND.code(), unknown.messages().get(0).path("code").asText(), unknown.messages().toString());
+        assertEquals(
+                ErrorCode.MODEL_NOT_FOUND.code(),
+                unknown.messages().get(0).path("code").asText(),
+                unknown.messages().toString());
     }
 
     @Test
     void anUnknownModelIs404() throws Exception {
-        OpenAiTestClient.Response r = client.chatCompletion(OpenAiTestClient.chat("hi", null, 2).put("model", "llava-2"));
+        OpenAiTestClient.Response r =
+                client.chatCompletion(OpenAiTestClient.chat("hi", null, 2).put("model", "llava-2"));
         assertEquals(404, r.status(), r.body());
-        assertEquals(ErrorCode.MODEL_NOT_FOUND.code(), r.json().path("error").path("code").asText());
+        assertEquals(
+                ErrorCode.MODEL_NOT_FOUND.code(),
+                r.json().path("error").path("code").asText());
     }
 
     private static OpenAiTestClient.Response ask(String model, String question) {
@@ -114,10 +129,16 @@ class ModelRoutingEndToEndTest {
     }
 
     private static GenerationResult direct(String model, String question, int maxTokens) {
-        return StackFixture.direct(stack.model(model), List.of(ChatTemplate.vicunaV1(question, true)), IMAGE, maxTokens);
+        return StackFixture.direct(
+                stack.model(model), List.of(ChatTemplate.vicunaV1(question, true)), IMAGE, maxTokens);
     }
 
     private static String content(JsonNode completion) {
-        return completion.path("choices").path(0).path("message").path("content").asText();
+        return completion
+                .path("choices")
+                .path(0)
+                .path("message")
+                .path("content")
+                .asText();
     }
 }

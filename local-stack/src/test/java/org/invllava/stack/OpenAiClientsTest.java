@@ -41,6 +41,7 @@ class OpenAiClientsTest {
 
     @TempDir
     static Path dir;
+
     static LocalStack stack;
     static byte[] image;
     static Path png;
@@ -53,12 +54,20 @@ class OpenAiClientsTest {
         image = StackFixture.png(64, 48, 5);
         png = dir.resolve("q.png");
         Files.write(png, image);
-        Process p = new ProcessBuilder(python.toString(), Path.of("src/test/python/openai_client.py").toAbsolutePath().toString(),
-                base(), png.toString()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(
+                        python.toString(),
+                        Path.of("src/test/python/openai_client.py")
+                                .toAbsolutePath()
+                                .toString(),
+                        base(),
+                        png.toString())
+                .redirectErrorStream(true)
+                .start();
         boolean ended = p.waitFor(5, TimeUnit.MINUTES);
         String printed = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(ended && p.exitValue() == 0, "the Python client failed:\n" + printed);
-        out = new ObjectMapper().readTree(printed.strip().lines().reduce((a, b) -> b).orElseThrow());
+        out = new ObjectMapper()
+                .readTree(printed.strip().lines().reduce((a, b) -> b).orElseThrow());
     }
 
     @AfterAll
@@ -81,8 +90,8 @@ class OpenAiClientsTest {
     }
 
     static GenerationResult generate(List<String> pieces, byte[] png, SamplingParams params) {
-        return new Generator(model()).generate(model().tokenizer().encodePrompt(pieces), features(png), params,
-                (i, t, d) -> { });
+        return new Generator(model())
+                .generate(model().tokenizer().encodePrompt(pieces), features(png), params, (i, t, d) -> {});
     }
 
     static List<String> withImage(String system) {
@@ -104,7 +113,8 @@ class OpenAiClientsTest {
 
     @Test
     void chatLogprobsAreTheModelsAndTheStreamCarriesTheSame() {
-        GenerationResult want = generate(List.of(ChatTemplate.vicunaV1(QUESTION, true)), image, SamplingParams.greedy(8));
+        GenerationResult want =
+                generate(List.of(ChatTemplate.vicunaV1(QUESTION, true)), image, SamplingParams.greedy(8));
         JsonNode chat = out.path("chat");
         assertEquals(want.text(), chat.path("text").asText());
         assertEquals(want.text(), out.path("chat_stream").path("text").asText());
@@ -114,10 +124,14 @@ class OpenAiClientsTest {
             float[] logits = seq.prefill(model().expand(prompt, features(image)));
             for (int i = 0; i < want.tokenIds().length; i++) {
                 JsonNode e = chat.path("logprobs").path(i);
-                assertEquals(logprob(logits, want.tokenIds()[i]), e.path("logprob").asDouble(), 1e-3, "token " + i);
+                assertEquals(
+                        logprob(logits, want.tokenIds()[i]), e.path("logprob").asDouble(), 1e-3, "token " + i);
                 assertEquals(e.path("token").asText(), e.path("top").path(0).asText(), "greedy picks the most likely");
                 assertEquals(3, e.path("top").size());
-                assertEquals(e.path("logprob").asDouble(), out.path("chat_stream").path("logprobs").path(i).asDouble(), 1e-6);
+                assertEquals(
+                        e.path("logprob").asDouble(),
+                        out.path("chat_stream").path("logprobs").path(i).asDouble(),
+                        1e-6);
                 logits = seq.decode(want.tokenIds()[i]);
             }
         }
@@ -136,7 +150,9 @@ class OpenAiClientsTest {
             assertEquals(want.text(), out.path("n").path("texts").path(i).asText(), "choice " + i);
             assertEquals(i, out.path("n").path("indexes").path(i).asInt());
             completion += want.tokenIds().length;
-            assertEquals(want.expandedPromptLength(), out.path("n").path("prompt_tokens").asInt());
+            assertEquals(
+                    want.expandedPromptLength(),
+                    out.path("n").path("prompt_tokens").asInt());
         }
         assertEquals(completion, out.path("n").path("completion_tokens").asInt());
     }
@@ -146,7 +162,8 @@ class OpenAiClientsTest {
         GenerationResult want = generate(withImage(INSTRUCTIONS), image, SamplingParams.greedy(8));
         JsonNode r = out.path("responses");
         assertEquals(want.text(), r.path("text").asText());
-        assertEquals(want.finishReason() == GenerationResult.FinishReason.LENGTH ? "incomplete" : "completed",
+        assertEquals(
+                want.finishReason() == GenerationResult.FinishReason.LENGTH ? "incomplete" : "completed",
                 r.path("status").asText());
         assertEquals(want.expandedPromptLength(), r.path("input_tokens").asInt());
         assertEquals(want.tokenIds().length, r.path("output_tokens").asInt());
@@ -160,19 +177,28 @@ class OpenAiClientsTest {
             assertEquals(i, s.path("events").path(i).path(1).asInt(), "sequence numbers without gaps");
             types.add(s.path("events").path(i).path(0).asText());
         }
-        List<String> expected = new ArrayList<>(List.of("response.created", "response.in_progress",
-                "response.output_item.added", "response.content_part.added"));
+        List<String> expected = new ArrayList<>(List.of(
+                "response.created",
+                "response.in_progress",
+                "response.output_item.added",
+                "response.content_part.added"));
         for (int i = 0; i < want.tokenIds().length; i++) {
             expected.add("response.output_text.delta");
         }
-        expected.addAll(List.of("response.output_text.done", "response.content_part.done", "response.output_item.done",
+        expected.addAll(List.of(
+                "response.output_text.done",
+                "response.content_part.done",
+                "response.output_item.done",
                 "response." + s.path("status").asText()));
         assertEquals(expected, types);
         JsonNode resumed = out.path("responses_resumed");
         JsonNode after = resumed.path("after");
         assertEquals(5, after.path(0).path(1).asInt(), "the events after the first delta (sequence number 4)");
-        assertEquals(types.subList(5, types.size()), java.util.stream.StreamSupport.stream(after.spliterator(), false)
-                .map(e -> e.path(0).asText()).toList());
+        assertEquals(
+                types.subList(5, types.size()),
+                java.util.stream.StreamSupport.stream(after.spliterator(), false)
+                        .map(e -> e.path(0).asText())
+                        .toList());
         assertEquals(want.text(), resumed.path("retrieved_text").asText());
         JsonNode cancel = out.path("responses_cancel");
         assertEquals("cancelled", cancel.path("status").asText());
@@ -193,15 +219,21 @@ class OpenAiClientsTest {
         try (Sequence seq = model().newSequence()) {
             float[] logits = seq.prefill(model().expand(new int[] {ids[0]}, List.of()));
             for (int p = 1; p < ids.length; p++) {
-                assertEquals(logprob(logits, ids[p]), e.path("token_logprobs").path(p).asDouble(), 1e-3, "prompt token " + p);
+                assertEquals(
+                        logprob(logits, ids[p]),
+                        e.path("token_logprobs").path(p).asDouble(),
+                        1e-3,
+                        "prompt token " + p);
                 assertEquals(2, e.path("top").path(p).size());
                 logits = seq.decode(ids[p]);
             }
         }
         assertEquals("length", out.path("ids").path("finish").asText());
-        GenerationResult fromIds = new Generator(model()).generate(new int[] {1, 300, 301}, List.of(),
-                SamplingParams.greedy(4), (i, t, d) -> { });
-        assertEquals(spelled(fromIds.tokenIds()), out.path("ids").path("text").asText(),
+        GenerationResult fromIds = new Generator(model())
+                .generate(new int[] {1, 300, 301}, List.of(), SamplingParams.greedy(4), (i, t, d) -> {});
+        assertEquals(
+                spelled(fromIds.tokenIds()),
+                out.path("ids").path("text").asText(),
                 "a completion's text is exactly what its tokens spell, leading space included");
     }
 
@@ -223,11 +255,17 @@ class OpenAiClientsTest {
             int[] ids = model().tokenizer().encodePrompt(prompts.get(i));
             promptTokens += ids.length;
             for (int j = 0; j < 2; j++) {
-                GenerationResult want = new Generator(model()).generate(ids, List.of(),
-                        new SamplingParams(3, 1.0, 1.0, 0, 5 + j, List.of()), (x, t, d) -> { });
-                assertEquals(spelled(want.tokenIds()), r.path("texts").path(i * 2 + j).asText(), "prompt " + i + " choice " + j);
+                GenerationResult want = new Generator(model())
+                        .generate(
+                                ids, List.of(), new SamplingParams(3, 1.0, 1.0, 0, 5 + j, List.of()), (x, t, d) -> {});
+                assertEquals(
+                        spelled(want.tokenIds()),
+                        r.path("texts").path(i * 2 + j).asText(),
+                        "prompt " + i + " choice " + j);
                 assertEquals(i * 2 + j, r.path("indexes").path(i * 2 + j).asInt());
-                assertEquals(r.path("texts").path(i * 2 + j).asText(), r.path("streamed").path(i * 2 + j).asText(),
+                assertEquals(
+                        r.path("texts").path(i * 2 + j).asText(),
+                        r.path("streamed").path(i * 2 + j).asText(),
                         "the merged stream carries the same choices");
             }
         }
@@ -240,7 +278,10 @@ class OpenAiClientsTest {
         assertEquals(11, out.path("json").size());
         for (JsonNode answer : out.path("json")) {
             JsonNode doc = json.readTree(answer.asText());
-            assertTrue(List.of("red", "green", "blue", "yellow").contains(doc.path("color").asText()), answer.asText());
+            assertTrue(
+                    List.of("red", "green", "blue", "yellow")
+                            .contains(doc.path("color").asText()),
+                    answer.asText());
             assertTrue(doc.path("count").isIntegralNumber(), answer.asText());
             assertEquals(2, doc.size(), answer.asText());
         }
@@ -248,9 +289,11 @@ class OpenAiClientsTest {
 
     @Test
     void theNpmClientStreamsAResponse() throws Exception {
-        GenerationResult want = generate(List.of(ChatTemplate.vicunaV1(QUESTION, true)), image, SamplingParams.greedy(6));
-        JsonNode r = NODE.run("responses-stream.mjs", Map.of("BASE_URL", base(), "IMAGE", png.toString(),
-                "QUESTION", QUESTION, "MAX_TOKENS", "6"));
+        GenerationResult want =
+                generate(List.of(ChatTemplate.vicunaV1(QUESTION, true)), image, SamplingParams.greedy(6));
+        JsonNode r = NODE.run(
+                "responses-stream.mjs",
+                Map.of("BASE_URL", base(), "IMAGE", png.toString(), "QUESTION", QUESTION, "MAX_TOKENS", "6"));
         assertEquals(want.text(), r.path("deltas").asText());
         assertEquals(want.text(), r.path("text").asText());
         assertEquals(want.tokenIds().length, r.path("outputTokens").asInt());

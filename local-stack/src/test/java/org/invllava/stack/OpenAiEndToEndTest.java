@@ -21,16 +21,15 @@ import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.invllava.gateway.GatewayVariables;
-import org.invllava.gateway.GatewayConfig;
 import org.invllava.gateway.openai.OpenAiTestClient;
 import org.invllava.kafka.KafkaSettings;
 import org.invllava.runtime.generate.GenerationResult;
 import org.invllava.runtime.tokenizer.ChatTemplate;
 import org.invllava.runtime.tokenizer.ChatTemplate.Turn;
 import org.invllava.schemas.AvroCodec;
-import org.invllava.schemas.FinishReason;
 import org.invllava.schemas.ControlAction;
 import org.invllava.schemas.ControlMessage;
+import org.invllava.schemas.FinishReason;
 import org.invllava.schemas.TokenChunk;
 import org.invllava.schemas.Topics;
 import org.junit.jupiter.api.AfterAll;
@@ -46,6 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
 class OpenAiEndToEndTest {
     @TempDir
     static Path dir;
+
     static HttpServer images;
     static LocalStack stack;
     static OpenAiTestClient client;
@@ -61,8 +61,8 @@ class OpenAiEndToEndTest {
         });
         images.start();
         String allowed = "http://127.0.0.1:" + images.getAddress().getPort() + "/allowed/";
-        stack = StackFixture.start(dir, List.of(), 1, GatewayVariables.access(List.of(), 4, List.of(allowed),
-                Duration.ofSeconds(5)));
+        stack = StackFixture.start(
+                dir, List.of(), 1, GatewayVariables.access(List.of(), 4, List.of(allowed), Duration.ofSeconds(5)));
         client = new OpenAiTestClient(stack.gatewayPorts().get(0), null);
     }
 
@@ -77,7 +77,8 @@ class OpenAiEndToEndTest {
     }
 
     static GenerationResult direct(String question, byte[] image, int maxTokens) {
-        return StackFixture.direct(stack.model(), List.of(ChatTemplate.vicunaV1(question, image != null)), image, maxTokens);
+        return StackFixture.direct(
+                stack.model(), List.of(ChatTemplate.vicunaV1(question, image != null)), image, maxTokens);
     }
 
     @Test
@@ -89,12 +90,20 @@ class OpenAiEndToEndTest {
         assertEquals("chat.completion", c.path("object").asText());
         assertEquals("chatcmpl-" + r.requestId(), c.path("id").asText());
         assertEquals("inverse-llava", c.path("model").asText());
-        assertEquals("assistant", c.path("choices").path(0).path("message").path("role").asText());
-        assertEquals(expected.text(), c.path("choices").path(0).path("message").path("content").asText());
+        assertEquals(
+                "assistant",
+                c.path("choices").path(0).path("message").path("role").asText());
+        assertEquals(
+                expected.text(),
+                c.path("choices").path(0).path("message").path("content").asText());
         assertEquals("length", c.path("choices").path(0).path("finish_reason").asText());
-        assertEquals(expected.expandedPromptLength(), c.path("usage").path("prompt_tokens").asInt());
+        assertEquals(
+                expected.expandedPromptLength(),
+                c.path("usage").path("prompt_tokens").asInt());
         assertEquals(12, c.path("usage").path("completion_tokens").asInt());
-        assertEquals(expected.expandedPromptLength() + 12, c.path("usage").path("total_tokens").asInt());
+        assertEquals(
+                expected.expandedPromptLength() + 12,
+                c.path("usage").path("total_tokens").asInt());
     }
 
     @Test
@@ -112,17 +121,23 @@ class OpenAiEndToEndTest {
             assertEquals("chatcmpl-" + s.requestId(), chunk.path("id").asText());
             assertTrue(chunk.has("usage"), "with include_usage every chunk has a usage field: " + chunk);
         }
-        assertEquals("assistant", e.get(0).path("choices").path(0).path("delta").path("role").asText());
+        assertEquals(
+                "assistant",
+                e.get(0).path("choices").path(0).path("delta").path("role").asText());
         assertEquals(9, s.contentEvents(), "one event per token");
-        assertEquals(java.util.stream.LongStream.range(0, 9).boxed().toList(), s.eventIds(),
+        assertEquals(
+                java.util.stream.LongStream.range(0, 9).boxed().toList(),
+                s.eventIds(),
                 "each token's event carries its chunk sequence as id:");
         assertEquals(expected.text(), s.text());
         JsonNode last = e.get(e.size() - 2);
-        assertEquals("length", last.path("choices").path(0).path("finish_reason").asText(), last.toString());
+        assertEquals(
+                "length", last.path("choices").path(0).path("finish_reason").asText(), last.toString());
         JsonNode usage = e.get(e.size() - 1);
         assertEquals(0, usage.path("choices").size());
         assertEquals(9, usage.path("usage").path("completion_tokens").asInt());
-        assertTrue(e.subList(0, e.size() - 1).stream().allMatch(x -> x.path("usage").isNull()));
+        assertTrue(e.subList(0, e.size() - 1).stream()
+                .allMatch(x -> x.path("usage").isNull()));
     }
 
     @Test
@@ -132,27 +147,39 @@ class OpenAiEndToEndTest {
         messages.insertObject(0).put("role", "system").put("content", "Answer in one word.");
         messages.addObject().put("role", "assistant").put("content", "A cat.");
         messages.addObject().put("role", "user").put("content", "What colour is it?");
-        List<String> pieces = ChatTemplate.vicunaV1("Answer in one word.", List.of(new Turn(ChatTemplate.Role.USER, "What is it?", true),
-                Turn.assistant("A cat."), Turn.user("What colour is it?")));
+        List<String> pieces = ChatTemplate.vicunaV1(
+                "Answer in one word.",
+                List.of(
+                        new Turn(ChatTemplate.Role.USER, "What is it?", true),
+                        Turn.assistant("A cat."),
+                        Turn.user("What colour is it?")));
         GenerationResult expected = StackFixture.direct(stack.model(), pieces, IMAGE, 8);
         OpenAiTestClient.Response r = client.chatCompletion(body);
         assertEquals(200, r.status(), r.body());
-        assertEquals(expected.text(), r.json().path("choices").path(0).path("message").path("content").asText());
-        assertEquals(expected.expandedPromptLength(), r.json().path("usage").path("prompt_tokens").asInt());
+        assertEquals(
+                expected.text(),
+                r.json().path("choices").path(0).path("message").path("content").asText());
+        assertEquals(
+                expected.expandedPromptLength(),
+                r.json().path("usage").path("prompt_tokens").asInt());
     }
 
     @Test
     void anAllowListedImageUrlIsFetched() throws Exception {
         ObjectNode body = OpenAiTestClient.chat("What is in the image?", IMAGE, 6);
-        ObjectNode url = (ObjectNode) body.path("messages").path(0).path("content").path(1).path("image_url");
+        ObjectNode url = (ObjectNode)
+                body.path("messages").path(0).path("content").path(1).path("image_url");
         url.put("url", "http://127.0.0.1:" + images.getAddress().getPort() + "/allowed/cat.png");
         OpenAiTestClient.Response r = client.chatCompletion(body);
         assertEquals(200, r.status(), r.body());
-        assertEquals(direct("What is in the image?", IMAGE, 6).text(), r.json().path("choices").path(0).path("message").path("content").asText());
+        assertEquals(
+                direct("What is in the image?", IMAGE, 6).text(),
+                r.json().path("choices").path(0).path("message").path("content").asText());
         url.put("url", "http://127.0.0.1:" + images.getAddress().getPort() + "/private/cat.png");
         OpenAiTestClient.Response refused = client.chatCompletion(body);
         assertEquals(400, refused.status(), refused.body());
-        assertTrue(refused.errorCode().equals("invalid_image") && refused.body().contains("allow-list"), refused.body());
+        assertTrue(
+                refused.errorCode().equals("invalid_image") && refused.body().contains("allow-list"), refused.body());
     }
 
     /**
@@ -163,27 +190,32 @@ class OpenAiEndToEndTest {
     @Test
     void aStreamWhoseClientLeftIsDetachedNotCancelled() throws Exception {
         int max = 200;
-        OpenAiTestClient.Streamed s = client.stream(OpenAiTestClient.chat("Tell me a long story.", null, max),
+        OpenAiTestClient.Streamed s = client.stream(
+                OpenAiTestClient.chat("Tell me a long story.", null, max),
                 events -> events.size() < 4); // the role chunk and three tokens, then the connection closes
         assertEquals(3, s.contentEvents());
         List<TokenChunk> chunks = chunksOf(s.requestId());
         TokenChunk end = chunks.get(chunks.size() - 1);
         assertEquals(FinishReason.LENGTH, end.getFinishReason(), "went on after the disconnect: " + end);
-        List<ControlMessage> control = controlMessages(m -> m.getAction() == ControlAction.DETACH
-                && m.getRequestId().equals(s.requestId()));
+        List<ControlMessage> control = controlMessages(
+                m -> m.getAction() == ControlAction.DETACH && m.getRequestId().equals(s.requestId()));
         assertEquals(1, control.size(), "one DETACH for the request");
-        assertFalse(controlMessages(m -> m.getAction() == ControlAction.HEARTBEAT
-                && m.getGateway().equals(control.get(0).getGateway())).isEmpty(), "the gateway sends heartbeats");
+        assertFalse(
+                controlMessages(m -> m.getAction() == ControlAction.HEARTBEAT
+                                && m.getGateway().equals(control.get(0).getGateway()))
+                        .isEmpty(),
+                "the gateway sends heartbeats");
     }
 
     /** The messages on vlm.control that {@code which} selects (read from the start, up to the end now). */
     static List<ControlMessage> controlMessages(java.util.function.Predicate<ControlMessage> which) {
         AvroCodec<ControlMessage> codec = AvroCodec.of(ControlMessage.class);
         List<ControlMessage> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(KafkaSettings.of(stack.bootstrapServers(), "control-reader")
-                .consumer(null))) {
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(
+                KafkaSettings.of(stack.bootstrapServers(), "control-reader").consumer(null))) {
             List<org.apache.kafka.common.TopicPartition> parts = c.partitionsFor(Topics.CONTROL).stream()
-                    .map(p -> new org.apache.kafka.common.TopicPartition(Topics.CONTROL, p.partition())).toList();
+                    .map(p -> new org.apache.kafka.common.TopicPartition(Topics.CONTROL, p.partition()))
+                    .toList();
             c.assign(parts);
             c.seekToBeginning(parts);
             Map<org.apache.kafka.common.TopicPartition, Long> ends = c.endOffsets(parts);
@@ -206,7 +238,8 @@ class OpenAiEndToEndTest {
     @Test
     void aBrokenStreamIsResumedWithLastEventIdExactlyOnce() throws Exception {
         int max = 40;
-        OpenAiTestClient.Streamed first = client.stream(OpenAiTestClient.chat("What is in the image?", IMAGE, max),
+        OpenAiTestClient.Streamed first = client.stream(
+                OpenAiTestClient.chat("What is in the image?", IMAGE, max),
                 events -> events.size() < 6); // the role chunk and five tokens
         assertEquals(List.of(0L, 1L, 2L, 3L, 4L), first.eventIds());
         OpenAiTestClient.Streamed rest = client.resume(first.requestId(), "4");
@@ -219,8 +252,10 @@ class OpenAiEndToEndTest {
         assertEquals(expectedIds, rest.eventIds(), "each remaining token once, in order");
         assertEquals(direct("What is in the image?", IMAGE, max).text(), (first.text() + rest.text()).strip());
         OpenAiTestClient.Streamed again = client.resume(first.requestId(), null);
-        assertEquals(direct("What is in the image?", IMAGE, max).text(), again.text().strip(), "from the start");
-        assertEquals(404, client.resume(java.util.UUID.randomUUID().toString(), null).status(), "not an id we make");
+        assertEquals(
+                direct("What is in the image?", IMAGE, max).text(), again.text().strip(), "from the start");
+        assertEquals(
+                404, client.resume(java.util.UUID.randomUUID().toString(), null).status(), "not an id we make");
         assertEquals(400, client.resume(first.requestId(), "x").status());
     }
 
@@ -229,11 +264,12 @@ class OpenAiEndToEndTest {
         assertNotNull(requestId);
         AvroCodec<TokenChunk> codec = AvroCodec.of(TokenChunk.class);
         List<TokenChunk> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(KafkaSettings.of(stack.bootstrapServers(), "chunk-reader")
-                .consumer("chunks-" + System.nanoTime()))) {
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(
+                KafkaSettings.of(stack.bootstrapServers(), "chunk-reader").consumer("chunks-" + System.nanoTime()))) {
             c.subscribe(List.of(Topics.TOKENS));
             long until = System.currentTimeMillis() + 60_000;
-            while (System.currentTimeMillis() < until && (out.isEmpty() || out.get(out.size() - 1).getFinishReason() == null)) {
+            while (System.currentTimeMillis() < until
+                    && (out.isEmpty() || out.get(out.size() - 1).getFinishReason() == null)) {
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
                     if (requestId.equals(new String(r.key(), StandardCharsets.UTF_8))) {
                         out.add(codec.decode(r.value()));
@@ -247,7 +283,8 @@ class OpenAiEndToEndTest {
 
     static double metric(String series) throws Exception {
         String text = client.get("/q/metrics").body();
-        Matcher m = Pattern.compile("(?m)^" + series + "(\\{[^}]*\\})? ([0-9.]+)").matcher(text);
+        Matcher m =
+                Pattern.compile("(?m)^" + series + "(\\{[^}]*\\})? ([0-9.]+)").matcher(text);
         return m.find() ? Double.parseDouble(m.group(2)) : 0;
     }
 }

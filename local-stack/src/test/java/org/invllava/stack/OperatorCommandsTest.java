@@ -38,44 +38,76 @@ class OperatorCommandsTest {
             assertTrue(address.startsWith("127.0.0.1:"), "on the loopback interface: " + address);
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
                 Set<String> topics = admin.listTopics().names().get();
-                assertTrue(topics.containsAll(List.of(Topics.IMAGES, Topics.TOKENS, Topics.WORK, "vlm.prompts.llava-1.5")),
+                assertTrue(
+                        topics.containsAll(List.of(Topics.IMAGES, Topics.TOKENS, Topics.WORK, "vlm.prompts.llava-1.5")),
                         topics.toString());
             }
             String trace = TraceContext.newTraceparent();
-            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(KafkaSettings.of(kafka.bootstrapServers(),
-                    "test").producer())) {
-                ImageRequest image = ImageRequest.newBuilder().setRequestId("r-1").setImage(ByteBuffer.wrap(new byte[1000]))
-                        .setContentType(null).setDeadlineEpochMs(5).setCreatedAtEpochMs(4).build();
-                ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(Topics.IMAGES, "r-1".getBytes(StandardCharsets.UTF_8),
+            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+                    KafkaSettings.of(kafka.bootstrapServers(), "test").producer())) {
+                ImageRequest image = ImageRequest.newBuilder()
+                        .setRequestId("r-1")
+                        .setImage(ByteBuffer.wrap(new byte[1000]))
+                        .setContentType(null)
+                        .setDeadlineEpochMs(5)
+                        .setCreatedAtEpochMs(4)
+                        .build();
+                ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(
+                        Topics.IMAGES,
+                        "r-1".getBytes(StandardCharsets.UTF_8),
                         AvroCodec.of(ImageRequest.class).encode(image));
                 TraceContext.to(record.headers(), trace);
                 producer.send(record).get();
-                producer.send(new ProducerRecord<>(Topics.IMAGES, "r-2".getBytes(StandardCharsets.UTF_8),
-                        "not avro".getBytes(StandardCharsets.UTF_8))).get();
+                producer.send(new ProducerRecord<>(
+                                Topics.IMAGES,
+                                "r-2".getBytes(StandardCharsets.UTF_8),
+                                "not avro".getBytes(StandardCharsets.UTF_8)))
+                        .get();
             }
             TailCommand tail = new TailCommand();
             ByteArrayOutputStream printed = new ByteArrayOutputStream();
             tail.out = new PrintStream(printed, true, StandardCharsets.UTF_8);
-            int exit = new CommandLine(tail).execute(Topics.IMAGES, "--bootstrap-servers", kafka.bootstrapServers(),
-                    "--from-beginning", "--max", "2");
+            int exit = new CommandLine(tail)
+                    .execute(
+                            Topics.IMAGES,
+                            "--bootstrap-servers",
+                            kafka.bootstrapServers(),
+                            "--from-beginning",
+                            "--max",
+                            "2");
             assertEquals(0, exit);
-            List<String> lines = printed.toString(StandardCharsets.UTF_8).lines().sorted().toList();
+            List<String> lines =
+                    printed.toString(StandardCharsets.UTF_8).lines().sorted().toList();
             assertEquals(2, lines.size(), lines.toString());
-            JsonNode first = RecordJson.JSON.readTree(lines.stream().filter(l -> l.contains("r-1")).findFirst().orElseThrow());
+            JsonNode first = RecordJson.JSON.readTree(
+                    lines.stream().filter(l -> l.contains("r-1")).findFirst().orElseThrow());
             assertEquals("r-1", first.path("value").path("requestId").asText());
             assertEquals(1000, first.path("value").path("image").path("bytes").asInt(), "bytes as their size");
             assertEquals(trace, first.path("traceparent").asText());
-            JsonNode poison = RecordJson.JSON.readTree(lines.stream().filter(l -> l.contains("r-2")).findFirst().orElseThrow());
+            JsonNode poison = RecordJson.JSON.readTree(
+                    lines.stream().filter(l -> l.contains("r-2")).findFirst().orElseThrow());
             assertTrue(poison.has("undecodable"), poison.toString());
         }
         int port = Integer.parseInt(address.substring(address.indexOf(':') + 1));
-        try (KraftBroker again = KraftBroker.start(dir.resolve("broker"), "127.0.0.1", port, Topics.MAX_MESSAGE_BYTES)) {
+        try (KraftBroker again =
+                KraftBroker.start(dir.resolve("broker"), "127.0.0.1", port, Topics.MAX_MESSAGE_BYTES)) {
             TailCommand tail = new TailCommand();
             ByteArrayOutputStream printed = new ByteArrayOutputStream();
             tail.out = new PrintStream(printed, true, StandardCharsets.UTF_8);
-            assertEquals(0, new CommandLine(tail).execute(Topics.IMAGES, "--bootstrap-servers", again.bootstrapServers(),
-                    "--from-beginning", "--max", "2"));
-            assertEquals(2, printed.toString(StandardCharsets.UTF_8).lines().count(), "restarted on its directory: the records are kept");
+            assertEquals(
+                    0,
+                    new CommandLine(tail)
+                            .execute(
+                                    Topics.IMAGES,
+                                    "--bootstrap-servers",
+                                    again.bootstrapServers(),
+                                    "--from-beginning",
+                                    "--max",
+                                    "2"));
+            assertEquals(
+                    2,
+                    printed.toString(StandardCharsets.UTF_8).lines().count(),
+                    "restarted on its directory: the records are kept");
         }
     }
 }

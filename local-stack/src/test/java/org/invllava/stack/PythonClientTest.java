@@ -35,12 +35,14 @@ import org.junit.jupiter.api.io.TempDir;
  * Python or its confluent-kafka is missing ({@code .ci/run} installs python3-confluent-kafka).
  */
 class PythonClientTest {
-    private static final Path CLIENT = Path.of("..", "clients", "python").toAbsolutePath().normalize();
+    private static final Path CLIENT =
+            Path.of("..", "clients", "python").toAbsolutePath().normalize();
     private static final int REQUESTS = 50;
     private static final int MAX_TOKENS = 6;
 
     @TempDir
     static Path dir;
+
     static LocalStack stack;
     static Path venvPython;
 
@@ -73,14 +75,23 @@ class PythonClientTest {
                 line.put("image", id + ".png");
             }
             lines.add(json.writeValueAsString(line));
-            expected.put(id, StackFixture.direct(stack.model(), List.of(ChatTemplate.vicunaV1(question, image != null)),
-                    image, MAX_TOKENS));
+            expected.put(
+                    id,
+                    StackFixture.direct(
+                            stack.model(), List.of(ChatTemplate.vicunaV1(question, image != null)), image, MAX_TOKENS));
         }
         Files.write(in, lines);
         Path out = dir.resolve("answers.jsonl");
-        String printed = python(List.of(CLIENT.resolve("inverse_llava_kafka.py").toString(), "--bootstrap-servers",
-                stack.bootstrapServers(), "--bulk", in.toString(), out.toString()));
-        assertEquals(REQUESTS + " answers written", printed.strip().lines().reduce((a, b) -> b).orElse(""));
+        String printed = python(List.of(
+                CLIENT.resolve("inverse_llava_kafka.py").toString(),
+                "--bootstrap-servers",
+                stack.bootstrapServers(),
+                "--bulk",
+                in.toString(),
+                out.toString()));
+        assertEquals(
+                REQUESTS + " answers written",
+                printed.strip().lines().reduce((a, b) -> b).orElse(""));
         List<String> answers = Files.readAllLines(out);
         assertEquals(REQUESTS, answers.size(), "one line per request");
         for (String a : answers) {
@@ -89,19 +100,30 @@ class PythonClientTest {
             assertEquals(false, want == null, "an answer for a request of the file, once: " + a);
             assertEquals(false, answer.has("error"), a);
             assertEquals(want.text(), answer.path("answer").asText());
-            assertEquals(Arrays.toString(want.tokenIds()), answer.path("token_ids").toString().replace(",", ", "));
-            assertEquals(want.finishReason().name().toLowerCase(), answer.path("finish_reason").asText());
+            assertEquals(
+                    Arrays.toString(want.tokenIds()),
+                    answer.path("token_ids").toString().replace(",", ", "));
+            assertEquals(
+                    want.finishReason().name().toLowerCase(),
+                    answer.path("finish_reason").asText());
         }
         assertEquals(REQUESTS, workRecords(Topics.WORK_BULK), "the job went through the bulk work topic");
     }
 
     /** Records written to {@code topic} so far (every partition). */
     private static long workRecords(String topic) throws Exception {
-        try (Admin admin = Admin.create(KafkaSettings.of(stack.bootstrapServers(), "count").admin())) {
+        try (Admin admin =
+                Admin.create(KafkaSettings.of(stack.bootstrapServers(), "count").admin())) {
             Map<TopicPartition, OffsetSpec> ask = new HashMap<>();
-            admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
+            admin.describeTopics(List.of(topic))
+                    .allTopicNames()
+                    .get()
+                    .get(topic)
+                    .partitions()
                     .forEach(p -> ask.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
-            return admin.listOffsets(ask).all().get().values().stream().mapToLong(o -> o.offset()).sum();
+            return admin.listOffsets(ask).all().get().values().stream()
+                    .mapToLong(o -> o.offset())
+                    .sum();
         }
     }
 
@@ -110,9 +132,10 @@ class PythonClientTest {
         byte[] image = StackFixture.png(64, 48, 7);
         Path png = dir.resolve("ask.png");
         Files.write(png, image);
-        GenerationResult want = StackFixture.direct(stack.model(), List.of(ChatTemplate.vicunaV1("Describe it.", true)),
-                image, MAX_TOKENS);
-        String script = String.join("\n",
+        GenerationResult want = StackFixture.direct(
+                stack.model(), List.of(ChatTemplate.vicunaV1("Describe it.", true)), image, MAX_TOKENS);
+        String script = String.join(
+                "\n",
                 "import json, sys",
                 "sys.path.insert(0, sys.argv[1])",
                 "from inverse_llava_kafka import Client, AnswerError",
@@ -125,8 +148,12 @@ class PythonClientTest {
                 "    code = e.code",
                 "c.close()",
                 "print(json.dumps({'pieces': pieces, 'error': code}))");
-        JsonNode r = new ObjectMapper().readTree(python(List.of("-c", script, CLIENT.toString(), stack.bootstrapServers(),
-                png.toString())).strip().lines().reduce((a, b) -> b).orElseThrow());
+        JsonNode r = new ObjectMapper()
+                .readTree(python(List.of("-c", script, CLIENT.toString(), stack.bootstrapServers(), png.toString()))
+                        .strip()
+                        .lines()
+                        .reduce((a, b) -> b)
+                        .orElseThrow());
         StringBuilder text = new StringBuilder();
         r.path("pieces").forEach(p -> text.append(p.asText()));
         assertEquals(want.text(), text.toString());
@@ -141,8 +168,8 @@ class PythonClientTest {
         byte[] output;
         if (!p.waitFor(5, TimeUnit.MINUTES)) {
             p.destroyForcibly();
-            throw new AssertionError("the Python client ran past 5 minutes: " + new String(p.getInputStream().readAllBytes(),
-                    StandardCharsets.UTF_8));
+            throw new AssertionError("the Python client ran past 5 minutes: "
+                    + new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
         }
         output = p.getInputStream().readAllBytes();
         String text = new String(output, StandardCharsets.UTF_8);
@@ -152,8 +179,9 @@ class PythonClientTest {
 
     /** target/python-client: a venv of Debian's Python with its packages (confluent-kafka) and fastavro. */
     private static Path pythonWithClientLibraries() throws IOException, InterruptedException {
-        assumeTrue(Files.isExecutable(PythonVenvs.PYTHON) && PythonVenvs.run(List.of(PythonVenvs.PYTHON.toString(), "-c",
-                        "import confluent_kafka")) == 0,
+        assumeTrue(
+                Files.isExecutable(PythonVenvs.PYTHON)
+                        && PythonVenvs.run(List.of(PythonVenvs.PYTHON.toString(), "-c", "import confluent_kafka")) == 0,
                 "Debian's python3 or its python3-confluent-kafka is missing (.ci/run installs it as root): skipping the Python client test");
         return PythonVenvs.venv("python-client", true, List.of("fastavro"), List.of("fastavro"));
     }

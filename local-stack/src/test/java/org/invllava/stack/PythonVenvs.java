@@ -18,8 +18,7 @@ import java.util.concurrent.TimeUnit;
 final class PythonVenvs {
     static final Path PYTHON = Path.of("/usr/bin/python3");
 
-    private PythonVenvs() {
-    }
+    private PythonVenvs() {}
 
     /**
      * {@code target/<name>}'s Python, with {@code modules} importable ({@code packages}: what pip installs for them);
@@ -36,13 +35,16 @@ final class PythonVenvs {
                 make.add("--system-site-packages");
             }
             make.add(venv.toString());
-            assumeTrue(run(make) == 0, "python3 -m venv does not work here (python3-venv missing; .ci/run installs it): "
-                    + "skipping the Python client test");
+            assumeTrue(
+                    run(make) == 0,
+                    "python3 -m venv does not work here (python3-venv missing; .ci/run installs it): "
+                            + "skipping the Python client test");
         }
-        List<String> imports = new ArrayList<>(List.of(python.toString(), "-c", "import " + String.join(", ", modules)));
+        List<String> imports =
+                new ArrayList<>(List.of(python.toString(), "-c", "import " + String.join(", ", modules)));
         if (run(imports) != 0) {
-            List<String> pip = new ArrayList<>(List.of(python.toString(), "-m", "pip", "install", "-q", "--retries", "1",
-                    "--timeout", "20"));
+            List<String> pip = new ArrayList<>(
+                    List.of(python.toString(), "-m", "pip", "install", "-q", "--retries", "1", "--timeout", "20"));
             pip.addAll(packages);
             assertEquals(0, run(pip), "pip install " + packages);
         }
@@ -51,7 +53,9 @@ final class PythonVenvs {
 
     /** Runs {@code command}, its output discarded; its exit code (-1 after 5 minutes). */
     static int run(List<String> command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+        Process p = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .start();
         return p.waitFor(5, TimeUnit.MINUTES) ? p.exitValue() : -1;
     }

@@ -30,8 +30,7 @@ final class StackFixture {
     /** How long a test stack's answers go on after their client left: short, for the tests that wait for it. */
     static final Duration ORPHAN_GRACE = Duration.ofSeconds(3);
 
-    private StackFixture() {
-    }
+    private StackFixture() {}
 
     /** Kafka containers started for {@code -Ptestcontainers}, stopped when the JVM exits. */
     private static KafkaContainer container;
@@ -48,9 +47,11 @@ final class StackFixture {
      * Test limits: 1 MiB requests, {@value #MAX_IMAGE_BYTES}-byte images, {@value #MAX_PIXELS} pixels; {@code access}:
      * the gateways' access variables ({@link GatewayVariables#access}; none: open).
      */
-    static LocalStack start(Path dir, List<ModelSource> models, int gateways, Map<String, String> access) throws Exception {
+    static LocalStack start(Path dir, List<ModelSource> models, int gateways, Map<String, String> access)
+            throws Exception {
         if (models.isEmpty()) { // the demo shape with random weights: answers run to max_tokens, as these tests expect
-            models = List.of(new ModelSource.InverseLlava(DemoModelFactory.writeRandomDemo(dir.resolve("random-demo"))));
+            models =
+                    List.of(new ModelSource.InverseLlava(DemoModelFactory.writeRandomDemo(dir.resolve("random-demo"))));
         }
         return startExactly(dir, models, gateways, access);
     }
@@ -58,11 +59,11 @@ final class StackFixture {
     /** A stack serving {@code models} as given: none means the bundled (trained) demo model. */
     static LocalStack startExactly(Path dir, List<ModelSource> models, int gateways, Map<String, String> access)
             throws Exception {
-        Map<String, String> gateway = new HashMap<>(GatewayVariables.of(new GatewayConfig.Limits(MAX_REQUEST_BYTES,
-                MAX_IMAGE_BYTES, MAX_PIXELS, 8000, 2048, 64, Duration.ofSeconds(90), 64)));
+        Map<String, String> gateway = new HashMap<>(GatewayVariables.of(new GatewayConfig.Limits(
+                MAX_REQUEST_BYTES, MAX_IMAGE_BYTES, MAX_PIXELS, 8000, 2048, 64, Duration.ofSeconds(90), 64)));
         gateway.putAll(access);
-        return LocalStack.start(new LocalStack.Options(models, Map.of(), externalKafka(), 0, gateways, gateway, dir,
-                ORPHAN_GRACE));
+        return LocalStack.start(
+                new LocalStack.Options(models, Map.of(), externalKafka(), 0, gateways, gateway, dir, ORPHAN_GRACE));
     }
 
     private static synchronized String externalKafka() {
@@ -75,7 +76,8 @@ final class StackFixture {
         } catch (RuntimeException e) {
             docker = false;
         }
-        assumeTrue(docker, "no Docker engine: skipping the Testcontainers Kafka run (the embedded-broker run covers it)");
+        assumeTrue(
+                docker, "no Docker engine: skipping the Testcontainers Kafka run (the embedded-broker run covers it)");
         if (container == null) {
             container = new KafkaContainer("apache/kafka:4.1.2")
                     .withEnv("KAFKA_MESSAGE_MAX_BYTES", String.valueOf(org.invllava.schemas.Topics.MAX_MESSAGE_BYTES));
@@ -91,14 +93,15 @@ final class StackFixture {
 
     /** Greedy ids of the model called in-process, without Kafka: what the pipeline must reproduce. */
     static int[] direct(MultimodalModel model, String question, byte[] image, int maxTokens) {
-        return direct(model, List.of(ChatTemplate.vicunaV1(question, image != null)), image, maxTokens).tokenIds();
+        return direct(model, List.of(ChatTemplate.vicunaV1(question, image != null)), image, maxTokens)
+                .tokenIds();
     }
 
     /** Greedy generation of a rendered conversation ({@link ChatTemplate#vicunaV1(String, List)} pieces), in-process. */
     static GenerationResult direct(MultimodalModel model, List<String> pieces, byte[] image, int maxTokens) {
-        List<PatchFeatures> f = image == null ? List.of()
-                : model.encodeImages(List.of(new ImageDecoder(1L << 26).decode(image)));
+        List<PatchFeatures> f =
+                image == null ? List.of() : model.encodeImages(List.of(new ImageDecoder(1L << 26).decode(image)));
         int[] ids = model.tokenizer().encodePrompt(pieces);
-        return new Generator(model).generate(ids, f, SamplingParams.greedy(maxTokens), (i, t, d) -> { });
+        return new Generator(model).generate(ids, f, SamplingParams.greedy(maxTokens), (i, t, d) -> {});
     }
 }

@@ -15,7 +15,6 @@ import org.invllava.evaluation.runner.OpenAiAnswerer;
 import org.invllava.evaluation.runner.Progress;
 import org.invllava.evaluation.world.World;
 import org.invllava.evaluation.world.WorldExport;
-import org.invllava.gateway.GatewayConfig;
 import org.invllava.runtime.demo.BundledDemoModel;
 import org.invllava.runtime.model.InverseLlavaModel;
 import org.invllava.runtime.model.LoadOptions;
@@ -37,6 +36,7 @@ class TrainedDemoEndToEndTest {
 
     @TempDir
     static Path dir;
+
     static LocalStack stack;
 
     @BeforeAll
@@ -56,17 +56,31 @@ class TrainedDemoEndToEndTest {
     void theChatPagesSamplesGetTheirRightAnswers() throws Exception {
         String base = "http://127.0.0.1:" + stack.gatewayPorts().get(0);
         java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
-        String page = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/")).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-        java.util.regex.Matcher m = java.util.regex.Pattern
-                .compile("data-question=\"([^\"]+)\"><img src=\"(samples/[^\"]+)\"").matcher(page);
-        java.util.Map<String, String> expected = java.util.Map.of("samples/sample-1.png", "blue",
-                "samples/sample-2.png", "4", "samples/sample-3.png", "top", "samples/sample-4.png", "left");
+        String page = http.send(
+                        java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/"))
+                                .build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString())
+                .body();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                        "data-question=\"([^\"]+)\"><img src=\"(samples/[^\"]+)\"")
+                .matcher(page);
+        java.util.Map<String, String> expected = java.util.Map.of(
+                "samples/sample-1.png",
+                "blue",
+                "samples/sample-2.png",
+                "4",
+                "samples/sample-3.png",
+                "top",
+                "samples/sample-4.png",
+                "left");
         int seen = 0;
         try (OpenAiAnswerer api = new OpenAiAnswerer(base + "/v1", null, null, 16, 0, Duration.ofMinutes(1))) {
             while (m.find()) {
-                byte[] picture = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/" + m.group(2)))
-                        .build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray()).body();
+                byte[] picture = http.send(
+                                java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/" + m.group(2)))
+                                        .build(),
+                                java.net.http.HttpResponse.BodyHandlers.ofByteArray())
+                        .body();
                 assertEquals(expected.get(m.group(2)), api.answer(m.group(1), picture), m.group(2) + ": " + m.group(1));
                 seen++;
             }
@@ -78,17 +92,31 @@ class TrainedDemoEndToEndTest {
     void accuracyThroughKafkaEqualsTheModelInProcess() throws Exception {
         assertTrue(stack.usesDemoModel());
         Path split = dir.resolve("world/test");
-        WorldExport.write(World.Split.TEST, new World(WORLD_SEED, World.DEFAULT_IMAGE_SIZE).samples(World.Split.TEST, 0, 30), split);
+        WorldExport.write(
+                World.Split.TEST,
+                new World(WORLD_SEED, World.DEFAULT_IMAGE_SIZE).samples(World.Split.TEST, 0, 30),
+                split);
         Benchmark questions = Formats.jsonl(split.resolve("questions.jsonl"));
         EvalRunner.Answers served;
-        try (OpenAiAnswerer api = new OpenAiAnswerer("http://127.0.0.1:" + stack.gatewayPorts().get(0) + "/v1", null, null,
-                8, 20, Duration.ofMinutes(2))) {
-            served = EvalRunner.run(questions.items(), api, 8, new Progress(System.err, "through the stack", questions.items().size(), false));
+        try (OpenAiAnswerer api = new OpenAiAnswerer(
+                "http://127.0.0.1:" + stack.gatewayPorts().get(0) + "/v1", null, null, 8, 20, Duration.ofMinutes(2))) {
+            served = EvalRunner.run(
+                    questions.items(),
+                    api,
+                    8,
+                    new Progress(
+                            System.err, "through the stack", questions.items().size(), false));
         }
         EvalRunner.Answers direct;
-        try (InProcessAnswerer model = new InProcessAnswerer(InverseLlavaModel.load(BundledDemoModel.in(dir.resolve("direct")),
-                LoadOptions.defaults()), "in-process", 8)) {
-            direct = EvalRunner.run(questions.items(), model, 8, new Progress(System.err, "in-process", questions.items().size(), false));
+        try (InProcessAnswerer model = new InProcessAnswerer(
+                InverseLlavaModel.load(BundledDemoModel.in(dir.resolve("direct")), LoadOptions.defaults()),
+                "in-process",
+                8)) {
+            direct = EvalRunner.run(
+                    questions.items(),
+                    model,
+                    8,
+                    new Progress(System.err, "in-process", questions.items().size(), false));
         }
         assertEquals(0, served.errors(), served.firstError());
         assertEquals(direct.byId(), served.byId());

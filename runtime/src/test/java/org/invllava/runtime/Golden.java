@@ -15,8 +15,7 @@ import org.invllava.runtime.model.ModelPaths;
  * skipped when they are absent.
  */
 public final class Golden {
-    private Golden() {
-    }
+    private Golden() {}
 
     /** The golden case directory, or a skipped test with a message saying where it was looked for. */
     public static Path tinyModel() {
@@ -30,8 +29,10 @@ public final class Golden {
 
     private static Path golden(String name) {
         Path dir = locate(name);
-        assumeTrue(dir != null, "golden cases not found (set -Dgolden.dir or place shared/golden beside the repository); "
-                + "skipping golden tests");
+        assumeTrue(
+                dir != null,
+                "golden cases not found (set -Dgolden.dir or place shared/golden beside the repository); "
+                        + "skipping golden tests");
         return dir;
     }
 
@@ -46,7 +47,8 @@ public final class Golden {
 
     public static JsonNode expected(Path goldenCase) {
         try {
-            return new ObjectMapper().readTree(goldenCase.resolve("expected.json").toFile());
+            return new ObjectMapper()
+                    .readTree(goldenCase.resolve("expected.json").toFile());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -68,7 +68,8 @@ public final class AvroCodec<T extends SpecificRecord> {
         try {
             return decoder.decode(bytes);
         } catch (org.apache.avro.message.MissingSchemaException e) {
-            throw new PoisonRecordException("unknown schema version for " + type.getSimpleName() + ": " + e.getMessage());
+            throw new PoisonRecordException(
+                    "unknown schema version for " + type.getSimpleName() + ": " + e.getMessage());
         } catch (org.apache.avro.message.BadHeaderException e) {
             throw new PoisonRecordException("not Avro single-object encoded: " + e.getMessage());
         } catch (IOException | RuntimeException e) {

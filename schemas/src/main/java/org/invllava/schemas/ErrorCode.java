@@ -39,8 +39,8 @@ public enum ErrorCode {
     /** Gateway only: the same client resumed this answer on another connection; this one ends (the newest wins). */
     RESUMED_ELSEWHERE("resumed_elsewhere", 409);
 
-    private static final Map<String, ErrorCode> BY_CODE = Arrays.stream(values())
-            .collect(Collectors.toUnmodifiableMap(ErrorCode::code, Function.identity()));
+    private static final Map<String, ErrorCode> BY_CODE =
+            Arrays.stream(values()).collect(Collectors.toUnmodifiableMap(ErrorCode::code, Function.identity()));
 
     private final String code;
     private final int httpStatus;

@@ -13,16 +13,23 @@ import java.util.regex.Pattern;
 public record ModelTopics(String model, String images, String prompts, String features, String work, String bulkWork) {
     /** The model whose topics keep the plain names (what every deployment before model routing served). */
     public static final String PRIMARY = "inverse-llava";
+
     private static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9.-]{0,62}");
-    private static final List<String> PER_MODEL = List.of(Topics.IMAGES, Topics.PROMPTS, Topics.FEATURES, Topics.WORK,
-            Topics.WORK_BULK);
+    private static final List<String> PER_MODEL =
+            List.of(Topics.IMAGES, Topics.PROMPTS, Topics.FEATURES, Topics.WORK, Topics.WORK_BULK);
 
     public static ModelTopics of(String model) {
         if (model == null || !ID.matcher(model).matches()) {
-            throw new IllegalArgumentException("model id '" + model + "' must be 1-63 of a-z, 0-9, '.', '-' (it names topics)");
+            throw new IllegalArgumentException(
+                    "model id '" + model + "' must be 1-63 of a-z, 0-9, '.', '-' (it names topics)");
         }
-        return new ModelTopics(model, name(model, Topics.IMAGES), name(model, Topics.PROMPTS),
-                name(model, Topics.FEATURES), name(model, Topics.WORK), name(model, Topics.WORK_BULK));
+        return new ModelTopics(
+                model,
+                name(model, Topics.IMAGES),
+                name(model, Topics.PROMPTS),
+                name(model, Topics.FEATURES),
+                name(model, Topics.WORK),
+                name(model, Topics.WORK_BULK));
     }
 
     /** {@code model}'s name for {@code topic}: a per-model topic gets the suffix, a shared one keeps its name. */

@@ -27,8 +27,7 @@ public final class Topics {
      * deadline and the join window (nothing older can still be answered). The topics that carry images and feature
      * tensors keep an hour, what sizes the brokers' disks (docs/operations.md, "Broker disk").
      */
-    public record Spec(String name, Class<?> valueType, int defaultPartitions, Duration retention) {
-    }
+    public record Spec(String name, Class<?> valueType, int defaultPartitions, Duration retention) {}
 
     public static final List<Spec> ALL = List.of(
             new Spec(IMAGES, ImageRequest.class, 4, Duration.ofHours(1)),
@@ -40,6 +39,5 @@ public final class Topics {
             new Spec(WORK, WorkItem.class, 4, Duration.ofHours(1)),
             new Spec(WORK_BULK, WorkItem.class, 4, Duration.ofHours(24)));
 
-    private Topics() {
-    }
+    private Topics() {}
 }

@@ -14,13 +14,19 @@ class ModelTopicsTest {
     @Test
     void thePrimaryModelKeepsThePlainNamesAnotherGetsItsSuffix() {
         ModelTopics primary = ModelTopics.of(ModelTopics.PRIMARY);
-        assertEquals(List.of(Topics.IMAGES, Topics.PROMPTS, Topics.FEATURES, Topics.WORK, Topics.WORK_BULK),
+        assertEquals(
+                List.of(Topics.IMAGES, Topics.PROMPTS, Topics.FEATURES, Topics.WORK, Topics.WORK_BULK),
                 List.of(primary.images(), primary.prompts(), primary.features(), primary.work(), primary.bulkWork()));
         assertEquals("", primary.groupSuffix());
         ModelTopics llava = ModelTopics.of("llava-1.5");
-        assertEquals(List.of("vlm.images.llava-1.5", "vlm.prompts.llava-1.5", "vlm.features.llava-1.5", "vlm.work.llava-1.5",
-                "vlm.work.bulk.llava-1.5"), List.of(llava.images(), llava.prompts(), llava.features(), llava.work(),
-                llava.bulkWork()));
+        assertEquals(
+                List.of(
+                        "vlm.images.llava-1.5",
+                        "vlm.prompts.llava-1.5",
+                        "vlm.features.llava-1.5",
+                        "vlm.work.llava-1.5",
+                        "vlm.work.bulk.llava-1.5"),
+                List.of(llava.images(), llava.prompts(), llava.features(), llava.work(), llava.bulkWork()));
         assertEquals("-llava-1.5", llava.groupSuffix());
     }
 
@@ -30,9 +36,17 @@ class ModelTopicsTest {
         assertEquals(Topics.ALL.size() + 5, specs.size());
         Set<String> names = new HashSet<>();
         specs.forEach(s -> assertTrue(names.add(s.name()), "twice: " + s.name()));
-        Topics.Spec work = specs.stream().filter(s -> s.name().equals("vlm.work.llava-1.5")).findFirst().orElseThrow();
+        Topics.Spec work = specs.stream()
+                .filter(s -> s.name().equals("vlm.work.llava-1.5"))
+                .findFirst()
+                .orElseThrow();
         assertEquals(WorkItem.class, work.valueType());
-        assertEquals(Topics.ALL.stream().filter(s -> s.name().equals(Topics.WORK)).findFirst().orElseThrow().retention(),
+        assertEquals(
+                Topics.ALL.stream()
+                        .filter(s -> s.name().equals(Topics.WORK))
+                        .findFirst()
+                        .orElseThrow()
+                        .retention(),
                 work.retention());
         assertEquals(Topics.ALL, ModelTopics.specs(List.of(ModelTopics.PRIMARY)));
     }

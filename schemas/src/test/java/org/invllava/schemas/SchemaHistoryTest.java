@@ -34,7 +34,9 @@ class SchemaHistoryTest {
         AvroCodec<?> codec = AvroCodec.of(type);
         assertFalse(codec.history().isEmpty(), "no schemas/history/" + type.getSimpleName() + "/v1.avsc");
         Schema latest = codec.history().get(codec.history().size() - 1);
-        assertEquals(SchemaNormalization.parsingFingerprint64(codec.schema()), SchemaNormalization.parsingFingerprint64(latest),
+        assertEquals(
+                SchemaNormalization.parsingFingerprint64(codec.schema()),
+                SchemaNormalization.parsingFingerprint64(latest),
                 type.getSimpleName() + " changed: add it to schemas/history as the next version");
     }
 
@@ -43,8 +45,10 @@ class SchemaHistoryTest {
     <T extends SpecificRecord> void everyReleasedVersionIsReadable(Class<T> type) {
         AvroCodec<T> codec = AvroCodec.of(type);
         for (Schema old : codec.history()) {
-            assertEquals(SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE,
-                    SchemaCompatibility.checkReaderWriterCompatibility(codec.schema(), old).getType());
+            assertEquals(
+                    SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE,
+                    SchemaCompatibility.checkReaderWriterCompatibility(codec.schema(), old)
+                            .getType());
             BinaryMessageEncoder<GenericRecord> oldProducer = new BinaryMessageEncoder<>(GenericData.get(), old);
             for (Object datum : new RandomData(old, 20, 42L)) {
                 GenericRecord written = (GenericRecord) datum;
@@ -52,7 +56,8 @@ class SchemaHistoryTest {
                 for (Schema.Field f : old.getFields()) {
                     Schema.Field now = codec.schema().getField(f.name());
                     if (now != null && f.schema().getType() == Schema.Type.STRING) {
-                        assertEquals(String.valueOf(written.get(f.name())), String.valueOf(read.get(now.pos())), f.name());
+                        assertEquals(
+                                String.valueOf(written.get(f.name())), String.valueOf(read.get(now.pos())), f.name());
                     }
                 }
             }
@@ -62,12 +67,24 @@ class SchemaHistoryTest {
     @Test
     void anOlderProducerWithoutANewOptionalFieldIsResolved() throws Exception {
         // what a v2 with a new defaulted field looks like to v1 data: Avro resolution fills the default
-        Schema v1 = SchemaBuilder.record("TokenChunk").namespace("org.invllava.schemas").fields()
-                .requiredString("requestId").requiredString("replyTo").requiredInt("sequence").requiredString("text")
-                .name("tokenIds").type().array().items().intType().noDefault().endRecord();
+        Schema v1 = SchemaBuilder.record("TokenChunk")
+                .namespace("org.invllava.schemas")
+                .fields()
+                .requiredString("requestId")
+                .requiredString("replyTo")
+                .requiredInt("sequence")
+                .requiredString("text")
+                .name("tokenIds")
+                .type()
+                .array()
+                .items()
+                .intType()
+                .noDefault()
+                .endRecord();
         AvroCodec<TokenChunk> codec = AvroCodec.of(TokenChunk.class);
         org.apache.avro.message.BinaryMessageDecoder<TokenChunk> decoder =
-                new org.apache.avro.message.BinaryMessageDecoder<>(org.apache.avro.specific.SpecificData.get(), codec.schema());
+                new org.apache.avro.message.BinaryMessageDecoder<>(
+                        org.apache.avro.specific.SpecificData.get(), codec.schema());
         decoder.addSchema(v1);
         GenericRecord old = new GenericData.Record(v1);
         old.put("requestId", "r1");
@@ -83,16 +100,24 @@ class SchemaHistoryTest {
     @Test
     void roundTripAndPoison() {
         AvroCodec<TokenChunk> codec = AvroCodec.of(TokenChunk.class);
-        TokenChunk chunk = TokenChunk.newBuilder().setRequestId("r").setReplyTo("gw").setSequence(7).setText("é")
-                .setTokenIds(List.of(1, 2)).setFinishReason(FinishReason.STOP)
-                .setUsage(new Usage(10, 2)).setError(null).build();
+        TokenChunk chunk = TokenChunk.newBuilder()
+                .setRequestId("r")
+                .setReplyTo("gw")
+                .setSequence(7)
+                .setText("é")
+                .setTokenIds(List.of(1, 2))
+                .setFinishReason(FinishReason.STOP)
+                .setUsage(new Usage(10, 2))
+                .setError(null)
+                .build();
         byte[] bytes = codec.encode(chunk);
         assertEquals((byte) 0xC3, bytes[0]);
         assertEquals((byte) 0x01, bytes[1]);
         assertEquals(chunk, codec.decode(bytes));
         PoisonRecordException garbage = assertThrows(PoisonRecordException.class, () -> codec.decode("{}".getBytes()));
         assertTrue(garbage.getMessage().contains("not Avro single-object encoded"), garbage.getMessage());
-        byte[] otherType = AvroCodec.of(ControlMessage.class).encode(new ControlMessage("r", ControlAction.CANCEL, "", 0L, null));
+        byte[] otherType =
+                AvroCodec.of(ControlMessage.class).encode(new ControlMessage("r", ControlAction.CANCEL, "", 0L, null));
         PoisonRecordException unknown = assertThrows(PoisonRecordException.class, () -> codec.decode(otherType));
         assertTrue(unknown.getMessage().contains("unknown schema version"), unknown.getMessage());
         byte[] truncated = java.util.Arrays.copyOf(bytes, 12);

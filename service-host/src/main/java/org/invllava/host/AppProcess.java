@@ -23,7 +23,8 @@ import java.util.concurrent.TimeUnit;
  * settings, which is what a fault drill and the crash tests do.
  */
 public final class AppProcess implements AutoCloseable {
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private final PackagedApp app;
     private final String name;
@@ -64,7 +65,8 @@ public final class AppProcess implements AutoCloseable {
         command.addAll(jvmOptions);
         command.addAll(List.of("-Dai.djl.offline=true", "-jar", app.jar().toString()));
         Files.createDirectories(log.toAbsolutePath().getParent());
-        ProcessBuilder b = new ProcessBuilder(command).redirectErrorStream(true)
+        ProcessBuilder b = new ProcessBuilder(command)
+                .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         b.environment().putAll(env);
         b.environment().putIfAbsent("MALLOC_ARENA_MAX", "2"); // one arena per thread grows the RSS (docs/weights.md)
@@ -84,8 +86,8 @@ public final class AppProcess implements AutoCloseable {
         long until = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < until) {
             if (!alive()) {
-                throw new IllegalStateException(name + " exited (" + process.exitValue() + ") before it was ready:\n"
-                        + logTail());
+                throw new IllegalStateException(
+                        name + " exited (" + process.exitValue() + ") before it was ready:\n" + logTail());
             }
             if (ready()) {
                 return;
@@ -109,8 +111,11 @@ public final class AppProcess implements AutoCloseable {
 
     /** A GET on its management port ({@code /q/health/ready}, {@code /q/metrics}). */
     public HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + probePort + path))
-                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + probePort + path))
+                        .timeout(Duration.ofSeconds(5))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     /** {@code kill -9}: no shutdown hook, nothing flushed or committed. */

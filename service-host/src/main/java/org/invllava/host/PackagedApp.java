@@ -32,7 +32,8 @@ public enum PackagedApp {
     public Path jar() {
         Path jar = home().resolve(module).resolve("target/quarkus-app/quarkus-run.jar");
         if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException(jar + " is not built: run ./mvnw -B -DskipTests -pl local-stack -am package");
+            throw new IllegalStateException(
+                    jar + " is not built: run ./mvnw -B -DskipTests -pl local-stack -am package");
         }
         return jar;
     }
@@ -58,7 +59,11 @@ public enum PackagedApp {
         }
         List<Path> starts = new ArrayList<>(List.of(Path.of("").toAbsolutePath()));
         try {
-            starts.add(Path.of(PackagedApp.class.getProtectionDomain().getCodeSource().getLocation().toURI()));
+            starts.add(Path.of(PackagedApp.class
+                    .getProtectionDomain()
+                    .getCodeSource()
+                    .getLocation()
+                    .toURI()));
         } catch (URISyntaxException | RuntimeException e) {
             // no code source: the working directory alone
         }

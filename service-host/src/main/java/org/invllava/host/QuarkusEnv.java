@@ -9,8 +9,7 @@ import org.invllava.kafka.Env;
  * so environment variables (as before), system properties, {@code application.properties} and profiles all set it.
  */
 public final class QuarkusEnv {
-    private QuarkusEnv() {
-    }
+    private QuarkusEnv() {}
 
     /** From the running application's configuration. */
     public static Env current() {
@@ -18,6 +17,7 @@ public final class QuarkusEnv {
     }
 
     public static Env of(Config config) {
-        return new Env(name -> config.getOptionalValue(Env.property(name), String.class).orElse(null));
+        return new Env(name ->
+                config.getOptionalValue(Env.property(name), String.class).orElse(null));
     }
 }

@@ -50,14 +50,19 @@ public final class Metrics {
 
     /** A counter; {@code labels} are key, value pairs. */
     public Counter counter(String name, String description, String... labels) {
-        return new Counter(io.micrometer.core.instrument.Counter.builder(name).description(description)
-                .tags(tags.and(labels)).register(registry));
+        return new Counter(io.micrometer.core.instrument.Counter.builder(name)
+                .description(description)
+                .tags(tags.and(labels))
+                .register(registry));
     }
 
     /** A gauge read at each scrape; the registry holds {@code value} (not weakly, as Micrometer would by default). */
     public void gauge(String name, String description, DoubleSupplier value, String... labels) {
-        Gauge.builder(name, value, DoubleSupplier::getAsDouble).description(description).tags(tags.and(labels))
-                .strongReference(true).register(registry);
+        Gauge.builder(name, value, DoubleSupplier::getAsDouble)
+                .description(description)
+                .tags(tags.and(labels))
+                .strongReference(true)
+                .register(registry);
     }
 
     /** A latency histogram in seconds. */
@@ -67,15 +72,19 @@ public final class Metrics {
 
     /** A histogram with the given bucket bounds ({@code le}). */
     public Histogram histogram(String name, String description, double[] buckets) {
-        return new Histogram(DistributionSummary.builder(name).description(description).tags(tags)
-                .serviceLevelObjectives(buckets).register(registry));
+        return new Histogram(DistributionSummary.builder(name)
+                .description(description)
+                .tags(tags)
+                .serviceLevelObjectives(buckets)
+                .register(registry));
     }
 
     /** The registry in Prometheus text format (the Prometheus registry itself, or the one inside a composite). */
     public String scrape() {
         PrometheusMeterRegistry prometheus = prometheus(registry);
         if (prometheus == null) {
-            throw new IllegalStateException("no Prometheus registry in " + registry.getClass().getName());
+            throw new IllegalStateException(
+                    "no Prometheus registry in " + registry.getClass().getName());
         }
         return prometheus.scrape();
     }

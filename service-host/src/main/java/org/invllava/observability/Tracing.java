@@ -57,7 +57,8 @@ public final class Tracing {
      */
     public Stage start(String name, String requestId, String parent, SpanKind kind, long startNanos) {
         Context context = parent == null ? Context.current() : W3C.extract(Context.root(), parent, TRACEPARENT);
-        var builder = tracer.spanBuilder(name).setParent(context).setSpanKind(kind).setAttribute("request.id", requestId);
+        var builder =
+                tracer.spanBuilder(name).setParent(context).setSpanKind(kind).setAttribute("request.id", requestId);
         if (startNanos >= 0) {
             long ago = System.nanoTime() - startNanos;
             builder.setStartTimestamp(System.currentTimeMillis() * 1_000_000L - ago, TimeUnit.NANOSECONDS);

@@ -27,8 +27,12 @@ class MetricsTest {
         Metrics gw = new Metrics().tagged("gateway", "gw-1");
         gw.counter("gateway_refused_total", "refused", "code", "rate_limited").inc();
         gw.counter("gateway_refused_total", "refused", "code", "rate_limited").inc();
-        gw.counter("gateway_refused_total", "refused", "code", "invalid_request").inc();
-        assertEquals(2, gw.counter("gateway_refused_total", "refused", "code", "rate_limited").get());
+        gw.counter("gateway_refused_total", "refused", "code", "invalid_request")
+                .inc();
+        assertEquals(
+                2,
+                gw.counter("gateway_refused_total", "refused", "code", "rate_limited")
+                        .get());
         String text = gw.scrape();
         assertTrue(text.contains("gateway_refused_total{code=\"rate_limited\",gateway=\"gw-1\"} 2"), text);
         assertTrue(text.contains("gateway_refused_total{code=\"invalid_request\",gateway=\"gw-1\"} 1"), text);

@@ -19,11 +19,14 @@ class TracingTest {
     @Test
     void theStagesOfARequestFormOneTraceThroughTheirTraceparents() {
         InMemorySpanExporter spans = InMemorySpanExporter.create();
-        Tracing tracing = Tracing.of(OpenTelemetrySdk.builder().setTracerProvider(SdkTracerProvider.builder()
-                .addSpanProcessor(SimpleSpanProcessor.create(spans)).build()).build());
+        Tracing tracing = Tracing.of(OpenTelemetrySdk.builder()
+                .setTracerProvider(SdkTracerProvider.builder()
+                        .addSpanProcessor(SimpleSpanProcessor.create(spans))
+                        .build())
+                .build());
         Tracing.Stage gateway = tracing.start("gateway.request", "r1", null, SpanKind.SERVER, -1);
-        Tracing.Stage vision = tracing.start("vision.encode", "r1", gateway.traceparent(), SpanKind.CONSUMER,
-                System.nanoTime() - 5_000_000);
+        Tracing.Stage vision = tracing.start(
+                "vision.encode", "r1", gateway.traceparent(), SpanKind.CONSUMER, System.nanoTime() - 5_000_000);
         vision.attribute("patches", 576).end(null);
         Tracing.Stage fusion = tracing.start("fusion.generate", "r1", gateway.traceparent(), SpanKind.CONSUMER, -1);
         fusion.end("deadline_exceeded");
@@ -52,11 +55,16 @@ class TracingTest {
         assertTrue(first.traceparent().matches("00-[0-9a-f]{32}-[0-9a-f]{16}-01"), first.traceparent());
         Tracing.Stage next = off.start("vision.encode", "r2", first.traceparent(), SpanKind.CONSUMER, -1);
         assertEquals(first.traceparent(), next.traceparent(), "every record of the request carries the same one");
-        assertNotEquals(first.traceparent(), off.start("gateway.request", "r3", null, SpanKind.SERVER, -1).traceparent());
+        assertNotEquals(
+                first.traceparent(),
+                off.start("gateway.request", "r3", null, SpanKind.SERVER, -1).traceparent());
         next.end(null);
     }
 
     private static SpanData find(List<SpanData> spans, String name) {
-        return spans.stream().filter(s -> s.getName().equals(name)).findFirst().orElseThrow(() -> new AssertionError(name));
+        return spans.stream()
+                .filter(s -> s.getName().equals(name))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError(name));
     }
 }

@@ -56,11 +56,13 @@ public final class AdamW {
             for (Map.Entry<String, NDArray> e : params.tensors().entrySet()) {
                 NDArray p = e.getValue();
                 NDArray g = grads.get(e.getKey());
-                NDArray[] mv = moments.computeIfAbsent(e.getKey(), k -> new NDArray[] {m.zeros(p.getShape()), m.zeros(p.getShape())});
+                NDArray[] mv = moments.computeIfAbsent(
+                        e.getKey(), k -> new NDArray[] {m.zeros(p.getShape()), m.zeros(p.getShape())});
                 NDArray clipped = g.mul((float) clip);
                 mv[0].muli((float) beta1).addi(clipped.mul((float) (1 - beta1)));
                 mv[1].muli((float) beta2).addi(clipped.square().mul((float) (1 - beta2)));
-                NDArray denominator = g.zerosLike().add(mv[1]).div((float) c2).sqrt().add((float) eps); // in the scope
+                NDArray denominator =
+                        g.zerosLike().add(mv[1]).div((float) c2).sqrt().add((float) eps); // in the scope
                 NDArray update = g.zerosLike().add(mv[0]).div((float) c1).div(denominator);
                 if (weightDecay > 0 && p.getShape().dimension() >= 2) {
                     p.muli((float) (1 - lr * weightDecay));
@@ -92,7 +94,10 @@ public final class AdamW {
                 throw new IllegalArgumentException("optimizer state lacks " + e.getKey());
             }
             NDManager mgr = params.manager();
-            moments.put(e.getKey(), new NDArray[] {mgr.create(m, e.getValue().getShape()), mgr.create(v, e.getValue().getShape())});
+            moments.put(e.getKey(), new NDArray[] {
+                mgr.create(m, e.getValue().getShape()),
+                mgr.create(v, e.getValue().getShape())
+            });
         }
     }
 }

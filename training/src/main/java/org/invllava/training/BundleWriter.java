@@ -47,8 +47,15 @@ final class BundleWriter {
         params.writeTo(w);
         w.write(dir.resolve(WEIGHTS));
         JSON.writeValue(dir.resolve(ReleaseBundle.CONFIG).toFile(), config);
-        JSON.writeValue(dir.resolve("metadata.json").toFile(), Map.of("trained_by", "bin/inverse-llava train",
-                "trainable", trainable + " (vision tower and language model frozen)", "training", training));
+        JSON.writeValue(
+                dir.resolve("metadata.json").toFile(),
+                Map.of(
+                        "trained_by",
+                        "bin/inverse-llava train",
+                        "trainable",
+                        trainable + " (vision tower and language model frozen)",
+                        "training",
+                        training));
         ReleaseBundle.seal(dir, List.of(ReleaseBundle.CONFIG, WEIGHTS, "metadata.json"));
     }
 

@@ -17,11 +17,11 @@ import org.invllava.runtime.nn.Scalars;
  * (one segment each, no cache), then the mean cross-entropy of the scored rows' next-token predictions.
  */
 final class CausalLoss {
-    private CausalLoss() {
-    }
+    private CausalLoss() {}
 
     /** The scalar mean loss over every scored token of {@code batch}, owned by {@code m}. */
-    static NDArray of(LlamaModel language, List<Example> batch, int visualDim, StepInput.PatchRows patchRows, NDManager m) {
+    static NDArray of(
+            LlamaModel language, List<Example> batch, int visualDim, StepInput.PatchRows patchRows, NDManager m) {
         return of(language, batch, new StepInput(visualDim, patchRows), null, m);
     }
 
@@ -29,8 +29,8 @@ final class CausalLoss {
      * As {@link #of(LlamaModel, List, int, StepInput.PatchRows, NDManager)} into the empty {@code input}, its patch
      * rows passed through {@code projection} (LLaVA-1.5's projector) when not null.
      */
-    static NDArray of(LlamaModel language, List<Example> batch, StepInput input, UnaryOperator<NDArray> projection,
-                      NDManager m) {
+    static NDArray of(
+            LlamaModel language, List<Example> batch, StepInput input, UnaryOperator<NDArray> projection, NDManager m) {
         List<ForwardBatch.Segment> segments = new ArrayList<>();
         List<Long> rows = new ArrayList<>();
         List<Long> targets = new ArrayList<>();
@@ -46,9 +46,13 @@ final class CausalLoss {
         }
         StepInput.Tensors in = input.tensors(m, language, ai.djl.ndarray.types.DataType.FLOAT32, projection);
         NDArray hidden = language.forward(in.embeds(), in.streams(), new ForwardBatch(segments)); // [N, D]
-        NDArray scored = hidden.get(m, new NDIndex("{}", m.create(rows.stream().mapToLong(Long::longValue).toArray()))); // [M, D]
+        NDArray scored = hidden.get(
+                m,
+                new NDIndex(
+                        "{}", m.create(rows.stream().mapToLong(Long::longValue).toArray()))); // [M, D]
         NDArray logProbs = language.headLogits(scored).logSoftmax(-1); // [M, V]
-        NDArray oneHot = m.create(targets.stream().mapToLong(Long::longValue).toArray()).oneHot(language.config().vocabSize());
+        NDArray oneHot = m.create(targets.stream().mapToLong(Long::longValue).toArray())
+                .oneHot(language.config().vocabSize());
         return Scalars.times(logProbs.mul(oneHot).sum(), -1.0 / targets.size());
     }
 }

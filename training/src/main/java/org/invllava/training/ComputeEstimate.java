@@ -20,21 +20,34 @@ import org.invllava.runtime.config.LlamaConfig;
  * @param loraLayers     layers carrying LoRA on all seven projections
  * @param projector      whether LLaVA's {@code mlp2x_gelu} projector maps the patch rows
  */
-record ComputeEstimate(LlamaConfig c, Set<Integer> fusionLayers, List<String> fusionTargets, int visualDim, int loraRank,
-                       Set<Integer> loraLayers, boolean projector) {
+record ComputeEstimate(
+        LlamaConfig c,
+        Set<Integer> fusionLayers,
+        List<String> fusionTargets,
+        int visualDim,
+        int loraRank,
+        Set<Integer> loraLayers,
+        boolean projector) {
     /** Inverse-LLaVA: the fusion on the spec's layers, LoRA on the others. */
     static ComputeEstimate inverseLlava(LlamaConfig c, InverseLlavaConfig.Model spec, int visualDim) {
         Set<Integer> fusion = Set.copyOf(spec.fusion().layers());
-        Set<Integer> lora = IntStream.range(0, c.numHiddenLayers()).boxed()
-                .filter(l -> !fusion.contains(l) && spec.adaptation() != null).collect(Collectors.toSet());
-        return new ComputeEstimate(c, fusion, spec.fusion().targets(), visualDim,
-                spec.adaptation() == null ? 0 : spec.adaptation().rank(), lora, false);
+        Set<Integer> lora = IntStream.range(0, c.numHiddenLayers())
+                .boxed()
+                .filter(l -> !fusion.contains(l) && spec.adaptation() != null)
+                .collect(Collectors.toSet());
+        return new ComputeEstimate(
+                c,
+                fusion,
+                spec.fusion().targets(),
+                visualDim,
+                spec.adaptation() == null ? 0 : spec.adaptation().rank(),
+                lora,
+                false);
     }
 
     /** LLaVA-1.5: the projector, and LoRA of {@code loraRank} (0: none) on every layer. */
     static ComputeEstimate llava(LlamaConfig c, int visualDim, int loraRank) {
-        Set<Integer> all = IntStream.range(0, c.numHiddenLayers()).boxed()
-                .collect(Collectors.toSet());
+        Set<Integer> all = IntStream.range(0, c.numHiddenLayers()).boxed().collect(Collectors.toSet());
         return new ComputeEstimate(c, Set.of(), List.of(), visualDim, loraRank, loraRank == 0 ? Set.of() : all, true);
     }
 

@@ -13,9 +13,10 @@ import org.invllava.runtime.model.DeltaLayout;
  * visual norms at one; LoRA A as PEFT (Kaiming-uniform, a = √5: U(±1/√in)) and B at zero.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record DeltaInit(@JsonProperty("initial_scale") Double initialScale,
-                        @JsonProperty("mapper_init_std") Double mapperInitStd,
-                        @JsonProperty("output_init_std") Double outputInitStd) {
+public record DeltaInit(
+        @JsonProperty("initial_scale") Double initialScale,
+        @JsonProperty("mapper_init_std") Double mapperInitStd,
+        @JsonProperty("output_init_std") Double outputInitStd) {
     public DeltaInit {
         initialScale = initialScale == null ? 1.0 : initialScale;
         outputInitStd = outputInitStd == null ? 1e-4 : outputInitStd;
@@ -29,7 +30,10 @@ public record DeltaInit(@JsonProperty("initial_scale") Double initialScale,
     /** Adds every tensor of {@code layout} to {@code params}, initialised from {@code seed} (per tensor name). */
     public void create(Iterable<DeltaLayout.Tensor> layout, Parameters params, long seed) {
         for (DeltaLayout.Tensor t : layout) {
-            params.add(t.name(), values(t, new SplittableRandom(seed * 31 + t.name().hashCode())), t.shape());
+            params.add(
+                    t.name(),
+                    values(t, new SplittableRandom(seed * 31 + t.name().hashCode())),
+                    t.shape());
         }
     }
 

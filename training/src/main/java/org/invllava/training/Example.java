@@ -26,8 +26,8 @@ public record Example(ExpandedSequence sequence, int[] rows, int[] targets) {
      * A question and its answer: the prompt's ids (with image tokens), then the answer's ids as input; the loss on
      * the answer and the EOS that ends it only (LLaVA's instruction-tuning mask).
      */
-    public static Example answer(int[] promptIds, List<PatchFeatures> images, int[] answerIds, LlamaTokenizer tokenizer,
-                                 int visualDim) {
+    public static Example answer(
+            int[] promptIds, List<PatchFeatures> images, int[] answerIds, LlamaTokenizer tokenizer, int visualDim) {
         int[] input = Arrays.copyOf(promptIds, promptIds.length + answerIds.length);
         System.arraycopy(answerIds, 0, input, promptIds.length, answerIds.length);
         ExpandedSequence seq = ExpandedSequence.build(input, images, visualDim, tokenizer.vocabSize());

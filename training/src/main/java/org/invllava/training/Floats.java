@@ -9,8 +9,7 @@ import org.invllava.runtime.weights.WeightException;
 
 /** Float32 tensors of a checkpoint read into Java arrays. */
 final class Floats {
-    private Floats() {
-    }
+    private Floats() {}
 
     static float[] read(Checkpoint c, String name) {
         TensorInfo info = c.require(name);

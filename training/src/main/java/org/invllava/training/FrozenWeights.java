@@ -13,8 +13,7 @@ import org.invllava.runtime.weights.TensorMap;
 
 /** A checkpoint read once into memory as float32 tensors that record no gradients (the frozen parts). */
 final class FrozenWeights {
-    private FrozenWeights() {
-    }
+    private FrozenWeights() {}
 
     static TensorMap load(Path dir, NDManager manager) {
         Checkpoint checkpoint = Checkpoint.open(dir);

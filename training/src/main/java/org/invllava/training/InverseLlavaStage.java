@@ -49,8 +49,7 @@ import org.invllava.wire.PatchFeatures;
 final class InverseLlavaStage {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    private InverseLlavaStage() {
-    }
+    private InverseLlavaStage() {}
 
     /**
      * Trains a delta for the bundle config {@code template} (fusion layers and targets, LoRA rank) on {@code train}
@@ -58,28 +57,50 @@ final class InverseLlavaStage {
      * and language directories of {@code paths}; writes the trained bundle to {@code out}, validating on
      * {@code validation} after each epoch.
      */
-    static TrainState run(Path vision, Path language, ObjectNode template, Path out, Path work, List<World.Sample> train,
-                          Path validation, TrainOptions options, DeltaInit init) throws Exception {
+    static TrainState run(
+            Path vision,
+            Path language,
+            ObjectNode template,
+            Path out,
+            Path work,
+            List<World.Sample> train,
+            Path validation,
+            TrainOptions options,
+            DeltaInit init)
+            throws Exception {
         Setup setup = Setup.of(vision, language, template, train);
         ModelPaths paths = new ModelPaths(vision, language, out);
-        try (NDManager root = NDManager.newBaseManager(); Parameters params = new Parameters(root)) {
+        try (NDManager root = NDManager.newBaseManager();
+                Parameters params = new Parameters(root)) {
             TensorMap base = FrozenWeights.load(paths.language(), root);
             List<DeltaLayout.Tensor> layout = setup.layout();
             init.create(layout, params, options.seed());
             double flops = ComputeEstimate.inverseLlava(setup.config(), setup.spec(), setup.featureDim())
                     .training(setup.examples(), options.epochs());
-            System.err.printf("[inverse-llava] %d examples, %,d trainable parameters (%s), ~%.1f TFLOP%n",
+            System.err.printf(
+                    "[inverse-llava] %d examples, %,d trainable parameters (%s), ~%.1f TFLOP%n",
                     setup.examples().size(), params.count(), BundleWriter.trainable(layout), flops / 1e12);
             BundleWriter writer = new BundleWriter(template, init, layout);
-            TrainingLoop<Example> loop = TrainingLoop.overTokens("inverse-llava", options, work.resolve("inverse-llava-state"));
+            TrainingLoop<Example> loop =
+                    TrainingLoop.overTokens("inverse-llava", options, work.resolve("inverse-llava-state"));
             TrainState state = loop.run(setup.examples(), params, root, setup.loss(base, params), (epoch, step) -> {
                 writer.write(out, params, Map.of("epoch", epoch, "step", step));
                 return validate(new ModelPaths(paths.vision(), paths.language(), out), validation, "epoch " + epoch);
             });
-            writer.write(out, params, Map.of("steps", state.step(), "training_flops_estimate", flops,
-                    "final_loss", Losses.tailMean(state.losses(), 50),
-                    "validation_accuracy", state.validation().isEmpty() ? Double.NaN
-                            : state.validation().get(state.validation().size() - 1)[1]));
+            writer.write(
+                    out,
+                    params,
+                    Map.of(
+                            "steps",
+                            state.step(),
+                            "training_flops_estimate",
+                            flops,
+                            "final_loss",
+                            Losses.tailMean(state.losses(), 50),
+                            "validation_accuracy",
+                            state.validation().isEmpty()
+                                    ? Double.NaN
+                                    : state.validation().get(state.validation().size() - 1)[1]));
             return state;
         }
     }
@@ -89,7 +110,8 @@ final class InverseLlavaStage {
      * {@code loraRank} (alpha = 2·rank) on the other layers.
      */
     static ObjectNode template(Path bundleDir, List<Integer> fusionLayers, int loraRank) throws IOException {
-        ObjectNode config = (ObjectNode) JSON.readTree(bundleDir.resolve("inverse_llava_config.json").toFile());
+        ObjectNode config = (ObjectNode)
+                JSON.readTree(bundleDir.resolve("inverse_llava_config.json").toFile());
         ObjectNode model = (ObjectNode) config.get("model");
         var layers = ((ObjectNode) model.get("fusion")).putArray("layers");
         fusionLayers.forEach(layers::add);
@@ -101,8 +123,10 @@ final class InverseLlavaStage {
     record Setup(List<Example> examples, InverseLlavaConfig.Model spec, LlamaConfig config, int featureDim) {
         /** From the tower in {@code vision}, the LLaMA config and tokenizer in {@code language}, the bundle config. */
         static Setup of(Path vision, Path language, ObjectNode template, List<World.Sample> train) throws IOException {
-            InverseLlavaConfig.Model spec = JSON.copy().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-                    .treeToValue(template, InverseLlavaConfig.class).model(); // unknown fields ignored, as the loader does
+            InverseLlavaConfig.Model spec = JSON.copy()
+                    .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                    .treeToValue(template, InverseLlavaConfig.class)
+                    .model(); // unknown fields ignored, as the loader does
             LlamaConfig config = LlamaConfig.load(language.resolve("config.json"));
             LlamaTokenizer tokenizer = Tokenizers.load(language, config);
             try (VisionModel tower = VisionModel.load(vision, spec, LoadOptions.defaults())) {
@@ -116,13 +140,20 @@ final class InverseLlavaStage {
 
         /** The serving LLaMA wired from the frozen {@code base} and the delta {@code params}; the answers' loss. */
         TrainingLoop.LossFunction<Example> loss(TensorMap base, Parameters params) {
-            return (batch, m) -> CausalLoss.of(language(base, params, m), batch, featureDim,
-                    StepInput.PatchRows.FUSION_STREAM, m);
+            return (batch, m) ->
+                    CausalLoss.of(language(base, params, m), batch, featureDim, StepInput.PatchRows.FUSION_STREAM, m);
         }
 
         LlamaModel language(TensorMap base, Parameters params, NDManager m) {
-            return LlamaModel.load(config, base.within(m), params.source("delta parameters").within(m), spec, featureDim,
-                    DataType.FLOAT32, WeightFormat.FLOAT32, m);
+            return LlamaModel.load(
+                    config,
+                    base.within(m),
+                    params.source("delta parameters").within(m),
+                    spec,
+                    featureDim,
+                    DataType.FLOAT32,
+                    WeightFormat.FLOAT32,
+                    m);
         }
     }
 
@@ -139,19 +170,25 @@ final class InverseLlavaStage {
     }
 
     /** One example per question of {@code sample}, its picture's {@code features} given. */
-    static List<Example> questions(World.Sample sample, List<PatchFeatures> features, LlamaTokenizer tokenizer, int featureDim) {
+    static List<Example> questions(
+            World.Sample sample, List<PatchFeatures> features, LlamaTokenizer tokenizer, int featureDim) {
         List<Example> out = new ArrayList<>();
         for (WorldQuestion q : sample.questions()) {
             String prompt = Prompts.training(q);
-            out.add(Example.answer(tokenizer.encodePrompt(ChatTemplate.vicunaV1(prompt, true)), features,
-                    tokenizer.encode(q.answer()), tokenizer, featureDim));
+            out.add(Example.answer(
+                    tokenizer.encodePrompt(ChatTemplate.vicunaV1(prompt, true)),
+                    features,
+                    tokenizer.encode(q.answer()),
+                    tokenizer,
+                    featureDim));
         }
         return out;
     }
 
     /** The patch features of a sample's picture, encoded as served (its PNG decoded, preprocessed). */
     static List<PatchFeatures> encode(VisionModel tower, World.Sample sample) {
-        return tower.encodeImages(List.of(new ImageDecoder(1L << 24).decode(sample.scene().png())));
+        return tower.encodeImages(
+                List.of(new ImageDecoder(1L << 24).decode(sample.scene().png())));
     }
 
     /** Accuracy (%) of the model in {@code paths} on a world split's questions, loaded and answered as served. */
@@ -164,10 +201,12 @@ final class InverseLlavaStage {
         Benchmark questions = Formats.jsonl(split.resolve("questions.jsonl"));
         try (InProcessAnswerer answerer = new InProcessAnswerer(model, stage, 8)) {
             List<EvalItem> items = questions.items();
-            EvalRunner.Answers answers = EvalRunner.run(items, answerer, 16, new Progress(System.err, "validation", items.size(), false));
+            EvalRunner.Answers answers =
+                    EvalRunner.run(items, answerer, 16, new Progress(System.err, "validation", items.size(), false));
             Score score = questions.score(answers.byId());
-            System.err.printf("[%s] %s validation accuracy %.1f%% %s%n", stage, when, score.metrics().get("accuracy"),
-                    score.categories());
+            System.err.printf(
+                    "[%s] %s validation accuracy %.1f%% %s%n",
+                    stage, when, score.metrics().get("accuracy"), score.categories());
             return score.metrics().get("accuracy");
         }
     }

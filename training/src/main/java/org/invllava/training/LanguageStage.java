@@ -31,8 +31,7 @@ import org.invllava.runtime.weights.TensorMap;
  * questions before LLaVA shows it a picture.
  */
 final class LanguageStage {
-    private LanguageStage() {
-    }
+    private LanguageStage() {}
 
     /**
      * The text examples of {@code samples}, tokenised: a caption per picture, a conversation per question, and
@@ -64,7 +63,8 @@ final class LanguageStage {
     private static Example conversation(String prompt, String answer, LlamaTokenizer tokenizer) {
         int[] promptIds = tokenizer.encodePrompt(ChatTemplate.vicunaV1(prompt, false));
         int[] answerIds = tokenizer.encode(answer);
-        int[] ids = Arrays.copyOfRange(promptIds, 1, promptIds.length + answerIds.length); // without BOS: text() adds it
+        int[] ids =
+                Arrays.copyOfRange(promptIds, 1, promptIds.length + answerIds.length); // without BOS: text() adds it
         System.arraycopy(answerIds, 0, ids, promptIds.length - 1, answerIds.length);
         return Example.text(ids, tokenizer);
     }
@@ -74,21 +74,35 @@ final class LanguageStage {
      * {@code choiceCopies} described copies of each choice question) and writes it, in the same layout, to
      * {@code out}; {@code work} holds the resumable state.
      */
-    static TrainState run(Path initial, Path out, Path work, List<World.Sample> train, int choiceCopies,
-                          TrainOptions options) throws Exception {
+    static TrainState run(
+            Path initial, Path out, Path work, List<World.Sample> train, int choiceCopies, TrainOptions options)
+            throws Exception {
         LlamaConfig config = LlamaConfig.load(initial.resolve("config.json"));
         LlamaTokenizer tokenizer = Tokenizers.load(initial, config);
         List<Example> examples = examples(train, tokenizer, choiceCopies);
-        try (NDManager root = NDManager.newBaseManager(); Parameters params = new Parameters(root)) {
+        try (NDManager root = NDManager.newBaseManager();
+                Parameters params = new Parameters(root)) {
             TensorMap start = FrozenWeights.load(initial, root);
             params.addFrom(start, start.names());
             System.err.printf("[language] %d examples, %,d trainable parameters%n", examples.size(), params.count());
             TrainingLoop<Example> loop = TrainingLoop.overTokens("language", options, work.resolve("language-state"));
-            TrainState state = loop.run(examples, params, root, (batch, m) -> {
-                LlamaModel lm = LlamaModel.load(config, params.source("language parameters").within(m), null, null, 0,
-                        DataType.FLOAT32, WeightFormat.FLOAT32, m);
-                return CausalLoss.of(lm, batch, 0, StepInput.PatchRows.FUSION_STREAM, m);
-            }, (epoch, step) -> Double.NaN);
+            TrainState state = loop.run(
+                    examples,
+                    params,
+                    root,
+                    (batch, m) -> {
+                        LlamaModel lm = LlamaModel.load(
+                                config,
+                                params.source("language parameters").within(m),
+                                null,
+                                null,
+                                0,
+                                DataType.FLOAT32,
+                                WeightFormat.FLOAT32,
+                                m);
+                        return CausalLoss.of(lm, batch, 0, StepInput.PatchRows.FUSION_STREAM, m);
+                    },
+                    (epoch, step) -> Double.NaN);
             write(initial, out, params);
             return state;
         }

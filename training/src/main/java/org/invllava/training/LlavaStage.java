@@ -43,62 +43,94 @@ final class LlavaStage {
     static final String ID = "llava-1.5";
     private static final String[] PROJECTOR = {"linear_1.weight", "linear_1.bias", "linear_2.weight", "linear_2.bias"};
 
-    private LlavaStage() {
-    }
+    private LlavaStage() {}
 
     /**
      * Both stages' options ({@code pretrain} null: no stage 1, the ablation without alignment pre-training);
      * {@code loraRank} with alpha = 2·rank, as the Inverse-LLaVA stage.
      */
-    record Options(TrainOptions pretrain, TrainOptions finetune, int loraRank) {
-    }
+    record Options(TrainOptions pretrain, TrainOptions finetune, int loraRank) {}
 
     /** What one run produced: each stage's history (stage 1's null when skipped). */
-    record Result(TrainState pretrain, TrainState finetune) {
-    }
+    record Result(TrainState pretrain, TrainState finetune) {}
 
     /**
      * Trains on {@code train} with the frozen tower in {@code vision} and LLaMA in {@code language}, writing the
      * checkpoint to {@code out} (after each fine-tuning epoch, validated on {@code validation}).
      */
-    static Result run(Path vision, Path language, Path out, Path work, List<World.Sample> train, Path validation,
-                      Options options) throws Exception {
+    static Result run(
+            Path vision, Path language, Path out, Path work, List<World.Sample> train, Path validation, Options options)
+            throws Exception {
         LlamaConfig config = LlamaConfig.load(language.resolve("config.json"));
         LlamaTokenizer tokenizer = Tokenizers.load(language, config);
         InverseLlavaConfig.Adaptation lora = lora(options.loraRank());
-        try (NDManager root = NDManager.newBaseManager(); Parameters params = new Parameters(root)) {
+        try (NDManager root = NDManager.newBaseManager();
+                Parameters params = new Parameters(root)) {
             TensorMap base = FrozenWeights.load(language, root);
-            int featureDim = initProjector(params, vision, config.hiddenSize(), options.finetune().seed());
+            int featureDim = initProjector(
+                    params, vision, config.hiddenSize(), options.finetune().seed());
             write(out, vision, language, base, params, lora); // the starting checkpoint: its tower encodes the pictures
             List<Example> captions = new ArrayList<>();
             List<Example> questions = new ArrayList<>();
             try (VisionModel tower = LlavaModel.loadVision(new LlavaPaths(out, null), LoadOptions.defaults())) {
                 for (World.Sample s : train) { // each picture encoded once, for its caption and its questions
                     List<PatchFeatures> features = InverseLlavaStage.encode(tower, s);
-                    captions.add(Example.answer(tokenizer.encodePrompt(LlamaTokenizer.IMAGE_PLACEHOLDER + "\n"), features,
-                            tokenizer.encode(s.scene().caption()), tokenizer, featureDim));
+                    captions.add(Example.answer(
+                            tokenizer.encodePrompt(LlamaTokenizer.IMAGE_PLACEHOLDER + "\n"),
+                            features,
+                            tokenizer.encode(s.scene().caption()),
+                            tokenizer,
+                            featureDim));
                     questions.addAll(InverseLlavaStage.questions(s, features, tokenizer, featureDim));
                 }
             }
             TrainState pretrain = null;
             if (options.pretrain() != null) {
-                System.err.printf("[%s] stage 1: %d captions, %,d trainable parameters (projector), ~%.1f TFLOP%n", ID,
-                        captions.size(), params.count(), ComputeEstimate.llava(config, featureDim, 0)
-                                .training(captions, options.pretrain().epochs()) / 1e12);
-                pretrain = TrainingLoop.overTokens(ID + " stage 1", options.pretrain(), work.resolve("llava-pretrain-state"))
-                        .run(captions, params, root, new Wiring(config, base, params, null, featureDim).loss(),
+                System.err.printf(
+                        "[%s] stage 1: %d captions, %,d trainable parameters (projector), ~%.1f TFLOP%n",
+                        ID,
+                        captions.size(),
+                        params.count(),
+                        ComputeEstimate.llava(config, featureDim, 0)
+                                        .training(captions, options.pretrain().epochs())
+                                / 1e12);
+                pretrain = TrainingLoop.overTokens(
+                                ID + " stage 1", options.pretrain(), work.resolve("llava-pretrain-state"))
+                        .run(
+                                captions,
+                                params,
+                                root,
+                                new Wiring(config, base, params, null, featureDim).loss(),
                                 (epoch, step) -> Double.NaN);
             }
-            DeltaInit.reference().create(DeltaLayout.of(config, null, lora, 0), params, options.finetune().seed()); // LoRA joins
-            System.err.printf("[%s] stage 2: %d questions, %,d trainable parameters (projector + LoRA), ~%.1f TFLOP%n", ID,
-                    questions.size(), params.count(), ComputeEstimate.llava(config, featureDim, options.loraRank())
-                            .training(questions, options.finetune().epochs()) / 1e12);
-            TrainState finetune = TrainingLoop.overTokens(ID + " stage 2", options.finetune(), work.resolve("llava-finetune-state"))
-                    .run(questions, params, root, new Wiring(config, base, params, lora, featureDim).loss(), (epoch, step) -> {
-                        write(out, vision, language, base, params, lora);
-                        return InverseLlavaStage.validate(LlavaModel.load(new LlavaPaths(out, null), LoadOptions.defaults()),
-                                ID, validation, "epoch " + epoch);
-                    });
+            DeltaInit.reference()
+                    .create(
+                            DeltaLayout.of(config, null, lora, 0),
+                            params,
+                            options.finetune().seed()); // LoRA joins
+            System.err.printf(
+                    "[%s] stage 2: %d questions, %,d trainable parameters (projector + LoRA), ~%.1f TFLOP%n",
+                    ID,
+                    questions.size(),
+                    params.count(),
+                    ComputeEstimate.llava(config, featureDim, options.loraRank())
+                                    .training(questions, options.finetune().epochs())
+                            / 1e12);
+            TrainState finetune = TrainingLoop.overTokens(
+                            ID + " stage 2", options.finetune(), work.resolve("llava-finetune-state"))
+                    .run(
+                            questions,
+                            params,
+                            root,
+                            new Wiring(config, base, params, lora, featureDim).loss(),
+                            (epoch, step) -> {
+                                write(out, vision, language, base, params, lora);
+                                return InverseLlavaStage.validate(
+                                        LlavaModel.load(new LlavaPaths(out, null), LoadOptions.defaults()),
+                                        ID,
+                                        validation,
+                                        "epoch " + epoch);
+                            });
             write(out, vision, language, base, params, lora);
             return new Result(pretrain, finetune);
         }
@@ -133,10 +165,19 @@ final class LlavaStage {
      * The model being trained, wired per step from the frozen LLaMA {@code base} and {@code params} (the projector,
      * and LoRA when {@code lora} is not null).
      */
-    record Wiring(LlamaConfig config, TensorMap base, Parameters params, InverseLlavaConfig.Adaptation lora, int featureDim) {
+    record Wiring(
+            LlamaConfig config, TensorMap base, Parameters params, InverseLlavaConfig.Adaptation lora, int featureDim) {
         LlamaModel language(NDManager m) {
-            return LlamaModel.load(config, base.within(m), lora == null ? null : params.source("LoRA parameters").within(m),
-                    null, lora, 0, DataType.FLOAT32, WeightFormat.FLOAT32, m);
+            return LlamaModel.load(
+                    config,
+                    base.within(m),
+                    lora == null ? null : params.source("LoRA parameters").within(m),
+                    null,
+                    lora,
+                    0,
+                    DataType.FLOAT32,
+                    WeightFormat.FLOAT32,
+                    m);
         }
 
         LlavaProjector projector(NDManager m) {
@@ -145,8 +186,12 @@ final class LlavaStage {
 
         /** The answers' (or captions') loss through the projector and the LLaMA. */
         TrainingLoop.LossFunction<Example> loss() {
-            return (batch, m) -> CausalLoss.of(language(m), batch,
-                    new StepInput(featureDim, StepInput.PatchRows.INPUT_EMBEDDING), projector(m)::forward, m);
+            return (batch, m) -> CausalLoss.of(
+                    language(m),
+                    batch,
+                    new StepInput(featureDim, StepInput.PatchRows.INPUT_EMBEDDING),
+                    projector(m)::forward,
+                    m);
         }
     }
 
@@ -163,14 +208,16 @@ final class LlavaStage {
      * The checkpoint: the LLaMA's tensors with LoRA folded in as the loader folds it ({@link DeltaWeights#folded}:
      * {@code W + alpha/rank · B·A}, MODEL_SPEC §1), the projector, and the tower.
      */
-    static Path write(Path out, Path vision, Path language, TensorMap base, Parameters params,
-                      InverseLlavaConfig.Adaptation lora) throws IOException {
+    static Path write(
+            Path out, Path vision, Path language, TensorMap base, Parameters params, InverseLlavaConfig.Adaptation lora)
+            throws IOException {
         SafetensorsWriter w = new SafetensorsWriter();
         try (NDManager m = params.manager().newSubManager()) { // what is computed from the tensors is freed with m
             TensorMap frozen = base.within(m);
             TensorMap trained = params.source("LoRA parameters").within(m);
             for (String name : base.names()) {
-                Parameters.addF32(w, LlavaHfWriter.LANGUAGE + name, DeltaWeights.folded(frozen, trained, lora.scale(), name));
+                Parameters.addF32(
+                        w, LlavaHfWriter.LANGUAGE + name, DeltaWeights.folded(frozen, trained, lora.scale(), name));
             }
         }
         for (String name : PROJECTOR) {

@@ -15,12 +15,10 @@ import javax.imageio.ImageIO;
 final class LossCurve {
     private static final Color[] COLOURS = {new Color(0x4C72B0), new Color(0xDD8452), new Color(0x55A868)};
 
-    private LossCurve() {
-    }
+    private LossCurve() {}
 
     /** One stage's history: its name, losses per step and validation (step, accuracy %) points. */
-    record Series(String name, List<Double> losses, List<double[]> validation) {
-    }
+    record Series(String name, List<Double> losses, List<double[]> validation) {}
 
     static void write(List<Series> stages, Path file) throws IOException {
         int width = 760;
@@ -50,8 +48,11 @@ final class LossCurve {
         max = max <= 0 ? 1 : max;
         g.setColor(Color.BLACK);
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 13));
-        g.drawString(s.name() + ": training loss (left axis)" + (s.validation().isEmpty() ? "" : ", validation accuracy % (right axis, dots)"),
-                left, y0 + 22);
+        g.drawString(
+                s.name() + ": training loss (left axis)"
+                        + (s.validation().isEmpty() ? "" : ", validation accuracy % (right axis, dots)"),
+                left,
+                y0 + 22);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
         g.drawLine(left, bottom, right, bottom);
         g.drawLine(left, top, left, bottom);
@@ -62,8 +63,11 @@ final class LossCurve {
         g.setStroke(new BasicStroke(1.5f));
         int n = smooth.length;
         for (int i = 1; i < n; i++) {
-            g.drawLine(left + (int) ((long) (i - 1) * (right - left) / Math.max(1, n - 1)), bottom - (int) ((bottom - top) * smooth[i - 1] / max),
-                    left + (int) ((long) i * (right - left) / Math.max(1, n - 1)), bottom - (int) ((bottom - top) * smooth[i] / max));
+            g.drawLine(
+                    left + (int) ((long) (i - 1) * (right - left) / Math.max(1, n - 1)),
+                    bottom - (int) ((bottom - top) * smooth[i - 1] / max),
+                    left + (int) ((long) i * (right - left) / Math.max(1, n - 1)),
+                    bottom - (int) ((bottom - top) * smooth[i] / max));
         }
         g.setColor(new Color(0xC44E52));
         for (double[] p : s.validation()) {

@@ -4,8 +4,7 @@ import java.util.List;
 
 /** Summaries of a loss history. */
 final class Losses {
-    private Losses() {
-    }
+    private Losses() {}
 
     /** The mean of the last {@code n} values (all when fewer); NaN when empty. */
     static double tailMean(List<Double> losses, int n) {

@@ -25,10 +25,10 @@ final class PatchLabels {
     private static final int[] CLASSES = {ShapeKind.values().length + 1, Colour.values().length + 1, 4, 4};
     /** Where each label's classes start among the head's outputs. */
     private static final int[] START = {0, CLASSES[0], CLASSES[0] + CLASSES[1], CLASSES[0] + CLASSES[1] + CLASSES[2]};
+
     static final int OUTPUTS = START[3] + CLASSES[3];
 
-    private PatchLabels() {
-    }
+    private PatchLabels() {}
 
     /**
      * The labels of each patch of {@code scene} for a tower of {@code grid}×{@code grid} patches (row-major), as
@@ -45,8 +45,12 @@ final class PatchLabels {
             for (int px = 0; px < grid; px++) {
                 int quadrant = (py < grid / 2 ? 0 : 2) + (px < grid / 2 ? 0 : 1);
                 Item item = byQuadrant[quadrant];
-                labels[py * grid + px] = new int[] {item == null ? 0 : item.shape().ordinal() + 1,
-                        item == null ? 0 : item.colour().ordinal() + 1, scene.items().size() - 1, quadrant};
+                labels[py * grid + px] = new int[] {
+                    item == null ? 0 : item.shape().ordinal() + 1,
+                    item == null ? 0 : item.colour().ordinal() + 1,
+                    scene.items().size() - 1,
+                    quadrant
+                };
             }
         }
         return labels;
@@ -69,7 +73,8 @@ final class PatchLabels {
         NDArray total = null;
         for (int k = 0; k < CLASSES.length; k++) {
             String range = ":, :, " + START[k] + ":" + (START[k] + CLASSES[k]);
-            NDArray picked = logits.get(range).logSoftmax(2).mul(target.get(range)).sum();
+            NDArray picked =
+                    logits.get(range).logSoftmax(2).mul(target.get(range)).sum();
             total = total == null ? picked : total.add(picked);
         }
         return Scalars.times(total, -1.0 / (b * n * CLASSES.length));

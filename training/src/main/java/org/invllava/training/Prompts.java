@@ -11,8 +11,7 @@ import org.invllava.evaluation.world.WorldQuestion;
  * a no too.
  */
 final class Prompts {
-    private Prompts() {
-    }
+    private Prompts() {}
 
     /** The prompt {@code q} is trained with. */
     static String training(WorldQuestion q) {
@@ -20,7 +19,8 @@ final class Prompts {
             return q.prompt();
         }
         return q.kind() == QuestionKind.PRESENCE && (q.id().hashCode() & 2) != 0
-                ? q.question() + " " + WorldQuestion.YES_NO_ANSWER : q.question();
+                ? q.question() + " " + WorldQuestion.YES_NO_ANSWER
+                : q.question();
     }
 
     /** Half the questions, chosen by their id. */

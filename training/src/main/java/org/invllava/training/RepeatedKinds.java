@@ -17,15 +17,15 @@ import org.invllava.evaluation.world.WorldQuestion;
  * another letter and only matching the colour to an option fits them all); other kinds are copied as they are.
  */
 final class RepeatedKinds {
-    private RepeatedKinds() {
-    }
+    private RepeatedKinds() {}
 
     /**
      * {@code samples} (of {@code world}) with each question of a kind in {@code times} (kind label → copies, at least
      * 1) repeated.
      */
     static List<World.Sample> of(World world, List<World.Sample> samples, Map<String, Integer> times) {
-        List<String> kinds = Arrays.stream(QuestionKind.values()).map(QuestionKind::label).toList();
+        List<String> kinds =
+                Arrays.stream(QuestionKind.values()).map(QuestionKind::label).toList();
         times.forEach((kind, n) -> {
             if (!kinds.contains(kind)) {
                 throw new IllegalArgumentException("--repeat " + kind + "=" + n + ": the question kinds are " + kinds);

@@ -4,7 +4,8 @@ package org.invllava.training;
 public record Schedule(double peak, int warmupSteps, int totalSteps, double floor) {
     public Schedule {
         if (peak <= 0 || warmupSteps < 0 || totalSteps < 1 || floor < 0 || floor > 1) {
-            throw new IllegalArgumentException("bad schedule " + peak + ", " + warmupSteps + ", " + totalSteps + ", " + floor);
+            throw new IllegalArgumentException(
+                    "bad schedule " + peak + ", " + warmupSteps + ", " + totalSteps + ", " + floor);
         }
     }
 

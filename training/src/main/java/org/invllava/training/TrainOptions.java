@@ -5,11 +5,22 @@ package org.invllava.training;
  * the warm-up share of all steps (then cosine decay to 10%), the data-order seed, and how often a resumable state
  * is saved (steps; epoch ends always).
  */
-public record TrainOptions(int epochs, int batchSize, double learningRate, double warmupFraction, double weightDecay,
-                           long seed, int saveEvery) {
+public record TrainOptions(
+        int epochs,
+        int batchSize,
+        double learningRate,
+        double warmupFraction,
+        double weightDecay,
+        long seed,
+        int saveEvery) {
     public TrainOptions {
-        if (epochs < 1 || batchSize < 1 || learningRate <= 0 || warmupFraction < 0 || warmupFraction >= 1
-                || weightDecay < 0 || saveEvery < 1) {
+        if (epochs < 1
+                || batchSize < 1
+                || learningRate <= 0
+                || warmupFraction < 0
+                || warmupFraction >= 1
+                || weightDecay < 0
+                || saveEvery < 1) {
             throw new IllegalArgumentException("bad training options " + this);
         }
     }

@@ -43,8 +43,18 @@ final class TrainProgress {
         for (int i = 0; i < n; i++) {
             mean += recent[i] / n;
         }
-        String line = String.format("[%s] %s step %d/%d epoch %d/%d loss %.4f lr %.2e %.0f %s/s ETA %s", name,
-                Progress.bar(step, total, 24), step, total, epoch, epochs, mean, lr, tokens / seconds, unit,
+        String line = String.format(
+                "[%s] %s step %d/%d epoch %d/%d loss %.4f lr %.2e %.0f %s/s ETA %s",
+                name,
+                Progress.bar(step, total, 24),
+                step,
+                total,
+                epoch,
+                epochs,
+                mean,
+                lr,
+                tokens / seconds,
+                unit,
                 stepsPerSecond > 0 ? Progress.duration((total - step) / stepsPerSecond) : "?");
         System.err.print(terminal ? "\r" + line + (step == total ? "\n" : "") : line + "\n");
         System.err.flush();

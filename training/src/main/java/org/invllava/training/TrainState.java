@@ -25,6 +25,7 @@ import org.invllava.runtime.weights.TensorInfo;
 public record TrainState(int step, int totalSteps, List<Double> losses, List<double[]> validation) {
     /** The total steps of a snapshot that does not say. */
     static final int UNKNOWN_TOTAL = -1;
+
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     public TrainState {
@@ -79,8 +80,9 @@ public record TrainState(int step, int totalSteps, List<Double> losses, List<dou
             } else {
                 NDArray p = params.get(e.getKey());
                 if (p.getShape().size() != values.length) { // e.g. another --lora-rank, --shape-twins or --layers
-                    throw new IllegalArgumentException(dir + " holds a run with other options: " + e.getKey() + " has "
-                            + values.length + " numbers there, " + p.getShape().size() + " in this run (give another --work)");
+                    throw new IllegalArgumentException(
+                            dir + " holds a run with other options: " + e.getKey() + " has " + values.length
+                                    + " numbers there, " + p.getShape().size() + " in this run (give another --work)");
                 }
                 p.set(values);
             }
@@ -89,11 +91,15 @@ public record TrainState(int step, int totalSteps, List<Double> losses, List<dou
         List<Double> losses = new ArrayList<>();
         ((List<?>) meta.get("losses")).forEach(v -> losses.add(((Number) v).doubleValue()));
         List<double[]> validation = new ArrayList<>();
-        ((List<?>) meta.get("validation")).forEach(v -> validation.add(((List<?>) v).stream()
-                .mapToDouble(x -> ((Number) x).doubleValue()).toArray()));
+        ((List<?>) meta.get("validation"))
+                .forEach(v -> validation.add(((List<?>) v)
+                        .stream().mapToDouble(x -> ((Number) x).doubleValue()).toArray()));
         Object total = meta.get("total_steps");
-        return new TrainState(((Number) meta.get("step")).intValue(),
-                total == null ? UNKNOWN_TOTAL : ((Number) total).intValue(), losses, validation);
+        return new TrainState(
+                ((Number) meta.get("step")).intValue(),
+                total == null ? UNKNOWN_TOTAL : ((Number) total).intValue(),
+                losses,
+                validation);
     }
 
     static void deleteTree(Path dir) throws IOException {

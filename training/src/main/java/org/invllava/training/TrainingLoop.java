@@ -67,11 +67,14 @@ final class TrainingLoop<T> {
             List<Integer> order = order(examples.size(), epoch);
             for (int b = step % perEpoch; b < perEpoch; b++) {
                 List<T> batch = new ArrayList<>();
-                for (int i = b * options.batchSize(); i < Math.min(examples.size(), (b + 1) * options.batchSize()); i++) {
+                for (int i = b * options.batchSize();
+                        i < Math.min(examples.size(), (b + 1) * options.batchSize());
+                        i++) {
                     batch.add(examples.get(order.get(i)));
                 }
                 float loss;
-                try (NDManager m = root.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                try (NDManager m = root.newSubManager();
+                        GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                     NDArray l = lossFunction.loss(batch, m);
                     gc.backward(l);
                     loss = l.getFloat();
@@ -82,7 +85,12 @@ final class TrainingLoop<T> {
                 optimizer.step(params, schedule.at(step));
                 losses.add((double) loss);
                 step++;
-                progress.update(step, epoch + 1, options.epochs(), loss, schedule.at(step - 1),
+                progress.update(
+                        step,
+                        epoch + 1,
+                        options.epochs(),
+                        loss,
+                        schedule.at(step - 1),
                         batch.stream().mapToInt(size).sum());
                 if (step % options.saveEvery() == 0 && step % perEpoch != 0) {
                     new TrainState(step, total, losses, validation).save(stateDir, params, optimizer);
@@ -102,12 +110,18 @@ final class TrainingLoop<T> {
      * schedule and data order are not this run's, and a snapshot past this run's end would end it untrained.
      */
     private void refuseOtherPlan(TrainState resumed, int total) {
-        boolean other = resumed.totalSteps() == TrainState.UNKNOWN_TOTAL ? resumed.step() > total : resumed.totalSteps() != total;
+        boolean other = resumed.totalSteps() == TrainState.UNKNOWN_TOTAL
+                ? resumed.step() > total
+                : resumed.totalSteps() != total;
         if (other) {
-            throw new IllegalArgumentException(String.format("[%s] %s holds a run of %s steps (at step %d), this run has %d "
-                    + "(other data, --epochs or --batch-size?): give another --work to start anew", name, stateDir,
+            throw new IllegalArgumentException(String.format(
+                    "[%s] %s holds a run of %s steps (at step %d), this run has %d "
+                            + "(other data, --epochs or --batch-size?): give another --work to start anew",
+                    name,
+                    stateDir,
                     resumed.totalSteps() == TrainState.UNKNOWN_TOTAL ? "more" : String.valueOf(resumed.totalSteps()),
-                    resumed.step(), total));
+                    resumed.step(),
+                    total));
         }
     }
 

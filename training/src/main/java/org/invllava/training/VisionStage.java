@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,15 +49,13 @@ final class VisionStage {
     private static final int EMBED = 64;
     static final int PAIR_BUCKETS = 4096;
 
-    private VisionStage() {
-    }
+    private VisionStage() {}
 
     /**
      * What the vision stage learns from besides the contrastive pairs: {@code shapeTwins} as the class describes,
      * {@code patchLabels} the per-patch objective of {@link PatchLabels}.
      */
-    record Objective(boolean shapeTwins, boolean patchLabels) {
-    }
+    record Objective(boolean shapeTwins, boolean patchLabels) {}
 
     /**
      * One pair: the preprocessed picture [3, S, S] (drawn when a batch asks for it, so that many pictures fit in
@@ -66,31 +63,56 @@ final class VisionStage {
      * null without that objective).
      */
     record Pair(Supplier<float[]> pixels, Map<Integer, Integer> tokens, int[][] patchLabels) {
-        static Pair of(Scene scene, ImagePreprocessor preprocessor, LlamaTokenizer tokenizer, Objective objective, int grid) {
-            return new Pair(() -> preprocessor.process(scene.render()), captionFeatures(scene.caption(), tokenizer,
-                    objective.shapeTwins()), objective.patchLabels() ? PatchLabels.of(scene, grid) : null);
+        static Pair of(
+                Scene scene, ImagePreprocessor preprocessor, LlamaTokenizer tokenizer, Objective objective, int grid) {
+            return new Pair(
+                    () -> preprocessor.process(scene.render()),
+                    captionFeatures(scene.caption(), tokenizer, objective.shapeTwins()),
+                    objective.patchLabels() ? PatchLabels.of(scene, grid) : null);
         }
     }
 
-    static List<Pair> pairs(List<World.Sample> samples, ImagePreprocessor preprocessor, LlamaTokenizer tokenizer,
-                            Objective objective, int grid) {
-        return samples.stream().map(s -> Pair.of(s.scene(), preprocessor, tokenizer, objective, grid)).toList();
+    static List<Pair> pairs(
+            List<World.Sample> samples,
+            ImagePreprocessor preprocessor,
+            LlamaTokenizer tokenizer,
+            Objective objective,
+            int grid) {
+        return samples.stream()
+                .map(s -> Pair.of(s.scene(), preprocessor, tokenizer, objective, grid))
+                .toList();
     }
 
     /** What one training item is: a sample's pair, and with shape twins its twin's, kept in one batch. */
-    static List<List<Pair>> items(List<World.Sample> samples, ImagePreprocessor preprocessor, LlamaTokenizer tokenizer,
-                                  Objective objective, int grid) {
-        return samples.stream().map(s -> objective.shapeTwins()
-                ? List.of(Pair.of(s.scene(), preprocessor, tokenizer, objective, grid),
-                        Pair.of(twin(s.scene()), preprocessor, tokenizer, objective, grid))
-                : List.of(Pair.of(s.scene(), preprocessor, tokenizer, objective, grid))).toList();
+    static List<List<Pair>> items(
+            List<World.Sample> samples,
+            ImagePreprocessor preprocessor,
+            LlamaTokenizer tokenizer,
+            Objective objective,
+            int grid) {
+        return samples.stream()
+                .map(s -> objective.shapeTwins()
+                        ? List.of(
+                                Pair.of(s.scene(), preprocessor, tokenizer, objective, grid),
+                                Pair.of(twin(s.scene()), preprocessor, tokenizer, objective, grid))
+                        : List.of(Pair.of(s.scene(), preprocessor, tokenizer, objective, grid)))
+                .toList();
     }
 
     /** The scene with each shape replaced by the next kind (circle → square → triangle → circle), all else kept. */
     static Scene twin(Scene scene) {
         ShapeKind[] kinds = ShapeKind.values();
-        return new Scene(scene.size(), scene.items().stream().map(i -> new Item(kinds[(i.shape().ordinal() + 1) % kinds.length],
-                i.colour(), i.quadrant(), i.cx(), i.cy(), i.radius())).toList());
+        return new Scene(
+                scene.size(),
+                scene.items().stream()
+                        .map(i -> new Item(
+                                kinds[(i.shape().ordinal() + 1) % kinds.length],
+                                i.colour(),
+                                i.quadrant(),
+                                i.cx(),
+                                i.cy(),
+                                i.radius()))
+                        .toList());
     }
 
     /**
@@ -106,7 +128,8 @@ final class VisionStage {
                 counts.merge(ids[i], 1, Integer::sum);
                 for (int j = i + 1; phrasePairs && j < ids.length; j++) {
                     if (ids[i] != ids[j]) {
-                        int pair = Math.floorMod(31 * Math.min(ids[i], ids[j]) + 1_000_003 * Math.max(ids[i], ids[j]), PAIR_BUCKETS);
+                        int pair = Math.floorMod(
+                                31 * Math.min(ids[i], ids[j]) + 1_000_003 * Math.max(ids[i], ids[j]), PAIR_BUCKETS);
                         counts.merge(tokenizer.vocabSize() + pair, 1, Integer::sum);
                     }
                 }
@@ -120,8 +143,16 @@ final class VisionStage {
      * layout, to {@code out}, learning from the contrastive pairs and {@code objective}. Returns the loss history and
      * the validation image-to-caption retrieval accuracy.
      */
-    static TrainState run(Path initial, Path out, Path work, List<World.Sample> train, List<World.Sample> validation,
-                          LlamaTokenizer tokenizer, TrainOptions options, Objective objective) throws Exception {
+    static TrainState run(
+            Path initial,
+            Path out,
+            Path work,
+            List<World.Sample> train,
+            List<World.Sample> validation,
+            LlamaTokenizer tokenizer,
+            TrainOptions options,
+            Objective objective)
+            throws Exception {
         ClipVisionConfig config = ClipVisionConfig.load(initial.resolve("config.json"));
         ImagePreprocessor preprocessor = ImagePreprocessor.forModel(initial, config.imageSize(), true);
         int grid = config.imageSize() / config.patchSize();
@@ -129,10 +160,12 @@ final class VisionStage {
         List<Pair> held = pairs(validation, preprocessor, tokenizer, objective, grid);
         boolean shapeTwins = objective.shapeTwins();
         int vocab = tokenizer.vocabSize() + (shapeTwins ? PAIR_BUCKETS : 0); // rows of the text side's table
-        try (NDManager root = NDManager.newBaseManager(); Parameters params = new Parameters(root)) {
+        try (NDManager root = NDManager.newBaseManager();
+                Parameters params = new Parameters(root)) {
             TensorMap start = FrozenWeights.load(initial, root);
             ClipVisionTower probe = ClipVisionTower.load(config, List.of(-1), start);
-            List<String> used = start.names().stream().filter(n -> !probe.isUnused(n)).toList();
+            List<String> used =
+                    start.names().stream().filter(n -> !probe.isUnused(n)).toList();
             params.addFrom(start, used);
             SplittableRandom r = new SplittableRandom(options.seed());
             long d = config.hiddenSize();
@@ -141,15 +174,27 @@ final class VisionStage {
             params.add(TEXT_PROJECTION, uniform(EMBED * EMBED, 1 / Math.sqrt(EMBED), r), EMBED, EMBED);
             params.add(LOGIT_SCALE, new float[] {(float) Math.log(1 / 0.07)});
             if (objective.patchLabels()) {
-                params.add(PatchLabels.HEAD, uniform(PatchLabels.OUTPUTS * d, 1 / Math.sqrt(d), r), PatchLabels.OUTPUTS, d);
+                params.add(
+                        PatchLabels.HEAD,
+                        uniform(PatchLabels.OUTPUTS * d, 1 / Math.sqrt(d), r),
+                        PatchLabels.OUTPUTS,
+                        d);
             }
-            System.err.printf("[vision] %d pictures%s%s, %,d trainable parameters (tower %s + heads)%n",
-                    pairs.size(), shapeTwins ? " and their shape twins" : "", objective.patchLabels() ? " with patch labels" : "",
-                    params.count(), used.size() + " tensors");
-            TrainingLoop<List<Pair>> loop = new TrainingLoop<>("vision", options, work.resolve("vision-state"), List::size,
-                    "pictures");
-            TrainState state = loop.run(pairs, params, root, (batch, m) -> loss(config, params,
-                            batch.stream().flatMap(List::stream).toList(), vocab, m),
+            System.err.printf(
+                    "[vision] %d pictures%s%s, %,d trainable parameters (tower %s + heads)%n",
+                    pairs.size(),
+                    shapeTwins ? " and their shape twins" : "",
+                    objective.patchLabels() ? " with patch labels" : "",
+                    params.count(),
+                    used.size() + " tensors");
+            TrainingLoop<List<Pair>> loop =
+                    new TrainingLoop<>("vision", options, work.resolve("vision-state"), List::size, "pictures");
+            TrainState state = loop.run(
+                    pairs,
+                    params,
+                    root,
+                    (batch, m) -> loss(
+                            config, params, batch.stream().flatMap(List::stream).toList(), vocab, m),
                     (epoch, step) -> retrieval(config, params, held, vocab, root));
             write(initial, out, start, params, used);
             return state;
@@ -160,7 +205,9 @@ final class VisionStage {
     static NDArray loss(ClipVisionConfig config, Parameters params, List<Pair> batch, int vocab, NDManager m) {
         TensorMap p = params.source("vision parameters").within(m);
         NDArray[] embeddings = embed(config, p, batch, vocab, m);
-        NDArray logits = embeddings[0].matMul(embeddings[1].transpose()).mul(p.load(LOGIT_SCALE, new long[0]).exp()); // [B, B]
+        NDArray logits = embeddings[0]
+                .matMul(embeddings[1].transpose())
+                .mul(p.load(LOGIT_SCALE, new long[0]).exp()); // [B, B]
         NDArray eye = m.eye(batch.size());
         NDArray rows = logits.logSoftmax(1).mul(eye).sum();
         NDArray cols = logits.logSoftmax(0).mul(eye).sum();
@@ -168,8 +215,10 @@ final class VisionStage {
         if (batch.get(0).patchLabels() == null) {
             return contrastive;
         }
-        NDArray head = p.load(PatchLabels.HEAD, PatchLabels.OUTPUTS, embeddings[2].getShape().get(2));
-        return contrastive.add(PatchLabels.loss(embeddings[2], head, batch.stream().map(Pair::patchLabels).toList(), m));
+        NDArray head = p.load(
+                PatchLabels.HEAD, PatchLabels.OUTPUTS, embeddings[2].getShape().get(2));
+        return contrastive.add(PatchLabels.loss(
+                embeddings[2], head, batch.stream().map(Pair::patchLabels).toList(), m));
     }
 
     /**
@@ -182,16 +231,20 @@ final class VisionStage {
         float[] bags = new float[batch.size() * vocab];
         for (int i = 0; i < batch.size(); i++) {
             System.arraycopy(batch.get(i).pixels().get(), 0, pixels, i * 3 * s * s, 3 * s * s);
-            int total = batch.get(i).tokens().values().stream().mapToInt(Integer::intValue).sum();
+            int total = batch.get(i).tokens().values().stream()
+                    .mapToInt(Integer::intValue)
+                    .sum();
             for (Map.Entry<Integer, Integer> t : batch.get(i).tokens().entrySet()) {
                 bags[i * vocab + t.getKey()] = (float) t.getValue() / total;
             }
         }
         ClipVisionTower tower = ClipVisionTower.load(config, List.of(-1), p);
         NDArray features = tower.encode(m.create(pixels, new Shape(batch.size(), 3, s, s))); // [B, N, D]
-        NDArray image = features.mean(new int[] {1}).matMul(p.load(VISUAL_PROJECTION, EMBED, features.getShape().get(2))
-                .transpose()); // [B, E]
-        NDArray text = m.create(bags, new Shape(batch.size(), vocab)).matMul(p.load(TEXT_EMBEDDING, vocab, EMBED)) // [B, E]
+        NDArray image = features.mean(new int[] {1})
+                .matMul(p.load(VISUAL_PROJECTION, EMBED, features.getShape().get(2))
+                        .transpose()); // [B, E]
+        NDArray text = m.create(bags, new Shape(batch.size(), vocab))
+                .matMul(p.load(TEXT_EMBEDDING, vocab, EMBED)) // [B, E]
                 .matMul(p.load(TEXT_PROJECTION, EMBED, EMBED).transpose());
         return new NDArray[] {normalize(image), normalize(text), features};
     }
@@ -210,15 +263,24 @@ final class VisionStage {
                 right += best[i] == i ? 1 : 0;
             }
             double accuracy = 100.0 * right / best.length;
-            System.err.printf("[vision] validation picture-to-caption retrieval among %d: %.1f%%%s%n", best.length, accuracy,
-                    held.get(0).patchLabels() == null ? "" : "; patch labels (shape, colour, count, quadrant): "
-                            + PatchLabels.accuracy(e[2], params.get(PatchLabels.HEAD), held.stream().map(Pair::patchLabels).toList()));
+            System.err.printf(
+                    "[vision] validation picture-to-caption retrieval among %d: %.1f%%%s%n",
+                    best.length,
+                    accuracy,
+                    held.get(0).patchLabels() == null
+                            ? ""
+                            : "; patch labels (shape, colour, count, quadrant): "
+                                    + PatchLabels.accuracy(
+                                            e[2],
+                                            params.get(PatchLabels.HEAD),
+                                            held.stream().map(Pair::patchLabels).toList()));
             return accuracy;
         }
     }
 
     /** The trained tower: {@code initial}'s config and preprocessing, tensors the tower does not use unchanged. */
-    private static void write(Path initial, Path out, TensorMap start, Parameters params, List<String> used) throws IOException {
+    private static void write(Path initial, Path out, TensorMap start, Parameters params, List<String> used)
+            throws IOException {
         Files.createDirectories(out);
         for (String file : List.of("config.json", "preprocessor_config.json")) {
             Files.copy(initial.resolve(file), out.resolve(file), StandardCopyOption.REPLACE_EXISTING);

@@ -41,6 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
 class LlavaStageTest {
     @TempDir
     static Path dir;
+
     static ModelPaths demo;
     static List<World.Sample> train;
 
@@ -53,11 +54,19 @@ class LlavaStageTest {
     @Test
     void bothStagesLowerTheLossAndTheCheckpointKeepsTheFrozenParts() throws Exception {
         Path out = dir.resolve("llava");
-        Path validation = InverseLlavaStage.writeSplit(new World(5, World.DEFAULT_IMAGE_SIZE), World.Split.VALIDATION, 2,
-                dir.resolve("world"));
-        LlavaStage.Result r = LlavaStage.run(demo.vision(), demo.language(), out, dir.resolve("work"), train, validation,
-                new LlavaStage.Options(new TrainOptions(6, 1, 1e-2, 0.1, 0.0, 3, 100),
-                        new TrainOptions(3, 4, 5e-3, 0.1, 0.0, 3, 100), 4));
+        Path validation = InverseLlavaStage.writeSplit(
+                new World(5, World.DEFAULT_IMAGE_SIZE), World.Split.VALIDATION, 2, dir.resolve("world"));
+        LlavaStage.Result r = LlavaStage.run(
+                demo.vision(),
+                demo.language(),
+                out,
+                dir.resolve("work"),
+                train,
+                validation,
+                new LlavaStage.Options(
+                        new TrainOptions(6, 1, 1e-2, 0.1, 0.0, 3, 100),
+                        new TrainOptions(3, 4, 5e-3, 0.1, 0.0, 3, 100),
+                        4));
         assertDrops(r.pretrain(), 3, 0.05); // the projector alone moves a random LM's next-token loss a little
         assertDrops(r.finetune(), 3, 0.2);
         assertEquals(3, r.finetune().validation().size(), "a validation accuracy per stage-2 epoch");
@@ -67,11 +76,14 @@ class LlavaStageTest {
         for (String name : tower.names()) {
             assertArrayEquals(floats(tower, name), floats(written, "vision_tower." + name), 0f, "frozen tower " + name);
         }
-        for (String name : List.of("model.embed_tokens.weight", "lm_head.weight", "model.layers.0.input_layernorm.weight")) {
-            assertArrayEquals(floats(language, name), floats(written, LlavaHfWriter.LANGUAGE + name), 0f, "not adapted: " + name);
+        for (String name :
+                List.of("model.embed_tokens.weight", "lm_head.weight", "model.layers.0.input_layernorm.weight")) {
+            assertArrayEquals(
+                    floats(language, name), floats(written, LlavaHfWriter.LANGUAGE + name), 0f, "not adapted: " + name);
         }
         for (String name : List.of("model.layers.0.self_attn.q_proj.weight", "model.layers.1.mlp.down_proj.weight")) {
-            assertFalse(Arrays.equals(floats(language, name), floats(written, LlavaHfWriter.LANGUAGE + name)),
+            assertFalse(
+                    Arrays.equals(floats(language, name), floats(written, LlavaHfWriter.LANGUAGE + name)),
                     "LoRA folded into " + name);
         }
     }
@@ -80,7 +92,8 @@ class LlavaStageTest {
     void aWrittenCheckpointServesTheTrainedLogits() throws Exception {
         LlamaConfig config = LlamaConfig.load(demo.language().resolve("config.json"));
         InverseLlavaConfig.Adaptation lora = LlavaStage.lora(4);
-        try (NDManager root = NDManager.newBaseManager(); Parameters params = new Parameters(root)) {
+        try (NDManager root = NDManager.newBaseManager();
+                Parameters params = new Parameters(root)) {
             TensorMap base = FrozenWeights.load(demo.language(), root);
             int featureDim = LlavaStage.initProjector(params, demo.vision(), config.hiddenSize(), 3);
             DeltaInit.reference().create(DeltaLayout.of(config, null, lora, 0), params, 3);
@@ -98,14 +111,16 @@ class LlavaStageTest {
             float[] expected;
             try (NDManager m = root.newSubManager()) {
                 LlamaModel lm = wiring.language(m);
-                StepInput in = new StepInput(featureDim, StepInput.PatchRows.INPUT_EMBEDDING).addExpanded(e.sequence(), 0, rows);
+                StepInput in = new StepInput(featureDim, StepInput.PatchRows.INPUT_EMBEDDING)
+                        .addExpanded(e.sequence(), 0, rows);
                 StepInput.Tensors t = in.tensors(m, lm, DataType.FLOAT32, wiring.projector(m)::forward);
                 NDArray hidden = lm.forward(t.embeds(), null, ForwardBatch.single(new FreshKv(), rows));
                 expected = lm.lastLogits(hidden);
             }
             try (LlavaModel served = LlavaModel.load(new LlavaPaths(trained, null), LoadOptions.defaults());
-                 Sequence seq = served.newSequence()) {
-                float[] logits = seq.prefill(served.expand(promptIds(e), InverseLlavaStage.encode(served.vision(), train.get(0))));
+                    Sequence seq = served.newSequence()) {
+                float[] logits = seq.prefill(
+                        served.expand(promptIds(e), InverseLlavaStage.encode(served.vision(), train.get(0))));
                 assertArrayEquals(expected, logits, 1e-4f);
             }
         }
@@ -126,14 +141,18 @@ class LlavaStageTest {
     }
 
     private static void assertDrops(TrainState state, int n, double by) {
-        double first = state.losses().subList(0, n).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+        double first = state.losses().subList(0, n).stream()
+                .mapToDouble(Double::doubleValue)
+                .average()
+                .orElseThrow();
         double last = Losses.tailMean(state.losses(), n);
         assertTrue(last < first - by, "loss " + first + " → " + last + ": " + state.losses());
     }
 
     private static float[] floats(Checkpoint c, String name) {
         try (NDManager m = NDManager.newBaseManager()) {
-            return new TensorLoader(c, m, DataType.FLOAT32).load(name, c.tensors().get(name).shape())
+            return new TensorLoader(c, m, DataType.FLOAT32)
+                    .load(name, c.tensors().get(name).shape())
                     .toFloatArray();
         }
     }

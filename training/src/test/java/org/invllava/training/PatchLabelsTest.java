@@ -11,9 +11,11 @@ import org.invllava.evaluation.world.ShapeKind;
 import org.junit.jupiter.api.Test;
 
 class PatchLabelsTest {
-    private static final Scene SCENE = new Scene(112, List.of(
-            new Item(ShapeKind.TRIANGLE, Colour.BLUE, 1, 84, 28, 11), // top right
-            new Item(ShapeKind.CIRCLE, Colour.RED, 2, 28, 84, 18))); // bottom left
+    private static final Scene SCENE = new Scene(
+            112,
+            List.of(
+                    new Item(ShapeKind.TRIANGLE, Colour.BLUE, 1, 84, 28, 11), // top right
+                    new Item(ShapeKind.CIRCLE, Colour.RED, 2, 28, 84, 18))); // bottom left
 
     @Test
     void eachPatchIsLabelledWithItsQuadrantsShapeAndColourTheCountAndTheQuadrant() {

@@ -28,11 +28,16 @@ class RepeatedKindsTest {
             List<WorldQuestion> own = s.questions();
             List<WorldQuestion> all = repeated.get(i).questions();
             assertEquals(own, all.subList(0, own.size()), "each picture's own questions first, unchanged");
-            assertEquals(List.of(WORLD.presence(s, 1), WORLD.presence(s, 2), WORLD.presence(s, 3)),
+            assertEquals(
+                    List.of(WORLD.presence(s, 1), WORLD.presence(s, 2), WORLD.presence(s, 3)),
                     all.subList(own.size(), all.size()));
-            all.stream().filter(q -> q.kind() == QuestionKind.PRESENCE).forEach(q -> asked.add(s.imageId() + q.question()));
+            all.stream()
+                    .filter(q -> q.kind() == QuestionKind.PRESENCE)
+                    .forEach(q -> asked.add(s.imageId() + q.question()));
         }
-        assertTrue(asked.size() > TRAIN.size() * 2, "most copies ask something new: " + asked.size() + " of " + 4 * TRAIN.size());
+        assertTrue(
+                asked.size() > TRAIN.size() * 2,
+                "most copies ask something new: " + asked.size() + " of " + 4 * TRAIN.size());
     }
 
     @Test
@@ -40,15 +45,22 @@ class RepeatedKindsTest {
         List<World.Sample> repeated = RepeatedKinds.of(WORLD, TRAIN, Map.of("choice", 2, "color", 2));
         for (int i = 0; i < TRAIN.size(); i++) {
             List<WorldQuestion> own = TRAIN.get(i).questions();
-            List<WorldQuestion> extra = repeated.get(i).questions().subList(own.size(), repeated.get(i).questions().size());
+            List<WorldQuestion> extra = repeated.get(i)
+                    .questions()
+                    .subList(own.size(), repeated.get(i).questions().size());
             for (WorldQuestion q : own) {
                 if (q.kind() == QuestionKind.CHOICE) {
-                    WorldQuestion copy = extra.stream().filter(x -> x.kind() == QuestionKind.CHOICE).findFirst().orElseThrow();
+                    WorldQuestion copy = extra.stream()
+                            .filter(x -> x.kind() == QuestionKind.CHOICE)
+                            .findFirst()
+                            .orElseThrow();
                     assertEquals(q.rotated(1), copy);
                     assertNotEquals(q.answer(), copy.answer());
                     assertEquals(q.answerText(), copy.answerText());
                 } else if (q.kind() == QuestionKind.COLOR) {
-                    assertTrue(extra.contains(new WorldQuestion(q.id() + "-1", q.kind(), q.question(), q.answer(), q.choices())),
+                    assertTrue(
+                            extra.contains(
+                                    new WorldQuestion(q.id() + "-1", q.kind(), q.question(), q.answer(), q.choices())),
                             "other kinds are copied as they are");
                 }
             }
@@ -60,9 +72,10 @@ class RepeatedKindsTest {
         assertSame(TRAIN, RepeatedKinds.of(WORLD, TRAIN, Map.of()));
         assertEquals(TRAIN, RepeatedKinds.of(WORLD, TRAIN, Map.of("presence", 1)));
         assertThrows(IllegalArgumentException.class, () -> RepeatedKinds.of(WORLD, TRAIN, Map.of("presence", 0)));
-        IllegalArgumentException typo = assertThrows(IllegalArgumentException.class,
-                () -> RepeatedKinds.of(WORLD, TRAIN, Map.of("presense", 4)));
-        assertEquals("--repeat presense=4: the question kinds are [color, count, presence, position, choice]",
+        IllegalArgumentException typo = assertThrows(
+                IllegalArgumentException.class, () -> RepeatedKinds.of(WORLD, TRAIN, Map.of("presense", 4)));
+        assertEquals(
+                "--repeat presense=4: the question kinds are [color, count, presence, position, choice]",
                 typo.getMessage());
     }
 }

@@ -24,7 +24,8 @@ class TrainingLoopTest {
         assertEquals(6, first.totalSteps());
 
         IllegalArgumentException other = assertThrows(IllegalArgumentException.class, () -> run(state, 2));
-        assertTrue(other.getMessage().contains("holds a run of 6 steps (at step 6), this run has 2"), other.getMessage());
+        assertTrue(
+                other.getMessage().contains("holds a run of 6 steps (at step 6), this run has 2"), other.getMessage());
 
         TrainState again = run(state, 6);
         assertEquals(first.losses(), again.losses(), "the finished run is read back, not trained again");
@@ -32,11 +33,16 @@ class TrainingLoopTest {
 
     /** Minimises the squared norm of one parameter over {@code examples} dummy items, snapshots in {@code state}. */
     private static TrainState run(Path state, int examples) throws Exception {
-        try (NDManager root = NDManager.newBaseManager(); Parameters params = new Parameters(root)) {
+        try (NDManager root = NDManager.newBaseManager();
+                Parameters params = new Parameters(root)) {
             params.add("w", new float[] {1f, -2f, 3f}, 3);
             TrainingLoop<Integer> loop = new TrainingLoop<>("test", OPTIONS, state, x -> 1, "item");
-            return loop.run(Collections.nCopies(examples, 0), params, root,
-                    (batch, m) -> params.get("w").square().sum(), (epoch, step) -> Double.NaN);
+            return loop.run(
+                    Collections.nCopies(examples, 0),
+                    params,
+                    root,
+                    (batch, m) -> params.get("w").square().sum(),
+                    (epoch, step) -> Double.NaN);
         }
     }
 
@@ -45,11 +51,13 @@ class TrainingLoopTest {
         Path state = dir.resolve("state");
         run(state, 8); // 8 steps
         Path json = state.resolve("state.json");
-        String old = Files.readString(json).replaceAll("\\s*\"total_steps\" : 8,", ""); // as written before totals were kept
+        String old =
+                Files.readString(json).replaceAll("\\s*\"total_steps\" : 8,", ""); // as written before totals were kept
         assertFalse(old.contains("total_steps"), old);
         Files.writeString(json, old);
         IllegalArgumentException past = assertThrows(IllegalArgumentException.class, () -> run(state, 6));
-        assertTrue(past.getMessage().contains("holds a run of more steps (at step 8), this run has 6"), past.getMessage());
+        assertTrue(
+                past.getMessage().contains("holds a run of more steps (at step 8), this run has 6"), past.getMessage());
         assertEquals(8, run(state, 8).step(), "the same run still continues");
     }
 }

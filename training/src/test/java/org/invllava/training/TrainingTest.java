@@ -34,13 +34,17 @@ import org.junit.jupiter.api.io.TempDir;
 class TrainingTest {
     @TempDir
     static Path dir;
+
     static ModelPaths paths;
     static InverseLlavaStage.Setup setup;
 
     @BeforeAll
     static void prepare() throws Exception {
         paths = DemoModelFactory.writeRandomDemo(dir.resolve("demo")); // random weights
-        setup = InverseLlavaStage.Setup.of(paths.vision(), paths.language(), InverseLlavaStage.template(paths.fusion(), List.of(0), 4),
+        setup = InverseLlavaStage.Setup.of(
+                paths.vision(),
+                paths.language(),
+                InverseLlavaStage.template(paths.fusion(), List.of(0), 4),
                 new World(5, World.DEFAULT_IMAGE_SIZE).samples(World.Split.TRAIN, 0, 3));
     }
 
@@ -50,32 +54,42 @@ class TrainingTest {
 
     @Test
     void aShortRunLowersTheLossAndChangesOnlyTheTrainableTensors() throws Exception {
-        try (NDManager root = NDManager.newBaseManager(); Parameters params = new Parameters(root)) {
+        try (NDManager root = NDManager.newBaseManager();
+                Parameters params = new Parameters(root)) {
             TensorMap base = FrozenWeights.load(paths.language(), root);
             Map<String, float[]> frozenBefore = values(base);
             DeltaInit.reference().create(setup.layout(), params, 3);
             Map<String, float[]> before = values(params.source("p"));
             TrainState state = TrainingLoop.overTokens("test", options(6), dir.resolve("state-a"))
                     .run(setup.examples(), params, root, setup.loss(base, params), (e, s) -> Double.NaN);
-            double first = state.losses().subList(0, 3).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
-            assertTrue(Losses.tailMean(state.losses(), 3) < first - 0.4, // the random demo LM: a small but clear drop
+            double first = state.losses().subList(0, 3).stream()
+                    .mapToDouble(Double::doubleValue)
+                    .average()
+                    .orElseThrow();
+            assertTrue(
+                    Losses.tailMean(state.losses(), 3) < first - 0.4, // the random demo LM: a small but clear drop
                     "loss " + first + " → " + Losses.tailMean(state.losses(), 3) + ": " + state.losses());
             Map<String, float[]> frozenAfter = values(base);
-            frozenBefore.forEach((name, v) -> assertArrayEquals(v, frozenAfter.get(name), "frozen " + name + " changed"));
+            frozenBefore.forEach(
+                    (name, v) -> assertArrayEquals(v, frozenAfter.get(name), "frozen " + name + " changed"));
             Map<String, float[]> after = values(params.source("p"));
-            before.forEach((name, v) -> assertTrue(!java.util.Arrays.equals(v, after.get(name)), "trainable " + name + " unchanged"));
+            before.forEach((name, v) ->
+                    assertTrue(!java.util.Arrays.equals(v, after.get(name)), "trainable " + name + " unchanged"));
         }
     }
 
     @Test
     void aSavedBundleReloadsWithTheSameLogits() throws Exception {
-        try (NDManager root = NDManager.newBaseManager(); Parameters params = new Parameters(root)) {
+        try (NDManager root = NDManager.newBaseManager();
+                Parameters params = new Parameters(root)) {
             TensorMap base = FrozenWeights.load(paths.language(), root);
             DeltaInit.reference().create(setup.layout(), params, 3);
             TrainingLoop.overTokens("test", options(2), dir.resolve("state-b"))
                     .run(setup.examples(), params, root, setup.loss(base, params), (e, s) -> Double.NaN);
             Path bundle = dir.resolve("trained");
-            ObjectNode template = (ObjectNode) new ObjectMapper().readTree(paths.fusion().resolve("inverse_llava_config.json").toFile());
+            ObjectNode template = (ObjectNode) new ObjectMapper()
+                    .readTree(
+                            paths.fusion().resolve("inverse_llava_config.json").toFile());
             new BundleWriter(template, DeltaInit.reference(), setup.layout()).write(bundle, params, Map.of("steps", 2));
             Example e = setup.examples().get(0);
             float[] trained;
@@ -87,12 +101,14 @@ class TrainingTest {
                 NDArray hidden = lm.forward(t.embeds(), t.streams(), ForwardBatch.single(new FreshKv(), in.rows()));
                 trained = lm.lastLogits(hidden);
             }
-            try (InverseLlavaModel served = InverseLlavaModel.load(new ModelPaths(paths.vision(), paths.language(), bundle),
-                    LoadOptions.defaults()); Sequence seq = served.newSequence()) {
+            try (InverseLlavaModel served = InverseLlavaModel.load(
+                            new ModelPaths(paths.vision(), paths.language(), bundle), LoadOptions.defaults());
+                    Sequence seq = served.newSequence()) {
                 float[] reloaded = seq.prefill(new org.invllava.runtime.model.ExpandedSequence(
                         java.util.Arrays.copyOf(e.sequence().tokenIds(), e.rows()[0] + 1),
                         java.util.Arrays.copyOf(e.sequence().isPatch(), e.rows()[0] + 1),
-                        java.util.Arrays.copyOf(e.sequence().visual(), (e.rows()[0] + 1) * setup.featureDim()), setup.featureDim()));
+                        java.util.Arrays.copyOf(e.sequence().visual(), (e.rows()[0] + 1) * setup.featureDim()),
+                        setup.featureDim()));
                 assertArrayEquals(trained, reloaded, 1e-4f);
             }
         }
@@ -101,18 +117,23 @@ class TrainingTest {
     @Test
     void theBundlesMetadataSaysWhetherLoraWasTrained() {
         assertEquals("fusion + LoRA", BundleWriter.trainable(setup.layout())); // fusion on layer 0, LoRA on layer 1
-        InverseLlavaConfig.Fusion everyLayer = new InverseLlavaConfig.Fusion(List.of(0, 1), List.of("q", "k", "v"), "concat", null);
-        assertEquals("fusion", BundleWriter.trainable( // the fusion on every layer: no layer for LoRA
-                DeltaLayout.of(setup.config(), everyLayer, setup.spec().adaptation(), setup.featureDim())));
+        InverseLlavaConfig.Fusion everyLayer =
+                new InverseLlavaConfig.Fusion(List.of(0, 1), List.of("q", "k", "v"), "concat", null);
+        assertEquals(
+                "fusion",
+                BundleWriter.trainable( // the fusion on every layer: no layer for LoRA
+                        DeltaLayout.of(setup.config(), everyLayer, setup.spec().adaptation(), setup.featureDim())));
     }
 
     @Test
     void anInterruptedRunResumesTheSameLossCurve() throws Exception {
         List<Double> whole = run(dir.resolve("state-whole"), Integer.MAX_VALUE);
         Path state = dir.resolve("state-cut");
-        RuntimeException crash = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, () -> run(state, 7));
+        RuntimeException crash =
+                org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, () -> run(state, 7));
         assertEquals("crash at step 7", crash.getMessage());
-        List<Double> resumed = run(state, Integer.MAX_VALUE); // a new process: fresh parameters, then the snapshot of step 6
+        List<Double> resumed =
+                run(state, Integer.MAX_VALUE); // a new process: fresh parameters, then the snapshot of step 6
         assertEquals(whole.size(), resumed.size());
         for (int i = 0; i < whole.size(); i++) {
             assertEquals(whole.get(i), resumed.get(i), 1e-4, "step " + i);
@@ -121,17 +142,25 @@ class TrainingTest {
 
     /** Three epochs (12 steps, a snapshot every 2); the loss function fails at its {@code crashAt}-th call. */
     private static List<Double> run(Path state, int crashAt) throws Exception {
-        try (NDManager root = NDManager.newBaseManager(); Parameters params = new Parameters(root)) {
+        try (NDManager root = NDManager.newBaseManager();
+                Parameters params = new Parameters(root)) {
             TensorMap base = FrozenWeights.load(paths.language(), root);
             DeltaInit.reference().create(setup.layout(), params, 3);
             TrainingLoop.LossFunction<Example> loss = setup.loss(base, params);
             int[] calls = {0};
-            return new ArrayList<>(TrainingLoop.overTokens("test", options(3), state).run(setup.examples(), params, root, (batch, m) -> {
-                if (++calls[0] == crashAt) {
-                    throw new IllegalStateException("crash at step " + crashAt);
-                }
-                return loss.loss(batch, m);
-            }, (e, s) -> Double.NaN).losses());
+            return new ArrayList<>(TrainingLoop.overTokens("test", options(3), state)
+                    .run(
+                            setup.examples(),
+                            params,
+                            root,
+                            (batch, m) -> {
+                                if (++calls[0] == crashAt) {
+                                    throw new IllegalStateException("crash at step " + crashAt);
+                                }
+                                return loss.loss(batch, m);
+                            },
+                            (e, s) -> Double.NaN)
+                    .losses());
         }
     }
 

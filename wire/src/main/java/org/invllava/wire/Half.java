@@ -2,8 +2,7 @@ package org.invllava.wire;
 
 /** IEEE binary16 conversions with round-to-nearest-even (Java 17 lacks Float.floatToFloat16). */
 public final class Half {
-    private Half() {
-    }
+    private Half() {}
 
     public static short fromFloat(float f) {
         int bits = Float.floatToRawIntBits(f);

@@ -3,7 +3,10 @@ package org.invllava.wire;
 /** An image that cannot be decoded ({@link Reason#UNREADABLE}) or is over a limit ({@link Reason#TOO_LARGE}). */
 public class ImageException extends RuntimeException {
     /** Why the image was refused: what a service turns into its error code. */
-    public enum Reason { UNREADABLE, TOO_LARGE }
+    public enum Reason {
+        UNREADABLE,
+        TOO_LARGE
+    }
 
     private final Reason reason;
 

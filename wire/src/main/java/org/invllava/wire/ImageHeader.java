@@ -16,8 +16,10 @@ public record ImageHeader(String format, int width, int height) {
 
     /** Reads only the header, so a decompression bomb is refused before any pixel memory is taken. */
     public static ImageHeader probe(byte[] bytes) {
-        return withReader(bytes, reader -> new ImageHeader(reader.getFormatName().toLowerCase(Locale.ROOT),
-                reader.getWidth(0), reader.getHeight(0)));
+        return withReader(
+                bytes,
+                reader -> new ImageHeader(
+                        reader.getFormatName().toLowerCase(Locale.ROOT), reader.getWidth(0), reader.getHeight(0)));
     }
 
     /** Work on an image reader. */
@@ -47,8 +49,8 @@ public record ImageHeader(String format, int width, int height) {
                 throw ie;
             }
             // ImageIO's own text names its classes and internals: the client gets ours, the cause stays for the logs
-            throw new ImageException(ImageException.Reason.UNREADABLE, "cannot decode the image (corrupt or truncated)",
-                    e);
+            throw new ImageException(
+                    ImageException.Reason.UNREADABLE, "cannot decode the image (corrupt or truncated)", e);
         }
     }
 }

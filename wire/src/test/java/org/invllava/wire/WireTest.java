@@ -36,8 +36,10 @@ class WireTest {
         ImageException e = assertThrows(ImageException.class, () -> ImageHeader.probe(new byte[] {1, 2, 3, 4}));
         assertEquals(ImageException.Reason.UNREADABLE, e.reason());
         byte[] truncated = java.util.Arrays.copyOf(png.toByteArray(), 12);
-        assertEquals(ImageException.Reason.UNREADABLE,
-                assertThrows(ImageException.class, () -> ImageHeader.probe(truncated)).reason());
+        assertEquals(
+                ImageException.Reason.UNREADABLE,
+                assertThrows(ImageException.class, () -> ImageHeader.probe(truncated))
+                        .reason());
     }
 
     @Test

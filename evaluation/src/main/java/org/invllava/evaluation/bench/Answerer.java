@@ -9,6 +9,5 @@ public interface Answerer extends AutoCloseable {
     String answer(String prompt, byte[] image) throws Exception;
 
     @Override
-    default void close() {
-    }
+    default void close() {}
 }

@@ -9,8 +9,7 @@ import org.invllava.evaluation.metrics.Tally;
 
 /** Helpers shared by the benchmark readers. */
 final class Benchmarks {
-    private Benchmarks() {
-    }
+    private Benchmarks() {}
 
     /**
      * A benchmark scored question by question: {@code score(item, answer)} in 0..1, averaged overall and per

@@ -18,13 +18,17 @@ public final class ChoiceBenchmarks {
     /** MMBench-CN's instruction (LLaVA's evaluation prompt for Chinese). */
     static final String LETTER_ANSWER_CN = "请直接回答选项字母。";
 
-    private ChoiceBenchmarks() {
-    }
+    private ChoiceBenchmarks() {}
 
     /** One question with its options (A first) and the right option's index; {@code hint} may be empty. */
-    private record Choice(String id, String category, String hint, String question, List<String> options, int answer,
-                          ImageSource image) {
-    }
+    private record Choice(
+            String id,
+            String category,
+            String hint,
+            String question,
+            List<String> options,
+            int answer,
+            ImageSource image) {}
 
     /**
      * ScienceQA's {@code problems.json} and {@code pid_splits.json} in {@code dir}: the problems of {@code split}
@@ -44,16 +48,34 @@ public final class ChoiceBenchmarks {
             }
             List<String> options = new ArrayList<>();
             p.path("choices").forEach(c -> options.add(c.asText()));
-            Path image = dir.resolve("images").resolve(split).resolve(pid.asText()).resolve(p.path("image").asText());
+            Path image = dir.resolve("images")
+                    .resolve(split)
+                    .resolve(pid.asText())
+                    .resolve(p.path("image").asText());
             if (!Files.exists(image)) {
-                image = dir.resolve(split).resolve(pid.asText()).resolve(p.path("image").asText());
+                image = dir.resolve(split)
+                        .resolve(pid.asText())
+                        .resolve(p.path("image").asText());
             }
-            choices.add(new Choice(pid.asText(), p.path("subject").asText("all"), p.path("hint").asText(""),
-                    p.path("question").asText(), options, p.path("answer").asInt(), ImageSource.file(image)));
+            choices.add(new Choice(
+                    pid.asText(),
+                    p.path("subject").asText("all"),
+                    p.path("hint").asText(""),
+                    p.path("question").asText(),
+                    options,
+                    p.path("answer").asInt(),
+                    ImageSource.file(image)));
         }
-        List<EvalItem> items = choices.stream().map(c -> new EvalItem(c.id(), c.category(), c.question()
-                + (c.hint().isBlank() ? "" : "\nContext: " + c.hint()) + "\n" + WorldQuestion.lettered(c.options())
-                + WorldQuestion.LETTER_ANSWER, c.image())).toList();
+        List<EvalItem> items = choices.stream()
+                .map(c -> new EvalItem(
+                        c.id(),
+                        c.category(),
+                        c.question()
+                                + (c.hint().isBlank() ? "" : "\nContext: " + c.hint()) + "\n"
+                                + WorldQuestion.lettered(c.options())
+                                + WorldQuestion.LETTER_ANSWER,
+                        c.image()))
+                .toList();
         Map<String, Choice> byId = new HashMap<>();
         choices.forEach(c -> byId.put(c.id(), c));
         return new ScoredBenchmark("scienceqa", items, answers -> {
@@ -93,11 +115,18 @@ public final class ChoiceBenchmarks {
             }
             String answer = row.getOrDefault("answer", "");
             if (options.size() < 2 || answer.length() != 1 || answer.charAt(0) - 'A' >= options.size()) {
-                throw new IOException(tsv + ": question " + row.get("index") + " needs 2+ options and a valid answer letter");
+                throw new IOException(
+                        tsv + ": question " + row.get("index") + " needs 2+ options and a valid answer letter");
             }
             String hint = row.getOrDefault("hint", "");
-            choices.add(new Choice(row.get("index"), row.getOrDefault("category", "all"), hint.equals("nan") ? "" : hint,
-                    row.get("question"), options, answer.charAt(0) - 'A', ImageSource.base64(row.getOrDefault("image", ""))));
+            choices.add(new Choice(
+                    row.get("index"),
+                    row.getOrDefault("category", "all"),
+                    hint.equals("nan") ? "" : hint,
+                    row.get("question"),
+                    options,
+                    answer.charAt(0) - 'A',
+                    ImageSource.base64(row.getOrDefault("image", ""))));
         }
         String instruction = chinese ? LETTER_ANSWER_CN : WorldQuestion.LETTER_ANSWER;
         List<EvalItem> items = new ArrayList<>();
@@ -108,8 +137,12 @@ public final class ChoiceBenchmarks {
                 List<String> rotated = rotate(c.options(), r);
                 String id = c.id() + "@" + r;
                 rotatedOptions.put(id, rotated);
-                items.add(new EvalItem(id, c.category(), (c.hint().isBlank() ? "" : c.hint() + "\n") + c.question() + "\n"
-                        + WorldQuestion.lettered(rotated) + instruction, c.image()));
+                items.add(new EvalItem(
+                        id,
+                        c.category(),
+                        (c.hint().isBlank() ? "" : c.hint() + "\n") + c.question() + "\n"
+                                + WorldQuestion.lettered(rotated) + instruction,
+                        c.image()));
             }
         }
         ChoiceJudge matcher = new ChoiceJudge(judge);
@@ -123,7 +156,10 @@ public final class ChoiceBenchmarks {
                     String id = c.id() + "@" + r;
                     if (answers.containsKey(id)) {
                         String letter = matcher.match(c.question(), rotatedOptions.get(id), answers.get(id));
-                        right &= letter != null && letter.charAt(0) - 'A' == Math.floorMod(c.answer() - r, c.options().size());
+                        right &= letter != null
+                                && letter.charAt(0) - 'A'
+                                        == Math.floorMod(
+                                                c.answer() - r, c.options().size());
                         asked = true;
                     }
                 }

@@ -49,12 +49,16 @@ final class ChoiceJudge {
         if (letter != null || judge == null) {
             return letter;
         }
-        String prompt = MATCHING_PROMPT.formatted(question, optionList(options), answer); // as VLMEvalKit: a final "?" doubles
+        String prompt =
+                MATCHING_PROMPT.formatted(question, optionList(options), answer); // as VLMEvalKit: a final "?" doubles
         return Benchmarks.askJudge(judge, prompt, ATTEMPTS, reply -> {
-            Matcher m = LETTER.matcher(reply.strip()); // a valid option's letter, or Z for none
-            return m.find() && (m.group(1).equals("Z") || m.group(1).charAt(0) - 'A' < options.size())
-                    ? Optional.of(m.group(1)) : Optional.<String>empty();
-        }).filter(picked -> !picked.equals("Z")).orElse(null);
+                    Matcher m = LETTER.matcher(reply.strip()); // a valid option's letter, or Z for none
+                    return m.find() && (m.group(1).equals("Z") || m.group(1).charAt(0) - 'A' < options.size())
+                            ? Optional.of(m.group(1))
+                            : Optional.<String>empty();
+                })
+                .filter(picked -> !picked.equals("Z"))
+                .orElse(null);
     }
 
     /** MMBench's option string: "There are several options: \n" then "A. text\n" per option. */

@@ -15,8 +15,7 @@ import org.invllava.evaluation.world.WorldQuestion;
  * scripts, so numbers compare with published ones.
  */
 public final class Formats {
-    private Formats() {
-    }
+    private Formats() {}
 
     /**
      * A jsonl file of {@code {"question_id" | "id", "image", "question" | "text" | "prompt", "answer", "category"}}:
@@ -30,7 +29,10 @@ public final class Formats {
         for (var node : Json.lines(file)) {
             String id = Json.text(node, file, "question_id", "id");
             String image = node.hasNonNull("image") ? node.get("image").asText() : null;
-            items.add(new EvalItem(id, node.path("category").asText("all"), Json.text(node, file, "question", "text", "prompt"),
+            items.add(new EvalItem(
+                    id,
+                    node.path("category").asText("all"),
+                    Json.text(node, file, "question", "text", "prompt"),
                     image == null ? ImageSource.none() : ImageSource.file(dir.resolve(image))));
             if (gold.put(id, Json.text(node, file, "answer")) != null) {
                 throw new IOException(file + ": question id " + id + " appears twice");
@@ -53,7 +55,9 @@ public final class Formats {
             var e = fields.next();
             var q = e.getValue();
             String imageId = Json.text(q, questions, "imageId");
-            items.add(new EvalItem(e.getKey(), q.path("types").path("structural").asText("all"),
+            items.add(new EvalItem(
+                    e.getKey(),
+                    q.path("types").path("structural").asText("all"),
                     Json.text(q, questions, "question") + "\n" + WorldQuestion.SHORT_ANSWER,
                     ImageSource.file(imageFile(images, imageId))));
             gold.put(e.getKey(), Json.text(q, questions, "answer"));
@@ -63,8 +67,8 @@ public final class Formats {
 
     /** Right when the answer equals the gold one after {@link #gqaNormalize}. */
     private static Benchmark exactMatch(String name, List<EvalItem> items, Map<String, String> gold) {
-        return Benchmarks.perQuestion(name, items,
-                (item, answer) -> gqaNormalize(answer).equals(gqaNormalize(gold.get(item.id()))) ? 1 : 0);
+        return Benchmarks.perQuestion(
+                name, items, (item, answer) -> gqaNormalize(answer).equals(gqaNormalize(gold.get(item.id()))) ? 1 : 0);
     }
 
     /** Lower case, surrounding space and final periods dropped. */

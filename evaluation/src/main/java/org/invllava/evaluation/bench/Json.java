@@ -14,8 +14,7 @@ import java.util.List;
 final class Json {
     static final ObjectMapper MAPPER = new ObjectMapper();
 
-    private Json() {
-    }
+    private Json() {}
 
     static JsonNode read(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {

@@ -58,12 +58,10 @@ public final class MmVetBenchmark {
     private static final Pattern GRADE = Pattern.compile("(?<![\\d.])(0(?:\\.\\d+)?|1(?:\\.0+)?)(?![\\d.])");
     private static final int ATTEMPTS = 5;
 
-    private MmVetBenchmark() {
-    }
+    private MmVetBenchmark() {}
 
     /** One question: its text, ground truth and capabilities. */
-    private record Question(String question, String truth, List<String> capabilities) {
-    }
+    private record Question(String question, String truth, List<String> capabilities) {}
 
     /**
      * {@code mm-vet.json} ({@code {id: {imagename, question, answer, capability: [..]}}}) with images in
@@ -79,15 +77,18 @@ public final class MmVetBenchmark {
             List<String> capabilities = new ArrayList<>();
             q.path("capability").forEach(c -> capabilities.add(c.asText()));
             String question = Json.text(q, file, "question");
-            items.add(new EvalItem(e.getKey(), capabilities.isEmpty() ? "all" : String.join(",", capabilities), question,
+            items.add(new EvalItem(
+                    e.getKey(),
+                    capabilities.isEmpty() ? "all" : String.join(",", capabilities),
+                    question,
                     ImageSource.file(images.resolve(Json.text(q, file, "imagename")))));
             questions.put(e.getKey(), new Question(question, Json.text(q, file, "answer"), capabilities));
         }
         return new ScoredBenchmark("mmvet", items, answers -> grade(items, questions, answers, judge));
     }
 
-    private static Score grade(List<EvalItem> items, Map<String, Question> questions, Map<String, String> answers,
-                               Answerer judge) {
+    private static Score grade(
+            List<EvalItem> items, Map<String, Question> questions, Map<String, String> answers, Answerer judge) {
         Map<String, Double> grades = new ConcurrentHashMap<>();
         ExecutorService pool = Executors.newFixedThreadPool(4);
         for (EvalItem item : Benchmarks.asked(items, answers)) {
@@ -115,11 +116,13 @@ public final class MmVetBenchmark {
 
     /** The judge's grade (0..1) of {@code prediction}; 0 when it gives none in {@value #ATTEMPTS} tries. */
     static double grade(Answerer judge, Question q, String prediction) {
-        String prompt = GRADING_PROMPT + q.question() + " | " + q.truth().replace("<AND>", " <AND> ").replace("<OR>", " <OR> ")
-                + " | " + prediction.replace("\n", " ") + " |";
+        String prompt = GRADING_PROMPT + q.question() + " | "
+                + q.truth().replace("<AND>", " <AND> ").replace("<OR>", " <OR> ") + " | "
+                + prediction.replace("\n", " ") + " |";
         return Benchmarks.askJudge(judge, prompt, ATTEMPTS, reply -> {
-            Matcher m = GRADE.matcher(reply);
-            return m.find() ? Optional.of(Double.parseDouble(m.group(1))) : Optional.<Double>empty();
-        }).orElse(0.0);
+                    Matcher m = GRADE.matcher(reply);
+                    return m.find() ? Optional.of(Double.parseDouble(m.group(1))) : Optional.<Double>empty();
+                })
+                .orElse(0.0);
     }
 }

@@ -7,8 +7,7 @@ import org.invllava.evaluation.metrics.Tally;
 
 /** Accuracy scores from a {@link Tally}: percent overall and per category. */
 final class Scores {
-    private Scores() {
-    }
+    private Scores() {}
 
     static Score accuracy(String benchmark, Tally tally) {
         Map<String, Map<String, Double>> categories = new LinkedHashMap<>();

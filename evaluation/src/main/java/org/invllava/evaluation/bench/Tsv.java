@@ -11,8 +11,7 @@ import java.util.Map;
 
 /** A tab-separated file with a header row, as pandas writes it: fields may be double-quoted (with "" inside). */
 final class Tsv {
-    private Tsv() {
-    }
+    private Tsv() {}
 
     /** The rows as header → value maps. */
     static List<Map<String, String>> read(Path file) throws IOException {
@@ -31,7 +30,8 @@ final class Tsv {
                 continue;
             }
             if (row.size() != header.size()) {
-                throw new IOException(file + ": row " + r + " has " + row.size() + " fields, the header " + header.size());
+                throw new IOException(
+                        file + ": row " + r + " has " + row.size() + " fields, the header " + header.size());
             }
             Map<String, String> m = new HashMap<>();
             for (int c = 0; c < header.size(); c++) {

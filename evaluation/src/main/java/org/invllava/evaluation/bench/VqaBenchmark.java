@@ -18,12 +18,12 @@ public final class VqaBenchmark {
     /** VizWiz's instruction for questions the picture cannot answer (LLaVA's VizWiz prompt). */
     static final String UNANSWERABLE = "When the provided information is insufficient, respond with 'Unanswerable'.";
 
-    private VqaBenchmark() {
-    }
+    private VqaBenchmark() {}
 
     /** Each answer scored with the soft VQA accuracy against its question's human answers. */
     private static Benchmark of(String name, List<EvalItem> items, Map<String, List<String>> humanAnswers) {
-        return Benchmarks.perQuestion(name, items, (item, answer) -> VqaAccuracy.of(answer, humanAnswers.get(item.id())));
+        return Benchmarks.perQuestion(
+                name, items, (item, answer) -> VqaAccuracy.of(answer, humanAnswers.get(item.id())));
     }
 
     /**
@@ -31,7 +31,8 @@ public final class VqaBenchmark {
      * ({@code {"annotations": [{question_id, answers: [{answer}], answer_type}]}}) and the images, named by
      * {@code imagePattern} formatted with the image id (COCO: {@code COCO_val2014_%012d.jpg}). Categories: answer types.
      */
-    public static Benchmark vqav2(Path questions, Path annotations, Path images, String imagePattern) throws IOException {
+    public static Benchmark vqav2(Path questions, Path annotations, Path images, String imagePattern)
+            throws IOException {
         Map<String, JsonNode> byQuestion = new HashMap<>();
         for (JsonNode a : Json.read(annotations).path("annotations")) {
             byQuestion.put(Json.text(a, annotations, "question_id"), a);
@@ -45,7 +46,9 @@ public final class VqaBenchmark {
                 throw new IOException(annotations + ": no annotation for question " + id);
             }
             long imageId = q.path("image_id").asLong();
-            items.add(new EvalItem(id, a.path("answer_type").asText("all"),
+            items.add(new EvalItem(
+                    id,
+                    a.path("answer_type").asText("all"),
                     Json.text(q, questions, "question") + "\n" + WorldQuestion.SHORT_ANSWER,
                     ImageSource.file(images.resolve(String.format(imagePattern, imageId)))));
             gold.put(id, humanAnswers(a, annotations));
@@ -59,7 +62,10 @@ public final class VqaBenchmark {
         Map<String, List<String>> gold = new HashMap<>();
         for (JsonNode q : Json.read(file).path("data")) {
             String id = Json.text(q, file, "question_id");
-            items.add(new EvalItem(id, "all", Json.text(q, file, "question") + "\n" + WorldQuestion.SHORT_ANSWER,
+            items.add(new EvalItem(
+                    id,
+                    "all",
+                    Json.text(q, file, "question") + "\n" + WorldQuestion.SHORT_ANSWER,
                     ImageSource.file(Formats.imageFile(images, Json.text(q, file, "image_id")))));
             gold.put(id, humanAnswers(q, file));
         }
@@ -75,8 +81,11 @@ public final class VqaBenchmark {
         Map<String, List<String>> gold = new HashMap<>();
         for (JsonNode q : Json.read(file)) {
             String image = Json.text(q, file, "image");
-            items.add(new EvalItem(image, q.path("answer_type").asText("all"), Json.text(q, file, "question") + "\n"
-                    + UNANSWERABLE + "\n" + WorldQuestion.SHORT_ANSWER, ImageSource.file(images.resolve(image))));
+            items.add(new EvalItem(
+                    image,
+                    q.path("answer_type").asText("all"),
+                    Json.text(q, file, "question") + "\n" + UNANSWERABLE + "\n" + WorldQuestion.SHORT_ANSWER,
+                    ImageSource.file(images.resolve(image))));
             gold.put(image, humanAnswers(q, file));
         }
         return of("vizwiz", items, gold);

@@ -15,8 +15,7 @@ import org.invllava.evaluation.world.WorldQuestion;
 
 /** The yes/no benchmarks: POPE (object hallucination) and MME (paired questions per image). */
 public final class YesNoBenchmarks {
-    private YesNoBenchmarks() {
-    }
+    private YesNoBenchmarks() {}
 
     /**
      * POPE: jsonl files of {@code {question_id, image, text, label}} (one per split: {@code coco_pope_random.json},
@@ -30,13 +29,20 @@ public final class YesNoBenchmarks {
             String category = stem.substring(stem.lastIndexOf('_') + 1);
             for (JsonNode q : Json.lines(file)) {
                 String id = category + "/" + Json.text(q, file, "question_id");
-                items.add(new EvalItem(id, category, Json.text(q, file, "text") + "\n" + WorldQuestion.SHORT_ANSWER,
+                items.add(new EvalItem(
+                        id,
+                        category,
+                        Json.text(q, file, "text") + "\n" + WorldQuestion.SHORT_ANSWER,
                         ImageSource.file(images.resolve(Json.text(q, file, "image")))));
                 gold.put(id, new String[] {category, Json.text(q, file, "label", "answer")});
             }
         }
-        return new ScoredBenchmark("pope", items, answers -> PopeScore.of(Benchmarks.asked(items, answers).stream()
-                .map(i -> new PopeScore.Answered(gold.get(i.id())[0], gold.get(i.id())[1], answers.get(i.id()))).toList()));
+        return new ScoredBenchmark(
+                "pope",
+                items,
+                answers -> PopeScore.of(Benchmarks.asked(items, answers).stream()
+                        .map(i -> new PopeScore.Answered(gold.get(i.id())[0], gold.get(i.id())[1], answers.get(i.id())))
+                        .toList()));
     }
 
     /**
@@ -52,11 +58,14 @@ public final class YesNoBenchmarks {
         try (Stream<Path> categories = Files.list(root)) {
             for (Path category : categories.filter(Files::isDirectory).sorted().toList()) {
                 Path qa = Files.isDirectory(category.resolve("questions_answers_YN"))
-                        ? category.resolve("questions_answers_YN") : category;
+                        ? category.resolve("questions_answers_YN")
+                        : category;
                 Path images = Files.isDirectory(category.resolve("images")) ? category.resolve("images") : category;
                 String name = category.getFileName().toString();
                 try (Stream<Path> txts = Files.list(qa)) {
-                    for (Path txt : txts.filter(p -> p.toString().endsWith(".txt")).sorted().toList()) {
+                    for (Path txt : txts.filter(p -> p.toString().endsWith(".txt"))
+                            .sorted()
+                            .toList()) {
                         String stem = txt.getFileName().toString().replaceFirst("\\.txt$", "");
                         Path image = Formats.imageFile(images, stem);
                         List<String> lines = Files.readAllLines(txt, StandardCharsets.UTF_8);
@@ -76,9 +85,14 @@ public final class YesNoBenchmarks {
                 }
             }
         }
-        return new ScoredBenchmark("mme", items, answers -> MmeScore.of(Benchmarks.asked(items, answers).stream().map(i -> {
-            MmeScore.Answered g = gold.get(i.id());
-            return new MmeScore.Answered(g.category(), g.image(), g.gold(), answers.get(i.id()));
-        }).toList()));
+        return new ScoredBenchmark(
+                "mme",
+                items,
+                answers -> MmeScore.of(Benchmarks.asked(items, answers).stream()
+                        .map(i -> {
+                            MmeScore.Answered g = gold.get(i.id());
+                            return new MmeScore.Answered(g.category(), g.image(), g.gold(), answers.get(i.id()));
+                        })
+                        .toList()));
     }
 }

@@ -13,8 +13,7 @@ import org.invllava.evaluation.world.WorldExport;
 
 /** The benchmarks of a split folder written by {@code world}: the same questions in every public format. */
 public final class WorldBenchmarks {
-    private WorldBenchmarks() {
-    }
+    private WorldBenchmarks() {}
 
     /** Every format {@code world} writes into a split folder. */
     public static List<Benchmark> of(Path dir) throws IOException {
@@ -23,8 +22,12 @@ public final class WorldBenchmarks {
         }
         String split = dir.getFileName().toString();
         Path images = dir.resolve("images");
-        return List.of(Formats.jsonl(dir.resolve("questions.jsonl")),
-                VqaBenchmark.vqav2(dir.resolve("vqav2/questions.json"), dir.resolve("vqav2/annotations.json"), images,
+        return List.of(
+                Formats.jsonl(dir.resolve("questions.jsonl")),
+                VqaBenchmark.vqav2(
+                        dir.resolve("vqav2/questions.json"),
+                        dir.resolve("vqav2/annotations.json"),
+                        images,
                         WorldExport.vqaImagePattern(split)),
                 Formats.gqa(dir.resolve("gqa/questions.json"), images),
                 YesNoBenchmarks.pope(List.of(dir.resolve("pope/pope_random.json")), images),
@@ -32,5 +35,4 @@ public final class WorldBenchmarks {
                 ChoiceBenchmarks.scienceQa(dir.resolve("scienceqa"), split),
                 ChoiceBenchmarks.mmBench(dir.resolve("mmbench/mmbench.tsv"), true, false));
     }
-
 }

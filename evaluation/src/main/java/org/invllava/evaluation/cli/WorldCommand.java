@@ -17,20 +17,31 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** Writes the synthetic visual-QA world's splits as benchmark files. */
-@Command(name = "world", mixinStandardHelpOptions = true,
-        description = "Write the synthetic visual-QA world (pictures of shapes, questions with exact answers) as "
-                + "train/val/test folders in the public benchmarks' formats (jsonl, VQAv2, GQA, POPE, MME, ScienceQA, MMBench).")
+@Command(
+        name = "world",
+        mixinStandardHelpOptions = true,
+        description =
+                "Write the synthetic visual-QA world (pictures of shapes, questions with exact answers) as "
+                        + "train/val/test folders in the public benchmarks' formats (jsonl, VQAv2, GQA, POPE, MME, ScienceQA, MMBench).")
 public final class WorldCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "output folder (train/, val/, test/ and world.json)")
     Path out;
+
     @Option(names = "--seed", defaultValue = "0", description = "the world's seed (default 0)")
     long seed;
-    @Option(names = "--image-size", defaultValue = "" + World.DEFAULT_IMAGE_SIZE, description = "picture side in pixels")
+
+    @Option(
+            names = "--image-size",
+            defaultValue = "" + World.DEFAULT_IMAGE_SIZE,
+            description = "picture side in pixels")
     int imageSize;
+
     @Option(names = "--train", defaultValue = "2000", description = "training pictures (about 4.5 questions each)")
     int train;
+
     @Option(names = "--val", defaultValue = "200", description = "validation pictures")
     int val;
+
     @Option(names = "--test", defaultValue = "500", description = "test pictures")
     int test;
 
@@ -39,13 +50,16 @@ public final class WorldCommand implements Callable<Integer> {
         World world = new World(seed, imageSize);
         ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode manifest = json.createObjectNode().put("seed", seed).put("image_size", imageSize);
-        Map<World.Split, Integer> sizes = Map.of(World.Split.TRAIN, train, World.Split.VALIDATION, val, World.Split.TEST, test);
+        Map<World.Split, Integer> sizes =
+                Map.of(World.Split.TRAIN, train, World.Split.VALIDATION, val, World.Split.TEST, test);
         for (World.Split split : World.Split.values()) {
             List<World.Sample> samples = world.samples(split, 0, sizes.get(split));
             int questions = WorldExport.write(split, samples, Files.createDirectories(out.resolve(split.label())));
             Map<String, Integer> kinds = new TreeMap<>();
             samples.forEach(s -> s.questions().forEach(q -> kinds.merge(q.kind().label(), 1, Integer::sum)));
-            manifest.putObject(split.label()).put("images", samples.size()).put("questions", questions)
+            manifest.putObject(split.label())
+                    .put("images", samples.size())
+                    .put("questions", questions)
                     .set("questions_per_kind", json.valueToTree(kinds));
             System.out.printf("%-5s %5d pictures, %6d questions %s%n", split.label(), samples.size(), questions, kinds);
         }
@@ -55,7 +69,8 @@ public final class WorldCommand implements Callable<Integer> {
         }
         json.writeValue(out.resolve("world.json").toFile(), manifest);
         System.out.println("chance accuracy per kind (%): " + manifest.get("chance_accuracy_percent"));
-        System.out.println("written to " + out.toAbsolutePath() + " (prompts end with: \"" + WorldQuestion.SHORT_ANSWER + "\")");
+        System.out.println(
+                "written to " + out.toAbsolutePath() + " (prompts end with: \"" + WorldQuestion.SHORT_ANSWER + "\")");
         return 0;
     }
 

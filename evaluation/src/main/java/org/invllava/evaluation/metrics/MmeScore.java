@@ -12,17 +12,15 @@ import java.util.TreeMap;
  * categories present, cognition over the four cognition ones. Answers are read with {@link YesNo#mme}.
  */
 public final class MmeScore {
-    public static final Set<String> PERCEPTION = Set.of("existence", "count", "position", "color", "posters",
-            "celebrity", "scene", "landmark", "artwork", "OCR");
-    public static final Set<String> COGNITION = Set.of("commonsense_reasoning", "numerical_calculation",
-            "text_translation", "code_reasoning");
+    public static final Set<String> PERCEPTION = Set.of(
+            "existence", "count", "position", "color", "posters", "celebrity", "scene", "landmark", "artwork", "OCR");
+    public static final Set<String> COGNITION =
+            Set.of("commonsense_reasoning", "numerical_calculation", "text_translation", "code_reasoning");
 
     /** One answered MME question: its category, image, gold label (yes/no) and the model's answer. */
-    public record Answered(String category, String image, String gold, String prediction) {
-    }
+    public record Answered(String category, String image, String gold, String prediction) {}
 
-    private MmeScore() {
-    }
+    private MmeScore() {}
 
     public static Score of(List<Answered> answers) {
         Map<String, Map<String, boolean[]>> byCategory = new TreeMap<>(); // category → image → [all right, seen]
@@ -33,7 +31,8 @@ public final class MmeScore {
             int[] c = counts.computeIfAbsent(a.category(), k -> new int[2]);
             c[0] += right ? 1 : 0;
             c[1]++;
-            boolean[] image = byCategory.computeIfAbsent(a.category(), k -> new TreeMap<>())
+            boolean[] image = byCategory
+                    .computeIfAbsent(a.category(), k -> new TreeMap<>())
                     .computeIfAbsent(a.image(), k -> new boolean[] {true});
             image[0] &= right;
         }

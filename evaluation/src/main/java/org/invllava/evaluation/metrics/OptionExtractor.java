@@ -15,8 +15,7 @@ public final class OptionExtractor {
     private static final Pattern LEADING = Pattern.compile("^\\(?([A-Z])(?:[).:,]|$)");
     private static final Pattern ANSWER_IS = Pattern.compile("(?i)answer is:?\\s*\\(?([A-Z])\\b");
 
-    private OptionExtractor() {
-    }
+    private OptionExtractor() {}
 
     /** The letter ("A".."Z") of the option {@code answer} picks among {@code options} (A first), or null. */
     public static String extract(String answer, List<String> options) {
@@ -38,7 +37,10 @@ public final class OptionExtractor {
         String contained = null;
         for (int i = 0; i < options.size(); i++) {
             String option = clean(options.get(i));
-            if (!option.isEmpty() && Pattern.compile("\\b" + Pattern.quote(option) + "\\b").matcher(plain).find()) {
+            if (!option.isEmpty()
+                    && Pattern.compile("\\b" + Pattern.quote(option) + "\\b")
+                            .matcher(plain)
+                            .find()) {
                 if (contained != null) {
                     return null; // two options named: no choice
                 }

@@ -11,17 +11,16 @@ import java.util.TreeMap;
  */
 public final class PopeScore {
     /** One answered POPE question: its category (the split file: random, popular, adversarial), label, answer. */
-    public record Answered(String category, String label, String prediction) {
-    }
+    public record Answered(String category, String label, String prediction) {}
 
-    private PopeScore() {
-    }
+    private PopeScore() {}
 
     public static Score of(List<Answered> answers) {
         Map<String, int[]> byCategory = new TreeMap<>();
         int[] all = new int[4];
         for (Answered a : answers) {
-            int cell = (a.label().strip().equalsIgnoreCase("yes") ? 0 : 2) + (YesNo.pope(a.prediction()) == YesNo.Label.YES ? 0 : 1);
+            int cell = (a.label().strip().equalsIgnoreCase("yes") ? 0 : 2)
+                    + (YesNo.pope(a.prediction()) == YesNo.Label.YES ? 0 : 1);
             byCategory.computeIfAbsent(a.category(), k -> new int[4])[cell]++;
             all[cell]++;
         }

@@ -8,8 +8,7 @@ import java.util.List;
  * {@link VqaNormalizer#normalize}.
  */
 public final class VqaAccuracy {
-    private VqaAccuracy() {
-    }
+    private VqaAccuracy() {}
 
     public static double of(String prediction, List<String> humanAnswers) {
         if (humanAnswers.isEmpty()) {

@@ -6,10 +6,13 @@ import java.util.Locale;
 
 /** How the public benchmarks read a yes/no answer out of free text. */
 public final class YesNo {
-    public enum Label { YES, NO, OTHER }
-
-    private YesNo() {
+    public enum Label {
+        YES,
+        NO,
+        OTHER
     }
+
+    private YesNo() {}
 
     /**
      * MME's {@code parse_pred_ans}: lower case; "yes" or "no" as is; else "yes" or "no" within the first four

@@ -20,16 +20,20 @@ import javax.imageio.ImageIO;
  * that has several, one bar per model, on a 0-100% axis. The value is the category's accuracy ("accuracy", MME's "acc", POPE's "f1").
  */
 public final class BarChart {
-    private static final Color[] PALETTE = {new Color(0x4C72B0), new Color(0xDD8452), new Color(0x55A868),
-        new Color(0xC44E52), new Color(0x8172B3), new Color(0x937860)};
+    private static final Color[] PALETTE = {
+        new Color(0x4C72B0),
+        new Color(0xDD8452),
+        new Color(0x55A868),
+        new Color(0xC44E52),
+        new Color(0x8172B3),
+        new Color(0x937860)
+    };
     private static final List<String> PERCENT_METRICS = List.of("accuracy", "acc", "f1");
 
-    private BarChart() {
-    }
+    private BarChart() {}
 
     /** A bar's group label and each model's value (NaN where a model lacks it). */
-    record Group(String label, double[] values) {
-    }
+    record Group(String label, double[] values) {}
 
     public static void write(List<EvalReport> reports, String title, Path file) throws IOException {
         List<Group> groups = groups(reports);
@@ -91,7 +95,9 @@ public final class BarChart {
 
     /** Where each model's legend entry goes (x, text baseline): side by side, on a new line when one would not fit. */
     private static List<int[]> legend(List<EvalReport> reports, Font font, int left, int right) {
-        FontMetrics metrics = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB).createGraphics().getFontMetrics(font);
+        FontMetrics metrics = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB)
+                .createGraphics()
+                .getFontMetrics(font);
         List<int[]> out = new ArrayList<>();
         int x = left;
         int y = 43;
@@ -119,7 +125,9 @@ public final class BarChart {
                 double[] values = new double[reports.size()];
                 for (int m = 0; m < reports.size(); m++) {
                     EvalReport.Entry e = Tables.entry(reports.get(m), benchmark);
-                    Map<String, Double> metrics = e == null ? null : category.isEmpty() ? e.metrics() : e.categories().get(category);
+                    Map<String, Double> metrics = e == null
+                            ? null
+                            : category.isEmpty() ? e.metrics() : e.categories().get(category);
                     values[m] = percent(metrics);
                 }
                 if (Arrays.stream(values).anyMatch(v -> !Double.isNaN(v))) { // MME's sums are not percentages

@@ -12,8 +12,10 @@ import java.util.Map;
  * One model's results on one or more benchmarks, as written to {@code results.json} (and read back to compare
  * models). Metric values: accuracies in percent, MME scores in points.
  */
-public record EvalReport(@JsonProperty("model") String model, @JsonProperty("source") String source,
-                         @JsonProperty("benchmarks") List<Entry> benchmarks) {
+public record EvalReport(
+        @JsonProperty("model") String model,
+        @JsonProperty("source") String source,
+        @JsonProperty("benchmarks") List<Entry> benchmarks) {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     public EvalReport {
@@ -21,10 +23,13 @@ public record EvalReport(@JsonProperty("model") String model, @JsonProperty("sou
     }
 
     /** A benchmark's scores and how the run went. */
-    public record Entry(@JsonProperty("benchmark") String benchmark, @JsonProperty("questions") int questions,
-                        @JsonProperty("errors") int errors, @JsonProperty("seconds") double seconds,
-                        @JsonProperty("metrics") Map<String, Double> metrics,
-                        @JsonProperty("categories") Map<String, Map<String, Double>> categories) {
+    public record Entry(
+            @JsonProperty("benchmark") String benchmark,
+            @JsonProperty("questions") int questions,
+            @JsonProperty("errors") int errors,
+            @JsonProperty("seconds") double seconds,
+            @JsonProperty("metrics") Map<String, Double> metrics,
+            @JsonProperty("categories") Map<String, Map<String, Double>> categories) {
         /** The first metric: the one the benchmark is known by (accuracy, F1, MME perception). */
         public Map.Entry<String, Double> headline() {
             return metrics.entrySet().iterator().next();

@@ -8,8 +8,7 @@ import java.util.Set;
 
 /** Markdown tables of eval results: one row per benchmark (and category), one column per model. */
 public final class Tables {
-    private Tables() {
-    }
+    private Tables() {}
 
     /**
      * For each benchmark: its headline metric, then each category's first metric, with the models side by side.
@@ -20,7 +19,15 @@ public final class Tables {
         s.append("\n|---|---|---|").append("---:|".repeat(reports.size())).append('\n');
         for (String benchmark : benchmarks(reports)) {
             String metric = first(reports, benchmark).headline().getKey();
-            row(s, benchmark, "all", metric, reports, r -> entry(r, benchmark) == null ? null : entry(r, benchmark).metrics());
+            row(
+                    s,
+                    benchmark,
+                    "all",
+                    metric,
+                    reports,
+                    r -> entry(r, benchmark) == null
+                            ? null
+                            : entry(r, benchmark).metrics());
             for (String category : categories(reports, benchmark)) {
                 row(s, benchmark, category, firstMetric(reports, benchmark, category), reports, r -> {
                     EvalReport.Entry e = entry(r, benchmark);
@@ -31,9 +38,20 @@ public final class Tables {
         return s.toString();
     }
 
-    private static void row(StringBuilder s, String benchmark, String category, String metric, List<EvalReport> reports,
-                            java.util.function.Function<EvalReport, Map<String, Double>> values) {
-        s.append("| ").append(benchmark).append(" | ").append(category).append(" | ").append(metric).append(" |");
+    private static void row(
+            StringBuilder s,
+            String benchmark,
+            String category,
+            String metric,
+            List<EvalReport> reports,
+            java.util.function.Function<EvalReport, Map<String, Double>> values) {
+        s.append("| ")
+                .append(benchmark)
+                .append(" | ")
+                .append(category)
+                .append(" | ")
+                .append(metric)
+                .append(" |");
         for (EvalReport r : reports) {
             Map<String, Double> v = values.apply(r);
             s.append(v == null || v.get(metric) == null ? " – |" : String.format(" %.1f |", v.get(metric)));
@@ -59,11 +77,18 @@ public final class Tables {
     }
 
     static EvalReport.Entry entry(EvalReport report, String benchmark) {
-        return report.benchmarks().stream().filter(e -> e.benchmark().equals(benchmark)).findFirst().orElse(null);
+        return report.benchmarks().stream()
+                .filter(e -> e.benchmark().equals(benchmark))
+                .findFirst()
+                .orElse(null);
     }
 
     private static EvalReport.Entry first(List<EvalReport> reports, String benchmark) {
-        return reports.stream().map(r -> entry(r, benchmark)).filter(java.util.Objects::nonNull).findFirst().orElseThrow();
+        return reports.stream()
+                .map(r -> entry(r, benchmark))
+                .filter(java.util.Objects::nonNull)
+                .findFirst()
+                .orElseThrow();
     }
 
     private static String firstMetric(List<EvalReport> reports, String benchmark, String category) {

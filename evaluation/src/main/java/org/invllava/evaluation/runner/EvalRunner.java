@@ -18,11 +18,9 @@ public final class EvalRunner {
     private static final Logger LOG = LoggerFactory.getLogger(EvalRunner.class);
 
     /** The answers by question id (a question that failed has ""), how many failed, the first failure, time. */
-    public record Answers(Map<String, String> byId, int errors, String firstError, double seconds) {
-    }
+    public record Answers(Map<String, String> byId, int errors, String firstError, double seconds) {}
 
-    private EvalRunner() {
-    }
+    private EvalRunner() {}
 
     public static Answers run(List<EvalItem> items, Answerer answerer, int concurrency, Progress progress)
             throws InterruptedException {
@@ -43,12 +41,17 @@ public final class EvalRunner {
             for (EvalItem item : items) {
                 pool.execute(() -> {
                     try {
-                        answers.put(item.id(), answerer.answer(item.prompt(), item.image().read()));
+                        answers.put(
+                                item.id(),
+                                answerer.answer(item.prompt(), item.image().read()));
                     } catch (Exception e) {
                         answers.put(item.id(), "");
                         errors.incrementAndGet();
                         if (firstError.compareAndSet(null, item.id() + ": " + e)) {
-                            LOG.warn("question {} failed (counted wrong; later failures are only counted): {}", item.id(), e.toString());
+                            LOG.warn(
+                                    "question {} failed (counted wrong; later failures are only counted): {}",
+                                    item.id(),
+                                    e.toString());
                         }
                     }
                     progress.update(done.incrementAndGet(), errors.get());

@@ -44,10 +44,11 @@ public final class InProcessAnswerer implements Answerer {
     public String answer(String prompt, byte[] image) throws Exception {
         List<PatchFeatures> features;
         synchronized (visionLock) { // one image batch at a time through the tower
-            features = image == null ? List.of() : model.encodeImages(List.of(new ImageDecoder(MAX_PIXELS).decode(image)));
+            features =
+                    image == null ? List.of() : model.encodeImages(List.of(new ImageDecoder(MAX_PIXELS).decode(image)));
         }
         int[] ids = model.tokenizer().encodePrompt(ChatTemplate.vicunaV1(prompt, image != null));
-        Outcome outcome = engine.submit(java.util.UUID.randomUUID().toString(), ids, features, params, (i, t, d) -> { })
+        Outcome outcome = engine.submit(java.util.UUID.randomUUID().toString(), ids, features, params, (i, t, d) -> {})
                 .get(10, TimeUnit.MINUTES);
         if (outcome instanceof Outcome.Finished f) {
             return f.result().text();

@@ -21,7 +21,8 @@ import org.invllava.evaluation.bench.Answerer;
 public final class OpenAiAnswerer implements Answerer {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     private final URI completions;
     private final String apiKey;
     private final String model;
@@ -48,8 +49,10 @@ public final class OpenAiAnswerer implements Answerer {
     public String answer(String prompt, byte[] image) throws Exception {
         String body = JSON.writeValueAsString(request(prompt, image));
         for (int attempt = 0; ; attempt++) {
-            HttpRequest.Builder req = HttpRequest.newBuilder(completions).timeout(timeout)
-                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+            HttpRequest.Builder req = HttpRequest.newBuilder(completions)
+                    .timeout(timeout)
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body));
             if (apiKey != null) {
                 req.header("Authorization", "Bearer " + apiKey);
             }
@@ -61,7 +64,11 @@ public final class OpenAiAnswerer implements Answerer {
             if (resp.statusCode() != 200) {
                 throw new IOException(completions + " answered " + resp.statusCode() + ": " + abbreviate(resp.body()));
             }
-            JsonNode content = JSON.readTree(resp.body()).path("choices").path(0).path("message").path("content");
+            JsonNode content = JSON.readTree(resp.body())
+                    .path("choices")
+                    .path(0)
+                    .path("message")
+                    .path("content");
             if (!content.isTextual()) {
                 throw new IOException(completions + " sent no choices[0].message.content: " + abbreviate(resp.body()));
             }
@@ -70,7 +77,10 @@ public final class OpenAiAnswerer implements Answerer {
     }
 
     ObjectNode request(String prompt, byte[] image) {
-        ObjectNode root = JSON.createObjectNode().put("temperature", 0).put("max_tokens", maxTokens).put("stream", false);
+        ObjectNode root = JSON.createObjectNode()
+                .put("temperature", 0)
+                .put("max_tokens", maxTokens)
+                .put("stream", false);
         if (model != null) {
             root.put("model", model);
         }
@@ -78,8 +88,13 @@ public final class OpenAiAnswerer implements Answerer {
         ArrayNode content = message.putArray("content");
         content.addObject().put("type", "text").put("text", prompt);
         if (image != null) {
-            content.addObject().put("type", "image_url").putObject("image_url")
-                    .put("url", "data:" + mediaType(image) + ";base64," + Base64.getEncoder().encodeToString(image));
+            content.addObject()
+                    .put("type", "image_url")
+                    .putObject("image_url")
+                    .put(
+                            "url",
+                            "data:" + mediaType(image) + ";base64,"
+                                    + Base64.getEncoder().encodeToString(image));
         }
         return root;
     }

@@ -40,15 +40,18 @@ public final class Progress {
         }
         lastDraw = now;
         lastDecile = decile;
-        out.print((terminal ? "\r" : "") + line(done, errors, (now - start) / 1e9) + (terminal && done < total ? "" : "\n"));
+        out.print((terminal ? "\r" : "")
+                + line(done, errors, (now - start) / 1e9)
+                + (terminal && done < total ? "" : "\n"));
         out.flush();
     }
 
     String line(int done, int errors, double seconds) {
         double rate = seconds > 0 ? done / seconds : 0;
         String eta = rate > 0 ? duration((total - done) / rate) : "?";
-        return String.format("%s %s %d/%d  %.1f q/s  ETA %s%s", title, bar(done, total, 30), done, total, rate, eta,
-                errors > 0 ? "  errors " + errors : "");
+        return String.format(
+                "%s %s %d/%d  %.1f q/s  ETA %s%s",
+                title, bar(done, total, 30), done, total, rate, eta, errors > 0 ? "  errors " + errors : "");
     }
 
     /** {@code [####......]}: {@code done} of {@code total} in {@code width} characters. */

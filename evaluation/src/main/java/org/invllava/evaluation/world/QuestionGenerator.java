@@ -13,22 +13,28 @@ import java.util.Random;
 final class QuestionGenerator {
     private static final String[] COUNT_WORDS = {"zero", "one", "two", "three", "four", "five"};
 
-    private QuestionGenerator() {
-    }
+    private QuestionGenerator() {}
 
     static List<WorldQuestion> questions(String imageId, Scene scene, Random random) {
         List<WorldQuestion> out = new ArrayList<>();
         Item single = singleItem(scene, random);
         if (single != null) {
-            out.add(open(imageId, QuestionKind.COLOR, "What color is the " + single.shape().word() + "?",
+            out.add(open(
+                    imageId,
+                    QuestionKind.COLOR,
+                    "What color is the " + single.shape().word() + "?",
                     single.colour().word()));
         }
-        out.add(open(imageId, QuestionKind.COUNT, "How many shapes are in the image?",
+        out.add(open(
+                imageId,
+                QuestionKind.COUNT,
+                "How many shapes are in the image?",
                 String.valueOf(scene.items().size())));
         out.add(presence(imageId + "-" + QuestionKind.PRESENCE.label(), scene, random));
         if (single != null) {
             boolean horizontal = random.nextBoolean();
-            String question = horizontal ? "Is the " + single.shape().word() + " on the left or on the right?"
+            String question = horizontal
+                    ? "Is the " + single.shape().word() + " on the left or on the right?"
                     : "Is the " + single.shape().word() + " at the top or at the bottom?";
             String answer = horizontal ? (single.left() ? "left" : "right") : (single.top() ? "top" : "bottom");
             out.add(open(imageId, QuestionKind.POSITION, question, answer));
@@ -42,20 +48,28 @@ final class QuestionGenerator {
         List<YesNoPair> out = new ArrayList<>();
         Item any = scene.items().get(random.nextInt(scene.items().size()));
         Item absent = absentItem(scene, random);
-        out.add(new YesNoPair("existence", "Is there a " + any.name() + " in this image?",
+        out.add(new YesNoPair(
+                "existence",
+                "Is there a " + any.name() + " in this image?",
                 "Is there a " + absent.name() + " in this image?"));
         int n = scene.items().size();
         int wrong = n == 1 ? 2 : n == 4 ? 3 : random.nextBoolean() ? n - 1 : n + 1;
-        out.add(new YesNoPair("count", "Are there " + COUNT_WORDS[n] + " shapes in this image?",
+        out.add(new YesNoPair(
+                "count",
+                "Are there " + COUNT_WORDS[n] + " shapes in this image?",
                 "Are there " + COUNT_WORDS[wrong] + " shapes in this image?"));
         Item single = singleItem(scene, random);
         if (single != null) {
             String side = single.left() ? "left" : "right";
             String other = single.left() ? "right" : "left";
-            out.add(new YesNoPair("position", "Is the " + single.shape().word() + " on the " + side + " of the image?",
+            out.add(new YesNoPair(
+                    "position",
+                    "Is the " + single.shape().word() + " on the " + side + " of the image?",
                     "Is the " + single.shape().word() + " on the " + other + " of the image?"));
             Colour wrongColour = otherColours(single.colour(), random).get(0);
-            out.add(new YesNoPair("color", "Is the " + single.shape().word() + " " + single.colour().word() + "?",
+            out.add(new YesNoPair(
+                    "color",
+                    "Is the " + single.shape().word() + " " + single.colour().word() + "?",
                     "Is the " + single.shape().word() + " " + wrongColour.word() + "?"));
         }
         return out;
@@ -67,25 +81,37 @@ final class QuestionGenerator {
 
     /** "Is there a red circle in the image?", about a shape in the scene or one that is not, at even odds. */
     static WorldQuestion presence(String id, Scene scene, Random random) {
-        Item asked = random.nextBoolean() ? scene.items().get(random.nextInt(scene.items().size())) : absentItem(scene, random);
+        Item asked = random.nextBoolean()
+                ? scene.items().get(random.nextInt(scene.items().size()))
+                : absentItem(scene, random);
         boolean present = scene.has(asked.shape(), asked.colour());
-        return new WorldQuestion(id, QuestionKind.PRESENCE, "Is there a " + asked.name() + " in the image?",
-                present ? "yes" : "no", List.of());
+        return new WorldQuestion(
+                id,
+                QuestionKind.PRESENCE,
+                "Is there a " + asked.name() + " in the image?",
+                present ? "yes" : "no",
+                List.of());
     }
 
     private static WorldQuestion choice(String imageId, Item single, Random random) {
-        List<Colour> options = new ArrayList<>(otherColours(single.colour(), random).subList(0, 3));
+        List<Colour> options =
+                new ArrayList<>(otherColours(single.colour(), random).subList(0, 3));
         options.add(single.colour());
         Collections.shuffle(options, random);
         char letter = (char) ('A' + options.indexOf(single.colour()));
-        return new WorldQuestion(imageId + "-" + QuestionKind.CHOICE.label(), QuestionKind.CHOICE,
-                "What color is the " + single.shape().word() + "?", String.valueOf(letter),
+        return new WorldQuestion(
+                imageId + "-" + QuestionKind.CHOICE.label(),
+                QuestionKind.CHOICE,
+                "What color is the " + single.shape().word() + "?",
+                String.valueOf(letter),
                 options.stream().map(Colour::word).toList());
     }
 
     /** A shape that occurs once in the scene, picked at random; null when every shape repeats. */
     private static Item singleItem(Scene scene, Random random) {
-        List<Item> singles = scene.items().stream().filter(i -> scene.of(i.shape()).size() == 1).toList();
+        List<Item> singles = scene.items().stream()
+                .filter(i -> scene.of(i.shape()).size() == 1)
+                .toList();
         return singles.isEmpty() ? null : singles.get(random.nextInt(singles.size()));
     }
 

@@ -9,7 +9,9 @@ public record Scene(int size, List<Item> items) {
 
     public Scene {
         items = List.copyOf(items);
-        if (items.isEmpty() || items.size() > 4 || items.stream().map(Item::quadrant).distinct().count() != items.size()) {
+        if (items.isEmpty()
+                || items.size() > 4
+                || items.stream().map(Item::quadrant).distinct().count() != items.size()) {
             throw new IllegalArgumentException("a scene holds 1-4 items in distinct quadrants: " + items);
         }
     }
@@ -26,8 +28,12 @@ public record Scene(int size, List<Item> items) {
     /** "a red circle at the top left and a blue square at the bottom right": every item, in quadrant order. */
     public String caption() {
         String[] places = {"top left", "top right", "bottom left", "bottom right"};
-        return String.join(" and ", items.stream().sorted(java.util.Comparator.comparingInt(Item::quadrant))
-                .map(i -> "a " + i.name() + " at the " + places[i.quadrant()]).toList());
+        return String.join(
+                " and ",
+                items.stream()
+                        .sorted(java.util.Comparator.comparingInt(Item::quadrant))
+                        .map(i -> "a " + i.name() + " at the " + places[i.quadrant()])
+                        .toList());
     }
 
     /** The pixels, drawn without anti-aliasing (the same bytes on every machine). */
@@ -36,8 +42,12 @@ public record Scene(int size, List<Item> items) {
         java.util.Arrays.fill(rgb, (byte) BACKGROUND);
         for (Item item : items) {
             double r = item.radius();
-            for (int y = Math.max(0, item.cy() - item.radius()); y <= Math.min(size - 1, item.cy() + item.radius()); y++) {
-                for (int x = Math.max(0, item.cx() - item.radius()); x <= Math.min(size - 1, item.cx() + item.radius()); x++) {
+            for (int y = Math.max(0, item.cy() - item.radius());
+                    y <= Math.min(size - 1, item.cy() + item.radius());
+                    y++) {
+                for (int x = Math.max(0, item.cx() - item.radius());
+                        x <= Math.min(size - 1, item.cx() + item.radius());
+                        x++) {
                     if (item.shape().contains((x - item.cx()) / r, (y - item.cy()) / r)) {
                         for (int c = 0; c < 3; c++) {
                             rgb[(y * size + x) * 3 + c] = (byte) item.colour().channel(c);

@@ -7,8 +7,7 @@ import java.util.Random;
 
 /** Draws scenes: 1-4 shapes of random kind, colour and size, one per quadrant, placed with jitter. */
 final class SceneGenerator {
-    private SceneGenerator() {
-    }
+    private SceneGenerator() {}
 
     static Scene scene(int size, Random random) {
         int count = 1 + random.nextInt(4);

@@ -19,7 +19,9 @@ public record World(long seed, int imageSize) {
     }
 
     public enum Split {
-        TRAIN("train"), VALIDATION("val"), TEST("test");
+        TRAIN("train"),
+        VALIDATION("val"),
+        TEST("test");
 
         private final String label;
 
@@ -33,9 +35,7 @@ public record World(long seed, int imageSize) {
     }
 
     /** One picture with its questions (and, for MME-style files, its yes/no pairs). */
-    public record Sample(String imageId, Scene scene, List<WorldQuestion> questions,
-                         List<YesNoPair> yesNoPairs) {
-    }
+    public record Sample(String imageId, Scene scene, List<WorldQuestion> questions, List<YesNoPair> yesNoPairs) {}
 
     public Sample sample(Split split, int index) {
         Random random = new Random(mix(seed, split.ordinal(), index));

@@ -29,8 +29,7 @@ import java.util.function.Predicate;
 public final class WorldExport {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private WorldExport() {
-    }
+    private WorldExport() {}
 
     /** Writes {@code samples} of {@code split} under {@code dir}; returns the number of questions written. */
     public static int write(World.Split split, List<World.Sample> samples, Path dir) throws IOException {
@@ -53,9 +52,12 @@ public final class WorldExport {
         try (BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
             for (World.Sample s : samples) {
                 for (WorldQuestion q : s.questions()) {
-                    ObjectNode line = JSON.createObjectNode().put("question_id", q.id())
-                            .put("image", "images/" + s.imageId() + ".png").put("question", q.prompt())
-                            .put("answer", q.answer()).put("category", q.kind().label());
+                    ObjectNode line = JSON.createObjectNode()
+                            .put("question_id", q.id())
+                            .put("image", "images/" + s.imageId() + ".png")
+                            .put("question", q.prompt())
+                            .put("answer", q.answer())
+                            .put("category", q.kind().label());
                     out.write(JSON.writeValueAsString(line));
                     out.write('\n');
                     n++;
@@ -70,29 +72,48 @@ public final class WorldExport {
         ArrayNode qs = questions.putArray("questions");
         ObjectNode annotations = JSON.createObjectNode();
         ArrayNode as = annotations.putArray("annotations");
-        forEach(samples, k -> k == QuestionKind.COLOR || k == QuestionKind.COUNT || k == QuestionKind.POSITION, (s, q, id) -> {
-            qs.addObject().put("image_id", imageNumber(s)).put("question", q.question()).put("question_id", id);
-            ObjectNode a = as.addObject().put("question_id", id).put("image_id", imageNumber(s))
-                    .put("question_type", q.kind().label())
-                    .put("answer_type", q.kind() == QuestionKind.COUNT ? "number" : "other")
-                    .put("multiple_choice_answer", q.answer());
-            ArrayNode answers = a.putArray("answers");
-            for (int i = 1; i <= 10; i++) {
-                answers.addObject().put("answer", q.answer()).put("answer_confidence", "yes").put("answer_id", i);
-            }
-        });
+        forEach(
+                samples,
+                k -> k == QuestionKind.COLOR || k == QuestionKind.COUNT || k == QuestionKind.POSITION,
+                (s, q, id) -> {
+                    qs.addObject()
+                            .put("image_id", imageNumber(s))
+                            .put("question", q.question())
+                            .put("question_id", id);
+                    ObjectNode a = as.addObject()
+                            .put("question_id", id)
+                            .put("image_id", imageNumber(s))
+                            .put("question_type", q.kind().label())
+                            .put("answer_type", q.kind() == QuestionKind.COUNT ? "number" : "other")
+                            .put("multiple_choice_answer", q.answer());
+                    ArrayNode answers = a.putArray("answers");
+                    for (int i = 1; i <= 10; i++) {
+                        answers.addObject()
+                                .put("answer", q.answer())
+                                .put("answer_confidence", "yes")
+                                .put("answer_id", i);
+                    }
+                });
         JSON.writeValue(dir.resolve("questions.json").toFile(), questions);
         JSON.writeValue(dir.resolve("annotations.json").toFile(), annotations);
     }
 
     private static void writeGqa(List<World.Sample> samples, Path dir) throws IOException {
         ObjectNode root = JSON.createObjectNode();
-        forEach(samples, k -> k == QuestionKind.COLOR || k == QuestionKind.POSITION || k == QuestionKind.PRESENCE, (s, q, id) -> {
-            ObjectNode o = root.putObject(String.valueOf(id)).put("imageId", s.imageId()).put("question", q.question())
-                    .put("answer", q.answer()).put("fullAnswer", q.answer());
-            o.putObject("types").put("structural", q.kind() == QuestionKind.PRESENCE ? "verify" : "query")
-                    .put("semantic", q.kind().label()).put("detailed", q.kind().label());
-        });
+        forEach(
+                samples,
+                k -> k == QuestionKind.COLOR || k == QuestionKind.POSITION || k == QuestionKind.PRESENCE,
+                (s, q, id) -> {
+                    ObjectNode o = root.putObject(String.valueOf(id))
+                            .put("imageId", s.imageId())
+                            .put("question", q.question())
+                            .put("answer", q.answer())
+                            .put("fullAnswer", q.answer());
+                    o.putObject("types")
+                            .put("structural", q.kind() == QuestionKind.PRESENCE ? "verify" : "query")
+                            .put("semantic", q.kind().label())
+                            .put("detailed", q.kind().label());
+                });
         JSON.writeValue(dir.resolve("questions.json").toFile(), root);
     }
 
@@ -101,8 +122,11 @@ public final class WorldExport {
             for (World.Sample s : samples) {
                 for (WorldQuestion q : s.questions()) {
                     if (q.kind() == QuestionKind.PRESENCE) {
-                        out.write(JSON.writeValueAsString(JSON.createObjectNode().put("question_id", q.id())
-                                .put("image", s.imageId() + ".png").put("text", q.question()).put("label", q.answer())));
+                        out.write(JSON.writeValueAsString(JSON.createObjectNode()
+                                .put("question_id", q.id())
+                                .put("image", s.imageId() + ".png")
+                                .put("text", q.question())
+                                .put("label", q.answer())));
                         out.write('\n');
                     }
                 }
@@ -118,8 +142,11 @@ public final class WorldExport {
                 Path images = Files.createDirectories(category.resolve("images"));
                 Path qa = Files.createDirectories(category.resolve("questions_answers_YN"));
                 Files.write(images.resolve(s.imageId() + ".png"), s.scene().png());
-                Files.writeString(qa.resolve(s.imageId() + ".txt"), pair.yes() + " " + WorldQuestion.YES_NO_ANSWER + "\tYes\n"
-                        + pair.no() + " " + WorldQuestion.YES_NO_ANSWER + "\tNo\n", StandardCharsets.UTF_8);
+                Files.writeString(
+                        qa.resolve(s.imageId() + ".txt"),
+                        pair.yes() + " " + WorldQuestion.YES_NO_ANSWER + "\tYes\n" + pair.no() + " "
+                                + WorldQuestion.YES_NO_ANSWER + "\tNo\n",
+                        StandardCharsets.UTF_8);
             }
         }
     }
@@ -134,18 +161,26 @@ public final class WorldExport {
                     continue;
                 }
                 String pid = q.id();
-                Path image = Files.createDirectories(dir.resolve("images").resolve(split.label()).resolve(pid));
+                Path image = Files.createDirectories(
+                        dir.resolve("images").resolve(split.label()).resolve(pid));
                 Files.write(image.resolve("image.png"), s.scene().png());
-                ObjectNode p = problems.putObject(pid).put("question", q.question()).put("answer", q.answer().charAt(0) - 'A')
-                        .put("hint", "").put("image", "image.png").put("task", "closed choice").put("split", split.label())
-                        .put("subject", "synthetic").put("category", q.kind().label());
+                ObjectNode p = problems.putObject(pid)
+                        .put("question", q.question())
+                        .put("answer", q.answer().charAt(0) - 'A')
+                        .put("hint", "")
+                        .put("image", "image.png")
+                        .put("task", "closed choice")
+                        .put("split", split.label())
+                        .put("subject", "synthetic")
+                        .put("category", q.kind().label());
                 ArrayNode choices = p.putArray("choices");
                 q.choices().forEach(choices::add);
                 ids.add(pid);
             }
         }
         JSON.writeValue(dir.resolve("problems.json").toFile(), problems);
-        JSON.writeValue(dir.resolve("pid_splits.json").toFile(), JSON.createObjectNode().set(split.label(), ids));
+        JSON.writeValue(
+                dir.resolve("pid_splits.json").toFile(), JSON.createObjectNode().set(split.label(), ids));
     }
 
     private static void writeMmBench(List<World.Sample> samples, Path dir) throws IOException {
@@ -157,8 +192,9 @@ public final class WorldExport {
                     if (q.kind() != QuestionKind.CHOICE) {
                         continue;
                     }
-                    out.write(index++ + "\t" + q.question() + "\tnan\t" + String.join("\t", q.choices()) + "\t" + q.answer()
-                            + "\t" + q.kind().label() + "\t" + Base64.getEncoder().encodeToString(s.scene().png()) + "\n");
+                    out.write(index++ + "\t" + q.question() + "\tnan\t" + String.join("\t", q.choices()) + "\t"
+                            + q.answer() + "\t" + q.kind().label() + "\t"
+                            + Base64.getEncoder().encodeToString(s.scene().png()) + "\n");
                 }
             }
         }

@@ -16,12 +16,16 @@ class ChoiceBenchmarksTest {
     @Test
     void mmBenchCircularCountsAQuestionOnlyWhenEveryRotationIsRight(@TempDir Path dir) throws Exception {
         Path tsv = dir.resolve("mmbench_dev_en.tsv");
-        Files.writeString(tsv, "index\tquestion\thint\tA\tB\tC\tD\tanswer\tcategory\timage\n"
-                + "7\t\"What is \"\"it\"\"?\"\tnan\tcat\tdog\tbird\tfish\tB\tanimals\taGVsbG8=\n");
+        Files.writeString(
+                tsv,
+                "index\tquestion\thint\tA\tB\tC\tD\tanswer\tcategory\timage\n"
+                        + "7\t\"What is \"\"it\"\"?\"\tnan\tcat\tdog\tbird\tfish\tB\tanimals\taGVsbG8=\n");
         Benchmark b = ChoiceBenchmarks.mmBench(tsv, true, false);
         assertEquals(4, b.items().size());
-        assertEquals("What is \"it\"?\nA. cat\nB. dog\nC. bird\nD. fish\n"
-                + "Answer with the option's letter from the given choices directly.", b.items().get(0).prompt());
+        assertEquals(
+                "What is \"it\"?\nA. cat\nB. dog\nC. bird\nD. fish\n"
+                        + "Answer with the option's letter from the given choices directly.",
+                b.items().get(0).prompt());
         Map<String, String> right = new HashMap<>();
         for (EvalItem item : b.items()) { // answer with the letter dog has in this rotation
             String[] lines = item.prompt().split("\n");
@@ -35,7 +39,12 @@ class ChoiceBenchmarksTest {
         Map<String, String> oneWrong = new HashMap<>(right);
         oneWrong.put("7@2", "A");
         assertEquals(0.0, b.score(oneWrong).metrics().get("accuracy"), 1e-9);
-        assertEquals(100.0, ChoiceBenchmarks.mmBench(tsv, false, false).score(Map.of("7@0", "B")).metrics().get("accuracy"));
+        assertEquals(
+                100.0,
+                ChoiceBenchmarks.mmBench(tsv, false, false)
+                        .score(Map.of("7@0", "B"))
+                        .metrics()
+                        .get("accuracy"));
         assertEquals("hello", new String(b.items().get(0).image().read()));
         assertEquals(List.of("C", "D", "A", "B"), ChoiceBenchmarks.rotate(List.of("A", "B", "C", "D"), 2));
     }
@@ -48,18 +57,33 @@ class ChoiceBenchmarksTest {
             rows.append(i).append("\tWhat is it?\tnan\tcat\tdog\tbird\tfish\tB\tanimals\t\n");
         }
         Files.writeString(tsv, rows.toString());
-        try (StandInJudge judge = new StandInJudge(body -> body.contains("Answer: a small puppy") ? "B"
+        try (StandInJudge judge = new StandInJudge(body -> body.contains("Answer: a small puppy")
+                ? "B"
                 : body.contains("Answer: spider") ? "Z" : "I cannot tell")) {
             Benchmark b = ChoiceBenchmarks.mmBench(tsv, false, false, judge.client());
             List<String> prompts = judge.prompts();
             Score s = b.score(Map.of("1@0", "B", "2@0", "a small puppy", "3@0", "spider", "4@0", "no idea"));
             assertEquals(50.0, s.metrics().get("accuracy"), 1e-9); // the letter by rule, the puppy by the judge
-            assertEquals(1 + 1 + 3, prompts.size(), "not for 'B'; once for the puppy and the spider (Z); thrice for no letter");
-            String puppy = prompts.stream().filter(p -> p.contains("puppy")).findFirst().orElseThrow();
-            assertTrue(puppy.contains("Question: What is it??\\nOptions: There are several options: \\nA. cat\\nB. dog\\n"
-                    + "C. bird\\nD. fish\\n\\nAnswer: a small puppy\\nYour output: "), puppy);
-            assertEquals(25.0, ChoiceBenchmarks.mmBench(tsv, false, false).score(Map.of("1@0", "B", "2@0", "a small puppy",
-                    "3@0", "spider", "4@0", "no idea")).metrics().get("accuracy"), 1e-9, "without a judge: the rules alone");
+            assertEquals(
+                    1 + 1 + 3,
+                    prompts.size(),
+                    "not for 'B'; once for the puppy and the spider (Z); thrice for no letter");
+            String puppy = prompts.stream()
+                    .filter(p -> p.contains("puppy"))
+                    .findFirst()
+                    .orElseThrow();
+            assertTrue(
+                    puppy.contains("Question: What is it??\\nOptions: There are several options: \\nA. cat\\nB. dog\\n"
+                            + "C. bird\\nD. fish\\n\\nAnswer: a small puppy\\nYour output: "),
+                    puppy);
+            assertEquals(
+                    25.0,
+                    ChoiceBenchmarks.mmBench(tsv, false, false)
+                            .score(Map.of("1@0", "B", "2@0", "a small puppy", "3@0", "spider", "4@0", "no idea"))
+                            .metrics()
+                            .get("accuracy"),
+                    1e-9,
+                    "without a judge: the rules alone");
         }
     }
 
@@ -75,9 +99,9 @@ class ChoiceBenchmarksTest {
     void badRowsAreRefusedWithTheFileAndQuestion(@TempDir Path dir) throws Exception {
         Path tsv = dir.resolve("bad.tsv");
         Files.writeString(tsv, "index\tquestion\tA\tB\tanswer\n3\tq\tx\ty\tC\n");
-        var e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
-                () -> ChoiceBenchmarks.mmBench(tsv, true, false));
-        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("bad.tsv") && e.getMessage().contains("question 3"),
-                e.getMessage());
+        var e = org.junit.jupiter.api.Assertions.assertThrows(
+                java.io.IOException.class, () -> ChoiceBenchmarks.mmBench(tsv, true, false));
+        org.junit.jupiter.api.Assertions.assertTrue(
+                e.getMessage().contains("bad.tsv") && e.getMessage().contains("question 3"), e.getMessage());
     }
 }

@@ -24,7 +24,8 @@ class MmVetBenchmarkTest {
                           "capability": ["ocr", "rec"]},
                  "v1_2": {"imagename": "v1_2.png", "question": "Which animal?", "answer": "cat", "capability": ["rec"]}}
                 """);
-        try (StandInJudge judge = new StandInJudge(body -> body.contains("What is x? | -1 <AND> -5 | x = -1 |") ? "0.5"
+        try (StandInJudge judge = new StandInJudge(body -> body.contains("What is x? | -1 <AND> -5 | x = -1 |")
+                ? "0.5"
                 : body.contains("| STOP | STOP |") ? "1.0" : "I cannot grade this")) {
             Benchmark b = MmVetBenchmark.of(dir.resolve("mm-vet.json"), dir, judge.client());
             List<String> prompts = judge.prompts();
@@ -35,7 +36,8 @@ class MmVetBenchmarkTest {
             assertEquals(100.0, s.categories().get("ocr").get("score"), 1e-9);
             assertEquals(50.0, s.categories().get("rec").get("score"), 1e-9); // (1.0 + 0) / 2
             assertEquals(1 + 1 + 5, prompts.size(), "an unreadable grade is asked for five times");
-            assertTrue(prompts.get(0).contains("Just complete the last space of the correctness score."), prompts.get(0));
+            assertTrue(
+                    prompts.get(0).contains("Just complete the last space of the correctness score."), prompts.get(0));
         }
     }
 }

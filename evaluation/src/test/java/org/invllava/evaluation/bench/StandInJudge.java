@@ -24,7 +24,8 @@ final class StandInJudge implements AutoCloseable {
             String body = new String(x.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
             prompts.add(body);
             byte[] out = ("{\"choices\": [{\"message\": {\"role\": \"assistant\", \"content\": \"" + reply.apply(body)
-                    + "\"}}]}").getBytes(StandardCharsets.UTF_8);
+                            + "\"}}]}")
+                    .getBytes(StandardCharsets.UTF_8);
             x.sendResponseHeaders(200, out.length);
             x.getResponseBody().write(out);
             x.close();
@@ -34,7 +35,12 @@ final class StandInJudge implements AutoCloseable {
 
     /** A client of this judge, as the eval command makes one (no retries). */
     OpenAiAnswerer client() {
-        return new OpenAiAnswerer("http://127.0.0.1:" + server.getAddress().getPort() + "/v1", null, "judge", 8, 0,
+        return new OpenAiAnswerer(
+                "http://127.0.0.1:" + server.getAddress().getPort() + "/v1",
+                null,
+                "judge",
+                8,
+                0,
                 Duration.ofSeconds(10));
     }
 

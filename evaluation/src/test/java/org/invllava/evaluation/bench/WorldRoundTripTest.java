@@ -26,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 class WorldRoundTripTest {
     @TempDir
     static Path dir;
+
     static List<World.Sample> samples;
     static List<Benchmark> benchmarks;
 
@@ -40,7 +41,11 @@ class WorldRoundTripTest {
     void anOracleScoresFullMarksInEveryFormat() throws Exception {
         Answerer oracle = new Oracle(samples);
         for (Benchmark b : benchmarks) {
-            EvalRunner.Answers answers = EvalRunner.run(b.items(), oracle, 2, new Progress(System.err, b.name(), b.items().size(), false));
+            EvalRunner.Answers answers = EvalRunner.run(
+                    b.items(),
+                    oracle,
+                    2,
+                    new Progress(System.err, b.name(), b.items().size(), false));
             assertEquals(0, answers.errors(), b.name() + ": " + answers.firstError());
             Score s = b.score(answers.byId());
             double headline = s.metrics().values().iterator().next();
@@ -66,7 +71,8 @@ class WorldRoundTripTest {
             if (!b.name().equals("pope") && !b.name().equals("mme")) {
                 continue;
             }
-            Score s = b.score(EvalRunner.run(b.items(), yes, 2, new Progress(System.err, b.name(), 1, false)).byId());
+            Score s = b.score(EvalRunner.run(b.items(), yes, 2, new Progress(System.err, b.name(), 1, false))
+                    .byId());
             if (b.name().equals("pope")) {
                 assertEquals(100.0, s.metrics().get("yes_ratio"), 1e-9);
                 assertEquals(100.0, s.metrics().get("recall"), 1e-9);
@@ -77,7 +83,10 @@ class WorldRoundTripTest {
                 });
             }
         }
-        assertTrue(benchmarks.size() >= 7, "every format is read: " + benchmarks.stream().map(Benchmark::name).toList());
+        assertTrue(
+                benchmarks.size() >= 7,
+                "every format is read: "
+                        + benchmarks.stream().map(Benchmark::name).toList());
     }
 
     /** Answers from the scenes: finds the picture by its bytes and the question by its first line. */
@@ -107,7 +116,8 @@ class WorldRoundTripTest {
             }
             for (WorldQuestion q : s.questions()) {
                 boolean lettered = prompt.contains("\nA. ");
-                if (!q.question().equals(question) || lettered != (q.kind() == org.invllava.evaluation.world.QuestionKind.CHOICE)) {
+                if (!q.question().equals(question)
+                        || lettered != (q.kind() == org.invllava.evaluation.world.QuestionKind.CHOICE)) {
                     continue; // a colour question and a choice question may share their first line
                 }
                 if (q.kind() != org.invllava.evaluation.world.QuestionKind.CHOICE) {

@@ -16,15 +16,28 @@ class EvalCommandTest {
     @Test
     void worldThenEvalWritesResultsTableChartAndAnswers(@TempDir Path dir) throws Exception {
         Path world = dir.resolve("world");
-        assertEquals(0, new CommandLine(new WorldCommand()).execute("--out", world.toString(), "--train", "2", "--val", "2",
-                "--test", "6"));
+        assertEquals(
+                0,
+                new CommandLine(new WorldCommand())
+                        .execute("--out", world.toString(), "--train", "2", "--val", "2", "--test", "6"));
         Path out = dir.resolve("eval");
-        int code = new CommandLine(new EvalCommand()).execute("--world", world.resolve("test").toString(), "--limit", "8",
-                "--out", out.toString(), "--work-dir", dir.resolve("work").toString(), "--label", "demo");
+        int code = new CommandLine(new EvalCommand())
+                .execute(
+                        "--world",
+                        world.resolve("test").toString(),
+                        "--limit",
+                        "8",
+                        "--out",
+                        out.toString(),
+                        "--work-dir",
+                        dir.resolve("work").toString(),
+                        "--label",
+                        "demo");
         assertEquals(0, code);
         EvalReport report = EvalReport.read(out.resolve("results.json"));
         assertEquals("demo", report.model());
-        assertEquals(List.of("jsonl", "vqav2", "gqa", "pope", "mme", "scienceqa", "mmbench"),
+        assertEquals(
+                List.of("jsonl", "vqav2", "gqa", "pope", "mme", "scienceqa", "mmbench"),
                 report.benchmarks().stream().map(EvalReport.Entry::benchmark).toList());
         report.benchmarks().forEach(e -> {
             assertEquals(0, e.errors(), e.toString());
@@ -35,10 +48,22 @@ class EvalCommandTest {
         assertEquals(8, Files.readAllLines(out.resolve("answers-jsonl.jsonl")).size());
 
         Path again = dir.resolve("eval2"); // compared with the first run: two model columns
-        assertEquals(0, new CommandLine(new EvalCommand()).execute("--world", world.resolve("test").toString(), "--limit", "4",
-                "--out", again.toString(), "--work-dir", dir.resolve("work").toString(), "--compare",
-                out.resolve("results.json").toString()));
-        assertTrue(Files.readString(again.resolve("results.md")).startsWith("| benchmark | category | metric | inverse-llava | demo |"));
+        assertEquals(
+                0,
+                new CommandLine(new EvalCommand())
+                        .execute(
+                                "--world",
+                                world.resolve("test").toString(),
+                                "--limit",
+                                "4",
+                                "--out",
+                                again.toString(),
+                                "--work-dir",
+                                dir.resolve("work").toString(),
+                                "--compare",
+                                out.resolve("results.json").toString()));
+        assertTrue(Files.readString(again.resolve("results.md"))
+                .startsWith("| benchmark | category | metric | inverse-llava | demo |"));
     }
 
     @Test

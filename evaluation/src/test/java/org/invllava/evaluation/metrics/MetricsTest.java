@@ -25,8 +25,12 @@ class MetricsTest {
         assertEquals(0.9, VqaAccuracy.of("Red.", gold), 1e-9); // red gt: 2 others → 2/3; blue gt: 3 → 1
         assertEquals(1.0, VqaAccuracy.of("the blue", gold), 1e-9);
         assertEquals(0.0, VqaAccuracy.of("green", gold), 1e-9);
-        assertEquals(0.6, VqaAccuracy.of("unanswerable", List.of("unanswerable", "unanswerable", "no", "no", "no",
-                "no", "no", "no", "no", "no")), 1e-9); // 2 gts see 1 match (1/3 each), 8 see 2 (2/3 each): (2/3 + 16/3)/10
+        assertEquals(
+                0.6,
+                VqaAccuracy.of(
+                        "unanswerable",
+                        List.of("unanswerable", "unanswerable", "no", "no", "no", "no", "no", "no", "no", "no")),
+                1e-9); // 2 gts see 1 match (1/3 each), 8 see 2 (2/3 each): (2/3 + 16/3)/10
     }
 
     @Test

@@ -19,11 +19,19 @@ class WorldTest {
     @Test
     void samplesAreReproducibleFromSeedSplitAndIndex() {
         World.Sample a = world.sample(World.Split.TEST, 17);
-        World.Sample b = new World(3, World.DEFAULT_IMAGE_SIZE).samples(World.Split.TEST, 10, 10).get(7);
+        World.Sample b = new World(3, World.DEFAULT_IMAGE_SIZE)
+                .samples(World.Split.TEST, 10, 10)
+                .get(7);
         assertEquals(a.questions(), b.questions());
         assertArrayEquals(a.scene().render().rgb(), b.scene().render().rgb());
-        assertFalse(a.questions().equals(new World(4, World.DEFAULT_IMAGE_SIZE).sample(World.Split.TEST, 17).questions())
-                && a.scene().equals(new World(4, World.DEFAULT_IMAGE_SIZE).sample(World.Split.TEST, 17).scene()));
+        assertFalse(a.questions()
+                        .equals(new World(4, World.DEFAULT_IMAGE_SIZE)
+                                .sample(World.Split.TEST, 17)
+                                .questions())
+                && a.scene()
+                        .equals(new World(4, World.DEFAULT_IMAGE_SIZE)
+                                .sample(World.Split.TEST, 17)
+                                .scene()));
         assertFalse(a.scene().equals(world.sample(World.Split.TRAIN, 17).scene()));
     }
 
@@ -42,7 +50,8 @@ class WorldTest {
                     case POSITION -> {
                         Item item = named(scene, q.question());
                         String expected = q.question().contains("left")
-                                ? (item.left() ? "left" : "right") : (item.top() ? "top" : "bottom");
+                                ? (item.left() ? "left" : "right")
+                                : (item.top() ? "top" : "bottom");
                         assertEquals(expected, q.answer());
                     }
                 }
@@ -52,8 +61,10 @@ class WorldTest {
 
     @Test
     void eachRotationMovesTheOptionsAndItsLetterStillNamesTheRightColour() {
-        for (WorldQuestion q : world.samples(World.Split.TRAIN, 0, 20).stream().flatMap(s -> s.questions().stream())
-                .filter(x -> x.kind() == QuestionKind.CHOICE).toList()) {
+        for (WorldQuestion q : world.samples(World.Split.TRAIN, 0, 20).stream()
+                .flatMap(s -> s.questions().stream())
+                .filter(x -> x.kind() == QuestionKind.CHOICE)
+                .toList()) {
             Set<String> letters = new HashSet<>();
             for (int k = 0; k < 4; k++) {
                 WorldQuestion r = q.rotated(k);
@@ -65,15 +76,24 @@ class WorldTest {
                 letters.add(r.answer());
             }
             assertEquals(Set.of("A", "B", "C", "D"), letters, "four rotations put the right colour under every letter");
-            assertEquals(q, new WorldQuestion(q.id(), q.kind(), q.question(), q.rotated(0).answer(),
-                    q.rotated(0).choices()), "rotation 0 keeps the options and the answer");
+            assertEquals(
+                    q,
+                    new WorldQuestion(
+                            q.id(),
+                            q.kind(),
+                            q.question(),
+                            q.rotated(0).answer(),
+                            q.rotated(0).choices()),
+                    "rotation 0 keeps the options and the answer");
         }
     }
 
     @Test
     void onlyChoiceQuestionsHaveOptionsToRotate() {
         WorldQuestion count = world.sample(World.Split.TRAIN, 0).questions().stream()
-                .filter(q -> q.kind() == QuestionKind.COUNT).findFirst().orElseThrow();
+                .filter(q -> q.kind() == QuestionKind.COUNT)
+                .findFirst()
+                .orElseThrow();
         assertThrows(IllegalStateException.class, () -> count.rotated(1));
     }
 
@@ -100,17 +120,26 @@ class WorldTest {
         for (Item item : scene.items()) {
             assertEquals(item.colour().channel(0), image.get(item.cx(), item.cy(), 0), item.toString()); // centre pixel
         }
-        assertEquals(Scene.BACKGROUND, image.get(scene.size() / 2, scene.size() / 2, 1)); // the quadrants' meeting point
+        assertEquals(
+                Scene.BACKGROUND, image.get(scene.size() / 2, scene.size() / 2, 1)); // the quadrants' meeting point
     }
 
     @Test
     void questionKindsAreAllAsked() {
         List<World.Sample> samples = world.samples(World.Split.TRAIN, 0, 200);
         for (QuestionKind k : QuestionKind.values()) {
-            assertTrue(samples.stream().flatMap(s -> s.questions().stream()).filter(q -> q.kind() == k).count() > 100, k.label());
+            assertTrue(
+                    samples.stream()
+                                    .flatMap(s -> s.questions().stream())
+                                    .filter(q -> q.kind() == k)
+                                    .count()
+                            > 100,
+                    k.label());
         }
-        long yes = samples.stream().flatMap(s -> s.questions().stream())
-                .filter(q -> q.kind() == QuestionKind.PRESENCE && q.answer().equals("yes")).count();
+        long yes = samples.stream()
+                .flatMap(s -> s.questions().stream())
+                .filter(q -> q.kind() == QuestionKind.PRESENCE && q.answer().equals("yes"))
+                .count();
         assertTrue(yes > 70 && yes < 130, "presence answers balanced: " + yes + " yes of 200");
     }
 

@@ -36,8 +36,12 @@ final class ChunkWriter {
      * {@code stage}: the request's generation span, whose {@code traceparent} every chunk carries; {@code firstSequence}:
      * the chunks an earlier owner already wrote (0 for a new request).
      */
-    ChunkWriter(Producer<byte[], byte[]> producer, String requestId, String replyTo, Tracing.Stage stage,
-                int firstSequence) {
+    ChunkWriter(
+            Producer<byte[], byte[]> producer,
+            String requestId,
+            String replyTo,
+            Tracing.Stage stage,
+            int firstSequence) {
         this.sequence = firstSequence;
         this.producer = producer;
         this.requestId = requestId;
@@ -47,23 +51,39 @@ final class ChunkWriter {
 
     /** A token of choice {@code choice}, with its log probabilities when asked for (else null). */
     void token(int choice, int tokenId, String text, TokenLogprob logprob) {
-        send(chunk().setChoice(choice).setText(text).setTokenIds(List.of(tokenId))
-                .setLogprobs(logprob == null ? null : List.of(logprob)).build());
+        send(chunk().setChoice(choice)
+                .setText(text)
+                .setTokenIds(List.of(tokenId))
+                .setLogprobs(logprob == null ? null : List.of(logprob))
+                .build());
     }
 
     /** The prompt echoed, first: its text and, when asked for, its tokens' log probabilities; no token ids. */
     void echo(String text, List<TokenLogprob> logprobs) {
-        send(chunk().setEcho(true).setText(text).setTokenIds(List.of()).setLogprobs(logprobs).build());
+        send(chunk().setEcho(true)
+                .setText(text)
+                .setTokenIds(List.of())
+                .setLogprobs(logprobs)
+                .build());
     }
 
     /** With several choices: {@code choice} ended, for {@code reason}. */
     void choiceEnd(int choice, FinishReason reason) {
-        send(chunk().setChoice(choice).setText("").setTokenIds(List.of()).setChoiceFinishReason(reason).build());
+        send(chunk().setChoice(choice)
+                .setText("")
+                .setTokenIds(List.of())
+                .setChoiceFinishReason(reason)
+                .build());
     }
 
     /** The last chunk; returns once Kafka has acknowledged every chunk of the request. */
     void finish(FinishReason reason, Usage usage, ErrorInfo error) {
-        send(chunk().setText("").setTokenIds(List.of()).setFinishReason(reason).setUsage(usage).setError(error).build());
+        send(chunk().setText("")
+                .setTokenIds(List.of())
+                .setFinishReason(reason)
+                .setUsage(usage)
+                .setError(error)
+                .build());
         Sends.awaitAll(pending, "chunks of " + requestId);
     }
 
@@ -80,14 +100,22 @@ final class ChunkWriter {
     }
 
     private TokenChunk.Builder chunk() {
-        return TokenChunk.newBuilder().setRequestId(requestId).setReplyTo(replyTo).setSequence(sequence++)
-                .setFinishReason(null).setUsage(null).setError(null).setChoice(0).setLogprobs(null).setEcho(false)
+        return TokenChunk.newBuilder()
+                .setRequestId(requestId)
+                .setReplyTo(replyTo)
+                .setSequence(sequence++)
+                .setFinishReason(null)
+                .setUsage(null)
+                .setError(null)
+                .setChoice(0)
+                .setLogprobs(null)
+                .setEcho(false)
                 .setChoiceFinishReason(null);
     }
 
     private void send(TokenChunk c) {
-        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(Topics.TOKENS, requestId.getBytes(StandardCharsets.UTF_8),
-                CODEC.encode(c));
+        ProducerRecord<byte[], byte[]> record =
+                new ProducerRecord<>(Topics.TOKENS, requestId.getBytes(StandardCharsets.UTF_8), CODEC.encode(c));
         TraceContext.to(record.headers(), stage.traceparent());
         pending.add(producer.send(record));
     }

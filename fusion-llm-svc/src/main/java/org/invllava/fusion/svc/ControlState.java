@@ -49,13 +49,15 @@ final class ControlState implements Runnable, AutoCloseable {
     private final Map<String, String> attachedTo = RecentIds.map();
     /** Gateway instance to when its last heartbeat arrived. */
     private final Map<String, Long> heard = new ConcurrentHashMap<>();
+
     private final Metrics.Histogram delivery;
     private final BrokerProbe broker = new BrokerProbe("control follower");
 
     ControlState(KafkaSettings kafka, Duration grace, Metrics metrics) {
         this.consumer = new KafkaConsumer<>(kafka.consumer(null));
         this.graceNanos = grace.toNanos();
-        this.delivery = metrics.histogram("fusion_cancel_delivery_seconds", "Cancel sent (gateway clock) to seen by this instance");
+        this.delivery = metrics.histogram(
+                "fusion_cancel_delivery_seconds", "Cancel sent (gateway clock) to seen by this instance");
     }
 
     /** Whether a heartbeat of {@code gateway} has arrived (tests wait on it). */
@@ -85,7 +87,8 @@ final class ControlState implements Runnable, AutoCloseable {
         String gateway = attachedTo.getOrDefault(requestId, replyTo);
         Long last = heard.get(gateway);
         if (last != null && now - Math.max(last, since) > graceNanos) {
-            return "gateway " + gateway + " sent no heartbeat for " + graceNanos / 1_000_000 + " ms and no client resumed";
+            return "gateway " + gateway + " sent no heartbeat for " + graceNanos / 1_000_000
+                    + " ms and no client resumed";
         }
         return null;
     }
@@ -94,7 +97,8 @@ final class ControlState implements Runnable, AutoCloseable {
     public void run() {
         try {
             List<TopicPartition> parts = consumer.partitionsFor(Topics.CONTROL).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+                    .map(p -> new TopicPartition(p.topic(), p.partition()))
+                    .toList();
             consumer.assign(parts);
             startFromHistory(parts);
             while (running.get()) {

@@ -37,11 +37,18 @@ final class DecodeProcessor<T extends SpecificRecord> implements FixedKeyProcess
         } catch (PoisonRecordException e) {
             RecordMetadata m = context.recordMetadata().orElse(null);
             DeadLetter letter = DeadLetter.newBuilder()
-                    .setSourceTopic(m == null ? "?" : m.topic()).setPartition(m == null ? -1 : m.partition())
+                    .setSourceTopic(m == null ? "?" : m.topic())
+                    .setPartition(m == null ? -1 : m.partition())
                     .setOffset(m == null ? -1 : m.offset())
-                    .setKey(record.key() == null ? null : ByteBuffer.wrap(record.key().getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                    .setKey(
+                            record.key() == null
+                                    ? null
+                                    : ByteBuffer.wrap(record.key().getBytes(java.nio.charset.StandardCharsets.UTF_8)))
                     .setPayload(ByteBuffer.wrap(record.value() == null ? new byte[0] : record.value()))
-                    .setReason(e.getMessage()).setService("fusion-llm-svc").setAtEpochMs(System.currentTimeMillis()).build();
+                    .setReason(e.getMessage())
+                    .setService("fusion-llm-svc")
+                    .setAtEpochMs(System.currentTimeMillis())
+                    .build();
             context.forward(record.withValue(new Decoded<>(null, letter)));
         }
     }

@@ -13,9 +13,16 @@ import org.invllava.schemas.ModelTopics;
  * requests are in flight (interactive and bulk work each);
  * {@code orphanGrace}: how long an answer nobody listens to goes on before it is cancelled.
  */
-public record FusionLlmConfig(KafkaSettings kafka, String applicationId, Duration joinWindow, String workGroupId,
-                              EngineConfig engine, int maxQueued, String stateDir, ModelTopics topics,
-                              Duration orphanGrace) {
+public record FusionLlmConfig(
+        KafkaSettings kafka,
+        String applicationId,
+        Duration joinWindow,
+        String workGroupId,
+        EngineConfig engine,
+        int maxQueued,
+        String stateDir,
+        ModelTopics topics,
+        Duration orphanGrace) {
     public FusionLlmConfig {
         if (maxQueued < 0) {
             throw new IllegalArgumentException("max queued requests must be at least 0");
@@ -27,8 +34,8 @@ public record FusionLlmConfig(KafkaSettings kafka, String applicationId, Duratio
             throw new IllegalArgumentException("join window must be positive");
         }
         if (workGroupId.equals(applicationId)) { // Streams' group would refuse the scheduler's consumer for good
-            throw new IllegalArgumentException("the work group id and the Streams application id must differ (both "
-                    + workGroupId + ")");
+            throw new IllegalArgumentException(
+                    "the work group id and the Streams application id must differ (both " + workGroupId + ")");
         }
     }
 
@@ -46,8 +53,16 @@ public record FusionLlmConfig(KafkaSettings kafka, String applicationId, Duratio
     /** Defaults for one served model: its topics, and a Streams application and work group of its own. */
     public static FusionLlmConfig defaults(KafkaSettings kafka, String stateDir, ModelTopics topics) {
         EngineConfig engine = EngineConfig.defaults();
-        return new FusionLlmConfig(kafka, topics.joinApplication(), Duration.ofMinutes(2), topics.workGroup(), engine,
-                engine.maxBatch(), stateDir, topics, DEFAULT_ORPHAN_GRACE);
+        return new FusionLlmConfig(
+                kafka,
+                topics.joinApplication(),
+                Duration.ofMinutes(2),
+                topics.workGroup(),
+                engine,
+                engine.maxBatch(),
+                stateDir,
+                topics,
+                DEFAULT_ORPHAN_GRACE);
     }
 
     /** Requests accepted from {@code vlm.work} and not yet answered, at most. */
@@ -57,12 +72,13 @@ public record FusionLlmConfig(KafkaSettings kafka, String applicationId, Duratio
 
     /** The same settings with {@code kafka} (a resolved session timeout, say). */
     public FusionLlmConfig withKafka(KafkaSettings kafka) {
-        return new FusionLlmConfig(kafka, applicationId, joinWindow, workGroupId, engine, maxQueued, stateDir, topics,
-                orphanGrace);
+        return new FusionLlmConfig(
+                kafka, applicationId, joinWindow, workGroupId, engine, maxQueued, stateDir, topics, orphanGrace);
     }
 
     /** The same settings with {@code grace} as the orphan grace period. */
     public FusionLlmConfig withOrphanGrace(Duration grace) {
-        return new FusionLlmConfig(kafka, applicationId, joinWindow, workGroupId, engine, maxQueued, stateDir, topics, grace);
+        return new FusionLlmConfig(
+                kafka, applicationId, joinWindow, workGroupId, engine, maxQueued, stateDir, topics, grace);
     }
 }

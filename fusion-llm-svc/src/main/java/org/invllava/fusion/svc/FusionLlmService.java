@@ -26,8 +26,8 @@ public final class FusionLlmService implements AutoCloseable {
         config = config.withKafka(SessionTimeouts.resolve(config.kafka()));
         Properties p = streamsProperties(config);
         Metrics meters = metrics.tagged("model", config.topics().model());
-        this.streams = new KafkaStreams(JoinTopology.build(config.joinWindow(), config.topics(), partitionCount(config),
-                meters), p);
+        this.streams = new KafkaStreams(
+                JoinTopology.build(config.joinWindow(), config.topics(), partitionCount(config), meters), p);
         this.scheduler = new GenerationScheduler(config, model, meters, tracing);
         this.schedulerThread = new Thread(scheduler, "generation-scheduler");
     }
@@ -35,8 +35,12 @@ public final class FusionLlmService implements AutoCloseable {
     /** The prompts and features topics' partition count, looked up once, when the join's first record needs it. */
     private static IntSupplier partitionCount(FusionLlmConfig config) {
         AtomicInteger count = new AtomicInteger();
-        return () -> count.updateAndGet(n -> n > 0 ? n
-                : TopicSetup.samePartitionCount(config.kafka(), config.topics().prompts(), config.topics().features()));
+        return () -> count.updateAndGet(n -> n > 0
+                ? n
+                : TopicSetup.samePartitionCount(
+                        config.kafka(),
+                        config.topics().prompts(),
+                        config.topics().features()));
     }
 
     /** The join's Kafka Streams settings (its changelog's retention is the pairing store's: {@link JoinTopology}). */
@@ -50,10 +54,16 @@ public final class FusionLlmService implements AutoCloseable {
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, -1);
         p.put(StreamsConfig.producerPrefix("max.request.size"), config.kafka().maxMessageBytes());
-        p.put(StreamsConfig.producerPrefix("linger.ms"), 0); // Streams defaults to 100 ms: straight into first-token latency
-        p.put(StreamsConfig.consumerPrefix("max.partition.fetch.bytes"), config.kafka().maxMessageBytes());
+        p.put(
+                StreamsConfig.producerPrefix("linger.ms"),
+                0); // Streams defaults to 100 ms: straight into first-token latency
+        p.put(
+                StreamsConfig.consumerPrefix("max.partition.fetch.bytes"),
+                config.kafka().maxMessageBytes());
         p.put(StreamsConfig.consumerPrefix("session.timeout.ms"), config.kafka().sessionTimeout());
-        p.put(StreamsConfig.consumerPrefix("heartbeat.interval.ms"), config.kafka().sessionTimeout() / 3);
+        p.put(
+                StreamsConfig.consumerPrefix("heartbeat.interval.ms"),
+                config.kafka().sessionTimeout() / 3);
         p.put(StreamsConfig.topicPrefix("max.message.bytes"), config.kafka().maxMessageBytes());
         return p;
     }

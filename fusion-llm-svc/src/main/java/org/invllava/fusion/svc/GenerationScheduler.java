@@ -59,7 +59,9 @@ public final class GenerationScheduler implements Runnable {
      * Per work topic (interactive, bulk), polled and not yet dispatched (a poll may return more than the room left);
      * never committed past.
      */
-    private final Map<String, java.util.ArrayDeque<ConsumerRecord<byte[], byte[]>>> polled = new java.util.LinkedHashMap<>();
+    private final Map<String, java.util.ArrayDeque<ConsumerRecord<byte[], byte[]>>> polled =
+            new java.util.LinkedHashMap<>();
+
     private final RequestWorker worker;
     private final TokenLookups lookups;
     /** Per partition assigned, the end of the log when it was: records below it may have been started elsewhere. */
@@ -71,6 +73,7 @@ public final class GenerationScheduler implements Runnable {
     private final Map<String, Boolean> answeredIds = RecentIds.map();
     /** Requests in flight, by id, with their partition (to hand them over when it is revoked). */
     private final Map<String, TopicPartition> inFlightIds = new java.util.concurrent.ConcurrentHashMap<>();
+
     private final DeadLetters deadLetters;
     private final ControlState control;
     private final Thread controlThread;
@@ -96,9 +99,12 @@ public final class GenerationScheduler implements Runnable {
         this.controlThread = new Thread(control, "control-follower");
         this.controlThread.setDaemon(true);
         this.lookups = new TokenLookups(config.kafka());
-        this.worker = new RequestWorker(model, engine, producer, control, finisher,
-                this::stopAfterWriteFailure, metrics, tracing, lookups);
-        metrics.gauge("fusion_active_requests", "Requests accepted and not yet answered (batch + queue)", offsets::inFlightCount);
+        this.worker = new RequestWorker(
+                model, engine, producer, control, finisher, this::stopAfterWriteFailure, metrics, tracing, lookups);
+        metrics.gauge(
+                "fusion_active_requests",
+                "Requests accepted and not yet answered (batch + queue)",
+                offsets::inFlightCount);
         this.deadLetters = new DeadLetters(producer, "fusion-llm-svc");
         polled.put(config.topics().work(), new java.util.ArrayDeque<>());
         polled.put(config.topics().bulkWork(), new java.util.ArrayDeque<>());
@@ -134,7 +140,8 @@ public final class GenerationScheduler implements Runnable {
                 }
             });
             while (running.get()) {
-                consumer.poll(Duration.ofMillis(100)).forEach(r -> polled.get(r.topic()).add(r));
+                consumer.poll(Duration.ofMillis(100))
+                        .forEach(r -> polled.get(r.topic()).add(r));
                 polled.forEach(this::dispatchWithinLimit);
                 commit();
             }
@@ -156,7 +163,9 @@ public final class GenerationScheduler implements Runnable {
         while (!queue.isEmpty() && offsets.inFlightCount(topic) < config.maxInFlight()) {
             dispatch(queue.poll());
         }
-        List<TopicPartition> parts = consumer.assignment().stream().filter(tp -> tp.topic().equals(topic)).toList();
+        List<TopicPartition> parts = consumer.assignment().stream()
+                .filter(tp -> tp.topic().equals(topic))
+                .toList();
         if (!queue.isEmpty() || offsets.inFlightCount(topic) >= config.maxInFlight()) {
             consumer.pause(parts);
         } else {
@@ -165,7 +174,8 @@ public final class GenerationScheduler implements Runnable {
     }
 
     private boolean takenOver(ConsumerRecord<byte[], byte[]> record) {
-        return record.offset() < takenOverBelow.getOrDefault(new TopicPartition(record.topic(), record.partition()), 0L);
+        return record.offset()
+                < takenOverBelow.getOrDefault(new TopicPartition(record.topic(), record.partition()), 0L);
     }
 
     private void dispatch(ConsumerRecord<byte[], byte[]> record) {
@@ -201,10 +211,14 @@ public final class GenerationScheduler implements Runnable {
             return;
         }
         String id = new String(record.key(), StandardCharsets.UTF_8);
-        TokenChunk chunk = Paired.failed(id, "", ErrorCode.INTERNAL.code(),
-                "the request's work record could not be read: " + reason).chunk();
-        Sends.awaitAll(List.of(producer.send(new ProducerRecord<>(
-                Topics.TOKENS, record.key(), AvroCodec.of(TokenChunk.class).encode(chunk)))),
+        TokenChunk chunk = Paired.failed(
+                        id, "", ErrorCode.INTERNAL.code(), "the request's work record could not be read: " + reason)
+                .chunk();
+        Sends.awaitAll(
+                List.of(producer.send(new ProducerRecord<>(
+                        Topics.TOKENS,
+                        record.key(),
+                        AvroCodec.of(TokenChunk.class).encode(chunk)))),
                 "error chunk of " + id);
     }
 
@@ -216,9 +230,15 @@ public final class GenerationScheduler implements Runnable {
     private void warmUp() {
         long t0 = System.nanoTime();
         try {
-            int[] prompt = model.tokenizer().encodePrompt(org.invllava.runtime.tokenizer.ChatTemplate.vicunaV1("hello", false));
-            engine.submit("warm-up", prompt, List.of(), org.invllava.runtime.generate.SamplingParams.greedy(2),
-                    (i, t, d) -> { }).get(2, TimeUnit.MINUTES);
+            int[] prompt = model.tokenizer()
+                    .encodePrompt(org.invllava.runtime.tokenizer.ChatTemplate.vicunaV1("hello", false));
+            engine.submit(
+                            "warm-up",
+                            prompt,
+                            List.of(),
+                            org.invllava.runtime.generate.SamplingParams.greedy(2),
+                            (i, t, d) -> {})
+                    .get(2, TimeUnit.MINUTES);
             LOG.info("warmed up in {} ms", (System.nanoTime() - t0) / 1_000_000);
         } catch (Exception e) {
             LOG.warn("warm-up failed ({}); joining the work group anyway", e.toString());
@@ -228,7 +248,8 @@ public final class GenerationScheduler implements Runnable {
     private void forget(Collection<TopicPartition> partitions) {
         offsets.revoked(partitions);
         partitions.forEach(takenOverBelow::remove);
-        polled.values().forEach(q -> q.removeIf(r -> partitions.contains(new TopicPartition(r.topic(), r.partition()))));
+        polled.values()
+                .forEach(q -> q.removeIf(r -> partitions.contains(new TopicPartition(r.topic(), r.partition()))));
     }
 
     /**
@@ -237,8 +258,10 @@ public final class GenerationScheduler implements Runnable {
      * and flushes those chunks, so that the new owner reads them all.
      */
     private void handOver(Collection<TopicPartition> partitions) {
-        List<String> ids = inFlightIds.entrySet().stream().filter(e -> partitions.contains(e.getValue()))
-                .map(Map.Entry::getKey).toList();
+        List<String> ids = inFlightIds.entrySet().stream()
+                .filter(e -> partitions.contains(e.getValue()))
+                .map(Map.Entry::getKey)
+                .toList();
         if (ids.isEmpty()) {
             return;
         }
@@ -281,8 +304,10 @@ public final class GenerationScheduler implements Runnable {
     void stopAfterWriteFailure() {
         failed = true;
         if (running.compareAndSet(true, false)) {
-            LOG.error("a request's chunks could not be written to {}: this instance stops taking work, another "
-                    + "will redo its unfinished requests", Topics.TOKENS);
+            LOG.error(
+                    "a request's chunks could not be written to {}: this instance stops taking work, another "
+                            + "will redo its unfinished requests",
+                    Topics.TOKENS);
             consumer.wakeup();
         }
     }

@@ -34,8 +34,10 @@ final class OffsetTracker {
 
     /** Requests in flight from {@code topic}'s partitions. */
     synchronized int inFlightCount(String topic) {
-        return inFlight.entrySet().stream().filter(e -> e.getKey().topic().equals(topic))
-                .mapToInt(e -> e.getValue().size()).sum();
+        return inFlight.entrySet().stream()
+                .filter(e -> e.getKey().topic().equals(topic))
+                .mapToInt(e -> e.getValue().size())
+                .sum();
     }
 
     /** Offsets that advanced since the last call, ready for {@code commitSync}. */

@@ -46,7 +46,8 @@ final class Pairing implements Processor<String, Arrival, String, Paired> {
         String help = "Requests ended because one half never came within the join window (missing: which one)";
         this.missingFeatures = metrics.counter(expired, help, "missing", "features");
         this.missingPrompt = metrics.counter(expired, help, "missing", "prompt");
-        this.unreadable = metrics.counter("fusion_join_unreadable_prompts_total",
+        this.unreadable = metrics.counter(
+                "fusion_join_unreadable_prompts_total",
                 "Prompt records keyed by a request id whose value could not be read (each ended with an error chunk)");
     }
 
@@ -62,7 +63,8 @@ final class Pairing implements Processor<String, Arrival, String, Paired> {
         String id = record.key();
         long now = System.currentTimeMillis();
         if (record.value() instanceof Arrival.Prompt p && !p.value().getHasImage()) {
-            context.forward(record.withValue(new Paired.Work(new WorkItem(p.value(), null))).withTimestamp(now));
+            context.forward(record.withValue(new Paired.Work(new WorkItem(p.value(), null)))
+                    .withTimestamp(now));
             return;
         }
         PendingHalf held = get(id);
@@ -73,17 +75,31 @@ final class Pairing implements Processor<String, Arrival, String, Paired> {
         Arrival a = record.value();
         long windowEnd = now + window.toMillis();
         if (a instanceof Arrival.Prompt p) {
-            pairOrHold(record, held, PendingHalf.Kind.FEATURES, now,
+            pairOrHold(
+                    record,
+                    held,
+                    PendingHalf.Kind.FEATURES,
+                    now,
                     () -> new WorkItem(p.value(), held.featuresValue()),
-                    () -> PendingHalf.prompt(p.value(), now, Math.min(windowEnd, p.value().getDeadlineEpochMs())));
+                    () -> PendingHalf.prompt(
+                            p.value(), now, Math.min(windowEnd, p.value().getDeadlineEpochMs())));
         } else if (a instanceof Arrival.Features f) {
-            pairOrHold(record, held, PendingHalf.Kind.PROMPT, now,
+            pairOrHold(
+                    record,
+                    held,
+                    PendingHalf.Kind.PROMPT,
+                    now,
                     () -> new WorkItem(held.promptValue(), f.value()),
                     () -> PendingHalf.features(f.value(), now, windowEnd));
         } else if (a instanceof Arrival.UnreadablePrompt u) {
             unreadable.inc();
-            end(record.withValue(Paired.failed(id, "", ErrorCode.INVALID_REQUEST.code(),
-                    "the prompt record could not be read: " + u.reason())), now);
+            end(
+                    record.withValue(Paired.failed(
+                            id,
+                            "",
+                            ErrorCode.INVALID_REQUEST.code(),
+                            "the prompt record could not be read: " + u.reason())),
+                    now);
         }
     }
 
@@ -91,8 +107,13 @@ final class Pairing implements Processor<String, Arrival, String, Paired> {
      * Emits the pair when {@code held} is the other half (with the headers of the record completing it: its trace
      * context), else keeps this half (the first of repeated halves), encoded for the store only then.
      */
-    private void pairOrHold(Record<String, Arrival> record, PendingHalf held, PendingHalf.Kind other, long now,
-                            Supplier<WorkItem> pair, Supplier<PendingHalf> mine) {
+    private void pairOrHold(
+            Record<String, Arrival> record,
+            PendingHalf held,
+            PendingHalf.Kind other,
+            long now,
+            Supplier<WorkItem> pair,
+            Supplier<PendingHalf> mine) {
         if (held != null && held.kind() == other) {
             end(record.withValue(new Paired.Work(pair.get())), now);
         } else if (held == null) {
@@ -118,14 +139,33 @@ final class Pairing implements Processor<String, Arrival, String, Paired> {
                 store.delete(key(id));
             } else if (h.kind() == PendingHalf.Kind.PROMPT) {
                 missingFeatures.inc();
-                end(new Record<>(id, Paired.failed(id, h.promptValue().getReplyTo(), ErrorCode.DEADLINE_EXCEEDED.code(),
-                        "the image's features did not arrive within " + waited(h, now) + " s: was the image sent to "
-                                + "the model's images topic, keyed by the same request id?"), now), now);
+                end(
+                        new Record<>(
+                                id,
+                                Paired.failed(
+                                        id,
+                                        h.promptValue().getReplyTo(),
+                                        ErrorCode.DEADLINE_EXCEEDED.code(),
+                                        "the image's features did not arrive within " + waited(h, now)
+                                                + " s: was the image sent to "
+                                                + "the model's images topic, keyed by the same request id?"),
+                                now),
+                        now);
             } else {
                 missingPrompt.inc();
-                end(new Record<>(id, Paired.failed(id, "", ErrorCode.DEADLINE_EXCEEDED.code(), "the prompt for image "
-                        + h.featuresValue().getImageSha256() + " did not arrive within " + waited(h, now) + " s: was it "
-                        + "sent to the model's prompts topic, keyed by the same request id?"), now), now);
+                end(
+                        new Record<>(
+                                id,
+                                Paired.failed(
+                                        id,
+                                        "",
+                                        ErrorCode.DEADLINE_EXCEEDED.code(),
+                                        "the prompt for image "
+                                                + h.featuresValue().getImageSha256() + " did not arrive within "
+                                                + waited(h, now) + " s: was it "
+                                                + "sent to the model's prompts topic, keyed by the same request id?"),
+                                now),
+                        now);
             }
         }
     }

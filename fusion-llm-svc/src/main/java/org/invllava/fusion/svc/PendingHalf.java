@@ -14,7 +14,11 @@ import org.invllava.schemas.VisualFeatures;
  * time without copying a feature tensor ({@link #dueEpochMs(byte[])}).
  */
 record PendingHalf(Kind kind, long atEpochMs, long dueEpochMs, byte[] avro) {
-    enum Kind { PROMPT, FEATURES, DONE }
+    enum Kind {
+        PROMPT,
+        FEATURES,
+        DONE
+    }
 
     private static final int HEADER = 17;
     private static final AvroCodec<PromptRequest> PROMPTS = AvroCodec.of(PromptRequest.class);
@@ -41,8 +45,12 @@ record PendingHalf(Kind kind, long atEpochMs, long dueEpochMs, byte[] avro) {
     }
 
     byte[] toBytes() {
-        return ByteBuffer.allocate(HEADER + avro.length).put((byte) kind.ordinal()).putLong(atEpochMs)
-                .putLong(dueEpochMs).put(avro).array();
+        return ByteBuffer.allocate(HEADER + avro.length)
+                .put((byte) kind.ordinal())
+                .putLong(atEpochMs)
+                .putLong(dueEpochMs)
+                .put(avro)
+                .array();
     }
 
     /** Null for null (no state for the id). */
@@ -51,8 +59,8 @@ record PendingHalf(Kind kind, long atEpochMs, long dueEpochMs, byte[] avro) {
             return null;
         }
         ByteBuffer b = ByteBuffer.wrap(bytes);
-        return new PendingHalf(Kind.values()[b.get()], b.getLong(), b.getLong(),
-                Arrays.copyOfRange(bytes, HEADER, bytes.length));
+        return new PendingHalf(
+                Kind.values()[b.get()], b.getLong(), b.getLong(), Arrays.copyOfRange(bytes, HEADER, bytes.length));
     }
 
     /** The due time of a stored state, read from its header alone. */

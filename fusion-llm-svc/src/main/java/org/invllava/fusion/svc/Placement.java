@@ -15,8 +15,7 @@ import org.apache.kafka.streams.processor.api.FixedKeyRecord;
  */
 final class Placement implements FixedKeyProcessor<String, byte[], Placement.Placed> {
     /** A raw record and whether it is on its home partition (a record without a key stays: it is refused later). */
-    record Placed(byte[] value, boolean home) {
-    }
+    record Placed(byte[] value, boolean home) {}
 
     private final IntSupplier partitions;
     private FixedKeyProcessorContext<String, Placed> context;

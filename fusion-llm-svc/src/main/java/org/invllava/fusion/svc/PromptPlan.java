@@ -25,8 +25,8 @@ import org.invllava.wire.json.JsonSchema;
  * @param scoreOnly {@code max_tokens} 0 with {@code echo}: the prompt is scored, the one token computed is dropped
  * @param echoText  the prompt's text for an echo, or null
  */
-record PromptPlan(int[] promptIds, List<SamplingParams> choices, OutputOptions options, boolean scoreOnly,
-                  String echoText) {
+record PromptPlan(
+        int[] promptIds, List<SamplingParams> choices, OutputOptions options, boolean scoreOnly, String echoText) {
     /** Earlier turns of one request, at most (a record from anywhere but the gateway could carry millions). */
     static final int MAX_HISTORY_TURNS = 256;
     /** Choices of one request, at most (the gateway documents the same cap). */
@@ -58,15 +58,21 @@ record PromptPlan(int[] promptIds, List<SamplingParams> choices, OutputOptions o
         List<SamplingParams> choices = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             SamplingParameters s = p.getSampling();
-            choices.add(sampling(SamplingParameters.newBuilder(s).setMaxNewTokens(scoreOnly ? 1 : s.getMaxNewTokens())
-                    .setSeed(s.getSeed() + i).build()));
+            choices.add(sampling(SamplingParameters.newBuilder(s)
+                    .setMaxNewTokens(scoreOnly ? 1 : s.getMaxNewTokens())
+                    .setSeed(s.getSeed() + i)
+                    .build()));
         }
         String schema = o == null ? null : o.getJsonSchema();
         JsonConstraint.Grammar grammar = schema == null ? null : grammars.get(schema);
-        OutputOptions options = new OutputOptions(logprobs, echo && logprobs >= 0,
-                grammar == null ? null : grammar::newConstraint, p.getRaw() || !p.getPromptTokenIds().isEmpty());
-        String echoText = !echo ? null : p.getPromptTokenIds().isEmpty() ? p.getQuestion()
-                : new TokenTexts(model.tokenizer()).spell(ids);
+        OutputOptions options = new OutputOptions(
+                logprobs,
+                echo && logprobs >= 0,
+                grammar == null ? null : grammar::newConstraint,
+                p.getRaw() || !p.getPromptTokenIds().isEmpty());
+        String echoText = !echo
+                ? null
+                : p.getPromptTokenIds().isEmpty() ? p.getQuestion() : new TokenTexts(model.tokenizer()).spell(ids);
         return new PromptPlan(ids, List.copyOf(choices), options, scoreOnly, echoText);
     }
 
@@ -91,17 +97,20 @@ record PromptPlan(int[] promptIds, List<SamplingParams> choices, OutputOptions o
     /** The request's turns in the {@code vicuna_v1} template; the image goes on the turn that holds it. */
     static List<String> conversation(PromptRequest p) {
         if (p.getHistory().size() > MAX_HISTORY_TURNS) { // before anything is tokenised: the gateway allows far fewer
-            throw new InvalidRequestException("the conversation has " + p.getHistory().size() + " earlier turns, over "
-                    + MAX_HISTORY_TURNS);
+            throw new InvalidRequestException(
+                    "the conversation has " + p.getHistory().size() + " earlier turns, over " + MAX_HISTORY_TURNS);
         }
-        long imageTurns = p.getHistory().stream().filter(ConversationTurn::getHasImage).count();
+        long imageTurns =
+                p.getHistory().stream().filter(ConversationTurn::getHasImage).count();
         if (imageTurns > 1 || (imageTurns == 1 && !p.getHasImage())) {
             throw new InvalidRequestException("at most one turn can hold the image, and only when the request has one");
         }
         List<ChatTemplate.Turn> turns = new ArrayList<>();
         for (ConversationTurn t : p.getHistory()) {
-            turns.add(new ChatTemplate.Turn(t.getRole() == TurnRole.USER ? ChatTemplate.Role.USER : ChatTemplate.Role.ASSISTANT,
-                    t.getText(), t.getHasImage()));
+            turns.add(new ChatTemplate.Turn(
+                    t.getRole() == TurnRole.USER ? ChatTemplate.Role.USER : ChatTemplate.Role.ASSISTANT,
+                    t.getText(),
+                    t.getHasImage()));
         }
         turns.add(new ChatTemplate.Turn(ChatTemplate.Role.USER, p.getQuestion(), p.getHasImage() && imageTurns == 0));
         return ChatTemplate.vicunaV1(p.getSystem() != null ? p.getSystem() : ChatTemplate.VICUNA_V1_SYSTEM, turns);
@@ -110,8 +119,8 @@ record PromptPlan(int[] promptIds, List<SamplingParams> choices, OutputOptions o
     /** The request's sampling parameters; values {@link SamplingParams} refuses are the client's. */
     static SamplingParams sampling(SamplingParameters s) {
         try {
-            return new SamplingParams(s.getMaxNewTokens(), s.getTemperature(), s.getTopP(), s.getTopK(), s.getSeed(),
-                    s.getStop());
+            return new SamplingParams(
+                    s.getMaxNewTokens(), s.getTemperature(), s.getTopP(), s.getTopK(), s.getSeed(), s.getStop());
         } catch (IllegalArgumentException e) { // the record's validation of the values it was given, nothing else
             throw new InvalidRequestException(e.getMessage());
         }
@@ -139,7 +148,9 @@ record PromptPlan(int[] promptIds, List<SamplingParams> choices, OutputOptions o
             JsonConstraint.Grammar g = compiled.get(schema);
             if (g == null) {
                 try {
-                    g = JsonConstraint.grammar(JsonSchema.parse(schema), model.tokenizer(),
+                    g = JsonConstraint.grammar(
+                            JsonSchema.parse(schema),
+                            model.tokenizer(),
                             model.language().config().eosTokenIds());
                 } catch (IllegalArgumentException e) {
                     throw new InvalidRequestException("response format: " + e.getMessage());

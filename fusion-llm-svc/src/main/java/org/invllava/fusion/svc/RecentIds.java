@@ -8,8 +8,7 @@ import java.util.Map;
 final class RecentIds {
     static final int REMEMBERED = 10_000;
 
-    private RecentIds() {
-    }
+    private RecentIds() {}
 
     /** An empty map that forgets its eldest entry past {@link #REMEMBERED}. */
     static <V> Map<String, V> map() {

@@ -39,8 +39,7 @@ import org.slf4j.LoggerFactory;
 final class RequestWorker {
     private static final Logger LOG = LoggerFactory.getLogger(RequestWorker.class);
     /** Why the engine should drop a sequence: a cancel, or a deadline (with its error). */
-    private record Stop(FinishReason reason, ErrorInfo error) {
-    }
+    private record Stop(FinishReason reason, ErrorInfo error) {}
 
     /** Why the engine should drop a sequence without a final chunk: its partition moved to another instance. */
     private static final Object HANDED_OVER = new Object();
@@ -62,18 +61,27 @@ final class RequestWorker {
     private final PromptPlan.Grammars grammars;
     /** Requests between their start and their end in the engine; those handed over to another instance. */
     private final java.util.Set<String> active = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     private final java.util.Set<String> handedOver = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /**
      * {@code control}: which requests were cancelled or lost their client; {@code writeFailed} runs when a request's chunks could not be written (its offset then stays uncommitted).
      */
-    RequestWorker(MultimodalModel model, BatchEngine engine, Producer<byte[], byte[]> producer,
-                  ControlState control, Executor finisher, Runnable writeFailed, Metrics metrics,
-                  Tracing tracing, TokenLookups lookups) {
+    RequestWorker(
+            MultimodalModel model,
+            BatchEngine engine,
+            Producer<byte[], byte[]> producer,
+            ControlState control,
+            Executor finisher,
+            Runnable writeFailed,
+            Metrics metrics,
+            Tracing tracing,
+            TokenLookups lookups) {
         this.tracing = tracing;
         this.lookups = lookups;
         this.grammars = new PromptPlan.Grammars(model);
-        this.resumedTokens = metrics.counter("fusion_resumed_tokens_total",
+        this.resumedTokens = metrics.counter(
+                "fusion_resumed_tokens_total",
                 "Tokens of taken-over requests found already written, and not generated again");
         this.model = model;
         this.engine = engine;
@@ -81,11 +89,15 @@ final class RequestWorker {
         this.control = control;
         this.finisher = finisher;
         this.writeFailed = writeFailed;
-        this.queueSeconds = metrics.histogram("fusion_queue_seconds", "Request created at the gateway to generation start");
-        this.firstTokenSeconds = metrics.histogram("fusion_time_to_first_token_seconds", "Accepted from vlm.work to first token");
-        this.interTokenSeconds = metrics.histogram("fusion_inter_token_latency_seconds", "Time between tokens of a request");
+        this.queueSeconds =
+                metrics.histogram("fusion_queue_seconds", "Request created at the gateway to generation start");
+        this.firstTokenSeconds =
+                metrics.histogram("fusion_time_to_first_token_seconds", "Accepted from vlm.work to first token");
+        this.interTokenSeconds =
+                metrics.histogram("fusion_inter_token_latency_seconds", "Time between tokens of a request");
         this.tokens = metrics.counter("fusion_generated_tokens_total", "Tokens generated (rate() gives tokens/s)");
-        this.stepsAfterCancel = metrics.histogram("fusion_decode_steps_after_cancel",
+        this.stepsAfterCancel = metrics.histogram(
+                "fusion_decode_steps_after_cancel",
                 "Decode steps begun after a request's cancel reached this instance (0 or 1: checked before every step)",
                 Metrics.SIZE_BUCKETS);
     }
@@ -106,13 +118,18 @@ final class RequestWorker {
         }
         lookups.written(p.getRequestId(), p.getCreatedAtEpochMs()).whenComplete((chunks, e) -> {
             if (e != null && rootCause(e) instanceof org.apache.kafka.common.errors.AuthorizationException) {
-                LOG.error("request {}: this instance's Kafka user may not read {} ({}): every request taken over is "
-                        + "generated again from the start; grant it Read on {} (Kubernetes: KafkaUser/fusion-llm)",
-                        p.getRequestId(), org.invllava.schemas.Topics.TOKENS, rootCause(e).getMessage(),
+                LOG.error(
+                        "request {}: this instance's Kafka user may not read {} ({}): every request taken over is "
+                                + "generated again from the start; grant it Read on {} (Kubernetes: KafkaUser/fusion-llm)",
+                        p.getRequestId(),
+                        org.invllava.schemas.Topics.TOKENS,
+                        rootCause(e).getMessage(),
                         org.invllava.schemas.Topics.TOKENS);
             } else if (e != null) {
-                LOG.warn("request {}: cannot read what was already written ({}); answering it from the start",
-                        p.getRequestId(), e.toString());
+                LOG.warn(
+                        "request {}: cannot read what was already written ({}); answering it from the start",
+                        p.getRequestId(),
+                        e.toString());
             }
             begin(work, stage, e == null ? chunks : List.of(), answered);
         });
@@ -133,10 +150,15 @@ final class RequestWorker {
             answered.run();
             return;
         }
-        List<Integer> resumed = written.stream().flatMap(c -> c.getTokenIds().stream()).toList();
-        LOG.info("request {} taken ({}, max {} tokens{}) (traceparent {})", p.getRequestId(),
-                work.getFeatures() == null ? "text only" : "with image", p.getSampling().getMaxNewTokens(),
-                resumed.isEmpty() ? "" : ", continuing after " + resumed.size() + " already written", stage.traceparent());
+        List<Integer> resumed =
+                written.stream().flatMap(c -> c.getTokenIds().stream()).toList();
+        LOG.info(
+                "request {} taken ({}, max {} tokens{}) (traceparent {})",
+                p.getRequestId(),
+                work.getFeatures() == null ? "text only" : "with image",
+                p.getSampling().getMaxNewTokens(),
+                resumed.isEmpty() ? "" : ", continuing after " + resumed.size() + " already written",
+                stage.traceparent());
         if (!resumed.isEmpty()) {
             resumedTokens.inc(resumed.size());
             stage.attribute("resumed_after", resumed.size());
@@ -161,25 +183,48 @@ final class RequestWorker {
         try { // the request's own fields
             plan = PromptPlan.of(p, model, grammars);
         } catch (InvalidRequestException e) {
-            finish(out, FinishReason.ERROR, null, new ErrorInfo(ErrorCode.INVALID_REQUEST.code(), e.getMessage()), answered);
+            finish(
+                    out,
+                    FinishReason.ERROR,
+                    null,
+                    new ErrorInfo(ErrorCode.INVALID_REQUEST.code(), e.getMessage()),
+                    answered);
             return;
         }
         Answering answering = new Answering(p, plan, out, written, answered);
         try {
-            List<PatchFeatures> images = work.getFeatures() == null ? List.of()
-                    : List.of(FeatureCodec.fromBytes(work.getFeatures().getData(), work.getFeatures().getDtype(),
+            List<PatchFeatures> images = work.getFeatures() == null
+                    ? List.of()
+                    : List.of(FeatureCodec.fromBytes(
+                            work.getFeatures().getData(),
+                            work.getFeatures().getDtype(),
                             work.getFeatures().getShape()));
             if (plan.echo() && !plan.options().promptLogprobs() && !answering.echoed) {
                 out.echo(plan.echoText(), null); // no scores asked for: the text is known now
             }
-            engine.submitChoices(p.getRequestId(), plan.promptIds(), images, plan.choices(),
-                    answering.echoed ? plan.options().withoutPromptLogprobs() : plan.options(), answering.resumed,
-                    p.getBulk() ? Priority.BULK : Priority.INTERACTIVE, answering.callbacks());
+            engine.submitChoices(
+                    p.getRequestId(),
+                    plan.promptIds(),
+                    images,
+                    plan.choices(),
+                    answering.echoed ? plan.options().withoutPromptLogprobs() : plan.options(),
+                    answering.resumed,
+                    p.getBulk() ? Priority.BULK : Priority.INTERACTIVE,
+                    answering.callbacks());
         } catch (ContextLengthException e) {
-            finish(out, FinishReason.ERROR, null, new ErrorInfo(ErrorCode.PROMPT_TOO_LONG.code(), e.getMessage()), answered);
+            finish(
+                    out,
+                    FinishReason.ERROR,
+                    null,
+                    new ErrorInfo(ErrorCode.PROMPT_TOO_LONG.code(), e.getMessage()),
+                    answered);
         } catch (RuntimeException e) { // not the client's doing: features, model or engine
             LOG.error("request {} could not start generating", p.getRequestId(), e);
-            finish(out, FinishReason.ERROR, null, new ErrorInfo(ErrorCode.INTERNAL.code(), "generation could not start"),
+            finish(
+                    out,
+                    FinishReason.ERROR,
+                    null,
+                    new ErrorInfo(ErrorCode.INTERNAL.code(), "generation could not start"),
                     answered);
         }
     }
@@ -197,9 +242,11 @@ final class RequestWorker {
         private final TokenTexts texts = new TokenTexts(model.tokenizer());
         /** Per choice: the tokens an earlier owner wrote, and whether it wrote the choice's end. */
         final List<List<Integer>> resumed = new ArrayList<>();
+
         private final boolean[] endedBefore;
         /** An earlier owner wrote the echo. */
         final boolean echoed;
+
         private final Outcome[] outcomes;
         private int left;
         private long last = System.nanoTime();
@@ -216,9 +263,12 @@ final class RequestWorker {
             this.left = n;
             for (int i = 0; i < n; i++) {
                 int choice = i;
-                resumed.add(written.stream().filter(c -> !c.getEcho() && c.getChoice() == choice)
-                        .flatMap(c -> c.getTokenIds().stream()).toList());
-                endedBefore[i] = written.stream().anyMatch(c -> c.getChoice() == choice && c.getChoiceFinishReason() != null);
+                resumed.add(written.stream()
+                        .filter(c -> !c.getEcho() && c.getChoice() == choice)
+                        .flatMap(c -> c.getTokenIds().stream())
+                        .toList());
+                endedBefore[i] =
+                        written.stream().anyMatch(c -> c.getChoice() == choice && c.getChoiceFinishReason() != null);
             }
             this.echoed = written.stream().anyMatch(TokenChunk::getEcho);
         }
@@ -247,7 +297,9 @@ final class RequestWorker {
                 return new Stop(FinishReason.ERROR, unlistened(orphaned));
             }
             if (System.currentTimeMillis() > prompt.getDeadlineEpochMs()) {
-                return new Stop(FinishReason.ERROR, new ErrorInfo(ErrorCode.DEADLINE_EXCEEDED.code(), "deadline passed while generating"));
+                return new Stop(
+                        FinishReason.ERROR,
+                        new ErrorInfo(ErrorCode.DEADLINE_EXCEEDED.code(), "deadline passed while generating"));
             }
             lastCheck = System.nanoTime();
             return null;
@@ -259,7 +311,11 @@ final class RequestWorker {
             last = now;
             tokens.inc();
             if (!plan.scoreOnly()) {
-                out.token(choice, step.tokenId(), step.textDelta(), step.logprobs() == null ? null : texts.of(step.logprobs()));
+                out.token(
+                        choice,
+                        step.tokenId(),
+                        step.textDelta(),
+                        step.logprobs() == null ? null : texts.of(step.logprobs()));
             }
         }
 
@@ -286,7 +342,10 @@ final class RequestWorker {
                 if (o instanceof Outcome.Stopped s && s.reason() == HANDED_OVER) {
                     handedOver.remove(prompt.getRequestId());
                     active.remove(prompt.getRequestId());
-                    LOG.info("request {} handed over after {} chunks (its partition moved)", prompt.getRequestId(), out.sent());
+                    LOG.info(
+                            "request {} handed over after {} chunks (its partition moved)",
+                            prompt.getRequestId(),
+                            out.sent());
                     out.stage().attribute("chunks", out.sent()).end("handed_over");
                     return; // no final chunk: the new owner continues after the chunks written here
                 }
@@ -294,7 +353,12 @@ final class RequestWorker {
             for (Outcome o : outcomes) {
                 if (o instanceof Outcome.Failed e) {
                     LOG.error("request {} failed", prompt.getRequestId(), e.error());
-                    finish(out, FinishReason.ERROR, null, new ErrorInfo(ErrorCode.INTERNAL.code(), "generation failed"), answered);
+                    finish(
+                            out,
+                            FinishReason.ERROR,
+                            null,
+                            new ErrorInfo(ErrorCode.INTERNAL.code(), "generation failed"),
+                            answered);
                     return;
                 }
                 if (o instanceof Outcome.Stopped s) {
@@ -306,10 +370,15 @@ final class RequestWorker {
             GenerationResult first = ((Outcome.Finished) outcomes[0]).result(); // every choice finished
             int completionTokens = 0;
             for (Outcome o : outcomes) {
-                completionTokens += plan.scoreOnly() ? 0 : ((Outcome.Finished) o).result().tokenIds().length;
+                completionTokens +=
+                        plan.scoreOnly() ? 0 : ((Outcome.Finished) o).result().tokenIds().length;
             }
-            finish(out, plan.scoreOnly() ? FinishReason.LENGTH : wire(first.finishReason()),
-                    new Usage(first.expandedPromptLength(), completionTokens), null, answered);
+            finish(
+                    out,
+                    plan.scoreOnly() ? FinishReason.LENGTH : wire(first.finishReason()),
+                    new Usage(first.expandedPromptLength(), completionTokens),
+                    null,
+                    answered);
         }
 
         /** The engine's callbacks of one choice. */
@@ -380,9 +449,16 @@ final class RequestWorker {
                 writeFailed.run();
                 return;
             }
-            LOG.info("request {} answered: {}{} in {} chunks (traceparent {})", out.requestId(), reason,
-                    error == null ? "" : " " + error.getCode(), out.sent(), out.stage().traceparent());
-            out.stage().attribute("finish_reason", reason.name()).attribute("chunks", out.sent())
+            LOG.info(
+                    "request {} answered: {}{} in {} chunks (traceparent {})",
+                    out.requestId(),
+                    reason,
+                    error == null ? "" : " " + error.getCode(),
+                    out.sent(),
+                    out.stage().traceparent());
+            out.stage()
+                    .attribute("finish_reason", reason.name())
+                    .attribute("chunks", out.sent())
                     .end(error == null ? null : error.getCode());
             answered.run();
         });
@@ -390,7 +466,8 @@ final class RequestWorker {
 
     private static ErrorInfo validate(WorkItem work) {
         PromptRequest p = work.getPrompt();
-        if ((p.getQuestion() == null || p.getQuestion().isBlank()) && p.getPromptTokenIds().isEmpty()) {
+        if ((p.getQuestion() == null || p.getQuestion().isBlank())
+                && p.getPromptTokenIds().isEmpty()) {
             return new ErrorInfo(ErrorCode.INVALID_REQUEST.code(), "the prompt is empty");
         }
         if (System.currentTimeMillis() > p.getDeadlineEpochMs()) {

@@ -44,8 +44,12 @@ final class TokenTexts {
         for (Logprobs.Entry e : p.top()) {
             top.add(new TopLogprob(e.tokenId(), text(e.tokenId()), bytes(e.tokenId()), e.logprob()));
         }
-        return new TokenLogprob(p.token().tokenId(), text(p.token().tokenId()), bytes(p.token().tokenId()),
-                p.token().logprob(), top);
+        return new TokenLogprob(
+                p.token().tokenId(),
+                text(p.token().tokenId()),
+                bytes(p.token().tokenId()),
+                p.token().logprob(),
+                top);
     }
 
     /** A prompt's first token: no log probability. */

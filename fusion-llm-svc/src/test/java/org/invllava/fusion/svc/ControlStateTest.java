@@ -43,9 +43,13 @@ class ControlStateTest {
         follower.start();
         try {
             try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(kafka.producer())) {
-                ControlMessage beat = new ControlMessage("", ControlAction.HEARTBEAT, "", System.currentTimeMillis(), "gw-1");
-                producer.send(new ProducerRecord<>(Topics.CONTROL, "gw-1".getBytes(StandardCharsets.UTF_8),
-                        AvroCodec.of(ControlMessage.class).encode(beat))).get();
+                ControlMessage beat =
+                        new ControlMessage("", ControlAction.HEARTBEAT, "", System.currentTimeMillis(), "gw-1");
+                producer.send(new ProducerRecord<>(
+                                Topics.CONTROL,
+                                "gw-1".getBytes(StandardCharsets.UTF_8),
+                                AvroCodec.of(ControlMessage.class).encode(beat)))
+                        .get();
             }
             long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (!control.heardFrom("gw-1")) {

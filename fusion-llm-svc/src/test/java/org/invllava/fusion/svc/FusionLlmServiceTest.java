@@ -32,11 +32,11 @@ import org.invllava.runtime.tokenizer.ChatTemplate;
 import org.invllava.runtime.vision.RgbImage;
 import org.invllava.runtime.weights.DType;
 import org.invllava.schemas.AvroCodec;
+import org.invllava.schemas.ControlAction;
+import org.invllava.schemas.ControlMessage;
 import org.invllava.schemas.DeadLetter;
 import org.invllava.schemas.ErrorCode;
 import org.invllava.schemas.ErrorInfo;
-import org.invllava.schemas.ControlAction;
-import org.invllava.schemas.ControlMessage;
 import org.invllava.schemas.FinishReason;
 import org.invllava.schemas.PromptRequest;
 import org.invllava.schemas.SamplingParameters;
@@ -53,6 +53,7 @@ import org.junit.jupiter.api.io.TempDir;
 class FusionLlmServiceTest {
     @TempDir
     static Path dir;
+
     static EmbeddedKafka kafka;
     static KafkaSettings settings;
     static InverseLlavaModel model;
@@ -64,7 +65,8 @@ class FusionLlmServiceTest {
         kafka = EmbeddedKafka.start(null, Topics.MAX_MESSAGE_BYTES);
         settings = KafkaSettings.of(kafka.bootstrapServers(), "test");
         TopicSetup.ensureDefaults(kafka.bootstrapServers(), (short) 1);
-        model = InverseLlavaModel.load(new DemoModelFactory(ModelShape.tiny(), DType.F32, 9).write(dir.resolve("model")),
+        model = InverseLlavaModel.load(
+                new DemoModelFactory(ModelShape.tiny(), DType.F32, 9).write(dir.resolve("model")),
                 LoadOptions.defaults());
         producer = new KafkaProducer<>(settings.producer());
     }
@@ -83,23 +85,38 @@ class FusionLlmServiceTest {
 
     static FusionLlmService newService(String name, int maxBatch, Duration orphanGrace) {
         // 32 tokens a step: image prompts (166 positions) are prefilled in chunks beside other requests' decode steps
-        FusionLlmConfig config = new FusionLlmConfig(settings, "join-" + name, Duration.ofMinutes(1), "fusion-" + name,
-                new EngineConfig(maxBatch, 32, 16, 4096), 2, dir.resolve("state-" + instances++).toString(),
-                org.invllava.schemas.ModelTopics.of(org.invllava.schemas.ModelTopics.PRIMARY), orphanGrace);
+        FusionLlmConfig config = new FusionLlmConfig(
+                settings,
+                "join-" + name,
+                Duration.ofMinutes(1),
+                "fusion-" + name,
+                new EngineConfig(maxBatch, 32, 16, 4096),
+                2,
+                dir.resolve("state-" + instances++).toString(),
+                org.invllava.schemas.ModelTopics.of(org.invllava.schemas.ModelTopics.PRIMARY),
+                orphanGrace);
         FusionLlmService s = new FusionLlmService(config, model, new org.invllava.observability.Metrics());
         s.start();
         return s;
     }
 
     static PromptRequest prompt(String id, String question, boolean image, int maxTokens) {
-        return PromptRequest.newBuilder().setRequestId(id).setQuestion(question).setHasImage(image)
-                .setSampling(SamplingParameters.newBuilder().setMaxNewTokens(maxTokens).build())
-                .setDeadlineEpochMs(System.currentTimeMillis() + 120_000).setReplyTo("gw-test")
-                .setCreatedAtEpochMs(System.currentTimeMillis()).build();
+        return PromptRequest.newBuilder()
+                .setRequestId(id)
+                .setQuestion(question)
+                .setHasImage(image)
+                .setSampling(SamplingParameters.newBuilder()
+                        .setMaxNewTokens(maxTokens)
+                        .build())
+                .setDeadlineEpochMs(System.currentTimeMillis() + 120_000)
+                .setReplyTo("gw-test")
+                .setCreatedAtEpochMs(System.currentTimeMillis())
+                .build();
     }
 
     static void send(String topic, String key, byte[] value) throws Exception {
-        producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value)).get();
+        producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value))
+                .get();
     }
 
     static void sendPrompt(PromptRequest p) throws Exception {
@@ -107,14 +124,21 @@ class FusionLlmServiceTest {
     }
 
     static void sendFeatures(String id, PatchFeatures f, ErrorInfo error) throws Exception {
-        var out = org.invllava.schemas.VisualFeatures.newBuilder().setRequestId(id).setEncoderId("demo").setImageSha256("x")
-                .setDtype(TensorDType.F32).setError(error);
+        var out = org.invllava.schemas.VisualFeatures.newBuilder()
+                .setRequestId(id)
+                .setEncoderId("demo")
+                .setImageSha256("x")
+                .setDtype(TensorDType.F32)
+                .setError(error);
         if (f != null) {
             out.setShape(List.of(f.patches(), f.dim())).setData(FeatureCodec.toBytes(f, TensorDType.F32));
         } else {
             out.setShape(List.of()).setData(java.nio.ByteBuffer.allocate(0));
         }
-        send(Topics.FEATURES, id, AvroCodec.of(org.invllava.schemas.VisualFeatures.class).encode(out.build()));
+        send(
+                Topics.FEATURES,
+                id,
+                AvroCodec.of(org.invllava.schemas.VisualFeatures.class).encode(out.build()));
     }
 
     static PatchFeatures features(long seed) {
@@ -129,7 +153,8 @@ class FusionLlmServiceTest {
 
     static int[] direct(String question, PatchFeatures f, org.invllava.runtime.generate.SamplingParams sampling) {
         int[] ids = model.tokenizer().encodePrompt(ChatTemplate.vicunaV1(question, f != null));
-        return new Generator(model).generate(ids, f == null ? List.of() : List.of(f), sampling, (i, t, d) -> { })
+        return new Generator(model)
+                .generate(ids, f == null ? List.of() : List.of(f), sampling, (i, t, d) -> {})
                 .tokenIds();
     }
 
@@ -147,7 +172,8 @@ class FusionLlmServiceTest {
                     if (!ids.contains(chunk.getRequestId())) {
                         continue;
                     }
-                    out.computeIfAbsent(chunk.getRequestId(), k -> new ArrayList<>()).add(chunk);
+                    out.computeIfAbsent(chunk.getRequestId(), k -> new ArrayList<>())
+                            .add(chunk);
                     onChunk.accept(chunk);
                     if (chunk.getFinishReason() != null) {
                         done.put(chunk.getRequestId(), true);
@@ -177,7 +203,10 @@ class FusionLlmServiceTest {
     }
 
     static int[] ids(List<TokenChunk> chunks) {
-        return chunks.stream().flatMap(c -> c.getTokenIds().stream()).mapToInt(Integer::intValue).toArray();
+        return chunks.stream()
+                .flatMap(c -> c.getTokenIds().stream())
+                .mapToInt(Integer::intValue)
+                .toArray();
     }
 
     @Test
@@ -200,8 +229,16 @@ class FusionLlmServiceTest {
             sendPrompt(prompt("after-poison", "still serving?", false, 3));
 
             Map<String, List<TokenChunk>> answers = readAnswers(
-                    List.of("img-1", "txt-1", "bad-image", "empty", "long", "bad-sampling", "wrong-dim", "after-poison"),
-                    c -> { });
+                    List.of(
+                            "img-1",
+                            "txt-1",
+                            "bad-image",
+                            "empty",
+                            "long",
+                            "bad-sampling",
+                            "wrong-dim",
+                            "after-poison"),
+                    c -> {});
             List<TokenChunk> img = exactlyOnce(answers.get("img-1"));
             assertArrayEquals(direct("what is in the image?", f, 12), ids(img));
             TokenChunk last = img.get(img.size() - 1);
@@ -211,8 +248,11 @@ class FusionLlmServiceTest {
             assertError(answers.get("empty"), ErrorCode.INVALID_REQUEST.code());
             assertError(answers.get("long"), ErrorCode.PROMPT_TOO_LONG.code());
             assertError(answers.get("bad-sampling"), ErrorCode.INVALID_REQUEST.code());
-            assertError(answers.get("wrong-dim"), ErrorCode.INTERNAL.code()); // features that do not fit: not the client's
-            assertEquals(FinishReason.LENGTH, exactlyOnce(answers.get("after-poison")).get(3).getFinishReason());
+            assertError(
+                    answers.get("wrong-dim"), ErrorCode.INTERNAL.code()); // features that do not fit: not the client's
+            assertEquals(
+                    FinishReason.LENGTH,
+                    exactlyOnce(answers.get("after-poison")).get(3).getFinishReason());
             DeadLetter letter = readDeadLetter();
             assertEquals(Topics.PROMPTS, letter.getSourceTopic());
             assertTrue(letter.getReason().contains("not Avro"), letter.getReason());
@@ -226,11 +266,14 @@ class FusionLlmServiceTest {
      */
     @Test
     void theSchedulerPausesAtItsCapAndCommitsWhatItAnswered() throws Exception {
-        org.invllava.schemas.ModelTopics topics = org.invllava.schemas.ModelTopics.of(org.invllava.schemas.ModelTopics.PRIMARY);
+        org.invllava.schemas.ModelTopics topics =
+                org.invllava.schemas.ModelTopics.of(org.invllava.schemas.ModelTopics.PRIMARY);
         startAtEnd("join-cap", topics.prompts(), topics.features()); // only this test's requests: the others' are long
         startAtEnd("fusion-cap", Topics.WORK);
         List<String> ids = new ArrayList<>();
-        for (int i = 0; i < 8; i++) { // all waiting before the instance starts: the cap, not the arrival rate, limits it
+        for (int i = 0;
+                i < 8;
+                i++) { // all waiting before the instance starts: the cap, not the arrival rate, limits it
             ids.add("cap-" + i);
             sendPrompt(prompt("cap-" + i, "count to " + i, false, 24));
         }
@@ -249,13 +292,17 @@ class FusionLlmServiceTest {
         });
         sampler.start();
         try {
-            Map<String, List<TokenChunk>> answers = readAnswers(ids, c -> { });
+            Map<String, List<TokenChunk>> answers = readAnswers(ids, c -> {});
             sampler.interrupt();
             sampler.join();
             assertEquals(cap, most[0], "requests in flight at most (and at some point exactly) the cap");
             for (String id : ids) {
-                assertEquals(FinishReason.LENGTH, exactlyOnce(answers.get(id)).get(exactlyOnce(answers.get(id)).size() - 1)
-                        .getFinishReason(), id);
+                assertEquals(
+                        FinishReason.LENGTH,
+                        exactlyOnce(answers.get(id))
+                                .get(exactlyOnce(answers.get(id)).size() - 1)
+                                .getFinishReason(),
+                        id);
             }
             try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
                     Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
@@ -280,7 +327,8 @@ class FusionLlmServiceTest {
      */
     @Test
     void aGracefulStopHandsTheAnswerOverBeforeItsProducerCloses() throws Exception {
-        org.invllava.schemas.ModelTopics topics = org.invllava.schemas.ModelTopics.of(org.invllava.schemas.ModelTopics.PRIMARY);
+        org.invllava.schemas.ModelTopics topics =
+                org.invllava.schemas.ModelTopics.of(org.invllava.schemas.ModelTopics.PRIMARY);
         startAtEnd("join-drain", topics.prompts(), topics.features());
         startAtEnd("fusion-drain", Topics.WORK);
         FusionLlmService first = newService("drain", 2);
@@ -290,14 +338,21 @@ class FusionLlmServiceTest {
             readUntil("drain-1", 5);
             first.close();
             assertTrue(first.schedulerStopped(), "close returned with its poll loop still running");
-            try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(settings.admin())) {
+            try (org.apache.kafka.clients.admin.Admin admin =
+                    org.apache.kafka.clients.admin.Admin.create(settings.admin())) {
                 assertEquals(1, workLag(admin, "fusion-drain"), "the unfinished request is left to the next owner");
             }
             second = newService("drain", 2);
-            List<TokenChunk> answer = exactlyOnce(readAnswers(List.of("drain-1"), c -> { }).get("drain-1"));
-            assertEquals(600, answer.stream().mapToInt(c -> c.getTokenIds().size()).sum());
-            assertArrayEquals(direct("tell me everything", null, 600),
-                    answer.stream().flatMap(c -> c.getTokenIds().stream()).mapToInt(Integer::intValue).toArray());
+            List<TokenChunk> answer =
+                    exactlyOnce(readAnswers(List.of("drain-1"), c -> {}).get("drain-1"));
+            assertEquals(
+                    600, answer.stream().mapToInt(c -> c.getTokenIds().size()).sum());
+            assertArrayEquals(
+                    direct("tell me everything", null, 600),
+                    answer.stream()
+                            .flatMap(c -> c.getTokenIds().stream())
+                            .mapToInt(Integer::intValue)
+                            .toArray());
         } finally {
             if (second != null) {
                 second.close();
@@ -324,23 +379,39 @@ class FusionLlmServiceTest {
     /** Commits {@code group}'s offsets at the end of {@code topics}, so that it starts after what is there now. */
     private static void startAtEnd(String group, String... topics) throws Exception {
         try (var admin = org.apache.kafka.clients.admin.Admin.create(settings.admin())) {
-            Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new HashMap<>();
-            admin.describeTopics(List.of(topics)).allTopicNames().get().forEach((name, d) -> d.partitions().forEach(p ->
-                    latest.put(new org.apache.kafka.common.TopicPartition(name, p.partition()),
-                            org.apache.kafka.clients.admin.OffsetSpec.latest())));
-            Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> ends = new HashMap<>();
-            admin.listOffsets(latest).all().get().forEach((tp, o) ->
-                    ends.put(tp, new org.apache.kafka.clients.consumer.OffsetAndMetadata(o.offset())));
+            Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest =
+                    new HashMap<>();
+            admin.describeTopics(List.of(topics))
+                    .allTopicNames()
+                    .get()
+                    .forEach((name, d) -> d.partitions()
+                            .forEach(p -> latest.put(
+                                    new org.apache.kafka.common.TopicPartition(name, p.partition()),
+                                    org.apache.kafka.clients.admin.OffsetSpec.latest())));
+            Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> ends =
+                    new HashMap<>();
+            admin.listOffsets(latest)
+                    .all()
+                    .get()
+                    .forEach((tp, o) ->
+                            ends.put(tp, new org.apache.kafka.clients.consumer.OffsetAndMetadata(o.offset())));
             admin.alterConsumerGroupOffsets(group, ends).all().get();
         }
     }
 
     /** Records of {@code vlm.work} past the group's committed offsets. */
     private static long workLag(org.apache.kafka.clients.admin.Admin admin, String group) throws Exception {
-        var committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+        var committed = admin.listConsumerGroupOffsets(group)
+                .partitionsToOffsetAndMetadata()
+                .get();
         Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new HashMap<>();
-        for (var p : admin.describeTopics(List.of(Topics.WORK)).allTopicNames().get().get(Topics.WORK).partitions()) {
-            latest.put(new org.apache.kafka.common.TopicPartition(Topics.WORK, p.partition()),
+        for (var p : admin.describeTopics(List.of(Topics.WORK))
+                .allTopicNames()
+                .get()
+                .get(Topics.WORK)
+                .partitions()) {
+            latest.put(
+                    new org.apache.kafka.common.TopicPartition(Topics.WORK, p.partition()),
                     org.apache.kafka.clients.admin.OffsetSpec.latest());
         }
         long lag = 0;
@@ -367,7 +438,10 @@ class FusionLlmServiceTest {
         PromptRequest choices = prompt("crash-n", "two stories please", false, maxTokens);
         choices.getSampling().setTemperature(0.9);
         choices.getSampling().setSeed(7L);
-        choices.setOutput(org.invllava.schemas.OutputOptions.newBuilder().setChoices(2).setLogprobs(1).build());
+        choices.setOutput(org.invllava.schemas.OutputOptions.newBuilder()
+                .setChoices(2)
+                .setLogprobs(1)
+                .build());
         sendPrompt(choices);
         boolean[] killed = {false};
         FusionLlmService[] second = {null};
@@ -389,23 +463,47 @@ class FusionLlmServiceTest {
             assertEquals(both.size(), answers.get("crash-n").size(), "crash-n: nothing re-sent");
             for (int c = 0; c < 2; c++) {
                 int choice = c;
-                List<TokenChunk> mine = both.stream().filter(x -> x.getChoice() == choice && x.getFinishReason() == null
-                        && x.getChoiceFinishReason() == null).toList();
-                assertArrayEquals(direct("two stories please", null, PromptPlan.sampling(
-                        org.invllava.schemas.SamplingParameters.newBuilder(choices.getSampling()).setSeed(7L + c).build())),
-                        ids(mine), "choice " + c + " continued with its own seed after the takeover");
-                assertTrue(mine.stream().allMatch(x -> x.getLogprobs() != null && x.getLogprobs().size() == 1));
-                assertEquals(1, both.stream().filter(x -> x.getChoice() == choice && x.getChoiceFinishReason() != null).count(),
+                List<TokenChunk> mine = both.stream()
+                        .filter(x -> x.getChoice() == choice
+                                && x.getFinishReason() == null
+                                && x.getChoiceFinishReason() == null)
+                        .toList();
+                assertArrayEquals(
+                        direct(
+                                "two stories please",
+                                null,
+                                PromptPlan.sampling(
+                                        org.invllava.schemas.SamplingParameters.newBuilder(choices.getSampling())
+                                                .setSeed(7L + c)
+                                                .build())),
+                        ids(mine),
+                        "choice " + c + " continued with its own seed after the takeover");
+                assertTrue(mine.stream()
+                        .allMatch(
+                                x -> x.getLogprobs() != null && x.getLogprobs().size() == 1));
+                assertEquals(
+                        1,
+                        both.stream()
+                                .filter(x -> x.getChoice() == choice && x.getChoiceFinishReason() != null)
+                                .count(),
                         "one end per choice");
             }
             for (String id : ids.subList(0, 3)) {
                 List<TokenChunk> all = answers.get(id);
                 List<TokenChunk> once = exactlyOnce(all);
                 assertEquals(once.size(), all.size(), id + ": continued after the last chunk written, nothing re-sent");
-                String question = id.equals("crash-img") ? "describe it at length"
+                String question = id.equals("crash-img")
+                        ? "describe it at length"
                         : id.equals("crash-1") ? "tell me a long story" : "and another one";
-                assertArrayEquals(direct(question, id.equals("crash-img") ? f : null, PromptPlan.sampling(
-                        (id.equals("crash-2") ? seeded : prompt(id, question, false, maxTokens)).getSampling())), ids(once), id);
+                assertArrayEquals(
+                        direct(
+                                question,
+                                id.equals("crash-img") ? f : null,
+                                PromptPlan.sampling(
+                                        (id.equals("crash-2") ? seeded : prompt(id, question, false, maxTokens))
+                                                .getSampling())),
+                        ids(once),
+                        id);
             }
         } finally {
             if (second[0] != null) {
@@ -441,10 +539,12 @@ class FusionLlmServiceTest {
             sendControl("orphan-back", ControlAction.DETACH, "gw-live");
             sendControl("orphan-back", ControlAction.ATTACH, "gw-live");
             // past the grace period as this instance counts it (from when it read the messages, which can be seconds
-            // after they were sent while its control consumer starts on a busy machine): gw-dead silent, orphan-left gone
+            // after they were sent while its control consumer starts on a busy machine): gw-dead silent, orphan-left
+            // gone
             ControlState control = service.scheduler().control();
             long until = System.nanoTime() + 60_000_000_000L;
-            while (control.orphaned("orphan-dead", "gw-dead") == null || control.orphaned("orphan-left", "gw-live") == null) {
+            while (control.orphaned("orphan-dead", "gw-dead") == null
+                    || control.orphaned("orphan-left", "gw-live") == null) {
                 assertTrue(System.nanoTime() < until, "the control messages were not seen within 60 s");
                 Thread.sleep(100);
             }
@@ -457,7 +557,8 @@ class FusionLlmServiceTest {
             for (PromptRequest p : List.of(dead, left, back)) {
                 sendPrompt(p);
             }
-            Map<String, List<TokenChunk>> answers = readAnswers(List.of("orphan-dead", "orphan-left", "orphan-back"), c -> { });
+            Map<String, List<TokenChunk>> answers =
+                    readAnswers(List.of("orphan-dead", "orphan-left", "orphan-back"), c -> {});
             // stopped without a cancel from their client: an error it can resume or retry on, never a complete answer
             assertError(exactlyOnce(answers.get("orphan-dead")), ErrorCode.UNAVAILABLE.code());
             assertError(exactlyOnce(answers.get("orphan-left")), ErrorCode.UNAVAILABLE.code());
@@ -470,7 +571,10 @@ class FusionLlmServiceTest {
 
     static void sendControl(String requestId, ControlAction action, String gateway) throws Exception {
         ControlMessage m = new ControlMessage(requestId, action, "test", System.currentTimeMillis(), gateway);
-        send(Topics.CONTROL, requestId.isEmpty() ? gateway : requestId, AvroCodec.of(ControlMessage.class).encode(m));
+        send(
+                Topics.CONTROL,
+                requestId.isEmpty() ? gateway : requestId,
+                AvroCodec.of(ControlMessage.class).encode(m));
     }
 
     private static void assertError(List<TokenChunk> chunks, String code) {

@@ -11,9 +11,11 @@ import org.junit.jupiter.api.Test;
 class FusionLlmStartupTest {
     @Test
     void aMissingVariableIsOneClearError() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> FusionLlmStartup.settings(new Env(Map.of("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:1"))));
-        assertEquals("LANGUAGE_MODEL_DIR and FUSION_CHECKPOINT_DIR are required (or LLAVA_MODEL_DIR for "
-                + "LLaVA-1.5)", e.getMessage());
+        assertEquals(
+                "LANGUAGE_MODEL_DIR and FUSION_CHECKPOINT_DIR are required (or LLAVA_MODEL_DIR for " + "LLaVA-1.5)",
+                e.getMessage());
     }
 }

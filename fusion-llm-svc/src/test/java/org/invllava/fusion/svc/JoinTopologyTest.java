@@ -44,6 +44,7 @@ class JoinTopologyTest {
 
     @TempDir
     java.nio.file.Path state;
+
     private TopologyTestDriver driver;
     private TestInputTopic<String, byte[]> prompts;
     private TestInputTopic<String, byte[]> features;
@@ -85,8 +86,12 @@ class JoinTopologyTest {
         prompts.pipeInput("a", PROMPTS.encode(prompt("a", true, Long.MAX_VALUE))); // at-least-once repeats
         features.pipeInput("b", FEATURES.encode(features("b")));
         List<WorkItem> out = work.readValuesToList().stream().map(WORK::decode).toList();
-        assertEquals(List.of("a", "b"), out.stream().map(w -> w.getPrompt().getRequestId()).toList());
-        assertEquals(List.of("a", "b"), out.stream().map(w -> w.getFeatures().getRequestId()).toList());
+        assertEquals(
+                List.of("a", "b"),
+                out.stream().map(w -> w.getPrompt().getRequestId()).toList());
+        assertEquals(
+                List.of("a", "b"),
+                out.stream().map(w -> w.getFeatures().getRequestId()).toList());
         driver.advanceWallClockTime(WINDOW.plusSeconds(2));
         assertTrue(tokens.isEmpty(), "paired requests never expire");
     }
@@ -105,15 +110,27 @@ class JoinTopologyTest {
         driver.advanceWallClockTime(WINDOW.minusSeconds(2));
         assertTrue(tokens.isEmpty(), "nothing before the window closes");
         driver.advanceWallClockTime(Duration.ofSeconds(4));
-        List<TokenChunk> out = tokens.readValuesToList().stream().map(CHUNKS::decode).toList();
+        List<TokenChunk> out =
+                tokens.readValuesToList().stream().map(CHUNKS::decode).toList();
         assertEquals(2, out.size());
-        TokenChunk p = out.stream().filter(c -> c.getRequestId().equals("p")).findFirst().orElseThrow();
+        TokenChunk p = out.stream()
+                .filter(c -> c.getRequestId().equals("p"))
+                .findFirst()
+                .orElseThrow();
         assertError(p, ErrorCode.DEADLINE_EXCEEDED.code(), "features did not arrive");
         assertEquals("reply-p", p.getReplyTo());
-        TokenChunk f = out.stream().filter(c -> c.getRequestId().equals("f")).findFirst().orElseThrow();
+        TokenChunk f = out.stream()
+                .filter(c -> c.getRequestId().equals("f"))
+                .findFirst()
+                .orElseThrow();
         assertError(f, ErrorCode.DEADLINE_EXCEEDED.code(), "prompt");
-        assertEquals(2.0, metrics.scrape().lines().filter(l -> l.startsWith("fusion_join_expired_total"))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum());
+        assertEquals(
+                2.0,
+                metrics.scrape()
+                        .lines()
+                        .filter(l -> l.startsWith("fusion_join_expired_total"))
+                        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                        .sum());
         features.pipeInput("p", FEATURES.encode(features("p")));
         assertTrue(work.isEmpty(), "a half after its request ended is dropped");
     }
@@ -138,7 +155,10 @@ class JoinTopologyTest {
         assertError(u, ErrorCode.INVALID_REQUEST.code(), "prompt record could not be read");
         assertTrue(tokens.isEmpty());
         WorkItem v = WORK.decode(work.readValue());
-        assertEquals(ErrorCode.INTERNAL.code(), v.getFeatures().getError().getCode(), "the prompt's reply address gets the error");
+        assertEquals(
+                ErrorCode.INTERNAL.code(),
+                v.getFeatures().getError().getCode(),
+                "the prompt's reply address gets the error");
         assertTrue(work.isEmpty(), "the features of the unreadable prompt are dropped");
     }
 
@@ -152,9 +172,13 @@ class JoinTopologyTest {
             prompts.pipeInput(id, PROMPTS.encode(prompt(id, true, Long.MAX_VALUE)));
             features.pipeInput(id, FEATURES.encode(features(id)));
         }
-        assertEquals(List.of(home0, home1), work.readValuesToList().stream()
-                .map(b -> WORK.decode(b).getPrompt().getRequestId()).toList());
-        assertTrue(driver.producedTopicNames().contains("join-test-prompts-placed-repartition"),
+        assertEquals(
+                List.of(home0, home1),
+                work.readValuesToList().stream()
+                        .map(b -> WORK.decode(b).getPrompt().getRequestId())
+                        .toList());
+        assertTrue(
+                driver.producedTopicNames().contains("join-test-prompts-placed-repartition"),
                 "" + driver.producedTopicNames());
     }
 
@@ -174,13 +198,25 @@ class JoinTopologyTest {
     }
 
     private static PromptRequest prompt(String id, boolean image, long deadline) {
-        return PromptRequest.newBuilder().setRequestId(id).setQuestion("q").setHasImage(image)
-                .setSampling(SamplingParameters.newBuilder().setMaxNewTokens(4).build()).setDeadlineEpochMs(deadline)
-                .setReplyTo("reply-" + id).setCreatedAtEpochMs(0).build();
+        return PromptRequest.newBuilder()
+                .setRequestId(id)
+                .setQuestion("q")
+                .setHasImage(image)
+                .setSampling(SamplingParameters.newBuilder().setMaxNewTokens(4).build())
+                .setDeadlineEpochMs(deadline)
+                .setReplyTo("reply-" + id)
+                .setCreatedAtEpochMs(0)
+                .build();
     }
 
     private static VisualFeatures features(String id) {
-        return VisualFeatures.newBuilder().setRequestId(id).setEncoderId("e").setImageSha256("sha-" + id)
-                .setDtype(TensorDType.F32).setShape(List.of(1, 1)).setData(ByteBuffer.wrap(new byte[4])).build();
+        return VisualFeatures.newBuilder()
+                .setRequestId(id)
+                .setEncoderId("e")
+                .setImageSha256("sha-" + id)
+                .setDtype(TensorDType.F32)
+                .setShape(List.of(1, 1))
+                .setData(ByteBuffer.wrap(new byte[4]))
+                .build();
     }
 }

@@ -59,7 +59,8 @@ class OffsetTrackerTest {
             offsets.finished(P0, o);
         }
         assertEquals(Map.of(), committable(), "offset 0 was never answered: nothing after it may be committed");
-        assertEquals(1, offsets.inFlightCount(), "and it keeps a place in flight (why a write failure stops the instance)");
+        assertEquals(
+                1, offsets.inFlightCount(), "and it keeps a place in flight (why a write failure stops the instance)");
     }
 
     @Test

@@ -19,9 +19,16 @@ class RequestFieldsTest {
     @Test
     void aSecondImageTurnIsTheClientsError() {
         PromptRequest p = FusionLlmServiceTest.prompt("two-images", "and this?", true, 4);
-        p.setHistory(List.of(new ConversationTurn(TurnRole.USER, "look", true), new ConversationTurn(TurnRole.ASSISTANT, "ok", false)));
-        assertEquals(1, PromptPlan.conversation(p).stream().filter(s -> s.contains("<image>")).count());
-        p.setHistory(List.of(new ConversationTurn(TurnRole.USER, "look", true), new ConversationTurn(TurnRole.USER, "again", true)));
+        p.setHistory(List.of(
+                new ConversationTurn(TurnRole.USER, "look", true),
+                new ConversationTurn(TurnRole.ASSISTANT, "ok", false)));
+        assertEquals(
+                1,
+                PromptPlan.conversation(p).stream()
+                        .filter(s -> s.contains("<image>"))
+                        .count());
+        p.setHistory(List.of(
+                new ConversationTurn(TurnRole.USER, "look", true), new ConversationTurn(TurnRole.USER, "again", true)));
         InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> PromptPlan.conversation(p));
         assertTrue(e.getMessage().contains("one turn"), e.getMessage());
     }
@@ -40,23 +47,41 @@ class RequestFieldsTest {
 
     @Test
     void samplingValuesTheModelRefusesAreTheClientsError() {
-        SamplingParameters s = SamplingParameters.newBuilder().setMaxNewTokens(4).setTemperature(-1f).build();
+        SamplingParameters s = SamplingParameters.newBuilder()
+                .setMaxNewTokens(4)
+                .setTemperature(-1f)
+                .build();
         assertThrows(InvalidRequestException.class, () -> PromptPlan.sampling(s));
-        assertEquals(4, PromptPlan.sampling(SamplingParameters.newBuilder().setMaxNewTokens(4).build()).maxNewTokens());
+        assertEquals(
+                4,
+                PromptPlan.sampling(SamplingParameters.newBuilder()
+                                .setMaxNewTokens(4)
+                                .build())
+                        .maxNewTokens());
     }
 
     @Test
     void aWorkGroupNamedAsTheStreamsApplicationIsRefusedAtStart() {
         FusionLlmConfig d = FusionLlmConfig.defaults(KafkaSettings.of("localhost:9092", "t"), "/tmp/s");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new FusionLlmConfig(d.kafka(),
-                "same", Duration.ofSeconds(1), "same", d.engine(), 0, d.stateDir(), ModelTopics.of(ModelTopics.PRIMARY),
-                d.orphanGrace()));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> new FusionLlmConfig(
+                        d.kafka(),
+                        "same",
+                        Duration.ofSeconds(1),
+                        "same",
+                        d.engine(),
+                        0,
+                        d.stateDir(),
+                        ModelTopics.of(ModelTopics.PRIMARY),
+                        d.orphanGrace()));
         assertTrue(e.getMessage().contains("must differ"), e.getMessage());
     }
 
     @Test
     void theJoinsChangelogKeepsAMinutePastTheWindowNotADay() {
-        FusionLlmConfig d = FusionLlmConfig.defaults(KafkaSettings.of("localhost:9092", "t").withSessionTimeout(3000), "/tmp/s");
+        FusionLlmConfig d =
+                FusionLlmConfig.defaults(KafkaSettings.of("localhost:9092", "t").withSessionTimeout(3000), "/tmp/s");
         java.util.Map<String, String> changelog = JoinTopology.changelog(d.joinWindow());
         assertEquals(String.valueOf(d.joinWindow().toMillis() + 60_000), changelog.get("retention.ms"));
         assertEquals(changelog.get("retention.ms"), changelog.get("segment.ms"), "segments old enough to be deleted");

@@ -42,16 +42,26 @@ class RequestWorkerTest {
                 .withSecurity(Map.of("max.block.ms", "300", "reconnect.backoff.max.ms", "100"));
         ExecutorService finisher = Executors.newSingleThreadExecutor();
         try (InverseLlavaModel model = InverseLlavaModel.load(
-                new DemoModelFactory(ModelShape.tiny(), DType.F32, 3).write(dir), LoadOptions.defaults());
-             BatchEngine engine = new BatchEngine(model, new EngineConfig(2, 64, 16, 1024), EngineObserver.NONE);
-             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(nowhere.producer())) {
+                        new DemoModelFactory(ModelShape.tiny(), DType.F32, 3).write(dir), LoadOptions.defaults());
+                BatchEngine engine = new BatchEngine(model, new EngineConfig(2, 64, 16, 1024), EngineObserver.NONE);
+                KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(nowhere.producer())) {
             engine.start();
             CountDownLatch failed = new CountDownLatch(1);
             AtomicInteger answered = new AtomicInteger();
-            RequestWorker worker = new RequestWorker(model, engine, producer,
-                    new ControlState(nowhere, java.time.Duration.ofSeconds(10), new Metrics()), finisher, failed::countDown,
-                    new Metrics(), org.invllava.observability.Tracing.off(), new TokenLookups(nowhere));
-            worker.start(new WorkItem(FusionLlmServiceTest.prompt("lost", "hello", false, 3), null), null, false,
+            RequestWorker worker = new RequestWorker(
+                    model,
+                    engine,
+                    producer,
+                    new ControlState(nowhere, java.time.Duration.ofSeconds(10), new Metrics()),
+                    finisher,
+                    failed::countDown,
+                    new Metrics(),
+                    org.invllava.observability.Tracing.off(),
+                    new TokenLookups(nowhere));
+            worker.start(
+                    new WorkItem(FusionLlmServiceTest.prompt("lost", "hello", false, 3), null),
+                    null,
+                    false,
                     answered::incrementAndGet);
             assertTrue(failed.await(60, TimeUnit.SECONDS), "the failed write was reported");
             finisher.shutdown();

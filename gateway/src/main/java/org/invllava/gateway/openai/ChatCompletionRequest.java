@@ -23,8 +23,7 @@ import org.invllava.schemas.ErrorCode;
 record ChatCompletionRequest(ChatRequest chat, URI imageUrl, boolean stream, boolean includeUsage) {
 
     /** A message being read: its role, its text parts, and whether it held the image. */
-    private record Message(ChatRequest.Role role, StringBuilder text, boolean image) {
-    }
+    private record Message(ChatRequest.Role role, StringBuilder text, boolean image) {}
 
     /** The request's one image as it is read: checked bytes, or an http(s) URL still to fetch. */
     private static final class ImageSlot {
@@ -47,8 +46,10 @@ record ChatCompletionRequest(ChatRequest chat, URI imageUrl, boolean stream, boo
             throw RequestFields.invalid("messages must be a non-empty array");
         }
         if (messages.size() > RequestFields.MAX_MESSAGES) {
-            throw new GatewayError(ErrorCode.PROMPT_TOO_LONG, "the conversation has " + messages.size()
-                    + " messages, over the limit of " + RequestFields.MAX_MESSAGES);
+            throw new GatewayError(
+                    ErrorCode.PROMPT_TOO_LONG,
+                    "the conversation has " + messages.size() + " messages, over the limit of "
+                            + RequestFields.MAX_MESSAGES);
         }
         StringBuilder system = null;
         List<Message> turns = new ArrayList<>();
@@ -60,15 +61,20 @@ record ChatCompletionRequest(ChatRequest chat, URI imageUrl, boolean stream, boo
             switch (role) {
                 case "system", "developer" -> {
                     String text = text(m.get("content"), where, null, images);
-                    system = system == null ? new StringBuilder(text) : system.append('\n').append(text);
+                    system = system == null
+                            ? new StringBuilder(text)
+                            : system.append('\n').append(text);
                 }
                 case "user" -> add(turns, ChatRequest.Role.USER, m.get("content"), where, image, images);
                 case "assistant" -> add(turns, ChatRequest.Role.ASSISTANT, m.get("content"), where, null, images);
-                default -> throw RequestFields.invalid(where + ".role must be system, developer, user or assistant"
-                        + (role.isEmpty() ? "" : ", not '" + role + "'"));
+                default ->
+                    throw RequestFields.invalid(where + ".role must be system, developer, user or assistant"
+                            + (role.isEmpty() ? "" : ", not '" + role + "'"));
             }
         }
-        if (turns.isEmpty() || turns.get(0).role() != ChatRequest.Role.USER || turns.get(turns.size() - 1).role() != ChatRequest.Role.USER) {
+        if (turns.isEmpty()
+                || turns.get(0).role() != ChatRequest.Role.USER
+                || turns.get(turns.size() - 1).role() != ChatRequest.Role.USER) {
             throw RequestFields.invalid("the conversation must start and end with a user message");
         }
         Message last = turns.get(turns.size() - 1);
@@ -84,9 +90,15 @@ record ChatCompletionRequest(ChatRequest chat, URI imageUrl, boolean stream, boo
         for (Message t : turns.subList(0, turns.size() - 1)) {
             history.add(new ChatRequest.Turn(t.role(), t.text().toString(), t.image()));
         }
-        ChatRequest chat = new ChatRequest(model, system == null ? null : system.toString(), history, last.text().toString(),
-                image.bytes, RequestFields.sampling(root, config.limits()),
-                RequestFields.deadline(root, config.limits()), output);
+        ChatRequest chat = new ChatRequest(
+                model,
+                system == null ? null : system.toString(),
+                history,
+                last.text().toString(),
+                image.bytes,
+                RequestFields.sampling(root, config.limits()),
+                RequestFields.deadline(root, config.limits()),
+                output);
         JsonNode streamNode = root.get("stream");
         if (streamNode != null && !streamNode.isNull() && !streamNode.isBoolean()) {
             throw RequestFields.invalid("stream must be a boolean");
@@ -108,18 +120,27 @@ record ChatCompletionRequest(ChatRequest chat, URI imageUrl, boolean stream, boo
         if (RequestFields.present(root, "logit_bias")) {
             throw RequestFields.invalid("logit_bias is not supported");
         }
-        return OutputFields.output(OutputFields.chatLogprobs(root), OutputFields.n(root), OutputFields.chatFormat(root));
+        return OutputFields.output(
+                OutputFields.chatLogprobs(root), OutputFields.n(root), OutputFields.chatFormat(root));
     }
 
     /** Adds a message's text to the last turn when it has the same role, else as a new turn. */
-    private static void add(List<Message> turns, ChatRequest.Role role, JsonNode content, String where, ImageSlot image,
-                            ImageInput images) throws GatewayError {
+    private static void add(
+            List<Message> turns,
+            ChatRequest.Role role,
+            JsonNode content,
+            String where,
+            ImageSlot image,
+            ImageInput images)
+            throws GatewayError {
         boolean hadImage = image != null && image.filled();
         String text = text(content, where, image, images);
         boolean holdsImage = image != null && !hadImage && image.filled();
         Message last = turns.isEmpty() ? null : turns.get(turns.size() - 1);
         if (last != null && last.role() == role) {
-            turns.set(turns.size() - 1, new Message(role, last.text().append('\n').append(text), last.image() || holdsImage));
+            turns.set(
+                    turns.size() - 1,
+                    new Message(role, last.text().append('\n').append(text), last.image() || holdsImage));
         } else {
             turns.add(new Message(role, new StringBuilder(text), holdsImage));
         }
@@ -178,7 +199,8 @@ record ChatCompletionRequest(ChatRequest chat, URI imageUrl, boolean stream, boo
                 throw new GatewayError(ErrorCode.INVALID_IMAGE, at + ".image_url.url is not a valid URL");
             }
         }
-        throw new GatewayError(ErrorCode.INVALID_IMAGE, at + ".image_url.url must be a data URL (data:image/png;base64,...)"
-                + " or an http(s) URL");
+        throw new GatewayError(
+                ErrorCode.INVALID_IMAGE,
+                at + ".image_url.url must be a data URL (data:image/png;base64,...)" + " or an http(s) URL");
     }
 }

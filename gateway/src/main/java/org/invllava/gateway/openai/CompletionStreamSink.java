@@ -27,8 +27,16 @@ final class CompletionStreamSink extends SseSink {
     private final Map<Integer, Integer> offsets = new HashMap<>(); // event loop only
     private final Set<Integer> ended = new HashSet<>();
 
-    CompletionStreamSink(HttpServerResponse response, Context context, String id, long created, String model,
-                         boolean includeUsage, int total, int perPrompt, boolean eventIds) {
+    CompletionStreamSink(
+            HttpServerResponse response,
+            Context context,
+            String id,
+            long created,
+            String model,
+            boolean includeUsage,
+            int total,
+            int perPrompt,
+            boolean eventIds) {
         super(response, context);
         this.id = id;
         this.created = created;
@@ -85,7 +93,11 @@ final class CompletionStreamSink extends SseSink {
     void close(TokenUsage usage) {
         onLoop(() -> {
             if (includeUsage) {
-                event(null, OpenAiJson.usageChunk(id, "text_completion", created, model, usage).toString(), -1);
+                event(
+                        null,
+                        OpenAiJson.usageChunk(id, "text_completion", created, model, usage)
+                                .toString(),
+                        -1);
             }
             end("data: [DONE]\n\n");
         });

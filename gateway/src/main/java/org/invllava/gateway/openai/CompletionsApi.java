@@ -27,6 +27,7 @@ import org.invllava.schemas.TokenLogprob;
 final class CompletionsApi {
     /** OpenAI's default {@code max_tokens} for completions. */
     static final int DEFAULT_MAX_TOKENS = 16;
+
     private final OpenAiApi api;
     private final GatewayConfig config;
 
@@ -41,6 +42,7 @@ final class CompletionsApi {
 
     /** Prompts of one request, at most; and their choices together ({@code prompts · n}), at most. */
     static final int MAX_PROMPTS = 16;
+
     static final int MAX_TOTAL_CHOICES = 16;
 
     /** A parsed body: one request per prompt, and how to answer them. */
@@ -60,7 +62,9 @@ final class CompletionsApi {
                 throw RequestFields.invalid(field + " is not supported");
             }
         }
-        if (RequestFields.present(root, "best_of") && !(root.get("best_of").isIntegralNumber() && root.get("best_of").asInt() == 1)) {
+        if (RequestFields.present(root, "best_of")
+                && !(root.get("best_of").isIntegralNumber()
+                        && root.get("best_of").asInt() == 1)) {
             throw RequestFields.invalid("best_of must be 1 (n gives several choices)");
         }
         if (RequestFields.present(root, "echo") && !root.get("echo").isBoolean()) {
@@ -68,12 +72,13 @@ final class CompletionsApi {
         }
         boolean echo = root.path("echo").asBoolean(false);
         int logprobs = RequestFields.present(root, "logprobs")
-                ? OutputFields.topLogprobs(root.get("logprobs"), "logprobs", OutputFields.MAX_COMPLETION_LOGPROBS) : -1;
+                ? OutputFields.topLogprobs(root.get("logprobs"), "logprobs", OutputFields.MAX_COMPLETION_LOGPROBS)
+                : -1;
         List<JsonNode> prompts = prompts(root.get("prompt"));
         int n = OutputFields.n(root);
         if (prompts.size() * n > MAX_TOTAL_CHOICES) {
-            throw RequestFields.invalid("prompts times n must be at most " + MAX_TOTAL_CHOICES + " (got " + prompts.size()
-                    + " x " + n + ")");
+            throw RequestFields.invalid("prompts times n must be at most " + MAX_TOTAL_CHOICES + " (got "
+                    + prompts.size() + " x " + n + ")");
         }
         ChatRequest.Sampling sampling = sampling(root, config, echo);
         List<ChatRequest> chats = new ArrayList<>();
@@ -98,15 +103,24 @@ final class CompletionsApi {
             }
             chars += text.length() + ids.size();
             ChatRequest.Output output = new ChatRequest.Output(logprobs, echo, n, null, true, ids);
-            chats.add(new ChatRequest(model, null, List.of(), text, null, sampling,
-                    RequestFields.deadline(root, config.limits()), output));
+            chats.add(new ChatRequest(
+                    model,
+                    null,
+                    List.of(),
+                    text,
+                    null,
+                    sampling,
+                    RequestFields.deadline(root, config.limits()),
+                    output));
         }
         RequestFields.promptLength(chars, config.limits());
         JsonNode stream = root.get("stream");
         if (stream != null && !stream.isNull() && !stream.isBoolean()) {
             throw RequestFields.invalid("stream must be a boolean");
         }
-        return new Parsed(List.copyOf(chats), stream != null && stream.asBoolean(),
+        return new Parsed(
+                List.copyOf(chats),
+                stream != null && stream.asBoolean(),
                 root.path("stream_options").path("include_usage").asBoolean(false));
     }
 
@@ -133,7 +147,8 @@ final class CompletionsApi {
     }
 
     /** The sampling fields; {@code max_tokens} 0 only with echo (then the prompt is only scored). */
-    private static ChatRequest.Sampling sampling(JsonNode root, GatewayConfig config, boolean echo) throws GatewayError {
+    private static ChatRequest.Sampling sampling(JsonNode root, GatewayConfig config, boolean echo)
+            throws GatewayError {
         if (RequestFields.integer(root, "max_tokens", DEFAULT_MAX_TOKENS) == 0 && !echo) {
             throw RequestFields.invalid("max_tokens 0 needs echo: true (the prompt scored, nothing generated)");
         }
@@ -152,24 +167,39 @@ final class CompletionsApi {
         int n = req.first().output().n();
         HttpServerResponse response = ctx.response();
         Context context = Vertx.currentContext();
-        api.dispatch(ctx, slot, req.first(), null, "openai", id -> req.stream()
-                ? new CompletionStreamSink(response, context, "cmpl-" + id, now, model, req.includeUsage(), n, n, true)
-                : new CollectingSink(response, context, n, (choices, finish, usage) -> OpenAiApi.json(response, 200,
-                        completion("cmpl-" + id, now, model, List.of(choices), List.of(finish), usage))));
+        api.dispatch(
+                ctx,
+                slot,
+                req.first(),
+                null,
+                "openai",
+                id -> req.stream()
+                        ? new CompletionStreamSink(
+                                response, context, "cmpl-" + id, now, model, req.includeUsage(), n, n, true)
+                        : new CollectingSink(
+                                response,
+                                context,
+                                n,
+                                (choices, finish, usage) -> OpenAiApi.json(
+                                        response,
+                                        200,
+                                        completion(
+                                                "cmpl-" + id, now, model, List.of(choices), List.of(finish), usage))));
     }
 
     /**
      * A {@code text_completion}: each prompt's choices in order (prompt i's choice j is choice i·n + j), each text
      * after its prompt's echo, with the log probabilities asked for.
      */
-    static ObjectNode completion(String id, long created, String model, List<Choices> prompts, List<String> finishes,
-                                 TokenUsage usage) {
+    static ObjectNode completion(
+            String id, long created, String model, List<Choices> prompts, List<String> finishes, TokenUsage usage) {
         ObjectNode root = OpenAiJson.header(id, "text_completion", created, model);
         var list = root.putArray("choices");
         for (int p = 0; p < prompts.size(); p++) {
             Choices c = prompts.get(p);
             for (int i = 0; i < c.size(); i++) {
-                ObjectNode choice = list.addObject().put("index", list.size() - 1).put("text", c.echoText + c.text[i]);
+                ObjectNode choice =
+                        list.addObject().put("index", list.size() - 1).put("text", c.echoText + c.text[i]);
                 if (c.anyLogprobs || c.echoLogprobs != null) {
                     ObjectNode lp = choice.putObject("logprobs");
                     List<TokenLogprob> all = new ArrayList<>(c.echoLogprobs == null ? List.of() : c.echoLogprobs);

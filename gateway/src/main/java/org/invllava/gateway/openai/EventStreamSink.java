@@ -19,8 +19,14 @@ final class EventStreamSink extends SseSink {
     private final java.util.Set<Integer> ended = new java.util.HashSet<>(); // touched on the event loop only
     private final java.util.Set<Integer> seen = new java.util.TreeSet<>();
 
-    EventStreamSink(HttpServerResponse response, Context context, String id, long created, String model,
-                    boolean includeUsage, int n) {
+    EventStreamSink(
+            HttpServerResponse response,
+            Context context,
+            String id,
+            long created,
+            String model,
+            boolean includeUsage,
+            int n) {
         super(response, context);
         this.id = id;
         this.created = created;
@@ -32,7 +38,11 @@ final class EventStreamSink extends SseSink {
     @Override
     void opened() {
         for (int c = 0; c < n; c++) {
-            event(null, OpenAiJson.chunk(id, created, model, c, "assistant", "", null, null, includeUsage).toString(), -1);
+            event(
+                    null,
+                    OpenAiJson.chunk(id, created, model, c, "assistant", "", null, null, includeUsage)
+                            .toString(),
+                    -1);
         }
     }
 
@@ -50,11 +60,35 @@ final class EventStreamSink extends SseSink {
             seen.add(p.choice());
             if (p.choiceFinish() != null) {
                 ended.add(p.choice());
-                event(null, OpenAiJson.chunk(id, created, model, p.choice(), null, null,
-                        OpenAiJson.finishReason(p.choiceFinish()), null, includeUsage).toString(), -1);
+                event(
+                        null,
+                        OpenAiJson.chunk(
+                                        id,
+                                        created,
+                                        model,
+                                        p.choice(),
+                                        null,
+                                        null,
+                                        OpenAiJson.finishReason(p.choiceFinish()),
+                                        null,
+                                        includeUsage)
+                                .toString(),
+                        -1);
             } else {
-                event(null, OpenAiJson.chunk(id, created, model, p.choice(), null, p.text(), null,
-                        LogprobsJson.chat(p.logprobs()), includeUsage).toString(), p.index());
+                event(
+                        null,
+                        OpenAiJson.chunk(
+                                        id,
+                                        created,
+                                        model,
+                                        p.choice(),
+                                        null,
+                                        p.text(),
+                                        null,
+                                        LogprobsJson.chat(p.logprobs()),
+                                        includeUsage)
+                                .toString(),
+                        p.index());
             }
         });
     }
@@ -67,12 +101,28 @@ final class EventStreamSink extends SseSink {
             }
             for (int c : seen) { // a resumed stream (n unknown there) ends every choice it saw
                 if (!ended.contains(c)) {
-                    event(null, OpenAiJson.chunk(id, created, model, c, null, null, OpenAiJson.finishReason(finishReason),
-                            null, includeUsage).toString(), -1);
+                    event(
+                            null,
+                            OpenAiJson.chunk(
+                                            id,
+                                            created,
+                                            model,
+                                            c,
+                                            null,
+                                            null,
+                                            OpenAiJson.finishReason(finishReason),
+                                            null,
+                                            includeUsage)
+                                    .toString(),
+                            -1);
                 }
             }
             if (includeUsage) {
-                event(null, OpenAiJson.usageChunk(id, "chat.completion.chunk", created, model, usage).toString(), -1);
+                event(
+                        null,
+                        OpenAiJson.usageChunk(id, "chat.completion.chunk", created, model, usage)
+                                .toString(),
+                        -1);
             }
             end("data: [DONE]\n\n");
         });

@@ -13,8 +13,7 @@ import org.invllava.schemas.TopLogprob;
  * ({@code tokens}, {@code token_logprobs}, {@code top_logprobs}, {@code text_offset}).
  */
 final class LogprobsJson {
-    private LogprobsJson() {
-    }
+    private LogprobsJson() {}
 
     /** Chat's {@code logprobs} of a choice: {@code {"content": [...], "refusal": null}}, or null when not asked for. */
     static ObjectNode chat(List<TokenLogprob> tokens) {
@@ -38,7 +37,10 @@ final class LogprobsJson {
             e.set("bytes", bytes(t.getBytes()));
             ArrayNode top = e.putArray("top_logprobs");
             for (TopLogprob alt : t.getTop()) {
-                top.addObject().put("token", alt.getToken()).put("logprob", alt.getLogprob()).set("bytes", bytes(alt.getBytes()));
+                top.addObject()
+                        .put("token", alt.getToken())
+                        .put("logprob", alt.getLogprob())
+                        .set("bytes", bytes(alt.getBytes()));
             }
         }
         return out;

@@ -11,17 +11,15 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.SecurityPolicyHandler;
 import java.net.URI;
-import java.util.List;
 import java.util.concurrent.CompletionException;
 import org.invllava.gateway.AnswerSink;
+import org.invllava.gateway.ApiKeys;
 import org.invllava.gateway.ChatRequest;
 import org.invllava.gateway.GatewayConfig;
-import org.invllava.gateway.ApiKeys;
 import org.invllava.gateway.GatewayError;
-import org.invllava.gateway.ResumeRequest;
-import org.invllava.gateway.TokenUsage;
 import org.invllava.gateway.ImageInput;
 import org.invllava.gateway.RequestDispatcher;
+import org.invllava.gateway.ResumeRequest;
 import org.invllava.schemas.ErrorCode;
 
 /**
@@ -39,6 +37,7 @@ public final class OpenAiApi {
     private static final String SLOT = "invllava.slot";
     /** How long a refused request's connection stays open for the client to read the answer. */
     private static final long LINGER_MS = 1000;
+
     private final GatewayConfig config;
     private final RequestDispatcher dispatcher;
     private final ImageInput images;
@@ -71,8 +70,12 @@ public final class OpenAiApi {
         new CompletionsApi(this, config).mount(router);
         new ResponsesApi(this, config, images).mount(router);
         keyed(router.get("/v1/chat/completions/:id/stream"), this::resume);
-        router.route("/v1/*").handler(ctx -> refuse(ctx, new GatewayError(ErrorCode.NOT_FOUND,
-                ctx.request().method() + " " + ctx.request().path() + " is not part of this API")));
+        router.route("/v1/*")
+                .handler(ctx -> refuse(
+                        ctx,
+                        new GatewayError(
+                                ErrorCode.NOT_FOUND,
+                                ctx.request().method() + " " + ctx.request().path() + " is not part of this API")));
     }
 
     /** A request body read as JSON, with its caller's place in flight taken. */
@@ -93,8 +96,10 @@ public final class OpenAiApi {
                     try {
                         JsonNode body;
                         try {
-                            body = OpenAiJson.JSON.readTree(ctx.body().buffer() == null ? new byte[0]
-                                    : ctx.body().buffer().getBytes());
+                            body = OpenAiJson.JSON.readTree(
+                                    ctx.body().buffer() == null
+                                            ? new byte[0]
+                                            : ctx.body().buffer().getBytes());
                         } catch (Exception e) {
                             throw new GatewayError(ErrorCode.INVALID_REQUEST, "the request body is not valid JSON");
                         }
@@ -106,8 +111,12 @@ public final class OpenAiApi {
                 })
                 .failureHandler(ctx -> {
                     if (ctx.statusCode() == 413) {
-                        refuse(ctx, new GatewayError(ErrorCode.REQUEST_TOO_LARGE, "the request body is over the limit of "
-                                + config.limits().maxRequestBytes() + " bytes"));
+                        refuse(
+                                ctx,
+                                new GatewayError(
+                                        ErrorCode.REQUEST_TOO_LARGE,
+                                        "the request body is over the limit of "
+                                                + config.limits().maxRequestBytes() + " bytes"));
                     } else { // never the exception's text: it names our classes
                         LOG.warn("request to {} failed", ctx.request().path(), ctx.failure());
                         refuse(ctx, new GatewayError(ErrorCode.INVALID_REQUEST, "the request could not be read"));
@@ -116,7 +125,8 @@ public final class OpenAiApi {
     }
 
     /** A route without a body ({@code GET}, a cancel): the key checked and a place taken, then {@code then}. */
-    void keyed(io.vertx.ext.web.Route route, java.util.function.BiConsumer<RoutingContext, RequestDispatcher.Slot> then) {
+    void keyed(
+            io.vertx.ext.web.Route route, java.util.function.BiConsumer<RoutingContext, RequestDispatcher.Slot> then) {
         route.handler((SecurityPolicyHandler) this::keyBeforeBody).handler(ctx -> then.accept(ctx, ctx.get(SLOT)));
     }
 
@@ -162,18 +172,35 @@ public final class OpenAiApi {
         int n = req.chat().output().n();
         HttpServerResponse response = ctx.response();
         Context context = Vertx.currentContext();
-        dispatch(ctx, slot, req.chat(), req.imageUrl(), "openai", id -> req.stream()
-                ? new EventStreamSink(response, context, "chatcmpl-" + id, now, model, req.includeUsage(), n)
-                : new CollectingSink(response, context, n, (choices, finish, usage) -> json(response, 200,
-                        OpenAiJson.completion("chatcmpl-" + id, now, model, choices, finish, usage))));
+        dispatch(
+                ctx,
+                slot,
+                req.chat(),
+                req.imageUrl(),
+                "openai",
+                id -> req.stream()
+                        ? new EventStreamSink(response, context, "chatcmpl-" + id, now, model, req.includeUsage(), n)
+                        : new CollectingSink(
+                                response,
+                                context,
+                                n,
+                                (choices, finish, usage) -> json(
+                                        response,
+                                        200,
+                                        OpenAiJson.completion("chatcmpl-" + id, now, model, choices, finish, usage))));
     }
 
     /**
      * Publishes {@code chat} once its image is here: an http(s) {@code imageUrl} is fetched first, inside the
      * caller's place in flight (a client that leaves meanwhile stops the fetch and publishes nothing).
      */
-    void dispatch(RoutingContext ctx, RequestDispatcher.Slot slot, ChatRequest chat, URI imageUrl, String api,
-                  java.util.function.Function<String, AnswerSink> sinks) {
+    void dispatch(
+            RoutingContext ctx,
+            RequestDispatcher.Slot slot,
+            ChatRequest chat,
+            URI imageUrl,
+            String api,
+            java.util.function.Function<String, AnswerSink> sinks) {
         if (imageUrl == null) {
             submit(ctx, slot, chat, api, sinks);
             return;
@@ -182,21 +209,31 @@ public final class OpenAiApi {
         java.util.concurrent.CompletableFuture<byte[]> fetch = images.fetch(imageUrl);
         ctx.response().closeHandler(v -> fetch.cancel(true)); // the client left: stop fetching, publish nothing
         fetch.whenComplete((bytes, failure) -> context.runOnContext(v -> {
-            if (failure instanceof java.util.concurrent.CancellationException || ctx.response().closed()) {
+            if (failure instanceof java.util.concurrent.CancellationException
+                    || ctx.response().closed()) {
                 return;
             }
             if (failure == null) {
                 submit(ctx, slot, chat.withImage(bytes), api, sinks);
             } else {
-                Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-                refuse(ctx, cause instanceof GatewayError g ? g
-                        : new GatewayError(ErrorCode.INVALID_IMAGE, "the image URL could not be fetched"));
+                Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                        ? failure.getCause()
+                        : failure;
+                refuse(
+                        ctx,
+                        cause instanceof GatewayError g
+                                ? g
+                                : new GatewayError(ErrorCode.INVALID_IMAGE, "the image URL could not be fetched"));
             }
         }));
     }
 
-    private void submit(RoutingContext ctx, RequestDispatcher.Slot slot, ChatRequest chat, String api,
-                        java.util.function.Function<String, AnswerSink> sinks) {
+    private void submit(
+            RoutingContext ctx,
+            RequestDispatcher.Slot slot,
+            ChatRequest chat,
+            String api,
+            java.util.function.Function<String, AnswerSink> sinks) {
         HttpServerResponse response = ctx.response();
         AnswerSink[] sink = new AnswerSink[1];
         RequestDispatcher.Submission s;
@@ -231,7 +268,8 @@ public final class OpenAiApi {
         }
         ResumeRequest resume;
         try {
-            resume = ResumeRequest.parse(ctx.pathParam("id"), last).withModel(ctx.request().getParam("model"));
+            resume = ResumeRequest.parse(ctx.pathParam("id"), last)
+                    .withModel(ctx.request().getParam("model"));
         } catch (GatewayError e) {
             refuse(ctx, e);
             return;
@@ -243,8 +281,12 @@ public final class OpenAiApi {
         EventStreamSink[] stream = new EventStreamSink[1];
         RequestDispatcher.Submission s;
         try {
-            s = dispatcher.resume(resume, slot, "openai", rid -> stream[0] = new EventStreamSink(response,
-                    context, "chatcmpl-" + rid, System.currentTimeMillis() / 1000, model, usage, 1));
+            s = dispatcher.resume(
+                    resume,
+                    slot,
+                    "openai",
+                    rid -> stream[0] = new EventStreamSink(
+                            response, context, "chatcmpl-" + rid, System.currentTimeMillis() / 1000, model, usage, 1));
         } catch (GatewayError e) {
             refuse(ctx, e);
             return;
@@ -276,7 +318,9 @@ public final class OpenAiApi {
 
     static void json(HttpServerResponse response, int status, ObjectNode body) {
         if (!response.ended() && !response.closed()) {
-            response.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(body.toString());
+            response.setStatusCode(status)
+                    .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                    .end(body.toString());
         }
     }
 }

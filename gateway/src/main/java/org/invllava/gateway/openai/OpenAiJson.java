@@ -3,7 +3,6 @@ package org.invllava.gateway.openai;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
-import org.invllava.gateway.GatewayError;
 import org.invllava.gateway.TokenUsage;
 import org.invllava.schemas.ErrorCode;
 
@@ -11,13 +10,15 @@ import org.invllava.schemas.ErrorCode;
 public final class OpenAiJson {
     static final ObjectMapper JSON = new ObjectMapper();
 
-    private OpenAiJson() {
-    }
+    private OpenAiJson() {}
 
     /** {@code {"error": {"message", "type", "param", "code"}}}; the type follows the HTTP status. */
     public static ObjectNode error(String code, String message) {
         ObjectNode root = JSON.createObjectNode();
-        root.putObject("error").put("message", message).put("type", type(ErrorCode.of(code).httpStatus())).putNull("param")
+        root.putObject("error")
+                .put("message", message)
+                .put("type", type(ErrorCode.of(code).httpStatus()))
+                .putNull("param")
                 .put("code", code);
         return root;
     }
@@ -44,18 +45,23 @@ public final class OpenAiJson {
 
     /** One {@code model} object ({@code GET /v1/models/{id}}). */
     static ObjectNode model(String id, long created) {
-        return JSON.createObjectNode().put("id", id).put("object", "model").put("created", created)
+        return JSON.createObjectNode()
+                .put("id", id)
+                .put("object", "model")
+                .put("created", created)
                 .put("owned_by", "inverse-llava");
     }
 
     /** A {@code chat.completion}: every choice's whole answer, with its log probabilities when asked for. */
-    static ObjectNode completion(String id, long created, String model, Choices choices, String finishReason,
-                                 TokenUsage usage) {
+    static ObjectNode completion(
+            String id, long created, String model, Choices choices, String finishReason, TokenUsage usage) {
         ObjectNode root = header(id, "chat.completion", created, model);
         var list = root.putArray("choices");
         for (int i = 0; i < choices.size(); i++) {
             ObjectNode choice = list.addObject().put("index", i);
-            choice.putObject("message").put("role", "assistant").put("content", choices.text[i].toString())
+            choice.putObject("message")
+                    .put("role", "assistant")
+                    .put("content", choices.text[i].toString())
                     .putNull("refusal");
             choice.set("logprobs", choices.anyLogprobs ? LogprobsJson.chat(choices.logprobs.get(i)) : null);
             choice.put("finish_reason", choices.finish(i, finishReason));
@@ -68,8 +74,16 @@ public final class OpenAiJson {
      * A {@code chat.completion.chunk} with one choice ({@code index}): {@code delta} holds {@code role} (first chunk)
      * and/or {@code content}; a choice's last has an empty delta and its finish reason.
      */
-    static ObjectNode chunk(String id, long created, String model, int index, String role, String content,
-                            String finishReason, ObjectNode logprobs, boolean withUsageField) {
+    static ObjectNode chunk(
+            String id,
+            long created,
+            String model,
+            int index,
+            String role,
+            String content,
+            String finishReason,
+            ObjectNode logprobs,
+            boolean withUsageField) {
         ObjectNode root = header(id, "chat.completion.chunk", created, model);
         ObjectNode choice = root.putArray("choices").addObject().put("index", index);
         ObjectNode delta = choice.putObject("delta");
@@ -103,7 +117,11 @@ public final class OpenAiJson {
     }
 
     static ObjectNode header(String id, String object, long created, String model) {
-        ObjectNode root = JSON.createObjectNode().put("id", id).put("object", object).put("created", created).put("model", model);
+        ObjectNode root = JSON.createObjectNode()
+                .put("id", id)
+                .put("object", object)
+                .put("created", created)
+                .put("model", model);
         root.putNull("system_fingerprint");
         return root;
     }
@@ -111,7 +129,9 @@ public final class OpenAiJson {
     static ObjectNode usage(TokenUsage usage) {
         int prompt = usage == null ? 0 : usage.promptTokens();
         int completion = usage == null ? 0 : usage.completionTokens();
-        return JSON.createObjectNode().put("prompt_tokens", prompt).put("completion_tokens", completion)
+        return JSON.createObjectNode()
+                .put("prompt_tokens", prompt)
+                .put("completion_tokens", completion)
                 .put("total_tokens", prompt + completion);
     }
 

@@ -17,12 +17,12 @@ final class OutputFields {
     static final int MAX_N = 8;
     /** Alternatives per token in chat and Responses, at most; in legacy completions, at most {@link #MAX_COMPLETION_LOGPROBS}. */
     static final int MAX_TOP_LOGPROBS = 20;
+
     static final int MAX_COMPLETION_LOGPROBS = 5;
     /** Characters of a schema as JSON text, at most. */
     static final int MAX_SCHEMA_CHARS = 16_384;
 
-    private OutputFields() {
-    }
+    private OutputFields() {}
 
     static int n(JsonNode root) throws GatewayError {
         if (!RequestFields.present(root, "n")) {
@@ -67,8 +67,7 @@ final class OutputFields {
             throw RequestFields.invalid("response_format must be an object with a type, e.g. {\"type\": \"text\"}");
         }
         JsonNode schema = format.path("json_schema");
-        return format(format.get("type").asText(), schema.isObject() ? schema.get("schema") : null,
-                "response_format");
+        return format(format.get("type").asText(), schema.isObject() ? schema.get("schema") : null, "response_format");
     }
 
     /** The Responses API's {@code text.format}: null for text, else the schema as JSON text. */
@@ -104,7 +103,8 @@ final class OutputFields {
                 }
                 return text;
             default:
-                throw RequestFields.invalid(field + " type '" + type + "' is not supported; text, json_object or json_schema");
+                throw RequestFields.invalid(
+                        field + " type '" + type + "' is not supported; text, json_object or json_schema");
         }
     }
 

@@ -50,7 +50,7 @@ final class PromptFanOut {
     void start() {
         HttpServerResponse response = ctx.response();
         // the prompts share the request's place: released by the response's end, not by each answer's
-        RequestDispatcher.Slot shared = new RequestDispatcher.Slot(slot.keyId(), slot.owner(), () -> { });
+        RequestDispatcher.Slot shared = new RequestDispatcher.Slot(slot.keyId(), slot.owner(), () -> {});
         for (int i = 0; i < req.chats().size(); i++) {
             int prompt = i;
             ChatRequest chat = req.chats().get(i);
@@ -70,18 +70,30 @@ final class PromptFanOut {
         if (id == null) {
             id = "cmpl-" + requestId;
             if (req.stream()) {
-                stream = new CompletionStreamSink(ctx.response(), context, id, created, req.first().model(),
-                        req.includeUsage(), n * req.chats().size(), n, false);
+                stream = new CompletionStreamSink(
+                        ctx.response(),
+                        context,
+                        id,
+                        created,
+                        req.first().model(),
+                        req.includeUsage(),
+                        n * req.chats().size(),
+                        n,
+                        false);
             }
         }
         if (req.stream()) {
             return new Offset(prompt);
         }
-        return new CollectingSink(context, n, (choices, finish, usage) -> {
-            parts[prompt] = choices;
-            finishes[prompt] = finish;
-            ended(usage);
-        }, this::fail);
+        return new CollectingSink(
+                context,
+                n,
+                (choices, finish, usage) -> {
+                    parts[prompt] = choices;
+                    finishes[prompt] = finish;
+                    ended(usage);
+                },
+                this::fail);
     }
 
     private void ended(TokenUsage usage) {
@@ -97,8 +109,11 @@ final class PromptFanOut {
         if (stream != null) {
             stream.close(total);
         } else {
-            OpenAiApi.json(ctx.response(), 200, CompletionsApi.completion(id, created, req.first().model(), List.of(parts),
-                    List.of(finishes), total));
+            OpenAiApi.json(
+                    ctx.response(),
+                    200,
+                    CompletionsApi.completion(
+                            id, created, req.first().model(), List.of(parts), List.of(finishes), total));
         }
     }
 
@@ -130,8 +145,8 @@ final class PromptFanOut {
 
         @Override
         public void piece(Piece p) {
-            stream.piece(new Piece(-1, prompt * n + p.choice(), p.text(), p.tokenIds(), p.logprobs(), p.echo(),
-                    p.choiceFinish()));
+            stream.piece(new Piece(
+                    -1, prompt * n + p.choice(), p.text(), p.tokenIds(), p.logprobs(), p.echo(), p.choiceFinish()));
         }
 
         @Override

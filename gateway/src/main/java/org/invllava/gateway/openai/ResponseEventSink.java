@@ -17,6 +17,7 @@ import org.invllava.schemas.TokenLogprob;
 final class ResponseEventSink extends SseSink {
     /** Events before the first delta. */
     static final int OPENING = 4;
+
     private final String requestId;
     private final ResponseJson json;
     private final long startingAfter;
@@ -24,8 +25,8 @@ final class ResponseEventSink extends SseSink {
     private final List<TokenLogprob> logprobs = new ArrayList<>();
     private long sequence;
 
-    ResponseEventSink(HttpServerResponse response, Context context, String requestId, ResponseJson json,
-                      long startingAfter) {
+    ResponseEventSink(
+            HttpServerResponse response, Context context, String requestId, ResponseJson json, long startingAfter) {
         super(response, context);
         this.requestId = requestId;
         this.json = json;
@@ -37,8 +38,12 @@ final class ResponseEventSink extends SseSink {
         ObjectNode inProgress = json.response(requestId, "in_progress", null, null, null, null);
         send("response.created", OpenAiJson.JSON.createObjectNode().set("response", inProgress));
         send("response.in_progress", OpenAiJson.JSON.createObjectNode().set("response", inProgress));
-        send("response.output_item.added", OpenAiJson.JSON.createObjectNode().put("output_index", 0)
-                .set("item", json.item(requestId, "in_progress", null, null)));
+        send(
+                "response.output_item.added",
+                OpenAiJson.JSON
+                        .createObjectNode()
+                        .put("output_index", 0)
+                        .set("item", json.item(requestId, "in_progress", null, null)));
         send("response.content_part.added", located().set("part", ResponseJson.part("", null)));
     }
 
@@ -73,11 +78,18 @@ final class ResponseEventSink extends SseSink {
             done.set("logprobs", LogprobsJson.entries(lp));
             send("response.output_text.done", done);
             send("response.content_part.done", located().set("part", ResponseJson.part(all, lp)));
-            send("response.output_item.done", OpenAiJson.JSON.createObjectNode().put("output_index", 0)
-                    .set("item", json.item(requestId, "completed", all, lp)));
+            send(
+                    "response.output_item.done",
+                    OpenAiJson.JSON
+                            .createObjectNode()
+                            .put("output_index", 0)
+                            .set("item", json.item(requestId, "completed", all, lp)));
             String status = ResponseJson.status(finishReason);
-            send("response." + status, OpenAiJson.JSON.createObjectNode()
-                    .set("response", json.response(requestId, status, all, lp, usage, null)));
+            send(
+                    "response." + status,
+                    OpenAiJson.JSON
+                            .createObjectNode()
+                            .set("response", json.response(requestId, status, all, lp, usage, null)));
             end(null);
         });
     }
@@ -85,13 +97,19 @@ final class ResponseEventSink extends SseSink {
     @Override
     void errorEvent(String code, String message) {
         ObjectNode error = OpenAiJson.JSON.createObjectNode().put("code", code).put("message", message);
-        send("response.failed", OpenAiJson.JSON.createObjectNode()
-                .set("response", json.response(requestId, "failed", null, null, null, error)));
+        send(
+                "response.failed",
+                OpenAiJson.JSON
+                        .createObjectNode()
+                        .set("response", json.response(requestId, "failed", null, null, null, error)));
         end(null);
     }
 
     private ObjectNode located() {
-        return OpenAiJson.JSON.createObjectNode().put("item_id", ResponseJson.itemId(requestId)).put("output_index", 0)
+        return OpenAiJson.JSON
+                .createObjectNode()
+                .put("item_id", ResponseJson.itemId(requestId))
+                .put("output_index", 0)
                 .put("content_index", 0);
     }
 
@@ -99,7 +117,8 @@ final class ResponseEventSink extends SseSink {
     private void send(String type, ObjectNode data) {
         long n = sequence++;
         if (n > startingAfter) {
-            ObjectNode out = OpenAiJson.JSON.createObjectNode().put("type", type).put("sequence_number", n);
+            ObjectNode out =
+                    OpenAiJson.JSON.createObjectNode().put("type", type).put("sequence_number", n);
             out.setAll(data);
             event(type, out.toString(), -1);
         }

@@ -49,10 +49,20 @@ final class ResponseJson {
      * The {@code response}: {@code status} in_progress (no output yet), completed, incomplete
      * ({@code incomplete_details.reason: max_output_tokens}) or failed ({@code error}).
      */
-    ObjectNode response(String requestId, String status, String text, List<TokenLogprob> logprobs, TokenUsage usage,
-                        ObjectNode error) {
-        ObjectNode r = OpenAiJson.JSON.createObjectNode().put("id", responseId(requestId)).put("object", "response")
-                .put("created_at", createdAt).put("status", status).put("model", model);
+    ObjectNode response(
+            String requestId,
+            String status,
+            String text,
+            List<TokenLogprob> logprobs,
+            TokenUsage usage,
+            ObjectNode error) {
+        ObjectNode r = OpenAiJson.JSON
+                .createObjectNode()
+                .put("id", responseId(requestId))
+                .put("object", "response")
+                .put("created_at", createdAt)
+                .put("status", status)
+                .put("model", model);
         r.set("error", error);
         if ("incomplete".equals(status)) {
             r.putObject("incomplete_details").put("reason", "max_output_tokens");
@@ -72,8 +82,12 @@ final class ResponseJson {
 
     /** The {@code message} output item; {@code text} null: not started (no content yet). */
     ObjectNode item(String requestId, String status, String text, List<TokenLogprob> logprobs) {
-        ObjectNode item = OpenAiJson.JSON.createObjectNode().put("type", "message").put("id", itemId(requestId))
-                .put("status", status).put("role", "assistant");
+        ObjectNode item = OpenAiJson.JSON
+                .createObjectNode()
+                .put("type", "message")
+                .put("id", itemId(requestId))
+                .put("status", status)
+                .put("role", "assistant");
         ArrayNode content = item.putArray("content");
         if (text != null) {
             content.add(part(text, logprobs));
@@ -83,7 +97,8 @@ final class ResponseJson {
 
     /** The {@code output_text} content part. */
     static ObjectNode part(String text, List<TokenLogprob> logprobs) {
-        ObjectNode part = OpenAiJson.JSON.createObjectNode().put("type", "output_text").put("text", text);
+        ObjectNode part =
+                OpenAiJson.JSON.createObjectNode().put("type", "output_text").put("text", text);
         part.putArray("annotations");
         part.set("logprobs", LogprobsJson.entries(logprobs));
         return part;

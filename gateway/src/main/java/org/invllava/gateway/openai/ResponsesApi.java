@@ -45,18 +45,39 @@ final class ResponsesApi {
     private void create(RoutingContext ctx, RequestDispatcher.Slot slot, JsonNode body) throws GatewayError {
         ResponsesRequest req = ResponsesRequest.parse(body, config, images);
         ResponseJson json = new ResponseJson(req.chat().chat().model(), System.currentTimeMillis() / 1000, req.echo());
-        api.dispatch(ctx, slot, req.chat().chat(), req.chat().imageUrl(), "openai-responses",
+        api.dispatch(
+                ctx,
+                slot,
+                req.chat().chat(),
+                req.chat().imageUrl(),
+                "openai-responses",
                 id -> sink(ctx.response(), Vertx.currentContext(), id, json, req.stream(), -1));
     }
 
-    private AnswerSink sink(HttpServerResponse response, Context context, String id, ResponseJson json, boolean stream,
-                            long startingAfter) {
+    private AnswerSink sink(
+            HttpServerResponse response,
+            Context context,
+            String id,
+            ResponseJson json,
+            boolean stream,
+            long startingAfter) {
         if (stream) {
             return new ResponseEventSink(response, context, id, json, startingAfter);
         }
-        return new CollectingSink(response, context, 1, (choices, finish, usage) -> OpenAiApi.json(response, 200,
-                json.response(id, ResponseJson.status(finish), choices.text[0].toString(),
-                        choices.anyLogprobs ? choices.logprobs.get(0) : null, usage, null)));
+        return new CollectingSink(
+                response,
+                context,
+                1,
+                (choices, finish, usage) -> OpenAiApi.json(
+                        response,
+                        200,
+                        json.response(
+                                id,
+                                ResponseJson.status(finish),
+                                choices.text[0].toString(),
+                                choices.anyLogprobs ? choices.logprobs.get(0) : null,
+                                usage,
+                                null)));
     }
 
     /** {@code GET /v1/responses/{id}[?stream=true&starting_after=N][&model=...]}: the answer read back. */
@@ -66,9 +87,12 @@ final class ResponsesApi {
         ResumeRequest resume;
         try {
             after = Long.parseLong(ctx.request().getParam("starting_after", "-1"));
-            resume = ResumeRequest.of(ctx.pathParam("id"), -1).withModel(ctx.request().getParam("model"));
+            resume = ResumeRequest.of(ctx.pathParam("id"), -1)
+                    .withModel(ctx.request().getParam("model"));
         } catch (NumberFormatException e) {
-            api.refuse(ctx, new GatewayError(ErrorCode.INVALID_REQUEST, "starting_after must be an event's sequence_number"));
+            api.refuse(
+                    ctx,
+                    new GatewayError(ErrorCode.INVALID_REQUEST, "starting_after must be an event's sequence_number"));
             return;
         } catch (GatewayError e) {
             api.refuse(ctx, e);
@@ -81,8 +105,12 @@ final class ResponsesApi {
         AnswerSink[] sink = new AnswerSink[1];
         RequestDispatcher.Submission s;
         try { // read from the first chunk: the closing events carry the whole text
-            s = api.dispatcher().resume(resume, slot, "openai-responses",
-                    rid -> sink[0] = sink(response, context, rid, json, stream, after));
+            s = api.dispatcher()
+                    .resume(
+                            resume,
+                            slot,
+                            "openai-responses",
+                            rid -> sink[0] = sink(response, context, rid, json, stream, after));
         } catch (GatewayError e) {
             api.refuse(ctx, e);
             return;
@@ -101,16 +129,26 @@ final class ResponsesApi {
             return;
         }
         Context context = Vertx.currentContext();
-        api.dispatcher().cancel(id.requestId(), slot).whenComplete((done, e) -> context.runOnContext(v -> {
-            if (e != null) {
-                api.refuse(ctx, new GatewayError(ErrorCode.UNAVAILABLE, "the cancel could not be published: retry"));
-            } else if (!done) {
-                api.refuse(ctx, new GatewayError(ErrorCode.NOT_FOUND, "no response resp_" + id.requestId() + " to cancel"));
-            } else {
-                ObjectNode r = OpenAiJson.JSON.createObjectNode().put("id", "resp_" + id.requestId())
-                        .put("object", "response").put("status", "cancelled");
-                OpenAiApi.json(ctx.response(), 200, r);
-            }
-        }));
+        api.dispatcher()
+                .cancel(id.requestId(), slot)
+                .whenComplete((done, e) -> context.runOnContext(v -> {
+                    if (e != null) {
+                        api.refuse(
+                                ctx,
+                                new GatewayError(ErrorCode.UNAVAILABLE, "the cancel could not be published: retry"));
+                    } else if (!done) {
+                        api.refuse(
+                                ctx,
+                                new GatewayError(
+                                        ErrorCode.NOT_FOUND, "no response resp_" + id.requestId() + " to cancel"));
+                    } else {
+                        ObjectNode r = OpenAiJson.JSON
+                                .createObjectNode()
+                                .put("id", "resp_" + id.requestId())
+                                .put("object", "response")
+                                .put("status", "cancelled");
+                        OpenAiApi.json(ctx.response(), 200, r);
+                    }
+                }));
     }
 }

@@ -24,6 +24,7 @@ record ResponsesRequest(ChatCompletionRequest chat, ObjectNode echo) {
     static final String LOGPROBS = "message.output_text.logprobs";
     /** Metadata pairs, at most, and characters of a value (OpenAI's limits). */
     static final int MAX_METADATA = 16;
+
     static final int MAX_METADATA_VALUE = 512;
 
     boolean stream() {
@@ -49,19 +50,30 @@ record ResponsesRequest(ChatCompletionRequest chat, ObjectNode echo) {
             if (!root.get("instructions").isTextual()) {
                 throw RequestFields.invalid("instructions must be a string");
             }
-            messages.addObject().put("role", "system").put("content", root.get("instructions").asText());
+            messages.addObject()
+                    .put("role", "system")
+                    .put("content", root.get("instructions").asText());
         }
         input(root.get("input"), messages);
         int logprobs = logprobs(root);
         ChatCompletionRequest chat = ChatCompletionRequest.parse(body, config, images);
-        ChatRequest withOutput = chat.chat().withOutput(OutputFields.output(logprobs, 1, OutputFields.responsesFormat(root)));
+        ChatRequest withOutput =
+                chat.chat().withOutput(OutputFields.output(logprobs, 1, OutputFields.responsesFormat(root)));
         ObjectNode echo = OpenAiJson.JSON.createObjectNode();
         echo.set("instructions", root.path("instructions").isTextual() ? root.get("instructions") : null);
         echo.set("max_output_tokens", root.get("max_output_tokens"));
         echo.set("metadata", metadata(root.get("metadata")));
-        echo.put("temperature", withOutput.sampling().temperature()).put("top_p", withOutput.sampling().topP());
-        echo.set("text", root.has("text") ? root.get("text") : OpenAiJson.JSON.createObjectNode()
-                .set("format", OpenAiJson.JSON.createObjectNode().put("type", "text")));
+        echo.put("temperature", withOutput.sampling().temperature())
+                .put("top_p", withOutput.sampling().topP());
+        echo.set(
+                "text",
+                root.has("text")
+                        ? root.get("text")
+                        : OpenAiJson.JSON
+                                .createObjectNode()
+                                .set(
+                                        "format",
+                                        OpenAiJson.JSON.createObjectNode().put("type", "text")));
         echo.put("top_logprobs", Math.max(0, logprobs));
         return new ResponsesRequest(new ChatCompletionRequest(withOutput, chat.imageUrl(), chat.stream(), false), echo);
     }
@@ -123,7 +135,8 @@ record ResponsesRequest(ChatCompletionRequest chat, ObjectNode echo) {
             JsonNode item = input.get(i);
             String at = "input[" + i + "]";
             if (item.has("type") && !"message".equals(item.path("type").asText())) {
-                throw RequestFields.invalid(at + ": item type '" + item.path("type").asText() + "' is not supported (messages only)");
+                throw RequestFields.invalid(
+                        at + ": item type '" + item.path("type").asText() + "' is not supported (messages only)");
             }
             ObjectNode m = messages.addObject().put("role", item.path("role").asText(""));
             JsonNode content = item.get("content");
@@ -145,18 +158,23 @@ record ResponsesRequest(ChatCompletionRequest chat, ObjectNode echo) {
         String type = part.path("type").asText("");
         switch (type) {
             case "input_text", "output_text" -> {
-                return OpenAiJson.JSON.createObjectNode().put("type", "text").put("text", part.path("text").asText(""));
+                return OpenAiJson.JSON
+                        .createObjectNode()
+                        .put("type", "text")
+                        .put("text", part.path("text").asText(""));
             }
             case "input_image" -> {
                 if (RequestFields.present(part, "file_id")) {
-                    throw RequestFields.invalid(at + ".file_id is not supported: send image_url (an https or data URL)");
+                    throw RequestFields.invalid(
+                            at + ".file_id is not supported: send image_url (an https or data URL)");
                 }
                 ObjectNode out = OpenAiJson.JSON.createObjectNode().put("type", "image_url");
                 out.putObject("image_url").set("url", part.get("image_url"));
                 return out;
             }
-            default -> throw RequestFields.invalid(at + ": unsupported part type '" + type
-                    + "' (input_text, input_image and output_text are supported)");
+            default ->
+                throw RequestFields.invalid(at + ": unsupported part type '" + type
+                        + "' (input_text, input_image and output_text are supported)");
         }
     }
 
@@ -169,7 +187,8 @@ record ResponsesRequest(ChatCompletionRequest chat, ObjectNode echo) {
         }
         for (JsonNode v : m) {
             if (!v.isTextual() || v.asText().length() > MAX_METADATA_VALUE) {
-                throw RequestFields.invalid("metadata values must be strings of at most " + MAX_METADATA_VALUE + " characters");
+                throw RequestFields.invalid(
+                        "metadata values must be strings of at most " + MAX_METADATA_VALUE + " characters");
             }
         }
         return m;

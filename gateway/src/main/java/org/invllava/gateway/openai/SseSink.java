@@ -15,7 +15,7 @@ abstract class SseSink implements AnswerSink {
     private final HttpServerResponse response;
     private final Context context;
     private boolean started; // touched on the event loop only
-    private Runnable onStall = () -> { };
+    private Runnable onStall = () -> {};
 
     SseSink(HttpServerResponse response, Context context) {
         this.response = response;
@@ -36,8 +36,7 @@ abstract class SseSink implements AnswerSink {
     }
 
     /** Runs before the first event is written (the status line and headers are set by then). */
-    void opened() {
-    }
+    void opened() {}
 
     /** One event: {@code id:} when {@code id} ≥ 0, {@code event:} when named, then its data. */
     final void event(String name, String data, long id) {
@@ -47,12 +46,15 @@ abstract class SseSink implements AnswerSink {
         if (!started) {
             started = true;
             response.setWriteQueueMaxSize(MAX_UNREAD_BYTES);
-            response.setStatusCode(200).setChunked(true).putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream")
-                    .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache").putHeader("x-accel-buffering", "no");
+            response.setStatusCode(200)
+                    .setChunked(true)
+                    .putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream")
+                    .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
+                    .putHeader("x-accel-buffering", "no");
             opened();
         }
-        response.write((id >= 0 ? "id: " + id + "\n" : "") + (name != null ? "event: " + name + "\n" : "")
-                + "data: " + data + "\n\n");
+        response.write((id >= 0 ? "id: " + id + "\n" : "") + (name != null ? "event: " + name + "\n" : "") + "data: "
+                + data + "\n\n");
         if (response.writeQueueFull()) {
             onStall.run();
             response.reset(); // the stream ends here; nothing more is buffered for this client

@@ -35,17 +35,25 @@ final class ApiServer implements AutoCloseable {
         Router router = Router.router(vertx);
         gateway.mount(router);
         GatewayConfig.Connections c = config.connections();
-        HttpServerOptions options = new HttpServerOptions().setHost(config.host()).setPort(config.port())
+        HttpServerOptions options = new HttpServerOptions()
+                .setHost(config.host())
+                .setPort(config.port())
                 .setMaxWebSocketMessageSize(config.limits().maxRequestBytes())
-                .setIdleTimeout((int) c.idleTimeout().toMillis()).setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+                .setIdleTimeout((int) c.idleTimeout().toMillis())
+                .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
                 .setHttp2ClearTextEnabled(false); // one h2c connection could carry many buffered bodies
         WebSocketFrames.apply(options);
         ConnectionLimit limit = new ConnectionLimit(vertx, c.maxConnections(), c.maxPerAddress());
-        server = vertx.createHttpServer(options).connectionHandler(limit).requestHandler(request -> {
+        server = vertx.createHttpServer(options)
+                .connectionHandler(limit)
+                .requestHandler(request -> {
                     limit.requestArrived(request.connection());
                     router.handle(request);
                 })
-                .listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+                .listen()
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(30, TimeUnit.SECONDS);
         LOG.info("gateway {} listening on {}:{}", config.instanceId(), config.host(), server.actualPort());
         return server.actualPort();
     }

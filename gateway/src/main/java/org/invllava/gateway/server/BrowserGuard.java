@@ -28,7 +28,9 @@ final class BrowserGuard implements Handler<RoutingContext> {
 
     private static Set<String> lower(Iterable<String> values) {
         return java.util.stream.StreamSupport.stream(values.spliterator(), false)
-                .map(v -> v.trim().toLowerCase(Locale.ROOT)).filter(v -> !v.isEmpty()).collect(Collectors.toUnmodifiableSet());
+                .map(v -> v.trim().toLowerCase(Locale.ROOT))
+                .filter(v -> !v.isEmpty())
+                .collect(Collectors.toUnmodifiableSet());
     }
 
     @Override
@@ -44,7 +46,9 @@ final class BrowserGuard implements Handler<RoutingContext> {
             // the gateway's own page: the origin's host and port are the request's Host (the scheme is not compared:
             // behind an ingress that ends TLS the page is https while the gateway sees http)
             int sep = o.indexOf("://");
-            boolean own = host != null && sep > 0 && o.substring(sep + 3).equals(host.trim().toLowerCase(Locale.ROOT));
+            boolean own = host != null
+                    && sep > 0
+                    && o.substring(sep + 3).equals(host.trim().toLowerCase(Locale.ROOT));
             if (!own && !allowedOrigins.contains(o)) {
                 refuse(ctx, "requests from pages of " + origin + " are not allowed (GATEWAY_ALLOWED_ORIGINS)");
                 return;
@@ -66,7 +70,10 @@ final class BrowserGuard implements Handler<RoutingContext> {
 
     private static void refuse(RoutingContext ctx, String message) {
         GatewayError e = new GatewayError(ErrorCode.FORBIDDEN, message);
-        ctx.response().setStatusCode(e.httpStatus()).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                .putHeader(HttpHeaders.CONNECTION, "close").end(OpenAiJson.error(e.code(), e.getMessage()).toString());
+        ctx.response()
+                .setStatusCode(e.httpStatus())
+                .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                .putHeader(HttpHeaders.CONNECTION, "close")
+                .end(OpenAiJson.error(e.code(), e.getMessage()).toString());
     }
 }

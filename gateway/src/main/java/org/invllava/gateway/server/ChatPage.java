@@ -19,11 +19,19 @@ final class ChatPage {
     static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
             + "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
     /** The sample pictures the page offers: scenes of the synthetic world the demo model was trained on. */
-    static final List<String> SAMPLES = List.of("samples/sample-1.png", "samples/sample-2.png", "samples/sample-3.png",
-            "samples/sample-4.png");
+    static final List<String> SAMPLES =
+            List.of("samples/sample-1.png", "samples/sample-2.png", "samples/sample-3.png", "samples/sample-4.png");
+
     private static final Map<String, String> FILES = files();
-    private static final Map<String, String> TYPES = Map.of(".html", "text/html; charset=utf-8",
-            ".js", "text/javascript; charset=utf-8", ".css", "text/css; charset=utf-8", ".png", "image/png");
+    private static final Map<String, String> TYPES = Map.of(
+            ".html",
+            "text/html; charset=utf-8",
+            ".js",
+            "text/javascript; charset=utf-8",
+            ".css",
+            "text/css; charset=utf-8",
+            ".png",
+            "image/png");
 
     private final Map<String, Buffer> content = new HashMap<>();
 
@@ -32,8 +40,8 @@ final class ChatPage {
     }
 
     private static Map<String, String> files() {
-        Map<String, String> files = new HashMap<>(Map.of("/", "index.html", "/index.html", "index.html",
-                "/app.js", "app.js", "/style.css", "style.css"));
+        Map<String, String> files = new HashMap<>(
+                Map.of("/", "index.html", "/index.html", "index.html", "/app.js", "app.js", "/style.css", "style.css"));
         SAMPLES.forEach(s -> files.put("/" + s, s));
         return Map.copyOf(files);
     }
@@ -43,7 +51,8 @@ final class ChatPage {
     }
 
     private void serve(RoutingContext ctx, String file) {
-        ctx.response().putHeader("content-type", TYPES.get(file.substring(file.lastIndexOf('.'))))
+        ctx.response()
+                .putHeader("content-type", TYPES.get(file.substring(file.lastIndexOf('.'))))
                 .putHeader("content-security-policy", CSP)
                 .putHeader("x-content-type-options", "nosniff")
                 .putHeader("x-frame-options", "DENY")

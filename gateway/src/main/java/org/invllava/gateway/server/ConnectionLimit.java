@@ -42,7 +42,9 @@ final class ConnectionLimit implements Handler<HttpConnection> {
 
     @Override
     public void handle(HttpConnection connection) {
-        String address = connection.remoteAddress() == null ? "?" : connection.remoteAddress().host();
+        String address = connection.remoteAddress() == null
+                ? "?"
+                : connection.remoteAddress().host();
         AtomicInteger mine = perAddress.computeIfAbsent(address, a -> new AtomicInteger());
         int total = open.incrementAndGet();
         int fromAddress = mine.incrementAndGet();
@@ -54,8 +56,13 @@ final class ConnectionLimit implements Handler<HttpConnection> {
             requestArrived(connection);
         });
         if (fromAddress > maxPerAddress || total > max && !evictOldestWaiting()) {
-            LOG.warn("closing a connection from {}: {} open on this gateway (limit {}), {} from that address (limit {})",
-                    address, total, max, fromAddress, maxPerAddress);
+            LOG.warn(
+                    "closing a connection from {}: {} open on this gateway (limit {}), {} from that address (limit {})",
+                    address,
+                    total,
+                    max,
+                    fromAddress,
+                    maxPerAddress);
             connection.close();
             return;
         }

@@ -40,20 +40,35 @@ final class Gateway implements AutoCloseable {
     /** Connects to Kafka and starts relaying answers; returns once it follows {@code vlm.tokens}. */
     public void start() throws InterruptedException {
         dispatcher.start();
-        LOG.info("gateway {} started (models {}, API keys {})", config.instanceId(), config.models().ids(),
+        LOG.info(
+                "gateway {} started (models {}, API keys {})",
+                config.instanceId(),
+                config.models().ids(),
                 config.access().keys().enabled() ? "required" : "not required");
     }
 
     /** Adds the API and page routes (before anything else under {@code /v1}). */
     public void mount(Router router) {
         router.route("/*").order(-3).handler(new ProtocolGuard());
-        router.route("/*").order(-2).handler(new BrowserGuard(config.connections().allowedOrigins(),
-                config.connections().allowedHosts()));
-        router.get(StreamSocket.PATH).handler(new StreamSocket(config.limits(), config.models(), config.access().keys(),
-                dispatcher, images, config.connections().firstMessageTimeout()));
+        router.route("/*")
+                .order(-2)
+                .handler(new BrowserGuard(
+                        config.connections().allowedOrigins(),
+                        config.connections().allowedHosts()));
+        router.get(StreamSocket.PATH)
+                .handler(new StreamSocket(
+                        config.limits(),
+                        config.models(),
+                        config.access().keys(),
+                        dispatcher,
+                        images,
+                        config.connections().firstMessageTimeout()));
         new OpenAiApi(config, dispatcher, images).mount(router);
-        router.get(READY_PATH).handler(ctx -> ctx.response().setStatusCode(ready() ? 200 : 503) // the page's status dot
-                .putHeader("content-type", "application/json").end("{\"status\":\"" + (ready() ? "UP" : "DOWN") + "\"}"));
+        router.get(READY_PATH)
+                .handler(ctx -> ctx.response()
+                        .setStatusCode(ready() ? 200 : 503) // the page's status dot
+                        .putHeader("content-type", "application/json")
+                        .end("{\"status\":\"" + (ready() ? "UP" : "DOWN") + "\"}"));
         page.mount(router);
     }
 
@@ -71,8 +86,9 @@ final class Gateway implements AutoCloseable {
      */
     public java.util.Map<String, String> readinessData() {
         java.util.Map<String, String> data = new java.util.TreeMap<>();
-        capacity().forEach((model, s) -> data.put(model, s.ready() ? "ready"
-                : (s.fusion() ? "text only: " : "") + s.missing() + " is running"));
+        capacity()
+                .forEach((model, s) -> data.put(
+                        model, s.ready() ? "ready" : (s.fusion() ? "text only: " : "") + s.missing() + " is running"));
         data.put("kafka", kafkaReachable() ? "reachable" : "unreachable");
         return data;
     }

@@ -20,9 +20,12 @@ final class ProtocolGuard implements Handler<RoutingContext> {
         if (coding != null && !coding.strip().equalsIgnoreCase("chunked")) {
             ctx.request().pause();
             io.vertx.core.http.HttpConnection connection = ctx.request().connection();
-            ctx.response().setStatusCode(400).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+            ctx.response()
+                    .setStatusCode(400)
+                    .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
                     .putHeader(HttpHeaders.CONNECTION, "close")
-                    .end(OpenAiJson.error(ErrorCode.INVALID_REQUEST.code(), "unsupported Transfer-Encoding: only chunked")
+                    .end(OpenAiJson.error(
+                                    ErrorCode.INVALID_REQUEST.code(), "unsupported Transfer-Encoding: only chunked")
                             .toString());
             connection.close(); // at once: what followed the body (a request read from the same bytes) is never served
             return;

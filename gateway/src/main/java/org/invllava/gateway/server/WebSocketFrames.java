@@ -12,11 +12,12 @@ final class WebSocketFrames {
     static final int MAX_FRAME_BYTES = 1 << 20;
     static final int CLOSING_TIMEOUT_S = 2;
 
-    private WebSocketFrames() {
-    }
+    private WebSocketFrames() {}
 
     static HttpServerOptions apply(HttpServerOptions options) {
-        return options.setPerFrameWebSocketCompressionSupported(false).setPerMessageWebSocketCompressionSupported(false)
-                .setMaxWebSocketFrameSize(MAX_FRAME_BYTES).setWebSocketClosingTimeout(CLOSING_TIMEOUT_S);
+        return options.setPerFrameWebSocketCompressionSupported(false)
+                .setPerMessageWebSocketCompressionSupported(false)
+                .setMaxWebSocketFrameSize(MAX_FRAME_BYTES)
+                .setWebSocketClosingTimeout(CLOSING_TIMEOUT_S);
     }
 }

@@ -23,6 +23,7 @@ final class FrameGuard implements Handler<WebSocketFrame> {
     static final int MAX_UNREAD_PINGS = 64;
     /** Pings in one {@link #PING_WINDOW}, at most. */
     static final int MAX_PINGS = 1000;
+
     static final java.time.Duration PING_WINDOW = java.time.Duration.ofSeconds(10);
 
     private final ServerWebSocket socket;
@@ -88,8 +89,12 @@ final class FrameGuard implements Handler<WebSocketFrame> {
     /** {@code bytes} as text, or null when they are not valid UTF-8 (RFC 6455 §8.1). */
     static String utf8(Buffer bytes) {
         try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes.getBytes())).toString();
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes.getBytes()))
+                    .toString();
         } catch (CharacterCodingException e) {
             return null;
         }

@@ -6,9 +6,9 @@ import java.util.List;
 import org.invllava.gateway.ChatRequest;
 import org.invllava.gateway.GatewayConfig;
 import org.invllava.gateway.GatewayError;
-import org.invllava.gateway.ResumeRequest;
 import org.invllava.gateway.ImageInput;
 import org.invllava.gateway.RequestFields;
+import org.invllava.gateway.ResumeRequest;
 import org.invllava.gateway.ServedModels;
 import org.invllava.schemas.ErrorCode;
 
@@ -20,8 +20,7 @@ import org.invllava.schemas.ErrorCode;
 final class StreamRequest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private StreamRequest() {
-    }
+    private StreamRequest() {}
 
     /**
      * The resume message ({@code {"type":"resume","id":"...","after":N}}: the answer to pick up, after its token
@@ -42,8 +41,9 @@ final class StreamRequest {
         if (!after.isMissingNode() && !(after.isIntegralNumber() && after.canConvertToLong())) {
             return ResumeRequest.parse(id == null ? null : id.asText(), "not an index"); // refused as SSE refuses it
         }
-        return ResumeRequest.of(id == null || !id.isTextual() ? null : id.asText(), after.isMissingNode() ? -1
-                : after.asLong()).withModel(root.path("model").isTextual() ? root.path("model").asText() : null);
+        return ResumeRequest.of(
+                        id == null || !id.isTextual() ? null : id.asText(), after.isMissingNode() ? -1 : after.asLong())
+                .withModel(root.path("model").isTextual() ? root.path("model").asText() : null);
     }
 
     static ChatRequest parse(String text, GatewayConfig.Limits limits, ServedModels models, ImageInput images)
@@ -70,7 +70,13 @@ final class StreamRequest {
             }
             image = images.fromBase64(root.get("image").asText());
         }
-        return new ChatRequest(model, null, List.of(), RequestFields.text(prompt.asText(), "prompt"), image,
-                RequestFields.sampling(root, limits), RequestFields.deadline(root, limits));
+        return new ChatRequest(
+                model,
+                null,
+                List.of(),
+                RequestFields.text(prompt.asText(), "prompt"),
+                image,
+                RequestFields.sampling(root, limits),
+                RequestFields.deadline(root, limits));
     }
 }

@@ -14,14 +14,13 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.invllava.gateway.AnswerSink;
 import org.invllava.gateway.ApiKeys;
-import org.invllava.gateway.ChatRequest;
-import org.invllava.gateway.GatewayError;
-import org.invllava.gateway.ResumeRequest;
-import org.invllava.gateway.TokenUsage;
-import org.invllava.gateway.ImageInput;
 import org.invllava.gateway.GatewayConfig;
+import org.invllava.gateway.GatewayError;
+import org.invllava.gateway.ImageInput;
 import org.invllava.gateway.RequestDispatcher;
+import org.invllava.gateway.ResumeRequest;
 import org.invllava.gateway.ServedModels;
+import org.invllava.gateway.TokenUsage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,8 +48,13 @@ public final class StreamSocket implements Handler<RoutingContext> {
     private final java.time.Duration firstMessageTimeout;
 
     /** {@code firstMessageTimeout}: a socket that sends no request within it is closed (policy violation). */
-    public StreamSocket(GatewayConfig.Limits limits, ServedModels models, ApiKeys keys, RequestDispatcher dispatcher,
-                        ImageInput images, java.time.Duration firstMessageTimeout) {
+    public StreamSocket(
+            GatewayConfig.Limits limits,
+            ServedModels models,
+            ApiKeys keys,
+            RequestDispatcher dispatcher,
+            ImageInput images,
+            java.time.Duration firstMessageTimeout) {
         this.firstMessageTimeout = firstMessageTimeout;
         this.limits = limits;
         this.models = models;
@@ -72,9 +76,10 @@ public final class StreamSocket implements Handler<RoutingContext> {
         }
         RequestDispatcher.Slot slot;
         try {
-            List<String> query = new QueryStringDecoder(request.uri()).parameters().get("api_key");
-            ApiKeys.Caller caller = keys.authenticate(request.getHeader(HttpHeaders.AUTHORIZATION),
-                    query == null ? null : query.get(0));
+            List<String> query =
+                    new QueryStringDecoder(request.uri()).parameters().get("api_key");
+            ApiKeys.Caller caller = keys.authenticate(
+                    request.getHeader(HttpHeaders.AUTHORIZATION), query == null ? null : query.get(0));
             slot = dispatcher.admit(caller); // counted from the handshake: a key's sockets are bounded before any byte
         } catch (GatewayError e) {
             dispatcher.refused(e);
@@ -104,10 +109,14 @@ public final class StreamSocket implements Handler<RoutingContext> {
             Sink sink = new Sink(socket, context);
             try {
                 ResumeRequest resume = StreamRequest.resume(text);
-                current.set(resume != null
-                        ? dispatcher.resume(resume, slot, "websocket", sink::accepted)
-                        : dispatcher.submit(StreamRequest.parse(text, limits, models, images), slot, "websocket",
-                                sink::accepted));
+                current.set(
+                        resume != null
+                                ? dispatcher.resume(resume, slot, "websocket", sink::accepted)
+                                : dispatcher.submit(
+                                        StreamRequest.parse(text, limits, models, images),
+                                        slot,
+                                        "websocket",
+                                        sink::accepted));
             } catch (GatewayError e) {
                 slot.release().run();
                 dispatcher.refused(e);
@@ -143,16 +152,13 @@ public final class StreamSocket implements Handler<RoutingContext> {
         }
 
         @Override
-        public void cancel(String reason) {
-        }
+        public void cancel(String reason) {}
 
         @Override
-        public void abandon(String reason) {
-        }
+        public void abandon(String reason) {}
 
         @Override
-        public void detach(String reason) {
-        }
+        public void detach(String reason) {}
     };
 
     /** Writes the answer's messages on the socket's event loop, in order; the end closes the socket. */
@@ -165,7 +171,10 @@ public final class StreamSocket implements Handler<RoutingContext> {
 
         @Override
         public void token(int index, String text, List<Integer> tokenIds) {
-            ObjectNode m = JSON.createObjectNode().put("type", "token").put("index", index).put("text", text);
+            ObjectNode m = JSON.createObjectNode()
+                    .put("type", "token")
+                    .put("index", index)
+                    .put("text", text);
             tokenIds.forEach(m.putArray("token_ids")::add);
             send(m, false);
         }
@@ -174,7 +183,8 @@ public final class StreamSocket implements Handler<RoutingContext> {
         public void done(String finishReason, TokenUsage usage) {
             ObjectNode done = JSON.createObjectNode().put("type", "done").put("finish_reason", finishReason);
             if (usage != null) {
-                done.putObject("usage").put("prompt_tokens", usage.promptTokens())
+                done.putObject("usage")
+                        .put("prompt_tokens", usage.promptTokens())
                         .put("completion_tokens", usage.completionTokens());
             }
             send(done, true);

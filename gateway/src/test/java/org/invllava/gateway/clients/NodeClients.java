@@ -40,7 +40,10 @@ public final class NodeClients {
 
     public static boolean onPath(String command) {
         try {
-            return new ProcessBuilder("sh", "-c", "command -v " + command).start().waitFor() == 0;
+            return new ProcessBuilder("sh", "-c", "command -v " + command)
+                            .start()
+                            .waitFor()
+                    == 0;
         } catch (IOException | InterruptedException e) {
             return false;
         }
@@ -76,8 +79,7 @@ public final class NodeClients {
         return JSON.readTree(lines[lines.length - 1]);
     }
 
-    private record Result(int exit, String output) {
-    }
+    private record Result(int exit, String output) {}
 
     private Result exec(ProcessBuilder pb, int timeoutSeconds) throws Exception {
         if (pb.directory() == null) {
@@ -91,6 +93,7 @@ public final class NodeClients {
         }
         String output = Files.readString(log, StandardCharsets.UTF_8);
         Files.deleteIfExists(log);
-        return new Result(ended ? p.exitValue() : -1, ended ? output : output + "\n(timed out after " + timeoutSeconds + " s)");
+        return new Result(
+                ended ? p.exitValue() : -1, ended ? output : output + "\n(timed out after " + timeoutSeconds + " s)");
     }
 }

@@ -24,8 +24,10 @@ import java.util.function.Predicate;
  */
 public final class OpenAiTestClient {
     public static final ObjectMapper JSON = new ObjectMapper();
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10))
+            .build();
     private final int port;
     private final String base;
     private final String key;
@@ -50,23 +52,39 @@ public final class OpenAiTestClient {
 
     /** A streamed response: the parsed {@code data:} events in order, and whether {@code [DONE]} ended it. */
     /** {@code eventIds}: the {@code id:} fields, in order (one per token event). */
-    public record Streamed(int status, List<JsonNode> events, boolean done, String requestId, String contentType,
-                           List<Long> eventIds) {
+    public record Streamed(
+            int status,
+            List<JsonNode> events,
+            boolean done,
+            String requestId,
+            String contentType,
+            List<Long> eventIds) {
         public String text() {
             StringBuilder sb = new StringBuilder();
-            events.forEach(e -> sb.append(e.path("choices").path(0).path("delta").path("content").asText("")));
+            events.forEach(e -> sb.append(
+                    e.path("choices").path(0).path("delta").path("content").asText("")));
             return sb.toString();
         }
 
         public long contentEvents() {
-            return events.stream().filter(e -> e.path("choices").path(0).path("delta").has("content")
-                    && !e.path("choices").path(0).path("delta").path("content").asText().isEmpty()).count();
+            return events.stream()
+                    .filter(e -> e.path("choices").path(0).path("delta").has("content")
+                            && !e.path("choices")
+                                    .path(0)
+                                    .path("delta")
+                                    .path("content")
+                                    .asText()
+                                    .isEmpty())
+                    .count();
         }
     }
 
     /** A chat request: one user message with the question and, when {@code png} is given, the image as a data URL. */
     public static ObjectNode chat(String question, byte[] png, int maxTokens) {
-        ObjectNode r = JSON.createObjectNode().put("model", "inverse-llava").put("max_tokens", maxTokens).put("temperature", 0);
+        ObjectNode r = JSON.createObjectNode()
+                .put("model", "inverse-llava")
+                .put("max_tokens", maxTokens)
+                .put("temperature", 0);
         ObjectNode user = r.putArray("messages").addObject().put("role", "user");
         if (png == null) {
             user.put("content", question);
@@ -87,7 +105,8 @@ public final class OpenAiTestClient {
     }
 
     public Response post(String path, String body) throws Exception {
-        return response(http.send(request(path).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        return response(http.send(
+                request(path).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString()));
     }
 
@@ -98,13 +117,19 @@ public final class OpenAiTestClient {
     /** Streams {@code body} (with {@code stream: true}) and reads events while {@code more} says so, then closes. */
     public Streamed stream(ObjectNode body, Predicate<List<JsonNode>> more) throws Exception {
         body.put("stream", true);
-        return read(http.send(request("/v1/chat/completions").POST(HttpRequest.BodyPublishers.ofString(body.toString()))
-                .build(), HttpResponse.BodyHandlers.ofInputStream()), more);
+        return read(
+                http.send(
+                        request("/v1/chat/completions")
+                                .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofInputStream()),
+                more);
     }
 
     /** The rest of the streamed answer {@code requestId} after event {@code lastEventId} (null: no header). */
     public Streamed resume(String requestId, String lastEventId) throws Exception {
-        HttpRequest.Builder b = request("/v1/chat/completions/" + requestId + "/stream").GET();
+        HttpRequest.Builder b =
+                request("/v1/chat/completions/" + requestId + "/stream").GET();
         if (lastEventId != null) {
             b.header("Last-Event-ID", lastEventId);
         }
@@ -117,10 +142,15 @@ public final class OpenAiTestClient {
         boolean done = false;
         String type = r.headers().firstValue("content-type").orElse("");
         try (InputStream in = r.body();
-             BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             if (!type.startsWith("text/event-stream")) {
                 events.add(JSON.readTree(lines.lines().reduce("", String::concat)));
-                return new Streamed(r.statusCode(), events, false, r.headers().firstValue("x-request-id").orElse(null), type,
+                return new Streamed(
+                        r.statusCode(),
+                        events,
+                        false,
+                        r.headers().firstValue("x-request-id").orElse(null),
+                        type,
                         ids);
             }
             for (String line = lines.readLine(); line != null && more.test(events); line = lines.readLine()) {
@@ -133,11 +163,18 @@ public final class OpenAiTestClient {
                 }
             }
         }
-        return new Streamed(r.statusCode(), events, done, r.headers().firstValue("x-request-id").orElse(null), type, ids);
+        return new Streamed(
+                r.statusCode(),
+                events,
+                done,
+                r.headers().firstValue("x-request-id").orElse(null),
+                type,
+                ids);
     }
 
     private HttpRequest.Builder request(String path) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(120))
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
+                .timeout(Duration.ofSeconds(120))
                 .header("content-type", "application/json");
         return key == null ? b : b.header("authorization", "Bearer " + key);
     }
@@ -149,6 +186,10 @@ public final class OpenAiTestClient {
         } catch (Exception e) {
             json = null;
         }
-        return new Response(r.statusCode(), json, r.body(), r.headers().firstValue("x-request-id").orElse(null));
+        return new Response(
+                r.statusCode(),
+                json,
+                r.body(),
+                r.headers().firstValue("x-request-id").orElse(null));
     }
 }

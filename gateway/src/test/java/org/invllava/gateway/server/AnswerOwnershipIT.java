@@ -15,7 +15,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.invllava.gateway.GatewayVariables;
-import org.invllava.gateway.GatewayConfig;
 import org.invllava.gateway.openai.OpenAiTestClient;
 import org.invllava.kafka.KafkaSettings;
 import org.invllava.schemas.AvroCodec;
@@ -40,13 +39,14 @@ class AnswerOwnershipIT {
 
     @TempDir
     static Path dir;
+
     static GatewayUnderTest gateway;
     static KafkaSettings settings;
 
     @BeforeAll
     static void start() throws Exception {
-        gateway = GatewayUnderTest.start(dir, "gw-owned",
-                GatewayVariables.access(List.of(OWNER, OTHER), 16, List.of(), Duration.ofSeconds(2)));
+        gateway = GatewayUnderTest.start(
+                dir, "gw-owned", GatewayVariables.access(List.of(OWNER, OTHER), 16, List.of(), Duration.ofSeconds(2)));
         settings = gateway.settings;
     }
 
@@ -62,13 +62,15 @@ class AnswerOwnershipIT {
         OpenAiTestClient owner = new OpenAiTestClient(gateway.port(), OWNER);
         OpenAiTestClient other = owner.withKey(OTHER);
         try (FusionSide fusion = new FusionSide(settings);
-             KafkaConsumer<byte[], byte[]> control = controlFromTheEnd()) {
+                KafkaConsumer<byte[], byte[]> control = controlFromTheEnd()) {
             GatewayFaultsIT.Started s = GatewayFaultsIT.startStream(owner, fusion, "mine");
             fusion.answer(s.id(), 0, 2, null);
 
             OpenAiTestClient.Streamed sse = other.resume(s.id(), "0");
             assertEquals(404, sse.status(), sse.events().toString());
-            assertEquals(ErrorCode.NOT_FOUND.code(), sse.events().get(0).path("error").path("code").asText());
+            assertEquals(
+                    ErrorCode.NOT_FOUND.code(),
+                    sse.events().get(0).path("error").path("code").asText());
             JsonNode ws = resumeAndCancelOverWebSocket(OTHER, s.id());
             assertEquals(ErrorCode.NOT_FOUND.code(), ws.path("code").asText(), ws.toString());
 
@@ -103,7 +105,10 @@ class AnswerOwnershipIT {
             });
             OpenAiTestClient.Streamed first = older.get(30, TimeUnit.SECONDS); // ended by the newer one, not a deadline
             JsonNode last = first.events().get(first.events().size() - 1);
-            assertEquals(ErrorCode.RESUMED_ELSEWHERE.code(), last.path("error").path("code").asText(), first.events().toString());
+            assertEquals(
+                    ErrorCode.RESUMED_ELSEWHERE.code(),
+                    last.path("error").path("code").asText(),
+                    first.events().toString());
             Thread.sleep(3_000);
             fusion.answer(s.id(), 1, 3, FinishReason.LENGTH);
             OpenAiTestClient.Streamed second = newer.get(30, TimeUnit.SECONDS);
@@ -115,7 +120,9 @@ class AnswerOwnershipIT {
     /** Resumes {@code id} over WebSocket with {@code key} and sends a cancel; returns the first error message. */
     private static JsonNode resumeAndCancelOverWebSocket(String key, String id) throws Exception {
         CompletableFuture<JsonNode> error = new CompletableFuture<>();
-        WebSocket ws = HttpClient.newHttpClient().newWebSocketBuilder().header("Authorization", "Bearer " + key)
+        WebSocket ws = HttpClient.newHttpClient()
+                .newWebSocketBuilder()
+                .header("Authorization", "Bearer " + key)
                 .buildAsync(URI.create("ws://127.0.0.1:" + gateway.port() + "/v1/stream"), new WebSocket.Listener() {
                     @Override
                     public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
@@ -130,8 +137,10 @@ class AnswerOwnershipIT {
                         socket.request(1);
                         return null;
                     }
-                }).get(10, TimeUnit.SECONDS);
-        ws.sendText("{\"type\":\"resume\",\"id\":\"" + id + "\",\"after\":0}", true).get();
+                })
+                .get(10, TimeUnit.SECONDS);
+        ws.sendText("{\"type\":\"resume\",\"id\":\"" + id + "\",\"after\":0}", true)
+                .get();
         ws.sendText("{\"type\":\"cancel\"}", true).get();
         try {
             return error.get(30, TimeUnit.SECONDS);

@@ -31,7 +31,8 @@ final class FusionSide implements AutoCloseable {
     /** {@code consumer} assigned every partition of {@code topic} at its end, resolved now, before anything is sent. */
     static KafkaConsumer<byte[], byte[]> fromTheEnd(KafkaConsumer<byte[], byte[]> consumer, String topic) {
         List<TopicPartition> parts = consumer.partitionsFor(topic).stream()
-                .map(p -> new TopicPartition(topic, p.partition())).toList();
+                .map(p -> new TopicPartition(topic, p.partition()))
+                .toList();
         consumer.assign(parts);
         consumer.seekToEnd(parts);
         parts.forEach(consumer::position);
@@ -62,10 +63,18 @@ final class FusionSide implements AutoCloseable {
                 if (i == to && end == null) {
                     break;
                 }
-                TokenChunk c = TokenChunk.newBuilder().setRequestId(id).setReplyTo("test").setSequence(i)
-                        .setText(reason == null ? "w" + i + " " : "").setTokenIds(reason == null ? List.of(7) : List.of())
-                        .setFinishReason(reason).setUsage(null).setError(null).build();
-                p.send(new ProducerRecord<>(Topics.TOKENS, id.getBytes(StandardCharsets.UTF_8), codec.encode(c))).get();
+                TokenChunk c = TokenChunk.newBuilder()
+                        .setRequestId(id)
+                        .setReplyTo("test")
+                        .setSequence(i)
+                        .setText(reason == null ? "w" + i + " " : "")
+                        .setTokenIds(reason == null ? List.of(7) : List.of())
+                        .setFinishReason(reason)
+                        .setUsage(null)
+                        .setError(null)
+                        .build();
+                p.send(new ProducerRecord<>(Topics.TOKENS, id.getBytes(StandardCharsets.UTF_8), codec.encode(c)))
+                        .get();
             }
         }
     }

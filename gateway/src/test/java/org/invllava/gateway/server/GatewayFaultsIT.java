@@ -11,13 +11,13 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import java.util.HashMap;
-import java.util.Map;
-import org.invllava.gateway.GatewayVariables;
 import org.invllava.gateway.GatewayConfig;
+import org.invllava.gateway.GatewayVariables;
 import org.invllava.gateway.openai.OpenAiTestClient;
 import org.invllava.kafka.KafkaSettings;
 import org.invllava.kafka.RequestIds;
@@ -43,6 +43,7 @@ class GatewayFaultsIT {
 
     @TempDir
     static Path dir;
+
     static KraftBroker broker;
     static GatewayUnderTest gateway;
     static OpenAiTestClient client;
@@ -83,8 +84,7 @@ class GatewayFaultsIT {
         return new Started(fusion.next(question).getRequestId(), stream);
     }
 
-    record Started(String id, CompletableFuture<OpenAiTestClient.Streamed> stream) {
-    }
+    record Started(String id, CompletableFuture<OpenAiTestClient.Streamed> stream) {}
 
     @Test
     void anAnswerCancelledByAnyoneButItsClientEndsAsARetryableErrorNeverAsStop() throws Exception {
@@ -94,10 +94,19 @@ class GatewayFaultsIT {
             OpenAiTestClient.Streamed got = s.stream().get();
             assertFalse(got.done(), "no [DONE] after an answer cut short");
             for (JsonNode e : got.events()) {
-                assertFalse("stop".equals(e.path("choices").path(0).path("finish_reason").asText()), got.events().toString());
+                assertFalse(
+                        "stop"
+                                .equals(e.path("choices")
+                                        .path(0)
+                                        .path("finish_reason")
+                                        .asText()),
+                        got.events().toString());
             }
             JsonNode last = got.events().get(got.events().size() - 1);
-            assertEquals(ErrorCode.UNAVAILABLE.code(), last.path("error").path("code").asText(), got.events().toString());
+            assertEquals(
+                    ErrorCode.UNAVAILABLE.code(),
+                    last.path("error").path("code").asText(),
+                    got.events().toString());
             assertEquals("server_error", last.path("error").path("type").asText());
             assertEquals(3, got.contentEvents());
         }
@@ -131,8 +140,13 @@ class GatewayFaultsIT {
         }
         OpenAiTestClient.Streamed unknown = client.resume(RequestIds.next(), null);
         assertEquals(404, unknown.status(), unknown.events().toString());
-        assertEquals(ErrorCode.NOT_FOUND.code(), unknown.events().get(0).path("error").path("code").asText());
-        assertEquals(404, client.get("/v1/chat/completions/" + RequestIds.next() + "/stream?model=no-such-model").status());
+        assertEquals(
+                ErrorCode.NOT_FOUND.code(),
+                unknown.events().get(0).path("error").path("code").asText());
+        assertEquals(
+                404,
+                client.get("/v1/chat/completions/" + RequestIds.next() + "/stream?model=no-such-model")
+                        .status());
     }
 
     /**
@@ -159,9 +173,13 @@ class GatewayFaultsIT {
                 assertTrue(ready.body().replaceAll("\\s", "").contains("\"kafka\":\"unreachable\""), ready.body());
                 Thread.sleep(500);
             }
-            HttpResponse<String> refused = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port()
-                    + "/v1/chat/completions")).timeout(bound).header("authorization", "Bearer " + KEY)
-                    .POST(HttpRequest.BodyPublishers.ofString(OpenAiTestClient.chat("hi", null, 4).toString())).build(),
+            HttpResponse<String> refused = http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/v1/chat/completions"))
+                            .timeout(bound)
+                            .header("authorization", "Bearer " + KEY)
+                            .POST(HttpRequest.BodyPublishers.ofString(
+                                    OpenAiTestClient.chat("hi", null, 4).toString()))
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(503, refused.statusCode(), refused.body());
             assertTrue(refused.body().contains(ErrorCode.UNAVAILABLE.code()), refused.body());
@@ -185,13 +203,15 @@ class GatewayFaultsIT {
     void aStreamWhoseLastFusionLlmLeftEndsAsUnavailableInsteadOfWaitingForItsDeadline() throws Exception {
         Map<String, String> watchingVariables = new HashMap<>(access());
         watchingVariables.put("GATEWAY_CAPACITY_POLL_MS", "200");
-        try (GatewayUnderTest watching = GatewayUnderTest.on(broker.bootstrapServers(), dir, "gw-watching",
-                watchingVariables);
-             KafkaConsumer<byte[], byte[]> vision = new KafkaConsumer<>(kafka.consumer(
-                     org.invllava.schemas.ModelTopics.of(GatewayConfig.DEFAULT_MODEL_ID).visionGroup()));
-             KafkaConsumer<byte[], byte[]> member = new KafkaConsumer<>(kafka.consumer(
-                     org.invllava.schemas.ModelTopics.of(GatewayConfig.DEFAULT_MODEL_ID).workGroup()));
-             FusionSide fusion = new FusionSide(kafka)) {
+        try (GatewayUnderTest watching =
+                        GatewayUnderTest.on(broker.bootstrapServers(), dir, "gw-watching", watchingVariables);
+                KafkaConsumer<byte[], byte[]> vision = new KafkaConsumer<>(
+                        kafka.consumer(org.invllava.schemas.ModelTopics.of(GatewayConfig.DEFAULT_MODEL_ID)
+                                .visionGroup()));
+                KafkaConsumer<byte[], byte[]> member = new KafkaConsumer<>(
+                        kafka.consumer(org.invllava.schemas.ModelTopics.of(GatewayConfig.DEFAULT_MODEL_ID)
+                                .workGroup()));
+                FusionSide fusion = new FusionSide(kafka)) {
             vision.subscribe(List.of(Topics.IMAGES)); // a vision encoder and a fusion LLM, as the broker sees them
             member.subscribe(List.of(Topics.WORK));
             long until = System.currentTimeMillis() + 30_000;
@@ -213,7 +233,10 @@ class GatewayFaultsIT {
             member.close(); // the last fusion LLM leaves
             OpenAiTestClient.Streamed got = stream.get(60, java.util.concurrent.TimeUnit.SECONDS);
             JsonNode last = got.events().get(got.events().size() - 1);
-            assertEquals(ErrorCode.UNAVAILABLE.code(), last.path("error").path("code").asText(), got.events().toString());
+            assertEquals(
+                    ErrorCode.UNAVAILABLE.code(),
+                    last.path("error").path("code").asText(),
+                    got.events().toString());
             assertEquals(2, got.contentEvents());
         }
     }
@@ -221,7 +244,8 @@ class GatewayFaultsIT {
     private static HttpResponse<String> call(HttpClient http, String path, Duration timeout) throws Exception {
         int port = path.startsWith("/q/") ? gateway.app.probePort() : gateway.port(); // health: the management port
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .timeout(timeout).header("authorization", "Bearer " + KEY);
+                .timeout(timeout)
+                .header("authorization", "Bearer " + KEY);
         return http.send(b.GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -18,13 +18,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.HashMap;
-import java.util.Map;
-import org.invllava.gateway.GatewayVariables;
 import org.invllava.gateway.GatewayConfig;
+import org.invllava.gateway.GatewayVariables;
 import org.invllava.gateway.openai.OpenAiTestClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -41,6 +41,7 @@ class GatewayHardeningIT {
 
     @TempDir
     static Path dir;
+
     static GatewayUnderTest gateway;
     static OpenAiTestClient client;
     /** Serves {@code /img/slow.png}: a valid PNG, one second after the request (within the fetch timeout). */
@@ -61,14 +62,22 @@ class GatewayHardeningIT {
         });
         images.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
         images.start();
-        GatewayConfig.Limits limits = new GatewayConfig.Limits(1 << 20, 1 << 19, 1 << 20, 2000, 100, 16,
-                Duration.ofSeconds(2), 8);
-        GatewayConfig.Connections connections = new GatewayConfig.Connections(32, PER_ADDRESS, Duration.ofSeconds(3),
-                Duration.ofSeconds(1), List.of("https://app.example"), List.of("127.0.0.1", "localhost"));
+        GatewayConfig.Limits limits =
+                new GatewayConfig.Limits(1 << 20, 1 << 19, 1 << 20, 2000, 100, 16, Duration.ofSeconds(2), 8);
+        GatewayConfig.Connections connections = new GatewayConfig.Connections(
+                32,
+                PER_ADDRESS,
+                Duration.ofSeconds(3),
+                Duration.ofSeconds(1),
+                List.of("https://app.example"),
+                List.of("127.0.0.1", "localhost"));
         Map<String, String> variables = new HashMap<>(GatewayVariables.of(limits));
         variables.putAll(GatewayVariables.of(connections));
-        variables.putAll(GatewayVariables.access(List.of(KEY), 4,
-                List.of("http://127.0.0.1:" + images.getAddress().getPort() + "/img/"), Duration.ofSeconds(2)));
+        variables.putAll(GatewayVariables.access(
+                List.of(KEY),
+                4,
+                List.of("http://127.0.0.1:" + images.getAddress().getPort() + "/img/"),
+                Duration.ofSeconds(2)));
         gateway = GatewayUnderTest.start(dir, "gw-hard", variables);
         client = new OpenAiTestClient(gateway.port(), KEY);
     }
@@ -90,7 +99,8 @@ class GatewayHardeningIT {
     private static Socket halfSentRequest() throws IOException {
         Socket s = new Socket("127.0.0.1", gateway.port());
         s.setSoTimeout(10_000);
-        s.getOutputStream().write("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n".getBytes(StandardCharsets.US_ASCII));
+        s.getOutputStream()
+                .write("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n".getBytes(StandardCharsets.US_ASCII));
         s.getOutputStream().flush();
         return s;
     }
@@ -142,8 +152,9 @@ class GatewayHardeningIT {
                     Socket s = new Socket();
                     s.bind(new java.net.InetSocketAddress("127.0.0." + address, 0));
                     s.connect(new java.net.InetSocketAddress("127.0.0.1", gateway.port()));
-                    s.getOutputStream().write("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                            .getBytes(StandardCharsets.US_ASCII));
+                    s.getOutputStream()
+                            .write("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                    .getBytes(StandardCharsets.US_ASCII));
                     held.add(s);
                 }
             }
@@ -165,7 +176,8 @@ class GatewayHardeningIT {
             s.setSoTimeout(5_000);
             OutputStream out = s.getOutputStream();
             out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                    + "Content-Length: 10000000\r\n\r\n{").getBytes(StandardCharsets.US_ASCII));
+                            + "Content-Length: 10000000\r\n\r\n{")
+                    .getBytes(StandardCharsets.US_ASCII));
             out.flush();
             String status = statusLine(s.getInputStream());
             assertTrue(status.startsWith("HTTP/1.1 401"), status);
@@ -183,21 +195,27 @@ class GatewayHardeningIT {
         try {
             for (int i = 0; i < 4; i++) {
                 Socket s = new Socket("127.0.0.1", gateway.port());
-                s.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
-                        + KEY + "\r\nContent-Type: application/json\r\nContent-Length: 500000\r\n\r\n{\"messages\"")
-                        .getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream()
+                        .write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + KEY
+                                        + "\r\nContent-Type: application/json\r\nContent-Length: 500000\r\n\r\n{\"messages\"")
+                                .getBytes(StandardCharsets.US_ASCII));
                 s.getOutputStream().flush();
                 sending.add(s);
             }
             Thread.sleep(300);
-            assertEquals(429, client.chatCompletion(OpenAiTestClient.chat("hi", null, 2)).status());
+            assertEquals(
+                    429,
+                    client.chatCompletion(OpenAiTestClient.chat("hi", null, 2)).status());
         } finally {
             for (Socket s : sending) {
                 s.close();
             }
         }
         Thread.sleep(300);
-        assertEquals(504, client.chatCompletion(OpenAiTestClient.chat("hi", null, 2).put("deadline_ms", 300)).status(),
+        assertEquals(
+                504,
+                client.chatCompletion(OpenAiTestClient.chat("hi", null, 2).put("deadline_ms", 300))
+                        .status(),
                 "admitted again (and, with no model service here, timed out)");
     }
 
@@ -208,22 +226,37 @@ class GatewayHardeningIT {
         String slowImage = "http://127.0.0.1:" + images.getAddress().getPort() + "/img/slow.png";
         for (int i = 0; i < 4; i++) {
             com.fasterxml.jackson.databind.node.ObjectNode body = OpenAiTestClient.chat("what is it?", null, 2);
-            body.putArray("messages").addObject().put("role", "user").putArray("content").add(
-                    OpenAiTestClient.JSON.createObjectNode().put("type", "text").put("text", "what is it?")).add(
-                    OpenAiTestClient.JSON.createObjectNode().put("type", "image_url").set("image_url",
-                            OpenAiTestClient.JSON.createObjectNode().put("url", slowImage)));
+            body.putArray("messages")
+                    .addObject()
+                    .put("role", "user")
+                    .putArray("content")
+                    .add(OpenAiTestClient.JSON
+                            .createObjectNode()
+                            .put("type", "text")
+                            .put("text", "what is it?"))
+                    .add(OpenAiTestClient.JSON
+                            .createObjectNode()
+                            .put("type", "image_url")
+                            .set(
+                                    "image_url",
+                                    OpenAiTestClient.JSON.createObjectNode().put("url", slowImage)));
             byte[] json = body.toString().getBytes(StandardCharsets.UTF_8);
             try (Socket s = new Socket("127.0.0.1", gateway.port())) {
-                s.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
-                        + KEY + "\r\nContent-Type: application/json\r\nContent-Length: " + json.length + "\r\n\r\n")
-                        .getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream()
+                        .write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + KEY
+                                        + "\r\nContent-Type: application/json\r\nContent-Length: " + json.length
+                                        + "\r\n\r\n")
+                                .getBytes(StandardCharsets.US_ASCII));
                 s.getOutputStream().write(json);
                 s.getOutputStream().flush();
                 Thread.sleep(200); // fetching now; then the client leaves
             }
         }
         Thread.sleep(300);
-        assertEquals(504, client.chatCompletion(OpenAiTestClient.chat("hi", null, 2).put("deadline_ms", 300)).status(),
+        assertEquals(
+                504,
+                client.chatCompletion(OpenAiTestClient.chat("hi", null, 2).put("deadline_ms", 300))
+                        .status(),
                 "the four places were freed when their clients left (else 429)");
         Thread.sleep(1500); // the images have come by now: had a fetch gone on, its request would now be published
         assertEquals(publishedBefore + 1, published(), "only the last request was published");
@@ -232,7 +265,8 @@ class GatewayHardeningIT {
     private static double published() throws Exception {
         String metrics = gateway.metrics();
         java.util.regex.Matcher m = java.util.regex.Pattern.compile(
-                "(?m)^gateway_requests_total\\{api=\"openai\",gateway=\"gw-hard\"} ([0-9.]+)").matcher(metrics);
+                        "(?m)^gateway_requests_total\\{api=\"openai\",gateway=\"gw-hard\"} ([0-9.]+)")
+                .matcher(metrics);
         return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
 
@@ -245,23 +279,43 @@ class GatewayHardeningIT {
     void foreignOriginsAndUnknownHostNamesAreRefused() throws Exception {
         String stream = "ws://127.0.0.1:" + gateway.port() + "/v1/stream";
         java.util.concurrent.CompletionException foreign = org.junit.jupiter.api.Assertions.assertThrows(
-                java.util.concurrent.CompletionException.class, () -> HttpClient.newHttpClient().newWebSocketBuilder()
-                        .header("Authorization", "Bearer " + KEY).header("Origin", "http://evil.example")
-                        .buildAsync(URI.create(stream), new WebSocket.Listener() { }).join());
-        assertEquals(403, ((java.net.http.WebSocketHandshakeException) foreign.getCause()).getResponse().statusCode());
+                java.util.concurrent.CompletionException.class,
+                () -> HttpClient.newHttpClient()
+                        .newWebSocketBuilder()
+                        .header("Authorization", "Bearer " + KEY)
+                        .header("Origin", "http://evil.example")
+                        .buildAsync(URI.create(stream), new WebSocket.Listener() {})
+                        .join());
+        assertEquals(
+                403,
+                ((java.net.http.WebSocketHandshakeException) foreign.getCause())
+                        .getResponse()
+                        .statusCode());
         for (String allowed : List.of("https://app.example", "http://127.0.0.1:" + gateway.port())) {
-            HttpClient.newHttpClient().newWebSocketBuilder().header("Authorization", "Bearer " + KEY).header("Origin", allowed)
-                    .buildAsync(URI.create(stream), new WebSocket.Listener() { }).join().abort();
+            HttpClient.newHttpClient()
+                    .newWebSocketBuilder()
+                    .header("Authorization", "Bearer " + KEY)
+                    .header("Origin", allowed)
+                    .buildAsync(URI.create(stream), new WebSocket.Listener() {})
+                    .join()
+                    .abort();
         }
-        var call = HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                        + gateway.port() + "/v1/models")).header("Authorization", "Bearer " + KEY)
-                .header("Origin", "http://evil.example").build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        var call = HttpClient.newHttpClient()
+                .send(
+                        java.net.http.HttpRequest.newBuilder(
+                                        URI.create("http://127.0.0.1:" + gateway.port() + "/v1/models"))
+                                .header("Authorization", "Bearer " + KEY)
+                                .header("Origin", "http://evil.example")
+                                .build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
         assertEquals(403, call.statusCode(), call.body());
         assertTrue(call.body().contains("\"forbidden\""), call.body());
         try (Socket s = new Socket("127.0.0.1", gateway.port())) {
             s.setSoTimeout(5_000);
-            s.getOutputStream().write(("GET /v1/models HTTP/1.1\r\nHost: rebound.evil.example:" + gateway.port()
-                    + "\r\nAuthorization: Bearer " + KEY + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream()
+                    .write(("GET /v1/models HTTP/1.1\r\nHost: rebound.evil.example:" + gateway.port()
+                                    + "\r\nAuthorization: Bearer " + KEY + "\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
             String status = statusLine(s.getInputStream());
             assertTrue(status.startsWith("HTTP/1.1 403"), status);
         }
@@ -277,19 +331,26 @@ class GatewayHardeningIT {
     @Test
     void aClientThatStopsReadingItsStreamIsCutOffAndItsRequestDetached() throws Exception {
         var settings = gateway.settings;
-        try (var prompts = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(settings.consumer(null));
-             var control = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(settings.consumer(null));
-             var tokens = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(settings.producer());
-             Socket client = new Socket()) {
+        try (var prompts =
+                        new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(settings.consumer(null));
+                var control =
+                        new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(settings.consumer(null));
+                var tokens = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(settings.producer());
+                Socket client = new Socket()) {
             FusionSide.fromTheEnd(prompts, org.invllava.schemas.Topics.PROMPTS);
             FusionSide.fromTheEnd(control, org.invllava.schemas.Topics.CONTROL);
             client.setReceiveBufferSize(4096);
             client.connect(new java.net.InetSocketAddress("127.0.0.1", gateway.port()));
-            byte[] body = OpenAiTestClient.chat("talk", null, 50).put("stream", true).put("deadline_ms", 1900).toString()
+            byte[] body = OpenAiTestClient.chat("talk", null, 50)
+                    .put("stream", true)
+                    .put("deadline_ms", 1900)
+                    .toString()
                     .getBytes(StandardCharsets.UTF_8);
-            client.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
-                    + KEY + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
+            client.getOutputStream()
+                    .write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + KEY
+                                    + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length
+                                    + "\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
             client.getOutputStream().write(body);
             client.getOutputStream().flush(); // and never reads
             var prompt = org.invllava.schemas.AvroCodec.of(org.invllava.schemas.PromptRequest.class)
@@ -298,11 +359,18 @@ class GatewayHardeningIT {
             var codec = org.invllava.schemas.AvroCodec.of(org.invllava.schemas.TokenChunk.class);
             String text = "w".repeat(32 * 1024);
             for (int i = 0; i < 300; i++) {
-                var chunk = org.invllava.schemas.TokenChunk.newBuilder().setRequestId(id).setReplyTo(prompt.getReplyTo())
-                        .setSequence(i).setText(text).setTokenIds(List.of(7)).setFinishReason(null).setUsage(null)
-                        .setError(null).build();
-                tokens.send(new org.apache.kafka.clients.producer.ProducerRecord<>(org.invllava.schemas.Topics.TOKENS,
-                        id.getBytes(StandardCharsets.UTF_8), codec.encode(chunk)));
+                var chunk = org.invllava.schemas.TokenChunk.newBuilder()
+                        .setRequestId(id)
+                        .setReplyTo(prompt.getReplyTo())
+                        .setSequence(i)
+                        .setText(text)
+                        .setTokenIds(List.of(7))
+                        .setFinishReason(null)
+                        .setUsage(null)
+                        .setError(null)
+                        .build();
+                tokens.send(new org.apache.kafka.clients.producer.ProducerRecord<>(
+                        org.invllava.schemas.Topics.TOKENS, id.getBytes(StandardCharsets.UTF_8), codec.encode(chunk)));
             }
             tokens.flush();
             var detach = firstAbout(control, id); // past the gateway's heartbeats
@@ -347,8 +415,9 @@ class GatewayHardeningIT {
             s.setSoTimeout(5_000);
             OutputStream out = s.getOutputStream();
             out.write(("GET /v1/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-                    + "Authorization: Bearer " + KEY + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                            + "Authorization: Bearer " + KEY + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
             InputStream in = s.getInputStream();
             assertTrue(statusLine(in).contains(" 101 "), "the handshake");
             for (int last = 0, c; (c = in.read()) >= 0; ) { // to the end of the response headers
@@ -386,9 +455,11 @@ class GatewayHardeningIT {
     void anH2cUpgradeIsNotTaken() throws Exception {
         try (Socket s = new Socket("127.0.0.1", gateway.port())) {
             s.setSoTimeout(5_000);
-            s.getOutputStream().write(("GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade, HTTP2-Settings\r\n"
-                    + "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\nAuthorization: Bearer " + KEY + "\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream()
+                    .write(("GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+                                    + "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\nAuthorization: Bearer "
+                                    + KEY + "\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
             String status = statusLine(s.getInputStream());
             assertFalse(status.contains(" 101 "), status);
             assertTrue(status.startsWith("HTTP/1.1 200"), status);
@@ -399,14 +470,17 @@ class GatewayHardeningIT {
     @Test
     void aWebSocketThatSendsNoRequestIsClosed() throws Exception {
         CompletableFuture<Integer> closed = new CompletableFuture<>();
-        WebSocket ws = HttpClient.newHttpClient().newWebSocketBuilder().header("Authorization", "Bearer " + KEY)
+        WebSocket ws = HttpClient.newHttpClient()
+                .newWebSocketBuilder()
+                .header("Authorization", "Bearer " + KEY)
                 .buildAsync(URI.create("ws://127.0.0.1:" + gateway.port() + "/v1/stream"), new WebSocket.Listener() {
                     @Override
                     public CompletableFuture<?> onClose(WebSocket webSocket, int statusCode, String reason) {
                         closed.complete(statusCode);
                         return null;
                     }
-                }).join();
+                })
+                .join();
         assertEquals(1008, closed.get(10, TimeUnit.SECONDS), "policy violation after the first-message timeout");
         ws.abort();
         stillAnswers();
@@ -416,19 +490,28 @@ class GatewayHardeningIT {
     @Test
     void thePageHasSecurityHeadersAndNoFileOutsideTheClasspathIsServed() throws Exception {
         HttpClient http = HttpClient.newHttpClient();
-        var page = http.send(java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/"))
-                .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        var page = http.send(
+                java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/"))
+                        .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
         assertEquals(200, page.statusCode());
-        assertEquals(ChatPage.CSP, page.headers().firstValue("content-security-policy").orElse(""));
-        assertTrue(page.headers().firstValue("content-security-policy").orElse("").contains("frame-ancestors 'none'"));
-        assertEquals("nosniff", page.headers().firstValue("x-content-type-options").orElse(""));
+        assertEquals(
+                ChatPage.CSP,
+                page.headers().firstValue("content-security-policy").orElse(""));
+        assertTrue(
+                page.headers().firstValue("content-security-policy").orElse("").contains("frame-ancestors 'none'"));
+        assertEquals(
+                "nosniff", page.headers().firstValue("x-content-type-options").orElse(""));
         Path planted = Path.of("webroot", "planted.html");
         boolean made = !Files.exists(planted.getParent());
         Files.createDirectories(planted.getParent());
         Files.writeString(planted, "<script>alert(1)</script>");
         try {
-            var r = http.send(java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port()
-                    + "/planted.html")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            var r = http.send(
+                    java.net.http.HttpRequest.newBuilder(
+                                    URI.create("http://127.0.0.1:" + gateway.port() + "/planted.html"))
+                            .build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
             assertNotEquals(200, r.statusCode(), "a file in the working directory's webroot was served");
         } finally {
             Files.delete(planted);

@@ -49,17 +49,26 @@ public final class GatewayUnderTest implements AutoCloseable {
     }
 
     /** On the broker at {@code bootstrapServers} (left running when this closes). */
-    public static GatewayUnderTest on(String bootstrapServers, Path dir, String instanceId, Map<String, String> variables)
-            throws Exception {
+    public static GatewayUnderTest on(
+            String bootstrapServers, Path dir, String instanceId, Map<String, String> variables) throws Exception {
         return start(null, bootstrapServers, dir, instanceId, variables);
     }
 
-    private static GatewayUnderTest start(AutoCloseable ownKafka, String bootstrap, Path dir, String instanceId,
-                                          Map<String, String> variables) throws Exception {
+    private static GatewayUnderTest start(
+            AutoCloseable ownKafka, String bootstrap, Path dir, String instanceId, Map<String, String> variables)
+            throws Exception {
         int port = AppProcess.freePort();
-        Map<String, String> env = new HashMap<>(Map.of("KAFKA_BOOTSTRAP_SERVERS", bootstrap,
-                "GATEWAY_HOST", "127.0.0.1", "GATEWAY_PORT", Integer.toString(port), "GATEWAY_INSTANCE_ID", instanceId,
-                "GATEWAY_CAPACITY_POLL_MS", "0"));
+        Map<String, String> env = new HashMap<>(Map.of(
+                "KAFKA_BOOTSTRAP_SERVERS",
+                bootstrap,
+                "GATEWAY_HOST",
+                "127.0.0.1",
+                "GATEWAY_PORT",
+                Integer.toString(port),
+                "GATEWAY_INSTANCE_ID",
+                instanceId,
+                "GATEWAY_CAPACITY_POLL_MS",
+                "0"));
         env.putAll(variables);
         AppProcess app = AppProcess.of(PackagedApp.GATEWAY, instanceId, env, dir.resolve("logs"));
         try {
@@ -84,7 +93,9 @@ public final class GatewayUnderTest implements AutoCloseable {
                 throw new IllegalStateException("the gateway exited:\n" + app.logTail());
             }
             try {
-                http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + Gateway.READY_PATH)).build(),
+                http.send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + Gateway.READY_PATH))
+                                .build(),
                         HttpResponse.BodyHandlers.discarding());
                 return;
             } catch (IOException notYet) {

@@ -12,10 +12,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Map;
 import java.util.List;
-import org.invllava.gateway.GatewayVariables;
+import java.util.Map;
 import org.invllava.gateway.GatewayConfig;
+import org.invllava.gateway.GatewayVariables;
 import org.invllava.gateway.openai.OpenAiTestClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -35,13 +35,21 @@ class WebSocketLimitsIT {
 
     @TempDir
     static Path dir;
+
     static GatewayUnderTest gateway;
 
     @BeforeAll
     static void start() throws Exception {
         GatewayConfig.Limits d = GatewayConfig.Limits.defaults();
-        GatewayConfig.Limits limits = new GatewayConfig.Limits(MAX_REQUEST_BYTES, MAX_REQUEST_BYTES / 2, d.maxImagePixels(),
-                d.maxPromptChars(), d.maxTokens(), d.defaultMaxTokens(), d.deadline(), d.maxInFlight());
+        GatewayConfig.Limits limits = new GatewayConfig.Limits(
+                MAX_REQUEST_BYTES,
+                MAX_REQUEST_BYTES / 2,
+                d.maxImagePixels(),
+                d.maxPromptChars(),
+                d.maxTokens(),
+                d.defaultMaxTokens(),
+                d.deadline(),
+                d.maxInFlight());
         Map<String, String> variables = new HashMap<>(GatewayVariables.of(limits));
         variables.putAll(GatewayVariables.access(List.of(KEY), PER_KEY, List.of(), Duration.ofSeconds(2)));
         variables.put("GATEWAY_WS_FIRST_MESSAGE_TIMEOUT_MS", "30000");
@@ -71,8 +79,9 @@ class WebSocketLimitsIT {
             out = socket.getOutputStream();
             in = socket.getInputStream();
             out.write(("GET /v1/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-                    + "Authorization: Bearer " + KEY + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                            + "Authorization: Bearer " + KEY + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
         }
 
         /** The handshake's status line; the headers are skipped. */
@@ -138,7 +147,8 @@ class WebSocketLimitsIT {
     }
 
     private static void stillAnswers() throws Exception {
-        assertEquals(200, new OpenAiTestClient(gateway.port(), KEY).get("/v1/models").status());
+        assertEquals(
+                200, new OpenAiTestClient(gateway.port(), KEY).get("/v1/models").status());
     }
 
     @Test

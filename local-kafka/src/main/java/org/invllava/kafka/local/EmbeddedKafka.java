@@ -17,15 +17,16 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /** Formats, starts and waits for the broker; {@code baseDir} may be null for a fresh temporary folder. */
     public static EmbeddedKafka start(Path baseDir, int maxMessageBytes) throws Exception {
-        TestKitNodes.Builder nodes = new TestKitNodes.Builder().setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1);
+        TestKitNodes.Builder nodes = new TestKitNodes.Builder()
+                .setCombined(true)
+                .setNumBrokerNodes(1)
+                .setNumControllerNodes(1);
         if (baseDir != null) {
             nodes.setBaseDirectory(baseDir);
         }
         KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes.build());
         SingleNode.settings(maxMessageBytes).forEach(builder::setConfigProp);
-        KafkaClusterTestKit cluster = builder
-                .setDeleteOnClose(true)
-                .build();
+        KafkaClusterTestKit cluster = builder.setDeleteOnClose(true).build();
         try {
             cluster.format();
             cluster.startup();

@@ -53,11 +53,17 @@ public final class KraftBroker implements AutoCloseable {
         users.put(SUPER_USER, SUPER_PASSWORD);
         StringBuilder jaas = new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required "
                 + "username=\"" + SUPER_USER + "\" password=\"" + SUPER_PASSWORD + "\"");
-        users.forEach((user, password) -> jaas.append(" user_").append(user).append("=\"").append(password).append('"'));
+        users.forEach((user, password) -> jaas.append(" user_")
+                .append(user)
+                .append("=\"")
+                .append(password)
+                .append('"'));
         Map<String, String> p = new LinkedHashMap<>();
         p.put("sasl.enabled.mechanisms", "PLAIN");
         p.put("sasl.mechanism.inter.broker.protocol", "PLAIN");
-        p.put("listener.name.sasl_plaintext.plain.sasl.jaas.config", jaas.append(';').toString());
+        p.put(
+                "listener.name.sasl_plaintext.plain.sasl.jaas.config",
+                jaas.append(';').toString());
         p.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
         // the controller listener (not advertised) is plaintext: its principal, the broker itself, is ANONYMOUS
         p.put("super.users", "User:" + SUPER_USER + ";User:ANONYMOUS");
@@ -67,17 +73,30 @@ public final class KraftBroker implements AutoCloseable {
 
     /** The client settings of {@code user} for a broker started by {@link #startWithAcls}. */
     public static Map<String, String> clientSecurity(String user, String password) {
-        return Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "PLAIN", "sasl.jaas.config",
-                "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"" + user
-                        + "\" password=\"" + password + "\";");
+        return Map.of(
+                "security.protocol",
+                "SASL_PLAINTEXT",
+                "sasl.mechanism",
+                "PLAIN",
+                "sasl.jaas.config",
+                "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"" + user + "\" password=\""
+                        + password + "\";");
     }
 
     /** The user who may do anything on a broker started by {@link #startWithAcls} (ACLs, topics). */
     public static final String SUPER_USER = "admin";
+
     public static final String SUPER_PASSWORD = "admin-secret";
 
-    private static KraftBroker start(Path dir, String host, int port, int maxMessageBytes, String protocol,
-                                     Map<String, String> extra, Map<String, String> adminSecurity) throws Exception {
+    private static KraftBroker start(
+            Path dir,
+            String host,
+            int port,
+            int maxMessageBytes,
+            String protocol,
+            Map<String, String> extra,
+            Map<String, String> adminSecurity)
+            throws Exception {
         privateDirectory(dir);
         int brokerPort = port > 0 ? port : freePort(host);
         Properties p = properties(dir, host, brokerPort, freePort(host), maxMessageBytes, protocol);
@@ -95,8 +114,8 @@ public final class KraftBroker implements AutoCloseable {
         return broker;
     }
 
-    private static Properties properties(Path dir, String host, int port, int controllerPort, int maxMessageBytes,
-                                         String protocol) {
+    private static Properties properties(
+            Path dir, String host, int port, int controllerPort, int maxMessageBytes, String protocol) {
         Properties p = new Properties();
         p.put("process.roles", "broker,controller");
         p.put("node.id", "1");
@@ -118,14 +137,25 @@ public final class KraftBroker implements AutoCloseable {
             return;
         }
         UUID u = UUID.randomUUID(); // a cluster id: 16 bytes, URL-safe base64 without padding
-        String clusterId = Base64.getUrlEncoder().withoutPadding().encodeToString(ByteBuffer.allocate(16)
-                .putLong(u.getMostSignificantBits()).putLong(u.getLeastSignificantBits()).array());
+        String clusterId = Base64.getUrlEncoder()
+                .withoutPadding()
+                .encodeToString(ByteBuffer.allocate(16)
+                        .putLong(u.getMostSignificantBits())
+                        .putLong(u.getLeastSignificantBits())
+                        .array());
         try (PrintStream quiet = new PrintStream(java.io.OutputStream.nullOutputStream())) {
-            new Formatter().setPrintStream(quiet).setNodeId(1).setClusterId(clusterId)
-                    .setDirectories(List.of(logs)).setMetadataLogDirectory(logs)
-                    .setControllerListenerName("CONTROLLER").setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
-                    .setSupportedFeatures(Feature.PRODUCTION_FEATURES).setUnstableFeatureVersionsEnabled(false)
-                    .setIgnoreFormatted(true).run();
+            new Formatter()
+                    .setPrintStream(quiet)
+                    .setNodeId(1)
+                    .setClusterId(clusterId)
+                    .setDirectories(List.of(logs))
+                    .setMetadataLogDirectory(logs)
+                    .setControllerListenerName("CONTROLLER")
+                    .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
+                    .setSupportedFeatures(Feature.PRODUCTION_FEATURES)
+                    .setUnstableFeatureVersionsEnabled(false)
+                    .setIgnoreFormatted(true)
+                    .run();
         }
     }
 

@@ -9,8 +9,7 @@ import java.util.Map;
  * failover: consumers choose 3 s), no delay before a new group's first rebalance, no topic created by accident.
  */
 final class SingleNode {
-    private SingleNode() {
-    }
+    private SingleNode() {}
 
     static Map<String, String> settings(int maxMessageBytes) {
         Map<String, String> s = new LinkedHashMap<>();

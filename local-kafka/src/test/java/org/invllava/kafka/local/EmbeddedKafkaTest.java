@@ -23,15 +23,18 @@ class EmbeddedKafkaTest {
     void producesAndConsumesLargeRecordsThroughAGroup() throws Exception {
         try (EmbeddedKafka kafka = EmbeddedKafka.start(null, 4 << 20)) {
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-                admin.createTopics(List.of(new NewTopic("t", 2, (short) 1).configs(Map.of("max.message.bytes", "" + (4 << 20)))))
-                        .all().get();
+                admin.createTopics(List.of(
+                                new NewTopic("t", 2, (short) 1).configs(Map.of("max.message.bytes", "" + (4 << 20)))))
+                        .all()
+                        .get();
             }
             byte[] big = new byte[2 << 20];
             big[12345] = 7;
             Properties p = new Properties();
             p.put("bootstrap.servers", kafka.bootstrapServers());
             p.put("max.request.size", "" + (4 << 20));
-            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+            try (KafkaProducer<byte[], byte[]> producer =
+                    new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
                 producer.send(new ProducerRecord<>("t", "k".getBytes(), big)).get();
             }
             Properties c = new Properties();
@@ -39,7 +42,8 @@ class EmbeddedKafkaTest {
             c.put("group.id", "g");
             c.put("auto.offset.reset", "earliest");
             c.put("max.partition.fetch.bytes", "" + (4 << 20));
-            try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            try (KafkaConsumer<byte[], byte[]> consumer =
+                    new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
                 consumer.subscribe(List.of("t"));
                 ConsumerRecord<byte[], byte[]> got = null;
                 long until = System.currentTimeMillis() + 30_000;

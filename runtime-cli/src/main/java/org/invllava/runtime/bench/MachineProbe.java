@@ -10,8 +10,7 @@ import org.invllava.runtime.nn.PackedWeight;
 
 /** What this machine can do through the same engine: streaming read bandwidth and GEMM throughput. */
 public final class MachineProbe {
-    private MachineProbe() {
-    }
+    private MachineProbe() {}
 
     /** Bytes/s of summing a 1 GiB float32 array (best of {@code runs}). */
     /** The CPU's model name, core count and the vector features that matter here (AVX2, AVX-512, AMX). */
@@ -38,8 +37,10 @@ public final class MachineProbe {
         String preload = System.getenv().getOrDefault("LD_PRELOAD", "");
         return model + ", " + Runtime.getRuntime().availableProcessors() + " cores, " + features
                 + (preload.contains("mkl-vendor-shim") ? ", MKL vendor shim on" : ", MKL vendor shim off")
-                + (PackedWeight.appliesTo(DataType.FLOAT32, Device.cpu()) ? ", float32 weights packed"
-                        : ", float32 weights unpacked (" + PackedWeight.unavailable().orElse("switched off") + ")");
+                + (PackedWeight.appliesTo(DataType.FLOAT32, Device.cpu())
+                        ? ", float32 weights packed"
+                        : ", float32 weights unpacked ("
+                                + PackedWeight.unavailable().orElse("switched off") + ")");
     }
 
     public static double readBandwidth(NDManager manager, int runs) {

@@ -26,7 +26,8 @@ public final class ModelBench {
     private final int kvTokens;
 
     /** {@code kvTokens} > 0 reserves the KV cache for that many positions before decoding (memory check). */
-    public ModelBench(ModelSource source, ModelShape shape, int prefillTokens, int decodeTokens, int images, int kvTokens) {
+    public ModelBench(
+            ModelSource source, ModelShape shape, int prefillTokens, int decodeTokens, int images, int kvTokens) {
         if (prefillTokens <= shape.patches()) {
             throw new IllegalArgumentException("prefill tokens must exceed the " + shape.patches() + " patch slots");
         }
@@ -48,7 +49,8 @@ public final class ModelBench {
             long v0 = System.nanoTime();
             PatchFeatures features = null;
             for (int i = 0; i < images; i++) {
-                features = model.encodeImages(List.of(randomImage(shape.imageSize(), i + 2))).get(0);
+                features = model.encodeImages(List.of(randomImage(shape.imageSize(), i + 2)))
+                        .get(0);
             }
             double visionMs = (System.nanoTime() - v0) / 1e6 / images;
 
@@ -69,9 +71,19 @@ public final class ModelBench {
                     }
                 }
             }
-            return new DtypeResult(source.id(), dtypeName, load, visionMs, seq.length(), seq.length() / prefillSeconds,
-                    prefillFlops(seq.length()) / prefillSeconds, decodeMs, decodeBytes(options),
-                    ProcessMemory.peakRss(), gemmFlops, bandwidth);
+            return new DtypeResult(
+                    source.id(),
+                    dtypeName,
+                    load,
+                    visionMs,
+                    seq.length(),
+                    seq.length() / prefillSeconds,
+                    prefillFlops(seq.length()) / prefillSeconds,
+                    decodeMs,
+                    decodeBytes(options),
+                    ProcessMemory.peakRss(),
+                    gemmFlops,
+                    bandwidth);
         }
     }
 
@@ -90,7 +102,8 @@ public final class ModelBench {
     /** Weight bytes a decode step streams: the weight format's bits per weight, or the compute dtype's bytes. */
     private double decodeBytes(LoadOptions options) {
         long fusion = source instanceof ModelSource.InverseLlava ? 0 : shape.fusionParams(); // LLaVA has no fusion
-        double bytesPerWeight = options.weights() != WeightFormat.FLOAT32 ? options.weights().bitsPerWeight() / 8
+        double bytesPerWeight = options.weights() != WeightFormat.FLOAT32
+                ? options.weights().bitsPerWeight() / 8
                 : options.dtype().getNumOfBytes();
         return (shape.decodeWeightParams() - fusion) * bytesPerWeight;
     }

@@ -6,8 +6,7 @@ import java.nio.file.Path;
 
 /** Resident-set figures of this process from /proc (Linux); -1 where unavailable. */
 public final class ProcessMemory {
-    private ProcessMemory() {
-    }
+    private ProcessMemory() {}
 
     /** Peak resident set (VmHWM) in bytes. */
     public static long peakRss() {

@@ -27,8 +27,14 @@ public final class ServingBench {
     private final OutputOptions options;
 
     /** One concurrency level: generated tokens, wall time, and per-request first-token and inter-token times. */
-    public record Level(int concurrency, int tokens, double seconds, double[] ttftMs, double[] itlMs, long peakRssBytes,
-                        long kvBytesPerSequence) {
+    public record Level(
+            int concurrency,
+            int tokens,
+            double seconds,
+            double[] ttftMs,
+            double[] itlMs,
+            long peakRssBytes,
+            long kvBytesPerSequence) {
         public double tokensPerSecond() {
             return tokens / seconds;
         }
@@ -46,7 +52,8 @@ public final class ServingBench {
     }
 
     /** As above, every request with {@code options} (a JSON schema held while decoding, log probabilities). */
-    public ServingBench(MultimodalModel model, EngineConfig config, int promptTokens, int maxTokens, OutputOptions options) {
+    public ServingBench(
+            MultimodalModel model, EngineConfig config, int promptTokens, int maxTokens, OutputOptions options) {
         this.model = model;
         this.config = config;
         this.promptTokens = promptTokens;
@@ -68,27 +75,34 @@ public final class ServingBench {
                 double[] first = {Double.NaN};
                 ttft.add(first);
                 long submitted = System.nanoTime();
-                engine.submitChoices("bench-" + i, prompt(i), List.of(), List.of(SamplingParams.greedy(maxTokens)), options,
-                        List.of(List.of()), Priority.INTERACTIVE, List.of(new GenerationCallbacks() {
-                    private long last = submitted;
+                engine.submitChoices(
+                        "bench-" + i,
+                        prompt(i),
+                        List.of(),
+                        List.of(SamplingParams.greedy(maxTokens)),
+                        options,
+                        List.of(List.of()),
+                        Priority.INTERACTIVE,
+                        List.of(new GenerationCallbacks() {
+                            private long last = submitted;
 
-                    @Override
-                    public void onToken(int index, int tokenId, String textDelta) {
-                        long now = System.nanoTime();
-                        if (index == 0) {
-                            first[0] = (now - submitted) / 1e6;
-                        } else {
-                            itl.add((now - last) / 1e6);
-                        }
-                        last = now;
-                        tokens[0]++;
-                    }
+                            @Override
+                            public void onToken(int index, int tokenId, String textDelta) {
+                                long now = System.nanoTime();
+                                if (index == 0) {
+                                    first[0] = (now - submitted) / 1e6;
+                                } else {
+                                    itl.add((now - last) / 1e6);
+                                }
+                                last = now;
+                                tokens[0]++;
+                            }
 
-                    @Override
-                    public void onDone(Outcome outcome) {
-                        f.complete(outcome);
-                    }
-                }));
+                            @Override
+                            public void onDone(Outcome outcome) {
+                                f.complete(outcome);
+                            }
+                        }));
                 done.add(f);
             }
             for (CompletableFuture<Outcome> f : done) {
@@ -99,16 +113,26 @@ public final class ServingBench {
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
             double[] ttftMs = ttft.stream().mapToDouble(a -> a[0]).sorted().toArray();
-            double[] itlMs = itl.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            double[] itlMs =
+                    itl.stream().mapToDouble(Double::doubleValue).sorted().toArray();
             int blocks = (promptTokens + 1 + maxTokens + config.kvBlockSize() - 1) / config.kvBlockSize();
-            return new Level(concurrency, tokens[0], seconds, ttftMs, itlMs, ProcessMemory.peakRss(),
+            return new Level(
+                    concurrency,
+                    tokens[0],
+                    seconds,
+                    ttftMs,
+                    itlMs,
+                    ProcessMemory.peakRss(),
                     (long) blocks * config.kvBlockSize() * engine.kvBytesPerToken());
         }
     }
 
     /** A BOS and {@code promptTokens} random pieces, distinct per request. */
     private int[] prompt(int request) {
-        return randomPrompt(new SplittableRandom(1000 + request), promptTokens + 1, model.tokenizer().vocabSize());
+        return randomPrompt(
+                new SplittableRandom(1000 + request),
+                promptTokens + 1,
+                model.tokenizer().vocabSize());
     }
 
     /** {@code length} ids: a BOS, then pieces drawn from {@code random} above the byte and control pieces. */

@@ -33,23 +33,29 @@ import picocli.CommandLine.Option;
  * What each weight format costs in accuracy against float32 on a random model: the stored weights' error, the first
  * step's logits and greedy agreement over a generated answer (text-only prompts).
  */
-@Command(name = "bench-accuracy", mixinStandardHelpOptions = true,
-        description = "Weight error, first-step logit error and greedy agreement of each weight format against float32.")
+@Command(
+        name = "bench-accuracy",
+        mixinStandardHelpOptions = true,
+        description =
+                "Weight error, first-step logit error and greedy agreement of each weight format against float32.")
 final class AccuracyCommand implements Callable<Integer> {
     @Option(names = "--shape", defaultValue = "small150m", description = "small150m (default), benchmark or tiny")
     String shapeName;
+
     @Option(names = "--weights", defaultValue = "float16,bfloat16,q8_0,q4_0", split = ",")
     List<String> weights;
+
     @Option(names = "--prompts", defaultValue = "4", description = "text-only prompts of 32 random tokens")
     int prompts;
+
     @Option(names = "--tokens", defaultValue = "64", description = "greedy tokens compared per prompt")
     int tokens;
+
     @Option(names = "--work-dir", description = "where the random checkpoint is written (default: a temporary folder)")
     Path workDir;
 
     /** One prompt's figures in one format. */
-    private record Figures(double maxLogitError, double relativeLogitError, int agreeing) {
-    }
+    private record Figures(double maxLogitError, double relativeLogitError, int agreeing) {}
 
     @Override
     public Integer call() throws Exception {
@@ -68,8 +74,13 @@ final class AccuracyCommand implements Callable<Integer> {
             }
         }
         float[] sample = sampleWeight(paths);
-        System.out.printf(Locale.ROOT, "%s shape, %d prompts, %d greedy tokens each; kernels: %s%n%n", shapeName,
-                inputs.size(), tokens, QuantKernels.describe());
+        System.out.printf(
+                Locale.ROOT,
+                "%s shape, %d prompts, %d greedy tokens each; kernels: %s%n%n",
+                shapeName,
+                inputs.size(),
+                tokens,
+                QuantKernels.describe());
         System.out.println("| weights | bits/weight | weight max abs err (rel. to max abs) | weight RMS err (rel.) | "
                 + "first-step logits max abs err | logits RMS err (rel.) | greedy tokens equal to float32 |");
         System.out.println("|---|---|---|---|---|---|---|");
@@ -77,19 +88,32 @@ final class AccuracyCommand implements Callable<Integer> {
             WeightFormat format = WeightFormat.parse(name);
             double[] weightError = weightError(sample, format);
             List<Figures> figures = new ArrayList<>();
-            try (InverseLlavaModel model = InverseLlavaModel.load(paths,
-                    new LoadOptions(DataType.FLOAT32, Device.cpu(), format), false)) {
+            try (InverseLlavaModel model =
+                    InverseLlavaModel.load(paths, new LoadOptions(DataType.FLOAT32, Device.cpu(), format), false)) {
                 for (int i = 0; i < inputs.size(); i++) {
-                    figures.add(compare(referenceLogits.get(i), firstLogits(model, inputs.get(i)), referenceIds.get(i),
+                    figures.add(compare(
+                            referenceLogits.get(i),
+                            firstLogits(model, inputs.get(i)),
+                            referenceIds.get(i),
                             greedy(model, inputs.get(i))));
                 }
             }
             int agreeing = figures.stream().mapToInt(Figures::agreeing).sum();
-            System.out.printf(Locale.ROOT, "| %s | %.1f | %.4f | %.4f | %.4f | %.5f | %d of %d (%.0f%%) |%n",
-                    format.label(), format.bitsPerWeight(), weightError[0], weightError[1],
+            System.out.printf(
+                    Locale.ROOT,
+                    "| %s | %.1f | %.4f | %.4f | %.4f | %.5f | %d of %d (%.0f%%) |%n",
+                    format.label(),
+                    format.bitsPerWeight(),
+                    weightError[0],
+                    weightError[1],
                     figures.stream().mapToDouble(Figures::maxLogitError).max().orElse(0),
-                    figures.stream().mapToDouble(Figures::relativeLogitError).average().orElse(0),
-                    agreeing, inputs.size() * tokens, 100.0 * agreeing / (inputs.size() * tokens));
+                    figures.stream()
+                            .mapToDouble(Figures::relativeLogitError)
+                            .average()
+                            .orElse(0),
+                    agreeing,
+                    inputs.size() * tokens,
+                    100.0 * agreeing / (inputs.size() * tokens));
         }
         return 0;
     }
@@ -110,7 +134,8 @@ final class AccuracyCommand implements Callable<Integer> {
     }
 
     private int[] greedy(InverseLlavaModel model, int[] prompt) {
-        return new Generator(model).generate(prompt, List.of(), SamplingParams.greedy(tokens), (i, t, d) -> { })
+        return new Generator(model)
+                .generate(prompt, List.of(), SamplingParams.greedy(tokens), (i, t, d) -> {})
                 .tokenIds();
     }
 
@@ -135,8 +160,11 @@ final class AccuracyCommand implements Callable<Integer> {
     private static float[] sampleWeight(ModelPaths paths) throws Exception {
         try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
             TensorLoader loader = new TensorLoader(Checkpoint.open(paths.language()), m, DataType.FLOAT32);
-            return loader.load("model.layers.0.mlp.gate_proj.weight", DataType.FLOAT32,
-                    loader.shape("model.layers.0.mlp.gate_proj.weight")).toFloatArray();
+            return loader.load(
+                            "model.layers.0.mlp.gate_proj.weight",
+                            DataType.FLOAT32,
+                            loader.shape("model.layers.0.mlp.gate_proj.weight"))
+                    .toFloatArray();
         }
     }
 

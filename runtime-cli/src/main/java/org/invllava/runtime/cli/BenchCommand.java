@@ -16,11 +16,11 @@ import java.util.concurrent.Callable;
 import org.invllava.runtime.bench.DtypeResult;
 import org.invllava.runtime.bench.MachineProbe;
 import org.invllava.runtime.bench.ModelBench;
-import org.invllava.runtime.demo.DemoModelFactory;
 import org.invllava.runtime.demo.DemoLlavaFactory;
+import org.invllava.runtime.demo.DemoModelFactory;
 import org.invllava.runtime.demo.ModelShape;
-import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.model.LlavaPaths;
+import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.model.ModelPaths;
 import org.invllava.runtime.model.ModelSource;
 import org.invllava.runtime.nn.quant.QuantKernels;
@@ -33,33 +33,57 @@ import picocli.CommandLine.Option;
  * Benchmarks random weights of the real shapes (CLIP ViT-L/14-336 and a TinyLlama-1.1B-shaped LLaMA)
  * per compute dtype, next to this machine's measured bandwidth and GEMM rate.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
         description = "Measure vision, prefill and decode speed and memory with random weights of real shapes.")
 final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--dtypes", defaultValue = "float32,float16", split = ",",
+    @Option(
+            names = "--dtypes",
+            defaultValue = "float32,float16",
+            split = ",",
             description = "compute dtypes, each with its weights in that dtype (libtorch's products)")
     List<String> dtypes;
-    @Option(names = "--weights", split = ",",
+
+    @Option(
+            names = "--weights",
+            split = ",",
             description = "weight formats (float32, float16, bfloat16, q8_0, q4_0), each with float32 activations and "
                     + "the native kernels; replaces --dtypes when given")
     List<String> weights;
-    @Option(names = "--shape", defaultValue = "benchmark",
-            description = "benchmark (CLIP-L/336 + TinyLlama-1.1B shape), llama7b (CLIP-L/336 + Vicuna-7B shape) or tiny")
+
+    @Option(
+            names = "--shape",
+            defaultValue = "benchmark",
+            description =
+                    "benchmark (CLIP-L/336 + TinyLlama-1.1B shape), llama7b (CLIP-L/336 + Vicuna-7B shape) or tiny")
     String shapeName;
-    @Option(names = "--model", defaultValue = "inverse-llava",
-            description = "inverse-llava, llava (the LLaVA-1.5 baseline, llava-hf layout) or both: the same shape either way")
+
+    @Option(
+            names = "--model",
+            defaultValue = "inverse-llava",
+            description =
+                    "inverse-llava, llava (the LLaVA-1.5 baseline, llava-hf layout) or both: the same shape either way")
     String modelName;
+
     @Option(names = "--prefill-tokens", defaultValue = "640")
     int prefillTokens;
+
     @Option(names = "--decode-tokens", defaultValue = "32")
     int decodeTokens;
+
     @Option(names = "--images", defaultValue = "3", description = "timed vision encodes (after one warm-up)")
     int images;
-    @Option(names = "--kv-tokens", defaultValue = "0",
+
+    @Option(
+            names = "--kv-tokens",
+            defaultValue = "0",
             description = "reserve the KV cache for this many positions before decoding (0: grow as needed)")
     int kvTokens;
+
     @Option(names = "--work-dir", description = "where the random checkpoint is written (default: a temporary folder)")
     Path workDir;
+
     @Option(names = "--json", description = "also write the results as JSON to this file")
     Path json;
 
@@ -78,8 +102,11 @@ final class BenchCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "machine: read bandwidth %.1f GB/s (1 GiB float32 sum)%n", bandwidth / 1e9);
             for (Variant variant : variants()) {
                 double gemm = MachineProbe.gemmFlops(probe, variant.options().dtype(), 3);
-                out.printf(Locale.ROOT, "machine: %s GEMM %.1f GFLOP/s (512x4096 · 4096x4096)%n",
-                        variant.options().dtype(), gemm / 1e9);
+                out.printf(
+                        Locale.ROOT,
+                        "machine: %s GEMM %.1f GFLOP/s (512x4096 · 4096x4096)%n",
+                        variant.options().dtype(),
+                        gemm / 1e9);
                 for (ModelSource model : models) {
                     ModelBench bench = new ModelBench(model, shape, prefillTokens, decodeTokens, images, kvTokens);
                     results.add(bench.run(variant.name(), variant.options(), gemm, bandwidth));
@@ -90,14 +117,25 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         out.println();
-        out.println("| model | dtype | load s | vision ms/image | prefill tok/s (" + prefillTokens + ") | prefill / GEMM | "
-                + "decode ms/token | decode / roofline | peak RSS GiB |");
+        out.println("| model | dtype | load s | vision ms/image | prefill tok/s (" + prefillTokens
+                + ") | prefill / GEMM | " + "decode ms/token | decode / roofline | peak RSS GiB |");
         out.println("|---|---|---|---|---|---|---|---|---|");
         for (DtypeResult r : results) {
-            out.printf(Locale.ROOT, "| %s | %s | %.1f | %.0f | %.0f | %.2f (%.0f of %.0f GFLOP/s) | %.1f | %.2f (%.1f of %.1f GB/s) | %.2f |%n",
-                    r.model(), r.dtype(), r.loadSeconds(), r.visionMsPerImage(), r.prefillTokensPerSecond(), r.prefillGemmRatio(),
-                    r.prefillFlops() / 1e9, r.gemmFlops() / 1e9, r.decodeMsPerToken(), r.decodeRooflineRatio(),
-                    r.decodeWeightBytes() / (r.decodeMsPerToken() / 1000) / 1e9, r.bandwidth() / 1e9,
+            out.printf(
+                    Locale.ROOT,
+                    "| %s | %s | %.1f | %.0f | %.0f | %.2f (%.0f of %.0f GFLOP/s) | %.1f | %.2f (%.1f of %.1f GB/s) | %.2f |%n",
+                    r.model(),
+                    r.dtype(),
+                    r.loadSeconds(),
+                    r.visionMsPerImage(),
+                    r.prefillTokensPerSecond(),
+                    r.prefillGemmRatio(),
+                    r.prefillFlops() / 1e9,
+                    r.gemmFlops() / 1e9,
+                    r.decodeMsPerToken(),
+                    r.decodeRooflineRatio(),
+                    r.decodeWeightBytes() / (r.decodeMsPerToken() / 1000) / 1e9,
+                    r.bandwidth() / 1e9,
                     r.peakRssBytes() / (double) (1L << 30));
         }
         if (json != null) {
@@ -107,8 +145,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** One measured configuration: its name in the table and how the model is loaded. */
-    private record Variant(String name, LoadOptions options) {
-    }
+    private record Variant(String name, LoadOptions options) {}
 
     /** Each {@code --weights} format with float32 activations, or else each {@code --dtypes} dtype. */
     private List<Variant> variants() {
@@ -116,7 +153,8 @@ final class BenchCommand implements Callable<Integer> {
         if (weights != null) {
             for (String name : weights) {
                 WeightFormat format = WeightFormat.parse(name);
-                out.add(new Variant(format.label() + " weights", new LoadOptions(DataType.FLOAT32, Device.cpu(), format)));
+                out.add(new Variant(
+                        format.label() + " weights", new LoadOptions(DataType.FLOAT32, Device.cpu(), format)));
             }
         } else {
             for (String name : dtypes) {

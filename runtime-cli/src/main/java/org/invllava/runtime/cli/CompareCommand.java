@@ -19,24 +19,29 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** A/B: the same question about the same image to every given model, greedy, answers and speed side by side. */
-@Command(name = "compare", mixinStandardHelpOptions = true,
+@Command(
+        name = "compare",
+        mixinStandardHelpOptions = true,
         description = "Ask Inverse-LLaVA and LLaVA-1.5 (--llava-model) the same question; print answers, prompt "
                 + "lengths, TTFT and tokens/s.")
 final class CompareCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;
+
     @Mixin
     QuestionOptions question;
+
     @Option(names = "--max-new-tokens", defaultValue = "64")
     int maxNewTokens;
+
     @Option(names = "--dtype", defaultValue = "float32")
     String dtype;
+
     @Option(names = "--device", defaultValue = "auto")
     String device;
 
     /** One model's answer and timings (TTFT includes encoding the image and the prefill). */
-    record Row(String model, int promptTokens, double ttftMs, double tokensPerSecond, int tokens, String answer) {
-    }
+    record Row(String model, int promptTokens, double ttftMs, double tokensPerSecond, int tokens, String answer) {}
 
     @Override
     public Integer call() throws IOException {
@@ -57,8 +62,15 @@ final class CompareCommand implements Callable<Integer> {
         out.println("| model | prompt tokens | TTFT ms | tokens/s | tokens | answer |");
         out.println("|---|---|---|---|---|---|");
         for (Row r : rows) {
-            out.printf(Locale.ROOT, "| %s | %d | %.0f | %.1f | %d | %s |%n", r.model(), r.promptTokens(), r.ttftMs(),
-                    r.tokensPerSecond(), r.tokens(), r.answer().replace("|", "\\|").replace("\n", " "));
+            out.printf(
+                    Locale.ROOT,
+                    "| %s | %d | %.0f | %.1f | %d | %s |%n",
+                    r.model(),
+                    r.promptTokens(),
+                    r.ttftMs(),
+                    r.tokensPerSecond(),
+                    r.tokens(),
+                    r.answer().replace("|", "\\|").replace("\n", " "));
         }
         return 0;
     }
@@ -68,9 +80,10 @@ final class CompareCommand implements Callable<Integer> {
         List<PatchFeatures> features = q.features(m);
         int[] ids = q.promptIds(m);
         long[] times = new long[2]; // first token, last token
-        GenerationResult r = new Generator(m).generate(ids, features, SamplingParams.greedy(maxNewTokens), (i, t, d) -> {
-            times[i == 0 ? 0 : 1] = System.nanoTime();
-        });
+        GenerationResult r = new Generator(m)
+                .generate(ids, features, SamplingParams.greedy(maxNewTokens), (i, t, d) -> {
+                    times[i == 0 ? 0 : 1] = System.nanoTime();
+                });
         int n = r.tokenIds().length;
         double rate = n > 1 ? (n - 1) / ((times[1] - times[0]) / 1e9) : Double.NaN;
         return new Row(m.id(), r.expandedPromptLength(), (times[0] - t0) / 1e6, rate, n, r.text());

@@ -4,10 +4,19 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code inverse-llava}: the model runtime from the command line. */
-@Command(name = "inverse-llava", mixinStandardHelpOptions = true, version = "inverse-llava 0.1.0",
+@Command(
+        name = "inverse-llava",
+        mixinStandardHelpOptions = true,
+        version = "inverse-llava 0.1.0",
         description = "Inverse-LLaVA inference on the DJL PyTorch engine.",
-        subcommands = {GenerateCommand.class, CompareCommand.class, BenchCommand.class, ServingBenchCommand.class, AccuracyCommand.class,
-                DemoModelCommand.class})
+        subcommands = {
+            GenerateCommand.class,
+            CompareCommand.class,
+            BenchCommand.class,
+            ServingBenchCommand.class,
+            AccuracyCommand.class,
+            DemoModelCommand.class
+        })
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

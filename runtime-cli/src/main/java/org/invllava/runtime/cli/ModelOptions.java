@@ -14,19 +14,27 @@ import picocli.CommandLine.Option;
  * LLaVA-1.5 checkpoint (plus its CLIP directory for the original release).
  */
 public final class ModelOptions {
-    @Option(names = "--vision-model", description = "CLIP checkpoint directory (Inverse-LLaVA, or the original LLaVA-1.5 release)")
+    @Option(
+            names = "--vision-model",
+            description = "CLIP checkpoint directory (Inverse-LLaVA, or the original LLaVA-1.5 release)")
     Path vision;
-    @Option(names = "--llava-model", description = "LLaVA-1.5 checkpoint directory, as downloaded (llava-hf or the original release)")
+
+    @Option(
+            names = "--llava-model",
+            description = "LLaVA-1.5 checkpoint directory, as downloaded (llava-hf or the original release)")
     Path llava;
+
     @Option(names = "--language-model", description = "LLaMA/Vicuna checkpoint directory (with tokenizer.model)")
     Path language;
+
     @Option(names = "--fusion-checkpoint", description = "Inverse-LLaVA release bundle directory")
     Path fusion;
 
     /** The paths, or null when none was given; giving only some is an error. */
     public ModelPaths pathsOrNull() {
         if (llava != null) {
-            throw new IllegalArgumentException("--llava-model is not supported by this command (generate and serve take it)");
+            throw new IllegalArgumentException(
+                    "--llava-model is not supported by this command (generate and serve take it)");
         }
         return inverseOrNull();
     }
@@ -34,7 +42,8 @@ public final class ModelOptions {
     private ModelPaths inverseOrNull() {
         boolean any = vision != null || language != null || fusion != null;
         if (any && (vision == null || language == null || fusion == null)) {
-            throw new IllegalArgumentException("give all of --vision-model, --language-model and --fusion-checkpoint, or none");
+            throw new IllegalArgumentException(
+                    "give all of --vision-model, --language-model and --fusion-checkpoint, or none");
         }
         return any ? new ModelPaths(vision, language, fusion) : null;
     }
@@ -59,7 +68,8 @@ public final class ModelOptions {
         if (inverse) {
             ModelPaths p = inverseOrNull();
             if (p == null || llava != null && (language == null || fusion == null)) {
-                throw new IllegalArgumentException("give all of --vision-model, --language-model and --fusion-checkpoint");
+                throw new IllegalArgumentException(
+                        "give all of --vision-model, --language-model and --fusion-checkpoint");
             }
             out.add(new ModelSource.InverseLlava(p));
         }
@@ -72,7 +82,11 @@ public final class ModelOptions {
 
     /** Inverse-LLaVA from the three directories, or LLaVA-1.5 from {@code --llava-model} (not both). */
     public ModelSource source() {
-        return ModelSource.of(llava, vision, language, fusion,
+        return ModelSource.of(
+                llava,
+                vision,
+                language,
+                fusion,
                 new ModelSource.Names("--llava-model", "--vision-model", "--language-model", "--fusion-checkpoint"));
     }
 }

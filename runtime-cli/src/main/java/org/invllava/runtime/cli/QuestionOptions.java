@@ -17,6 +17,7 @@ final class QuestionOptions {
 
     @Option(names = "--image", description = "PNG or JPEG image; omit for a text-only question")
     Path image;
+
     @Option(names = "--prompt", required = true, description = "the user's question (the template is applied)")
     String prompt;
 

@@ -18,8 +18,7 @@ import org.junit.jupiter.api.Test;
 
 /** The {@code generate} command's JSON contract and its errors: non-zero exit, one line on stderr. */
 class MainTest {
-    record Run(int code, String out, String err) {
-    }
+    record Run(int code, String out, String err) {}
 
     static Run run(String... args) {
         PrintStream oldOut = System.out;
@@ -39,10 +38,18 @@ class MainTest {
 
     static List<String> generateArgs(String image, String... extra) {
         Path g = Golden.tinyModel();
-        List<String> args = new ArrayList<>(List.of("generate", "--vision-model", g.resolve("vision").toString(),
-                "--language-model", g.resolve("language").toString(),
-                "--fusion-checkpoint", g.resolve("inverse-llava").toString(),
-                "--prompt", "What is in the image?", "--device", "cpu"));
+        List<String> args = new ArrayList<>(List.of(
+                "generate",
+                "--vision-model",
+                g.resolve("vision").toString(),
+                "--language-model",
+                g.resolve("language").toString(),
+                "--fusion-checkpoint",
+                g.resolve("inverse-llava").toString(),
+                "--prompt",
+                "What is in the image?",
+                "--device",
+                "cpu"));
         if (image != null) {
             args.add("--image");
             args.add(g.resolve(image).toString());
@@ -59,29 +66,58 @@ class MainTest {
     @Test
     void jsonOutputMatchesTheGoldenCase() throws Exception {
         JsonNode c = Golden.expected().get("cases").get("image.png");
-        JsonNode j = json(run(generateArgs("image.png", "--max-new-tokens", "24", "--output", "json").toArray(String[]::new)));
-        assertArrayEquals(Golden.ints(Golden.expected().get("prompt_token_ids")), Golden.ints(j.get("prompt_token_ids")));
+        JsonNode j = json(run(generateArgs("image.png", "--max-new-tokens", "24", "--output", "json")
+                .toArray(String[]::new)));
+        assertArrayEquals(
+                Golden.ints(Golden.expected().get("prompt_token_ids")), Golden.ints(j.get("prompt_token_ids")));
         assertArrayEquals(Golden.ints(c.get("greedy_token_ids")), Golden.ints(j.get("token_ids")));
         assertEquals(c.get("greedy_text").asText(), j.get("text").asText());
         assertEquals(8, j.get("first_step_top_logits").size());
-        assertEquals(c.get("first_step_top8_ids").get(0).asInt(), j.get("first_step_top_logits").get(0).get("id").asInt());
-        assertEquals(c.get("first_step_top8_logits").get(7).asDouble(),
-                j.get("first_step_top_logits").get(7).get("logit").asDouble(), 1e-4);
+        assertEquals(
+                c.get("first_step_top8_ids").get(0).asInt(),
+                j.get("first_step_top_logits").get(0).get("id").asInt());
+        assertEquals(
+                c.get("first_step_top8_logits").get(7).asDouble(),
+                j.get("first_step_top_logits").get(7).get("logit").asDouble(),
+                1e-4);
     }
 
     @Test
     void stopStringEndsTheAnswerBeforeIt() throws Exception {
-        JsonNode j = json(run(generateArgs("image.png", "--stop", " brain", "--output", "json").toArray(String[]::new)));
+        JsonNode j = json(run(generateArgs("image.png", "--stop", " brain", "--output", "json")
+                .toArray(String[]::new)));
         assertEquals("Fly labels", j.get("text").asText());
         assertEquals(3, j.get("token_ids").size());
     }
 
     @Test
     void seededSamplingIsReproducible() throws Exception {
-        String[] a = generateArgs("image2.png", "--temperature", "1.0", "--top-p", "0.9", "--seed", "7",
-                "--max-new-tokens", "8", "--output", "json").toArray(String[]::new);
-        String[] b = generateArgs("image2.png", "--temperature", "1.0", "--top-p", "0.9", "--seed", "8",
-                "--max-new-tokens", "8", "--output", "json").toArray(String[]::new);
+        String[] a = generateArgs(
+                        "image2.png",
+                        "--temperature",
+                        "1.0",
+                        "--top-p",
+                        "0.9",
+                        "--seed",
+                        "7",
+                        "--max-new-tokens",
+                        "8",
+                        "--output",
+                        "json")
+                .toArray(String[]::new);
+        String[] b = generateArgs(
+                        "image2.png",
+                        "--temperature",
+                        "1.0",
+                        "--top-p",
+                        "0.9",
+                        "--seed",
+                        "8",
+                        "--max-new-tokens",
+                        "8",
+                        "--output",
+                        "json")
+                .toArray(String[]::new);
         JsonNode first = json(run(a));
         assertEquals(first.get("token_ids"), json(run(a)).get("token_ids"));
         assertNotEquals(first.get("token_ids"), json(run(b)).get("token_ids"));
@@ -89,7 +125,8 @@ class MainTest {
 
     @Test
     void textOnlyQuestionWorks() throws Exception {
-        JsonNode j = json(run(generateArgs(null, "--max-new-tokens", "4", "--output", "json").toArray(String[]::new)));
+        JsonNode j = json(run(
+                generateArgs(null, "--max-new-tokens", "4", "--output", "json").toArray(String[]::new)));
         assertTrue(j.get("prompt_token_ids").toString().indexOf("-200") < 0);
         assertEquals(4, j.get("token_ids").size());
     }
@@ -99,10 +136,22 @@ class MainTest {
         Run written = run("demo-model", dir.toString());
         assertEquals(0, written.code(), written.err());
         assertTrue(java.nio.file.Files.isRegularFile(dir.resolve("inverse-llava/COMPLETE")), written.out());
-        Run answer = run("generate", "--vision-model", dir.resolve("vision").toString(), "--language-model",
-                dir.resolve("language").toString(), "--fusion-checkpoint", dir.resolve("inverse-llava").toString(),
-                "--image", dir.resolve("sample.png").toString(), // the sample picture demo-model writes beside it
-                "--prompt", org.invllava.runtime.demo.BundledDemoModel.SAMPLE_QUESTION, "--max-new-tokens", "8", "--output", "json");
+        Run answer = run(
+                "generate",
+                "--vision-model",
+                dir.resolve("vision").toString(),
+                "--language-model",
+                dir.resolve("language").toString(),
+                "--fusion-checkpoint",
+                dir.resolve("inverse-llava").toString(),
+                "--image",
+                dir.resolve("sample.png").toString(), // the sample picture demo-model writes beside it
+                "--prompt",
+                org.invllava.runtime.demo.BundledDemoModel.SAMPLE_QUESTION,
+                "--max-new-tokens",
+                "8",
+                "--output",
+                "json");
         assertEquals(0, answer.code(), answer.err());
         JsonNode j = json(answer);
         assertEquals("blue", j.get("text").asText(), "the trained demo model answers its sample question: " + j);
@@ -121,16 +170,44 @@ class MainTest {
     void llavaBaselineAnswersAsItsGoldenCase() throws Exception {
         Path g = Golden.tinyLlava();
         JsonNode expected = Golden.expected(g);
-        JsonNode j = json(run("generate", "--llava-model", g.resolve("llava").toString(), "--image",
-                g.resolve("image2.png").toString(), "--prompt", expected.get("question").asText(), "--device", "cpu",
-                "--max-new-tokens", "24", "--output", "json"));
+        JsonNode j = json(run(
+                "generate",
+                "--llava-model",
+                g.resolve("llava").toString(),
+                "--image",
+                g.resolve("image2.png").toString(),
+                "--prompt",
+                expected.get("question").asText(),
+                "--device",
+                "cpu",
+                "--max-new-tokens",
+                "24",
+                "--output",
+                "json"));
         assertArrayEquals(Golden.ints(expected.get("prompt_token_ids")), Golden.ints(j.get("prompt_token_ids")));
-        assertArrayEquals(Golden.ints(expected.get("cases").get("image2.png").get("greedy_token_ids")),
+        assertArrayEquals(
+                Golden.ints(expected.get("cases").get("image2.png").get("greedy_token_ids")),
                 Golden.ints(j.get("token_ids")));
-        assertOneLineError(run("generate", "--llava-model", g.resolve("llava").toString(), "--language-model",
-                g.resolve("llava").toString(), "--prompt", "x"), "not both");
-        assertOneLineError(run("generate", "--llava-model", g.resolve("llava").toString(), "--vision-model",
-                g.resolve("llava").toString(), "--prompt", "x"), "carries its own vision tower");
+        assertOneLineError(
+                run(
+                        "generate",
+                        "--llava-model",
+                        g.resolve("llava").toString(),
+                        "--language-model",
+                        g.resolve("llava").toString(),
+                        "--prompt",
+                        "x"),
+                "not both");
+        assertOneLineError(
+                run(
+                        "generate",
+                        "--llava-model",
+                        g.resolve("llava").toString(),
+                        "--vision-model",
+                        g.resolve("llava").toString(),
+                        "--prompt",
+                        "x"),
+                "carries its own vision tower");
     }
 
     @Test
@@ -139,14 +216,22 @@ class MainTest {
         JsonNode expected = Golden.expected(llava).get("cases").get("image.png");
         List<String> args = new ArrayList<>(generateArgs(null));
         args.set(0, "compare");
-        args.addAll(List.of("--llava-model", llava.resolve("llava").toString(), "--image", llava.resolve("image.png").toString(),
-                "--max-new-tokens", "24"));
+        args.addAll(List.of(
+                "--llava-model",
+                llava.resolve("llava").toString(),
+                "--image",
+                llava.resolve("image.png").toString(),
+                "--max-new-tokens",
+                "24"));
         Run r = run(args.toArray(String[]::new));
         assertEquals(0, r.code(), r.err());
         String[] lines = r.out().strip().split("\n");
         assertEquals(4, lines.length, r.out());
         assertTrue(lines[2].startsWith("| inverse-llava | "), lines[2]);
-        assertTrue(lines[3].startsWith("| llava-1.5 | " + expected.get("expanded_length").asInt() + " | "), lines[3]);
+        assertTrue(
+                lines[3].startsWith(
+                        "| llava-1.5 | " + expected.get("expanded_length").asInt() + " | "),
+                lines[3]);
         assertTrue(lines[3].endsWith(" | 24 | " + expected.get("greedy_text").asText() + " |"), lines[3]);
         assertOneLineError(run("compare", "--prompt", "x"), "give the models to compare");
     }

@@ -19,7 +19,8 @@ public record InverseLlavaConfig(
         Json.require(model != null, "model is required");
         Json.require(weights != null && !weights.isBlank(), "weights is required");
         conversationTemplate = conversationTemplate == null ? "vicuna_v1" : conversationTemplate;
-        Json.require(conversationTemplate.equals("vicuna_v1"),
+        Json.require(
+                conversationTemplate.equals("vicuna_v1"),
                 "conversation_template " + conversationTemplate + " is not supported (vicuna_v1 only)");
     }
 
@@ -30,7 +31,8 @@ public record InverseLlavaConfig(
             @JsonProperty("adaptation") Adaptation adaptation,
             @JsonProperty("torch_dtype") String torchDtype) {
         public Model {
-            Json.require("inverse_llava".equals(architecture),
+            Json.require(
+                    "inverse_llava".equals(architecture),
                     "model.architecture " + architecture + " is not supported (inverse_llava)");
             Json.require(vision != null, "model.vision is required");
             Json.require(fusion != null, "model.fusion is required");
@@ -46,12 +48,13 @@ public record InverseLlavaConfig(
         public Vision {
             Json.require(featureLayers != null && !featureLayers.isEmpty(), "model.vision.feature_layers is required");
             featureLayers = List.copyOf(featureLayers);
-            Json.require("patch".equals(featureSelect),
-                    "model.vision.feature_select must be patch, got " + featureSelect);
+            Json.require(
+                    "patch".equals(featureSelect), "model.vision.feature_select must be patch, got " + featureSelect);
             Json.require(featureDim != null && featureDim > 0, "model.vision.feature_dim is required");
             Json.require(imageSize != null && imageSize > 0, "model.vision.image_size is required");
             aspectRatio = aspectRatio == null ? "pad" : aspectRatio;
-            Json.require(aspectRatio.equals("pad"), "model.vision.aspect_ratio " + aspectRatio + " is not supported (pad)");
+            Json.require(
+                    aspectRatio.equals("pad"), "model.vision.aspect_ratio " + aspectRatio + " is not supported (pad)");
         }
     }
 
@@ -81,11 +84,14 @@ public record InverseLlavaConfig(
                 List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
 
         public Adaptation {
-            Json.require(method == null || method.equals("lora"), "model.adaptation.method " + method + " is not supported");
+            Json.require(
+                    method == null || method.equals("lora"), "model.adaptation.method " + method + " is not supported");
             Json.require(rank != null && rank > 0, "model.adaptation.rank is required");
             Json.require(alpha != null, "model.adaptation.alpha is required");
             targetSuffixes = targetSuffixes == null ? ALL_TARGETS : List.copyOf(targetSuffixes);
-            Json.require(ALL_TARGETS.containsAll(targetSuffixes), "model.adaptation.target_suffixes must be among " + ALL_TARGETS);
+            Json.require(
+                    ALL_TARGETS.containsAll(targetSuffixes),
+                    "model.adaptation.target_suffixes must be among " + ALL_TARGETS);
             excludedLayerIndices = excludedLayerIndices == null ? List.of() : List.copyOf(excludedLayerIndices);
         }
 

@@ -13,8 +13,7 @@ public final class Json {
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
             .configure(DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY, true);
 
-    private Json() {
-    }
+    private Json() {}
 
     public static JsonNode readTree(Path file) {
         if (!Files.isRegularFile(file)) {
@@ -43,7 +42,9 @@ public final class Json {
         while (t.getCause() != null && t.getCause() != t) {
             t = t.getCause();
         }
-        String m = e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+        String m = e instanceof com.fasterxml.jackson.core.JsonProcessingException j
+                ? j.getOriginalMessage()
+                : e.getMessage();
         return t != e && t instanceof IllegalArgumentException ? t.getMessage() : m;
     }
 

@@ -24,8 +24,12 @@ public record LlamaConfig(
         @JsonProperty("hidden_act") String hiddenAct) {
 
     public LlamaConfig {
-        Json.require(hiddenSize != null && intermediateSize != null && numHiddenLayers != null
-                && numAttentionHeads != null && vocabSize != null,
+        Json.require(
+                hiddenSize != null
+                        && intermediateSize != null
+                        && numHiddenLayers != null
+                        && numAttentionHeads != null
+                        && vocabSize != null,
                 "hidden_size, intermediate_size, num_hidden_layers, num_attention_heads and vocab_size are required");
         numKeyValueHeads = numKeyValueHeads == null ? numAttentionHeads : numKeyValueHeads;
         headDim = headDim == null ? hiddenSize / numAttentionHeads : headDim;
@@ -36,9 +40,11 @@ public record LlamaConfig(
         eosTokenIds = eosTokenIds == null ? List.of(2) : List.copyOf(eosTokenIds);
         tieWordEmbeddings = tieWordEmbeddings != null && tieWordEmbeddings;
         hiddenAct = hiddenAct == null ? "silu" : hiddenAct;
-        Json.require(hiddenSize > 0 && intermediateSize > 0 && numHiddenLayers > 0 && vocabSize > 0,
+        Json.require(
+                hiddenSize > 0 && intermediateSize > 0 && numHiddenLayers > 0 && vocabSize > 0,
                 "sizes must be positive");
-        Json.require(numAttentionHeads % numKeyValueHeads == 0,
+        Json.require(
+                numAttentionHeads % numKeyValueHeads == 0,
                 "num_attention_heads must be a multiple of num_key_value_heads");
         Json.require(headDim % 2 == 0, "head_dim must be even for rotary embeddings");
         Json.require(ropeScaling == null || ropeScaling.isNull(), "rope_scaling is not supported");

@@ -17,12 +17,20 @@ import java.util.List;
  * @param padToSquare the original release's {@code image_aspect_ratio: pad}; llava-hf resizes and centre-crops
  * @param visionTower what the original release names as its tower (a hub id, informative only)
  */
-public record LlavaConfig(Layout layout, LlamaConfig text, ClipVisionConfig vision, int featureLayer,
-                          boolean padToSquare, String visionTower) {
+public record LlavaConfig(
+        Layout layout,
+        LlamaConfig text,
+        ClipVisionConfig vision,
+        int featureLayer,
+        boolean padToSquare,
+        String visionTower) {
     public static final String HF_ARCHITECTURE = "LlavaForConditionalGeneration";
     public static final String ORIGINAL_ARCHITECTURE = "LlavaLlamaForCausalLM";
 
-    public enum Layout { LLAVA_HF, ORIGINAL }
+    public enum Layout {
+        LLAVA_HF,
+        ORIGINAL
+    }
 
     public LlavaConfig {
         Json.require(layout != null && text != null, "layout and text config are required");
@@ -42,8 +50,7 @@ public record LlavaConfig(Layout layout, LlamaConfig text, ClipVisionConfig visi
             @JsonProperty("mm_vision_select_feature") String mmVisionSelectFeature,
             @JsonProperty("mm_projector_type") String mmProjectorType,
             @JsonProperty("image_aspect_ratio") String imageAspectRatio,
-            @JsonProperty("mm_use_im_start_end") Boolean mmUseImStartEnd) {
-    }
+            @JsonProperty("mm_use_im_start_end") Boolean mmUseImStartEnd) {}
 
     public static LlavaConfig load(Path configJson) {
         JsonNode root = Json.readTree(configJson);
@@ -67,11 +74,13 @@ public record LlavaConfig(Layout layout, LlamaConfig text, ClipVisionConfig visi
         Json.require(raw.textConfig() != null && raw.textConfig().isObject(), "text_config is required");
         Json.require(raw.visionConfig() != null && raw.visionConfig().isObject(), "vision_config is required");
         String strategy = raw.visionFeatureSelectStrategy() == null ? "default" : raw.visionFeatureSelectStrategy();
-        Json.require(strategy.equals("default"), "vision_feature_select_strategy " + strategy
-                + " is not supported (default: patches without CLS)");
+        Json.require(
+                strategy.equals("default"),
+                "vision_feature_select_strategy " + strategy + " is not supported (default: patches without CLS)");
         String act = raw.projectorHiddenAct() == null ? "gelu" : raw.projectorHiddenAct();
         Json.require(act.equals("gelu"), "projector_hidden_act " + act + " is not supported (gelu)");
-        LlamaConfig text = Json.convert(file, withLlamaDefaults((ObjectNode) raw.textConfig().deepCopy()), LlamaConfig.class);
+        LlamaConfig text = Json.convert(
+                file, withLlamaDefaults((ObjectNode) raw.textConfig().deepCopy()), LlamaConfig.class);
         ClipVisionConfig vision = Json.convert(file, raw.visionConfig(), ClipVisionConfig.class);
         int layer = raw.visionFeatureLayer() == null ? -2 : raw.visionFeatureLayer();
         return new LlavaConfig(Layout.LLAVA_HF, text, vision, layer, false, null);
@@ -79,15 +88,17 @@ public record LlavaConfig(Layout layout, LlamaConfig text, ClipVisionConfig visi
 
     private static LlavaConfig original(Path file, JsonNode root, Raw raw) {
         String projector = raw.mmProjectorType() == null ? "linear" : raw.mmProjectorType();
-        Json.require(projector.equals("mlp2x_gelu"), "mm_projector_type " + projector + " is not supported (mlp2x_gelu)");
+        Json.require(
+                projector.equals("mlp2x_gelu"), "mm_projector_type " + projector + " is not supported (mlp2x_gelu)");
         String select = raw.mmVisionSelectFeature() == null ? "patch" : raw.mmVisionSelectFeature();
         Json.require(select.equals("patch"), "mm_vision_select_feature " + select + " is not supported (patch)");
-        Json.require(raw.mmUseImStartEnd() == null || !raw.mmUseImStartEnd(),
+        Json.require(
+                raw.mmUseImStartEnd() == null || !raw.mmUseImStartEnd(),
                 "mm_use_im_start_end true is not supported (LLaVA-1.5 uses false)");
         LlamaConfig text = Json.convert(file, root, LlamaConfig.class);
         int layer = raw.mmVisionSelectLayer() == null ? -2 : raw.mmVisionSelectLayer();
-        return new LlavaConfig(Layout.ORIGINAL, text, null, layer, "pad".equals(raw.imageAspectRatio()),
-                raw.mmVisionTower());
+        return new LlavaConfig(
+                Layout.ORIGINAL, text, null, layer, "pad".equals(raw.imageAspectRatio()), raw.mmVisionTower());
     }
 
     /**

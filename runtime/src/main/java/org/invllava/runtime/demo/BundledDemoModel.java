@@ -19,16 +19,23 @@ import org.invllava.runtime.model.ModelPaths;
 public final class BundledDemoModel {
     private static final String ROOT = "/org/invllava/runtime/demo/trained/";
     private static final List<String> FILES = List.of(
-            "vision/config.json", "vision/preprocessor_config.json", "vision/model.safetensors",
-            "language/config.json", "language/tokenizer.model", "language/tokenizer_config.json", "language/model.safetensors",
-            "inverse-llava/inverse_llava_config.json", "inverse-llava/model_delta.safetensors", "inverse-llava/metadata.json",
-            "inverse-llava/checksums.sha256", "inverse-llava/COMPLETE");
+            "vision/config.json",
+            "vision/preprocessor_config.json",
+            "vision/model.safetensors",
+            "language/config.json",
+            "language/tokenizer.model",
+            "language/tokenizer_config.json",
+            "language/model.safetensors",
+            "inverse-llava/inverse_llava_config.json",
+            "inverse-llava/model_delta.safetensors",
+            "inverse-llava/metadata.json",
+            "inverse-llava/checksums.sha256",
+            "inverse-llava/COMPLETE");
 
     /** A question about {@link #samplePicture} the demo model answers ("blue"). */
     public static final String SAMPLE_QUESTION = "What color is the square?";
 
-    private BundledDemoModel() {
-    }
+    private BundledDemoModel() {}
 
     /** A picture of the world the demo model was trained on (a blue square and a second shape), PNG. */
     public static byte[] samplePicture() {
@@ -39,9 +46,10 @@ public final class BundledDemoModel {
     public static ModelPaths in(Path dir) throws IOException {
         ModelPaths paths = new ModelPaths(dir.resolve("vision"), dir.resolve("language"), dir.resolve("inverse-llava"));
         Path sums = paths.fusion().resolve("checksums.sha256");
-        if (Files.isRegularFile(paths.fusion().resolve("COMPLETE")) && Files.isRegularFile(sums)
-                && Files.readString(sums, StandardCharsets.UTF_8).equals(new String(resource("inverse-llava/checksums.sha256"),
-                StandardCharsets.UTF_8))) {
+        if (Files.isRegularFile(paths.fusion().resolve("COMPLETE"))
+                && Files.isRegularFile(sums)
+                && Files.readString(sums, StandardCharsets.UTF_8)
+                        .equals(new String(resource("inverse-llava/checksums.sha256"), StandardCharsets.UTF_8))) {
             return paths;
         }
         Files.deleteIfExists(paths.fusion().resolve("COMPLETE")); // an older or partial copy: replaced, COMPLETE last

@@ -5,8 +5,7 @@ import org.invllava.runtime.vision.RgbImage;
 
 /** Random-pixel PNG images for benchmarks and tests. */
 public final class DemoImages {
-    private DemoImages() {
-    }
+    private DemoImages() {}
 
     public static byte[] png(int w, int h, long seed) {
         Random r = new Random(seed);

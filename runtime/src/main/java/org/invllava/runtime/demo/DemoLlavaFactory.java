@@ -35,7 +35,8 @@ public final class DemoLlavaFactory {
             demo.writeVision(parts.resolve("vision"));
             demo.writeLanguage(parts.resolve("language"));
             SafetensorsWriter w = new SafetensorsWriter();
-            Checkpoint.open(parts.resolve("language")).tensors()
+            Checkpoint.open(parts.resolve("language"))
+                    .tensors()
                     .forEach((name, t) -> w.addCopy(LlavaHfWriter.LANGUAGE + name, t));
             demo.random(w, LlavaHfWriter.PROJECTOR + "linear_1.weight", s.hidden(), s.clipHidden());
             demo.random(w, LlavaHfWriter.PROJECTOR + "linear_1.bias", s.hidden());

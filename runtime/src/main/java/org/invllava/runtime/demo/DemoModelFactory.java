@@ -51,7 +51,8 @@ public final class DemoModelFactory {
     }
 
     public ModelPaths write(Path root) throws IOException {
-        ModelPaths paths = new ModelPaths(root.resolve("vision"), root.resolve("language"), root.resolve("inverse-llava"));
+        ModelPaths paths =
+                new ModelPaths(root.resolve("vision"), root.resolve("language"), root.resolve("inverse-llava"));
         writeVision(paths.vision());
         writeLanguage(paths.language());
         writeBundle(paths.fusion(), paths.language());
@@ -60,15 +61,25 @@ public final class DemoModelFactory {
 
     void writeVision(Path dir) throws IOException {
         Files.createDirectories(dir);
-        ObjectNode vision = JSON.createObjectNode().put("model_type", "clip_vision_model").put("hidden_size", s.clipHidden())
-                .put("intermediate_size", s.clipFfn()).put("num_hidden_layers", s.clipLayers())
-                .put("num_attention_heads", s.clipHeads()).put("patch_size", s.patchSize()).put("image_size", s.imageSize())
-                .put("hidden_act", "quick_gelu").put("layer_norm_eps", 1e-5).put("num_channels", 3);
+        ObjectNode vision = JSON.createObjectNode()
+                .put("model_type", "clip_vision_model")
+                .put("hidden_size", s.clipHidden())
+                .put("intermediate_size", s.clipFfn())
+                .put("num_hidden_layers", s.clipLayers())
+                .put("num_attention_heads", s.clipHeads())
+                .put("patch_size", s.patchSize())
+                .put("image_size", s.imageSize())
+                .put("hidden_act", "quick_gelu")
+                .put("layer_norm_eps", 1e-5)
+                .put("num_channels", 3);
         ObjectNode config = JSON.createObjectNode().put("model_type", "clip");
         config.putArray("architectures").add("CLIPModel");
         config.set("vision_config", vision);
         JSON.writeValue(dir.resolve("config.json").toFile(), config);
-        ObjectNode pre = JSON.createObjectNode().put("do_resize", true).put("do_center_crop", true).put("resample", 3);
+        ObjectNode pre = JSON.createObjectNode()
+                .put("do_resize", true)
+                .put("do_center_crop", true)
+                .put("resample", 3);
         pre.putObject("size").put("shortest_edge", s.imageSize());
         pre.putObject("crop_size").put("height", s.imageSize()).put("width", s.imageSize());
         var mean = pre.putArray("image_mean");
@@ -105,18 +116,30 @@ public final class DemoModelFactory {
 
     void writeLanguage(Path dir) throws IOException {
         Files.createDirectories(dir);
-        ObjectNode config = JSON.createObjectNode().put("model_type", "llama").put("hidden_size", s.hidden())
-                .put("intermediate_size", s.ffn()).put("num_hidden_layers", s.layers())
-                .put("num_attention_heads", s.heads()).put("num_key_value_heads", s.kvHeads()).put("hidden_act", "silu")
-                .put("rms_norm_eps", 1e-5).put("max_position_embeddings", s.maxPositions()).put("vocab_size", s.vocab())
-                .put("bos_token_id", 1).put("eos_token_id", 2).put("tie_word_embeddings", false)
+        ObjectNode config = JSON.createObjectNode()
+                .put("model_type", "llama")
+                .put("hidden_size", s.hidden())
+                .put("intermediate_size", s.ffn())
+                .put("num_hidden_layers", s.layers())
+                .put("num_attention_heads", s.heads())
+                .put("num_key_value_heads", s.kvHeads())
+                .put("hidden_act", "silu")
+                .put("rms_norm_eps", 1e-5)
+                .put("max_position_embeddings", s.maxPositions())
+                .put("vocab_size", s.vocab())
+                .put("bos_token_id", 1)
+                .put("eos_token_id", 2)
+                .put("tie_word_embeddings", false)
                 .put("torch_dtype", dtype == DType.F32 ? "float32" : dtype == DType.F16 ? "float16" : "bfloat16");
         config.putArray("architectures").add("LlamaForCausalLM");
         JSON.writeValue(dir.resolve("config.json").toFile(), config);
-        Files.write(dir.resolve("tokenizer.model"), DemoTokenizer.build(s.vocab()).toBytes());
-        Files.writeString(dir.resolve("tokenizer_config.json"), "{\"tokenizer_class\": \"LlamaTokenizer\", "
-                + "\"add_bos_token\": true, \"add_eos_token\": false, \"bos_token\": \"<s>\", \"eos_token\": \"</s>\", "
-                + "\"unk_token\": \"<unk>\", \"legacy\": false}\n");
+        Files.write(
+                dir.resolve("tokenizer.model"), DemoTokenizer.build(s.vocab()).toBytes());
+        Files.writeString(
+                dir.resolve("tokenizer_config.json"),
+                "{\"tokenizer_class\": \"LlamaTokenizer\", "
+                        + "\"add_bos_token\": true, \"add_eos_token\": false, \"bos_token\": \"<s>\", \"eos_token\": \"</s>\", "
+                        + "\"unk_token\": \"<unk>\", \"legacy\": false}\n");
 
         SafetensorsWriter w = new SafetensorsWriter();
         long d = s.hidden();
@@ -141,21 +164,33 @@ public final class DemoModelFactory {
     /** The delta for the LLaMA in {@code languageDir}: every tensor {@link DeltaLayout} lists for this bundle's config. */
     private void writeBundle(Path dir, Path languageDir) throws IOException {
         Files.createDirectories(dir);
-        ObjectNode cfg = JSON.createObjectNode().put("format", "invllava-hub-release-v1").put("weights", "model_delta.safetensors")
+        ObjectNode cfg = JSON.createObjectNode()
+                .put("format", "invllava-hub-release-v1")
+                .put("weights", "model_delta.safetensors")
                 .put("conversation_template", "vicuna_v1");
-        ObjectNode model = cfg.putObject("model").put("id", "demo-random-" + seed).put("architecture", "inverse_llava")
+        ObjectNode model = cfg.putObject("model")
+                .put("id", "demo-random-" + seed)
+                .put("architecture", "inverse_llava")
                 .put("torch_dtype", "float32");
-        ObjectNode vision = model.putObject("vision").put("feature_select", "patch").put("feature_dim", s.clipHidden())
-                .put("image_size", s.imageSize()).put("aspect_ratio", "pad");
+        ObjectNode vision = model.putObject("vision")
+                .put("feature_select", "patch")
+                .put("feature_dim", s.clipHidden())
+                .put("image_size", s.imageSize())
+                .put("aspect_ratio", "pad");
         vision.putArray("feature_layers").add(-1);
         ObjectNode fusion = model.putObject("fusion").put("operator", "concat").put("visual_norm_eps", 1e-6);
         fusion.putArray("layers").add(0);
         fusion.putArray("targets").add("q").add("k").add("v");
-        model.putObject("adaptation").put("method", "lora").put("rank", s.loraRank()).put("alpha", 2 * s.loraRank());
+        model.putObject("adaptation")
+                .put("method", "lora")
+                .put("rank", s.loraRank())
+                .put("alpha", 2 * s.loraRank());
         JSON.writeValue(dir.resolve(ReleaseBundle.CONFIG).toFile(), cfg);
         SafetensorsWriter w = new SafetensorsWriter();
-        InverseLlavaConfig.Model spec = InverseLlavaConfig.load(dir.resolve(ReleaseBundle.CONFIG)).model();
-        for (DeltaLayout.Tensor t : DeltaLayout.of(LlamaConfig.load(languageDir.resolve("config.json")), spec, s.clipHidden())) {
+        InverseLlavaConfig.Model spec =
+                InverseLlavaConfig.load(dir.resolve(ReleaseBundle.CONFIG)).model();
+        for (DeltaLayout.Tensor t :
+                DeltaLayout.of(LlamaConfig.load(languageDir.resolve("config.json")), spec, s.clipHidden())) {
             switch (t.kind()) {
                 case VISUAL_NORM -> ones(w, t.name(), t.shape()[0]);
                 case SCALE -> w.addFloats(t.name(), dtype, t.shape(), new float[] {1.0f});

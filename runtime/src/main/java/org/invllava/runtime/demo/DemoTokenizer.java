@@ -14,12 +14,12 @@ import org.invllava.runtime.tokenizer.SentencePieceModel;
  */
 public final class DemoTokenizer {
     private static final String[] WORDS = ("the a an of to in is it that this on for with as are be at by from or "
-            + "image picture photo shows there what which color red green blue black white dog cat person man woman "
-            + "car tree sky water table room street building sign text people two one small large left right "
-            + "background front top bottom answer question yes no not and").split(" ");
+                    + "image picture photo shows there what which color red green blue black white dog cat person man woman "
+                    + "car tree sky water table room street building sign text people two one small large left right "
+                    + "background front top bottom answer question yes no not and")
+            .split(" ");
 
-    private DemoTokenizer() {
-    }
+    private DemoTokenizer() {}
 
     public static SentencePieceModel build(int vocabSize) {
         List<SentencePieceModel.Piece> pieces = new ArrayList<>();
@@ -58,7 +58,8 @@ public final class DemoTokenizer {
             if (pieces.size() >= vocabSize) {
                 break;
             }
-            pieces.add(new SentencePieceModel.Piece(p, p.length() == 1 ? -1e6f : score, SentencePieceModel.TYPE_NORMAL));
+            pieces.add(
+                    new SentencePieceModel.Piece(p, p.length() == 1 ? -1e6f : score, SentencePieceModel.TYPE_NORMAL));
             score -= 1;
         }
         return new SentencePieceModel(pieces, SentencePieceModel.MODEL_BPE, true, true, false);

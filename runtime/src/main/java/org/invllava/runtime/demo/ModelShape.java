@@ -4,9 +4,21 @@ package org.invllava.runtime.demo;
  * Sizes of a generated Inverse-LLaVA: a CLIP vision tower, a LLaMA and the fusion/LoRA delta.
  * {@link #benchmark()} has the real shapes the bench command measures.
  */
-public record ModelShape(int clipHidden, int clipLayers, int clipHeads, int clipFfn, int patchSize, int imageSize,
-                         int hidden, int layers, int heads, int kvHeads, int ffn, int vocab, int maxPositions,
-                         int loraRank) {
+public record ModelShape(
+        int clipHidden,
+        int clipLayers,
+        int clipHeads,
+        int clipFfn,
+        int patchSize,
+        int imageSize,
+        int hidden,
+        int layers,
+        int heads,
+        int kvHeads,
+        int ffn,
+        int vocab,
+        int maxPositions,
+        int loraRank) {
     public ModelShape {
         if (clipHidden % clipHeads != 0 || hidden % heads != 0 || heads % kvHeads != 0 || imageSize % patchSize != 0) {
             throw new IllegalArgumentException("inconsistent model shape " + this);
@@ -38,8 +50,21 @@ public record ModelShape(int clipHidden, int clipLayers, int clipHeads, int clip
 
     /** This shape with {@code n} LLaMA layers. */
     public ModelShape withLayers(int n) {
-        return new ModelShape(clipHidden, clipLayers, clipHeads, clipFfn, patchSize, imageSize, hidden, n, heads, kvHeads,
-                ffn, vocab, maxPositions, loraRank);
+        return new ModelShape(
+                clipHidden,
+                clipLayers,
+                clipHeads,
+                clipFfn,
+                patchSize,
+                imageSize,
+                hidden,
+                n,
+                heads,
+                kvHeads,
+                ffn,
+                vocab,
+                maxPositions,
+                loraRank);
     }
 
     public int kvDim() {

@@ -26,8 +26,7 @@ public final class Decoding {
      * One picked token: its index in the answer, id, the text it completes, whether the answer ends here, and its log
      * probabilities (null unless asked for).
      */
-    public record Step(int index, int tokenId, String textDelta, boolean done, Logprobs.Position logprobs) {
-    }
+    public record Step(int index, int tokenId, String textDelta, boolean done, Logprobs.Position logprobs) {}
 
     /** {@code maxNew}: the most tokens this sequence may generate (the request's limit within the context). */
     public Decoding(LlamaTokenizer tokenizer, SamplingParams params, List<Integer> eosTokenIds, int maxNew) {
@@ -35,8 +34,12 @@ public final class Decoding {
     }
 
     /** As {@link #Decoding(LlamaTokenizer, SamplingParams, List, int)}, with log probabilities or a constraint. */
-    public Decoding(LlamaTokenizer tokenizer, SamplingParams params, List<Integer> eosTokenIds, int maxNew,
-                    OutputOptions options) {
+    public Decoding(
+            LlamaTokenizer tokenizer,
+            SamplingParams params,
+            List<Integer> eosTokenIds,
+            int maxNew,
+            OutputOptions options) {
         if (maxNew < 1) {
             throw new IllegalArgumentException("no room to generate a token");
         }
@@ -46,7 +49,8 @@ public final class Decoding {
         this.eos = List.copyOf(eosTokenIds);
         this.maxNew = maxNew;
         this.options = options;
-        this.constraint = options.constraint() == null ? null : options.constraint().get();
+        this.constraint =
+                options.constraint() == null ? null : options.constraint().get();
     }
 
     public OutputOptions options() {
@@ -129,7 +133,7 @@ public final class Decoding {
         }
         int[] ids = tokens.stream().mapToInt(Integer::intValue).toArray();
         String text = options.verbatim() ? stops.text() : stops.text().strip();
-        return new GenerationResult(Arrays.copyOf(promptIds, promptIds.length), ids, text, finish,
-                firstTop, expandedPromptLength);
+        return new GenerationResult(
+                Arrays.copyOf(promptIds, promptIds.length), ids, text, finish, firstTop, expandedPromptLength);
     }
 }

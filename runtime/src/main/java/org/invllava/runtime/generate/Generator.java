@@ -17,10 +17,11 @@ public final class Generator {
         this.model = model;
     }
 
-    public GenerationResult generate(int[] promptIds, List<PatchFeatures> images, SamplingParams params,
-                                     TokenListener listener) {
+    public GenerationResult generate(
+            int[] promptIds, List<PatchFeatures> images, SamplingParams params, TokenListener listener) {
         ExpandedSequence expanded = model.expand(promptIds, images);
-        Decoding decoding = newDecoding(model, params, expanded.length(), model.language().maxPositions());
+        Decoding decoding =
+                newDecoding(model, params, expanded.length(), model.language().maxPositions());
         try (Sequence seq = model.newSequence()) {
             float[] logits = seq.prefill(expanded);
             while (true) {
@@ -43,12 +44,16 @@ public final class Generator {
     }
 
     /** As {@link #newDecoding(MultimodalModel, SamplingParams, int, int)}, with {@code options}. */
-    public static Decoding newDecoding(MultimodalModel model, SamplingParams params, OutputOptions options,
-                                       int promptLength, int limit) {
+    public static Decoding newDecoding(
+            MultimodalModel model, SamplingParams params, OutputOptions options, int promptLength, int limit) {
         if (promptLength >= limit) {
             throw new ContextLengthException(promptLength + 1, limit);
         }
-        return new Decoding(model.tokenizer(), params, model.language().config().eosTokenIds(),
-                Math.min(params.maxNewTokens(), limit - promptLength), options);
+        return new Decoding(
+                model.tokenizer(),
+                params,
+                model.language().config().eosTokenIds(),
+                Math.min(params.maxNewTokens(), limit - promptLength),
+                options);
     }
 }

@@ -11,16 +11,13 @@ public final class Logprobs {
     /** Alternatives per position, at most (OpenAI's {@code top_logprobs} limit). */
     public static final int MAX_TOP = 20;
 
-    private Logprobs() {
-    }
+    private Logprobs() {}
 
     /** One token and its log probability. */
-    public record Entry(int tokenId, float logprob) {
-    }
+    public record Entry(int tokenId, float logprob) {}
 
     /** The token at a position, its log probability, and the most likely tokens there (most likely first). */
-    public record Position(Entry token, List<Entry> top) {
-    }
+    public record Position(Entry token, List<Entry> top) {}
 
     /** {@code log Σ exp(logits)}, computed stably in double. */
     public static double logSumExp(float[] logits) {

@@ -12,8 +12,8 @@ import java.util.function.Supplier;
  * @param verbatim     the text exactly as the tokens spell it (a completion continues its prompt), not stripped of
  *                     leading and trailing whitespace as an answer is
  */
-public record OutputOptions(int topLogprobs, boolean promptLogprobs, Supplier<TokenConstraint> constraint,
-                            boolean verbatim) {
+public record OutputOptions(
+        int topLogprobs, boolean promptLogprobs, Supplier<TokenConstraint> constraint, boolean verbatim) {
     public static final OutputOptions NONE = new OutputOptions(-1, false, null);
 
     /** Options of an answer (its text stripped). */
@@ -23,8 +23,8 @@ public record OutputOptions(int topLogprobs, boolean promptLogprobs, Supplier<To
 
     public OutputOptions {
         if (topLogprobs < -1 || topLogprobs > Logprobs.MAX_TOP) {
-            throw new IllegalArgumentException("top logprobs must be -1 (off) or 0.." + Logprobs.MAX_TOP + ", got "
-                    + topLogprobs);
+            throw new IllegalArgumentException(
+                    "top logprobs must be -1 (off) or 0.." + Logprobs.MAX_TOP + ", got " + topLogprobs);
         }
     }
 

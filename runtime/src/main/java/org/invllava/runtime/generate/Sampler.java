@@ -43,7 +43,8 @@ public final class Sampler {
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
         }
-        Arrays.sort(order, (a, b) -> logits[a] != logits[b] ? Float.compare(logits[b], logits[a]) : Integer.compare(a, b));
+        Arrays.sort(
+                order, (a, b) -> logits[a] != logits[b] ? Float.compare(logits[b], logits[a]) : Integer.compare(a, b));
         int keep = params.topK() > 0 ? Math.min(params.topK(), order.length) : order.length;
         double max = logits[order[0]] / params.temperature();
         double[] probs = new double[keep];
@@ -86,6 +87,5 @@ public final class Sampler {
         return out;
     }
 
-    public record TopLogit(int id, float logit) {
-    }
+    public record TopLogit(int id, float logit) {}
 }

@@ -7,7 +7,8 @@ import java.util.List;
  * then top-p (1 = off), sampled with a generator seeded by {@code seed}. Generation stops at EOS,
  * at any of {@code stop} (the text ends before it) or after {@code maxNewTokens}.
  */
-public record SamplingParams(int maxNewTokens, double temperature, double topP, int topK, long seed, List<String> stop) {
+public record SamplingParams(
+        int maxNewTokens, double temperature, double topP, int topK, long seed, List<String> stop) {
     public static final int DEFAULT_MAX_NEW_TOKENS = 256;
 
     public SamplingParams {

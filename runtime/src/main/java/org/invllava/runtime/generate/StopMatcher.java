@@ -12,6 +12,7 @@ final class StopMatcher {
     private final List<String> stops;
     /** KMP prefix function of each stop: {@code failure[i]} = longest proper border of {@code stop[0..i]}. */
     private final List<int[]> failures;
+
     private final StringBuilder all = new StringBuilder();
     private int emitted;
     private boolean stopped;

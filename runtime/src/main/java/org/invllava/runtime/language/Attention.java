@@ -27,7 +27,14 @@ final class Attention {
     private final Rope rope;
 
     /** {@code qkv} is q_proj, k_proj and v_proj merged into one [(H + 2·H_kv)·D, D_model] projection. */
-    Attention(Linear qkv, Linear o, Map<String, FusionProjection> fusion, int heads, int kvHeads, int headDim, Rope rope) {
+    Attention(
+            Linear qkv,
+            Linear o,
+            Map<String, FusionProjection> fusion,
+            int heads,
+            int kvHeads,
+            int headDim,
+            Rope rope) {
         this.qkv = qkv;
         this.o = o;
         this.fusion = Map.copyOf(fusion);

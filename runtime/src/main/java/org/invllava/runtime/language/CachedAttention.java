@@ -13,8 +13,7 @@ import org.invllava.runtime.nn.quant.QuantKernels;
  * Where the native kernels are absent, or for prefill rows, {@link Attention#attend} runs.
  */
 final class CachedAttention {
-    private CachedAttention() {
-    }
+    private CachedAttention() {}
 
     /** Whether a segment of {@code tokens} new positions of {@code cache}, with {@code q} on its device, runs here. */
     static boolean applies(NDArray q, KvStore cache, int tokens) {
@@ -30,9 +29,20 @@ final class CachedAttention {
         if (!f16 && view.keys().getDataType() != DataType.FLOAT32) {
             throw new IllegalStateException("a " + view.keys().getDataType() + " KV cache");
         }
-        QuantKernels.decodeAttention(q32.toByteBuffer(true), view.keys().toByteBuffer(true),
-                view.values().toByteBuffer(true), f16, view.slots(), view.slots().length, view.strideSlot(),
-                view.strideHead(), heads, kvHeads, headDim, (float) (1.0 / Math.sqrt(headDim)), out.toByteBuffer(true));
+        QuantKernels.decodeAttention(
+                q32.toByteBuffer(true),
+                view.keys().toByteBuffer(true),
+                view.values().toByteBuffer(true),
+                f16,
+                view.slots(),
+                view.slots().length,
+                view.strideSlot(),
+                view.strideHead(),
+                heads,
+                kvHeads,
+                headDim,
+                (float) (1.0 / Math.sqrt(headDim)),
+                out.toByteBuffer(true));
         return out.toType(type, false);
     }
 }

@@ -35,9 +35,11 @@ public final class DeltaWeights {
      */
     public static NDArray folded(TensorSource base, TensorSource delta, double loraScale, String name) {
         long[] shape = base.shape(name);
-        boolean adapted = name.endsWith(".weight") && shape.length == 2
+        boolean adapted = name.endsWith(".weight")
+                && shape.length == 2
                 && delta.contains(PREFIX + name.substring(0, name.length() - ".weight".length()) + ".lora_a.weight");
-        return adapted ? new DeltaWeights(base, delta, loraScale, DataType.FLOAT32).linear(name, shape[0], shape[1], true)
+        return adapted
+                ? new DeltaWeights(base, delta, loraScale, DataType.FLOAT32).linear(name, shape[0], shape[1], true)
                 : base.load(name, DataType.FLOAT32, shape);
     }
 
@@ -49,7 +51,8 @@ public final class DeltaWeights {
     /** The base weight {@code name} ([out, in]); LoRA is folded in when {@code requireLora}. */
     NDArray linear(String name, long out, long in, boolean requireLora) {
         String lora = PREFIX + name.substring(0, name.length() - ".weight".length());
-        boolean present = delta != null && (delta.contains(lora + ".lora_a.weight") || delta.contains(lora + ".lora_b.weight"));
+        boolean present =
+                delta != null && (delta.contains(lora + ".lora_a.weight") || delta.contains(lora + ".lora_b.weight"));
         if (!present) {
             if (requireLora) {
                 throw new WeightException(delta.source() + ": missing tensor " + lora + ".lora_a.weight");
@@ -57,8 +60,8 @@ public final class DeltaWeights {
             return base.load(name, out, in);
         }
         if (!requireLora) {
-            throw new WeightException(delta.source() + ": unexpected LoRA tensor " + lora
-                    + " on a layer excluded from adaptation");
+            throw new WeightException(
+                    delta.source() + ": unexpected LoRA tensor " + lora + " on a layer excluded from adaptation");
         }
         long rank = delta.shape(lora + ".lora_a.weight")[0];
         NDArray w = base.load(name, DataType.FLOAT32, out, in);

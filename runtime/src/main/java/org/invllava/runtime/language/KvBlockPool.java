@@ -24,6 +24,7 @@ public final class KvBlockPool implements AutoCloseable {
     private final Deque<Integer> free = new ArrayDeque<>();
     /** Per block, the caches holding it (0: free); a block held by several is shared and never written. */
     private final int[] holders;
+
     private final long bytesPerToken;
 
     /** A pool of {@code blocks} blocks of {@code blockSize} positions for {@code model}, in its KV dtype. */

@@ -7,5 +7,4 @@ import ai.djl.ndarray.NDArray;
  * head {@code h} starts at element {@code slots[s] · strideSlot + h · strideHead} of {@code keys} and {@code values}
  * (contiguous arrays of the cache), for each of the {@code slots.length} cached positions.
  */
-record KvView(NDArray keys, NDArray values, long[] slots, long strideSlot, long strideHead) {
-}
+record KvView(NDArray keys, NDArray values, long[] slots, long strideSlot, long strideHead) {}

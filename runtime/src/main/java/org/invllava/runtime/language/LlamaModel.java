@@ -30,8 +30,14 @@ public final class LlamaModel {
     private final Rope rope;
     private final WeightFormat weights;
 
-    private LlamaModel(LlamaConfig config, NDArray embedTokens, List<DecoderLayer> layers, RmsNorm norm,
-                       Linear lmHead, Rope rope, WeightFormat weights) {
+    private LlamaModel(
+            LlamaConfig config,
+            NDArray embedTokens,
+            List<DecoderLayer> layers,
+            RmsNorm norm,
+            Linear lmHead,
+            Rope rope,
+            WeightFormat weights) {
         this.config = config;
         this.embedTokens = embedTokens;
         this.layers = layers;
@@ -45,10 +51,25 @@ public final class LlamaModel {
      * Wires every weight by name: the base checkpoint's {@code model.*} and {@code lm_head}, the delta's
      * fusion tensors on fusion layers and LoRA on every other adapted layer.
      */
-    public static LlamaModel load(LlamaConfig c, TensorSource base, TensorSource delta, InverseLlavaConfig.Model spec,
-                                  int visualDim, DataType type, WeightFormat weights, NDManager manager) {
-        return load(c, base, delta, spec == null ? null : spec.fusion(), spec == null ? null : spec.adaptation(), visualDim,
-                type, weights, manager);
+    public static LlamaModel load(
+            LlamaConfig c,
+            TensorSource base,
+            TensorSource delta,
+            InverseLlavaConfig.Model spec,
+            int visualDim,
+            DataType type,
+            WeightFormat weights,
+            NDManager manager) {
+        return load(
+                c,
+                base,
+                delta,
+                spec == null ? null : spec.fusion(),
+                spec == null ? null : spec.adaptation(),
+                visualDim,
+                type,
+                weights,
+                manager);
     }
 
     /**
@@ -57,14 +78,22 @@ public final class LlamaModel {
      * (LLaVA-1.5's fine-tuning), both null for the plain LLaMA. {@code weights} is how the decoder layers' and the LM
      * head's products store their weights (float32: as loaded, packed for MKL where that pays).
      */
-    public static LlamaModel load(LlamaConfig c, TensorSource base, TensorSource delta, InverseLlavaConfig.Fusion fusionSpec,
-                                  InverseLlavaConfig.Adaptation lora, int visualDim, DataType type, WeightFormat weights,
-                                  NDManager manager) {
+    public static LlamaModel load(
+            LlamaConfig c,
+            TensorSource base,
+            TensorSource delta,
+            InverseLlavaConfig.Fusion fusionSpec,
+            InverseLlavaConfig.Adaptation lora,
+            int visualDim,
+            DataType type,
+            WeightFormat weights,
+            NDManager manager) {
         DeltaWeights w = new DeltaWeights(base, delta, lora == null ? 0 : lora.scale(), type);
         Set<Integer> fusionLayers = fusionSpec == null ? Set.of() : Set.copyOf(fusionSpec.layers());
         for (int l : fusionLayers) {
             if (l < 0 || l >= c.numHiddenLayers()) {
-                throw new IllegalArgumentException("fusion layer " + l + " does not exist (" + c.numHiddenLayers() + " layers)");
+                throw new IllegalArgumentException(
+                        "fusion layer " + l + " does not exist (" + c.numHiddenLayers() + " layers)");
             }
         }
         long d = c.hiddenSize();
@@ -77,30 +106,63 @@ public final class LlamaModel {
         for (int i = 0; i < c.numHiddenLayers(); i++) {
             String p = "model.layers." + i + ".";
             boolean fused = fusionLayers.contains(i);
-            boolean adapted = lora != null && !fused && !lora.excludedLayerIndices().contains(i);
+            boolean adapted =
+                    lora != null && !fused && !lora.excludedLayerIndices().contains(i);
             Map<String, FusionProjection> fusion = new HashMap<>();
             if (fused) {
                 for (String target : fusionSpec.targets()) {
                     long out = target.equals("q") ? qDim : kvDim;
-                    fusion.put(target, fusionProjection(w, p + "self_attn.fusion.", target, out, d, visualDim,
-                            fusionSpec.visualNormEps().floatValue()));
+                    fusion.put(
+                            target,
+                            fusionProjection(
+                                    w,
+                                    p + "self_attn.fusion.",
+                                    target,
+                                    out,
+                                    d,
+                                    visualDim,
+                                    fusionSpec.visualNormEps().floatValue()));
                 }
             }
-            Linear qkv = stored(w, weights, new Linear(w.merge(
-                    w.linear(p + "self_attn.q_proj.weight", qDim, d, adapted && lora.targets("q_proj")),
-                    w.linear(p + "self_attn.k_proj.weight", kvDim, d, adapted && lora.targets("k_proj")),
-                    w.linear(p + "self_attn.v_proj.weight", kvDim, d, adapted && lora.targets("v_proj")))));
-            Attention attn = new Attention(qkv,
-                    stored(w, weights, new Linear(w.linear(p + "self_attn.o_proj.weight", d, qDim, adapted && lora.targets("o_proj")))),
-                    fusion, c.numAttentionHeads(), c.numKeyValueHeads(), c.headDim(), rope);
+            Linear qkv = stored(
+                    w,
+                    weights,
+                    new Linear(w.merge(
+                            w.linear(p + "self_attn.q_proj.weight", qDim, d, adapted && lora.targets("q_proj")),
+                            w.linear(p + "self_attn.k_proj.weight", kvDim, d, adapted && lora.targets("k_proj")),
+                            w.linear(p + "self_attn.v_proj.weight", kvDim, d, adapted && lora.targets("v_proj")))));
+            Attention attn = new Attention(
+                    qkv,
+                    stored(
+                            w,
+                            weights,
+                            new Linear(w.linear(
+                                    p + "self_attn.o_proj.weight", d, qDim, adapted && lora.targets("o_proj")))),
+                    fusion,
+                    c.numAttentionHeads(),
+                    c.numKeyValueHeads(),
+                    c.headDim(),
+                    rope);
             long ffn = c.intermediateSize();
-            Mlp mlp = new Mlp(stored(w, weights, new Linear(w.merge(
-                    w.linear(p + "mlp.gate_proj.weight", ffn, d, adapted && lora.targets("gate_proj")),
-                    w.linear(p + "mlp.up_proj.weight", ffn, d, adapted && lora.targets("up_proj"))))),
-                    stored(w, weights, new Linear(w.linear(p + "mlp.down_proj.weight", d, ffn, adapted && lora.targets("down_proj")))),
+            Mlp mlp = new Mlp(
+                    stored(
+                            w,
+                            weights,
+                            new Linear(w.merge(
+                                    w.linear(p + "mlp.gate_proj.weight", ffn, d, adapted && lora.targets("gate_proj")),
+                                    w.linear(p + "mlp.up_proj.weight", ffn, d, adapted && lora.targets("up_proj"))))),
+                    stored(
+                            w,
+                            weights,
+                            new Linear(w.linear(
+                                    p + "mlp.down_proj.weight", d, ffn, adapted && lora.targets("down_proj")))),
                     ffn);
-            layers.add(new DecoderLayer(i, new RmsNorm(base.load(p + "input_layernorm.weight", d), eps), attn,
-                    new RmsNorm(base.load(p + "post_attention_layernorm.weight", d), eps), mlp));
+            layers.add(new DecoderLayer(
+                    i,
+                    new RmsNorm(base.load(p + "input_layernorm.weight", d), eps),
+                    attn,
+                    new RmsNorm(base.load(p + "post_attention_layernorm.weight", d), eps),
+                    mlp));
             if (weights != WeightFormat.FLOAT32) {
                 QuantKernels.trimMalloc(); // the layer's float32 copies, freed, back to the system
             }
@@ -108,7 +170,9 @@ public final class LlamaModel {
         RmsNorm norm = new RmsNorm(base.load("model.norm.weight", d), eps);
         Linear head = base.contains("lm_head.weight") || !c.tieWordEmbeddings()
                 ? stored(w, weights, new Linear(base.load("lm_head.weight", c.vocabSize(), d)))
-                : w.packable() ? new Linear(embed).stored(weights) : new Linear(embed); // the table stays: lookups read it
+                : w.packable()
+                        ? new Linear(embed).stored(weights)
+                        : new Linear(embed); // the table stays: lookups read it
         return new LlamaModel(c, embed, List.copyOf(layers), norm, head, rope, weights);
     }
 
@@ -127,8 +191,8 @@ public final class LlamaModel {
         return stored;
     }
 
-    private static FusionProjection fusionProjection(DeltaWeights w, String prefix, String target, long out, long d,
-                                                     long dv, float eps) {
+    private static FusionProjection fusionProjection(
+            DeltaWeights w, String prefix, String target, long out, long d, long dv, float eps) {
         return new FusionProjection(
                 new Linear(w.fusion(prefix + "text_to_vision." + target + ".weight", dv, d)),
                 new Linear(w.fusion(prefix + "output." + target + ".weight", out, 2 * dv)),
@@ -187,7 +251,8 @@ public final class LlamaModel {
      */
     public NDArray forward(NDArray embeds, FusionStreams streams, ForwardBatch batch) {
         if (embeds.getShape().get(0) != batch.totalTokens()) {
-            throw new IllegalArgumentException(embeds.getShape() + " rows for a batch of " + batch.totalTokens() + " tokens");
+            throw new IllegalArgumentException(
+                    embeds.getShape() + " rows for a batch of " + batch.totalTokens() + " tokens");
         }
         Rope.Angles angles = rope.at(embeds.getManager(), batch.positions());
         NDArray x = embeds;

@@ -70,7 +70,6 @@ public final class PagedKvCache implements KvStore {
         length = other.length;
     }
 
-
     /** Gives every block back to the pool; the cache is empty afterwards (a preempted sequence starts over). */
     public void release() {
         for (int i = table.size() - 1; i >= 0; i--) {
@@ -94,8 +93,8 @@ public final class PagedKvCache implements KvStore {
     public KvView write(int layer, NDArray k, NDArray v) {
         int t = put(layer, k, v);
         Shape shape = pool.keys(layer).getShape(); // [slots, H_kv, D]
-        return new KvView(pool.keys(layer), pool.values(layer), slots(0, length + t), shape.get(1) * shape.get(2),
-                shape.get(2));
+        return new KvView(
+                pool.keys(layer), pool.values(layer), slots(0, length + t), shape.get(1) * shape.get(2), shape.get(2));
     }
 
     @Override

@@ -16,8 +16,7 @@ final class Rope {
     private final int headDim;
 
     /** cos and sin rows [N, 1, D] of N tokens' positions, broadcast over heads. */
-    record Angles(NDArray cos, NDArray sin) {
-    }
+    record Angles(NDArray cos, NDArray sin) {}
 
     Rope(NDManager manager, int headDim, double theta, int maxPositions, DataType type) {
         this.headDim = headDim;

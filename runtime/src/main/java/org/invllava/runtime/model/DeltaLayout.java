@@ -15,22 +15,27 @@ public final class DeltaLayout {
     public static final String PREFIX = "language_model.model.layers.";
 
     /** What a delta tensor is, for initialisation. */
-    public enum Kind { TEXT_TO_VISION, OUTPUT, VISUAL_NORM, SCALE, LORA_A, LORA_B }
+    public enum Kind {
+        TEXT_TO_VISION,
+        OUTPUT,
+        VISUAL_NORM,
+        SCALE,
+        LORA_A,
+        LORA_B
+    }
 
     /** One tensor: its checkpoint name, shape and kind. */
-    public record Tensor(String name, long[] shape, Kind kind) {
-    }
+    public record Tensor(String name, long[] shape, Kind kind) {}
 
-    private DeltaLayout() {
-    }
+    private DeltaLayout() {}
 
     public static List<Tensor> of(LlamaConfig c, InverseLlavaConfig.Model spec, int visualDim) {
         return of(c, spec.fusion(), spec.adaptation(), visualDim);
     }
 
     /** The tensors for a fusion (or none: null) and a LoRA (or none: null) given apart. */
-    public static List<Tensor> of(LlamaConfig c, InverseLlavaConfig.Fusion fusion, InverseLlavaConfig.Adaptation lora,
-                                  int visualDim) {
+    public static List<Tensor> of(
+            LlamaConfig c, InverseLlavaConfig.Fusion fusion, InverseLlavaConfig.Adaptation lora, int visualDim) {
         long d = c.hiddenSize();
         long qDim = (long) c.numAttentionHeads() * c.headDim();
         long kvDim = (long) c.numKeyValueHeads() * c.headDim();
@@ -42,8 +47,10 @@ public final class DeltaLayout {
                 for (String t : fusion.targets()) {
                     long outDim = t.equals("q") ? qDim : kvDim;
                     String f = p + "self_attn.fusion.";
-                    out.add(new Tensor(f + "text_to_vision." + t + ".weight", new long[] {visualDim, d}, Kind.TEXT_TO_VISION));
-                    out.add(new Tensor(f + "output." + t + ".weight", new long[] {outDim, 2L * visualDim}, Kind.OUTPUT));
+                    out.add(new Tensor(
+                            f + "text_to_vision." + t + ".weight", new long[] {visualDim, d}, Kind.TEXT_TO_VISION));
+                    out.add(new Tensor(
+                            f + "output." + t + ".weight", new long[] {outDim, 2L * visualDim}, Kind.OUTPUT));
                     out.add(new Tensor(f + "visual_norm." + t + ".weight", new long[] {visualDim}, Kind.VISUAL_NORM));
                     out.add(new Tensor(f + "scales." + t, new long[0], Kind.SCALE));
                 }
@@ -53,7 +60,11 @@ public final class DeltaLayout {
                         continue;
                     }
                     long[] io = projection(c, proj, qDim, kvDim);
-                    String name = p + (proj.startsWith("gate") || proj.startsWith("up") || proj.startsWith("down") ? "mlp." : "self_attn.") + proj;
+                    String name = p
+                            + (proj.startsWith("gate") || proj.startsWith("up") || proj.startsWith("down")
+                                    ? "mlp."
+                                    : "self_attn.")
+                            + proj;
                     out.add(new Tensor(name + ".lora_a.weight", new long[] {lora.rank(), io[1]}, Kind.LORA_A));
                     out.add(new Tensor(name + ".lora_b.weight", new long[] {io[0], lora.rank()}, Kind.LORA_B));
                 }

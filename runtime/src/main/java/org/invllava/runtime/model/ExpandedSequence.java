@@ -16,9 +16,12 @@ public record ExpandedSequence(long[] tokenIds, boolean[] isPatch, float[] visua
 
     /** Builds the expanded sequence; the number of images must equal the number of −200 tokens. */
     public static ExpandedSequence build(int[] promptIds, List<PatchFeatures> images, int visualDim, int vocabSize) {
-        long slots = java.util.Arrays.stream(promptIds).filter(id -> id == LlamaTokenizer.IMAGE_TOKEN_ID).count();
+        long slots = java.util.Arrays.stream(promptIds)
+                .filter(id -> id == LlamaTokenizer.IMAGE_TOKEN_ID)
+                .count();
         if (slots != images.size()) {
-            throw new IllegalArgumentException("prompt has " + slots + " image token(s) but " + images.size() + " image(s) were given");
+            throw new IllegalArgumentException(
+                    "prompt has " + slots + " image token(s) but " + images.size() + " image(s) were given");
         }
         int length = 0;
         for (int id : promptIds) {
@@ -42,7 +45,8 @@ public record ExpandedSequence(long[] tokenIds, boolean[] isPatch, float[] visua
             }
             PatchFeatures f = images.get(img++);
             if (f.dim() != visualDim) {
-                throw new IllegalArgumentException("image features have dim " + f.dim() + ", the model expects " + visualDim);
+                throw new IllegalArgumentException(
+                        "image features have dim " + f.dim() + ", the model expects " + visualDim);
             }
             System.arraycopy(f.data(), 0, visual, pos * visualDim, f.data().length);
             java.util.Arrays.fill(patch, pos, pos + f.patches(), true);

@@ -28,8 +28,14 @@ public final class InverseLlavaModel implements MultimodalModel {
     private final LlamaTokenizer tokenizer;
     private final DataType dtype;
 
-    private InverseLlavaModel(NDManager manager, InverseLlavaConfig bundle, VisionModel vision, int featureDim,
-                              LlamaModel language, LlamaTokenizer tokenizer, DataType dtype) {
+    private InverseLlavaModel(
+            NDManager manager,
+            InverseLlavaConfig bundle,
+            VisionModel vision,
+            int featureDim,
+            LlamaModel language,
+            LlamaTokenizer tokenizer,
+            DataType dtype) {
         this.manager = manager;
         this.bundle = bundle;
         this.vision = vision;
@@ -56,15 +62,18 @@ public final class InverseLlavaModel implements MultimodalModel {
         LlamaTokenizer tokenizer = Tokenizers.load(paths.language(), llamaConfig);
         NDManager manager = NDManager.newBaseManager(options.device());
         try {
-            VisionModel vision = withVision ? VisionModel.load(paths.vision(), spec, manager, options.visionDtype(), false) : null;
-            int featureDim = vision != null ? vision.featureDim() : spec.vision().featureDim();
+            VisionModel vision =
+                    withVision ? VisionModel.load(paths.vision(), spec, manager, options.visionDtype(), false) : null;
+            int featureDim =
+                    vision != null ? vision.featureDim() : spec.vision().featureDim();
             TensorLoader base = new TensorLoader(Checkpoint.open(paths.language()), manager, options.dtype());
             TensorLoader delta = new TensorLoader(Checkpoint.openFile(release.weights()), manager, options.dtype());
-            LlamaModel language = LlamaModel.load(llamaConfig, base, delta, spec, featureDim, options.dtype(),
-                    options.weights(), manager);
+            LlamaModel language = LlamaModel.load(
+                    llamaConfig, base, delta, spec, featureDim, options.dtype(), options.weights(), manager);
             base.checkAllUsed(LlamaModel::isUnused);
             delta.checkAllUsed(name -> false);
-            return new InverseLlavaModel(manager, release.config(), vision, featureDim, language, tokenizer, options.dtype());
+            return new InverseLlavaModel(
+                    manager, release.config(), vision, featureDim, language, tokenizer, options.dtype());
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -126,7 +135,8 @@ public final class InverseLlavaModel implements MultimodalModel {
     /** The visual stream of the fusion layers is the features themselves. */
     @Override
     public ExpandedSequence expand(int[] promptIds, List<PatchFeatures> images) {
-        return ExpandedSequence.build(promptIds, images, featureDim, language.config().vocabSize());
+        return ExpandedSequence.build(
+                promptIds, images, featureDim, language.config().vocabSize());
     }
 
     @Override

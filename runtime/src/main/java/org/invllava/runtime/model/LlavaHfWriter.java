@@ -23,8 +23,7 @@ public final class LlavaHfWriter {
     private static final String VISION = "vision_tower.";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    private LlavaHfWriter() {
-    }
+    private LlavaHfWriter() {}
 
     /**
      * Writes {@code dir} (created): {@code tensors} (the {@value #LANGUAGE}* and {@value #PROJECTOR}* tensors) with
@@ -35,14 +34,21 @@ public final class LlavaHfWriter {
         Files.createDirectories(dir);
         Checkpoint.open(vision).tensors().forEach((name, t) -> tensors.addCopy(VISION + name, t));
         tensors.write(dir.resolve("model.safetensors"));
-        ObjectNode config = JSON.createObjectNode().put("model_type", "llava").put("projector_hidden_act", "gelu")
-                .put("vision_feature_layer", -2).put("vision_feature_select_strategy", "default")
+        ObjectNode config = JSON.createObjectNode()
+                .put("model_type", "llava")
+                .put("projector_hidden_act", "gelu")
+                .put("vision_feature_layer", -2)
+                .put("vision_feature_select_strategy", "default")
                 .put("tie_word_embeddings", false);
         config.putArray("architectures").add(LlavaConfig.HF_ARCHITECTURE);
         config.set("text_config", JSON.readTree(language.resolve("config.json").toFile()));
-        config.set("vision_config", JSON.readTree(vision.resolve("config.json").toFile()).get("vision_config"));
+        config.set(
+                "vision_config",
+                JSON.readTree(vision.resolve("config.json").toFile()).get("vision_config"));
         JSON.writeValue(dir.resolve("config.json").toFile(), config);
-        Files.copy(vision.resolve("preprocessor_config.json"), dir.resolve("preprocessor_config.json"),
+        Files.copy(
+                vision.resolve("preprocessor_config.json"),
+                dir.resolve("preprocessor_config.json"),
                 StandardCopyOption.REPLACE_EXISTING);
         for (String file : List.of("tokenizer.model", "tokenizer_config.json")) {
             if (Files.exists(language.resolve(file))) {

@@ -31,8 +31,15 @@ public final class LlavaModel implements MultimodalModel {
     private final LlamaTokenizer tokenizer;
     private final DataType dtype;
 
-    private LlavaModel(NDManager manager, LlavaConfig config, VisionModel vision, int featureDim, LlavaProjector projector,
-                       LlamaModel language, LlamaTokenizer tokenizer, DataType dtype) {
+    private LlavaModel(
+            NDManager manager,
+            LlavaConfig config,
+            VisionModel vision,
+            int featureDim,
+            LlavaProjector projector,
+            LlamaModel language,
+            LlamaTokenizer tokenizer,
+            DataType dtype) {
         this.manager = manager;
         this.config = config;
         this.vision = vision;
@@ -59,10 +66,14 @@ public final class LlavaModel implements MultimodalModel {
         NDManager manager = NDManager.newBaseManager(options.device());
         try {
             DataType type = options.dtype();
-            VisionModel vision = withVision ? vision(config, weights, paths, manager, options.visionDtype(), false) : null;
-            int featureDim = vision != null ? vision.featureDim() : visionConfig(config, paths).hiddenSize(); // one layer
+            VisionModel vision =
+                    withVision ? vision(config, weights, paths, manager, options.visionDtype(), false) : null;
+            int featureDim = vision != null
+                    ? vision.featureDim()
+                    : visionConfig(config, paths).hiddenSize(); // one layer
             TensorLoader projectorWeights = new TensorLoader(weights.projector(), manager, type);
-            LlavaProjector projector = LlavaProjector.load(projectorWeights, featureDim, config.text().hiddenSize());
+            LlavaProjector projector = LlavaProjector.load(
+                    projectorWeights, featureDim, config.text().hiddenSize());
             projectorWeights.checkAllUsed(name -> false);
             TensorLoader base = new TensorLoader(weights.language(), manager, type);
             LlamaModel language = LlamaModel.load(config.text(), base, null, null, 0, type, options.weights(), manager);
@@ -89,17 +100,31 @@ public final class LlavaModel implements MultimodalModel {
         }
     }
 
-    private static VisionModel vision(LlavaConfig config, LlavaWeights weights, LlavaPaths paths, NDManager manager,
-                                      DataType type, boolean ownsManager) {
+    private static VisionModel vision(
+            LlavaConfig config,
+            LlavaWeights weights,
+            LlavaPaths paths,
+            NDManager manager,
+            DataType type,
+            boolean ownsManager) {
         ClipVisionConfig visionConfig = visionConfig(config, paths);
         Path preprocessorDir = config.layout() == LlavaConfig.Layout.ORIGINAL ? paths.vision() : paths.model();
-        return VisionModel.loadLlava(visionConfig, config.featureLayer(), new TensorLoader(weights.vision(), manager, type),
-                preprocessorDir, config.padToSquare(), manager, type, ownsManager);
+        return VisionModel.loadLlava(
+                visionConfig,
+                config.featureLayer(),
+                new TensorLoader(weights.vision(), manager, type),
+                preprocessorDir,
+                config.padToSquare(),
+                manager,
+                type,
+                ownsManager);
     }
 
     /** CLIP's config: inside llava-hf's config, in the CLIP directory for the original release. */
     private static ClipVisionConfig visionConfig(LlavaConfig config, LlavaPaths paths) {
-        return config.vision() != null ? config.vision() : ClipVisionConfig.load(paths.vision().resolve("config.json"));
+        return config.vision() != null
+                ? config.vision()
+                : ClipVisionConfig.load(paths.vision().resolve("config.json"));
     }
 
     public LlavaConfig config() {
@@ -148,16 +173,19 @@ public final class LlavaModel implements MultimodalModel {
         List<PatchFeatures> projected = new ArrayList<>();
         for (PatchFeatures f : images) {
             if (f.dim() != featureDim) {
-                throw new IllegalArgumentException("image features have dim " + f.dim() + ", the model expects "
-                        + featureDim);
+                throw new IllegalArgumentException(
+                        "image features have dim " + f.dim() + ", the model expects " + featureDim);
             }
             try (NDManager step = manager.newSubManager()) {
-                NDArray v = step.create(f.data(), new Shape(f.patches(), f.dim())).toType(dtype, false); // [N, dv]
-                float[] rows = projector.forward(v).toType(DataType.FLOAT32, false).toFloatArray(); // [N, D]
+                NDArray v =
+                        step.create(f.data(), new Shape(f.patches(), f.dim())).toType(dtype, false); // [N, dv]
+                float[] rows =
+                        projector.forward(v).toType(DataType.FLOAT32, false).toFloatArray(); // [N, D]
                 projected.add(new PatchFeatures(f.patches(), hidden, rows));
             }
         }
-        return ExpandedSequence.build(promptIds, projected, hidden, language.config().vocabSize());
+        return ExpandedSequence.build(
+                promptIds, projected, hidden, language.config().vocabSize());
     }
 
     @Override

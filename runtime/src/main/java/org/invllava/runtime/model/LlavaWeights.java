@@ -27,14 +27,25 @@ record LlavaWeights(String layout, Checkpoint language, Checkpoint vision, Check
         }
         boolean after452 = all.names().stream().anyMatch(n -> n.startsWith("model.language_model."));
         LlavaWeights w = after452
-                ? new LlavaWeights("llava-hf (transformers >= 4.52 names)",
+                ? new LlavaWeights(
+                        "llava-hf (transformers >= 4.52 names)",
                         all.renamed("model.language_model.", "model.").plus(all.renamed("lm_head.", "lm_head.")),
-                        all.renamed("model.vision_tower.", ""), all.renamed("model.multi_modal_projector.", ""))
-                : new LlavaWeights("llava-hf (transformers < 4.52 names)", all.renamed("language_model.", ""),
-                        all.renamed("vision_tower.", ""), all.renamed("multi_modal_projector.", ""));
-        w.checkCovers(all, after452
-                ? List.of("model.language_model.", "lm_head.", "model.vision_tower.", "model.multi_modal_projector.")
-                : List.of("language_model.", "vision_tower.", "multi_modal_projector."));
+                        all.renamed("model.vision_tower.", ""),
+                        all.renamed("model.multi_modal_projector.", ""))
+                : new LlavaWeights(
+                        "llava-hf (transformers < 4.52 names)",
+                        all.renamed("language_model.", ""),
+                        all.renamed("vision_tower.", ""),
+                        all.renamed("multi_modal_projector.", ""));
+        w.checkCovers(
+                all,
+                after452
+                        ? List.of(
+                                "model.language_model.",
+                                "lm_head.",
+                                "model.vision_tower.",
+                                "model.multi_modal_projector.")
+                        : List.of("language_model.", "vision_tower.", "multi_modal_projector."));
         return w;
     }
 
@@ -45,8 +56,8 @@ record LlavaWeights(String layout, Checkpoint language, Checkpoint vision, Check
         }
         Checkpoint projector = all.renamed(ORIGINAL_PROJECTOR + "0.", "linear_1.")
                 .plus(all.renamed(ORIGINAL_PROJECTOR + "2.", "linear_2."));
-        LlavaWeights w = new LlavaWeights("original release", all.without(ORIGINAL_PROJECTOR), Checkpoint.open(visionDir),
-                projector);
+        LlavaWeights w = new LlavaWeights(
+                "original release", all.without(ORIGINAL_PROJECTOR), Checkpoint.open(visionDir), projector);
         Set<String> strays = new TreeSet<>(all.renamed(ORIGINAL_PROJECTOR, "").names());
         strays.removeIf(n -> n.startsWith("0.") || n.startsWith("2."));
         if (!strays.isEmpty()) {

@@ -13,9 +13,11 @@ import org.invllava.runtime.nn.quant.WeightFormat;
  */
 public record LoadOptions(DataType dtype, Device device, WeightFormat weights) {
     public LoadOptions {
-        if (weights != WeightFormat.FLOAT32 && (dtype != DataType.FLOAT32 || !Device.cpu().equals(device))) {
-            throw new IllegalArgumentException(weights.label() + " weights run with float32 activations on the CPU, not "
-                    + dtype + " on " + device + " (use --dtype float32 --device cpu)");
+        if (weights != WeightFormat.FLOAT32
+                && (dtype != DataType.FLOAT32 || !Device.cpu().equals(device))) {
+            throw new IllegalArgumentException(
+                    weights.label() + " weights run with float32 activations on the CPU, not " + dtype + " on " + device
+                            + " (use --dtype float32 --device cpu)");
         }
     }
 
@@ -40,9 +42,10 @@ public record LoadOptions(DataType dtype, Device device, WeightFormat weights) {
         return switch (name.toLowerCase(Locale.ROOT)) {
             case "float32", "fp32", "f32" -> DataType.FLOAT32;
             case "float16", "fp16", "f16", "half" -> DataType.FLOAT16;
-            case "bfloat16", "bf16" -> throw new IllegalArgumentException(
-                    "bfloat16 compute is not available with the DJL 0.36 PyTorch engine (BF16 arrays abort the JVM); "
-                            + "use float32 or float16 (bf16 checkpoints load fine in either), or --weights bfloat16");
+            case "bfloat16", "bf16" ->
+                throw new IllegalArgumentException(
+                        "bfloat16 compute is not available with the DJL 0.36 PyTorch engine (BF16 arrays abort the JVM); "
+                                + "use float32 or float16 (bf16 checkpoints load fine in either), or --weights bfloat16");
             default -> throw new IllegalArgumentException("unknown dtype " + name + " (float32, float16)");
         };
     }

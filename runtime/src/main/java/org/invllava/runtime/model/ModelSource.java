@@ -10,8 +10,7 @@ import java.util.Map;
  */
 public sealed interface ModelSource permits ModelSource.InverseLlava, ModelSource.Llava {
     /** What the four directories are called where they come from (options or variables), for messages. */
-    record Names(String llava, String vision, String language, String fusion) {
-    }
+    record Names(String llava, String vision, String language, String fusion) {}
 
     /** The environment variables services read a source from. */
     Names ENV = new Names("LLAVA_MODEL_DIR", "VISION_MODEL_DIR", "LANGUAGE_MODEL_DIR", "FUSION_CHECKPOINT_DIR");
@@ -62,8 +61,13 @@ public sealed interface ModelSource permits ModelSource.InverseLlava, ModelSourc
 
         @Override
         public Map<String, String> variables() {
-            return Map.of(ENV.vision(), absolute(paths.vision()), ENV.language(), absolute(paths.language()),
-                    ENV.fusion(), absolute(paths.fusion()));
+            return Map.of(
+                    ENV.vision(),
+                    absolute(paths.vision()),
+                    ENV.language(),
+                    absolute(paths.language()),
+                    ENV.fusion(),
+                    absolute(paths.fusion()));
         }
     }
 
@@ -95,7 +99,8 @@ public sealed interface ModelSource permits ModelSource.InverseLlava, ModelSourc
 
         @Override
         public Map<String, String> variables() {
-            return paths.vision() == null ? Map.of(ENV.llava(), absolute(paths.model()))
+            return paths.vision() == null
+                    ? Map.of(ENV.llava(), absolute(paths.model()))
                     : Map.of(ENV.llava(), absolute(paths.model()), ENV.vision(), absolute(paths.vision()));
         }
     }
@@ -126,12 +131,18 @@ public sealed interface ModelSource permits ModelSource.InverseLlava, ModelSourc
         return of(llava, vision, language, fusion, names, true, true);
     }
 
-    private static ModelSource of(Path llava, Path vision, Path language, Path fusion, Names names,
-                                  boolean needsVision, boolean needsLanguage) {
+    private static ModelSource of(
+            Path llava,
+            Path vision,
+            Path language,
+            Path fusion,
+            Names names,
+            boolean needsVision,
+            boolean needsLanguage) {
         if (llava != null) {
             if (language != null || fusion != null) {
-                throw new IllegalArgumentException("give " + names.llava() + " or " + names.language() + " with "
-                        + names.fusion() + ", not both");
+                throw new IllegalArgumentException(
+                        "give " + names.llava() + " or " + names.language() + " with " + names.fusion() + ", not both");
             }
             return new Llava(new LlavaPaths(llava, vision));
         }

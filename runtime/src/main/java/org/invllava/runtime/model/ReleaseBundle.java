@@ -36,8 +36,8 @@ public record ReleaseBundle(Path dir, InverseLlavaConfig config) {
         sums.forEach((file, expected) -> {
             String actual = sha256(dir.resolve(file));
             if (!actual.equalsIgnoreCase(expected)) {
-                throw new WeightException(dir.resolve(file) + ": SHA-256 " + actual + " does not match checksums.sha256 ("
-                        + expected + ")");
+                throw new WeightException(dir.resolve(file) + ": SHA-256 " + actual
+                        + " does not match checksums.sha256 (" + expected + ")");
             }
         });
         return new ReleaseBundle(dir, config);

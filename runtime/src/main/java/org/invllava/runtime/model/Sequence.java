@@ -24,7 +24,10 @@ public final class Sequence implements AutoCloseable {
         this.language = language;
         this.dtype = dtype;
         this.inputs = inputs;
-        this.cache = new KvCache(manager, language.config().numHiddenLayers(), language.maxPositions(),
+        this.cache = new KvCache(
+                manager,
+                language.config().numHiddenLayers(),
+                language.maxPositions(),
                 language.kvType(manager.getDevice()));
     }
 
@@ -46,7 +49,8 @@ public final class Sequence implements AutoCloseable {
         checkRoom(input.rows());
         try (NDManager step = manager.newSubManager()) {
             StepInput.Tensors in = input.tensors(step, language, dtype);
-            return language.lastLogits(language.forward(in.embeds(), in.streams(), ForwardBatch.single(cache, input.rows())));
+            return language.lastLogits(
+                    language.forward(in.embeds(), in.streams(), ForwardBatch.single(cache, input.rows())));
         }
     }
 

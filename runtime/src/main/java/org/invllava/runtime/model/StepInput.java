@@ -36,8 +36,7 @@ public final class StepInput {
     }
 
     /** The embeddings [N, D] and fusion streams (null for {@link PatchRows#INPUT_EMBEDDING}) of the rows added so far. */
-    public record Tensors(NDArray embeds, FusionStreams streams) {
-    }
+    public record Tensors(NDArray embeds, FusionStreams streams) {}
 
     public int rows() {
         return rows;
@@ -82,7 +81,8 @@ public final class StepInput {
         }
         NDArray textMask = m.create(text, new Shape(rows, 1)).toType(dtype, false); // [N, 1]
         NDArray embeds = language.embed(m, Arrays.copyOf(ids, rows)).mul(textMask); // [N, D], zero at patch slots
-        NDArray v = m.create(Arrays.copyOf(visual, rows * visualDim), new Shape(rows, visualDim)).toType(dtype, false);
+        NDArray v = m.create(Arrays.copyOf(visual, rows * visualDim), new Shape(rows, visualDim))
+                .toType(dtype, false);
         if (patchRows == PatchRows.INPUT_EMBEDDING) {
             if (projection == null) {
                 return new Tensors(embeds.add(v), null); // v is zero at text slots
@@ -90,7 +90,10 @@ public final class StepInput {
             NDArray patchMask = m.create(vision, new Shape(rows, 1)).toType(dtype, false); // [N, 1]
             return new Tensors(embeds.add(projection.apply(v).mul(patchMask)), null); // [N, D]
         }
-        return new Tensors(embeds, new FusionStreams(v, textMask, m.create(vision, new Shape(rows, 1)).toType(dtype, false)));
+        return new Tensors(
+                embeds,
+                new FusionStreams(
+                        v, textMask, m.create(vision, new Shape(rows, 1)).toType(dtype, false)));
     }
 
     private void grow(int needed) {

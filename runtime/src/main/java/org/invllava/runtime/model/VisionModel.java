@@ -28,8 +28,12 @@ public final class VisionModel implements AutoCloseable {
     private final ImagePreprocessor preprocessor;
     private final DataType dtype;
 
-    private VisionModel(NDManager manager, boolean ownsManager, ClipVisionTower tower, ImagePreprocessor preprocessor,
-                        DataType dtype) {
+    private VisionModel(
+            NDManager manager,
+            boolean ownsManager,
+            ClipVisionTower tower,
+            ImagePreprocessor preprocessor,
+            DataType dtype) {
         this.manager = manager;
         this.ownsManager = ownsManager;
         this.tower = tower;
@@ -53,13 +57,15 @@ public final class VisionModel implements AutoCloseable {
         }
     }
 
-    static VisionModel load(Path visionDir, InverseLlavaConfig.Model spec, NDManager manager, DataType dtype, boolean owns) {
+    static VisionModel load(
+            Path visionDir, InverseLlavaConfig.Model spec, NDManager manager, DataType dtype, boolean owns) {
         ClipVisionConfig config = ClipVisionConfig.load(visionDir.resolve("config.json"));
         checkConsistency(spec, config);
         TensorLoader weights = new TensorLoader(Checkpoint.open(visionDir), manager, dtype);
         ClipVisionTower tower = ClipVisionTower.load(config, spec.vision().featureLayers(), weights);
         weights.checkAllUsed(tower::isUnused);
-        return new VisionModel(manager, owns, tower, ImagePreprocessor.forModel(visionDir, config.imageSize(), true), dtype);
+        return new VisionModel(
+                manager, owns, tower, ImagePreprocessor.forModel(visionDir, config.imageSize(), true), dtype);
     }
 
     /**
@@ -67,23 +73,35 @@ public final class VisionModel implements AutoCloseable {
      * {@code vision_model.*} of {@code weights}, preprocessing from {@code preprocessorDir}. Tensors the tower does
      * not use (text tower, post_layernorm, deeper blocks) are ignored; any other stray tensor is an error.
      */
-    static VisionModel loadLlava(ClipVisionConfig config, int featureLayer, TensorLoader weights, Path preprocessorDir,
-                                 boolean padToSquare, NDManager manager, DataType dtype, boolean ownsManager) {
+    static VisionModel loadLlava(
+            ClipVisionConfig config,
+            int featureLayer,
+            TensorLoader weights,
+            Path preprocessorDir,
+            boolean padToSquare,
+            NDManager manager,
+            DataType dtype,
+            boolean ownsManager) {
         ClipVisionTower tower = ClipVisionTower.load(config, List.of(featureLayer), weights);
         weights.checkAllUsed(tower::isUnused);
-        return new VisionModel(manager, ownsManager, tower,
-                ImagePreprocessor.forModel(preprocessorDir, config.imageSize(), padToSquare), dtype);
+        return new VisionModel(
+                manager,
+                ownsManager,
+                tower,
+                ImagePreprocessor.forModel(preprocessorDir, config.imageSize(), padToSquare),
+                dtype);
     }
 
     private static void checkConsistency(InverseLlavaConfig.Model spec, ClipVisionConfig v) {
         int featureDim = v.hiddenSize() * spec.vision().featureLayers().size();
         if (featureDim != spec.vision().featureDim()) {
-            throw new WeightException("bundle feature_dim " + spec.vision().featureDim() + " does not match the vision tower ("
-                    + featureDim + " = hidden " + v.hiddenSize() + " x " + spec.vision().featureLayers().size() + " layers)");
+            throw new WeightException("bundle feature_dim " + spec.vision().featureDim()
+                    + " does not match the vision tower (" + featureDim + " = hidden " + v.hiddenSize() + " x "
+                    + spec.vision().featureLayers().size() + " layers)");
         }
         if (spec.vision().imageSize() != v.imageSize().intValue()) {
-            throw new WeightException("bundle image_size " + spec.vision().imageSize() + " does not match the vision tower ("
-                    + v.imageSize() + ")");
+            throw new WeightException("bundle image_size " + spec.vision().imageSize()
+                    + " does not match the vision tower (" + v.imageSize() + ")");
         }
     }
 

@@ -5,8 +5,7 @@ import ai.djl.nn.Activation;
 
 /** Element-wise activations used by CLIP, LLaMA and the LLaVA projector. */
 public final class Activations {
-    private Activations() {
-    }
+    private Activations() {}
 
     /** {@code x · σ(x)}. */
     public static NDArray silu(NDArray x) {
@@ -25,7 +24,8 @@ public final class Activations {
 
     /** Softmax over the last axis computed in float32, returned in the input dtype. */
     public static NDArray softmaxFp32(NDArray scores) {
-        return scores.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).softmax(-1)
+        return scores.toType(ai.djl.ndarray.types.DataType.FLOAT32, false)
+                .softmax(-1)
                 .toType(scores.getDataType(), false);
     }
 }

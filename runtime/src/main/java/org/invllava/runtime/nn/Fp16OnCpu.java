@@ -17,12 +17,13 @@ public final class Fp16OnCpu {
      */
     public static final int UPCAST_ROWS = 16;
 
-    private Fp16OnCpu() {
-    }
+    private Fp16OnCpu() {}
 
     /** Whether a product producing {@code rows} rows from {@code x} should run in float32. */
     public static boolean upcast(NDArray x, long rows) {
-        return x.getDataType() == DataType.FLOAT16 && rows >= UPCAST_ROWS && Device.cpu().equals(x.getDevice());
+        return x.getDataType() == DataType.FLOAT16
+                && rows >= UPCAST_ROWS
+                && Device.cpu().equals(x.getDevice());
     }
 
     /** The dtype attention runs in for activations like {@code x}: float32 for float16 on the CPU. */
@@ -40,7 +41,9 @@ public final class Fp16OnCpu {
         if (!upcast(a, rows)) {
             return a.matMul(b);
         }
-        return a.toType(DataType.FLOAT32, false).matMul(b.toType(DataType.FLOAT32, false)).toType(DataType.FLOAT16, false);
+        return a.toType(DataType.FLOAT32, false)
+                .matMul(b.toType(DataType.FLOAT32, false))
+                .toType(DataType.FLOAT16, false);
     }
 
     /** A float32 copy of a weight, owned by {@code like}'s manager (freed with the current scope). */

@@ -53,8 +53,11 @@ public final class Linear {
      * reads the weight: the caller may release it.
      */
     public Linear packed() {
-        if (packedWeight != null || storedWeight != null || !PackedWeight.appliesTo(weight.getDataType(), weight.getDevice())
-                || !PackedWeight.worthPacking(weight.getShape().get(0), weight.getShape().get(1))) {
+        if (packedWeight != null
+                || storedWeight != null
+                || !PackedWeight.appliesTo(weight.getDataType(), weight.getDevice())
+                || !PackedWeight.worthPacking(
+                        weight.getShape().get(0), weight.getShape().get(1))) {
             return this;
         }
         return new Linear(null, bias, PackedWeight.pack(weight), null);
@@ -70,8 +73,11 @@ public final class Linear {
             return bias == null ? y : y.addi(bias);
         }
         if (Fp16OnCpu.upcast(x, x.getShape().size() / x.getShape().tail())) {
-            return linear(x.toType(DataType.FLOAT32, false), Fp16OnCpu.widenWeight(weight, x),
-                    Fp16OnCpu.widenWeight(bias, x)).toType(DataType.FLOAT16, false);
+            return linear(
+                            x.toType(DataType.FLOAT32, false),
+                            Fp16OnCpu.widenWeight(weight, x),
+                            Fp16OnCpu.widenWeight(bias, x))
+                    .toType(DataType.FLOAT16, false);
         }
         return skinny(x) ? transposedForward(x) : linear(x, weight, bias); // (W · xᵀ)ᵀ where faster here
     }
@@ -80,7 +86,9 @@ public final class Linear {
     NDArray transposedForward(NDArray x) {
         long n = x.getShape().get(0);
         NDArray y = weight.matMul(x.transpose()) // [out, N]
-                .transpose().reshape(-1).reshape(n, outFeatures()); // [N, out], row-major (flattening copies)
+                .transpose()
+                .reshape(-1)
+                .reshape(n, outFeatures()); // [N, out], row-major (flattening copies)
         return bias == null ? y : y.add(bias);
     }
 
@@ -91,8 +99,11 @@ public final class Linear {
      */
     private static boolean skinny(NDArray x) {
         long rows = x.getShape().dimension() == 2 ? x.getShape().get(0) : 0;
-        return rows >= 2 && rows <= SkinnyProducts.MAX_ROWS && x.getDataType() == DataType.FLOAT32
-                && Device.cpu().equals(x.getDevice()) && SkinnyProducts.transposed(rows);
+        return rows >= 2
+                && rows <= SkinnyProducts.MAX_ROWS
+                && x.getDataType() == DataType.FLOAT32
+                && Device.cpu().equals(x.getDevice())
+                && SkinnyProducts.transposed(rows);
     }
 
     private static NDArray linear(NDArray x, NDArray w, NDArray b) {
@@ -111,7 +122,10 @@ public final class Linear {
     }
 
     public long outFeatures() {
-        return packedWeight != null ? packedWeight.outFeatures()
-                : storedWeight != null ? storedWeight.outFeatures() : weight.getShape().get(0);
+        return packedWeight != null
+                ? packedWeight.outFeatures()
+                : storedWeight != null
+                        ? storedWeight.outFeatures()
+                        : weight.getShape().get(0);
     }
 }

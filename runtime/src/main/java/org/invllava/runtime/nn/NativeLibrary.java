@@ -17,8 +17,7 @@ public final class NativeLibrary {
     private static final String FOLDER = "/org/invllava/runtime/nn/native/linux-x86_64/";
     private static final Map<String, Optional<String>> LOADED = new ConcurrentHashMap<>();
 
-    private NativeLibrary() {
-    }
+    private NativeLibrary() {}
 
     /** Loads {@code lib<name>.so} from the classpath (once); why it cannot be used, or empty when it is loaded. */
     public static Optional<String> load(String name) {

@@ -54,7 +54,9 @@ public final class PackedWeight {
 
     /** Whether weights of this dtype on this device can be packed: float32 on the CPU, bound, not switched off. */
     public static boolean appliesTo(DataType type, Device device) {
-        return type == DataType.FLOAT32 && Device.cpu().equals(device) && mode() != Mode.OFF
+        return type == DataType.FLOAT32
+                && Device.cpu().equals(device)
+                && mode() != Mode.OFF
                 && unavailable().isEmpty();
     }
 
@@ -67,14 +69,17 @@ public final class PackedWeight {
         return switch (mode) {
             case OFF -> false;
             case ALWAYS -> true;
-            case AUTO -> unavailable().isEmpty() // MKL's size function is only bound then
-                    && packedBytes(ROWS_HINT, Math.toIntExact(out), Math.toIntExact(in)) <= 2 * 4 * out * in;
+            case AUTO ->
+                unavailable().isEmpty() // MKL's size function is only bound then
+                        && packedBytes(ROWS_HINT, Math.toIntExact(out), Math.toIntExact(in)) <= 2 * 4 * out * in;
         };
     }
 
     /** The packing policy ({@link #SWITCH}). */
     enum Mode {
-        OFF, AUTO, ALWAYS;
+        OFF,
+        AUTO,
+        ALWAYS;
 
         static Mode parse(String value) {
             if (value == null || value.isBlank() || value.equalsIgnoreCase("auto") || value.equals("1")) {
@@ -98,8 +103,9 @@ public final class PackedWeight {
     public static PackedWeight pack(NDArray weight) {
         Shape shape = weight.getShape();
         if (shape.dimension() != 2 || !appliesTo(weight.getDataType(), weight.getDevice())) {
-            throw new IllegalArgumentException("cannot pack a " + weight.getDataType() + " " + shape + " weight on "
-                    + weight.getDevice() + unavailable().map(why -> " (" + why + ")").orElse(""));
+            throw new IllegalArgumentException(
+                    "cannot pack a " + weight.getDataType() + " " + shape + " weight on " + weight.getDevice()
+                            + unavailable().map(why -> " (" + why + ")").orElse(""));
         }
         int out = Math.toIntExact(shape.get(0));
         int in = Math.toIntExact(shape.get(1));
@@ -117,7 +123,8 @@ public final class PackedWeight {
                     + ", " + in + "] float32 weight");
         }
         int rows = Math.toIntExact(shape.size() / in);
-        NDArray y = x.getManager().create(shape.slice(0, shape.dimension() - 1).add(out), DataType.FLOAT32); // [..., out]
+        NDArray y =
+                x.getManager().create(shape.slice(0, shape.dimension() - 1).add(out), DataType.FLOAT32); // [..., out]
         multiply(x.toByteBuffer(true), rows, in, packed, out, y.toByteBuffer(true));
         return y;
     }

@@ -9,8 +9,7 @@ import ai.djl.ndarray.NDArray;
  * garbage now and then. Used wherever a constant factor sits on a path gradients flow through.
  */
 public final class Scalars {
-    private Scalars() {
-    }
+    private Scalars() {}
 
     /** {@code x · c}, c in x's dtype. */
     public static NDArray times(NDArray x, double c) {

@@ -11,8 +11,7 @@ import java.util.function.UnaryOperator;
  * data (a scalar operand, a mask) shares that data's memory, which closing it would hand back.
  */
 public final class Scopes {
-    private Scopes() {
-    }
+    private Scopes() {}
 
     /** Whether the engine is recording operations for a backward pass (inside a gradient collector). */
     public static boolean recording() {

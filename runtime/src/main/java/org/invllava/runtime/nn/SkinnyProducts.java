@@ -19,8 +19,7 @@ final class SkinnyProducts {
     private static final Logger LOG = LoggerFactory.getLogger(SkinnyProducts.class);
     private static final int[] MEASURED_ROWS = {2, 4, 8, 16};
 
-    private SkinnyProducts() {
-    }
+    private SkinnyProducts() {}
 
     /** Lazily measured, then fixed: whether {@code rows} rows run as {@code (W · xᵀ)ᵀ}, for rows 0..MAX_ROWS. */
     private static final class Choice {

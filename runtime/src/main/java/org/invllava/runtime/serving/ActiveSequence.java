@@ -29,8 +29,14 @@ final class ActiveSequence {
     /** The prompt's log probabilities so far (position 0 has none: null), when asked for; restarted by a preemption. */
     final List<Logprobs.Position> promptLogprobs = new ArrayList<>();
 
-    ActiveSequence(String id, int[] promptIds, ExpandedSequence prompt, Decoding decoding, GenerationCallbacks callbacks,
-                   PagedKvCache cache, Priority priority) {
+    ActiveSequence(
+            String id,
+            int[] promptIds,
+            ExpandedSequence prompt,
+            Decoding decoding,
+            GenerationCallbacks callbacks,
+            PagedKvCache cache,
+            Priority priority) {
         this.priority = priority;
         this.id = id;
         this.promptIds = promptIds;

@@ -51,8 +51,7 @@ public final class BatchEngine implements AutoCloseable {
     private volatile Snapshot snapshot;
 
     /** Sizes now, for gauges: sequences running and waiting, KV blocks used and free. */
-    public record Snapshot(int running, int waiting, int kvBlocksUsed, int kvBlocksFree) {
-    }
+    public record Snapshot(int running, int waiting, int kvBlocksUsed, int kvBlocksFree) {}
 
     public BatchEngine(MultimodalModel model, EngineConfig config, EngineObserver observer) {
         this.model = model;
@@ -65,9 +64,14 @@ public final class BatchEngine implements AutoCloseable {
         this.snapshot = new Snapshot(0, 0, 0, pool.totalBlocks());
         this.thread = new Thread(this::loop, "batch-engine");
         this.thread.setDaemon(true);
-        LOG.info("KV pool: {} blocks of {} positions ({} MiB, {} bytes per position); batch of {} sequences, {} tokens a step",
-                pool.totalBlocks(), pool.blockSize(), pool.capacityTokens() * pool.bytesPerToken() >> 20,
-                pool.bytesPerToken(), config.maxBatch(), config.maxTokensPerStep());
+        LOG.info(
+                "KV pool: {} blocks of {} positions ({} MiB, {} bytes per position); batch of {} sequences, {} tokens a step",
+                pool.totalBlocks(),
+                pool.blockSize(),
+                pool.capacityTokens() * pool.bytesPerToken() >> 20,
+                pool.bytesPerToken(),
+                config.maxBatch(),
+                config.maxTokensPerStep());
     }
 
     public void start() {
@@ -93,8 +97,12 @@ public final class BatchEngine implements AutoCloseable {
      * ({@link IllegalArgumentException}) and the prompt must leave room in the context
      * ({@link org.invllava.runtime.model.ContextLengthException}).
      */
-    public void submit(String id, int[] promptIds, List<PatchFeatures> images, SamplingParams params,
-                       GenerationCallbacks callbacks) {
+    public void submit(
+            String id,
+            int[] promptIds,
+            List<PatchFeatures> images,
+            SamplingParams params,
+            GenerationCallbacks callbacks) {
         submit(id, promptIds, images, params, List.of(), callbacks);
     }
 
@@ -105,15 +113,33 @@ public final class BatchEngine implements AutoCloseable {
      * sampling parameters the continuation is the one the earlier run would have picked. When the answer already
      * ended among {@code resumed}, {@code onDone} runs at once, on the caller's thread.
      */
-    public void submit(String id, int[] promptIds, List<PatchFeatures> images, SamplingParams params,
-                       List<Integer> resumed, GenerationCallbacks callbacks) {
+    public void submit(
+            String id,
+            int[] promptIds,
+            List<PatchFeatures> images,
+            SamplingParams params,
+            List<Integer> resumed,
+            GenerationCallbacks callbacks) {
         submit(id, promptIds, images, params, resumed, Priority.INTERACTIVE, callbacks);
     }
 
     /** As {@link #submit(String, int[], List, SamplingParams, List, GenerationCallbacks)}, competing as {@code priority}. */
-    public void submit(String id, int[] promptIds, List<PatchFeatures> images, SamplingParams params,
-                       List<Integer> resumed, Priority priority, GenerationCallbacks callbacks) {
-        submitChoices(id, promptIds, images, List.of(params), OutputOptions.NONE, List.of(resumed), priority,
+    public void submit(
+            String id,
+            int[] promptIds,
+            List<PatchFeatures> images,
+            SamplingParams params,
+            List<Integer> resumed,
+            Priority priority,
+            GenerationCallbacks callbacks) {
+        submitChoices(
+                id,
+                promptIds,
+                images,
+                List.of(params),
+                OutputOptions.NONE,
+                List.of(resumed),
+                priority,
                 List.of(callbacks));
     }
 
@@ -124,9 +150,15 @@ public final class BatchEngine implements AutoCloseable {
      * blocks and the same last logits, and join the batch then. Prompt log probabilities ({@code options}) come from
      * that first choice only; they need a prompt without images.
      */
-    public void submitChoices(String id, int[] promptIds, List<PatchFeatures> images, List<SamplingParams> params,
-                              OutputOptions options, List<List<Integer>> resumed, Priority priority,
-                              List<GenerationCallbacks> callbacks) {
+    public void submitChoices(
+            String id,
+            int[] promptIds,
+            List<PatchFeatures> images,
+            List<SamplingParams> params,
+            OutputOptions options,
+            List<List<Integer>> resumed,
+            Priority priority,
+            List<GenerationCallbacks> callbacks) {
         if (!accepting) {
             throw new IllegalStateException("the engine is shutting down");
         }
@@ -139,14 +171,15 @@ public final class BatchEngine implements AutoCloseable {
         List<ActiveSequence> queued = new ArrayList<>();
         ActiveSequence leader = null;
         for (int i = 0; i < params.size(); i++) {
-            Decoding decoding = Generator.newDecoding(model, params.get(i), leader == null ? options : later,
-                    prompt.length(), contextLimit);
+            Decoding decoding = Generator.newDecoding(
+                    model, params.get(i), leader == null ? options : later, prompt.length(), contextLimit);
             GenerationCallbacks c = callbacks.get(i);
             if (decoding.replay(resumed.get(i))) {
                 done.add(() -> c.onDone(new Outcome.Finished(decoding.result(promptIds, prompt.length()))));
                 continue;
             }
-            ActiveSequence s = new ActiveSequence(id, promptIds.clone(), prompt, decoding, c, pool.newCache(), priority);
+            ActiveSequence s =
+                    new ActiveSequence(id, promptIds.clone(), prompt, decoding, c, pool.newCache(), priority);
             if (!resumed.get(i).isEmpty()) {
                 queued.add(s);
             } else if (leader == null) {
@@ -162,8 +195,12 @@ public final class BatchEngine implements AutoCloseable {
     }
 
     /** As {@link #submit}, completing the future with the outcome; {@code listener} sees each token. */
-    public CompletableFuture<Outcome> submit(String id, int[] promptIds, List<PatchFeatures> images, SamplingParams params,
-                                             org.invllava.runtime.generate.TokenListener listener) {
+    public CompletableFuture<Outcome> submit(
+            String id,
+            int[] promptIds,
+            List<PatchFeatures> images,
+            SamplingParams params,
+            org.invllava.runtime.generate.TokenListener listener) {
         CompletableFuture<Outcome> done = new CompletableFuture<>();
         submit(id, promptIds, images, params, new GenerationCallbacks() {
             @Override
@@ -256,7 +293,8 @@ public final class BatchEngine implements AutoCloseable {
         try (NDManager step = manager.newSubManager()) {
             StepInput.Tensors in = input.tensors(step, language, model.dtype());
             NDArray hidden = language.forward(in.embeds(), in.streams(), new ForwardBatch(segments));
-            logits = language.logits(hidden, rows.stream().mapToInt(Integer::intValue).toArray());
+            logits = language.logits(
+                    hidden, rows.stream().mapToInt(Integer::intValue).toArray());
         } catch (RuntimeException e) {
             LOG.error("a step of {} sequences failed; they end with an error", plan.size(), e);
             plan.forEach(p -> end(p.sequence(), new Outcome.Failed(e)));
@@ -330,8 +368,12 @@ public final class BatchEngine implements AutoCloseable {
         scheduler.remove(s);
         List<ActiveSequence> waitingForIt = List.copyOf(s.followers);
         s.followers.clear();
-        waitingForIt.forEach(f -> end(f, outcome instanceof Outcome.Finished ? new Outcome.Failed(
-                new IllegalStateException("the choice computing the prompt ended before it")) : outcome));
+        waitingForIt.forEach(f -> end(
+                f,
+                outcome instanceof Outcome.Finished
+                        ? new Outcome.Failed(
+                                new IllegalStateException("the choice computing the prompt ended before it"))
+                        : outcome));
         try {
             s.callbacks.onDone(outcome);
         } catch (RuntimeException e) {
@@ -341,8 +383,11 @@ public final class BatchEngine implements AutoCloseable {
 
     private void publishSnapshot() {
         int free = pool.freeBlocks();
-        snapshot = new Snapshot(scheduler.running().size(), scheduler.waiting().size() + incoming.size(),
-                pool.totalBlocks() - free, free);
+        snapshot = new Snapshot(
+                scheduler.running().size(),
+                scheduler.waiting().size() + incoming.size(),
+                pool.totalBlocks() - free,
+                free);
     }
 
     private void signal() {

@@ -16,8 +16,7 @@ import org.invllava.runtime.language.KvBlockPool;
  */
 final class BatchScheduler {
     /** {@code tokens} consecutive uncached positions of {@code sequence} in the next step. */
-    record Planned(ActiveSequence sequence, int tokens) {
-    }
+    record Planned(ActiveSequence sequence, int tokens) {}
 
     private final EngineConfig config;
     private final KvBlockPool pool;

@@ -19,8 +19,8 @@ public record EngineConfig(int maxBatch, int maxTokensPerStep, int kvBlockSize, 
             throw new IllegalArgumentException("KV block size must be at least 1, got " + kvBlockSize);
         }
         if (kvCacheTokens < kvBlockSize) {
-            throw new IllegalArgumentException("KV cache tokens (" + kvCacheTokens + ") must hold at least one block of "
-                    + kvBlockSize);
+            throw new IllegalArgumentException(
+                    "KV cache tokens (" + kvCacheTokens + ") must hold at least one block of " + kvBlockSize);
         }
     }
 

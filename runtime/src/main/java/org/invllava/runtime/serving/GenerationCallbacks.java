@@ -19,8 +19,7 @@ public interface GenerationCallbacks {
      * The prompt's log probabilities, once, before the first token, when they were asked for: one per prompt token,
      * the first null (nothing precedes it).
      */
-    default void onPromptLogprobs(java.util.List<org.invllava.runtime.generate.Logprobs.Position> positions) {
-    }
+    default void onPromptLogprobs(java.util.List<org.invllava.runtime.generate.Logprobs.Position> positions) {}
 
     /** The end, exactly once; the sequence's KV blocks are already back in the pool. */
     void onDone(Outcome outcome);

@@ -5,4 +5,7 @@ package org.invllava.runtime.serving;
  * before any waiting {@code BULK} one, and take the place of the youngest running bulk sequence when the batch or the
  * KV pool is full (it is preempted and recomputed later); bulk requests use whatever room is left.
  */
-public enum Priority { INTERACTIVE, BULK }
+public enum Priority {
+    INTERACTIVE,
+    BULK
+}

@@ -12,11 +12,15 @@ import java.util.List;
  * so text a user types can never become a separator.
  */
 public final class ChatTemplate {
-    public static final String VICUNA_V1_SYSTEM = "A chat between a curious user and an artificial intelligence assistant. "
-            + "The assistant gives helpful, detailed, and polite answers to the user's questions.";
+    public static final String VICUNA_V1_SYSTEM =
+            "A chat between a curious user and an artificial intelligence assistant. "
+                    + "The assistant gives helpful, detailed, and polite answers to the user's questions.";
 
     /** Who wrote a turn. */
-    public enum Role { USER, ASSISTANT }
+    public enum Role {
+        USER,
+        ASSISTANT
+    }
 
     /** One turn; {@code image} puts {@code <image>} and a newline before a user turn's text. */
     public record Turn(Role role, String text, boolean image) {
@@ -38,12 +42,12 @@ public final class ChatTemplate {
         }
     }
 
-    private ChatTemplate() {
-    }
+    private ChatTemplate() {}
 
     /** One user turn; with an image, {@code <image>} and a newline precede the question. */
     public static String vicunaV1(String question, boolean withImage) {
-        return vicunaV1(VICUNA_V1_SYSTEM, List.of(new Turn(Role.USER, question, withImage))).get(0);
+        return vicunaV1(VICUNA_V1_SYSTEM, List.of(new Turn(Role.USER, question, withImage)))
+                .get(0);
     }
 
     /**
@@ -60,10 +64,13 @@ public final class ChatTemplate {
             Turn t = turns.get(i);
             Role expected = i % 2 == 0 ? Role.USER : Role.ASSISTANT;
             if (t.role() != expected) {
-                throw new IllegalArgumentException("turn " + i + " must be a " + expected.name().toLowerCase(java.util.Locale.ROOT) + " turn");
+                throw new IllegalArgumentException(
+                        "turn " + i + " must be a " + expected.name().toLowerCase(java.util.Locale.ROOT) + " turn");
             }
             if (t.role() == Role.USER) {
-                piece.append("USER: ").append(t.image() ? LlamaTokenizer.IMAGE_PLACEHOLDER + "\n" : "").append(t.text())
+                piece.append("USER: ")
+                        .append(t.image() ? LlamaTokenizer.IMAGE_PLACEHOLDER + "\n" : "")
+                        .append(t.text())
                         .append(" ASSISTANT:");
             } else {
                 pieces.add(piece.append(' ').append(t.text()).toString());

@@ -16,7 +16,8 @@ import java.nio.charset.StandardCharsets;
 public final class IncrementalDetokenizer {
     private final LlamaTokenizer tokenizer;
     private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
-    private final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+    private final CharsetDecoder decoder = StandardCharsets.UTF_8
+            .newDecoder()
             .onMalformedInput(CodingErrorAction.REPLACE)
             .onUnmappableCharacter(CodingErrorAction.REPLACE);
     private boolean started;

@@ -30,7 +30,8 @@ public final class LlamaTokenizer {
 
     public LlamaTokenizer(SentencePieceModel model) {
         if (model.modelType() != SentencePieceModel.MODEL_BPE) {
-            throw new TokenizerException("only BPE SentencePiece models are supported (model_type " + model.modelType() + ")");
+            throw new TokenizerException(
+                    "only BPE SentencePiece models are supported (model_type " + model.modelType() + ")");
         }
         this.model = model;
         java.util.Arrays.fill(byteIds, -1);
@@ -38,8 +39,10 @@ public final class LlamaTokenizer {
         for (int id = 0; id < model.pieces().size(); id++) {
             SentencePieceModel.Piece p = model.pieces().get(id);
             switch (p.type()) {
-                case SentencePieceModel.TYPE_NORMAL, SentencePieceModel.TYPE_USER_DEFINED -> mergeable.putIfAbsent(p.piece(), id);
-                case SentencePieceModel.TYPE_BYTE -> byteIds[Integer.parseInt(p.piece().substring(3, 5), 16)] = id;
+                case SentencePieceModel.TYPE_NORMAL, SentencePieceModel.TYPE_USER_DEFINED ->
+                    mergeable.putIfAbsent(p.piece(), id);
+                case SentencePieceModel.TYPE_BYTE ->
+                    byteIds[Integer.parseInt(p.piece().substring(3, 5), 16)] = id;
                 case SentencePieceModel.TYPE_UNKNOWN -> unk = id;
                 default -> reserved.putIfAbsent(p.piece(), id);
             }
@@ -136,8 +139,7 @@ public final class LlamaTokenizer {
         return t.replace(" ", SPACE);
     }
 
-    private record Candidate(int left, int right, float score, String piece) {
-    }
+    private record Candidate(int left, int right, float score, String piece) {}
 
     /** Repeatedly merges the adjacent pair whose union has the highest score (leftmost on ties). */
     private List<String> merge(List<String> initial) {
@@ -156,7 +158,9 @@ public final class LlamaTokenizer {
         }
         while (!agenda.isEmpty()) {
             Candidate c = agenda.poll();
-            if (sym[c.left()] == null || sym[c.right()] == null || !(sym[c.left()] + sym[c.right()]).equals(c.piece())) {
+            if (sym[c.left()] == null
+                    || sym[c.right()] == null
+                    || !(sym[c.left()] + sym[c.right()]).equals(c.piece())) {
                 continue;
             }
             sym[c.left()] = c.piece();
@@ -194,9 +198,10 @@ public final class LlamaTokenizer {
         }
         SentencePieceModel.Piece p = model.pieces().get(id);
         return switch (p.type()) {
-            case SentencePieceModel.TYPE_BYTE -> new byte[] {(byte) Integer.parseInt(p.piece().substring(3, 5), 16)};
+            case SentencePieceModel.TYPE_BYTE ->
+                new byte[] {(byte) Integer.parseInt(p.piece().substring(3, 5), 16)};
             case SentencePieceModel.TYPE_NORMAL, SentencePieceModel.TYPE_USER_DEFINED ->
-                    p.piece().replace(SPACE, " ").getBytes(StandardCharsets.UTF_8);
+                p.piece().replace(SPACE, " ").getBytes(StandardCharsets.UTF_8);
             default -> new byte[0];
         };
     }
@@ -207,8 +212,12 @@ public final class LlamaTokenizer {
      */
     public String text(int id) {
         try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(tokenBytes(id))).toString();
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(tokenBytes(id)))
+                    .toString();
         } catch (CharacterCodingException e) {
             return null;
         }

@@ -15,8 +15,12 @@ import java.util.List;
  * protobuf wire format directly: pieces with score and type, the model type, byte fallback and the
  * normaliser's whitespace flags.
  */
-public record SentencePieceModel(List<Piece> pieces, int modelType, boolean byteFallback,
-                                 boolean addDummyPrefix, boolean removeExtraWhitespaces) {
+public record SentencePieceModel(
+        List<Piece> pieces,
+        int modelType,
+        boolean byteFallback,
+        boolean addDummyPrefix,
+        boolean removeExtraWhitespaces) {
 
     public static final int TYPE_NORMAL = 1;
     public static final int TYPE_UNKNOWN = 2;
@@ -26,8 +30,7 @@ public record SentencePieceModel(List<Piece> pieces, int modelType, boolean byte
     public static final int TYPE_BYTE = 6;
     public static final int MODEL_BPE = 2;
 
-    public record Piece(String piece, float score, int type) {
-    }
+    public record Piece(String piece, float score, int type) {}
 
     public SentencePieceModel {
         pieces = List.copyOf(pieces);

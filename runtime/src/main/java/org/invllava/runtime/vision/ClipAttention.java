@@ -32,7 +32,9 @@ final class ClipAttention {
         NDArray kh = splitHeads(k.forward(x), b, t); // [B, H, T, D]
         NDArray vh = splitHeads(v.forward(x), b, t); // [B, H, T, D]
         NDArray probs = Activations.softmaxFp32(Fp16OnCpu.matMul(qh, kh.transpose(0, 1, 3, 2))); // [B, H, T, T]
-        NDArray ctx = Fp16OnCpu.matMul(probs, vh).transpose(0, 2, 1, 3).reshape(new Shape(b, t, (long) heads * headDim)); // [B, T, H·D]
+        NDArray ctx = Fp16OnCpu.matMul(probs, vh)
+                .transpose(0, 2, 1, 3)
+                .reshape(new Shape(b, t, (long) heads * headDim)); // [B, T, H·D]
         return out.forward(ctx);
     }
 

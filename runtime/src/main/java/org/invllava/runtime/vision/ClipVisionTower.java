@@ -31,9 +31,14 @@ public final class ClipVisionTower {
     private final LayerNorm preLayerNorm;
     private final List<ClipEncoderLayer> layers;
 
-    private ClipVisionTower(ClipVisionConfig config, List<Integer> featureLayers, NDArray patchEmbedding,
-                            NDArray classEmbedding, NDArray positionEmbedding, LayerNorm preLayerNorm,
-                            List<ClipEncoderLayer> layers) {
+    private ClipVisionTower(
+            ClipVisionConfig config,
+            List<Integer> featureLayers,
+            NDArray patchEmbedding,
+            NDArray classEmbedding,
+            NDArray positionEmbedding,
+            LayerNorm preLayerNorm,
+            List<ClipEncoderLayer> layers) {
         this.config = config;
         this.featureLayers = featureLayers;
         this.patchEmbedding = patchEmbedding;
@@ -47,8 +52,8 @@ public final class ClipVisionTower {
     public static int resolveLayer(int featureLayer, int numLayers) {
         int idx = featureLayer < 0 ? numLayers + 1 + featureLayer : featureLayer;
         if (idx < 0 || idx > numLayers) {
-            throw new IllegalArgumentException("feature layer " + featureLayer + " is outside the "
-                    + (numLayers + 1) + " hidden states of the vision tower");
+            throw new IllegalArgumentException("feature layer " + featureLayer + " is outside the " + (numLayers + 1)
+                    + " hidden states of the vision tower");
         }
         return idx;
     }
@@ -68,12 +73,17 @@ public final class ClipVisionTower {
         List<ClipEncoderLayer> layers = new ArrayList<>();
         for (int i = 0; i < deepest; i++) {
             String p = PREFIX + "encoder.layers." + i + ".";
-            ClipAttention attn = new ClipAttention(linear(w, p + "self_attn.q_proj", d, d),
-                    linear(w, p + "self_attn.k_proj", d, d), linear(w, p + "self_attn.v_proj", d, d),
-                    linear(w, p + "self_attn.out_proj", d, d), c.numAttentionHeads());
-            ClipMlp mlp = new ClipMlp(linear(w, p + "mlp.fc1", c.intermediateSize(), d),
+            ClipAttention attn = new ClipAttention(
+                    linear(w, p + "self_attn.q_proj", d, d),
+                    linear(w, p + "self_attn.k_proj", d, d),
+                    linear(w, p + "self_attn.v_proj", d, d),
+                    linear(w, p + "self_attn.out_proj", d, d),
+                    c.numAttentionHeads());
+            ClipMlp mlp = new ClipMlp(
+                    linear(w, p + "mlp.fc1", c.intermediateSize(), d),
                     linear(w, p + "mlp.fc2", d, c.intermediateSize()));
-            layers.add(new ClipEncoderLayer(layerNorm(w, p + "layer_norm1", c), attn, layerNorm(w, p + "layer_norm2", c), mlp));
+            layers.add(new ClipEncoderLayer(
+                    layerNorm(w, p + "layer_norm1", c), attn, layerNorm(w, p + "layer_norm2", c), mlp));
         }
         return new ClipVisionTower(c, List.copyOf(featureLayers), patch, cls, pos, pre, layers);
     }
@@ -83,7 +93,9 @@ public final class ClipVisionTower {
     }
 
     private static LayerNorm layerNorm(TensorSource w, String name, ClipVisionConfig c) {
-        return new LayerNorm(w.load(name + ".weight", c.hiddenSize()), w.load(name + ".bias", c.hiddenSize()),
+        return new LayerNorm(
+                w.load(name + ".weight", c.hiddenSize()),
+                w.load(name + ".bias", c.hiddenSize()),
                 c.layerNormEps().floatValue());
     }
 
@@ -115,8 +127,10 @@ public final class ClipVisionTower {
         if (!Fp16OnCpu.upcast(px, config.numPatches())) {
             return Conv2d.conv2d(px, patchEmbedding, null, stride).singletonOrThrow();
         }
-        return Conv2d.conv2d(px.toType(DataType.FLOAT32, false), Fp16OnCpu.widenWeight(patchEmbedding, px), null, stride)
-                .singletonOrThrow().toType(DataType.FLOAT16, false);
+        return Conv2d.conv2d(
+                        px.toType(DataType.FLOAT32, false), Fp16OnCpu.widenWeight(patchEmbedding, px), null, stride)
+                .singletonOrThrow()
+                .toType(DataType.FLOAT16, false);
     }
 
     /** {@code pixels} [B, 3, S, S] → features [B, patches, featureDim]. */
@@ -126,7 +140,9 @@ public final class ClipVisionTower {
         NDArray x = Scopes.scoped(pixels, px -> {
             NDArray patches = patchify(px); // [B, D, g, g]
             patches = patches.reshape(new Shape(b, d, config.numPatches())).transpose(0, 2, 1); // [B, N, D]
-            NDArray cls = px.getManager().zeros(new Shape(b, 1, d), patches.getDataType()).add(classEmbedding); // [B, 1, D]
+            NDArray cls = px.getManager()
+                    .zeros(new Shape(b, 1, d), patches.getDataType())
+                    .add(classEmbedding); // [B, 1, D]
             NDArray emb = cls.concat(patches, 1).add(positionEmbedding); // [B, N+1, D]
             return preLayerNorm.forward(emb);
         });
@@ -138,7 +154,8 @@ public final class ClipVisionTower {
         }
         NDList selected = new NDList();
         for (int l : featureLayers) {
-            selected.add(hidden.get(resolveLayer(l, config.numHiddenLayers())).get(new NDIndex(":, 1:, :"))); // [B, N, D]
+            selected.add(
+                    hidden.get(resolveLayer(l, config.numHiddenLayers())).get(new NDIndex(":, 1:, :"))); // [B, N, D]
         }
         return selected.size() == 1 ? selected.get(0) : NDArrays.concat(selected, 2); // [B, N, D·layers]
     }

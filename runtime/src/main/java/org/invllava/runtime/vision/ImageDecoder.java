@@ -23,7 +23,9 @@ public final class ImageDecoder {
         return ImageHeader.withReader(bytes, reader -> {
             long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
             if (pixels > maxPixels) {
-                throw new ImageException(ImageException.Reason.TOO_LARGE, "image has " + pixels + " pixels, more than the limit of " + maxPixels);
+                throw new ImageException(
+                        ImageException.Reason.TOO_LARGE,
+                        "image has " + pixels + " pixels, more than the limit of " + maxPixels);
             }
             return toRgb(reader.read(0));
         });
@@ -35,8 +37,8 @@ public final class ImageDecoder {
         byte[] out = new byte[w * h * 3];
         Raster r = img.getRaster();
         int bands = r.getNumBands();
-        boolean direct = img.getColorModel() instanceof ComponentColorModel
-                && r.getTransferType() == DataBuffer.TYPE_BYTE;
+        boolean direct =
+                img.getColorModel() instanceof ComponentColorModel && r.getTransferType() == DataBuffer.TYPE_BYTE;
         int[] px = new int[bands];
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {

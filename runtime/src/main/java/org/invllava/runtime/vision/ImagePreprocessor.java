@@ -41,15 +41,23 @@ public final class ImagePreprocessor {
         JsonNode root = Json.readTree(file);
         int shortest = root.path("size").path("shortest_edge").asInt(imageSize);
         int crop = root.path("crop_size").path("height").asInt(imageSize);
-        return new ImagePreprocessor(shortest, crop, floats(root.get("image_mean"), CLIP_MEAN),
-                floats(root.get("image_std"), CLIP_STD), padToSquare);
+        return new ImagePreprocessor(
+                shortest,
+                crop,
+                floats(root.get("image_mean"), CLIP_MEAN),
+                floats(root.get("image_std"), CLIP_STD),
+                padToSquare);
     }
 
     private static float[] floats(JsonNode node, float[] fallback) {
         if (node == null || !node.isArray() || node.size() != 3) {
             return fallback;
         }
-        return new float[] {(float) node.get(0).asDouble(), (float) node.get(1).asDouble(), (float) node.get(2).asDouble()};
+        return new float[] {
+            (float) node.get(0).asDouble(),
+            (float) node.get(1).asDouble(),
+            (float) node.get(2).asDouble()
+        };
     }
 
     public int outputSize() {

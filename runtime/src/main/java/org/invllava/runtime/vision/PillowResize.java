@@ -10,8 +10,7 @@ public final class PillowResize {
     private static final int PRECISION_BITS = 32 - 8 - 2;
     private static final double BICUBIC_SUPPORT = 2.0;
 
-    private PillowResize() {
-    }
+    private PillowResize() {}
 
     static double bicubic(double x) {
         double a = -0.5;
@@ -26,8 +25,7 @@ public final class PillowResize {
     }
 
     /** Per output index: first input index, count and fixed-point weights. */
-    record Coefficients(int[] start, int[] count, int[][] weights) {
-    }
+    record Coefficients(int[] start, int[] count, int[][] weights) {}
 
     static Coefficients coefficients(int inSize, int outSize) {
         double scale = (double) inSize / outSize;
@@ -60,7 +58,8 @@ public final class PillowResize {
     }
 
     public static RgbImage resize(RgbImage in, int outW, int outH) {
-        RgbImage horizontal = in.width() == outW ? in : pass(in, outW, in.height(), coefficients(in.width(), outW), true);
+        RgbImage horizontal =
+                in.width() == outW ? in : pass(in, outW, in.height(), coefficients(in.width(), outW), true);
         return in.height() == outH ? horizontal : pass(horizontal, outW, outH, coefficients(in.height(), outH), false);
     }
 

@@ -28,8 +28,7 @@ final class Buffers {
         INVOKE_CLEANER = cleaner;
     }
 
-    private Buffers() {
-    }
+    private Buffers() {}
 
     static void free(ByteBuffer buffer) {
         if (INVOKE_CLEANER == null || buffer == null || !buffer.isDirect()) {

@@ -34,8 +34,9 @@ public final class Checkpoint {
         if (!Files.isDirectory(dir)) {
             throw new WeightException(dir + ": checkpoint directory does not exist");
         }
-        for (String name : new String[] {"model.safetensors", "model.safetensors.index.json",
-                "pytorch_model.bin", "pytorch_model.bin.index.json"}) {
+        for (String name : new String[] {
+            "model.safetensors", "model.safetensors.index.json", "pytorch_model.bin", "pytorch_model.bin.index.json"
+        }) {
             Path p = dir.resolve(name);
             if (Files.isRegularFile(p)) {
                 return openFile(p);

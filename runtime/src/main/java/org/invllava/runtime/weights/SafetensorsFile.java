@@ -18,8 +18,7 @@ public final class SafetensorsFile {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long MAX_HEADER = 100L << 20;
 
-    private SafetensorsFile() {
-    }
+    private SafetensorsFile() {}
 
     /** Every tensor of {@code file}, checked against the file's length. */
     public static Map<String, TensorInfo> readHeader(Path file) {

@@ -99,7 +99,8 @@ public final class SafetensorsWriter {
         System.arraycopy(h, 0, headerBytes, 0, h.length);
         Files.createDirectories(file.toAbsolutePath().getParent());
         try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
-            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
+            ByteBuffer len =
+                    ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
             out.write(len.array());
             out.write(headerBytes);
             byte[] chunk = new byte[1 << 20];

@@ -17,8 +17,8 @@ public record TensorInfo(String name, DType dtype, long[] shape, Path file, long
     public TensorInfo {
         long expected = numel(shape) * dtype.bytes();
         if (expected != byteLength) {
-            throw new WeightException(file + ": tensor " + name + " has " + byteLength + " bytes, but "
-                    + dtype + Arrays.toString(shape) + " needs " + expected);
+            throw new WeightException(file + ": tensor " + name + " has " + byteLength + " bytes, but " + dtype
+                    + Arrays.toString(shape) + " needs " + expected);
         }
     }
 

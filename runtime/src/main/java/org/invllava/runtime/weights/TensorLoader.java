@@ -13,8 +13,8 @@ import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashSet;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -81,7 +81,8 @@ public final class TensorLoader implements TensorSource {
                     + Arrays.toString(info.shape()) + ", expected " + Arrays.toString(expected));
         }
         if (!info.dtype().isFloat()) {
-            throw new WeightException(checkpoint.source() + ": tensor " + name + " has non-float dtype " + info.dtype());
+            throw new WeightException(
+                    checkpoint.source() + ": tensor " + name + " has non-float dtype " + info.dtype());
         }
         used.add(name);
         return toArray(info, type);

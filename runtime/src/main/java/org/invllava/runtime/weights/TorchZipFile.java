@@ -1,11 +1,11 @@
 package org.invllava.runtime.weights;
 
 import java.io.IOException;
+import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.BufferUnderflowException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,23 +15,33 @@ import java.util.Map;
  * entry per storage, {@code ARCHIVE/data/KEY}) without Python. Tensors must be contiguous.
  */
 final class TorchZipFile {
-    private record StorageRef(DType dtype, String key) {
-    }
+    private record StorageRef(DType dtype, String key) {}
 
-    private record TensorRef(StorageRef storage, long offset, long[] shape, long[] stride) {
-    }
+    private record TensorRef(StorageRef storage, long offset, long[] shape, long[] stride) {}
 
     private static final Map<String, DType> STORAGE_TYPES = Map.of(
-            "FloatStorage", DType.F32, "HalfStorage", DType.F16, "BFloat16Storage", DType.BF16,
-            "LongStorage", DType.I64, "IntStorage", DType.I32, "ByteStorage", DType.U8, "BoolStorage", DType.BOOL);
+            "FloatStorage",
+            DType.F32,
+            "HalfStorage",
+            DType.F16,
+            "BFloat16Storage",
+            DType.BF16,
+            "LongStorage",
+            DType.I64,
+            "IntStorage",
+            DType.I32,
+            "ByteStorage",
+            DType.U8,
+            "BoolStorage",
+            DType.BOOL);
 
-    private TorchZipFile() {
-    }
+    private TorchZipFile() {}
 
     static Map<String, TensorInfo> readTensors(Path file) {
         Map<String, ZipIndex.Entry> entries = ZipIndex.read(file);
         ZipIndex.Entry pkl = entries.values().stream()
-                .filter(e -> e.name().endsWith("/data.pkl") && e.name().indexOf('/') == e.name().length() - 9)
+                .filter(e -> e.name().endsWith("/data.pkl")
+                        && e.name().indexOf('/') == e.name().length() - 9)
                 .findFirst()
                 .orElseThrow(() -> new WeightException(file + ": no data.pkl: not a torch.save zip archive"));
         String archive = pkl.name().substring(0, pkl.name().length() - "data.pkl".length());
@@ -54,10 +64,12 @@ final class TorchZipFile {
         return out;
     }
 
-    private static TensorInfo locate(Path file, Map<String, ZipIndex.Entry> entries, String archive, String name, TensorRef t) {
+    private static TensorInfo locate(
+            Path file, Map<String, ZipIndex.Entry> entries, String archive, String name, TensorRef t) {
         ZipIndex.Entry data = entries.get(archive + "data/" + t.storage().key());
         if (data == null) {
-            throw new WeightException(file + ": tensor " + name + ": storage " + t.storage().key() + " is missing");
+            throw new WeightException(
+                    file + ": tensor " + name + ": storage " + t.storage().key() + " is missing");
         }
         long expect = 1;
         for (int i = t.shape().length - 1; i >= 0; i--) {
@@ -90,7 +102,8 @@ final class TorchZipFile {
     private static Object reduce(Unpickler.Global fn, List<Object> args) {
         switch (fn.qualified()) {
             case "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_tensor" -> {
-                return new TensorRef((StorageRef) args.get(0), (Long) args.get(1), longs(args.get(2)), longs(args.get(3)));
+                return new TensorRef(
+                        (StorageRef) args.get(0), (Long) args.get(1), longs(args.get(2)), longs(args.get(3)));
             }
             case "torch._utils._rebuild_parameter" -> {
                 return args.get(0);

@@ -36,7 +36,10 @@ final class Unpickler {
     private final Deque<Deque<Object>> marks = new ArrayDeque<>();
     private final Map<Long, Object> memo = new HashMap<>();
 
-    Unpickler(ByteBuffer in, Function<List<Object>, Object> persistentLoad, BiFunction<Global, List<Object>, Object> reducer) {
+    Unpickler(
+            ByteBuffer in,
+            Function<List<Object>, Object> persistentLoad,
+            BiFunction<Global, List<Object>, Object> reducer) {
         this.in = in.order(ByteOrder.LITTLE_ENDIAN);
         this.persistentLoad = persistentLoad;
         this.reducer = reducer;
@@ -67,7 +70,10 @@ final class Unpickler {
                 case 'J' -> stack.push((long) in.getInt());
                 case 0x8a -> stack.push(readLong(in.get() & 0xFF));
                 case 0x8b -> stack.push(readLong(in.getInt()));
-                case 'G' -> stack.push(ByteBuffer.wrap(bytes(8)).order(ByteOrder.BIG_ENDIAN).getDouble());
+                case 'G' ->
+                    stack.push(ByteBuffer.wrap(bytes(8))
+                            .order(ByteOrder.BIG_ENDIAN)
+                            .getDouble());
                 case 'X' -> stack.push(string(in.getInt()));
                 case 0x8c -> stack.push(string(in.get() & 0xFF));
                 case 0x8d -> stack.push(string(Math.toIntExact(in.getLong())));
@@ -121,8 +127,9 @@ final class Unpickler {
                 case 0x94 -> memo.put((long) memo.size(), stack.peek());
                 case 'h' -> stack.push(memoGet(in.get() & 0xFF));
                 case 'j' -> stack.push(memoGet(Integer.toUnsignedLong(in.getInt())));
-                default -> throw new WeightException(String.format("unsupported pickle opcode 0x%02x at byte %d",
-                        op, in.position() - 1));
+                default ->
+                    throw new WeightException(
+                            String.format("unsupported pickle opcode 0x%02x at byte %d", op, in.position() - 1));
             }
         }
     }

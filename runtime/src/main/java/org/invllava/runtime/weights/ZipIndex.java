@@ -15,8 +15,7 @@ import java.util.Map;
  * central directory (ZIP64 included), so that entries can be memory-mapped. torch.save writes such zips.
  */
 final class ZipIndex {
-    record Entry(String name, long dataOffset, long size) {
-    }
+    record Entry(String name, long dataOffset, long size) {}
 
     private static final int EOCD = 0x06054b50;
     private static final int ZIP64_LOCATOR = 0x07064b50;
@@ -24,8 +23,7 @@ final class ZipIndex {
     private static final int CENTRAL = 0x02014b50;
     private static final int LOCAL = 0x04034b50;
 
-    private ZipIndex() {
-    }
+    private ZipIndex() {}
 
     static Map<String, Entry> read(Path file) {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
@@ -56,7 +54,8 @@ final class ZipIndex {
                 cdOffset = rec.getLong(48);
             }
             if (cdOffset + cdSize > size) {
-                throw new WeightException(file + ": zip central directory lies beyond the end of the file (truncated?)");
+                throw new WeightException(
+                        file + ": zip central directory lies beyond the end of the file (truncated?)");
             }
             return readCentral(ch, file, readAt(ch, cdOffset, (int) cdSize), count, size);
         } catch (IOException e) {
@@ -106,13 +105,17 @@ final class ZipIndex {
             }
             p = extraEnd + commentLen;
             if (method != 0) {
-                throw new WeightException(file + ": zip entry " + name + " is compressed; torch.save writes stored entries");
+                throw new WeightException(
+                        file + ": zip entry " + name + " is compressed; torch.save writes stored entries");
             }
             ByteBuffer local = readAt(ch, localOffset, 30);
             if (local.getInt(0) != LOCAL) {
                 throw new WeightException(file + ": corrupt local header for zip entry " + name);
             }
-            long data = localOffset + 30 + Short.toUnsignedInt(local.getShort(26)) + Short.toUnsignedInt(local.getShort(28));
+            long data = localOffset
+                    + 30
+                    + Short.toUnsignedInt(local.getShort(26))
+                    + Short.toUnsignedInt(local.getShort(28));
             if (data + uncompressed > fileSize) {
                 throw new WeightException(file + ": zip entry " + name + " is truncated");
             }

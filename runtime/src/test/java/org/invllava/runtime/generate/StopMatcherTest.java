@@ -43,7 +43,9 @@ class StopMatcherTest {
                     break;
                 }
             }
-            assertEquals(naive, StopMatcher.suffixThatStarts(text, stop, StopMatcher.prefixFunction(stop)),
+            assertEquals(
+                    naive,
+                    StopMatcher.suffixThatStarts(text, stop, StopMatcher.prefixFunction(stop)),
                     "text '" + text + "' stop '" + stop + "'");
         }
     }

@@ -42,7 +42,9 @@ class OpsReferenceTest {
         float[] x = gaussian(t * d);
         float[] w = gaussian(d);
         float eps = 1e-5f;
-        float[] got = new RmsNorm(m.create(w), eps).forward(m.create(x, new Shape(t, d))).toFloatArray();
+        float[] got = new RmsNorm(m.create(w), eps)
+                .forward(m.create(x, new Shape(t, d)))
+                .toFloatArray();
         for (int i = 0; i < t; i++) {
             double ms = 0;
             for (int j = 0; j < d; j++) {
@@ -86,7 +88,8 @@ class OpsReferenceTest {
         double theta = 10000;
         float[] x = gaussian(heads * t * d);
         Rope rope = new Rope(m, d, theta, 64, DataType.FLOAT32);
-        float[] got = rope.apply(m.create(x, new Shape(t, heads, d)), rope.at(m, positions)).toFloatArray();
+        float[] got = rope.apply(m.create(x, new Shape(t, heads, d)), rope.at(m, positions))
+                .toFloatArray();
         for (int p = 0; p < t; p++) {
             for (int h = 0; h < heads; h++) {
                 int base = (p * heads + h) * d;
@@ -113,10 +116,13 @@ class OpsReferenceTest {
             float[] q = gaussian(heads * t * d);
             float[] k = gaussian(kvHeads * s * d);
             float[] v = gaussian(kvHeads * s * d);
-            float[] got = Attention.attend(m.create(q, new Shape(heads, t, d)).toType(type, false),
-                    m.create(k, new Shape(kvHeads, s, d)).toType(type, false),
-                    m.create(v, new Shape(kvHeads, s, d)).toType(type, false), past)
-                    .toType(DataType.FLOAT32, false).toFloatArray();
+            float[] got = Attention.attend(
+                            m.create(q, new Shape(heads, t, d)).toType(type, false),
+                            m.create(k, new Shape(kvHeads, s, d)).toType(type, false),
+                            m.create(v, new Shape(kvHeads, s, d)).toType(type, false),
+                            past)
+                    .toType(DataType.FLOAT32, false)
+                    .toFloatArray();
             double tol = type == DataType.FLOAT32 ? 1e-4 : 0.1;
             for (int h = 0; h < heads; h++) {
                 int kv = h / (heads / kvHeads); // HF repeat_kv: consecutive query heads share a KV head

@@ -1,5 +1,8 @@
 package org.invllava.runtime.model;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import java.nio.file.Path;
 import java.util.List;
 import org.invllava.runtime.demo.DemoModelFactory;
@@ -14,8 +17,6 @@ import org.invllava.wire.PatchFeatures;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The generated demo model (project-made tokenizer, grouped KV heads, F16 weights) passes the loader's
@@ -24,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DemoModelTest {
     @TempDir
     static Path dir;
+
     static ModelPaths paths;
 
     @BeforeAll
@@ -47,7 +49,8 @@ class DemoModelTest {
             String text = "what color is the car on the left?";
             assertEquals(text, model.tokenizer().decode(model.tokenizer().encode(text)));
             int[] ids = model.tokenizer().encodePrompt(ChatTemplate.vicunaV1(text, true));
-            GenerationResult r = new Generator(model).generate(ids, image(model), SamplingParams.greedy(6), (i, t, d) -> { });
+            GenerationResult r =
+                    new Generator(model).generate(ids, image(model), SamplingParams.greedy(6), (i, t, d) -> {});
             assertTrue(r.tokenIds().length >= 1 && r.tokenIds().length <= 6);
             assertEquals(ids.length - 1 + 64, r.expandedPromptLength());
         }
@@ -65,10 +68,12 @@ class DemoModelTest {
     @Test
     void visionAloneGivesTheFeaturesOfTheWholeModel() {
         try (InverseLlavaModel model = InverseLlavaModel.load(paths, LoadOptions.defaults());
-             VisionModel vision = VisionModel.load(paths.vision(), paths.fusion(), LoadOptions.defaults())) {
+                VisionModel vision = VisionModel.load(paths.vision(), paths.fusion(), LoadOptions.defaults())) {
             assertEquals(model.visualDim(), vision.featureDim());
-            org.junit.jupiter.api.Assertions.assertArrayEquals(image(model).get(0).data(),
-                    vision.encodeImages(List.of(randomImage())).get(0).data(), 0f);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(
+                    image(model).get(0).data(),
+                    vision.encodeImages(List.of(randomImage())).get(0).data(),
+                    0f);
         }
     }
 }

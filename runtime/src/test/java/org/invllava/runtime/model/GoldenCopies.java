@@ -9,8 +9,7 @@ import org.invllava.runtime.Golden;
 
 /** Writable copies of the golden model directories, for tests that damage or re-shard them. */
 final class GoldenCopies {
-    private GoldenCopies() {
-    }
+    private GoldenCopies() {}
 
     /** Copies vision/, language/ and inverse-llava/ into {@code target} and returns their paths. */
     static ModelPaths copy(Path target) throws IOException {

@@ -1,5 +1,12 @@
 package org.invllava.runtime.model;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.util.List;
@@ -15,12 +22,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The runtime against the independent float32 reference in shared/golden. */
 class GoldenParityTest {
@@ -44,7 +45,8 @@ class GoldenParityTest {
     void promptTokenIdsMatch() {
         String prompt = ChatTemplate.vicunaV1(expected.get("question").asText(), true);
         assertEquals(expected.get("prompt").asText(), prompt);
-        assertArrayEquals(Golden.ints(expected.get("prompt_token_ids")), model.tokenizer().encodePrompt(prompt));
+        assertArrayEquals(
+                Golden.ints(expected.get("prompt_token_ids")), model.tokenizer().encodePrompt(prompt));
     }
 
     @ParameterizedTest
@@ -69,8 +71,14 @@ class GoldenParityTest {
         GenerationResult r = generate(f, c.get("greedy_token_ids").size());
         assertEquals(c.get("expanded_length").asInt(), r.expandedPromptLength());
         for (int i = 0; i < 8; i++) {
-            assertEquals(c.get("first_step_top8_ids").get(i).asInt(), r.firstStepTopLogits().get(i).id(), "top id " + i);
-            assertEquals(c.get("first_step_top8_logits").get(i).asDouble(), r.firstStepTopLogits().get(i).logit(), 1e-4,
+            assertEquals(
+                    c.get("first_step_top8_ids").get(i).asInt(),
+                    r.firstStepTopLogits().get(i).id(),
+                    "top id " + i);
+            assertEquals(
+                    c.get("first_step_top8_logits").get(i).asDouble(),
+                    r.firstStepTopLogits().get(i).logit(),
+                    1e-4,
                     "top logit " + i);
         }
         assertArrayEquals(Golden.ints(c.get("greedy_token_ids")), r.tokenIds());
@@ -91,27 +99,34 @@ class GoldenParityTest {
         JsonNode c = expected.get("cases").get("image.png");
         PatchFeatures f = encode("image.png");
         ModelPaths golden = Golden.paths();
-        ModelPaths noClip = new ModelPaths(golden.vision().resolveSibling("no-such-clip-dir"), golden.language(),
-                golden.fusion());
+        ModelPaths noClip =
+                new ModelPaths(golden.vision().resolveSibling("no-such-clip-dir"), golden.language(), golden.fusion());
         try (InverseLlavaModel language = InverseLlavaModel.load(noClip, LoadOptions.defaults(), false)) {
             assertFalse(language.hasVision());
             assertEquals(model.featureDim(), language.featureDim());
             IllegalStateException e = assertThrows(IllegalStateException.class, language::vision);
             assertTrue(e.getMessage().contains("without its vision tower"), e.getMessage());
-            int[] ids = language.tokenizer().encodePrompt(ChatTemplate.vicunaV1(expected.get("question").asText(), true));
-            GenerationResult r = new Generator(language).generate(ids, List.of(f),
-                    SamplingParams.greedy(c.get("greedy_token_ids").size()), (i, t, d) -> { });
+            int[] ids = language.tokenizer()
+                    .encodePrompt(ChatTemplate.vicunaV1(expected.get("question").asText(), true));
+            GenerationResult r = new Generator(language)
+                    .generate(
+                            ids,
+                            List.of(f),
+                            SamplingParams.greedy(c.get("greedy_token_ids").size()),
+                            (i, t, d) -> {});
             assertArrayEquals(Golden.ints(c.get("greedy_token_ids")), r.tokenIds());
         }
     }
 
     private static PatchFeatures encode(String image) throws Exception {
         byte[] bytes = Files.readAllBytes(Golden.tinyModel().resolve(image));
-        return model.encodeImages(List.of(new ImageDecoder(1L << 26).decode(bytes))).get(0);
+        return model.encodeImages(List.of(new ImageDecoder(1L << 26).decode(bytes)))
+                .get(0);
     }
 
     private static GenerationResult generate(PatchFeatures f, int maxNew) {
-        int[] ids = model.tokenizer().encodePrompt(ChatTemplate.vicunaV1(expected.get("question").asText(), true));
-        return new Generator(model).generate(ids, List.of(f), SamplingParams.greedy(maxNew), (i, t, d) -> { });
+        int[] ids = model.tokenizer()
+                .encodePrompt(ChatTemplate.vicunaV1(expected.get("question").asText(), true));
+        return new Generator(model).generate(ids, List.of(f), SamplingParams.greedy(maxNew), (i, t, d) -> {});
     }
 }

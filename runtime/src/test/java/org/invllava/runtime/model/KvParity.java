@@ -1,17 +1,18 @@
 package org.invllava.runtime.model;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import java.util.ArrayList;
 import java.util.List;
 import org.invllava.runtime.generate.Sampler;
 import org.invllava.wire.PatchFeatures;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Decoding with the KV cache must give the logits of recomputing the whole sequence from scratch. */
 final class KvParity {
-    private KvParity() {
-    }
+    private KvParity() {}
 
-    static void assertCachedDecodeEqualsRecompute(InverseLlavaModel model, int[] prompt, List<PatchFeatures> images, int steps) {
+    static void assertCachedDecodeEqualsRecompute(
+            InverseLlavaModel model, int[] prompt, List<PatchFeatures> images, int steps) {
         int vocab = model.language().config().vocabSize();
         List<Integer> generated = new ArrayList<>();
         try (Sequence cached = model.newSequence()) {

@@ -1,5 +1,11 @@
 package org.invllava.runtime.model;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -30,11 +36,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** LLaVA-1.5 against the independent float32 reference in shared/golden/tiny-llava-1.5, in every layout. */
 class LlavaGoldenTest {
@@ -45,10 +46,13 @@ class LlavaGoldenTest {
     void promptTokenIdsMatch() {
         Path golden = Golden.tinyLlava();
         JsonNode expected = Golden.expected(golden);
-        try (LlavaModel model = LlavaModel.load(new LlavaPaths(golden.resolve("llava"), null), LoadOptions.defaults())) {
+        try (LlavaModel model =
+                LlavaModel.load(new LlavaPaths(golden.resolve("llava"), null), LoadOptions.defaults())) {
             String prompt = ChatTemplate.vicunaV1(expected.get("question").asText(), true);
             assertEquals(expected.get("prompt").asText(), prompt);
-            assertArrayEquals(Golden.ints(expected.get("prompt_token_ids")), model.tokenizer().encodePrompt(prompt));
+            assertArrayEquals(
+                    Golden.ints(expected.get("prompt_token_ids")),
+                    model.tokenizer().encodePrompt(prompt));
             assertEquals(LlavaConfig.Layout.LLAVA_HF, model.config().layout());
         }
     }
@@ -58,13 +62,21 @@ class LlavaGoldenTest {
     void logitsAndGreedyIdsMatch(String image) throws Exception {
         Path golden = Golden.tinyLlava();
         JsonNode c = Golden.expected(golden).get("cases").get(image);
-        try (LlavaModel model = LlavaModel.load(new LlavaPaths(golden.resolve("llava"), null), LoadOptions.defaults())) {
-            GenerationResult r = generate(model, golden.resolve(image), c.get("greedy_token_ids").size());
+        try (LlavaModel model =
+                LlavaModel.load(new LlavaPaths(golden.resolve("llava"), null), LoadOptions.defaults())) {
+            GenerationResult r = generate(
+                    model, golden.resolve(image), c.get("greedy_token_ids").size());
             assertEquals(c.get("expanded_length").asInt(), r.expandedPromptLength());
             for (int i = 0; i < 8; i++) {
-                assertEquals(c.get("first_step_top8_ids").get(i).asInt(), r.firstStepTopLogits().get(i).id(), "top id " + i);
-                assertEquals(c.get("first_step_top8_logits").get(i).asDouble(), r.firstStepTopLogits().get(i).logit(),
-                        1e-4, "top logit " + i);
+                assertEquals(
+                        c.get("first_step_top8_ids").get(i).asInt(),
+                        r.firstStepTopLogits().get(i).id(),
+                        "top id " + i);
+                assertEquals(
+                        c.get("first_step_top8_logits").get(i).asDouble(),
+                        r.firstStepTopLogits().get(i).logit(),
+                        1e-4,
+                        "top logit " + i);
             }
             assertArrayEquals(Golden.ints(c.get("greedy_token_ids")), r.tokenIds());
             assertEquals(c.get("greedy_text").asText(), r.text());
@@ -79,24 +91,30 @@ class LlavaGoldenTest {
         LlavaPaths paths = new LlavaPaths(golden.resolve("llava"), null);
         List<PatchFeatures> features;
         try (LlavaModel full = LlavaModel.load(paths, LoadOptions.defaults())) {
-            features = full.encodeImages(List.of(new ImageDecoder(1 << 24).decode(Files.readAllBytes(golden.resolve("image.png")))));
+            features = full.encodeImages(
+                    List.of(new ImageDecoder(1 << 24).decode(Files.readAllBytes(golden.resolve("image.png")))));
         }
         try (LlavaModel language = LlavaModel.load(paths, LoadOptions.defaults(), false)) {
             assertFalse(language.hasVision());
             assertThrows(IllegalStateException.class, language::vision);
-            int[] ids = language.tokenizer().encodePrompt(ChatTemplate.vicunaV1(expected.get("question").asText(), true));
-            GenerationResult r = new Generator(language).generate(ids, features, SamplingParams.greedy(goldenIds().length),
-                    (i, t, d) -> { });
+            int[] ids = language.tokenizer()
+                    .encodePrompt(ChatTemplate.vicunaV1(expected.get("question").asText(), true));
+            GenerationResult r = new Generator(language)
+                    .generate(ids, features, SamplingParams.greedy(goldenIds().length), (i, t, d) -> {});
             assertArrayEquals(goldenIds(), r.tokenIds());
         }
     }
 
     @Test
     void transformers452NamesGiveTheSameIds() throws Exception {
-        Path dir = copyLlavaHf(tmp.resolve("new-names"), name -> name.startsWith("language_model.lm_head.")
-                ? name.substring("language_model.".length())
-                : name.startsWith("language_model.model.") ? "model.language_model." + name.substring("language_model.model.".length())
-                : "model." + name, DType.F32);
+        Path dir = copyLlavaHf(
+                tmp.resolve("new-names"),
+                name -> name.startsWith("language_model.lm_head.")
+                        ? name.substring("language_model.".length())
+                        : name.startsWith("language_model.model.")
+                                ? "model.language_model." + name.substring("language_model.model.".length())
+                                : "model." + name,
+                DType.F32);
         assertArrayEquals(goldenIds(), greedyIds(new LlavaPaths(dir, null)));
     }
 
@@ -115,7 +133,9 @@ class LlavaGoldenTest {
         // the CLIP tower as its own directory (vision_model.*, a CLIPVisionModel config, its preprocessor)
         Path clip = Files.createDirectories(tmp.resolve("clip"));
         SafetensorsWriter tower = new SafetensorsWriter();
-        all.renamed("vision_tower.", "").tensors().forEach((name, t) -> tower.add(name, t.dtype(), t.shape(), t.read()));
+        all.renamed("vision_tower.", "")
+                .tensors()
+                .forEach((name, t) -> tower.add(name, t.dtype(), t.shape(), t.read()));
         tower.write(clip.resolve("model.safetensors"));
         Json.MAPPER.writeValue(clip.resolve("config.json").toFile(), config.get("vision_config"));
         Files.copy(golden.resolve("preprocessor_config.json"), clip.resolve("preprocessor_config.json"));
@@ -136,46 +156,61 @@ class LlavaGoldenTest {
         });
         first.write(model.resolve("pytorch_model-00001-of-00002.bin"));
         second.write(model.resolve("pytorch_model-00002-of-00002.bin"));
-        Json.MAPPER.writeValue(model.resolve("pytorch_model.bin.index.json").toFile(),
+        Json.MAPPER.writeValue(
+                model.resolve("pytorch_model.bin.index.json").toFile(),
                 Map.of("metadata", Map.of(), "weight_map", index));
         ObjectNode original = ((ObjectNode) config.get("text_config").deepCopy());
         original.putArray("architectures").add("LlavaLlamaForCausalLM");
-        original.put("mm_vision_tower", "openai/clip-vit-large-patch14-336").put("mm_vision_select_layer", -2)
-                .put("mm_vision_select_feature", "patch").put("mm_projector_type", "mlp2x_gelu")
-                .put("image_aspect_ratio", "pad").put("mm_use_im_start_end", false);
+        original.put("mm_vision_tower", "openai/clip-vit-large-patch14-336")
+                .put("mm_vision_select_layer", -2)
+                .put("mm_vision_select_feature", "patch")
+                .put("mm_projector_type", "mlp2x_gelu")
+                .put("image_aspect_ratio", "pad")
+                .put("mm_use_im_start_end", false);
         Json.MAPPER.writeValue(model.resolve("config.json").toFile(), original);
         Files.copy(golden.resolve("tokenizer.model"), model.resolve("tokenizer.model"));
 
         assertArrayEquals(goldenIds(), greedyIds(new LlavaPaths(model, clip)));
-        IllegalArgumentException noTower = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException noTower = assertThrows(
+                IllegalArgumentException.class,
                 () -> LlavaModel.load(new LlavaPaths(model, null), LoadOptions.defaults()));
         assertTrue(noTower.getMessage().contains("--vision-model"), noTower.getMessage());
     }
 
     @Test
     void aStrayOrMisShapedTensorIsNamed() throws Exception {
-        Path stray = copyLlavaHf(tmp.resolve("stray"), name -> name.startsWith("multi_modal_projector.linear_2.")
-                ? name.replace("multi_modal_projector.", "mm_projector_extra.") : name, DType.F32);
-        WeightException e = assertThrows(WeightException.class,
-                () -> LlavaModel.load(new LlavaPaths(stray, null), LoadOptions.defaults()));
+        Path stray = copyLlavaHf(
+                tmp.resolve("stray"),
+                name -> name.startsWith("multi_modal_projector.linear_2.")
+                        ? name.replace("multi_modal_projector.", "mm_projector_extra.")
+                        : name,
+                DType.F32);
+        WeightException e = assertThrows(
+                WeightException.class, () -> LlavaModel.load(new LlavaPaths(stray, null), LoadOptions.defaults()));
         assertTrue(e.getMessage().contains("mm_projector_extra.linear_2"), e.getMessage());
     }
 
     private int[] goldenIds() {
-        return Golden.ints(Golden.expected(Golden.tinyLlava()).get("cases").get("image.png").get("greedy_token_ids"));
+        return Golden.ints(Golden.expected(Golden.tinyLlava())
+                .get("cases")
+                .get("image.png")
+                .get("greedy_token_ids"));
     }
 
     private int[] greedyIds(LlavaPaths paths) throws IOException {
         try (LlavaModel model = LlavaModel.load(paths, LoadOptions.defaults())) {
-            return generate(model, Golden.tinyLlava().resolve("image.png"), goldenIds().length).tokenIds();
+            return generate(model, Golden.tinyLlava().resolve("image.png"), goldenIds().length)
+                    .tokenIds();
         }
     }
 
     private static GenerationResult generate(LlavaModel model, Path image, int tokens) throws IOException {
         JsonNode expected = Golden.expected(Golden.tinyLlava());
-        List<PatchFeatures> features = model.encodeImages(List.of(new ImageDecoder(1 << 24).decode(Files.readAllBytes(image))));
-        int[] ids = model.tokenizer().encodePrompt(ChatTemplate.vicunaV1(expected.get("question").asText(), true));
-        return new Generator(model).generate(ids, features, SamplingParams.greedy(tokens), (i, t, d) -> { });
+        List<PatchFeatures> features =
+                model.encodeImages(List.of(new ImageDecoder(1 << 24).decode(Files.readAllBytes(image))));
+        int[] ids = model.tokenizer()
+                .encodePrompt(ChatTemplate.vicunaV1(expected.get("question").asText(), true));
+        return new Generator(model).generate(ids, features, SamplingParams.greedy(tokens), (i, t, d) -> {});
     }
 
     private Path copyLlavaHf(Path dir, UnaryOperator<String> rename, DType dtype) throws IOException {
@@ -183,10 +218,12 @@ class LlavaGoldenTest {
     }
 
     /** The golden llava-hf directory with every tensor renamed and stored as {@code dtype} (or rounded to BF16). */
-    private Path copyLlavaHf(Path dir, UnaryOperator<String> rename, DType dtype, boolean roundToBf16) throws IOException {
+    private Path copyLlavaHf(Path dir, UnaryOperator<String> rename, DType dtype, boolean roundToBf16)
+            throws IOException {
         Path golden = Golden.tinyLlava().resolve("llava");
         Files.createDirectories(dir);
-        for (String f : new String[] {"config.json", "added_tokens.json", "preprocessor_config.json", "tokenizer.model"}) {
+        for (String f :
+                new String[] {"config.json", "added_tokens.json", "preprocessor_config.json", "tokenizer.model"}) {
             Files.copy(golden.resolve(f), dir.resolve(f));
         }
         SafetensorsWriter out = new SafetensorsWriter();

@@ -1,5 +1,10 @@
 package org.invllava.runtime.model;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 import java.io.IOException;
@@ -26,10 +31,6 @@ import org.invllava.runtime.weights.WeightException;
 import org.invllava.wire.PatchFeatures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The golden model re-saved in the other layouts and dtypes, and damaged, through the full loader. */
 class ModelLoadingTest {
@@ -43,7 +44,7 @@ class ModelLoadingTest {
             byte[] png = Files.readAllBytes(Golden.tinyModel().resolve("image.png"));
             List<PatchFeatures> f = model.encodeImages(List.of(new ImageDecoder(1 << 24).decode(png)));
             int[] ids = model.tokenizer().encodePrompt(ChatTemplate.vicunaV1("What is in the image?", true));
-            return new Generator(model).generate(ids, f, SamplingParams.greedy(tokens), (i, t, d) -> { });
+            return new Generator(model).generate(ids, f, SamplingParams.greedy(tokens), (i, t, d) -> {});
         }
     }
 
@@ -72,8 +73,12 @@ class ModelLoadingTest {
         rewriteLanguage(paths, (t, data) -> {
             int shard = t.name().startsWith("model.layers.1.") || t.name().startsWith("lm_head") ? 1 : 0;
             shards[shard].add(t.name(), t.dtype(), t.shape(), data);
-            index.append(n[0]++ == 0 ? "" : ",").append('"').append(t.name()).append("\":\"model-0000")
-                    .append(shard + 1).append("-of-00002.safetensors\"");
+            index.append(n[0]++ == 0 ? "" : ",")
+                    .append('"')
+                    .append(t.name())
+                    .append("\":\"model-0000")
+                    .append(shard + 1)
+                    .append("-of-00002.safetensors\"");
         });
         shards[0].write(paths.language().resolve("model-00001-of-00002.safetensors"));
         shards[1].write(paths.language().resolve("model-00002-of-00002.safetensors"));
@@ -104,7 +109,8 @@ class ModelLoadingTest {
         var expected = Golden.expected().get("cases").get("image.png").get("first_step_top8_logits");
         // bf16 keeps 8 significant bits: logits of ~9 move by a few hundredths, not more
         for (int i = 0; i < 3; i++) {
-            assertEquals(expected.get(i).asDouble(), r.firstStepTopLogits().get(i).logit(), 0.15);
+            assertEquals(
+                    expected.get(i).asDouble(), r.firstStepTopLogits().get(i).logit(), 0.15);
         }
     }
 
@@ -113,7 +119,10 @@ class ModelLoadingTest {
         GenerationResult r = greedy(Golden.paths(), new LoadOptions(DataType.FLOAT16, Device.cpu()), 2);
         var c = Golden.expected().get("cases").get("image.png");
         assertEquals(c.get("greedy_token_ids").get(0).asInt(), r.tokenIds()[0]);
-        assertEquals(c.get("first_step_top8_logits").get(0).asDouble(), r.firstStepTopLogits().get(0).logit(), 0.05);
+        assertEquals(
+                c.get("first_step_top8_logits").get(0).asDouble(),
+                r.firstStepTopLogits().get(0).logit(),
+                0.05);
     }
 
     @Test
@@ -127,8 +136,10 @@ class ModelLoadingTest {
         });
         w.write(paths.language().resolve("model.safetensors"));
         WeightException e = assertThrows(WeightException.class, () -> InverseLlavaModel.load(paths, FP32));
-        assertTrue(e.getMessage().contains("missing tensor model.layers.1.mlp.up_proj.weight")
-                && e.getMessage().contains("model.safetensors"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("missing tensor model.layers.1.mlp.up_proj.weight")
+                        && e.getMessage().contains("model.safetensors"),
+                e.getMessage());
     }
 
     @Test
@@ -139,14 +150,23 @@ class ModelLoadingTest {
         w.addFloats("model.layers.9.extra.weight", DType.F32, new long[] {2}, new float[2]);
         w.write(paths.language().resolve("model.safetensors"));
         WeightException extra = assertThrows(WeightException.class, () -> InverseLlavaModel.load(paths, FP32));
-        assertTrue(extra.getMessage().contains("unexpected tensor(s), e.g. model.layers.9.extra.weight"), extra.getMessage());
+        assertTrue(
+                extra.getMessage().contains("unexpected tensor(s), e.g. model.layers.9.extra.weight"),
+                extra.getMessage());
 
         SafetensorsWriter bad = new SafetensorsWriter();
-        rewriteLanguage(paths, (t, data) -> bad.add(t.name(), t.dtype(),
-                t.name().equals("model.norm.weight") ? new long[] {8, 8} : t.shape(), data));
+        rewriteLanguage(
+                paths,
+                (t, data) -> bad.add(
+                        t.name(),
+                        t.dtype(),
+                        t.name().equals("model.norm.weight") ? new long[] {8, 8} : t.shape(),
+                        data));
         bad.write(paths.language().resolve("model.safetensors"));
         WeightException shape = assertThrows(WeightException.class, () -> InverseLlavaModel.load(paths, FP32));
-        assertTrue(shape.getMessage().contains("tensor model.norm.weight has shape [8, 8], expected [64]"), shape.getMessage());
+        assertTrue(
+                shape.getMessage().contains("tensor model.norm.weight has shape [8, 8], expected [64]"),
+                shape.getMessage());
     }
 
     @Test
@@ -156,6 +176,9 @@ class ModelLoadingTest {
         byte[] bytes = Files.readAllBytes(f);
         Files.write(f, java.util.Arrays.copyOf(bytes, bytes.length / 2));
         WeightException e = assertThrows(WeightException.class, () -> InverseLlavaModel.load(paths, FP32));
-        assertTrue(e.getMessage().contains("vision/model.safetensors") && e.getMessage().contains("truncated"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("vision/model.safetensors")
+                        && e.getMessage().contains("truncated"),
+                e.getMessage());
     }
 }

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ReleaseBundleTest {
     @TempDir
     Path tmp;
+
     private Path bundle;
 
     @BeforeEach
@@ -45,7 +46,9 @@ class ReleaseBundleTest {
         String text = Files.readString(sums);
         Files.writeString(sums, text.replace("032d8744", "132d8744"));
         WeightException e = assertThrows(WeightException.class, () -> ReleaseBundle.open(bundle));
-        assertTrue(e.getMessage().contains("model_delta.safetensors") && e.getMessage().contains("does not match"),
+        assertTrue(
+                e.getMessage().contains("model_delta.safetensors")
+                        && e.getMessage().contains("does not match"),
                 e.getMessage());
     }
 
@@ -79,7 +82,8 @@ class ReleaseBundleTest {
         Path sums = bundle.resolve("checksums.sha256");
         StringBuilder out = new StringBuilder();
         for (String line : Files.readAllLines(sums)) {
-            out.append(line.endsWith("  " + file) ? ReleaseBundle.sha256(bundle.resolve(file)) + "  " + file : line).append('\n');
+            out.append(line.endsWith("  " + file) ? ReleaseBundle.sha256(bundle.resolve(file)) + "  " + file : line)
+                    .append('\n');
         }
         Files.writeString(sums, out);
     }

@@ -53,21 +53,29 @@ class WeightFormatsGoldenTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = WeightFormat.class, names = {"FLOAT16", "BFLOAT16", "Q8_0", "Q4_0"})
+    @EnumSource(
+            value = WeightFormat.class,
+            names = {"FLOAT16", "BFLOAT16", "Q8_0", "Q4_0"})
     void logitsStayCloseAndBatchesAnswerAsAlone(WeightFormat format) throws Exception {
         JsonNode expected = Golden.expected();
         LoadOptions options = new LoadOptions(DataType.FLOAT32, Device.cpu(), format);
         try (InverseLlavaModel model = InverseLlavaModel.load(Golden.paths(), options)) {
-            int[] prompt = model.tokenizer().encodePrompt(ChatTemplate.vicunaV1(expected.get("question").asText(), true));
+            int[] prompt = model.tokenizer()
+                    .encodePrompt(ChatTemplate.vicunaV1(expected.get("question").asText(), true));
             List<PatchFeatures> features = new ArrayList<>();
             List<GenerationResult> alone = new ArrayList<>();
             for (String image : IMAGES) {
                 JsonNode c = expected.get("cases").get(image);
                 byte[] bytes = Files.readAllBytes(Golden.tinyModel().resolve(image));
-                PatchFeatures f = model.encodeImages(List.of(new ImageDecoder(1L << 26).decode(bytes))).get(0);
+                PatchFeatures f = model.encodeImages(List.of(new ImageDecoder(1L << 26).decode(bytes)))
+                        .get(0);
                 features.add(f);
-                GenerationResult r = new Generator(model).generate(prompt, List.of(f),
-                        SamplingParams.greedy(c.get("greedy_token_ids").size()), (i, t, d) -> { });
+                GenerationResult r = new Generator(model)
+                        .generate(
+                                prompt,
+                                List.of(f),
+                                SamplingParams.greedy(c.get("greedy_token_ids").size()),
+                                (i, t, d) -> {});
                 alone.add(r);
                 float[] want = firstLogits(reference, prompt, f);
                 float[] got = firstLogits(model, prompt, f);
@@ -85,21 +93,28 @@ class WeightFormatsGoldenTest {
                 while (agree < greedy.length && agree < r.tokenIds().length && greedy[agree] == r.tokenIds()[agree]) {
                     agree++;
                 }
-                System.out.printf("%s weights (%s), %s: first-step logits max |Δ| %.4f, relative RMS error %.5f; "
-                        + "greedy ids equal to float32's for %d of %d%n", format.label(), QuantKernels.describe(), image,
-                        worst, relative, agree, greedy.length);
+                System.out.printf(
+                        "%s weights (%s), %s: first-step logits max |Δ| %.4f, relative RMS error %.5f; "
+                                + "greedy ids equal to float32's for %d of %d%n",
+                        format.label(), QuantKernels.describe(), image, worst, relative, agree, greedy.length);
                 assertTrue(relative <= bound(format), format + " " + image + ": relative logit error " + relative);
             }
             try (BatchEngine engine = new BatchEngine(model, new EngineConfig(2, 64, 16, 4096), EngineObserver.NONE)) {
                 engine.start();
                 List<CompletableFuture<Outcome>> outcomes = new ArrayList<>();
                 for (int i = 0; i < IMAGES.size(); i++) {
-                    outcomes.add(engine.submit(IMAGES.get(i), prompt, List.of(features.get(i)),
-                            SamplingParams.greedy(alone.get(i).tokenIds().length), (k, t, d) -> { }));
+                    outcomes.add(engine.submit(
+                            IMAGES.get(i),
+                            prompt,
+                            List.of(features.get(i)),
+                            SamplingParams.greedy(alone.get(i).tokenIds().length),
+                            (k, t, d) -> {}));
                 }
                 for (int i = 0; i < IMAGES.size(); i++) {
-                    Outcome.Finished f = assertInstanceOf(Outcome.Finished.class, outcomes.get(i).get(120, TimeUnit.SECONDS));
-                    assertArrayEquals(alone.get(i).tokenIds(), f.result().tokenIds(), format + " batched " + IMAGES.get(i));
+                    Outcome.Finished f = assertInstanceOf(
+                            Outcome.Finished.class, outcomes.get(i).get(120, TimeUnit.SECONDS));
+                    assertArrayEquals(
+                            alone.get(i).tokenIds(), f.result().tokenIds(), format + " batched " + IMAGES.get(i));
                 }
             }
         }

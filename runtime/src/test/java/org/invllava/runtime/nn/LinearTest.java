@@ -47,8 +47,13 @@ class LinearTest {
             NDArray transposed = linear.transposedForward(x);
             assertEquals(new Shape(rows, 40), transposed.getShape());
             // row-major: the flat order is row after row, as x·Wᵀ's
-            assertArrayEquals(ai.djl.nn.core.Linear.linear(x, linear.weight(), linear.bias()).singletonOrThrow()
-                    .toFloatArray(), transposed.toFloatArray(), 1e-4f, rows + " rows");
+            assertArrayEquals(
+                    ai.djl.nn.core.Linear.linear(x, linear.weight(), linear.bias())
+                            .singletonOrThrow()
+                            .toFloatArray(),
+                    transposed.toFloatArray(),
+                    1e-4f,
+                    rows + " rows");
             assertArrayEquals(transposed.toFloatArray(), linear.forward(x).toFloatArray(), 1e-4f, rows + " rows");
         }
     }

@@ -39,7 +39,8 @@ class PackedWeightTest {
         boolean built = PackedWeight.class.getResource("native/linux-x86_64/libinvllava-mkl-packed.so") != null;
         assumeTrue(built, "this build has no packed-GEMM binding (built without a C compiler)");
         assertEquals(java.util.Optional.empty(), PackedWeight.unavailable());
-        assertTrue(PackedWeight.appliesTo(DataType.FLOAT32, Device.cpu()) || "0".equals(System.getenv(PackedWeight.SWITCH)));
+        assertTrue(PackedWeight.appliesTo(DataType.FLOAT32, Device.cpu())
+                || "0".equals(System.getenv(PackedWeight.SWITCH)));
         assertFalse(PackedWeight.appliesTo(DataType.FLOAT16, Device.cpu()));
     }
 
@@ -94,10 +95,13 @@ class PackedWeightTest {
         NDArray w = random(24, 16);
         PackedWeight packed = PackedWeight.pack(w);
         NDArray x3 = random(2, 5, 16); // [B, T, in]
-        assertArrayEquals(x3.matMul(w.transpose()).toFloatArray(), packed.multiply(x3).toFloatArray(), 1e-4f);
+        assertArrayEquals(
+                x3.matMul(w.transpose()).toFloatArray(), packed.multiply(x3).toFloatArray(), 1e-4f);
         assertEquals(new Shape(2, 5, 24), packed.multiply(x3).getShape());
         NDArray transposed = random(16, 6).transpose(); // [6, 16], column-major strides
-        assertArrayEquals(transposed.matMul(w.transpose()).toFloatArray(), packed.multiply(transposed).toFloatArray(),
+        assertArrayEquals(
+                transposed.matMul(w.transpose()).toFloatArray(),
+                packed.multiply(transposed).toFloatArray(),
                 1e-4f);
         assertTrue(packed.bytes() >= 24 * 16 * 4);
     }
@@ -107,10 +111,17 @@ class PackedWeightTest {
         assumeTrue(PackedWeight.appliesTo(DataType.FLOAT32, Device.cpu()), "packed weights are off here");
         PackedWeight packed = PackedWeight.pack(random(8, 4));
         assertThrows(IllegalArgumentException.class, () -> packed.multiply(random(3, 5)));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> packed.multiply(random(3, 4).toType(DataType.FLOAT16, false)));
-        assertThrows(IllegalArgumentException.class, () -> PackedWeight.pack(random(8, 4).toType(DataType.FLOAT16, false)));
-        assertNotNull(new Linear(random(8, 4).toType(DataType.FLOAT16, false)).packed().weight(), "float16 stays unpacked");
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> PackedWeight.pack(random(8, 4).toType(DataType.FLOAT16, false)));
+        assertNotNull(
+                new Linear(random(8, 4).toType(DataType.FLOAT16, false))
+                        .packed()
+                        .weight(),
+                "float16 stays unpacked");
     }
 
     private NDArray random(long... shape) {

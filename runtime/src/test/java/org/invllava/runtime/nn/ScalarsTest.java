@@ -19,7 +19,8 @@ class ScalarsTest {
             NDArray x = root.create(new float[] {1, 2, 3});
             x.setRequiresGradient(true);
             for (int i = 0; i < 100; i++) {
-                try (NDManager m = root.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                try (NDManager m = root.newSubManager();
+                        GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                     NDArray inScope = m.ones(x.getShape()).mul(x); // a result owned by the step manager m
                     NDArray y = Scalars.times(inScope, 3).mul(x).sum();
                     for (int j = 0; j < 50; j++) {

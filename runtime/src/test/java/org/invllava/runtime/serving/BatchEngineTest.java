@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -44,12 +43,13 @@ import org.junit.jupiter.api.io.TempDir;
 class BatchEngineTest {
     @TempDir
     static Path dir;
+
     static InverseLlavaModel model;
 
     @BeforeAll
     static void load() throws Exception {
-        model = InverseLlavaModel.load(new DemoModelFactory(ModelShape.tiny(), DType.F32, 21).write(dir.resolve("m")),
-                LoadOptions.defaults());
+        model = InverseLlavaModel.load(
+                new DemoModelFactory(ModelShape.tiny(), DType.F32, 21).write(dir.resolve("m")), LoadOptions.defaults());
     }
 
     @AfterAll
@@ -68,7 +68,8 @@ class BatchEngineTest {
         }
 
         int[] alone(MultimodalModel m) {
-            return new Generator(m).generate(promptIds(m), images(), SamplingParams.greedy(maxTokens), (i, t, d) -> { })
+            return new Generator(m)
+                    .generate(promptIds(m), images(), SamplingParams.greedy(maxTokens), (i, t, d) -> {})
                     .tokenIds();
         }
     }
@@ -87,23 +88,24 @@ class BatchEngineTest {
     static Received submit(BatchEngine engine, MultimodalModel m, String id, Ask ask) {
         List<Integer> tokens = java.util.Collections.synchronizedList(new ArrayList<>());
         CompletableFuture<Outcome> done = new CompletableFuture<>();
-        engine.submit(id, ask.promptIds(m), ask.images(), SamplingParams.greedy(ask.maxTokens()), new GenerationCallbacks() {
-            @Override
-            public Object stopReason() {
-                return ask.cancelAfter() > 0 && tokens.size() >= ask.cancelAfter() ? "cancelled" : null;
-            }
+        engine.submit(
+                id, ask.promptIds(m), ask.images(), SamplingParams.greedy(ask.maxTokens()), new GenerationCallbacks() {
+                    @Override
+                    public Object stopReason() {
+                        return ask.cancelAfter() > 0 && tokens.size() >= ask.cancelAfter() ? "cancelled" : null;
+                    }
 
-            @Override
-            public void onToken(int index, int tokenId, String textDelta) {
-                assertEquals(tokens.size(), index);
-                tokens.add(tokenId);
-            }
+                    @Override
+                    public void onToken(int index, int tokenId, String textDelta) {
+                        assertEquals(tokens.size(), index);
+                        tokens.add(tokenId);
+                    }
 
-            @Override
-            public void onDone(Outcome outcome) {
-                done.complete(outcome);
-            }
-        });
+                    @Override
+                    public void onDone(Outcome outcome) {
+                        done.complete(outcome);
+                    }
+                });
         return new Received(tokens, done);
     }
 
@@ -168,7 +170,9 @@ class BatchEngineTest {
                     Outcome.Stopped stopped = assertInstanceOf(Outcome.Stopped.class, o);
                     assertEquals("cancelled", stopped.reason());
                     assertTrue(got.get(i).tokens().size() < alone.length, "a cancel stops the answer early");
-                    assertArrayEquals(Arrays.copyOf(alone, got.get(i).tokens().size()), got.get(i).ids());
+                    assertArrayEquals(
+                            Arrays.copyOf(alone, got.get(i).tokens().size()),
+                            got.get(i).ids());
                 } else {
                     Outcome.Finished f = assertInstanceOf(Outcome.Finished.class, o);
                     assertArrayEquals(alone, f.result().tokenIds(), "request " + i);
@@ -183,10 +187,14 @@ class BatchEngineTest {
 
     @Test
     void llavaBaselineBatchesExactlyToo() throws Exception {
-        try (LlavaModel llava = LlavaModel.load(new LlavaPaths(
-                new DemoLlavaFactory(ModelShape.tiny(), DType.F32, 22).write(dir.resolve("llava")), null), LoadOptions.defaults())) {
-            List<Ask> asks = List.of(new Ask("what is in the image?", image(llava, 5), 20, 0),
-                    new Ask("say something", null, 15, 0), new Ask("describe it", image(llava, 6), 25, 0));
+        try (LlavaModel llava = LlavaModel.load(
+                new LlavaPaths(
+                        new DemoLlavaFactory(ModelShape.tiny(), DType.F32, 22).write(dir.resolve("llava")), null),
+                LoadOptions.defaults())) {
+            List<Ask> asks = List.of(
+                    new Ask("what is in the image?", image(llava, 5), 20, 0),
+                    new Ask("say something", null, 15, 0),
+                    new Ask("describe it", image(llava, 6), 25, 0));
             try (BatchEngine engine = new BatchEngine(llava, new EngineConfig(3, 24, 4, 1024), EngineObserver.NONE)) {
                 engine.start();
                 List<Received> got = new ArrayList<>();
@@ -199,8 +207,11 @@ class BatchEngineTest {
                 }
                 awaitPoolEmpty(engine);
             }
-            assertFalse(Arrays.equals(asks.get(0).alone(llava), new Ask("what is in the image?", image(llava, 7), 20, 0)
-                    .alone(llava)), "the projected image reaches the language model");
+            assertFalse(
+                    Arrays.equals(
+                            asks.get(0).alone(llava),
+                            new Ask("what is in the image?", image(llava, 7), 20, 0).alone(llava)),
+                    "the projected image reaches the language model");
         }
     }
 
@@ -213,7 +224,8 @@ class BatchEngineTest {
                 preemptions.incrementAndGet();
             }
         };
-        List<Ask> asks = List.of(new Ask("tell me a long story about a cat", null, 90, 0),
+        List<Ask> asks = List.of(
+                new Ask("tell me a long story about a cat", null, 90, 0),
                 new Ask("and another one about a dog", null, 90, 0),
                 new Ask("what is in the image?", image(4), 40, 0));
         // 256 positions in all: each request alone fits (prompt + answer of 190-210), three together do not
@@ -239,21 +251,26 @@ class BatchEngineTest {
     void goldenCaseThroughTheBatchedPath() throws Exception {
         JsonNode expected = Golden.expected();
         try (InverseLlavaModel golden = InverseLlavaModel.load(Golden.paths(), LoadOptions.defaults());
-             BatchEngine engine = new BatchEngine(golden, new EngineConfig(2, 64, 16, 4096), EngineObserver.NONE)) {
+                BatchEngine engine = new BatchEngine(golden, new EngineConfig(2, 64, 16, 4096), EngineObserver.NONE)) {
             engine.start();
-            int[] prompt = golden.tokenizer().encodePrompt(ChatTemplate.vicunaV1(expected.get("question").asText(), true));
+            int[] prompt = golden.tokenizer()
+                    .encodePrompt(ChatTemplate.vicunaV1(expected.get("question").asText(), true));
             List<CompletableFuture<Outcome>> outcomes = new ArrayList<>();
             List<String> images = List.of("image.png", "image2.png");
             for (String name : images) {
                 byte[] bytes = Files.readAllBytes(Golden.tinyModel().resolve(name));
-                PatchFeatures f = golden.encodeImages(List.of(new ImageDecoder(1L << 26).decode(bytes))).get(0);
+                PatchFeatures f = golden.encodeImages(List.of(new ImageDecoder(1L << 26).decode(bytes)))
+                        .get(0);
                 int n = expected.get("cases").get(name).get("greedy_token_ids").size();
-                outcomes.add(engine.submit(name, prompt, List.of(f), SamplingParams.greedy(n), (i, t, d) -> { }));
+                outcomes.add(engine.submit(name, prompt, List.of(f), SamplingParams.greedy(n), (i, t, d) -> {}));
             }
             for (int i = 0; i < images.size(); i++) {
-                Outcome.Finished f = assertInstanceOf(Outcome.Finished.class, outcomes.get(i).get(120, TimeUnit.SECONDS));
-                assertArrayEquals(Golden.ints(expected.get("cases").get(images.get(i)).get("greedy_token_ids")),
-                        f.result().tokenIds(), images.get(i));
+                Outcome.Finished f =
+                        assertInstanceOf(Outcome.Finished.class, outcomes.get(i).get(120, TimeUnit.SECONDS));
+                assertArrayEquals(
+                        Golden.ints(expected.get("cases").get(images.get(i)).get("greedy_token_ids")),
+                        f.result().tokenIds(),
+                        images.get(i));
             }
         }
     }
@@ -262,13 +279,15 @@ class BatchEngineTest {
     void aResumedAnswerContinuesExactlyWhereTheInterruptedOneWas() throws Exception {
         PatchFeatures img = image(5);
         int[] prompt = new Ask("what is in the image?", img, 0, 0).promptIds(model);
-        List<SamplingParams> modes = List.of(SamplingParams.greedy(24),
-                new SamplingParams(24, 0.9, 0.95, 40, 1234, List.of()));
+        List<SamplingParams> modes =
+                List.of(SamplingParams.greedy(24), new SamplingParams(24, 0.9, 0.95, 40, 1234, List.of()));
         try (BatchEngine engine = new BatchEngine(model, new EngineConfig(4, 32, 8, 1024), EngineObserver.NONE)) {
             engine.start();
             for (SamplingParams params : modes) {
-                Outcome.Finished whole = assertInstanceOf(Outcome.Finished.class, engine.submit("whole", prompt,
-                        List.of(img), params, (i, t, d) -> { }).get(120, TimeUnit.SECONDS));
+                Outcome.Finished whole = assertInstanceOf(
+                        Outcome.Finished.class,
+                        engine.submit("whole", prompt, List.of(img), params, (i, t, d) -> {})
+                                .get(120, TimeUnit.SECONDS));
                 int[] all = whole.result().tokenIds();
                 for (int cut : new int[] {1, all.length / 2, all.length - 1}) {
                     List<Integer> had = Arrays.stream(all, 0, cut).boxed().toList();
@@ -287,13 +306,20 @@ class BatchEngineTest {
                         }
                     });
                     Outcome.Finished f = assertInstanceOf(Outcome.Finished.class, done.get(120, TimeUnit.SECONDS));
-                    assertArrayEquals(Arrays.copyOfRange(all, cut, all.length),
-                            rest.stream().mapToInt(Integer::intValue).toArray(), params + " cut at " + cut);
+                    assertArrayEquals(
+                            Arrays.copyOfRange(all, cut, all.length),
+                            rest.stream().mapToInt(Integer::intValue).toArray(),
+                            params + " cut at " + cut);
                     assertArrayEquals(all, f.result().tokenIds());
                     assertEquals(whole.result().text(), f.result().text());
                 }
                 CompletableFuture<Outcome> ended = new CompletableFuture<>();
-                engine.submit("ended", prompt, List.of(img), params, Arrays.stream(all).boxed().toList(),
+                engine.submit(
+                        "ended",
+                        prompt,
+                        List.of(img),
+                        params,
+                        Arrays.stream(all).boxed().toList(),
                         new GenerationCallbacks() {
                             @Override
                             public void onToken(int index, int tokenId, String textDelta) {
@@ -306,7 +332,11 @@ class BatchEngineTest {
                             }
                         });
                 assertTrue(ended.isDone(), "ended at once, without a step");
-                assertArrayEquals(all, assertInstanceOf(Outcome.Finished.class, ended.get()).result().tokenIds());
+                assertArrayEquals(
+                        all,
+                        assertInstanceOf(Outcome.Finished.class, ended.get())
+                                .result()
+                                .tokenIds());
             }
             awaitPoolEmpty(engine);
         }

@@ -31,12 +31,13 @@ import org.junit.jupiter.api.io.TempDir;
 class BatchPriorityTest {
     @TempDir
     static Path dir;
+
     static InverseLlavaModel model;
 
     @BeforeAll
     static void load() throws Exception {
-        model = InverseLlavaModel.load(new DemoModelFactory(ModelShape.tiny(), DType.F32, 23).write(dir.resolve("m")),
-                LoadOptions.defaults());
+        model = InverseLlavaModel.load(
+                new DemoModelFactory(ModelShape.tiny(), DType.F32, 23).write(dir.resolve("m")), LoadOptions.defaults());
     }
 
     @AfterAll
@@ -44,10 +45,15 @@ class BatchPriorityTest {
         model.close();
     }
 
-    record Sent(String question, int maxTokens, List<Integer> tokens, AtomicInteger firstTokenStep,
-                CompletableFuture<Outcome> done) {
+    record Sent(
+            String question,
+            int maxTokens,
+            List<Integer> tokens,
+            AtomicInteger firstTokenStep,
+            CompletableFuture<Outcome> done) {
         int[] alone() {
-            return new Generator(model).generate(ids(question), List.of(), SamplingParams.greedy(maxTokens), (i, t, d) -> { })
+            return new Generator(model)
+                    .generate(ids(question), List.of(), SamplingParams.greedy(maxTokens), (i, t, d) -> {})
                     .tokenIds();
         }
     }
@@ -57,9 +63,19 @@ class BatchPriorityTest {
     }
 
     static Sent submit(BatchEngine engine, String question, int maxTokens, Priority priority, AtomicInteger steps) {
-        Sent s = new Sent(question, maxTokens, java.util.Collections.synchronizedList(new ArrayList<>()),
-                new AtomicInteger(-1), new CompletableFuture<>());
-        engine.submit(question, ids(question), List.of(), SamplingParams.greedy(maxTokens), List.of(), priority,
+        Sent s = new Sent(
+                question,
+                maxTokens,
+                java.util.Collections.synchronizedList(new ArrayList<>()),
+                new AtomicInteger(-1),
+                new CompletableFuture<>());
+        engine.submit(
+                question,
+                ids(question),
+                List.of(),
+                SamplingParams.greedy(maxTokens),
+                List.of(),
+                priority,
                 new GenerationCallbacks() {
                     @Override
                     public void onToken(int index, int tokenId, String textDelta) {
@@ -101,15 +117,26 @@ class BatchPriorityTest {
             int before = steps.get();
             Sent interactive = submit(engine, "what is it?", 10, Priority.INTERACTIVE, steps);
             Outcome o = interactive.done().get(120, TimeUnit.SECONDS);
-            assertTrue(interactive.firstTokenStep().get() - before <= 2,
-                    "first token within the step under way and the next: " + (interactive.firstTokenStep().get() - before));
+            assertTrue(
+                    interactive.firstTokenStep().get() - before <= 2,
+                    "first token within the step under way and the next: "
+                            + (interactive.firstTokenStep().get() - before));
             assertEquals(1, preempted.get(), "the youngest bulk sequence made way");
-            assertTrue(bulk3.tokens().isEmpty() || bulk3.firstTokenStep().get() > interactive.firstTokenStep().get(),
+            assertTrue(
+                    bulk3.tokens().isEmpty()
+                            || bulk3.firstTokenStep().get()
+                                    > interactive.firstTokenStep().get(),
                     "a waiting bulk request does not overtake the interactive one");
-            assertArrayEquals(interactive.alone(), assertInstanceOf(Outcome.Finished.class, o).result().tokenIds());
+            assertArrayEquals(
+                    interactive.alone(),
+                    assertInstanceOf(Outcome.Finished.class, o).result().tokenIds());
             for (Sent b : List.of(bulk1, bulk2, bulk3)) {
-                Outcome.Finished f = assertInstanceOf(Outcome.Finished.class, b.done().get(120, TimeUnit.SECONDS));
-                assertArrayEquals(b.alone(), f.result().tokenIds(), "a preempted bulk answer is recomputed exactly: " + b.question());
+                Outcome.Finished f =
+                        assertInstanceOf(Outcome.Finished.class, b.done().get(120, TimeUnit.SECONDS));
+                assertArrayEquals(
+                        b.alone(),
+                        f.result().tokenIds(),
+                        "a preempted bulk answer is recomputed exactly: " + b.question());
             }
         }
     }

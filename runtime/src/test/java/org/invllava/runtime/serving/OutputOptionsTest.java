@@ -17,8 +17,8 @@ import java.util.concurrent.TimeUnit;
 import org.invllava.runtime.demo.DemoModelFactory;
 import org.invllava.runtime.demo.ModelShape;
 import org.invllava.runtime.generate.Decoding;
-import org.invllava.runtime.generate.Generator;
 import org.invllava.runtime.generate.GenerationResult;
+import org.invllava.runtime.generate.Generator;
 import org.invllava.runtime.generate.Logprobs;
 import org.invllava.runtime.generate.OutputOptions;
 import org.invllava.runtime.generate.SamplingParams;
@@ -43,12 +43,13 @@ import org.junit.jupiter.api.io.TempDir;
 class OutputOptionsTest {
     @TempDir
     static Path dir;
+
     static InverseLlavaModel model;
 
     @BeforeAll
     static void load() throws Exception {
-        model = InverseLlavaModel.load(new DemoModelFactory(ModelShape.tiny(), DType.F32, 33).write(dir.resolve("m")),
-                LoadOptions.defaults());
+        model = InverseLlavaModel.load(
+                new DemoModelFactory(ModelShape.tiny(), DType.F32, 33).write(dir.resolve("m")), LoadOptions.defaults());
     }
 
     @AfterAll
@@ -87,7 +88,8 @@ class OutputOptionsTest {
         }
 
         GenerationResult result() throws Exception {
-            return assertInstanceOf(Outcome.Finished.class, outcome.get(60, TimeUnit.SECONDS)).result();
+            return assertInstanceOf(Outcome.Finished.class, outcome.get(60, TimeUnit.SECONDS))
+                    .result();
         }
     }
 
@@ -114,8 +116,15 @@ class OutputOptionsTest {
         params.forEach(p -> choices.add(new Choice()));
         try (BatchEngine engine = new BatchEngine(model, config, EngineObserver.NONE)) {
             engine.start();
-            engine.submitChoices("r", ids, List.of(), params, options, Collections.nCopies(params.size(), List.of()),
-                    Priority.INTERACTIVE, List.copyOf(choices));
+            engine.submitChoices(
+                    "r",
+                    ids,
+                    List.of(),
+                    params,
+                    options,
+                    Collections.nCopies(params.size(), List.of()),
+                    Priority.INTERACTIVE,
+                    List.copyOf(choices));
             for (Choice c : choices) {
                 c.outcome.get(60, TimeUnit.SECONDS);
             }
@@ -126,8 +135,12 @@ class OutputOptionsTest {
     @Test
     void logprobsAreTheModelsLogSoftmaxAndPromptOnesSurviveAChunkedPrefill() throws Exception {
         int[] ids = prompt("what color is the small square on the left?");
-        Choice c = run(new EngineConfig(2, 7, 4, 512), ids, List.of(SamplingParams.greedy(6)),
-                new OutputOptions(3, true, null)).get(0);
+        Choice c = run(
+                        new EngineConfig(2, 7, 4, 512),
+                        ids,
+                        List.of(SamplingParams.greedy(6)),
+                        new OutputOptions(3, true, null))
+                .get(0);
         c.result();
         try (Sequence seq = model.newSequence()) { // the same positions one at a time
             float[] logits = seq.prefill(model.expand(new int[] {ids[0]}, List.of()));
@@ -141,9 +154,11 @@ class OutputOptionsTest {
                 logits = seq.decode(ids[p]);
             }
             for (Decoding.Step s : c.steps) {
-                assertEquals(naive(logits, s.tokenId()), s.logprobs().token().logprob(), 2e-4, "answer token " + s.index());
+                assertEquals(
+                        naive(logits, s.tokenId()), s.logprobs().token().logprob(), 2e-4, "answer token " + s.index());
                 assertEquals(s.tokenId(), s.logprobs().top().get(0).tokenId(), "greedy picks the most likely");
-                assertTrue(s.logprobs().top().get(0).logprob() >= s.logprobs().top().get(1).logprob());
+                assertTrue(s.logprobs().top().get(0).logprob()
+                        >= s.logprobs().top().get(1).logprob());
                 logits = seq.decode(s.tokenId());
             }
         }
@@ -152,13 +167,20 @@ class OutputOptionsTest {
     @Test
     void sampledTokensReportTheModelsDistributionNotTheTemperedOne() throws Exception {
         int[] ids = prompt("name a color");
-        Choice c = run(new EngineConfig(2, 64, 16, 512), ids, List.of(new SamplingParams(6, 2.5, 0.9, 0, 4, List.of())),
-                new OutputOptions(2, false, null)).get(0);
+        Choice c = run(
+                        new EngineConfig(2, 64, 16, 512),
+                        ids,
+                        List.of(new SamplingParams(6, 2.5, 0.9, 0, 4, List.of())),
+                        new OutputOptions(2, false, null))
+                .get(0);
         c.result();
         try (Sequence seq = model.newSequence()) {
             float[] logits = seq.prefill(model.expand(ids, List.of()));
             for (Decoding.Step s : c.steps) {
-                assertEquals(naive(logits, s.tokenId()), s.logprobs().token().logprob(), 2e-4,
+                assertEquals(
+                        naive(logits, s.tokenId()),
+                        s.logprobs().token().logprob(),
+                        2e-4,
                         "temperature 2.5 and top-p 0.9 leave the reported log probability as the model's");
                 logits = seq.decode(s.tokenId());
             }
@@ -175,17 +197,18 @@ class OutputOptionsTest {
         // blocks of 4 positions: the prompt's last block is partial and shared, so every choice copies it on write
         List<Choice> together = run(new EngineConfig(4, 64, 4, 1024), ids, seeds, OutputOptions.NONE);
         for (int i = 0; i < seeds.size(); i++) {
-            GenerationResult alone = new Generator(model).generate(ids, List.of(), seeds.get(i), (x, t, d) -> { });
+            GenerationResult alone = new Generator(model).generate(ids, List.of(), seeds.get(i), (x, t, d) -> {});
             assertArrayEquals(alone.tokenIds(), together.get(i).result().tokenIds(), "choice " + i);
         }
-        assertTrue(!java.util.Arrays.equals(together.get(0).ids(), together.get(1).ids()), "different seeds differ");
+        assertTrue(
+                !java.util.Arrays.equals(together.get(0).ids(), together.get(1).ids()), "different seeds differ");
     }
 
     @Test
     void sharedBlocksAreHeldOnceAndThePartialOneIsCopiedOnWrite() {
         try (ai.djl.ndarray.NDManager m = model.newManager();
-             org.invllava.runtime.language.KvBlockPool pool = new org.invllava.runtime.language.KvBlockPool(
-                     model.language(), 8, 4, m)) {
+                org.invllava.runtime.language.KvBlockPool pool =
+                        new org.invllava.runtime.language.KvBlockPool(model.language(), 8, 4, m)) {
             var a = pool.newCache();
             assertTrue(a.reserve(6));
             a.advance(6); // 2 blocks, the second half full
@@ -208,20 +231,28 @@ class OutputOptionsTest {
         String schema = "{\"type\":\"object\",\"properties\":{\"color\":{\"enum\":[\"red\",\"green\",\"blue\"]},"
                 + "\"count\":{\"type\":\"integer\"}},\"required\":[\"color\",\"count\"],\"additionalProperties\":false}";
         JsonSchema compiled = JsonSchema.parse(schema);
-        JsonConstraint.Grammar grammar = JsonConstraint.grammar(compiled, model.tokenizer(),
-                model.language().config().eosTokenIds());
+        JsonConstraint.Grammar grammar = JsonConstraint.grammar(
+                compiled, model.tokenizer(), model.language().config().eosTokenIds());
         ObjectMapper json = new ObjectMapper();
         for (String q : List.of("what color is it?", "how many shapes are there?", "tell me a story", "hello")) {
             for (double temperature : new double[] {0, 1.5}) {
                 SamplingParams p = new SamplingParams(48, temperature, 1.0, 0, 7, List.of());
-                Choice c = run(new EngineConfig(2, 64, 16, 1024), prompt(q), List.of(p),
-                        new OutputOptions(-1, false, grammar::newConstraint)).get(0);
+                Choice c = run(
+                                new EngineConfig(2, 64, 16, 1024),
+                                prompt(q),
+                                List.of(p),
+                                new OutputOptions(-1, false, grammar::newConstraint))
+                        .get(0);
                 GenerationResult r = c.result();
                 JsonNode doc = json.readTree(r.text());
-                assertTrue(List.of("red", "green", "blue").contains(doc.path("color").asText()), r.text());
+                assertTrue(
+                        List.of("red", "green", "blue")
+                                .contains(doc.path("color").asText()),
+                        r.text());
                 assertTrue(doc.path("count").isIntegralNumber(), r.text());
                 assertEquals(2, doc.size(), r.text());
-                assertEquals(GenerationResult.FinishReason.STOP, r.finishReason(), "ends at EOS once complete: " + r.text());
+                assertEquals(
+                        GenerationResult.FinishReason.STOP, r.finishReason(), "ends at EOS once complete: " + r.text());
                 assertTrue(JsonMatcher.canEnd(JsonMatcher.advance(JsonMatcher.start(compiled), r.text())), r.text());
             }
         }

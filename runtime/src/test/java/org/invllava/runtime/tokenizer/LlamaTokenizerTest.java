@@ -59,7 +59,8 @@ class LlamaTokenizerTest {
     @Test
     void promptSplitsOnImageAndStartsWithBos() {
         LlamaTokenizer tok = new LlamaTokenizer(tinyModel());
-        assertArrayEquals(new int[] {1, SPACE_A, LlamaTokenizer.IMAGE_TOKEN_ID, SPACE, B}, tok.encodePrompt("a<image>b"));
+        assertArrayEquals(
+                new int[] {1, SPACE_A, LlamaTokenizer.IMAGE_TOKEN_ID, SPACE, B}, tok.encodePrompt("a<image>b"));
         assertArrayEquals(new int[] {1, LlamaTokenizer.IMAGE_TOKEN_ID}, tok.encodePrompt("<image>"));
     }
 

@@ -31,9 +31,12 @@ class ClipVisionTowerTest {
 
     @Test
     void concatenatesSelectedLayersAndBatches() throws Exception {
-        RgbImage a = new ImageDecoder(1 << 20).decode(Files.readAllBytes(Golden.tinyModel().resolve("image.png")));
-        RgbImage b = new ImageDecoder(1 << 20).decode(Files.readAllBytes(Golden.tinyModel().resolve("image2.png")));
-        ImagePreprocessor pre = new ImagePreprocessor(112, 112, ImagePreprocessor.CLIP_MEAN, ImagePreprocessor.CLIP_STD, true);
+        RgbImage a = new ImageDecoder(1 << 20)
+                .decode(Files.readAllBytes(Golden.tinyModel().resolve("image.png")));
+        RgbImage b = new ImageDecoder(1 << 20)
+                .decode(Files.readAllBytes(Golden.tinyModel().resolve("image2.png")));
+        ImagePreprocessor pre =
+                new ImagePreprocessor(112, 112, ImagePreprocessor.CLIP_MEAN, ImagePreprocessor.CLIP_STD, true);
         float[] pa = pre.process(a);
         float[] pb = pre.process(b);
         float[] both = new float[pa.length * 2];
@@ -46,8 +49,10 @@ class ClipVisionTowerTest {
             float[] firstOnly = features(m, List.of(3), pa, 1);
             var golden = Golden.expected().get("cases");
             for (int i = 0; i < 8; i++) {
-                assertEquals(golden.get("image.png").get("features_first8").get(i).asDouble(), last[i], 1e-4);
-                assertEquals(golden.get("image2.png").get("features_first8").get(i).asDouble(), last[64 * 64 + i], 1e-4);
+                assertEquals(
+                        golden.get("image.png").get("features_first8").get(i).asDouble(), last[i], 1e-4);
+                assertEquals(
+                        golden.get("image2.png").get("features_first8").get(i).asDouble(), last[64 * 64 + i], 1e-4);
                 assertEquals(last[i], firstOnly[i], 1e-6); // layer 3 of 3 is layer -1
             }
             for (int img = 0; img < 2; img++) {

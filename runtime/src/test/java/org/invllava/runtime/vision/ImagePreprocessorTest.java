@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
 
 /** LLaVA pad + Pillow bicubic + CLIP normalisation, against the golden pixel tensor and naive references. */
 class ImagePreprocessorTest {
-    private final ImagePreprocessor pre = new ImagePreprocessor(112, 112, ImagePreprocessor.CLIP_MEAN, ImagePreprocessor.CLIP_STD, true);
+    private final ImagePreprocessor pre =
+            new ImagePreprocessor(112, 112, ImagePreprocessor.CLIP_MEAN, ImagePreprocessor.CLIP_STD, true);
 
     @Test
     void nonSquareImageMatchesGoldenPixelsWithinOneLevel() throws Exception {
@@ -34,8 +35,10 @@ class ImagePreprocessorTest {
         TensorInfo info = SafetensorsFile.readHeader(expectedFile).get("pixel_values");
         float[] expected = new float[(int) info.numel()];
         try (FileChannel ch = FileChannel.open(expectedFile, StandardOpenOption.READ)) {
-            ch.map(FileChannel.MapMode.READ_ONLY, info.offset(), info.byteLength()).order(ByteOrder.LITTLE_ENDIAN)
-                    .asFloatBuffer().get(expected);
+            ch.map(FileChannel.MapMode.READ_ONLY, info.offset(), info.byteLength())
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .asFloatBuffer()
+                    .get(expected);
         }
         assertEquals(expected.length, got.length);
         int hw = 112 * 112;
@@ -47,7 +50,14 @@ class ImagePreprocessorTest {
             assertEquals(e, g, 1.0 / 255 + 1e-6, "pixel " + i);
             sum += got[i];
         }
-        assertEquals(Golden.expected().get("cases").get("image_nonsquare.png").get("pixel_values_sum").asDouble(), sum, 0.5);
+        assertEquals(
+                Golden.expected()
+                        .get("cases")
+                        .get("image_nonsquare.png")
+                        .get("pixel_values_sum")
+                        .asDouble(),
+                sum,
+                0.5);
     }
 
     @Test
@@ -55,7 +65,8 @@ class ImagePreprocessorTest {
         RgbImage img = randomImage(112, 112, 1);
         float[] out = pre.process(img);
         for (int c = 0; c < 3; c++) {
-            float expected = ((img.get(5, 7, c) / 255f) - ImagePreprocessor.CLIP_MEAN[c]) / ImagePreprocessor.CLIP_STD[c];
+            float expected =
+                    ((img.get(5, 7, c) / 255f) - ImagePreprocessor.CLIP_MEAN[c]) / ImagePreprocessor.CLIP_STD[c];
             assertEquals(expected, out[c * 112 * 112 + 7 * 112 + 5], 1e-6);
         }
     }
@@ -92,7 +103,8 @@ class ImagePreprocessorTest {
         for (int y = 0; y < in.height(); y++) {
             for (int x = 0; x < w; x++) {
                 int yy = y;
-                double[] v = sample(in.width(), w, x, i -> new double[] {in.get(i, yy, 0), in.get(i, yy, 1), in.get(i, yy, 2)});
+                double[] v = sample(
+                        in.width(), w, x, i -> new double[] {in.get(i, yy, 0), in.get(i, yy, 1), in.get(i, yy, 2)});
                 for (int c = 0; c < 3; c++) {
                     tmp[y][x][c] = Math.max(0, Math.min(255, Math.round(v[c]))); // Pillow keeps an 8-bit intermediate
                 }

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CheckpointTest {
     @TempDir
     Path dir;
+
     private NDManager manager;
     private final float[] a = random(3 * 4, 1);
     private final float[] b = random(5, 2);
@@ -48,7 +49,9 @@ class CheckpointTest {
     }
 
     private SafetensorsWriter twoTensors(DType type) {
-        return new SafetensorsWriter().addFloats("a", type, new long[] {3, 4}, a).addFloats("b", type, new long[] {5}, b);
+        return new SafetensorsWriter()
+                .addFloats("a", type, new long[] {3, 4}, a)
+                .addFloats("b", type, new long[] {5}, b);
     }
 
     private float[] load(Checkpoint c, String name, long... shape) {
@@ -66,10 +69,16 @@ class CheckpointTest {
 
     @Test
     void shardedEqualsSingleFile() throws IOException {
-        new SafetensorsWriter().addFloats("a", DType.F32, new long[] {3, 4}, a).write(dir.resolve("model-00001-of-00002.safetensors"));
-        new SafetensorsWriter().addFloats("b", DType.F32, new long[] {5}, b).write(dir.resolve("model-00002-of-00002.safetensors"));
-        Files.writeString(dir.resolve("model.safetensors.index.json"), "{\"metadata\":{},\"weight_map\":{"
-                + "\"a\":\"model-00001-of-00002.safetensors\",\"b\":\"model-00002-of-00002.safetensors\"}}");
+        new SafetensorsWriter()
+                .addFloats("a", DType.F32, new long[] {3, 4}, a)
+                .write(dir.resolve("model-00001-of-00002.safetensors"));
+        new SafetensorsWriter()
+                .addFloats("b", DType.F32, new long[] {5}, b)
+                .write(dir.resolve("model-00002-of-00002.safetensors"));
+        Files.writeString(
+                dir.resolve("model.safetensors.index.json"),
+                "{\"metadata\":{},\"weight_map\":{"
+                        + "\"a\":\"model-00001-of-00002.safetensors\",\"b\":\"model-00002-of-00002.safetensors\"}}");
         Checkpoint c = Checkpoint.open(dir);
         assertEquals(List.of("a", "b"), List.copyOf(c.names()));
         assertArrayEquals(a, load(c, "a", 3, 4));
@@ -127,12 +136,16 @@ class CheckpointTest {
 
     @Test
     void shardedTorchSaveWithIndex() throws IOException {
-        new TorchSaveWriter().add("a", DType.F32, new long[] {3, 4}, SafetensorsWriter.encode(a, DType.F32))
+        new TorchSaveWriter()
+                .add("a", DType.F32, new long[] {3, 4}, SafetensorsWriter.encode(a, DType.F32))
                 .write(dir.resolve("pytorch_model-00001-of-00002.bin"));
-        new TorchSaveWriter().add("b", DType.BF16, new long[] {5}, SafetensorsWriter.encode(b, DType.BF16))
+        new TorchSaveWriter()
+                .add("b", DType.BF16, new long[] {5}, SafetensorsWriter.encode(b, DType.BF16))
                 .write(dir.resolve("pytorch_model-00002-of-00002.bin"));
-        Files.writeString(dir.resolve("pytorch_model.bin.index.json"), "{\"weight_map\":{"
-                + "\"a\":\"pytorch_model-00001-of-00002.bin\",\"b\":\"pytorch_model-00002-of-00002.bin\"}}");
+        Files.writeString(
+                dir.resolve("pytorch_model.bin.index.json"),
+                "{\"weight_map\":{"
+                        + "\"a\":\"pytorch_model-00001-of-00002.bin\",\"b\":\"pytorch_model-00002-of-00002.bin\"}}");
         Checkpoint c = Checkpoint.open(dir);
         assertArrayEquals(a, load(c, "a", 3, 4));
         assertEquals(DType.BF16, c.require("b").dtype());
@@ -145,7 +158,9 @@ class CheckpointTest {
         Checkpoint c = Checkpoint.open(dir);
         TensorLoader loader = new TensorLoader(c, manager, DataType.FLOAT32);
         WeightException missing = assertThrows(WeightException.class, () -> loader.load("c", 1));
-        assertTrue(missing.getMessage().contains("missing tensor c") && missing.getMessage().contains("model.safetensors"),
+        assertTrue(
+                missing.getMessage().contains("missing tensor c")
+                        && missing.getMessage().contains("model.safetensors"),
                 missing.getMessage());
         WeightException shape = assertThrows(WeightException.class, () -> loader.load("a", 4, 3));
         assertTrue(shape.getMessage().contains("tensor a has shape [3, 4], expected [4, 3]"), shape.getMessage());
@@ -163,7 +178,9 @@ class CheckpointTest {
         assertTrue(e.getMessage().contains("tensor b") && e.getMessage().contains("truncated"), e.getMessage());
 
         Path bin = dir.resolve("pytorch_model.bin");
-        new TorchSaveWriter().add("a", DType.F32, new long[] {3, 4}, SafetensorsWriter.encode(a, DType.F32)).write(bin);
+        new TorchSaveWriter()
+                .add("a", DType.F32, new long[] {3, 4}, SafetensorsWriter.encode(a, DType.F32))
+                .write(bin);
         truncate(bin, 30);
         WeightException z = assertThrows(WeightException.class, () -> Checkpoint.openFile(bin));
         assertTrue(z.getMessage().contains("pytorch_model.bin"), z.getMessage());
@@ -172,13 +189,19 @@ class CheckpointTest {
         Files.write(tiny, new byte[] {1, 2, 3});
         assertThrows(WeightException.class, () -> Checkpoint.openFile(tiny));
         Path garbage = dir.resolve("garbage.safetensors");
-        Files.write(garbage, ByteBuffer.allocate(16).putLong(Long.reverseBytes(4)).put("{{{{".getBytes()).array());
+        Files.write(
+                garbage,
+                ByteBuffer.allocate(16)
+                        .putLong(Long.reverseBytes(4))
+                        .put("{{{{".getBytes())
+                        .array());
         assertThrows(WeightException.class, () -> Checkpoint.openFile(garbage));
     }
 
     @Test
     void missingShardOrDirectoryIsAClearError() throws IOException {
-        Files.writeString(dir.resolve("model.safetensors.index.json"), "{\"weight_map\":{\"a\":\"model-1.safetensors\"}}");
+        Files.writeString(
+                dir.resolve("model.safetensors.index.json"), "{\"weight_map\":{\"a\":\"model-1.safetensors\"}}");
         WeightException e = assertThrows(WeightException.class, () -> Checkpoint.open(dir));
         assertTrue(e.getMessage().contains("shard model-1.safetensors is missing"), e.getMessage());
         assertThrows(WeightException.class, () -> Checkpoint.open(dir.resolve("nope")));

@@ -21,8 +21,7 @@ import java.util.zip.ZipOutputStream;
  * with {@link #addView}, which shares the previous storage at an element offset.
  */
 public final class TorchSaveWriter {
-    private record Tensor(String name, DType dtype, long[] shape, int storage, long offset) {
-    }
+    private record Tensor(String name, DType dtype, long[] shape, int storage, long offset) {}
 
     private final Map<String, Tensor> tensors = new LinkedHashMap<>();
     private final Map<Integer, byte[]> storages = new LinkedHashMap<>();
@@ -135,7 +134,10 @@ public final class TorchSaveWriter {
     private static void unicode(OutputStream p, String s) throws IOException {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         p.write('X');
-        p.write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(b.length).array());
+        p.write(ByteBuffer.allocate(4)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putInt(b.length)
+                .array());
         p.write(b);
     }
 

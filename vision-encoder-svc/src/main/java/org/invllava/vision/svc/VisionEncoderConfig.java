@@ -10,9 +10,16 @@ import org.invllava.schemas.TensorDType;
  * arrived and then, for {@code maxWait} after the first (0 by default: no added latency), any more; images over
  * {@code maxImageBytes} or {@code maxPixels} are refused; features travel as {@code featureDtype} (F32 keeps the model's output exact).
  */
-public record VisionEncoderConfig(KafkaSettings kafka, String groupId, int maxBatch, Duration maxWait,
-                                  int maxImageBytes, long maxPixels, TensorDType featureDtype, int cacheEntries,
-                                  ModelTopics topics) {
+public record VisionEncoderConfig(
+        KafkaSettings kafka,
+        String groupId,
+        int maxBatch,
+        Duration maxWait,
+        int maxImageBytes,
+        long maxPixels,
+        TensorDType featureDtype,
+        int cacheEntries,
+        ModelTopics topics) {
 
     public VisionEncoderConfig {
         if (maxBatch < 1) {
@@ -36,7 +43,7 @@ public record VisionEncoderConfig(KafkaSettings kafka, String groupId, int maxBa
 
     /** Defaults for one served model: its topics, and a consumer group of its own. */
     public static VisionEncoderConfig defaults(KafkaSettings kafka, ModelTopics topics) {
-        return new VisionEncoderConfig(kafka, topics.visionGroup(), 8, Duration.ZERO, 10 << 20,
-                40_000_000L, TensorDType.F32, 64, topics);
+        return new VisionEncoderConfig(
+                kafka, topics.visionGroup(), 8, Duration.ZERO, 10 << 20, 40_000_000L, TensorDType.F32, 64, topics);
     }
 }

@@ -23,10 +23,10 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.invllava.kafka.SessionTimeouts;
 import org.invllava.kafka.DeadLetters;
 import org.invllava.kafka.FeatureCodec;
 import org.invllava.kafka.Sends;
+import org.invllava.kafka.SessionTimeouts;
 import org.invllava.kafka.TraceContext;
 import org.invllava.observability.Metrics;
 import org.invllava.observability.Tracing;
@@ -69,11 +69,11 @@ public final class VisionEncoderService implements Runnable, AutoCloseable {
     private final Tracing tracing;
     /** When the batch being answered was polled (the start of its images' spans); the loop thread only. */
     private long batchStartNanos;
+
     private volatile boolean consuming;
 
     /** A request ready to encode, or already answered. */
-    private record Item(ConsumerRecord<byte[], byte[]> record, ImageRequest request, RgbImage image, String sha256) {
-    }
+    private record Item(ConsumerRecord<byte[], byte[]> record, ImageRequest request, RgbImage image, String sha256) {}
 
     /** Without tracing (tests). */
     public VisionEncoderService(VisionEncoderConfig config, VisionModel model, String encoderId, Metrics metrics) {
@@ -81,8 +81,8 @@ public final class VisionEncoderService implements Runnable, AutoCloseable {
     }
 
     /** {@code tracing}: each image gets a span, the child of its request's {@code traceparent}. */
-    public VisionEncoderService(VisionEncoderConfig config, VisionModel model, String encoderId, Metrics metrics,
-                                Tracing tracing) {
+    public VisionEncoderService(
+            VisionEncoderConfig config, VisionModel model, String encoderId, Metrics metrics, Tracing tracing) {
         this.config = config;
         this.tracing = tracing;
         this.model = model;
@@ -146,7 +146,8 @@ public final class VisionEncoderService implements Runnable, AutoCloseable {
         }
         long until = System.nanoTime() + config.maxWait().toNanos();
         while (!batch.isEmpty() && batch.size() < config.maxBatch() && System.nanoTime() < until) {
-            consumer.poll(Duration.ofNanos(Math.max(0, until - System.nanoTime()))).forEach(batch::add);
+            consumer.poll(Duration.ofNanos(Math.max(0, until - System.nanoTime())))
+                    .forEach(batch::add);
         }
         return batch;
     }
@@ -177,22 +178,38 @@ public final class VisionEncoderService implements Runnable, AutoCloseable {
             request = IMAGES.decode(record.value());
         } catch (PoisonRecordException e) {
             deadLetters.publish(record, e.getMessage());
-            if (record.key() != null) { // its prompt waits in the join: end the request now, through the prompt's reply address
+            if (record.key()
+                    != null) { // its prompt waits in the join: end the request now, through the prompt's reply address
                 String id = new String(record.key(), java.nio.charset.StandardCharsets.UTF_8);
-                sent.add(send(record, id, null, null, new ErrorInfo(ErrorCode.INVALID_REQUEST.code(),
-                        "the image record could not be read"))); // the decoder's text (Avro's) is the dead letter's
+                sent.add(send(
+                        record,
+                        id,
+                        null,
+                        null,
+                        new ErrorInfo(
+                                ErrorCode.INVALID_REQUEST.code(),
+                                "the image record could not be read"))); // the decoder's text (Avro's) is the
+                // dead letter's
             }
             return null;
         }
         Item item = new Item(record, request, null, null);
         if (request.getDeadlineEpochMs() < System.currentTimeMillis()) {
-            sent.add(send(item, null, new ErrorInfo(ErrorCode.DEADLINE_EXCEEDED.code(), "deadline passed before the image was encoded")));
+            sent.add(send(
+                    item,
+                    null,
+                    new ErrorInfo(ErrorCode.DEADLINE_EXCEEDED.code(), "deadline passed before the image was encoded")));
             return null;
         }
         ByteBuffer bytes = request.getImage();
         if (bytes.remaining() > config.maxImageBytes()) {
-            sent.add(send(item, null, new ErrorInfo(ErrorCode.IMAGE_TOO_LARGE.code(),
-                    "image of " + bytes.remaining() + " bytes exceeds the limit of " + config.maxImageBytes())));
+            sent.add(send(
+                    item,
+                    null,
+                    new ErrorInfo(
+                            ErrorCode.IMAGE_TOO_LARGE.code(),
+                            "image of " + bytes.remaining() + " bytes exceeds the limit of "
+                                    + config.maxImageBytes())));
             return null;
         }
         byte[] raw = new byte[bytes.remaining()];
@@ -200,7 +217,9 @@ public final class VisionEncoderService implements Runnable, AutoCloseable {
         try {
             return new Item(record, request, decoder.decode(raw), sha256(raw));
         } catch (ImageException e) {
-            String code = e.reason() == ImageException.Reason.TOO_LARGE ? ErrorCode.IMAGE_TOO_LARGE.code() : ErrorCode.INVALID_IMAGE.code();
+            String code = e.reason() == ImageException.Reason.TOO_LARGE
+                    ? ErrorCode.IMAGE_TOO_LARGE.code()
+                    : ErrorCode.INVALID_IMAGE.code();
             sent.add(send(item, null, new ErrorInfo(code, e.getMessage())));
             return null;
         }
@@ -215,11 +234,17 @@ public final class VisionEncoderService implements Runnable, AutoCloseable {
         try {
             features = model.encodeImages(items.stream().map(Item::image).toList());
         } catch (RuntimeException e) {
-            LOG.error("encoding a batch of {} failed (requests {})", items.size(),
-                    items.stream().map(i -> i.request().getRequestId()).toList(), e);
+            LOG.error(
+                    "encoding a batch of {} failed (requests {})",
+                    items.size(),
+                    items.stream().map(i -> i.request().getRequestId()).toList(),
+                    e);
             for (Item item : items) {
-                sent.add(send(item, null, new ErrorInfo(ErrorCode.INTERNAL.code(),
-                        "the vision encoder failed (logged with the request id)")));
+                sent.add(send(
+                        item,
+                        null,
+                        new ErrorInfo(
+                                ErrorCode.INTERNAL.code(), "the vision encoder failed (logged with the request id)")));
             }
             return;
         }
@@ -239,28 +264,39 @@ public final class VisionEncoderService implements Runnable, AutoCloseable {
      * Request {@code id}'s features (or its error), keyed by the id: the Java partitioner puts them on the key's home
      * partition, where the join pairs them (it moves a prompt that another partitioner placed elsewhere).
      */
-    private Future<RecordMetadata> send(ConsumerRecord<byte[], byte[]> from, String id, String sha256,
-                                        PatchFeatures features, ErrorInfo error) {
+    private Future<RecordMetadata> send(
+            ConsumerRecord<byte[], byte[]> from, String id, String sha256, PatchFeatures features, ErrorInfo error) {
         org.invllava.schemas.VisualFeatures.Builder out = org.invllava.schemas.VisualFeatures.newBuilder()
-                .setRequestId(id).setEncoderId(encoderId).setImageSha256(sha256 == null ? "" : sha256)
-                .setDtype(config.featureDtype()).setError(error);
+                .setRequestId(id)
+                .setEncoderId(encoderId)
+                .setImageSha256(sha256 == null ? "" : sha256)
+                .setDtype(config.featureDtype())
+                .setError(error);
         if (features != null) {
-            out.setShape(List.of(features.patches(), features.dim())).setData(FeatureCodec.toBytes(features, config.featureDtype()));
+            out.setShape(List.of(features.patches(), features.dim()))
+                    .setData(FeatureCodec.toBytes(features, config.featureDtype()));
         } else {
             out.setShape(List.of()).setData(ByteBuffer.allocate(0));
         }
-        Tracing.Stage stage = tracing.start("vision.encode", id, TraceContext.from(from.headers()),
-                SpanKind.CONSUMER, batchStartNanos);
+        Tracing.Stage stage = tracing.start(
+                "vision.encode", id, TraceContext.from(from.headers()), SpanKind.CONSUMER, batchStartNanos);
         String traceparent = stage.traceparent();
         if (error != null) {
-            LOG.info("request {} image refused: {} ({}) (traceparent {})", id, error.getCode(), error.getMessage(), traceparent);
+            LOG.info(
+                    "request {} image refused: {} ({}) (traceparent {})",
+                    id,
+                    error.getCode(),
+                    error.getMessage(),
+                    traceparent);
         } else {
             LOG.info("request {} image encoded: {} patches (traceparent {})", id, features.patches(), traceparent);
             stage.attribute("patches", features.patches());
         }
         stage.end(error == null ? null : error.getCode());
-        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(config.topics().features(),
-                id.getBytes(java.nio.charset.StandardCharsets.UTF_8), FEATURES.encode(out.build()));
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(
+                config.topics().features(),
+                id.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                FEATURES.encode(out.build()));
         TraceContext.to(record.headers(), traceparent);
         return producer.send(record);
     }
@@ -268,7 +304,9 @@ public final class VisionEncoderService implements Runnable, AutoCloseable {
     private static Map<TopicPartition, OffsetAndMetadata> nextOffsets(List<ConsumerRecord<byte[], byte[]>> batch) {
         Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
         for (ConsumerRecord<byte[], byte[]> r : batch) {
-            out.merge(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1),
+            out.merge(
+                    new TopicPartition(r.topic(), r.partition()),
+                    new OffsetAndMetadata(r.offset() + 1),
                     (a, b) -> a.offset() >= b.offset() ? a : b);
         }
         return out;

@@ -3,8 +3,8 @@ package org.invllava.vision.svc;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.invllava.kafka.Env;
 import org.invllava.host.RunningService;
+import org.invllava.kafka.Env;
 import org.invllava.kafka.TopicSetup;
 import org.invllava.observability.Metrics;
 import org.invllava.observability.Tracing;
@@ -26,33 +26,40 @@ import org.invllava.schemas.TensorDType;
  */
 public final class VisionEncoderStartup {
 
-    private VisionEncoderStartup() {
-    }
+    private VisionEncoderStartup() {}
 
     /** Everything the service is configured with, read and checked before Kafka or the model is touched. */
-    public record Settings(VisionEncoderConfig config, LoadOptions load, ModelSource model, short replication) {
-    }
+    public record Settings(VisionEncoderConfig config, LoadOptions load, ModelSource model, short replication) {}
 
     public static Settings settings(Env env) {
-        ModelSource model = ModelSource.forVision(env.optionalPath("LLAVA_MODEL_DIR"),
-                env.optionalPath("VISION_MODEL_DIR"), env.optionalPath("FUSION_CHECKPOINT_DIR"), ModelSource.ENV);
-        VisionEncoderConfig defaults = VisionEncoderConfig.defaults(env.kafka("vision-encoder"),
-                ModelTopics.of(env.string("MODEL_ID", model.id())));
-        VisionEncoderConfig config = new VisionEncoderConfig(defaults.kafka(),
-                env.string("VISION_GROUP_ID", defaults.groupId()), env.integer("VISION_MAX_BATCH", defaults.maxBatch()),
+        ModelSource model = ModelSource.forVision(
+                env.optionalPath("LLAVA_MODEL_DIR"),
+                env.optionalPath("VISION_MODEL_DIR"),
+                env.optionalPath("FUSION_CHECKPOINT_DIR"),
+                ModelSource.ENV);
+        VisionEncoderConfig defaults = VisionEncoderConfig.defaults(
+                env.kafka("vision-encoder"), ModelTopics.of(env.string("MODEL_ID", model.id())));
+        VisionEncoderConfig config = new VisionEncoderConfig(
+                defaults.kafka(),
+                env.string("VISION_GROUP_ID", defaults.groupId()),
+                env.integer("VISION_MAX_BATCH", defaults.maxBatch()),
                 env.millis("VISION_MAX_WAIT_MS", defaults.maxWait()),
                 env.integer("VISION_MAX_IMAGE_BYTES", defaults.maxImageBytes()),
                 env.integer("VISION_MAX_PIXELS", (int) defaults.maxPixels()),
-                TensorDType.valueOf(env.string("VISION_FEATURE_DTYPE", defaults.featureDtype().name())),
-                env.integer("VISION_CACHE_ENTRIES", defaults.cacheEntries()), defaults.topics());
-        LoadOptions load = new LoadOptions(LoadOptions.parseDtype(env.string("MODEL_DTYPE", "float32")),
+                TensorDType.valueOf(env.string(
+                        "VISION_FEATURE_DTYPE", defaults.featureDtype().name())),
+                env.integer("VISION_CACHE_ENTRIES", defaults.cacheEntries()),
+                defaults.topics());
+        LoadOptions load = new LoadOptions(
+                LoadOptions.parseDtype(env.string("MODEL_DTYPE", "float32")),
                 LoadOptions.parseDevice(env.string("MODEL_DEVICE", "auto")));
         return new Settings(config, load, model, (short) env.integer("TOPICS_REPLICATION", -1));
     }
 
     /** Creates missing topics, loads the vision side and starts encoding; close to stop (the model too). */
     public static RunningService start(Settings s, Metrics metrics, Tracing tracing) throws Exception {
-        TopicSetup.ensureDefaults(s.config().kafka(), s.replication(), List.of(s.config().topics().model()));
+        TopicSetup.ensureDefaults(
+                s.config().kafka(), s.replication(), List.of(s.config().topics().model()));
         VisionModel model = s.model().loadVision(s.load());
         try {
             RunningService service = run(s.config(), model, encoderId(s.model()), metrics, tracing);
@@ -70,16 +77,19 @@ public final class VisionEncoderStartup {
      * Starts the encoding loop on its own thread with a model already loaded (the local stack shares one model's
      * vision side); close to stop it and wait for the loop, before the model is closed.
      */
-    public static RunningService run(VisionEncoderConfig config, VisionModel model, String encoderId, Metrics metrics,
-                                     Tracing tracing) {
+    public static RunningService run(
+            VisionEncoderConfig config, VisionModel model, String encoderId, Metrics metrics, Tracing tracing) {
         VisionEncoderService service = new VisionEncoderService(config, model, encoderId, metrics, tracing);
         Thread loop = new Thread(service, "vision-encoder" + config.topics().groupSuffix());
         loop.setDaemon(true);
         loop.start();
-        return RunningService.of(service::ready, loop::isAlive, () -> { // a dead loop is not alive: restart it
-            service.close();
-            loop.join(Duration.ofSeconds(30).toMillis());
-        });
+        return RunningService.of(
+                service::ready,
+                loop::isAlive,
+                () -> { // a dead loop is not alive: restart it
+                    service.close();
+                    loop.join(Duration.ofSeconds(30).toMillis());
+                });
     }
 
     /** What features are labelled with (and cached by): the model id and its vision checkpoint's directory. */

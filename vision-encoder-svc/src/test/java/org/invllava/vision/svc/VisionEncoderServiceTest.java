@@ -47,6 +47,7 @@ import org.junit.jupiter.api.io.TempDir;
 class VisionEncoderServiceTest {
     @TempDir
     static Path dir;
+
     static EmbeddedKafka kafka;
     static InverseLlavaModel model;
     static VisionEncoderService service;
@@ -58,9 +59,18 @@ class VisionEncoderServiceTest {
         kafka = EmbeddedKafka.start(null, Topics.MAX_MESSAGE_BYTES);
         settings = KafkaSettings.of(kafka.bootstrapServers(), "test");
         TopicSetup.ensureDefaults(kafka.bootstrapServers(), (short) 1);
-        model = InverseLlavaModel.load(new DemoModelFactory(ModelShape.tiny(), DType.F32, 5).write(dir), LoadOptions.defaults());
-        VisionEncoderConfig config = new VisionEncoderConfig(settings, "vision-test", 4, Duration.ofMillis(50), 100_000,
-                1_000_000, TensorDType.F32, 16, ModelTopics.of(ModelTopics.PRIMARY));
+        model = InverseLlavaModel.load(
+                new DemoModelFactory(ModelShape.tiny(), DType.F32, 5).write(dir), LoadOptions.defaults());
+        VisionEncoderConfig config = new VisionEncoderConfig(
+                settings,
+                "vision-test",
+                4,
+                Duration.ofMillis(50),
+                100_000,
+                1_000_000,
+                TensorDType.F32,
+                16,
+                ModelTopics.of(ModelTopics.PRIMARY));
         service = new VisionEncoderService(config, model.vision(), "demo", new Metrics());
         loop = new Thread(service, "vision-encoder");
         loop.start();
@@ -85,9 +95,14 @@ class VisionEncoderServiceTest {
     }
 
     static byte[] request(String id, byte[] image, long deadline) {
-        return AvroCodec.of(ImageRequest.class).encode(ImageRequest.newBuilder().setRequestId(id)
-                .setImage(ByteBuffer.wrap(image)).setContentType(null).setDeadlineEpochMs(deadline)
-                .setCreatedAtEpochMs(System.currentTimeMillis()).build());
+        return AvroCodec.of(ImageRequest.class)
+                .encode(ImageRequest.newBuilder()
+                        .setRequestId(id)
+                        .setImage(ByteBuffer.wrap(image))
+                        .setContentType(null)
+                        .setDeadlineEpochMs(deadline)
+                        .setCreatedAtEpochMs(System.currentTimeMillis())
+                        .build());
     }
 
     @Test
@@ -108,27 +123,45 @@ class VisionEncoderServiceTest {
             producer.flush();
         }
         Map<String, VisualFeatures> got = readFeatures(8);
-        var direct = model.encodeImages(List.of(new ImageDecoder(1 << 24).decode(valid))).get(0);
+        var direct = model.encodeImages(List.of(new ImageDecoder(1 << 24).decode(valid)))
+                .get(0);
         for (String id : List.of("ok-1", "ok-2")) {
             VisualFeatures f = got.get(id);
             assertNull(f.getError(), id);
             assertEquals(List.of(64, 64), f.getShape());
             assertEquals(VisionEncoderService.sha256(valid), f.getImageSha256());
-            assertArrayEquals(direct.data(), FeatureCodec.fromBytes(f.getData(), f.getDtype(), f.getShape()).data(), 0f);
+            assertArrayEquals(
+                    direct.data(),
+                    FeatureCodec.fromBytes(f.getData(), f.getDtype(), f.getShape())
+                            .data(),
+                    0f);
         }
         assertNull(got.get("ok-3").getError());
-        assertEquals(ErrorCode.INVALID_IMAGE.code(), got.get("corrupt").getError().getCode());
-        assertEquals(ErrorCode.IMAGE_TOO_LARGE.code(), got.get("huge").getError().getCode());
-        assertEquals(ErrorCode.DEADLINE_EXCEEDED.code(), got.get("late").getError().getCode());
+        assertEquals(
+                ErrorCode.INVALID_IMAGE.code(), got.get("corrupt").getError().getCode());
+        assertEquals(
+                ErrorCode.IMAGE_TOO_LARGE.code(), got.get("huge").getError().getCode());
+        assertEquals(
+                ErrorCode.DEADLINE_EXCEEDED.code(), got.get("late").getError().getCode());
         // an unreadable record keyed by a request id: dead-lettered, and its request ends through the features
-        assertEquals(ErrorCode.INVALID_REQUEST.code(), got.get("poison").getError().getCode());
-        assertTrue(got.get("poison").getError().getMessage().contains("could not be read"), got.get("poison").getError().getMessage());
-        assertTrue(got.get("huge").getError().getMessage().contains("100000"), got.get("huge").getError().getMessage());
-        assertEquals(ErrorCode.INVALID_IMAGE.code(), got.get("truncated").getError().getCode());
+        assertEquals(
+                ErrorCode.INVALID_REQUEST.code(), got.get("poison").getError().getCode());
+        assertTrue(
+                got.get("poison").getError().getMessage().contains("could not be read"),
+                got.get("poison").getError().getMessage());
+        assertTrue(
+                got.get("huge").getError().getMessage().contains("100000"),
+                got.get("huge").getError().getMessage());
+        assertEquals(
+                ErrorCode.INVALID_IMAGE.code(), got.get("truncated").getError().getCode());
         for (String id : List.of("corrupt", "truncated", "poison")) { // ImageIO's and Avro's own texts stay inside
             String message = got.get(id).getError().getMessage();
-            assertFalse(message.contains("Exception") || message.contains("java") || message.contains("org.apache")
-                    || message.contains("IIO"), id + ": " + message);
+            assertFalse(
+                    message.contains("Exception")
+                            || message.contains("java")
+                            || message.contains("org.apache")
+                            || message.contains("IIO"),
+                    id + ": " + message);
         }
 
         DeadLetter letter = readOne(Topics.DEAD_LETTER, AvroCodec.of(DeadLetter.class));
@@ -144,7 +177,9 @@ class VisionEncoderServiceTest {
         long later = System.currentTimeMillis() + 60_000;
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(settings.producer())) {
             for (int i = 0; i < 6; i++) { // all there before the encoder starts: it must not take them one by one
-                producer.send(new ProducerRecord<>(topics.images(), ("b" + i).getBytes(StandardCharsets.UTF_8),
+                producer.send(new ProducerRecord<>(
+                        topics.images(),
+                        ("b" + i).getBytes(StandardCharsets.UTF_8),
                         request("b" + i, png(112, 112, 10 + i), later)));
             }
         }
@@ -156,11 +191,20 @@ class VisionEncoderServiceTest {
             t.start();
             Map<String, VisualFeatures> got = readFeatures(topics.features(), 6);
             for (int i = 0; i < 6; i++) {
-                var direct = model.encodeImages(List.of(new ImageDecoder(1 << 24).decode(png(112, 112, 10 + i)))).get(0);
-                assertArrayEquals(direct.data(), FeatureCodec.fromBytes(got.get("b" + i).getData(),
-                        got.get("b" + i).getDtype(), got.get("b" + i).getShape()).data(), 1e-5f, "b" + i);
+                var direct = model.encodeImages(List.of(new ImageDecoder(1 << 24).decode(png(112, 112, 10 + i))))
+                        .get(0);
+                assertArrayEquals(
+                        direct.data(),
+                        FeatureCodec.fromBytes(
+                                        got.get("b" + i).getData(),
+                                        got.get("b" + i).getDtype(),
+                                        got.get("b" + i).getShape())
+                                .data(),
+                        1e-5f,
+                        "b" + i);
             }
-            long batches = metrics.histogram("vision_batch_size", "", Metrics.SIZE_BUCKETS).count();
+            long batches = metrics.histogram("vision_batch_size", "", Metrics.SIZE_BUCKETS)
+                    .count();
             assertTrue(batches < 6, "6 waiting images took " + batches + " batches");
             batching.close();
             t.join(10_000);

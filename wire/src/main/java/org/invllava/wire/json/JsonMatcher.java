@@ -21,6 +21,7 @@ public final class JsonMatcher {
     public static final int LEADING_SPACES = 2;
     /** Characters of a number, at most (an integer: 15 digits, exact in a double). */
     static final int MAX_INTEGER_CHARS = 16;
+
     static final int MAX_NUMBER_CHARS = 24;
     /**
      * How far ahead a state key looks into a string's length bounds: two states whose bounds are both further than this
@@ -32,6 +33,7 @@ public final class JsonMatcher {
      * after a comma; {@code VALUE}: a {@code json_object}'s value comes next.
      */
     static final int OPEN = 0;
+
     static final int COLON = 1;
     static final int AFTER_VALUE = 2;
     static final int COMMA = 3;
@@ -39,8 +41,7 @@ public final class JsonMatcher {
     /** Characters of a key of a {@code json_object}, at most. */
     static final int MAX_ANY_KEY = 64;
 
-    private JsonMatcher() {
-    }
+    private JsonMatcher() {}
 
     /** A stack of frames, innermost first; {@link #DONE} once the document is complete. */
     public record State(Frame top, State below) {
@@ -84,7 +85,8 @@ public final class JsonMatcher {
     /** Starts a value of {@code n} with its first character {@code c}; {@code below} resumes once it is complete. */
     static State startValue(Node n, char c, State below) {
         if (n instanceof Literals l) {
-            List<String> match = l.texts().stream().filter(t -> t.charAt(0) == c).toList();
+            List<String> match =
+                    l.texts().stream().filter(t -> t.charAt(0) == c).toList();
             return match.isEmpty() ? null : new State(new Literal(match, 1), below);
         } else if (n instanceof StringNode s) {
             return c == '"' ? new State(new Text(s.minLength(), s.maxLength(), 0, 0), below) : null;
@@ -154,8 +156,10 @@ public final class JsonMatcher {
             }
             if (escape > 1) {
                 boolean hex = Character.digit(c, 16) >= 0 && c < 128;
-                return hex ? new State(new Text(min, max, length + (escape == 2 ? 1 : 0), escape == 2 ? 0 : escape - 1),
-                        below) : null;
+                return hex
+                        ? new State(
+                                new Text(min, max, length + (escape == 2 ? 1 : 0), escape == 2 ? 0 : escape - 1), below)
+                        : null;
             }
             if (c == '"') {
                 return length >= min ? below : null;
@@ -177,7 +181,16 @@ public final class JsonMatcher {
 
     /** A number being read ({@code integer}: no fraction or exponent), at {@code stage}, {@code length} characters. */
     record Number(boolean integer, Stage stage, int length) implements Frame {
-        enum Stage { MINUS, ZERO, INT, DOT, FRAC, EXP, EXP_SIGN, EXP_DIGITS }
+        enum Stage {
+            MINUS,
+            ZERO,
+            INT,
+            DOT,
+            FRAC,
+            EXP,
+            EXP_SIGN,
+            EXP_DIGITS
+        }
 
         static Stage first(char c) {
             return c == '-' ? Stage.MINUS : c == '0' ? Stage.ZERO : c >= '1' && c <= '9' ? Stage.INT : null;
@@ -223,11 +236,14 @@ public final class JsonMatcher {
     record Literal(List<String> texts, int matched) implements Frame {
         @Override
         public State advance(char c, State below) {
-            List<String> still = texts.stream().filter(t -> t.length() > matched && t.charAt(matched) == c).toList();
+            List<String> still = texts.stream()
+                    .filter(t -> t.length() > matched && t.charAt(matched) == c)
+                    .toList();
             if (!still.isEmpty()) {
                 Literal next = new Literal(still, matched + 1);
                 return still.size() == 1 && still.get(0).length() == matched + 1 && closed(still.get(0))
-                        ? below : new State(next, below);
+                        ? below
+                        : new State(next, below);
             }
             boolean whole = texts.stream().anyMatch(t -> t.length() == matched);
             return whole ? JsonMatcher.advance(below, c) : null;
@@ -287,8 +303,11 @@ public final class JsonMatcher {
                     return c == '}' && stage == OPEN && noneRequiredFrom(next) ? below : null;
                 }
                 case COLON -> {
-                    return c == ':' ? new State(new Value(props.get(next).schema(), 0),
-                            new State(new Obj(schema, next + 1, AFTER_VALUE), below)) : null;
+                    return c == ':'
+                            ? new State(
+                                    new Value(props.get(next).schema(), 0),
+                                    new State(new Obj(schema, next + 1, AFTER_VALUE), below))
+                            : null;
                 }
                 default -> {
                     if (c == ',' && next < props.size()) {
@@ -315,8 +334,10 @@ public final class JsonMatcher {
         @Override
         public State advance(char c, State below) {
             return switch (stage) {
-                case OPEN, COMMA -> c == '"' ? new State(new Text(1, MAX_ANY_KEY, 0, 0), new State(new AnyObj(depth, COLON), below))
-                        : c == '}' && stage == OPEN ? below : null;
+                case OPEN, COMMA ->
+                    c == '"'
+                            ? new State(new Text(1, MAX_ANY_KEY, 0, 0), new State(new AnyObj(depth, COLON), below))
+                            : c == '}' && stage == OPEN ? below : null;
                 case COLON -> c == ':' ? new State(new AnyObj(depth, VALUE), below) : null;
                 case VALUE -> startAny(depth, c, new State(new AnyObj(depth, AFTER_VALUE), below));
                 default -> c == ',' ? new State(new AnyObj(depth, COMMA), below) : c == '}' ? below : null;

@@ -26,14 +26,26 @@ public final class JsonSchema {
     public static final int MAX_NODES = 512;
     /** Values of one {@code enum}, at most; characters of one enum or const value as JSON, at most. */
     public static final int MAX_LITERALS = 256;
+
     public static final int MAX_LITERAL_CHARS = 256;
     /** A {@code json_object} answer's nesting, at most. */
     public static final int ANY_DEPTH = 4;
+
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Set<String> ANNOTATIONS = Set.of("title", "description", "default", "examples", "$schema",
-            "$id", "$comment", "strict");
-    private static final Set<String> KEYWORDS = Set.of("type", "properties", "required", "additionalProperties",
-            "items", "minItems", "maxItems", "minLength", "maxLength", "enum", "const");
+    private static final Set<String> ANNOTATIONS =
+            Set.of("title", "description", "default", "examples", "$schema", "$id", "$comment", "strict");
+    private static final Set<String> KEYWORDS = Set.of(
+            "type",
+            "properties",
+            "required",
+            "additionalProperties",
+            "items",
+            "minItems",
+            "maxItems",
+            "minLength",
+            "maxLength",
+            "enum",
+            "const");
 
     /** A compiled schema node; {@code id} names it in matcher states (unique within one schema). */
     public sealed interface Node permits ObjectNode, ArrayNode, StringNode, NumberNode, Literals, Union, AnyValue {
@@ -41,38 +53,30 @@ public final class JsonSchema {
     }
 
     /** An object whose keys are {@code properties}, in order; the required ones must appear. */
-    public record ObjectNode(int id, List<Property> properties) implements Node {
-    }
+    public record ObjectNode(int id, List<Property> properties) implements Node {}
 
-    public record Property(String name, String quoted, Node schema, boolean required) {
-    }
+    public record Property(String name, String quoted, Node schema, boolean required) {}
 
     /** An array of {@code items}, between {@code minItems} and {@code maxItems} long. */
-    public record ArrayNode(int id, Node items, int minItems, int maxItems) implements Node {
-    }
+    public record ArrayNode(int id, Node items, int minItems, int maxItems) implements Node {}
 
     /** A string of {@code minLength} to {@code maxLength} characters (−1: unbounded). */
-    public record StringNode(int id, int minLength, int maxLength) implements Node {
-    }
+    public record StringNode(int id, int minLength, int maxLength) implements Node {}
 
     /** A number, or with {@code integer} an integer (no fraction, no exponent). */
-    public record NumberNode(int id, boolean integer) implements Node {
-    }
+    public record NumberNode(int id, boolean integer) implements Node {}
 
     /** One of these JSON texts exactly ({@code enum}, {@code const}, {@code true}/{@code false}/{@code null}). */
-    public record Literals(int id, List<String> texts) implements Node {
-    }
+    public record Literals(int id, List<String> texts) implements Node {}
 
     /** One of several types; each starts with a different character (so the first character picks it). */
-    public record Union(int id, List<Node> options) implements Node {
-    }
+    public record Union(int id, List<Node> options) implements Node {}
 
     /**
      * Any JSON object ({@code json_object}, or an object with {@code additionalProperties: true} and no properties):
      * any keys, any values, objects and arrays nested at most {@code depth} deep inside it.
      */
-    public record AnyValue(int id, int depth) implements Node {
-    }
+    public record AnyValue(int id, int depth) implements Node {}
 
     private final Node root;
     private int nodes;
@@ -200,7 +204,10 @@ public final class JsonSchema {
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
-            out.add(new Property(p.getKey(), quoted, compile(p.getValue(), at + ".properties." + p.getKey(), depth + 1),
+            out.add(new Property(
+                    p.getKey(),
+                    quoted,
+                    compile(p.getValue(), at + ".properties." + p.getKey(), depth + 1),
                     required.contains(p.getKey())));
         }
         for (String r : required) {
@@ -236,7 +243,8 @@ public final class JsonSchema {
         } else if (n instanceof Literals l) {
             return l.texts().stream().map(t -> t.charAt(0)).distinct().toList();
         }
-        return ((Union) n).options().stream().flatMap(o -> firstChars(o).stream()).toList();
+        return ((Union) n)
+                .options().stream().flatMap(o -> firstChars(o).stream()).toList();
     }
 
     private static String literal(JsonNode v, String at) {

@@ -27,26 +27,42 @@ class JsonMatcherTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"{\"color\":\"red\",\"count\":3}", " {\"color\":\"blue\",\"count\":-12,\"ok\":true}",
-            "{\"color\":\"green\",\"count\":0,\"tags\":[\"a\",\"abc\"],\"size\":1.5e-3}",
-            "{\"color\":\"red\",\"count\":7,\"size\":null,\"ok\":false}"})
+    @ValueSource(
+            strings = {
+                "{\"color\":\"red\",\"count\":3}",
+                " {\"color\":\"blue\",\"count\":-12,\"ok\":true}",
+                "{\"color\":\"green\",\"count\":0,\"tags\":[\"a\",\"abc\"],\"size\":1.5e-3}",
+                "{\"color\":\"red\",\"count\":7,\"size\":null,\"ok\":false}"
+            })
     void validDocumentsAreAccepted(String doc) {
         assertTrue(accepts(SHAPE, doc), doc);
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"{\"count\":3,\"color\":\"red\"}", "{\"color\":\"pink\",\"count\":3}", "{\"color\":\"red\"}",
-            "{\"color\":\"red\",\"count\":3.5}", "{\"color\":\"red\",\"count\":03}", "{\"color\":\"red\",\"count\":3,}",
-            "{\"color\":\"red\",\"count\":3,\"tags\":[]}", "{\"color\":\"red\",\"count\":3,\"tags\":[\"abcd\"]}",
-            "{\"color\":\"red\",\"count\":3,\"extra\":1}", "{\"color\": \"red\",\"count\":3}", "[1]", "   {}",
-            "{\"color\":\"red\",\"count\":3} "})
+    @ValueSource(
+            strings = {
+                "{\"count\":3,\"color\":\"red\"}",
+                "{\"color\":\"pink\",\"count\":3}",
+                "{\"color\":\"red\"}",
+                "{\"color\":\"red\",\"count\":3.5}",
+                "{\"color\":\"red\",\"count\":03}",
+                "{\"color\":\"red\",\"count\":3,}",
+                "{\"color\":\"red\",\"count\":3,\"tags\":[]}",
+                "{\"color\":\"red\",\"count\":3,\"tags\":[\"abcd\"]}",
+                "{\"color\":\"red\",\"count\":3,\"extra\":1}",
+                "{\"color\": \"red\",\"count\":3}",
+                "[1]",
+                "   {}",
+                "{\"color\":\"red\",\"count\":3} "
+            })
     void invalidDocumentsAreRejected(String doc) {
         assertFalse(accepts(SHAPE, doc), doc);
     }
 
     @Test
     void anIncompleteDocumentCannotEndAndAFinishedOneTakesNothingMore() {
-        JsonMatcher.State s = JsonMatcher.advance(JsonMatcher.start(JsonSchema.parse(SHAPE)), "{\"color\":\"red\",\"count\":12");
+        JsonMatcher.State s =
+                JsonMatcher.advance(JsonMatcher.start(JsonSchema.parse(SHAPE)), "{\"color\":\"red\",\"count\":12");
         assertNotNull(s);
         assertFalse(JsonMatcher.canEnd(s));
         JsonMatcher.State end = JsonMatcher.advance(s, '}');
@@ -73,7 +89,8 @@ class JsonMatcherTest {
 
     @Test
     void enumsSharingAPrefixAndOptionalKeysAreDecidedLate() {
-        String schema = "{\"type\":\"object\",\"properties\":{\"a\":{\"enum\":[1,12,\"x\"]},\"ab\":{\"type\":\"null\"}}}";
+        String schema =
+                "{\"type\":\"object\",\"properties\":{\"a\":{\"enum\":[1,12,\"x\"]},\"ab\":{\"type\":\"null\"}}}";
         assertTrue(accepts(schema, "{\"a\":1}"));
         assertTrue(accepts(schema, "{\"a\":12,\"ab\":null}"));
         assertTrue(accepts(schema, "{\"ab\":null}"));
@@ -87,25 +104,39 @@ class JsonMatcherTest {
         JsonMatcher.State start = JsonMatcher.start(s);
         String at10 = JsonMatcher.advance(start, "\"" + "a".repeat(10)).toString();
         assertEquals(at10, JsonMatcher.advance(start, "\"" + "b".repeat(150)).toString());
-        assertFalse(JsonMatcher.advance(start, "\"" + "a".repeat(190)).toString()
-                .equals(JsonMatcher.advance(start, "\"" + "a".repeat(195)).toString()), "near the bound each length differs");
+        assertFalse(
+                JsonMatcher.advance(start, "\"" + "a".repeat(190))
+                        .toString()
+                        .equals(JsonMatcher.advance(start, "\"" + "a".repeat(195))
+                                .toString()),
+                "near the bound each length differs");
         JsonSchema free = JsonSchema.parse("{\"type\":\"string\"}");
-        assertEquals(JsonMatcher.advance(JsonMatcher.start(free), "\"x").toString(),
-                JsonMatcher.advance(JsonMatcher.start(free), "\"" + "y".repeat(500)).toString());
+        assertEquals(
+                JsonMatcher.advance(JsonMatcher.start(free), "\"x").toString(),
+                JsonMatcher.advance(JsonMatcher.start(free), "\"" + "y".repeat(500))
+                        .toString());
     }
 
     @Test
     void unsupportedKeywordsAndLimitsAreRefusedByName() {
-        assertEquals("schema.properties.p: the keyword 'pattern' is not supported", assertThrows(IllegalArgumentException.class,
-                () -> JsonSchema.parse("{\"type\":\"object\",\"properties\":{\"p\":{\"type\":\"string\",\"pattern\":\"a+\"}}}"))
-                .getMessage());
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> JsonSchema.parse("{\"anyOf\":[]}")).getMessage()
+        assertEquals(
+                "schema.properties.p: the keyword 'pattern' is not supported",
+                assertThrows(
+                                IllegalArgumentException.class,
+                                () -> JsonSchema.parse(
+                                        "{\"type\":\"object\",\"properties\":{\"p\":{\"type\":\"string\",\"pattern\":\"a+\"}}}"))
+                        .getMessage());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> JsonSchema.parse("{\"anyOf\":[]}"))
+                .getMessage()
                 .contains("'anyOf'"));
         String deep = "{\"type\":\"array\",\"items\":".repeat(JsonSchema.MAX_DEPTH + 1) + "{\"type\":\"null\"}"
                 + "}".repeat(JsonSchema.MAX_DEPTH + 1);
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> JsonSchema.parse(deep)).getMessage()
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> JsonSchema.parse(deep))
+                .getMessage()
                 .contains("deeper than " + JsonSchema.MAX_DEPTH));
-        assertTrue(assertThrows(IllegalArgumentException.class,
-                () -> JsonSchema.parse("{\"type\":[\"integer\",\"number\"]}")).getMessage().contains("start alike"));
+        assertTrue(assertThrows(
+                        IllegalArgumentException.class, () -> JsonSchema.parse("{\"type\":[\"integer\",\"number\"]}"))
+                .getMessage()
+                .contains("start alike"));
     }
 }

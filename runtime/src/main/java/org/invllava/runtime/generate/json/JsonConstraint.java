@@ -29,13 +29,13 @@ public final class JsonConstraint implements TokenConstraint {
     }
 
     /** A tokenizer's token texts and trie, built once per tokenizer. */
-    record Vocabulary(String[] texts, TokenTrie trie) {
-    }
+    record Vocabulary(String[] texts, TokenTrie trie) {}
 
     /** A compiled schema over one vocabulary, with its cache of allowed sets; shared by the sequences using it. */
     public static final class Grammar {
         /** Allowed sets kept per schema, at most (least recently used dropped). */
         static final int CACHED_STATES = 2048;
+
         private final JsonSchema schema;
         private final Vocabulary vocabulary;
         private final List<Integer> eos;
@@ -63,8 +63,7 @@ public final class JsonConstraint implements TokenConstraint {
         private long maskNanos;
 
         /** What this grammar's masks cost so far: trie walks (new states) and masks applied, with their time. */
-        public record Stats(long walks, long walkNanos, long masks, long maskNanos) {
-        }
+        public record Stats(long walks, long walkNanos, long masks, long maskNanos) {}
 
         public synchronized Stats stats() {
             return new Stats(walks, walkNanos, masks, maskNanos);
@@ -133,7 +132,8 @@ public final class JsonConstraint implements TokenConstraint {
         if (state == null || grammar.eos.contains(tokenId)) {
             return;
         }
-        String text = tokenId < grammar.vocabulary.texts().length ? grammar.vocabulary.texts()[tokenId] : null;
+        String text =
+                tokenId < grammar.vocabulary.texts().length ? grammar.vocabulary.texts()[tokenId] : null;
         state = text == null ? null : JsonMatcher.advance(state, text);
     }
 

@@ -61,7 +61,8 @@ final class TokenTrie {
                 cs[i] = e.getKey();
                 kids[i++] = e.getValue().build();
             }
-            return new TokenTrie(cs, kids, tokens.stream().mapToInt(Integer::intValue).toArray());
+            return new TokenTrie(
+                    cs, kids, tokens.stream().mapToInt(Integer::intValue).toArray());
         }
     }
 }

@@ -11,8 +11,7 @@ import java.nio.ByteOrder;
 public final class QuantFormats {
     private static final int QK = WeightFormat.BLOCK;
 
-    private QuantFormats() {
-    }
+    private QuantFormats() {}
 
     /** {@code w} [out, in] (row-major) stored in {@code format}, little-endian, into {@code dst}. */
     public static void quantize(float[] w, WeightFormat format, ByteBuffer dst) {
@@ -112,7 +111,8 @@ public final class QuantFormats {
      */
     public static ByteBuffer ungroup(ByteBuffer grouped, WeightFormat format, int out, int in) {
         ByteBuffer src = grouped.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-        ByteBuffer dst = ByteBuffer.allocate(Math.toIntExact(format.bytes(out, in))).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer dst =
+                ByteBuffer.allocate(Math.toIntExact(format.bytes(out, in))).order(ByteOrder.LITTLE_ENDIAN);
         int nb = in / QK;
         int groupBlockBytes = Math.toIntExact(format.bytes(8, QK)); // a block of 8 rows
         for (int row = 0; row < out; row++) {
@@ -147,7 +147,8 @@ public final class QuantFormats {
      * block of 32 of x is first rounded to int8 with the scale amax / 127 (to nearest even), and block products are
      * integer dot products times both scales. Summed in double.
      */
-    public static float[] referenceProduct(ByteBuffer weight, WeightFormat format, int out, int in, float[] x, int rows) {
+    public static float[] referenceProduct(
+            ByteBuffer weight, WeightFormat format, int out, int in, float[] x, int rows) {
         float[] w = dequantize(weight, format, out * in);
         float[] xs = format.quantised() ? roundActivations(x) : x;
         float[] y = new float[rows * out];
@@ -212,7 +213,8 @@ public final class QuantFormats {
         int twoW = w + w;
         float normalized = Float.intBitsToFloat((twoW >>> 4) + (0xE0 << 23)) * 0x1.0p-112f;
         float denormalized = Float.intBitsToFloat((twoW >>> 17) | (126 << 23)) - 0.5f;
-        int bits = Integer.compareUnsigned(twoW, 1 << 27) < 0 ? Float.floatToRawIntBits(denormalized)
+        int bits = Integer.compareUnsigned(twoW, 1 << 27) < 0
+                ? Float.floatToRawIntBits(denormalized)
                 : Float.floatToRawIntBits(normalized);
         return Float.intBitsToFloat(sign | bits);
     }

@@ -23,12 +23,10 @@ public final class QuantKernels {
     private static final Logger LOG = LoggerFactory.getLogger(QuantKernels.class);
     private static final String[] LEVEL_NAMES = {"portable", "avx2", "avx512"};
 
-    private QuantKernels() {
-    }
+    private QuantKernels() {}
 
     /** The best level the bound kernels have (-1: none bound, and why). */
-    private record Bound(int best, String why) {
-    }
+    private record Bound(int best, String why) {}
 
     /** Bound once: the instruction level products use, or -1 when the native kernels are not available. */
     private static final class Binding {
@@ -49,7 +47,8 @@ public final class QuantKernels {
 
     /** What runs the products, for logs and bench output: e.g. "avx512, 2 threads, ..." or why plain Java does. */
     public static String describe() {
-        return level() < 0 ? "plain Java (" + Binding.BOUND.why() + ")"
+        return level() < 0
+                ? "plain Java (" + Binding.BOUND.why() + ")"
                 : LEVEL_NAMES[level()] + ", " + threads() + (threads() == 1 ? " thread, " : " threads, ") + pool();
     }
 
@@ -63,11 +62,15 @@ public final class QuantKernels {
             LOG.info("16-bit and quantised weights run in plain Java: {}", failure.get());
             return new Bound(-1, failure.get());
         }
-        int count = threadCount == null || threadCount.isBlank() ? Runtime.getRuntime().availableProcessors()
+        int count = threadCount == null || threadCount.isBlank()
+                ? Runtime.getRuntime().availableProcessors()
                 : Integer.parseInt(threadCount.trim());
         int best = init(count);
-        LOG.info("16-bit and quantised weights: native kernels, best level {} of this CPU, {} threads ({})", best,
-                threads(), pool());
+        LOG.info(
+                "16-bit and quantised weights: native kernels, best level {} of this CPU, {} threads ({})",
+                best,
+                threads(),
+                pool());
         return new Bound(best, "");
     }
 
@@ -80,8 +83,9 @@ public final class QuantKernels {
             case "avx2" -> 1;
             case "portable" -> 0;
             case "java" -> -1;
-            default -> throw new IllegalArgumentException(LEVEL + " must be auto, avx512, avx2, portable or java, not '"
-                    + forced + "'");
+            default ->
+                throw new IllegalArgumentException(
+                        LEVEL + " must be auto, avx512, avx2, portable or java, not '" + forced + "'");
         };
         return Math.min(asked, best);
     }
@@ -105,8 +109,8 @@ public final class QuantKernels {
     }
 
     /** {@code y [rows, out] := x [rows, in] · Wᵀ} at instruction level {@code level}; all buffers direct. */
-    static void multiply(int level, WeightFormat format, ByteBuffer w, int out, int in, ByteBuffer x, int rows,
-                         ByteBuffer y) {
+    static void multiply(
+            int level, WeightFormat format, ByteBuffer w, int out, int in, ByteBuffer x, int rows, ByteBuffer y) {
         multiply(level, format.code(), w, out, in, x, rows, y);
     }
 
@@ -116,19 +120,42 @@ public final class QuantKernels {
      * element {@code slots[s] · strideSlot + h · strideHead}; query head h reads KV head h / (H / H_kv). Needs the
      * native kernels ({@link #level()} >= 0).
      */
-    public static void decodeAttention(ByteBuffer q, ByteBuffer keys, ByteBuffer values, boolean f16, long[] slots,
-                                       int count, long strideSlot, long strideHead, int heads, int kvHeads, int dim,
-                                       float scale, ByteBuffer out) {
+    public static void decodeAttention(
+            ByteBuffer q,
+            ByteBuffer keys,
+            ByteBuffer values,
+            boolean f16,
+            long[] slots,
+            int count,
+            long strideSlot,
+            long strideHead,
+            int heads,
+            int kvHeads,
+            int dim,
+            float scale,
+            ByteBuffer out) {
         if (level() < 0) {
             throw new IllegalStateException("native kernels unavailable: " + describe());
         }
-        decodeAttention(level(), q, keys, values, f16, slots, count, strideSlot, strideHead, heads, kvHeads, dim, scale,
-                out);
+        decodeAttention(
+                level(), q, keys, values, f16, slots, count, strideSlot, strideHead, heads, kvHeads, dim, scale, out);
     }
 
-    static native void decodeAttention(int level, ByteBuffer q, ByteBuffer keys, ByteBuffer values, boolean f16,
-                                       long[] slots, int count, long strideSlot, long strideHead, int heads,
-                                       int kvHeads, int dim, float scale, ByteBuffer out);
+    static native void decodeAttention(
+            int level,
+            ByteBuffer q,
+            ByteBuffer keys,
+            ByteBuffer values,
+            boolean f16,
+            long[] slots,
+            int count,
+            long strideSlot,
+            long strideHead,
+            int heads,
+            int kvHeads,
+            int dim,
+            float scale,
+            ByteBuffer out);
 
     /**
      * Returns the memory malloc holds free to the system ({@code malloc_trim}): loading quantises one float32 weight at
@@ -153,6 +180,6 @@ public final class QuantKernels {
 
     private static native void regroup(int format, ByteBuffer rows, int out, int in, ByteBuffer dst);
 
-    private static native void multiply(int level, int format, ByteBuffer w, int out, int in, ByteBuffer x, int rows,
-                                        ByteBuffer y);
+    private static native void multiply(
+            int level, int format, ByteBuffer w, int out, int in, ByteBuffer x, int rows, ByteBuffer y);
 }

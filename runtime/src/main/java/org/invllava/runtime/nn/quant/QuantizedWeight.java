@@ -33,10 +33,12 @@ public final class QuantizedWeight {
     /** {@code weight} [out, in] (any float dtype, CPU) stored in {@code format}; the weight itself is untouched. */
     public static QuantizedWeight of(NDArray weight, WeightFormat format) {
         Shape shape = weight.getShape();
-        if (shape.dimension() != 2 || !Device.cpu().equals(weight.getDevice()) || format == WeightFormat.FLOAT32
+        if (shape.dimension() != 2
+                || !Device.cpu().equals(weight.getDevice())
+                || format == WeightFormat.FLOAT32
                 || !format.fits(shape.get(1))) {
-            throw new IllegalArgumentException("cannot store a " + shape + " weight on " + weight.getDevice() + " as "
-                    + format.label());
+            throw new IllegalArgumentException(
+                    "cannot store a " + shape + " weight on " + weight.getDevice() + " as " + format.label());
         }
         int out = Math.toIntExact(shape.get(0));
         int in = Math.toIntExact(shape.get(1));
@@ -79,8 +81,8 @@ public final class QuantizedWeight {
             return x.reshape(rows, in).matMul(w.transpose()).reshape(outShape);
         }
         NDArray y = x.getManager().create(outShape, DataType.FLOAT32);
-        QuantKernels.multiply(QuantKernels.level(), format, data, out, in, x.toByteBuffer(true), rows,
-                y.toByteBuffer(true));
+        QuantKernels.multiply(
+                QuantKernels.level(), format, data, out, in, x.toByteBuffer(true), rows, y.toByteBuffer(true));
         return y;
     }
 

@@ -44,7 +44,8 @@ public enum WeightFormat {
     /** Bytes of a weight [out, in] in this format; {@code in} must {@link #fits fit}. */
     public long bytes(long out, long in) {
         if (!fits(in)) {
-            throw new IllegalArgumentException(this + " rows hold whole blocks of " + BLOCK + ", not " + in + " weights");
+            throw new IllegalArgumentException(
+                    this + " rows hold whole blocks of " + BLOCK + ", not " + in + " weights");
         }
         return quantised() ? out * (in / BLOCK) * blockBytes : out * in * blockBytes / BLOCK;
     }
@@ -67,8 +68,9 @@ public enum WeightFormat {
             case "bfloat16", "bf16" -> BFLOAT16;
             case "q8_0" -> Q8_0;
             case "q4_0" -> Q4_0;
-            default -> throw new IllegalArgumentException("unknown weight format '" + name
-                    + "' (float32, float16, bfloat16, q8_0, q4_0)");
+            default ->
+                throw new IllegalArgumentException(
+                        "unknown weight format '" + name + "' (float32, float16, bfloat16, q8_0, q4_0)");
         };
     }
 }

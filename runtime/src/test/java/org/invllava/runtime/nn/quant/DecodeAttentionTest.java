@@ -14,7 +14,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** The native decode attention against a naive softmax(q·kᵀ/√D)·v, on a paged and a per-sequence layout. */
 class DecodeAttentionTest {
     @ParameterizedTest
-    @CsvSource({"4,4,16,false,true", "8,2,64,true,true", "8,2,64,false,false", "4,1,24,true,false", "32,4,128,true,true"})
+    @CsvSource({"4,4,16,false,true", "8,2,64,true,true", "8,2,64,false,false", "4,1,24,true,false", "32,4,128,true,true"
+    })
     void everyLevelMatchesTheNaiveAttention(int heads, int kvHeads, int dim, boolean f16, boolean paged) {
         assumeTrue(QuantKernels.bestLevel() >= 0, "native kernels not built here: " + QuantKernels.describe());
         Random random = new Random(heads * 31L + dim);
@@ -41,8 +42,21 @@ class DecodeAttentionTest {
         float[] expected = naive(q, keys, values, slots, strideSlot, strideHead, heads, kvHeads, dim);
         for (int level = 0; level <= QuantKernels.bestLevel(); level++) {
             ByteBuffer out = QuantKernelsTest.direct(4L * heads * dim);
-            QuantKernels.decodeAttention(level, QuantKernelsTest.floats(q), cache(keys, f16), cache(values, f16), f16,
-                    slots, positions, strideSlot, strideHead, heads, kvHeads, dim, (float) (1 / Math.sqrt(dim)), out);
+            QuantKernels.decodeAttention(
+                    level,
+                    QuantKernelsTest.floats(q),
+                    cache(keys, f16),
+                    cache(values, f16),
+                    f16,
+                    slots,
+                    positions,
+                    strideSlot,
+                    strideHead,
+                    heads,
+                    kvHeads,
+                    dim,
+                    (float) (1 / Math.sqrt(dim)),
+                    out);
             float[] got = QuantKernelsTest.read(out, heads * dim);
             for (int i = 0; i < got.length; i++) {
                 assertEquals(expected[i], got[i], 2e-5f, "level " + level + " element " + i);
@@ -50,8 +64,16 @@ class DecodeAttentionTest {
         }
     }
 
-    private static float[] naive(float[] q, float[] k, float[] v, long[] slots, long strideSlot, long strideHead,
-                                 int heads, int kvHeads, int dim) {
+    private static float[] naive(
+            float[] q,
+            float[] k,
+            float[] v,
+            long[] slots,
+            long strideSlot,
+            long strideHead,
+            int heads,
+            int kvHeads,
+            int dim) {
         float[] out = new float[heads * dim];
         for (int h = 0; h < heads; h++) {
             int kvh = h / (heads / kvHeads);

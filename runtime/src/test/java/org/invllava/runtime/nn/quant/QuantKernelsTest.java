@@ -16,7 +16,9 @@ class QuantKernelsTest {
     private static final int[] ROWS = {1, 2, 3, 4, 5, 9, 17, 70}; // 70: past one tile of 64 x rows
 
     @ParameterizedTest
-    @EnumSource(value = WeightFormat.class, names = {"FLOAT16", "BFLOAT16", "Q8_0", "Q4_0"})
+    @EnumSource(
+            value = WeightFormat.class,
+            names = {"FLOAT16", "BFLOAT16", "Q8_0", "Q4_0"})
     void everyLevelMatchesTheNaiveProduct(WeightFormat format) {
         assumeNative();
         Random random = new Random(7);
@@ -30,7 +32,10 @@ class QuantKernelsTest {
             if (format.quantised()) {
                 kernels = direct(QuantKernels.groupedBytes(format, out, in));
                 QuantKernels.regroup(format, stored, out, in, kernels);
-                assertEquals(stored.duplicate().clear(), QuantFormats.ungroup(kernels, format, out, in), "regrouped and back");
+                assertEquals(
+                        stored.duplicate().clear(),
+                        QuantFormats.ungroup(kernels, format, out, in),
+                        "regrouped and back");
             }
             for (int rows : ROWS) {
                 float[] x = gaussian(random, rows * in, 1f);
@@ -42,8 +47,12 @@ class QuantKernelsTest {
                     float[] got = read(y, rows * out);
                     for (int i = 0; i < got.length; i++) {
                         float tolerance = 1e-5f * Math.abs(magnitude[i]) + 1e-6f;
-                        assertEquals(expected[i], got[i], tolerance, format + " level " + level + " [" + out + ", " + in
-                                + "] rows " + rows + " element " + i);
+                        assertEquals(
+                                expected[i],
+                                got[i],
+                                tolerance,
+                                format + " level " + level + " [" + out + ", " + in + "] rows " + rows + " element "
+                                        + i);
                     }
                 }
             }
@@ -51,7 +60,9 @@ class QuantKernelsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = WeightFormat.class, names = {"FLOAT16", "BFLOAT16", "Q8_0", "Q4_0"})
+    @EnumSource(
+            value = WeightFormat.class,
+            names = {"FLOAT16", "BFLOAT16", "Q8_0", "Q4_0"})
     void nativeAndJavaStoreTheSameBytes(WeightFormat format) {
         assumeNative();
         Random random = new Random(11);
