@@ -32,6 +32,7 @@ import org.invllava.runtime.generate.SamplingParams;
 import org.invllava.runtime.model.InverseLlavaModel;
 import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.model.ModelPaths;
+import org.invllava.runtime.model.ModelSource;
 import org.invllava.runtime.serving.BatchEngine;
 import org.invllava.runtime.serving.EngineConfig;
 import org.invllava.runtime.serving.EngineObserver;
@@ -224,19 +225,8 @@ final class ChaosRun {
     }
 
     private List<AppProcess> services(String bootstrap, ModelPaths model, List<Integer> ports) {
-        Map<String, String> common = Map.of(
-                "KAFKA_BOOTSTRAP_SERVERS",
-                bootstrap,
-                "TOPICS_REPLICATION",
-                "1",
-                "VISION_MODEL_DIR",
-                model.vision().toString(),
-                "LANGUAGE_MODEL_DIR",
-                model.language().toString(),
-                "FUSION_CHECKPOINT_DIR",
-                model.fusion().toString(),
-                "MODEL_DEVICE",
-                "cpu");
+        Map<String, String> common = new HashMap<>(new ModelSource.InverseLlava(model).variables());
+        common.putAll(Map.of("KAFKA_BOOTSTRAP_SERVERS", bootstrap, "TOPICS_REPLICATION", "1", "MODEL_DEVICE", "cpu"));
         List<AppProcess> out = new ArrayList<>();
         for (int i = 0; i < plan.visionInstances(); i++) {
             out.add(service(PackagedApp.VISION, "vision-" + i, common));

@@ -17,17 +17,15 @@ import org.apache.kafka.clients.producer.Partitioner;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.Cluster;
 import org.apache.kafka.common.utils.Utils;
-import org.invllava.fusion.svc.FusionLlmStartup;
-import org.invllava.host.RunningService;
-import org.invllava.kafka.Env;
+import org.invllava.host.AppProcess;
+import org.invllava.host.PackagedApp;
 import org.invllava.kafka.KafkaSettings;
 import org.invllava.kafka.RequestIds;
 import org.invllava.kafka.local.EmbeddedKafka;
-import org.invllava.observability.Metrics;
-import org.invllava.observability.Tracing;
 import org.invllava.runtime.demo.DemoImages;
 import org.invllava.runtime.demo.DemoModelFactory;
 import org.invllava.runtime.model.ModelPaths;
+import org.invllava.runtime.model.ModelSource;
 import org.invllava.schemas.AvroCodec;
 import org.invllava.schemas.ErrorCode;
 import org.invllava.schemas.FinishReason;
@@ -36,7 +34,6 @@ import org.invllava.schemas.PromptRequest;
 import org.invllava.schemas.SamplingParameters;
 import org.invllava.schemas.TokenChunk;
 import org.invllava.schemas.Topics;
-import org.invllava.vision.svc.VisionEncoderStartup;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -82,30 +79,23 @@ class ForeignPartitionerTest {
     }
 
     private EmbeddedKafka kafka;
-    private RunningService vision;
-    private RunningService fusion;
+    private AppProcess vision;
+    private AppProcess fusion;
     private KafkaSettings settings;
 
     @BeforeAll
     void startServices() throws Exception {
         ModelPaths model = DemoModelFactory.writeRandomDemo(dir.resolve("model"));
         kafka = EmbeddedKafka.start(null, Topics.MAX_MESSAGE_BYTES);
-        Map<String, String> env = new HashMap<>(Map.of(
-                "KAFKA_BOOTSTRAP_SERVERS",
-                kafka.bootstrapServers(),
-                "VISION_MODEL_DIR",
-                model.vision().toString(),
-                "LANGUAGE_MODEL_DIR",
-                model.language().toString(),
-                "FUSION_CHECKPOINT_DIR",
-                model.fusion().toString(),
-                "TOPICS_REPLICATION",
-                "1"));
+        Map<String, String> env = new HashMap<>(new ModelSource.InverseLlava(model).variables());
+        env.putAll(Map.of("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(), "TOPICS_REPLICATION", "1"));
         Map<String, String> fusionEnv = new HashMap<>(env);
         fusionEnv.put("FUSION_STATE_DIR", dir.resolve("streams").toString());
         fusionEnv.put("FUSION_JOIN_WINDOW_MS", String.valueOf(JOIN_WINDOW_MS));
-        vision = VisionEncoderStartup.start(VisionEncoderStartup.settings(new Env(env)), new Metrics(), Tracing.off());
-        fusion = FusionLlmStartup.start(FusionLlmStartup.settings(new Env(fusionEnv)), new Metrics(), Tracing.off());
+        vision = AppProcess.of(PackagedApp.VISION, "vision", env, dir).start(); // the packaged apps, as deployed
+        fusion = AppProcess.of(PackagedApp.FUSION, "fusion", fusionEnv, dir).start();
+        vision.awaitReady(Duration.ofMinutes(2));
+        fusion.awaitReady(Duration.ofMinutes(2));
         settings = KafkaSettings.of(kafka.bootstrapServers(), "python-like");
     }
 

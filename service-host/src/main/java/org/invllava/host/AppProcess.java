@@ -42,6 +42,7 @@ public final class AppProcess implements AutoCloseable {
         Map<String, String> all = new HashMap<>(env);
         all.putIfAbsent("PROBE_HOST", "127.0.0.1");
         all.computeIfAbsent("PROBE_PORT", k -> Integer.toString(freePort()));
+        all.putIfAbsent("APP_EXIT_WITH_PARENT", "true"); // it stops when this process is gone (ParentWatch)
         this.probePort = Integer.parseInt(all.get("PROBE_PORT"));
         this.env = Map.copyOf(all);
     }

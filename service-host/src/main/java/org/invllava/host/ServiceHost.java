@@ -2,11 +2,13 @@ package org.invllava.host;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.OpenTelemetry;
+import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.invllava.observability.Metrics;
 import org.invllava.observability.Tracing;
 
@@ -30,6 +32,11 @@ public abstract class ServiceHost {
 
     void onStart(@Observes StartupEvent event) throws Exception {
         System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
+        if (ConfigProvider.getConfig()
+                .getOptionalValue(ParentWatch.PROPERTY, Boolean.class)
+                .orElse(false)) {
+            ParentWatch.start(System.in, Quarkus::asyncExit);
+        }
         running = start(metrics(), tracing());
     }
 
