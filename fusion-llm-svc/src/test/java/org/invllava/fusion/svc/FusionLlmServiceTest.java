@@ -2,6 +2,7 @@ package org.invllava.fusion.svc;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -250,6 +251,11 @@ class FusionLlmServiceTest {
             assertError(answers.get("bad-sampling"), ErrorCode.INVALID_REQUEST.code());
             assertError(
                     answers.get("wrong-dim"), ErrorCode.INTERNAL.code()); // features that do not fit: not the client's
+            String internal =
+                    exactlyOnce(answers.get("wrong-dim")).get(0).getError().getMessage(); // DJL's text stays inside
+            assertFalse(
+                    internal.contains("Exception") || internal.contains("ai.djl") || internal.contains("java."),
+                    internal);
             assertEquals(
                     FinishReason.LENGTH,
                     exactlyOnce(answers.get("after-poison")).get(3).getFinishReason());
