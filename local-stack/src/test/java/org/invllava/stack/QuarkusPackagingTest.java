@@ -12,12 +12,16 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.invllava.gateway.openai.OpenAiTestClient;
 import org.invllava.host.AppProcess;
+import org.invllava.host.PackagedApp;
 import org.invllava.kafka.local.EmbeddedKafka;
 import org.invllava.runtime.demo.DemoImages;
 import org.invllava.runtime.demo.DemoModelFactory;
@@ -25,6 +29,7 @@ import org.invllava.runtime.demo.ModelShape;
 import org.invllava.runtime.model.InverseLlavaModel;
 import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.model.ModelPaths;
+import org.invllava.runtime.model.ModelSource;
 import org.invllava.runtime.weights.DType;
 import org.invllava.schemas.Topics;
 import org.junit.jupiter.api.Test;
@@ -39,63 +44,43 @@ class QuarkusPackagingTest {
     @TempDir
     Path dir;
 
-    private static Path app(String module) {
-        return Path.of("..", module, "target", "quarkus-app", "quarkus-run.jar")
-                .toAbsolutePath()
-                .normalize();
-    }
-
     @Test
     void packagedServicesAnswerThroughKafka() throws Exception {
-        for (String m : List.of("vision-encoder-svc", "fusion-llm-svc", "gateway")) {
-            assumeTrue(Files.isRegularFile(app(m)), app(m) + " is not built (run the whole build: ./mvnw -B verify)");
+        for (PackagedApp app : PackagedApp.values()) {
+            assumeTrue(app.built(), app.module() + " is not built (run the whole build: ./mvnw -B verify)");
         }
         ModelPaths model = new DemoModelFactory(ModelShape.tiny(), DType.F32, 13).write(dir.resolve("model"));
-        List<Process> processes = new ArrayList<>();
+        List<AppProcess> services = new ArrayList<>();
         OtlpReceiver otlp = OtlpReceiver.start();
         try (EmbeddedKafka kafka = EmbeddedKafka.start(null, Topics.MAX_MESSAGE_BYTES)) {
-            int visionProbe = AppProcess.freePort();
-            int fusionProbe = AppProcess.freePort();
-            int gatewayProbe = AppProcess.freePort();
             int gatewayPort = AppProcess.freePort();
-            Map<String, String> common = Map.of(
+            Map<String, String> common = new HashMap<>(new ModelSource.InverseLlava(model).variables());
+            common.putAll(Map.of("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(), "TOPICS_REPLICATION", "1"));
+            common.putAll(otlp.environment());
+            Map<String, String> fusionEnv = new HashMap<>(common);
+            fusionEnv.put("FUSION_STATE_DIR", dir.resolve("streams").toString());
+            Map<String, String> gatewayEnv = new HashMap<>(otlp.environment());
+            gatewayEnv.putAll(Map.of(
                     "KAFKA_BOOTSTRAP_SERVERS",
                     kafka.bootstrapServers(),
-                    "VISION_MODEL_DIR",
-                    model.vision().toString(),
-                    "LANGUAGE_MODEL_DIR",
-                    model.language().toString(),
-                    "FUSION_CHECKPOINT_DIR",
-                    model.fusion().toString(),
-                    "TOPICS_REPLICATION",
-                    "1");
-            common = with(common, otlp.environment());
-            processes.add(
-                    launch("vision-encoder-svc", common, Map.of("PROBE_PORT", "" + visionProbe))); // host: default
-            processes.add(launch(
-                    "fusion-llm-svc",
-                    common,
-                    Map.of(
-                            "PROBE_PORT",
-                            "" + fusionProbe,
-                            "PROBE_HOST",
-                            "127.0.0.1",
-                            "FUSION_STATE_DIR",
-                            dir.resolve("streams").toString())));
-            processes.add(launch(
-                    "gateway",
-                    with(Map.of("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers()), otlp.environment()),
-                    Map.of(
-                            "GATEWAY_HOST",
-                            "127.0.0.1",
-                            "GATEWAY_PORT",
-                            "" + gatewayPort,
-                            "PROBE_PORT",
-                            "" + gatewayProbe),
-                    "-Dgateway.instance-id=gw-quarkus")); // a setting as a Quarkus property, not a variable
+                    "GATEWAY_HOST",
+                    "127.0.0.1",
+                    "GATEWAY_PORT",
+                    "" + gatewayPort));
+            AppProcess vision = AppProcess.of(PackagedApp.VISION, "vision-encoder-svc", common, dir);
+            AppProcess fusion = AppProcess.of(PackagedApp.FUSION, "fusion-llm-svc", fusionEnv, dir);
+            AppProcess gateway = AppProcess.of(PackagedApp.GATEWAY, "gateway", gatewayEnv, dir)
+                    .withJvmOptions(List.of("-Xmx1g", "-Dgateway.instance-id=gw-quarkus")); // a Quarkus property
+            for (AppProcess service : List.of(vision, fusion, gateway)) {
+                services.add(service.start());
+            }
+            int visionProbe = vision.probePort();
+            int fusionProbe = fusion.probePort();
+            int gatewayProbe = gateway.probePort();
             HttpClient http = HttpClient.newHttpClient();
-            for (int port : new int[] {visionProbe, fusionProbe, gatewayProbe}) {
-                awaitReady(http, port, processes);
+            for (AppProcess service : services) {
+                service.awaitReady(Duration.ofMinutes(2));
+                int port = service.probePort();
                 for (String path :
                         List.of("/q/health/started", "/q/health/live", "/q/metrics")) { // what k8s/ probes and scrapes
                     int status = http.send(
@@ -201,131 +186,32 @@ class QuarkusPackagingTest {
                     .path("content")
                     .asText());
             assertTrue(doc.path("count").isIntegralNumber() && doc.path("color").isTextual(), json.body());
-            for (String m : List.of("vision-encoder-svc", "fusion-llm-svc")) { // the loopback by default, or PROBE_HOST
-                assertTrue(Files.readString(dir.resolve(m + ".log")).contains("Listening on: http://127.0.0.1:"), m);
+            for (AppProcess service : List.of(vision, fusion)) { // the loopback (AppProcess gives PROBE_HOST)
+                assertTrue(Files.readString(service.log()).contains("Listening on: http://127.0.0.1:"), service.name());
             }
-            // tracing on (OTLP over HTTP to a receiver of this test): each service exported its stage of the requests
+            // tracing on (OTLP over HTTP to a receiver of this test): each service exported its stage of the requests,
+            // and one request's stages are one trace: the gateway's span, the vision encoder's and the fusion LLM's
             for (String span : List.of("gateway.request", "vision.encode", "fusion.generate")) {
-                assertTrue(otlp.awaitReceived(span, 20_000), span + " was not exported over OTLP");
+                assertTrue(otlp.awaitSpan(span, 20_000), span + " was not exported over OTLP");
             }
+            Set<String> encoded = otlp.traceIds("vision.encode");
+            Set<String> complete = Set.of();
+            long until = System.currentTimeMillis() + 10_000; // the last spans may still be on their way
+            while (!complete.equals(encoded) && System.currentTimeMillis() < until) {
+                Thread.sleep(200);
+                encoded = otlp.traceIds("vision.encode");
+                complete = new HashSet<>(encoded);
+                complete.retainAll(otlp.traceIds("gateway.request"));
+                complete.retainAll(otlp.traceIds("fusion.generate"));
+            }
+            assertEquals(
+                    encoded, complete, "each request with an image: its gateway, vision and fusion spans, one trace");
         } finally {
             otlp.close();
-            for (Process p : processes) {
-                p.destroy(); // SIGTERM: Quarkus shuts the service down gracefully
-            }
-            for (Process p : processes) {
-                p.waitFor();
+            services.forEach(AppProcess::terminate); // SIGTERM: Quarkus shuts each service down gracefully
+            for (AppProcess service : services) {
+                service.close();
             }
         }
-    }
-
-    private static Map<String, String> with(Map<String, String> a, Map<String, String> b) {
-        Map<String, String> out = new HashMap<>(a);
-        out.putAll(b);
-        return out;
-    }
-
-    /** Accepts OTLP/HTTP exports and keeps their bodies (protobuf holds span names as plain UTF-8). */
-    private record OtlpReceiver(com.sun.net.httpserver.HttpServer server, java.io.ByteArrayOutputStream received) {
-        static OtlpReceiver start() throws java.io.IOException {
-            com.sun.net.httpserver.HttpServer server =
-                    com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 16);
-            java.io.ByteArrayOutputStream received = new java.io.ByteArrayOutputStream();
-            server.createContext("/", ex -> {
-                byte[] body = ex.getRequestBody().readAllBytes();
-                synchronized (received) {
-                    received.writeBytes(body);
-                }
-                ex.sendResponseHeaders(200, -1);
-                ex.close();
-            });
-            server.start();
-            return new OtlpReceiver(server, received);
-        }
-
-        Map<String, String> environment() {
-            return Map.of(
-                    "QUARKUS_OTEL_SDK_DISABLED",
-                    "false",
-                    "QUARKUS_OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
-                    "http://127.0.0.1:" + server.getAddress().getPort(),
-                    "QUARKUS_OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
-                    "http/protobuf",
-                    "QUARKUS_OTEL_BSP_SCHEDULE_DELAY",
-                    "100ms");
-        }
-
-        boolean awaitReceived(String text, long millis) throws InterruptedException {
-            long until = System.currentTimeMillis() + millis;
-            while (System.currentTimeMillis() < until) {
-                synchronized (received) {
-                    if (received.toString(java.nio.charset.StandardCharsets.ISO_8859_1)
-                            .contains(text)) {
-                        return true;
-                    }
-                }
-                Thread.sleep(100);
-            }
-            return false;
-        }
-
-        void close() {
-            server.stop(0);
-        }
-    }
-
-    private Process launch(String module, Map<String, String> common, Map<String, String> own, String... jvmArgs)
-            throws Exception {
-        List<String> command = new ArrayList<>(
-                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g"));
-        command.addAll(List.of(jvmArgs));
-        command.addAll(List.of("-jar", app(module).toString()));
-        ProcessBuilder pb = new ProcessBuilder(command);
-        Map<String, String> env = new HashMap<>(common);
-        env.putAll(own);
-        pb.environment().putAll(env);
-        pb.redirectErrorStream(true).redirectOutput(dir.resolve(module + ".log").toFile());
-        return pb.start();
-    }
-
-    private void awaitReady(HttpClient http, int port, List<Process> processes) throws Exception {
-        long until = System.currentTimeMillis() + 120_000;
-        while (System.currentTimeMillis() < until) {
-            for (Process p : processes) {
-                if (!p.isAlive()) {
-                    throw new AssertionError("a service exited: " + logs());
-                }
-            }
-            try {
-                if (http.send(
-                                        HttpRequest.newBuilder(
-                                                        URI.create("http://127.0.0.1:" + port + "/q/health/ready"))
-                                                .build(),
-                                        HttpResponse.BodyHandlers.ofString())
-                                .statusCode()
-                        == 200) {
-                    return;
-                }
-            } catch (java.io.IOException notYet) {
-                // not listening yet
-            }
-            Thread.sleep(300);
-        }
-        throw new AssertionError("not ready on port " + port + ": " + logs());
-    }
-
-    private String logs() throws Exception {
-        StringBuilder sb = new StringBuilder();
-        for (String m : List.of("vision-encoder-svc", "fusion-llm-svc", "gateway")) {
-            Path log = dir.resolve(m + ".log");
-            if (Files.exists(log)) {
-                String text = Files.readString(log);
-                sb.append("\n--- ")
-                        .append(m)
-                        .append(" ---\n")
-                        .append(text.substring(Math.max(0, text.length() - 3000)));
-            }
-        }
-        return sb.toString();
     }
 }
