@@ -14,20 +14,25 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.invllava.host.AppProcess;
+import org.invllava.host.PackagedApp;
 import org.invllava.kafka.FeatureCodec;
 import org.invllava.kafka.KafkaSettings;
 import org.invllava.kafka.TopicSetup;
 import org.invllava.kafka.local.EmbeddedKafka;
-import org.invllava.observability.Metrics;
 import org.invllava.runtime.demo.DemoImages;
 import org.invllava.runtime.demo.DemoModelFactory;
 import org.invllava.runtime.demo.ModelShape;
 import org.invllava.runtime.model.InverseLlavaModel;
 import org.invllava.runtime.model.LoadOptions;
+import org.invllava.runtime.model.ModelPaths;
+import org.invllava.runtime.model.ModelSource;
 import org.invllava.runtime.vision.ImageDecoder;
 import org.invllava.runtime.weights.DType;
 import org.invllava.schemas.AvroCodec;
@@ -35,7 +40,6 @@ import org.invllava.schemas.DeadLetter;
 import org.invllava.schemas.ErrorCode;
 import org.invllava.schemas.ImageRequest;
 import org.invllava.schemas.ModelTopics;
-import org.invllava.schemas.TensorDType;
 import org.invllava.schemas.Topics;
 import org.invllava.schemas.VisualFeatures;
 import org.junit.jupiter.api.AfterAll;
@@ -43,15 +47,18 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The vision encoder against a real broker and the real engine (generated tiny model, no golden data needed). */
-class VisionEncoderServiceTest {
+/**
+ * The vision encoder's packaged app (what the image runs) against a real broker and the real engine (generated tiny
+ * model, no golden data needed), configured by its variables.
+ */
+class VisionEncoderServiceIT {
     @TempDir
     static Path dir;
 
     static EmbeddedKafka kafka;
+    static ModelPaths paths;
     static InverseLlavaModel model;
-    static VisionEncoderService service;
-    static Thread loop;
+    static AppProcess service;
     static KafkaSettings settings;
 
     @BeforeAll
@@ -59,28 +66,32 @@ class VisionEncoderServiceTest {
         kafka = EmbeddedKafka.start(null, Topics.MAX_MESSAGE_BYTES);
         settings = KafkaSettings.of(kafka.bootstrapServers(), "test");
         TopicSetup.ensureDefaults(kafka.bootstrapServers(), (short) 1);
-        model = InverseLlavaModel.load(
-                new DemoModelFactory(ModelShape.tiny(), DType.F32, 5).write(dir), LoadOptions.defaults());
-        VisionEncoderConfig config = new VisionEncoderConfig(
-                settings,
-                "vision-test",
-                4,
-                Duration.ofMillis(50),
-                100_000,
-                1_000_000,
-                TensorDType.F32,
-                16,
-                ModelTopics.of(ModelTopics.PRIMARY));
-        service = new VisionEncoderService(config, model.vision(), "demo", new Metrics());
-        loop = new Thread(service, "vision-encoder");
-        loop.start();
+        paths = new DemoModelFactory(ModelShape.tiny(), DType.F32, 5).write(dir.resolve("model"));
+        model = InverseLlavaModel.load(paths, LoadOptions.defaults());
+        Map<String, String> env = variables(ModelTopics.PRIMARY);
+        env.putAll(Map.of(
+                "VISION_GROUP_ID", "vision-test",
+                "VISION_MAX_BATCH", "4",
+                "VISION_MAX_WAIT_MS", "50",
+                "VISION_MAX_IMAGE_BYTES", "100000",
+                "VISION_MAX_PIXELS", "1000000",
+                "VISION_FEATURE_DTYPE", "F32",
+                "VISION_CACHE_ENTRIES", "16"));
+        service = AppProcess.of(PackagedApp.VISION, "vision", env, dir).startAndAwaitReady(Duration.ofMinutes(2));
+    }
+
+    /** The model and broker of this test, serving {@code modelId}'s topics. */
+    private static Map<String, String> variables(String modelId) {
+        Map<String, String> env = new HashMap<>(new ModelSource.InverseLlava(paths).variables());
+        env.putAll(Map.of(
+                "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(), "TOPICS_REPLICATION", "1", "MODEL_ID", modelId));
+        return env;
     }
 
     @AfterAll
     static void stop() throws Exception {
         if (service != null) {
             service.close();
-            loop.join(10_000);
         }
         if (model != null) {
             model.close();
@@ -183,12 +194,10 @@ class VisionEncoderServiceTest {
                         request("b" + i, png(112, 112, 10 + i), later)));
             }
         }
-        Metrics metrics = new Metrics();
-        VisionEncoderConfig config = VisionEncoderConfig.defaults(settings, topics);
-        assertEquals(Duration.ZERO, config.maxWait(), "no added latency by default");
-        try (VisionEncoderService batching = new VisionEncoderService(config, model.vision(), "demo", metrics)) {
-            Thread t = new Thread(batching, "vision-batch-test");
-            t.start();
+        assertEquals(
+                Duration.ZERO, VisionEncoderConfig.defaults(settings, topics).maxWait(), "no added latency");
+        try (AppProcess batching = AppProcess.of(PackagedApp.VISION, "vision-batch", variables("batch-test"), dir)
+                .startAndAwaitReady(Duration.ofMinutes(2))) {
             Map<String, VisualFeatures> got = readFeatures(topics.features(), 6);
             for (int i = 0; i < 6; i++) {
                 var direct = model.encodeImages(List.of(new ImageDecoder(1 << 24).decode(png(112, 112, 10 + i))))
@@ -203,11 +212,12 @@ class VisionEncoderServiceTest {
                         1e-5f,
                         "b" + i);
             }
-            long batches = metrics.histogram("vision_batch_size", "", Metrics.SIZE_BUCKETS)
-                    .count();
+            String scraped = batching.get("/q/metrics").body();
+            Matcher m = Pattern.compile("(?m)^vision_batch_size_count\\{model=\"batch-test\"} ([0-9.]+)")
+                    .matcher(scraped);
+            assertTrue(m.find(), scraped);
+            double batches = Double.parseDouble(m.group(1));
             assertTrue(batches < 6, "6 waiting images took " + batches + " batches");
-            batching.close();
-            t.join(10_000);
         }
     }
 
