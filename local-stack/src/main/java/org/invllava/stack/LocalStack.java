@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.invllava.host.AppProcess;
 import org.invllava.host.PackagedApp;
 import org.invllava.kafka.KafkaSettings;
@@ -166,7 +167,7 @@ public final class LocalStack implements AutoCloseable {
                 "GATEWAY_PORT",
                 Integer.toString(port),
                 "GATEWAY_INSTANCE_ID",
-                "gateway-" + i + "-" + java.util.UUID.randomUUID().toString().substring(0, 8),
+                "gateway-" + i + "-" + UUID.randomUUID().toString().substring(0, 8),
                 "GATEWAY_MODELS",
                 String.join(",", ids),
                 "GATEWAY_ALLOWED_HOSTS",

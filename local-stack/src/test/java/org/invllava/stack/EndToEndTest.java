@@ -17,6 +17,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.invllava.host.AppProcess;
 import org.invllava.kafka.KafkaSettings;
 import org.invllava.schemas.AvroCodec;
 import org.invllava.schemas.DeadLetter;
@@ -165,7 +166,7 @@ class EndToEndTest {
                 port,
                 StreamClient.request("count", StackFixture.png(112, 112, 9), 3).toString());
         StringBuilder scraped = new StringBuilder(); // each service's app has its own management port
-        for (org.invllava.host.AppProcess service : stack.processes()) {
+        for (AppProcess service : stack.processes()) {
             var ready = service.get("/q/health/ready");
             assertEquals(200, ready.statusCode(), service.name() + ": " + ready.body());
             var live = service.get("/q/health/live");
