@@ -62,7 +62,6 @@ public final class LocalStack implements AutoCloseable {
     private final Map<String, Served> served = new LinkedHashMap<>();
     private final Map<String, MultimodalModel> loaded = new HashMap<>();
     private final Options options;
-    private KraftBroker kafka;
     private String bootstrap;
     private boolean demo;
 
@@ -99,9 +98,10 @@ public final class LocalStack implements AutoCloseable {
             starting.add(start(gateway(i, ids)));
         }
         if (options.bootstrapServers() == null) {
-            kafka = KraftBroker.start(
-                    options.workDir().resolve("kafka"), "127.0.0.1", brokerPort, Topics.MAX_MESSAGE_BYTES);
-            started.add(0, kafka); // stopped after the services
+            started.add(
+                    0,
+                    KraftBroker.start( // stopped after the services
+                            options.workDir().resolve("kafka"), "127.0.0.1", brokerPort, Topics.MAX_MESSAGE_BYTES));
         }
         TopicSetup.ensureDefaults(KafkaSettings.of(bootstrap, "topic-setup"), replication(), ids);
         for (AppProcess p : starting) { // the gateways are ready once they see the services
