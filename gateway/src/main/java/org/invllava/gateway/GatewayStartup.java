@@ -5,7 +5,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
-import org.invllava.kafka.Env;
+import org.invllava.host.Env;
 import org.invllava.schemas.Topics;
 
 /**

@@ -17,7 +17,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.invllava.fusion.svc.FusionLlmStartup;
 import org.invllava.gateway.GatewayStartup;
-import org.invllava.kafka.Env;
+import org.invllava.host.Env;
 import org.invllava.vision.svc.VisionEncoderStartup;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

@@ -20,7 +20,7 @@ import java.util.stream.Stream;
 import org.invllava.fusion.svc.FusionLlmStartup;
 import org.invllava.gateway.GatewayConfig;
 import org.invllava.gateway.GatewayStartup;
-import org.invllava.kafka.Env;
+import org.invllava.host.Env;
 import org.invllava.schemas.ModelTopics;
 import org.invllava.schemas.Topics;
 import org.invllava.vision.svc.VisionEncoderStartup;

@@ -2,7 +2,6 @@ package org.invllava.host;
 
 import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.ConfigProvider;
-import org.invllava.kafka.Env;
 
 /**
  * The services' settings read through Quarkus' configuration: each variable as its property ({@link Env#property}),

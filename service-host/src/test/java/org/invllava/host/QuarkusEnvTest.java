@@ -9,7 +9,6 @@ import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfigBuilder;
 import java.util.Map;
 import org.eclipse.microprofile.config.Config;
-import org.invllava.kafka.Env;
 import org.junit.jupiter.api.Test;
 
 /** Each variable is also a Quarkus property: environment variables as before, properties files and -D too. */

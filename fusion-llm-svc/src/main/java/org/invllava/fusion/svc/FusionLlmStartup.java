@@ -1,7 +1,7 @@
 package org.invllava.fusion.svc;
 
+import org.invllava.host.Env;
 import org.invllava.host.RunningService;
-import org.invllava.kafka.Env;
 import org.invllava.kafka.TopicSetup;
 import org.invllava.observability.Metrics;
 import org.invllava.observability.Tracing;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.Map;
-import org.invllava.kafka.Env;
+import org.invllava.host.Env;
 import org.junit.jupiter.api.Test;
 
 /** The fusion LLM's settings from its variables: a missing one is one clear error naming it. */

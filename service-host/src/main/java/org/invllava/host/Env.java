@@ -1,4 +1,4 @@
-package org.invllava.kafka;
+package org.invllava.host;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -7,11 +7,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
+import org.invllava.kafka.KafkaSettings;
+import org.invllava.kafka.SessionTimeouts;
 
 /**
  * Service configuration by environment variable name (what Kubernetes ConfigMaps set). Every variable a service
  * reads goes through here, so a missing or malformed one is one clear error naming it. In the Quarkus apps the
- * values come from Quarkus' configuration ({@link org.invllava.host.QuarkusEnv}), where each variable is
+ * values come from Quarkus' configuration ({@link QuarkusEnv}), where each variable is
  * also a property ({@link #property}: {@code GATEWAY_MAX_TOKENS} is {@code gateway.max-tokens}), so
  * {@code application.properties}, {@code -D} system properties and profiles work as for any Quarkus setting.
  */
