@@ -189,13 +189,6 @@ public final class LocalStack implements AutoCloseable {
         return p.start();
     }
 
-    /** Every model's vision encoder and at least one of its fusion LLM instances report ready. */
-    public boolean servicesReady() {
-        return !served.isEmpty()
-                && served.values().stream()
-                        .allMatch(s -> s.vision().ready() && s.fusion().stream().anyMatch(AppProcess::ready));
-    }
-
     /** Starts one more fusion LLM instance of the default model in the same groups (scale-out, or a takeover). */
     public AppProcess addFusionInstance() throws Exception {
         AppProcess p = startFusion(defaultModelId());

@@ -1,6 +1,5 @@
 package org.invllava.stack;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.invllava.host.PackagedApp;
@@ -41,11 +40,8 @@ final class ServiceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(List.of(
-                        java, "-Dai.djl.offline=true", "-jar", kind.app().jar().toString()))
-                .inheritIO()
-                .start();
+        Process p =
+                new ProcessBuilder(kind.app().command(List.of())).inheritIO().start();
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
                         () -> { // SIGTERM reaches the app: its graceful stop

@@ -10,11 +10,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * One service's {@link PackagedApp} as a process of its own, configured by environment variables exactly as in
@@ -62,9 +62,7 @@ public final class AppProcess implements AutoCloseable {
 
     /** Starts it (again, after {@link #kill}), with the same settings. */
     public AppProcess start() throws IOException {
-        List<String> command = new ArrayList<>(List.of(javaBinary()));
-        command.addAll(jvmOptions);
-        command.addAll(List.of("-Dai.djl.offline=true", "-jar", app.jar().toString()));
+        List<String> command = app.command(jvmOptions);
         Files.createDirectories(log.toAbsolutePath().getParent());
         ProcessBuilder b = new ProcessBuilder(command)
                 .redirectErrorStream(true)
@@ -84,18 +82,26 @@ public final class AppProcess implements AutoCloseable {
 
     /** Waits for {@code /q/health/ready}; an error with the end of its log when it exits or the time runs out. */
     public void awaitReady(Duration timeout) throws InterruptedException {
+        await("ready", this::ready, timeout);
+    }
+
+    /**
+     * Waits until {@code condition} holds ({@code what}: for the error); an error with the end of its log when it
+     * exits first or the time runs out.
+     */
+    public void await(String what, BooleanSupplier condition, Duration timeout) throws InterruptedException {
         long until = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < until) {
             if (!alive()) {
                 throw new IllegalStateException(
-                        name + " exited (" + process.exitValue() + ") before it was ready:\n" + logTail());
+                        name + " exited (" + process.exitValue() + ") before it was " + what + ":\n" + logTail());
             }
-            if (ready()) {
+            if (condition.getAsBoolean()) {
                 return;
             }
             Thread.sleep(100);
         }
-        throw new IllegalStateException(name + " not ready within " + timeout.toSeconds() + " s:\n" + logTail());
+        throw new IllegalStateException(name + " not " + what + " within " + timeout.toSeconds() + " s:\n" + logTail());
     }
 
     /** Whether it answers {@code /q/health/ready} with 200. */
@@ -143,11 +149,6 @@ public final class AppProcess implements AutoCloseable {
         return probePort;
     }
 
-    /** The variables it runs with. */
-    public Map<String, String> env() {
-        return env;
-    }
-
     public Path log() {
         return log;
     }
@@ -187,9 +188,5 @@ public final class AppProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException("no free port", e);
         }
-    }
-
-    private static String javaBinary() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 }

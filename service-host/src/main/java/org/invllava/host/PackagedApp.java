@@ -38,6 +38,17 @@ public enum PackagedApp {
         return jar;
     }
 
+    /**
+     * The command line that runs it with {@code jvmOptions}: this JVM's {@code java}, DJL offline, the app's jar.
+     */
+    public List<String> command(List<String> jvmOptions) {
+        List<String> command = new ArrayList<>(
+                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-Dai.djl.offline=true", "-jar", jar().toString()));
+        return command;
+    }
+
     /** Whether the app's jar is built. */
     public boolean built() {
         try {

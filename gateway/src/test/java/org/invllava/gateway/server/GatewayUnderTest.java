@@ -24,6 +24,8 @@ import org.invllava.schemas.Topics;
  * answers.
  */
 public final class GatewayUnderTest implements AutoCloseable {
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
     public final KafkaSettings settings;
     public final AppProcess app;
     private final int port;
@@ -73,7 +75,7 @@ public final class GatewayUnderTest implements AutoCloseable {
         AppProcess app = AppProcess.of(PackagedApp.GATEWAY, instanceId, env, dir.resolve("logs"));
         try {
             app.start();
-            awaitPort(app, port);
+            app.await("answering on port " + port, () -> answers(port), Duration.ofSeconds(60));
             if ("0".equals(env.get("GATEWAY_CAPACITY_POLL_MS"))) {
                 app.awaitReady(Duration.ofSeconds(30));
             }
@@ -84,25 +86,20 @@ public final class GatewayUnderTest implements AutoCloseable {
         return new GatewayUnderTest(ownKafka, KafkaSettings.of(bootstrap, instanceId + "-test"), app, port);
     }
 
-    /** Until the public port answers (it listens once the gateway follows Kafka). */
-    private static void awaitPort(AppProcess app, int port) throws Exception {
-        HttpClient http = HttpClient.newHttpClient();
-        long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < until) {
-            if (!app.alive()) {
-                throw new IllegalStateException("the gateway exited:\n" + app.logTail());
-            }
-            try {
-                http.send(
-                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + Gateway.READY_PATH))
-                                .build(),
-                        HttpResponse.BodyHandlers.discarding());
-                return;
-            } catch (IOException notYet) {
-                Thread.sleep(100);
-            }
+    /** Whether the public port answers (it listens once the gateway follows Kafka). */
+    private static boolean answers(int port) {
+        try {
+            HTTP.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + Gateway.READY_PATH))
+                            .build(),
+                    HttpResponse.BodyHandlers.discarding());
+            return true;
+        } catch (IOException notYet) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
-        throw new IllegalStateException("the gateway's port " + port + " never answered:\n" + app.logTail());
     }
 
     /** Whether the gateway reports ready (its readiness probe). */

@@ -177,19 +177,13 @@ public final class VisionEncoderService implements Runnable, AutoCloseable {
         try {
             request = IMAGES.decode(record.value());
         } catch (PoisonRecordException e) {
-            deadLetters.publish(record, e.getMessage());
-            if (record.key()
-                    != null) { // its prompt waits in the join: end the request now, through the prompt's reply address
+            deadLetters.publish(record, e.getMessage()); // the decoder's (Avro's) text: for operators only
+            // its prompt waits in the join: end the request now, through the prompt's reply address
+            if (record.key() != null) {
                 String id = new String(record.key(), java.nio.charset.StandardCharsets.UTF_8);
-                sent.add(send(
-                        record,
-                        id,
-                        null,
-                        null,
-                        new ErrorInfo(
-                                ErrorCode.INVALID_REQUEST.code(),
-                                "the image record could not be read"))); // the decoder's text (Avro's) is the
-                // dead letter's
+                ErrorInfo unreadable =
+                        new ErrorInfo(ErrorCode.INVALID_REQUEST.code(), "the image record could not be read");
+                sent.add(send(record, id, null, null, unreadable));
             }
             return null;
         }
