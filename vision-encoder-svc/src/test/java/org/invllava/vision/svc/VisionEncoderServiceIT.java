@@ -129,11 +129,13 @@ class VisionEncoderServiceIT {
             send(producer, "huge", request("huge", huge, later));
             send(producer, "late", request("late", valid, System.currentTimeMillis() - 1));
             send(producer, "poison", "{\"not\": \"avro\"}".getBytes());
+            byte[] whole = request("poison-body", valid, later); // an ImageRequest's header, half its body
+            send(producer, "poison-body", java.util.Arrays.copyOf(whole, whole.length / 2));
             send(producer, "ok-2", request("ok-2", valid, later));
             send(producer, "ok-3", request("ok-3", png(112, 112, 3), later));
             producer.flush();
         }
-        Map<String, VisualFeatures> got = readFeatures(8);
+        Map<String, VisualFeatures> got = readFeatures(9);
         var direct = model.encodeImages(List.of(new ImageDecoder(1 << 24).decode(valid)))
                 .get(0);
         for (String id : List.of("ok-1", "ok-2")) {
@@ -157,6 +159,9 @@ class VisionEncoderServiceIT {
         // an unreadable record keyed by a request id: dead-lettered, and its request ends through the features
         assertEquals(
                 ErrorCode.INVALID_REQUEST.code(), got.get("poison").getError().getCode());
+        assertEquals(
+                ErrorCode.INVALID_REQUEST.code(),
+                got.get("poison-body").getError().getCode());
         assertTrue(
                 got.get("poison").getError().getMessage().contains("could not be read"),
                 got.get("poison").getError().getMessage());
@@ -165,7 +170,11 @@ class VisionEncoderServiceIT {
                 got.get("huge").getError().getMessage());
         assertEquals(
                 ErrorCode.INVALID_IMAGE.code(), got.get("truncated").getError().getCode());
-        for (String id : List.of("corrupt", "truncated", "poison")) { // ImageIO's and Avro's own texts stay inside
+        assertEquals( // ours, not ImageIO's text for what it could not read
+                "cannot decode the image (corrupt or truncated)",
+                got.get("truncated").getError().getMessage());
+        for (String id : List.of(
+                "corrupt", "truncated", "poison", "poison-body")) { // ImageIO's and Avro's own texts stay inside
             String message = got.get(id).getError().getMessage();
             assertFalse(
                     message.contains("Exception")
