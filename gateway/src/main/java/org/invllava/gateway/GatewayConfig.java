@@ -79,10 +79,6 @@ public record GatewayConfig(
                 throw new IllegalArgumentException("the deadline must be positive");
             }
         }
-
-        public static Limits defaults() {
-            return new Limits(16 << 20, 10 << 20, 4096L * 4096, 8000, 2048, 256, Duration.ofMinutes(2), 256);
-        }
     }
 
     /**
@@ -110,10 +106,6 @@ public record GatewayConfig(
             }
         }
 
-        public static Connections defaults() {
-            return new Connections(1024, 64, Duration.ofMinutes(3), Duration.ofSeconds(10), List.of(), List.of());
-        }
-
         /** The same, answering only for {@code hosts} (a gateway on the loopback: its names for it). */
         public Connections withAllowedHosts(List<String> hosts) {
             return new Connections(
@@ -131,10 +123,6 @@ public record GatewayConfig(
                 throw new IllegalArgumentException("the per-key concurrency limit must be positive");
             }
             imageUrlAllowList = imageUrlAllowList.stream().map(Access::prefix).toList();
-        }
-
-        public static Access open() {
-            return new Access(ApiKeys.none(), 16, List.of(), Duration.ofSeconds(10));
         }
 
         /** An allow-list entry: an absolute http(s) URL; a bare origin gets a {@code /}, so no other host can match. */

@@ -20,8 +20,7 @@ import org.junit.jupiter.api.Test;
 class ImageInputTest {
     private static ImageInput images(String allowed, Duration timeout) {
         return ImageInput.create(
-                GatewayConfig.Limits.defaults(),
-                new GatewayConfig.Access(ApiKeys.none(), 4, List.of(allowed), timeout));
+                TestConfigs.gateway().limits(), new GatewayConfig.Access(ApiKeys.none(), 4, List.of(allowed), timeout));
     }
 
     @Test

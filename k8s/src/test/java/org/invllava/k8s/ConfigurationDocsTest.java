@@ -12,13 +12,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.invllava.fusion.svc.FusionLlmStartup;
-import org.invllava.gateway.GatewayStartup;
-import org.invllava.host.Env;
-import org.invllava.vision.svc.VisionEncoderStartup;
+import org.invllava.fusion.svc.FusionLlmSettings;
+import org.invllava.gateway.GatewaySettings;
+import org.invllava.host.config.ServiceConfig;
+import org.invllava.vision.svc.VisionEncoderSettings;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -55,28 +54,27 @@ class ConfigurationDocsTest {
         };
         Map<String, Row> documented = new LinkedHashMap<>(rows("Every service"));
         documented.putAll(rows(section));
-        Env env = new Env(minimal(module));
-        settings(module).apply(env);
+        Map<String, String> read = ServiceConfig.variables(mapping(module)); // variable -> default (null: none)
         Map<String, String> quarkus = quarkusDefaults(module);
 
-        Set<String> undocumented = new TreeSet<>(env.names());
+        Set<String> undocumented = new TreeSet<>(read.keySet());
         undocumented.removeAll(documented.keySet());
         documented.values().forEach(r -> undocumented.removeAll(literals(r.defaultCell()))); // a fallback: `HOSTNAME`
         assertTrue(undocumented.isEmpty(), section + " reads variables the docs do not list: " + undocumented);
 
         Set<String> unread = new TreeSet<>(documented.keySet());
-        unread.removeAll(env.names());
+        unread.removeAll(read.keySet());
         unread.removeAll(quarkus.keySet());
         unread.removeAll(RUNTIME_VARIABLES.get(module));
         assertTrue(unread.isEmpty(), "the docs list variables " + section + " never reads: " + unread);
 
         int compared = 0;
         for (Row row : documented.values()) {
-            String code = env.defaults().containsKey(row.variable())
-                    ? env.defaults().get(row.variable())
-                    : quarkus.get(row.variable());
+            String code = read.get(row.variable()) != null ? read.get(row.variable()) : quarkus.get(row.variable());
             if (row.defaultCell().startsWith("required")) {
-                assertFalse(env.defaults().containsKey(row.variable()), row.variable() + " is documented as required");
+                assertTrue(
+                        read.containsKey(row.variable()) && read.get(row.variable()) == null,
+                        row.variable() + " is documented as required");
             } else if (row.defaultLiteral() != null && code != null) {
                 assertEquals(code, row.defaultLiteral(), section + ": the documented default of " + row.variable());
                 compared++;
@@ -131,27 +129,11 @@ class ConfigurationDocsTest {
         return out;
     }
 
-    private static Map<String, String> minimal(String module) {
-        Map<String, String> env = new HashMap<>(Map.of("KAFKA_BOOTSTRAP_SERVERS", "localhost:9092"));
-        if (!module.equals("gateway")) {
-            env.putAll(Map.of(
-                    "VISION_MODEL_DIR",
-                    "/models/vision",
-                    "LANGUAGE_MODEL_DIR",
-                    "/models/language",
-                    "FUSION_CHECKPOINT_DIR",
-                    "/models/inverse-llava",
-                    "MODEL_DEVICE",
-                    "cpu"));
-        }
-        return env;
-    }
-
-    private static Function<Env, Object> settings(String module) {
+    private static Class<?> mapping(String module) {
         return switch (module) {
-            case "vision-encoder-svc" -> VisionEncoderStartup::settings;
-            case "fusion-llm-svc" -> FusionLlmStartup::settings;
-            default -> GatewayStartup::config;
+            case "vision-encoder-svc" -> VisionEncoderSettings.class;
+            case "fusion-llm-svc" -> FusionLlmSettings.class;
+            default -> GatewaySettings.class;
         };
     }
 }

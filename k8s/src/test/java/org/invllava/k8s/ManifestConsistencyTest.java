@@ -17,12 +17,15 @@ import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.invllava.fusion.svc.FusionLlmSettings;
 import org.invllava.fusion.svc.FusionLlmStartup;
 import org.invllava.gateway.GatewayConfig;
+import org.invllava.gateway.GatewaySettings;
 import org.invllava.gateway.GatewayStartup;
-import org.invllava.host.Env;
+import org.invllava.host.config.ServiceConfig;
 import org.invllava.schemas.ModelTopics;
 import org.invllava.schemas.Topics;
+import org.invllava.vision.svc.VisionEncoderSettings;
 import org.invllava.vision.svc.VisionEncoderStartup;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -42,10 +45,14 @@ class ManifestConsistencyTest {
     @TempDir
     static Path tmp;
 
-    /** A service: its Deployment, its Quarkus module, and its settings parser (which records what it reads). */
-    record Service(String deployment, String module, Function<Env, Object> settings) {}
+    /** A service: its Deployment, its Quarkus module, its settings mapping, and how the service turns them into its configuration. */
+    record Service(String deployment, String module, Class<?> mapping, Function<Map<String, String>, Object> settings) {
+        static <T> Service of(String deployment, String module, Class<T> mapping, Function<T, Object> configure) {
+            return new Service(deployment, module, mapping, env -> configure.apply(ServiceConfig.load(mapping, env)));
+        }
+    }
 
-    static final Service GATEWAY = new Service("gateway", "gateway", GatewayStartup::config);
+    static final Service GATEWAY = Service.of("gateway", "gateway", GatewaySettings.class, GatewayStartup::config);
 
     /** The gateway, then each served model's vision encoder and fusion LLM ({@code vision-encoder*}, {@code fusion-llm*}). */
     static List<Service> services(RenderedManifests m) {
@@ -53,9 +60,10 @@ class ManifestConsistencyTest {
         for (JsonNode d : m.all("Deployment")) {
             String name = d.path("metadata").path("name").asText();
             if (name.startsWith("vision-encoder")) {
-                out.add(new Service(name, "vision-encoder-svc", VisionEncoderStartup::settings));
+                out.add(Service.of(
+                        name, "vision-encoder-svc", VisionEncoderSettings.class, VisionEncoderStartup::settings));
             } else if (name.startsWith("fusion-llm")) {
-                out.add(new Service(name, "fusion-llm-svc", FusionLlmStartup::settings));
+                out.add(Service.of(name, "fusion-llm-svc", FusionLlmSettings.class, FusionLlmStartup::settings));
             }
         }
         return out;
@@ -63,7 +71,7 @@ class ManifestConsistencyTest {
 
     /** The model ids the gateway routes to. */
     static List<String> servedModels(RenderedManifests m) {
-        return ((GatewayConfig) parse(m, GATEWAY).settings()).models().ids();
+        return ((GatewayConfig) parse(m, GATEWAY)).models().ids();
     }
 
     @ParameterizedTest
@@ -94,8 +102,9 @@ class ManifestConsistencyTest {
             Map<String, String> env = m.environment(m.one("Deployment", s.deployment()));
             String device = env.getOrDefault("MODEL_DEVICE", "cpu");
             assertTrue(device.matches("auto|cpu|gpu(:\\d+)?"), s.deployment() + ": MODEL_DEVICE=" + device);
-            Parsed parsed = parse(m, s); // every value parses as the service would parse it
-            Set<String> known = new HashSet<>(parsed.env().names());
+            parse(m, s); // every value parses as the service would parse it
+            Set<String> known =
+                    new HashSet<>(ServiceConfig.variables(s.mapping()).keySet());
             known.addAll(quarkusVariables(s.module()));
             known.addAll(LIBRARY_VARIABLES);
             Set<String> unknown = new HashSet<>(env.keySet());
@@ -106,19 +115,15 @@ class ManifestConsistencyTest {
         }
     }
 
-    /** A service's settings parsed from a Deployment's environment, and the {@link Env} that recorded the reads. */
-    record Parsed(Env env, Object settings) {}
-
     /**
      * Runs the service's settings parser on the Deployment's environment; a GPU device reads as the CPU (no GPU here
      * to resolve it against) and the API key file as a real file with one key.
      */
-    static Parsed parse(RenderedManifests m, Service s) {
+    static Object parse(RenderedManifests m, Service s) {
         Map<String, String> env = new HashMap<>(m.environment(m.one("Deployment", s.deployment())));
         env.computeIfPresent("MODEL_DEVICE", (k, v) -> "cpu");
         env.computeIfPresent("GATEWAY_API_KEYS_FILE", (k, v) -> keysFile());
-        Env recording = new Env(env);
-        return new Parsed(recording, s.settings().apply(recording));
+        return s.settings().apply(env);
     }
 
     private static String keysFile() {
@@ -201,7 +206,7 @@ class ManifestConsistencyTest {
         Set<String> visionModels = new HashSet<>();
         Set<String> fusionModels = new HashSet<>();
         for (Service s : services(m).subList(1, services(m).size())) {
-            Object settings = parse(m, s).settings();
+            Object settings = parse(m, s);
             if (settings instanceof VisionEncoderStartup.Settings v) {
                 groups.put(
                         s.deployment(),

@@ -60,15 +60,8 @@ final class BulkBenchCommand implements Callable<Integer> {
         Path dir = Files.createTempDirectory("inverse-llava-bench-bulk");
         List<ModelSource> models =
                 List.of(new ModelSource.InverseLlava(DemoModelFactory.writeRandomDemo(dir.resolve("m"))));
-        try (LocalStack stack = LocalStack.start(new LocalStack.Options(
-                models,
-                Map.of(),
-                null,
-                0,
-                1,
-                Map.of(),
-                dir,
-                org.invllava.fusion.svc.FusionLlmConfig.DEFAULT_ORPHAN_GRACE))) {
+        try (LocalStack stack =
+                LocalStack.start(new LocalStack.Options(models, Map.of(), null, 0, 1, Map.of(), dir, null))) {
             int port = stack.gatewayPorts().get(0);
             byte[] img = DemoImages.png(64, 48, 1);
             List<Double> alone = new ArrayList<>();

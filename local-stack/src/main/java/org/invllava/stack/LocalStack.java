@@ -36,7 +36,7 @@ public final class LocalStack implements AutoCloseable {
      * What to start. {@code models} empty means the bundled demo model; the first model is the gateways' default;
      * {@code serviceVariables} go to every model service ({@code MODEL_DTYPE}, {@code MODEL_WEIGHTS}, ...) and
      * {@code gatewayVariables} to every gateway (limits, keys: {@code GATEWAY_*}); {@code orphanGrace}: how long an
-     * answer whose client left goes on before it is cancelled (the time to resume it).
+     * answer whose client left goes on before it is cancelled (the time to resume it; null: the fusion LLM's default).
      */
     public record Options(
             List<ModelSource> models,
@@ -207,7 +207,11 @@ public final class LocalStack implements AutoCloseable {
                         .resolve("streams-state" + s.topics().groupSuffix() + "-"
                                 + s.fusion().size())
                         .toString());
-        env.put("FUSION_ORPHAN_GRACE_MS", Long.toString(options.orphanGrace().toMillis()));
+        if (options.orphanGrace() != null) {
+            env.put(
+                    "FUSION_ORPHAN_GRACE_MS",
+                    Long.toString(options.orphanGrace().toMillis()));
+        }
         AppProcess p = start(AppProcess.of(PackagedApp.FUSION, name, env, logs()));
         s.fusion().add(p);
         return p;

@@ -78,15 +78,8 @@ final class PipelineBenchCommand implements Callable<Integer> {
         // early)
         ModelPaths measured = paths != null ? paths : DemoModelFactory.writeRandomDemo(dir.resolve("random-demo"));
         List<ModelSource> models = List.of(new ModelSource.InverseLlava(measured));
-        try (LocalStack stack = LocalStack.start(new LocalStack.Options(
-                models,
-                Map.of(),
-                null,
-                0,
-                1,
-                Map.of(),
-                dir,
-                org.invllava.fusion.svc.FusionLlmConfig.DEFAULT_ORPHAN_GRACE))) {
+        try (LocalStack stack =
+                LocalStack.start(new LocalStack.Options(models, Map.of(), null, 0, 1, Map.of(), dir, null))) {
             HopBreakdown.stampOnAppend(stack.bootstrapServers());
             byte[] img = image != null ? Files.readAllBytes(image) : DemoImages.png(336, 336, 1);
             int port = stack.gatewayPorts().get(0);

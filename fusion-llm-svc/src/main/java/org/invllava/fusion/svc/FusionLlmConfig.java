@@ -39,32 +39,6 @@ public record FusionLlmConfig(
         }
     }
 
-    /**
-     * How long an answer goes on after its client left (or its gateway stopped) before it is cancelled: the time a
-     * client has to reconnect and resume it.
-     */
-    public static final Duration DEFAULT_ORPHAN_GRACE = Duration.ofSeconds(10);
-
-    /** Defaults for the primary model's topics. */
-    public static FusionLlmConfig defaults(KafkaSettings kafka, String stateDir) {
-        return defaults(kafka, stateDir, ModelTopics.of(ModelTopics.PRIMARY));
-    }
-
-    /** Defaults for one served model: its topics, and a Streams application and work group of its own. */
-    public static FusionLlmConfig defaults(KafkaSettings kafka, String stateDir, ModelTopics topics) {
-        EngineConfig engine = EngineConfig.defaults();
-        return new FusionLlmConfig(
-                kafka,
-                topics.joinApplication(),
-                Duration.ofMinutes(2),
-                topics.workGroup(),
-                engine,
-                engine.maxBatch(),
-                stateDir,
-                topics,
-                DEFAULT_ORPHAN_GRACE);
-    }
-
     /** Requests accepted from {@code vlm.work} and not yet answered, at most. */
     public int maxInFlight() {
         return engine.maxBatch() + maxQueued;

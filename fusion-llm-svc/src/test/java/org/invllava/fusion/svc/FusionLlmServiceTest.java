@@ -81,7 +81,7 @@ class FusionLlmServiceTest {
 
     /** Instances of one {@code name} share their groups; each test uses its own, so none waits on another's. */
     static FusionLlmService newService(String name, int maxBatch) {
-        return newService(name, maxBatch, FusionLlmConfig.DEFAULT_ORPHAN_GRACE);
+        return newService(name, maxBatch, TestConfigs.fusion(settings, "unused").orphanGrace());
     }
 
     static FusionLlmService newService(String name, int maxBatch, Duration orphanGrace) {

@@ -62,7 +62,7 @@ class RequestFieldsTest {
 
     @Test
     void aWorkGroupNamedAsTheStreamsApplicationIsRefusedAtStart() {
-        FusionLlmConfig d = FusionLlmConfig.defaults(KafkaSettings.of("localhost:9092", "t"), "/tmp/s");
+        FusionLlmConfig d = TestConfigs.fusion(KafkaSettings.of("localhost:9092", "t"), "/tmp/s");
         IllegalArgumentException e = assertThrows(
                 IllegalArgumentException.class,
                 () -> new FusionLlmConfig(
@@ -81,7 +81,7 @@ class RequestFieldsTest {
     @Test
     void theJoinsChangelogKeepsAMinutePastTheWindowNotADay() {
         FusionLlmConfig d =
-                FusionLlmConfig.defaults(KafkaSettings.of("localhost:9092", "t").withSessionTimeout(3000), "/tmp/s");
+                TestConfigs.fusion(KafkaSettings.of("localhost:9092", "t").withSessionTimeout(3000), "/tmp/s");
         java.util.Map<String, String> changelog = JoinTopology.changelog(d.joinWindow());
         assertEquals(String.valueOf(d.joinWindow().toMillis() + 60_000), changelog.get("retention.ms"));
         assertEquals(changelog.get("retention.ms"), changelog.get("segment.ms"), "segments old enough to be deleted");

@@ -77,7 +77,7 @@ class RequestWorkerTest {
         try (InverseLlavaModel model = InverseLlavaModel.load(
                 new DemoModelFactory(ModelShape.tiny(), DType.F32, 3).write(dir), LoadOptions.defaults())) {
             FusionLlmService service = new FusionLlmService(
-                    FusionLlmConfig.defaults(nowhere, dir.resolve("state").toString()), model, new Metrics());
+                    TestConfigs.fusion(nowhere, dir.resolve("state").toString()), model, new Metrics());
             try {
                 assertFalse(service.isLive(), "not started: no scheduler thread");
                 service.start();

@@ -4,8 +4,8 @@ import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.invllava.gateway.GatewayConfig;
+import org.invllava.gateway.GatewaySettings;
 import org.invllava.gateway.GatewayStartup;
-import org.invllava.host.QuarkusEnv;
 import org.invllava.host.RunningService;
 import org.invllava.host.ServiceHost;
 import org.invllava.observability.Metrics;
@@ -21,11 +21,14 @@ public class GatewayApp extends ServiceHost {
     @Inject
     Vertx vertx;
 
+    @Inject
+    GatewaySettings settings;
+
     private volatile Gateway started;
 
     @Override
     protected RunningService start(Metrics metrics, Tracing tracing) throws Exception {
-        GatewayConfig config = GatewayStartup.config(QuarkusEnv.current());
+        GatewayConfig config = GatewayStartup.config(settings);
         Gateway gateway = new Gateway(config, vertx, metrics, tracing);
         ApiServer server = new ApiServer(config, vertx, gateway);
         try {

@@ -15,6 +15,7 @@ import org.invllava.gateway.GatewayConfig;
 import org.invllava.gateway.GatewayError;
 import org.invllava.gateway.ImageInput;
 import org.invllava.gateway.ServedModels;
+import org.invllava.gateway.TestConfigs;
 import org.invllava.kafka.KafkaSettings;
 import org.invllava.runtime.demo.DemoImages;
 import org.invllava.schemas.ErrorCode;
@@ -29,13 +30,13 @@ class ChatCompletionRequestTest {
             "127.0.0.1",
             0,
             new ServedModels(List.of("inverse-llava", "llava-1.5")),
-            GatewayConfig.Limits.defaults(),
+            TestConfigs.gateway().limits(),
             new GatewayConfig.Access(
                     org.invllava.gateway.ApiKeys.none(),
                     4,
                     List.of("https://images.example.org/cats"),
                     Duration.ofSeconds(1)),
-            GatewayConfig.Connections.defaults(),
+            TestConfigs.gateway().connections(),
             Duration.ZERO);
     static final ImageInput IMAGES = ImageInput.create(CONFIG.limits(), CONFIG.access());
     static final byte[] PNG = DemoImages.png(20, 10, 1);
@@ -151,7 +152,7 @@ class ChatCompletionRequestTest {
         assertArrayEquals(PNG, r.chat().image());
         assertFalse(r.stream());
         assertEquals(
-                GatewayConfig.Limits.defaults().defaultMaxTokens(),
+                TestConfigs.gateway().limits().defaultMaxTokens(),
                 r.chat().sampling().maxTokens());
     }
 

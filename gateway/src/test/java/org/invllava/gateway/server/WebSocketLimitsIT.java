@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import org.invllava.gateway.GatewayConfig;
 import org.invllava.gateway.GatewayVariables;
+import org.invllava.gateway.TestConfigs;
 import org.invllava.gateway.openai.OpenAiTestClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -40,7 +41,7 @@ class WebSocketLimitsIT {
 
     @BeforeAll
     static void start() throws Exception {
-        GatewayConfig.Limits d = GatewayConfig.Limits.defaults();
+        GatewayConfig.Limits d = TestConfigs.gateway().limits();
         GatewayConfig.Limits limits = new GatewayConfig.Limits(
                 MAX_REQUEST_BYTES,
                 MAX_REQUEST_BYTES / 2,

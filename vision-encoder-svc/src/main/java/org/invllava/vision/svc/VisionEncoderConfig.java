@@ -35,15 +35,4 @@ public record VisionEncoderConfig(
             throw new IllegalArgumentException("VISION_CACHE_ENTRIES must be at least 0 (0: no cache)");
         }
     }
-
-    /** Defaults for the primary model's topics ({@code vlm.images} → {@code vlm.features}). */
-    public static VisionEncoderConfig defaults(KafkaSettings kafka) {
-        return defaults(kafka, ModelTopics.of(ModelTopics.PRIMARY));
-    }
-
-    /** Defaults for one served model: its topics, and a consumer group of its own. */
-    public static VisionEncoderConfig defaults(KafkaSettings kafka, ModelTopics topics) {
-        return new VisionEncoderConfig(
-                kafka, topics.visionGroup(), 8, Duration.ZERO, 10 << 20, 40_000_000L, TensorDType.F32, 64, topics);
-    }
 }

@@ -3,7 +3,6 @@ package org.invllava.vision.svc;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.invllava.host.Env;
 import org.invllava.host.RunningService;
 import org.invllava.kafka.TopicSetup;
 import org.invllava.observability.Metrics;
@@ -16,13 +15,8 @@ import org.invllava.schemas.TensorDType;
 
 /**
  * How a vision encoder starts, for its Quarkus app ({@link VisionEncoderApp}), {@code serve} ({@link #run}) and the
- * tests. Environment: {@code KAFKA_BOOTSTRAP_SERVERS}, {@code VISION_MODEL_DIR},
- * {@code FUSION_CHECKPOINT_DIR} (for the feature layers), or {@code LLAVA_MODEL_DIR} (LLaVA-1.5; with
- * {@code VISION_MODEL_DIR} as its CLIP directory for the original release), and optionally {@code MODEL_ID} (the
- * served model whose topics it reads and writes), {@code MODEL_DTYPE}, {@code MODEL_DEVICE},
- * {@code VISION_GROUP_ID}, {@code VISION_MAX_BATCH}, {@code VISION_MAX_WAIT_MS}, {@code VISION_MAX_IMAGE_BYTES},
- * {@code VISION_MAX_PIXELS}, {@code VISION_FEATURE_DTYPE} (F32|F16), {@code VISION_CACHE_ENTRIES},
- * {@code TOPICS_REPLICATION}. Quarkus serves health and metrics on {@code PROBE_HOST:PROBE_PORT}.
+ * tests: its settings ({@link VisionEncoderSettings}) checked and turned into the service's configuration, then the
+ * model's vision side and the encoding loop. Quarkus serves health and metrics on {@code PROBE_HOST:PROBE_PORT}.
  */
 public final class VisionEncoderStartup {
 
@@ -31,29 +25,28 @@ public final class VisionEncoderStartup {
     /** Everything the service is configured with, read and checked before Kafka or the model is touched. */
     public record Settings(VisionEncoderConfig config, LoadOptions load, ModelSource model, short replication) {}
 
-    public static Settings settings(Env env) {
+    public static Settings settings(VisionEncoderSettings s) {
         ModelSource model = ModelSource.forVision(
-                env.optionalPath("LLAVA_MODEL_DIR"),
-                env.optionalPath("VISION_MODEL_DIR"),
-                env.optionalPath("FUSION_CHECKPOINT_DIR"),
+                s.llava().modelPath(),
+                s.vision().modelPath(),
+                s.fusion().checkpointDir().map(Path::of).orElse(null),
                 ModelSource.ENV);
-        VisionEncoderConfig defaults = VisionEncoderConfig.defaults(
-                env.kafka("vision-encoder"), ModelTopics.of(env.string("MODEL_ID", model.id())));
+        ModelTopics topics = ModelTopics.of(s.model().id().orElse(model.id()));
+        VisionEncoderSettings.Vision v = s.vision();
         VisionEncoderConfig config = new VisionEncoderConfig(
-                defaults.kafka(),
-                env.string("VISION_GROUP_ID", defaults.groupId()),
-                env.integer("VISION_MAX_BATCH", defaults.maxBatch()),
-                env.millis("VISION_MAX_WAIT_MS", defaults.maxWait()),
-                env.integer("VISION_MAX_IMAGE_BYTES", defaults.maxImageBytes()),
-                env.integer("VISION_MAX_PIXELS", (int) defaults.maxPixels()),
-                TensorDType.valueOf(env.string(
-                        "VISION_FEATURE_DTYPE", defaults.featureDtype().name())),
-                env.integer("VISION_CACHE_ENTRIES", defaults.cacheEntries()),
-                defaults.topics());
+                s.kafka().settings("vision-encoder"),
+                v.groupId().orElse(topics.visionGroup()),
+                v.maxBatch(),
+                Duration.ofMillis(v.maxWaitMs()),
+                v.maxImageBytes(),
+                v.maxPixels(),
+                TensorDType.valueOf(v.featureDtype()),
+                v.cacheEntries(),
+                topics);
         LoadOptions load = new LoadOptions(
-                LoadOptions.parseDtype(env.string("MODEL_DTYPE", "float32")),
-                LoadOptions.parseDevice(env.string("MODEL_DEVICE", "auto")));
-        return new Settings(config, load, model, (short) env.integer("TOPICS_REPLICATION", -1));
+                LoadOptions.parseDtype(s.model().dtype()),
+                LoadOptions.parseDevice(s.model().device()));
+        return new Settings(config, load, model, s.topics().replication());
     }
 
     /** Creates missing topics, loads the vision side and starts encoding; close to stop (the model too). */
