@@ -76,7 +76,7 @@ public final class RequestDispatcher implements AutoCloseable {
         this.admission =
                 new Admission(config.limits().maxInFlight(), config.access().maxConcurrentPerKey());
         this.relay = new TokenRelay(config.kafka());
-        this.publisher = new RequestPublisher(config, relay::brokerReachable);
+        this.publisher = new RequestPublisher(config, tracing, relay::brokerReachable);
         this.control = new AnswerControl(config, publisher);
         this.relayThread = new Thread(relay, "token-relay-" + config.instanceId());
         this.relayThread.setDaemon(true);
@@ -192,22 +192,21 @@ public final class RequestDispatcher implements AutoCloseable {
         metrics.accepted(api);
         long now = System.currentTimeMillis();
         long deadline = now + request.deadline().toMillis();
-        String trace = stage.traceparent();
         LOG.info(
                 "request {} for {} accepted from {} via {} (traceparent {})",
                 id,
                 request.model(),
                 slot.keyId(),
                 api,
-                trace);
+                stage.traceparent());
         ModelTopics topics = ModelTopics.of(request.model());
         byte[] key = PromptRecords.key(id);
         if (request.image() != null) {
             ImageRequest image = PromptRecords.image(id, request.image(), now, deadline);
-            publisher.request(new ProducerRecord<>(topics.images(), key, IMAGES.encode(image)), trace, answer);
+            publisher.request(new ProducerRecord<>(topics.images(), key, IMAGES.encode(image)), stage, answer);
         }
         PromptRequest prompt = PromptRecords.prompt(request, id, now, deadline, config.instanceId(), slot.owner());
-        publisher.request(new ProducerRecord<>(topics.prompts(), key, PROMPTS.encode(prompt)), trace, answer);
+        publisher.request(new ProducerRecord<>(topics.prompts(), key, PROMPTS.encode(prompt)), stage, answer);
         expireAt(answer, request.deadline(), timer);
         return control.submission(answer, () -> true, () -> relay.resumedElsewhere(answer));
     }

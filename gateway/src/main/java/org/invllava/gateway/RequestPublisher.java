@@ -1,5 +1,6 @@
 package org.invllava.gateway;
 
+import io.opentelemetry.context.Scope;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -12,10 +13,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.TimeoutException;
-import org.invllava.kafka.TraceContext;
+import org.invllava.observability.Tracing;
 import org.invllava.schemas.AvroCodec;
 import org.invllava.schemas.ControlAction;
 import org.invllava.schemas.ControlMessage;
@@ -40,16 +42,16 @@ final class RequestPublisher implements AutoCloseable {
 
     private final String instanceId;
     private final BooleanSupplier brokerReachable;
-    private final KafkaProducer<byte[], byte[]> producer;
+    private final Producer<byte[], byte[]> producer;
     private final ExecutorService sender;
     private final AtomicBoolean heartbeatPending = new AtomicBoolean();
 
-    RequestPublisher(GatewayConfig config, BooleanSupplier brokerReachable) {
+    RequestPublisher(GatewayConfig config, Tracing tracing, BooleanSupplier brokerReachable) {
         this.instanceId = config.instanceId();
         this.brokerReachable = brokerReachable;
         Map<String, Object> settings = config.kafka().producer();
         settings.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) MAX_BLOCK.toMillis());
-        this.producer = new KafkaProducer<>(settings);
+        this.producer = tracing.producer(new KafkaProducer<>(settings));
         this.sender = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "kafka-sender-" + instanceId);
             t.setDaemon(true);
@@ -76,11 +78,12 @@ final class RequestPublisher implements AutoCloseable {
     }
 
     /**
-     * Publishes one record of {@code answer}'s request; a failure, there or in the callback, ends the answer (and frees
-     * its slot) as unavailable: the request may be retried.
+     * Publishes one record of {@code answer}'s request in its {@code stage}'s context (the traced producer's publish
+     * span is the stage's child); a failure, there or in the callback, ends the answer (and frees its slot) as
+     * unavailable: the request may be retried.
      */
-    void request(ProducerRecord<byte[], byte[]> r, String trace, Answer answer) {
-        TraceContext.to(r.headers(), trace);
+    void request(ProducerRecord<byte[], byte[]> r, Tracing.Stage stage, Answer answer) {
+        stage.inject(r.headers());
         onSender(
                 () -> {
                     if (answer.finished()) {
@@ -90,7 +93,7 @@ final class RequestPublisher implements AutoCloseable {
                         answer.fail(ErrorCode.UNAVAILABLE.code(), "Kafka does not answer this gateway: retry shortly");
                         return;
                     }
-                    try {
+                    try (Scope current = stage.makeCurrent()) {
                         producer.send(r, (m, e) -> {
                             if (e != null) {
                                 failed(answer, e);

@@ -11,7 +11,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.invllava.kafka.KafkaSettings;
-import org.invllava.kafka.TraceContext;
 import org.invllava.schemas.AvroCodec;
 import org.invllava.schemas.Topics;
 import picocli.CommandLine.Command;
@@ -30,7 +29,10 @@ final class TailCommand implements Callable<Integer> {
                     + "vlm.control, vlm.dead-letter (or another model's, e.g. vlm.prompts.llava-1.5)")
     String topic;
 
-    @Option(names = "--bootstrap-servers", description = "default: $KAFKA_BOOTSTRAP_SERVERS, else localhost:9092")
+    @Option(
+            names = "--bootstrap-servers",
+            defaultValue = "${env:KAFKA_BOOTSTRAP_SERVERS:-localhost:9092}",
+            description = "default: $KAFKA_BOOTSTRAP_SERVERS, else localhost:9092")
     String bootstrapServers;
 
     @Option(names = "--from-beginning", description = "from the oldest record kept (default: new records only)")
@@ -52,11 +54,8 @@ final class TailCommand implements Callable<Integer> {
         Topics.Spec spec = spec(topic);
         @SuppressWarnings("unchecked")
         AvroCodec<? extends SpecificRecord> codec = AvroCodec.of((Class<? extends SpecificRecord>) spec.valueType());
-        String servers = bootstrapServers != null
-                ? bootstrapServers
-                : System.getenv().getOrDefault("KAFKA_BOOTSTRAP_SERVERS", "localhost:9092");
         try (KafkaConsumer<byte[], byte[]> consumer =
-                new KafkaConsumer<>(KafkaSettings.of(servers, "tail").consumer(null))) {
+                new KafkaConsumer<>(KafkaSettings.of(bootstrapServers, "tail").consumer(null))) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
                     .map(p -> new TopicPartition(topic, p.partition()))
                     .toList();
@@ -89,7 +88,7 @@ final class TailCommand implements Callable<Integer> {
                 .put("offset", r.offset())
                 .put("timestamp", r.timestamp())
                 .put("key", r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8))
-                .put("traceparent", TraceContext.from(r.headers()));
+                .put("traceparent", header(r, "traceparent"));
         try {
             line.set("value", RecordJson.of(codec.decode(r.value())));
         } catch (RuntimeException e) { // a poison record: say so, go on
@@ -107,5 +106,11 @@ final class TailCommand implements Callable<Integer> {
         }
         throw new picocli.CommandLine.ParameterException(
                 new picocli.CommandLine(new TailCommand()), "not a topic of this stack: " + topic);
+    }
+
+    /** The last value of header {@code key} as text, or null. */
+    private static String header(ConsumerRecord<byte[], byte[]> r, String key) {
+        var h = r.headers().lastHeader(key);
+        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
     }
 }

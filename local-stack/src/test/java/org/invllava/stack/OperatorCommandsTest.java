@@ -16,7 +16,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.invllava.kafka.KafkaSettings;
-import org.invllava.kafka.TraceContext;
 import org.invllava.kafka.local.KraftBroker;
 import org.invllava.schemas.AvroCodec;
 import org.invllava.schemas.ImageRequest;
@@ -42,7 +41,7 @@ class OperatorCommandsTest {
                         topics.containsAll(List.of(Topics.IMAGES, Topics.TOKENS, Topics.WORK, "vlm.prompts.llava-1.5")),
                         topics.toString());
             }
-            String trace = TraceContext.newTraceparent();
+            String trace = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"; // W3C's example
             try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
                     KafkaSettings.of(kafka.bootstrapServers(), "test").producer())) {
                 ImageRequest image = ImageRequest.newBuilder()
@@ -56,7 +55,7 @@ class OperatorCommandsTest {
                         Topics.IMAGES,
                         "r-1".getBytes(StandardCharsets.UTF_8),
                         AvroCodec.of(ImageRequest.class).encode(image));
-                TraceContext.to(record.headers(), trace);
+                record.headers().add("traceparent", trace.getBytes(StandardCharsets.UTF_8));
                 producer.send(record).get();
                 producer.send(new ProducerRecord<>(
                                 Topics.IMAGES,

@@ -6,6 +6,7 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -62,6 +63,17 @@ final class OtlpReceiver implements AutoCloseable {
             Thread.sleep(100);
         }
         return false;
+    }
+
+    /** The trace ids of the spans whose name has every one of {@code words} received so far. */
+    Set<String> traceIdsOfSpansWith(String... words) {
+        Set<String> ids = new TreeSet<>();
+        synchronized (spans) {
+            spans.stream()
+                    .filter(s -> Arrays.stream(words).allMatch(s.name()::contains))
+                    .forEach(s -> ids.add(s.traceId()));
+        }
+        return ids;
     }
 
     /** The trace ids of the spans named {@code name} received so far. */

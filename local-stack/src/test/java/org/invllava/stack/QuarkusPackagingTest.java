@@ -206,6 +206,13 @@ class QuarkusPackagingTest {
             }
             assertEquals(
                     encoded, complete, "each request with an image: its gateway, vision and fusion spans, one trace");
+            // the hops between them: OpenTelemetry's Kafka instrumentation's publish spans, in the same traces
+            for (String topic : List.of(Topics.IMAGES, Topics.PROMPTS, Topics.FEATURES)) {
+                Set<String> published = otlp.traceIdsOfSpansWith(topic, "publish");
+                assertTrue(
+                        published.containsAll(complete),
+                        topic + " publish spans in " + published + ", not all of " + complete);
+            }
         } finally {
             otlp.close();
             services.forEach(AppProcess::terminate); // SIGTERM: Quarkus shuts each service down gracefully

@@ -8,7 +8,6 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.invllava.kafka.Sends;
-import org.invllava.kafka.TraceContext;
 import org.invllava.observability.Tracing;
 import org.invllava.schemas.AvroCodec;
 import org.invllava.schemas.ErrorInfo;
@@ -33,7 +32,7 @@ final class ChunkWriter {
     private int sequence;
 
     /**
-     * {@code stage}: the request's generation span, whose {@code traceparent} every chunk carries; {@code firstSequence}:
+     * {@code stage}: the request's generation span, whose context every chunk carries (W3C {@code traceparent}); {@code firstSequence}:
      * the chunks an earlier owner already wrote (0 for a new request).
      */
     ChunkWriter(
@@ -116,7 +115,7 @@ final class ChunkWriter {
     private void send(TokenChunk c) {
         ProducerRecord<byte[], byte[]> record =
                 new ProducerRecord<>(Topics.TOKENS, requestId.getBytes(StandardCharsets.UTF_8), CODEC.encode(c));
-        TraceContext.to(record.headers(), stage.traceparent());
+        stage.inject(record.headers()); // its context, without a publish span per chunk (they would drown the trace)
         pending.add(producer.send(record));
     }
 }

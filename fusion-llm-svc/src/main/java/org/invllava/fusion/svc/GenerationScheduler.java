@@ -22,7 +22,6 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.invllava.kafka.DeadLetters;
 import org.invllava.kafka.Sends;
 import org.invllava.kafka.TokenLookups;
-import org.invllava.kafka.TraceContext;
 import org.invllava.observability.Metrics;
 import org.invllava.observability.Tracing;
 import org.invllava.runtime.model.MultimodalModel;
@@ -198,7 +197,7 @@ public final class GenerationScheduler implements Runnable {
             return;
         }
         inFlightIds.put(id, tp);
-        worker.start(work, TraceContext.from(record.headers()), takenOver(record), () -> {
+        worker.start(work, Tracing.extract(record.headers()), takenOver(record), () -> {
             answeredIds.put(id, true);
             inFlightIds.remove(id, tp);
             offsets.finished(tp, record.offset());

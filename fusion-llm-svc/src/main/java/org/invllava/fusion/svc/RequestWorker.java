@@ -1,6 +1,7 @@
 package org.invllava.fusion.svc;
 
 import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.context.Context;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
@@ -103,14 +104,14 @@ final class RequestWorker {
     }
 
     /**
-     * Starts answering {@code work}; {@code traceparent} (from the work record's headers, may be null) goes on every
-     * chunk; {@code answered} runs once every chunk is acknowledged (not when they could not be written: the request is
+     * Starts answering {@code work} in a span that is the child of {@code parent} (the context the work record's headers
+     * carry), whose context goes on every chunk; {@code answered} runs once every chunk is acknowledged (not when they could not be written: the request is
      * then redone). {@code takenOver}: an earlier owner may have started it; the answer then continues after the
      * chunks already in {@code vlm.tokens} (or ends at once if they are complete) instead of starting over.
      */
-    void start(WorkItem work, String traceparent, boolean takenOver, Runnable answered) {
+    void start(WorkItem work, Context parent, boolean takenOver, Runnable answered) {
         PromptRequest p = work.getPrompt();
-        Tracing.Stage stage = tracing.start("fusion.generate", p.getRequestId(), traceparent, SpanKind.CONSUMER, -1);
+        Tracing.Stage stage = tracing.start("fusion.generate", p.getRequestId(), parent, SpanKind.CONSUMER, -1);
         active.add(p.getRequestId());
         if (!takenOver) {
             begin(work, stage, List.of(), answered);

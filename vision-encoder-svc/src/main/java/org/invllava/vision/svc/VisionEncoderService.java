@@ -1,6 +1,7 @@
 package org.invllava.vision.svc;
 
 import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.context.Scope;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -27,7 +28,6 @@ import org.invllava.kafka.DeadLetters;
 import org.invllava.kafka.FeatureCodec;
 import org.invllava.kafka.Sends;
 import org.invllava.kafka.SessionTimeouts;
-import org.invllava.kafka.TraceContext;
 import org.invllava.observability.Metrics;
 import org.invllava.observability.Tracing;
 import org.invllava.runtime.model.VisionModel;
@@ -90,7 +90,7 @@ public final class VisionEncoderService implements Runnable, AutoCloseable {
         Map<String, Object> c = SessionTimeouts.resolve(config.kafka()).consumer(config.groupId());
         c.put("max.poll.records", config.maxBatch());
         this.consumer = new KafkaConsumer<>(c);
-        this.producer = new KafkaProducer<>(config.kafka().producer());
+        this.producer = tracing.producer(new KafkaProducer<>(config.kafka().producer()));
         this.deadLetters = new DeadLetters(producer, "vision-encoder-svc");
         this.decoder = new ImageDecoder(config.maxPixels());
         this.cache = new FeatureCache(config.cacheEntries());
@@ -272,8 +272,8 @@ public final class VisionEncoderService implements Runnable, AutoCloseable {
         } else {
             out.setShape(List.of()).setData(ByteBuffer.allocate(0));
         }
-        Tracing.Stage stage = tracing.start(
-                "vision.encode", id, TraceContext.from(from.headers()), SpanKind.CONSUMER, batchStartNanos);
+        Tracing.Stage stage =
+                tracing.start("vision.encode", id, Tracing.extract(from.headers()), SpanKind.CONSUMER, batchStartNanos);
         String traceparent = stage.traceparent();
         if (error != null) {
             LOG.info(
@@ -286,13 +286,16 @@ public final class VisionEncoderService implements Runnable, AutoCloseable {
             LOG.info("request {} image encoded: {} patches (traceparent {})", id, features.patches(), traceparent);
             stage.attribute("patches", features.patches());
         }
-        stage.end(error == null ? null : error.getCode());
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(
                 config.topics().features(),
                 id.getBytes(java.nio.charset.StandardCharsets.UTF_8),
                 FEATURES.encode(out.build()));
-        TraceContext.to(record.headers(), traceparent);
-        return producer.send(record);
+        stage.inject(record.headers());
+        try (Scope current = stage.makeCurrent()) { // the publish span is this stage's child
+            return producer.send(record);
+        } finally {
+            stage.end(error == null ? null : error.getCode());
+        }
     }
 
     private static Map<TopicPartition, OffsetAndMetadata> nextOffsets(List<ConsumerRecord<byte[], byte[]>> batch) {
