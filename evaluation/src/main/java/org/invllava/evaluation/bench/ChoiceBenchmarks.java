@@ -67,14 +67,7 @@ public final class ChoiceBenchmarks {
                     ImageSource.file(image)));
         }
         List<EvalItem> items = choices.stream()
-                .map(c -> new EvalItem(
-                        c.id(),
-                        c.category(),
-                        c.question()
-                                + (c.hint().isBlank() ? "" : "\nContext: " + c.hint()) + "\n"
-                                + WorldQuestion.lettered(c.options())
-                                + WorldQuestion.LETTER_ANSWER,
-                        c.image()))
+                .map(c -> new EvalItem(c.id(), c.category(), scienceQaPrompt(c), c.image()))
                 .toList();
         Map<String, Choice> byId = new HashMap<>();
         choices.forEach(c -> byId.put(c.id(), c));
@@ -84,11 +77,20 @@ public final class ChoiceBenchmarks {
                 if (!answers.containsKey(c.id())) {
                     continue;
                 }
-                String letter = OptionExtractor.extract(answers.get(c.id()), c.options());
+                String letter = OptionExtractor.scienceQa(answers.get(c.id()), c.options());
                 tally.add(c.category(), letter != null && letter.charAt(0) - 'A' == c.answer() ? 1 : 0);
             }
             return Scores.accuracy("scienceqa", tally);
         });
+    }
+
+    /**
+     * LLaVA's ScienceQA prompt (its CQM-A format): the context first ({@code N/A} when the problem has none), the
+     * question, the lettered options, then the instruction to answer with a letter.
+     */
+    static String scienceQaPrompt(Choice c) {
+        return "Context: " + (c.hint().isBlank() ? "N/A" : c.hint()) + "\n" + c.question() + "\n"
+                + WorldQuestion.lettered(c.options()) + WorldQuestion.LETTER_ANSWER;
     }
 
     /**

@@ -7,7 +7,7 @@ import java.util.regex.Pattern;
 import org.invllava.evaluation.metrics.OptionExtractor;
 
 /**
- * MMBench's answer matching: the rules of {@link OptionExtractor} first and, for an answer they cannot read, a judge
+ * MMBench's answer matching: its rules ({@link OptionExtractor#mmBench}) first and, for an answer they cannot read, a judge
  * model asked which option the answer means, with the matching prompt of MMBench's evaluator (VLMEvalKit's
  * {@code build_prompt}, English for both languages). The judge answers a letter, or Z for none; a reply without a
  * valid letter is asked again (3 tries), then the answer counts as no option. Without a judge, the rules alone.
@@ -45,7 +45,7 @@ final class ChoiceJudge {
 
     /** The letter of the option {@code answer} picks among {@code options} for {@code question}, or null. */
     String match(String question, List<String> options, String answer) {
-        String letter = OptionExtractor.extract(answer, options);
+        String letter = OptionExtractor.mmBench(answer, options);
         if (letter != null || judge == null) {
             return letter;
         }

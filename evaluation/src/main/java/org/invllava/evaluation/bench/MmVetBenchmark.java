@@ -55,7 +55,9 @@ public final class MmVetBenchmark {
             is derived from the unexpected contrast between the names of the countries and their actual physical \
             characteristics. | 1.0
             """;
-    private static final Pattern GRADE = Pattern.compile("(?<![\\d.])(0(?:\\.\\d+)?|1(?:\\.0+)?)(?![\\d.])");
+    /** What Python's {@code float()} reads (MM-Vet's grader parses the reply so; out of 0..1 it asks again). */
+    private static final Pattern GRADE = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
+
     private static final int ATTEMPTS = 5;
 
     private MmVetBenchmark() {}
@@ -120,8 +122,9 @@ public final class MmVetBenchmark {
                 + q.truth().replace("<AND>", " <AND> ").replace("<OR>", " <OR> ") + " | "
                 + prediction.replace("\n", " ") + " |";
         return Benchmarks.askJudge(judge, prompt, ATTEMPTS, reply -> {
-                    Matcher m = GRADE.matcher(reply);
-                    return m.find() ? Optional.of(Double.parseDouble(m.group(1))) : Optional.<Double>empty();
+                    Matcher m = GRADE.matcher(reply.strip()); // the whole reply is the number, as float(reply) reads it
+                    double g = m.matches() ? Double.parseDouble(m.group()) : Double.NaN;
+                    return g >= 0 && g <= 1 ? Optional.of(g) : Optional.<Double>empty();
                 })
                 .orElse(0.0);
     }

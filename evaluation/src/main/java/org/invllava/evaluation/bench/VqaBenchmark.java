@@ -11,8 +11,8 @@ import org.invllava.evaluation.metrics.VqaAccuracy;
 import org.invllava.evaluation.world.WorldQuestion;
 
 /**
- * Open questions scored with the official soft VQA accuracy over the human answers: VQAv2, TextVQA and VizWiz,
- * each read from its own public layout. Prompts as in LLaVA's evaluation.
+ * Open questions scored with the soft VQA accuracy over the human answers as each benchmark's official scorer
+ * compares them ({@link VqaAccuracy}): VQAv2, TextVQA and VizWiz, each read from its own public layout. Prompts as in LLaVA's evaluation.
  */
 public final class VqaBenchmark {
     /** VizWiz's instruction for questions the picture cannot answer (LLaVA's VizWiz prompt). */
@@ -20,10 +20,14 @@ public final class VqaBenchmark {
 
     private VqaBenchmark() {}
 
-    /** Each answer scored with the soft VQA accuracy against its question's human answers. */
-    private static Benchmark of(String name, List<EvalItem> items, Map<String, List<String>> humanAnswers) {
-        return Benchmarks.perQuestion(
-                name, items, (item, answer) -> VqaAccuracy.of(answer, humanAnswers.get(item.id())));
+    /** How an answer is scored against its question's human answers ({@link VqaAccuracy}'s two rules). */
+    private interface Rule {
+        double score(String answer, List<String> humanAnswers);
+    }
+
+    /** Each answer scored with the soft VQA accuracy against its question's human answers, by {@code rule}. */
+    private static Benchmark of(String name, List<EvalItem> items, Map<String, List<String>> humanAnswers, Rule rule) {
+        return Benchmarks.perQuestion(name, items, (item, answer) -> rule.score(answer, humanAnswers.get(item.id())));
     }
 
     /**
@@ -53,7 +57,7 @@ public final class VqaBenchmark {
                     ImageSource.file(images.resolve(String.format(imagePattern, imageId)))));
             gold.put(id, humanAnswers(a, annotations));
         }
-        return of("vqav2", items, gold);
+        return of("vqav2", items, gold, VqaAccuracy::of);
     }
 
     /** TextVQA: {@code {"data": [{question_id, question, image_id, answers: [..]}]}}, images {@code <image_id>.jpg}. */
@@ -69,7 +73,7 @@ public final class VqaBenchmark {
                     ImageSource.file(Formats.imageFile(images, Json.text(q, file, "image_id")))));
             gold.put(id, humanAnswers(q, file));
         }
-        return of("textvqa", items, gold);
+        return of("textvqa", items, gold, VqaAccuracy::bothNormalised);
     }
 
     /**
@@ -88,7 +92,7 @@ public final class VqaBenchmark {
                     ImageSource.file(images.resolve(image))));
             gold.put(image, humanAnswers(q, file));
         }
-        return of("vizwiz", items, gold);
+        return of("vizwiz", items, gold, VqaAccuracy::of);
     }
 
     private static List<String> humanAnswers(JsonNode node, Path file) throws IOException {

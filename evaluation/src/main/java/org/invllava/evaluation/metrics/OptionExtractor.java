@@ -1,48 +1,73 @@
 package org.invllava.evaluation.metrics;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Reads the chosen option's letter out of a free-text answer to a lettered multiple-choice question (ScienceQA,
- * MMBench). In order: the answer starting with a letter ("B", "B.", "(B)", "B)", "B: ..."; not "A red circle";
- * LLaVA's ScienceQA rule accepts "B. ..."), "The answer is B" (LLaVA's fallback pattern), then the answer equal to one option's text (case and final period
- * ignored), then exactly one option's text contained in the answer. Nothing that matches: null (counted wrong).
+ * Reads the chosen option's letter out of a free-text answer to a lettered multiple-choice question, as each
+ * benchmark's official scorer does: {@link #scienceQa} (LLaVA's {@code eval_science_qa.py}) and {@link #mmBench}
+ * (MMBench's {@code can_infer}: {@code can_infer_option}, then {@code can_infer_text}). Nothing read: null (counted
+ * wrong; where LLaVA's ScienceQA script would pick a random option, we do not).
  */
 public final class OptionExtractor {
-    private static final Pattern LEADING = Pattern.compile("^\\(?([A-Z])(?:[).:,]|$)");
-    private static final Pattern ANSWER_IS = Pattern.compile("(?i)answer is:?\\s*\\(?([A-Z])\\b");
+    private static final Pattern THE_ANSWER_IS = Pattern.compile("The answer is ([A-Z]).");
+    /** The characters {@code can_infer_option} turns into spaces before splitting the answer into words. */
+    private static final String MMBENCH_SEPARATORS = ".()[],:;!*#{}";
 
     private OptionExtractor() {}
 
-    /** The letter ("A".."Z") of the option {@code answer} picks among {@code options} (A first), or null. */
-    public static String extract(String answer, List<String> options) {
-        String text = answer.strip();
-        Matcher leading = LEADING.matcher(text);
-        if (leading.find() && valid(leading.group(1), options)) {
-            return leading.group(1);
+    /**
+     * LLaVA's ScienceQA rule: the answer is a letter, or starts with a letter and {@code ". "}, or holds
+     * "The answer is X." exactly once; the letter must name one of {@code options}.
+     */
+    public static String scienceQa(String answer, List<String> options) {
+        String letter = null;
+        if (answer.length() == 1) {
+            letter = answer;
+        } else if (answer.length() >= 3 && answer.substring(1, 3).equals(". ")) {
+            letter = answer.substring(0, 1);
+        } else {
+            Matcher m = THE_ANSWER_IS.matcher(answer);
+            List<String> found = new ArrayList<>();
+            while (m.find()) {
+                found.add(m.group(1));
+            }
+            letter = found.size() == 1 ? found.get(0) : null;
         }
-        Matcher answerIs = ANSWER_IS.matcher(text);
-        if (answerIs.find() && valid(answerIs.group(1), options)) {
-            return answerIs.group(1);
+        return letter != null && isOption(letter, options) ? letter : null;
+    }
+
+    /**
+     * MMBench's rule: punctuation to spaces, split into words; exactly one word that is an option's letter picks it
+     * ("B", "I think B", "Option B", also "A red circle"); otherwise exactly one option whose text (lower case) the
+     * answer contains.
+     */
+    public static String mmBench(String answer, List<String> options) {
+        String spaced = answer;
+        for (char c : MMBENCH_SEPARATORS.toCharArray()) {
+            spaced = spaced.replace(c, ' ');
         }
-        String plain = clean(text);
+        List<String> words = List.of(spaced.strip().split("\\s+"));
+        String named = null;
+        int count = 0;
         for (int i = 0; i < options.size(); i++) {
-            if (plain.equals(clean(options.get(i)))) {
-                return letter(i);
+            if (words.contains(letter(i))) {
+                named = letter(i);
+                count++;
             }
         }
+        if (count == 1) {
+            return named;
+        }
+        String lower = answer.toLowerCase(Locale.ROOT);
         String contained = null;
         for (int i = 0; i < options.size(); i++) {
-            String option = clean(options.get(i));
-            if (!option.isEmpty()
-                    && Pattern.compile("\\b" + Pattern.quote(option) + "\\b")
-                            .matcher(plain)
-                            .find()) {
+            if (lower.contains(options.get(i).toLowerCase(Locale.ROOT))) {
                 if (contained != null) {
-                    return null; // two options named: no choice
+                    return null;
                 }
                 contained = letter(i);
             }
@@ -50,16 +75,12 @@ public final class OptionExtractor {
         return contained;
     }
 
-    private static boolean valid(String letter, List<String> options) {
-        return letter.charAt(0) - 'A' < options.size();
+    private static boolean isOption(String letter, List<String> options) {
+        int index = letter.charAt(0) - 'A';
+        return index >= 0 && index < options.size();
     }
 
     private static String letter(int index) {
         return String.valueOf((char) ('A' + index));
-    }
-
-    private static String clean(String s) {
-        String t = s.strip().toLowerCase(Locale.ROOT);
-        return t.endsWith(".") ? t.substring(0, t.length() - 1).strip() : t;
     }
 }

@@ -6,10 +6,15 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * POPE's metrics (LLaVA's {@code eval_pope.py}) per split file and over all: accuracy, precision, recall and F1
- * with "yes" as the positive class, and the share of yes answers. Answers are read with {@link YesNo#pope}.
+ * POPE's metrics (LLaVA's {@code eval_pope.py}) per split file, and over all as papers report it, each metric's mean
+ * over the files (with every answer pooled into one table as an extra line, {@link #POOLED}): accuracy, precision,
+ * recall and F1 with "yes" as the positive class, and the share of yes answers. Answers are read with
+ * {@link YesNo#pope}.
  */
 public final class PopeScore {
+    /** The line of all files' answers in one table (not what papers report: they average the files). */
+    public static final String POOLED = "pooled";
+
     /** One answered POPE question: its category (the split file: random, popular, adversarial), label, answer. */
     public record Answered(String category, String label, String prediction) {}
 
@@ -26,7 +31,23 @@ public final class PopeScore {
         }
         Map<String, Map<String, Double>> categories = new LinkedHashMap<>();
         byCategory.forEach((k, v) -> categories.put(k, metrics(v)));
-        return new Score("pope", metrics(all), categories, answers.size());
+        if (categories.size() > 1) {
+            categories.put(POOLED, metrics(all));
+        }
+        return new Score(
+                "pope",
+                mean(byCategory.values().stream().map(PopeScore::metrics).toList()),
+                categories,
+                answers.size());
+    }
+
+    /** Each metric's mean over the split files, as papers report POPE's "over all". */
+    private static Map<String, Double> mean(List<Map<String, Double>> files) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (Map<String, Double> file : files) {
+            file.forEach((k, v) -> out.merge(k, v / files.size(), Double::sum));
+        }
+        return out;
     }
 
     /** From [TP, FN, FP, TN] (cell = gold no·2 + predicted no), in percent. */

@@ -26,7 +26,8 @@ class MmVetBenchmarkTest {
                 """);
         try (StandInJudge judge = new StandInJudge(body -> body.contains("What is x? | -1 <AND> -5 | x = -1 |")
                 ? "0.5"
-                : body.contains("| STOP | STOP |") ? "1.0" : "I cannot grade this")) {
+                : body.contains("| STOP | STOP |") ? " 1.0 " : "The correctness score is 1.0")) { // not a float
+
             Benchmark b = MmVetBenchmark.of(dir.resolve("mm-vet.json"), dir, judge.client());
             List<String> prompts = judge.prompts();
             assertEquals(3, b.items().size());
@@ -35,7 +36,7 @@ class MmVetBenchmarkTest {
             assertEquals(50.0, s.categories().get("math").get("score"), 1e-9);
             assertEquals(100.0, s.categories().get("ocr").get("score"), 1e-9);
             assertEquals(50.0, s.categories().get("rec").get("score"), 1e-9); // (1.0 + 0) / 2
-            assertEquals(1 + 1 + 5, prompts.size(), "an unreadable grade is asked for five times");
+            assertEquals(1 + 1 + 5, prompts.size(), "a grade float() cannot read is asked for five times, then 0");
             assertTrue(
                     prompts.get(0).contains("Just complete the last space of the correctness score."), prompts.get(0));
         }

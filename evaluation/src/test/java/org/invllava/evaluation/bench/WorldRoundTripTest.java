@@ -105,7 +105,8 @@ class WorldRoundTripTest {
         @Override
         public String answer(String prompt, byte[] image) {
             World.Sample s = byImage.get(Arrays.toString(image));
-            String question = prompt.split("\n")[0];
+            String[] lines = prompt.split("\n");
+            String question = lines[0].startsWith("Context: ") ? lines[1] : lines[0]; // ScienceQA: the context first
             for (YesNoPair pair : s.yesNoPairs()) {
                 if (question.startsWith(pair.yes())) {
                     return "Yes";

@@ -19,6 +19,21 @@ class MetricsTest {
     }
 
     @Test
+    void vqaEvalNormalisesOnlyThePredictionFullyTextVqaBoth() {
+        List<String> two = Collections.nCopies(10, "two");
+        assertEquals(
+                0.0, VqaAccuracy.of("2", two), 1e-9, "vqaEval.py: unanimous human answers are compared as written");
+        assertEquals(0.0, VqaAccuracy.of("two", two), 1e-9, "the prediction's 'two' becomes '2'");
+        assertEquals(1.0, VqaAccuracy.bothNormalised("2", two), 1e-9, "TextVQA's evaluator normalises both");
+        List<String> mixed = new java.util.ArrayList<>(Collections.nCopies(9, "Two"));
+        mixed.add("three");
+        assertEquals(0.0, VqaAccuracy.of("two", mixed), 1e-9, "disagreeing answers lose punctuation only, not case");
+        List<String> punctuated = new java.util.ArrayList<>(Collections.nCopies(9, "t-shirt"));
+        punctuated.add("shirt");
+        assertEquals(1.0, VqaAccuracy.of("T-shirt!", punctuated), 1e-9, "both sides: 't shirt'");
+    }
+
+    @Test
     void softVqaAccuracyAveragesOverLeaveOneOutSubsets() {
         List<String> gold = new java.util.ArrayList<>(Collections.nCopies(3, "red"));
         gold.addAll(Collections.nCopies(7, "blue"));
@@ -64,16 +79,37 @@ class MetricsTest {
     }
 
     @Test
+    void popeOverAllIsTheMeanOfTheFilesPooledIsASecondLine() {
+        List<PopeScore.Answered> answers = new java.util.ArrayList<>();
+        answers.add(new PopeScore.Answered("random", "yes", "yes")); // random: 1 of 1 right
+        for (int i = 0; i < 3; i++) { // adversarial: 1 of 3 right
+            answers.add(new PopeScore.Answered("adversarial", "no", i == 0 ? "no" : "yes"));
+        }
+        Score s = PopeScore.of(answers);
+        assertEquals((100.0 + 100.0 / 3) / 2, s.metrics().get("accuracy"), 1e-9, "mean of the files (papers)");
+        assertEquals(50.0, s.categories().get(PopeScore.POOLED).get("accuracy"), 1e-9, "2 of 4 answers pooled");
+    }
+
+    @Test
     void optionExtractionEdgeCases() {
         List<String> options = List.of("green", "blue", "red", "white");
-        assertEquals("B", OptionExtractor.extract("B", options));
-        assertEquals("C", OptionExtractor.extract("(C) red", options));
-        assertEquals("A", OptionExtractor.extract("A. green", options));
-        assertEquals("D", OptionExtractor.extract("The answer is D.", options));
-        assertEquals("B", OptionExtractor.extract("Blue.", options)); // the option's text
-        assertEquals("C", OptionExtractor.extract("A red circle", options)); // "A" is an article, red is named
-        assertNull(OptionExtractor.extract("E", options)); // no option E
-        assertNull(OptionExtractor.extract("red or blue", options)); // two options named
-        assertNull(OptionExtractor.extract("", options));
+        // ScienceQA (LLaVA's eval_science_qa.py): a letter, "X. ...", or "The answer is X." once; nothing else
+        assertEquals("B", OptionExtractor.scienceQa("B", options));
+        assertEquals("A", OptionExtractor.scienceQa("A. green", options));
+        assertEquals("D", OptionExtractor.scienceQa("Well. The answer is D.", options));
+        assertNull(OptionExtractor.scienceQa("(C) red", options));
+        assertNull(OptionExtractor.scienceQa("Blue.", options), "an option's text is not read");
+        assertNull(OptionExtractor.scienceQa("The answer is A. The answer is B.", options), "twice: failed");
+        assertNull(OptionExtractor.scienceQa("E", options), "no option E");
+        assertNull(OptionExtractor.scienceQa("", options));
+        // MMBench (can_infer): one option letter among the words, else one option's text contained
+        assertEquals("B", OptionExtractor.mmBench("I think B", options));
+        assertEquals("B", OptionExtractor.mmBench("Option B.", options));
+        assertEquals("C", OptionExtractor.mmBench("(C) red", options));
+        assertEquals("A", OptionExtractor.mmBench("A red circle", options), "as MMBench reads it: the letter A");
+        assertEquals("B", OptionExtractor.mmBench("It is blue.", options), "the option's text");
+        assertNull(OptionExtractor.mmBench("A or B", options), "two letters");
+        assertNull(OptionExtractor.mmBench("red or blue", options), "two options named");
+        assertNull(OptionExtractor.mmBench("E", options));
     }
 }
