@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import org.invllava.evaluation.world.QuestionKind;
+import org.invllava.evaluation.world.Style;
 import org.invllava.evaluation.world.World;
 import org.invllava.evaluation.world.WorldExport;
 import org.invllava.evaluation.world.WorldQuestion;
@@ -24,6 +25,9 @@ import picocli.CommandLine.Option;
                 "Write the synthetic visual-QA world (pictures of shapes, questions with exact answers) as "
                         + "train/val/test folders in the public benchmarks' formats (jsonl, VQAv2, GQA, POPE, MME, ScienceQA, MMBench).")
 public final class WorldCommand implements Callable<Integer> {
+    /** The folder of the robustness split, beside the others: {@code shifted/test}. */
+    static final String SHIFTED = "shifted";
+
     @Option(names = "--out", required = true, description = "output folder (train/, val/, test/ and world.json)")
     Path out;
 
@@ -45,11 +49,27 @@ public final class WorldCommand implements Callable<Integer> {
     @Option(names = "--test", defaultValue = "500", description = "test pictures")
     int test;
 
+    @Option(
+            names = "--style",
+            defaultValue = "augmented",
+            description = "how the pictures are drawn: augmented (default: what the demo trains on), shifted (the "
+                    + "robustness split's looks, never trained on), plain (the first renderer: grey 118, hard edges)")
+    String style;
+
+    @Option(
+            names = "--no-shifted",
+            description =
+                    "do not write the robustness split (shifted/test: the test questions, pictures drawn shifted)")
+    boolean noShifted;
+
     @Override
     public Integer call() throws Exception {
-        World world = new World(seed, imageSize);
+        World world = new World(seed, imageSize, Style.parse(style));
         ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-        ObjectNode manifest = json.createObjectNode().put("seed", seed).put("image_size", imageSize);
+        ObjectNode manifest = json.createObjectNode()
+                .put("seed", seed)
+                .put("image_size", imageSize)
+                .put("style", style);
         Map<World.Split, Integer> sizes =
                 Map.of(World.Split.TRAIN, train, World.Split.VALIDATION, val, World.Split.TEST, test);
         for (World.Split split : World.Split.values()) {
@@ -62,6 +82,13 @@ public final class WorldCommand implements Callable<Integer> {
                     .put("questions", questions)
                     .set("questions_per_kind", json.valueToTree(kinds));
             System.out.printf("%-5s %5d pictures, %6d questions %s%n", split.label(), samples.size(), questions, kinds);
+        }
+        if (!noShifted && world.style() != Style.SHIFTED) {
+            World shifted = new World(seed, imageSize, Style.SHIFTED);
+            Path dir = Files.createDirectories(out.resolve(SHIFTED).resolve(World.Split.TEST.label()));
+            WorldExport.write(World.Split.TEST, shifted.samples(World.Split.TEST, 0, test), dir);
+            manifest.putObject(SHIFTED).put("images", test).put("folder", SHIFTED + "/" + World.Split.TEST.label());
+            System.out.printf("%-5s %5d pictures (the test questions, drawn shifted) in %s%n", "", test, dir);
         }
         ObjectNode chance = manifest.putObject("chance_accuracy_percent");
         for (QuestionKind k : QuestionKind.values()) {

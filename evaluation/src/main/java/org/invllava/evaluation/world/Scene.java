@@ -3,10 +3,11 @@ package org.invllava.evaluation.world;
 import java.util.List;
 import org.invllava.runtime.vision.RgbImage;
 
-/** A square picture of 1-4 shapes on a grey background, each in its own quadrant. */
-public record Scene(int size, List<Item> items) {
-    static final int BACKGROUND = 118;
-
+/**
+ * A square picture of 1-4 shapes, each in its own quadrant, and how it is drawn ({@link Look}: the background, edges,
+ * sizes, rotations, noise, JPEG; none of it changes the answers).
+ */
+public record Scene(int size, List<Item> items, Look look) {
     public Scene {
         items = List.copyOf(items);
         if (items.isEmpty()
@@ -14,6 +15,15 @@ public record Scene(int size, List<Item> items) {
                 || items.stream().map(Item::quadrant).distinct().count() != items.size()) {
             throw new IllegalArgumentException("a scene holds 1-4 items in distinct quadrants: " + items);
         }
+        if (look.items().size() != items.size()) {
+            throw new IllegalArgumentException(
+                    "a look per item: " + look.items().size() + " for " + items.size());
+        }
+    }
+
+    /** The scene drawn as the world's first renderer drew it ({@link Look#plain}). */
+    public Scene(int size, List<Item> items) {
+        this(size, items, Look.plain(items.size()));
     }
 
     /** The items of {@code shape}. */
@@ -36,27 +46,9 @@ public record Scene(int size, List<Item> items) {
                         .toList());
     }
 
-    /** The pixels, drawn without anti-aliasing (the same bytes on every machine). */
+    /** The pixels ({@link Painter}: the same bytes on every machine). */
     public RgbImage render() {
-        byte[] rgb = new byte[size * size * 3];
-        java.util.Arrays.fill(rgb, (byte) BACKGROUND);
-        for (Item item : items) {
-            double r = item.radius();
-            for (int y = Math.max(0, item.cy() - item.radius());
-                    y <= Math.min(size - 1, item.cy() + item.radius());
-                    y++) {
-                for (int x = Math.max(0, item.cx() - item.radius());
-                        x <= Math.min(size - 1, item.cx() + item.radius());
-                        x++) {
-                    if (item.shape().contains((x - item.cx()) / r, (y - item.cy()) / r)) {
-                        for (int c = 0; c < 3; c++) {
-                            rgb[(y * size + x) * 3 + c] = (byte) item.colour().channel(c);
-                        }
-                    }
-                }
-            }
-        }
-        return new RgbImage(size, size, rgb);
+        return Painter.paint(this);
     }
 
     /** The picture as PNG bytes. */

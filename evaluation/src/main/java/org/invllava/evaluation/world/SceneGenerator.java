@@ -5,11 +5,12 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 
-/** Draws scenes: 1-4 shapes of random kind, colour and size, one per quadrant, placed with jitter. */
+/** Draws scenes: 1-4 shapes of random kind, colour and size, one per quadrant, placed with jitter; then their look. */
 final class SceneGenerator {
     private SceneGenerator() {}
 
-    static Scene scene(int size, Random random) {
+    /** A scene drawn from {@code random}, its look drawn in {@code style} from {@code looks}. */
+    static Scene scene(int size, Random random, Style style, Random looks) {
         int count = 1 + random.nextInt(4);
         List<Integer> quadrants = new ArrayList<>(List.of(0, 1, 2, 3));
         Collections.shuffle(quadrants, random);
@@ -26,6 +27,6 @@ final class SceneGenerator {
             Colour colour = Colour.values()[random.nextInt(Colour.values().length)];
             items.add(new Item(shape, colour, quadrant, cx, cy, radius));
         }
-        return new Scene(size, items);
+        return new Scene(size, items, style.draw(items.size(), looks));
     }
 }

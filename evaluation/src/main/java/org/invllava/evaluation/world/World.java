@@ -6,11 +6,19 @@ import java.util.Random;
 
 /**
  * The synthetic visual-QA world: pictures of coloured shapes and questions with exact answers, generated from a
- * seed. Sample {@code i} of a split depends only on (seed, split, i), so any slice is reproducible on its own.
+ * seed. Sample {@code i} of a split depends only on (seed, split, i), so any slice is reproducible on its own; its
+ * items and questions do not depend on the {@link Style} either, only its pixels do.
  */
-public record World(long seed, int imageSize) {
+public record World(long seed, int imageSize, Style style) {
     /** The demo vision tower's input size. */
     public static final int DEFAULT_IMAGE_SIZE = 112;
+    /** What makes the looks' random stream differ from the scenes': a look never changes what a sample shows. */
+    private static final long LOOK_STREAM = 0x5DEECE66DL;
+
+    /** The world drawn in the {@link Style#AUGMENTED} style (what the demo trains on). */
+    public World(long seed, int imageSize) {
+        this(seed, imageSize, Style.AUGMENTED);
+    }
 
     public World {
         if (imageSize < 32) {
@@ -40,7 +48,8 @@ public record World(long seed, int imageSize) {
     public Sample sample(Split split, int index) {
         Random random = new Random(mix(seed, split.ordinal(), index));
         String imageId = split.label() + "-" + String.format("%06d", index);
-        Scene scene = SceneGenerator.scene(imageSize, random);
+        Scene scene = SceneGenerator.scene(
+                imageSize, random, style, new Random(mix(seed ^ LOOK_STREAM, split.ordinal(), index)));
         List<WorldQuestion> questions = QuestionGenerator.questions(imageId, scene, random);
         return new Sample(imageId, scene, questions, QuestionGenerator.mmePairs(scene, random));
     }

@@ -37,7 +37,7 @@ class EvalCommandTest {
         EvalReport report = EvalReport.read(out.resolve("results.json"));
         assertEquals("demo", report.model());
         assertEquals(
-                List.of("jsonl", "vqav2", "gqa", "pope", "mme", "scienceqa", "mmbench"),
+                List.of("jsonl", "vqav2", "gqa", "pope", "mme", "scienceqa", "mmbench", "jsonl-shifted"),
                 report.benchmarks().stream().map(EvalReport.Entry::benchmark).toList());
         report.benchmarks().forEach(e -> {
             assertEquals(0, e.errors(), e.toString());

@@ -114,14 +114,60 @@ class WorldTest {
     }
 
     @Test
-    void picturesShowTheItemsColours() {
-        Scene scene = world.sample(World.Split.VALIDATION, 5).scene();
+    void plainPicturesShowTheItemsColoursOnGrey118AsTheFirstRendererDrewThem() throws Exception {
+        World plain = new World(7, World.DEFAULT_IMAGE_SIZE, Style.PLAIN);
+        Scene scene = plain.sample(World.Split.VALIDATION, 5).scene();
         var image = scene.render();
         for (Item item : scene.items()) {
             assertEquals(item.colour().channel(0), image.get(item.cx(), item.cy(), 0), item.toString()); // centre pixel
         }
-        assertEquals(
-                Scene.BACKGROUND, image.get(scene.size() / 2, scene.size() / 2, 1)); // the quadrants' meeting point
+        assertEquals(Look.PLAIN_GREY, image.get(scene.size() / 2, scene.size() / 2, 1)); // the quadrants' meeting point
+        java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+        for (int i = 0; i < 40; i++) {
+            sha.update(plain.sample(World.Split.TEST, i).scene().render().rgb());
+        }
+        assertEquals( // the bytes the renderer drew before looks existed (measured on that code)
+                "0ac28d7cd10287af813493b0b54d7547009e73ab0afc077140a3be2e2818a968",
+                java.util.HexFormat.of().formatHex(sha.digest()));
+    }
+
+    @Test
+    void aStyleChangesThePixelsNeverTheQuestions() {
+        for (int i = 0; i < 20; i++) {
+            World.Sample augmented = world.sample(World.Split.TEST, i);
+            World.Sample shifted = new World(3, World.DEFAULT_IMAGE_SIZE, Style.SHIFTED).sample(World.Split.TEST, i);
+            assertEquals(augmented.questions(), shifted.questions());
+            assertEquals(augmented.scene().items(), shifted.scene().items());
+            assertFalse(java.util.Arrays.equals(
+                    augmented.scene().render().rgb(), shifted.scene().render().rgb()));
+        }
+    }
+
+    @Test
+    void shiftedBackgroundsAreGreysTheAugmentedWorldNeverDraws() {
+        World shifted = new World(3, World.DEFAULT_IMAGE_SIZE, Style.SHIFTED);
+        for (int i = 0; i < 200; i++) {
+            int[] trained = greyOf(world.sample(World.Split.TRAIN, i).scene().look());
+            int[] unseen = greyOf(shifted.sample(World.Split.TEST, i).scene().look());
+            assertTrue(inBands(trained, Style.TRAIN_GREYS), java.util.Arrays.toString(trained));
+            assertFalse(inBands(unseen, Style.TRAIN_GREYS), java.util.Arrays.toString(unseen));
+        }
+    }
+
+    /** The background's channels. */
+    private static int[] greyOf(Look look) {
+        return new int[] {look.background(0), look.background(1), look.background(2)};
+    }
+
+    /** Whether the channels' mean (the grey a pale colour was made from) lies within {@code bands}. */
+    private static boolean inBands(int[] rgb, int[][] bands) {
+        double mean = (rgb[0] + rgb[1] + rgb[2]) / 3.0;
+        for (int[] b : bands) {
+            if (mean >= b[0] && mean <= b[1]) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Test
