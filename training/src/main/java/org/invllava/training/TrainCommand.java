@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.IntStream;
+import org.invllava.evaluation.world.Style;
 import org.invllava.evaluation.world.World;
 import org.invllava.runtime.config.LlamaConfig;
 import org.invllava.runtime.demo.DemoModelFactory;
@@ -39,6 +40,13 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--seed", defaultValue = "7", description = "initial weights, world and data order (default 7)")
     long seed;
+
+    @Option(
+            names = "--style",
+            defaultValue = "plain",
+            description = "how the world's pictures are drawn (evaluation.md): plain (default: the first renderer, "
+                    + "the bundled demo's), augmented (varied looks: training.md has what it gives), shifted")
+    String style;
 
     @Option(
             names = "--stage",
@@ -161,7 +169,9 @@ public final class TrainCommand implements Callable<Integer> {
         ModelPaths initial =
                 new ModelPaths(init.resolve("vision"), init.resolve("language"), init.resolve("inverse-llava"));
         Path marker = init.resolve("made-with.txt");
-        String madeWith = "seed " + seed + ", layers " + layers + "\n";
+        Style drawn = Style.parse(style);
+        String madeWith =
+                "seed " + seed + ", layers " + layers + (drawn == Style.PLAIN ? "" : ", style " + style) + "\n";
         if (!Files.exists(initial.fusion().resolve("COMPLETE"))) {
             new DemoModelFactory(shape, DType.F32, seed).write(init); // the starting weights of every part
             Files.writeString(marker, madeWith);
@@ -170,7 +180,7 @@ public final class TrainCommand implements Callable<Integer> {
                     + (Files.exists(marker) ? Files.readString(marker).strip() : "unknown")
                     + "): give another --work (or --out) to start anew");
         }
-        World world = new World(seed, shape.imageSize());
+        World world = new World(seed, shape.imageSize(), drawn);
         List<World.Sample> train = world.samples(World.Split.TRAIN, 0, trainImages);
         List<World.Sample> questions = RepeatedKinds.of(world, train, repeat);
         Path validation =

@@ -51,9 +51,9 @@ public final class WorldCommand implements Callable<Integer> {
 
     @Option(
             names = "--style",
-            defaultValue = "augmented",
-            description = "how the pictures are drawn: augmented (default: what the demo trains on), shifted (the "
-                    + "robustness split's looks, never trained on), plain (the first renderer: grey 118, hard edges)")
+            defaultValue = "plain",
+            description = "how the pictures are drawn: plain (default: the first renderer, grey 118, hard edges; the "
+                    + "bundled demo's), augmented (varied looks, to train on), shifted (the robustness split's looks)")
     String style;
 
     @Option(

@@ -5,13 +5,13 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * How a world's pictures are drawn. {@link #AUGMENTED} (the default: the demo trains on it, its test split is the
- * standard one) varies everything a picture can vary without changing its answers: backgrounds from bands of greys
+ * How a world's pictures are drawn. {@link #PLAIN} (the default) is the first renderer: grey 118, hard edges; the
+ * bundled demo was trained on it. {@link #AUGMENTED} (for training a robust model) varies everything a picture can
+ * vary without changing its answers: backgrounds from bands of greys
  * and pale colours, edges anti-aliased or hard, sizes, small rotations, colour jitter that keeps the colour's name,
  * mild noise and blur, JPEG at several qualities. {@link #SHIFTED}, the robustness split, draws from what the
  * augmented world never draws: the greys between and below its bands (118, the first renderer's, and 128 among them),
- * sizes outside its range, stronger noise, other JPEG qualities. {@link #PLAIN} is the first renderer (grey 118, hard
- * edges), kept to compare with models trained before the augmentation.
+ * sizes outside its range, stronger noise, other JPEG qualities.
  */
 public enum Style {
     PLAIN("plain"),

@@ -15,9 +15,9 @@ public record World(long seed, int imageSize, Style style) {
     /** What makes the looks' random stream differ from the scenes': a look never changes what a sample shows. */
     private static final long LOOK_STREAM = 0x5DEECE66DL;
 
-    /** The world drawn in the {@link Style#AUGMENTED} style (what the demo trains on). */
+    /** The world drawn in the {@link Style#PLAIN} style (what the bundled demo was trained on). */
     public World(long seed, int imageSize) {
-        this(seed, imageSize, Style.AUGMENTED);
+        this(seed, imageSize, Style.PLAIN);
     }
 
     public World {

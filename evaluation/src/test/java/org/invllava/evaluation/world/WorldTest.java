@@ -115,7 +115,7 @@ class WorldTest {
 
     @Test
     void plainPicturesShowTheItemsColoursOnGrey118AsTheFirstRendererDrewThem() throws Exception {
-        World plain = new World(7, World.DEFAULT_IMAGE_SIZE, Style.PLAIN);
+        World plain = new World(7, World.DEFAULT_IMAGE_SIZE); // the default style
         Scene scene = plain.sample(World.Split.VALIDATION, 5).scene();
         var image = scene.render();
         for (Item item : scene.items()) {
@@ -134,7 +134,8 @@ class WorldTest {
     @Test
     void aStyleChangesThePixelsNeverTheQuestions() {
         for (int i = 0; i < 20; i++) {
-            World.Sample augmented = world.sample(World.Split.TEST, i);
+            World.Sample augmented =
+                    new World(3, World.DEFAULT_IMAGE_SIZE, Style.AUGMENTED).sample(World.Split.TEST, i);
             World.Sample shifted = new World(3, World.DEFAULT_IMAGE_SIZE, Style.SHIFTED).sample(World.Split.TEST, i);
             assertEquals(augmented.questions(), shifted.questions());
             assertEquals(augmented.scene().items(), shifted.scene().items());
@@ -146,8 +147,10 @@ class WorldTest {
     @Test
     void shiftedBackgroundsAreGreysTheAugmentedWorldNeverDraws() {
         World shifted = new World(3, World.DEFAULT_IMAGE_SIZE, Style.SHIFTED);
+        World augmented = new World(3, World.DEFAULT_IMAGE_SIZE, Style.AUGMENTED);
         for (int i = 0; i < 200; i++) {
-            int[] trained = greyOf(world.sample(World.Split.TRAIN, i).scene().look());
+            int[] trained =
+                    greyOf(augmented.sample(World.Split.TRAIN, i).scene().look());
             int[] unseen = greyOf(shifted.sample(World.Split.TEST, i).scene().look());
             assertTrue(inBands(trained, Style.TRAIN_GREYS), java.util.Arrays.toString(trained));
             assertFalse(inBands(unseen, Style.TRAIN_GREYS), java.util.Arrays.toString(unseen));
