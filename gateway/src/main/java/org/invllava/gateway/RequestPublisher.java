@@ -42,7 +42,10 @@ final class RequestPublisher implements AutoCloseable {
 
     private final String instanceId;
     private final BooleanSupplier brokerReachable;
-    private final Producer<byte[], byte[]> producer;
+    private final KafkaProducer<byte[], byte[]> producer;
+    /** The same producer, its sends traced (requests: a publish span each); control messages are not traced. */
+    private final Producer<byte[], byte[]> traced;
+
     private final ExecutorService sender;
     private final AtomicBoolean heartbeatPending = new AtomicBoolean();
 
@@ -51,7 +54,8 @@ final class RequestPublisher implements AutoCloseable {
         this.brokerReachable = brokerReachable;
         Map<String, Object> settings = config.kafka().producer();
         settings.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) MAX_BLOCK.toMillis());
-        this.producer = tracing.producer(new KafkaProducer<>(settings));
+        this.producer = new KafkaProducer<>(settings);
+        this.traced = tracing.producer(producer);
         this.sender = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "kafka-sender-" + instanceId);
             t.setDaemon(true);
@@ -94,7 +98,7 @@ final class RequestPublisher implements AutoCloseable {
                         return;
                     }
                     try (Scope current = stage.makeCurrent()) {
-                        producer.send(r, (m, e) -> {
+                        traced.send(r, (m, e) -> {
                             if (e != null) {
                                 failed(answer, e);
                             }
