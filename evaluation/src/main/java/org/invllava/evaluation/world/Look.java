@@ -1,5 +1,6 @@
 package org.invllava.evaluation.world;
 
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -47,13 +48,7 @@ public record Look(
     static Look plain(int count) {
         int grey = PLAIN_GREY;
         return new Look(
-                grey << 16 | grey << 8 | grey,
-                false,
-                0,
-                0,
-                false,
-                0,
-                java.util.Collections.nCopies(count, ItemLook.PLAIN));
+                grey << 16 | grey << 8 | grey, false, 0, 0, false, 0, Collections.nCopies(count, ItemLook.PLAIN));
     }
 
     int background(int c) {
