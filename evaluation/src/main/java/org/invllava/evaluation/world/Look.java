@@ -7,7 +7,7 @@ import java.util.List;
  * How a scene is drawn, apart from what it shows: the background colour ({@code 0xRRGGBB}), anti-aliased or hard
  * edges, pixel noise (Gaussian, its standard deviation in levels, drawn from {@code noiseSeed}), a 3x3 blur, JPEG
  * re-encoding at {@code jpegQuality} (0: none), and per item ({@link ItemLook}) a rotation, a size factor and a colour
- * jitter that keeps the colour's name. {@link #PLAIN} is the world's first renderer: grey 118, hard edges, nothing
+ * jitter that keeps the colour's name. {@link #plain} is the world's first renderer: grey 118, hard edges, nothing
  * else.
  */
 public record Look(

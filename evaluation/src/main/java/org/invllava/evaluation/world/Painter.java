@@ -1,7 +1,5 @@
 package org.invllava.evaluation.world;
 
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,6 +9,7 @@ import javax.imageio.ImageIO;
 import javax.imageio.ImageWriteParam;
 import javax.imageio.ImageWriter;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
+import org.invllava.runtime.vision.ImageDecoder;
 import org.invllava.runtime.vision.RgbImage;
 
 /**
@@ -110,14 +109,8 @@ final class Painter {
         return out;
     }
 
-    /** {@code image} encoded as JPEG at {@code quality} (1-100) and decoded again. */
+    /** {@code image} encoded as JPEG at {@code quality} (1-100) and decoded again, as the services decode uploads. */
     static RgbImage jpeg(RgbImage image, int quality) {
-        BufferedImage in = new BufferedImage(image.width(), image.height(), BufferedImage.TYPE_INT_RGB);
-        for (int y = 0; y < image.height(); y++) {
-            for (int x = 0; x < image.width(); x++) {
-                in.setRGB(x, y, image.get(x, y, 0) << 16 | image.get(x, y, 1) << 8 | image.get(x, y, 2));
-            }
-        }
         ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (MemoryCacheImageOutputStream stream = new MemoryCacheImageOutputStream(bytes)) {
@@ -125,27 +118,12 @@ final class Painter {
             param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
             param.setCompressionQuality(quality / 100f);
             writer.setOutput(stream);
-            writer.write(null, new IIOImage(in, null, null), param);
+            writer.write(null, new IIOImage(image.bufferedImage(), null, null), param);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
             writer.dispose();
         }
-        try {
-            BufferedImage decoded = ImageIO.read(new ByteArrayInputStream(bytes.toByteArray()));
-            byte[] rgb = new byte[image.rgb().length];
-            for (int y = 0; y < image.height(); y++) {
-                for (int x = 0; x < image.width(); x++) {
-                    int p = decoded.getRGB(x, y);
-                    int i = (y * image.width() + x) * 3;
-                    rgb[i] = (byte) (p >> 16);
-                    rgb[i + 1] = (byte) (p >> 8);
-                    rgb[i + 2] = (byte) p;
-                }
-            }
-            return new RgbImage(image.width(), image.height(), rgb);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return new ImageDecoder(Long.MAX_VALUE).decode(bytes.toByteArray());
     }
 }

@@ -18,17 +18,22 @@ public record RgbImage(int width, int height, byte[] rgb) {
         return rgb[(y * width + x) * 3 + c] & 0xFF;
     }
 
-    /** The image encoded as PNG. */
-    public byte[] png() {
+    /** The image as an AWT image (for ImageIO's encoders). */
+    public BufferedImage bufferedImage() {
         BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         for (int y = 0; y < height; y++) {
             for (int x = 0; x < width; x++) {
                 out.setRGB(x, y, get(x, y, 0) << 16 | get(x, y, 1) << 8 | get(x, y, 2));
             }
         }
+        return out;
+    }
+
+    /** The image encoded as PNG. */
+    public byte[] png() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try {
-            ImageIO.write(out, "png", bytes);
+            ImageIO.write(bufferedImage(), "png", bytes);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
