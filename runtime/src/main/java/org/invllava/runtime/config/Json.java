@@ -48,7 +48,7 @@ public final class Json {
         return t != e && t instanceof IllegalArgumentException ? t.getMessage() : m;
     }
 
-    static void require(boolean ok, String message) {
+    public static void require(boolean ok, String message) {
         if (!ok) {
             throw new IllegalArgumentException(message);
         }

@@ -5,4 +5,8 @@ public class TokenizerException extends RuntimeException {
     public TokenizerException(String message) {
         super(message);
     }
+
+    public TokenizerException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

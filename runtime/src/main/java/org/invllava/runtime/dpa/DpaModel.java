@@ -1,0 +1,188 @@
+package org.invllava.runtime.dpa;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.invllava.runtime.config.ConfigException;
+import org.invllava.runtime.weights.TensorLoader;
+
+/**
+ * Deep Pre-Alignment: the perceiver (Qwen2.5-VL tower + Qwen3 with M-RoPE) reads the image, its last hidden layer
+ * from {@code <|vision_start|>} to {@code <|vision_end|>} (N+2 rows) goes through the {@link Aligner} into the Qwen3
+ * thinker's embeddings at the same three tokens, and the thinker answers. {@link #features} + {@link #align} are what
+ * the vision side runs (the question does not enter them), {@link #thinkerInput} + the thinker what the LLM side runs.
+ */
+public final class DpaModel implements AutoCloseable {
+    private final NDManager manager;
+    private final QwenVisionTower tower;
+    private final Qwen3Decoder perceiver;
+    private final PerceiverConfig perceiverConfig;
+    private final Aligner aligner;
+    private final Qwen3Decoder thinker;
+    private final QwenTokenizer perceiverTokenizer;
+    private final QwenTokenizer thinkerTokenizer;
+    private final QwenImageProcessor processor;
+    private final SpecialIds perceiverIds;
+    private final SpecialIds thinkerIds;
+
+    /** The ids of {@code <|vision_start|>}, {@code <|image_pad|>}, {@code <|vision_end|>} in one tokenizer. */
+    record SpecialIds(int visionStart, int imagePad, int visionEnd) {
+        static SpecialIds of(QwenTokenizer t) {
+            return new SpecialIds(
+                    t.id(DpaPrompts.VISION_START), t.id(DpaPrompts.IMAGE_PAD), t.id(DpaPrompts.VISION_END));
+        }
+    }
+
+    private DpaModel(Builder b) {
+        this.manager = b.manager;
+        this.tower = b.tower;
+        this.perceiver = b.perceiver;
+        this.perceiverConfig = b.paths.perceiver();
+        this.aligner = b.aligner;
+        this.thinker = b.thinker;
+        this.perceiverTokenizer = b.perceiverTokenizer;
+        this.thinkerTokenizer = b.thinkerTokenizer;
+        this.processor = b.processor;
+        this.perceiverIds = SpecialIds.of(perceiverTokenizer);
+        this.thinkerIds = SpecialIds.of(thinkerTokenizer);
+    }
+
+    private static final class Builder {
+        NDManager manager;
+        DpaPaths paths;
+        QwenVisionTower tower;
+        Qwen3Decoder perceiver;
+        Aligner aligner;
+        Qwen3Decoder thinker;
+        QwenTokenizer perceiverTokenizer;
+        QwenTokenizer thinkerTokenizer;
+        QwenImageProcessor processor;
+    }
+
+    /** Loads a DPA checkpoint in either layout ({@link DpaPaths}), float32, checking every tensor's name and shape. */
+    public static DpaModel load(Path dir, Path refs) {
+        Builder b = new Builder();
+        b.paths = DpaPaths.open(dir, refs);
+        b.manager = NDManager.newBaseManager();
+        try {
+            Qwen3Config perceiverLm = Qwen3Config.load(b.paths.perceiverLlm().resolve("config.json"));
+            Qwen3Config thinkerConfig = Qwen3Config.load(b.paths.thinker().resolve("config.json"));
+            if (b.paths.perceiver().headDim() != perceiverLm.headDim()) {
+                throw new ConfigException(dir + ": the perceiver's rotary head size "
+                        + b.paths.perceiver().headDim() + " (perceiver_config) differs from its LLM's head_dim "
+                        + perceiverLm.headDim());
+            }
+            // the merger is re-dimensioned to the perceiver LLM's width: its output is read from the checkpoint
+            QwenVisionConfig vision = QwenVisionConfig.load(b.paths.vision().resolve("config.json"))
+                    .withOutHiddenSize(perceiverLm.hiddenSize());
+            TensorLoader w = new TensorLoader(b.paths.weights(), b.manager, DataType.FLOAT32);
+            b.tower = QwenVisionTower.load(w, "visual.", vision);
+            b.perceiver = Qwen3Decoder.load(w, "perceiver.", perceiverLm, null);
+            b.aligner = Aligner.load(w, "aligner.", perceiverLm.hiddenSize(), thinkerConfig.hiddenSize());
+            b.thinker = Qwen3Decoder.load(w, "thinker.model.", thinkerConfig, "thinker.lm_head.weight");
+            w.checkAllUsed(name -> name.equals("thinker.lm_head.weight"));
+            b.perceiverTokenizer = QwenTokenizer.load(b.paths.processor());
+            b.thinkerTokenizer = QwenTokenizer.load(b.paths.thinkerTokenizer());
+            b.processor = QwenImageProcessor.load(b.paths.processor());
+            return new DpaModel(b);
+        } catch (RuntimeException e) {
+            b.manager.close();
+            throw e;
+        }
+    }
+
+    public QwenImageProcessor processor() {
+        return processor;
+    }
+
+    public QwenTokenizer thinkerTokenizer() {
+        return thinkerTokenizer;
+    }
+
+    public Qwen3Decoder thinker() {
+        return thinker;
+    }
+
+    /** The merged tokens an image of {@code pixels} becomes. */
+    public int imageTokens(QwenImageProcessor.Pixels pixels) {
+        return pixels.tokens(tower.config().spatialMergeSize());
+    }
+
+    /** The tower's merged rows [N, P] of one image. */
+    public NDArray visionRows(NDManager m, QwenImageProcessor.Pixels px) {
+        NDArray values = m.create(px.values(), new Shape((long) px.gridH() * px.gridW(), px.rowLength()));
+        return tower.forward(m, values, px.gridH(), px.gridW());
+    }
+
+    /** The perceiver's features [N+2, P]: its last hidden layer over vision_start … vision_end of the prefix. */
+    public NDArray features(NDManager m, QwenImageProcessor.Pixels px) {
+        int n = imageTokens(px);
+        int[] ids = perceiverTokenizer.encode(DpaPrompts.perceiverPrefix(n));
+        int start = span(ids, perceiverIds, n, "perceiver prompt");
+        NDArray embeds = scatter(m, perceiver, ids, start + 1, n, visionRows(m, px)); // [L, P]
+        long[][] positions = MropePositions.of(ids, perceiverIds.imagePad(), px.gridH() / 2, px.gridW() / 2);
+        Rotary rope = Rotary.multimodal(
+                m, perceiverConfig.ropeTheta(), perceiverConfig.headDim(), perceiverConfig.mropeSection(), positions);
+        try (Qwen3Cache cache = perceiver.newCache(m)) {
+            NDArray hidden = perceiver.forward(m, embeds, rope, cache); // [L, P]
+            return hidden.get(new NDIndex(start + ":" + (start + n + 2)));
+        }
+    }
+
+    /** The aligned rows [N+2, T] the thinker reads in place of its three image tokens' embeddings. */
+    public NDArray align(NDArray features) {
+        return aligner.forward(features);
+    }
+
+    /** The thinker's prompt ids for an image of {@code n} tokens and {@code question}. */
+    public int[] thinkerIds(int n, String question) {
+        return thinkerTokenizer.encode(DpaPrompts.thinker(n, question));
+    }
+
+    /** The thinker's input embeddings [L, T]: {@code ids}' rows, the span vision_start … vision_end replaced. */
+    public NDArray thinkerInput(NDManager m, int[] ids, NDArray aligned) {
+        int n = (int) aligned.getShape().get(0) - 2;
+        int start = span(ids, thinkerIds, n, "thinker prompt");
+        return scatter(m, thinker, ids, start, n + 2, aligned);
+    }
+
+    /** {@code ids}' embeddings with rows {@code at … at+count−1} replaced by {@code rows}. */
+    private static NDArray scatter(NDManager m, Qwen3Decoder lm, int[] ids, int at, int count, NDArray rows) {
+        NDList parts = new NDList();
+        if (at > 0) {
+            parts.add(lm.embed(m, Arrays.copyOfRange(ids, 0, at)));
+        }
+        parts.add(rows);
+        if (at + count < ids.length) {
+            parts.add(lm.embed(m, Arrays.copyOfRange(ids, at + count, ids.length)));
+        }
+        return NDArrays.concat(parts, 0);
+    }
+
+    /** Where {@code <|vision_start|>} is, checking that n pads and {@code <|vision_end|>} follow it. */
+    private static int span(int[] ids, SpecialIds s, int n, String what) {
+        int start = MropePositions.firstIndexOf(ids, s.visionStart());
+        boolean ok = start >= 0 && start + n + 1 < ids.length && ids[start + n + 1] == s.visionEnd();
+        for (int i = 1; ok && i <= n; i++) {
+            ok = ids[start + i] == s.imagePad();
+        }
+        if (!ok) {
+            throw new IllegalArgumentException(
+                    what + ": expected <|vision_start|>, " + n + " <|image_pad|> and <|vision_end|> in a row");
+        }
+        return start;
+    }
+
+    @Override
+    public void close() {
+        perceiverTokenizer.close();
+        thinkerTokenizer.close();
+        manager.close();
+    }
+}

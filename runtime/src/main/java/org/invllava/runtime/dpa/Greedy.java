@@ -1,0 +1,53 @@
+package org.invllava.runtime.dpa;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import java.util.Set;
+
+/**
+ * Greedy decoding of the DPA thinker with its KV cache: the prompt (aligned rows scattered in) in one pass, then
+ * one token a step at positions {@code L, L+1, …} (1D rotary, θ from the thinker's config).
+ */
+public final class Greedy {
+    private Greedy() {}
+
+    /** The ids chosen and the first step's logits [V]. */
+    public record Result(int[] ids, NDArray firstLogits) {}
+
+    /** Up to {@code maxTokens} greedy ids, none of {@code stop} continued past (a stop id ends the answer, kept). */
+    public static Result run(DpaModel model, NDManager m, int[] promptIds, NDArray aligned, int maxTokens) {
+        return run(model, m, promptIds, aligned, maxTokens, Set.of());
+    }
+
+    public static Result run(
+            DpaModel model, NDManager m, int[] promptIds, NDArray aligned, int maxTokens, Set<Integer> stop) {
+        Qwen3Decoder thinker = model.thinker();
+        Qwen3Config c = thinker.config();
+        int[] out = new int[maxTokens];
+        NDArray first = null;
+        try (Qwen3Cache cache = thinker.newCache(m)) {
+            NDArray x = model.thinkerInput(m, promptIds, aligned); // [L, T]
+            int produced = 0;
+            while (produced < maxTokens) {
+                int past = cache.length();
+                long[] positions = new long[(int) x.getShape().get(0)];
+                for (int i = 0; i < positions.length; i++) {
+                    positions[i] = past + i;
+                }
+                NDArray hidden = thinker.forward(m, x, Rotary.text(m, c.ropeTheta(), c.headDim(), positions), cache);
+                NDArray logits = thinker.logits(hidden.get(new NDIndex("-1:"))).reshape(-1); // [V]
+                if (first == null) {
+                    first = logits;
+                }
+                int next = (int) logits.argMax().getLong();
+                out[produced++] = next;
+                if (stop.contains(next)) {
+                    break;
+                }
+                x = thinker.embed(m, new int[] {next}); // [1, T]
+            }
+            return new Result(java.util.Arrays.copyOf(out, produced), first);
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package org.invllava.runtime.dpa;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.ArrayList;
+import java.util.List;
+import org.invllava.runtime.nn.RmsNorm;
+import org.invllava.runtime.weights.TensorSource;
+
+/**
+ * A Qwen3 decoder ({@code Qwen3Model}, and {@code Qwen3ForCausalLM}'s head when it has one): the DPA thinker with 1D
+ * rotary, the perceiver's LLM with M-RoPE; the caller gives the rotary of the new tokens.
+ */
+public final class Qwen3Decoder {
+    private final Qwen3Config config;
+    private final NDArray embedTokens; // [V, C]
+    private final List<Qwen3Layer> layers;
+    private final RmsNorm norm;
+    private final NDArray lmHead; // [V, C], or null without a head
+
+    private Qwen3Decoder(Qwen3Config config, NDArray embed, List<Qwen3Layer> layers, RmsNorm norm, NDArray lmHead) {
+        this.config = config;
+        this.embedTokens = embed;
+        this.layers = layers;
+        this.norm = norm;
+        this.lmHead = lmHead;
+    }
+
+    /**
+     * The decoder under {@code prefix} ({@code embed_tokens}, {@code layers.i}, {@code norm}); with
+     * {@code head} the LM head {@code head} (or the embedding, when the config ties them or the head is absent).
+     */
+    public static Qwen3Decoder load(TensorSource w, String prefix, Qwen3Config c, String head) {
+        NDArray embed = w.load(prefix + "embed_tokens.weight", c.vocabSize(), c.hiddenSize());
+        List<Qwen3Layer> layers = new ArrayList<>();
+        for (int i = 0; i < c.numHiddenLayers(); i++) {
+            layers.add(Qwen3Layer.load(w, prefix + "layers." + i + ".", c));
+        }
+        RmsNorm norm = new RmsNorm(
+                w.load(prefix + "norm.weight", c.hiddenSize()), c.rmsNormEps().floatValue());
+        NDArray lmHead = null;
+        if (head != null) {
+            lmHead = c.tieWordEmbeddings() || !w.contains(head) ? embed : w.load(head, c.vocabSize(), c.hiddenSize());
+        }
+        return new Qwen3Decoder(c, embed, layers, norm, lmHead);
+    }
+
+    public Qwen3Config config() {
+        return config;
+    }
+
+    /** The embedding rows of {@code ids}: [T, C]. */
+    public NDArray embed(NDManager m, int[] ids) {
+        for (int id : ids) {
+            if (id < 0 || id >= config.vocabSize()) {
+                throw new IllegalArgumentException(
+                        "token id " + id + " is outside the vocabulary of " + config.vocabSize());
+            }
+        }
+        return Rows.at(m, embedTokens, ids);
+    }
+
+    /** The hidden states after the final norm [T, C] of new rows {@code x} [T, C], appended to {@code cache}. */
+    public NDArray forward(NDManager m, NDArray x, Rotary rope, Qwen3Cache cache) {
+        int t = (int) x.getShape().get(0);
+        NDArray mask = t == 1 ? null : Attention.causalMask(m, cache.length(), t);
+        for (int i = 0; i < layers.size(); i++) {
+            x = layers.get(i).forward(x, rope, mask, cache, i);
+        }
+        return norm.forward(x);
+    }
+
+    /** Logits [T, V] of hidden states [T, C]. */
+    public NDArray logits(NDArray hidden) {
+        if (lmHead == null) {
+            throw new IllegalStateException("this decoder was loaded without an LM head");
+        }
+        return hidden.matMul(lmHead.transpose());
+    }
+
+    public Qwen3Cache newCache(NDManager m) {
+        return new Qwen3Cache(m, layers.size());
+    }
+}

@@ -1,0 +1,68 @@
+package org.invllava.runtime.dpa;
+
+import ai.djl.ndarray.NDArray;
+import org.invllava.runtime.nn.Activations;
+import org.invllava.runtime.nn.Linear;
+import org.invllava.runtime.nn.RmsNorm;
+import org.invllava.runtime.weights.TensorSource;
+
+/**
+ * One Qwen3 decoder layer: {@code x += o(attn(RMSNorm(x)))}, {@code x += down(silu(gate(x'))·up(x'))}. Attention:
+ * q and k RMS-normed per head (over head_dim) <em>before</em> the rotary, GQA, causal; no biases.
+ */
+record Qwen3Layer(
+        RmsNorm inputNorm,
+        Linear q,
+        Linear k,
+        Linear v,
+        Linear o,
+        RmsNorm qNorm,
+        RmsNorm kNorm,
+        RmsNorm postNorm,
+        Linear gate,
+        Linear up,
+        Linear down,
+        Qwen3Config c) {
+
+    static Qwen3Layer load(TensorSource w, String p, Qwen3Config c) {
+        long d = c.hiddenSize();
+        long hd = c.headDim();
+        long f = c.intermediateSize();
+        float eps = c.rmsNormEps().floatValue();
+        return new Qwen3Layer(
+                new RmsNorm(w.load(p + "input_layernorm.weight", d), eps),
+                new Linear(w.load(p + "self_attn.q_proj.weight", c.numAttentionHeads() * hd, d)),
+                new Linear(w.load(p + "self_attn.k_proj.weight", c.numKeyValueHeads() * hd, d)),
+                new Linear(w.load(p + "self_attn.v_proj.weight", c.numKeyValueHeads() * hd, d)),
+                new Linear(w.load(p + "self_attn.o_proj.weight", d, c.numAttentionHeads() * hd)),
+                new RmsNorm(w.load(p + "self_attn.q_norm.weight", hd), eps),
+                new RmsNorm(w.load(p + "self_attn.k_norm.weight", hd), eps),
+                new RmsNorm(w.load(p + "post_attention_layernorm.weight", d), eps),
+                new Linear(w.load(p + "mlp.gate_proj.weight", f, d)),
+                new Linear(w.load(p + "mlp.up_proj.weight", f, d)),
+                new Linear(w.load(p + "mlp.down_proj.weight", d, f)),
+                c);
+    }
+
+    /** x [T, C] of new tokens, their rotary, this layer's {@code index} in {@code cache} (which holds the past). */
+    NDArray forward(NDArray x, Rotary rope, NDArray mask, Qwen3Cache cache, int index) {
+        NDArray h = x.add(attention(inputNorm.forward(x), rope, mask, cache, index));
+        NDArray n = postNorm.forward(h);
+        return h.add(down.forward(Activations.silu(gate.forward(n)).mul(up.forward(n))));
+    }
+
+    private NDArray attention(NDArray x, Rotary rope, NDArray mask, Qwen3Cache cache, int index) {
+        long t = x.getShape().get(0);
+        int heads = c.numAttentionHeads();
+        int kvHeads = c.numKeyValueHeads();
+        int hd = c.headDim();
+        NDArray qh = rope.apply(qNorm.forward(q.forward(x).reshape(t, heads, hd))); // [T, H, D]
+        NDArray kh = rope.apply(kNorm.forward(k.forward(x).reshape(t, kvHeads, hd))); // [T, Hkv, D]
+        NDArray vh = v.forward(x).reshape(t, kvHeads, hd);
+        NDArray[] kv = cache.append(index, kh, vh); // [S, Hkv, D] each
+        NDArray keys = Attention.repeatKv(kv[0], c.kvGroups()).transpose(1, 0, 2); // [H, S, D]
+        NDArray values = Attention.repeatKv(kv[1], c.kvGroups()).transpose(1, 0, 2);
+        NDArray out = Attention.scaledDotProduct(qh.transpose(1, 0, 2), keys, values, mask); // [H, T, D]
+        return o.forward(out.transpose(1, 0, 2).reshape(t, (long) heads * hd)); // [T, H·D]
+    }
+}

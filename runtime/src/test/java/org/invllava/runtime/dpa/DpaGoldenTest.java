@@ -1,0 +1,205 @@
+package org.invllava.runtime.dpa;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.invllava.runtime.Golden;
+import org.invllava.runtime.vision.ImageDecoder;
+import org.invllava.runtime.vision.RgbImage;
+import org.invllava.runtime.weights.Checkpoint;
+import org.invllava.runtime.weights.TensorLoader;
+import org.invllava.runtime.weights.WeightException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The DPA family against the reference cases of {@code tools/dpa-golden/make_cases.py} (transformers' own classes
+ * composed as the released code does; committed under {@code golden/tiny-dpa}): token ids identical, pixels, tower
+ * rows, perceiver features, aligned rows and first-step logits within 1e-4 (float32), greedy ids identical, in both
+ * checkpoint layouts.
+ */
+class DpaGoldenTest {
+    static final Path CASE = Path.of("src/test/resources/golden/tiny-dpa");
+    static final double TOLERANCE = 1e-4;
+    static JsonNode expected;
+    static NDManager manager;
+    static TensorLoader reference;
+
+    @BeforeAll
+    static void load() throws IOException {
+        expected = new ObjectMapper().readTree(CASE.resolve("expected.json").toFile());
+        manager = NDManager.newBaseManager();
+        reference =
+                new TensorLoader(Checkpoint.openFile(CASE.resolve("tensors.safetensors")), manager, DataType.FLOAT32);
+    }
+
+    @AfterAll
+    static void close() {
+        manager.close();
+    }
+
+    static NDArray ref(String name) {
+        return reference.load(name, reference.shape(name));
+    }
+
+    static DpaModel model(String layout) {
+        return DpaModel.load(CASE.resolve(layout), CASE.resolve("refs"));
+    }
+
+    static Iterable<Map.Entry<String, JsonNode>> cases() {
+        List<Map.Entry<String, JsonNode>> out = new ArrayList<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = expected.get("cases").fields(); it.hasNext(); ) {
+            out.add(it.next());
+        }
+        return out;
+    }
+
+    static RgbImage picture(String name) throws IOException {
+        return new ImageDecoder(1L << 24)
+                .decode(Files.readAllBytes(CASE.resolve("images").resolve(name)));
+    }
+
+    static void assertClose(NDArray want, NDArray got, String what) {
+        assertEquals(want.getShape(), got.getShape(), what + " shape");
+        float diff = want.sub(got).abs().max().getFloat();
+        assertTrue(diff <= TOLERANCE, what + ": max |diff| " + diff + " > " + TOLERANCE);
+    }
+
+    @Test
+    void tokenizerMatchesHuggingFaceIds() {
+        try (QwenTokenizer t = QwenTokenizer.load(CASE.resolve("refs/tiny/Qwen3-thinker"))) {
+            for (Iterator<Map.Entry<String, JsonNode>> it =
+                            expected.get("tokenizer_cases").fields();
+                    it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                assertArrayEquals(Golden.ints(e.getValue()), t.encode(e.getKey()), e.getKey());
+            }
+            assertEquals(expected.at("/think_ids/<think>").asInt(), t.id("<think>"));
+        }
+    }
+
+    @Test
+    void processorGivesTheReferencePixels() throws IOException {
+        QwenImageProcessor processor = QwenImageProcessor.load(CASE.resolve("refs/tiny/Qwen2.5-VL"));
+        for (Map.Entry<String, JsonNode> c : cases()) {
+            QwenImageProcessor.Pixels px = processor.process(picture(c.getKey()));
+            JsonNode grid = c.getValue().get("grid_thw");
+            assertEquals(grid.get(1).asInt(), px.gridH(), c.getKey() + " grid rows");
+            assertEquals(grid.get(2).asInt(), px.gridW(), c.getKey() + " grid columns");
+            String key = c.getKey().replace(".png", "");
+            NDArray got = manager.create(px.values(), new Shape((long) px.gridH() * px.gridW(), px.rowLength()));
+            assertClose(ref(key + ".pixel_values"), got, c.getKey() + " pixel values");
+        }
+    }
+
+    @Test
+    void smartResizeRoundsHalvesToEvenAndRefusesExtremeAspectRatios() {
+        assertArrayEquals(
+                new int[] {56, 56}, QwenImageProcessor.smartResize(42, 70, 28, 3136, 1 << 20)); // 1.5→2, 2.5→2
+        assertArrayEquals(new int[] {140, 224}, QwenImageProcessor.smartResize(150, 230, 28, 3136, 12845056));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> QwenImageProcessor.smartResize(10, 2010, 28, 3136, 12845056));
+        assertTrue(e.getMessage().contains("aspect ratio"), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dpa", "separated"})
+    void perceiverAlignerAndThinkerMatchTheReference(String layout) throws IOException {
+        try (DpaModel model = model(layout);
+                NDManager m = manager.newSubManager()) {
+            for (Map.Entry<String, JsonNode> c : cases()) {
+                String key = c.getKey().replace(".png", "");
+                JsonNode want = c.getValue();
+                QwenImageProcessor.Pixels px = model.processor().process(picture(c.getKey()));
+                assertEquals(want.get("image_tokens").asInt(), model.imageTokens(px));
+                assertClose(ref(key + ".vision_rows"), model.visionRows(m, px), key + " tower rows");
+                NDArray features = model.features(m, px);
+                assertClose(ref(key + ".features"), features, key + " perceiver features");
+                NDArray aligned = model.align(ref(key + ".features"));
+                assertClose(ref(key + ".aligned"), aligned, key + " aligned rows");
+                int n = want.get("image_tokens").asInt();
+                int[] ids = model.thinkerIds(n, expected.get("question").asText());
+                assertArrayEquals(Golden.ints(want.get("thinker_ids")), ids, key + " thinker ids");
+                Greedy.Result result = Greedy.run(model, m, ids, ref(key + ".aligned"), 12);
+                assertClose(ref(key + ".first_logits"), result.firstLogits(), key + " first-step logits");
+                assertArrayEquals(Golden.ints(want.get("greedy_ids")), result.ids(), key + " greedy ids");
+            }
+        }
+    }
+
+    @Test
+    void perceiverPromptAndPositionsMatchGetRopeIndex() {
+        try (QwenTokenizer t = QwenTokenizer.load(CASE.resolve("refs/tiny/Qwen2.5-VL"))) {
+            for (Map.Entry<String, JsonNode> c : cases()) {
+                JsonNode want = c.getValue();
+                int n = want.get("image_tokens").asInt();
+                int[] ids = t.encode(
+                        DpaPrompts.perceiver(n, expected.get("question").asText()));
+                assertArrayEquals(Golden.ints(want.get("perceiver_ids")), ids, c.getKey());
+                JsonNode grid = want.get("grid_thw");
+                long[][] positions = MropePositions.of(
+                        ids,
+                        t.id(DpaPrompts.IMAGE_PAD),
+                        grid.get(1).asInt() / 2,
+                        grid.get(2).asInt() / 2);
+                for (int row = 0; row < 3; row++) {
+                    long[] expectedRow = new long[ids.length];
+                    for (int i = 0; i < ids.length; i++) {
+                        expectedRow[i] =
+                                want.get("perceiver_positions").get(row).get(i).asLong();
+                    }
+                    assertArrayEquals(expectedRow, positions[row], c.getKey() + " position row " + row);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aThinkerOfAnotherWidthIsRefusedNamingTheAlignerTensor(@TempDir Path tmp) throws IOException {
+        Path refs = copy(CASE.resolve("refs"), tmp.resolve("refs"));
+        Path thinkerConfig = refs.resolve("tiny/Qwen3-thinker/config.json");
+        Files.writeString(
+                thinkerConfig, Files.readString(thinkerConfig).replace("\"hidden_size\": 40", "\"hidden_size\": 64"));
+        WeightException e = assertThrows(WeightException.class, () -> DpaModel.load(CASE.resolve("dpa"), refs));
+        assertTrue(e.getMessage().contains("aligner.2.weight") && e.getMessage().contains("[40, 48]"), e.getMessage());
+    }
+
+    @Test
+    void aMissingReferencedModelIsNamed(@TempDir Path tmp) {
+        var e = assertThrows(RuntimeException.class, () -> DpaModel.load(CASE.resolve("dpa"), tmp));
+        assertTrue(e.getMessage().contains("tiny/Qwen2.5-VL") && e.getMessage().contains("vit_path"), e.getMessage());
+    }
+
+    static Path copy(Path from, Path to) throws IOException {
+        try (var paths = Files.walk(from)) {
+            for (Path p : paths.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+        }
+        return to;
+    }
+}
