@@ -237,6 +237,30 @@ class MainTest {
     }
 
     @Test
+    void dpaModelAnswersAsItsReferenceCase() throws Exception {
+        Path c = Path.of("../runtime/src/test/resources/golden/tiny-dpa"); // committed: built by tools/dpa-golden
+        String[] model = {
+            "--dpa-model",
+            c.resolve("dpa").toString(),
+            "--dpa-refs",
+            c.resolve("refs").toString()
+        };
+        List<String> args = new ArrayList<>(
+                List.of("generate", "--image", c.resolve("images/large.png").toString()));
+        args.addAll(List.of(model));
+        args.addAll(List.of("--prompt", "What colour is the square? Answer in one word."));
+        args.addAll(List.of("--max-new-tokens", "12", "--output", "json"));
+        JsonNode j = json(run(args.toArray(String[]::new)));
+        JsonNode want =
+                new ObjectMapper().readTree(c.resolve("expected.json").toFile()).at("/cases/large.png");
+        assertEquals(want.get("thinker_ids"), j.get("prompt_token_ids"));
+        assertEquals(want.get("greedy_ids"), j.get("token_ids"));
+        List<String> noImage = new ArrayList<>(List.of("generate", "--prompt", "x"));
+        noImage.addAll(List.of(model));
+        assertOneLineError(run(noImage.toArray(String[]::new)), "needs --image");
+    }
+
+    @Test
     void errorsExitNonZeroWithOneLine() {
         assertOneLineError(run(generateArgs("missing.png").toArray(String[]::new)), "image file not found");
         assertOneLineError(run(generateArgs("image.png", "--dtype", "bfloat16").toArray(String[]::new)), "bfloat16");

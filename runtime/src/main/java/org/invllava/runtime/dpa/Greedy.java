@@ -3,7 +3,9 @@ package org.invllava.runtime.dpa;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import java.util.Arrays;
 import java.util.Set;
+import org.invllava.runtime.vision.RgbImage;
 
 /**
  * Greedy decoding of the DPA thinker with its KV cache: the prompt (aligned rows scattered in) in one pass, then
@@ -14,6 +16,26 @@ public final class Greedy {
 
     /** The ids chosen and the first step's logits [V]. */
     public record Result(int[] ids, NDArray firstLogits) {}
+
+    /** An answer: the thinker's prompt ids, the ids generated (a final stop id included) and the stripped text. */
+    public record Answer(int[] promptIds, int[] ids, String text) {}
+
+    /**
+     * Answers {@code question} about {@code image} as DPA's evaluation does (greedy, at most {@code maxTokens},
+     * ending at {@code <|im_end|>} or {@code <|endoftext|>}, the text stripped).
+     */
+    public static Answer answer(DpaModel model, RgbImage image, String question, int maxTokens) {
+        QwenTokenizer t = model.thinkerTokenizer();
+        Set<Integer> stop = Set.of(t.id("<|im_end|>"), t.id("<|endoftext|>"));
+        try (NDManager m = NDManager.newBaseManager()) {
+            QwenImageProcessor.Pixels px = model.processor().process(image);
+            NDArray aligned = model.align(model.features(m, px));
+            int[] prompt = model.thinkerIds(model.imageTokens(px), question);
+            int[] ids = run(model, m, prompt, aligned, maxTokens, stop).ids();
+            int end = ids.length > 0 && stop.contains(ids[ids.length - 1]) ? ids.length - 1 : ids.length;
+            return new Answer(prompt, ids, t.decode(Arrays.copyOf(ids, end)).strip());
+        }
+    }
 
     /** Up to {@code maxTokens} greedy ids, none of {@code stop} continued past (a stop id ends the answer, kept). */
     public static Result run(DpaModel model, NDManager m, int[] promptIds, NDArray aligned, int maxTokens) {
@@ -47,7 +69,7 @@ public final class Greedy {
                 }
                 x = thinker.embed(m, new int[] {next}); // [1, T]
             }
-            return new Result(java.util.Arrays.copyOf(out, produced), first);
+            return new Result(Arrays.copyOf(out, produced), first);
         }
     }
 }

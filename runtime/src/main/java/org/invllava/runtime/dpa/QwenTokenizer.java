@@ -29,7 +29,10 @@ public final class QwenTokenizer implements AutoCloseable {
             throw new TokenizerException(dir + ": no tokenizer.json (the DPA family reads Qwen's fast tokenizer file)");
         }
         try {
-            return new QwenTokenizer(HuggingFaceTokenizer.newInstance(file, Map.of("addSpecialTokens", "false")), file);
+            return new QwenTokenizer(
+                    HuggingFaceTokenizer.newInstance(
+                            file, Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false")),
+                    file);
         } catch (IOException | RuntimeException e) {
             throw new TokenizerException(file + ": unreadable tokenizer: " + e.getMessage(), e);
         }

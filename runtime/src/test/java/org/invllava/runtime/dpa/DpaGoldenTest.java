@@ -94,6 +94,9 @@ class DpaGoldenTest {
                 assertArrayEquals(Golden.ints(e.getValue()), t.encode(e.getKey()), e.getKey());
             }
             assertEquals(expected.at("/think_ids/<think>").asInt(), t.id("<think>"));
+            // a 1344×1344 picture is 2,304 pads: nothing truncates a long prompt (the library's default is 512)
+            int[] prefix = t.encode(DpaPrompts.perceiverPrefix(0));
+            assertEquals(prefix.length + 3000, t.encode(DpaPrompts.perceiverPrefix(3000)).length);
         }
     }
 
