@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.invllava.runtime.bench.DpaBench;
 import org.invllava.runtime.bench.DtypeResult;
 import org.invllava.runtime.bench.MachineProbe;
 import org.invllava.runtime.bench.ModelBench;
@@ -63,7 +64,8 @@ final class BenchCommand implements Callable<Integer> {
             names = "--model",
             defaultValue = "inverse-llava",
             description =
-                    "inverse-llava, llava (the LLaVA-1.5 baseline, llava-hf layout) or both: the same shape either way")
+                    "inverse-llava, llava (the LLaVA-1.5 baseline, llava-hf layout) or both: the same shape either way; "
+                            + "dpa: the DPA-4B shape (--shape dpa4b, or tiny), float32, parts one after the other")
     String modelName;
 
     @Option(names = "--prefill-tokens", defaultValue = "640")
@@ -89,6 +91,9 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (modelName.equals("dpa")) {
+            return dpa();
+        }
         ModelShape shape = shape(shapeName);
         PrintStream out = System.out;
         Path dir = workDir != null ? workDir : Files.createTempDirectory("inverse-llava-bench");
@@ -140,6 +145,28 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (json != null) {
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), results);
+        }
+        return 0;
+    }
+
+    /** {@code --model dpa}: {@link DpaBench} at 448 and 1344 pixels, decode after the 448-pixel prompt. */
+    private int dpa() throws IOException {
+        DpaBench.DpaShape shape = switch (shapeName) {
+            case "dpa4b", "benchmark" -> DpaBench.DpaShape.dpa4b();
+            case "tiny" -> DpaBench.DpaShape.tiny();
+            default -> throw new IllegalArgumentException("--model dpa takes --shape dpa4b (default) or tiny");
+        };
+        PrintStream out = System.out;
+        try (NDManager probe = NDManager.newBaseManager(Device.cpu())) {
+            out.println("machine: " + MachineProbe.cpuDescription());
+            out.printf(Locale.ROOT, "machine: read bandwidth %.1f GB/s%n", MachineProbe.readBandwidth(probe, 5) / 1e9);
+        }
+        out.println("DPA " + shape.name() + " shape, random float32 weights, one part at a time");
+        out.println("| part | input | time |");
+        out.println("|---|---|---|");
+        List<DpaBench.Line> lines = new DpaBench(shape, images, decodeTokens).run(out, new int[] {448, 1344});
+        if (json != null) {
+            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), lines);
         }
         return 0;
     }

@@ -1,7 +1,10 @@
 package org.invllava.runtime.dpa;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import org.invllava.runtime.nn.Activations;
 
@@ -17,6 +20,23 @@ final class Attention {
             scores = scores.add(mask);
         }
         return Activations.softmaxFp32(scores).matMul(v); // [H, T, D]
+    }
+
+    /**
+     * {@link #scaledDotProduct} without a mask, {@code chunk} queries at a time: a 1344×1344 picture's full-attention
+     * block has 9,216 patches, whose [H, S, S] scores would take 5.4 GB in float32 at once.
+     */
+    static NDArray chunked(NDArray q, NDArray k, NDArray v, int chunk) {
+        long t = q.getShape().get(1);
+        if (t <= chunk) {
+            return scaledDotProduct(q, k, v, null);
+        }
+        NDList parts = new NDList();
+        for (long start = 0; start < t; start += chunk) {
+            NDIndex rows = new NDIndex(":, " + start + ":" + Math.min(t, start + chunk));
+            parts.add(scaledDotProduct(q.get(rows), k, v, null)); // [H, chunk, D]
+        }
+        return NDArrays.concat(parts, 1);
     }
 
     /** The causal mask of {@code t} new queries after {@code past} cached positions: [T, past + T], −∞ above. */

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
 import java.util.List;
 import org.invllava.runtime.nn.RmsNorm;
+import org.invllava.runtime.nn.Scopes;
 import org.invllava.runtime.weights.TensorSource;
 
 /**
@@ -65,7 +66,9 @@ public final class Qwen3Decoder {
         int t = (int) x.getShape().get(0);
         NDArray mask = t == 1 ? null : Attention.causalMask(m, cache.length(), t);
         for (int i = 0; i < layers.size(); i++) {
-            x = layers.get(i).forward(x, rope, mask, cache, i);
+            Qwen3Layer layer = layers.get(i);
+            int index = i;
+            x = Scopes.scoped(x, in -> layer.forward(in, rope, mask, cache, index)); // intermediates freed per layer
         }
         return norm.forward(x);
     }

@@ -7,6 +7,7 @@ import java.util.List;
 import org.invllava.runtime.nn.Activations;
 import org.invllava.runtime.nn.Linear;
 import org.invllava.runtime.nn.RmsNorm;
+import org.invllava.runtime.nn.Scopes;
 import org.invllava.runtime.weights.TensorSource;
 
 /**
@@ -82,7 +83,9 @@ public final class QwenVisionTower {
         int[] windows = scaled(order.windows(), unitPatches);
         int[] whole = {rows * cols * unitPatches};
         for (int i = 0; i < blocks.size(); i++) {
-            x = blocks.get(i).forward(x, rope, config.fullAttentionBlocks().contains(i) ? whole : windows);
+            VisionBlock block = blocks.get(i);
+            int[] segments = config.fullAttentionBlocks().contains(i) ? whole : windows;
+            x = Scopes.scoped(x, in -> block.forward(in, rope, segments)); // intermediates freed per block
         }
         NDArray joined = mergerNorm.forward(x).reshape(rows * cols, -1); // [N, 4C]
         NDArray merged = merger2.forward(Activations.gelu(merger1.forward(joined))); // [N, out]

@@ -7,6 +7,7 @@ import ai.djl.ndarray.index.NDIndex;
 import org.invllava.runtime.nn.Activations;
 import org.invllava.runtime.nn.Linear;
 import org.invllava.runtime.nn.RmsNorm;
+import org.invllava.runtime.nn.Scopes;
 import org.invllava.runtime.weights.TensorSource;
 
 /**
@@ -16,6 +17,8 @@ import org.invllava.runtime.weights.TensorSource;
  */
 record VisionBlock(
         RmsNorm norm1, Linear qkv, Linear proj, RmsNorm norm2, Linear gate, Linear up, Linear down, int heads) {
+    /** Queries attended at once in a long segment (the full-attention blocks of a large picture). */
+    static final int QUERY_CHUNK = 1024;
 
     static VisionBlock load(TensorSource w, String p, QwenVisionConfig c) {
         long d = c.hiddenSize();
@@ -54,12 +57,16 @@ record VisionBlock(
         int start = 0;
         for (int len : segments) {
             NDIndex rows = new NDIndex(start + ":" + (start + len));
-            NDArray o = Attention.scaledDotProduct(
-                    q.get(rows).transpose(1, 0, 2), // [H, len, D]
-                    k.get(rows).transpose(1, 0, 2),
-                    v.get(rows).transpose(1, 0, 2),
-                    null);
-            out.add(o.transpose(1, 0, 2).reshape(len, heads * headDim)); // [len, C]
+            int length = len;
+            out.add(Scopes.scoped(
+                    q,
+                    query -> Attention.chunked(
+                                    query.get(rows).transpose(1, 0, 2), // [H, len, D]
+                                    k.get(rows).transpose(1, 0, 2),
+                                    v.get(rows).transpose(1, 0, 2),
+                                    QUERY_CHUNK)
+                            .transpose(1, 0, 2)
+                            .reshape(length, heads * headDim))); // [len, C]
             start += len;
         }
         return proj.forward(NDArrays.concat(out, 0));

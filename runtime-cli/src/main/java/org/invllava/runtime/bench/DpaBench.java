@@ -1,0 +1,156 @@
+package org.invllava.runtime.bench;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Supplier;
+import org.invllava.runtime.dpa.MropePositions;
+import org.invllava.runtime.dpa.Qwen3Cache;
+import org.invllava.runtime.dpa.Qwen3Config;
+import org.invllava.runtime.dpa.Qwen3Decoder;
+import org.invllava.runtime.dpa.QwenVisionConfig;
+import org.invllava.runtime.dpa.QwenVisionTower;
+import org.invllava.runtime.dpa.Rotary;
+
+/**
+ * {@code bench --model dpa}: the DPA family's three parts with random weights of a real shape, float32, one after
+ * the other (each part's weights freed before the next): the vision tower per picture side, the perceiver over the
+ * prompt prefix (M-RoPE), the thinker's prefill and decode. Peak RSS is the process's.
+ */
+public final class DpaBench {
+    /** The three parts' configs. DPA-4B: Qwen2.5-VL-3B tower, Qwen3-0.6B perceiver (INFERRED), Qwen3-4B thinker. */
+    public record DpaShape(String name, QwenVisionConfig vision, Qwen3Config perceiver, Qwen3Config thinker) {
+        public static DpaShape dpa4b() {
+            return new DpaShape(
+                    "dpa-4b",
+                    vision(32, 1280, 3420, 16, List.of(7, 15, 23, 31), 1024),
+                    qwen3(1024, 3072, 28, 16, 8),
+                    qwen3(2560, 9728, 36, 32, 8));
+        }
+
+        public static DpaShape tiny() {
+            return new DpaShape(
+                    "tiny", vision(4, 32, 48, 2, List.of(1, 3), 48), qwen3(48, 64, 2, 4, 2), qwen3(40, 72, 3, 4, 2));
+        }
+
+        static QwenVisionConfig vision(int depth, int width, int ffn, int heads, List<Integer> full, int out) {
+            return new QwenVisionConfig(depth, width, ffn, heads, 3, 14, 2, 2, 112, full, out, "silu");
+        }
+
+        static Qwen3Config qwen3(int width, int ffn, int layers, int heads, int kvHeads) {
+            return new Qwen3Config(
+                    width, ffn, layers, heads, kvHeads, 128, 1e-6, 1e6, null, 151936, null, true, false, "silu");
+        }
+    }
+
+    /** One measured line. */
+    public record Line(String part, String input, double ms, String unit) {}
+
+    private final DpaShape shape;
+    private final int runs;
+    private final int decodeTokens;
+
+    public DpaBench(DpaShape shape, int runs, int decodeTokens) {
+        this.shape = shape;
+        this.runs = runs;
+        this.decodeTokens = decodeTokens;
+    }
+
+    /** Measures pictures of each side in {@code sides} (pixels, multiples of 28); prints as it goes. */
+    public List<Line> run(PrintStream out, int[] sides) {
+        List<Line> lines = new ArrayList<>();
+        try (NDManager m = NDManager.newBaseManager()) {
+            QwenVisionTower tower = QwenVisionTower.load(new RandomTensors(m), "visual.", shape.vision());
+            for (int side : sides) {
+                int grid = side / 14;
+                NDArray pixels = m.randomNormal(0, 1, new Shape((long) grid * grid, 1176), DataType.FLOAT32);
+                double ms = time(() -> tower.forward(m, pixels, grid, grid));
+                lines.add(print(out, new Line("vision tower", side + "x" + side, ms, "ms/image")));
+            }
+        }
+        try (NDManager m = NDManager.newBaseManager()) {
+            Qwen3Decoder perceiver = Qwen3Decoder.load(new RandomTensors(m), "perceiver.", shape.perceiver(), null);
+            for (int side : sides) {
+                int n = (side / 28) * (side / 28);
+                int[] ids = prefixIds(n);
+                long[][] positions = MropePositions.of(ids, 1, side / 28, side / 28);
+                Qwen3Config c = shape.perceiver();
+                double ms = time(() -> {
+                    try (Qwen3Cache cache = perceiver.newCache(m)) {
+                        NDArray x = m.randomNormal(0, 1, new Shape(ids.length, c.hiddenSize()), DataType.FLOAT32);
+                        Rotary rope = Rotary.multimodal(m, 1e6, c.headDim(), List.of(16, 24, 24), positions);
+                        return perceiver.forward(m, x, rope, cache);
+                    }
+                });
+                lines.add(print(out, new Line("perceiver prefix", ids.length + " tokens (" + side + "px)", ms, "ms")));
+            }
+        }
+        try (NDManager m = NDManager.newBaseManager()) {
+            Qwen3Decoder thinker = Qwen3Decoder.load(new RandomTensors(m), "thinker.model.", shape.thinker(), "x");
+            Qwen3Config c = shape.thinker();
+            int n = (sides[0] / 28) * (sides[0] / 28) + 2 + 40;
+            try (Qwen3Cache cache = thinker.newCache(m)) {
+                NDArray prompt = m.randomNormal(0, 1, new Shape(n, c.hiddenSize()), DataType.FLOAT32);
+                long start = System.nanoTime();
+                NDArray hidden =
+                        thinker.forward(m, prompt, Rotary.text(m, c.ropeTheta(), c.headDim(), range(0, n)), cache);
+                int next = (int)
+                        thinker.logits(hidden.get(new NDIndex("-1:"))).argMax().getLong();
+                lines.add(print(
+                        out, new Line("thinker prefill", n + " tokens", (System.nanoTime() - start) / 1e6, "ms")));
+                start = System.nanoTime();
+                for (int i = 0; i < decodeTokens; i++) {
+                    NDArray x = thinker.embed(m, new int[] {next});
+                    NDArray h =
+                            thinker.forward(m, x, Rotary.text(m, c.ropeTheta(), c.headDim(), range(n + i, 1)), cache);
+                    next = (int) thinker.logits(h).argMax().getLong();
+                }
+                double perToken = (System.nanoTime() - start) / 1e6 / decodeTokens;
+                lines.add(print(
+                        out, new Line("thinker decode", decodeTokens + " tokens after " + n, perToken, "ms/token")));
+            }
+        }
+        out.printf(Locale.ROOT, "peak RSS %.2f GiB%n", ProcessMemory.peakRss() / (double) (1L << 30));
+        return lines;
+    }
+
+    private static Line print(PrintStream out, Line l) {
+        out.printf(Locale.ROOT, "| %s | %s | %.1f %s |%n", l.part(), l.input(), l.ms(), l.unit());
+        return l;
+    }
+
+    /** Mean ms of {@code runs} calls after one warm-up. */
+    private double time(Supplier<NDArray> call) {
+        call.get().getFloat(0, 0); // warm-up, forced
+        long start = System.nanoTime();
+        for (int i = 0; i < runs; i++) {
+            call.get().getFloat(0, 0);
+        }
+        return (System.nanoTime() - start) / 1e6 / runs;
+    }
+
+    /** A perceiver prefix's ids: 20 text ids (0), vision_start (2), {@code n} pads (1), vision_end (3). */
+    private static int[] prefixIds(int n) {
+        int[] ids = new int[20 + n + 2];
+        ids[20] = 2;
+        for (int i = 0; i < n; i++) {
+            ids[21 + i] = 1;
+        }
+        ids[21 + n] = 3;
+        return ids;
+    }
+
+    private static long[] range(int from, int count) {
+        long[] out = new long[count];
+        for (int i = 0; i < count; i++) {
+            out[i] = from + i;
+        }
+        return out;
+    }
+}
