@@ -21,7 +21,9 @@ public record LlamaConfig(
         @JsonProperty("bos_token_id") Integer bosTokenId,
         @JsonProperty("eos_token_id") List<Integer> eosTokenIds,
         @JsonProperty("tie_word_embeddings") Boolean tieWordEmbeddings,
-        @JsonProperty("hidden_act") String hiddenAct) {
+        @JsonProperty("hidden_act") String hiddenAct,
+        @JsonProperty("model_type") String modelType,
+        @JsonProperty("rope_parameters") JsonNode ropeParameters) {
 
     public LlamaConfig {
         Json.require(
@@ -34,7 +36,11 @@ public record LlamaConfig(
         numKeyValueHeads = numKeyValueHeads == null ? numAttentionHeads : numKeyValueHeads;
         headDim = headDim == null ? hiddenSize / numAttentionHeads : headDim;
         rmsNormEps = rmsNormEps == null ? 1e-6 : rmsNormEps;
+        if (ropeTheta == null && ropeParameters != null && ropeParameters.has("rope_theta")) {
+            ropeTheta = ropeParameters.get("rope_theta").asDouble(); // transformers 5's layout
+        }
         ropeTheta = ropeTheta == null ? 10000.0 : ropeTheta;
+        modelType = modelType == null ? "llama" : modelType;
         maxPositionEmbeddings = maxPositionEmbeddings == null ? 2048 : maxPositionEmbeddings;
         bosTokenId = bosTokenId == null ? 1 : bosTokenId;
         eosTokenIds = eosTokenIds == null ? List.of(2) : List.copyOf(eosTokenIds);
@@ -49,6 +55,18 @@ public record LlamaConfig(
         Json.require(headDim % 2 == 0, "head_dim must be even for rotary embeddings");
         Json.require(ropeScaling == null || ropeScaling.isNull(), "rope_scaling is not supported");
         Json.require(hiddenAct.equals("silu"), "hidden_act " + hiddenAct + " is not supported (silu only)");
+        String ropeType = ropeParameters == null || !ropeParameters.has("rope_type")
+                ? "default"
+                : ropeParameters.get("rope_type").asText();
+        Json.require(ropeType.equals("default"), "rope_type " + ropeType + " is not supported");
+    }
+
+    /**
+     * Whether q and k are RMS-normed per head before the rotary ({@code q_norm}, {@code k_norm}): Qwen3, otherwise a
+     * LLaMA (DPA's thinker runs on this decoder). Other model types (LLaVA's own {@code llava}) read as LLaMA.
+     */
+    public boolean qkNorm() {
+        return modelType.equals("qwen3");
     }
 
     public int kvGroups() {

@@ -11,11 +11,13 @@ import java.util.Map;
 import org.invllava.runtime.nn.Activations;
 import org.invllava.runtime.nn.Fp16OnCpu;
 import org.invllava.runtime.nn.Linear;
+import org.invllava.runtime.nn.RmsNorm;
 import org.invllava.runtime.nn.Scalars;
 
 /**
  * LLaMA self-attention with grouped KV heads and a KV cache. On a fusion layer the inverse-fusion update
- * is added to q, k and v before they are split into heads and before RoPE.
+ * is added to q, k and v before they are split into heads and before RoPE; Qwen3 RMS-norms each head of q and k
+ * before RoPE.
  */
 final class Attention {
     private final Linear qkv;
@@ -25,6 +27,10 @@ final class Attention {
     private final int kvHeads;
     private final int headDim;
     private final Rope rope;
+    private final QkNorm qkNorm;
+
+    /** Qwen3's per-head RMSNorms of q and k (over head_dim), applied before RoPE; null for LLaMA. */
+    record QkNorm(RmsNorm q, RmsNorm k) {}
 
     /** {@code qkv} is q_proj, k_proj and v_proj merged into one [(H + 2·H_kv)·D, D_model] projection. */
     Attention(
@@ -34,7 +40,9 @@ final class Attention {
             int heads,
             int kvHeads,
             int headDim,
-            Rope rope) {
+            Rope rope,
+            QkNorm qkNorm) {
+        this.qkNorm = qkNorm;
         this.qkv = qkv;
         this.o = o;
         this.fusion = Map.copyOf(fusion);
@@ -56,8 +64,14 @@ final class Attention {
         NDArray q = fuse("q", projected.get(new NDIndex(":, 0:" + qDim)), h, streams); // [N, H·D]
         NDArray k = fuse("k", projected.get(new NDIndex(":, " + qDim + ":" + (qDim + kvDim))), h, streams);
         NDArray v = fuse("v", projected.get(new NDIndex(":, " + (qDim + kvDim) + ":")), h, streams);
-        NDArray qs = rope.apply(q.reshape(new Shape(n, heads, headDim)), angles); // [N, H, D]
-        NDArray ks = rope.apply(k.reshape(new Shape(n, kvHeads, headDim)), angles); // [N, H_kv, D]
+        NDArray qh = q.reshape(new Shape(n, heads, headDim)); // [N, H, D]
+        NDArray kh = k.reshape(new Shape(n, kvHeads, headDim)); // [N, H_kv, D]
+        if (qkNorm != null) {
+            qh = qkNorm.q().forward(qh);
+            kh = qkNorm.k().forward(kh);
+        }
+        NDArray qs = rope.apply(qh, angles); // [N, H, D]
+        NDArray ks = rope.apply(kh, angles); // [N, H_kv, D]
         NDArray vs = v.reshape(new Shape(n, kvHeads, headDim)); // [N, H_kv, D]
         DataType cached = Fp16OnCpu.attentionType(ks); // float16 on the CPU caches float32: no per-step casts
         ks = ks.toType(cached, false);

@@ -142,7 +142,12 @@ public final class LlamaModel {
                     c.numAttentionHeads(),
                     c.numKeyValueHeads(),
                     c.headDim(),
-                    rope);
+                    rope,
+                    c.qkNorm()
+                            ? new Attention.QkNorm(
+                                    new RmsNorm(base.load(p + "self_attn.q_norm.weight", c.headDim()), eps),
+                                    new RmsNorm(base.load(p + "self_attn.k_norm.weight", c.headDim()), eps))
+                            : null);
             long ffn = c.intermediateSize();
             Mlp mlp = new Mlp(
                     stored(
