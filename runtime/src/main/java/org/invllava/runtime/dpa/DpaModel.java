@@ -7,9 +7,11 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.invllava.runtime.config.ConfigException;
+import org.invllava.runtime.config.Json;
 import org.invllava.runtime.weights.TensorLoader;
 
 /**
@@ -37,6 +39,15 @@ public final class DpaModel implements AutoCloseable {
             return new SpecialIds(
                     t.id(DpaPrompts.VISION_START), t.id(DpaPrompts.IMAGE_PAD), t.id(DpaPrompts.VISION_END));
         }
+
+        /** Refuses a config whose {@code key} (when present) names another id than the tokenizer's {@code id}. */
+        static void check(Path file, JsonNode config, String key, int id) {
+            JsonNode value = config.get(key);
+            if (value != null && value.isInt() && value.asInt() != id) {
+                throw new ConfigException(file + ": " + key + " is " + value.asInt() + " but the perceiver's tokenizer "
+                        + "gives " + id + " (a config and a tokenizer of different models?)");
+            }
+        }
     }
 
     private DpaModel(Builder b) {
@@ -51,6 +62,12 @@ public final class DpaModel implements AutoCloseable {
         this.processor = b.processor;
         this.perceiverIds = SpecialIds.of(perceiverTokenizer);
         this.thinkerIds = SpecialIds.of(thinkerTokenizer);
+        for (Path file : b.paths.idConfigs()) {
+            JsonNode config = Json.readTree(file);
+            SpecialIds.check(file, config, "image_token_id", perceiverIds.imagePad());
+            SpecialIds.check(file, config, "vision_start_token_id", perceiverIds.visionStart());
+            SpecialIds.check(file, config, "vision_end_token_id", perceiverIds.visionEnd());
+        }
     }
 
     private static final class Builder {
@@ -92,6 +109,11 @@ public final class DpaModel implements AutoCloseable {
             b.processor = QwenImageProcessor.load(b.paths.processor());
             return new DpaModel(b);
         } catch (RuntimeException e) {
+            for (QwenTokenizer t : new QwenTokenizer[] {b.perceiverTokenizer, b.thinkerTokenizer}) {
+                if (t != null) {
+                    t.close();
+                }
+            }
             b.manager.close();
             throw e;
         }

@@ -30,7 +30,18 @@ public record DpaPaths(
         Path thinker,
         Path thinkerTokenizer,
         Path processor,
-        Checkpoint weights) {
+        Checkpoint weights,
+        Path checkpointConfig) {
+
+    /** The configs that state the vision token ids: the checkpoint's own (single layout) and the vision tower's. */
+    public List<Path> idConfigs() {
+        List<Path> out = new ArrayList<>();
+        if (checkpointConfig != null) {
+            out.add(checkpointConfig);
+        }
+        out.add(vision.resolve("config.json"));
+        return out;
+    }
 
     /** Reads {@code dir} (either layout), resolving named parts against {@code refs} (may be null). */
     public static DpaPaths open(Path dir, Path refs) {
@@ -56,7 +67,8 @@ public record DpaPaths(
                 resolve(dir, refs, config.thinkerPath(), "thinker_name_or_path"),
                 resolve(dir, refs, config.thinkerTokenizerPath(), "t_tokenizer_name_or_path"),
                 resolve(dir, refs, config.processorPath(), "p_processor_name_or_path"),
-                weights);
+                weights,
+                configFile);
     }
 
     /** The single layout's tensor prefixes; the perceiver's LM head is not used (its hidden states are). */
@@ -97,7 +109,8 @@ public record DpaPaths(
                 thinkerDir,
                 thinkerDir,
                 Files.isRegularFile(perceiverDir.resolve("preprocessor_config.json")) ? perceiverDir : vision,
-                weights);
+                weights,
+                null);
     }
 
     /** The directory {@code name} (a path, or a Hub name looked up under {@code refs} and beside {@code dir}). */

@@ -187,6 +187,18 @@ class DpaGoldenTest {
     }
 
     @Test
+    void aConfigWhoseImageTokenIdIsNotTheTokenizersIsRefused(@TempDir Path tmp) throws IOException {
+        Path dpa = copy(CASE.resolve("dpa"), tmp.resolve("dpa"));
+        Path config = dpa.resolve("config.json");
+        Files.writeString(
+                config, Files.readString(config).replace("\"image_token_id\": 312", "\"image_token_id\": 151655"));
+        var e = assertThrows(RuntimeException.class, () -> DpaModel.load(dpa, CASE.resolve("refs")));
+        assertTrue(
+                e.getMessage().contains("image_token_id is 151655 but the perceiver's tokenizer gives 312"),
+                e.getMessage());
+    }
+
+    @Test
     void aMissingReferencedModelIsNamed(@TempDir Path tmp) {
         var e = assertThrows(RuntimeException.class, () -> DpaModel.load(CASE.resolve("dpa"), tmp));
         assertTrue(e.getMessage().contains("tiny/Qwen2.5-VL") && e.getMessage().contains("vit_path"), e.getMessage());
