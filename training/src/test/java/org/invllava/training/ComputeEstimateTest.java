@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class ComputeEstimateTest {
     // d 64, 4 heads of 16 (q 64), 2 KV heads (kv 32), ffn 172, vocabulary 2048, 2 layers
     private static final LlamaConfig DEMO = new LlamaConfig(
-            64, 172, 2, 4, 2, null, 1e-5, null, null, 1024, 2048, 1, List.of(2), false, "silu", null, null);
+            64, 172, 2, 4, 2, null, 1e-5, null, null, 1024, 2048, 1, List.of(2), false, "silu", null, null, null);
     // 10 rows, 4 of them patches; 2 scored
     private static final Example EXAMPLE = new Example(
             new ExpandedSequence(

@@ -10,9 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Supplier;
+import org.invllava.runtime.config.LlamaConfig;
 import org.invllava.runtime.dpa.MropePositions;
 import org.invllava.runtime.dpa.Qwen3Cache;
-import org.invllava.runtime.dpa.Qwen3Config;
 import org.invllava.runtime.dpa.Qwen3Decoder;
 import org.invllava.runtime.dpa.QwenVisionConfig;
 import org.invllava.runtime.dpa.QwenVisionTower;
@@ -25,7 +25,7 @@ import org.invllava.runtime.dpa.Rotary;
  */
 public final class DpaBench {
     /** The three parts' configs. DPA-4B: Qwen2.5-VL-3B tower, Qwen3-0.6B perceiver (INFERRED), Qwen3-4B thinker. */
-    public record DpaShape(String name, QwenVisionConfig vision, Qwen3Config perceiver, Qwen3Config thinker) {
+    public record DpaShape(String name, QwenVisionConfig vision, LlamaConfig perceiver, LlamaConfig thinker) {
         public static DpaShape dpa4b() {
             return new DpaShape(
                     "dpa-4b",
@@ -43,9 +43,10 @@ public final class DpaBench {
             return new QwenVisionConfig(depth, width, ffn, heads, 3, 14, 2, 2, 112, full, out, "silu");
         }
 
-        static Qwen3Config qwen3(int width, int ffn, int layers, int heads, int kvHeads) {
-            return new Qwen3Config(
-                    width, ffn, layers, heads, kvHeads, 128, 1e-6, 1e6, null, 151936, null, true, false, "silu");
+        static LlamaConfig qwen3(int width, int ffn, int layers, int heads, int kvHeads) {
+            return new LlamaConfig(
+                    width, ffn, layers, heads, kvHeads, 128, 1e-6, 1e6, null, 40960, 151936, null, null, true, "silu",
+                    "qwen3", null, false);
         }
     }
 
@@ -80,7 +81,7 @@ public final class DpaBench {
                 int n = (side / 28) * (side / 28);
                 int[] ids = prefixIds(n);
                 long[][] positions = MropePositions.of(ids, 1, side / 28, side / 28);
-                Qwen3Config c = shape.perceiver();
+                LlamaConfig c = shape.perceiver();
                 double ms = time(() -> {
                     try (Qwen3Cache cache = perceiver.newCache(m)) {
                         NDArray x = m.randomNormal(0, 1, new Shape(ids.length, c.hiddenSize()), DataType.FLOAT32);
@@ -93,7 +94,7 @@ public final class DpaBench {
         }
         try (NDManager m = NDManager.newBaseManager()) {
             Qwen3Decoder thinker = Qwen3Decoder.load(new RandomTensors(m), "thinker.model.", shape.thinker(), "x");
-            Qwen3Config c = shape.thinker();
+            LlamaConfig c = shape.thinker();
             int n = (sides[0] / 28) * (sides[0] / 28) + 2 + 40;
             try (Qwen3Cache cache = thinker.newCache(m)) {
                 NDArray prompt = m.randomNormal(0, 1, new Shape(n, c.hiddenSize()), DataType.FLOAT32);

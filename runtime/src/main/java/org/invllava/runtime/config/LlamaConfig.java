@@ -23,7 +23,8 @@ public record LlamaConfig(
         @JsonProperty("tie_word_embeddings") Boolean tieWordEmbeddings,
         @JsonProperty("hidden_act") String hiddenAct,
         @JsonProperty("model_type") String modelType,
-        @JsonProperty("rope_parameters") JsonNode ropeParameters) {
+        @JsonProperty("rope_parameters") JsonNode ropeParameters,
+        @JsonProperty("attention_bias") Boolean attentionBias) {
 
     public LlamaConfig {
         Json.require(
@@ -59,6 +60,8 @@ public record LlamaConfig(
                 ? "default"
                 : ropeParameters.get("rope_type").asText();
         Json.require(ropeType.equals("default"), "rope_type " + ropeType + " is not supported");
+        Json.require(
+                attentionBias == null || !attentionBias, "attention_bias is not supported (q/k/v/o without biases)");
     }
 
     /**

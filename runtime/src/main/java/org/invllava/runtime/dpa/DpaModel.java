@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import org.invllava.runtime.config.ConfigException;
 import org.invllava.runtime.config.Json;
+import org.invllava.runtime.config.LlamaConfig;
 import org.invllava.runtime.weights.TensorLoader;
 
 /**
@@ -88,8 +89,8 @@ public final class DpaModel implements AutoCloseable {
         b.paths = DpaPaths.open(dir, refs);
         b.manager = NDManager.newBaseManager();
         try {
-            Qwen3Config perceiverLm = Qwen3Config.load(b.paths.perceiverLlm().resolve("config.json"));
-            Qwen3Config thinkerConfig = Qwen3Config.load(b.paths.thinker().resolve("config.json"));
+            LlamaConfig perceiverLm = LlamaConfig.load(b.paths.perceiverLlm().resolve("config.json"));
+            LlamaConfig thinkerConfig = LlamaConfig.load(b.paths.thinker().resolve("config.json"));
             if (b.paths.perceiver().headDim() != perceiverLm.headDim()) {
                 throw new ConfigException(dir + ": the perceiver's rotary head size "
                         + b.paths.perceiver().headDim() + " (perceiver_config) differs from its LLM's head_dim "

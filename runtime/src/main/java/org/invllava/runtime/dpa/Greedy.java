@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import java.util.Arrays;
 import java.util.Set;
+import org.invllava.runtime.config.LlamaConfig;
 import org.invllava.runtime.vision.RgbImage;
 
 /**
@@ -45,7 +46,7 @@ public final class Greedy {
     public static Result run(
             DpaModel model, NDManager m, int[] promptIds, NDArray aligned, int maxTokens, Set<Integer> stop) {
         Qwen3Decoder thinker = model.thinker();
-        Qwen3Config c = thinker.config();
+        LlamaConfig c = thinker.config();
         int[] out = new int[maxTokens];
         NDArray first = null;
         try (Qwen3Cache cache = thinker.newCache(m)) {

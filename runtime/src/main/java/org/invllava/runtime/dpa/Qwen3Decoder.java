@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
 import java.util.List;
+import org.invllava.runtime.config.LlamaConfig;
 import org.invllava.runtime.nn.RmsNorm;
 import org.invllava.runtime.nn.Scopes;
 import org.invllava.runtime.weights.TensorSource;
@@ -13,13 +14,13 @@ import org.invllava.runtime.weights.TensorSource;
  * rotary, the perceiver's LLM with M-RoPE; the caller gives the rotary of the new tokens.
  */
 public final class Qwen3Decoder {
-    private final Qwen3Config config;
+    private final LlamaConfig config;
     private final NDArray embedTokens; // [V, C]
     private final List<Qwen3Layer> layers;
     private final RmsNorm norm;
     private final NDArray lmHead; // [V, C], or null without a head
 
-    private Qwen3Decoder(Qwen3Config config, NDArray embed, List<Qwen3Layer> layers, RmsNorm norm, NDArray lmHead) {
+    private Qwen3Decoder(LlamaConfig config, NDArray embed, List<Qwen3Layer> layers, RmsNorm norm, NDArray lmHead) {
         this.config = config;
         this.embedTokens = embed;
         this.layers = layers;
@@ -31,7 +32,7 @@ public final class Qwen3Decoder {
      * The decoder under {@code prefix} ({@code embed_tokens}, {@code layers.i}, {@code norm}); with
      * {@code head} the LM head {@code head} (or the embedding, when the config ties them or the head is absent).
      */
-    public static Qwen3Decoder load(TensorSource w, String prefix, Qwen3Config c, String head) {
+    public static Qwen3Decoder load(TensorSource w, String prefix, LlamaConfig c, String head) {
         NDArray embed = w.load(prefix + "embed_tokens.weight", c.vocabSize(), c.hiddenSize());
         List<Qwen3Layer> layers = new ArrayList<>();
         for (int i = 0; i < c.numHiddenLayers(); i++) {
@@ -46,7 +47,7 @@ public final class Qwen3Decoder {
         return new Qwen3Decoder(c, embed, layers, norm, lmHead);
     }
 
-    public Qwen3Config config() {
+    public LlamaConfig config() {
         return config;
     }
 

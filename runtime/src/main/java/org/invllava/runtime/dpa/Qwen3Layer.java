@@ -1,6 +1,7 @@
 package org.invllava.runtime.dpa;
 
 import ai.djl.ndarray.NDArray;
+import org.invllava.runtime.config.LlamaConfig;
 import org.invllava.runtime.nn.Activations;
 import org.invllava.runtime.nn.Linear;
 import org.invllava.runtime.nn.RmsNorm;
@@ -22,9 +23,9 @@ record Qwen3Layer(
         Linear gate,
         Linear up,
         Linear down,
-        Qwen3Config c) {
+        LlamaConfig c) {
 
-    static Qwen3Layer load(TensorSource w, String p, Qwen3Config c) {
+    static Qwen3Layer load(TensorSource w, String p, LlamaConfig c) {
         long d = c.hiddenSize();
         long hd = c.headDim();
         long f = c.intermediateSize();
