@@ -13,7 +13,10 @@ import java.util.Arrays;
 import org.invllava.runtime.config.ConfigException;
 import org.invllava.runtime.config.Json;
 import org.invllava.runtime.config.LlamaConfig;
+import org.invllava.runtime.tokenizer.LlamaTokenizer;
+import org.invllava.runtime.vision.RgbImage;
 import org.invllava.runtime.weights.TensorLoader;
+import org.invllava.wire.PatchFeatures;
 
 /**
  * Deep Pre-Alignment: the perceiver (Qwen2.5-VL tower + Qwen3 with M-RoPE) reads the image, its last hidden layer
@@ -161,6 +164,36 @@ public final class DpaModel implements AutoCloseable {
     /** The aligned rows [N+2, T] the thinker reads in place of its three image tokens' embeddings. */
     public NDArray align(NDArray features) {
         return aligner.forward(features);
+    }
+
+    /**
+     * What the vision side of a served DPA sends (the perceiver and the aligner; the question does not enter): the
+     * aligned rows [N+2, T] of one image as a features message, vision_start and vision_end rows included.
+     */
+    public PatchFeatures encode(RgbImage image) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray aligned = align(features(m, processor.process(image))); // [N+2, T]
+            long[] shape = aligned.getShape().getShape();
+            return new PatchFeatures((int) shape[0], (int) shape[1], aligned.toFloatArray());
+        }
+    }
+
+    /**
+     * The thinker's prompt for the serving decoder: {@code ids} with the span vision_start … vision_end collapsed
+     * into one image token ({@link LlamaTokenizer#IMAGE_TOKEN_ID}), whose N+2 rows {@link #encode} gives (LLaVA's
+     * route: rows as input embeddings).
+     */
+    public int[] collapseImageSpan(int[] ids) {
+        int start = MropePositions.firstIndexOf(ids, thinkerIds.visionStart());
+        int end = MropePositions.firstIndexOf(ids, thinkerIds.visionEnd());
+        if (start < 0 || end < start) {
+            throw new IllegalArgumentException("thinker prompt: no <|vision_start|> … <|vision_end|> span");
+        }
+        int[] out = new int[ids.length - (end - start)];
+        System.arraycopy(ids, 0, out, 0, start);
+        out[start] = LlamaTokenizer.IMAGE_TOKEN_ID;
+        System.arraycopy(ids, end + 1, out, start + 1, ids.length - end - 1);
+        return out;
     }
 
     /** The thinker's prompt ids for an image of {@code n} tokens and {@code question}. */

@@ -8,13 +8,15 @@ import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.invllava.runtime.Golden;
 import org.invllava.runtime.config.LlamaConfig;
+import org.invllava.runtime.dpa.DpaModel;
 import org.invllava.runtime.language.LlamaModel;
 import org.invllava.runtime.nn.quant.WeightFormat;
-import org.invllava.runtime.tokenizer.LlamaTokenizer;
+import org.invllava.runtime.vision.ImageDecoder;
 import org.invllava.runtime.weights.Checkpoint;
 import org.invllava.runtime.weights.TensorLoader;
 import org.invllava.wire.PatchFeatures;
@@ -23,8 +25,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * DPA's Qwen3 thinker on the serving engine's decoder ({@link LlamaModel} with Qwen3's q/k norms, the KV cache of a
- * {@link Sequence}): its vision_start … vision_end span collapsed into one image slot whose rows are the aligned
- * features, as input embeddings (LLaVA's route). Same first-step logits and greedy ids as the reference case.
+ * {@link Sequence}): its vision_start … vision_end span collapsed into one image slot whose rows are the vision
+ * side's message ({@link DpaModel#encode}: the picture through processor, perceiver and aligner), as input
+ * embeddings (LLaVA's route). Same first-step logits and greedy ids as the reference case.
  */
 class DpaThinkerOnLlamaTest {
     static final Path CASE = Path.of("src/test/resources/golden/tiny-dpa");
@@ -44,14 +47,14 @@ class DpaThinkerOnLlamaTest {
                     c, base, null, null, null, c.hiddenSize(), DataType.FLOAT32, WeightFormat.FLOAT32, m);
             TensorLoader reference =
                     new TensorLoader(Checkpoint.openFile(CASE.resolve("tensors.safetensors")), m, DataType.FLOAT32);
-            String name = picture + ".aligned";
-            long[] shape = reference.shape(name);
-            float[] aligned = reference.load(name, shape).toFloatArray();
-            PatchFeatures rows = new PatchFeatures((int) shape[0], (int) shape[1], aligned);
-            int[] ids = collapse(
-                    Golden.ints(want.get("thinker_ids")),
-                    expected.at("/special_ids/<|vision_start|>").asInt(),
-                    expected.at("/special_ids/<|vision_end|>").asInt());
+            PatchFeatures rows;
+            int[] ids;
+            try (DpaModel dpa = DpaModel.load(CASE.resolve("dpa"), CASE.resolve("refs"))) {
+                // the vision side's message: what a served DPA's vision encoder would send
+                rows = dpa.encode(new ImageDecoder(1L << 24)
+                        .decode(Files.readAllBytes(CASE.resolve("images").resolve(picture + ".png"))));
+                ids = dpa.collapseImageSpan(Golden.ints(want.get("thinker_ids")));
+            }
             ExpandedSequence seq = ExpandedSequence.build(ids, List.of(rows), c.hiddenSize(), c.vocabSize());
             try (Sequence s = new Sequence(
                     m.newSubManager(),
@@ -74,26 +77,6 @@ class DpaThinkerOnLlamaTest {
                 assertArrayEquals(Golden.ints(want.get("greedy_ids")), greedy);
             }
         }
-    }
-
-    /** The ids with {@code start … end} replaced by one image token (its rows: the N+2 aligned rows). */
-    static int[] collapse(int[] ids, int start, int end) {
-        int s = indexOf(ids, start);
-        int e = indexOf(ids, end);
-        int[] out = new int[ids.length - (e - s)];
-        System.arraycopy(ids, 0, out, 0, s);
-        out[s] = LlamaTokenizer.IMAGE_TOKEN_ID;
-        System.arraycopy(ids, e + 1, out, s + 1, ids.length - e - 1);
-        return out;
-    }
-
-    static int indexOf(int[] ids, int id) {
-        for (int i = 0; i < ids.length; i++) {
-            if (ids[i] == id) {
-                return i;
-            }
-        }
-        throw new IllegalArgumentException("no " + id);
     }
 
     static int argmax(float[] v) {
