@@ -10,6 +10,7 @@ import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import org.invllava.runtime.config.ConfigException;
 import org.invllava.runtime.config.Json;
 import org.invllava.runtime.config.LlamaConfig;
@@ -29,6 +30,7 @@ public final class DpaModel implements AutoCloseable {
     private final QwenVisionTower tower;
     private final Qwen3Decoder perceiver;
     private final PerceiverConfig perceiverConfig;
+    private final List<Integer> mropeSection;
     private final Aligner aligner;
     private final Qwen3Decoder thinker;
     private final QwenTokenizer perceiverTokenizer;
@@ -59,6 +61,7 @@ public final class DpaModel implements AutoCloseable {
         this.tower = b.tower;
         this.perceiver = b.perceiver;
         this.perceiverConfig = b.paths.perceiver();
+        this.mropeSection = b.mropeSection;
         this.aligner = b.aligner;
         this.thinker = b.thinker;
         this.perceiverTokenizer = b.perceiverTokenizer;
@@ -84,6 +87,7 @@ public final class DpaModel implements AutoCloseable {
         QwenTokenizer perceiverTokenizer;
         QwenTokenizer thinkerTokenizer;
         QwenImageProcessor processor;
+        List<Integer> mropeSection;
     }
 
     /** Loads a DPA checkpoint in either layout ({@link DpaPaths}), float32, checking every tensor's name and shape. */
@@ -99,6 +103,11 @@ public final class DpaModel implements AutoCloseable {
                         + b.paths.perceiver().headDim() + " (perceiver_config) differs from its LLM's head_dim "
                         + perceiverLm.headDim());
             }
+            b.mropeSection = b.paths
+                    .perceiver()
+                    .mropeSection(List.of(
+                            Json.readTree(b.paths.perceiverLlm().resolve("config.json")),
+                            Json.readTree(b.paths.vision().resolve("config.json"))));
             // the merger is re-dimensioned to the perceiver LLM's width: its output is read from the checkpoint
             QwenVisionConfig vision = QwenVisionConfig.load(b.paths.vision().resolve("config.json"))
                     .withOutHiddenSize(perceiverLm.hiddenSize());
@@ -153,8 +162,8 @@ public final class DpaModel implements AutoCloseable {
         int start = span(ids, perceiverIds, n, "perceiver prompt");
         NDArray embeds = scatter(m, perceiver, ids, start + 1, n, visionRows(m, px)); // [L, P]
         long[][] positions = MropePositions.of(ids, perceiverIds.imagePad(), px.gridH() / 2, px.gridW() / 2);
-        Rotary rope = Rotary.multimodal(
-                m, perceiverConfig.ropeTheta(), perceiverConfig.headDim(), perceiverConfig.mropeSection(), positions);
+        Rotary rope =
+                Rotary.multimodal(m, perceiverConfig.ropeTheta(), perceiverConfig.headDim(), mropeSection, positions);
         try (Qwen3Cache cache = perceiver.newCache(m)) {
             NDArray hidden = perceiver.forward(m, embeds, rope, cache); // [L, P]
             return hidden.get(new NDIndex(start + ":" + (start + n + 2)));

@@ -199,6 +199,30 @@ class DpaGoldenTest {
     }
 
     @Test
+    void mropeSectionsAreFoundInTheVisionModelsConfigWhenThePerceiverConfigHasNone(@TempDir Path tmp)
+            throws IOException {
+        Path dpa = copy(CASE.resolve("dpa"), tmp.resolve("dpa"));
+        Path refs = copy(CASE.resolve("refs"), tmp.resolve("refs"));
+        Path config = dpa.resolve("config.json");
+        JsonNode root = new ObjectMapper().readTree(config.toFile());
+        JsonNode section = root.at("/perceiver_config/rope_scaling");
+        ((com.fasterxml.jackson.databind.node.ObjectNode) root.get("perceiver_config")).remove("rope_scaling");
+        new ObjectMapper().writeValue(config.toFile(), root);
+        var missing = assertThrows(IllegalArgumentException.class, () -> DpaModel.load(dpa, refs));
+        assertTrue(missing.getMessage().contains("no mrope_section"), missing.getMessage());
+
+        Path vit = refs.resolve("tiny/Qwen2.5-VL/config.json");
+        JsonNode vitConfig = new ObjectMapper().readTree(vit.toFile());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) vitConfig).set("rope_scaling", section); // as Qwen2.5-VL-3B
+        new ObjectMapper().writeValue(vit.toFile(), vitConfig);
+        try (DpaModel model = DpaModel.load(dpa, refs);
+                NDManager m = manager.newSubManager()) {
+            QwenImageProcessor.Pixels px = model.processor().process(picture("large.png"));
+            assertClose(ref("large.features"), model.features(m, px), "features with the vision config's sections");
+        }
+    }
+
+    @Test
     void aMissingReferencedModelIsNamed(@TempDir Path tmp) {
         var e = assertThrows(RuntimeException.class, () -> DpaModel.load(CASE.resolve("dpa"), tmp));
         assertTrue(e.getMessage().contains("tiny/Qwen2.5-VL") && e.getMessage().contains("vit_path"), e.getMessage());
