@@ -67,6 +67,48 @@ class EvalCommandTest {
     }
 
     @Test
+    void aDpaCheckpointIsEvaluatedInProcess(@TempDir Path dir) throws Exception {
+        Path world = dir.resolve("world");
+        assertEquals(
+                0,
+                new CommandLine(new WorldCommand())
+                        .execute(
+                                "--out",
+                                world.toString(),
+                                "--train",
+                                "2",
+                                "--val",
+                                "2",
+                                "--test",
+                                "3",
+                                "--no-shifted"));
+        Path dpa = Path.of("../runtime/src/test/resources/golden/tiny-dpa"); // a random tiny DPA: answers are noise
+        Path out = dir.resolve("eval");
+        int code = new CommandLine(new EvalCommand())
+                .execute(
+                        "--world",
+                        world.resolve("test").toString(),
+                        "--limit",
+                        "4",
+                        "--max-tokens",
+                        "3",
+                        "--out",
+                        out.toString(),
+                        "--dpa-model",
+                        dpa.resolve("separated").toString(),
+                        "--dpa-refs",
+                        dpa.resolve("refs").toString());
+        assertEquals(0, code);
+        EvalReport report = EvalReport.read(out.resolve("results.json"));
+        assertEquals("dpa", report.model());
+        report.benchmarks().forEach(e -> {
+            assertEquals(0, e.errors(), e.toString()); // every question answered (noise: the model is random)
+            assertTrue(e.questions() > 0 && e.questions() <= 4, e.toString());
+        });
+        assertEquals(4, Files.readAllLines(out.resolve("answers-jsonl.jsonl")).size());
+    }
+
+    @Test
     void badOptionsAreOneLineErrors(@TempDir Path dir) {
         CommandLine cmd = new CommandLine(new EvalCommand());
         java.io.StringWriter err = new java.io.StringWriter();
