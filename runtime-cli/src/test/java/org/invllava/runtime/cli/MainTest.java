@@ -261,6 +261,31 @@ class MainTest {
     }
 
     @Test
+    void compareAsksADpaCheckpoint() throws Exception {
+        Path c = Path.of("../runtime/src/test/resources/golden/tiny-dpa"); // committed: built by tools/dpa-golden
+        JsonNode want =
+                new ObjectMapper().readTree(c.resolve("expected.json").toFile()).at("/cases/large.png");
+        Run r = run(
+                "compare",
+                "--dpa-model",
+                c.resolve("separated").toString(),
+                "--dpa-refs",
+                c.resolve("refs").toString(),
+                "--image",
+                c.resolve("images/large.png").toString(),
+                "--prompt",
+                "What colour is the square? Answer in one word.",
+                "--max-new-tokens",
+                "12");
+        assertEquals(0, r.code(), r.err());
+        String[] lines = r.out().strip().split("\n");
+        assertEquals(3, lines.length, r.out());
+        assertTrue(lines[2].startsWith("| dpa | " + want.get("thinker_ids").size() + " | "), lines[2]);
+        assertTrue(
+                lines[2].endsWith(" | 12 | " + want.get("greedy_text").asText().strip() + " |"), lines[2]);
+    }
+
+    @Test
     void errorsExitNonZeroWithOneLine() {
         assertOneLineError(run(generateArgs("missing.png").toArray(String[]::new)), "image file not found");
         assertOneLineError(run(generateArgs("image.png", "--dtype", "bfloat16").toArray(String[]::new)), "bfloat16");

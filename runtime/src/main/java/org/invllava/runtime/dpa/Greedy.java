@@ -15,11 +15,14 @@ import org.invllava.runtime.vision.RgbImage;
 public final class Greedy {
     private Greedy() {}
 
-    /** The ids chosen and the first step's logits [V]. */
-    public record Result(int[] ids, NDArray firstLogits) {}
+    /** The ids chosen, the first step's logits [V], and when the first and the last id were chosen (nanoTime). */
+    public record Result(int[] ids, NDArray firstLogits, long firstNanos, long lastNanos) {}
 
-    /** An answer: the thinker's prompt ids, the ids generated (a final stop id included) and the stripped text. */
-    public record Answer(int[] promptIds, int[] ids, String text) {}
+    /**
+     * An answer: the thinker's prompt ids, the ids generated (a final stop id included), the stripped text, when the
+     * question was taken and when its first and last ids were chosen (nanoTime: TTFT includes the image's encoding).
+     */
+    public record Answer(int[] promptIds, int[] ids, String text, long startNanos, long firstNanos, long lastNanos) {}
 
     /**
      * Answers {@code question} about {@code image} as DPA's evaluation does (greedy, at most {@code maxTokens},
@@ -28,13 +31,16 @@ public final class Greedy {
     public static Answer answer(DpaModel model, RgbImage image, String question, int maxTokens) {
         QwenTokenizer t = model.thinkerTokenizer();
         Set<Integer> stop = Set.of(t.id("<|im_end|>"), t.id("<|endoftext|>"));
+        long start = System.nanoTime();
         try (NDManager m = NDManager.newBaseManager()) {
             QwenImageProcessor.Pixels px = model.processor().process(image);
             NDArray aligned = model.align(model.features(m, px));
             int[] prompt = model.thinkerIds(model.imageTokens(px), question);
-            int[] ids = run(model, m, prompt, aligned, maxTokens, stop).ids();
+            Result r = run(model, m, prompt, aligned, maxTokens, stop);
+            int[] ids = r.ids();
             int end = ids.length > 0 && stop.contains(ids[ids.length - 1]) ? ids.length - 1 : ids.length;
-            return new Answer(prompt, ids, t.decode(Arrays.copyOf(ids, end)).strip());
+            String text = t.decode(Arrays.copyOf(ids, end)).strip();
+            return new Answer(prompt, ids, text, start, r.firstNanos(), r.lastNanos());
         }
     }
 
@@ -49,6 +55,8 @@ public final class Greedy {
         LlamaConfig c = thinker.config();
         int[] out = new int[maxTokens];
         NDArray first = null;
+        long firstNanos = 0;
+        long lastNanos = 0;
         try (Qwen3Cache cache = thinker.newCache(m)) {
             NDArray x = model.thinkerInput(m, promptIds, aligned); // [L, T]
             int produced = 0;
@@ -64,13 +72,15 @@ public final class Greedy {
                     first = logits;
                 }
                 int next = (int) logits.argMax().getLong();
+                lastNanos = System.nanoTime();
+                firstNanos = produced == 0 ? lastNanos : firstNanos;
                 out[produced++] = next;
                 if (stop.contains(next)) {
                     break;
                 }
                 x = thinker.embed(m, new int[] {next}); // [1, T]
             }
-            return new Result(Arrays.copyOf(out, produced), first);
+            return new Result(Arrays.copyOf(out, produced), first, firstNanos, lastNanos);
         }
     }
 }
