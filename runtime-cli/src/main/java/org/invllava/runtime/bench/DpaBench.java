@@ -2,7 +2,6 @@ package org.invllava.runtime.bench;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.io.PrintStream;
@@ -17,6 +16,13 @@ import org.invllava.runtime.dpa.Qwen3Decoder;
 import org.invllava.runtime.dpa.QwenVisionConfig;
 import org.invllava.runtime.dpa.QwenVisionTower;
 import org.invllava.runtime.dpa.Rotary;
+import org.invllava.runtime.language.LlamaModel;
+import org.invllava.runtime.model.ExpandedSequence;
+import org.invllava.runtime.model.Sequence;
+import org.invllava.runtime.model.StepInput;
+import org.invllava.runtime.nn.quant.WeightFormat;
+import org.invllava.runtime.tokenizer.LlamaTokenizer;
+import org.invllava.wire.PatchFeatures;
 
 /**
  * {@code bench --model dpa}: the DPA family's three parts with random weights of a real shape, float32, one after
@@ -76,7 +82,7 @@ public final class DpaBench {
             }
         }
         try (NDManager m = NDManager.newBaseManager()) {
-            Qwen3Decoder perceiver = Qwen3Decoder.load(new RandomTensors(m), "perceiver.", shape.perceiver(), null);
+            Qwen3Decoder perceiver = Qwen3Decoder.load(new RandomTensors(m), "perceiver.", shape.perceiver());
             for (int side : sides) {
                 int n = (side / 28) * (side / 28);
                 int[] ids = prefixIds(n);
@@ -93,28 +99,50 @@ public final class DpaBench {
             }
         }
         try (NDManager m = NDManager.newBaseManager()) {
-            Qwen3Decoder thinker = Qwen3Decoder.load(new RandomTensors(m), "thinker.model.", shape.thinker(), "x");
-            LlamaConfig c = shape.thinker();
-            int n = (sides[0] / 28) * (sides[0] / 28) + 2 + 40;
-            try (Qwen3Cache cache = thinker.newCache(m)) {
-                NDArray prompt = m.randomNormal(0, 1, new Shape(n, c.hiddenSize()), DataType.FLOAT32);
+            LlamaConfig c = shape.thinker(); // on the serving engine's decoder, as DPA's thinker runs
+            LlamaModel thinker = LlamaModel.load(
+                    c,
+                    new RandomTensors(m),
+                    null,
+                    null,
+                    null,
+                    c.hiddenSize(),
+                    DataType.FLOAT32,
+                    WeightFormat.FLOAT32,
+                    m);
+            int n = (sides[0] / 28) * (sides[0] / 28) + 2;
+            int[] ids = new int[41];
+            ids[20] = LlamaTokenizer.IMAGE_TOKEN_ID; // 20 text ids, the image's N+2 rows, 20 text ids
+            float[] rows = m.randomNormal(0, 1, new Shape(n, c.hiddenSize()), DataType.FLOAT32)
+                    .toFloatArray();
+            ExpandedSequence prompt = ExpandedSequence.build(
+                    ids, List.of(new PatchFeatures(n, c.hiddenSize(), rows)), c.hiddenSize(), c.vocabSize());
+            try (Sequence sequence = new Sequence(
+                    m.newSubManager(),
+                    thinker,
+                    DataType.FLOAT32,
+                    () -> new StepInput(c.hiddenSize(), StepInput.PatchRows.INPUT_EMBEDDING))) {
                 long start = System.nanoTime();
-                NDArray hidden =
-                        thinker.forward(m, prompt, Rotary.text(m, c.ropeTheta(), c.headDim(), range(0, n)), cache);
-                int next = (int)
-                        thinker.logits(hidden.get(new NDIndex("-1:"))).argMax().getLong();
+                float[] logits = sequence.prefill(prompt);
                 lines.add(print(
-                        out, new Line("thinker prefill", n + " tokens", (System.nanoTime() - start) / 1e6, "ms")));
+                        out,
+                        new Line(
+                                "thinker prefill",
+                                prompt.length() + " tokens",
+                                (System.nanoTime() - start) / 1e6,
+                                "ms")));
                 start = System.nanoTime();
                 for (int i = 0; i < decodeTokens; i++) {
-                    NDArray x = thinker.embed(m, new int[] {next});
-                    NDArray h =
-                            thinker.forward(m, x, Rotary.text(m, c.ropeTheta(), c.headDim(), range(n + i, 1)), cache);
-                    next = (int) thinker.logits(h).argMax().getLong();
+                    logits = sequence.decode(argmax(logits));
                 }
                 double perToken = (System.nanoTime() - start) / 1e6 / decodeTokens;
                 lines.add(print(
-                        out, new Line("thinker decode", decodeTokens + " tokens after " + n, perToken, "ms/token")));
+                        out,
+                        new Line(
+                                "thinker decode",
+                                decodeTokens + " tokens after " + prompt.length(),
+                                perToken,
+                                "ms/token")));
             }
         }
         out.printf(Locale.ROOT, "peak RSS %.2f GiB%n", ProcessMemory.peakRss() / (double) (1L << 30));
@@ -147,11 +175,13 @@ public final class DpaBench {
         return ids;
     }
 
-    private static long[] range(int from, int count) {
-        long[] out = new long[count];
-        for (int i = 0; i < count; i++) {
-            out[i] = from + i;
+    private static int argmax(float[] v) {
+        int best = 0;
+        for (int i = 1; i < v.length; i++) {
+            if (v[i] > v[best]) {
+                best = i;
+            }
         }
-        return out;
+        return best;
     }
 }

@@ -14,6 +14,11 @@ import java.util.List;
 import org.invllava.runtime.config.ConfigException;
 import org.invllava.runtime.config.Json;
 import org.invllava.runtime.config.LlamaConfig;
+import org.invllava.runtime.language.LlamaModel;
+import org.invllava.runtime.model.ExpandedSequence;
+import org.invllava.runtime.model.Sequence;
+import org.invllava.runtime.model.StepInput;
+import org.invllava.runtime.nn.quant.WeightFormat;
 import org.invllava.runtime.tokenizer.LlamaTokenizer;
 import org.invllava.runtime.vision.RgbImage;
 import org.invllava.runtime.weights.TensorLoader;
@@ -22,8 +27,9 @@ import org.invllava.wire.PatchFeatures;
 /**
  * Deep Pre-Alignment: the perceiver (Qwen2.5-VL tower + Qwen3 with M-RoPE) reads the image, its last hidden layer
  * from {@code <|vision_start|>} to {@code <|vision_end|>} (N+2 rows) goes through the {@link Aligner} into the Qwen3
- * thinker's embeddings at the same three tokens, and the thinker answers. {@link #features} + {@link #align} are what
- * the vision side runs (the question does not enter them), {@link #thinkerInput} + the thinker what the LLM side runs.
+ * thinker's embeddings at the same three tokens, and the thinker answers. {@link #encode} ({@link #features} +
+ * {@link #align}) is what the vision side runs (the question does not enter it); {@link #thinkerPrompt} and a
+ * {@link #newThinkerSequence} what the LLM side runs (the thinker on the serving engine's {@link LlamaModel}).
  */
 public final class DpaModel implements AutoCloseable {
     private final NDManager manager;
@@ -32,7 +38,7 @@ public final class DpaModel implements AutoCloseable {
     private final PerceiverConfig perceiverConfig;
     private final List<Integer> mropeSection;
     private final Aligner aligner;
-    private final Qwen3Decoder thinker;
+    private final LlamaModel thinker;
     private final QwenTokenizer perceiverTokenizer;
     private final QwenTokenizer thinkerTokenizer;
     private final QwenImageProcessor processor;
@@ -83,7 +89,7 @@ public final class DpaModel implements AutoCloseable {
         QwenVisionTower tower;
         Qwen3Decoder perceiver;
         Aligner aligner;
-        Qwen3Decoder thinker;
+        LlamaModel thinker;
         QwenTokenizer perceiverTokenizer;
         QwenTokenizer thinkerTokenizer;
         QwenImageProcessor processor;
@@ -111,12 +117,24 @@ public final class DpaModel implements AutoCloseable {
             // the merger is re-dimensioned to the perceiver LLM's width: its output is read from the checkpoint
             QwenVisionConfig vision = QwenVisionConfig.load(b.paths.vision().resolve("config.json"))
                     .withOutHiddenSize(perceiverLm.hiddenSize());
-            TensorLoader w = new TensorLoader(b.paths.weights(), b.manager, DataType.FLOAT32);
+            TensorLoader w = new TensorLoader(b.paths.weights().without("thinker."), b.manager, DataType.FLOAT32);
             b.tower = QwenVisionTower.load(w, "visual.", vision);
-            b.perceiver = Qwen3Decoder.load(w, "perceiver.", perceiverLm, null);
+            b.perceiver = Qwen3Decoder.load(w, "perceiver.", perceiverLm);
             b.aligner = Aligner.load(w, "aligner.", perceiverLm.hiddenSize(), thinkerConfig.hiddenSize());
-            b.thinker = Qwen3Decoder.load(w, "thinker.model.", thinkerConfig, "thinker.lm_head.weight");
-            w.checkAllUsed(name -> name.equals("thinker.lm_head.weight"));
+            w.checkAllUsed(name -> false);
+            // the thinker on the serving engine's decoder (Qwen3's q/k norms from its model_type)
+            TensorLoader t = new TensorLoader(b.paths.weights().renamed("thinker.", ""), b.manager, DataType.FLOAT32);
+            b.thinker = LlamaModel.load(
+                    thinkerConfig,
+                    t,
+                    null,
+                    null,
+                    null,
+                    thinkerConfig.hiddenSize(),
+                    DataType.FLOAT32,
+                    WeightFormat.FLOAT32,
+                    b.manager);
+            t.checkAllUsed(name -> LlamaModel.isUnused(name) || name.equals("lm_head.weight"));
             b.perceiverTokenizer = QwenTokenizer.load(b.paths.processor());
             b.thinkerTokenizer = QwenTokenizer.load(b.paths.thinkerTokenizer());
             b.processor = QwenImageProcessor.load(b.paths.processor());
@@ -140,8 +158,18 @@ public final class DpaModel implements AutoCloseable {
         return thinkerTokenizer;
     }
 
-    public Qwen3Decoder thinker() {
-        return thinker;
+    public LlamaConfig thinkerConfig() {
+        return thinker.config();
+    }
+
+    /** A new generation sequence of the thinker (its own KV cache), fed input embeddings at image slots. */
+    public Sequence newThinkerSequence() {
+        int width = thinker.config().hiddenSize();
+        return new Sequence(
+                manager.newSubManager(),
+                thinker,
+                DataType.FLOAT32,
+                () -> new StepInput(width, StepInput.PatchRows.INPUT_EMBEDDING));
     }
 
     /** The merged tokens an image of {@code pixels} becomes. */
@@ -210,11 +238,14 @@ public final class DpaModel implements AutoCloseable {
         return thinkerTokenizer.encode(DpaPrompts.thinker(n, question));
     }
 
-    /** The thinker's input embeddings [L, T]: {@code ids}' rows, the span vision_start … vision_end replaced. */
-    public NDArray thinkerInput(NDManager m, int[] ids, NDArray aligned) {
-        int n = (int) aligned.getShape().get(0) - 2;
-        int start = span(ids, thinkerIds, n, "thinker prompt");
-        return scatter(m, thinker, ids, start, n + 2, aligned);
+    /**
+     * The thinker's prompt for the serving decoder: {@code ids} (vision_start, N pads, vision_end in a row) with that
+     * span as one image slot whose rows are {@code rows} (N+2 aligned rows, {@link #encode}).
+     */
+    public ExpandedSequence thinkerPrompt(int[] ids, PatchFeatures rows) {
+        span(ids, thinkerIds, rows.patches() - 2, "thinker prompt");
+        LlamaConfig c = thinker.config();
+        return ExpandedSequence.build(collapseImageSpan(ids), List.of(rows), c.hiddenSize(), c.vocabSize());
     }
 
     /** {@code ids}' embeddings with rows {@code at … at+count−1} replaced by {@code rows}. */

@@ -10,29 +10,24 @@ import org.invllava.runtime.nn.Scopes;
 import org.invllava.runtime.weights.TensorSource;
 
 /**
- * A Qwen3 decoder ({@code Qwen3Model}, and {@code Qwen3ForCausalLM}'s head when it has one): the DPA thinker with 1D
- * rotary, the perceiver's LLM with M-RoPE; the caller gives the rotary of the new tokens.
+ * A Qwen3 decoder ({@code Qwen3Model}) whose rotary the caller gives: DPA's perceiver LLM with M-RoPE (its hidden
+ * states are the features; no head). The thinker, 1D rotary, runs on the serving engine's {@code LlamaModel}.
  */
 public final class Qwen3Decoder {
     private final LlamaConfig config;
     private final NDArray embedTokens; // [V, C]
     private final List<Qwen3Layer> layers;
     private final RmsNorm norm;
-    private final NDArray lmHead; // [V, C], or null without a head
 
-    private Qwen3Decoder(LlamaConfig config, NDArray embed, List<Qwen3Layer> layers, RmsNorm norm, NDArray lmHead) {
+    private Qwen3Decoder(LlamaConfig config, NDArray embed, List<Qwen3Layer> layers, RmsNorm norm) {
         this.config = config;
         this.embedTokens = embed;
         this.layers = layers;
         this.norm = norm;
-        this.lmHead = lmHead;
     }
 
-    /**
-     * The decoder under {@code prefix} ({@code embed_tokens}, {@code layers.i}, {@code norm}); with
-     * {@code head} the LM head {@code head} (or the embedding, when the config ties them or the head is absent).
-     */
-    public static Qwen3Decoder load(TensorSource w, String prefix, LlamaConfig c, String head) {
+    /** The decoder under {@code prefix} ({@code embed_tokens}, {@code layers.i}, {@code norm}), without a head. */
+    public static Qwen3Decoder load(TensorSource w, String prefix, LlamaConfig c) {
         NDArray embed = w.load(prefix + "embed_tokens.weight", c.vocabSize(), c.hiddenSize());
         List<Qwen3Layer> layers = new ArrayList<>();
         for (int i = 0; i < c.numHiddenLayers(); i++) {
@@ -40,11 +35,7 @@ public final class Qwen3Decoder {
         }
         RmsNorm norm = new RmsNorm(
                 w.load(prefix + "norm.weight", c.hiddenSize()), c.rmsNormEps().floatValue());
-        NDArray lmHead = null;
-        if (head != null) {
-            lmHead = c.tieWordEmbeddings() || !w.contains(head) ? embed : w.load(head, c.vocabSize(), c.hiddenSize());
-        }
-        return new Qwen3Decoder(c, embed, layers, norm, lmHead);
+        return new Qwen3Decoder(c, embed, layers, norm);
     }
 
     public LlamaConfig config() {
@@ -72,14 +63,6 @@ public final class Qwen3Decoder {
             x = Scopes.scoped(x, in -> layer.forward(in, rope, mask, cache, index)); // intermediates freed per layer
         }
         return norm.forward(x);
-    }
-
-    /** Logits [T, V] of hidden states [T, C]. */
-    public NDArray logits(NDArray hidden) {
-        if (lmHead == null) {
-            throw new IllegalStateException("this decoder was loaded without an LM head");
-        }
-        return hidden.matMul(lmHead.transpose());
     }
 
     public Qwen3Cache newCache(NDManager m) {

@@ -7,22 +7,16 @@ import ai.djl.ndarray.types.Shape;
 import java.util.List;
 
 /**
- * The three rotary embeddings of the DPA family, as cos/sin rows {@code [N, 1, D]} (broadcast over heads) for
+ * The two rotary embeddings of DPA's perceiver, as cos/sin rows {@code [N, 1, D]} (broadcast over heads) for
  * {@code x·cos + rotate_half(x)·sin}; angles in float32 as transformers computes them.
  * <ul>
- *   <li>{@link #text}: 1D, {@code inv[f] = θ^(−2f/D)}, angle {@code p·inv[f]}, {@code cat(angles, angles)} (thinker).
- *   <li>{@link #multimodal}: M-RoPE, frequency f takes its position from row t, h or w by {@code mrope_section}
- *       (f &lt; s₀: t, f &lt; s₀+s₁: h, else w) (perceiver).
+ *   <li>{@link #multimodal}: M-RoPE, {@code inv[f] = θ^(−2f/D)}, frequency f takes its position from row t, h or w by
+ *       {@code mrope_section} (f &lt; s₀: t, f &lt; s₀+s₁: h, else w), {@code cat(angles, angles)} (perceiver; the
+ *       thinker's 1D rotary is the serving decoder's).
  *   <li>{@link #vision}: 2D, {@code inv[i] = θ^(−2i/(D/2))} for i &lt; D/4, angles {@code [h·inv, w·inv]}, duplicated.
  * </ul>
  */
 public record Rotary(NDArray cos, NDArray sin) {
-
-    /** 1D rotary of tokens at {@code positions}. */
-    public static Rotary text(NDManager m, double theta, int headDim, long[] positions) {
-        return multimodal(
-                m, theta, headDim, List.of(headDim / 2, 0, 0), new long[][] {positions, positions, positions});
-    }
 
     /** M-RoPE of tokens whose (t, h, w) positions are {@code positions[0..2]}. */
     public static Rotary multimodal(NDManager m, double theta, int headDim, List<Integer> section, long[][] positions) {

@@ -19,7 +19,7 @@ public final class Sequence implements AutoCloseable {
     private final KvCache cache;
 
     /** A sequence whose tensors live in {@code manager} (closed with it); {@code inputs} makes empty step inputs. */
-    Sequence(NDManager manager, LlamaModel language, DataType dtype, Supplier<StepInput> inputs) {
+    public Sequence(NDManager manager, LlamaModel language, DataType dtype, Supplier<StepInput> inputs) {
         this.manager = manager;
         this.language = language;
         this.dtype = dtype;

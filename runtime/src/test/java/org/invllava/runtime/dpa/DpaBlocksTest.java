@@ -39,16 +39,4 @@ class DpaBlocksTest {
             assertTrue(whole.sub(chunked).abs().max().getFloat() < 1e-6f);
         }
     }
-
-    @Test
-    void textRotaryIsMultimodalWithOnePositionRow() {
-        try (NDManager m = NDManager.newBaseManager()) {
-            long[] p = {0, 3, 7};
-            Rotary text = Rotary.text(m, 1e4, 16, p);
-            Rotary same = Rotary.multimodal(m, 1e4, 16, java.util.List.of(2, 3, 3), new long[][] {p, p, p});
-            assertTrue(text.cos().sub(same.cos()).abs().max().getFloat() == 0f);
-            Rotary other = Rotary.multimodal(m, 1e4, 16, java.util.List.of(2, 3, 3), new long[][] {p, {0, 0, 0}, p});
-            assertTrue(text.cos().sub(other.cos()).abs().max().getFloat() > 0.1f); // the h rows moved
-        }
-    }
 }

@@ -24,6 +24,7 @@ import org.invllava.runtime.vision.RgbImage;
 import org.invllava.runtime.weights.Checkpoint;
 import org.invllava.runtime.weights.TensorLoader;
 import org.invllava.runtime.weights.WeightException;
+import org.invllava.wire.PatchFeatures;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -142,8 +143,16 @@ class DpaGoldenTest {
                 int n = want.get("image_tokens").asInt();
                 int[] ids = model.thinkerIds(n, expected.get("question").asText());
                 assertArrayEquals(Golden.ints(want.get("thinker_ids")), ids, key + " thinker ids");
-                Greedy.Result result = Greedy.run(model, m, ids, ref(key + ".aligned"), 12);
-                assertClose(ref(key + ".first_logits"), result.firstLogits(), key + " first-step logits");
+                NDArray alignedRef = ref(key + ".aligned");
+                PatchFeatures rows = new PatchFeatures(
+                        (int) alignedRef.getShape().get(0),
+                        (int) alignedRef.getShape().get(1),
+                        alignedRef.toFloatArray());
+                Greedy.Result result = Greedy.run(model, ids, rows, 12, java.util.Set.of());
+                assertClose(
+                        ref(key + ".first_logits"),
+                        m.create(result.firstLogits()),
+                        key + " first-step logits (the serving decoder)");
                 assertArrayEquals(Golden.ints(want.get("greedy_ids")), result.ids(), key + " greedy ids");
             }
         }
