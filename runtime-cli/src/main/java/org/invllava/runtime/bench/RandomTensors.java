@@ -49,8 +49,11 @@ public final class RandomTensors implements TensorSource {
         return manager.randomNormal(0, std, shape, type);
     }
 
+    /** Frees a tensor the model has copied (merged q/k/v, gate/up): nothing else holds random weights. */
     @Override
-    public void release(NDArray array) {}
+    public void release(NDArray array) {
+        array.close();
+    }
 
     @Override
     public boolean packable() {
