@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.function.Supplier;
 import org.invllava.runtime.config.LlamaConfig;
+import org.invllava.runtime.dpa.Greedy;
 import org.invllava.runtime.dpa.MropePositions;
 import org.invllava.runtime.dpa.Qwen3Cache;
 import org.invllava.runtime.dpa.Qwen3Decoder;
@@ -133,7 +134,7 @@ public final class DpaBench {
                                 "ms")));
                 start = System.nanoTime();
                 for (int i = 0; i < decodeTokens; i++) {
-                    logits = sequence.decode(argmax(logits));
+                    logits = sequence.decode(Greedy.argmax(logits));
                 }
                 double perToken = (System.nanoTime() - start) / 1e6 / decodeTokens;
                 lines.add(print(
@@ -173,15 +174,5 @@ public final class DpaBench {
         }
         ids[21 + n] = 3;
         return ids;
-    }
-
-    private static int argmax(float[] v) {
-        int best = 0;
-        for (int i = 1; i < v.length; i++) {
-            if (v[i] > v[best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 }

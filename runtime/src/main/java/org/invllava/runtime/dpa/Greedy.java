@@ -63,7 +63,8 @@ public final class Greedy {
         }
     }
 
-    static int argmax(float[] v) {
+    /** The index of the largest value (the first of equals), as torch's argmax. */
+    public static int argmax(float[] v) {
         int best = 0;
         for (int i = 1; i < v.length; i++) {
             if (v[i] > v[best]) {

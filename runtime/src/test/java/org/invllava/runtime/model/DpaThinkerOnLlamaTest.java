@@ -14,6 +14,7 @@ import java.util.List;
 import org.invllava.runtime.Golden;
 import org.invllava.runtime.config.LlamaConfig;
 import org.invllava.runtime.dpa.DpaModel;
+import org.invllava.runtime.dpa.Greedy;
 import org.invllava.runtime.language.LlamaModel;
 import org.invllava.runtime.nn.quant.WeightFormat;
 import org.invllava.runtime.vision.ImageDecoder;
@@ -71,21 +72,11 @@ class DpaThinkerOnLlamaTest {
                 assertTrue(diff <= 1e-4, "first-step logits: max |diff| " + diff);
                 int[] greedy = new int[want.get("greedy_ids").size()];
                 for (int i = 0; i < greedy.length; i++) {
-                    greedy[i] = argmax(logits);
+                    greedy[i] = Greedy.argmax(logits);
                     logits = s.decode(greedy[i]);
                 }
                 assertArrayEquals(Golden.ints(want.get("greedy_ids")), greedy);
             }
         }
-    }
-
-    static int argmax(float[] v) {
-        int best = 0;
-        for (int i = 1; i < v.length; i++) {
-            if (v[i] > v[best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 }
