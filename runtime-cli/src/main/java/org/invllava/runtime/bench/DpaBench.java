@@ -10,13 +10,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.function.Supplier;
 import org.invllava.runtime.config.LlamaConfig;
-import org.invllava.runtime.dpa.Greedy;
 import org.invllava.runtime.dpa.MropePositions;
-import org.invllava.runtime.dpa.Qwen3Cache;
 import org.invllava.runtime.dpa.Qwen3Decoder;
 import org.invllava.runtime.dpa.QwenVisionConfig;
 import org.invllava.runtime.dpa.QwenVisionTower;
 import org.invllava.runtime.dpa.Rotary;
+import org.invllava.runtime.generate.Sampler;
 import org.invllava.runtime.language.LlamaModel;
 import org.invllava.runtime.model.ExpandedSequence;
 import org.invllava.runtime.model.Sequence;
@@ -90,11 +89,9 @@ public final class DpaBench {
                 long[][] positions = MropePositions.of(ids, 1, side / 28, side / 28);
                 LlamaConfig c = shape.perceiver();
                 double ms = time(() -> {
-                    try (Qwen3Cache cache = perceiver.newCache(m)) {
-                        NDArray x = m.randomNormal(0, 1, new Shape(ids.length, c.hiddenSize()), DataType.FLOAT32);
-                        Rotary rope = Rotary.multimodal(m, 1e6, c.headDim(), List.of(16, 24, 24), positions);
-                        return perceiver.forward(m, x, rope, cache);
-                    }
+                    NDArray x = m.randomNormal(0, 1, new Shape(ids.length, c.hiddenSize()), DataType.FLOAT32);
+                    Rotary rope = Rotary.multimodal(m, 1e6, c.headDim(), List.of(16, 24, 24), positions);
+                    return perceiver.forward(x, rope);
                 });
                 lines.add(print(out, new Line("perceiver prefix", ids.length + " tokens (" + side + "px)", ms, "ms")));
             }
@@ -134,7 +131,7 @@ public final class DpaBench {
                                 "ms")));
                 start = System.nanoTime();
                 for (int i = 0; i < decodeTokens; i++) {
-                    logits = sequence.decode(Greedy.argmax(logits));
+                    logits = sequence.decode(Sampler.argMax(logits));
                 }
                 double perToken = (System.nanoTime() - start) / 1e6 / decodeTokens;
                 lines.add(print(

@@ -192,10 +192,8 @@ public final class DpaModel implements AutoCloseable {
         long[][] positions = MropePositions.of(ids, perceiverIds.imagePad(), px.gridH() / 2, px.gridW() / 2);
         Rotary rope =
                 Rotary.multimodal(m, perceiverConfig.ropeTheta(), perceiverConfig.headDim(), mropeSection, positions);
-        try (Qwen3Cache cache = perceiver.newCache(m)) {
-            NDArray hidden = perceiver.forward(m, embeds, rope, cache); // [L, P]
-            return hidden.get(new NDIndex(start + ":" + (start + n + 2)));
-        }
+        NDArray hidden = perceiver.forward(embeds, rope); // [L, P]
+        return hidden.get(new NDIndex(start + ":" + (start + n + 2)));
     }
 
     /** The aligned rows [N+2, T] the thinker reads in place of its three image tokens' embeddings. */

@@ -2,6 +2,7 @@ package org.invllava.runtime.dpa;
 
 import java.util.Arrays;
 import java.util.Set;
+import org.invllava.runtime.generate.Sampler;
 import org.invllava.runtime.model.Sequence;
 import org.invllava.runtime.vision.RgbImage;
 import org.invllava.wire.PatchFeatures;
@@ -50,7 +51,7 @@ public final class Greedy {
             first = logits;
             int produced = 0;
             while (produced < maxTokens) {
-                int next = argmax(logits);
+                int next = Sampler.argMax(logits);
                 lastNanos = System.nanoTime();
                 firstNanos = produced == 0 ? lastNanos : firstNanos;
                 out[produced++] = next;
@@ -61,16 +62,5 @@ public final class Greedy {
             }
             return new Result(Arrays.copyOf(out, produced), first, firstNanos, lastNanos);
         }
-    }
-
-    /** The index of the largest value (the first of equals), as torch's argmax. */
-    public static int argmax(float[] v) {
-        int best = 0;
-        for (int i = 1; i < v.length; i++) {
-            if (v[i] > v[best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 }

@@ -53,19 +53,11 @@ public final class Qwen3Decoder {
         return Rows.at(m, embedTokens, ids);
     }
 
-    /** The hidden states after the final norm [T, C] of new rows {@code x} [T, C], appended to {@code cache}. */
-    public NDArray forward(NDManager m, NDArray x, Rotary rope, Qwen3Cache cache) {
-        int t = (int) x.getShape().get(0);
-        NDArray mask = t == 1 ? null : Attention.causalMask(m, cache.length(), t);
-        for (int i = 0; i < layers.size(); i++) {
-            Qwen3Layer layer = layers.get(i);
-            int index = i;
-            x = Scopes.scoped(x, in -> layer.forward(in, rope, mask, cache, index)); // intermediates freed per layer
+    /** The hidden states after the final norm [T, C] of a whole prompt's rows {@code x} [T, C], causally. */
+    public NDArray forward(NDArray x, Rotary rope) {
+        for (Qwen3Layer layer : layers) {
+            x = Scopes.scoped(x, in -> layer.forward(in, rope)); // intermediates freed per layer
         }
         return norm.forward(x);
-    }
-
-    public Qwen3Cache newCache(NDManager m) {
-        return new Qwen3Cache(m, layers.size());
     }
 }

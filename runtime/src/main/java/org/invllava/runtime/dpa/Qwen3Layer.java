@@ -2,6 +2,7 @@ package org.invllava.runtime.dpa;
 
 import ai.djl.ndarray.NDArray;
 import org.invllava.runtime.config.LlamaConfig;
+import org.invllava.runtime.language.Attention;
 import org.invllava.runtime.nn.Activations;
 import org.invllava.runtime.nn.Linear;
 import org.invllava.runtime.nn.RmsNorm;
@@ -45,14 +46,14 @@ record Qwen3Layer(
                 c);
     }
 
-    /** x [T, C] of new tokens, their rotary, this layer's {@code index} in {@code cache} (which holds the past). */
-    NDArray forward(NDArray x, Rotary rope, NDArray mask, Qwen3Cache cache, int index) {
-        NDArray h = x.add(attention(inputNorm.forward(x), rope, mask, cache, index));
+    /** x [T, C] of a whole prompt (the perceiver runs once, causally, over the prefix) and its rotary. */
+    NDArray forward(NDArray x, Rotary rope) {
+        NDArray h = x.add(attention(inputNorm.forward(x), rope));
         NDArray n = postNorm.forward(h);
         return h.add(down.forward(Activations.silu(gate.forward(n)).mul(up.forward(n))));
     }
 
-    private NDArray attention(NDArray x, Rotary rope, NDArray mask, Qwen3Cache cache, int index) {
+    private NDArray attention(NDArray x, Rotary rope) {
         long t = x.getShape().get(0);
         int heads = c.numAttentionHeads();
         int kvHeads = c.numKeyValueHeads();
@@ -60,10 +61,8 @@ record Qwen3Layer(
         NDArray qh = rope.apply(qNorm.forward(q.forward(x).reshape(t, heads, hd))); // [T, H, D]
         NDArray kh = rope.apply(kNorm.forward(k.forward(x).reshape(t, kvHeads, hd))); // [T, Hkv, D]
         NDArray vh = v.forward(x).reshape(t, kvHeads, hd);
-        NDArray[] kv = cache.append(index, kh, vh); // [S, Hkv, D] each
-        NDArray keys = Attention.repeatKv(kv[0], c.kvGroups()).transpose(1, 0, 2); // [H, S, D]
-        NDArray values = Attention.repeatKv(kv[1], c.kvGroups()).transpose(1, 0, 2);
-        NDArray out = Attention.scaledDotProduct(qh.transpose(1, 0, 2), keys, values, mask); // [H, T, D]
+        NDArray out = Attention.attend( // causal, GQA: query head h reads KV head h / G
+                qh.transpose(1, 0, 2), kh.transpose(1, 0, 2), vh.transpose(1, 0, 2), 0); // [H, T, D]
         return o.forward(out.transpose(1, 0, 2).reshape(t, (long) heads * hd)); // [T, H·D]
     }
 }

@@ -3,6 +3,7 @@ package org.invllava.runtime.dpa;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.invllava.runtime.config.ConfigException;
 import org.invllava.runtime.config.Json;
 import org.invllava.runtime.vision.ImagePreprocessor;
 import org.invllava.runtime.vision.PillowResize;
@@ -32,7 +33,7 @@ public record QwenImageProcessor(
     public static QwenImageProcessor load(Path dir) {
         Path file = dir.resolve("preprocessor_config.json");
         if (!Files.isRegularFile(file)) {
-            throw new org.invllava.runtime.config.ConfigException(dir + ": no preprocessor_config.json");
+            throw new ConfigException(dir + ": no preprocessor_config.json");
         }
         JsonNode c = Json.readTree(file);
         JsonNode size = c.path("size");
@@ -48,19 +49,8 @@ public record QwenImageProcessor(
                 c.path("patch_size").asInt(14),
                 c.path("merge_size").asInt(2),
                 c.path("temporal_patch_size").asInt(2),
-                floats(c.path("image_mean"), ImagePreprocessor.CLIP_MEAN),
-                floats(c.path("image_std"), ImagePreprocessor.CLIP_STD));
-    }
-
-    private static float[] floats(JsonNode node, float[] fallback) {
-        if (!node.isArray() || node.size() != 3) {
-            return fallback;
-        }
-        return new float[] {
-            (float) node.get(0).asDouble(),
-            (float) node.get(1).asDouble(),
-            (float) node.get(2).asDouble()
-        };
+                ImagePreprocessor.floats(c.path("image_mean"), ImagePreprocessor.CLIP_MEAN),
+                ImagePreprocessor.floats(c.path("image_std"), ImagePreprocessor.CLIP_STD));
     }
 
     /**

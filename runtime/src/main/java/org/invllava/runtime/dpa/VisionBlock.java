@@ -60,7 +60,7 @@ record VisionBlock(
             int length = len;
             out.add(Scopes.scoped(
                     q,
-                    query -> Attention.chunked(
+                    query -> BidirectionalAttention.chunked(
                                     query.get(rows).transpose(1, 0, 2), // [H, len, D]
                                     k.get(rows).transpose(1, 0, 2),
                                     v.get(rows).transpose(1, 0, 2),

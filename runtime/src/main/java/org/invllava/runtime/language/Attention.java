@@ -19,7 +19,7 @@ import org.invllava.runtime.nn.Scalars;
  * is added to q, k and v before they are split into heads and before RoPE; Qwen3 RMS-norms each head of q and k
  * before RoPE.
  */
-final class Attention {
+public final class Attention {
     private final Linear qkv;
     private final Linear o;
     private final Map<String, FusionProjection> fusion;
@@ -108,7 +108,7 @@ final class Attention {
      * [H_kv, S, D]. Query head h reads KV head h / G (HF repeat_kv) without repeating K and V: q is viewed as
      * [H_kv, G·T, D]. Float16 on the CPU computes in float32 (its batched matmul kernel is very slow there).
      */
-    static NDArray attend(NDArray q, NDArray k, NDArray v, int past) {
+    public static NDArray attend(NDArray q, NDArray k, NDArray v, int past) {
         DataType type = q.getDataType();
         DataType compute = Fp16OnCpu.attentionType(q);
         q = q.toType(compute, false);

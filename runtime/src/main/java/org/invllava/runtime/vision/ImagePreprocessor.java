@@ -49,7 +49,8 @@ public final class ImagePreprocessor {
                 padToSquare);
     }
 
-    private static float[] floats(JsonNode node, float[] fallback) {
+    /** A 3-value array of a preprocessor config ({@code image_mean}, {@code image_std}), else {@code fallback}. */
+    public static float[] floats(JsonNode node, float[] fallback) {
         if (node == null || !node.isArray() || node.size() != 3) {
             return fallback;
         }

@@ -34,8 +34,8 @@ class DpaBlocksTest {
             NDArray q = m.randomNormal(0, 1, new Shape(2, 50, 8), DataType.FLOAT32);
             NDArray k = m.randomNormal(0, 1, new Shape(2, 50, 8), DataType.FLOAT32);
             NDArray v = m.randomNormal(0, 1, new Shape(2, 50, 8), DataType.FLOAT32);
-            NDArray whole = Attention.scaledDotProduct(q, k, v, null);
-            NDArray chunked = Attention.chunked(q, k, v, 16); // 16 + 16 + 16 + 2 queries
+            NDArray whole = BidirectionalAttention.scaledDotProduct(q, k, v);
+            NDArray chunked = BidirectionalAttention.chunked(q, k, v, 16); // 16 + 16 + 16 + 2 queries
             assertTrue(whole.sub(chunked).abs().max().getFloat() < 1e-6f);
         }
     }

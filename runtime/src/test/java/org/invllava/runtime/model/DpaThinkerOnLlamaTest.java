@@ -14,7 +14,7 @@ import java.util.List;
 import org.invllava.runtime.Golden;
 import org.invllava.runtime.config.LlamaConfig;
 import org.invllava.runtime.dpa.DpaModel;
-import org.invllava.runtime.dpa.Greedy;
+import org.invllava.runtime.generate.Sampler;
 import org.invllava.runtime.language.LlamaModel;
 import org.invllava.runtime.nn.quant.WeightFormat;
 import org.invllava.runtime.vision.ImageDecoder;
@@ -72,7 +72,7 @@ class DpaThinkerOnLlamaTest {
                 assertTrue(diff <= 1e-4, "first-step logits: max |diff| " + diff);
                 int[] greedy = new int[want.get("greedy_ids").size()];
                 for (int i = 0; i < greedy.length; i++) {
-                    greedy[i] = Greedy.argmax(logits);
+                    greedy[i] = Sampler.argMax(logits);
                     logits = s.decode(greedy[i]);
                 }
                 assertArrayEquals(Golden.ints(want.get("greedy_ids")), greedy);
