@@ -10,8 +10,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
 import org.invllava.evaluation.bench.Benchmark;
 import org.invllava.evaluation.bench.EvalItem;
 import org.invllava.evaluation.bench.Formats;
@@ -66,7 +69,8 @@ final class InverseLlavaStage {
             List<World.Sample> train,
             Path validation,
             TrainOptions options,
-            DeltaInit init)
+            DeltaInit init,
+            Optional<Path> startDelta)
             throws Exception {
         Setup setup = Setup.of(vision, language, template, train);
         ModelPaths paths = new ModelPaths(vision, language, out);
@@ -74,7 +78,11 @@ final class InverseLlavaStage {
                 Parameters params = new Parameters(root)) {
             TensorMap base = FrozenWeights.load(paths.language(), root);
             List<DeltaLayout.Tensor> layout = setup.layout();
-            init.create(layout, params, options.seed());
+            if (startDelta.isPresent()) {
+                startFrom(startDelta.get(), layout, params, root);
+            } else {
+                init.create(layout, params, options.seed());
+            }
             double flops = ComputeEstimate.inverseLlava(setup.config(), setup.spec(), setup.featureDim())
                     .training(setup.examples(), options.epochs());
             System.err.printf(
@@ -103,6 +111,28 @@ final class InverseLlavaStage {
                                     : state.validation().get(state.validation().size() - 1)[1]));
             return state;
         }
+    }
+
+    /**
+     * Adds every tensor of {@code layout} with its value in the bundle {@code dir}'s delta; refuses a delta with
+     * other tensors or shapes (another --fusion-layers or --lora-rank).
+     */
+    static void startFrom(Path dir, List<DeltaLayout.Tensor> layout, Parameters params, NDManager manager) {
+        TensorMap start = FrozenWeights.load(dir.resolve("model_delta.safetensors"), manager);
+        List<String> names = layout.stream().map(DeltaLayout.Tensor::name).toList();
+        if (!new TreeSet<>(start.names()).equals(new TreeSet<>(names))) {
+            throw new IllegalArgumentException(dir + " holds the tensors " + new TreeSet<>(start.names())
+                    + ", this run trains " + new TreeSet<>(names) + ": give the same --fusion-layers and --lora-rank");
+        }
+        for (DeltaLayout.Tensor t : layout) {
+            if (!Arrays.equals(start.shape(t.name()), t.shape())) {
+                throw new IllegalArgumentException(dir + ": " + t.name() + " has shape "
+                        + Arrays.toString(start.shape(t.name())) + ", this run trains "
+                        + Arrays.toString(t.shape()));
+            }
+        }
+        params.addFrom(start, names);
+        System.err.printf("[inverse-llava] starting from the delta of %s%n", dir);
     }
 
     /**

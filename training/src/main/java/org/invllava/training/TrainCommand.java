@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.IntStream;
 import org.invllava.evaluation.world.Style;
@@ -124,6 +125,12 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--lr", defaultValue = "3e-3", description = "Inverse-LLaVA stage peak learning rate")
     double lr;
 
+    @Option(
+            names = "--start-fusion",
+            description = "Inverse-LLaVA stage: start from this bundle's delta (same layers and rank) instead of a "
+                    + "fresh one, e.g. a run on --style plain going on on augmented pictures (a curriculum)")
+    Path startFusion;
+
     @Option(names = "--lora-rank", defaultValue = "16", description = "LoRA rank (alpha = 2·rank)")
     int loraRank;
 
@@ -229,7 +236,8 @@ public final class TrainCommand implements Callable<Integer> {
                     questions,
                     validation,
                     new TrainOptions(epochs, batchSize, lr, 0.03, 0.0, seed, 200),
-                    DeltaInit.reference());
+                    DeltaInit.reference(),
+                    Optional.ofNullable(startFusion));
             curves.add(new LossCurve.Series("inverse-llava (single stage)", s.losses(), s.validation()));
         }
         if (stage.equals("llava")) {
