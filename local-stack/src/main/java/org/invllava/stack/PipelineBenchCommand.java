@@ -27,7 +27,6 @@ import org.invllava.runtime.generate.Generator;
 import org.invllava.runtime.generate.SamplingParams;
 import org.invllava.runtime.model.ModelPaths;
 import org.invllava.runtime.model.ModelSource;
-import org.invllava.runtime.tokenizer.ChatTemplate;
 import org.invllava.runtime.vision.ImageDecoder;
 import org.invllava.wire.PatchFeatures;
 import picocli.CommandLine.Command;
@@ -132,7 +131,7 @@ final class PipelineBenchCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         List<PatchFeatures> f = stack.model().encodeImages(List.of(new ImageDecoder(1L << 26).decode(img)));
         encodeMs.add((System.nanoTime() - t0) / 1e6);
-        int[] ids = stack.model().tokenizer().encodePrompt(ChatTemplate.vicunaV1(question, true));
+        int[] ids = stack.model().chat().question(question, true);
         List<Long> times = new ArrayList<>();
         new Generator(stack.model())
                 .generate(ids, f, SamplingParams.greedy(maxTokens), (i, t, d) -> times.add(System.nanoTime()));

@@ -15,7 +15,6 @@ import org.invllava.runtime.demo.ModelShape;
 import org.invllava.runtime.generate.GenerationResult;
 import org.invllava.runtime.model.LlavaPaths;
 import org.invllava.runtime.model.ModelSource;
-import org.invllava.runtime.tokenizer.ChatTemplate;
 import org.invllava.runtime.weights.DType;
 import org.invllava.schemas.ErrorCode;
 import org.junit.jupiter.api.AfterAll;
@@ -130,7 +129,7 @@ class ModelRoutingEndToEndTest {
 
     private static GenerationResult direct(String model, String question, int maxTokens) {
         return StackFixture.direct(
-                stack.model(model), List.of(ChatTemplate.vicunaV1(question, true)), IMAGE, maxTokens);
+                stack.model(model), stack.model(model).chat().question(question, true), IMAGE, maxTokens);
     }
 
     private static String content(JsonNode completion) {

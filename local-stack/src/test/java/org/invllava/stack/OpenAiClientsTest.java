@@ -89,13 +89,13 @@ class OpenAiClientsTest {
         return png == null ? List.of() : model().encodeImages(List.of(new ImageDecoder(1L << 26).decode(png)));
     }
 
-    static GenerationResult generate(List<String> pieces, byte[] png, SamplingParams params) {
-        return new Generator(model())
-                .generate(model().tokenizer().encodePrompt(pieces), features(png), params, (i, t, d) -> {});
+    static GenerationResult generate(int[] prompt, byte[] png, SamplingParams params) {
+        return new Generator(model()).generate(prompt, features(png), params, (i, t, d) -> {});
     }
 
-    static List<String> withImage(String system) {
-        return ChatTemplate.vicunaV1(system, List.of(new ChatTemplate.Turn(ChatTemplate.Role.USER, QUESTION, true)));
+    static int[] withImage(String system) {
+        return model().chat()
+                .conversation(system, List.of(new ChatTemplate.Turn(ChatTemplate.Role.USER, QUESTION, true)));
     }
 
     /** log_softmax(logits)[id], the plain way. */
@@ -113,13 +113,12 @@ class OpenAiClientsTest {
 
     @Test
     void chatLogprobsAreTheModelsAndTheStreamCarriesTheSame() {
-        GenerationResult want =
-                generate(List.of(ChatTemplate.vicunaV1(QUESTION, true)), image, SamplingParams.greedy(8));
+        GenerationResult want = generate(model().chat().question(QUESTION, true), image, SamplingParams.greedy(8));
         JsonNode chat = out.path("chat");
         assertEquals(want.text(), chat.path("text").asText());
         assertEquals(want.text(), out.path("chat_stream").path("text").asText());
         assertEquals(want.tokenIds().length, chat.path("logprobs").size(), "one entry per token");
-        int[] prompt = model().tokenizer().encodePrompt(List.of(ChatTemplate.vicunaV1(QUESTION, true)));
+        int[] prompt = model().chat().question(QUESTION, true);
         try (Sequence seq = model().newSequence()) {
             float[] logits = seq.prefill(model().expand(prompt, features(image)));
             for (int i = 0; i < want.tokenIds().length; i++) {
@@ -143,7 +142,7 @@ class OpenAiClientsTest {
 
     @Test
     void nChoicesAreEachTheirSeedAndThePromptCountsOnce() {
-        List<String> pieces = List.of(ChatTemplate.vicunaV1("Describe it.", false));
+        int[] pieces = model().chat().question("Describe it.", false);
         int completion = 0;
         for (int i = 0; i < 3; i++) {
             GenerationResult want = generate(pieces, null, new SamplingParams(6, 1.0, 1.0, 0, 11 + i, List.of()));
@@ -209,7 +208,7 @@ class OpenAiClientsTest {
     @Test
     void echoWithLogprobsScoresThePromptAsTheModelDoes() {
         String text = "the square is blue";
-        int[] ids = model().tokenizer().encodePrompt(text);
+        int[] ids = model().chat().raw(text);
         JsonNode e = out.path("echo");
         assertEquals(text, e.path("text").asText());
         assertEquals(0, e.path("completion_tokens").asInt());
@@ -252,7 +251,7 @@ class OpenAiClientsTest {
         List<String> prompts = List.of("the sky is", "the square is");
         int promptTokens = 0;
         for (int i = 0; i < 2; i++) {
-            int[] ids = model().tokenizer().encodePrompt(prompts.get(i));
+            int[] ids = model().chat().raw(prompts.get(i));
             promptTokens += ids.length;
             for (int j = 0; j < 2; j++) {
                 GenerationResult want = new Generator(model())
@@ -289,8 +288,7 @@ class OpenAiClientsTest {
 
     @Test
     void theNpmClientStreamsAResponse() throws Exception {
-        GenerationResult want =
-                generate(List.of(ChatTemplate.vicunaV1(QUESTION, true)), image, SamplingParams.greedy(6));
+        GenerationResult want = generate(model().chat().question(QUESTION, true), image, SamplingParams.greedy(6));
         JsonNode r = NODE.run(
                 "responses-stream.mjs",
                 Map.of("BASE_URL", base(), "IMAGE", png.toString(), "QUESTION", QUESTION, "MAX_TOKENS", "6"));

@@ -78,7 +78,7 @@ class OpenAiEndToEndTest {
 
     static GenerationResult direct(String question, byte[] image, int maxTokens) {
         return StackFixture.direct(
-                stack.model(), List.of(ChatTemplate.vicunaV1(question, image != null)), image, maxTokens);
+                stack.model(), stack.model().chat().question(question, image != null), image, maxTokens);
     }
 
     @Test
@@ -147,13 +147,15 @@ class OpenAiEndToEndTest {
         messages.insertObject(0).put("role", "system").put("content", "Answer in one word.");
         messages.addObject().put("role", "assistant").put("content", "A cat.");
         messages.addObject().put("role", "user").put("content", "What colour is it?");
-        List<String> pieces = ChatTemplate.vicunaV1(
-                "Answer in one word.",
-                List.of(
-                        new Turn(ChatTemplate.Role.USER, "What is it?", true),
-                        Turn.assistant("A cat."),
-                        Turn.user("What colour is it?")));
-        GenerationResult expected = StackFixture.direct(stack.model(), pieces, IMAGE, 8);
+        int[] prompt = stack.model()
+                .chat()
+                .conversation(
+                        "Answer in one word.",
+                        List.of(
+                                new Turn(ChatTemplate.Role.USER, "What is it?", true),
+                                Turn.assistant("A cat."),
+                                Turn.user("What colour is it?")));
+        GenerationResult expected = StackFixture.direct(stack.model(), prompt, IMAGE, 8);
         OpenAiTestClient.Response r = client.chatCompletion(body);
         assertEquals(200, r.status(), r.body());
         assertEquals(

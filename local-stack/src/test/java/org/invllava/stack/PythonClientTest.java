@@ -20,7 +20,6 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.TopicPartition;
 import org.invllava.kafka.KafkaSettings;
 import org.invllava.runtime.generate.GenerationResult;
-import org.invllava.runtime.tokenizer.ChatTemplate;
 import org.invllava.schemas.Topics;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -78,7 +77,7 @@ class PythonClientTest {
             expected.put(
                     id,
                     StackFixture.direct(
-                            stack.model(), List.of(ChatTemplate.vicunaV1(question, image != null)), image, MAX_TOKENS));
+                            stack.model(), stack.model().chat().question(question, image != null), image, MAX_TOKENS));
         }
         Files.write(in, lines);
         Path out = dir.resolve("answers.jsonl");
@@ -133,7 +132,7 @@ class PythonClientTest {
         Path png = dir.resolve("ask.png");
         Files.write(png, image);
         GenerationResult want = StackFixture.direct(
-                stack.model(), List.of(ChatTemplate.vicunaV1("Describe it.", true)), image, MAX_TOKENS);
+                stack.model(), stack.model().chat().question("Describe it.", true), image, MAX_TOKENS);
         String script = String.join(
                 "\n",
                 "import json, sys",

@@ -16,7 +16,6 @@ import org.invllava.runtime.generate.Generator;
 import org.invllava.runtime.generate.SamplingParams;
 import org.invllava.runtime.model.ModelSource;
 import org.invllava.runtime.model.MultimodalModel;
-import org.invllava.runtime.tokenizer.ChatTemplate;
 import org.invllava.runtime.vision.ImageDecoder;
 import org.invllava.wire.PatchFeatures;
 import org.testcontainers.DockerClientFactory;
@@ -93,15 +92,14 @@ final class StackFixture {
 
     /** Greedy ids of the model called in-process, without Kafka: what the pipeline must reproduce. */
     static int[] direct(MultimodalModel model, String question, byte[] image, int maxTokens) {
-        return direct(model, List.of(ChatTemplate.vicunaV1(question, image != null)), image, maxTokens)
+        return direct(model, model.chat().question(question, image != null), image, maxTokens)
                 .tokenIds();
     }
 
-    /** Greedy generation of a rendered conversation ({@link ChatTemplate#vicunaV1(String, List)} pieces), in-process. */
-    static GenerationResult direct(MultimodalModel model, List<String> pieces, byte[] image, int maxTokens) {
+    /** Greedy generation of a prompt's ids ({@code model.chat()}), in-process. */
+    static GenerationResult direct(MultimodalModel model, int[] ids, byte[] image, int maxTokens) {
         List<PatchFeatures> f =
                 image == null ? List.of() : model.encodeImages(List.of(new ImageDecoder(1L << 26).decode(image)));
-        int[] ids = model.tokenizer().encodePrompt(pieces);
         return new Generator(model).generate(ids, f, SamplingParams.greedy(maxTokens), (i, t, d) -> {});
     }
 }

@@ -9,7 +9,6 @@ import org.invllava.runtime.serving.BatchEngine;
 import org.invllava.runtime.serving.EngineConfig;
 import org.invllava.runtime.serving.EngineObserver;
 import org.invllava.runtime.serving.Outcome;
-import org.invllava.runtime.tokenizer.ChatTemplate;
 import org.invllava.runtime.vision.ImageDecoder;
 import org.invllava.wire.PatchFeatures;
 
@@ -47,7 +46,7 @@ public final class InProcessAnswerer implements Answerer {
             features =
                     image == null ? List.of() : model.encodeImages(List.of(new ImageDecoder(MAX_PIXELS).decode(image)));
         }
-        int[] ids = model.tokenizer().encodePrompt(ChatTemplate.vicunaV1(prompt, image != null));
+        int[] ids = model.chat().question(prompt, image != null);
         Outcome outcome = engine.submit(java.util.UUID.randomUUID().toString(), ids, features, params, (i, t, d) -> {})
                 .get(10, TimeUnit.MINUTES);
         if (outcome instanceof Outcome.Finished f) {

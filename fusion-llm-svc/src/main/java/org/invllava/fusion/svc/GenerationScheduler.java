@@ -229,8 +229,7 @@ public final class GenerationScheduler implements Runnable {
     private void warmUp() {
         long t0 = System.nanoTime();
         try {
-            int[] prompt = model.tokenizer()
-                    .encodePrompt(org.invllava.runtime.tokenizer.ChatTemplate.vicunaV1("hello", false));
+            int[] prompt = model.chat().question("hello", false);
             engine.submit(
                             "warm-up",
                             prompt,

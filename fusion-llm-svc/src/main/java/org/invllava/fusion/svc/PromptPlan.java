@@ -17,7 +17,7 @@ import org.invllava.schemas.TurnRole;
 import org.invllava.wire.json.JsonSchema;
 
 /**
- * What the engine runs for one prompt record: the prompt's token ids (the {@code vicuna_v1} template over the
+ * What the engine runs for one prompt record: the prompt's token ids (the model's chat template over the
  * conversation, or a completion's raw text or ids), one sampling stream per choice (seed + choice index), and the
  * output options (log probabilities, the echo, a JSON schema). Every field is the client's: what it cannot be is an
  * {@link InvalidRequestException}.
@@ -76,7 +76,7 @@ record PromptPlan(
         return new PromptPlan(ids, List.copyOf(choices), options, scoreOnly, echoText);
     }
 
-    /** The prompt's ids: a completion's own ids, or its text after BOS, or the conversation in the template. */
+    /** The prompt's ids: a completion's own ids, or its raw text, or the conversation in the model's template. */
     static int[] promptIds(PromptRequest p, MultimodalModel model) {
         if (!p.getPromptTokenIds().isEmpty()) {
             int vocab = model.tokenizer().vocabSize();
@@ -89,13 +89,13 @@ record PromptPlan(
             if (p.getHasImage() || !p.getHistory().isEmpty()) {
                 throw new InvalidRequestException("a raw prompt has no image and no earlier turns");
             }
-            return model.tokenizer().encodePrompt(p.getQuestion());
+            return model.chat().raw(p.getQuestion());
         }
-        return model.tokenizer().encodePrompt(conversation(p));
+        return model.chat().conversation(p.getSystem(), conversation(p));
     }
 
-    /** The request's turns in the {@code vicuna_v1} template; the image goes on the turn that holds it. */
-    static List<String> conversation(PromptRequest p) {
+    /** The request's turns, the question last; the image goes on the turn that holds it. */
+    static List<ChatTemplate.Turn> conversation(PromptRequest p) {
         if (p.getHistory().size() > MAX_HISTORY_TURNS) { // before anything is tokenised: the gateway allows far fewer
             throw new InvalidRequestException(
                     "the conversation has " + p.getHistory().size() + " earlier turns, over " + MAX_HISTORY_TURNS);
@@ -113,7 +113,7 @@ record PromptPlan(
                     t.getHasImage()));
         }
         turns.add(new ChatTemplate.Turn(ChatTemplate.Role.USER, p.getQuestion(), p.getHasImage() && imageTurns == 0));
-        return ChatTemplate.vicunaV1(p.getSystem() != null ? p.getSystem() : ChatTemplate.VICUNA_V1_SYSTEM, turns);
+        return turns;
     }
 
     /** The request's sampling parameters; values {@link SamplingParams} refuses are the client's. */

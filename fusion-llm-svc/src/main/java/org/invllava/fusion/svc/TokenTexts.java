@@ -5,15 +5,15 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.invllava.runtime.generate.Logprobs;
-import org.invllava.runtime.tokenizer.LlamaTokenizer;
+import org.invllava.runtime.tokenizer.Tokenizer;
 import org.invllava.schemas.TokenLogprob;
 import org.invllava.schemas.TopLogprob;
 
 /** Log probabilities as the wire carries them: each token with its text and UTF-8 bytes, as OpenAI returns them. */
 final class TokenTexts {
-    private final LlamaTokenizer tokenizer;
+    private final Tokenizer tokenizer;
 
-    TokenTexts(LlamaTokenizer tokenizer) {
+    TokenTexts(Tokenizer tokenizer) {
         this.tokenizer = tokenizer;
     }
 

@@ -29,7 +29,6 @@ import org.invllava.runtime.generate.Generator;
 import org.invllava.runtime.model.InverseLlavaModel;
 import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.serving.EngineConfig;
-import org.invllava.runtime.tokenizer.ChatTemplate;
 import org.invllava.runtime.vision.RgbImage;
 import org.invllava.runtime.weights.DType;
 import org.invllava.schemas.AvroCodec;
@@ -153,7 +152,7 @@ class FusionLlmServiceTest {
     }
 
     static int[] direct(String question, PatchFeatures f, org.invllava.runtime.generate.SamplingParams sampling) {
-        int[] ids = model.tokenizer().encodePrompt(ChatTemplate.vicunaV1(question, f != null));
+        int[] ids = model.chat().question(question, f != null);
         return new Generator(model)
                 .generate(ids, f == null ? List.of() : List.of(f), sampling, (i, t, d) -> {})
                 .tokenIds();

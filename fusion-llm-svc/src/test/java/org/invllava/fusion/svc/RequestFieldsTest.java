@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.List;
 import org.invllava.kafka.KafkaSettings;
+import org.invllava.runtime.tokenizer.ChatTemplate;
 import org.invllava.schemas.ConversationTurn;
 import org.invllava.schemas.ModelTopics;
 import org.invllava.schemas.PromptRequest;
@@ -25,7 +26,7 @@ class RequestFieldsTest {
         assertEquals(
                 1,
                 PromptPlan.conversation(p).stream()
-                        .filter(s -> s.contains("<image>"))
+                        .filter(ChatTemplate.Turn::image)
                         .count());
         p.setHistory(List.of(
                 new ConversationTurn(TurnRole.USER, "look", true), new ConversationTurn(TurnRole.USER, "again", true)));

@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.invllava.runtime.model.MultimodalModel;
-import org.invllava.runtime.tokenizer.ChatTemplate;
 import org.invllava.runtime.vision.ImageDecoder;
 import org.invllava.wire.PatchFeatures;
 import picocli.CommandLine.Option;
@@ -30,7 +29,7 @@ final class QuestionOptions {
 
         /** The prompt in the {@code vicuna_v1} template, with the image token when there is an image. */
         int[] promptIds(MultimodalModel model) {
-            return model.tokenizer().encodePrompt(ChatTemplate.vicunaV1(prompt, image != null));
+            return model.chat().question(prompt, image != null);
         }
     }
 

@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.invllava.runtime.tokenizer.IncrementalDetokenizer;
-import org.invllava.runtime.tokenizer.LlamaTokenizer;
+import org.invllava.runtime.tokenizer.Tokenizer;
 
 /**
  * How one sequence turns logits into tokens and text: its sampler, incremental detokenizer, stop strings, EOS
@@ -29,17 +29,13 @@ public final class Decoding {
     public record Step(int index, int tokenId, String textDelta, boolean done, Logprobs.Position logprobs) {}
 
     /** {@code maxNew}: the most tokens this sequence may generate (the request's limit within the context). */
-    public Decoding(LlamaTokenizer tokenizer, SamplingParams params, List<Integer> eosTokenIds, int maxNew) {
+    public Decoding(Tokenizer tokenizer, SamplingParams params, List<Integer> eosTokenIds, int maxNew) {
         this(tokenizer, params, eosTokenIds, maxNew, OutputOptions.NONE);
     }
 
-    /** As {@link #Decoding(LlamaTokenizer, SamplingParams, List, int)}, with log probabilities or a constraint. */
+    /** As {@link #Decoding(Tokenizer, SamplingParams, List, int)}, with log probabilities or a constraint. */
     public Decoding(
-            LlamaTokenizer tokenizer,
-            SamplingParams params,
-            List<Integer> eosTokenIds,
-            int maxNew,
-            OutputOptions options) {
+            Tokenizer tokenizer, SamplingParams params, List<Integer> eosTokenIds, int maxNew, OutputOptions options) {
         if (maxNew < 1) {
             throw new IllegalArgumentException("no room to generate a token");
         }

@@ -6,7 +6,9 @@ import java.util.List;
 import org.invllava.runtime.config.InverseLlavaConfig;
 import org.invllava.runtime.config.LlamaConfig;
 import org.invllava.runtime.language.LlamaModel;
+import org.invllava.runtime.tokenizer.ChatFormat;
 import org.invllava.runtime.tokenizer.LlamaTokenizer;
+import org.invllava.runtime.tokenizer.VicunaChat;
 import org.invllava.runtime.vision.ImagePreprocessor;
 import org.invllava.runtime.weights.Checkpoint;
 import org.invllava.runtime.weights.TensorLoader;
@@ -88,6 +90,11 @@ public final class InverseLlavaModel implements MultimodalModel {
     @Override
     public LlamaTokenizer tokenizer() {
         return tokenizer;
+    }
+
+    @Override
+    public ChatFormat chat() {
+        return new VicunaChat(tokenizer);
     }
 
     public ImagePreprocessor preprocessor() {

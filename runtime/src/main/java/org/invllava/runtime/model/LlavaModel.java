@@ -10,7 +10,9 @@ import java.util.List;
 import org.invllava.runtime.config.ClipVisionConfig;
 import org.invllava.runtime.config.LlavaConfig;
 import org.invllava.runtime.language.LlamaModel;
+import org.invllava.runtime.tokenizer.ChatFormat;
 import org.invllava.runtime.tokenizer.LlamaTokenizer;
+import org.invllava.runtime.tokenizer.VicunaChat;
 import org.invllava.runtime.weights.TensorLoader;
 import org.invllava.wire.PatchFeatures;
 
@@ -139,6 +141,11 @@ public final class LlavaModel implements MultimodalModel {
     @Override
     public LlamaTokenizer tokenizer() {
         return tokenizer;
+    }
+
+    @Override
+    public ChatFormat chat() {
+        return new VicunaChat(tokenizer);
     }
 
     @Override

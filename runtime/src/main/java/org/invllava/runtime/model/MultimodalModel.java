@@ -4,7 +4,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import java.util.List;
 import org.invllava.runtime.language.LlamaModel;
-import org.invllava.runtime.tokenizer.LlamaTokenizer;
+import org.invllava.runtime.tokenizer.ChatFormat;
+import org.invllava.runtime.tokenizer.Tokenizer;
 import org.invllava.runtime.vision.RgbImage;
 import org.invllava.wire.PatchFeatures;
 
@@ -17,7 +18,11 @@ public interface MultimodalModel extends AutoCloseable {
     /** The served model id ({@code inverse-llava}, {@code llava-1.5}). */
     String id();
 
-    LlamaTokenizer tokenizer();
+    /** The vocabulary of the language model's ids. */
+    Tokenizer tokenizer();
+
+    /** How prompts are written for this model (its chat template, its raw prompts). */
+    ChatFormat chat();
 
     LlamaModel language();
 

@@ -14,7 +14,7 @@ import java.nio.charset.StandardCharsets;
  * U+FFFD. Leading whitespace of the answer is dropped, as the final stripped text drops it (unless asked not to).
  */
 public final class IncrementalDetokenizer {
-    private final LlamaTokenizer tokenizer;
+    private final Tokenizer tokenizer;
     private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
     private final CharsetDecoder decoder = StandardCharsets.UTF_8
             .newDecoder()
@@ -22,12 +22,12 @@ public final class IncrementalDetokenizer {
             .onUnmappableCharacter(CodingErrorAction.REPLACE);
     private boolean started;
 
-    public IncrementalDetokenizer(LlamaTokenizer tokenizer) {
+    public IncrementalDetokenizer(Tokenizer tokenizer) {
         this(tokenizer, true);
     }
 
     /** {@code stripLeading} false: the text exactly as the tokens spell it, leading whitespace included. */
-    public IncrementalDetokenizer(LlamaTokenizer tokenizer, boolean stripLeading) {
+    public IncrementalDetokenizer(Tokenizer tokenizer, boolean stripLeading) {
         this.tokenizer = tokenizer;
         this.started = !stripLeading;
     }

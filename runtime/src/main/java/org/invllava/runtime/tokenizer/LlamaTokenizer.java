@@ -1,8 +1,5 @@
 package org.invllava.runtime.tokenizer;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,7 +12,7 @@ import java.util.PriorityQueue;
  * SentencePiece BPE as LLaMA uses it: dummy-prefix normalisation, score-ordered merges, byte fallback
  * ({@code <0x0A>}) for characters outside the vocabulary, and the matching decoder.
  */
-public final class LlamaTokenizer {
+public final class LlamaTokenizer implements Tokenizer {
     public static final String SPACE = "\u2581";
     public static final int IMAGE_TOKEN_ID = -200;
     public static final String IMAGE_PLACEHOLDER = "<image>";
@@ -56,6 +53,7 @@ public final class LlamaTokenizer {
         return new LlamaTokenizer(SentencePieceModel.load(tokenizerModel));
     }
 
+    @Override
     public int vocabSize() {
         return model.pieces().size();
     }
@@ -99,6 +97,7 @@ public final class LlamaTokenizer {
     }
 
     /** SentencePiece encode of plain text with the model's normaliser. Empty text gives no ids. */
+    @Override
     public int[] encode(String text) {
         String normalized = normalize(text);
         if (normalized.isEmpty()) {
@@ -192,6 +191,7 @@ public final class LlamaTokenizer {
     }
 
     /** The UTF-8 bytes token {@code id} stands for; empty for control and unknown tokens. */
+    @Override
     public byte[] tokenBytes(int id) {
         if (id < 0 || id >= model.pieces().size()) {
             return new byte[0];
@@ -204,34 +204,6 @@ public final class LlamaTokenizer {
                 p.piece().replace(SPACE, " ").getBytes(StandardCharsets.UTF_8);
             default -> new byte[0];
         };
-    }
-
-    /**
-     * Token {@code id}'s text when its bytes are whole UTF-8 characters ("" for control and unknown tokens), or null
-     * when they are only part of one (a byte token above 0x7F).
-     */
-    public String text(int id) {
-        try {
-            return StandardCharsets.UTF_8
-                    .newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(tokenBytes(id)))
-                    .toString();
-        } catch (CharacterCodingException e) {
-            return null;
-        }
-    }
-
-    /** Joins the tokens' bytes as UTF-8 (invalid bytes become U+FFFD), skips special tokens, strips. */
-    public String decode(int[] ids) {
-        IncrementalDetokenizer d = new IncrementalDetokenizer(this);
-        StringBuilder sb = new StringBuilder();
-        for (int id : ids) {
-            sb.append(d.push(id));
-        }
-        sb.append(d.flush());
-        return sb.toString().strip();
     }
 
     public String piece(int id) {

@@ -10,7 +10,6 @@ import org.invllava.runtime.demo.ModelShape;
 import org.invllava.runtime.generate.GenerationResult;
 import org.invllava.runtime.generate.Generator;
 import org.invllava.runtime.generate.SamplingParams;
-import org.invllava.runtime.tokenizer.ChatTemplate;
 import org.invllava.runtime.vision.RgbImage;
 import org.invllava.runtime.weights.DType;
 import org.invllava.wire.PatchFeatures;
@@ -48,7 +47,7 @@ class DemoModelTest {
         try (InverseLlavaModel model = InverseLlavaModel.load(paths, LoadOptions.defaults())) {
             String text = "what color is the car on the left?";
             assertEquals(text, model.tokenizer().decode(model.tokenizer().encode(text)));
-            int[] ids = model.tokenizer().encodePrompt(ChatTemplate.vicunaV1(text, true));
+            int[] ids = model.chat().question(text, true);
             GenerationResult r =
                     new Generator(model).generate(ids, image(model), SamplingParams.greedy(6), (i, t, d) -> {});
             assertTrue(r.tokenIds().length >= 1 && r.tokenIds().length <= 6);
@@ -60,7 +59,7 @@ class DemoModelTest {
     void groupedKvHeadsDecodeEqualsFullRecomputation() {
         try (InverseLlavaModel model = InverseLlavaModel.load(paths, LoadOptions.defaults())) {
             assertTrue(model.language().config().kvGroups() > 1);
-            int[] prompt = model.tokenizer().encodePrompt(ChatTemplate.vicunaV1("describe", true));
+            int[] prompt = model.chat().question("describe", true);
             KvParity.assertCachedDecodeEqualsRecompute(model, prompt, image(model), 4);
         }
     }

@@ -3,7 +3,6 @@ package org.invllava.runtime.model;
 import java.nio.file.Files;
 import java.util.List;
 import org.invllava.runtime.Golden;
-import org.invllava.runtime.tokenizer.ChatTemplate;
 import org.invllava.runtime.vision.ImageDecoder;
 import org.invllava.wire.PatchFeatures;
 import org.junit.jupiter.api.Test;
@@ -16,7 +15,7 @@ class KvCacheParityTest {
         try (InverseLlavaModel model = InverseLlavaModel.load(Golden.paths(), LoadOptions.defaults())) {
             byte[] png = Files.readAllBytes(Golden.tinyModel().resolve("image2.png"));
             List<PatchFeatures> images = model.encodeImages(List.of(new ImageDecoder(1 << 24).decode(png)));
-            int[] prompt = model.tokenizer().encodePrompt(ChatTemplate.vicunaV1("Describe it.", true));
+            int[] prompt = model.chat().question("Describe it.", true);
             KvParity.assertCachedDecodeEqualsRecompute(model, prompt, images, 6);
         }
     }

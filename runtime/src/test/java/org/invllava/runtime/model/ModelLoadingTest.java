@@ -20,7 +20,6 @@ import org.invllava.runtime.Golden;
 import org.invllava.runtime.generate.GenerationResult;
 import org.invllava.runtime.generate.Generator;
 import org.invllava.runtime.generate.SamplingParams;
-import org.invllava.runtime.tokenizer.ChatTemplate;
 import org.invllava.runtime.vision.ImageDecoder;
 import org.invllava.runtime.weights.Checkpoint;
 import org.invllava.runtime.weights.DType;
@@ -43,7 +42,7 @@ class ModelLoadingTest {
         try (InverseLlavaModel model = InverseLlavaModel.load(paths, options)) {
             byte[] png = Files.readAllBytes(Golden.tinyModel().resolve("image.png"));
             List<PatchFeatures> f = model.encodeImages(List.of(new ImageDecoder(1 << 24).decode(png)));
-            int[] ids = model.tokenizer().encodePrompt(ChatTemplate.vicunaV1("What is in the image?", true));
+            int[] ids = model.chat().question("What is in the image?", true);
             return new Generator(model).generate(ids, f, SamplingParams.greedy(tokens), (i, t, d) -> {});
         }
     }

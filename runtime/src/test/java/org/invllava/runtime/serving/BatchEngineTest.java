@@ -60,7 +60,7 @@ class BatchEngineTest {
     /** A request of the test: its question, image (or none) and token limit; {@code cancelAfter} > 0 cancels it. */
     record Ask(String question, PatchFeatures image, int maxTokens, int cancelAfter) {
         int[] promptIds(MultimodalModel m) {
-            return m.tokenizer().encodePrompt(ChatTemplate.vicunaV1(question, image != null));
+            return m.chat().question(question, image != null);
         }
 
         List<PatchFeatures> images() {

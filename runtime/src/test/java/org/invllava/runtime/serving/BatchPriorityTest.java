@@ -17,7 +17,6 @@ import org.invllava.runtime.generate.Generator;
 import org.invllava.runtime.generate.SamplingParams;
 import org.invllava.runtime.model.InverseLlavaModel;
 import org.invllava.runtime.model.LoadOptions;
-import org.invllava.runtime.tokenizer.ChatTemplate;
 import org.invllava.runtime.weights.DType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -59,7 +58,7 @@ class BatchPriorityTest {
     }
 
     static int[] ids(String question) {
-        return model.tokenizer().encodePrompt(ChatTemplate.vicunaV1(question, false));
+        return model.chat().question(question, false);
     }
 
     static Sent submit(BatchEngine engine, String question, int maxTokens, Priority priority, AtomicInteger steps) {

@@ -26,7 +26,6 @@ import org.invllava.runtime.generate.json.JsonConstraint;
 import org.invllava.runtime.model.InverseLlavaModel;
 import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.model.Sequence;
-import org.invllava.runtime.tokenizer.ChatTemplate;
 import org.invllava.runtime.weights.DType;
 import org.invllava.wire.json.JsonMatcher;
 import org.invllava.wire.json.JsonSchema;
@@ -94,7 +93,7 @@ class OutputOptionsTest {
     }
 
     static int[] prompt(String q) {
-        return model.tokenizer().encodePrompt(ChatTemplate.vicunaV1(q, false));
+        return model.chat().question(q, false);
     }
 
     /** log_softmax(logits)[id] in double, the plain way. */

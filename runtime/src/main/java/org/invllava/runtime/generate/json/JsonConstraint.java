@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
 import org.invllava.runtime.generate.TokenConstraint;
-import org.invllava.runtime.tokenizer.LlamaTokenizer;
+import org.invllava.runtime.tokenizer.Tokenizer;
 import org.invllava.wire.json.JsonMatcher;
 import org.invllava.wire.json.JsonSchema;
 
@@ -18,7 +18,7 @@ import org.invllava.wire.json.JsonSchema;
  * structure reuse it.
  */
 public final class JsonConstraint implements TokenConstraint {
-    private static final Map<LlamaTokenizer, Vocabulary> VOCABULARIES = new WeakHashMap<>();
+    private static final Map<Tokenizer, Vocabulary> VOCABULARIES = new WeakHashMap<>();
 
     private final Grammar grammar;
     private JsonMatcher.State state;
@@ -100,7 +100,7 @@ public final class JsonConstraint implements TokenConstraint {
     }
 
     /** {@code schema} over {@code tokenizer}'s vocabulary; {@code eos}: the ids that end a sequence. */
-    public static Grammar grammar(JsonSchema schema, LlamaTokenizer tokenizer, List<Integer> eos) {
+    public static Grammar grammar(JsonSchema schema, Tokenizer tokenizer, List<Integer> eos) {
         Vocabulary v;
         synchronized (VOCABULARIES) {
             v = VOCABULARIES.computeIfAbsent(tokenizer, t -> {

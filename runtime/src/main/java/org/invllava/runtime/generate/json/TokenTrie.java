@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.invllava.runtime.tokenizer.LlamaTokenizer;
+import org.invllava.runtime.tokenizer.Tokenizer;
 import org.invllava.wire.json.JsonMatcher;
 
 /**
@@ -26,7 +26,7 @@ final class TokenTrie {
     }
 
     /** Each token's text, or null when it has none of its own. */
-    static String[] texts(LlamaTokenizer tokenizer) {
+    static String[] texts(Tokenizer tokenizer) {
         String[] out = new String[tokenizer.vocabSize()];
         for (int id = 0; id < out.length; id++) {
             String text = tokenizer.text(id); // null: part of a character, not allowed in a constrained answer
