@@ -64,6 +64,29 @@ public record LlamaConfig(
                 attentionBias == null || !attentionBias, "attention_bias is not supported (q/k/v/o without biases)");
     }
 
+    /** This config with {@code ids} as the ids that end a sequence. */
+    public LlamaConfig withEosTokenIds(List<Integer> ids) {
+        return new LlamaConfig(
+                hiddenSize,
+                intermediateSize,
+                numHiddenLayers,
+                numAttentionHeads,
+                numKeyValueHeads,
+                headDim,
+                rmsNormEps,
+                ropeTheta,
+                ropeScaling,
+                maxPositionEmbeddings,
+                vocabSize,
+                bosTokenId,
+                ids,
+                tieWordEmbeddings,
+                hiddenAct,
+                modelType,
+                ropeParameters,
+                attentionBias);
+    }
+
     /**
      * Whether q and k are RMS-normed per head before the rotary ({@code q_norm}, {@code k_norm}): Qwen3, otherwise a
      * LLaMA (DPA's thinker runs on this decoder). Other model types (LLaVA's own {@code llava}) read as LLaMA.

@@ -10,15 +10,18 @@ import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import org.invllava.runtime.config.ConfigException;
 import org.invllava.runtime.config.Json;
 import org.invllava.runtime.config.LlamaConfig;
 import org.invllava.runtime.language.LlamaModel;
 import org.invllava.runtime.model.ExpandedSequence;
+import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.model.Sequence;
 import org.invllava.runtime.model.StepInput;
-import org.invllava.runtime.nn.quant.WeightFormat;
 import org.invllava.runtime.tokenizer.LlamaTokenizer;
 import org.invllava.runtime.vision.RgbImage;
 import org.invllava.runtime.weights.TensorLoader;
@@ -44,6 +47,7 @@ public final class DpaModel implements AutoCloseable {
     private final QwenImageProcessor processor;
     private final SpecialIds perceiverIds;
     private final SpecialIds thinkerIds;
+    private final DataType thinkerDtype;
 
     /** The ids of {@code <|vision_start|>}, {@code <|image_pad|>}, {@code <|vision_end|>} in one tokenizer. */
     record SpecialIds(int visionStart, int imagePad, int visionEnd) {
@@ -73,18 +77,27 @@ public final class DpaModel implements AutoCloseable {
         this.perceiverTokenizer = b.perceiverTokenizer;
         this.thinkerTokenizer = b.thinkerTokenizer;
         this.processor = b.processor;
-        this.perceiverIds = SpecialIds.of(perceiverTokenizer);
-        this.thinkerIds = SpecialIds.of(thinkerTokenizer);
+        this.thinkerDtype = b.thinkerDtype;
+        this.perceiverIds = perceiverTokenizer == null ? null : SpecialIds.of(perceiverTokenizer);
+        this.thinkerIds = thinkerTokenizer == null ? null : SpecialIds.of(thinkerTokenizer);
+        SpecialIds checked = perceiverIds != null ? perceiverIds : thinkerIds;
         for (Path file : b.paths.idConfigs()) {
             JsonNode config = Json.readTree(file);
-            SpecialIds.check(file, config, "image_token_id", perceiverIds.imagePad());
-            SpecialIds.check(file, config, "vision_start_token_id", perceiverIds.visionStart());
-            SpecialIds.check(file, config, "vision_end_token_id", perceiverIds.visionEnd());
+            SpecialIds.check(file, config, "image_token_id", checked.imagePad());
+            SpecialIds.check(file, config, "vision_start_token_id", checked.visionStart());
+            SpecialIds.check(file, config, "vision_end_token_id", checked.visionEnd());
         }
+    }
+
+    /** The two halves a service loads alone: the vision side (tower, perceiver, aligner) and the thinker. */
+    public enum Part {
+        VISION,
+        THINKER
     }
 
     private static final class Builder {
         NDManager manager;
+        Path dir;
         DpaPaths paths;
         QwenVisionTower tower;
         Qwen3Decoder perceiver;
@@ -94,50 +107,81 @@ public final class DpaModel implements AutoCloseable {
         QwenTokenizer thinkerTokenizer;
         QwenImageProcessor processor;
         List<Integer> mropeSection;
-    }
+        DataType thinkerDtype = DataType.FLOAT32;
 
-    /** Loads a DPA checkpoint in either layout ({@link DpaPaths}), float32, checking every tensor's name and shape. */
-    public static DpaModel load(Path dir, Path refs) {
-        Builder b = new Builder();
-        b.paths = DpaPaths.open(dir, refs);
-        b.manager = NDManager.newBaseManager();
-        try {
-            LlamaConfig perceiverLm = LlamaConfig.load(b.paths.perceiverLlm().resolve("config.json"));
-            LlamaConfig thinkerConfig = LlamaConfig.load(b.paths.thinker().resolve("config.json"));
-            if (b.paths.perceiver().headDim() != perceiverLm.headDim()) {
+        /** Tower, perceiver and aligner in float32 (whatever the thinker's options), every tensor checked. */
+        void loadVision(LlamaConfig thinkerConfig) {
+            LlamaConfig perceiverLm = LlamaConfig.load(paths.perceiverLlm().resolve("config.json"));
+            if (paths.perceiver().headDim() != perceiverLm.headDim()) {
                 throw new ConfigException(dir + ": the perceiver's rotary head size "
-                        + b.paths.perceiver().headDim() + " (perceiver_config) differs from its LLM's head_dim "
+                        + paths.perceiver().headDim() + " (perceiver_config) differs from its LLM's head_dim "
                         + perceiverLm.headDim());
             }
-            b.mropeSection = b.paths
-                    .perceiver()
+            mropeSection = paths.perceiver()
                     .mropeSection(List.of(
-                            Json.readTree(b.paths.perceiverLlm().resolve("config.json")),
-                            Json.readTree(b.paths.vision().resolve("config.json"))));
+                            Json.readTree(paths.perceiverLlm().resolve("config.json")),
+                            Json.readTree(paths.vision().resolve("config.json"))));
             // the merger is re-dimensioned to the perceiver LLM's width: its output is read from the checkpoint
-            QwenVisionConfig vision = QwenVisionConfig.load(b.paths.vision().resolve("config.json"))
+            QwenVisionConfig vision = QwenVisionConfig.load(paths.vision().resolve("config.json"))
                     .withOutHiddenSize(perceiverLm.hiddenSize());
-            TensorLoader w = new TensorLoader(b.paths.weights().without("thinker."), b.manager, DataType.FLOAT32);
-            b.tower = QwenVisionTower.load(w, "visual.", vision);
-            b.perceiver = Qwen3Decoder.load(w, "perceiver.", perceiverLm);
-            b.aligner = Aligner.load(w, "aligner.", perceiverLm.hiddenSize(), thinkerConfig.hiddenSize());
+            TensorLoader w = new TensorLoader(paths.weights().without("thinker."), manager, DataType.FLOAT32);
+            tower = QwenVisionTower.load(w, "visual.", vision);
+            perceiver = Qwen3Decoder.load(w, "perceiver.", perceiverLm);
+            aligner = Aligner.load(w, "aligner.", perceiverLm.hiddenSize(), thinkerConfig.hiddenSize());
             w.checkAllUsed(name -> false);
-            // the thinker on the serving engine's decoder (Qwen3's q/k norms from its model_type)
-            TensorLoader t = new TensorLoader(b.paths.weights().renamed("thinker.", ""), b.manager, DataType.FLOAT32);
-            b.thinker = LlamaModel.load(
+            perceiverTokenizer = QwenTokenizer.load(paths.processor());
+            processor = QwenImageProcessor.load(paths.processor());
+        }
+
+        /**
+         * The thinker on the serving engine's decoder (Qwen3's q/k norms from its model_type), in {@code options};
+         * it stops at {@code <|im_end|>} and {@code <|endoftext|>} (Qwen3's generation config) besides its config's
+         * EOS.
+         */
+        void loadThinker(LlamaConfig config, LoadOptions options) {
+            thinkerTokenizer = QwenTokenizer.load(paths.thinkerTokenizer());
+            LinkedHashSet<Integer> eos = new LinkedHashSet<>(config.eosTokenIds());
+            eos.add(thinkerTokenizer.id(DpaPrompts.IM_END));
+            eos.add(thinkerTokenizer.id(DpaPrompts.END_OF_TEXT));
+            LlamaConfig thinkerConfig = config.withEosTokenIds(List.copyOf(eos));
+            TensorLoader t = new TensorLoader(paths.weights().renamed("thinker.", ""), manager, options.dtype());
+            thinker = LlamaModel.load(
                     thinkerConfig,
                     t,
                     null,
                     null,
                     null,
                     thinkerConfig.hiddenSize(),
-                    DataType.FLOAT32,
-                    WeightFormat.FLOAT32,
-                    b.manager);
+                    options.dtype(),
+                    options.weights(),
+                    manager);
             t.checkAllUsed(name -> LlamaModel.isUnused(name) || name.equals("lm_head.weight"));
-            b.perceiverTokenizer = QwenTokenizer.load(b.paths.processor());
-            b.thinkerTokenizer = QwenTokenizer.load(b.paths.thinkerTokenizer());
-            b.processor = QwenImageProcessor.load(b.paths.processor());
+            thinkerDtype = options.dtype();
+        }
+    }
+
+    /** Loads a DPA checkpoint in either layout ({@link DpaPaths}), float32, checking every tensor's name and shape. */
+    public static DpaModel load(Path dir, Path refs) {
+        return load(dir, refs, EnumSet.allOf(Part.class), LoadOptions.defaults());
+    }
+
+    /**
+     * Loads {@code parts} of a DPA checkpoint; {@code options} (dtype, weight format) apply to the thinker, the vision
+     * side runs in float32.
+     */
+    public static DpaModel load(Path dir, Path refs, Set<Part> parts, LoadOptions options) {
+        Builder b = new Builder();
+        b.dir = dir;
+        b.paths = DpaPaths.open(dir, refs);
+        b.manager = NDManager.newBaseManager();
+        try {
+            LlamaConfig thinkerConfig = LlamaConfig.load(b.paths.thinker().resolve("config.json"));
+            if (parts.contains(Part.VISION)) {
+                b.loadVision(thinkerConfig);
+            }
+            if (parts.contains(Part.THINKER)) {
+                b.loadThinker(thinkerConfig, options);
+            }
             return new DpaModel(b);
         } catch (RuntimeException e) {
             for (QwenTokenizer t : new QwenTokenizer[] {b.perceiverTokenizer, b.thinkerTokenizer}) {
@@ -151,15 +195,41 @@ public final class DpaModel implements AutoCloseable {
     }
 
     public QwenImageProcessor processor() {
-        return processor;
+        return need(processor, "vision side");
     }
 
     public QwenTokenizer thinkerTokenizer() {
-        return thinkerTokenizer;
+        return need(thinkerTokenizer, "thinker");
+    }
+
+    public LlamaModel thinker() {
+        return need(thinker, "thinker");
+    }
+
+    public DataType thinkerDtype() {
+        return thinkerDtype;
     }
 
     public LlamaConfig thinkerConfig() {
-        return thinker.config();
+        return thinker().config();
+    }
+
+    /** {@code part}, or the error of a model loaded without it ({@link Part}). */
+    private static <T> T need(T part, String what) {
+        if (part == null) {
+            throw new IllegalStateException("this DPA model was loaded without its " + what);
+        }
+        return part;
+    }
+
+    /** A manager for tensors that live as long as this model at most. */
+    public NDManager newManager() {
+        return manager.newSubManager();
+    }
+
+    /** Whether the vision side (tower, perceiver, aligner) was loaded. */
+    public boolean hasVision() {
+        return tower != null;
     }
 
     /** A new generation sequence of the thinker (its own KV cache), fed input embeddings at image slots. */
@@ -167,26 +237,27 @@ public final class DpaModel implements AutoCloseable {
         int width = thinker.config().hiddenSize();
         return new Sequence(
                 manager.newSubManager(),
-                thinker,
-                DataType.FLOAT32,
+                need(thinker, "thinker"),
+                thinkerDtype,
                 () -> new StepInput(width, StepInput.PatchRows.INPUT_EMBEDDING));
     }
 
     /** The merged tokens an image of {@code pixels} becomes. */
     public int imageTokens(QwenImageProcessor.Pixels pixels) {
-        return pixels.tokens(tower.config().spatialMergeSize());
+        return pixels.tokens(need(tower, "vision side").config().spatialMergeSize());
     }
 
     /** The tower's merged rows [N, P] of one image. */
     public NDArray visionRows(NDManager m, QwenImageProcessor.Pixels px) {
+        need(tower, "vision side");
         NDArray values = m.create(px.values(), new Shape((long) px.gridH() * px.gridW(), px.rowLength()));
         return tower.forward(m, values, px.gridH(), px.gridW());
     }
 
     /** The perceiver's features [N+2, P]: its last hidden layer over vision_start … vision_end of the prefix. */
     public NDArray features(NDManager m, QwenImageProcessor.Pixels px) {
-        int n = imageTokens(px);
-        int[] ids = perceiverTokenizer.encode(DpaPrompts.perceiverPrefix(n));
+        int n = imageTokens(need(px, "pixels"));
+        int[] ids = need(perceiverTokenizer, "vision side").encode(DpaPrompts.perceiverPrefix(n));
         int start = span(ids, perceiverIds, n, "perceiver prompt");
         NDArray embeds = scatter(m, perceiver, ids, start + 1, n, visionRows(m, px)); // [L, P]
         long[][] positions = MropePositions.of(ids, perceiverIds.imagePad(), px.gridH() / 2, px.gridW() / 2);
@@ -207,7 +278,7 @@ public final class DpaModel implements AutoCloseable {
      */
     public PatchFeatures encode(RgbImage image) {
         try (NDManager m = NDManager.newBaseManager()) {
-            NDArray aligned = align(features(m, processor.process(image))); // [N+2, T]
+            NDArray aligned = align(features(m, processor().process(image))); // [N+2, T]
             long[] shape = aligned.getShape().getShape();
             return new PatchFeatures((int) shape[0], (int) shape[1], aligned.toFloatArray());
         }
@@ -219,7 +290,7 @@ public final class DpaModel implements AutoCloseable {
      * route: rows as input embeddings).
      */
     public int[] collapseImageSpan(int[] ids) {
-        int start = MropePositions.firstIndexOf(ids, thinkerIds.visionStart());
+        int start = MropePositions.firstIndexOf(ids, need(thinkerIds, "thinker").visionStart());
         int end = MropePositions.firstIndexOf(ids, thinkerIds.visionEnd());
         if (start < 0 || end < start) {
             throw new IllegalArgumentException("thinker prompt: no <|vision_start|> … <|vision_end|> span");
@@ -233,7 +304,7 @@ public final class DpaModel implements AutoCloseable {
 
     /** The thinker's prompt ids for an image of {@code n} tokens and {@code question}. */
     public int[] thinkerIds(int n, String question) {
-        return thinkerTokenizer.encode(DpaPrompts.thinker(n, question));
+        return thinkerTokenizer().encode(DpaPrompts.thinker(n, question));
     }
 
     /**
@@ -242,7 +313,7 @@ public final class DpaModel implements AutoCloseable {
      */
     public ExpandedSequence thinkerPrompt(int[] ids, PatchFeatures rows) {
         span(ids, thinkerIds, rows.patches() - 2, "thinker prompt");
-        LlamaConfig c = thinker.config();
+        LlamaConfig c = thinkerConfig();
         return ExpandedSequence.build(collapseImageSpan(ids), List.of(rows), c.hiddenSize(), c.vocabSize());
     }
 
@@ -275,8 +346,11 @@ public final class DpaModel implements AutoCloseable {
 
     @Override
     public void close() {
-        perceiverTokenizer.close();
-        thinkerTokenizer.close();
+        for (QwenTokenizer t : new QwenTokenizer[] {perceiverTokenizer, thinkerTokenizer}) {
+            if (t != null) {
+                t.close();
+            }
+        }
         manager.close();
     }
 }

@@ -1,5 +1,8 @@
 package org.invllava.runtime.dpa;
 
+import java.util.List;
+import org.invllava.runtime.tokenizer.ChatTemplate;
+
 /**
  * The two prompts of DPA's evaluation path (DPA_SPEC §2 steps 1 and 7, the vlmevalkit path the published numbers come
  * from), written out as the chat templates render them.
@@ -9,6 +12,8 @@ public final class DpaPrompts {
     public static final String VISION_START = "<|vision_start|>";
     public static final String VISION_END = "<|vision_end|>";
     public static final String IMAGE_PAD = "<|image_pad|>";
+    public static final String IM_END = "<|im_end|>";
+    public static final String END_OF_TEXT = "<|endoftext|>";
     /** vlmevalkit's {@code CUSTOM_PREFIX}: an empty thinking block, so the thinker answers at once. */
     public static final String EMPTY_THINKING = "<think>\n\n</think>\n\n";
 
@@ -28,10 +33,13 @@ public final class DpaPrompts {
         return perceiverPrefix(n) + question + "<|im_end|>\n";
     }
 
-    /** The thinker's prompt: Qwen3 template with the generation prompt, then the empty thinking block. */
+    /**
+     * The thinker's prompt ({@link QwenChat}'s template): Qwen3's with the generation prompt, then the empty thinking
+     * block; the image span with {@code n} pads before the question.
+     */
     public static String thinker(int n, String question) {
-        return "<|im_start|>system\n" + SYSTEM + "<|im_end|>\n<|im_start|>user\n" + VISION_START
-                + IMAGE_PAD.repeat(n) + VISION_END + "\n" + question + "<|im_end|>\n<|im_start|>assistant\n"
-                + EMPTY_THINKING;
+        return String.join(
+                VISION_START + IMAGE_PAD.repeat(n) + VISION_END,
+                QwenChat.render(SYSTEM, List.of(new ChatTemplate.Turn(ChatTemplate.Role.USER, question, true))));
     }
 }

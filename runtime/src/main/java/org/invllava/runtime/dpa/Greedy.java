@@ -29,7 +29,7 @@ public final class Greedy {
      */
     public static Answer answer(DpaModel model, RgbImage image, String question, int maxTokens) {
         QwenTokenizer t = model.thinkerTokenizer();
-        Set<Integer> stop = Set.of(t.id("<|im_end|>"), t.id("<|endoftext|>"));
+        Set<Integer> stop = Set.of(t.id(DpaPrompts.IM_END), t.id(DpaPrompts.END_OF_TEXT));
         long start = System.nanoTime();
         PatchFeatures rows = model.encode(image); // [N+2, T]
         int[] prompt = model.thinkerIds(rows.patches() - 2, question);

@@ -25,7 +25,7 @@ public sealed interface ModelSource permits ModelSource.InverseLlava, ModelSourc
     MultimodalModel loadLanguage(LoadOptions options);
 
     /** Only the vision side, for a vision encoder. */
-    VisionModel loadVision(LoadOptions options);
+    ImageEncoder loadVision(LoadOptions options);
 
     /** The directory the vision tower's weights come from (what a vision encoder names as its encoder id). */
     Path visionCheckpoint();
@@ -50,7 +50,7 @@ public sealed interface ModelSource permits ModelSource.InverseLlava, ModelSourc
         }
 
         @Override
-        public VisionModel loadVision(LoadOptions options) {
+        public ImageEncoder loadVision(LoadOptions options) {
             return VisionModel.load(paths.vision(), paths.fusion(), options);
         }
 
@@ -88,7 +88,7 @@ public sealed interface ModelSource permits ModelSource.InverseLlava, ModelSourc
         }
 
         @Override
-        public VisionModel loadVision(LoadOptions options) {
+        public ImageEncoder loadVision(LoadOptions options) {
             return LlavaModel.loadVision(paths, options);
         }
 

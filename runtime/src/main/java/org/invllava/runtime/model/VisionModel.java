@@ -21,7 +21,7 @@ import org.invllava.wire.PatchFeatures;
  * The vision side alone: preprocessing and the CLIP tower up to the bundle's feature layers. The vision encoder
  * service needs only this (the CLIP directory and the bundle's config), not the language model.
  */
-public final class VisionModel implements AutoCloseable {
+public final class VisionModel implements ImageEncoder {
     private final NDManager manager;
     private final boolean ownsManager;
     private final ClipVisionTower tower;
@@ -118,6 +118,7 @@ public final class VisionModel implements AutoCloseable {
     }
 
     /** Preprocesses and encodes a batch of images: one [patches, dim] feature block each. */
+    @Override
     public List<PatchFeatures> encodeImages(List<RgbImage> images) {
         List<float[]> pixels = new ArrayList<>();
         for (RgbImage img : images) {

@@ -30,7 +30,7 @@ import org.invllava.kafka.Sends;
 import org.invllava.kafka.SessionTimeouts;
 import org.invllava.observability.Metrics;
 import org.invllava.observability.Tracing;
-import org.invllava.runtime.model.VisionModel;
+import org.invllava.runtime.model.ImageEncoder;
 import org.invllava.runtime.vision.ImageDecoder;
 import org.invllava.runtime.vision.RgbImage;
 import org.invllava.schemas.AvroCodec;
@@ -55,7 +55,7 @@ public final class VisionEncoderService implements Runnable, AutoCloseable {
             AvroCodec.of(org.invllava.schemas.VisualFeatures.class);
 
     private final VisionEncoderConfig config;
-    private final VisionModel model;
+    private final ImageEncoder model;
     private final String encoderId;
     private final Consumer<byte[], byte[]> consumer;
     private final Producer<byte[], byte[]> producer;
@@ -76,13 +76,13 @@ public final class VisionEncoderService implements Runnable, AutoCloseable {
     private record Item(ConsumerRecord<byte[], byte[]> record, ImageRequest request, RgbImage image, String sha256) {}
 
     /** Without tracing (tests). */
-    public VisionEncoderService(VisionEncoderConfig config, VisionModel model, String encoderId, Metrics metrics) {
+    public VisionEncoderService(VisionEncoderConfig config, ImageEncoder model, String encoderId, Metrics metrics) {
         this(config, model, encoderId, metrics, Tracing.off());
     }
 
     /** {@code tracing}: each image gets a span, the child of its request's {@code traceparent}. */
     public VisionEncoderService(
-            VisionEncoderConfig config, VisionModel model, String encoderId, Metrics metrics, Tracing tracing) {
+            VisionEncoderConfig config, ImageEncoder model, String encoderId, Metrics metrics, Tracing tracing) {
         this.config = config;
         this.tracing = tracing;
         this.model = model;

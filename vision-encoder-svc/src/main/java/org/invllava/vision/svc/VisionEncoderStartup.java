@@ -9,7 +9,7 @@ import org.invllava.observability.Metrics;
 import org.invllava.observability.Tracing;
 import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.model.ModelSource;
-import org.invllava.runtime.model.VisionModel;
+import org.invllava.runtime.model.ImageEncoder;
 import org.invllava.schemas.ModelTopics;
 import org.invllava.schemas.TensorDType;
 
@@ -53,7 +53,7 @@ public final class VisionEncoderStartup {
     public static RunningService start(Settings s, Metrics metrics, Tracing tracing) throws Exception {
         TopicSetup.ensureDefaults(
                 s.config().kafka(), s.replication(), List.of(s.config().topics().model()));
-        VisionModel model = s.model().loadVision(s.load());
+        ImageEncoder model = s.model().loadVision(s.load());
         try {
             RunningService service = run(s.config(), model, encoderId(s.model()), metrics, tracing);
             return RunningService.of(service::ready, service::live, () -> {
@@ -71,7 +71,7 @@ public final class VisionEncoderStartup {
      * vision side); close to stop it and wait for the loop, before the model is closed.
      */
     public static RunningService run(
-            VisionEncoderConfig config, VisionModel model, String encoderId, Metrics metrics, Tracing tracing) {
+            VisionEncoderConfig config, ImageEncoder model, String encoderId, Metrics metrics, Tracing tracing) {
         VisionEncoderService service = new VisionEncoderService(config, model, encoderId, metrics, tracing);
         Thread loop = new Thread(service, "vision-encoder" + config.topics().groupSuffix());
         loop.setDaemon(true);
