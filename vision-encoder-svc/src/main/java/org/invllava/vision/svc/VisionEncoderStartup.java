@@ -7,9 +7,9 @@ import org.invllava.host.RunningService;
 import org.invllava.kafka.TopicSetup;
 import org.invllava.observability.Metrics;
 import org.invllava.observability.Tracing;
+import org.invllava.runtime.model.ImageEncoder;
 import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.model.ModelSource;
-import org.invllava.runtime.model.ImageEncoder;
 import org.invllava.schemas.ModelTopics;
 import org.invllava.schemas.TensorDType;
 
