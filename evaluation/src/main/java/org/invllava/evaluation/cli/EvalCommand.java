@@ -17,7 +17,6 @@ import org.invllava.evaluation.metrics.Score;
 import org.invllava.evaluation.report.BarChart;
 import org.invllava.evaluation.report.EvalReport;
 import org.invllava.evaluation.report.Tables;
-import org.invllava.evaluation.runner.DpaAnswerer;
 import org.invllava.evaluation.runner.EvalRunner;
 import org.invllava.evaluation.runner.InProcessAnswerer;
 import org.invllava.evaluation.runner.OpenAiAnswerer;
@@ -88,14 +87,6 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--dtype", defaultValue = "float32")
     String dtype;
 
-    @Option(
-            names = "--dpa-model",
-            description = "a DPA checkpoint answers instead (in-process, one question at a time; docs/models.md)")
-    Path dpa;
-
-    @Option(names = "--dpa-refs", description = "the folder of the models a DPA checkpoint names (docs/models.md)")
-    Path dpaRefs;
-
     @Option(names = "--device", defaultValue = "auto")
     String device;
 
@@ -146,11 +137,8 @@ public final class EvalCommand implements Callable<Integer> {
         if (endpoint != null) {
             return new OpenAiAnswerer(endpoint, apiKey, modelId, maxTokens, 20, Duration.ofMinutes(5));
         }
-        if (dpa != null) {
-            return new DpaAnswerer(dpa, dpaRefs, label != null ? label : "dpa", maxTokens);
-        }
         ModelSource source = !model.servedModels().isEmpty()
-                ? model.source() // Inverse-LLaVA's dirs or --llava-model
+                ? model.source() // Inverse-LLaVA's dirs, --llava-model or --dpa-model
                 : new ModelSource.InverseLlava(BundledDemoModel.in(
                         workDir != null
                                 ? workDir.resolve("demo-model")

@@ -3,20 +3,16 @@ package org.invllava.runtime.cli;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.invllava.runtime.dpa.DpaModel;
-import org.invllava.runtime.dpa.Greedy;
 import org.invllava.runtime.generate.GenerationResult;
 import org.invllava.runtime.generate.Generator;
 import org.invllava.runtime.generate.SamplingParams;
 import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.model.ModelSource;
 import org.invllava.runtime.model.MultimodalModel;
-import org.invllava.runtime.vision.ImageDecoder;
 import org.invllava.wire.PatchFeatures;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -44,19 +40,13 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "auto")
     String device;
 
-    @Option(names = "--dpa-model", description = "a DPA checkpoint asked as well (greedy, float32; docs/models.md)")
-    Path dpa;
-
-    @Option(names = "--dpa-refs", description = "the folder of the models a DPA checkpoint names (docs/models.md)")
-    Path dpaRefs;
-
     /** One model's answer and timings (TTFT includes encoding the image and the prefill). */
     record Row(String model, int promptTokens, double ttftMs, double tokensPerSecond, int tokens, String answer) {}
 
     @Override
     public Integer call() throws IOException {
         List<ModelSource> sources = model.servedModels();
-        if (sources.isEmpty() && dpa == null) {
+        if (sources.isEmpty()) {
             throw new IllegalArgumentException("give the models to compare: --vision-model, --language-model and "
                     + "--fusion-checkpoint (Inverse-LLaVA), --llava-model (LLaVA-1.5) and/or --dpa-model (DPA)");
         }
@@ -67,9 +57,6 @@ final class CompareCommand implements Callable<Integer> {
             try (MultimodalModel m = source.load(options)) {
                 rows.add(ask(m, q));
             }
-        }
-        if (dpa != null) {
-            rows.add(askDpa(q));
         }
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         out.println("| model | prompt tokens | TTFT ms | tokens/s | tokens | answer |");
@@ -86,19 +73,6 @@ final class CompareCommand implements Callable<Integer> {
                     r.answer().replace("|", "\\|").replace("\n", " "));
         }
         return 0;
-    }
-
-    private Row askDpa(QuestionOptions.Question q) {
-        if (q.image() == null) {
-            throw new IllegalArgumentException("--dpa-model needs --image (DPA answers about one picture)");
-        }
-        try (DpaModel m = DpaModel.load(dpa, dpaRefs)) {
-            Greedy.Answer a = Greedy.answer(
-                    m, new ImageDecoder(QuestionOptions.MAX_PIXELS).decode(q.image()), q.prompt(), maxNewTokens);
-            int n = a.ids().length;
-            double rate = n > 1 ? (n - 1) / ((a.lastNanos() - a.firstNanos()) / 1e9) : Double.NaN;
-            return new Row("dpa", a.promptIds().length, (a.firstNanos() - a.startNanos()) / 1e6, rate, n, a.text());
-        }
     }
 
     private Row ask(MultimodalModel m, QuestionOptions.Question q) {

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.invllava.runtime.generate.GenerationResult;
@@ -71,18 +70,6 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--output", defaultValue = "text", description = "text (stream to stdout) or json (one object)")
     String output;
 
-    @Option(
-            names = "--dpa-model",
-            description = "DPA checkpoint directory (single or separated layout): answers with DPA instead "
-                    + "(greedy, float32, in-process; docs/models.md)")
-    Path dpa;
-
-    @Option(
-            names = "--dpa-refs",
-            description = "folder holding the models a DPA checkpoint names by reference (<org>/<name>/ as downloaded: "
-                    + "Qwen/Qwen2.5-VL-3B-Instruct, Qwen/Qwen3-4B, the perceiver LLM); default: beside the checkpoint")
-    Path dpaRefs;
-
     @Override
     public Integer call() throws IOException {
         if (!output.equals("text") && !output.equals("json")) {
@@ -90,9 +77,6 @@ final class GenerateCommand implements Callable<Integer> {
         }
         if (question.prompt.isBlank()) {
             throw new IllegalArgumentException("--prompt must not be empty");
-        }
-        if (dpa != null) {
-            return DpaGenerate.run(dpa, dpaRefs, question.read(), maxNewTokens, temperature, output);
         }
         SamplingParams params = new SamplingParams(maxNewTokens, temperature, topP, topK, seed, stop);
         LoadOptions options = new LoadOptions(

@@ -10,8 +10,8 @@ import org.invllava.runtime.model.ModelSource;
 import picocli.CommandLine.Option;
 
 /**
- * The model directories, shared by every command that loads a model (a picocli mixin): Inverse-LLaVA's three, or a
- * LLaVA-1.5 checkpoint (plus its CLIP directory for the original release).
+ * The model directories, shared by every command that loads a model (a picocli mixin): Inverse-LLaVA's three, a
+ * LLaVA-1.5 checkpoint (plus its CLIP directory for the original release), a DPA checkpoint.
  */
 public final class ModelOptions {
     @Option(
@@ -30,11 +30,23 @@ public final class ModelOptions {
     @Option(names = "--fusion-checkpoint", description = "Inverse-LLaVA release bundle directory")
     Path fusion;
 
+    @Option(
+            names = "--dpa-model",
+            description = "DPA checkpoint directory, single or separated layout (docs/models.md); its vision side runs "
+                    + "in float32, --dtype and --weights apply to the thinker")
+    Path dpa;
+
+    @Option(
+            names = "--dpa-refs",
+            description = "folder holding the models a DPA checkpoint names by reference (<org>/<name>/ as downloaded: "
+                    + "Qwen/Qwen2.5-VL-3B-Instruct, Qwen/Qwen3-4B, the perceiver LLM); default: beside the checkpoint")
+    Path dpaRefs;
+
     /** The paths, or null when none was given; giving only some is an error. */
     public ModelPaths pathsOrNull() {
-        if (llava != null) {
-            throw new IllegalArgumentException(
-                    "--llava-model is not supported by this command (generate and serve take it)");
+        if (llava != null || dpa != null) {
+            throw new IllegalArgumentException("--llava-model and --dpa-model are not supported by this command "
+                    + "(generate, compare, eval and serve take them)");
         }
         return inverseOrNull();
     }
@@ -58,9 +70,10 @@ public final class ModelOptions {
     }
 
     /**
-     * What {@code serve} serves, the default first: Inverse-LLaVA (the three directories) and/or LLaVA-1.5
-     * ({@code --llava-model}); none given means the bundled demo model (an empty list). With both, {@code --vision-model}
-     * is Inverse-LLaVA's CLIP, and also the original LLaVA release's (llava-hf carries its own tower).
+     * What {@code serve} serves, the default first: Inverse-LLaVA (the three directories), LLaVA-1.5
+     * ({@code --llava-model}) and/or DPA ({@code --dpa-model}); none given means the bundled demo model (an empty list).
+     * With Inverse-LLaVA and LLaVA-1.5, {@code --vision-model} is Inverse-LLaVA's CLIP, and also the original LLaVA
+     * release's (llava-hf carries its own tower).
      */
     public List<ModelSource> servedModels() {
         List<ModelSource> out = new ArrayList<>();
@@ -77,11 +90,25 @@ public final class ModelOptions {
             boolean original = LlavaConfig.load(llava.resolve("config.json")).layout() == LlavaConfig.Layout.ORIGINAL;
             out.add(new ModelSource.Llava(new LlavaPaths(llava, inverse && !original ? null : vision)));
         }
+        if (dpa != null) {
+            out.add(new ModelSource.Dpa(dpa, dpaRefs));
+        } else if (dpaRefs != null) {
+            throw new IllegalArgumentException("--dpa-refs goes with --dpa-model");
+        }
         return out;
     }
 
-    /** Inverse-LLaVA from the three directories, or LLaVA-1.5 from {@code --llava-model} (not both). */
+    /** Inverse-LLaVA from the three directories, LLaVA-1.5 from {@code --llava-model} or DPA (one of them). */
     public ModelSource source() {
+        java.util.Map<String, Path> others = new java.util.HashMap<>();
+        others.put("--llava-model", llava);
+        others.put("--vision-model", vision);
+        others.put("--language-model", language);
+        others.put("--fusion-checkpoint", fusion);
+        var dpaSource = ModelSource.Dpa.of(dpa, dpaRefs, "--dpa-model", others);
+        if (dpaSource.isPresent()) {
+            return dpaSource.get();
+        }
         return ModelSource.of(
                 llava,
                 vision,

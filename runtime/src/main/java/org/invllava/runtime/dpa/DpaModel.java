@@ -18,10 +18,8 @@ import org.invllava.runtime.config.ConfigException;
 import org.invllava.runtime.config.Json;
 import org.invllava.runtime.config.LlamaConfig;
 import org.invllava.runtime.language.LlamaModel;
-import org.invllava.runtime.model.ExpandedSequence;
+import org.invllava.runtime.model.ImageEncoder;
 import org.invllava.runtime.model.LoadOptions;
-import org.invllava.runtime.model.Sequence;
-import org.invllava.runtime.model.StepInput;
 import org.invllava.runtime.tokenizer.LlamaTokenizer;
 import org.invllava.runtime.vision.RgbImage;
 import org.invllava.runtime.weights.TensorLoader;
@@ -34,7 +32,7 @@ import org.invllava.wire.PatchFeatures;
  * {@link #align}) is what the vision side runs (the question does not enter it); {@link #thinkerPrompt} and a
  * {@link #newThinkerSequence} what the LLM side runs (the thinker on the serving engine's {@link LlamaModel}).
  */
-public final class DpaModel implements AutoCloseable {
+public final class DpaModel implements ImageEncoder {
     private final NDManager manager;
     private final QwenVisionTower tower;
     private final Qwen3Decoder perceiver;
@@ -232,16 +230,6 @@ public final class DpaModel implements AutoCloseable {
         return tower != null;
     }
 
-    /** A new generation sequence of the thinker (its own KV cache), fed input embeddings at image slots. */
-    public Sequence newThinkerSequence() {
-        int width = thinker.config().hiddenSize();
-        return new Sequence(
-                manager.newSubManager(),
-                need(thinker, "thinker"),
-                thinkerDtype,
-                () -> new StepInput(width, StepInput.PatchRows.INPUT_EMBEDDING));
-    }
-
     /** The merged tokens an image of {@code pixels} becomes. */
     public int imageTokens(QwenImageProcessor.Pixels pixels) {
         return pixels.tokens(need(tower, "vision side").config().spatialMergeSize());
@@ -284,6 +272,12 @@ public final class DpaModel implements AutoCloseable {
         }
     }
 
+    /** {@link #encode} of each image (a vision encoder's batch; DPA's N varies per image, so one at a time). */
+    @Override
+    public List<PatchFeatures> encodeImages(List<RgbImage> images) {
+        return images.stream().map(this::encode).toList();
+    }
+
     /**
      * The thinker's prompt for the serving decoder: {@code ids} with the span vision_start … vision_end collapsed
      * into one image token ({@link LlamaTokenizer#IMAGE_TOKEN_ID}), whose N+2 rows {@link #encode} gives (LLaVA's
@@ -305,16 +299,6 @@ public final class DpaModel implements AutoCloseable {
     /** The thinker's prompt ids for an image of {@code n} tokens and {@code question}. */
     public int[] thinkerIds(int n, String question) {
         return thinkerTokenizer().encode(DpaPrompts.thinker(n, question));
-    }
-
-    /**
-     * The thinker's prompt for the serving decoder: {@code ids} (vision_start, N pads, vision_end in a row) with that
-     * span as one image slot whose rows are {@code rows} (N+2 aligned rows, {@link #encode}).
-     */
-    public ExpandedSequence thinkerPrompt(int[] ids, PatchFeatures rows) {
-        span(ids, thinkerIds, rows.patches() - 2, "thinker prompt");
-        LlamaConfig c = thinkerConfig();
-        return ExpandedSequence.build(collapseImageSpan(ids), List.of(rows), c.hiddenSize(), c.vocabSize());
     }
 
     /** {@code ids}' embeddings with rows {@code at … at+count−1} replaced by {@code rows}. */

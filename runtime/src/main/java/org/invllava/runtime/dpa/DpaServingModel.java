@@ -3,7 +3,6 @@ package org.invllava.runtime.dpa;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import org.invllava.runtime.config.LlamaConfig;
@@ -93,11 +92,7 @@ public final class DpaServingModel implements MultimodalModel {
         if (!model.hasVision()) {
             MultimodalModel.requireVision(null, ID);
         }
-        List<PatchFeatures> out = new ArrayList<>();
-        for (RgbImage image : images) {
-            out.add(model.encode(image));
-        }
-        return out;
+        return model.encodeImages(images);
     }
 
     /** Each image slot of {@code promptIds} replaced by the next image's N+2 rows, as input embeddings. */

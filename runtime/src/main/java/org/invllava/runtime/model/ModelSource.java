@@ -1,14 +1,18 @@
 package org.invllava.runtime.model;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import org.invllava.runtime.dpa.DpaModel;
+import org.invllava.runtime.dpa.DpaServingModel;
 
 /**
- * Which checkpoint a service or command serves: Inverse-LLaVA's three directories, or a LLaVA-1.5 checkpoint.
- * Services read it from {@code LLAVA_MODEL_DIR} or {@code VISION_MODEL_DIR}/{@code LANGUAGE_MODEL_DIR}/
- * {@code FUSION_CHECKPOINT_DIR}; the CLI from the matching options.
+ * Which checkpoint a service or command serves: Inverse-LLaVA's three directories, a LLaVA-1.5 checkpoint, or a DPA
+ * checkpoint. Services read it from {@code LLAVA_MODEL_DIR}, {@code VISION_MODEL_DIR}/{@code LANGUAGE_MODEL_DIR}/
+ * {@code FUSION_CHECKPOINT_DIR} or {@code DPA_MODEL_DIR} (with {@code DPA_REFS_DIR}); the CLI from the matching
+ * options.
  */
-public sealed interface ModelSource permits ModelSource.InverseLlava, ModelSource.Llava {
+public sealed interface ModelSource permits ModelSource.InverseLlava, ModelSource.Llava, ModelSource.Dpa {
     /** What the four directories are called where they come from (options or variables), for messages. */
     record Names(String llava, String vision, String language, String fusion) {}
 
@@ -105,6 +109,75 @@ public sealed interface ModelSource permits ModelSource.InverseLlava, ModelSourc
         }
     }
 
+    /**
+     * DPA ({@link DpaServingModel}): the checkpoint in either layout, and the folder of the models it names by
+     * reference (null: beside the checkpoint). Its vision side is the perceiver and the aligner; the fusion LLM runs
+     * the thinker.
+     */
+    record Dpa(Path model, Path refs) implements ModelSource {
+        /** The variables that make a service serve DPA. */
+        public static final String MODEL_ENV = "DPA_MODEL_DIR";
+
+        public static final String REFS_ENV = "DPA_REFS_DIR";
+
+        public Dpa {
+            java.util.Objects.requireNonNull(model, "a DPA checkpoint directory");
+        }
+
+        @Override
+        public String id() {
+            return DpaServingModel.ID;
+        }
+
+        @Override
+        public MultimodalModel load(LoadOptions options) {
+            return DpaServingModel.load(model, refs, options, true);
+        }
+
+        @Override
+        public MultimodalModel loadLanguage(LoadOptions options) {
+            return DpaServingModel.load(model, refs, options, false);
+        }
+
+        @Override
+        public ImageEncoder loadVision(LoadOptions options) {
+            return DpaModel.load(model, refs, java.util.EnumSet.of(DpaModel.Part.VISION), options);
+        }
+
+        @Override
+        public Path visionCheckpoint() {
+            return model;
+        }
+
+        @Override
+        public Map<String, String> variables() {
+            return refs == null
+                    ? Map.of(MODEL_ENV, absolute(model))
+                    : Map.of(MODEL_ENV, absolute(model), REFS_ENV, absolute(refs));
+        }
+
+        /**
+         * DPA when {@code model} is set; refuses {@code others} (the other families' directories, by the name they
+         * were given under) set beside it.
+         */
+        public static java.util.Optional<ModelSource> of(
+                Path model, Path refs, String modelName, Map<String, Path> others) {
+            if (model == null) {
+                return java.util.Optional.empty();
+            }
+            List<String> given = others.entrySet().stream()
+                    .filter(e -> e.getValue() != null)
+                    .map(Map.Entry::getKey)
+                    .sorted()
+                    .toList();
+            if (!given.isEmpty()) {
+                throw new IllegalArgumentException(
+                        "give " + modelName + " (DPA) or " + String.join(", ", given) + ", not both");
+            }
+            return java.util.Optional.of(new Dpa(model, refs));
+        }
+    }
+
     private static String absolute(Path p) {
         return p.toAbsolutePath().normalize().toString();
     }
@@ -147,7 +220,7 @@ public sealed interface ModelSource permits ModelSource.InverseLlava, ModelSourc
             return new Llava(new LlavaPaths(llava, vision));
         }
         if ((needsVision && vision == null) || (needsLanguage && language == null) || fusion == null) {
-            java.util.List<String> required = new java.util.ArrayList<>();
+            List<String> required = new java.util.ArrayList<>();
             if (needsVision) {
                 required.add(names.vision());
             }
