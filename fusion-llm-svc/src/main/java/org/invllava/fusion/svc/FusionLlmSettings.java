@@ -3,6 +3,7 @@ package org.invllava.fusion.svc;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.util.Optional;
+import org.invllava.host.config.DpaDirectory;
 import org.invllava.host.config.KafkaConnection;
 import org.invllava.host.config.ModelDirectory;
 import org.invllava.host.config.ModelSettings;
@@ -22,6 +23,9 @@ public interface FusionLlmSettings {
     Model model();
 
     ModelDirectory llava();
+
+    /** {@code DPA_MODEL_DIR}, {@code DPA_REFS_DIR}: a DPA checkpoint instead of the other families' directories. */
+    DpaDirectory dpa();
 
     ModelDirectory vision();
 

@@ -27,12 +27,16 @@ public final class FusionLlmStartup {
     public record Settings(FusionLlmConfig config, LoadOptions load, ModelSource model, short replication) {}
 
     public static Settings settings(FusionLlmSettings s) {
-        ModelSource model = ModelSource.forLanguage(
-                s.llava().modelPath(),
-                s.vision().modelPath(),
-                s.language().modelPath(),
-                s.fusion().checkpointDir().map(Path::of).orElse(null),
-                ModelSource.ENV);
+        Path llava = s.llava().modelPath();
+        Path vision = s.vision().modelPath();
+        Path language = s.language().modelPath();
+        Path fusion = s.fusion().checkpointDir().map(Path::of).orElse(null);
+        ModelSource model = ModelSource.Dpa.of(
+                        s.dpa().modelPath(),
+                        s.dpa().refsPath(),
+                        ModelSource.Dpa.MODEL_ENV,
+                        ModelSource.byName(ModelSource.ENV, llava, vision, language, fusion))
+                .orElseGet(() -> ModelSource.forLanguage(llava, vision, language, fusion, ModelSource.ENV));
         FusionLlmConfig config = config(
                 s,
                 s.kafka().settings("fusion-llm"),

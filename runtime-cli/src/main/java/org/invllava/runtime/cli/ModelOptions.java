@@ -100,20 +100,13 @@ public final class ModelOptions {
 
     /** Inverse-LLaVA from the three directories, LLaVA-1.5 from {@code --llava-model} or DPA (one of them). */
     public ModelSource source() {
-        java.util.Map<String, Path> others = new java.util.HashMap<>();
-        others.put("--llava-model", llava);
-        others.put("--vision-model", vision);
-        others.put("--language-model", language);
-        others.put("--fusion-checkpoint", fusion);
-        var dpaSource = ModelSource.Dpa.of(dpa, dpaRefs, "--dpa-model", others);
+        ModelSource.Names names =
+                new ModelSource.Names("--llava-model", "--vision-model", "--language-model", "--fusion-checkpoint");
+        var dpaSource = ModelSource.Dpa.of(
+                dpa, dpaRefs, "--dpa-model", ModelSource.byName(names, llava, vision, language, fusion));
         if (dpaSource.isPresent()) {
             return dpaSource.get();
         }
-        return ModelSource.of(
-                llava,
-                vision,
-                language,
-                fusion,
-                new ModelSource.Names("--llava-model", "--vision-model", "--language-model", "--fusion-checkpoint"));
+        return ModelSource.of(llava, vision, language, fusion, names);
     }
 }

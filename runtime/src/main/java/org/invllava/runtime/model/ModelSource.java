@@ -163,6 +163,9 @@ public sealed interface ModelSource permits ModelSource.InverseLlava, ModelSourc
         public static java.util.Optional<ModelSource> of(
                 Path model, Path refs, String modelName, Map<String, Path> others) {
             if (model == null) {
+                if (refs != null) {
+                    throw new IllegalArgumentException(modelName + " is required with the DPA references' folder");
+                }
                 return java.util.Optional.empty();
             }
             List<String> given = others.entrySet().stream()
@@ -180,6 +183,16 @@ public sealed interface ModelSource permits ModelSource.InverseLlava, ModelSourc
 
     private static String absolute(Path p) {
         return p.toAbsolutePath().normalize().toString();
+    }
+
+    /** Each of {@link #ENV}'s names with its directory in {@code values} (llava, vision, language, fusion; null: unset). */
+    static Map<String, Path> byName(Names names, Path... values) {
+        String[] keys = {names.llava(), names.vision(), names.language(), names.fusion()};
+        Map<String, Path> out = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < keys.length; i++) {
+            out.put(keys[i], values[i]);
+        }
+        return out;
     }
 
     /** As {@link #of(Path, Path, Path, Path, Names)} for a vision encoder: the language model is not needed. */

@@ -3,6 +3,7 @@ package org.invllava.vision.svc;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.util.Optional;
+import org.invllava.host.config.DpaDirectory;
 import org.invllava.host.config.KafkaConnection;
 import org.invllava.host.config.ModelDirectory;
 import org.invllava.host.config.ModelSettings;
@@ -21,6 +22,9 @@ public interface VisionEncoderSettings {
 
     /** {@code LLAVA_MODEL_DIR}: a LLaVA-1.5 checkpoint (then {@code VISION_MODEL_DIR} is its CLIP for the original release). */
     ModelDirectory llava();
+
+    /** {@code DPA_MODEL_DIR}, {@code DPA_REFS_DIR}: a DPA checkpoint instead of the other families' directories. */
+    DpaDirectory dpa();
 
     Vision vision();
 
