@@ -23,7 +23,7 @@ import org.invllava.gateway.clients.NodeClients;
  * look-ups by kind and name. The rendering is written to {@code target/rendered/<overlay>.yaml}.
  */
 final class RenderedManifests {
-    static final List<String> OVERLAYS = List.of("cpu", "gpu", "gpu-80gb", "cpu-llava");
+    static final List<String> OVERLAYS = List.of("cpu", "gpu", "gpu-80gb", "cpu-llava", "gpu-dpa");
     /** The oldest kubectl whose kustomize renders the overlays (components and inline patches need kustomize 4). */
     static final int MIN_KUBECTL_MINOR = 21;
 
