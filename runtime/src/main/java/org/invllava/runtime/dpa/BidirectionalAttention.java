@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
 import org.invllava.runtime.nn.Activations;
+import org.invllava.runtime.nn.Scopes;
 
 /**
  * The vision tower's attention: bidirectional within a segment (a window or the whole picture), pure functions over
@@ -21,8 +22,9 @@ final class BidirectionalAttention {
     }
 
     /**
-     * {@link #scaledDotProduct} without a mask, {@code chunk} queries at a time: a 1344×1344 picture's full-attention
-     * block has 9,216 patches, whose [H, S, S] scores would take 5.4 GB in float32 at once.
+     * {@link #scaledDotProduct} without a mask, {@code chunk} queries at a time, each chunk's scores freed before the
+     * next: a 1344×1344 picture's full-attention block has 9,216 patches, whose [H, S, S] scores would take 5.4 GB in
+     * float32 at once (kept until the block ends, they did: 2212×2212 px took 20 GB in the tiny model).
      */
     static NDArray chunked(NDArray q, NDArray k, NDArray v, int chunk) {
         long t = q.getShape().get(1);
@@ -32,7 +34,7 @@ final class BidirectionalAttention {
         NDList parts = new NDList();
         for (long start = 0; start < t; start += chunk) {
             NDIndex rows = new NDIndex(":, " + start + ":" + Math.min(t, start + chunk));
-            parts.add(scaledDotProduct(q.get(rows), k, v)); // [H, chunk, D]
+            parts.add(Scopes.scoped(q.get(rows), qc -> scaledDotProduct(qc, k, v))); // [H, chunk, D]
         }
         return NDArrays.concat(parts, 1);
     }

@@ -20,6 +20,7 @@ import org.invllava.runtime.config.LlamaConfig;
 import org.invllava.runtime.language.LlamaModel;
 import org.invllava.runtime.model.ImageEncoder;
 import org.invllava.runtime.model.LoadOptions;
+import org.invllava.runtime.nn.Scopes;
 import org.invllava.runtime.tokenizer.LlamaTokenizer;
 import org.invllava.runtime.vision.RgbImage;
 import org.invllava.runtime.weights.TensorLoader;
@@ -265,11 +266,13 @@ public final class DpaModel implements ImageEncoder {
      * aligned rows [N+2, T] of one image as a features message, vision_start and vision_end rows included.
      */
     public PatchFeatures encode(RgbImage image) {
-        try (NDManager m = NDManager.newBaseManager()) {
-            NDArray aligned = align(features(m, processor().process(image))); // [N+2, T]
-            long[] shape = aligned.getShape().getShape();
-            return new PatchFeatures((int) shape[0], (int) shape[1], aligned.toFloatArray());
-        }
+        return Scopes.inference(() -> {
+            try (NDManager m = NDManager.newBaseManager()) {
+                NDArray aligned = align(features(m, processor().process(image))); // [N+2, T]
+                long[] shape = aligned.getShape().getShape();
+                return new PatchFeatures((int) shape[0], (int) shape[1], aligned.toFloatArray());
+            }
+        });
     }
 
     /** {@link #encode} of each image (a vision encoder's batch; DPA's N varies per image, so one at a time). */

@@ -1,11 +1,15 @@
 package org.invllava.runtime.dpa;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.index.NDIndex;
 import org.invllava.runtime.config.LlamaConfig;
 import org.invllava.runtime.language.Attention;
 import org.invllava.runtime.nn.Activations;
 import org.invllava.runtime.nn.Linear;
 import org.invllava.runtime.nn.RmsNorm;
+import org.invllava.runtime.nn.Scopes;
 import org.invllava.runtime.weights.TensorSource;
 
 /**
@@ -61,8 +65,32 @@ record Qwen3Layer(
         NDArray qh = rope.apply(qNorm.forward(q.forward(x).reshape(t, heads, hd))); // [T, H, D]
         NDArray kh = rope.apply(kNorm.forward(k.forward(x).reshape(t, kvHeads, hd))); // [T, Hkv, D]
         NDArray vh = v.forward(x).reshape(t, kvHeads, hd);
-        NDArray out = Attention.attend( // causal, GQA: query head h reads KV head h / G
-                qh.transpose(1, 0, 2), kh.transpose(1, 0, 2), vh.transpose(1, 0, 2), 0); // [H, T, D]
+        NDArray out = causalInChunks(qh.transpose(1, 0, 2), kh.transpose(1, 0, 2), vh.transpose(1, 0, 2)); // [H, T, D]
         return o.forward(out.transpose(1, 0, 2).reshape(t, (long) heads * hd)); // [T, H·D]
+    }
+
+    /** Queries attended at once: a large picture's prefix is 16k tokens, whose [H, T, T] scores would not fit. */
+    static final int QUERY_CHUNK = 512;
+
+    /**
+     * The LLaMA decoder's causal GQA attention (query head h reads KV head h / G), {@link #QUERY_CHUNK} queries at a
+     * time over the keys up to their last, each chunk's scores freed before the next. q [H, T, D], k and v [Hkv, T, D].
+     */
+    static NDArray causalInChunks(NDArray q, NDArray k, NDArray v) {
+        long t = q.getShape().get(1);
+        if (t <= QUERY_CHUNK) {
+            return Attention.attend(q, k, v, 0);
+        }
+        NDList parts = new NDList();
+        for (long start = 0; start < t; start += QUERY_CHUNK) {
+            long end = Math.min(t, start + QUERY_CHUNK);
+            int past = (int) start;
+            NDArray keys = k.get(new NDIndex(":, :" + end)); // [Hkv, end, D]
+            NDArray values = v.get(new NDIndex(":, :" + end));
+            parts.add(Scopes.scoped(
+                    q.get(new NDIndex(":, " + start + ":" + end)),
+                    qc -> Attention.attend(qc, keys, values, past))); // [H, chunk, D]
+        }
+        return NDArrays.concat(parts, 1);
     }
 }

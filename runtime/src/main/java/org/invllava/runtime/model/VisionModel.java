@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.invllava.runtime.config.ClipVisionConfig;
 import org.invllava.runtime.config.InverseLlavaConfig;
+import org.invllava.runtime.nn.Scopes;
 import org.invllava.runtime.vision.ClipVisionTower;
 import org.invllava.runtime.vision.ImagePreprocessor;
 import org.invllava.runtime.vision.RgbImage;
@@ -129,6 +130,10 @@ public final class VisionModel implements ImageEncoder {
 
     /** Encodes preprocessed [3, S, S] pixel tensors. */
     public List<PatchFeatures> encodePixels(List<float[]> pixels) {
+        return Scopes.inference(() -> encodeWithoutGradients(pixels));
+    }
+
+    private List<PatchFeatures> encodeWithoutGradients(List<float[]> pixels) {
         int s = preprocessor.outputSize();
         float[] batch = new float[pixels.size() * 3 * s * s];
         for (int i = 0; i < pixels.size(); i++) {

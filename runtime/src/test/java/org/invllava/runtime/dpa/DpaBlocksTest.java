@@ -28,6 +28,20 @@ class DpaBlocksTest {
         assertArrayEquals(new int[] {0, 1, 2, 3, 4, 5, 6, 7}, java.util.Arrays.copyOf(o.patches(4), 8));
     }
 
+    /** The perceiver's causal GQA attention in query chunks (each seeing the keys up to its last) equals the whole. */
+    @Test
+    void causalAttentionInChunksEqualsTheWhole() {
+        int t = Qwen3Layer.QUERY_CHUNK * 2 + 37;
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray q = m.randomNormal(0, 1, new Shape(4, t, 8), DataType.FLOAT32);
+            NDArray k = m.randomNormal(0, 1, new Shape(2, t, 8), DataType.FLOAT32);
+            NDArray v = m.randomNormal(0, 1, new Shape(2, t, 8), DataType.FLOAT32);
+            NDArray whole = org.invllava.runtime.language.Attention.attend(q, k, v, 0);
+            NDArray chunked = Qwen3Layer.causalInChunks(q, k, v);
+            assertTrue(whole.sub(chunked).abs().max().getFloat() < 1e-6f);
+        }
+    }
+
     @Test
     void chunkedAttentionEqualsTheWholeProduct() {
         try (NDManager m = NDManager.newBaseManager()) {

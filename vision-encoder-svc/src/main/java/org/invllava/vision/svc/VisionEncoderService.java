@@ -38,6 +38,7 @@ import org.invllava.schemas.ErrorCode;
 import org.invllava.schemas.ErrorInfo;
 import org.invllava.schemas.ImageRequest;
 import org.invllava.schemas.PoisonRecordException;
+import org.invllava.schemas.TensorDType;
 import org.invllava.wire.ImageException;
 import org.invllava.wire.PatchFeatures;
 import org.slf4j.Logger;
@@ -245,9 +246,31 @@ public final class VisionEncoderService implements Runnable, AutoCloseable {
         encodeSeconds.observe((System.nanoTime() - t0) / 1e9);
         batchSize.observe(items.size());
         for (int i = 0; i < items.size(); i++) {
-            cache.put(items.get(i).sha256(), features.get(i));
-            sent.add(send(items.get(i), features.get(i), null));
+            PatchFeatures f = features.get(i);
+            long bytes = featureBytes(f, config.featureDtype());
+            if (bytes > config.kafka().maxMessageBytes() - MESSAGE_OVERHEAD) {
+                // DPA's rows grow with the picture (N+2 of the thinker's width): a record Kafka would refuse
+                sent.add(send(
+                        items.get(i),
+                        null,
+                        new ErrorInfo(
+                                ErrorCode.IMAGE_TOO_LARGE.code(),
+                                "the picture's features (" + f.patches() + " rows of " + f.dim() + ", " + bytes
+                                        + " bytes) exceed the " + config.kafka().maxMessageBytes()
+                                        + "-byte message limit: send a smaller picture")));
+                continue;
+            }
+            cache.put(items.get(i).sha256(), f);
+            sent.add(send(items.get(i), f, null));
         }
+    }
+
+    /** Room kept in a features record for everything but the values (ids, shape, headers). */
+    static final int MESSAGE_OVERHEAD = 64 * 1024;
+
+    /** The bytes of {@code f}'s values on the topic. */
+    static long featureBytes(PatchFeatures f, TensorDType dtype) {
+        return (long) f.patches() * f.dim() * (dtype == TensorDType.F16 ? 2 : 4);
     }
 
     private Future<RecordMetadata> send(Item item, PatchFeatures features, ErrorInfo error) {

@@ -22,11 +22,14 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.invllava.host.AppProcess;
 import org.invllava.host.PackagedApp;
+import org.invllava.host.RunningService;
 import org.invllava.host.config.ServiceConfig;
 import org.invllava.kafka.FeatureCodec;
 import org.invllava.kafka.KafkaSettings;
 import org.invllava.kafka.TopicSetup;
 import org.invllava.kafka.local.EmbeddedKafka;
+import org.invllava.observability.Metrics;
+import org.invllava.observability.Tracing;
 import org.invllava.runtime.demo.DemoImages;
 import org.invllava.runtime.demo.DemoModelFactory;
 import org.invllava.runtime.demo.ModelShape;
@@ -39,8 +42,10 @@ import org.invllava.runtime.weights.DType;
 import org.invllava.schemas.AvroCodec;
 import org.invllava.schemas.DeadLetter;
 import org.invllava.schemas.ErrorCode;
+import org.invllava.schemas.ErrorInfo;
 import org.invllava.schemas.ImageRequest;
 import org.invllava.schemas.ModelTopics;
+import org.invllava.schemas.TensorDType;
 import org.invllava.schemas.Topics;
 import org.invllava.schemas.VisualFeatures;
 import org.junit.jupiter.api.AfterAll;
@@ -231,6 +236,67 @@ class VisionEncoderServiceIT {
             double batches = Double.parseDouble(m.group(1));
             assertTrue(batches < 6, "6 waiting images took " + batches + " batches");
         }
+    }
+
+    /**
+     * DPA's rows grow with the picture (N+2 of the thinker's width): features over the message limit are refused
+     * ({@code image_too_large}, naming the rows) instead of a record Kafka would reject, and the encoder goes on. Here
+     * the tiny reference DPA (40 wide) under a 1 MiB limit: 2212×2212 px is 6,241 rows, 1.0 MB.
+     */
+    @Test
+    void featuresOverTheMessageLimitAreRefusedAndTheEncoderGoesOn() throws Exception {
+        ModelTopics topics = ModelTopics.of("dpa-limit");
+        TopicSetup.ensureDefaults(settings, (short) 1, List.of(topics.model()));
+        Path dpa = Path.of("../runtime/src/test/resources/golden/tiny-dpa");
+        VisionEncoderConfig config = new VisionEncoderConfig(
+                new KafkaSettings(kafka.bootstrapServers(), "dpa-limit", 1 << 20, Map.of(), 0),
+                "vision-dpa-limit",
+                4,
+                Duration.ZERO,
+                10_000_000,
+                40_000_000,
+                TensorDType.F32,
+                0,
+                topics);
+        try (var encoder = new ModelSource.Dpa(dpa.resolve("separated"), dpa.resolve("refs"))
+                        .loadVision(LoadOptions.defaults());
+                KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(settings.producer())) {
+            RunningService running =
+                    VisionEncoderStartup.run(config, encoder, "dpa-limit", new Metrics(), Tracing.off());
+            try {
+                long later = System.currentTimeMillis() + 120_000;
+                producer.send(new ProducerRecord<>(
+                        topics.images(),
+                        "big".getBytes(StandardCharsets.UTF_8),
+                        request("big", flatPng(2212, 2212), later)));
+                producer.send(new ProducerRecord<>(
+                        topics.images(),
+                        "small".getBytes(StandardCharsets.UTF_8),
+                        request("small", png(84, 56, 4), later)));
+                Map<String, VisualFeatures> got = readFeatures(topics.features(), 2);
+                ErrorInfo refused = got.get("big").getError();
+                assertNotNull(refused, "the big picture's features");
+                assertEquals(ErrorCode.IMAGE_TOO_LARGE.code(), refused.getCode());
+                assertTrue(refused.getMessage().contains("6243 rows of 40"), refused.getMessage());
+                assertNull(got.get("small").getError());
+                assertEquals(List.of(8, 40), got.get("small").getShape()); // 3×2 merged tokens + vision_start/end
+            } finally {
+                running.close();
+            }
+        }
+    }
+
+    /** One colour: a large picture in a few kilobytes. */
+    static byte[] flatPng(int w, int h) throws java.io.IOException {
+        java.awt.image.BufferedImage img =
+                new java.awt.image.BufferedImage(w, h, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = img.createGraphics();
+        g.setColor(new java.awt.Color(90, 140, 200));
+        g.fillRect(0, 0, w, h);
+        g.dispose();
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        javax.imageio.ImageIO.write(img, "png", out);
+        return out.toByteArray();
     }
 
     private static void send(KafkaProducer<byte[], byte[]> p, String key, byte[] value) {
