@@ -62,11 +62,13 @@ public final class DpaBench {
     private final DpaShape shape;
     private final int runs;
     private final int decodeTokens;
+    private final List<WeightFormat> thinkerFormats;
 
-    public DpaBench(DpaShape shape, int runs, int decodeTokens) {
+    public DpaBench(DpaShape shape, int runs, int decodeTokens, List<WeightFormat> thinkerFormats) {
         this.shape = shape;
         this.runs = runs;
         this.decodeTokens = decodeTokens;
+        this.thinkerFormats = List.copyOf(thinkerFormats);
     }
 
     /** Measures pictures of each side in {@code sides} (pixels, multiples of 28); prints as it goes. */
@@ -96,19 +98,21 @@ public final class DpaBench {
                 lines.add(print(out, new Line("perceiver prefix", ids.length + " tokens (" + side + "px)", ms, "ms")));
             }
         }
+        for (WeightFormat format : thinkerFormats) {
+            lines.addAll(thinker(out, format, sides[0]));
+        }
+        out.printf(Locale.ROOT, "peak RSS %.2f GiB%n", ProcessMemory.peakRss() / (double) (1L << 30));
+        return lines;
+    }
+
+    /** The thinker on the serving engine's decoder with its weights in {@code format}: prefill, then decode. */
+    private List<Line> thinker(PrintStream out, WeightFormat format, int side) {
+        List<Line> measured = new ArrayList<>();
         try (NDManager m = NDManager.newBaseManager()) {
             LlamaConfig c = shape.thinker(); // on the serving engine's decoder, as DPA's thinker runs
             LlamaModel thinker = LlamaModel.load(
-                    c,
-                    new RandomTensors(m),
-                    null,
-                    null,
-                    null,
-                    c.hiddenSize(),
-                    DataType.FLOAT32,
-                    WeightFormat.FLOAT32,
-                    m);
-            int n = (sides[0] / 28) * (sides[0] / 28) + 2;
+                    c, new RandomTensors(m), null, null, null, c.hiddenSize(), DataType.FLOAT32, format, m);
+            int n = (side / 28) * (side / 28) + 2;
             int[] ids = new int[41];
             ids[20] = LlamaTokenizer.IMAGE_TOKEN_ID; // 20 text ids, the image's N+2 rows, 20 text ids
             float[] rows = m.randomNormal(0, 1, new Shape(n, c.hiddenSize()), DataType.FLOAT32)
@@ -122,10 +126,10 @@ public final class DpaBench {
                     () -> new StepInput(c.hiddenSize(), StepInput.PatchRows.INPUT_EMBEDDING))) {
                 long start = System.nanoTime();
                 float[] logits = sequence.prefill(prompt);
-                lines.add(print(
+                measured.add(print(
                         out,
                         new Line(
-                                "thinker prefill",
+                                "thinker prefill (" + format.label() + ")",
                                 prompt.length() + " tokens",
                                 (System.nanoTime() - start) / 1e6,
                                 "ms")));
@@ -134,17 +138,16 @@ public final class DpaBench {
                     logits = sequence.decode(Sampler.argMax(logits));
                 }
                 double perToken = (System.nanoTime() - start) / 1e6 / decodeTokens;
-                lines.add(print(
+                measured.add(print(
                         out,
                         new Line(
-                                "thinker decode",
+                                "thinker decode (" + format.label() + ")",
                                 decodeTokens + " tokens after " + prompt.length(),
                                 perToken,
                                 "ms/token")));
             }
         }
-        out.printf(Locale.ROOT, "peak RSS %.2f GiB%n", ProcessMemory.peakRss() / (double) (1L << 30));
-        return lines;
+        return measured;
     }
 
     private static Line print(PrintStream out, Line l) {

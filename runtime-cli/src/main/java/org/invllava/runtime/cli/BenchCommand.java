@@ -65,7 +65,8 @@ final class BenchCommand implements Callable<Integer> {
             defaultValue = "inverse-llava",
             description =
                     "inverse-llava, llava (the LLaVA-1.5 baseline, llava-hf layout) or both: the same shape either way; "
-                            + "dpa: the DPA-4B shape (--shape dpa4b, or tiny), float32, parts one after the other")
+                            + "dpa: the DPA-4B shape (--shape dpa4b, or tiny), parts one after the other; --weights applies to its "
+                            + "thinker")
     String modelName;
 
     @Option(names = "--prefill-tokens", defaultValue = "640")
@@ -161,10 +162,14 @@ final class BenchCommand implements Callable<Integer> {
             out.println("machine: " + MachineProbe.cpuDescription());
             out.printf(Locale.ROOT, "machine: read bandwidth %.1f GB/s%n", MachineProbe.readBandwidth(probe, 5) / 1e9);
         }
-        out.println("DPA " + shape.name() + " shape, random float32 weights, one part at a time");
+        List<WeightFormat> thinker = weights == null
+                ? List.of(WeightFormat.FLOAT32)
+                : weights.stream().map(WeightFormat::parse).toList();
+        out.println("DPA " + shape.name() + " shape, random weights (vision side float32; thinker "
+                + thinker.stream().map(WeightFormat::label).toList() + "), one part at a time");
         out.println("| part | input | time |");
         out.println("|---|---|---|");
-        List<DpaBench.Line> lines = new DpaBench(shape, images, decodeTokens).run(out, new int[] {448, 1344});
+        List<DpaBench.Line> lines = new DpaBench(shape, images, decodeTokens, thinker).run(out, new int[] {448, 1344});
         if (json != null) {
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), lines);
         }

@@ -30,6 +30,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -139,6 +140,37 @@ class DpaServingModelTest {
                         (i, t, d) -> {});
         assertArrayEquals(greedy, r.tokenIds());
         assertEquals(want(picture).get("greedy_text").asText().strip(), r.text());
+    }
+
+    /**
+     * {@code MODEL_WEIGHTS} applies to the thinker (float32 activations, the native kernels): its first-step logits
+     * stay near float32's (as a fraction of the largest logit; measured 0.0018, 0.0093, 0.025 and 0.126: this tiny
+     * random model amplifies q4_0's weight error, as WeightFormatsGoldenTest notes), and differ from them.
+     */
+    @ParameterizedTest
+    @CsvSource({"float16, 0.01", "bfloat16, 0.03", "q8_0, 0.06", "q4_0, 0.2"})
+    void theThinkerRunsInThePackedWeightFormats(String format, double tolerance) throws IOException {
+        List<PatchFeatures> rows = model.encodeImages(List.of(image("large")));
+        int[] prompt = model.chat().question(expected.get("question").asText(), true);
+        float[] reference;
+        try (org.invllava.runtime.model.Sequence s = model.newSequence()) {
+            reference = s.prefill(model.expand(prompt, rows));
+        }
+        LoadOptions options = new LoadOptions(
+                ai.djl.ndarray.types.DataType.FLOAT32,
+                ai.djl.Device.cpu(),
+                org.invllava.runtime.nn.quant.WeightFormat.parse(format));
+        try (DpaServingModel packed = DpaServingModel.load(CASE.resolve("dpa"), CASE.resolve("refs"), options, false);
+                org.invllava.runtime.model.Sequence s = packed.newSequence()) {
+            float[] logits = s.prefill(packed.expand(prompt, rows));
+            float diff = 0;
+            float scale = 0;
+            for (int i = 0; i < logits.length; i++) {
+                diff = Math.max(diff, Math.abs(logits[i] - reference[i]));
+                scale = Math.max(scale, Math.abs(reference[i]));
+            }
+            assertTrue(diff > 0 && diff < tolerance * scale, format + ": max |diff| " + diff + " of " + scale);
+        }
     }
 
     /** The vision encoder loads the vision side, the fusion LLM the thinker: the rows between them are the message. */
