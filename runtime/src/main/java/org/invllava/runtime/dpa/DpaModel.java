@@ -30,8 +30,8 @@ import org.invllava.wire.PatchFeatures;
  * Deep Pre-Alignment: the perceiver (Qwen2.5-VL tower + Qwen3 with M-RoPE) reads the image, its last hidden layer
  * from {@code <|vision_start|>} to {@code <|vision_end|>} (N+2 rows) goes through the {@link Aligner} into the Qwen3
  * thinker's embeddings at the same three tokens, and the thinker answers. {@link #encode} ({@link #features} +
- * {@link #align}) is what the vision side runs (the question does not enter it); {@link #thinkerPrompt} and a
- * {@link #newThinkerSequence} what the LLM side runs (the thinker on the serving engine's {@link LlamaModel}).
+ * {@link #align}) is what the vision side runs (the question does not enter it); the thinker runs on the serving
+ * engine's {@link LlamaModel} ({@link DpaServingModel}). Either half can be loaded alone ({@link Part}).
  */
 public final class DpaModel implements ImageEncoder {
     private final NDManager manager;
@@ -245,7 +245,7 @@ public final class DpaModel implements ImageEncoder {
 
     /** The perceiver's features [N+2, P]: its last hidden layer over vision_start … vision_end of the prefix. */
     public NDArray features(NDManager m, QwenImageProcessor.Pixels px) {
-        int n = imageTokens(need(px, "pixels"));
+        int n = imageTokens(px);
         int[] ids = need(perceiverTokenizer, "vision side").encode(DpaPrompts.perceiverPrefix(n));
         int start = span(ids, perceiverIds, n, "perceiver prompt");
         NDArray embeds = scatter(m, perceiver, ids, start + 1, n, visionRows(m, px)); // [L, P]
@@ -273,6 +273,11 @@ public final class DpaModel implements ImageEncoder {
                 return new PatchFeatures((int) shape[0], (int) shape[1], aligned.toFloatArray());
             }
         });
+    }
+
+    @Override
+    public void check(RgbImage image) {
+        processor().check(image);
     }
 
     /** {@link #encode} of each image (a vision encoder's batch; DPA's N varies per image, so one at a time). */

@@ -8,6 +8,7 @@ import org.invllava.runtime.config.Json;
 import org.invllava.runtime.vision.ImagePreprocessor;
 import org.invllava.runtime.vision.PillowResize;
 import org.invllava.runtime.vision.RgbImage;
+import org.invllava.wire.ImageException;
 
 /**
  * Qwen2-VL's image processor (the PIL one, {@code Qwen2VLImageProcessor}'s slow path): {@link #smartResize} to
@@ -59,8 +60,10 @@ public record QwenImageProcessor(
      */
     public static int[] smartResize(int height, int width, int factor, int minPixels, int maxPixels) {
         if ((double) Math.max(height, width) / Math.min(height, width) > MAX_ASPECT_RATIO) {
-            throw new IllegalArgumentException("absolute aspect ratio must be smaller than " + (int) MAX_ASPECT_RATIO
-                    + ", got " + (double) Math.max(height, width) / Math.min(height, width));
+            throw new ImageException(
+                    ImageException.Reason.UNREADABLE,
+                    "absolute aspect ratio must be smaller than " + (int) MAX_ASPECT_RATIO + ", got "
+                            + (double) Math.max(height, width) / Math.min(height, width));
         }
         int h = (int) (Math.rint((double) height / factor) * factor);
         int w = (int) (Math.rint((double) width / factor) * factor);
@@ -74,6 +77,11 @@ public record QwenImageProcessor(
             w = (int) Math.ceil(width * beta / factor) * factor;
         }
         return new int[] {h, w};
+    }
+
+    /** Refuses ({@link ImageException}) a picture {@link #process} would refuse, without resizing it. */
+    public void check(RgbImage image) {
+        smartResize(image.height(), image.width(), patchSize * mergeSize, minPixels, maxPixels);
     }
 
     public Pixels process(RgbImage image) {

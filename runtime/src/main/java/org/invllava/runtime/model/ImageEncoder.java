@@ -9,6 +9,12 @@ import org.invllava.wire.PatchFeatures;
  * takes). CLIP at a model's layers ({@link VisionModel}) for Inverse-LLaVA and LLaVA-1.5; DPA's perceiver and aligner.
  */
 public interface ImageEncoder extends AutoCloseable {
+    /**
+     * Refuses ({@link org.invllava.wire.ImageException}) a picture this encoder cannot take, before it joins a batch
+     * (DPA's processor refuses aspect ratios over 200); nothing by default.
+     */
+    default void check(RgbImage image) {}
+
     /** Preprocesses and encodes a batch of images: one [rows, dim] block each. */
     List<PatchFeatures> encodeImages(List<RgbImage> images);
 

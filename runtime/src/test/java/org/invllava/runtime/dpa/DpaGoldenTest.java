@@ -122,8 +122,9 @@ class DpaGoldenTest {
         assertArrayEquals(
                 new int[] {56, 56}, QwenImageProcessor.smartResize(42, 70, 28, 3136, 1 << 20)); // 1.5→2, 2.5→2
         assertArrayEquals(new int[] {140, 224}, QwenImageProcessor.smartResize(150, 230, 28, 3136, 12845056));
-        IllegalArgumentException e = assertThrows(
-                IllegalArgumentException.class, () -> QwenImageProcessor.smartResize(10, 2010, 28, 3136, 12845056));
+        org.invllava.wire.ImageException e = assertThrows(
+                org.invllava.wire.ImageException.class,
+                () -> QwenImageProcessor.smartResize(10, 2010, 28, 3136, 12845056));
         assertTrue(e.getMessage().contains("aspect ratio"), e.getMessage());
     }
 

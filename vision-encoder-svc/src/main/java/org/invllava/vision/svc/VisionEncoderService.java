@@ -210,7 +210,9 @@ public final class VisionEncoderService implements Runnable, AutoCloseable {
         byte[] raw = new byte[bytes.remaining()];
         bytes.duplicate().get(raw);
         try {
-            return new Item(record, request, decoder.decode(raw), sha256(raw));
+            RgbImage image = decoder.decode(raw);
+            model.check(image);
+            return new Item(record, request, image, sha256(raw));
         } catch (ImageException e) {
             String code = e.reason() == ImageException.Reason.TOO_LARGE
                     ? ErrorCode.IMAGE_TOO_LARGE.code()

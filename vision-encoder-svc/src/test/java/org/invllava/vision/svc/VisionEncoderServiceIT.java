@@ -240,8 +240,9 @@ class VisionEncoderServiceIT {
 
     /**
      * DPA's rows grow with the picture (N+2 of the thinker's width): features over the message limit are refused
-     * ({@code image_too_large}, naming the rows) instead of a record Kafka would reject, and the encoder goes on. Here
-     * the tiny reference DPA (40 wide) under a 1 MiB limit: 2212×2212 px is 6,241 rows, 1.0 MB.
+     * ({@code image_too_large}, naming the rows) instead of a record Kafka would reject, a picture over the processor's
+     * aspect ratio is {@code invalid_image}, and the encoder goes on. Here the tiny reference DPA (40 wide) under a
+     * 1 MiB limit: 2212×2212 px is 6,241 rows, 1.0 MB.
      */
     @Test
     void featuresOverTheMessageLimitAreRefusedAndTheEncoderGoesOn() throws Exception {
@@ -271,9 +272,18 @@ class VisionEncoderServiceIT {
                         request("big", flatPng(2212, 2212), later)));
                 producer.send(new ProducerRecord<>(
                         topics.images(),
+                        "thin".getBytes(StandardCharsets.UTF_8),
+                        request("thin", flatPng(2010, 10), later)));
+                producer.send(new ProducerRecord<>(
+                        topics.images(),
                         "small".getBytes(StandardCharsets.UTF_8),
                         request("small", png(84, 56, 4), later)));
-                Map<String, VisualFeatures> got = readFeatures(topics.features(), 2);
+                Map<String, VisualFeatures> got = readFeatures(topics.features(), 3);
+                // the processor's limit, before the picture joins a batch: the client's error, not the encoder's
+                assertEquals(
+                        ErrorCode.INVALID_IMAGE.code(),
+                        got.get("thin").getError().getCode());
+                assertTrue(got.get("thin").getError().getMessage().contains("aspect ratio"));
                 ErrorInfo refused = got.get("big").getError();
                 assertNotNull(refused, "the big picture's features");
                 assertEquals(ErrorCode.IMAGE_TOO_LARGE.code(), refused.getCode());
