@@ -72,6 +72,13 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--prefill-tokens", defaultValue = "640")
     int prefillTokens;
 
+    @Option(
+            names = "--sides",
+            split = ",",
+            defaultValue = "448,1344",
+            description = "--model dpa: picture sides measured (multiples of 28; the thinker's prompt holds the first)")
+    List<Integer> sides;
+
     @Option(names = "--decode-tokens", defaultValue = "32")
     int decodeTokens;
 
@@ -150,13 +157,16 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** {@code --model dpa}: {@link DpaBench} at 448 and 1344 pixels, decode after the 448-pixel prompt. */
+    /** {@code --model dpa}: {@link DpaBench} at {@code --sides} (448 and 1344 pixels), decode after the first's prompt. */
     private int dpa() throws IOException {
         DpaBench.DpaShape shape = switch (shapeName) {
             case "dpa4b", "benchmark" -> DpaBench.DpaShape.dpa4b();
             case "tiny" -> DpaBench.DpaShape.tiny();
             default -> throw new IllegalArgumentException("--model dpa takes --shape dpa4b (default) or tiny");
         };
+        if (sides.isEmpty() || sides.stream().anyMatch(side -> side < 28 || side % 28 != 0)) {
+            throw new IllegalArgumentException("--sides must be multiples of 28 (one merged token), got " + sides);
+        }
         PrintStream out = System.out;
         try (NDManager probe = NDManager.newBaseManager(Device.cpu())) {
             out.println("machine: " + MachineProbe.cpuDescription());
@@ -169,7 +179,8 @@ final class BenchCommand implements Callable<Integer> {
                 + thinker.stream().map(WeightFormat::label).toList() + "), one part at a time");
         out.println("| part | input | time |");
         out.println("|---|---|---|");
-        List<DpaBench.Line> lines = new DpaBench(shape, images, decodeTokens, thinker).run(out, new int[] {448, 1344});
+        List<DpaBench.Line> lines = new DpaBench(shape, images, decodeTokens, thinker)
+                .run(out, sides.stream().mapToInt(Integer::intValue).toArray());
         if (json != null) {
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), lines);
         }
