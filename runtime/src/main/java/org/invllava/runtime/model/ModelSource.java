@@ -185,8 +185,12 @@ public sealed interface ModelSource permits ModelSource.InverseLlava, ModelSourc
         return p.toAbsolutePath().normalize().toString();
     }
 
-    /** Each of {@link #ENV}'s names with its directory in {@code values} (llava, vision, language, fusion; null: unset). */
-    static Map<String, Path> byName(Names names, Path... values) {
+    /**
+     * Each of {@code names} (llava, vision, language, fusion) with its directory, null when unset: what
+     * {@link Dpa#of} refuses beside a DPA checkpoint.
+     */
+    static Map<String, Path> byName(Names names, Path llava, Path vision, Path language, Path fusion) {
+        Path[] values = {llava, vision, language, fusion};
         String[] keys = {names.llava(), names.vision(), names.language(), names.fusion()};
         Map<String, Path> out = new java.util.LinkedHashMap<>();
         for (int i = 0; i < keys.length; i++) {
