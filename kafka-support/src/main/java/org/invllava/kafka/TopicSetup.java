@@ -113,6 +113,9 @@ public final class TopicSetup {
         try {
             admin.createTopics(create).all().get();
             LOG.info("created topics {}", create.stream().map(NewTopic::name).toList());
+            // the controller has them; a broker serves them once it has applied the metadata: wait for that, so
+            // that whoever listed or subscribed next sees them (an OperatorCommandsTest run under load listed none)
+            awaitListed(admin, create.stream().map(NewTopic::name).toList());
         } catch (ExecutionException e) {
             if (e.getCause() instanceof AuthorizationException) { // on Kubernetes, Strimzi's topic operator makes them
                 List<String> names = create.stream().map(NewTopic::name).toList();
@@ -128,8 +131,30 @@ public final class TopicSetup {
         }
     }
 
+    /** How long created topics may take to be listed by the broker (then it fails). */
+    static final Duration VISIBLE_AFTER_CREATE = Duration.ofSeconds(60);
+
     /** How long a service without the right to create its topics waits for someone else to (then it fails). */
     static final Duration WAIT_FOR_TOPICS = Duration.ofMinutes(10);
+
+    /** Waits until the broker lists every topic of {@code names}, checking every 50 ms, for {@link #VISIBLE_AFTER_CREATE}. */
+    private static void awaitListed(Admin admin, List<String> names) throws InterruptedException {
+        long until = System.nanoTime() + VISIBLE_AFTER_CREATE.toNanos();
+        while (true) {
+            try {
+                if (admin.listTopics().names().get().containsAll(names)) {
+                    return;
+                }
+            } catch (ExecutionException e) {
+                LOG.warn("cannot list Kafka topics: {}", e.getCause().getMessage());
+            }
+            if (System.nanoTime() > until) {
+                throw new IllegalStateException("topics " + names + " were created but are still not listed after "
+                        + VISIBLE_AFTER_CREATE.toSeconds() + " s");
+            }
+            Thread.sleep(50);
+        }
+    }
 
     /** Waits until every topic of {@code names} exists, checking every 2 s; throws after {@code timeout}. */
     static void awaitTopics(Admin admin, List<String> names, Duration timeout) throws InterruptedException {
