@@ -253,6 +253,19 @@ class ClusterReadinessTest {
     @FieldSource("OVERLAYS")
     void modelPodsWaitForTheModelJobWhichCanRunAgain(String overlay) throws Exception {
         RenderedManifests m = RenderedManifests.of(overlay);
+        java.util.Set<String> markers = new java.util.HashSet<>(); // what each model job writes last
+        for (JsonNode job : m.all("Job")) {
+            String script = RenderedManifests.container(job).path("args").toString();
+            java.util.regex.Matcher touch = java.util.regex.Pattern.compile("touch (/models[^ \\\\\"]*/COMPLETE)")
+                    .matcher(script);
+            assertTrue(touch.find(), name(job) + " marks its end: " + script);
+            String marker = touch.group(1);
+            assertTrue(script.contains("if [ -f " + marker + " ]"), name(job) + " exits when " + marker + " exists");
+            markers.add(marker);
+            assertFalse(
+                    script.matches(".*pip install[^\\n]*(>=|\"[a-z_]+\")[^\\n]*"), "unpinned pip install: " + script);
+            assertTrue(job.path("spec").path("ttlSecondsAfterFinished").asInt() > 0, name(job));
+        }
         for (JsonNode d : m.all("Deployment")) {
             boolean mountsModels = false;
             for (JsonNode v : pod(d).path("volumes")) {
@@ -262,22 +275,22 @@ class ClusterReadinessTest {
                         .equals("models");
             }
             if (mountsModels) {
+                // the job that writes its model directories: the deepest marker whose folder holds all of them
+                List<String> dirs = m.environment(d).entrySet().stream()
+                        .filter(e -> e.getKey().endsWith("_DIR") && e.getValue().startsWith("/models/"))
+                        .map(Map.Entry::getValue)
+                        .toList();
+                String marker = markers.stream()
+                        .filter(k -> dirs.stream().allMatch(dir -> dir.startsWith(k.replace("COMPLETE", ""))))
+                        .max(java.util.Comparator.comparingInt(String::length))
+                        .orElse("none of " + markers);
+                String wait =
+                        pod(d).path("initContainers").path(0).path("command").toString();
                 assertTrue(
-                        pod(d).path("initContainers")
-                                .path(0)
-                                .path("command")
-                                .toString()
-                                .contains("/models/COMPLETE"),
-                        overlay + ": " + name(d) + " starts before the models are written");
+                        !dirs.isEmpty() && wait.contains("[ -f " + marker + " ]"),
+                        overlay + ": " + name(d) + " (reading " + dirs + ") starts before its models are written: it"
+                                + " waits " + wait + ", its job writes " + marker);
             }
-        }
-        for (JsonNode job : m.all("Job")) {
-            String script = RenderedManifests.container(job).path("args").toString();
-            assertTrue(
-                    script.contains("touch /models/COMPLETE") && script.contains("if [ -f /models/COMPLETE ]"), script);
-            assertFalse(
-                    script.matches(".*pip install[^\\n]*(>=|\"[a-z_]+\")[^\\n]*"), "unpinned pip install: " + script);
-            assertTrue(job.path("spec").path("ttlSecondsAfterFinished").asInt() > 0, name(job));
         }
     }
 
