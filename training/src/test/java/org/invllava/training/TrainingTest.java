@@ -2,6 +2,7 @@ package org.invllava.training;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
@@ -111,6 +112,39 @@ class TrainingTest {
                         setup.featureDim()));
                 assertArrayEquals(trained, reloaded, 1e-4f);
             }
+        }
+    }
+
+    /** {@code --start-fusion}: a run starts from a bundle's delta, the same tensors and shapes or refused. */
+    @Test
+    void aRunStartsFromABundlesDeltaOfTheSameLayoutOnly() throws Exception {
+        Path bundle = dir.resolve("start-from");
+        Map<String, float[]> written;
+        try (NDManager root = NDManager.newBaseManager();
+                Parameters params = new Parameters(root)) {
+            DeltaInit.reference().create(setup.layout(), params, 11);
+            ObjectNode template = (ObjectNode) new ObjectMapper()
+                    .readTree(
+                            paths.fusion().resolve("inverse_llava_config.json").toFile());
+            new BundleWriter(template, DeltaInit.reference(), setup.layout()).write(bundle, params, Map.of("steps", 0));
+            written = values(params.source("written"));
+        }
+        try (NDManager root = NDManager.newBaseManager();
+                Parameters params = new Parameters(root)) {
+            InverseLlavaStage.startFrom(bundle, setup.layout(), params, root);
+            Map<String, float[]> started = values(params.source("started"));
+            assertEquals(written.keySet(), started.keySet());
+            written.forEach((name, v) -> assertArrayEquals(v, started.get(name), name));
+        }
+        InverseLlavaConfig.Fusion everyLayer =
+                new InverseLlavaConfig.Fusion(List.of(0, 1), List.of("q", "k", "v"), "concat", null);
+        List<DeltaLayout.Tensor> other =
+                DeltaLayout.of(setup.config(), everyLayer, setup.spec().adaptation(), setup.featureDim());
+        try (NDManager root = NDManager.newBaseManager();
+                Parameters params = new Parameters(root)) {
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class, () -> InverseLlavaStage.startFrom(bundle, other, params, root));
+            assertTrue(e.getMessage().contains("--fusion-layers"), e.getMessage());
         }
     }
 
