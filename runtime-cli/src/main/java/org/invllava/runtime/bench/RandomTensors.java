@@ -55,8 +55,9 @@ public final class RandomTensors implements TensorSource {
         array.close();
     }
 
+    /** Read-only, as weights from disk: products may pack them and {@code --weights} formats apply. */
     @Override
     public boolean packable() {
-        return false;
+        return true;
     }
 }
