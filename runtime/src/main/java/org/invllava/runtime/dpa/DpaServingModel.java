@@ -11,7 +11,6 @@ import org.invllava.runtime.model.ExpandedSequence;
 import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.model.MultimodalModel;
 import org.invllava.runtime.model.StepInput;
-import org.invllava.runtime.model.VisionModel;
 import org.invllava.runtime.tokenizer.ChatFormat;
 import org.invllava.runtime.vision.RgbImage;
 import org.invllava.wire.PatchFeatures;
@@ -66,13 +65,6 @@ public final class DpaServingModel implements MultimodalModel {
     @Override
     public DataType dtype() {
         return model.thinkerDtype();
-    }
-
-    /** DPA's vision side is not CLIP: its images go through {@link #encodeImages}. */
-    @Override
-    public VisionModel vision() {
-        throw new UnsupportedOperationException(
-                "DPA's vision side is its perceiver and aligner, not a CLIP tower: use encodeImages");
     }
 
     @Override

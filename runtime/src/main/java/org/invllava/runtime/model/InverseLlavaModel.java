@@ -10,6 +10,7 @@ import org.invllava.runtime.tokenizer.ChatFormat;
 import org.invllava.runtime.tokenizer.LlamaTokenizer;
 import org.invllava.runtime.tokenizer.VicunaChat;
 import org.invllava.runtime.vision.ImagePreprocessor;
+import org.invllava.runtime.vision.RgbImage;
 import org.invllava.runtime.weights.Checkpoint;
 import org.invllava.runtime.weights.TensorLoader;
 import org.invllava.wire.PatchFeatures;
@@ -101,10 +102,17 @@ public final class InverseLlavaModel implements MultimodalModel {
         return vision().preprocessor();
     }
 
-    /** The vision side (CLIP and preprocessing), sharing this model's lifetime. */
-    @Override
+    /**
+     * The vision side (CLIP and preprocessing), sharing this model's lifetime; refuses with
+     * {@link IllegalStateException} when the model was loaded without it.
+     */
     public VisionModel vision() {
         return MultimodalModel.requireVision(vision, ID);
+    }
+
+    @Override
+    public List<PatchFeatures> encodeImages(List<RgbImage> images) {
+        return vision().encodeImages(images);
     }
 
     @Override

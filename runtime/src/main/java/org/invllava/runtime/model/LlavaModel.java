@@ -13,6 +13,7 @@ import org.invllava.runtime.language.LlamaModel;
 import org.invllava.runtime.tokenizer.ChatFormat;
 import org.invllava.runtime.tokenizer.LlamaTokenizer;
 import org.invllava.runtime.tokenizer.VicunaChat;
+import org.invllava.runtime.vision.RgbImage;
 import org.invllava.runtime.weights.TensorLoader;
 import org.invllava.wire.PatchFeatures;
 
@@ -158,9 +159,17 @@ public final class LlavaModel implements MultimodalModel {
         return dtype;
     }
 
-    @Override
+    /**
+     * The vision side (CLIP at layer −2 and its preprocessing); refuses with {@link IllegalStateException} when the
+     * model was loaded without it.
+     */
     public VisionModel vision() {
         return MultimodalModel.requireVision(vision, ID);
+    }
+
+    @Override
+    public List<PatchFeatures> encodeImages(List<RgbImage> images) {
+        return vision().encodeImages(images);
     }
 
     @Override

@@ -28,22 +28,17 @@ public interface MultimodalModel extends AutoCloseable {
 
     DataType dtype();
 
-    /**
-     * The vision side (CLIP at the layers this model reads, and its preprocessing); refuses with
-     * {@link IllegalStateException} when the model was loaded without it ({@link #hasVision()}).
-     */
-    VisionModel vision();
-
     /** False when loaded for a fusion LLM instance (language side alone: images arrive as features). */
     boolean hasVision();
 
     /** Width of one patch's features as the vision tower gives them (what {@link #expand} takes). */
     int featureDim();
 
-    /** Preprocesses and encodes a batch of images: one [patches, featureDim] block each. */
-    default List<PatchFeatures> encodeImages(List<RgbImage> images) {
-        return vision().encodeImages(images);
-    }
+    /**
+     * Preprocesses and encodes a batch of images: one [patches, featureDim] block each; refuses with
+     * {@link IllegalStateException} when the model was loaded without its vision side ({@link #hasVision()}).
+     */
+    List<PatchFeatures> encodeImages(List<RgbImage> images);
 
     /**
      * The expanded prompt: each image token (−200) of {@code promptIds} replaced by the patch slots of the next
