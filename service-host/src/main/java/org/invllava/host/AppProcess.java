@@ -13,6 +13,8 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -181,12 +183,24 @@ public final class AppProcess implements AutoCloseable {
         }
     }
 
-    /** A port free now (for a child's listener). */
+    /** Ports this JVM has handed out: free when asked, but bound later by a child (or the stack's broker). */
+    private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
+
+    /**
+     * A port free now (for a child's listener), never one handed out before by this JVM: between the answer and the
+     * child's bind the port is free again, and the kernel may offer it twice (a DPA vision encoder's probe once got
+     * the port of the stack's broker, which had not bound it yet).
+     */
     public static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException("no free port", e);
+        for (int attempt = 0; attempt < 1000; attempt++) {
+            try (ServerSocket s = new ServerSocket(0)) {
+                if (HANDED_OUT.add(s.getLocalPort())) {
+                    return s.getLocalPort();
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException("no free port", e);
+            }
         }
+        throw new IllegalStateException("no free port not handed out before");
     }
 }
