@@ -116,16 +116,20 @@ final class ControlState implements Runnable, AutoCloseable {
         }
     }
 
+    /**
+     * Seeks each partition to its first record of the last {@link #HISTORY}, or to its end as it was before the look-up
+     * (an explicit offset: a lazy seek-to-end, resolved at the first poll, skipped messages written in between, and a
+     * gateway's one heartbeat or a client's DETACH was never seen).
+     */
     private void startFromHistory(List<TopicPartition> parts) {
+        Map<TopicPartition, Long> end = consumer.endOffsets(parts);
         Map<TopicPartition, Long> since = new HashMap<>();
         parts.forEach(tp -> since.put(tp, System.currentTimeMillis() - HISTORY.toMillis()));
         Map<TopicPartition, OffsetAndTimestamp> offsets = consumer.offsetsForTimes(since);
-        consumer.seekToEnd(parts);
-        offsets.forEach((tp, o) -> {
-            if (o != null) {
-                consumer.seek(tp, o.offset());
-            }
-        });
+        for (TopicPartition tp : parts) {
+            OffsetAndTimestamp o = offsets.get(tp);
+            consumer.seek(tp, o != null ? o.offset() : end.get(tp));
+        }
     }
 
     private void apply(ConsumerRecord<byte[], byte[]> r) {
