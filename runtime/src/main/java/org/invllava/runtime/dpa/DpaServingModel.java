@@ -78,12 +78,12 @@ public final class DpaServingModel implements MultimodalModel {
         return model.thinkerConfig().hiddenSize();
     }
 
-    /** Each image through the tower, the perceiver and the aligner: N+2 aligned rows (N from the image's size). */
+    /**
+     * Each image through the tower, the perceiver and the aligner: N+2 aligned rows (N from the image's size);
+     * {@link IllegalStateException} from {@link DpaModel} when only the thinker was loaded.
+     */
     @Override
     public List<PatchFeatures> encodeImages(List<RgbImage> images) {
-        if (!model.hasVision()) {
-            MultimodalModel.requireVision(null, ID);
-        }
         return model.encodeImages(images);
     }
 
