@@ -12,9 +12,10 @@ import org.invllava.evaluation.world.WorldQuestion;
  * The question stages' data with some question kinds repeated ({@code train --repeat presence=4}): each question of
  * such a kind again, {@code times − 1} more, each with its own id so that it draws its own prompt form
  * ({@link Prompts#training}). For kinds whose signal the others' gradients drown. So that a copy teaches something
- * the first did not, a presence copy asks about another shape and colour ({@link World#presence}), and a choice copy
- * has the options rotated ({@link WorldQuestion#rotated}: copy k by k places, so the same picture's answer is
- * another letter and only matching the colour to an option fits them all); other kinds are copied as they are.
+ * the first did not, a presence copy asks about another shape and colour ({@link World#presence}), a position copy
+ * about a shape the picture holds once on an axis drawn again ({@link World#position}), and a choice copy has the
+ * options rotated ({@link WorldQuestion#rotated}: copy k by k places, so the same picture's answer is another letter
+ * and only matching the colour to an option fits them all); other kinds are copied as they are.
  */
 final class RepeatedKinds {
     private RepeatedKinds() {}
@@ -54,6 +55,7 @@ final class RepeatedKinds {
     static WorldQuestion copy(World world, World.Sample sample, WorldQuestion q, int n) {
         return switch (q.kind()) {
             case PRESENCE -> world.presence(sample, n);
+            case POSITION -> world.position(sample, n);
             case CHOICE -> q.rotated(n);
             default -> new WorldQuestion(q.id() + "-" + n, q.kind(), q.question(), q.answer(), q.choices());
         };

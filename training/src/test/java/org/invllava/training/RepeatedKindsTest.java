@@ -68,6 +68,49 @@ class RepeatedKindsTest {
     }
 
     @Test
+    void aPositionCopyAsksAboutAShapeThePictureHoldsOnceOnAnAxisDrawnAgain() {
+        List<World.Sample> repeated = RepeatedKinds.of(WORLD, TRAIN, Map.of("position", 3));
+        int asked = 0;
+        int differ = 0;
+        for (int i = 0; i < TRAIN.size(); i++) {
+            World.Sample s = TRAIN.get(i);
+            List<WorldQuestion> own = s.questions();
+            List<WorldQuestion> extra = repeated.get(i)
+                    .questions()
+                    .subList(own.size(), repeated.get(i).questions().size());
+            WorldQuestion first = own.stream()
+                    .filter(q -> q.kind() == QuestionKind.POSITION)
+                    .findFirst()
+                    .orElse(null);
+            if (first == null) {
+                assertEquals(List.of(), extra, "no position question, no copy");
+                continue;
+            }
+            assertEquals(List.of(WORLD.position(s, 1), WORLD.position(s, 2)), extra);
+            for (WorldQuestion copy : extra) {
+                asked++;
+                differ += copy.question().equals(first.question()) ? 0 : 1;
+                String shape = copy.question().replaceFirst("Is the (\\w+) .*", "$1");
+                assertEquals(
+                        1,
+                        s.scene().items().stream()
+                                .filter(it -> it.shape().word().equals(shape))
+                                .count(),
+                        "asks about a shape the picture holds once: " + copy);
+                var item = s.scene().items().stream()
+                        .filter(it -> it.shape().word().equals(shape))
+                        .findFirst()
+                        .orElseThrow();
+                String expected = copy.question().contains("left")
+                        ? (item.left() ? "left" : "right")
+                        : (item.top() ? "top" : "bottom");
+                assertEquals(expected, copy.answer(), copy.toString());
+            }
+        }
+        assertTrue(asked > 0 && differ > asked / 3, "copies ask something new: " + differ + " of " + asked);
+    }
+
+    @Test
     void nothingToRepeatKeepsTheDataAndAnUnknownKindOrLessThanOneCopyIsRefused() {
         assertSame(TRAIN, RepeatedKinds.of(WORLD, TRAIN, Map.of()));
         assertEquals(TRAIN, RepeatedKinds.of(WORLD, TRAIN, Map.of("presence", 1)));

@@ -32,12 +32,7 @@ final class QuestionGenerator {
                 String.valueOf(scene.items().size())));
         out.add(presence(imageId + "-" + QuestionKind.PRESENCE.label(), scene, random));
         if (single != null) {
-            boolean horizontal = random.nextBoolean();
-            String question = horizontal
-                    ? "Is the " + single.shape().word() + " on the left or on the right?"
-                    : "Is the " + single.shape().word() + " at the top or at the bottom?";
-            String answer = horizontal ? (single.left() ? "left" : "right") : (single.top() ? "top" : "bottom");
-            out.add(open(imageId, QuestionKind.POSITION, question, answer));
+            out.add(position(imageId + "-" + QuestionKind.POSITION.label(), single, random.nextBoolean()));
             out.add(choice(imageId, single, random));
         }
         return out;
@@ -91,6 +86,24 @@ final class QuestionGenerator {
                 "Is there a " + asked.name() + " in the image?",
                 present ? "yes" : "no",
                 List.of());
+    }
+
+    /** "Is the square on the left or on the right?" ({@code horizontal}) or "... at the top or at the bottom?". */
+    static WorldQuestion position(String id, Item single, boolean horizontal) {
+        String question = horizontal
+                ? "Is the " + single.shape().word() + " on the left or on the right?"
+                : "Is the " + single.shape().word() + " at the top or at the bottom?";
+        String answer = horizontal ? (single.left() ? "left" : "right") : (single.top() ? "top" : "bottom");
+        return new WorldQuestion(id, QuestionKind.POSITION, question, answer, List.of());
+    }
+
+    /**
+     * A position question about a shape that occurs once in {@code scene}, picked at random with its axis; null when
+     * every shape repeats.
+     */
+    static WorldQuestion position(String id, Scene scene, Random random) {
+        Item single = singleItem(scene, random);
+        return single == null ? null : position(id, single, random.nextBoolean());
     }
 
     private static WorldQuestion choice(String imageId, Item single, Random random) {

@@ -15,6 +15,8 @@ public record World(long seed, int imageSize, Style style) {
     /** What makes the looks' random stream differ from the scenes': a look never changes what a sample shows. */
     private static final long LOOK_STREAM = 0x5DEECE66DL;
 
+    private static final long POSITION_STREAM = 0x2545F4914F6CDD1DL;
+
     /** The world drawn in the {@link Style#PLAIN} style (what the bundled demo was trained on). */
     public World(long seed, int imageSize) {
         this(seed, imageSize, Style.PLAIN);
@@ -61,6 +63,16 @@ public record World(long seed, int imageSize, Style style) {
     public WorldQuestion presence(Sample sample, int draw) {
         Random random = new Random(mix(seed, sample.imageId().hashCode(), draw));
         return QuestionGenerator.presence(sample.imageId() + "-presence-" + draw, sample.scene(), random);
+    }
+
+    /**
+     * Another position question about {@code sample}'s picture (a shape it holds once, picked at random, and an axis
+     * at random), id {@code <image>-position-<draw>}; depends only on (seed, image id, draw); null when every shape
+     * of the picture repeats.
+     */
+    public WorldQuestion position(Sample sample, int draw) {
+        Random random = new Random(mix(seed ^ POSITION_STREAM, sample.imageId().hashCode(), draw));
+        return QuestionGenerator.position(sample.imageId() + "-position-" + draw, sample.scene(), random);
     }
 
     /** Samples {@code from .. from + count - 1} of {@code split}. */
