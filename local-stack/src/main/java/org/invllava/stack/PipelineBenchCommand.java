@@ -25,7 +25,6 @@ import org.invllava.runtime.demo.DemoImages;
 import org.invllava.runtime.demo.DemoModelFactory;
 import org.invllava.runtime.generate.Generator;
 import org.invllava.runtime.generate.SamplingParams;
-import org.invllava.runtime.model.ModelPaths;
 import org.invllava.runtime.model.ModelSource;
 import org.invllava.runtime.vision.ImageDecoder;
 import org.invllava.wire.PatchFeatures;
@@ -71,12 +70,12 @@ final class PipelineBenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ModelPaths paths = model.pathsOrNull();
         Path dir = Files.createTempDirectory("inverse-llava-bench-pipeline");
         // none given: the demo shape with random weights, whose answers run to --max-tokens (the trained demo stops
-        // early)
-        ModelPaths measured = paths != null ? paths : DemoModelFactory.writeRandomDemo(dir.resolve("random-demo"));
-        List<ModelSource> models = List.of(new ModelSource.InverseLlava(measured));
+        // early); else one model of any family
+        List<ModelSource> models = model.servedModels().isEmpty()
+                ? List.of(new ModelSource.InverseLlava(DemoModelFactory.writeRandomDemo(dir.resolve("random-demo"))))
+                : List.of(model.source());
         try (LocalStack stack =
                 LocalStack.start(new LocalStack.Options(models, Map.of(), null, 0, 1, Map.of(), dir, null))) {
             HopBreakdown.stampOnAppend(stack.bootstrapServers());

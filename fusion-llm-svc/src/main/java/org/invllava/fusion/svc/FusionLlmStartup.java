@@ -27,16 +27,15 @@ public final class FusionLlmStartup {
     public record Settings(FusionLlmConfig config, LoadOptions load, ModelSource model, short replication) {}
 
     public static Settings settings(FusionLlmSettings s) {
-        Path llava = s.llava().modelPath();
-        Path vision = s.vision().modelPath();
-        Path language = s.language().modelPath();
-        Path fusion = s.fusion().checkpointDir().map(Path::of).orElse(null);
-        ModelSource model = ModelSource.Dpa.of(
+        ModelSource model = ModelSource.forLanguage(
+                new ModelSource.Dirs(
+                        s.llava().modelPath(),
+                        s.vision().modelPath(),
+                        s.language().modelPath(),
+                        s.fusion().checkpointDir().map(Path::of).orElse(null),
                         s.dpa().modelPath(),
-                        s.dpa().refsPath(),
-                        ModelSource.Dpa.MODEL_ENV,
-                        ModelSource.byName(ModelSource.ENV, llava, vision, language, fusion))
-                .orElseGet(() -> ModelSource.forLanguage(llava, vision, language, fusion, ModelSource.ENV));
+                        s.dpa().refsPath()),
+                ModelSource.ENV);
         FusionLlmConfig config = config(
                 s,
                 s.kafka().settings("fusion-llm"),

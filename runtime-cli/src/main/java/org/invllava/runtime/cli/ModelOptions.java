@@ -14,6 +14,9 @@ import picocli.CommandLine.Option;
  * LLaVA-1.5 checkpoint (plus its CLIP directory for the original release), a DPA checkpoint.
  */
 public final class ModelOptions {
+    private static final ModelSource.Names NAMES = new ModelSource.Names(
+            "--llava-model", "--vision-model", "--language-model", "--fusion-checkpoint", "--dpa-model", "--dpa-refs");
+
     @Option(
             names = "--vision-model",
             description = "CLIP checkpoint directory (Inverse-LLaVA, or the original LLaVA-1.5 release)")
@@ -42,15 +45,6 @@ public final class ModelOptions {
                     + "Qwen/Qwen2.5-VL-3B-Instruct, Qwen/Qwen3-4B, the perceiver LLM); default: beside the checkpoint")
     Path dpaRefs;
 
-    /** The paths, or null when none was given; giving only some is an error. */
-    public ModelPaths pathsOrNull() {
-        if (llava != null || dpa != null) {
-            throw new IllegalArgumentException("--llava-model and --dpa-model are not supported by this command "
-                    + "(generate, compare, eval and serve take them)");
-        }
-        return inverseOrNull();
-    }
-
     private ModelPaths inverseOrNull() {
         boolean any = vision != null || language != null || fusion != null;
         if (any && (vision == null || language == null || fusion == null)) {
@@ -58,15 +52,6 @@ public final class ModelOptions {
                     "give all of --vision-model, --language-model and --fusion-checkpoint, or none");
         }
         return any ? new ModelPaths(vision, language, fusion) : null;
-    }
-
-    /** The paths; all three options are required. */
-    public ModelPaths paths() {
-        ModelPaths p = pathsOrNull();
-        if (p == null) {
-            throw new IllegalArgumentException("--vision-model, --language-model and --fusion-checkpoint are required");
-        }
-        return p;
     }
 
     /**
@@ -100,13 +85,6 @@ public final class ModelOptions {
 
     /** Inverse-LLaVA from the three directories, LLaVA-1.5 from {@code --llava-model} or DPA (one of them). */
     public ModelSource source() {
-        ModelSource.Names names =
-                new ModelSource.Names("--llava-model", "--vision-model", "--language-model", "--fusion-checkpoint");
-        var dpaSource = ModelSource.Dpa.of(
-                dpa, dpaRefs, "--dpa-model", ModelSource.byName(names, llava, vision, language, fusion));
-        if (dpaSource.isPresent()) {
-            return dpaSource.get();
-        }
-        return ModelSource.of(llava, vision, language, fusion, names);
+        return ModelSource.of(new ModelSource.Dirs(llava, vision, language, fusion, dpa, dpaRefs), NAMES);
     }
 }

@@ -13,11 +13,23 @@ import org.invllava.runtime.dpa.DpaServingModel;
  * options.
  */
 public sealed interface ModelSource permits ModelSource.InverseLlava, ModelSource.Llava, ModelSource.Dpa {
-    /** What the four directories are called where they come from (options or variables), for messages. */
-    record Names(String llava, String vision, String language, String fusion) {}
+    /**
+     * The directories a source is chosen from, each null when not given: LLaVA-1.5's checkpoint, Inverse-LLaVA's
+     * three (or the original LLaVA release's CLIP as {@code vision}), and DPA's checkpoint with its references' folder.
+     */
+    record Dirs(Path llava, Path vision, Path language, Path fusion, Path dpa, Path dpaRefs) {}
+
+    /** What each of {@link Dirs} is called where it comes from (options or variables), for messages. */
+    record Names(String llava, String vision, String language, String fusion, String dpa, String dpaRefs) {}
 
     /** The environment variables services read a source from. */
-    Names ENV = new Names("LLAVA_MODEL_DIR", "VISION_MODEL_DIR", "LANGUAGE_MODEL_DIR", "FUSION_CHECKPOINT_DIR");
+    Names ENV = new Names(
+            "LLAVA_MODEL_DIR",
+            "VISION_MODEL_DIR",
+            "LANGUAGE_MODEL_DIR",
+            "FUSION_CHECKPOINT_DIR",
+            "DPA_MODEL_DIR",
+            "DPA_REFS_DIR");
 
     /** The model id it is served under by default. */
     String id();
@@ -115,11 +127,6 @@ public sealed interface ModelSource permits ModelSource.InverseLlava, ModelSourc
      * the thinker.
      */
     record Dpa(Path model, Path refs) implements ModelSource {
-        /** The variables that make a service serve DPA. */
-        public static final String MODEL_ENV = "DPA_MODEL_DIR";
-
-        public static final String REFS_ENV = "DPA_REFS_DIR";
-
         public Dpa {
             java.util.Objects.requireNonNull(model, "a DPA checkpoint directory");
         }
@@ -152,32 +159,8 @@ public sealed interface ModelSource permits ModelSource.InverseLlava, ModelSourc
         @Override
         public Map<String, String> variables() {
             return refs == null
-                    ? Map.of(MODEL_ENV, absolute(model))
-                    : Map.of(MODEL_ENV, absolute(model), REFS_ENV, absolute(refs));
-        }
-
-        /**
-         * DPA when {@code model} is set; refuses {@code others} (the other families' directories, by the name they
-         * were given under) set beside it.
-         */
-        public static java.util.Optional<ModelSource> of(
-                Path model, Path refs, String modelName, Map<String, Path> others) {
-            if (model == null) {
-                if (refs != null) {
-                    throw new IllegalArgumentException(modelName + " is required with the DPA references' folder");
-                }
-                return java.util.Optional.empty();
-            }
-            List<String> given = others.entrySet().stream()
-                    .filter(e -> e.getValue() != null)
-                    .map(Map.Entry::getKey)
-                    .sorted()
-                    .toList();
-            if (!given.isEmpty()) {
-                throw new IllegalArgumentException(
-                        "give " + modelName + " (DPA) or " + String.join(", ", given) + ", not both");
-            }
-            return java.util.Optional.of(new Dpa(model, refs));
+                    ? Map.of(ENV.dpa(), absolute(model))
+                    : Map.of(ENV.dpa(), absolute(model), ENV.dpaRefs(), absolute(refs));
         }
     }
 
@@ -185,58 +168,46 @@ public sealed interface ModelSource permits ModelSource.InverseLlava, ModelSourc
         return p.toAbsolutePath().normalize().toString();
     }
 
+    /** As {@link #of(Dirs, Names)} for a vision encoder: the language model is not needed. */
+    static ModelSource forVision(Dirs dirs, Names names) {
+        return of(dirs, names, true, false);
+    }
+
     /**
-     * Each of {@code names} (llava, vision, language, fusion) with its directory, null when unset: what
-     * {@link Dpa#of} refuses beside a DPA checkpoint.
+     * As {@link #of(Dirs, Names)} for a fusion LLM ({@link #loadLanguage}): Inverse-LLaVA's CLIP directory is not
+     * needed (LLaVA-1.5's original release still needs its CLIP config).
      */
-    static Map<String, Path> byName(Names names, Path llava, Path vision, Path language, Path fusion) {
-        Path[] values = {llava, vision, language, fusion};
-        String[] keys = {names.llava(), names.vision(), names.language(), names.fusion()};
-        Map<String, Path> out = new java.util.LinkedHashMap<>();
-        for (int i = 0; i < keys.length; i++) {
-            out.put(keys[i], values[i]);
+    static ModelSource forLanguage(Dirs dirs, Names names) {
+        return of(dirs, names, false, true);
+    }
+
+    /**
+     * DPA from {@code dpa} (with its references' folder), or {@code llava} (with {@code vision} as its CLIP directory
+     * for the original release), or else Inverse-LLaVA's {@code vision}, {@code language} and {@code fusion}, all
+     * three required; mixing families is an error. {@code names} says what each is called where it came from, for
+     * messages.
+     */
+    static ModelSource of(Dirs dirs, Names names) {
+        return of(dirs, names, true, true);
+    }
+
+    private static ModelSource of(Dirs dirs, Names names, boolean needsVision, boolean needsLanguage) {
+        if (dirs.dpa() != null) {
+            return dpa(dirs, names);
         }
-        return out;
-    }
-
-    /** As {@link #of(Path, Path, Path, Path, Names)} for a vision encoder: the language model is not needed. */
-    static ModelSource forVision(Path llava, Path vision, Path fusion, Names names) {
-        return of(llava, vision, null, fusion, names, true, false);
-    }
-
-    /**
-     * As {@link #of(Path, Path, Path, Path, Names)} for a fusion LLM ({@link #loadLanguage}): Inverse-LLaVA's CLIP
-     * directory is not needed (LLaVA-1.5's original release still needs its CLIP config).
-     */
-    static ModelSource forLanguage(Path llava, Path vision, Path language, Path fusion, Names names) {
-        return of(llava, vision, language, fusion, names, false, true);
-    }
-
-    /**
-     * {@code llava} (with {@code vision} as its CLIP directory for the original release), or else Inverse-LLaVA's
-     * {@code vision}, {@code language} and {@code fusion}, all three required; mixing the two is an error.
-     * {@code names} says what each is called where it came from, for messages.
-     */
-    static ModelSource of(Path llava, Path vision, Path language, Path fusion, Names names) {
-        return of(llava, vision, language, fusion, names, true, true);
-    }
-
-    private static ModelSource of(
-            Path llava,
-            Path vision,
-            Path language,
-            Path fusion,
-            Names names,
-            boolean needsVision,
-            boolean needsLanguage) {
-        if (llava != null) {
-            if (language != null || fusion != null) {
+        if (dirs.dpaRefs() != null) {
+            throw new IllegalArgumentException(names.dpa() + " is required with " + names.dpaRefs());
+        }
+        if (dirs.llava() != null) {
+            if (dirs.language() != null || dirs.fusion() != null) {
                 throw new IllegalArgumentException(
                         "give " + names.llava() + " or " + names.language() + " with " + names.fusion() + ", not both");
             }
-            return new Llava(new LlavaPaths(llava, vision));
+            return new Llava(new LlavaPaths(dirs.llava(), dirs.vision()));
         }
-        if ((needsVision && vision == null) || (needsLanguage && language == null) || fusion == null) {
+        if ((needsVision && dirs.vision() == null)
+                || (needsLanguage && dirs.language() == null)
+                || dirs.fusion() == null) {
             List<String> required = new java.util.ArrayList<>();
             if (needsVision) {
                 required.add(names.vision());
@@ -247,6 +218,23 @@ public sealed interface ModelSource permits ModelSource.InverseLlava, ModelSourc
             String list = String.join(", ", required) + " and " + names.fusion();
             throw new IllegalArgumentException(list + " are required (or " + names.llava() + " for LLaVA-1.5)");
         }
-        return new InverseLlava(new ModelPaths(vision, language, fusion));
+        return new InverseLlava(new ModelPaths(dirs.vision(), dirs.language(), dirs.fusion()));
+    }
+
+    /** DPA from {@code dirs}; the other families' directories given beside it are refused, naming them. */
+    private static ModelSource dpa(Dirs dirs, Names names) {
+        Map<String, Path> others = new java.util.TreeMap<>();
+        Path[] values = {dirs.llava(), dirs.vision(), dirs.language(), dirs.fusion()};
+        String[] keys = {names.llava(), names.vision(), names.language(), names.fusion()};
+        for (int i = 0; i < keys.length; i++) {
+            if (values[i] != null) {
+                others.put(keys[i], values[i]);
+            }
+        }
+        if (!others.isEmpty()) {
+            throw new IllegalArgumentException(
+                    "give " + names.dpa() + " (DPA) or " + String.join(", ", others.keySet()) + ", not both");
+        }
+        return new Dpa(dirs.dpa(), dirs.dpaRefs());
     }
 }

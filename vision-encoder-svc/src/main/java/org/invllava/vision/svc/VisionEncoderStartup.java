@@ -26,15 +26,15 @@ public final class VisionEncoderStartup {
     public record Settings(VisionEncoderConfig config, LoadOptions load, ModelSource model, short replication) {}
 
     public static Settings settings(VisionEncoderSettings s) {
-        Path llava = s.llava().modelPath();
-        Path vision = s.vision().modelPath();
-        Path fusion = s.fusion().checkpointDir().map(Path::of).orElse(null);
-        ModelSource model = ModelSource.Dpa.of(
+        ModelSource model = ModelSource.forVision(
+                new ModelSource.Dirs(
+                        s.llava().modelPath(),
+                        s.vision().modelPath(),
+                        null,
+                        s.fusion().checkpointDir().map(Path::of).orElse(null),
                         s.dpa().modelPath(),
-                        s.dpa().refsPath(),
-                        ModelSource.Dpa.MODEL_ENV,
-                        ModelSource.byName(ModelSource.ENV, llava, vision, null, fusion))
-                .orElseGet(() -> ModelSource.forVision(llava, vision, fusion, ModelSource.ENV));
+                        s.dpa().refsPath()),
+                ModelSource.ENV);
         ModelTopics topics = ModelTopics.of(s.model().id().orElse(model.id()));
         VisionEncoderSettings.Vision v = s.vision();
         VisionEncoderConfig config = new VisionEncoderConfig(
