@@ -99,7 +99,8 @@ public final class TrainCommand implements Callable<Integer> {
             description = "question stages: question kinds shown more than once per epoch (default "
                     + "presence=4,choice=2,count=2: the yes/no and lettered-choice questions learn slowly among the "
                     + "others, and counting four shapes is lost without the count twice; a presence copy asks about "
-                    + "another shape and colour of the picture, a choice copy has its options rotated; "
+                    + "another shape and colour of the picture, a position copy about a shape it holds once on an "
+                    + "axis drawn again, a choice copy has its options rotated; "
                     + "presence=1,choice=1,count=1 shows each question once)")
     Map<String, Integer> repeat;
 

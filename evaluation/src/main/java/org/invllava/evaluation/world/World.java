@@ -14,7 +14,7 @@ public record World(long seed, int imageSize, Style style) {
     public static final int DEFAULT_IMAGE_SIZE = 112;
     /** What makes the looks' random stream differ from the scenes': a look never changes what a sample shows. */
     private static final long LOOK_STREAM = 0x5DEECE66DL;
-
+    /** What makes the extra position questions' random stream differ from the extra presence questions'. */
     private static final long POSITION_STREAM = 0x2545F4914F6CDD1DL;
 
     /** The world drawn in the {@link Style#PLAIN} style (what the bundled demo was trained on). */
