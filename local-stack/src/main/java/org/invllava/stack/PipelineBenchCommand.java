@@ -73,9 +73,11 @@ final class PipelineBenchCommand implements Callable<Integer> {
         Path dir = Files.createTempDirectory("inverse-llava-bench-pipeline");
         // none given: the demo shape with random weights, whose answers run to --max-tokens (the trained demo stops
         // early); else one model of any family
-        List<ModelSource> models = model.servedModels().isEmpty()
-                ? List.of(new ModelSource.InverseLlava(DemoModelFactory.writeRandomDemo(dir.resolve("random-demo"))))
-                : List.of(model.source());
+        ModelSource given = model.sourceOrNull();
+        List<ModelSource> models = List.of(
+                given != null
+                        ? given
+                        : new ModelSource.InverseLlava(DemoModelFactory.writeRandomDemo(dir.resolve("random-demo"))));
         try (LocalStack stack =
                 LocalStack.start(new LocalStack.Options(models, Map.of(), null, 0, 1, Map.of(), dir, null))) {
             HopBreakdown.stampOnAppend(stack.bootstrapServers());

@@ -137,8 +137,9 @@ public final class EvalCommand implements Callable<Integer> {
         if (endpoint != null) {
             return new OpenAiAnswerer(endpoint, apiKey, modelId, maxTokens, 20, Duration.ofMinutes(5));
         }
-        ModelSource source = !model.servedModels().isEmpty()
-                ? model.source() // Inverse-LLaVA's dirs, --llava-model or --dpa-model
+        ModelSource given = model.sourceOrNull(); // Inverse-LLaVA's dirs, --llava-model or --dpa-model
+        ModelSource source = given != null
+                ? given
                 : new ModelSource.InverseLlava(BundledDemoModel.in(
                         workDir != null
                                 ? workDir.resolve("demo-model")

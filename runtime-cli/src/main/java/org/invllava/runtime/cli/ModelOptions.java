@@ -83,6 +83,16 @@ public final class ModelOptions {
         return out;
     }
 
+    /**
+     * As {@link #source()}, or null when no model option was given (the caller's default: the bundled demo, or the
+     * demo shape with random weights).
+     */
+    public ModelSource sourceOrNull() {
+        boolean any =
+                llava != null || vision != null || language != null || fusion != null || dpa != null || dpaRefs != null;
+        return any ? source() : null;
+    }
+
     /** Inverse-LLaVA from the three directories, LLaVA-1.5 from {@code --llava-model} or DPA (one of them). */
     public ModelSource source() {
         return ModelSource.of(new ModelSource.Dirs(llava, vision, language, fusion, dpa, dpaRefs), NAMES);

@@ -223,17 +223,16 @@ public sealed interface ModelSource permits ModelSource.InverseLlava, ModelSourc
 
     /** DPA from {@code dirs}; the other families' directories given beside it are refused, naming them. */
     private static ModelSource dpa(Dirs dirs, Names names) {
-        Map<String, Path> others = new java.util.TreeMap<>();
         Path[] values = {dirs.llava(), dirs.vision(), dirs.language(), dirs.fusion()};
         String[] keys = {names.llava(), names.vision(), names.language(), names.fusion()};
-        for (int i = 0; i < keys.length; i++) {
-            if (values[i] != null) {
-                others.put(keys[i], values[i]);
-            }
-        }
+        List<String> others = java.util.stream.IntStream.range(0, keys.length)
+                .filter(i -> values[i] != null)
+                .mapToObj(i -> keys[i])
+                .sorted()
+                .toList();
         if (!others.isEmpty()) {
             throw new IllegalArgumentException(
-                    "give " + names.dpa() + " (DPA) or " + String.join(", ", others.keySet()) + ", not both");
+                    "give " + names.dpa() + " (DPA) or " + String.join(", ", others) + ", not both");
         }
         return new Dpa(dirs.dpa(), dirs.dpaRefs());
     }
