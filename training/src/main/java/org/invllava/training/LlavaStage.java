@@ -36,7 +36,7 @@ import org.invllava.wire.PatchFeatures;
  * (1) feature alignment, only the {@code mlp2x_gelu} projector trainable, on (picture, caption) pairs in LLaVA's
  * {@code plain} template ({@code <image>\n} then the caption); (2) the projector and LoRA on every LLaMA layer
  * (LLaVA-1.5's LoRA recipe: q,k,v,o,gate,up,down) on the questions in the {@code vicuna_v1} template, loss on the
- * answers. The tower (layer −2, LLaVA's choice) and the LLaMA stay frozen. Written as a llava-hf checkpoint
+ * answers. The tower (its layer −2 by default, LLaVA's choice) and the LLaMA stay frozen. Written as a llava-hf checkpoint
  * ({@link LlavaHfWriter}, LoRA folded in) that {@code generate --llava-model}, {@code eval} and {@code serve} load.
  */
 final class LlavaStage {
@@ -47,9 +47,10 @@ final class LlavaStage {
 
     /**
      * Both stages' options ({@code pretrain} null: no stage 1, the ablation without alignment pre-training);
-     * {@code loraRank} with alpha = 2·rank, as the Inverse-LLaVA stage.
+     * {@code loraRank} with alpha = 2·rank, as the Inverse-LLaVA stage; {@code featureLayer} the tower's hidden state
+     * the projector reads (−2, LLaVA-1.5's, or −1, the one Inverse-LLaVA reads).
      */
-    record Options(TrainOptions pretrain, TrainOptions finetune, int loraRank) {}
+    record Options(TrainOptions pretrain, TrainOptions finetune, int loraRank, int featureLayer) {}
 
     /** What one run produced: each stage's history (stage 1's null when skipped). */
     record Result(TrainState pretrain, TrainState finetune) {}
@@ -69,7 +70,14 @@ final class LlavaStage {
             TensorMap base = FrozenWeights.load(language, root);
             int featureDim = initProjector(
                     params, vision, config.hiddenSize(), options.finetune().seed());
-            write(out, vision, language, base, params, lora); // the starting checkpoint: its tower encodes the pictures
+            write(
+                    out,
+                    vision,
+                    language,
+                    base,
+                    params,
+                    lora,
+                    options.featureLayer()); // the starting checkpoint: its tower encodes the pictures
             List<Example> captions = new ArrayList<>();
             List<Example> questions = new ArrayList<>();
             try (VisionModel tower = LlavaModel.loadVision(new LlavaPaths(out, null), LoadOptions.defaults())) {
@@ -124,14 +132,14 @@ final class LlavaStage {
                             root,
                             new Wiring(config, base, params, lora, featureDim).loss(),
                             (epoch, step) -> {
-                                write(out, vision, language, base, params, lora);
+                                write(out, vision, language, base, params, lora, options.featureLayer());
                                 return InverseLlavaStage.validate(
                                         LlavaModel.load(new LlavaPaths(out, null), LoadOptions.defaults()),
                                         ID,
                                         validation,
                                         "epoch " + epoch);
                             });
-            write(out, vision, language, base, params, lora);
+            write(out, vision, language, base, params, lora, options.featureLayer());
             return new Result(pretrain, finetune);
         }
     }
@@ -206,10 +214,16 @@ final class LlavaStage {
 
     /**
      * The checkpoint: the LLaMA's tensors with LoRA folded in as the loader folds it ({@link DeltaWeights#folded}:
-     * {@code W + alpha/rank · B·A}, MODEL_SPEC §1), the projector, and the tower.
+     * {@code W + alpha/rank · B·A}, MODEL_SPEC §1), the projector, and the tower read at {@code featureLayer}.
      */
     static Path write(
-            Path out, Path vision, Path language, TensorMap base, Parameters params, InverseLlavaConfig.Adaptation lora)
+            Path out,
+            Path vision,
+            Path language,
+            TensorMap base,
+            Parameters params,
+            InverseLlavaConfig.Adaptation lora,
+            int featureLayer)
             throws IOException {
         SafetensorsWriter w = new SafetensorsWriter();
         try (NDManager m = params.manager().newSubManager()) { // what is computed from the tensors is freed with m
@@ -223,6 +237,6 @@ final class LlavaStage {
         for (String name : PROJECTOR) {
             Parameters.addF32(w, LlavaHfWriter.PROJECTOR + name, params.get(LlavaHfWriter.PROJECTOR + name));
         }
-        return LlavaHfWriter.write(out, vision, language, w);
+        return LlavaHfWriter.write(out, vision, language, w, featureLayer);
     }
 }

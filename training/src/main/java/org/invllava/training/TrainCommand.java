@@ -162,6 +162,13 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--llava-pretrain-lr", defaultValue = "1e-3", description = "LLaVA-1.5 stage 1 peak learning rate")
     double llavaPretrainLr;
 
+    @Option(
+            names = "--llava-feature-layer",
+            defaultValue = "-2",
+            description = "LLaVA-1.5: the tower's hidden state the projector reads (default -2, LLaVA-1.5's; -1, the"
+                    + " last layer, is the one Inverse-LLaVA reads)")
+    int llavaFeatureLayer;
+
     @Override
     public Integer call() throws Exception {
         if (!List.of("all", "vision", "language", "inverse-llava", "llava").contains(stage)) {
@@ -279,7 +286,8 @@ public final class TrainCommand implements Callable<Integer> {
                                 : new TrainOptions(
                                         llavaPretrainEpochs, batchSize, llavaPretrainLr, 0.03, 0.0, seed, 200),
                         new TrainOptions(llavaEpochs, batchSize, lr, 0.03, 0.0, seed, 200),
-                        loraRank));
+                        loraRank,
+                        llavaFeatureLayer));
         List<LossCurve.Series> curves = new ArrayList<>();
         if (r.pretrain() != null) {
             curves.add(new LossCurve.Series(

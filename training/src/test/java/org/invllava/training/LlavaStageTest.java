@@ -15,6 +15,7 @@ import java.util.List;
 import org.invllava.evaluation.world.World;
 import org.invllava.runtime.config.InverseLlavaConfig;
 import org.invllava.runtime.config.LlamaConfig;
+import org.invllava.runtime.config.LlavaConfig;
 import org.invllava.runtime.demo.DemoModelFactory;
 import org.invllava.runtime.language.ForwardBatch;
 import org.invllava.runtime.language.FreshKv;
@@ -36,6 +37,8 @@ import org.invllava.runtime.weights.TensorMap;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The LLaVA-1.5 baseline's two stages on the demo shape (random weights) and a few pictures of the world. */
 class LlavaStageTest {
@@ -66,7 +69,8 @@ class LlavaStageTest {
                 new LlavaStage.Options(
                         new TrainOptions(6, 1, 1e-2, 0.1, 0.0, 3, 100),
                         new TrainOptions(3, 4, 5e-3, 0.1, 0.0, 3, 100),
-                        4));
+                        4,
+                        LlavaHfWriter.LLAVA_FEATURE_LAYER));
         assertDrops(r.pretrain(), 3, 0.05); // the projector alone moves a random LM's next-token loss a little
         assertDrops(r.finetune(), 3, 0.2);
         assertEquals(3, r.finetune().validation().size(), "a validation accuracy per stage-2 epoch");
@@ -88,8 +92,10 @@ class LlavaStageTest {
         }
     }
 
-    @Test
-    void aWrittenCheckpointServesTheTrainedLogits() throws Exception {
+    /** −2 is LLaVA-1.5's layer, −1 the last one (Inverse-LLaVA's), for a comparison on the same features. */
+    @ParameterizedTest
+    @ValueSource(ints = {LlavaHfWriter.LLAVA_FEATURE_LAYER, -1})
+    void aWrittenCheckpointServesTheTrainedLogits(int layer) throws Exception {
         LlamaConfig config = LlamaConfig.load(demo.language().resolve("config.json"));
         InverseLlavaConfig.Adaptation lora = LlavaStage.lora(4);
         try (NDManager root = NDManager.newBaseManager();
@@ -97,15 +103,22 @@ class LlavaStageTest {
             TensorMap base = FrozenWeights.load(demo.language(), root);
             int featureDim = LlavaStage.initProjector(params, demo.vision(), config.hiddenSize(), 3);
             DeltaInit.reference().create(DeltaLayout.of(config, null, lora, 0), params, 3);
-            Path start = LlavaStage.write(dir.resolve("start"), demo.vision(), demo.language(), base, params, lora);
+            Path start = LlavaStage.write(
+                    dir.resolve("start" + layer), demo.vision(), demo.language(), base, params, lora, layer);
             List<Example> examples;
             try (VisionModel tower = LlavaModel.loadVision(new LlavaPaths(start, null), LoadOptions.defaults())) {
                 examples = InverseLlavaStage.examples(tower, Tokenizers.load(demo.language(), config), train);
             }
             LlavaStage.Wiring wiring = new LlavaStage.Wiring(config, base, params, lora, featureDim);
-            TrainingLoop.overTokens("test", new TrainOptions(2, 4, 5e-3, 0.1, 0.0, 3, 100), dir.resolve("state"))
+            TrainingLoop.overTokens(
+                            "test", new TrainOptions(2, 4, 5e-3, 0.1, 0.0, 3, 100), dir.resolve("state" + layer))
                     .run(examples, params, root, wiring.loss(), (e, s) -> Double.NaN);
-            Path trained = LlavaStage.write(dir.resolve("trained"), demo.vision(), demo.language(), base, params, lora);
+            Path trained = LlavaStage.write(
+                    dir.resolve("trained" + layer), demo.vision(), demo.language(), base, params, lora, layer);
+            assertEquals(
+                    layer,
+                    LlavaConfig.load(trained.resolve("config.json")).featureLayer(),
+                    "the layer the projector reads");
             Example e = examples.get(0);
             int rows = e.rows()[0] + 1; // the prompt's rows
             float[] expected;

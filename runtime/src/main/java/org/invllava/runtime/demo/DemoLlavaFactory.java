@@ -42,7 +42,8 @@ public final class DemoLlavaFactory {
             demo.random(w, LlavaHfWriter.PROJECTOR + "linear_1.bias", s.hidden());
             demo.random(w, LlavaHfWriter.PROJECTOR + "linear_2.weight", s.hidden(), s.hidden());
             demo.random(w, LlavaHfWriter.PROJECTOR + "linear_2.bias", s.hidden());
-            LlavaHfWriter.write(dir, parts.resolve("vision"), parts.resolve("language"), w);
+            LlavaHfWriter.write(
+                    dir, parts.resolve("vision"), parts.resolve("language"), w, LlavaHfWriter.LLAVA_FEATURE_LAYER);
         } finally {
             try (Stream<Path> files = Files.walk(parts)) {
                 for (Path p : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {

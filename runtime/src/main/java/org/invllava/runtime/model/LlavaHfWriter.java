@@ -20,6 +20,9 @@ import org.invllava.runtime.weights.SafetensorsWriter;
 public final class LlavaHfWriter {
     public static final String PROJECTOR = "multi_modal_projector.";
     public static final String LANGUAGE = "language_model.";
+    /** The CLIP hidden state LLaVA-1.5's projector reads: the penultimate layer's output. */
+    public static final int LLAVA_FEATURE_LAYER = -2;
+
     private static final String VISION = "vision_tower.";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -28,16 +31,22 @@ public final class LlavaHfWriter {
     /**
      * Writes {@code dir} (created): {@code tensors} (the {@value #LANGUAGE}* and {@value #PROJECTOR}* tensors) with
      * the tower of {@code vision} added as {@value #VISION}*, {@code config.json} from both configs, the tower's
-     * preprocessing and the LLaMA's tokenizer files.
+     * preprocessing and the LLaMA's tokenizer files; the projector reads the tower's hidden state {@code featureLayer}
+     * ({@value #LLAVA_FEATURE_LAYER} for LLaVA-1.5, −1 for the last layer).
      */
-    public static Path write(Path dir, Path vision, Path language, SafetensorsWriter tensors) throws IOException {
+    public static Path write(Path dir, Path vision, Path language, SafetensorsWriter tensors, int featureLayer)
+            throws IOException {
+        if (featureLayer >= 0) {
+            throw new IllegalArgumentException(
+                    "the feature layer counts from the end (-1, -2, ...), got " + featureLayer);
+        }
         Files.createDirectories(dir);
         Checkpoint.open(vision).tensors().forEach((name, t) -> tensors.addCopy(VISION + name, t));
         tensors.write(dir.resolve("model.safetensors"));
         ObjectNode config = JSON.createObjectNode()
                 .put("model_type", "llava")
                 .put("projector_hidden_act", "gelu")
-                .put("vision_feature_layer", -2)
+                .put("vision_feature_layer", featureLayer)
                 .put("vision_feature_select_strategy", "default")
                 .put("tie_word_embeddings", false);
         config.putArray("architectures").add(LlavaConfig.HF_ARCHITECTURE);
