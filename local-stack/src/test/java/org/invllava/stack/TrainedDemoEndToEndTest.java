@@ -13,6 +13,7 @@ import org.invllava.evaluation.runner.EvalRunner;
 import org.invllava.evaluation.runner.InProcessAnswerer;
 import org.invllava.evaluation.runner.OpenAiAnswerer;
 import org.invllava.evaluation.runner.Progress;
+import org.invllava.evaluation.world.Style;
 import org.invllava.evaluation.world.World;
 import org.invllava.evaluation.world.WorldExport;
 import org.invllava.runtime.demo.BundledDemoModel;
@@ -22,6 +23,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The bundled (trained) demo model served by the whole stack, asked a fixed slice of the synthetic world's test
@@ -31,8 +34,6 @@ import org.junit.jupiter.api.io.TempDir;
 class TrainedDemoEndToEndTest {
     /** The seed the demo model's world was made from (its training split; the test split is disjoint). */
     static final long WORLD_SEED = 7;
-    /** Accuracy the demo model must reach on this slice (its 90% target): it got 96.3% in-process; a uniform guess gets 34.3%. */
-    static final double MIN_ACCURACY = 90.0;
 
     @TempDir
     static Path dir;
@@ -88,13 +89,20 @@ class TrainedDemoEndToEndTest {
         assertEquals(expected.size(), seen, "the page offers every sample");
     }
 
-    @Test
-    void accuracyThroughKafkaEqualsTheModelInProcess() throws Exception {
+    /**
+     * The slice drawn as the first renderer draws it ({@code plain}) and as the robustness split does ({@code
+     * shifted}: greys, sizes and JPEG qualities the training never drew), each with the accuracy the demo must reach
+     * on it. In-process the demo scores 92.6% and 86.7% on these 30 pictures (135 questions each), 95.4% and 92.1% on
+     * the whole 500-picture test splits (its target: 90% on both); a uniform guess gets about 34%.
+     */
+    @ParameterizedTest(name = "{0} pictures, at least {1}%")
+    @CsvSource({"PLAIN, 90", "SHIFTED, 85"})
+    void accuracyThroughKafkaEqualsTheModelInProcess(Style style, double minAccuracy) throws Exception {
         assertTrue(stack.usesDemoModel());
-        Path split = dir.resolve("world/test");
+        Path split = dir.resolve("world-" + style.label() + "/test");
         WorldExport.write(
                 World.Split.TEST,
-                new World(WORLD_SEED, World.DEFAULT_IMAGE_SIZE).samples(World.Split.TEST, 0, 30),
+                new World(WORLD_SEED, World.DEFAULT_IMAGE_SIZE, style).samples(World.Split.TEST, 0, 30),
                 split);
         Benchmark questions = Formats.jsonl(split.resolve("questions.jsonl"));
         EvalRunner.Answers served;
@@ -109,7 +117,8 @@ class TrainedDemoEndToEndTest {
         }
         EvalRunner.Answers direct;
         try (InProcessAnswerer model = new InProcessAnswerer(
-                InverseLlavaModel.load(BundledDemoModel.in(dir.resolve("direct")), LoadOptions.defaults()),
+                InverseLlavaModel.load(
+                        BundledDemoModel.in(dir.resolve("direct-" + style.label())), LoadOptions.defaults()),
                 "in-process",
                 8)) {
             direct = EvalRunner.run(
@@ -122,6 +131,6 @@ class TrainedDemoEndToEndTest {
         assertEquals(direct.byId(), served.byId());
         Score score = questions.score(served.byId());
         assertEquals(questions.score(direct.byId()), score);
-        assertTrue(score.metrics().get("accuracy") >= MIN_ACCURACY, "demo model accuracy " + score);
+        assertTrue(score.metrics().get("accuracy") >= minAccuracy, "demo model accuracy on " + style + " " + score);
     }
 }
