@@ -36,8 +36,9 @@ import org.invllava.wire.PatchFeatures;
  * (1) feature alignment, only the {@code mlp2x_gelu} projector trainable, on (picture, caption) pairs in LLaVA's
  * {@code plain} template ({@code <image>\n} then the caption); (2) the projector and LoRA on every LLaMA layer
  * (LLaVA-1.5's LoRA recipe: q,k,v,o,gate,up,down) on the questions in the {@code vicuna_v1} template, loss on the
- * answers. The tower (its layer −2 by default, LLaVA's choice) and the LLaMA stay frozen. Written as a llava-hf checkpoint
- * ({@link LlavaHfWriter}, LoRA folded in) that {@code generate --llava-model}, {@code eval} and {@code serve} load.
+ * answers. The tower (its layer −2 by default, LLaVA's choice) and the LLaMA stay frozen. Written as a llava-hf
+ * checkpoint ({@link LlavaHfWriter}, LoRA folded in) that {@code generate --llava-model}, {@code eval} and {@code
+ * serve} load.
  */
 final class LlavaStage {
     static final String ID = "llava-1.5";
