@@ -26,8 +26,11 @@ final class StackFixture {
     static final int MAX_REQUEST_BYTES = 1 << 20;
     static final int MAX_IMAGE_BYTES = 200_000;
     static final long MAX_PIXELS = 1_000_000;
-    /** How long a test stack's answers go on after their client left: short, for the tests that wait for it. */
-    static final Duration ORPHAN_GRACE = Duration.ofSeconds(3);
+    /**
+     * How long a test stack's answers go on after their client left: serve's default, so that an answer whose client
+     * left (or resumes late on a loaded machine) is not cancelled while a test still reads it.
+     */
+    static final Duration ORPHAN_GRACE = Duration.ofSeconds(10);
 
     private StackFixture() {}
 
