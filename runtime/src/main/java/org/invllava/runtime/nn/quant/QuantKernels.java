@@ -15,11 +15,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@code INVERSE_LLAVA_KERNELS}: {@code auto} (default: the best the CPU has), {@code avx512}, {@code avx2},
  * {@code portable} (C without vector instructions) or {@code java} (no native code).
- * {@code INVERSE_LLAVA_KERNEL_THREADS}: the pool's size (default: the processors the JVM sees).
+ * {@code INVERSE_LLAVA_KERNEL_THREADS}: the pool's size (default: {@code OMP_NUM_THREADS} where set, the count libtorch's
+ * own ops run on, else the processors the JVM sees).
  */
 public final class QuantKernels {
     static final String LEVEL = "INVERSE_LLAVA_KERNELS";
     static final String THREADS = "INVERSE_LLAVA_KERNEL_THREADS";
+    static final String OMP_THREADS = "OMP_NUM_THREADS";
     private static final Logger LOG = LoggerFactory.getLogger(QuantKernels.class);
     private static final String[] LEVEL_NAMES = {"portable", "avx2", "avx512"};
 
@@ -30,7 +32,12 @@ public final class QuantKernels {
 
     /** Bound once: the instruction level products use, or -1 when the native kernels are not available. */
     private static final class Binding {
-        static final Bound BOUND = bindOnce(System.getenv(LEVEL), System.getenv(THREADS));
+        static final Bound BOUND = bindOnce(
+                System.getenv(LEVEL),
+                threadCount(
+                        System.getenv(THREADS),
+                        System.getenv(OMP_THREADS),
+                        Runtime.getRuntime().availableProcessors()));
         static final int BEST = BOUND.best();
         static final int CHOSEN = chosen(System.getenv(LEVEL), BEST);
     }
@@ -52,7 +59,37 @@ public final class QuantKernels {
                 : LEVEL_NAMES[level()] + ", " + threads() + (threads() == 1 ? " thread, " : " threads, ") + pool();
     }
 
-    private static Bound bindOnce(String forced, String threadCount) {
+    /**
+     * The threads products run on: {@code kernelThreads} ({@value #THREADS}) where set, else libtorch's count
+     * ({@value #OMP_THREADS}: its first level, as libgomp reads "4,2"), else {@code processors}. A service started with
+     * {@code OMP_NUM_THREADS=1} beside others thus keeps its 16-bit and quantised products on one thread as well.
+     */
+    static int threadCount(String kernelThreads, String ompThreads, int processors) {
+        if (kernelThreads != null && !kernelThreads.isBlank()) {
+            return positive(kernelThreads.trim())
+                    .orElseThrow(() -> new IllegalArgumentException(
+                            THREADS + " must be a positive whole number, not '" + kernelThreads + "'"));
+        }
+        if (ompThreads != null && !ompThreads.isBlank()) {
+            Optional<Integer> omp = positive(ompThreads.split(",", -1)[0].trim());
+            if (omp.isPresent()) {
+                return omp.get();
+            }
+            LOG.warn("{}='{}' is not a thread count; products run on {} threads", OMP_THREADS, ompThreads, processors);
+        }
+        return processors;
+    }
+
+    private static Optional<Integer> positive(String text) {
+        try {
+            int value = Integer.parseInt(text);
+            return value > 0 ? Optional.of(value) : Optional.empty();
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static Bound bindOnce(String forced, int threadCount) {
         if ("java".equalsIgnoreCase(forced)) {
             return new Bound(-1, LEVEL + "=java");
         }
@@ -62,10 +99,7 @@ public final class QuantKernels {
             LOG.info("16-bit and quantised weights run in plain Java: {}", failure.get());
             return new Bound(-1, failure.get());
         }
-        int count = threadCount == null || threadCount.isBlank()
-                ? Runtime.getRuntime().availableProcessors()
-                : Integer.parseInt(threadCount.trim());
-        int best = init(count);
+        int best = init(threadCount);
         LOG.info(
                 "16-bit and quantised weights: native kernels, best level {} of this CPU, {} threads ({})",
                 best,

@@ -1,6 +1,7 @@
 package org.invllava.runtime.nn.quant;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -14,6 +15,21 @@ import org.junit.jupiter.params.provider.EnumSource;
 /** The native kernels against the naive Java product, at every instruction level this CPU has. */
 class QuantKernelsTest {
     private static final int[] ROWS = {1, 2, 3, 4, 5, 9, 17, 70}; // 70: past one tile of 64 x rows
+
+    @Test
+    void theThreadCountFollowsLibtorchsUnlessSetForTheKernels() {
+        assertEquals(3, QuantKernels.threadCount("3", "1", 8), "INVERSE_LLAVA_KERNEL_THREADS wins");
+        assertEquals(1, QuantKernels.threadCount(null, "1", 8), "OMP_NUM_THREADS, as libtorch's ops");
+        assertEquals(4, QuantKernels.threadCount(" ", "4,2", 8), "OMP_NUM_THREADS' first level");
+        assertEquals(8, QuantKernels.threadCount(null, null, 8), "the processors");
+        assertEquals(8, QuantKernels.threadCount(null, "many", 8), "an OMP_NUM_THREADS libgomp ignores too");
+        for (String bad : new String[] {"0", "-2", "two"}) {
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> QuantKernels.threadCount(bad, "4", 8));
+            assertEquals(
+                    "INVERSE_LLAVA_KERNEL_THREADS must be a positive whole number, not '" + bad + "'", e.getMessage());
+        }
+    }
 
     @ParameterizedTest
     @EnumSource(
