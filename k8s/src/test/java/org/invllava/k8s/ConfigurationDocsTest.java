@@ -35,9 +35,10 @@ class ConfigurationDocsTest {
                     "INVERSE_LLAVA_PACKED_WEIGHTS",
                     "INVERSE_LLAVA_KERNELS",
                     "INVERSE_LLAVA_KERNEL_THREADS",
-                    "MALLOC_ARENA_MAX"),
+                    "MALLOC_ARENA_MAX",
+                    "OMP_NUM_THREADS"),
             "vision-encoder-svc",
-            Set.of("MALLOC_ARENA_MAX"),
+            Set.of("MALLOC_ARENA_MAX", "OMP_NUM_THREADS"),
             "gateway",
             Set.of());
 

@@ -2,6 +2,7 @@ package org.invllava.k8s;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -39,8 +40,12 @@ class ManifestConsistencyTest {
     static final List<String> OVERLAYS = RenderedManifests.OVERLAYS;
     /** SmallRye Health's endpoints, which every service's Quarkus app serves on PROBE_PORT. */
     static final Set<String> PROBE_PATHS = Set.of("/q/health/live", "/q/health/ready", "/q/health/started");
-    /** Variables read by a library inside the service rather than by our settings code: DJL's, the JVM's, glibc's. */
-    static final Set<String> LIBRARY_VARIABLES = Set.of("DJL_CACHE_DIR", "JAVA_TOOL_OPTIONS", "MALLOC_ARENA_MAX");
+    /**
+     * Variables read by a library inside the service rather than by our settings code: DJL's, the JVM's, glibc's,
+     * libtorch's OpenMP (and the runtime's weight kernels: {@code QuantKernels}).
+     */
+    static final Set<String> LIBRARY_VARIABLES =
+            Set.of("DJL_CACHE_DIR", "JAVA_TOOL_OPTIONS", "MALLOC_ARENA_MAX", "OMP_NUM_THREADS");
 
     @TempDir
     static Path tmp;
@@ -112,6 +117,34 @@ class ManifestConsistencyTest {
             assertTrue(
                     unknown.isEmpty(),
                     overlay + "/" + s.deployment() + " sets variables the service never reads: " + unknown);
+        }
+    }
+
+    /**
+     * A model service runs libtorch's threads on the CPUs it requests: without OMP_NUM_THREADS each replica starts one
+     * per core of its node, and replicas sharing a node (KEDA scales on lag) spin against each other.
+     */
+    @ParameterizedTest
+    @FieldSource("OVERLAYS")
+    void modelServicesRunAsManyThreadsAsTheCpusTheyRequest(String overlay) throws Exception {
+        RenderedManifests m = RenderedManifests.of(overlay);
+        for (Service s : services(m).subList(1, services(m).size())) {
+            JsonNode container = RenderedManifests.container(m.one("Deployment", s.deployment()));
+            JsonNode threads = null;
+            for (JsonNode e : container.path("env")) {
+                threads = e.path("name").asText().equals("OMP_NUM_THREADS") ? e : threads;
+            }
+            assertNotNull(threads, overlay + "/" + s.deployment() + " leaves libtorch one thread per core of the node");
+            assertEquals(
+                    "requests.cpu",
+                    threads.path("valueFrom")
+                            .path("resourceFieldRef")
+                            .path("resource")
+                            .asText(),
+                    overlay + "/" + s.deployment() + ": OMP_NUM_THREADS follows the CPU request");
+            long cpus = Long.parseLong(
+                    m.environment(m.one("Deployment", s.deployment())).get("OMP_NUM_THREADS"));
+            assertTrue(cpus >= 1, overlay + "/" + s.deployment() + ": " + cpus + " threads");
         }
     }
 

@@ -1,6 +1,7 @@
 package org.invllava.k8s;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -157,8 +158,32 @@ final class RenderedManifests {
                     .forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
         }
         for (JsonNode e : c.path("env")) {
-            env.put(e.path("name").asText(), e.has("value") ? e.path("value").asText() : "<secret>");
+            JsonNode resource = e.path("valueFrom").path("resourceFieldRef");
+            String value = e.has("value")
+                    ? e.path("value").asText()
+                    : resource.isMissingNode() ? "<secret>" : String.valueOf(cpus(c, resource));
+            env.put(e.path("name").asText(), value);
         }
         return env;
+    }
+
+    /** A {@code resourceFieldRef} to the container's CPU request or limit as the kubelet resolves it: whole CPUs, rounded up. */
+    static long cpus(JsonNode container, JsonNode ref) {
+        String[] field = ref.path("resource").asText().split("\\.");
+        assertEquals(2, field.length, "resourceFieldRef " + ref);
+        assertEquals("cpu", field[1], "only CPU fields are resolved here: " + ref);
+        assertEquals("1", ref.path("divisor").asText("1"), "divisor of " + ref);
+        JsonNode quantity = container.path("resources").path(field[0]).path("cpu");
+        assertFalse(
+                quantity.isMissingNode(),
+                "the container sets no " + ref.path("resource").asText());
+        return (millicpus(quantity.asText()) + 999) / 1000;
+    }
+
+    /** A CPU quantity ("500m", "2", "1.5") in thousandths of a CPU. */
+    static long millicpus(String quantity) {
+        return quantity.endsWith("m")
+                ? Long.parseLong(quantity.substring(0, quantity.length() - 1))
+                : Math.round(Double.parseDouble(quantity) * 1000);
     }
 }
