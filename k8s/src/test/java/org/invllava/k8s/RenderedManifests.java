@@ -167,7 +167,10 @@ final class RenderedManifests {
         return env;
     }
 
-    /** A {@code resourceFieldRef} to the container's CPU request or limit as the kubelet resolves it: whole CPUs, rounded up. */
+    /**
+     * A {@code resourceFieldRef} to the container's CPU request or limit as the kubelet resolves it: whole CPUs,
+     * rounded up.
+     */
     static long cpus(JsonNode container, JsonNode ref) {
         String[] field = ref.path("resource").asText().split("\\.");
         assertEquals(2, field.length, "resourceFieldRef " + ref);

@@ -15,8 +15,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@code INVERSE_LLAVA_KERNELS}: {@code auto} (default: the best the CPU has), {@code avx512}, {@code avx2},
  * {@code portable} (C without vector instructions) or {@code java} (no native code).
- * {@code INVERSE_LLAVA_KERNEL_THREADS}: the pool's size (default: {@code OMP_NUM_THREADS} where set, the count libtorch's
- * own ops run on, else the processors the JVM sees).
+ * {@code INVERSE_LLAVA_KERNEL_THREADS}: the pool's size (default: {@code OMP_NUM_THREADS} where set, the count
+ * libtorch's own ops run on, else the processors the JVM sees).
  */
 public final class QuantKernels {
     static final String LEVEL = "INVERSE_LLAVA_KERNELS";
