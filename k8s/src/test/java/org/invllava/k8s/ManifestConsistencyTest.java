@@ -129,7 +129,8 @@ class ManifestConsistencyTest {
     void modelServicesRunAsManyThreadsAsTheCpusTheyRequest(String overlay) throws Exception {
         RenderedManifests m = RenderedManifests.of(overlay);
         for (Service s : services(m).subList(1, services(m).size())) {
-            JsonNode container = RenderedManifests.container(m.one("Deployment", s.deployment()));
+            JsonNode deployment = m.one("Deployment", s.deployment());
+            JsonNode container = RenderedManifests.container(deployment);
             JsonNode threads = null;
             for (JsonNode e : container.path("env")) {
                 threads = e.path("name").asText().equals("OMP_NUM_THREADS") ? e : threads;
@@ -142,8 +143,7 @@ class ManifestConsistencyTest {
                             .path("resource")
                             .asText(),
                     overlay + "/" + s.deployment() + ": OMP_NUM_THREADS follows the CPU request");
-            long cpus = Long.parseLong(
-                    m.environment(m.one("Deployment", s.deployment())).get("OMP_NUM_THREADS"));
+            long cpus = Long.parseLong(m.environment(deployment).get("OMP_NUM_THREADS"));
             assertTrue(cpus >= 1, overlay + "/" + s.deployment() + ": " + cpus + " threads");
         }
     }
