@@ -28,6 +28,7 @@ import org.invllava.schemas.ModelTopics;
 import org.invllava.schemas.Topics;
 import org.invllava.vision.svc.VisionEncoderSettings;
 import org.invllava.vision.svc.VisionEncoderStartup;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
@@ -143,9 +144,22 @@ class ManifestConsistencyTest {
                             .path("resource")
                             .asText(),
                     overlay + "/" + s.deployment() + ": OMP_NUM_THREADS follows the CPU request");
-            long cpus = Long.parseLong(m.environment(deployment).get("OMP_NUM_THREADS"));
+            Map<String, String> env = m.environment(deployment);
+            long cpus = Long.parseLong(env.get("OMP_NUM_THREADS"));
             assertTrue(cpus >= 1, overlay + "/" + s.deployment() + ": " + cpus + " threads");
+            assertTrue(
+                    env.get("JAVA_TOOL_OPTIONS").contains("-XX:ActiveProcessorCount=" + cpus),
+                    overlay + "/" + s.deployment() + ": the JVM counts the node's cores, not the " + cpus
+                            + " it requests: " + env.get("JAVA_TOOL_OPTIONS"));
         }
+    }
+
+    @Test
+    void variableReferencesExpandAsTheKubeletExpandsThem() {
+        Map<String, String> defined = Map.of("CPUS", "4");
+        assertEquals(
+                "-XX:ActiveProcessorCount=4", RenderedManifests.expand("-XX:ActiveProcessorCount=$(CPUS)", defined));
+        assertEquals("$(LATER) $(CPUS) $", RenderedManifests.expand("$(LATER) $$(CPUS) $", defined));
     }
 
     /**

@@ -145,7 +145,7 @@ final class RenderedManifests {
 
     /**
      * The environment a Deployment's container gets: its ConfigMaps' data, then its own {@code env} entries (values
-     * from secrets stand as {@code <secret>}).
+     * from secrets stand as {@code <secret>}), with {@code $(NAME)} references expanded as the kubelet does.
      */
     Map<String, String> environment(JsonNode deployment) {
         Map<String, String> env = new LinkedHashMap<>();
@@ -162,9 +162,32 @@ final class RenderedManifests {
             String value = e.has("value")
                     ? e.path("value").asText()
                     : resource.isMissingNode() ? "<secret>" : String.valueOf(cpus(c, resource));
-            env.put(e.path("name").asText(), value);
+            env.put(e.path("name").asText(), expand(value, env));
         }
         return env;
+    }
+
+    /**
+     * The kubelet's expansion of an {@code env} value: {@code $(NAME)} becomes the value of a variable defined before
+     * it, {@code $$} a literal {@code $}; a reference to an undefined variable stays as written.
+     */
+    static String expand(String value, Map<String, String> defined) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            int close = value.indexOf(')', i);
+            if (c == '$' && value.startsWith("$$", i)) {
+                out.append('$');
+                i++;
+            } else if (c == '$' && value.startsWith("$(", i) && close > 0) {
+                String name = value.substring(i + 2, close);
+                out.append(defined.getOrDefault(name, "$(" + name + ")"));
+                i = close;
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
     }
 
     /**
