@@ -46,7 +46,7 @@ class ManifestConsistencyTest {
      * libtorch's OpenMP (and the runtime's weight kernels: {@code QuantKernels}).
      */
     static final Set<String> LIBRARY_VARIABLES =
-            Set.of("DJL_CACHE_DIR", "JAVA_TOOL_OPTIONS", "MALLOC_ARENA_MAX", "OMP_NUM_THREADS");
+            Set.of("DJL_CACHE_DIR", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "MALLOC_ARENA_MAX", "OMP_NUM_THREADS");
 
     @TempDir
     static Path tmp;
@@ -123,7 +123,8 @@ class ManifestConsistencyTest {
 
     /**
      * A model service runs libtorch's threads on the CPUs it requests: without OMP_NUM_THREADS each replica starts one
-     * per core of its node, and replicas sharing a node (KEDA scales on lag) spin against each other.
+     * per core of its node, and replicas sharing a node (KEDA scales on lag) spin against each other. Its JVM counts
+     * the same CPUs.
      */
     @ParameterizedTest
     @FieldSource("OVERLAYS")
@@ -147,10 +148,11 @@ class ManifestConsistencyTest {
             Map<String, String> env = m.environment(deployment);
             long cpus = Long.parseLong(env.get("OMP_NUM_THREADS"));
             assertTrue(cpus >= 1, overlay + "/" + s.deployment() + ": " + cpus + " threads");
+            String java = env.get("JDK_JAVA_OPTIONS");
             assertTrue(
-                    env.get("JAVA_TOOL_OPTIONS").contains("-XX:ActiveProcessorCount=" + cpus),
+                    java != null && java.contains("-XX:ActiveProcessorCount=" + cpus),
                     overlay + "/" + s.deployment() + ": the JVM counts the node's cores, not the " + cpus
-                            + " it requests: " + env.get("JAVA_TOOL_OPTIONS"));
+                            + " it requests: JDK_JAVA_OPTIONS=" + java);
         }
     }
 
