@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,18 +15,19 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.function.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
+import java.util.TreeMap;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.invllava.kafka.FeatureCodec;
 import org.invllava.kafka.KafkaSettings;
 import org.invllava.kafka.TopicSetup;
 import org.invllava.kafka.local.EmbeddedKafka;
+import org.invllava.observability.Metrics;
 import org.invllava.runtime.demo.DemoModelFactory;
 import org.invllava.runtime.demo.ModelShape;
 import org.invllava.runtime.generate.Generator;
+import org.invllava.runtime.generate.SamplingParams;
 import org.invllava.runtime.model.InverseLlavaModel;
 import org.invllava.runtime.model.LoadOptions;
 import org.invllava.runtime.serving.EngineConfig;
@@ -38,11 +40,14 @@ import org.invllava.schemas.DeadLetter;
 import org.invllava.schemas.ErrorCode;
 import org.invllava.schemas.ErrorInfo;
 import org.invllava.schemas.FinishReason;
+import org.invllava.schemas.ModelTopics;
+import org.invllava.schemas.OutputOptions;
 import org.invllava.schemas.PromptRequest;
 import org.invllava.schemas.SamplingParameters;
 import org.invllava.schemas.TensorDType;
 import org.invllava.schemas.TokenChunk;
 import org.invllava.schemas.Topics;
+import org.invllava.schemas.VisualFeatures;
 import org.invllava.wire.PatchFeatures;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -58,6 +63,7 @@ class FusionLlmServiceTest {
     static KafkaSettings settings;
     static InverseLlavaModel model;
     static KafkaProducer<byte[], byte[]> producer;
+    static TopicReads reads;
     static int instances;
 
     @BeforeAll
@@ -69,6 +75,7 @@ class FusionLlmServiceTest {
                 new DemoModelFactory(ModelShape.tiny(), DType.F32, 9).write(dir.resolve("model")),
                 LoadOptions.defaults());
         producer = new KafkaProducer<>(settings.producer());
+        reads = new TopicReads(settings);
     }
 
     @AfterAll
@@ -93,9 +100,9 @@ class FusionLlmServiceTest {
                 new EngineConfig(maxBatch, 32, 16, 4096),
                 2,
                 dir.resolve("state-" + instances++).toString(),
-                org.invllava.schemas.ModelTopics.of(org.invllava.schemas.ModelTopics.PRIMARY),
+                ModelTopics.of(ModelTopics.PRIMARY),
                 orphanGrace);
-        FusionLlmService s = new FusionLlmService(config, model, new org.invllava.observability.Metrics());
+        FusionLlmService s = new FusionLlmService(config, model, new Metrics());
         s.start();
         return s;
     }
@@ -124,7 +131,7 @@ class FusionLlmServiceTest {
     }
 
     static void sendFeatures(String id, PatchFeatures f, ErrorInfo error) throws Exception {
-        var out = org.invllava.schemas.VisualFeatures.newBuilder()
+        var out = VisualFeatures.newBuilder()
                 .setRequestId(id)
                 .setEncoderId("demo")
                 .setImageSha256("x")
@@ -133,12 +140,9 @@ class FusionLlmServiceTest {
         if (f != null) {
             out.setShape(List.of(f.patches(), f.dim())).setData(FeatureCodec.toBytes(f, TensorDType.F32));
         } else {
-            out.setShape(List.of()).setData(java.nio.ByteBuffer.allocate(0));
+            out.setShape(List.of()).setData(ByteBuffer.allocate(0));
         }
-        send(
-                Topics.FEATURES,
-                id,
-                AvroCodec.of(org.invllava.schemas.VisualFeatures.class).encode(out.build()));
+        send(Topics.FEATURES, id, AvroCodec.of(VisualFeatures.class).encode(out.build()));
     }
 
     static PatchFeatures features(long seed) {
@@ -148,46 +152,19 @@ class FusionLlmServiceTest {
     }
 
     static int[] direct(String question, PatchFeatures f, int maxTokens) {
-        return direct(question, f, org.invllava.runtime.generate.SamplingParams.greedy(maxTokens));
+        return direct(question, f, SamplingParams.greedy(maxTokens));
     }
 
-    static int[] direct(String question, PatchFeatures f, org.invllava.runtime.generate.SamplingParams sampling) {
+    static int[] direct(String question, PatchFeatures f, SamplingParams sampling) {
         int[] ids = model.chat().question(question, f != null);
         return new Generator(model)
                 .generate(ids, f == null ? List.of() : List.of(f), sampling, (i, t, d) -> {})
                 .tokenIds();
     }
 
-    /** Reads vlm.tokens until every id in {@code ids} has its final chunk; {@code onChunk} sees each chunk. */
-    static Map<String, List<TokenChunk>> readAnswers(List<String> ids, Consumer<TokenChunk> onChunk) {
-        AvroCodec<TokenChunk> codec = AvroCodec.of(TokenChunk.class);
-        Map<String, List<TokenChunk>> out = new HashMap<>();
-        Map<String, Boolean> done = new HashMap<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(settings.consumer("reader-" + System.nanoTime()))) {
-            c.subscribe(List.of(Topics.TOKENS));
-            long until = System.currentTimeMillis() + 90_000;
-            while (done.size() < ids.size() && System.currentTimeMillis() < until) {
-                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(100))) {
-                    TokenChunk chunk = codec.decode(r.value());
-                    if (!ids.contains(chunk.getRequestId())) {
-                        continue;
-                    }
-                    out.computeIfAbsent(chunk.getRequestId(), k -> new ArrayList<>())
-                            .add(chunk);
-                    onChunk.accept(chunk);
-                    if (chunk.getFinishReason() != null) {
-                        done.put(chunk.getRequestId(), true);
-                    }
-                }
-            }
-        }
-        assertEquals(ids.size(), done.size(), "finished: " + done.keySet());
-        return out;
-    }
-
     /** Chunks deduplicated by sequence (as the gateway does), checking duplicates are identical and none is missing. */
     static List<TokenChunk> exactlyOnce(List<TokenChunk> chunks) {
-        Map<Integer, TokenChunk> bySeq = new java.util.TreeMap<>();
+        Map<Integer, TokenChunk> bySeq = new TreeMap<>();
         for (TokenChunk c : chunks) {
             TokenChunk prev = bySeq.putIfAbsent(c.getSequence(), c);
             if (prev != null) {
@@ -228,7 +205,7 @@ class FusionLlmServiceTest {
             send(Topics.PROMPTS, "poison", "definitely not avro".getBytes());
             sendPrompt(prompt("after-poison", "still serving?", false, 3));
 
-            Map<String, List<TokenChunk>> answers = readAnswers(
+            Map<String, List<TokenChunk>> answers = reads.answers(
                     List.of(
                             "img-1",
                             "txt-1",
@@ -258,7 +235,7 @@ class FusionLlmServiceTest {
             assertEquals(
                     FinishReason.LENGTH,
                     exactlyOnce(answers.get("after-poison")).get(3).getFinishReason());
-            DeadLetter letter = readDeadLetter();
+            DeadLetter letter = reads.deadLetter();
             assertEquals(Topics.PROMPTS, letter.getSourceTopic());
             assertTrue(letter.getReason().contains("not Avro"), letter.getReason());
         }
@@ -271,10 +248,10 @@ class FusionLlmServiceTest {
      */
     @Test
     void theSchedulerPausesAtItsCapAndCommitsWhatItAnswered() throws Exception {
-        org.invllava.schemas.ModelTopics topics =
-                org.invllava.schemas.ModelTopics.of(org.invllava.schemas.ModelTopics.PRIMARY);
-        startAtEnd("join-cap", topics.prompts(), topics.features()); // only this test's requests: the others' are long
-        startAtEnd("fusion-cap", Topics.WORK);
+        ModelTopics topics = ModelTopics.of(ModelTopics.PRIMARY);
+        reads.startAtEnd(
+                "join-cap", topics.prompts(), topics.features()); // only this test's requests: the others' are long
+        reads.startAtEnd("fusion-cap", Topics.WORK);
         List<String> ids = new ArrayList<>();
         for (int i = 0;
                 i < 8;
@@ -297,7 +274,7 @@ class FusionLlmServiceTest {
         });
         sampler.start();
         try {
-            Map<String, List<TokenChunk>> answers = readAnswers(ids, c -> {});
+            Map<String, List<TokenChunk>> answers = reads.answers(ids, c -> {});
             sampler.interrupt();
             sampler.join();
             assertEquals(cap, most[0], "requests in flight at most (and at some point exactly) the cap");
@@ -309,13 +286,12 @@ class FusionLlmServiceTest {
                                 .getFinishReason(),
                         id);
             }
-            try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
-                    Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
                 long deadline = System.currentTimeMillis() + 60_000;
                 long lag;
                 do {
                     Thread.sleep(200);
-                    lag = workLag(admin, "fusion-cap");
+                    lag = reads.workLag(admin, "fusion-cap");
                 } while (lag > 0 && System.currentTimeMillis() < deadline);
                 assertEquals(0, lag, "every answered request's offset is committed");
             }
@@ -332,24 +308,23 @@ class FusionLlmServiceTest {
      */
     @Test
     void aGracefulStopHandsTheAnswerOverBeforeItsProducerCloses() throws Exception {
-        org.invllava.schemas.ModelTopics topics =
-                org.invllava.schemas.ModelTopics.of(org.invllava.schemas.ModelTopics.PRIMARY);
-        startAtEnd("join-drain", topics.prompts(), topics.features());
-        startAtEnd("fusion-drain", Topics.WORK);
+        ModelTopics topics = ModelTopics.of(ModelTopics.PRIMARY);
+        reads.startAtEnd("join-drain", topics.prompts(), topics.features());
+        reads.startAtEnd("fusion-drain", Topics.WORK);
         FusionLlmService first = newService("drain", 2);
         FusionLlmService second = null;
         try {
             sendPrompt(prompt("drain-1", "tell me everything", false, 600));
-            readUntil("drain-1", 5);
+            reads.until("drain-1", 5);
             first.close();
             assertTrue(first.schedulerStopped(), "close returned with its poll loop still running");
-            try (org.apache.kafka.clients.admin.Admin admin =
-                    org.apache.kafka.clients.admin.Admin.create(settings.admin())) {
-                assertEquals(1, workLag(admin, "fusion-drain"), "the unfinished request is left to the next owner");
+            try (Admin admin = Admin.create(settings.admin())) {
+                assertEquals(
+                        1, reads.workLag(admin, "fusion-drain"), "the unfinished request is left to the next owner");
             }
             second = newService("drain", 2);
             List<TokenChunk> answer =
-                    exactlyOnce(readAnswers(List.of("drain-1"), c -> {}).get("drain-1"));
+                    exactlyOnce(reads.answers(List.of("drain-1"), c -> {}).get("drain-1"));
             assertEquals(
                     600, answer.stream().mapToInt(c -> c.getTokenIds().size()).sum());
             assertArrayEquals(
@@ -363,68 +338,6 @@ class FusionLlmServiceTest {
                 second.close();
             }
         }
-    }
-
-    /** Waits until {@code id} has at least {@code chunks} chunks on vlm.tokens. */
-    private static void readUntil(String id, int chunks) {
-        AvroCodec<TokenChunk> codec = AvroCodec.of(TokenChunk.class);
-        int seen = 0;
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(settings.consumer("until-" + System.nanoTime()))) {
-            c.subscribe(List.of(Topics.TOKENS));
-            long until = System.currentTimeMillis() + 60_000;
-            while (seen < chunks && System.currentTimeMillis() < until) {
-                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(20))) {
-                    seen += codec.decode(r.value()).getRequestId().equals(id) ? 1 : 0;
-                }
-            }
-        }
-        assertTrue(seen >= chunks, id + ": " + seen + " chunks");
-    }
-
-    /** Commits {@code group}'s offsets at the end of {@code topics}, so that it starts after what is there now. */
-    private static void startAtEnd(String group, String... topics) throws Exception {
-        try (var admin = org.apache.kafka.clients.admin.Admin.create(settings.admin())) {
-            Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest =
-                    new HashMap<>();
-            admin.describeTopics(List.of(topics))
-                    .allTopicNames()
-                    .get()
-                    .forEach((name, d) -> d.partitions()
-                            .forEach(p -> latest.put(
-                                    new org.apache.kafka.common.TopicPartition(name, p.partition()),
-                                    org.apache.kafka.clients.admin.OffsetSpec.latest())));
-            Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> ends =
-                    new HashMap<>();
-            admin.listOffsets(latest)
-                    .all()
-                    .get()
-                    .forEach((tp, o) ->
-                            ends.put(tp, new org.apache.kafka.clients.consumer.OffsetAndMetadata(o.offset())));
-            admin.alterConsumerGroupOffsets(group, ends).all().get();
-        }
-    }
-
-    /** Records of {@code vlm.work} past the group's committed offsets. */
-    private static long workLag(org.apache.kafka.clients.admin.Admin admin, String group) throws Exception {
-        var committed = admin.listConsumerGroupOffsets(group)
-                .partitionsToOffsetAndMetadata()
-                .get();
-        Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new HashMap<>();
-        for (var p : admin.describeTopics(List.of(Topics.WORK))
-                .allTopicNames()
-                .get()
-                .get(Topics.WORK)
-                .partitions()) {
-            latest.put(
-                    new org.apache.kafka.common.TopicPartition(Topics.WORK, p.partition()),
-                    org.apache.kafka.clients.admin.OffsetSpec.latest());
-        }
-        long lag = 0;
-        for (var e : admin.listOffsets(latest).all().get().entrySet()) {
-            var c = committed.get(e.getKey());
-            lag += e.getValue().offset() - (c == null ? 0 : c.offset());
-        }
-        return lag;
     }
 
     @Test
@@ -443,17 +356,15 @@ class FusionLlmServiceTest {
         PromptRequest choices = prompt("crash-n", "two stories please", false, maxTokens);
         choices.getSampling().setTemperature(0.9);
         choices.getSampling().setSeed(7L);
-        choices.setOutput(org.invllava.schemas.OutputOptions.newBuilder()
-                .setChoices(2)
-                .setLogprobs(1)
-                .build());
+        choices.setOutput(
+                OutputOptions.newBuilder().setChoices(2).setLogprobs(1).build());
         sendPrompt(choices);
         boolean[] killed = {false};
         FusionLlmService[] second = {null};
         Map<String, Integer> seenBeforeKill = new HashMap<>();
         try {
             List<String> ids = List.of("crash-img", "crash-1", "crash-2", "crash-n");
-            Map<String, List<TokenChunk>> answers = readAnswers(ids, chunk -> {
+            Map<String, List<TokenChunk>> answers = reads.answers(ids, chunk -> {
                 if (!killed[0]) {
                     seenBeforeKill.merge(chunk.getRequestId(), 1, Integer::sum);
                     if (seenBeforeKill.size() == 4 && chunk.getSequence() >= 4) { // all four are decoding in one batch
@@ -477,10 +388,9 @@ class FusionLlmServiceTest {
                         direct(
                                 "two stories please",
                                 null,
-                                PromptPlan.sampling(
-                                        org.invllava.schemas.SamplingParameters.newBuilder(choices.getSampling())
-                                                .setSeed(7L + c)
-                                                .build())),
+                                PromptPlan.sampling(SamplingParameters.newBuilder(choices.getSampling())
+                                        .setSeed(7L + c)
+                                        .build())),
                         ids(mine),
                         "choice " + c + " continued with its own seed after the takeover");
                 assertTrue(mine.stream()
@@ -563,7 +473,7 @@ class FusionLlmServiceTest {
                 sendPrompt(p);
             }
             Map<String, List<TokenChunk>> answers =
-                    readAnswers(List.of("orphan-dead", "orphan-left", "orphan-back"), c -> {});
+                    reads.answers(List.of("orphan-dead", "orphan-left", "orphan-back"), c -> {});
             // stopped without a cancel from their client: an error it can resume or retry on, never a complete answer
             assertError(exactlyOnce(answers.get("orphan-dead")), ErrorCode.UNAVAILABLE.code());
             assertError(exactlyOnce(answers.get("orphan-left")), ErrorCode.UNAVAILABLE.code());
@@ -586,19 +496,5 @@ class FusionLlmServiceTest {
         TokenChunk last = exactlyOnce(chunks).get(0);
         assertEquals(FinishReason.ERROR, last.getFinishReason());
         assertEquals(code, last.getError().getCode(), last.getError().getMessage());
-    }
-
-    private static DeadLetter readDeadLetter() {
-        AvroCodec<DeadLetter> codec = AvroCodec.of(DeadLetter.class);
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(settings.consumer("dlq-" + System.nanoTime()))) {
-            c.subscribe(List.of(Topics.DEAD_LETTER));
-            long until = System.currentTimeMillis() + 30_000;
-            while (System.currentTimeMillis() < until) {
-                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(100))) {
-                    return codec.decode(r.value());
-                }
-            }
-        }
-        throw new AssertionError("no dead letter");
     }
 }
