@@ -3,12 +3,14 @@ package org.invllava.gateway.server;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.invllava.kafka.KafkaSettings;
 import org.invllava.schemas.AvroCodec;
+import org.invllava.schemas.ControlMessage;
 import org.invllava.schemas.FinishReason;
 import org.invllava.schemas.PromptRequest;
 import org.invllava.schemas.TokenChunk;
@@ -26,6 +28,32 @@ final class FusionSide implements AutoCloseable {
     FusionSide(KafkaSettings kafka) {
         this.kafka = kafka;
         this.prompts = fromTheEnd(new KafkaConsumer<>(kafka.consumer(null)), Topics.PROMPTS);
+    }
+
+    /** The next record {@code c} reads, within 20 s. */
+    static ConsumerRecord<byte[], byte[]> next(KafkaConsumer<byte[], byte[]> c) {
+        long until = System.currentTimeMillis() + 20_000;
+        while (System.currentTimeMillis() < until) {
+            for (var r : c.poll(Duration.ofMillis(200))) {
+                return r;
+            }
+        }
+        throw new AssertionError("nothing arrived within 20 s");
+    }
+
+    /** The first control message about {@code requestId} (others, heartbeats say, are skipped), within 20 s. */
+    static ControlMessage firstAbout(KafkaConsumer<byte[], byte[]> c, String requestId) {
+        AvroCodec<ControlMessage> codec = AvroCodec.of(ControlMessage.class);
+        long until = System.currentTimeMillis() + 20_000;
+        while (System.currentTimeMillis() < until) {
+            for (var r : c.poll(Duration.ofMillis(200))) {
+                ControlMessage m = codec.decode(r.value());
+                if (m.getRequestId().equals(requestId)) {
+                    return m;
+                }
+            }
+        }
+        throw new AssertionError("no control message about " + requestId + " within 20 s");
     }
 
     /** {@code consumer} assigned every partition of {@code topic} at its end, resolved now, before anything is sent. */

@@ -5,11 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
@@ -96,39 +94,19 @@ class GatewayHardeningIT {
         assertEquals(200, client.get("/v1/models").status(), "a normal request is answered");
     }
 
-    private static Socket halfSentRequest() throws IOException {
-        Socket s = new Socket("127.0.0.1", gateway.port());
-        s.setSoTimeout(10_000);
-        s.getOutputStream()
-                .write("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n".getBytes(StandardCharsets.US_ASCII));
-        s.getOutputStream().flush();
-        return s;
-    }
-
-    /** Whether the server closed the connection (read gives end of stream or a reset) before {@code soTimeout}. */
-    private static boolean closedByServer(Socket s) {
-        try {
-            return s.getInputStream().read() < 0;
-        } catch (SocketTimeoutException e) {
-            return false;
-        } catch (IOException reset) {
-            return true;
-        }
-    }
-
     /** 20,000 half-sent requests once used up the file descriptors; now one address holds at most its share. */
     @Test
     void connectionsPastTheCapOfAnAddressAreClosedAndIdleOnesTimeOut() throws Exception {
         List<Socket> held = new ArrayList<>();
         try {
             for (int i = 0; i < PER_ADDRESS; i++) {
-                held.add(halfSentRequest());
+                held.add(RawSockets.halfSentRequest(gateway.port()));
             }
-            Socket extra = halfSentRequest();
+            Socket extra = RawSockets.halfSentRequest(gateway.port());
             held.add(extra);
-            assertTrue(closedByServer(extra), "the connection past the cap is closed at once");
+            assertTrue(RawSockets.closedByServer(extra), "the connection past the cap is closed at once");
             long t0 = System.nanoTime();
-            assertTrue(closedByServer(held.get(0)), "a half-sent request is closed after the idle timeout");
+            assertTrue(RawSockets.closedByServer(held.get(0)), "a half-sent request is closed after the idle timeout");
             assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(9));
         } finally {
             for (Socket s : held) {
@@ -179,7 +157,7 @@ class GatewayHardeningIT {
                             + "Content-Length: 10000000\r\n\r\n{")
                     .getBytes(StandardCharsets.US_ASCII));
             out.flush();
-            String status = statusLine(s.getInputStream());
+            String status = RawSockets.statusLine(s.getInputStream());
             assertTrue(status.startsWith("HTTP/1.1 401"), status);
         }
         stillAnswers();
@@ -316,7 +294,7 @@ class GatewayHardeningIT {
                     .write(("GET /v1/models HTTP/1.1\r\nHost: rebound.evil.example:" + gateway.port()
                                     + "\r\nAuthorization: Bearer " + KEY + "\r\n\r\n")
                             .getBytes(StandardCharsets.US_ASCII));
-            String status = statusLine(s.getInputStream());
+            String status = RawSockets.statusLine(s.getInputStream());
             assertTrue(status.startsWith("HTTP/1.1 403"), status);
         }
         stillAnswers();
@@ -354,7 +332,7 @@ class GatewayHardeningIT {
             client.getOutputStream().write(body);
             client.getOutputStream().flush(); // and never reads
             var prompt = org.invllava.schemas.AvroCodec.of(org.invllava.schemas.PromptRequest.class)
-                    .decode(next(prompts).value());
+                    .decode(FusionSide.next(prompts).value());
             String id = prompt.getRequestId();
             var codec = org.invllava.schemas.AvroCodec.of(org.invllava.schemas.TokenChunk.class);
             String text = "w".repeat(32 * 1024);
@@ -373,39 +351,12 @@ class GatewayHardeningIT {
                         org.invllava.schemas.Topics.TOKENS, id.getBytes(StandardCharsets.UTF_8), codec.encode(chunk)));
             }
             tokens.flush();
-            var detach = firstAbout(control, id); // past the gateway's heartbeats
+            var detach = FusionSide.firstAbout(control, id); // past the gateway's heartbeats
             assertEquals(id, detach.getRequestId(), "the stalled request was detached (cancelled unless resumed)");
             assertEquals(org.invllava.schemas.ControlAction.DETACH, detach.getAction());
             assertTrue(detach.getReason().contains("not reading"), detach.getReason());
         }
         stillAnswers();
-    }
-
-    /** The first control message about {@code requestId} (others, heartbeats say, are skipped), within 20 s. */
-    private static org.invllava.schemas.ControlMessage firstAbout(
-            org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> c, String requestId) {
-        var codec = org.invllava.schemas.AvroCodec.of(org.invllava.schemas.ControlMessage.class);
-        long until = System.currentTimeMillis() + 20_000;
-        while (System.currentTimeMillis() < until) {
-            for (var r : c.poll(Duration.ofMillis(200))) {
-                var m = codec.decode(r.value());
-                if (m.getRequestId().equals(requestId)) {
-                    return m;
-                }
-            }
-        }
-        throw new AssertionError("no control message about " + requestId + " within 20 s");
-    }
-
-    private static org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]> next(
-            org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> c) {
-        long until = System.currentTimeMillis() + 20_000;
-        while (System.currentTimeMillis() < until) {
-            for (var r : c.poll(Duration.ofMillis(200))) {
-                return r;
-            }
-        }
-        throw new AssertionError("nothing arrived within 20 s");
     }
 
     /** RFC 6455: a frame with an RSV bit no extension defines fails the connection (it was once taken as a request). */
@@ -419,7 +370,7 @@ class GatewayHardeningIT {
                             + "Authorization: Bearer " + KEY + "\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             InputStream in = s.getInputStream();
-            assertTrue(statusLine(in).contains(" 101 "), "the handshake");
+            assertTrue(RawSockets.statusLine(in).contains(" 101 "), "the handshake");
             for (int last = 0, c; (c = in.read()) >= 0; ) { // to the end of the response headers
                 if (last == '\n' && c == '\r') {
                     in.read();
@@ -460,7 +411,7 @@ class GatewayHardeningIT {
                                     + "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\nAuthorization: Bearer "
                                     + KEY + "\r\n\r\n")
                             .getBytes(StandardCharsets.US_ASCII));
-            String status = statusLine(s.getInputStream());
+            String status = RawSockets.statusLine(s.getInputStream());
             assertFalse(status.contains(" 101 "), status);
             assertTrue(status.startsWith("HTTP/1.1 200"), status);
         }
@@ -519,13 +470,5 @@ class GatewayHardeningIT {
                 Files.delete(planted.getParent());
             }
         }
-    }
-
-    private static String statusLine(InputStream in) throws IOException {
-        StringBuilder line = new StringBuilder();
-        for (int c = in.read(); c >= 0 && c != '\n'; c = in.read()) {
-            line.append((char) c);
-        }
-        return line.toString().trim();
     }
 }
