@@ -3,14 +3,14 @@ package org.invllava.gateway.server;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
+import java.util.function.Predicate;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.invllava.kafka.KafkaSettings;
 import org.invllava.schemas.AvroCodec;
-import org.invllava.schemas.ControlMessage;
 import org.invllava.schemas.FinishReason;
 import org.invllava.schemas.PromptRequest;
 import org.invllava.schemas.TokenChunk;
@@ -30,30 +30,20 @@ final class FusionSide implements AutoCloseable {
         this.prompts = fromTheEnd(new KafkaConsumer<>(kafka.consumer(null)), Topics.PROMPTS);
     }
 
-    /** The next record {@code c} reads, within 20 s. */
-    static ConsumerRecord<byte[], byte[]> next(KafkaConsumer<byte[], byte[]> c) {
+    /** The first record {@code c} reads that decodes as {@code type} and is {@code wanted}, within 20 s. */
+    static <T extends SpecificRecord> T first(
+            KafkaConsumer<byte[], byte[]> c, Class<T> type, Predicate<T> wanted, String what) {
+        AvroCodec<T> codec = AvroCodec.of(type);
         long until = System.currentTimeMillis() + 20_000;
         while (System.currentTimeMillis() < until) {
-            for (var r : c.poll(Duration.ofMillis(200))) {
-                return r;
-            }
-        }
-        throw new AssertionError("nothing arrived within 20 s");
-    }
-
-    /** The first control message about {@code requestId} (others, heartbeats say, are skipped), within 20 s. */
-    static ControlMessage firstAbout(KafkaConsumer<byte[], byte[]> c, String requestId) {
-        AvroCodec<ControlMessage> codec = AvroCodec.of(ControlMessage.class);
-        long until = System.currentTimeMillis() + 20_000;
-        while (System.currentTimeMillis() < until) {
-            for (var r : c.poll(Duration.ofMillis(200))) {
-                ControlMessage m = codec.decode(r.value());
-                if (m.getRequestId().equals(requestId)) {
+            for (var r : c.poll(Duration.ofMillis(100))) {
+                T m = codec.decode(r.value());
+                if (wanted.test(m)) {
                     return m;
                 }
             }
         }
-        throw new AssertionError("no control message about " + requestId + " within 20 s");
+        throw new AssertionError("no " + what + " within 20 s");
     }
 
     /** {@code consumer} assigned every partition of {@code topic} at its end, resolved now, before anything is sent. */
@@ -69,17 +59,7 @@ final class FusionSide implements AutoCloseable {
 
     /** The next prompt whose question is {@code question}, within 20 s. */
     PromptRequest next(String question) {
-        AvroCodec<PromptRequest> codec = AvroCodec.of(PromptRequest.class);
-        long until = System.currentTimeMillis() + 20_000;
-        while (System.currentTimeMillis() < until) {
-            for (var r : prompts.poll(Duration.ofMillis(100))) {
-                PromptRequest p = codec.decode(r.value());
-                if (p.getQuestion().equals(question)) {
-                    return p;
-                }
-            }
-        }
-        throw new AssertionError("no prompt '" + question + "' published within 20 s");
+        return first(prompts, PromptRequest.class, p -> p.getQuestion().equals(question), "prompt '" + question + "'");
     }
 
     /** Writes chunks {@code from}..{@code to-1} of {@code id} and, unless null, its final chunk (sequence {@code to}). */

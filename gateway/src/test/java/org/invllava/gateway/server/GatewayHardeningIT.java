@@ -331,8 +331,7 @@ class GatewayHardeningIT {
                             .getBytes(StandardCharsets.US_ASCII));
             client.getOutputStream().write(body);
             client.getOutputStream().flush(); // and never reads
-            var prompt = org.invllava.schemas.AvroCodec.of(org.invllava.schemas.PromptRequest.class)
-                    .decode(FusionSide.next(prompts).value());
+            var prompt = FusionSide.first(prompts, org.invllava.schemas.PromptRequest.class, p -> true, "prompt");
             String id = prompt.getRequestId();
             var codec = org.invllava.schemas.AvroCodec.of(org.invllava.schemas.TokenChunk.class);
             String text = "w".repeat(32 * 1024);
@@ -351,7 +350,11 @@ class GatewayHardeningIT {
                         org.invllava.schemas.Topics.TOKENS, id.getBytes(StandardCharsets.UTF_8), codec.encode(chunk)));
             }
             tokens.flush();
-            var detach = FusionSide.firstAbout(control, id); // past the gateway's heartbeats
+            var detach = FusionSide.first( // past the gateway's heartbeats
+                    control,
+                    org.invllava.schemas.ControlMessage.class,
+                    m -> m.getRequestId().equals(id),
+                    "control message about " + id);
             assertEquals(id, detach.getRequestId(), "the stalled request was detached (cancelled unless resumed)");
             assertEquals(org.invllava.schemas.ControlAction.DETACH, detach.getAction());
             assertTrue(detach.getReason().contains("not reading"), detach.getReason());
