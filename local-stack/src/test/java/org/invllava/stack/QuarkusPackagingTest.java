@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -41,6 +42,8 @@ import org.junit.jupiter.api.io.TempDir;
  * question through the gateway gets the model's own answer.
  */
 class QuarkusPackagingTest {
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
     @TempDir
     Path dir;
 
@@ -74,153 +77,146 @@ class QuarkusPackagingTest {
             for (AppProcess service : List.of(vision, fusion, gateway)) {
                 services.add(service.start());
             }
-            int visionProbe = vision.probePort();
-            int fusionProbe = fusion.probePort();
-            int gatewayProbe = gateway.probePort();
-            HttpClient http = HttpClient.newHttpClient();
             for (AppProcess service : services) {
                 service.awaitReady(Duration.ofMinutes(2));
-                int port = service.probePort();
                 for (String path :
                         List.of("/q/health/started", "/q/health/live", "/q/metrics")) { // what k8s/ probes and scrapes
-                    int status = http.send(
-                                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                                            .build(),
-                                    HttpResponse.BodyHandlers.discarding())
-                            .statusCode();
-                    assertEquals(200, status, path + " on port " + port);
+                    assertEquals(200, get(service.probePort(), path).statusCode(), path + " on " + service.name());
                 }
             }
-            String readiness = http.send(
-                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gatewayProbe + "/q/health/ready"))
-                                    .build(),
-                            HttpResponse.BodyHandlers.ofString())
-                    .body();
-            assertTrue(
-                    readiness.replaceAll("\\s", "").contains("\"inverse-llava\":\"ready\""),
-                    "readiness says which model can answer: " + readiness);
-            HttpResponse<String> page = http.send(
-                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gatewayPort + "/"))
-                            .build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertEquals(200, page.statusCode(), "the chat page on the gateway's one port");
-            assertTrue(page.body().contains("<html"), page.body());
-            assertEquals(
-                    404,
-                    http.send(
-                                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gatewayPort + "/q/metrics"))
-                                            .build(),
-                                    HttpResponse.BodyHandlers.discarding())
-                            .statusCode(),
-                    "metrics only on the management port");
-            byte[] image = DemoImages.png(100, 70, 3);
-            StreamClient.Answer a = StreamClient.ask(
-                    gatewayPort, StreamClient.request("what is it?", image, 5).toString());
-            assertEquals("done", a.last().get("type").asText(), a.messages().toString());
-            try (InverseLlavaModel direct = InverseLlavaModel.load(model, LoadOptions.defaults())) {
-                assertArrayEquals(StackFixture.direct(direct, "what is it?", image, 5), a.tokenIds());
-            }
-            OpenAiTestClient.Response completion = new OpenAiTestClient(gatewayPort, null)
-                    .chatCompletion(OpenAiTestClient.chat("what is it?", image, 5));
-            assertEquals(200, completion.status(), completion.body());
-            assertEquals(
-                    a.text(),
-                    completion
-                            .json()
-                            .path("choices")
-                            .path(0)
-                            .path("message")
-                            .path("content")
-                            .asText());
-            String metrics = http.send(
-                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + fusionProbe + "/q/metrics"))
-                                    .build(),
-                            HttpResponse.BodyHandlers.ofString())
-                    .body();
+            gatewayServesThePageAndSaysWhichModelIsReady(gateway.probePort(), gatewayPort);
+            answersAreTheModelsOwn(model, gatewayPort);
+            String metrics = get(fusion.probePort(), "/q/metrics").body();
             assertTrue(metrics.contains("fusion_generated_tokens_total{model=\"inverse-llava\"} 10"), metrics);
             assertTrue(
                     metrics.contains("jvm_memory_used_bytes"), "Micrometer's JVM meters come with Quarkus' registry");
-            String gatewayMetrics = http.send(
-                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gatewayProbe + "/q/metrics"))
-                                    .build(),
-                            HttpResponse.BodyHandlers.ofString())
-                    .body();
+            String gatewayMetrics = get(gateway.probePort(), "/q/metrics").body();
             assertTrue(
                     gatewayMetrics.contains("gateway_requests_total{api=\"openai\",gateway=\"gw-quarkus\"} 1"),
                     gatewayMetrics);
-            // the production host serves the other OpenAI APIs too: the Responses API with log probabilities, and a
-            // chat answer held to a JSON schema
-            OpenAiTestClient openai = new OpenAiTestClient(gatewayPort, null);
-            OpenAiTestClient.Response response = openai.post(
-                    "/v1/responses",
-                    "{\"input\": \"what is it?\", "
-                            + "\"max_output_tokens\": 3, \"include\": [\"message.output_text.logprobs\"]}");
-            assertEquals(200, response.status(), response.body());
-            assertEquals(
-                    3,
-                    response.json()
-                            .path("output")
-                            .path(0)
-                            .path("content")
-                            .path(0)
-                            .path("logprobs")
-                            .size(),
-                    response.body());
-            com.fasterxml.jackson.databind.node.ObjectNode structured = OpenAiTestClient.chat("what is it?", null, 64);
-            structured
-                    .putObject("response_format")
-                    .put("type", "json_schema")
-                    .putObject("json_schema")
-                    .put("name", "s")
-                    .set(
-                            "schema",
-                            OpenAiTestClient.JSON.readTree("{\"type\": \"object\", \"properties\": {\"color\": "
-                                    + "{\"enum\": [\"red\", \"blue\"]}, \"count\": {\"type\": \"integer\"}}, "
-                                    + "\"required\": [\"color\", \"count\"]}"));
-            OpenAiTestClient.Response json = openai.chatCompletion(structured);
-            assertEquals(200, json.status(), json.body());
-            JsonNode doc = OpenAiTestClient.JSON.readTree(json.json()
-                    .path("choices")
-                    .path(0)
-                    .path("message")
-                    .path("content")
-                    .asText());
-            assertTrue(doc.path("count").isIntegralNumber() && doc.path("color").isTextual(), json.body());
+            theOtherOpenAiApisAnswer(gatewayPort);
             for (AppProcess service : List.of(vision, fusion)) { // the loopback (AppProcess gives PROBE_HOST)
                 assertTrue(Files.readString(service.log()).contains("Listening on: http://127.0.0.1:"), service.name());
             }
-            // tracing on (OTLP over HTTP to a receiver of this test): each service exported its stage of the requests,
-            // and one request's stages are one trace: the gateway's span, the vision encoder's and the fusion LLM's
-            for (String span : List.of("gateway.request", "vision.encode", "fusion.generate")) {
-                assertTrue(otlp.awaitSpan(span, 20_000), span + " was not exported over OTLP");
-            }
-            Set<String> encoded = otlp.traceIds("vision.encode");
-            Set<String> complete = Set.of();
-            long until = System.currentTimeMillis() + 10_000; // the last spans may still be on their way
-            while (!complete.equals(encoded) && System.currentTimeMillis() < until) {
-                Thread.sleep(200);
-                encoded = otlp.traceIds("vision.encode");
-                complete = new HashSet<>(encoded);
-                complete.retainAll(otlp.traceIds("gateway.request"));
-                complete.retainAll(otlp.traceIds("fusion.generate"));
-            }
-            assertEquals(
-                    encoded, complete, "each request with an image: its gateway, vision and fusion spans, one trace");
-            // the hops between them: OpenTelemetry's Kafka instrumentation's publish spans, in the same traces
-            assertEquals( // the gateway's heartbeats (one a second) would each be a trace of their own
-                    Set.of(), otlp.traceIdsOfSpansWith(Topics.CONTROL, "publish"), "control messages are not traced");
-            for (String topic : List.of(Topics.IMAGES, Topics.PROMPTS, Topics.FEATURES)) {
-                Set<String> published = otlp.traceIdsOfSpansWith(topic, "publish");
-                assertTrue(
-                        published.containsAll(complete),
-                        topic + " publish spans in " + published + ", not all of " + complete);
-            }
+            eachRequestIsOneTrace(otlp);
         } finally {
             otlp.close();
             services.forEach(AppProcess::terminate); // SIGTERM: Quarkus shuts each service down gracefully
             for (AppProcess service : services) {
                 service.close();
             }
+        }
+    }
+
+    private static HttpResponse<String> get(int port, String path) throws Exception {
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The page on the gateway's one port, metrics only on its management port, readiness naming the model. */
+    private static void gatewayServesThePageAndSaysWhichModelIsReady(int probePort, int port) throws Exception {
+        String readiness = get(probePort, "/q/health/ready").body();
+        assertTrue(
+                readiness.replaceAll("\\s", "").contains("\"inverse-llava\":\"ready\""),
+                "readiness says which model can answer: " + readiness);
+        HttpResponse<String> page = get(port, "/");
+        assertEquals(200, page.statusCode(), "the chat page on the gateway's one port");
+        assertTrue(page.body().contains("<html"), page.body());
+        assertEquals(404, get(port, "/q/metrics").statusCode(), "metrics only on the management port");
+    }
+
+    /** A question with a picture over WebSocket gets the model's own tokens; the OpenAI API gives the same text. */
+    private static void answersAreTheModelsOwn(ModelPaths model, int port) throws Exception {
+        byte[] image = DemoImages.png(100, 70, 3);
+        StreamClient.Answer a = StreamClient.ask(
+                port, StreamClient.request("what is it?", image, 5).toString());
+        assertEquals("done", a.last().get("type").asText(), a.messages().toString());
+        try (InverseLlavaModel direct = InverseLlavaModel.load(model, LoadOptions.defaults())) {
+            assertArrayEquals(StackFixture.direct(direct, "what is it?", image, 5), a.tokenIds());
+        }
+        OpenAiTestClient.Response completion =
+                new OpenAiTestClient(port, null).chatCompletion(OpenAiTestClient.chat("what is it?", image, 5));
+        assertEquals(200, completion.status(), completion.body());
+        assertEquals(
+                a.text(),
+                completion
+                        .json()
+                        .path("choices")
+                        .path(0)
+                        .path("message")
+                        .path("content")
+                        .asText());
+    }
+
+    /** The production host serves the Responses API with log probabilities, and a chat answer held to a schema. */
+    private static void theOtherOpenAiApisAnswer(int port) throws Exception {
+        OpenAiTestClient openai = new OpenAiTestClient(port, null);
+        OpenAiTestClient.Response response = openai.post(
+                "/v1/responses",
+                "{\"input\": \"what is it?\", "
+                        + "\"max_output_tokens\": 3, \"include\": [\"message.output_text.logprobs\"]}");
+        assertEquals(200, response.status(), response.body());
+        assertEquals(
+                3,
+                response.json()
+                        .path("output")
+                        .path(0)
+                        .path("content")
+                        .path(0)
+                        .path("logprobs")
+                        .size(),
+                response.body());
+        ObjectNode structured = OpenAiTestClient.chat("what is it?", null, 64);
+        structured
+                .putObject("response_format")
+                .put("type", "json_schema")
+                .putObject("json_schema")
+                .put("name", "s")
+                .set(
+                        "schema",
+                        OpenAiTestClient.JSON.readTree("{\"type\": \"object\", \"properties\": {\"color\": "
+                                + "{\"enum\": [\"red\", \"blue\"]}, \"count\": {\"type\": \"integer\"}}, "
+                                + "\"required\": [\"color\", \"count\"]}"));
+        OpenAiTestClient.Response json = openai.chatCompletion(structured);
+        assertEquals(200, json.status(), json.body());
+        JsonNode doc = OpenAiTestClient.JSON.readTree(json.json()
+                .path("choices")
+                .path(0)
+                .path("message")
+                .path("content")
+                .asText());
+        assertTrue(doc.path("count").isIntegralNumber() && doc.path("color").isTextual(), json.body());
+    }
+
+    /**
+     * Tracing on (OTLP over HTTP to a receiver of this test): each service exported its stage of the requests, one
+     * request's stages are one trace (the gateway's span, the vision encoder's and the fusion LLM's), and the hops
+     * between them are OpenTelemetry's Kafka publish spans in the same traces.
+     */
+    private static void eachRequestIsOneTrace(OtlpReceiver otlp) throws Exception {
+        for (String span : List.of("gateway.request", "vision.encode", "fusion.generate")) {
+            assertTrue(otlp.awaitSpan(span, 20_000), span + " was not exported over OTLP");
+        }
+        Set<String> encoded = otlp.traceIds("vision.encode");
+        Set<String> complete = Set.of();
+        long until = System.currentTimeMillis() + 10_000; // the last spans may still be on their way
+        while (!complete.equals(encoded) && System.currentTimeMillis() < until) {
+            Thread.sleep(200);
+            encoded = otlp.traceIds("vision.encode");
+            complete = new HashSet<>(encoded);
+            complete.retainAll(otlp.traceIds("gateway.request"));
+            complete.retainAll(otlp.traceIds("fusion.generate"));
+        }
+        assertEquals(encoded, complete, "each request with an image: its gateway, vision and fusion spans, one trace");
+        assertEquals( // the gateway's heartbeats (one a second) would each be a trace of their own
+                Set.of(), otlp.traceIdsOfSpansWith(Topics.CONTROL, "publish"), "control messages are not traced");
+        for (String topic : List.of(Topics.IMAGES, Topics.PROMPTS, Topics.FEATURES)) {
+            Set<String> published = otlp.traceIdsOfSpansWith(topic, "publish");
+            assertTrue(
+                    published.containsAll(complete),
+                    topic + " publish spans in " + published + ", not all of " + complete);
         }
     }
 }
