@@ -9,8 +9,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.invllava.kafka.KafkaSettings;
 import org.invllava.schemas.AvroCodec;
 import org.invllava.schemas.DeadLetter;
@@ -70,41 +74,31 @@ final class TopicReads {
 
     /** Commits {@code group}'s offsets at the end of {@code topics}, so that it starts after what is there now. */
     void startAtEnd(String group, String... topics) throws Exception {
-        try (var admin = org.apache.kafka.clients.admin.Admin.create(settings.admin())) {
-            Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest =
-                    new HashMap<>();
+        try (var admin = Admin.create(settings.admin())) {
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
             admin.describeTopics(List.of(topics))
                     .allTopicNames()
                     .get()
                     .forEach((name, d) -> d.partitions()
-                            .forEach(p -> latest.put(
-                                    new org.apache.kafka.common.TopicPartition(name, p.partition()),
-                                    org.apache.kafka.clients.admin.OffsetSpec.latest())));
-            Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> ends =
-                    new HashMap<>();
-            admin.listOffsets(latest)
-                    .all()
-                    .get()
-                    .forEach((tp, o) ->
-                            ends.put(tp, new org.apache.kafka.clients.consumer.OffsetAndMetadata(o.offset())));
+                            .forEach(p -> latest.put(new TopicPartition(name, p.partition()), OffsetSpec.latest())));
+            Map<TopicPartition, OffsetAndMetadata> ends = new HashMap<>();
+            admin.listOffsets(latest).all().get().forEach((tp, o) -> ends.put(tp, new OffsetAndMetadata(o.offset())));
             admin.alterConsumerGroupOffsets(group, ends).all().get();
         }
     }
 
     /** Records of {@code vlm.work} past the group's committed offsets. */
-    long workLag(org.apache.kafka.clients.admin.Admin admin, String group) throws Exception {
+    long workLag(Admin admin, String group) throws Exception {
         var committed = admin.listConsumerGroupOffsets(group)
                 .partitionsToOffsetAndMetadata()
                 .get();
-        Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new HashMap<>();
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
         for (var p : admin.describeTopics(List.of(Topics.WORK))
                 .allTopicNames()
                 .get()
                 .get(Topics.WORK)
                 .partitions()) {
-            latest.put(
-                    new org.apache.kafka.common.TopicPartition(Topics.WORK, p.partition()),
-                    org.apache.kafka.clients.admin.OffsetSpec.latest());
+            latest.put(new TopicPartition(Topics.WORK, p.partition()), OffsetSpec.latest());
         }
         long lag = 0;
         for (var e : admin.listOffsets(latest).all().get().entrySet()) {
