@@ -7,10 +7,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,8 +38,6 @@ import org.junit.jupiter.api.io.TempDir;
  * question through the gateway gets the model's own answer.
  */
 class QuarkusPackagingTest {
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
-
     @TempDir
     Path dir;
 
@@ -81,7 +75,7 @@ class QuarkusPackagingTest {
                 service.awaitReady(Duration.ofMinutes(2));
                 for (String path :
                         List.of("/q/health/started", "/q/health/live", "/q/metrics")) { // what k8s/ probes and scrapes
-                    assertEquals(200, get(service.probePort(), path).statusCode(), path + " on " + service.name());
+                    assertEquals(200, get(service.probePort(), path).status(), path + " on " + service.name());
                 }
             }
             gatewayServesThePageAndSaysWhichModelIsReady(gateway.probePort(), gatewayPort);
@@ -108,11 +102,8 @@ class QuarkusPackagingTest {
         }
     }
 
-    private static HttpResponse<String> get(int port, String path) throws Exception {
-        return HTTP.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
+    private static OpenAiTestClient.Response get(int port, String path) throws Exception {
+        return new OpenAiTestClient(port, null).get(path);
     }
 
     /** The page on the gateway's one port, metrics only on its management port, readiness naming the model. */
@@ -121,10 +112,10 @@ class QuarkusPackagingTest {
         assertTrue(
                 readiness.replaceAll("\\s", "").contains("\"inverse-llava\":\"ready\""),
                 "readiness says which model can answer: " + readiness);
-        HttpResponse<String> page = get(port, "/");
-        assertEquals(200, page.statusCode(), "the chat page on the gateway's one port");
+        OpenAiTestClient.Response page = get(port, "/");
+        assertEquals(200, page.status(), "the chat page on the gateway's one port");
         assertTrue(page.body().contains("<html"), page.body());
-        assertEquals(404, get(port, "/q/metrics").statusCode(), "metrics only on the management port");
+        assertEquals(404, get(port, "/q/metrics").status(), "metrics only on the management port");
     }
 
     /** A question with a picture over WebSocket gets the model's own tokens; the OpenAI API gives the same text. */
