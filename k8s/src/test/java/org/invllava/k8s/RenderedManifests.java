@@ -174,17 +174,16 @@ final class RenderedManifests {
     static String expand(String value, Map<String, String> defined) {
         StringBuilder out = new StringBuilder();
         for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            int close = value.indexOf(')', i);
-            if (c == '$' && value.startsWith("$$", i)) {
+            int close = value.startsWith("$(", i) ? value.indexOf(')', i) : -1;
+            if (value.startsWith("$$", i)) {
                 out.append('$');
                 i++;
-            } else if (c == '$' && value.startsWith("$(", i) && close > 0) {
+            } else if (close > 0) {
                 String name = value.substring(i + 2, close);
                 out.append(defined.getOrDefault(name, "$(" + name + ")"));
                 i = close;
             } else {
-                out.append(c);
+                out.append(value.charAt(i));
             }
         }
         return out.toString();
