@@ -144,6 +144,9 @@ final class RequestWorker {
             stage.end("handed_over");
             return;
         }
+        List<Integer> resumed =
+                written.stream().flatMap(c -> c.getTokenIds().stream()).toList();
+        resumedTokens.inc(resumed.size()); // not generated again, whether the answer ended or goes on
         if (!written.isEmpty() && written.get(written.size() - 1).getFinishReason() != null) {
             LOG.info("request {} was answered before it was taken over ({} chunks)", p.getRequestId(), written.size());
             active.remove(p.getRequestId());
@@ -151,8 +154,6 @@ final class RequestWorker {
             answered.run();
             return;
         }
-        List<Integer> resumed =
-                written.stream().flatMap(c -> c.getTokenIds().stream()).toList();
         LOG.info(
                 "request {} taken ({}, max {} tokens{}) (traceparent {})",
                 p.getRequestId(),
@@ -161,7 +162,6 @@ final class RequestWorker {
                 resumed.isEmpty() ? "" : ", continuing after " + resumed.size() + " already written",
                 stage.traceparent());
         if (!resumed.isEmpty()) {
-            resumedTokens.inc(resumed.size());
             stage.attribute("resumed_after", resumed.size());
         }
         ChunkWriter out = new ChunkWriter(producer, p.getRequestId(), p.getReplyTo(), stage, written.size());
