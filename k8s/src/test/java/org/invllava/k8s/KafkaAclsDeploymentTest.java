@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -153,10 +155,10 @@ class KafkaAclsDeploymentTest {
     }
 
     /** What {@code fusion} logged about the requests it took: resumed, found complete, or unreadable. */
-    private static String takeoverLines(AppProcess fusion) throws java.io.IOException {
+    private static String takeoverLines(AppProcess fusion) throws IOException {
         return String.join(
                 "\n",
-                java.nio.file.Files.readAllLines(fusion.log()).stream()
+                Files.readAllLines(fusion.log()).stream()
                         .filter(l -> l.contains(" taken") || l.contains("cannot read") || l.contains("may not read"))
                         .toList());
     }
